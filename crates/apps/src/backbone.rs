@@ -1,0 +1,411 @@
+//! Backbone, the MQTT broker: the chart of `backbone-chart-design.md`.
+//!
+//! Every environment variable of the broker is a value (sections `config`, `k8s`, `ws`, `api`,
+//! `tcp`, `oidc`, `redis`); secrets go to a Secret unless `existingSecret` names one; `/data` is
+//! a PersistentVolumeClaim when `persistence.enabled`; probes check HTTP `/health` when the API is
+//! on and fall back to TCP otherwise.
+
+use manifests::kit::{Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings};
+use manifests::objects::{
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Pod, Probe, Secret, SecretRef, Service,
+    ServicePort, Strategy, Volume, VolumeSource,
+};
+use manifests::{
+    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, ServiceType,
+    StringMap, checksum_of, fullname, fullname_with, release_namespace, service_account_name,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub fn app() -> App<Values> {
+    App::new(
+        ChartMeta::new("backbone", "0.2.0", "1.0.0", "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration"),
+        "crates/apps/src/backbone.rs",
+        build,
+    )
+    .environment("production", "crates/apps/src/backbone/values-production.yaml", include_str!("backbone/values-production.yaml"))
+    .environment("oidc", "crates/apps/src/backbone/values-oidc.yaml", include_str!("backbone/values-oidc.yaml"))
+    .readme(include_str!("backbone/README.md"))
+}
+
+// ----- values.yaml -------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Values {
+    /// Broker pods. Backbone keeps its state in one process; keep 1.
+    #[schemars(range(min = 0, max = 1))]
+    pub replica_count: u8,
+    /// Container image.
+    pub image: Image,
+    /// Secrets for pulling the image from a private registry.
+    pub image_pull_secrets: Vec<NameRef>,
+    /// Replaces the chart name in object names.
+    pub name_override: DnsLabel,
+    /// Replaces the full object name (release and chart name).
+    pub fullname_override: DnsLabel,
+    /// Broker settings.
+    pub config: Config,
+    /// Name of an existing Secret with the keys ADMIN_TOKEN, JWT_SECRET, OIDC_CLIENT_SECRET and
+    /// REDIS_PASSWORD (each optional). When set, the chart renders no Secret and ignores
+    /// `config.adminToken`, `config.jwtSecret`, `oidc.clientSecret` and `redis.password`.
+    pub existing_secret: DnsName,
+    /// Kubernetes integration (K8S_ENABLED). On by default: the chart runs in Kubernetes.
+    pub k8s: Toggle,
+    /// MQTT over WebSocket on the HTTP port (WS_ENABLED).
+    pub ws: Toggle,
+    /// HTTP API on the HTTP port (API_ENABLED); also turns the probes into HTTP `/health` checks.
+    pub api: Toggle,
+    /// MQTT over plain TCP on `config.tcpPort` (TCP_ENABLED); adds the MQTT Service.
+    pub tcp: Toggle,
+    /// OpenID Connect authentication.
+    pub oidc: Oidc,
+    /// Redis for shared sessions and retained messages.
+    pub redis: Redis,
+    /// A PersistentVolumeClaim for `/data` (SQLite database and session data).
+    pub persistence: Persistence,
+    /// The ServiceAccount the broker runs as.
+    pub service_account: ServiceAccountSettings,
+    /// How the broker is exposed inside the cluster.
+    pub service: Services,
+    /// An Ingress for the HTTP API and WebSocket endpoint.
+    pub ingress: IngressSettings,
+    /// Annotations of the broker pod.
+    pub pod_annotations: StringMap,
+    /// Extra labels of the broker pod.
+    pub pod_labels: StringMap,
+    /// Pod security context. `/data` needs write access, so the root filesystem stays writable.
+    pub pod_security_context: Object,
+    /// Container security context.
+    pub security_context: Object,
+    /// CPU and memory requests and limits.
+    pub resources: Resources,
+    /// Node labels the pod must match.
+    pub node_selector: StringMap,
+    /// Tolerations of the pod.
+    pub tolerations: Vec<Object>,
+    /// Affinity rules of the pod.
+    pub affinity: Object,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// Admin token (ADMIN_TOKEN); stored in the Secret.
+    pub admin_token: String,
+    /// Secret for signing JWTs (JWT_SECRET); stored in the Secret.
+    pub jwt_secret: String,
+    /// HTTP port for the API and WebSocket (HTTP_PORT).
+    pub http_port: Port,
+    /// MQTT TCP port (TCP_PORT).
+    pub tcp_port: Port,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toggle {
+    /// Turn the feature on.
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Oidc {
+    /// Authenticate clients with OpenID Connect (OIDC_ENABLED).
+    pub enabled: bool,
+    /// Discovery URL of the provider (OIDC_DISCOVERY).
+    pub discovery: String,
+    /// Client ID (OIDC_CLIENT_ID).
+    pub client_id: String,
+    /// Client secret (OIDC_CLIENT_SECRET); stored in the Secret.
+    pub client_secret: String,
+    /// Token claim that lists the user's groups (OIDC_GROUP_FIELD).
+    pub group_field: String,
+    /// Group granted admin rights (OIDC_ADMIN_GROUP).
+    pub admin_group: String,
+    /// Group granted publish rights (OIDC_WRITER_GROUP).
+    pub writer_group: String,
+    /// Group granted subscribe rights (OIDC_READER_GROUP).
+    pub reader_group: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Redis {
+    /// Use Redis (REDIS_ENABLED).
+    pub enabled: bool,
+    /// Redis host (REDIS_HOST).
+    pub host: String,
+    /// Redis port (REDIS_PORT).
+    pub port: Port,
+    /// Redis password (REDIS_PASSWORD); stored in the Secret.
+    pub password: String,
+    /// Redis database number (REDIS_DB).
+    #[schemars(range(max = 15))]
+    pub db: u8,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Persistence {
+    /// Keep `/data` on a PersistentVolumeClaim; off means an emptyDir that is lost with the pod.
+    pub enabled: bool,
+    /// StorageClass of the claim; empty means the cluster's default class (for example
+    /// `standard` on GKE, `gp3` on EKS, `managed-csi` on AKS).
+    pub storage_class: String,
+    /// Size of the claim.
+    pub size: Quantity,
+    /// Access mode of the claim.
+    pub access_mode: AccessMode,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Services {
+    /// The HTTP Service: API and MQTT over WebSocket, on `config.httpPort`.
+    pub http: ServiceSettings,
+    /// The MQTT Service, on `config.tcpPort`; rendered when `tcp.enabled`.
+    pub mqtt: ServiceSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Service type.
+    #[serde(rename = "type")]
+    pub type_: ServiceType,
+    /// Port the Service listens on.
+    pub port: Port,
+    /// Fixed node port for type NodePort; 0 lets Kubernetes choose.
+    #[schemars(range(max = 32767))]
+    pub node_port: u16,
+    /// Annotations of the Service (for example cloud load balancer settings).
+    pub annotations: StringMap,
+}
+
+impl ServiceSettings {
+    fn new(port: u16) -> Self {
+        ServiceSettings { type_: ServiceType::ClusterIp, port: Port(port), node_port: 0, annotations: StringMap::new() }
+    }
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        Values {
+            replica_count: 1,
+            image: Image::new("ghcr.io/backbone/backbone"),
+            image_pull_secrets: Vec::new(),
+            name_override: DnsLabel::default(),
+            fullname_override: DnsLabel::default(),
+            config: Config { admin_token: String::new(), jwt_secret: String::new(), http_port: Port(8883), tcp_port: Port(1883) },
+            existing_secret: DnsName::default(),
+            k8s: Toggle { enabled: true },
+            ws: Toggle { enabled: false },
+            api: Toggle { enabled: false },
+            tcp: Toggle { enabled: false },
+            oidc: Oidc {
+                enabled: false,
+                discovery: String::new(),
+                client_id: String::new(),
+                client_secret: String::new(),
+                group_field: "groups".into(),
+                admin_group: String::new(),
+                writer_group: String::new(),
+                reader_group: String::new(),
+            },
+            redis: Redis { enabled: false, host: "localhost".into(), port: Port(6379), password: String::new(), db: 0 },
+            persistence: Persistence {
+                enabled: false,
+                storage_class: String::new(),
+                size: Quantity::new("1Gi"),
+                access_mode: AccessMode::ReadWriteOnce,
+            },
+            service_account: ServiceAccountSettings::default(),
+            service: Services { http: ServiceSettings::new(8883), mqtt: ServiceSettings::new(1883) },
+            ingress: IngressSettings::example("backbone.example.com"),
+            pod_annotations: StringMap::new(),
+            pod_labels: StringMap::new(),
+            pod_security_context: object(json!({
+                "runAsNonRoot": true,
+                "runAsUser": 1000,
+                "runAsGroup": 1000,
+                "fsGroup": 1000,
+                "seccompProfile": {"type": "RuntimeDefault"}
+            })),
+            security_context: object(json!({
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": false,
+                "capabilities": {"drop": ["ALL"]}
+            })),
+            resources: Resources::default(),
+            node_selector: StringMap::new(),
+            tolerations: Vec::new(),
+            affinity: Object::new(),
+        }
+    }
+}
+
+// ----- objects -----------------------------------------------------------------------------
+
+fn build(v: &ValuesKnobs) -> Model {
+    let mut m = Model::new();
+
+    // The broker's plain settings, one environment variable each.
+    let config = m.add(
+        ConfigMap::builder()
+            .meta(Meta::new(fullname()))
+            .data(
+                Map::new()
+                    .str("HTTP_PORT", v.config.http_port.string())
+                    .str("TCP_PORT", v.config.tcp_port.string())
+                    .str("K8S_ENABLED", v.k8s.enabled.string())
+                    .str("WS_ENABLED", v.ws.enabled.string())
+                    .str("API_ENABLED", v.api.enabled.string())
+                    .str("TCP_ENABLED", v.tcp.enabled.string())
+                    .str("OIDC_ENABLED", v.oidc.enabled.string())
+                    .when(
+                        &v.oidc.enabled,
+                        Map::new()
+                            .str("OIDC_DISCOVERY", &v.oidc.discovery)
+                            .str("OIDC_CLIENT_ID", &v.oidc.client_id)
+                            .str("OIDC_GROUP_FIELD", &v.oidc.group_field)
+                            .str("OIDC_ADMIN_GROUP", &v.oidc.admin_group)
+                            .str("OIDC_WRITER_GROUP", &v.oidc.writer_group)
+                            .str("OIDC_READER_GROUP", &v.oidc.reader_group),
+                    )
+                    .str("REDIS_ENABLED", v.redis.enabled.string())
+                    .when(
+                        &v.redis.enabled,
+                        Map::new()
+                            .str("REDIS_HOST", &v.redis.host)
+                            .str("REDIS_PORT", v.redis.port.string())
+                            .str("REDIS_DB", v.redis.db.string()),
+                    ),
+            )
+            .build(),
+    );
+
+    // Secrets: rendered only when no existing Secret is named, holding only the keys given.
+    let secret_keys = [
+        ("ADMIN_TOKEN", &v.config.admin_token),
+        ("JWT_SECRET", &v.config.jwt_secret),
+        ("OIDC_CLIENT_SECRET", &v.oidc.client_secret),
+        ("REDIS_PASSWORD", &v.redis.password),
+    ];
+    let data = secret_keys.iter().fold(Map::new(), |d, (key, knob)| d.when(knob.is_set(), Map::new().str(*key, *knob)));
+    let rendered = m.add_when(v.existing_secret.is_set().not(), Secret::builder().meta(Meta::new(fullname())).string_data(data).build());
+    let secret = SecretRef::existing_or(&v.existing_secret, &rendered);
+
+    // /data: a claim when persistence is on, an emptyDir otherwise.
+    let claim = m.add_when(
+        &v.persistence.enabled,
+        PersistentVolumeClaim::builder()
+            .meta(Meta::new(fullname_with("data")))
+            .access_modes(List::new().push(Node::str(&v.persistence.access_mode)))
+            .size(v.persistence.size.raw())
+            .storage_class(&v.persistence.storage_class)
+            .build(),
+    );
+    let data_volume = Volume::new("data", VolumeSource::choose(&v.persistence.enabled, VolumeSource::claim(&claim), VolumeSource::EmptyDir));
+
+    let env = secret_keys.iter().fold(List::new(), |l, (key, _)| l.push(EnvVar::secret(*key, &secret, *key, true)));
+    let mut broker = Container::builder()
+        .name("backbone")
+        .image(v.image.reference())
+        .image_pull_policy(&v.image.pull_policy)
+        .env_from(List::new().push(EnvFrom::config_map(&config)))
+        .env(env)
+        .resources(v.resources.whole().raw())
+        .security_context(v.security_context.raw())
+        .build();
+    let http = broker.port("http", &v.config.http_port);
+    let mqtt = broker.port_when(&v.tcp.enabled, "mqtt", &v.config.tcp_port);
+    broker.mount(&data_volume, "/data");
+    // HTTP /health needs the API; without it, the broker's open port is the best signal.
+    let check = || Probe::choose(&v.api.enabled, Probe::http("/health", &http), Probe::choose(&v.tcp.enabled, Probe::tcp(&mqtt), Probe::tcp(&http)));
+    broker.liveness(check().initial_delay(10).period(10).timeout(5).failure_threshold(3));
+    broker.readiness(check().initial_delay(5).period(5).timeout(3).failure_threshold(3));
+
+    v.service_account.add_to(&mut m);
+
+    let deployment = m.add(
+        Deployment::builder()
+            .meta(Meta::new(fullname()))
+            .replicas(&v.replica_count)
+            // A ReadWriteOnce claim cannot follow a rolling update onto another node.
+            .strategy(Strategy::choose(&v.persistence.enabled, Strategy::recreate(), Strategy::rolling(manifests::json(json!("25%")), manifests::json(json!("25%")))))
+            .pod(
+                Pod::builder()
+                    .containers(vec![broker])
+                    .annotations(
+                        Map::new()
+                            .str("checksum/config", checksum_of("configmap.yaml"))
+                            .str("checksum/secret", checksum_of("secret.yaml"))
+                            .spread(&v.pod_annotations),
+                    )
+                    .labels(Map::new().spread(&v.pod_labels))
+                    .service_account_name(service_account_name())
+                    .automount_service_account_token(&v.service_account.automount)
+                    .security_context(v.pod_security_context.raw())
+                    .image_pull_secrets(v.image_pull_secrets.raw())
+                    .node_selector(v.node_selector.raw())
+                    .affinity(v.affinity.raw())
+                    .tolerations(List::new().extend_from(&v.tolerations))
+                    .build(),
+            )
+            .build(),
+    );
+
+    let http_service = m.add(
+        Service::builder()
+            .meta(Meta::new(fullname()).annotations(Map::new().spread(&v.service.http.annotations)))
+            .type_(&v.service.http.type_)
+            .selects(&deployment)
+            .ports(List::new().push(
+                ServicePort::new("http", &v.service.http.port, &http).node_port_when(v.service.http.type_.is(ServiceType::NodePort), &v.service.http.node_port),
+            ))
+            .build(),
+    );
+    m.add_when(
+        &v.tcp.enabled,
+        Service::builder()
+            .meta(Meta::new(fullname_with("mqtt")).annotations(Map::new().spread(&v.service.mqtt.annotations)))
+            .type_(&v.service.mqtt.type_)
+            .selects(&deployment)
+            .ports(List::new().push(
+                ServicePort::new("mqtt", &v.service.mqtt.port, &mqtt).node_port_when(v.service.mqtt.type_.is(ServiceType::NodePort), &v.service.mqtt.node_port),
+            ))
+            .build(),
+    );
+    v.ingress.add_to(&mut m, &http_service, "http");
+
+    m.notes(vec![
+        Line::of(["Backbone is installed as ".into(), fullname(), " in namespace ".into(), release_namespace(), ".".into()]),
+        Line::text(""),
+        Line::of([
+            "HTTP (API and WebSocket): kubectl port-forward -n ".into(),
+            release_namespace(),
+            " svc/".into(),
+            fullname(),
+            " ".into(),
+            v.service.http.port.string(),
+        ]),
+        Line::when(
+            &v.tcp.enabled,
+            vec![Line::of([
+                "MQTT over TCP: kubectl port-forward -n ".into(),
+                release_namespace(),
+                " svc/".into(),
+                fullname_with("mqtt"),
+                " ".into(),
+                v.service.mqtt.port.string(),
+            ])],
+        ),
+        Line::when(&v.persistence.enabled, vec![Line::of(["Data is kept on the claim ".into(), fullname_with("data"), ".".into()])]),
+        Line::when(v.persistence.enabled.not(), vec![Line::text("Persistence is off: /data is an emptyDir and is lost when the pod goes.")]),
+        Line::when(v.api.enabled.not(), vec![Line::text("The HTTP API is off (api.enabled=false): the probes check TCP ports instead of /health.")]),
+    ]);
+    m
+}

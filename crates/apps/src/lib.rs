@@ -1,0 +1,17 @@
+//! The applications. Each module is one application: its `Values` (the chart's values.yaml, with
+//! the design document's names and defaults) and the build function that turns handles on those
+//! values into Kubernetes objects.
+
+pub mod backbone;
+
+use manifests::Application;
+
+/// Every application, in the order `list` shows them.
+pub fn all() -> Vec<Box<dyn Application>> {
+    vec![Box::new(backbone::app())]
+}
+
+/// The application named `name`.
+pub fn find(name: &str) -> Option<Box<dyn Application>> {
+    all().into_iter().find(|a| a.chart().name == name)
+}

@@ -1,0 +1,164 @@
+//! `#[derive(Knobs)]`: generates typed handles into an application's values.
+//!
+//! For a struct `Foo`, the derive writes `FooKnobs`, a struct with the same fields where every
+//! field is the handle of that field's type (`Knob<T>` for a leaf, `BarKnobs` for a nested
+//! struct), each carrying its path in values.yaml. A build function receives `FooKnobs`, never a
+//! `Foo`: it can read where a setting lives, never what it is, so it cannot branch on a concrete
+//! value with a plain `if`.
+//!
+//! For an enum (a closed set of strings in values.yaml), the derive makes the enum a leaf: its
+//! handle is a `Knob<Enum>`.
+//!
+//! Paths follow serde's naming: `#[serde(rename_all = "camelCase")]` on the struct and
+//! `#[serde(rename = "...")]` on a field are honoured.
+
+use proc_macro::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Data, DeriveInput, Fields, LitStr, parse_macro_input};
+
+#[proc_macro_derive(Knobs)]
+pub fn derive_knobs(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => err.to_compile_error().into(),
+    }
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
+    let name = &input.ident;
+    let vis = &input.vis;
+    match &input.data {
+        Data::Enum(_) => Ok(quote! {
+            impl ::manifests::Knobbed for #name {
+                type Handle = ::manifests::Knob<#name>;
+                fn handle(path: ::manifests::Path) -> Self::Handle {
+                    ::manifests::Knob::at(path)
+                }
+            }
+            impl ::manifests::Leaf for #name {
+                type Out = ::std::string::String;
+            }
+        }),
+        Data::Struct(data) => {
+            let Fields::Named(fields) = &data.fields else {
+                return Err(syn::Error::new_spanned(name, "Knobs needs a struct with named fields"));
+            };
+            let rename_all = serde_attr(&input.attrs, "rename_all")?;
+            let knobs = format_ident!("{}Knobs", name);
+            let mut decls = Vec::new();
+            let mut inits = Vec::new();
+            for field in &fields.named {
+                let ident = field.ident.as_ref().expect("named field");
+                if has_serde_flag(&field.attrs, "flatten")? {
+                    return Err(syn::Error::new_spanned(field, "Knobs does not support #[serde(flatten)]"));
+                }
+                let key = match serde_attr(&field.attrs, "rename")? {
+                    Some(explicit) => explicit,
+                    None => {
+                        let raw = ident.to_string();
+                        let raw = raw.trim_start_matches("r#");
+                        match rename_all.as_deref() {
+                            Some("camelCase") => camel_case(raw),
+                            None => raw.to_string(),
+                            Some(other) => {
+                                return Err(syn::Error::new_spanned(
+                                    name,
+                                    format!("Knobs supports rename_all = \"camelCase\" only, not {other:?}"),
+                                ));
+                            }
+                        }
+                    }
+                };
+                let ty = &field.ty;
+                let fvis = &field.vis;
+                let docs: Vec<_> = field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+                decls.push(quote! {
+                    #(#docs)*
+                    #fvis #ident: <#ty as ::manifests::Knobbed>::Handle
+                });
+                inits.push(quote! {
+                    #ident: <#ty as ::manifests::Knobbed>::handle(path.child(#key))
+                });
+            }
+            let doc = format!("Typed handles into [`{name}`]: each field knows its path in values.yaml.");
+            Ok(quote! {
+                #[doc = #doc]
+                #[derive(Clone, Debug)]
+                #vis struct #knobs {
+                    #(#decls,)*
+                    #[doc(hidden)]
+                    pub __path: ::manifests::Path,
+                }
+                impl #knobs {
+                    /// The handle of this whole section, for pass-through rendering.
+                    pub fn whole(&self) -> ::manifests::Knob<#name> {
+                        ::manifests::Knob::at(self.__path.clone())
+                    }
+                }
+                impl ::manifests::Knobbed for #name {
+                    type Handle = #knobs;
+                    fn handle(path: ::manifests::Path) -> Self::Handle {
+                        #knobs { #(#inits,)* __path: path }
+                    }
+                }
+            })
+        }
+        Data::Union(_) => Err(syn::Error::new_spanned(name, "Knobs does not support unions")),
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for ch in snake.chars() {
+        if ch == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The string value of `#[serde(NAME = "...")]`, if present.
+fn serde_attr(attrs: &[syn::Attribute], wanted: &str) -> syn::Result<Option<String>> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(wanted) {
+                let lit: LitStr = meta.value()?.parse()?;
+                found = Some(lit.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: proc_macro2::TokenStream = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(found)
+}
+
+fn has_serde_flag(attrs: &[syn::Attribute], wanted: &str) -> syn::Result<bool> {
+    let mut found = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(wanted) {
+                found = true;
+            }
+            if meta.input.peek(syn::Token![=]) {
+                let _: proc_macro2::TokenStream = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(found)
+}

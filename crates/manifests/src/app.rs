@@ -1,0 +1,108 @@
+//! An application: chart metadata, a `Values` type, example environments and a build function.
+//! [`Application`] erases the `Values` type so the CLI can hold every application in one list.
+
+use std::marker::PhantomData;
+
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+use crate::chart::ChartMeta;
+use crate::expr::{Knobbed, Path};
+use crate::model::Model;
+use crate::values::{self, Values};
+
+/// An example values file of an application, rendered as one environment.
+#[derive(Clone, Debug)]
+pub struct Environment {
+    /// `production`: the chart gets `values-production.yaml`, the manifests `production.yaml`.
+    pub name: &'static str,
+    /// Where the file lives in the repository, for messages and headers.
+    pub path: &'static str,
+    pub text: &'static str,
+}
+
+pub trait Application: Sync {
+    fn chart(&self) -> &ChartMeta;
+    /// The Rust source the application is defined in (for "generated from" headers).
+    fn source(&self) -> &'static str;
+    fn environments(&self) -> &[Environment];
+    /// Extra README sections (Markdown) after the generated values table.
+    fn readme(&self) -> &'static str;
+    /// values.yaml: the defaults, as a tree.
+    fn defaults(&self) -> Value;
+    /// values.schema.json (draft-07, self-contained).
+    fn schema(&self) -> Value;
+    /// Checks a merged values tree and returns its canonical form, or the path and message.
+    fn check(&self, tree: &Value) -> Result<Value, (String, String)>;
+    fn model(&self) -> Model;
+}
+
+/// The one implementation of [`Application`]: a `Values` type and a build function over its
+/// handles.
+pub struct App<V: Values> {
+    pub chart: ChartMeta,
+    pub source: &'static str,
+    pub environments: Vec<Environment>,
+    pub readme: &'static str,
+    pub build: fn(&<V as Knobbed>::Handle) -> Model,
+    pub _values: PhantomData<fn() -> V>,
+}
+
+impl<V: Values> App<V> {
+    pub fn new(chart: ChartMeta, source: &'static str, build: fn(&<V as Knobbed>::Handle) -> Model) -> Self {
+        App { chart, source, environments: Vec::new(), readme: "", build, _values: PhantomData }
+    }
+
+    pub fn environment(mut self, name: &'static str, path: &'static str, text: &'static str) -> Self {
+        self.environments.push(Environment { name, path, text });
+        self
+    }
+
+    pub fn readme(mut self, markdown: &'static str) -> Self {
+        self.readme = markdown;
+        self
+    }
+}
+
+pub(crate) fn schema_of<V: Values>(header: &str) -> Value {
+    let mut settings = SchemaSettings::draft07();
+    settings.inline_subschemas = true;
+    let schema = settings.into_generator().into_root_schema_for::<V>();
+    let mut v = schema.to_value();
+    if let Value::Object(m) = &mut v {
+        m.remove("title");
+        m.insert("$comment".into(), Value::String(header.to_string()));
+        if let Some(Value::Object(props)) = m.get_mut("properties") {
+            // Helm hands every chart a `global` map; accept it.
+            props.insert("global".into(), serde_json::json!({"type": "object", "description": "Helm's global values (unused by this chart)."}));
+        }
+    }
+    v
+}
+
+impl<V: Values> Application for App<V> {
+    fn chart(&self) -> &ChartMeta {
+        &self.chart
+    }
+    fn source(&self) -> &'static str {
+        self.source
+    }
+    fn environments(&self) -> &[Environment] {
+        &self.environments
+    }
+    fn readme(&self) -> &'static str {
+        self.readme
+    }
+    fn defaults(&self) -> Value {
+        serde_json::to_value(V::default()).expect("defaults serialize")
+    }
+    fn schema(&self) -> Value {
+        schema_of::<V>(&crate::render::header(self.source))
+    }
+    fn check(&self, tree: &Value) -> Result<Value, (String, String)> {
+        values::check::<V>(tree)
+    }
+    fn model(&self) -> Model {
+        (self.build)(&V::handle(Path::values()))
+    }
+}

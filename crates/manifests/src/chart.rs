@@ -1,0 +1,154 @@
+//! Chart metadata and the chart's static files: Chart.yaml, values.yaml with its comments,
+//! values.schema.json, README.md with the values table, .helmignore.
+
+use serde_json::{Value, json};
+
+use crate::yaml;
+
+#[derive(Clone, Debug, Default)]
+pub struct Maintainer {
+    pub name: String,
+    pub email: String,
+    pub url: String,
+}
+
+/// What Chart.yaml says about a chart.
+#[derive(Clone, Debug, Default)]
+pub struct ChartMeta {
+    pub name: String,
+    pub version: String,
+    pub app_version: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub home: String,
+    pub sources: Vec<String>,
+    pub maintainers: Vec<Maintainer>,
+}
+
+impl ChartMeta {
+    pub fn new(name: &str, version: &str, app_version: &str, description: &str) -> Self {
+        ChartMeta {
+            name: name.into(),
+            version: version.into(),
+            app_version: app_version.into(),
+            description: description.into(),
+            ..ChartMeta::default()
+        }
+    }
+
+    pub(crate) fn chart_yaml(&self, header: &str) -> String {
+        let mut doc = serde_json::Map::new();
+        doc.insert("apiVersion".into(), json!("v2"));
+        doc.insert("name".into(), json!(self.name));
+        doc.insert("description".into(), json!(self.description));
+        doc.insert("type".into(), json!("application"));
+        doc.insert("version".into(), json!(self.version));
+        doc.insert("appVersion".into(), json!(self.app_version));
+        if !self.keywords.is_empty() {
+            doc.insert("keywords".into(), json!(self.keywords));
+        }
+        if !self.home.is_empty() {
+            doc.insert("home".into(), json!(self.home));
+        }
+        if !self.sources.is_empty() {
+            doc.insert("sources".into(), json!(self.sources));
+        }
+        if !self.maintainers.is_empty() {
+            let list: Vec<Value> = self
+                .maintainers
+                .iter()
+                .map(|m| {
+                    let mut o = serde_json::Map::new();
+                    o.insert("name".into(), json!(m.name));
+                    if !m.email.is_empty() {
+                        o.insert("email".into(), json!(m.email));
+                    }
+                    if !m.url.is_empty() {
+                        o.insert("url".into(), json!(m.url));
+                    }
+                    Value::Object(o)
+                })
+                .collect();
+            doc.insert("maintainers".into(), Value::Array(list));
+        }
+        format!("# {header}\n{}", yaml::to_block(&Value::Object(doc)))
+    }
+}
+
+/// The schema node that describes `path` (dotted) in an inlined schema.
+pub(crate) fn schema_at<'s>(schema: &'s Value, path: &str) -> Option<&'s Value> {
+    let mut node = schema;
+    for key in path.split('.') {
+        node = node.get("properties")?.get(key)?;
+    }
+    Some(node)
+}
+
+fn description(schema: &Value, path: &str) -> Option<String> {
+    schema_at(schema, path)?.get("description")?.as_str().map(str::to_string)
+}
+
+/// values.yaml: the defaults, each key under the comment its doc comment gives.
+pub(crate) fn values_yaml(header: &str, defaults: &Value, schema: &Value) -> String {
+    let mut out = format!("# {header}\n#\n# Default values; every key is described in README.md and checked by values.schema.json.\n\n");
+    let comment = |path: &str| -> Vec<String> {
+        description(schema, path).map(|d| d.lines().map(str::to_string).collect()).unwrap_or_default()
+    };
+    yaml::write_block(&mut out, defaults, 0, "", &comment);
+    out
+}
+
+fn type_name(schema: Option<&Value>, default: &Value) -> String {
+    if let Some(t) = schema.and_then(|s| s.get("type")) {
+        match t {
+            Value::String(s) => return s.clone(),
+            Value::Array(list) => return list.iter().filter_map(Value::as_str).filter(|s| *s != "null").collect::<Vec<_>>().join(" or "),
+            _ => {}
+        }
+    }
+    if schema.and_then(|s| s.get("enum")).is_some() {
+        return "string".into();
+    }
+    match default {
+        Value::Object(_) => "object",
+        Value::Array(_) => "list",
+        Value::String(_) => "string",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::Null => "null",
+    }
+    .into()
+}
+
+/// The values table rows: one per leaf, with type, default and description.
+pub(crate) fn values_rows(defaults: &Value, schema: &Value) -> Vec<[String; 4]> {
+    fn walk(v: &Value, path: &str, schema: &Value, rows: &mut Vec<[String; 4]>) {
+        let node = schema_at(schema, path);
+        let has_props = node.and_then(|n| n.get("properties")).is_some();
+        match v {
+            Value::Object(map) if has_props || path.is_empty() => {
+                for (k, child) in map {
+                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    walk(child, &p, schema, rows);
+                }
+            }
+            _ => {
+                let mut desc = node.and_then(|n| n.get("description")).and_then(Value::as_str).unwrap_or("").replace('\n', " ");
+                if let Some(options) = node.and_then(|n| n.get("enum")).and_then(Value::as_array) {
+                    let names: Vec<String> = options.iter().map(|o| format!("`{}`", o.as_str().unwrap_or_default())).collect();
+                    desc = format!("{desc} One of {}.", names.join(", ")).trim().to_string();
+                }
+                rows.push([format!("`{path}`"), type_name(node, v), format!("`{}`", v).replace('|', "\\|"), desc.replace('|', "\\|")]);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    walk(defaults, "", schema, &mut rows);
+    rows
+}
+
+pub(crate) fn helmignore(header: &str) -> String {
+    format!(
+        "# {header}\n# Patterns to ignore when building packages.\n.DS_Store\n.git/\n.gitignore\n.bzr/\n.bzrignore\n.hg/\n.hgignore\n.svn/\n*.swp\n*.bak\n*.tmp\n*.orig\n*~\n.project\n.idea/\n*.tmproj\n.vscode/\n"
+    )
+}

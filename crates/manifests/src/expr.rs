@@ -1,0 +1,472 @@
+//! Values and expressions: typed handles into values.yaml and the small expression language that
+//! both renderers understand.
+//!
+//! A build function never sees a concrete value. It holds [`Knob`]s (a path in values.yaml with
+//! the Rust type found there) and combines them into [`Expr`]s. An `Expr<bool>` has no `bool`
+//! inside, so branching goes through the gates of the template tree (`when`), which both
+//! renderers honour, and never through a plain `if` that would bake one value into the chart.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde_json::Value;
+
+/// Where a value lives: under `.Values`, or under a loop variable bound by a range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Root {
+    Values,
+    Var(&'static str),
+}
+
+/// A path into the values tree, such as `persistence.size`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    pub(crate) root: Root,
+    pub(crate) keys: Vec<String>,
+}
+
+impl Path {
+    pub fn values() -> Self {
+        Path { root: Root::Values, keys: Vec::new() }
+    }
+
+    /// The item bound by a range loop (`{{- range $name := ... }}`).
+    pub fn var(name: &'static str) -> Self {
+        Path { root: Root::Var(name), keys: Vec::new() }
+    }
+
+    pub fn child(&self, key: &str) -> Self {
+        let mut keys = self.keys.clone();
+        keys.push(key.to_string());
+        Path { root: self.root.clone(), keys }
+    }
+
+    /// `persistence.size`, as error messages and docs name it.
+    pub fn dotted(&self) -> String {
+        let mut out = match &self.root {
+            Root::Values => String::new(),
+            Root::Var(v) => format!("${v}"),
+        };
+        for key in &self.keys {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(key);
+        }
+        out
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.dotted())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseField {
+    Name,
+    Namespace,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartField {
+    Name,
+    Version,
+    AppVersion,
+}
+
+/// Named templates of `_helpers.tpl` that produce a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Helper {
+    Name,
+    Fullname,
+    Chart,
+    ServiceAccountName,
+}
+
+/// The untyped expression tree. [`Expr`] wraps it with the type it produces.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub enum Ex {
+    Lit(Value),
+    Get(Path),
+    Release(ReleaseField),
+    Chart(ChartField),
+    Helper(Helper),
+    /// Strings joined without separator.
+    Concat(Vec<Ex>),
+    /// The first operand unless it is empty (Helm's `default`).
+    Default(Box<Ex>, Box<Ex>),
+    Ternary(Box<Ex>, Box<Ex>, Box<Ex>),
+    Eq(Box<Ex>, Box<Ex>),
+    Not(Box<Ex>),
+    And(Vec<Ex>),
+    Or(Vec<Ex>),
+    /// Non-empty, as Go templates judge truth.
+    IsSet(Box<Ex>),
+    /// An integer as a decimal string.
+    IntStr(Box<Ex>),
+    /// A boolean as `true`/`false`.
+    BoolStr(Box<Ex>),
+    /// The value, or a render error with the message when it is empty (Helm's `required`).
+    Required(Box<Ex>, String),
+    /// SHA-256 of what a template file renders (Helm: `include ... | sha256sum`).
+    Checksum(String),
+}
+
+/// A typed expression: `Expr<String>`, `Expr<i64>`, `Expr<bool>` or `Expr<Value>` (free-form).
+pub struct Expr<T> {
+    pub(crate) ex: Ex,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Expr<T> {
+    fn clone(&self) -> Self {
+        Expr::wrap(self.ex.clone())
+    }
+}
+
+impl<T> fmt::Debug for Expr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.ex.fmt(f)
+    }
+}
+
+impl<T> Expr<T> {
+    pub(crate) fn wrap(ex: Ex) -> Self {
+        Expr { ex, _t: PhantomData }
+    }
+
+    /// True when the value is non-empty (non-zero, non-blank, non-empty list or map).
+    pub fn is_set(&self) -> Expr<bool> {
+        Expr::wrap(Ex::IsSet(Box::new(self.ex.clone())))
+    }
+
+    /// This value unless it is empty, then `fallback` (Helm's `default`).
+    pub fn or_else(&self, fallback: impl Into<Expr<T>>) -> Expr<T> {
+        Expr::wrap(Ex::Default(Box::new(self.ex.clone()), Box::new(fallback.into().ex)))
+    }
+
+    /// Fails rendering with `message` when the value is empty (Helm's `required`).
+    pub fn required(&self, message: &str) -> Expr<T> {
+        Expr::wrap(Ex::Required(Box::new(self.ex.clone()), message.to_string()))
+    }
+
+    pub fn eq(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
+        Expr::wrap(Ex::Eq(Box::new(self.ex.clone()), Box::new(other.into().ex)))
+    }
+
+    pub fn ne(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
+        self.eq(other).not()
+    }
+}
+
+impl Expr<bool> {
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(&self) -> Expr<bool> {
+        Expr::wrap(Ex::Not(Box::new(self.ex.clone())))
+    }
+
+    pub fn and(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        Expr::wrap(Ex::And(vec![self.ex.clone(), other.into().ex]))
+    }
+
+    pub fn or(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        Expr::wrap(Ex::Or(vec![self.ex.clone(), other.into().ex]))
+    }
+
+    /// `then` when this holds, otherwise `otherwise`.
+    pub fn then<T>(&self, then: impl Into<Expr<T>>, otherwise: impl Into<Expr<T>>) -> Expr<T> {
+        Expr::wrap(Ex::Ternary(Box::new(self.ex.clone()), Box::new(then.into().ex), Box::new(otherwise.into().ex)))
+    }
+
+    /// `"true"` or `"false"`, for environment variables and ConfigMap data.
+    pub fn string(&self) -> Expr<String> {
+        Expr::wrap(Ex::BoolStr(Box::new(self.ex.clone())))
+    }
+}
+
+impl Expr<i64> {
+    /// The decimal string, for environment variables and ConfigMap data.
+    pub fn string(&self) -> Expr<String> {
+        Expr::wrap(Ex::IntStr(Box::new(self.ex.clone())))
+    }
+}
+
+/// Join strings: `concat([name.clone(), "-mqtt".into()])`.
+pub fn concat(parts: impl IntoIterator<Item = Expr<String>>) -> Expr<String> {
+    Expr::wrap(Ex::Concat(parts.into_iter().map(|p| p.ex).collect()))
+}
+
+/// A literal free-form value.
+pub fn json(value: Value) -> Expr<Value> {
+    Expr::wrap(Ex::Lit(value))
+}
+
+/// The release name (`.Release.Name`).
+pub fn release_name() -> Expr<String> {
+    Expr::wrap(Ex::Release(ReleaseField::Name))
+}
+
+/// The namespace of the release (`.Release.Namespace`).
+pub fn release_namespace() -> Expr<String> {
+    Expr::wrap(Ex::Release(ReleaseField::Namespace))
+}
+
+/// The chart's appVersion (`.Chart.AppVersion`).
+pub fn app_version() -> Expr<String> {
+    Expr::wrap(Ex::Chart(ChartField::AppVersion))
+}
+
+/// The chart name (`.Chart.Name`).
+pub fn chart_name() -> Expr<String> {
+    Expr::wrap(Ex::Chart(ChartField::Name))
+}
+
+/// The chart's fullname helper: the release name, prefixed to the chart name unless it already
+/// contains it, truncated to 63 characters, honouring `nameOverride` and `fullnameOverride`.
+pub fn fullname() -> Expr<String> {
+    Expr::wrap(Ex::Helper(Helper::Fullname))
+}
+
+/// `fullname` with a suffix: `<fullname>-<suffix>`.
+pub fn fullname_with(suffix: &str) -> Expr<String> {
+    concat([fullname(), Expr::from(format!("-{suffix}"))])
+}
+
+/// The service account the pods run as (the `serviceAccountName` helper).
+pub fn service_account_name() -> Expr<String> {
+    Expr::wrap(Ex::Helper(Helper::ServiceAccountName))
+}
+
+/// SHA-256 of what a template file of this chart renders; pods annotated with it roll when
+/// that file changes.
+pub fn checksum_of(template_file: &str) -> Expr<String> {
+    Expr::wrap(Ex::Checksum(template_file.to_string()))
+}
+
+impl From<&str> for Expr<String> {
+    fn from(s: &str) -> Self {
+        Expr::wrap(Ex::Lit(Value::String(s.to_string())))
+    }
+}
+
+impl From<String> for Expr<String> {
+    fn from(s: String) -> Self {
+        Expr::wrap(Ex::Lit(Value::String(s)))
+    }
+}
+
+impl From<&String> for Expr<String> {
+    fn from(s: &String) -> Self {
+        Expr::from(s.as_str())
+    }
+}
+
+impl From<&Expr<String>> for Expr<String> {
+    fn from(e: &Expr<String>) -> Self {
+        e.clone()
+    }
+}
+
+impl From<&Expr<bool>> for Expr<bool> {
+    fn from(e: &Expr<bool>) -> Self {
+        e.clone()
+    }
+}
+
+impl From<&Expr<i64>> for Expr<i64> {
+    fn from(e: &Expr<i64>) -> Self {
+        e.clone()
+    }
+}
+
+impl From<bool> for Expr<bool> {
+    fn from(b: bool) -> Self {
+        Expr::wrap(Ex::Lit(Value::Bool(b)))
+    }
+}
+
+macro_rules! int_literals {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Expr<i64> {
+            fn from(n: $t) -> Self {
+                Expr::wrap(Ex::Lit(Value::from(i64::from(n))))
+            }
+        }
+    )*};
+}
+int_literals!(i64, i32, u32, u16, u8);
+
+// ----- knobs -------------------------------------------------------------------------------
+
+/// A typed handle on one setting of values.yaml: where it lives and what Rust type it has.
+pub struct Knob<T> {
+    path: Path,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Knob<T> {
+    fn clone(&self) -> Self {
+        Knob::at(self.path.clone())
+    }
+}
+
+impl<T> fmt::Debug for Knob<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Knob({})", self.path)
+    }
+}
+
+impl<T> Knob<T> {
+    pub fn at(path: Path) -> Self {
+        Knob { path, _t: PhantomData }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The whole value, passed through as it is (lists and maps are rendered with `toYaml`).
+    pub fn raw(&self) -> Expr<Value> {
+        Expr::wrap(Ex::Get(self.path.clone()))
+    }
+
+    /// True when the value is non-empty.
+    pub fn is_set(&self) -> Expr<bool> {
+        Expr::wrap(Ex::IsSet(Box::new(Ex::Get(self.path.clone()))))
+    }
+}
+
+impl<T: Leaf> Knob<T> {
+    pub fn expr(&self) -> Expr<T::Out> {
+        Expr::wrap(Ex::Get(self.path.clone()))
+    }
+
+    /// This value unless it is empty, then `fallback`.
+    pub fn or_else(&self, fallback: impl Into<Expr<T::Out>>) -> Expr<T::Out> {
+        self.expr().or_else(fallback)
+    }
+
+    /// Fails rendering with `message` when the value is empty.
+    pub fn required(&self, message: &str) -> Expr<T::Out> {
+        self.expr().required(message)
+    }
+}
+
+impl<T: Leaf<Out = String> + serde::Serialize> Knob<T> {
+    /// True when the setting equals `variant` (an enum value or a string).
+    pub fn is(&self, variant: T) -> Expr<bool> {
+        let lit = serde_json::to_value(variant).expect("a values enum serializes to a string");
+        Expr::wrap(Ex::Eq(Box::new(Ex::Get(self.path.clone())), Box::new(Ex::Lit(lit))))
+    }
+}
+
+impl Knob<bool> {
+    pub fn not(&self) -> Expr<bool> {
+        self.expr().not()
+    }
+
+    pub fn and(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        self.expr().and(other)
+    }
+
+    pub fn or(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        self.expr().or(other)
+    }
+
+    pub fn then<T>(&self, then: impl Into<Expr<T>>, otherwise: impl Into<Expr<T>>) -> Expr<T> {
+        self.expr().then(then, otherwise)
+    }
+
+    pub fn string(&self) -> Expr<String> {
+        self.expr().string()
+    }
+}
+
+impl<T: Leaf<Out = i64>> Knob<T> {
+    pub fn string(&self) -> Expr<String> {
+        self.expr().string()
+    }
+}
+
+impl<T: Leaf> From<&Knob<T>> for Expr<T::Out> {
+    fn from(k: &Knob<T>) -> Self {
+        k.expr()
+    }
+}
+
+impl<T: Leaf> From<Knob<T>> for Expr<T::Out> {
+    fn from(k: Knob<T>) -> Self {
+        k.expr()
+    }
+}
+
+/// A type that can appear in an application's values: it knows its handle type.
+/// Leaves get a [`Knob`]; structs get the handles struct `derive(Knobs)` writes.
+pub trait Knobbed {
+    type Handle;
+    fn handle(path: Path) -> Self::Handle;
+}
+
+/// A leaf setting and the expression type it reads as.
+pub trait Leaf {
+    type Out;
+}
+
+macro_rules! leaves {
+    ($out:ty: $($t:ty),*) => {$(
+        impl Leaf for $t { type Out = $out; }
+        impl Knobbed for $t {
+            type Handle = Knob<$t>;
+            fn handle(path: Path) -> Knob<$t> { Knob::at(path) }
+        }
+    )*};
+}
+leaves!(String: String);
+leaves!(bool: bool);
+leaves!(i64: i64, i32, u32, u16, u8);
+leaves!(Value: Value);
+
+impl<T> Knobbed for Vec<T> {
+    type Handle = Knob<Vec<T>>;
+    fn handle(path: Path) -> Self::Handle {
+        Knob::at(path)
+    }
+}
+
+impl<T> Leaf for Vec<T> {
+    type Out = Value;
+}
+
+impl Knobbed for serde_json::Map<String, Value> {
+    type Handle = Knob<serde_json::Map<String, Value>>;
+    fn handle(path: Path) -> Self::Handle {
+        Knob::at(path)
+    }
+}
+
+impl Leaf for serde_json::Map<String, Value> {
+    type Out = Value;
+}
+
+impl<K, V> Knobbed for BTreeMap<K, V> {
+    type Handle = Knob<BTreeMap<K, V>>;
+    fn handle(path: Path) -> Self::Handle {
+        Knob::at(path)
+    }
+}
+
+impl<K, V> Leaf for BTreeMap<K, V> {
+    type Out = Value;
+}
+
+/// The handle of list items inside a range: `Knob<Vec<T>>::each` binds a loop variable and
+/// hands the item's handles to the closure.
+impl<T: Knobbed> Knob<Vec<T>> {
+    pub fn item_handle(var: &'static str) -> T::Handle {
+        T::handle(Path::var(var))
+    }
+}

@@ -1,0 +1,230 @@
+//! The model a build function returns: the objects of one application, each with the template
+//! file it goes to, an optional gate, and the typed k8s-openapi check that the concrete
+//! renderer lowers it through.
+
+use std::marker::PhantomData;
+
+use serde_json::Value;
+
+use crate::expr::{Ex, Expr};
+use crate::tree::{Entry, LabelSet, Map, Node};
+
+/// Lowers an evaluated object through its k8s-openapi type and back: wrong types fail here.
+pub type TypeCheck = fn(Value) -> Result<Value, String>;
+
+pub(crate) fn typed<K>(v: Value) -> Result<Value, String>
+where
+    K: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let typed: K = serde_json::from_value(v).map_err(|e| e.to_string())?;
+    serde_json::to_value(&typed).map_err(|e| e.to_string())
+}
+
+/// Helm hooks: in the chart the object runs as a hook; in plain manifests it is a plain object.
+#[derive(Clone, Debug)]
+pub struct Hook {
+    pub events: &'static str,
+    pub weight: i32,
+    pub delete_policy: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) namespaced: bool,
+    pub(crate) file: String,
+    pub(crate) gate: Option<Ex>,
+    pub(crate) meta: Meta,
+    pub(crate) body: Vec<Entry>,
+    pub(crate) check: TypeCheck,
+    pub(crate) hook: Option<Hook>,
+}
+
+impl Object {
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+}
+
+/// Object metadata: a name, the common labels (with a component), extra labels and annotations.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub(crate) name: Expr<String>,
+    pub(crate) component: Option<&'static str>,
+    pub(crate) labels: Map,
+    pub(crate) annotations: Map,
+}
+
+impl Meta {
+    pub fn new(name: impl Into<Expr<String>>) -> Self {
+        Meta { name: name.into(), component: None, labels: Map::new(), annotations: Map::new() }
+    }
+
+    pub fn component(mut self, component: &'static str) -> Self {
+        self.component = Some(component);
+        self
+    }
+
+    pub fn labels(mut self, labels: Map) -> Self {
+        self.labels = labels;
+        self
+    }
+
+    pub fn annotations(mut self, annotations: Map) -> Self {
+        self.annotations = annotations;
+        self
+    }
+
+    pub(crate) fn lower(&self, namespaced: bool, hook: Option<&Hook>) -> Node {
+        let mut m = Map::new().str("name", self.name.clone());
+        if namespaced {
+            m = m.str("namespace", crate::expr::release_namespace());
+        }
+        let labels = Map::new().labels(LabelSet::All(self.component)).extend(self.labels.clone());
+        m = m.field("labels", labels);
+        let mut annotations = self.annotations.clone();
+        if let Some(h) = hook {
+            annotations = annotations
+                .str("helm.sh/hook", h.events)
+                .str("helm.sh/hook-weight", h.weight.to_string())
+                .str("helm.sh/hook-delete-policy", h.delete_policy);
+        }
+        if !annotations.is_empty() {
+            m = m.field("annotations", annotations);
+        }
+        m.into()
+    }
+}
+
+/// A typed reference to an object the model declares: `ObjectRef<ConfigMap>` can only come from
+/// adding a ConfigMap, so whatever takes one cannot name an object that does not exist.
+pub struct ObjectRef<K> {
+    pub(crate) name: Expr<String>,
+    pub(crate) component: Option<&'static str>,
+    _k: PhantomData<fn() -> K>,
+}
+
+impl<K> Clone for ObjectRef<K> {
+    fn clone(&self) -> Self {
+        ObjectRef { name: self.name.clone(), component: self.component, _k: PhantomData }
+    }
+}
+
+impl<K> std::fmt::Debug for ObjectRef<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ObjectRef({:?})", self.name)
+    }
+}
+
+impl<K> ObjectRef<K> {
+    pub(crate) fn new(name: Expr<String>, component: Option<&'static str>) -> Self {
+        ObjectRef { name, component, _k: PhantomData }
+    }
+
+    pub fn name(&self) -> Expr<String> {
+        self.name.clone()
+    }
+}
+
+/// An object kind the DSL can build.
+pub trait Build {
+    fn object(self) -> Object;
+}
+
+/// Everything one application renders, in declaration order (renderers sort).
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub(crate) objects: Vec<Object>,
+    pub(crate) notes: Vec<crate::notes::Line>,
+    pub(crate) validations: Vec<(Ex, String)>,
+}
+
+impl Model {
+    pub fn new() -> Self {
+        Model::default()
+    }
+
+    /// Adds an object and returns the typed reference others use to point at it.
+    pub fn add<K: Build>(&mut self, object: K) -> ObjectRef<K> {
+        let object = object.object();
+        let reference = ObjectRef::new(object.meta.name.clone(), object.meta.component);
+        self.objects.push(object);
+        reference
+    }
+
+    /// Adds an object only when `cond` holds (the chart wraps its template in `{{- if }}`).
+    pub fn add_when<K: Build>(&mut self, cond: impl Into<Expr<bool>>, object: K) -> ObjectRef<K> {
+        let mut object = object.object();
+        let cond = cond.into().ex;
+        object.gate = Some(match object.gate.take() {
+            Some(inner) => Ex::And(vec![cond, inner]),
+            None => cond,
+        });
+        let reference = ObjectRef::new(object.meta.name.clone(), object.meta.component);
+        self.objects.push(object);
+        reference
+    }
+
+    /// Rejects values where `cond` holds, with `message`, in both renderers (the chart checks it
+    /// in `templates/validate.yaml` with `fail`).
+    pub fn reject_when(&mut self, cond: impl Into<Expr<bool>>, message: &str) {
+        self.validations.push((cond.into().ex, message.to_string()));
+    }
+
+    /// NOTES.txt lines shown after `helm install`.
+    pub fn notes(&mut self, lines: Vec<crate::notes::Line>) {
+        self.notes.extend(lines);
+    }
+
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+}
+
+/// Helm's install order of kinds; unknown kinds (custom resources) come last.
+pub(crate) fn install_rank(kind: &str) -> usize {
+    const ORDER: &[&str] = &[
+        "Namespace",
+        "NetworkPolicy",
+        "ResourceQuota",
+        "LimitRange",
+        "PodSecurityPolicy",
+        "PodDisruptionBudget",
+        "ServiceAccount",
+        "Secret",
+        "SecretList",
+        "ConfigMap",
+        "StorageClass",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "CustomResourceDefinition",
+        "ClusterRole",
+        "ClusterRoleList",
+        "ClusterRoleBinding",
+        "ClusterRoleBindingList",
+        "Role",
+        "RoleList",
+        "RoleBinding",
+        "RoleBindingList",
+        "Service",
+        "DaemonSet",
+        "Pod",
+        "ReplicationController",
+        "ReplicaSet",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "IngressClass",
+        "Ingress",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ];
+    ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
+}

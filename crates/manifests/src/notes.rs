@@ -1,0 +1,52 @@
+//! NOTES.txt: what `helm install` prints afterwards, written with the same expressions.
+
+use crate::expr::{Ex, Expr};
+use crate::gotmpl::{self, Ctx, cond};
+
+#[derive(Clone, Debug)]
+pub enum Line {
+    Text(Vec<Ex>),
+    When(Ex, Vec<Line>, Vec<Line>),
+}
+
+impl Line {
+    /// One line made of literal text and expressions, joined.
+    pub fn of(parts: impl IntoIterator<Item = Expr<String>>) -> Line {
+        Line::Text(parts.into_iter().map(|p| p.ex).collect())
+    }
+
+    pub fn text(s: &str) -> Line {
+        Line::of([Expr::from(s)])
+    }
+
+    pub fn when(test: impl Into<Expr<bool>>, then: Vec<Line>) -> Line {
+        Line::When(test.into().ex, then, Vec::new())
+    }
+
+    pub fn choose(test: impl Into<Expr<bool>>, then: Vec<Line>, otherwise: Vec<Line>) -> Line {
+        Line::When(test.into().ex, then, otherwise)
+    }
+}
+
+pub(crate) fn render(lines: &[Line], chart: &str, out: &mut String) {
+    let c = Ctx { chart, in_range: false };
+    for line in lines {
+        match line {
+            Line::Text(parts) => {
+                for p in parts {
+                    out.push_str(&gotmpl::text(p, c));
+                }
+                out.push('\n');
+            }
+            Line::When(test, then, otherwise) => {
+                out.push_str(&format!("{{{{- if {} }}}}\n", cond(test, c)));
+                render(then, chart, out);
+                if !otherwise.is_empty() {
+                    out.push_str("{{- else }}\n");
+                    render(otherwise, chart, out);
+                }
+                out.push_str("{{- end }}\n");
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! ConfigMaps and Secrets, and references to Secrets that may live outside the chart.
+
+use typed_builder::TypedBuilder;
+
+use crate::expr::{Expr, Knob, Leaf};
+use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::objects::object;
+use crate::tree::Map;
+
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct ConfigMap {
+    pub meta: Meta,
+    /// `data`: string values only.
+    pub data: Map,
+}
+
+impl Build for ConfigMap {
+    fn object(self) -> Object {
+        object("v1", "ConfigMap", self.meta, Map::new().field("data", self.data), typed::<k8s_openapi::api::core::v1::ConfigMap>)
+    }
+}
+
+/// A Secret written as `stringData`, so both renderers print the same readable text.
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Secret {
+    pub meta: Meta,
+    #[builder(default = Expr::from("Opaque"), setter(into))]
+    pub type_: Expr<String>,
+    pub string_data: Map,
+}
+
+impl Build for Secret {
+    fn object(self) -> Object {
+        let body = Map::new().str("type", self.type_).field("stringData", self.string_data);
+        object("v1", "Secret", self.meta, body, typed::<k8s_openapi::api::core::v1::Secret>)
+    }
+}
+
+/// The name of a Secret a pod reads: one the chart renders, or one that exists already.
+#[derive(Clone, Debug)]
+pub struct SecretRef {
+    name: Expr<String>,
+}
+
+impl SecretRef {
+    pub fn name(&self) -> Expr<String> {
+        self.name.clone()
+    }
+
+    /// A Secret that exists outside the chart, named by a setting (declared external).
+    pub fn external<T: Leaf<Out = String>>(name: &Knob<T>) -> Self {
+        SecretRef { name: name.expr() }
+    }
+
+    /// The Secret named by `existing` when that is set, the rendered one otherwise.
+    pub fn existing_or<T: Leaf<Out = String>>(existing: &Knob<T>, rendered: &ObjectRef<Secret>) -> Self {
+        SecretRef { name: existing.or_else(rendered.name()) }
+    }
+}
+
+impl From<&ObjectRef<Secret>> for SecretRef {
+    fn from(r: &ObjectRef<Secret>) -> Self {
+        SecretRef { name: r.name() }
+    }
+}

@@ -1,0 +1,128 @@
+//! Services and Ingresses. A Service selects a workload by its handle and targets ports by
+//! their handles, so its selector and target ports always match something declared.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+use typed_builder::TypedBuilder;
+
+use crate::expr::{Expr, Knob};
+use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::objects::object;
+use crate::objects::workload::{PortRef, Workload, selector_labels};
+use crate::tree::{List, Lower, Map, Node};
+
+/// One port of a Service, forwarding to a declared container port.
+#[derive(Clone, Debug)]
+pub struct ServicePort(Map);
+
+impl ServicePort {
+    pub fn new(name: impl Into<Cow<'static, str>>, port: impl Into<Expr<i64>>, target: &PortRef) -> Self {
+        ServicePort(Map::new().str("name", name.into().into_owned()).int("port", port).str("targetPort", target.name()).str("protocol", "TCP"))
+    }
+
+    /// A fixed node port, set only when `cond` holds (type NodePort) and the number is not 0.
+    pub fn node_port_when(self, cond: impl Into<Expr<bool>>, node_port: impl Into<Expr<i64>>) -> Self {
+        let node_port = node_port.into();
+        ServicePort(self.0.when(cond.into().and(node_port.is_set()), Map::new().int("nodePort", node_port)))
+    }
+}
+
+impl Lower for ServicePort {
+    fn lower(&self) -> Node {
+        self.0.lower()
+    }
+}
+
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Service {
+    pub meta: Meta,
+    /// ClusterIP, NodePort or LoadBalancer.
+    #[builder(default = Expr::from("ClusterIP"), setter(into))]
+    pub type_: Expr<String>,
+    /// The workload whose pods receive the traffic (its selector labels).
+    #[builder(setter(transform = |w: &dyn Workload| w.component()))]
+    pub selects: Option<&'static str>,
+    pub ports: List<ServicePort>,
+    /// `None` for a headless Service.
+    #[builder(default, setter(strip_option, into))]
+    pub cluster_ip: Option<Expr<String>>,
+    #[builder(default, setter(strip_option, into))]
+    pub extra: Option<Map>,
+}
+
+impl Build for Service {
+    fn object(self) -> Object {
+        let mut spec = Map::new().str("type", self.type_);
+        if let Some(ip) = self.cluster_ip {
+            spec = spec.str("clusterIP", ip);
+        }
+        if let Some(extra) = self.extra {
+            spec = spec.extend(extra);
+        }
+        spec = spec.field("ports", self.ports.node()).field("selector", selector_labels(self.selects));
+        object("v1", "Service", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::core::v1::Service>)
+    }
+}
+
+/// One path of an Ingress rule, routed to a Service port by name.
+#[derive(Clone, Debug)]
+pub struct IngressPath(Map);
+
+impl IngressPath {
+    pub fn new(path: impl Into<Expr<String>>, path_type: impl Into<Expr<String>>, service: &ObjectRef<Service>, port: &str) -> Self {
+        let backend = Map::new().field("service", Map::new().str("name", service.name()).field("port", Map::new().str("name", port.to_string())));
+        IngressPath(Map::new().str("path", path).str("pathType", path_type).field("backend", backend))
+    }
+}
+
+impl Lower for IngressPath {
+    fn lower(&self) -> Node {
+        self.0.lower()
+    }
+}
+
+/// One host of an Ingress with its paths.
+#[derive(Clone, Debug)]
+pub struct IngressRule(Map);
+
+impl IngressRule {
+    pub fn new(host: impl Into<Expr<String>>, paths: List<IngressPath>) -> Self {
+        IngressRule(Map::new().str("host", host).field("http", Map::new().field("paths", paths.node())))
+    }
+}
+
+impl Lower for IngressRule {
+    fn lower(&self) -> Node {
+        self.0.lower()
+    }
+}
+
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Ingress {
+    pub meta: Meta,
+    /// Left out when empty (the cluster's default IngressClass applies).
+    #[builder(setter(into))]
+    pub class_name: Expr<String>,
+    pub rules: List<IngressRule>,
+    /// Free-form `tls` list.
+    #[builder(setter(into))]
+    pub tls: Expr<Value>,
+}
+
+impl Ingress {
+    /// The `tls` list of a values setting.
+    pub fn tls_from<T>(knob: &Knob<Vec<T>>) -> Expr<Value> {
+        knob.raw()
+    }
+}
+
+impl Build for Ingress {
+    fn object(self) -> Object {
+        let spec = Map::new()
+            .when(self.class_name.is_set(), Map::new().str("ingressClassName", self.class_name))
+            .field("tls", Node::raw(self.tls))
+            .field("rules", self.rules.node());
+        object("networking.k8s.io/v1", "Ingress", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::networking::v1::Ingress>)
+    }
+}

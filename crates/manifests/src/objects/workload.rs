@@ -1,0 +1,584 @@
+//! Pods and the workloads that run them: containers with their ports, mounts, environment and
+//! probes; Deployments.
+//!
+//! References are handles. A [`PortRef`] comes only from [`Container::port`], so a Service or a
+//! probe can only target a port some container declares. A mount takes a [`Volume`], and the
+//! pod's volume list is built from the mounts, so a mount cannot name a volume the pod lacks:
+//!
+//! ```compile_fail
+//! use manifests::objects::*;
+//! // A port handle cannot be made up from a name: there is no such constructor.
+//! let ghost = PortRef { name: "http" };
+//! ```
+//!
+//! ```compile_fail
+//! use manifests::objects::*;
+//! // Nor does a probe take a bare port name.
+//! let probe = Probe::http("/health", "http");
+//! ```
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+use typed_builder::TypedBuilder;
+
+use crate::expr::{Ex, Expr};
+use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::objects::config::{ConfigMap, SecretRef};
+use crate::objects::storage::PersistentVolumeClaim;
+use crate::tree::{Entry, Item, LabelSet, List, Lower, Map, Node};
+
+/// A port a container declares; the only way to get one is [`Container::port`].
+#[derive(Clone, Debug)]
+pub struct PortRef {
+    pub(crate) name: &'static str,
+}
+
+impl PortRef {
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// A volume of a pod. Mount it in a container; the pod lists every volume its containers mount.
+#[derive(Clone, Debug)]
+pub struct Volume {
+    name: &'static str,
+    source: VolumeSource,
+}
+
+#[derive(Clone, Debug)]
+pub enum VolumeSource {
+    Claim(Expr<String>),
+    EmptyDir,
+    ConfigMap(Expr<String>),
+    Secret(Expr<String>),
+    Choose(Ex, Box<VolumeSource>, Box<VolumeSource>),
+}
+
+impl VolumeSource {
+    pub fn claim(claim: &ObjectRef<PersistentVolumeClaim>) -> Self {
+        VolumeSource::Claim(claim.name())
+    }
+    /// A claim that exists outside the chart, named by a setting.
+    pub fn existing_claim(name: impl Into<Expr<String>>) -> Self {
+        VolumeSource::Claim(name.into())
+    }
+    pub fn config_map(cm: &ObjectRef<ConfigMap>) -> Self {
+        VolumeSource::ConfigMap(cm.name())
+    }
+    pub fn secret(secret: &SecretRef) -> Self {
+        VolumeSource::Secret(secret.name())
+    }
+    /// One source when `cond` holds, another otherwise.
+    pub fn choose(cond: impl Into<Expr<bool>>, then: VolumeSource, otherwise: VolumeSource) -> Self {
+        VolumeSource::Choose(cond.into().ex, Box::new(then), Box::new(otherwise))
+    }
+
+    fn entries(&self) -> Vec<Entry> {
+        match self {
+            VolumeSource::Claim(name) => Map::new().field("persistentVolumeClaim", Map::new().str("claimName", name.clone())).entries,
+            VolumeSource::EmptyDir => Map::new().field("emptyDir", Map::new()).entries,
+            VolumeSource::ConfigMap(name) => Map::new().field("configMap", Map::new().str("name", name.clone())).entries,
+            VolumeSource::Secret(name) => Map::new().field("secret", Map::new().str("secretName", name.clone())).entries,
+            VolumeSource::Choose(cond, a, b) => vec![Entry::When(cond.clone(), a.entries(), b.entries())],
+        }
+    }
+}
+
+impl Volume {
+    pub fn new(name: &'static str, source: VolumeSource) -> Self {
+        Volume { name, source }
+    }
+    pub fn empty_dir(name: &'static str) -> Self {
+        Volume::new(name, VolumeSource::EmptyDir)
+    }
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl Lower for Volume {
+    fn lower(&self) -> Node {
+        let mut entries = Map::new().str("name", self.name).entries;
+        entries.extend(self.source.entries());
+        Node::Map(entries)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Mount {
+    volume: Volume,
+    path: Expr<String>,
+    sub_path: Option<Expr<String>>,
+    read_only: bool,
+}
+
+/// An environment variable of a container.
+#[derive(Clone, Debug)]
+pub struct EnvVar(Map);
+
+impl EnvVar {
+    pub fn value(name: impl Into<Cow<'static, str>>, value: impl Into<Expr<String>>) -> Self {
+        EnvVar(Map::new().str("name", name.into().into_owned()).str("value", value))
+    }
+
+    /// From a key of a Secret. `optional`: a missing key leaves the variable unset.
+    pub fn secret(name: impl Into<Cow<'static, str>>, secret: &SecretRef, key: impl Into<Expr<String>>, optional: bool) -> Self {
+        let mut selector = Map::new().str("name", secret.name()).str("key", key);
+        if optional {
+            selector = selector.bool("optional", true);
+        }
+        EnvVar(Map::new().str("name", name.into().into_owned()).field("valueFrom", Map::new().field("secretKeyRef", selector)))
+    }
+
+    pub fn config_map(name: impl Into<Cow<'static, str>>, cm: &ObjectRef<ConfigMap>, key: impl Into<Expr<String>>) -> Self {
+        let selector = Map::new().str("name", cm.name()).str("key", key);
+        EnvVar(Map::new().str("name", name.into().into_owned()).field("valueFrom", Map::new().field("configMapKeyRef", selector)))
+    }
+
+    /// From a field of the pod (`metadata.namespace`, `status.podIP`, ...).
+    pub fn field(name: impl Into<Cow<'static, str>>, field_path: &'static str) -> Self {
+        EnvVar(Map::new().str("name", name.into().into_owned()).field("valueFrom", Map::new().field("fieldRef", Map::new().str("fieldPath", field_path))))
+    }
+}
+
+impl Lower for EnvVar {
+    fn lower(&self) -> Node {
+        self.0.lower()
+    }
+}
+
+/// All keys of a ConfigMap or Secret as environment variables.
+#[derive(Clone, Debug)]
+pub struct EnvFrom(Map);
+
+impl EnvFrom {
+    pub fn config_map(cm: &ObjectRef<ConfigMap>) -> Self {
+        EnvFrom(Map::new().field("configMapRef", Map::new().str("name", cm.name())))
+    }
+    pub fn secret(secret: &SecretRef) -> Self {
+        EnvFrom(Map::new().field("secretRef", Map::new().str("name", secret.name())))
+    }
+}
+
+impl Lower for EnvFrom {
+    fn lower(&self) -> Node {
+        self.0.lower()
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    Http { path: Expr<String>, port: PortRef },
+    Tcp(PortRef),
+    Exec(Vec<Expr<String>>),
+    Choose(Ex, Box<Action>, Box<Action>),
+}
+
+impl Action {
+    fn entries(&self) -> Vec<Entry> {
+        match self {
+            Action::Http { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).str("port", port.name)).entries,
+            Action::Tcp(port) => Map::new().field("tcpSocket", Map::new().str("port", port.name)).entries,
+            Action::Exec(command) => {
+                let list = command.iter().fold(List::<Node>::new(), |l, c| l.push(Node::str(c.clone())));
+                Map::new().field("exec", Map::new().field("command", list.node())).entries
+            }
+            Action::Choose(cond, a, b) => vec![Entry::When(cond.clone(), a.entries(), b.entries())],
+        }
+    }
+}
+
+/// A liveness, readiness or startup probe on a declared port.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    action: Action,
+    timing: Map,
+}
+
+impl Probe {
+    pub fn http(path: impl Into<Expr<String>>, port: &PortRef) -> Self {
+        Probe { action: Action::Http { path: path.into(), port: port.clone() }, timing: Map::new() }
+    }
+    pub fn tcp(port: &PortRef) -> Self {
+        Probe { action: Action::Tcp(port.clone()), timing: Map::new() }
+    }
+    pub fn exec(command: impl IntoIterator<Item = Expr<String>>) -> Self {
+        Probe { action: Action::Exec(command.into_iter().collect()), timing: Map::new() }
+    }
+    /// One check when `cond` holds, another otherwise; the timings are this probe's.
+    pub fn choose(cond: impl Into<Expr<bool>>, then: Probe, otherwise: Probe) -> Self {
+        Probe { action: Action::Choose(cond.into().ex, Box::new(then.action), Box::new(otherwise.action)), timing: Map::new() }
+    }
+    pub fn initial_delay(mut self, seconds: impl Into<Expr<i64>>) -> Self {
+        self.timing = self.timing.int("initialDelaySeconds", seconds);
+        self
+    }
+    pub fn period(mut self, seconds: impl Into<Expr<i64>>) -> Self {
+        self.timing = self.timing.int("periodSeconds", seconds);
+        self
+    }
+    pub fn timeout(mut self, seconds: impl Into<Expr<i64>>) -> Self {
+        self.timing = self.timing.int("timeoutSeconds", seconds);
+        self
+    }
+    pub fn failure_threshold(mut self, n: impl Into<Expr<i64>>) -> Self {
+        self.timing = self.timing.int("failureThreshold", n);
+        self
+    }
+    pub fn success_threshold(mut self, n: impl Into<Expr<i64>>) -> Self {
+        self.timing = self.timing.int("successThreshold", n);
+        self
+    }
+}
+
+impl Lower for Probe {
+    fn lower(&self) -> Node {
+        let mut entries = self.action.entries();
+        entries.extend(self.timing.entries.clone());
+        Node::Map(entries)
+    }
+}
+
+/// A container. Declare its ports with [`Container::port`] and its mounts with
+/// [`Container::mount`] after building it.
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Container {
+    pub name: &'static str,
+    #[builder(setter(into))]
+    pub image: Expr<String>,
+    #[builder(default, setter(strip_option, into))]
+    pub image_pull_policy: Option<Expr<String>>,
+    #[builder(default)]
+    pub command: Vec<Expr<String>>,
+    #[builder(default)]
+    pub args: List<Node>,
+    #[builder(default)]
+    pub env: List<EnvVar>,
+    #[builder(default)]
+    pub env_from: List<EnvFrom>,
+    /// Free-form `resources` (requests and limits).
+    #[builder(default, setter(strip_option, into))]
+    pub resources: Option<Expr<Value>>,
+    /// Free-form container `securityContext`.
+    #[builder(default, setter(strip_option, into))]
+    pub security_context: Option<Expr<Value>>,
+    #[builder(default, setter(skip))]
+    ports: Vec<(Map, Option<Ex>)>,
+    #[builder(default, setter(skip))]
+    mounts: Vec<(Mount, Option<Ex>)>,
+    #[builder(default, setter(skip))]
+    extra_mounts: Option<Ex>,
+    #[builder(default, setter(skip))]
+    liveness: Option<Probe>,
+    #[builder(default, setter(skip))]
+    readiness: Option<Probe>,
+    #[builder(default, setter(skip))]
+    startup: Option<Probe>,
+}
+
+impl Container {
+    /// Declares a TCP port and returns the handle Services and probes target.
+    pub fn port(&mut self, name: &'static str, number: impl Into<Expr<i64>>) -> PortRef {
+        self.ports.push((Map::new().str("name", name).int("containerPort", number).str("protocol", "TCP"), None));
+        PortRef { name }
+    }
+
+    /// Declares a port that exists only when `cond` holds.
+    pub fn port_when(&mut self, cond: impl Into<Expr<bool>>, name: &'static str, number: impl Into<Expr<i64>>) -> PortRef {
+        let port = self.port(name, number);
+        if let Some(last) = self.ports.last_mut() {
+            last.1 = Some(cond.into().ex);
+        }
+        port
+    }
+
+    pub fn mount(&mut self, volume: &Volume, path: impl Into<Expr<String>>) -> &mut Self {
+        self.mounts.push((Mount { volume: volume.clone(), path: path.into(), sub_path: None, read_only: false }, None));
+        self
+    }
+
+    pub fn mount_read_only(&mut self, volume: &Volume, path: impl Into<Expr<String>>) -> &mut Self {
+        self.mounts.push((Mount { volume: volume.clone(), path: path.into(), sub_path: None, read_only: true }, None));
+        self
+    }
+
+    /// Mounts one key (`sub_path`) of a volume at `path`.
+    pub fn mount_sub_path(&mut self, volume: &Volume, path: impl Into<Expr<String>>, sub_path: impl Into<Expr<String>>) -> &mut Self {
+        self.mounts.push((
+            Mount { volume: volume.clone(), path: path.into(), sub_path: Some(sub_path.into()), read_only: true },
+            None,
+        ));
+        self
+    }
+
+    /// Mounts a volume only when `cond` holds (the pod lists the volume under the same gate).
+    pub fn mount_when(&mut self, cond: impl Into<Expr<bool>>, volume: &Volume, path: impl Into<Expr<String>>) -> &mut Self {
+        self.mounts.push((Mount { volume: volume.clone(), path: path.into(), sub_path: None, read_only: false }, Some(cond.into().ex)));
+        self
+    }
+
+    /// Appends the mounts of a free-form list setting (`extraVolumeMounts`).
+    pub fn mounts_from(&mut self, extra: Expr<Value>) -> &mut Self {
+        self.extra_mounts = Some(extra.ex);
+        self
+    }
+
+    pub fn liveness(&mut self, probe: Probe) -> &mut Self {
+        self.liveness = Some(probe);
+        self
+    }
+    pub fn readiness(&mut self, probe: Probe) -> &mut Self {
+        self.readiness = Some(probe);
+        self
+    }
+    pub fn startup(&mut self, probe: Probe) -> &mut Self {
+        self.startup = Some(probe);
+        self
+    }
+
+    fn volumes(&self) -> Vec<(Volume, Option<Ex>)> {
+        self.mounts.iter().map(|(m, gate)| (m.volume.clone(), gate.clone())).collect()
+    }
+}
+
+fn gated_items(items: impl IntoIterator<Item = (Node, Option<Ex>)>) -> Vec<Item> {
+    items
+        .into_iter()
+        .map(|(node, gate)| match gate {
+            None => Item::One(node),
+            Some(cond) => Item::When(cond, vec![Item::One(node)], Vec::new()),
+        })
+        .collect()
+}
+
+impl Lower for Container {
+    fn lower(&self) -> Node {
+        let mut m = Map::new().str("name", self.name).str("image", self.image.clone());
+        if let Some(policy) = &self.image_pull_policy {
+            m = m.str("imagePullPolicy", policy.clone());
+        }
+        if !self.command.is_empty() {
+            m = m.field("command", List::of(self.command.iter().map(|c| Node::str(c.clone()))).node());
+        }
+        if !self.args.is_empty() {
+            m = m.field("args", self.args.node());
+        }
+        if !self.ports.is_empty() {
+            m = m.field("ports", Node::List(gated_items(self.ports.iter().map(|(p, g)| (p.lower(), g.clone())))));
+        }
+        if !self.env_from.is_empty() {
+            m = m.field("envFrom", self.env_from.node());
+        }
+        if !self.env.is_empty() {
+            m = m.field("env", self.env.node());
+        }
+        let mut mounts = gated_items(self.mounts.iter().map(|(mount, gate)| {
+            let mut mm = Map::new().str("name", mount.volume.name).str("mountPath", mount.path.clone());
+            if let Some(sub) = &mount.sub_path {
+                mm = mm.str("subPath", sub.clone());
+            }
+            if mount.read_only {
+                mm = mm.bool("readOnly", true);
+            }
+            (mm.lower(), gate.clone())
+        }));
+        if let Some(extra) = &self.extra_mounts {
+            mounts.push(Item::Spread(extra.clone()));
+        }
+        if !mounts.is_empty() {
+            m = m.field("volumeMounts", Node::List(mounts));
+        }
+        for (key, probe) in [("livenessProbe", &self.liveness), ("readinessProbe", &self.readiness), ("startupProbe", &self.startup)] {
+            if let Some(p) = probe {
+                m = m.field(key, p.lower());
+            }
+        }
+        if let Some(r) = &self.resources {
+            m = m.field("resources", Node::raw(r.clone()));
+        }
+        if let Some(sc) = &self.security_context {
+            m = m.field("securityContext", Node::raw(sc.clone()));
+        }
+        m.lower()
+    }
+}
+
+/// A pod template: containers plus the pod-level settings.
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Pod {
+    pub containers: Vec<Container>,
+    #[builder(default)]
+    pub init_containers: Vec<Container>,
+    /// Extra pod labels (the common labels are always there).
+    #[builder(default)]
+    pub labels: Map,
+    #[builder(default)]
+    pub annotations: Map,
+    #[builder(default, setter(strip_option, into))]
+    pub service_account_name: Option<Expr<String>>,
+    #[builder(default, setter(strip_option, into))]
+    pub automount_service_account_token: Option<Expr<bool>>,
+    #[builder(default, setter(strip_option, into))]
+    pub security_context: Option<Expr<Value>>,
+    #[builder(default, setter(strip_option, into))]
+    pub image_pull_secrets: Option<Expr<Value>>,
+    #[builder(default, setter(strip_option, into))]
+    pub node_selector: Option<Expr<Value>>,
+    #[builder(default, setter(strip_option, into))]
+    pub affinity: Option<Expr<Value>>,
+    #[builder(default)]
+    pub tolerations: List<Node>,
+    #[builder(default, setter(strip_option, into))]
+    pub extra_volumes: Option<Expr<Value>>,
+    #[builder(default, setter(strip_option))]
+    pub restart_policy: Option<&'static str>,
+    #[builder(default, setter(strip_option, into))]
+    pub termination_grace_period: Option<Expr<i64>>,
+}
+
+impl Pod {
+    fn lower_with(&self, component: Option<&'static str>) -> Node {
+        let labels = Map::new().labels(LabelSet::All(component)).extend(self.labels.clone());
+        let mut metadata = Map::new();
+        if !self.annotations.is_empty() {
+            metadata = metadata.field("annotations", self.annotations.clone());
+        }
+        metadata = metadata.field("labels", labels);
+
+        let mut spec = Map::new();
+        if let Some(ips) = &self.image_pull_secrets {
+            spec = spec.field("imagePullSecrets", Node::raw(ips.clone()));
+        }
+        if let Some(sa) = &self.service_account_name {
+            spec = spec.str("serviceAccountName", sa.clone());
+        }
+        if let Some(auto) = &self.automount_service_account_token {
+            spec = spec.bool("automountServiceAccountToken", auto.clone());
+        }
+        if let Some(sc) = &self.security_context {
+            spec = spec.field("securityContext", Node::raw(sc.clone()));
+        }
+        if let Some(policy) = self.restart_policy {
+            spec = spec.str("restartPolicy", policy);
+        }
+        if let Some(grace) = &self.termination_grace_period {
+            spec = spec.int("terminationGracePeriodSeconds", grace.clone());
+        }
+        if !self.init_containers.is_empty() {
+            spec = spec.field("initContainers", List::of(self.init_containers.iter().cloned()).node());
+        }
+        spec = spec.field("containers", List::of(self.containers.iter().cloned()).node());
+
+        // Every volume a container mounts, once, in first-mount order.
+        let mut seen: Vec<&'static str> = Vec::new();
+        let mut volumes = Vec::new();
+        for c in self.init_containers.iter().chain(&self.containers) {
+            for (v, gate) in c.volumes() {
+                if !seen.contains(&v.name) {
+                    seen.push(v.name);
+                    volumes.push((v.lower(), gate));
+                }
+            }
+        }
+        let mut volumes = gated_items(volumes);
+        if let Some(extra) = &self.extra_volumes {
+            volumes.push(Item::Spread(extra.ex.clone()));
+        }
+        if !volumes.is_empty() {
+            spec = spec.field("volumes", Node::List(volumes));
+        }
+        if let Some(ns) = &self.node_selector {
+            spec = spec.field("nodeSelector", Node::raw(ns.clone()));
+        }
+        if let Some(aff) = &self.affinity {
+            spec = spec.field("affinity", Node::raw(aff.clone()));
+        }
+        if !self.tolerations.is_empty() {
+            spec = spec.field("tolerations", self.tolerations.node());
+        }
+        Map::new().field("metadata", metadata).field("spec", spec).into()
+    }
+}
+
+/// How a Deployment replaces its pods.
+#[derive(Clone, Debug)]
+pub struct Strategy(Vec<Entry>);
+
+impl Strategy {
+    pub fn recreate() -> Self {
+        Strategy(Map::new().str("type", "Recreate").entries)
+    }
+    /// `max_surge` and `max_unavailable`: a count or a percentage (`"25%"`).
+    pub fn rolling(max_surge: Expr<Value>, max_unavailable: Expr<Value>) -> Self {
+        let rolling = Map::new().field("maxSurge", Node::any(max_surge)).field("maxUnavailable", Node::any(max_unavailable));
+        Strategy(Map::new().str("type", "RollingUpdate").field("rollingUpdate", rolling).entries)
+    }
+    pub fn choose(cond: impl Into<Expr<bool>>, then: Strategy, otherwise: Strategy) -> Self {
+        Strategy(vec![Entry::When(cond.into().ex, then.0, otherwise.0)])
+    }
+}
+
+/// Something a Service, a PodDisruptionBudget or an autoscaler can point at.
+pub trait Workload {
+    fn component(&self) -> Option<&'static str>;
+}
+
+impl Workload for ObjectRef<Deployment> {
+    fn component(&self) -> Option<&'static str> {
+        self.component
+    }
+}
+
+pub(crate) fn selector_labels(component: Option<&'static str>) -> Map {
+    Map::new().labels(LabelSet::Selector(component))
+}
+
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Deployment {
+    pub meta: Meta,
+    /// Left out when `None`, or when `replicas_unless` holds (an autoscaler owns the count).
+    #[builder(default, setter(strip_option, into))]
+    pub replicas: Option<Expr<i64>>,
+    #[builder(default, setter(strip_option, into))]
+    pub replicas_unless: Option<Expr<bool>>,
+    #[builder(default, setter(strip_option))]
+    pub strategy: Option<Strategy>,
+    #[builder(default, setter(strip_option, into))]
+    pub revision_history_limit: Option<Expr<i64>>,
+    pub pod: Pod,
+}
+
+impl Build for Deployment {
+    fn object(self) -> Object {
+        let mut spec = Map::new();
+        if let Some(r) = &self.replicas {
+            let field = Map::new().int("replicas", r.clone());
+            spec = match &self.replicas_unless {
+                Some(cond) => spec.when(cond.not(), field),
+                None => spec.extend(field),
+            };
+        }
+        if let Some(limit) = &self.revision_history_limit {
+            spec = spec.int("revisionHistoryLimit", limit.clone());
+        }
+        if let Some(s) = &self.strategy {
+            spec = spec.field("strategy", Node::Map(s.0.clone()));
+        }
+        spec = spec
+            .field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component)))
+            .field("template", self.pod.lower_with(self.meta.component));
+        Object {
+            api_version: "apps/v1",
+            kind: "Deployment",
+            namespaced: true,
+            file: String::new(),
+            gate: None,
+            meta: self.meta,
+            body: Map::new().field("spec", spec).entries,
+            check: typed::<k8s_openapi::api::apps::v1::Deployment>,
+            hook: None,
+        }
+    }
+}

