@@ -1,1 +1,9 @@
+//! The integration tests, gathered into one binary: snapshots of every emitted file, the
+//! Helm-vs-emit contract with Helm 4 and Helm 3, schema and lint checks with the real tools,
+//! bad input, and the CLI's behaviour.
 
+mod bad_input;
+mod cli;
+mod conformance;
+mod snapshots;
+mod support;

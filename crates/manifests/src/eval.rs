@@ -133,6 +133,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
             Value::Bool(any)
         }
         Ex::IsSet(a) => Value::Bool(truthy(&eval(a, s)?)),
+        Ex::NonZero(a) => Value::Bool(as_int(&eval(a, s)?) != 0),
         Ex::IntStr(a) => Value::String(as_int(&eval(a, s)?).to_string()),
         Ex::BoolStr(a) => Value::String(as_string(&eval(a, s)?)),
         Ex::Required(a, message) => {

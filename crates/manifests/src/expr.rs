@@ -104,8 +104,11 @@ pub enum Ex {
     Not(Box<Ex>),
     And(Vec<Ex>),
     Or(Vec<Ex>),
-    /// Non-empty, as Go templates judge truth.
+    /// Non-empty, as Go templates judge truth (strings, lists, maps).
     IsSet(Box<Ex>),
+    /// An integer other than 0. Not Go truth: Helm 3.18.0 hands numbers from values files to
+    /// templates as `json.Number`, a string, so `{{ if 0 }}` would hold there.
+    NonZero(Box<Ex>),
     /// An integer as a decimal string.
     IntStr(Box<Ex>),
     /// A boolean as `true`/`false`.
@@ -139,11 +142,6 @@ impl<T> Expr<T> {
         Expr { ex, _t: PhantomData }
     }
 
-    /// True when the value is non-empty (non-zero, non-blank, non-empty list or map).
-    pub fn is_set(&self) -> Expr<bool> {
-        Expr::wrap(Ex::IsSet(Box::new(self.ex.clone())))
-    }
-
     /// This value unless it is empty, then `fallback` (Helm's `default`).
     pub fn or_else(&self, fallback: impl Into<Expr<T>>) -> Expr<T> {
         Expr::wrap(Ex::Default(Box::new(self.ex.clone()), Box::new(fallback.into().ex)))
@@ -160,6 +158,38 @@ impl<T> Expr<T> {
 
     pub fn ne(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
         self.eq(other).not()
+    }
+}
+
+/// What "set" means for a type: non-empty for strings and free-form values, non-zero for
+/// integers.
+pub trait Truth {
+    #[doc(hidden)]
+    fn is_set(ex: Ex) -> Ex;
+}
+
+impl Truth for String {
+    fn is_set(ex: Ex) -> Ex {
+        Ex::IsSet(Box::new(ex))
+    }
+}
+
+impl Truth for Value {
+    fn is_set(ex: Ex) -> Ex {
+        Ex::IsSet(Box::new(ex))
+    }
+}
+
+impl Truth for i64 {
+    fn is_set(ex: Ex) -> Ex {
+        Ex::NonZero(Box::new(ex))
+    }
+}
+
+impl<T: Truth> Expr<T> {
+    /// True when the value is set: a non-empty string, list or map, or a non-zero integer.
+    pub fn is_set(&self) -> Expr<bool> {
+        Expr::wrap(T::is_set(self.ex.clone()))
     }
 }
 
@@ -334,9 +364,15 @@ impl<T> Knob<T> {
         Expr::wrap(Ex::Get(self.path.clone()))
     }
 
-    /// True when the value is non-empty.
+}
+
+impl<T: Leaf> Knob<T>
+where
+    T::Out: Truth,
+{
+    /// True when the setting is set: a non-empty string, list or map, or a non-zero integer.
     pub fn is_set(&self) -> Expr<bool> {
-        Expr::wrap(Ex::IsSet(Box::new(Ex::Get(self.path.clone()))))
+        Expr::wrap(T::Out::is_set(Ex::Get(self.path.clone())))
     }
 }
 

@@ -105,6 +105,7 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::And(parts) => Op::call(format!("and {}", args(parts, c))),
         Ex::Or(parts) => Op::call(format!("or {}", args(parts, c))),
         Ex::IsSet(a) => Op::call(format!("not (empty {})", op(a, c).arg())),
+        Ex::NonZero(a) => Op::call(format!("ne (int64 {}) 0", op(a, c).arg())),
         Ex::IntStr(a) => Op::call(format!("toString (int64 {})", op(a, c).arg())),
         Ex::BoolStr(a) => Op::call(format!("toString {}", op(a, c).arg())),
         Ex::Required(a, message) => Op::call(format!("required {} {}", Value::String(message.clone()), op(a, c).arg())),
@@ -164,6 +165,8 @@ pub(crate) fn text(ex: &Ex, c: Ctx) -> String {
 pub(crate) struct Printer<'a> {
     pub out: String,
     pub chart: &'a str,
+    /// Conditions of the enclosing guards: a guard already in force is not printed again.
+    pub guards: Vec<String>,
 }
 
 impl Printer<'_> {
@@ -216,8 +219,14 @@ impl Printer<'_> {
             Guard::Always => body(self),
             Guard::Never => {}
             Guard::When(test) => {
-                self.directive(indent, &format!("if {}", cond(&test, c)));
+                let test = cond(&test, c);
+                if self.guards.contains(&test) {
+                    return body(self);
+                }
+                self.directive(indent, &format!("if {test}"));
+                self.guards.push(test);
                 body(self);
+                self.guards.pop();
                 self.directive(indent, "end");
             }
         }
@@ -225,6 +234,12 @@ impl Printer<'_> {
 
     fn field(&mut self, k: &str, node: &Node, indent: usize, c: Ctx) {
         let key = yaml::key(k);
+        // A map that is only a free-form setting prints as that setting.
+        if let Node::Map(entries) = node
+            && let [Entry::Spread(ex)] = entries.as_slice()
+        {
+            return self.field(k, &Node::Raw(ex.clone()), indent, c);
+        }
         match node {
             Node::Scalar(ex, kind) => self.line(indent, &format!("{key}: {}", scalar(ex, *kind, c))),
             Node::Raw(ex) => {

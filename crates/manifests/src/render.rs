@@ -211,7 +211,7 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
 
 fn template_text(object: &Object, chart: &str) -> String {
     let c = Ctx { chart, in_range: false };
-    let mut p = Printer { out: String::new(), chart };
+    let mut p = Printer { out: String::new(), chart, guards: Vec::new() };
     let indent = 0;
     if let Some(gate) = &object.gate {
         p.directive(indent, &format!("if {}", cond(gate, c)));

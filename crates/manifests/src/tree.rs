@@ -302,9 +302,23 @@ impl Guard {
     }
 }
 
+/// When a node has content: a scalar always; a free-form value when set; a map or list with
+/// entries when one of them does (a literal empty map or list is content: `{}`, `[]`).
+pub(crate) fn node_guard(node: &Node) -> Guard {
+    match node {
+        Node::Scalar(..) => Guard::Always,
+        Node::Raw(ex) => Guard::When(ex.clone()),
+        Node::Map(entries) if entries.is_empty() => Guard::Always,
+        Node::Map(entries) => entries_guard(entries),
+        Node::List(items) if items.is_empty() => Guard::Always,
+        Node::List(items) => items_guard(items),
+    }
+}
+
 pub(crate) fn entries_guard(entries: &[Entry]) -> Guard {
     Guard::any(entries.iter().map(|entry| match entry {
-        Entry::Field(..) | Entry::Labels(_) => Guard::Always,
+        Entry::Field(_, node) => node_guard(node),
+        Entry::Labels(_) => Guard::Always,
         Entry::Spread(ex) => Guard::When(ex.clone()),
         Entry::When(cond, then, otherwise) => Guard::branches(cond, entries_guard(then), entries_guard(otherwise)),
     }))

@@ -1,0 +1,245 @@
+//! Hello: a complete kforge application in one file, for newcomers.
+//!
+//! It shows every part an application has: a `Values` struct (the chart's values.yaml; each doc
+//! comment below becomes a values.yaml comment and a row of the README table) with its defaults
+//! in `Default`, and a `build` function that turns handles on those values into objects: a
+//! ConfigMap, a Deployment running `nginxinc/nginx-unprivileged` on port 8080 that answers every
+//! request with `message`, a Service, and the ServiceAccount and Ingress of the shared kit.
+//! `build` never sees a concrete value, only handles, so optional parts are gated with `when`.
+//!
+//! Run it from the workspace root:
+//!
+//! ```sh
+//! cargo run --example hello
+//! ```
+//!
+//! It writes the Helm chart to `target/examples-out/hello/charts/hello/` and the plain manifests
+//! to `target/examples-out/hello/manifests/hello/default.yaml`, then prints those manifests.
+//! `helm template hello target/examples-out/hello/charts/hello` renders the same objects (only
+//! the `helm.sh/chart` and `managed-by` labels and the checksum's value differ); add
+//! `-f .../values-public.yaml` for the `public` environment (`manifests/hello/public.yaml`).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use manifests::kit::{Image, IngressSettings, Resources, ServiceAccountSettings};
+use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Service, ServicePort, Volume, VolumeSource};
+use manifests::{
+    App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Port, Quantity, ServiceType, checksum_of, fullname, release_namespace,
+    service_account_name,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The port nginx-unprivileged listens on (it runs as a non-root user, so not 80).
+const CONTAINER_PORT: u16 = 8080;
+
+/// Where the example writes, relative to the workspace root (not `charts-out/`, which
+/// `kforge emit --check` owns).
+const OUT: &str = "target/examples-out/hello";
+
+/// A second environment: the chart gets it as `values-public.yaml`, the plain manifests as
+/// `manifests/hello/public.yaml`. It turns on the gated parts the defaults leave out.
+const PUBLIC_VALUES: &str = "\
+# On the Internet: two replicas behind an Ingress with TLS, quieter logs.
+replicaCount: 2
+message: Hello from the Internet!
+quietLogs: true
+ingress:
+  enabled: true
+  className: nginx
+  hosts:
+    - host: hello.example.com
+      paths:
+        - path: /
+          pathType: Prefix
+  tls:
+    - secretName: hello-tls
+      hosts:
+        - hello.example.com
+";
+
+pub fn app() -> App<Values> {
+    App::new(ChartMeta::new("hello", "0.1.0", "1.28.0", "A tiny web server that answers with a message"), "examples/hello.rs", build)
+        .environment("public", "examples/hello.rs", PUBLIC_VALUES)
+        .readme("## About\n\nWritten by `cargo run --example hello` (`examples/hello.rs`) into `target/examples-out/hello/`.\n")
+}
+
+// ----- values.yaml -------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Values {
+    /// Number of pods.
+    pub replica_count: u8,
+    /// Container image; nginx-unprivileged or an image built on it.
+    pub image: Image,
+    /// Replaces the chart name in object names.
+    pub name_override: DnsLabel,
+    /// Replaces the full object name (release and chart name).
+    pub fullname_override: DnsLabel,
+    /// What the server answers every request with (MESSAGE, stored in the ConfigMap). Plain
+    /// text: nginx gives `"`, `\` and `$` a meaning of their own.
+    pub message: String,
+    /// Silence the start-up log lines of the image's entrypoint (NGINX_ENTRYPOINT_QUIET_LOGS).
+    pub quiet_logs: bool,
+    /// How the server is exposed inside the cluster.
+    pub service: ServiceSettings,
+    /// An Ingress routing to the Service.
+    pub ingress: IngressSettings,
+    /// CPU and memory requests and limits.
+    pub resources: Resources,
+    /// The ServiceAccount the pods run as.
+    pub service_account: ServiceAccountSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Service type.
+    #[serde(rename = "type")]
+    pub type_: ServiceType,
+    /// Port the Service listens on; it forwards to the container's `http` port (8080).
+    pub port: Port,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        let quantities = |pairs: &[(&str, &str)]| -> BTreeMap<String, Quantity> {
+            pairs.iter().map(|(k, q)| (k.to_string(), Quantity::new(q))).collect()
+        };
+        Values {
+            replica_count: 1,
+            image: Image::new("nginxinc/nginx-unprivileged"),
+            name_override: DnsLabel::default(),
+            fullname_override: DnsLabel::default(),
+            message: "Hello from Kubernetes!".into(),
+            quiet_logs: false,
+            service: ServiceSettings { type_: ServiceType::ClusterIp, port: Port(80) },
+            ingress: IngressSettings::example("hello.example.com"),
+            resources: Resources { limits: quantities(&[("memory", "64Mi")]), requests: quantities(&[("cpu", "10m"), ("memory", "32Mi")]) },
+            service_account: ServiceAccountSettings::default(),
+        }
+    }
+}
+
+// ----- objects -----------------------------------------------------------------------------
+
+/// The server's only configuration: answer everything with `$MESSAGE`. The image's entrypoint
+/// fills in environment variables in `/etc/nginx/templates/*.template` and writes the result to
+/// `/etc/nginx/conf.d/`, replacing the default site.
+fn nginx_template() -> String {
+    format!(
+        "server {{\n    listen {CONTAINER_PORT};\n    location / {{\n        default_type text/plain;\n        return 200 \"${{MESSAGE}}\\n\";\n    }}\n}}\n"
+    )
+}
+
+fn build(v: &ValuesKnobs) -> Model {
+    let mut m = Model::new();
+
+    let config = m.add(
+        ConfigMap::builder()
+            .meta(Meta::new(fullname()))
+            .data(Map::new().str("MESSAGE", &v.message).str("default.conf.template", nginx_template()))
+            .build(),
+    );
+    let templates = Volume::new("templates", VolumeSource::config_map(&config));
+
+    let mut web = Container::builder()
+        .name("hello")
+        .image(v.image.reference())
+        .image_pull_policy(&v.image.pull_policy)
+        .env(
+            List::new()
+                .push(EnvVar::config_map("MESSAGE", &config, "MESSAGE"))
+                // A gated part: this variable is there only when `quietLogs` is true, in the
+                // plain manifests and in the chart (as `{{- if .Values.quietLogs }}`).
+                .when(&v.quiet_logs, List::new().push(EnvVar::value("NGINX_ENTRYPOINT_QUIET_LOGS", "1"))),
+        )
+        .resources(v.resources.whole().raw())
+        .build();
+    // `http` is a handle: the probes and the Service can only target a port declared here.
+    let http = web.port("http", CONTAINER_PORT);
+    web.mount_sub_path(&templates, "/etc/nginx/templates/default.conf.template", "default.conf.template");
+    web.readiness(Probe::http("/", &http).period(5));
+    web.liveness(Probe::http("/", &http).initial_delay(5).period(10));
+
+    v.service_account.add_to(&mut m);
+
+    let deployment = m.add(
+        Deployment::builder()
+            .meta(Meta::new(fullname()))
+            .replicas(&v.replica_count)
+            .pod(
+                Pod::builder()
+                    .containers(vec![web])
+                    // A new message changes configmap.yaml, hence this checksum, hence the pods roll.
+                    .annotations(Map::new().str("checksum/config", checksum_of("configmap.yaml")))
+                    .service_account_name(service_account_name())
+                    .automount_service_account_token(&v.service_account.automount)
+                    .build(),
+            )
+            .build(),
+    );
+
+    let service = m.add(
+        Service::builder()
+            .meta(Meta::new(fullname()))
+            .type_(&v.service.type_)
+            .selects(&deployment)
+            .ports(List::new().push(ServicePort::new("http", &v.service.port, &http)))
+            .build(),
+    );
+    v.ingress.add_to(&mut m, &service, "http");
+
+    m.notes(vec![
+        Line::of(["hello is installed as ".into(), fullname(), " in namespace ".into(), release_namespace(), ".".into()]),
+        Line::text(""),
+        Line::of([
+            "Try it: kubectl port-forward -n ".into(),
+            release_namespace(),
+            " svc/".into(),
+            fullname(),
+            " 8080:".into(),
+            v.service.port.string(),
+            ", then curl http://localhost:8080/".into(),
+        ]),
+        Line::when(&v.ingress.enabled, vec![Line::text("The Ingress routes the hosts of ingress.hosts to the Service.")]),
+    ]);
+    m
+}
+
+// ----- main --------------------------------------------------------------------------------
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let app = app();
+    let tree = manifests::output::emit_app(&app).map_err(|e| e.to_string())?;
+
+    // Anchored at the workspace root, so the output lands in the same place wherever cargo runs.
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(OUT);
+    let owned = manifests::output::owned_dirs(&app);
+    manifests::output::write_atomic(&out, &tree, &owned).map_err(|e| format!("{OUT}: {e}"))?;
+
+    let default = out.join("manifests").join(&app.chart.name).join("default.yaml");
+    let text = fs::read_to_string(&default).map_err(|e| format!("{}: {e}", default.display()))?;
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(format!("stdout: {e}")),
+        _ => {}
+    }
+    eprintln!("wrote {} files to {OUT}", tree.len());
+    Ok(())
+}

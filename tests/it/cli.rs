@@ -1,0 +1,108 @@
+//! The CLI: `emit --check` keeps charts-out honest, output is deterministic and atomic, and the
+//! informational commands print what the chart contains.
+
+use crate::support::*;
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn committed_charts_out_is_up_to_date() {
+    let out = run(kforge().args(["emit", "--check"]));
+    assert!(out.status.success(), "charts-out is stale; run `cargo run -- emit`:\n{}{}", text(&out.stdout), text(&out.stderr));
+}
+
+#[test]
+fn check_reports_changed_missing_and_stale_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out_dir = tmp.path().join("out");
+    copy_dir(&root().join("charts-out"), &out_dir);
+    std::fs::write(out_dir.join("charts/backbone/Chart.yaml"), "edited\n").expect("edit");
+    std::fs::remove_file(out_dir.join("manifests/backbone/default.yaml")).expect("remove");
+    std::fs::write(out_dir.join("charts/backbone/templates/leftover.yaml"), "old\n").expect("stale");
+    let out = run(kforge().args(["emit", "--check", "--out"]).arg(&out_dir));
+    let diff = text(&out.stdout);
+    assert!(!out.status.success());
+    assert!(diff.contains("Chart.yaml (differs)") && diff.contains("-edited"), "{diff}");
+    assert!(diff.contains("default.yaml (missing)"), "{diff}");
+    assert!(diff.contains("leftover.yaml (stale)"), "{diff}");
+    // --check wrote nothing.
+    assert_eq!(std::fs::read_to_string(out_dir.join("charts/backbone/Chart.yaml")).expect("read"), "edited\n");
+}
+
+#[test]
+fn emit_is_deterministic_and_replaces_stale_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for dir in [&a, &b] {
+        let out = run(kforge().args(["emit", "--out"]).arg(dir));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let listing = |d: &std::path::Path| {
+        let out = run(std::process::Command::new("diff").arg("-r").arg(d).arg(&a));
+        (out.status.success(), text(&out.stdout))
+    };
+    assert_eq!(listing(&b), (true, String::new()), "two runs differ");
+    // A file the generator no longer produces disappears on the next emit; unrelated apps' dirs
+    // of an old run disappear too.
+    std::fs::write(a.join("charts/backbone/templates/leftover.yaml"), "old").expect("write");
+    std::fs::create_dir_all(a.join("charts/retired-app")).expect("mkdir");
+    let out = run(kforge().args(["emit", "--out"]).arg(&a));
+    assert!(out.status.success());
+    assert!(!a.join("charts/backbone/templates/leftover.yaml").exists());
+    assert!(!a.join("charts/retired-app").exists());
+    assert_eq!(listing(&b), (true, String::new()));
+}
+
+#[test]
+fn failed_emit_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out_dir = tmp.path().join("out");
+    for args in [vec!["emit", "--app", "no-such-app"], vec!["emit", "--values", "x.yaml"], vec!["emit", "--app", "backbone", "--stdout", "--set", "persistence.size=1GB"]] {
+        let out = run(kforge().args(&args).arg("--out").arg(&out_dir));
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(text(&out.stderr).starts_with("error: "), "{args:?}: {}", text(&out.stderr));
+        assert!(!out_dir.exists(), "{args:?} wrote into {}", out_dir.display());
+    }
+}
+
+#[test]
+fn stdout_needs_exactly_one_app() {
+    let out = run(kforge().args(["emit", "--stdout"]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("exactly one --app"));
+}
+
+#[test]
+fn info_commands_match_the_chart() {
+    let values = run(kforge().args(["values", "--app", "backbone"]));
+    assert_eq!(text(&values.stdout), std::fs::read_to_string(chart_dir("backbone").join("values.yaml")).expect("values.yaml"));
+    let schema = run(kforge().args(["schema", "--app", "backbone"]));
+    assert_eq!(text(&schema.stdout), std::fs::read_to_string(chart_dir("backbone").join("values.schema.json")).expect("schema"));
+    let list = text(&run(kforge().arg("list")).stdout);
+    assert!(list.starts_with("backbone\tdefault,production,oidc\t"), "{list}");
+    let help = text(&run(kforge().args(["emit", "--help"])).stdout);
+    for flag in ["--app", "--values", "--set", "--release", "--namespace", "--out", "--stdout", "--check", "Examples:"] {
+        assert!(help.contains(flag), "emit --help lacks {flag}");
+    }
+}
+
+#[test]
+fn values_yaml_equals_the_defaults() {
+    for app in apps::all() {
+        let text = std::fs::read_to_string(chart_dir(&app.chart().name).join("values.yaml")).expect("values.yaml");
+        let parsed: serde_json::Value = serde_saphyr::from_str(&text).expect("values.yaml parses");
+        assert_eq!(parsed, app.defaults(), "{}: values.yaml is not the defaults", app.chart().name);
+        assert!(text.contains("# Size of the claim."), "values.yaml lacks the doc comments");
+    }
+}

@@ -1,0 +1,183 @@
+//! The contract of DESIGN.md: `helm template` of the generated chart and `emit --stdout` agree
+//! object by object, for the defaults, every example values file and seeded random values, with
+//! Helm 4 and Helm 3; and what they render passes kubernetes-validate (strict, 1.33), yamllint
+//! (duplicate keys) and `helm lint --strict`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// Random cases per application (each run with both Helm versions).
+const RANDOM_CASES: u64 = 60;
+const RELEASES: &[&str] = &["backbone", "prod", "edge-backbone-eu", "r", "a-very-long-release-name-that-is-fifty-three-chars-x"];
+
+struct Case {
+    name: String,
+    files: Vec<PathBuf>,
+    release: String,
+    namespace: String,
+}
+
+fn cases(app: &dyn manifests::Application, dir: &Path) -> Vec<Case> {
+    let name = &app.chart().name;
+    let mut cases = vec![Case { name: "defaults".into(), files: vec![], release: name.clone(), namespace: "default".into() }];
+    for env in app.environments() {
+        cases.push(Case {
+            name: format!("environment {}", env.name),
+            files: vec![chart_dir(name).join(format!("values-{}.yaml", env.name))],
+            release: name.clone(),
+            namespace: "apps".into(),
+        });
+    }
+    let schema = app.schema();
+    let defaults = app.defaults();
+    for seed in 0..RANDOM_CASES {
+        let mut rng = Rng::new(seed + 1);
+        let values = random_values(&schema, &defaults, &mut rng);
+        let file = dir.join(format!("{name}-random-{seed}.yaml"));
+        std::fs::write(&file, serde_json::to_string_pretty(&values).expect("json")).expect("write values");
+        cases.push(Case {
+            name: format!("random seed {seed} ({})", file.display()),
+            files: vec![file],
+            release: rng.pick(RELEASES).to_string(),
+            namespace: format!("ns-{}", rng.below(3)),
+        });
+    }
+    cases
+}
+
+#[test]
+fn helm_and_emit_agree() {
+    // Cases stay on disk after the run, so a failing one can be rerun by hand.
+    let cases_dir = root().join("target/contract-cases");
+    let _ = std::fs::remove_dir_all(&cases_dir);
+    let rendered_dir = cases_dir.join("rendered");
+    std::fs::create_dir_all(&rendered_dir).expect("mkdir");
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    let mut objects = 0;
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        let all = cases(app.as_ref(), &cases_dir);
+        // Two workers: the machine has two cores, and each case is two Helm processes and one of ours.
+        let chunks: Vec<&[Case]> = all.chunks(all.len().div_ceil(2)).collect();
+        let results: Vec<Vec<Result<(String, usize, Option<String>), String>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .enumerate()
+                .map(|(worker, chunk)| {
+                    let name = name.clone();
+                    let rendered_dir = rendered_dir.clone();
+                    s.spawn(move || {
+                        let mut out = Vec::new();
+                        for case in chunk.iter() {
+                            let files: Vec<&Path> = case.files.iter().map(PathBuf::as_path).collect();
+                            let ours = emit_stdout(&name, &case.release, &case.namespace, &files, &[]);
+                            for helm in HELMS {
+                                let theirs = helm_template(helm, &name, &case.release, &case.namespace, &files, &[]);
+                                let label = format!("{name}, {}, {helm}", case.name);
+                                out.push(match (theirs.status.success(), ours.status.success()) {
+                                    (true, true) => {
+                                        let file = rendered_dir.join(format!("{name}-{worker}-{}.yaml", out.len()));
+                                        std::fs::write(&file, &theirs.stdout).expect("write rendered");
+                                        compare_streams(&text(&theirs.stdout), &text(&ours.stdout)).map(|n| (label, n, None)).map_err(|e| format!("{} / {e}", case.name))
+                                    }
+                                    (false, false) => Ok((label, 0, Some(text(&ours.stderr)))),
+                                    (h, o) => Err(format!(
+                                        "{label}: helm {} but emit {}\nhelm stderr: {}\nemit stderr: {}",
+                                        if h { "rendered" } else { "rejected" },
+                                        if o { "rendered" } else { "rejected" },
+                                        text(&theirs.stderr),
+                                        text(&ours.stderr)
+                                    )),
+                                });
+                            }
+                        }
+                        out
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("worker")).collect()
+        });
+        let mut rejected = 0;
+        for r in results.into_iter().flatten() {
+            match r {
+                Ok((_, n, None)) => {
+                    compared += 1;
+                    objects += n;
+                }
+                Ok((_, _, Some(_))) => rejected += 1,
+                Err(e) => failures.push(e),
+            }
+        }
+        // Random values are valid by construction: almost all of them must render.
+        assert!(rejected <= all.len() / 10, "{name}: {rejected} of {} cases rejected by both sides", all.len() * 2);
+    }
+    assert!(failures.is_empty(), "{} disagreements; first:\n{}", failures.len(), failures[0]);
+    assert!(compared >= 2 * (RANDOM_CASES as usize), "only {compared} cases compared");
+    eprintln!("contract: {compared} helm/emit comparisons, {objects} objects");
+
+    // Everything Helm rendered is valid Kubernetes 1.33 (strict: no unknown fields) and has no
+    // duplicate keys.
+    let files: Vec<PathBuf> = std::fs::read_dir(&rendered_dir).expect("rendered").map(|e| e.expect("entry").path()).collect();
+    let out = run(Command::new(tool("kubernetes-validate")).args(["--strict", "-k", "1.33", "--quiet"]).args(&files));
+    assert!(out.status.success(), "kubernetes-validate rejected rendered output:\n{}{}", text(&out.stdout), text(&out.stderr));
+    let out = run(Command::new(tool("yamllint")).args(["-f", "parsable", "-d", "{extends: relaxed, rules: {key-duplicates: enable, line-length: disable, trailing-spaces: disable, empty-lines: disable}}"]).args(&files));
+    assert!(out.status.success(), "yamllint found problems:\n{}", text(&out.stdout));
+}
+
+#[test]
+fn committed_manifests_validate_strictly() {
+    let dir = root().join("charts-out/manifests");
+    let mut files = Vec::new();
+    for app in std::fs::read_dir(&dir).expect("charts-out/manifests") {
+        for f in std::fs::read_dir(app.expect("entry").path()).expect("app dir") {
+            files.push(f.expect("entry").path());
+        }
+    }
+    assert!(!files.is_empty());
+    let out = run(Command::new(tool("kubernetes-validate")).args(["--strict", "-k", "1.33"]).args(&files));
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "kubernetes-validate:\n{report}{}", text(&out.stderr));
+    assert!(report.matches("passed").count() >= files.len(), "too few objects validated:\n{report}");
+}
+
+#[test]
+fn helm_lint_strict_passes_for_every_environment() {
+    for app in apps::all() {
+        let name = &app.chart().name;
+        let mut value_sets: Vec<Option<PathBuf>> = vec![None];
+        value_sets.extend(app.environments().iter().map(|e| Some(chart_dir(name).join(format!("values-{}.yaml", e.name)))));
+        for helm in HELMS {
+            for values in &value_sets {
+                let mut cmd = Command::new(tool(helm));
+                cmd.arg("lint").arg("--strict").arg(chart_dir(name));
+                if let Some(v) = values {
+                    cmd.arg("-f").arg(v);
+                }
+                let out = run(&mut cmd);
+                assert!(out.status.success(), "{helm} lint --strict {name} {values:?}:\n{}{}", text(&out.stdout), text(&out.stderr));
+            }
+        }
+    }
+}
+
+#[test]
+fn set_flags_agree_with_helm() {
+    // --set is typed the same way on both sides (booleans, integers, strings).
+    let set = vec!["api.enabled=true,tcp.enabled=true".to_string(), "persistence.enabled=true".into(), "config.httpPort=9000".into(), "service.mqtt.type=NodePort".into(), "service.mqtt.nodePort=31883".into()];
+    let ours = emit_stdout("backbone", "edge", "iot", &[], &set);
+    assert!(ours.status.success(), "{}", text(&ours.stderr));
+    for helm in HELMS {
+        let theirs = helm_template(helm, "backbone", "edge", "iot", &[], &set);
+        assert!(theirs.status.success(), "{}", text(&theirs.stderr));
+        compare_streams(&text(&theirs.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{helm}: {e}"));
+    }
+    let docs = parse_stream(&text(&ours.stdout));
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment").expect("deployment");
+    assert_eq!(deployment["spec"]["strategy"]["type"], Value::from("Recreate"));
+    assert_eq!(deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["path"], Value::from("/health"));
+}

@@ -1,0 +1,304 @@
+//! Shared by the integration tests: the external tools, running the CLI and Helm, comparing
+//! rendered streams object by object, and seeded random values generated from a chart's schema.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Map, Value, json};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A tool installed by `scripts/install-test-tools.sh`. A missing tool fails the test: the
+/// README's test command installs them, and nothing here is skipped silently.
+pub fn tool(name: &str) -> PathBuf {
+    let path = root().join(".tools/bin").join(name);
+    assert!(path.exists(), "{} is missing: run `bash scripts/install-test-tools.sh` (the README's test command does)", path.display());
+    path
+}
+
+pub fn kforge() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kforge"));
+    cmd.current_dir(root());
+    cmd
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub const HELMS: [&str; 2] = ["helm4", "helm3"];
+
+pub fn chart_dir(app: &str) -> PathBuf {
+    root().join("charts-out/charts").join(app)
+}
+
+/// `helm template REL chart -f V... -n NS [--set ...]`.
+pub fn helm_template(helm: &str, app: &str, release: &str, namespace: &str, files: &[&Path], set: &[String]) -> Output {
+    let mut cmd = Command::new(tool(helm));
+    cmd.arg("template").arg(release).arg(chart_dir(app)).arg("-n").arg(namespace);
+    for f in files {
+        cmd.arg("-f").arg(f);
+    }
+    for s in set {
+        cmd.arg("--set").arg(s);
+    }
+    run(&mut cmd)
+}
+
+/// `kforge emit --app APP --values V... --release REL --namespace NS --stdout`.
+pub fn emit_stdout(app: &str, release: &str, namespace: &str, files: &[&Path], set: &[String]) -> Output {
+    let mut cmd = kforge();
+    cmd.args(["emit", "--app", app, "--stdout", "--release", release, "--namespace", namespace]);
+    for f in files {
+        cmd.arg("--values").arg(f);
+    }
+    for s in set {
+        cmd.arg("--set").arg(s);
+    }
+    run(&mut cmd)
+}
+
+pub fn parse_stream(yaml: &str) -> Vec<Value> {
+    let docs: Vec<Value> = serde_saphyr::from_multiple(yaml).unwrap_or_else(|e| panic!("unparseable YAML stream: {e}\n{yaml}"));
+    docs.into_iter().filter(|d| !d.is_null()).collect()
+}
+
+fn strip_helm_bookkeeping(labels: Option<&mut Value>) {
+    if let Some(Value::Object(l)) = labels {
+        l.remove("helm.sh/chart");
+        l.remove("app.kubernetes.io/managed-by");
+    }
+}
+
+fn strip_checksums(annotations: Option<&mut Value>) {
+    if let Some(Value::Object(a)) = annotations {
+        a.retain(|k, _| !k.starts_with("checksum/"));
+    }
+}
+
+/// Removes exactly what DESIGN.md lets the renderers differ in: Helm's bookkeeping labels and
+/// `checksum/*` annotations (on objects and pod templates).
+pub fn normalize(mut doc: Value) -> Value {
+    for pointer in ["/metadata", "/spec/template/metadata"] {
+        let Some(meta) = doc.pointer_mut(pointer) else { continue };
+        strip_helm_bookkeeping(meta.get_mut("labels"));
+        strip_checksums(meta.get_mut("annotations"));
+        if meta.get("annotations").is_some_and(|a| a.as_object().is_some_and(Map::is_empty)) {
+            meta.as_object_mut().expect("metadata is a map").remove("annotations");
+        }
+    }
+    doc
+}
+
+/// Equal as Kubernetes reads them: a quantity or int-or-string may be a number on one side and
+/// its decimal string on the other.
+pub fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
+        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => n.to_string() == *s,
+        _ => a == b,
+    }
+}
+
+fn key(doc: &Value) -> String {
+    format!("{}/{}/{}", doc["kind"].as_str().unwrap_or("?"), doc["metadata"]["namespace"].as_str().unwrap_or(""), doc["metadata"]["name"].as_str().unwrap_or("?"))
+}
+
+/// Compares two rendered streams object by object; `Err` describes the first difference.
+pub fn compare_streams(helm: &str, ours: &str) -> Result<usize, String> {
+    let index = |docs: Vec<Value>| -> Result<std::collections::BTreeMap<String, Value>, String> {
+        let mut m = std::collections::BTreeMap::new();
+        for d in docs {
+            let d = normalize(d);
+            if m.insert(key(&d), d.clone()).is_some() {
+                return Err(format!("duplicate object {}", key(&d)));
+            }
+        }
+        Ok(m)
+    };
+    let h = index(parse_stream(helm))?;
+    let o = index(parse_stream(ours))?;
+    let hk: Vec<&String> = h.keys().collect();
+    let ok: Vec<&String> = o.keys().collect();
+    if hk != ok {
+        return Err(format!("different objects:\n  helm: {hk:?}\n  emit: {ok:?}"));
+    }
+    for (k, hv) in &h {
+        let ov = &o[k];
+        if !same(hv, ov) {
+            return Err(format!(
+                "{k} differs\n--- helm\n{}\n--- emit\n{}",
+                serde_json::to_string_pretty(hv).unwrap_or_default(),
+                serde_json::to_string_pretty(ov).unwrap_or_default()
+            ));
+        }
+    }
+    Ok(h.len())
+}
+
+// ----- random values from a schema ---------------------------------------------------------
+
+/// A small deterministic generator (xorshift), so every case is reproducible from its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Strings that trip YAML and template quoting: booleans and numbers in disguise, quotes,
+/// colons, non-ASCII, HTML characters that Go's JSON escapes.
+const TRICKY: &[&str] = &["on", "yes", "0755", "12:30", "1e3", "null", "~", "x: y", "a \"quoted\" b", "#hash", "ünïcødé", "<b>&amp;</b>", "plain", "", "true", "-dash", "multi\nline"];
+const QUANTITIES: &[&str] = &["1Gi", "500Mi", "250m", "2", "0.5", "10G", "1e3", "128974848"];
+
+fn label(rng: &mut Rng, max: usize) -> String {
+    let len = 1 + rng.below(max.min(12) as u64) as usize;
+    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut s: String = (0..len).map(|_| *rng.pick(alphabet) as char).collect();
+    if len > 2 && rng.chance(30) {
+        s.insert(len / 2, '-');
+    }
+    s
+}
+
+/// A values overlay that the schema accepts: each setting is changed with some probability.
+/// Free-form maps (no declared properties) keep their defaults, since their content is
+/// Kubernetes' to validate.
+pub fn random_values(schema: &Value, defaults: &Value, rng: &mut Rng) -> Value {
+    let mut out = Map::new();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else { return json!({}) };
+    for (k, sub) in props {
+        if k == "global" {
+            continue;
+        }
+        let default = defaults.get(k).cloned().unwrap_or(Value::Null);
+        if sub.get("properties").is_some() {
+            let nested = random_values(sub, &default, rng);
+            if nested.as_object().is_some_and(|m| !m.is_empty()) {
+                out.insert(k.clone(), nested);
+            }
+        } else if rng.chance(45)
+            && let Some(v) = random_leaf(sub, &default, rng)
+        {
+            out.insert(k.clone(), v);
+        }
+    }
+    Value::Object(out)
+}
+
+fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> {
+    if let Some(options) = schema.get("enum").and_then(Value::as_array) {
+        return Some(rng.pick(options).clone());
+    }
+    if let Some(options) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array) {
+        let consts: Vec<Value> = options.iter().filter_map(|o| o.get("const").or_else(|| o.get("enum").and_then(|e| e.get(0))).cloned()).collect();
+        if !consts.is_empty() {
+            return Some(rng.pick(&consts).clone());
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return None,
+    };
+    let pattern = schema.get("pattern").and_then(Value::as_str).unwrap_or("");
+    let max_len = schema.get("maxLength").and_then(Value::as_u64).unwrap_or(40) as usize;
+    match types.first().copied() {
+        Some("boolean") => Some(Value::Bool(rng.chance(50))),
+        Some("integer") => {
+            let min = schema.get("minimum").and_then(Value::as_i64).unwrap_or(0);
+            let max = schema.get("maximum").and_then(Value::as_i64).unwrap_or(min + 100_000).min(min + 2_000_000);
+            let pick = match rng.below(4) {
+                0 => min,
+                1 => max,
+                _ => min + rng.below((max - min + 1) as u64) as i64,
+            };
+            Some(json!(pick))
+        }
+        Some("string") if pattern.contains("numkMGTPE") => Some(json!(rng.pick(QUANTITIES))),
+        Some("string") if pattern.contains("[a-z0-9]") => Some(if rng.chance(20) { json!("") } else { json!(label(rng, max_len)) }),
+        Some("string") if pattern.is_empty() => Some(json!(rng.pick(TRICKY))),
+        Some("object") => {
+            let additional = schema.get("additionalProperties");
+            if additional.and_then(|a| a.get("type")).and_then(Value::as_str) == Some("string") {
+                let mut m = Map::new();
+                for _ in 0..rng.below(3) {
+                    m.insert(format!("example.com/{}", label(rng, 10)), json!(rng.pick(TRICKY)));
+                }
+                Some(Value::Object(m))
+            } else {
+                None
+            }
+        }
+        Some("array") => {
+            let items = schema.get("items")?;
+            if items.get("properties").is_some() {
+                let mut list = Vec::new();
+                let template = default.get(0).cloned().unwrap_or(json!({}));
+                for _ in 0..rng.below(3) {
+                    let mut item = template.clone();
+                    super::support::merge_into(&mut item, random_item(items, &template, rng));
+                    list.push(item);
+                }
+                Some(Value::Array(list))
+            } else if items.get("type").and_then(Value::as_str) == Some("string") {
+                Some(Value::Array((0..rng.below(3)).map(|_| json!(label(rng, 20))).collect()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A complete list item: every declared property set (lists of items replace, not merge).
+fn random_item(schema: &Value, template: &Value, rng: &mut Rng) -> Value {
+    let mut out = Map::new();
+    for (k, sub) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        let default = template.get(k).cloned().unwrap_or(Value::Null);
+        let v = if sub.get("properties").is_some() { Some(random_item(sub, &default, rng)) } else { random_leaf(sub, &default, rng) };
+        out.insert(k.clone(), v.unwrap_or(default));
+    }
+    Value::Object(out)
+}
+
+pub fn merge_into(base: &mut Value, overlay: Value) {
+    match (base, overlay) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing @ Value::Object(_)) if v.is_object() => merge_into(existing, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
