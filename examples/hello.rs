@@ -1,23 +1,18 @@
-//! Hello: a complete kforge application in one file, for newcomers.
+//! Hello: a whole kforge application in one file, the place to start.
 //!
-//! It shows every part an application has: a `Values` struct (the chart's values.yaml; each doc
-//! comment below becomes a values.yaml comment and a row of the README table) with its defaults
-//! in `Default`, and a `build` function that turns handles on those values into objects: a
-//! ConfigMap, a Deployment running `nginxinc/nginx-unprivileged` on port 8080 that answers every
-//! request with `message`, a Service, and the ServiceAccount and Ingress of the shared kit.
-//! `build` never sees a concrete value, only handles, so optional parts are gated with `when`.
+//! An application is a `Values` struct, which is the chart's values.yaml (each doc comment
+//! becomes a values.yaml comment and a README row; `Default` holds the defaults), and a `build`
+//! function that turns handles on those values into objects. Here: a ConfigMap with `message`, a
+//! Deployment of `nginxinc/nginx-unprivileged` on port 8080 that answers every request with it, a
+//! Service, and the kit's ServiceAccount and Ingress. `build` holds handles, never values, so
+//! optional parts are gated with `when` (see `quietLogs`).
 //!
-//! Run it from the workspace root:
-//!
-//! ```sh
-//! cargo run --example hello
-//! ```
-//!
-//! It writes the Helm chart to `target/examples-out/hello/charts/hello/` and the plain manifests
-//! to `target/examples-out/hello/manifests/hello/default.yaml`, then prints those manifests.
-//! `helm template hello target/examples-out/hello/charts/hello` renders the same objects (only
-//! the `helm.sh/chart` and `managed-by` labels and the checksum's value differ); add
-//! `-f .../values-public.yaml` for the `public` environment (`manifests/hello/public.yaml`).
+//! Run `cargo run --example hello` from the workspace root. It writes the Helm chart to
+//! `target/examples-out/hello/charts/hello/` and the plain manifests of each environment
+//! (`default`, `public`) to `target/examples-out/hello/manifests/hello/`, then prints
+//! `default.yaml`. `helm template hello target/examples-out/hello/charts/hello` renders the same
+//! objects; only the `helm.sh/chart` and `managed-by` labels and the checksum's value differ
+//! (add `-f target/examples-out/hello/charts/hello/values-public.yaml` for `public`).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -129,13 +124,16 @@ impl Default for Values {
 // ----- objects -----------------------------------------------------------------------------
 
 /// The server's only configuration: answer everything with `$MESSAGE`. The image's entrypoint
-/// fills in environment variables in `/etc/nginx/templates/*.template` and writes the result to
+/// fills environment variables into `/etc/nginx/templates/*.template` and writes the result to
 /// `/etc/nginx/conf.d/`, replacing the default site.
-fn nginx_template() -> String {
-    format!(
-        "server {{\n    listen {CONTAINER_PORT};\n    location / {{\n        default_type text/plain;\n        return 200 \"${{MESSAGE}}\\n\";\n    }}\n}}\n"
-    )
+const NGINX_TEMPLATE: &str = r#"server {
+    listen {port};
+    location / {
+        default_type text/plain;
+        return 200 "${MESSAGE}\n";
+    }
 }
+"#;
 
 fn build(v: &ValuesKnobs) -> Model {
     let mut m = Model::new();
@@ -143,7 +141,11 @@ fn build(v: &ValuesKnobs) -> Model {
     let config = m.add(
         ConfigMap::builder()
             .meta(Meta::new(fullname()))
-            .data(Map::new().str("MESSAGE", &v.message).str("default.conf.template", nginx_template()))
+            .data(
+                Map::new()
+                    .str("MESSAGE", &v.message)
+                    .str("default.conf.template", NGINX_TEMPLATE.replace("{port}", &CONTAINER_PORT.to_string())),
+            )
             .build(),
     );
     let templates = Volume::new("templates", VolumeSource::config_map(&config));
@@ -235,7 +237,8 @@ fn run() -> Result<(), String> {
 
     let default = out.join("manifests").join(&app.chart.name).join("default.yaml");
     let text = fs::read_to_string(&default).map_err(|e| format!("{}: {e}", default.display()))?;
-    match io::stdout().lock().write_all(text.as_bytes()) {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(format!("stdout: {e}")),
         _ => {}

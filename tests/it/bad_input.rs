@@ -19,6 +19,7 @@ const BACKBONE: &[Bad] = &[
     Bad { what: "invalid quantity", yaml: "persistence:\n  size: 1GB\n", expect: &["persistence.size", "Kubernetes quantity"] },
     Bad { what: "invalid name", yaml: "fullnameOverride: Bad_Name\n", expect: &["fullnameOverride", "DNS-1123"] },
     Bad { what: "port out of range", yaml: "config:\n  httpPort: 70000\n", expect: &["config.httpPort", "1 to 65535"] },
+    Bad { what: "integer out of its type's range", yaml: "replicaCount: 300\n", expect: &["replicaCount", "300"] },
     Bad { what: "port zero", yaml: "redis:\n  port: 0\n", expect: &["redis.port", "1 to 65535"] },
     Bad { what: "unknown enum value", yaml: "service:\n  http:\n    type: Ingress\n", expect: &["service.http.type", "unknown variant `Ingress`"] },
     Bad { what: "malformed YAML", yaml: "api: [enabled\n", expect: &["not valid YAML"] },

@@ -34,8 +34,7 @@ pub fn app() -> App<Values> {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Values {
-    /// Broker pods. Backbone keeps its state in one process; keep 1.
-    #[schemars(range(min = 0, max = 1))]
+    /// Broker pods. Backbone keeps its state in one process: keep 1 (0 stops the broker).
     pub replica_count: u8,
     /// Container image.
     pub image: Image,
@@ -142,7 +141,6 @@ pub struct Redis {
     /// Redis password (REDIS_PASSWORD); stored in the Secret.
     pub password: String,
     /// Redis database number (REDIS_DB).
-    #[schemars(range(max = 15))]
     pub db: u8,
 }
 
@@ -178,7 +176,6 @@ pub struct ServiceSettings {
     /// Port the Service listens on.
     pub port: Port,
     /// Fixed node port for type NodePort; 0 lets Kubernetes choose.
-    #[schemars(range(max = 32767))]
     pub node_port: u16,
     /// Annotations of the Service (for example cloud load balancer settings).
     pub annotations: StringMap,

@@ -109,11 +109,7 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::IntStr(a) => Op::call(format!("toString (int64 {})", op(a, c).arg())),
         Ex::BoolStr(a) => Op::call(format!("toString {}", op(a, c).arg())),
         Ex::Required(a, message) => Op::call(format!("required {} {}", Value::String(message.clone()), op(a, c).arg())),
-        Ex::Checksum(file) => Op::call(format!(
-            "include (print {}Template.BasePath \"/{file}\") {} | sha256sum",
-            if c.in_range { "$." } else { "$." },
-            c.root()
-        )),
+        Ex::Checksum(file) => Op::call(format!("include (print $.Template.BasePath \"/{file}\") {} | sha256sum", c.root())),
     }
 }
 
