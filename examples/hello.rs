@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use manifests::kit::{Image, IngressSettings, Resources, ServiceAccountSettings};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Service, ServicePort, Volume, VolumeSource};
 use manifests::{
-    App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Port, Quantity, ServiceType, checksum_of, fullname, release_namespace,
+    App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Port, Quantity, ServiceType, checksum_of, fullname,
     service_account_name,
 };
 use schemars::JsonSchema;
@@ -198,17 +198,10 @@ fn build(v: &ValuesKnobs) -> Model {
     v.ingress.add_to(&mut m, &service, "http");
 
     m.notes(vec![
-        Line::of(["hello is installed as ".into(), fullname(), " in namespace ".into(), release_namespace(), ".".into()]),
+        Line::installed("hello"),
         Line::text(""),
-        Line::of([
-            "Try it: kubectl port-forward -n ".into(),
-            release_namespace(),
-            " svc/".into(),
-            fullname(),
-            " 8080:".into(),
-            v.service.port.string(),
-            ", then curl http://localhost:8080/".into(),
-        ]),
+        Line::port_forward("Try it", fullname(), "8080".into(), v.service.port.string()),
+        Line::text("then curl http://localhost:8080/"),
         Line::when(&v.ingress.enabled, vec![Line::text("The Ingress routes the hosts of ingress.hosts to the Service.")]),
     ]);
     m

@@ -12,7 +12,7 @@ use manifests::objects::{
 };
 use manifests::{
     AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, ServiceType,
-    StringMap, checksum_of, fullname, fullname_with, release_namespace, service_account_name,
+    StringMap, checksum_of, fullname, fullname_with, service_account_name,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -379,26 +379,12 @@ fn build(v: &ValuesKnobs) -> Model {
     v.ingress.add_to(&mut m, &http_service, "http");
 
     m.notes(vec![
-        Line::of(["Backbone is installed as ".into(), fullname(), " in namespace ".into(), release_namespace(), ".".into()]),
+        Line::installed("Backbone"),
         Line::text(""),
-        Line::of([
-            "HTTP (API and WebSocket): kubectl port-forward -n ".into(),
-            release_namespace(),
-            " svc/".into(),
-            fullname(),
-            " ".into(),
-            v.service.http.port.string(),
-        ]),
+        Line::port_forward("HTTP (API and WebSocket)", fullname(), v.service.http.port.string(), v.service.http.port.string()),
         Line::when(
             &v.tcp.enabled,
-            vec![Line::of([
-                "MQTT over TCP: kubectl port-forward -n ".into(),
-                release_namespace(),
-                " svc/".into(),
-                fullname_with("mqtt"),
-                " ".into(),
-                v.service.mqtt.port.string(),
-            ])],
+            vec![Line::port_forward("MQTT over TCP", fullname_with("mqtt"), v.service.mqtt.port.string(), v.service.mqtt.port.string())],
         ),
         Line::when(&v.persistence.enabled, vec![Line::of(["Data is kept on the claim ".into(), fullname_with("data"), ".".into()])]),
         Line::when(v.persistence.enabled.not(), vec![Line::text("Persistence is off: /data is an emptyDir and is lost when the pod goes.")]),

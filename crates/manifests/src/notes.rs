@@ -19,6 +19,25 @@ impl Line {
         Line::of([Expr::from(s)])
     }
 
+    /// "<what> is installed as <fullname> in namespace <namespace>."
+    pub fn installed(what: &str) -> Line {
+        Line::of([format!("{what} is installed as ").into(), crate::expr::fullname(), " in namespace ".into(), crate::expr::release_namespace(), ".".into()])
+    }
+
+    /// "<label>: kubectl port-forward -n <namespace> svc/<service> <local>:<port>".
+    pub fn port_forward(label: &str, service: Expr<String>, local: Expr<String>, port: Expr<String>) -> Line {
+        Line::of([
+            format!("{label}: kubectl port-forward -n ").into(),
+            crate::expr::release_namespace(),
+            " svc/".into(),
+            service,
+            " ".into(),
+            local,
+            ":".into(),
+            port,
+        ])
+    }
+
     pub fn when(test: impl Into<Expr<bool>>, then: Vec<Line>) -> Line {
         Line::When(test.into().ex, then, Vec::new())
     }
