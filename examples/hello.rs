@@ -20,10 +20,10 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use manifests::kit::{Image, IngressSettings, Resources, ServiceAccountSettings};
-use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Service, ServicePort, Volume, VolumeSource};
+use manifests::kit::{Image, IngressSettings, Resources, ServiceAccountSettings, ServiceSettings};
+use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Service, Volume, VolumeSource};
 use manifests::{
-    App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Port, Quantity, ServiceType, checksum_of, fullname,
+    App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Quantity, checksum_of, fullname,
     service_account_name,
 };
 use schemars::JsonSchema;
@@ -91,16 +91,6 @@ pub struct Values {
     pub service_account: ServiceAccountSettings,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServiceSettings {
-    /// Service type.
-    #[serde(rename = "type")]
-    pub type_: ServiceType,
-    /// Port the Service listens on; it forwards to the container's `http` port (8080).
-    pub port: Port,
-}
-
 impl Default for Values {
     fn default() -> Self {
         let quantities = |pairs: &[(&str, &str)]| -> BTreeMap<String, Quantity> {
@@ -113,7 +103,7 @@ impl Default for Values {
             fullname_override: DnsLabel::default(),
             message: "Hello from Kubernetes!".into(),
             quiet_logs: false,
-            service: ServiceSettings { type_: ServiceType::ClusterIp, port: Port(80) },
+            service: ServiceSettings::new(80),
             ingress: IngressSettings::example("hello.example.com"),
             resources: Resources { limits: quantities(&[("memory", "64Mi")]), requests: quantities(&[("cpu", "10m"), ("memory", "32Mi")]) },
             service_account: ServiceAccountSettings::default(),
@@ -192,7 +182,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .meta(Meta::new(fullname()))
             .type_(&v.service.type_)
             .selects(&deployment)
-            .ports(List::new().push(ServicePort::new("http", &v.service.port, &http)))
+            .ports(List::new().push(v.service.port("http", &http)))
             .build(),
     );
     v.ingress.add_to(&mut m, &service, "http");

@@ -5,13 +5,13 @@
 //! a PersistentVolumeClaim when `persistence.enabled`; probes check HTTP `/health` when the API is
 //! on and fall back to TCP otherwise.
 
-use manifests::kit::{Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings};
+use manifests::kit::{Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{
     ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Pod, Probe, Secret, SecretRef, Service,
-    ServicePort, Strategy, Volume, VolumeSource,
+    Strategy, Volume, VolumeSource,
 };
 use manifests::{
-    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, ServiceType,
+    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity,
     StringMap, checksum_of, fullname, fullname_with, service_account_name,
 };
 use schemars::JsonSchema;
@@ -165,26 +165,6 @@ pub struct Services {
     pub http: ServiceSettings,
     /// The MQTT Service, on `config.tcpPort`; rendered when `tcp.enabled`.
     pub mqtt: ServiceSettings,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServiceSettings {
-    /// Service type.
-    #[serde(rename = "type")]
-    pub type_: ServiceType,
-    /// Port the Service listens on.
-    pub port: Port,
-    /// Fixed node port for type NodePort; 0 lets Kubernetes choose.
-    pub node_port: u16,
-    /// Annotations of the Service (for example cloud load balancer settings).
-    pub annotations: StringMap,
-}
-
-impl ServiceSettings {
-    fn new(port: u16) -> Self {
-        ServiceSettings { type_: ServiceType::ClusterIp, port: Port(port), node_port: 0, annotations: StringMap::new() }
-    }
 }
 
 impl Default for Values {
@@ -360,9 +340,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .meta(Meta::new(fullname()).annotations(Map::new().spread(&v.service.http.annotations)))
             .type_(&v.service.http.type_)
             .selects(&deployment)
-            .ports(List::new().push(
-                ServicePort::new("http", &v.service.http.port, &http).node_port_when(v.service.http.type_.is(ServiceType::NodePort), &v.service.http.node_port),
-            ))
+            .ports(List::new().push(v.service.http.port("http", &http)))
             .build(),
     );
     m.add_when(
@@ -371,9 +349,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .meta(Meta::new(fullname_with("mqtt")).annotations(Map::new().spread(&v.service.mqtt.annotations)))
             .type_(&v.service.mqtt.type_)
             .selects(&deployment)
-            .ports(List::new().push(
-                ServicePort::new("mqtt", &v.service.mqtt.port, &mqtt).node_port_when(v.service.mqtt.type_.is(ServiceType::NodePort), &v.service.mqtt.node_port),
-            ))
+            .ports(List::new().push(v.service.mqtt.port("mqtt", &mqtt)))
             .build(),
     );
     v.ingress.add_to(&mut m, &http_service, "http");

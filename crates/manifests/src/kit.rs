@@ -10,9 +10,9 @@ use serde_json::Value;
 
 use crate::expr::{Expr, app_version, concat, fullname, service_account_name};
 use crate::model::{Meta, Model, ObjectRef};
-use crate::objects::{Ingress, IngressPath, IngressRule, Service, ServiceAccount};
+use crate::objects::{Ingress, IngressPath, IngressRule, PortRef, Service, ServiceAccount, ServicePort};
 use crate::tree::{List, Map};
-use crate::values::{DnsName, PathType, PullPolicy, Quantity, StringMap};
+use crate::values::{DnsName, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
 use crate::Knobs;
 
 /// Free-form map settings (`securityContext`, `affinity`, ...).
@@ -151,6 +151,34 @@ impl IngressSettingsKnobs {
             .tls(self.tls.raw())
             .build();
         model.add_when(&self.enabled, ingress)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Service type.
+    #[serde(rename = "type")]
+    pub type_: ServiceType,
+    /// Port the Service listens on.
+    pub port: Port,
+    /// Fixed node port for type NodePort; 0 lets Kubernetes choose.
+    pub node_port: u16,
+    /// Annotations of the Service (for example cloud load balancer settings).
+    pub annotations: StringMap,
+}
+
+impl ServiceSettings {
+    pub fn new(port: u16) -> Self {
+        ServiceSettings { type_: ServiceType::ClusterIp, port: Port(port), node_port: 0, annotations: StringMap::new() }
+    }
+}
+
+impl ServiceSettingsKnobs {
+    /// The Service port `name` on `port`, forwarding to `target`, with the fixed node port when
+    /// the type is NodePort and one is set.
+    pub fn port(&self, name: &'static str, target: &PortRef) -> ServicePort {
+        ServicePort::new(name, &self.port, target).node_port_when(self.type_.is(ServiceType::NodePort), &self.node_port)
     }
 }
 
