@@ -120,7 +120,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::List => {
             let mut text = String::new();
             for app in apps::all() {
-                let envs: Vec<&str> = std::iter::once("default").chain(app.environments().iter().map(|e| e.name)).collect();
+                let default = app.needs_values().is_none().then_some("default");
+                let envs: Vec<&str> = default.into_iter().chain(app.environments().iter().map(|e| e.name)).collect();
                 text.push_str(&format!("{}\t{}\t{}\n", app.chart().name, envs.join(","), app.source()));
             }
             print(&text)

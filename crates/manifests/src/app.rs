@@ -26,6 +26,9 @@ pub trait Application: Sync {
     /// The Rust source the application is defined in (for "generated from" headers).
     fn source(&self) -> &'static str;
     fn environments(&self) -> &[Environment];
+    /// What an operator must set before the chart renders (required values), or `None` when the
+    /// defaults alone render. Such an application has no `default` environment.
+    fn needs_values(&self) -> Option<&'static str>;
     /// Extra README sections (Markdown) after the generated values table.
     fn readme(&self) -> &'static str;
     /// values.yaml: the defaults, as a tree.
@@ -44,13 +47,14 @@ pub struct App<V: Values> {
     pub source: &'static str,
     pub environments: Vec<Environment>,
     pub readme: &'static str,
+    pub needs_values: Option<&'static str>,
     pub build: fn(&<V as Knobbed>::Handle) -> Model,
     pub _values: PhantomData<fn() -> V>,
 }
 
 impl<V: Values> App<V> {
     pub fn new(chart: ChartMeta, source: &'static str, build: fn(&<V as Knobbed>::Handle) -> Model) -> Self {
-        App { chart, source, environments: Vec::new(), readme: "", build, _values: PhantomData }
+        App { chart, source, environments: Vec::new(), readme: "", needs_values: None, build, _values: PhantomData }
     }
 
     pub fn environment(mut self, name: &'static str, path: &'static str, text: &'static str) -> Self {
@@ -60,6 +64,13 @@ impl<V: Values> App<V> {
 
     pub fn readme(mut self, markdown: &'static str) -> Self {
         self.readme = markdown;
+        self
+    }
+
+    /// The defaults do not render: `what` says which values the operator must set (shown in the
+    /// chart README). Only the example environments are rendered to manifests.
+    pub fn needs_values(mut self, what: &'static str) -> Self {
+        self.needs_values = Some(what);
         self
     }
 }
@@ -92,6 +103,9 @@ impl<V: Values> Application for App<V> {
     }
     fn readme(&self) -> &'static str {
         self.readme
+    }
+    fn needs_values(&self) -> Option<&'static str> {
+        self.needs_values
     }
     fn defaults(&self) -> Value {
         serde_json::to_value(V::default()).expect("defaults serialize")

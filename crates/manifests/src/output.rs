@@ -44,7 +44,8 @@ pub fn owned_dirs(app: &dyn Application) -> [PathBuf; 2] {
 }
 
 /// Every file one application emits: its chart and its manifests for each environment
-/// (`default` plus one per example values file), as release `<app>` in namespace `default`.
+/// (`default`, unless the application needs values, plus one per example values file), as
+/// release `<app>` in namespace `default`.
 pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
     let name = app.chart().name.clone();
     let model = app.model();
@@ -56,7 +57,10 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
     }
     let release = Release { name: &name, namespace: "default" };
     let defaults = app.defaults();
-    let mut envs: Vec<(&str, Vec<Layer>)> = vec![("default", Vec::new())];
+    let mut envs: Vec<(&str, Vec<Layer>)> = Vec::new();
+    if app.needs_values().is_none() {
+        envs.push(("default", Vec::new()));
+    }
     for env in app.environments() {
         envs.push((env.name, vec![Layer::File { name: env.path, text: env.text }]));
     }

@@ -232,12 +232,17 @@ fn template_text(object: &Object, chart: &str) -> String {
 fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
     let meta = app.chart();
     let mut out = format!("<!-- {} -->\n\n# {}\n\n{}\n\n", header(app.source()), meta.name, meta.description);
-    out.push_str(&format!(
-        "Chart version `{}`, application version `{}`.\n\n## Installing\n\n```sh\nhelm install {name} charts-out/charts/{name} --namespace {name} --create-namespace\n```\n\nThe same objects as plain manifests: `charts-out/manifests/{name}/`.\n",
-        meta.version,
-        meta.app_version,
-        name = meta.name
-    ));
+    out.push_str(&format!("Chart version `{}`, application version `{}`.\n\n## Installing\n\n", meta.version, meta.app_version));
+    let name = &meta.name;
+    match (app.needs_values(), app.environments().first()) {
+        (Some(what), Some(env)) => out.push_str(&format!(
+            "The defaults alone do not install: set {what}. For example, with the `{}` values file:\n\n```sh\nhelm install {name} charts-out/charts/{name} --namespace {name} --create-namespace \\\n  -f charts-out/charts/{name}/values-{}.yaml\n```\n",
+            env.name, env.name
+        )),
+        (Some(what), None) => out.push_str(&format!("The defaults alone do not install: set {what}.\n")),
+        (None, _) => out.push_str(&format!("```sh\nhelm install {name} charts-out/charts/{name} --namespace {name} --create-namespace\n```\n")),
+    }
+    out.push_str(&format!("\nThe same objects as plain manifests: `charts-out/manifests/{name}/`.\n"));
     if !app.environments().is_empty() {
         out.push_str("\nExample values files:\n\n");
         for env in app.environments() {
