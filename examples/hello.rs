@@ -171,7 +171,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     // A new message changes configmap.yaml, hence this checksum, hence the pods roll.
                     .annotations(Map::new().str("checksum/config", checksum_of("configmap.yaml")))
                     .service_account_name(service_account_name())
-                    .automount_service_account_token(&v.service_account.automount)
+                    .automount_service_account_token(&v.service_account.automount_service_account_token)
                     .build(),
             )
             .build(),

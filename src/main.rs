@@ -160,7 +160,13 @@ fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {
     let release = Release { name: args.release.as_deref().unwrap_or(&app.chart().name), namespace: args.namespace.as_deref().unwrap_or("default") };
     render::check_release(&release)?;
     let values = values::load(&app.defaults(), &layers, &|t| app.check(t)).map_err(|e| e.to_string())?;
-    let text = render::manifests_yaml(app.as_ref(), &app.model(), &values, release).map_err(|e| format!("{}: {e}", app.chart().name))?;
+    // A rule across settings cannot point at one file: name them all, in merge order.
+    let mut sources: Vec<&str> = texts.iter().map(|(name, _)| name.as_str()).collect();
+    if !args.set.is_empty() {
+        sources.push("--set");
+    }
+    let sources = if sources.is_empty() { "the defaults".to_string() } else { sources.join(", ") };
+    let text = render::manifests_yaml(app.as_ref(), &app.model(), &values, release).map_err(|e| format!("{} (values from {sources}): {e}", app.chart().name))?;
     print(&text)
 }
 

@@ -27,6 +27,24 @@ const BACKBONE: &[Bad] = &[
     Bad { what: "null deletes a required key", yaml: "config:\n  httpPort: null\n", expect: &["config", "missing field `httpPort`"] },
 ];
 
+/// Over DBBat's minimal environment, so that only the bad part is wrong.
+const DBBAT: &[Bad] = &[
+    Bad { what: "wrong enum", yaml: "postgresql:\n  external:\n    sslMode: prefer\n", expect: &["postgresql.external.sslMode", "unknown variant `prefer`", "verify-full"] },
+    Bad { what: "unknown key", yaml: "service:\n  proxy:\n    nodeport: 30432\n", expect: &["service.proxy", "unknown field `nodeport`"] },
+    Bad { what: "wrong type", yaml: "autoscaling:\n  maxReplicas: ten\n", expect: &["autoscaling.maxReplicas", "ten"] },
+    Bad {
+        what: "maxUnavailable together with minAvailable",
+        yaml: "podDisruptionBudget:\n  enabled: true\n  maxUnavailable: 1\n",
+        expect: &["podDisruptionBudget.minAvailable", "podDisruptionBudget.maxUnavailable", "not both"],
+    },
+    Bad { what: "invalid percentage", yaml: "podDisruptionBudget:\n  minAvailable: 50 percent\n", expect: &["podDisruptionBudget.minAvailable", "percentage"] },
+    Bad { what: "listen address without a port", yaml: "config:\n  listenApi: localhost\n", expect: &["config.listenApi", "[host]:port"] },
+    Bad { what: "nodePort out of range", yaml: "service:\n  proxy:\n    nodePort: 70000\n", expect: &["service.proxy.nodePort", "1 to 65535"] },
+    Bad { what: "no database", yaml: "postgresql:\n  external:\n    dsn: \"\"\nsecrets:\n  existingSecret: \"\"\n  encryptionKey: k\n", expect: &["postgresql.external.dsn", "postgresql.external.host"] },
+    Bad { what: "probe on an undeclared port", yaml: "livenessProbe:\n  httpGet:\n    port: metrics\n", expect: &["livenessProbe.httpGet.port", "unknown variant `metrics`"] },
+    Bad { what: "TCPRoute without parents", yaml: "gatewayAPI:\n  enabled: true\n", expect: &["gatewayAPI.parentRefs"] },
+];
+
 fn tree_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -48,10 +66,13 @@ fn tree_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn bad_values_are_rejected_by_both_renderers() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let before = tree_digest(&root().join("charts-out"));
-    for (i, bad) in BACKBONE.iter().enumerate() {
+    let minimal = chart_dir("dbbat").join("values-minimal.yaml");
+    let cases = BACKBONE.iter().map(|b| ("backbone", None, b)).chain(DBBAT.iter().map(|b| ("dbbat", Some(minimal.as_path()), b)));
+    for (i, (app, base, bad)) in cases.enumerate() {
         let file = tmp.path().join(format!("bad-{i}.yaml"));
         std::fs::write(&file, bad.yaml).expect("write");
-        let out = emit_stdout("backbone", "backbone", "default", &[&file], &[]);
+        let files: Vec<&Path> = base.into_iter().chain([file.as_path()]).collect();
+        let out = emit_stdout(app, app, "default", &files, &[]);
         let stderr = text(&out.stderr);
         assert!(!out.status.success(), "{}: emit accepted it", bad.what);
         assert!(out.stdout.is_empty(), "{}: emit printed to stdout", bad.what);
@@ -61,8 +82,8 @@ fn bad_values_are_rejected_by_both_renderers() {
         }
         assert!(!stderr.contains("panicked"), "{}: panic:\n{stderr}", bad.what);
         for helm in HELMS {
-            let h = helm_template(helm, "backbone", "backbone", "default", &[&file], &[]);
-            assert!(!h.status.success(), "{}: {helm} accepted it", bad.what);
+            let h = helm_template(helm, app, app, "default", &files, &[]);
+            assert!(!h.status.success(), "{app}, {}: {helm} accepted it", bad.what);
         }
     }
     assert!(before == tree_digest(&root().join("charts-out")), "bad input changed charts-out");

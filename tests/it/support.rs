@@ -220,6 +220,8 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
         if !consts.is_empty() {
             return Some(rng.pick(&consts).clone());
         }
+        // Alternatives of different types (a port or "", a count or a percentage): any one.
+        return random_leaf(rng.pick(options), default, rng);
     }
     let types: Vec<&str> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
@@ -240,7 +242,14 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
             };
             Some(json!(pick))
         }
+        Some("string") if max_len == 0 => Some(json!("")),
         Some("string") if pattern.contains("numkMGTPE") => Some(json!(rng.pick(QUANTITIES))),
+        Some("string") if pattern.ends_with("%$") => Some(json!(format!("{}%", rng.below(101)))),
+        // Listen addresses: `[host]:port`.
+        Some("string") if pattern.starts_with(r"^[^\s]*:") => {
+            let host = *rng.pick(&["", "0.0.0.0", "[::]", "127.0.0.1"]);
+            Some(json!(format!("{host}:{}", 1 + rng.below(65535))))
+        }
         Some("string") if pattern.contains("[a-z0-9]") => Some(if rng.chance(20) { json!("") } else { json!(label(rng, max_len)) }),
         Some("string") if pattern.is_empty() => Some(json!(rng.pick(TRICKY))),
         Some("object") => {

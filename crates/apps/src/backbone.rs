@@ -324,7 +324,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     )
                     .labels(Map::new().spread(&v.pod_labels))
                     .service_account_name(service_account_name())
-                    .automount_service_account_token(&v.service_account.automount)
+                    .automount_service_account_token(&v.service_account.automount_service_account_token)
                     .security_context(v.pod_security_context.raw())
                     .image_pull_secrets(v.image_pull_secrets.raw())
                     .node_selector(v.node_selector.raw())

@@ -82,22 +82,32 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 });
             }
             let doc = format!("Typed handles into [`{name}`]: each field knows its path in values.yaml.");
+            // Type parameters (a section generic over, say, the port names it accepts) must be
+            // settings themselves.
+            let mut generics = input.generics.clone();
+            for param in generics.type_params_mut() {
+                param.bounds.push(syn::parse_quote!(::manifests::Knobbed));
+                param.bounds.push(syn::parse_quote!(::std::clone::Clone));
+                param.bounds.push(syn::parse_quote!(::std::fmt::Debug));
+                param.default = None;
+            }
+            let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
             Ok(quote! {
                 #[doc = #doc]
                 #[derive(Clone, Debug)]
-                #vis struct #knobs {
+                #vis struct #knobs #impl_generics #where_clause {
                     #(#decls,)*
                     #[doc(hidden)]
                     pub __path: ::manifests::Path,
                 }
-                impl #knobs {
+                impl #impl_generics #knobs #ty_generics #where_clause {
                     /// The handle of this whole section, for pass-through rendering.
-                    pub fn whole(&self) -> ::manifests::Knob<#name> {
+                    pub fn whole(&self) -> ::manifests::Knob<#name #ty_generics> {
                         ::manifests::Knob::at(self.__path.clone())
                     }
                 }
-                impl ::manifests::Knobbed for #name {
-                    type Handle = #knobs;
+                impl #impl_generics ::manifests::Knobbed for #name #ty_generics #where_clause {
+                    type Handle = #knobs #ty_generics;
                     fn handle(path: ::manifests::Path) -> Self::Handle {
                         #knobs { #(#inits,)* __path: path }
                     }

@@ -109,6 +109,17 @@ fn type_name(schema: Option<&Value>, default: &Value) -> String {
     if schema.and_then(|s| s.get("enum")).is_some() {
         return "string".into();
     }
+    if let Some(Value::Array(alternatives)) = schema.and_then(|s| s.get("anyOf")) {
+        let mut names: Vec<String> = Vec::new();
+        for alt in alternatives {
+            // `""` as the "not set" alternative reads better spelled out.
+            let name = if alt.get("maxLength") == Some(&Value::from(0)) { "\"\"".to_string() } else { type_name(Some(alt), &Value::Null) };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        return names.join(" or ");
+    }
     match default {
         Value::Object(_) => "object",
         Value::Array(_) => "list",

@@ -111,6 +111,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
             };
             Value::Bool(equal)
         }
+        Ex::Lt(a, b) => Value::Bool(as_int(&eval(a, s)?) < as_int(&eval(b, s)?)),
         Ex::Not(a) => Value::Bool(!truthy(&eval(a, s)?)),
         Ex::And(parts) => {
             let mut all = true;
@@ -134,6 +135,11 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
         }
         Ex::IsSet(a) => Value::Bool(truthy(&eval(a, s)?)),
         Ex::NonZero(a) => Value::Bool(as_int(&eval(a, s)?) != 0),
+        Ex::Present(a) => Value::Bool(!as_string(&eval(a, s)?).is_empty()),
+        Ex::PortOf(a) => {
+            let address = as_string(&eval(a, s)?);
+            Value::from(as_int(&Value::String(address.rsplit(':').next().unwrap_or("").to_string())))
+        }
         Ex::IntStr(a) => Value::String(as_int(&eval(a, s)?).to_string()),
         Ex::BoolStr(a) => Value::String(as_string(&eval(a, s)?)),
         Ex::Required(a, message) => {

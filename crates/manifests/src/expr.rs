@@ -101,6 +101,8 @@ pub enum Ex {
     Default(Box<Ex>, Box<Ex>),
     Ternary(Box<Ex>, Box<Ex>, Box<Ex>),
     Eq(Box<Ex>, Box<Ex>),
+    /// Integer comparison, `a < b`.
+    Lt(Box<Ex>, Box<Ex>),
     Not(Box<Ex>),
     And(Vec<Ex>),
     Or(Vec<Ex>),
@@ -109,6 +111,10 @@ pub enum Ex {
     /// An integer other than 0. Not Go truth: Helm 3.18.0 hands numbers from values files to
     /// templates as `json.Number`, a string, so `{{ if 0 }}` would hold there.
     NonZero(Box<Ex>),
+    /// Anything but the empty string: unlike Go truth, `0` and `false` count as present.
+    Present(Box<Ex>),
+    /// The port of a listen address: the number after the last `:` (`":8080"`, `"0.0.0.0:80"`).
+    PortOf(Box<Ex>),
     /// An integer as a decimal string.
     IntStr(Box<Ex>),
     /// A boolean as `true`/`false`.
@@ -218,7 +224,20 @@ impl Expr<bool> {
     }
 }
 
+impl Expr<Value> {
+    /// True unless the value is the empty string: `0` counts as set (for settings where `""`
+    /// means "not set" and `0` is meaningful, such as `minAvailable`).
+    pub fn is_present(&self) -> Expr<bool> {
+        Expr::wrap(Ex::Present(Box::new(self.ex.clone())))
+    }
+}
+
 impl Expr<i64> {
+    /// `self < other`, as integers.
+    pub fn lt(&self, other: impl Into<Expr<i64>>) -> Expr<bool> {
+        Expr::wrap(Ex::Lt(Box::new(self.ex.clone()), Box::new(other.into().ex)))
+    }
+
     /// The decimal string, for environment variables and ConfigMap data.
     pub fn string(&self) -> Expr<String> {
         Expr::wrap(Ex::IntStr(Box::new(self.ex.clone())))
@@ -400,6 +419,13 @@ impl<T: Leaf<Out = String> + serde::Serialize> Knob<T> {
     }
 }
 
+impl<T: Leaf<Out = Value>> Knob<T> {
+    /// True unless the setting is the empty string (`0` counts as set).
+    pub fn is_present(&self) -> Expr<bool> {
+        self.expr().is_present()
+    }
+}
+
 impl Knob<bool> {
     pub fn not(&self) -> Expr<bool> {
         self.expr().not()
@@ -443,7 +469,7 @@ impl<T: Leaf> From<Knob<T>> for Expr<T::Out> {
 /// A type that can appear in an application's values: it knows its handle type.
 /// Leaves get a [`Knob`]; structs get the handles struct `derive(Knobs)` writes.
 pub trait Knobbed {
-    type Handle;
+    type Handle: Clone + fmt::Debug;
     fn handle(path: Path) -> Self::Handle;
 }
 

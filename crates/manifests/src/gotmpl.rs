@@ -101,11 +101,14 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::Default(v, fallback) => Op::call(format!("default {} {}", op(fallback, c).arg(), op(v, c).arg())),
         Ex::Ternary(cond, a, b) => Op::call(format!("ternary {} {} {}", op(a, c).arg(), op(b, c).arg(), op(cond, c).arg())),
         Ex::Eq(a, b) => Op::call(format!("eq {} {}", op(a, c).arg(), op(b, c).arg())),
+        Ex::Lt(a, b) => Op::call(format!("lt (int64 {}) (int64 {})", op(a, c).arg(), op(b, c).arg())),
         Ex::Not(a) => Op::call(format!("not {}", op(a, c).arg())),
         Ex::And(parts) => Op::call(format!("and {}", args(parts, c))),
         Ex::Or(parts) => Op::call(format!("or {}", args(parts, c))),
         Ex::IsSet(a) => Op::call(format!("not (empty {})", op(a, c).arg())),
         Ex::NonZero(a) => Op::call(format!("ne (int64 {}) 0", op(a, c).arg())),
+        Ex::Present(a) => Op::call(format!("ne (toString {}) \"\"", op(a, c).arg())),
+        Ex::PortOf(a) => Op::call(format!("int64 (last (splitList \":\" {}))", op(a, c).arg())),
         Ex::IntStr(a) => Op::call(format!("toString (int64 {})", op(a, c).arg())),
         Ex::BoolStr(a) => Op::call(format!("toString {}", op(a, c).arg())),
         Ex::Required(a, message) => Op::call(format!("required {} {}", Value::String(message.clone()), op(a, c).arg())),
@@ -183,8 +186,15 @@ impl Printer<'_> {
             match entry {
                 Entry::Field(k, node) => self.field(k, node, indent, c),
                 Entry::When(test, then, otherwise) => {
-                    self.directive(indent, &format!("if {}", cond(test, c)));
+                    let test = cond(test, c);
+                    if otherwise.is_empty() && self.guards.contains(&test) {
+                        self.entries(then, indent, c);
+                        continue;
+                    }
+                    self.directive(indent, &format!("if {test}"));
+                    self.guards.push(test);
                     self.entries(then, indent, c);
+                    self.guards.pop();
                     if !otherwise.is_empty() {
                         self.directive(indent, "else");
                         self.entries(otherwise, indent, c);
@@ -238,6 +248,11 @@ impl Printer<'_> {
         }
         match node {
             Node::Scalar(ex, kind) => self.line(indent, &format!("{key}: {}", scalar(ex, *kind, c))),
+            // Under a guard that already tests the setting, no `with` is needed.
+            Node::Raw(ex) if self.guards.contains(&op(ex, c).text) => {
+                self.line(indent, &format!("{key}:"));
+                self.directive(indent + 2, &format!("toYaml {} | nindent {}", op(ex, c).arg(), indent + 2));
+            }
             Node::Raw(ex) => {
                 self.directive(indent, &format!("with {}", op(ex, c).text));
                 self.line(indent, &format!("{key}:"));
@@ -262,8 +277,15 @@ impl Printer<'_> {
             match item {
                 Item::One(node) => self.item(node, indent, c),
                 Item::When(test, then, otherwise) => {
-                    self.directive(indent, &format!("if {}", cond(test, c)));
+                    let test = cond(test, c);
+                    if otherwise.is_empty() && self.guards.contains(&test) {
+                        self.items(then, indent, c);
+                        continue;
+                    }
+                    self.directive(indent, &format!("if {test}"));
+                    self.guards.push(test);
                     self.items(then, indent, c);
+                    self.guards.pop();
                     if !otherwise.is_empty() {
                         self.directive(indent, "else");
                         self.items(otherwise, indent, c);

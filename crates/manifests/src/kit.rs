@@ -1,5 +1,5 @@
 //! Settings sections most charts share, with the objects they drive: image, service account,
-//! ingress, resources. An application embeds the section in its `Values` and calls the builder
+//! ingress, service, resources, HTTP probes, autoscaling and disruption budgets. An application embeds the section in its `Values` and calls the builder
 //! here, so every chart reads these settings the same way.
 
 use std::collections::BTreeMap;
@@ -8,11 +8,14 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::expr::{Expr, app_version, concat, fullname, service_account_name};
+use crate::expr::{Expr, Knob, Knobbed, Leaf, app_version, concat, fullname, service_account_name};
 use crate::model::{Meta, Model, ObjectRef};
-use crate::objects::{Ingress, IngressPath, IngressRule, PortRef, Service, ServiceAccount, ServicePort};
+use crate::objects::{
+    HorizontalPodAutoscaler, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort,
+    Workload,
+};
 use crate::tree::{List, Map};
-use crate::values::{DnsName, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
+use crate::values::{DnsName, IntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
 use crate::Knobs;
 
 /// Free-form map settings (`securityContext`, `affinity`, ...).
@@ -60,13 +63,14 @@ pub struct ServiceAccountSettings {
     pub name: DnsName,
     /// Annotations of the ServiceAccount (for example a cloud IAM role binding).
     pub annotations: StringMap,
-    /// Mount the ServiceAccount's API token into the pods.
-    pub automount: bool,
+    /// Mount the ServiceAccount's API token into the pods; off unless the application calls the
+    /// Kubernetes API.
+    pub automount_service_account_token: bool,
 }
 
 impl Default for ServiceAccountSettings {
     fn default() -> Self {
-        ServiceAccountSettings { create: true, name: DnsName::default(), annotations: StringMap::new(), automount: false }
+        ServiceAccountSettings { create: true, name: DnsName::default(), annotations: StringMap::new(), automount_service_account_token: false }
     }
 }
 
@@ -76,7 +80,7 @@ impl ServiceAccountSettingsKnobs {
     pub fn add_to(&self, model: &mut Model) -> ObjectRef<ServiceAccount> {
         let sa = ServiceAccount::builder()
             .meta(Meta::new(service_account_name()).annotations(Map::new().spread(&self.annotations)))
-            .automount_token(&self.automount)
+            .automount_token(&self.automount_service_account_token)
             .build();
         model.add_when(&self.create, sa)
     }
@@ -162,15 +166,15 @@ pub struct ServiceSettings {
     pub type_: ServiceType,
     /// Port the Service listens on.
     pub port: Port,
-    /// Fixed node port for type NodePort; 0 lets Kubernetes choose.
-    pub node_port: u16,
+    /// Fixed node port, used only with type NodePort; empty lets Kubernetes choose.
+    pub node_port: OptionalPort,
     /// Annotations of the Service (for example cloud load balancer settings).
     pub annotations: StringMap,
 }
 
 impl ServiceSettings {
     pub fn new(port: u16) -> Self {
-        ServiceSettings { type_: ServiceType::ClusterIp, port: Port(port), node_port: 0, annotations: StringMap::new() }
+        ServiceSettings { type_: ServiceType::ClusterIp, port: Port(port), node_port: OptionalPort(None), annotations: StringMap::new() }
     }
 }
 
@@ -192,4 +196,125 @@ pub struct Resources {
     /// What the scheduler reserves (`cpu`, `memory`, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub requests: BTreeMap<String, Quantity>,
+}
+
+/// The HTTP check of a probe. `P` is the set of port names it accepts: a closed enum of the
+/// container's port names keeps the schema as strict as the build.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpGetSettings<P> {
+    /// URL path of the check.
+    pub path: String,
+    /// Name of the container port to check.
+    pub port: P,
+}
+
+/// An HTTP liveness or readiness probe with its timings, in the shape of a Kubernetes probe.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HttpProbeSettings<P> {
+    /// The HTTP request of the check.
+    pub http_get: HttpGetSettings<P>,
+    /// Seconds before the first check.
+    pub initial_delay_seconds: u16,
+    /// Seconds between checks.
+    pub period_seconds: u16,
+    /// Seconds before a check times out.
+    pub timeout_seconds: u16,
+    /// Failed checks in a row before the probe fails.
+    pub failure_threshold: u16,
+}
+
+impl<P> HttpProbeSettings<P> {
+    pub fn new(path: &str, port: P, initial_delay: u16, period: u16, timeout: u16, failure_threshold: u16) -> Self {
+        HttpProbeSettings {
+            http_get: HttpGetSettings { path: path.into(), port },
+            initial_delay_seconds: initial_delay,
+            period_seconds: period,
+            timeout_seconds: timeout,
+            failure_threshold,
+        }
+    }
+}
+
+impl<P: Knobbed<Handle = Knob<P>> + Leaf<Out = String> + Clone + std::fmt::Debug> HttpProbeSettingsKnobs<P> {
+    /// The probe. Its port must name one of `ports`; both renderers reject any other name.
+    pub fn probe(&self, model: &mut Model, ports: &[&PortRef]) -> Probe {
+        let port = &self.http_get.port;
+        let names: Vec<&str> = ports.iter().map(|p| p.name()).collect();
+        let declared = ports.iter().map(|p| port.expr().eq(p.name())).reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::from(false));
+        model.reject_when(declared.not(), &format!("{} must name a container port: one of {}", port.path(), names.join(", ")));
+        Probe::http_named(&self.http_get.path, port.expr())
+            .initial_delay(&self.initial_delay_seconds)
+            .period(&self.period_seconds)
+            .timeout(&self.timeout_seconds)
+            .failure_threshold(&self.failure_threshold)
+    }
+}
+
+/// A HorizontalPodAutoscaler for one workload (autoscaling/v2), in the settings `helm create`
+/// uses.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AutoscalingSettings {
+    /// Scale the pods with a HorizontalPodAutoscaler; the Deployment then leaves its replica
+    /// count to the autoscaler.
+    pub enabled: bool,
+    /// Fewest pods (at least 1).
+    pub min_replicas: u16,
+    /// Most pods (at least `minReplicas`).
+    pub max_replicas: u16,
+    /// Average CPU utilization to keep, in percent of the CPU request; 0 leaves CPU out.
+    #[serde(rename = "targetCPUUtilizationPercentage")]
+    pub target_cpu_utilization_percentage: u16,
+    /// Average memory utilization to keep, in percent of the memory request; 0 leaves memory
+    /// out.
+    pub target_memory_utilization_percentage: u16,
+}
+
+impl AutoscalingSettingsKnobs {
+    /// The autoscaler of `workload`, rendered when `enabled`; rejects replica bounds Kubernetes
+    /// would refuse.
+    pub fn add_to(&self, model: &mut Model, workload: &dyn Workload) -> ObjectRef<HorizontalPodAutoscaler> {
+        let min = self.min_replicas.expr();
+        let max = self.max_replicas.expr();
+        model.reject_when(self.enabled.and(min.lt(1)), &format!("{} must be at least 1", self.min_replicas.path()));
+        model.reject_when(self.enabled.and(max.lt(min.clone())), &format!("{} must be at least {}", self.max_replicas.path(), self.min_replicas.path()));
+        let metrics = List::new()
+            .when(self.target_cpu_utilization_percentage.is_set(), List::new().push(Metric::utilization("cpu", &self.target_cpu_utilization_percentage)))
+            .when(self.target_memory_utilization_percentage.is_set(), List::new().push(Metric::utilization("memory", &self.target_memory_utilization_percentage)));
+        let hpa = HorizontalPodAutoscaler::builder().meta(Meta::new(fullname())).scales(workload).min_replicas(min).max_replicas(max).metrics(metrics).build();
+        model.add_when(&self.enabled, hpa)
+    }
+}
+
+/// A PodDisruptionBudget for one workload: `minAvailable` or `maxUnavailable`, never both.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisruptionBudgetSettings {
+    /// Render a PodDisruptionBudget.
+    pub enabled: bool,
+    /// Pods that must stay available during a voluntary disruption (a count or a percentage);
+    /// "" for none.
+    pub min_available: IntOrPercent,
+    /// Pods that may be unavailable during a voluntary disruption (a count or a percentage), as
+    /// an alternative to `minAvailable`: set `minAvailable: ""` to use it.
+    pub max_unavailable: IntOrPercent,
+}
+
+impl DisruptionBudgetSettingsKnobs {
+    /// The budget of `workload`, rendered when `enabled`; rejects setting both bounds or none.
+    pub fn add_to(&self, model: &mut Model, workload: &dyn Workload) -> ObjectRef<PodDisruptionBudget> {
+        let (min, max) = (self.min_available.is_present(), self.max_unavailable.is_present());
+        let (min_path, max_path) = (self.min_available.path(), self.max_unavailable.path());
+        model.reject_when(self.enabled.and(min.and(&max)), &format!("set {min_path} or {max_path}, not both: Kubernetes accepts only one (set the other to \"\")"));
+        model.reject_when(self.enabled.and(min.or(&max).not()), &format!("set {min_path} or {max_path}: a PodDisruptionBudget needs one of them"));
+        let pdb = PodDisruptionBudget::builder()
+            .meta(Meta::new(fullname()))
+            .selects(workload)
+            .min_available(self.min_available.raw())
+            .max_unavailable(self.max_unavailable.raw())
+            .build();
+        model.add_when(&self.enabled, pdb)
+    }
 }

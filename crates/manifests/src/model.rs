@@ -33,7 +33,6 @@ pub struct Object {
     pub(crate) api_version: &'static str,
     pub(crate) kind: &'static str,
     pub(crate) namespaced: bool,
-    pub(crate) file: String,
     pub(crate) gate: Option<Ex>,
     pub(crate) meta: Meta,
     pub(crate) body: Vec<Entry>,
@@ -45,8 +44,9 @@ impl Object {
     pub fn kind(&self) -> &'static str {
         self.kind
     }
-    pub fn file(&self) -> &str {
-        &self.file
+    /// The chart template file the object goes to.
+    pub fn file(&self) -> String {
+        crate::render::file_of(self)
     }
 }
 
@@ -54,6 +54,7 @@ impl Object {
 #[derive(Clone, Debug)]
 pub struct Meta {
     pub(crate) name: Expr<String>,
+    pub(crate) template_file: Option<String>,
     pub(crate) component: Option<&'static str>,
     pub(crate) labels: Map,
     pub(crate) annotations: Map,
@@ -61,11 +62,17 @@ pub struct Meta {
 
 impl Meta {
     pub fn new(name: impl Into<Expr<String>>) -> Self {
-        Meta { name: name.into(), component: None, labels: Map::new(), annotations: Map::new() }
+        Meta { name: name.into(), template_file: None, component: None, labels: Map::new(), annotations: Map::new() }
     }
 
     pub fn component(mut self, component: &'static str) -> Self {
         self.component = Some(component);
+        self
+    }
+
+    /// The chart template file the object goes to, instead of `<kind>[-<component>].yaml`.
+    pub fn template_file(mut self, file: &str) -> Self {
+        self.template_file = Some(file.to_string());
         self
     }
 

@@ -52,8 +52,13 @@ pub(crate) fn render(lines: &[Line], chart: &str, out: &mut String) {
     for line in lines {
         match line {
             Line::Text(parts) => {
+                let start = out.len();
                 for p in parts {
                     out.push_str(&gotmpl::text(p, c));
+                }
+                // A directive's `{{-` eats every newline before it; an action keeps a blank line.
+                if out.len() == start {
+                    out.push_str("{{ \"\" }}");
                 }
                 out.push('\n');
             }

@@ -57,17 +57,17 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
     }
     let release = Release { name: &name, namespace: "default" };
     let defaults = app.defaults();
-    let mut envs: Vec<(&str, Vec<Layer>)> = Vec::new();
+    let mut envs: Vec<(&str, &str, Vec<Layer>)> = Vec::new();
     if app.needs_values().is_none() {
-        envs.push(("default", Vec::new()));
+        envs.push(("default", "the defaults", Vec::new()));
     }
     for env in app.environments() {
-        envs.push((env.name, vec![Layer::File { name: env.path, text: env.text }]));
+        envs.push((env.name, env.path, vec![Layer::File { name: env.path, text: env.text }]));
     }
-    for (env, layers) in envs {
+    for (env, source, layers) in envs {
         let values = values::load(&defaults, &layers, &|t| app.check(t))?;
         let text = render::manifests_yaml(app, &model, &values, release)
-            .map_err(|message| EmitError::Render { app: name.clone(), environment: env.to_string(), message })?;
+            .map_err(|message| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message })?;
         tree.insert(PathBuf::from("manifests").join(&name).join(format!("{env}.yaml")), text);
     }
     Ok(tree)

@@ -61,12 +61,18 @@ pub struct Rendered {
 
 /// The template file an object goes to: given explicitly, or `<kind>[-<component>].yaml`.
 pub(crate) fn file_of(object: &Object) -> String {
-    if !object.file.is_empty() {
-        return object.file.clone();
+    if let Some(file) = &object.meta.template_file {
+        return file.clone();
     }
+    // The short names `helm create` uses, where it has one.
+    let kind = match object.kind {
+        "HorizontalPodAutoscaler" => "hpa".to_string(),
+        "PodDisruptionBudget" => "pdb".to_string(),
+        other => other.to_lowercase(),
+    };
     match object.meta.component {
-        Some(c) => format!("{}-{c}.yaml", object.kind.to_lowercase()),
-        None => format!("{}.yaml", object.kind.to_lowercase()),
+        Some(c) => format!("{kind}-{c}.yaml"),
+        None => format!("{kind}.yaml"),
     }
 }
 

@@ -37,6 +37,9 @@ macro_rules! pattern_string {
             pub fn new(s: &str) -> Self {
                 $name(s.to_string())
             }
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
         }
 
         impl<'de> Deserialize<'de> for $name {
@@ -87,6 +90,14 @@ pattern_string!(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$",
     253,
     "a DNS-1123 name (lowercase letters, digits, '-' and '.', at most 253 characters) or empty"
+);
+
+pattern_string!(
+    /// A key of a Secret or ConfigMap (`DBB_KEY`, `tls.crt`).
+    ConfigKey,
+    r"^[-._a-zA-Z0-9]+$",
+    253,
+    "a key of a Secret or ConfigMap (letters, digits, '-', '_' and '.', at most 253 characters)"
 );
 
 /// The Kubernetes quantity syntax: `500m`, `1Gi`, `0.5`, `1e3`.
@@ -188,6 +199,130 @@ impl Leaf for Port {
 impl Knobbed for Port {
     type Handle = Knob<Port>;
     fn handle(path: Path) -> Knob<Port> {
+        Knob::at(path)
+    }
+}
+
+pattern_string!(
+    /// A listen address, `[host]:port` (`:8080`, `0.0.0.0:8080`, `[::]:8080`). The container
+    /// port comes from it, so the two cannot drift apart.
+    ListenAddress,
+    concat!(r"^[^\s]*:", "([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])", "$"),
+    255,
+    "a listen address [host]:port with a port from 1 to 65535, such as \":8080\""
+);
+
+impl Knob<ListenAddress> {
+    /// The port number of the address, for the container port it opens.
+    pub fn port(&self) -> crate::Expr<i64> {
+        crate::Expr::wrap(crate::expr::Ex::PortOf(Box::new(self.expr().ex)))
+    }
+}
+
+/// An optional port: a number from 1 to 65535, or `""` for "not set" (`nodePort: ""`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptionalPort(pub Option<u16>);
+
+impl Serialize for OptionalPort {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(p) => s.serialize_u16(p),
+            None => s.serialize_str(""),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OptionalPort {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) if s.is_empty() => Ok(OptionalPort(None)),
+            Value::Number(n) if n.as_u64().is_some_and(|p| (1..=65535).contains(&p)) => Ok(OptionalPort(n.as_u64().map(|p| p as u16))),
+            other => Err(serde::de::Error::custom(format!("invalid port {other}: expected a port number from 1 to 65535, or \"\" for none"))),
+        }
+    }
+}
+
+impl JsonSchema for OptionalPort {
+    fn schema_name() -> Cow<'static, str> {
+        "OptionalPort".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, {"type": "string", "maxLength": 0}]})
+    }
+}
+
+// Read as an integer: `""` reads as 0, so `is_set` is "a port is given" on both sides.
+impl Leaf for OptionalPort {
+    type Out = i64;
+}
+impl Knobbed for OptionalPort {
+    type Handle = Knob<OptionalPort>;
+    fn handle(path: Path) -> Knob<OptionalPort> {
+        Knob::at(path)
+    }
+}
+
+/// The percentage syntax of Kubernetes int-or-string fields.
+pub const PERCENT_PATTERN: &str = r"^[0-9]+%$";
+
+/// A count or a percentage (`1`, `"50%"`), or `""` for "not set": PodDisruptionBudget bounds,
+/// rolling-update surges.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum IntOrPercent {
+    #[default]
+    Unset,
+    Count(u32),
+    Percent(String),
+}
+
+impl Serialize for IntOrPercent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            IntOrPercent::Unset => s.serialize_str(""),
+            IntOrPercent::Count(n) => s.serialize_u32(*n),
+            IntOrPercent::Percent(p) => s.serialize_str(p),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for IntOrPercent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(PERCENT_PATTERN).expect("valid pattern"));
+        match Value::deserialize(d)? {
+            Value::String(s) if s.is_empty() => Ok(IntOrPercent::Unset),
+            Value::String(s) if RE.is_match(&s) => Ok(IntOrPercent::Percent(s)),
+            Value::Number(n) if n.as_u64().is_some_and(|c| c <= u64::from(u32::MAX)) => Ok(IntOrPercent::Count(n.as_u64().unwrap_or(0) as u32)),
+            other => Err(serde::de::Error::custom(format!("invalid value {other}: expected a count such as 1, a percentage such as \"50%\", or \"\" for none"))),
+        }
+    }
+}
+
+impl JsonSchema for IntOrPercent {
+    fn schema_name() -> Cow<'static, str> {
+        "IntOrPercent".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"anyOf": [
+            {"type": "integer", "minimum": 0, "maximum": u32::MAX},
+            {"type": "string", "pattern": PERCENT_PATTERN},
+            {"type": "string", "maxLength": 0}
+        ]})
+    }
+}
+
+// Free-form, so a count stays a number and a percentage a string; test with `is_present`.
+impl Leaf for IntOrPercent {
+    type Out = Value;
+}
+impl Knobbed for IntOrPercent {
+    type Handle = Knob<IntOrPercent>;
+    fn handle(path: Path) -> Knob<IntOrPercent> {
         Knob::at(path)
     }
 }
@@ -491,5 +626,44 @@ mod tests {
         assert!(serde_json::from_value::<DnsLabel>(serde_json::json!("")).is_ok());
         assert!(serde_json::from_value::<Port>(serde_json::json!(0)).is_err());
         assert!(serde_json::from_value::<Port>(serde_json::json!(70000)).is_err());
+    }
+
+    /// The subset of JSON Schema the value types use, evaluated as Helm's validator would.
+    fn schema_accepts(schema: &Value, v: &Value) -> bool {
+        if let Some(Value::Array(alts)) = schema.get("anyOf") {
+            return alts.iter().any(|alt| schema_accepts(alt, v));
+        }
+        let type_ok = match schema.get("type").and_then(Value::as_str) {
+            Some("string") => v.is_string(),
+            Some("integer") => v.is_i64() || v.is_u64(),
+            _ => true,
+        };
+        let s = v.as_str().unwrap_or("");
+        let n = v.as_i64().unwrap_or(0);
+        type_ok
+            && schema.get("pattern").and_then(Value::as_str).is_none_or(|p| !v.is_string() || Regex::new(p).expect("pattern").is_match(s))
+            && schema.get("maxLength").and_then(Value::as_u64).is_none_or(|m| s.chars().count() as u64 <= m)
+            && schema.get("minimum").and_then(Value::as_i64).is_none_or(|m| !v.is_number() || n >= m)
+            && schema.get("maximum").and_then(Value::as_i64).is_none_or(|m| !v.is_number() || n <= m)
+    }
+
+    fn serde_and_schema_agree<T: DeserializeOwned + JsonSchema>(samples: &[Value]) {
+        let schema = schemars::schema_for!(T).to_value();
+        for v in samples {
+            let serde_ok = serde_json::from_value::<T>(v.clone()).is_ok();
+            assert_eq!(serde_ok, schema_accepts(&schema, v), "{} {v}: serde says {serde_ok}", T::schema_name());
+        }
+    }
+
+    #[test]
+    fn value_types_accept_what_their_schemas_accept() {
+        use serde_json::json;
+        serde_and_schema_agree::<ListenAddress>(&[
+            json!(":8080"), json!("0.0.0.0:5432"), json!("[::]:1"), json!(":65535"), json!(":65536"), json!(":0"),
+            json!("localhost"), json!(":80 "), json!(""), json!(8080), json!("host:08"),
+        ]);
+        serde_and_schema_agree::<OptionalPort>(&[json!(""), json!(1), json!(30432), json!(65535), json!(0), json!(65536), json!("80"), json!(-1), json!(true)]);
+        serde_and_schema_agree::<IntOrPercent>(&[json!(""), json!(0), json!(3), json!("50%"), json!("100%"), json!("50"), json!("%"), json!(-1), json!(1.5), json!("5 %")]);
+        serde_and_schema_agree::<ConfigKey>(&[json!("DBB_KEY"), json!("tls.crt"), json!("a-b"), json!(""), json!("a/b"), json!("a b")]);
     }
 }

@@ -52,6 +52,11 @@ impl SecretRef {
         SecretRef { name: name.expr() }
     }
 
+    /// One Secret when `cond` holds, another otherwise (both gated the same way).
+    pub fn choose(cond: impl Into<Expr<bool>>, then: impl Into<SecretRef>, otherwise: impl Into<SecretRef>) -> Self {
+        SecretRef { name: cond.into().then(then.into().name, otherwise.into().name) }
+    }
+
     /// The Secret named by `existing` when that is set, the rendered one otherwise.
     pub fn existing_or<T: Leaf<Out = String>>(existing: &Knob<T>, rendered: &ObjectRef<Secret>) -> Self {
         SecretRef { name: existing.or_else(rendered.name()) }

@@ -1,14 +1,20 @@
 //! Builders: one typed builder per Kubernetes kind, each lowering to the template tree and
 //! checked through its k8s-openapi type by the concrete renderer.
 
+pub mod autoscaling;
 pub mod config;
+pub mod gateway;
 pub mod network;
+pub mod policy;
 pub mod rbac;
 pub mod storage;
 pub mod workload;
 
 pub use config::{ConfigMap, Secret, SecretRef};
-pub use network::{Ingress, IngressPath, IngressRule, Service, ServicePort};
+pub use autoscaling::{HorizontalPodAutoscaler, Metric, ScaleTarget};
+pub use gateway::TcpRoute;
+pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolicyRule, Service, ServicePort};
+pub use policy::PodDisruptionBudget;
 pub use rbac::ServiceAccount;
 pub use storage::PersistentVolumeClaim;
 pub use workload::{Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Strategy, Volume, VolumeSource, Workload};
@@ -24,7 +30,6 @@ pub(crate) fn object(
         api_version,
         kind,
         namespaced: true,
-        file: String::new(),
         gate: None,
         meta,
         body: body.entries,

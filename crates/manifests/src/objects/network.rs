@@ -126,3 +126,73 @@ impl Build for Ingress {
         object("networking.k8s.io/v1", "Ingress", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::networking::v1::Ingress>)
     }
 }
+
+/// One ingress rule of a NetworkPolicy: traffic from the listed peers to declared ports.
+///
+/// A rule whose peer list ends up empty is left out entirely, because Kubernetes reads a rule
+/// without `from` as "from anywhere": with no allowed peers, the policy denies all ingress.
+#[derive(Clone, Debug)]
+pub struct NetworkPolicyRule {
+    peers: List<Node>,
+    ports: Vec<PortRef>,
+}
+
+impl NetworkPolicyRule {
+    /// A rule for traffic to `ports`; add peers with the `from_*` methods.
+    pub fn to(ports: &[&PortRef]) -> Self {
+        NetworkPolicyRule { peers: List::new(), ports: ports.iter().map(|p| (*p).clone()).collect() }
+    }
+
+    /// Every pod of each namespace named in a list setting.
+    pub fn from_namespaces<E>(mut self, names: &Knob<Vec<E>>) -> Self
+    where
+        E: crate::expr::Knobbed<Handle = Knob<E>> + crate::expr::Leaf<Out = String>,
+    {
+        self.peers = self.peers.each(names, "namespace", |ns: Knob<E>| {
+            let selector = Map::new().field("matchLabels", Map::new().str("kubernetes.io/metadata.name", &ns));
+            Map::new().field("namespaceSelector", selector).into()
+        });
+        self
+    }
+
+    /// Pods of the release's namespace with the labels of a map setting; none when it is empty.
+    pub fn from_pods<T>(mut self, labels: &Knob<T>) -> Self {
+        let peer: Node = Map::new().field("podSelector", Map::new().field("matchLabels", Node::raw(labels.raw()))).into();
+        self.peers = self.peers.when(labels.raw().is_set(), List::new().push(peer));
+        self
+    }
+
+    fn item(&self) -> Option<crate::tree::Item> {
+        use crate::tree::{Guard, Item, items_guard};
+        let ports = self.ports.iter().fold(List::<Node>::new(), |l, p| l.push(Map::new().str("port", p.name()).str("protocol", "TCP").into()));
+        let rule = Item::One(Map::new().field("from", self.peers.node()).field("ports", ports.node()).into());
+        match items_guard(&self.peers.items) {
+            Guard::Always => Some(rule),
+            Guard::Never => None,
+            Guard::When(cond) => Some(Item::When(cond, vec![rule], Vec::new())),
+        }
+    }
+}
+
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct NetworkPolicy {
+    pub meta: Meta,
+    /// The workload whose pods the policy isolates.
+    #[builder(setter(transform = |w: &dyn Workload| w.component()))]
+    pub selects: Option<&'static str>,
+    /// Allowed ingress; everything else to the selected pods is denied.
+    pub ingress: Vec<NetworkPolicyRule>,
+}
+
+impl Build for NetworkPolicy {
+    fn object(self) -> Object {
+        let rules: Vec<_> = self.ingress.iter().filter_map(NetworkPolicyRule::item).collect();
+        let mut spec = Map::new()
+            .field("podSelector", Map::new().field("matchLabels", selector_labels(self.selects)))
+            .field("policyTypes", List::of([Node::str("Ingress")]).node());
+        if !rules.is_empty() {
+            spec = spec.field("ingress", Node::List(rules));
+        }
+        object("networking.k8s.io/v1", "NetworkPolicy", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::networking::v1::NetworkPolicy>)
+    }
+}

@@ -171,6 +171,8 @@ impl Lower for EnvFrom {
 #[derive(Clone, Debug)]
 enum Action {
     Http { path: Expr<String>, port: PortRef },
+    /// A port named by a setting; whoever builds it rejects names no container declares.
+    HttpNamed { path: Expr<String>, port: Expr<String> },
     Tcp(PortRef),
     Exec(Vec<Expr<String>>),
     Choose(Ex, Box<Action>, Box<Action>),
@@ -180,6 +182,7 @@ impl Action {
     fn entries(&self) -> Vec<Entry> {
         match self {
             Action::Http { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).str("port", port.name)).entries,
+            Action::HttpNamed { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).str("port", port.clone())).entries,
             Action::Tcp(port) => Map::new().field("tcpSocket", Map::new().str("port", port.name)).entries,
             Action::Exec(command) => {
                 let list = command.iter().fold(List::<Node>::new(), |l, c| l.push(Node::str(c.clone())));
@@ -200,6 +203,11 @@ pub struct Probe {
 impl Probe {
     pub fn http(path: impl Into<Expr<String>>, port: &PortRef) -> Self {
         Probe { action: Action::Http { path: path.into(), port: port.clone() }, timing: Map::new() }
+    }
+    /// An HTTP check on the port a setting names, which must be one of `declared`: the build
+    /// function rejects any other name (see `kit::HttpProbeSettings`).
+    pub(crate) fn http_named(path: impl Into<Expr<String>>, port: Expr<String>) -> Self {
+        Probe { action: Action::HttpNamed { path: path.into(), port }, timing: Map::new() }
     }
     pub fn tcp(port: &PortRef) -> Self {
         Probe { action: Action::Tcp(port.clone()), timing: Map::new() }
@@ -520,14 +528,21 @@ impl Strategy {
     }
 }
 
-/// Something a Service, a PodDisruptionBudget or an autoscaler can point at.
+/// Something a Service, a PodDisruptionBudget, a NetworkPolicy or an autoscaler can point at:
+/// a workload the model declares.
 pub trait Workload {
+    /// The component of its pods' selector labels.
     fn component(&self) -> Option<&'static str>;
+    /// `apiVersion`, `kind` and name, for `scaleTargetRef`.
+    fn target(&self) -> (&'static str, &'static str, Expr<String>);
 }
 
 impl Workload for ObjectRef<Deployment> {
     fn component(&self) -> Option<&'static str> {
         self.component
+    }
+    fn target(&self) -> (&'static str, &'static str, Expr<String>) {
+        ("apps/v1", "Deployment", self.name())
     }
 }
 
@@ -573,7 +588,6 @@ impl Build for Deployment {
             api_version: "apps/v1",
             kind: "Deployment",
             namespaced: true,
-            file: String::new(),
             gate: None,
             meta: self.meta,
             body: Map::new().field("spec", spec).entries,

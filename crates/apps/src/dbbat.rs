@@ -1,0 +1,597 @@
+//! DBBat, the PostgreSQL access proxy: the chart of `dbbat-chart-design.md`.
+//!
+//! One Deployment runs the REST API (`http`) and the PostgreSQL proxy (`postgres`), each port
+//! taken from its listen address. DBBat keeps its own state in an external PostgreSQL database
+//! reached by `postgresql.external.dsn`, or by a DSN composed from the individual settings.
+//! Secrets go to a Secret unless `secrets.existingSecret` names one. The proxy has a Service of
+//! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
+
+use manifests::kit::{
+    AutoscalingSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Object, Resources,
+    ServiceAccountSettings, ServiceSettings,
+};
+use manifests::objects::{
+    ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Pod, Secret, SecretRef, Service, ServicePort, TcpRoute,
+    Volume,
+};
+use manifests::{
+    App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, Line, ListenAddress, List, Map, Meta, Model, OptionalPort, Port,
+    Quantity, ServiceType, StringMap, checksum_of, concat, fullname, fullname_with, service_account_name, string_enum,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub fn app() -> App<Values> {
+    App::new(
+        ChartMeta {
+            keywords: ["postgresql", "proxy", "database", "audit", "access-control"].map(String::from).to_vec(),
+            home: "https://github.com/fclairamb/dbbat".into(),
+            sources: vec!["https://github.com/fclairamb/dbbat".into()],
+            ..ChartMeta::new("dbbat", "1.0.0", "1.0.0", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
+        },
+        "crates/apps/src/dbbat.rs",
+        build,
+    )
+    .needs_values(
+        "`postgresql.external.dsn` or `postgresql.external.host` (or `secrets.existingSecret` holding the DSN), and the \
+         encryption key (`secrets.existingSecret`, `secrets.encryptionKey` or `config.keyFile`)",
+    )
+    .environment("minimal", "crates/apps/src/dbbat/values-minimal.yaml", include_str!("dbbat/values-minimal.yaml"))
+    .environment("production", "crates/apps/src/dbbat/values-production.yaml", include_str!("dbbat/values-production.yaml"))
+    .readme(include_str!("dbbat/README.md"))
+}
+
+// ----- values.yaml -------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Values {
+    /// Number of replicas (left to the autoscaler when `autoscaling.enabled`).
+    pub replica_count: u16,
+    /// Container image.
+    pub image: Image,
+    /// Image pull secrets for private registries.
+    pub image_pull_secrets: Vec<NameRef>,
+    /// Override the chart name.
+    pub name_override: DnsLabel,
+    /// Override the full resource name.
+    pub fullname_override: DnsLabel,
+    /// Database configuration.
+    pub postgresql: Postgresql,
+    /// Secrets.
+    pub secrets: Secrets,
+    /// Application configuration.
+    pub config: Config,
+    /// Services.
+    pub service: Services,
+    /// Ingress (HTTP only: API and Web UI).
+    pub ingress: IngressSettings,
+    /// Service account.
+    pub service_account: ServiceAccountSettings,
+    /// Annotations of the pods (for example Prometheus scraping: `prometheus.io/scrape: "true"`,
+    /// `prometheus.io/port: "8080"`, `prometheus.io/path: /api/v1/metrics`).
+    pub pod_annotations: StringMap,
+    /// Extra labels of the pods.
+    pub pod_labels: StringMap,
+    /// Pod security context: non-root (65532, distroless nonroot), RuntimeDefault seccomp.
+    pub pod_security_context: Object,
+    /// Container security context: read-only root filesystem (`/tmp` is an emptyDir), no
+    /// privilege escalation, all capabilities dropped.
+    pub security_context: Object,
+    /// Resources.
+    pub resources: Resources,
+    /// Liveness probe.
+    pub liveness_probe: HttpProbeSettings<ProbePort>,
+    /// Readiness probe.
+    pub readiness_probe: HttpProbeSettings<ProbePort>,
+    /// Autoscaling.
+    pub autoscaling: AutoscalingSettings,
+    /// Pod Disruption Budget.
+    pub pod_disruption_budget: DisruptionBudgetSettings,
+    /// Node labels the pods must match.
+    pub node_selector: StringMap,
+    /// Tolerations of the pods.
+    pub tolerations: Vec<Object>,
+    /// Affinity rules of the pods (for example a podAntiAffinity on `app.kubernetes.io/name: dbbat`).
+    pub affinity: Object,
+    /// Network Policy.
+    pub network_policy: NetworkPolicySettings,
+    /// Additional environment variables (`name` and `value` or `valueFrom`).
+    pub extra_env: Vec<Object>,
+    /// Additional volume mounts.
+    pub extra_volume_mounts: Vec<Object>,
+    /// Additional volumes.
+    pub extra_volumes: Vec<Object>,
+    /// Gateway API: a TCPRoute for the PostgreSQL proxy (needs the Gateway API's experimental
+    /// TCPRoute CRD and a Gateway with a TCP listener).
+    #[serde(rename = "gatewayAPI")]
+    pub gateway_api: GatewayApi,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Postgresql {
+    /// External PostgreSQL connection settings: DBBat's own storage.
+    pub external: ExternalPostgresql,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalPostgresql {
+    /// Full DSN (takes precedence over individual settings), stored in the Secret. Example:
+    /// postgres://user:pass@host:5432/dbbat?sslmode=require
+    pub dsn: String,
+    /// PostgreSQL host (used if dsn is empty).
+    pub host: String,
+    /// PostgreSQL port.
+    pub port: Port,
+    /// Database name.
+    pub database: String,
+    /// Database username.
+    pub username: String,
+    /// Database password (use secrets.databasePassword for production).
+    pub password: String,
+    /// SSL mode: disable, require, verify-ca, verify-full.
+    pub ssl_mode: SslMode,
+}
+
+string_enum!(
+    /// How DBBat's connection to its database uses TLS (libpq `sslmode`).
+    SslMode { Disable = "disable", Require = "require", VerifyCa = "verify-ca", VerifyFull = "verify-full" } default Require
+);
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Secrets {
+    /// AES-256 encryption key (base64-encoded, 32 bytes raw). Generate with: openssl rand -base64 32
+    pub encryption_key: String,
+    /// Database password (if not in DSN or external.password).
+    pub database_password: String,
+    /// Use existing secret instead of creating one (takes precedence). The secret must contain
+    /// the keys named in secrets.keys: the encryption key, and the database password when
+    /// `postgresql.external.host` is used, or the DSN when neither dsn nor host is set.
+    pub existing_secret: DnsName,
+    /// Key names in existingSecret.
+    pub keys: SecretKeys,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretKeys {
+    /// Key of the encryption key (DBB_KEY).
+    pub encryption_key: ConfigKey,
+    /// Key of the database password.
+    pub database_password: ConfigKey,
+    /// Key of the DSN (DBB_DSN).
+    pub dsn: ConfigKey,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// PostgreSQL proxy listen address (DBB_LISTEN_PG); its port is the `postgres` container port.
+    pub listen_pg: ListenAddress,
+    /// REST API listen address (DBB_LISTEN_API); its port is the `http` container port.
+    pub listen_api: ListenAddress,
+    /// Base URL for frontend (DBB_BASE_URL, default: /app).
+    pub base_url: String,
+    /// Run mode (DBB_RUN_MODE): "" (default) or "test" (for testing only!).
+    pub run_mode: RunMode,
+    /// Path to encryption key file (DBB_KEYFILE), alternative to secrets.encryptionKey. Mount a
+    /// secret as a volume (extraVolumes, extraVolumeMounts) and reference the path here.
+    pub key_file: String,
+}
+
+string_enum!(
+    /// The container ports a probe can check.
+    ProbePort { Http = "http", Postgres = "postgres" } default Http
+);
+
+string_enum!(
+    /// How DBBat runs.
+    RunMode { Normal = "", Test = "test" } default Normal
+);
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Services {
+    /// The API Service (REST API and Web UI).
+    pub api: ServiceSettings,
+    /// The PostgreSQL proxy Service (`<fullname>-pg`).
+    pub proxy: ProxyService,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProxyService {
+    /// Enable PostgreSQL proxy service.
+    pub enabled: bool,
+    /// Proxy service type (ClusterIP, NodePort, LoadBalancer).
+    #[serde(rename = "type")]
+    pub type_: ServiceType,
+    /// Proxy service port.
+    pub port: Port,
+    /// Fixed NodePort (optional, only for type: NodePort).
+    pub node_port: OptionalPort,
+    /// Proxy service annotations (e.g., cloud LB configuration; for an internal AWS NLB:
+    /// `service.beta.kubernetes.io/aws-load-balancer-type: nlb` and
+    /// `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`).
+    pub annotations: StringMap,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicySettings {
+    /// Render a NetworkPolicy: only the sources below reach the API and proxy ports; with none
+    /// listed, all ingress to the pods is denied.
+    pub enabled: bool,
+    /// Allow ingress from these namespaces (for example the ingress controller's).
+    pub allowed_namespaces: Vec<DnsLabel>,
+    /// Allow ingress from pods of the release's namespace with these labels.
+    pub allowed_pod_labels: StringMap,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayApi {
+    /// Render a TCPRoute (gateway.networking.k8s.io/v1alpha2) to the proxy Service.
+    pub enabled: bool,
+    /// Gateways (or their listeners) the route attaches to.
+    pub parent_refs: Vec<ParentRef>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParentRef {
+    /// Name of the Gateway.
+    pub name: DnsName,
+    /// Namespace of the Gateway; the release's namespace when left out.
+    #[serde(default, skip_serializing_if = "DnsLabel::is_empty")]
+    pub namespace: DnsLabel,
+    /// Listener of the Gateway; all of its TCP listeners when left out.
+    #[serde(default, skip_serializing_if = "DnsLabel::is_empty")]
+    pub section_name: DnsLabel,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        Values {
+            replica_count: 1,
+            image: Image::new("ghcr.io/fclairamb/dbbat"),
+            image_pull_secrets: Vec::new(),
+            name_override: DnsLabel::default(),
+            fullname_override: DnsLabel::default(),
+            postgresql: Postgresql {
+                external: ExternalPostgresql {
+                    dsn: String::new(),
+                    host: String::new(),
+                    port: Port(5432),
+                    database: "dbbat".into(),
+                    username: "dbbat".into(),
+                    password: String::new(),
+                    ssl_mode: SslMode::Require,
+                },
+            },
+            secrets: Secrets {
+                encryption_key: String::new(),
+                database_password: String::new(),
+                existing_secret: DnsName::default(),
+                keys: SecretKeys { encryption_key: ConfigKey::new("DBB_KEY"), database_password: ConfigKey::new("DB_PASSWORD"), dsn: ConfigKey::new("DBB_DSN") },
+            },
+            config: Config {
+                listen_pg: ListenAddress::new(":5432"),
+                listen_api: ListenAddress::new(":8080"),
+                base_url: "/app".into(),
+                run_mode: RunMode::Normal,
+                key_file: String::new(),
+            },
+            service: Services {
+                api: ServiceSettings::new(8080),
+                proxy: ProxyService { enabled: true, type_: ServiceType::ClusterIp, port: Port(5432), node_port: OptionalPort(None), annotations: StringMap::new() },
+            },
+            ingress: IngressSettings::example("dbbat.example.com"),
+            service_account: ServiceAccountSettings::default(),
+            pod_annotations: StringMap::new(),
+            pod_labels: StringMap::new(),
+            pod_security_context: object(json!({
+                "runAsNonRoot": true,
+                "runAsUser": 65532,
+                "runAsGroup": 65532,
+                "fsGroup": 65532,
+                "seccompProfile": {"type": "RuntimeDefault"}
+            })),
+            security_context: object(json!({
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": true,
+                "capabilities": {"drop": ["ALL"]}
+            })),
+            resources: Resources {
+                limits: [("cpu".into(), Quantity::new("500m")), ("memory".into(), Quantity::new("256Mi"))].into(),
+                requests: [("cpu".into(), Quantity::new("100m")), ("memory".into(), Quantity::new("128Mi"))].into(),
+            },
+            liveness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 10, 5, 3),
+            readiness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 5, 3, 3),
+            autoscaling: AutoscalingSettings {
+                enabled: false,
+                min_replicas: 2,
+                max_replicas: 10,
+                target_cpu_utilization_percentage: 70,
+                target_memory_utilization_percentage: 80,
+            },
+            pod_disruption_budget: DisruptionBudgetSettings { enabled: false, min_available: IntOrPercent::Count(1), max_unavailable: IntOrPercent::Unset },
+            node_selector: StringMap::new(),
+            tolerations: Vec::new(),
+            affinity: Object::new(),
+            network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new(), allowed_pod_labels: StringMap::new() },
+            extra_env: Vec::new(),
+            extra_volume_mounts: Vec::new(),
+            extra_volumes: Vec::new(),
+            gateway_api: GatewayApi { enabled: false, parent_refs: Vec::new() },
+        }
+    }
+}
+
+// ----- objects -----------------------------------------------------------------------------
+
+fn build(v: &ValuesKnobs) -> Model {
+    let mut m = Model::new();
+    let db = &v.postgresql.external;
+    let secrets = &v.secrets;
+    let existing = secrets.existing_secret.is_set();
+    // Where the DSN comes from: the `dsn` setting, one composed from `host` and the rest, or
+    // (neither set) the existing Secret.
+    let (by_dsn, by_host) = (db.dsn.is_set(), db.dsn.is_set().not().and(db.host.is_set()));
+
+    // ----- pre-flight
+    m.reject_when(
+        by_dsn.or(&by_host).or(&existing).not(),
+        "DBBat needs its PostgreSQL database: set postgresql.external.dsn, or postgresql.external.host (with database, \
+         username and a password), or secrets.existingSecret with the DSN under secrets.keys.dsn",
+    );
+    m.reject_when(
+        secrets.encryption_key.is_set().or(&existing).or(v.config.key_file.is_set()).not(),
+        "DBBat needs its encryption key: set secrets.existingSecret (a Secret with the key under secrets.keys.encryptionKey), \
+         secrets.encryptionKey (openssl rand -base64 32) or config.keyFile",
+    );
+    m.reject_when(
+        v.gateway_api.enabled.and(v.service.proxy.enabled.not()),
+        "gatewayAPI.enabled routes to the proxy Service: set service.proxy.enabled too",
+    );
+    m.reject_when(v.gateway_api.enabled.and(v.gateway_api.parent_refs.raw().is_set().not()), "gatewayAPI.parentRefs: name at least one Gateway");
+
+    // ----- configmap.yaml: plain settings, one environment variable each
+    let config = m.add(
+        ConfigMap::builder()
+            .meta(Meta::new(fullname()))
+            .data(
+                Map::new()
+                    .str("DBB_LISTEN_PG", &v.config.listen_pg)
+                    .str("DBB_LISTEN_API", &v.config.listen_api)
+                    .str("DBB_BASE_URL", &v.config.base_url)
+                    .when(v.config.run_mode.is_set(), Map::new().str("DBB_RUN_MODE", &v.config.run_mode))
+                    .when(v.config.key_file.is_set(), Map::new().str("DBB_KEYFILE", &v.config.key_file))
+                    .when(
+                        &by_host,
+                        Map::new()
+                            .str("DB_HOST", &db.host)
+                            .str("DB_PORT", db.port.string())
+                            .str("DB_NAME", &db.database)
+                            .str("DB_USER", &db.username)
+                            .str("DB_SSLMODE", &db.ssl_mode),
+                    ),
+            )
+            .build(),
+    );
+
+    // ----- secret.yaml: only without secrets.existingSecret, under the default key names
+    let password = secrets.database_password.or_else(&db.password);
+    let rendered = m.add_when(
+        existing.not(),
+        Secret::builder()
+            .meta(Meta::new(fullname()))
+            .string_data(
+                Map::new()
+                    .when(secrets.encryption_key.is_set(), Map::new().str("DBB_KEY", &secrets.encryption_key))
+                    .when(&by_dsn, Map::new().str("DBB_DSN", &db.dsn))
+                    // Always present with `host`: the composed DSN refers to it.
+                    .when(&by_host, Map::new().str("DB_PASSWORD", password)),
+            )
+            .build(),
+    );
+    // A DSN from values carries a password: it goes to a Secret even when an existing Secret
+    // holds the rest, into the same template file so that `checksum/secret` covers it.
+    let dsn_only = m.add_when(
+        existing.and(&by_dsn),
+        Secret::builder().meta(Meta::new(fullname_with("dsn")).template_file("secret.yaml")).string_data(Map::new().str("DBB_DSN", &db.dsn)).build(),
+    );
+    let dsn_secret = SecretRef::choose(&existing, &dsn_only, &rendered);
+    let secret = SecretRef::existing_or(&secrets.existing_secret, &rendered);
+    // Key names: the operator's in an existing Secret, the chart's own otherwise.
+    let key = |custom: &manifests::Knob<ConfigKey>, own: &str| existing.then(custom, own);
+
+    // ----- deployment.yaml
+    let env = List::new()
+        .when(v.config.key_file.is_set().not(), List::new().push(EnvVar::secret("DBB_KEY", &secret, key(&secrets.keys.encryption_key, "DBB_KEY"), false)))
+        .when(
+            &by_host,
+            List::new().push(EnvVar::secret("DB_PASSWORD", &secret, key(&secrets.keys.database_password, "DB_PASSWORD"), false)).push(
+                // Kubernetes expands $(VAR) from the variables defined before this one.
+                EnvVar::value("DBB_DSN", "postgres://$(DB_USER):$(DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)?sslmode=$(DB_SSLMODE)"),
+            ),
+        )
+        .when(&by_dsn, List::new().push(EnvVar::secret("DBB_DSN", &dsn_secret, "DBB_DSN", false)))
+        .when(by_dsn.or(&by_host).not(), List::new().push(EnvVar::secret("DBB_DSN", &secret, &secrets.keys.dsn, false)))
+        .extend_from(&v.extra_env);
+
+    let mut dbbat = Container::builder()
+        .name("dbbat")
+        .image(v.image.reference())
+        .image_pull_policy(&v.image.pull_policy)
+        .env_from(List::new().push(manifests::objects::EnvFrom::config_map(&config)))
+        .env(env)
+        .resources(v.resources.whole().raw())
+        .security_context(v.security_context.raw())
+        .build();
+    let http = dbbat.port("http", v.config.listen_api.port());
+    let postgres = dbbat.port("postgres", v.config.listen_pg.port());
+    // The root filesystem is read-only; the server writes temporary files only.
+    dbbat.mount(&Volume::empty_dir("tmp"), "/tmp");
+    dbbat.mounts_from(v.extra_volume_mounts.raw());
+    let liveness = v.liveness_probe.probe(&mut m, &[&http, &postgres]);
+    let readiness = v.readiness_probe.probe(&mut m, &[&http, &postgres]);
+    dbbat.liveness(liveness);
+    dbbat.readiness(readiness);
+
+    v.service_account.add_to(&mut m);
+
+    let deployment = m.add(
+        Deployment::builder()
+            .meta(Meta::new(fullname()))
+            .replicas(&v.replica_count)
+            .replicas_unless(&v.autoscaling.enabled)
+            .pod(
+                Pod::builder()
+                    .containers(vec![dbbat])
+                    .annotations(
+                        Map::new()
+                            .str("checksum/config", checksum_of("configmap.yaml"))
+                            .str("checksum/secret", checksum_of("secret.yaml"))
+                            .spread(&v.pod_annotations),
+                    )
+                    .labels(Map::new().spread(&v.pod_labels))
+                    .service_account_name(service_account_name())
+                    .automount_service_account_token(&v.service_account.automount_service_account_token)
+                    .security_context(v.pod_security_context.raw())
+                    .image_pull_secrets(v.image_pull_secrets.raw())
+                    .node_selector(v.node_selector.raw())
+                    .affinity(v.affinity.raw())
+                    .tolerations(List::new().extend_from(&v.tolerations))
+                    .extra_volumes(v.extra_volumes.raw())
+                    .build(),
+            )
+            .build(),
+    );
+
+    // ----- service.yaml, service-pg.yaml
+    let api = m.add(
+        Service::builder()
+            .meta(Meta::new(fullname()).annotations(Map::new().spread(&v.service.api.annotations)))
+            .type_(&v.service.api.type_)
+            .selects(&deployment)
+            .ports(List::new().push(v.service.api.port("http", &http)))
+            .build(),
+    );
+    let proxy = &v.service.proxy;
+    let pg = m.add_when(
+        &proxy.enabled,
+        Service::builder()
+            .meta(Meta::new(fullname_with("pg")).component("proxy").template_file("service-pg.yaml").annotations(Map::new().spread(&proxy.annotations)))
+            .type_(&proxy.type_)
+            .selects(&deployment)
+            .ports(List::new().push(ServicePort::new("postgres", &proxy.port, &postgres).node_port_when(proxy.type_.is(ServiceType::NodePort), &proxy.node_port)))
+            .build(),
+    );
+
+    // ----- ingress.yaml, serviceaccount.yaml (above), hpa.yaml, pdb.yaml, networkpolicy.yaml
+    v.ingress.add_to(&mut m, &api, "http");
+    v.autoscaling.add_to(&mut m, &deployment);
+    v.pod_disruption_budget.add_to(&mut m, &deployment);
+    let policy = &v.network_policy;
+    m.add_when(
+        &policy.enabled,
+        NetworkPolicy::builder()
+            .meta(Meta::new(fullname()))
+            .selects(&deployment)
+            .ingress(vec![NetworkPolicyRule::to(&[&http, &postgres]).from_namespaces(&policy.allowed_namespaces).from_pods(&policy.allowed_pod_labels)])
+            .build(),
+    );
+
+    // ----- tcproute.yaml (phase 3): the proxy through a Gateway's TCP listener
+    m.add_when(
+        v.gateway_api.enabled.and(&proxy.enabled),
+        TcpRoute::builder()
+            .meta(Meta::new(fullname_with("pg")).component("proxy").template_file("tcproute.yaml"))
+            .parent_refs(TcpRoute::parents_from(&v.gateway_api.parent_refs))
+            .service(&pg)
+            .port(&proxy.port)
+            .build(),
+    );
+
+    // ----- NOTES.txt
+    let api_port = v.service.api.port.string();
+    let pg_port = proxy.port.string();
+    m.notes(vec![
+        Line::installed("DBBat"),
+        Line::text(""),
+        Line::choose(
+            &v.ingress.enabled,
+            vec![Line::text("REST API and Web UI: through the Ingress, on the hosts of ingress.hosts (Web UI under config.baseUrl).")],
+            vec![
+                Line::choose(
+                    v.service.api.type_.is(ServiceType::LoadBalancer),
+                    vec![Line::of([
+                        "REST API and Web UI: http://<EXTERNAL-IP>:".into(),
+                        api_port.clone(),
+                        " once `kubectl get svc -n ".into(),
+                        manifests::release_namespace(),
+                        " ".into(),
+                        fullname(),
+                        "` shows the load balancer's address.".into(),
+                    ])],
+                    vec![Line::port_forward("REST API and Web UI", fullname(), api_port.clone(), api_port.clone())],
+                ),
+                Line::when(
+                    v.service.api.type_.is(ServiceType::NodePort),
+                    vec![Line::of([
+                        "  or on any node: kubectl get svc -n ".into(),
+                        manifests::release_namespace(),
+                        " ".into(),
+                        fullname(),
+                        " -o jsonpath='{.spec.ports[0].nodePort}'".into(),
+                    ])],
+                ),
+            ],
+        ),
+        Line::choose(
+            &proxy.enabled,
+            vec![
+                Line::choose(
+                    proxy.type_.is(ServiceType::LoadBalancer),
+                    vec![Line::of([
+                        "PostgreSQL proxy: psql -h <EXTERNAL-IP> -p ".into(),
+                        pg_port.clone(),
+                        " once `kubectl get svc -n ".into(),
+                        manifests::release_namespace(),
+                        " ".into(),
+                        fullname_with("pg"),
+                        "` shows the load balancer's address.".into(),
+                    ])],
+                    vec![
+                        Line::port_forward("PostgreSQL proxy", fullname_with("pg"), pg_port.clone(), pg_port.clone()),
+                        Line::of(["  then: psql -h 127.0.0.1 -p ".into(), pg_port.clone(), " -U <user> <database>".into()]),
+                    ],
+                ),
+                Line::when(
+                    proxy.type_.is(ServiceType::NodePort),
+                    vec![Line::of([
+                        "  or on any node: kubectl get svc -n ".into(),
+                        manifests::release_namespace(),
+                        " ".into(),
+                        fullname_with("pg"),
+                        " -o jsonpath='{.spec.ports[0].nodePort}'".into(),
+                    ])],
+                ),
+                Line::when(&v.gateway_api.enabled, vec![Line::text("  The proxy is also routed through the Gateways of gatewayAPI.parentRefs (TCPRoute).")]),
+                Line::of([
+                    "  Inside the cluster: ".into(),
+                    concat([fullname_with("pg"), ".".into(), manifests::release_namespace(), ".svc:".into(), pg_port.clone()]),
+                ]),
+            ],
+            vec![Line::text("The PostgreSQL proxy Service is off (service.proxy.enabled=false).")],
+        ),
+        Line::when(existing.not(), vec![Line::text(""), Line::text("Secrets are stored from values: prefer secrets.existingSecret in production.")]),
+    ]);
+    m
+}

@@ -1,0 +1,69 @@
+//! HorizontalPodAutoscalers (autoscaling/v2). The target is a workload handle, so an autoscaler
+//! cannot scale a Deployment the model does not declare.
+
+use typed_builder::TypedBuilder;
+
+use crate::expr::Expr;
+use crate::model::{Build, Meta, Object, typed};
+use crate::objects::object;
+use crate::objects::workload::Workload;
+use crate::tree::{List, Lower, Map, Node};
+
+/// One metric the autoscaler follows.
+#[derive(Clone, Debug)]
+pub struct Metric(Map);
+
+impl Metric {
+    /// Average utilization of a resource (`cpu`, `memory`) in percent of the pods' requests.
+    pub fn utilization(resource: &'static str, percent: impl Into<Expr<i64>>) -> Self {
+        let target = Map::new().str("type", "Utilization").int("averageUtilization", percent);
+        Metric(Map::new().str("type", "Resource").field("resource", Map::new().str("name", resource).field("target", target)))
+    }
+}
+
+impl Lower for Metric {
+    fn lower(&self) -> Node {
+        self.0.lower()
+    }
+}
+
+/// Where an autoscaler points.
+#[derive(Clone, Debug)]
+pub struct ScaleTarget(Map);
+
+impl ScaleTarget {
+    pub fn of(workload: &dyn Workload) -> Self {
+        let (api_version, kind, name) = workload.target();
+        ScaleTarget(Map::new().str("apiVersion", api_version).str("kind", kind).str("name", name))
+    }
+}
+
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct HorizontalPodAutoscaler {
+    pub meta: Meta,
+    /// The workload it scales.
+    #[builder(setter(transform = |w: &dyn Workload| ScaleTarget::of(w)))]
+    pub scales: ScaleTarget,
+    #[builder(setter(into))]
+    pub min_replicas: Expr<i64>,
+    #[builder(setter(into))]
+    pub max_replicas: Expr<i64>,
+    pub metrics: List<Metric>,
+}
+
+impl Build for HorizontalPodAutoscaler {
+    fn object(self) -> Object {
+        let spec = Map::new()
+            .field("scaleTargetRef", self.scales.0)
+            .int("minReplicas", self.min_replicas)
+            .int("maxReplicas", self.max_replicas)
+            .field("metrics", self.metrics.node());
+        object(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            self.meta,
+            Map::new().field("spec", spec),
+            typed::<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler>,
+        )
+    }
+}

@@ -1,0 +1,101 @@
+//! Gateway API routes (gateway.networking.k8s.io). These are custom resources: the concrete
+//! renderer checks them through the typed structs here, which reject unknown fields the way the
+//! upstream CRD's structural schema does.
+
+use serde::{Deserialize, Serialize};
+use typed_builder::TypedBuilder;
+
+use crate::expr::Expr;
+use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::objects::network::Service;
+use crate::objects::object;
+use crate::tree::{List, Map, Node};
+
+/// A `TCPRoute` (`gateway.networking.k8s.io/v1alpha2`) as its CRD defines it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TcpRouteResource {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub spec: TcpRouteSpec,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TcpRouteSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parent_refs: Vec<ParentReference>,
+    pub rules: Vec<TcpRouteRule>,
+}
+
+/// A Gateway (or listener of one) the route attaches to.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParentReference {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TcpRouteRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub backend_refs: Vec<BackendRef>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackendRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i32>,
+}
+
+/// Routes a Gateway's TCP listener to a port of a Service the model declares.
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct TcpRoute {
+    pub meta: Meta,
+    /// The `parentRefs` list (usually a list setting passed through).
+    pub parent_refs: List<Node>,
+    /// The Service that receives the traffic.
+    #[builder(setter(transform = |s: &ObjectRef<Service>| s.name()))]
+    pub service: Expr<String>,
+    /// The Service port.
+    #[builder(setter(into))]
+    pub port: Expr<i64>,
+}
+
+impl TcpRoute {
+    /// The `parentRefs` of a list setting, as it is.
+    pub fn parents_from<T>(knob: &crate::expr::Knob<Vec<T>>) -> List<Node> {
+        List::new().extend_from(knob)
+    }
+}
+
+impl Build for TcpRoute {
+    fn object(self) -> Object {
+        let backend = Map::new().str("name", self.service).int("port", self.port);
+        let rule = Map::new().field("backendRefs", List::of([Node::from(backend)]).node());
+        let spec = Map::new().field("parentRefs", self.parent_refs.node()).field("rules", List::of([Node::from(rule)]).node());
+        object("gateway.networking.k8s.io/v1alpha2", "TCPRoute", self.meta, Map::new().field("spec", spec), typed::<TcpRouteResource>)
+    }
+}

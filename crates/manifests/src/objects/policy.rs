@@ -1,0 +1,36 @@
+//! PodDisruptionBudgets. The selector comes from a workload handle, so a budget always covers
+//! pods the model declares.
+
+use serde_json::Value;
+use typed_builder::TypedBuilder;
+
+use crate::expr::Expr;
+use crate::model::{Build, Meta, Object, typed};
+use crate::objects::object;
+use crate::objects::workload::{Workload, selector_labels};
+use crate::tree::{Map, Node};
+
+/// `min_available` and `max_unavailable` are counts or percentages; each is left out when it is
+/// the empty string (see [`crate::IntOrPercent`]). Kubernetes accepts only one of them: an
+/// application rejects values that set both (`Model::reject_when`).
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct PodDisruptionBudget {
+    pub meta: Meta,
+    /// The workload whose pods the budget covers.
+    #[builder(setter(transform = |w: &dyn Workload| w.component()))]
+    pub selects: Option<&'static str>,
+    #[builder(setter(into))]
+    pub min_available: Expr<Value>,
+    #[builder(setter(into))]
+    pub max_unavailable: Expr<Value>,
+}
+
+impl Build for PodDisruptionBudget {
+    fn object(self) -> Object {
+        let spec = Map::new()
+            .when(self.min_available.is_present(), Map::new().field("minAvailable", Node::any(self.min_available.clone())))
+            .when(self.max_unavailable.is_present(), Map::new().field("maxUnavailable", Node::any(self.max_unavailable.clone())))
+            .field("selector", Map::new().field("matchLabels", selector_labels(self.selects)));
+        object("policy/v1", "PodDisruptionBudget", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::policy::v1::PodDisruptionBudget>)
+    }
+}
