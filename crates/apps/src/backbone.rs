@@ -5,14 +5,14 @@
 //! a PersistentVolumeClaim when `persistence.enabled`; probes check HTTP `/health` when the API is
 //! on and fall back to TCP otherwise.
 
-use manifests::kit::{Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings, ServiceSettings};
+use manifests::kit::{PodSettings, Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Pod, Probe, Secret, SecretRef, Service,
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Secret, SecretRef, Service,
     Strategy, Volume, VolumeSource,
 };
 use manifests::{
     AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity,
-    StringMap, checksum_of, fullname, fullname_with, service_account_name,
+    StringMap, fullname, fullname_with,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -307,31 +307,14 @@ fn build(v: &ValuesKnobs) -> Model {
 
     v.service_account.add_to(&mut m);
 
+    let pod = v.pod().pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     let deployment = m.add(
         Deployment::builder()
             .meta(Meta::new(fullname()))
             .replicas(&v.replica_count)
             // A ReadWriteOnce claim cannot follow a rolling update onto another node.
             .strategy(Strategy::choose(&v.persistence.enabled, Strategy::recreate(), Strategy::rolling(manifests::json(json!("25%")), manifests::json(json!("25%")))))
-            .pod(
-                Pod::builder()
-                    .containers(vec![broker])
-                    .annotations(
-                        Map::new()
-                            .str("checksum/config", checksum_of("configmap.yaml"))
-                            .str("checksum/secret", checksum_of("secret.yaml"))
-                            .spread(&v.pod_annotations),
-                    )
-                    .labels(Map::new().spread(&v.pod_labels))
-                    .service_account_name(service_account_name())
-                    .automount_service_account_token(&v.service_account.automount_service_account_token)
-                    .security_context(v.pod_security_context.raw())
-                    .image_pull_secrets(v.image_pull_secrets.raw())
-                    .node_selector(v.node_selector.raw())
-                    .affinity(v.affinity.raw())
-                    .tolerations(List::new().extend_from(&v.tolerations))
-                    .build(),
-            )
+            .pod(pod)
             .build(),
     );
 
@@ -367,4 +350,20 @@ fn build(v: &ValuesKnobs) -> Model {
         Line::when(v.api.enabled.not(), vec![Line::text("The HTTP API is off (api.enabled=false): the probes check TCP ports instead of /health.")]),
     ]);
     m
+}
+
+impl ValuesKnobs {
+    /// The top-level pod settings.
+    fn pod(&self) -> PodSettings<'_> {
+        PodSettings {
+            annotations: &self.pod_annotations,
+            labels: &self.pod_labels,
+            security_context: &self.pod_security_context,
+            image_pull_secrets: &self.image_pull_secrets,
+            node_selector: &self.node_selector,
+            tolerations: &self.tolerations,
+            affinity: &self.affinity,
+            service_account: &self.service_account,
+        }
+    }
 }

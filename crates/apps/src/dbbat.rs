@@ -6,17 +6,17 @@
 //! Secrets go to a Secret unless `secrets.existingSecret` names one. The proxy has a Service of
 //! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
 
-use manifests::kit::{
+use manifests::kit::{PodSettings, 
     AutoscalingSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Object, Resources,
     ServiceAccountSettings, ServiceSettings,
 };
 use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Pod, Secret, SecretRef, Service, ServicePort, TcpRoute,
+    ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute,
     Volume,
 };
 use manifests::{
     App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, Line, ListenAddress, List, Map, Meta, Model, OptionalPort, Port,
-    Quantity, ServiceType, StringMap, checksum_of, concat, fullname, fullname_with, service_account_name, string_enum,
+    Quantity, ServiceType, StringMap, concat, fullname, fullname_with, string_enum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -446,31 +446,14 @@ fn build(v: &ValuesKnobs) -> Model {
 
     v.service_account.add_to(&mut m);
 
+    let mut pod = v.pod().pod(vec![dbbat], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
+    pod.extra_volumes = Some(v.extra_volumes.raw());
     let deployment = m.add(
         Deployment::builder()
             .meta(Meta::new(fullname()))
             .replicas(&v.replica_count)
             .replicas_unless(&v.autoscaling.enabled)
-            .pod(
-                Pod::builder()
-                    .containers(vec![dbbat])
-                    .annotations(
-                        Map::new()
-                            .str("checksum/config", checksum_of("configmap.yaml"))
-                            .str("checksum/secret", checksum_of("secret.yaml"))
-                            .spread(&v.pod_annotations),
-                    )
-                    .labels(Map::new().spread(&v.pod_labels))
-                    .service_account_name(service_account_name())
-                    .automount_service_account_token(&v.service_account.automount_service_account_token)
-                    .security_context(v.pod_security_context.raw())
-                    .image_pull_secrets(v.image_pull_secrets.raw())
-                    .node_selector(v.node_selector.raw())
-                    .affinity(v.affinity.raw())
-                    .tolerations(List::new().extend_from(&v.tolerations))
-                    .extra_volumes(v.extra_volumes.raw())
-                    .build(),
-            )
+            .pod(pod)
             .build(),
     );
 
@@ -594,4 +577,20 @@ fn build(v: &ValuesKnobs) -> Model {
         Line::when(existing.not(), vec![Line::text(""), Line::text("Secrets are stored from values: prefer secrets.existingSecret in production.")]),
     ]);
     m
+}
+
+impl ValuesKnobs {
+    /// The top-level pod settings.
+    fn pod(&self) -> PodSettings<'_> {
+        PodSettings {
+            annotations: &self.pod_annotations,
+            labels: &self.pod_labels,
+            security_context: &self.pod_security_context,
+            image_pull_secrets: &self.image_pull_secrets,
+            node_selector: &self.node_selector,
+            tolerations: &self.tolerations,
+            affinity: &self.affinity,
+            service_account: &self.service_account,
+        }
+    }
 }

@@ -8,10 +8,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::expr::{Expr, Knob, Knobbed, Leaf, app_version, concat, fullname, service_account_name};
+use crate::expr::{Expr, Knob, Knobbed, Leaf, app_version, checksum_of, concat, fullname, service_account_name};
 use crate::model::{Meta, Model, ObjectRef};
 use crate::objects::{
-    HorizontalPodAutoscaler, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort,
+    Container, HorizontalPodAutoscaler, Pod, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort,
     Workload,
 };
 use crate::tree::{List, Map};
@@ -316,5 +316,39 @@ impl DisruptionBudgetSettingsKnobs {
             .max_unavailable(self.max_unavailable.raw())
             .build();
         model.add_when(&self.enabled, pdb)
+    }
+}
+
+/// The pod settings `helm create` keeps at the top level of values.yaml (they cannot live in a
+/// section of their own without renaming them), gathered so every chart reads them alike.
+pub struct PodSettings<'a> {
+    pub annotations: &'a Knob<StringMap>,
+    pub labels: &'a Knob<StringMap>,
+    pub security_context: &'a Knob<Object>,
+    pub image_pull_secrets: &'a Knob<Vec<NameRef>>,
+    pub node_selector: &'a Knob<StringMap>,
+    pub tolerations: &'a Knob<Vec<Object>>,
+    pub affinity: &'a Knob<Object>,
+    pub service_account: &'a ServiceAccountSettingsKnobs,
+}
+
+impl PodSettings<'_> {
+    /// A pod running `containers` under the chart's ServiceAccount. It carries a
+    /// `checksum/<name>` annotation per `(name, template file)` of `rolled_by`
+    /// (`("config", "configmap.yaml")`), so a change in that file rolls the pods.
+    pub fn pod(&self, containers: Vec<Container>, rolled_by: &[(&str, &str)]) -> Pod {
+        let checksums = rolled_by.iter().fold(Map::new(), |m, (name, file)| m.str(format!("checksum/{name}"), checksum_of(file)));
+        Pod::builder()
+            .containers(containers)
+            .annotations(checksums.spread(self.annotations))
+            .labels(Map::new().spread(self.labels))
+            .service_account_name(service_account_name())
+            .automount_service_account_token(&self.service_account.automount_service_account_token)
+            .security_context(self.security_context.raw())
+            .image_pull_secrets(self.image_pull_secrets.raw())
+            .node_selector(self.node_selector.raw())
+            .affinity(self.affinity.raw())
+            .tolerations(List::new().extend_from(self.tolerations))
+            .build()
     }
 }
