@@ -171,6 +171,7 @@ impl Lower for EnvFrom {
 #[derive(Clone, Debug)]
 enum Action {
     Http { path: Expr<String>, port: PortRef },
+    HttpNumber { path: Expr<String>, port: Expr<i64> },
     Tcp(PortRef),
     Exec(Vec<Expr<String>>),
     Choose(Ex, Box<Action>, Box<Action>),
@@ -180,6 +181,7 @@ impl Action {
     fn entries(&self) -> Vec<Entry> {
         match self {
             Action::Http { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).str("port", port.name)).entries,
+            Action::HttpNumber { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).int("port", port.clone())).entries,
             Action::Tcp(port) => Map::new().field("tcpSocket", Map::new().str("port", port.name)).entries,
             Action::Exec(command) => {
                 let list = command.iter().fold(List::<Node>::new(), |l, c| l.push(Node::str(c.clone())));
@@ -200,6 +202,12 @@ pub struct Probe {
 impl Probe {
     pub fn http(path: impl Into<Expr<String>>, port: &PortRef) -> Self {
         Probe { action: Action::Http { path: path.into(), port: port.clone() }, timing: Map::new() }
+    }
+    /// An HTTP probe on a port number taken from a setting, for charts whose values give the
+    /// probe's port. Prefer [`Probe::http`]: a `PortRef` can only name a port the container
+    /// declares, a number can be any port.
+    pub fn http_number(path: impl Into<Expr<String>>, port: impl Into<Expr<i64>>) -> Self {
+        Probe { action: Action::HttpNumber { path: path.into(), port: port.into() }, timing: Map::new() }
     }
     pub fn tcp(port: &PortRef) -> Self {
         Probe { action: Action::Tcp(port.clone()), timing: Map::new() }
