@@ -211,6 +211,30 @@ fn helm_lint_strict_passes_for_every_environment() {
 }
 
 #[test]
+fn helm_lint_strict_passes_with_the_backend_credentials_set() {
+    let credentials = "secrets.databaseUrl=postgresql://todo:pw@db.invalid:5432/todo,secrets.betterAuthSecret=0123456789abcdef0123456789abcdef,secrets.groqApiKey=gsk-placeholder";
+    for helm in HELMS {
+        let lint = |set: Option<&str>| {
+            let mut cmd = Command::new(tool(helm));
+            cmd.arg("lint").arg("--strict").arg(chart_dir("backend"));
+            if let Some(s) = set {
+                cmd.arg("--set").arg(s);
+            }
+            run(&mut cmd)
+        };
+        let out = lint(Some(credentials));
+        assert!(out.status.success(), "{helm} lint --strict backend --set <credentials>:\n{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!text(&out.stderr).contains("is required"), "{helm} still misses a value:\n{}", text(&out.stderr));
+        // Without them, lint (where Helm's `required` only warns) names each missing credential.
+        let out = lint(None);
+        let warnings = text(&out.stderr);
+        for path in ["secrets.databaseUrl", "secrets.betterAuthSecret", "secrets.groqApiKey"] {
+            assert!(warnings.contains(&format!("{path} is required")), "{helm} lint without credentials:\n{warnings}");
+        }
+    }
+}
+
+#[test]
 fn set_flags_agree_with_helm() {
     // --set is typed the same way on both sides (booleans, integers, strings).
     let set = vec!["api.enabled=true,tcp.enabled=true".to_string(), "persistence.enabled=true".into(), "config.httpPort=9000".into(), "service.mqtt.type=NodePort".into(), "service.mqtt.nodePort=31883".into()];

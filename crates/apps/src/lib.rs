@@ -3,12 +3,13 @@
 //! values into Kubernetes objects.
 
 pub mod backbone;
+pub mod backend;
 
 use manifests::Application;
 
 /// Every application, in the order `list` shows them.
 pub fn all() -> Vec<Box<dyn Application>> {
-    vec![Box::new(backbone::app())]
+    vec![Box::new(backbone::app()), Box::new(backend::app())]
 }
 
 /// The application named `name`.
