@@ -103,6 +103,11 @@ fn values_yaml_equals_the_defaults() {
         let text = std::fs::read_to_string(chart_dir(&app.chart().name).join("values.yaml")).expect("values.yaml");
         let parsed: serde_json::Value = serde_saphyr::from_str(&text).expect("values.yaml parses");
         assert_eq!(parsed, app.defaults(), "{}: values.yaml is not the defaults", app.chart().name);
-        assert!(text.contains("# Size of the claim."), "values.yaml lacks the doc comments");
+        // Every top-level setting carries its doc comment.
+        let schema = app.schema();
+        for (key, sub) in schema["properties"].as_object().expect("properties") {
+            let Some(last) = sub["description"].as_str().and_then(|d| d.lines().last()).filter(|_| key != "global") else { continue };
+            assert!(text.contains(&format!("# {last}\n{key}:")), "{}: values.yaml lacks the comment of {key}", app.chart().name);
+        }
     }
 }
