@@ -45,6 +45,19 @@ const DBBAT: &[Bad] = &[
     Bad { what: "TCPRoute without parents", yaml: "gatewayAPI:\n  enabled: true\n", expect: &["gatewayAPI.parentRefs"] },
 ];
 
+const BACKEND: &[Bad] = &[
+    Bad { what: "short signing secret", yaml: "secrets:\n  betterAuthSecret: too-short-to-sign\n", expect: &["secrets.betterAuthSecret", "17 characters", "at least 32 characters"] },
+    Bad { what: "wrong type", yaml: "replicaCount: three\n", expect: &["replicaCount", "expected u16"] },
+    Bad { what: "text for a number", yaml: "config:\n  temperature: warm\n", expect: &["config.temperature", "expected f64"] },
+    Bad { what: "not a whole number", yaml: "secrets:\n  jwtExpirationDays: 7d\n", expect: &["secrets.jwtExpirationDays", "whole number"] },
+    Bad { what: "algorithm without a shared secret", yaml: "secrets:\n  jwtAlgorithm: RS256\n", expect: &["secrets.jwtAlgorithm", "unknown variant `RS256`"] },
+    Bad { what: "count as text", yaml: "strategy:\n  rollingUpdate:\n    maxSurge: \"25\"\n", expect: &["strategy.rollingUpdate.maxSurge", "percentage"] },
+    Bad { what: "unknown strategy", yaml: "strategy:\n  type: BlueGreen\n", expect: &["strategy.type", "unknown variant `BlueGreen`"] },
+    Bad { what: "probe port zero", yaml: "livenessProbe:\n  httpGet:\n    port: 0\n", expect: &["livenessProbe.httpGet.port", "1 to 65535"] },
+    Bad { what: "invalid Secret name", yaml: "secrets:\n  existingSecret: Backend_Secrets\n", expect: &["secrets.existingSecret", "DNS-1123"] },
+    Bad { what: "misspelled secret", yaml: "secrets:\n  databaseURL: postgresql://db\n", expect: &["secrets", "unknown field `databaseURL`"] },
+];
+
 fn tree_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -67,7 +80,11 @@ fn bad_values_are_rejected_by_both_renderers() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let before = tree_digest(&root().join("charts-out"));
     let minimal = chart_dir("dbbat").join("values-minimal.yaml");
-    let cases = BACKBONE.iter().map(|b| ("backbone", None, b)).chain(DBBAT.iter().map(|b| ("dbbat", Some(minimal.as_path()), b)));
+    let cases = BACKBONE
+        .iter()
+        .map(|b| ("backbone", None, b))
+        .chain(DBBAT.iter().map(|b| ("dbbat", Some(minimal.as_path()), b)))
+        .chain(BACKEND.iter().map(|b| ("backend", None, b)));
     for (i, (app, base, bad)) in cases.enumerate() {
         let file = tmp.path().join(format!("bad-{i}.yaml"));
         std::fs::write(&file, bad.yaml).expect("write");
@@ -111,4 +128,64 @@ fn unreadable_values_file_is_named() {
     let out = emit_stdout("backbone", "backbone", "default", &[Path::new("does/not/exist.yaml")], &[]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("does/not/exist.yaml: cannot read"), "{}", text(&out.stderr));
+}
+
+/// A signing secret of 32 characters exactly, the shortest the chart takes.
+const SIGNING_SECRET_32: &str = "0123456789abcdef0123456789abcdef";
+
+#[test]
+fn missing_credentials_stop_both_renderers_with_the_same_message() {
+    let db = "secrets.databaseUrl=postgresql://todo@db.invalid/todo".to_string();
+    let auth = format!("secrets.betterAuthSecret={SIGNING_SECRET_32}");
+    let groq = "secrets.groqApiKey=gsk-placeholder".to_string();
+    for (set, missing) in [
+        (vec![], "secrets.databaseUrl is required"),
+        (vec![db.clone()], "secrets.betterAuthSecret is required"),
+        (vec![db.clone(), auth.clone()], "secrets.groqApiKey is required"),
+        (vec![auth.clone(), groq.clone()], "secrets.databaseUrl is required"),
+        (vec![db.clone(), auth.clone(), "secrets.groqApiKey=".into()], "secrets.groqApiKey is required"),
+    ] {
+        let out = emit_stdout("backend", "backend", "default", &[], &set);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success() && out.stdout.is_empty(), "{set:?}: emit rendered");
+        assert!(stderr.contains(missing) && stderr.contains("secrets.existingSecret"), "{set:?}: emit says:\n{stderr}");
+        for helm in HELMS {
+            let h = helm_template(helm, "backend", "backend", "default", &[], &set);
+            assert!(!h.status.success(), "{set:?}: {helm} rendered");
+            assert!(text(&h.stderr).contains(missing), "{set:?}: {helm} says:\n{}", text(&h.stderr));
+        }
+    }
+    // All three given, or an existing Secret named: both render.
+    for set in [vec![db, auth, groq], vec!["secrets.existingSecret=todo-credentials".to_string()]] {
+        let ours = emit_stdout("backend", "backend", "default", &[], &set);
+        assert!(ours.status.success(), "{set:?}: {}", text(&ours.stderr));
+        for helm in HELMS {
+            let theirs = helm_template(helm, "backend", "backend", "default", &[], &set);
+            assert!(theirs.status.success(), "{set:?}: {helm}: {}", text(&theirs.stderr));
+            compare_streams(&text(&theirs.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{set:?}, {helm}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn a_short_signing_secret_is_rejected_without_showing_it() {
+    let secret = "short-but-secret-value";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("secrets.yaml");
+    std::fs::write(&file, format!("secrets:\n  betterAuthSecret: {secret}\n")).expect("write");
+    let one_short = &SIGNING_SECRET_32[1..];
+    for (files, set) in [(vec![file.as_path()], vec![]), (vec![], vec![format!("secrets.betterAuthSecret={secret}")]), (vec![], vec![format!("secrets.betterAuthSecret={one_short}")])] {
+        let out = emit_stdout("backend", "backend", "default", &files, &set);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{set:?}: emit accepted it");
+        assert!(stderr.contains("secrets.betterAuthSecret") && stderr.contains("at least 32 characters"), "{stderr}");
+        assert!(!stderr.contains(secret) && !stderr.contains(one_short), "emit shows the secret:\n{stderr}");
+        for helm in HELMS {
+            let h = helm_template(helm, "backend", "backend", "default", &files, &set);
+            let helm_err = text(&h.stderr);
+            assert!(!h.status.success(), "{helm} accepted it");
+            assert!(helm_err.contains("betterAuthSecret") && helm_err.contains("32"), "{helm}:\n{helm_err}");
+            assert!(!helm_err.contains(secret) && !helm_err.contains(one_short), "{helm} shows the secret:\n{helm_err}");
+        }
+    }
 }

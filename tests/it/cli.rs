@@ -105,10 +105,9 @@ fn values_yaml_equals_the_defaults() {
         assert_eq!(parsed, app.defaults(), "{}: values.yaml is not the defaults", app.chart().name);
         // Every top-level setting carries its doc comment.
         let schema = app.schema();
-        for (key, prop) in schema["properties"].as_object().expect("properties") {
-            let Some(doc) = prop["description"].as_str().filter(|_| key != "global") else { continue };
-            let first = doc.lines().next().unwrap_or_default();
-            assert!(text.contains(&format!("# {first}")), "{}: values.yaml lacks the comment of {key}: {first}", app.chart().name);
+        for (key, sub) in schema["properties"].as_object().expect("properties") {
+            let Some(last) = sub["description"].as_str().and_then(|d| d.lines().last()).filter(|_| key != "global") else { continue };
+            assert!(text.contains(&format!("# {last}\n{key}:")), "{}: values.yaml lacks the comment of {key}", app.chart().name);
         }
     }
 }

@@ -174,6 +174,8 @@ impl Rng {
 /// Strings that trip YAML and template quoting: booleans and numbers in disguise, quotes,
 /// colons, non-ASCII, HTML characters that Go's JSON escapes.
 const TRICKY: &[&str] = &["on", "yes", "0755", "12:30", "1e3", "null", "~", "x: y", "a \"quoted\" b", "#hash", "ünïcødé", "<b>&amp;</b>", "plain", "", "true", "-dash", "multi\nline"];
+/// Numbers whose text differs between notations: whole floats, tiny and huge exponents.
+const NUMBERS: &[f64] = &[0.0, 0.7, 1.0, 2.0, 0.05, -0.5, 1e-7, 0.0000123, 12345678.9, 1e21, 1.5e22];
 const QUANTITIES: &[&str] = &["1Gi", "500Mi", "250m", "2", "0.5", "10G", "1e3", "128974848"];
 
 fn label(rng: &mut Rng, max: usize) -> String {
@@ -217,11 +219,26 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
     }
     if let Some(options) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array) {
         let consts: Vec<Value> = options.iter().filter_map(|o| o.get("const").or_else(|| o.get("enum").and_then(|e| e.get(0))).cloned()).collect();
-        if !consts.is_empty() {
+        if !consts.is_empty() && consts.len() == options.len() {
             return Some(rng.pick(&consts).clone());
         }
-        // Alternatives of different types (a port or "", a count or a percentage): any one.
-        return random_leaf(rng.pick(options), default, rng);
+        // Alternatives with constraints (`maxLength: 0` or `minLength: 32`): generate from one
+        // of them, together with the rest of the schema.
+        if !options.is_empty() {
+            // The empty alternative (a secret left for an existing Secret to provide) is what
+            // the defaults hold already: pick it one time in ten.
+            let empty = |o: &Value| o.get("maxLength").and_then(Value::as_u64) == Some(0) || o.get("const") == Some(&json!(""));
+            let (empties, others): (Vec<&Value>, Vec<&Value>) = options.iter().partition(|o| empty(o));
+            let option = if others.is_empty() || (!empties.is_empty() && rng.chance(10)) { *rng.pick(&empties) } else { *rng.pick(&others) };
+            if let Some(c) = option.get("const") {
+                return Some(c.clone());
+            }
+            let mut merged = schema.as_object().cloned().unwrap_or_default();
+            merged.remove("oneOf");
+            merged.remove("anyOf");
+            merged.extend(option.as_object().cloned().unwrap_or_default());
+            return random_leaf(&Value::Object(merged), default, rng);
+        }
     }
     let types: Vec<&str> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
@@ -251,7 +268,21 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
             Some(json!(format!("{host}:{}", 1 + rng.below(65535))))
         }
         Some("string") if pattern.contains("[a-z0-9]") => Some(if rng.chance(20) { json!("") } else { json!(label(rng, max_len)) }),
-        Some("string") if pattern.is_empty() => Some(json!(rng.pick(TRICKY))),
+        Some("string") if pattern.is_empty() => {
+            let min_len = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+            if schema.get("maxLength").and_then(Value::as_u64) == Some(0) {
+                return Some(json!(""));
+            }
+            // Tricky pieces, joined until the string is long enough.
+            let mut s = (*rng.pick(TRICKY)).to_string();
+            while s.chars().count() < min_len {
+                s.push('.');
+                let piece: &str = *rng.pick(TRICKY);
+                s.push_str(piece);
+            }
+            Some(json!(s))
+        }
+        Some("number") => Some(json!(rng.pick(NUMBERS))),
         Some("object") => {
             let additional = schema.get("additionalProperties");
             if additional.and_then(|a| a.get("type")).and_then(Value::as_str) == Some("string") {

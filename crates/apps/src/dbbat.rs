@@ -15,7 +15,7 @@ use manifests::objects::{
     Volume,
 };
 use manifests::{
-    App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, Line, ListenAddress, List, Map, Meta, Model, OptionalPort, Port,
+    App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, OptionalIntOrPercent, Line, ListenAddress, List, Map, Meta, Model, OptionalPort, Port,
     Quantity, ServiceType, StringMap, concat, fullname, fullname_with, string_enum,
 };
 use schemars::JsonSchema;
@@ -320,7 +320,7 @@ impl Default for Values {
                 target_cpu_utilization_percentage: 70,
                 target_memory_utilization_percentage: 80,
             },
-            pod_disruption_budget: DisruptionBudgetSettings { enabled: false, min_available: IntOrPercent::Count(1), max_unavailable: IntOrPercent::Unset },
+            pod_disruption_budget: DisruptionBudgetSettings { enabled: false, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))), max_unavailable: OptionalIntOrPercent(None) },
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
             affinity: Object::new(),
@@ -496,7 +496,13 @@ fn build(v: &ValuesKnobs) -> Model {
         v.gateway_api.enabled.and(&proxy.enabled),
         TcpRoute::builder()
             .meta(Meta::new(fullname_with("pg")).component("proxy").template_file("tcproute.yaml"))
-            .parent_refs(TcpRoute::parents_from(&v.gateway_api.parent_refs))
+            .parent_refs(List::new().each(&v.gateway_api.parent_refs, "parent", |p: ParentRefKnobs| {
+                Map::new()
+                    .str("name", &p.name)
+                    .when(p.namespace.is_set(), Map::new().str("namespace", &p.namespace))
+                    .when(p.section_name.is_set(), Map::new().str("sectionName", &p.section_name))
+                    .into()
+            }))
             .service(&pg)
             .port(&proxy.port)
             .build(),

@@ -3,13 +3,14 @@
 //! values into Kubernetes objects.
 
 pub mod backbone;
+pub mod backend;
 pub mod dbbat;
 
 use manifests::Application;
 
 /// Every application, in the order `list` shows them.
 pub fn all() -> Vec<Box<dyn Application>> {
-    vec![Box::new(backbone::app()), Box::new(dbbat::app())]
+    vec![Box::new(backbone::app()), Box::new(dbbat::app()), Box::new(backend::app())]
 }
 
 /// The application named `name`.

@@ -29,6 +29,12 @@ pub trait Application: Sync {
     /// What an operator must set before the chart renders (required values), or `None` when the
     /// defaults alone render. Such an application has no `default` environment.
     fn needs_values(&self) -> Option<&'static str>;
+    /// Values that satisfy [`Application::needs_values`] with placeholder content (YAML), for
+    /// tests that render the chart beyond its example environments. Never rendered to
+    /// `charts-out`; must hold nothing secret.
+    fn placeholder_values(&self) -> Option<&'static str> {
+        None
+    }
     /// Extra README sections (Markdown) after the generated values table.
     fn readme(&self) -> &'static str;
     /// values.yaml: the defaults, as a tree.
@@ -48,13 +54,14 @@ pub struct App<V: Values> {
     pub environments: Vec<Environment>,
     pub readme: &'static str,
     pub needs_values: Option<&'static str>,
+    pub placeholder_values: Option<&'static str>,
     pub build: fn(&<V as Knobbed>::Handle) -> Model,
     pub _values: PhantomData<fn() -> V>,
 }
 
 impl<V: Values> App<V> {
     pub fn new(chart: ChartMeta, source: &'static str, build: fn(&<V as Knobbed>::Handle) -> Model) -> Self {
-        App { chart, source, environments: Vec::new(), readme: "", needs_values: None, build, _values: PhantomData }
+        App { chart, source, environments: Vec::new(), readme: "", needs_values: None, placeholder_values: None, build, _values: PhantomData }
     }
 
     pub fn environment(mut self, name: &'static str, path: &'static str, text: &'static str) -> Self {
@@ -71,6 +78,13 @@ impl<V: Values> App<V> {
     /// chart README). Only the example environments are rendered to manifests.
     pub fn needs_values(mut self, what: &'static str) -> Self {
         self.needs_values = Some(what);
+        self
+    }
+
+    /// Placeholder values (YAML) that satisfy what [`App::needs_values`] asks, for tests; see
+    /// [`Application::placeholder_values`].
+    pub fn placeholder_values(mut self, yaml: &'static str) -> Self {
+        self.placeholder_values = Some(yaml);
         self
     }
 }
@@ -106,6 +120,9 @@ impl<V: Values> Application for App<V> {
     }
     fn needs_values(&self) -> Option<&'static str> {
         self.needs_values
+    }
+    fn placeholder_values(&self) -> Option<&'static str> {
+        self.placeholder_values
     }
     fn defaults(&self) -> Value {
         serde_json::to_value(V::default()).expect("defaults serialize")

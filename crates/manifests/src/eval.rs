@@ -53,6 +53,27 @@ fn as_string(v: &Value) -> String {
     }
 }
 
+/// A number as Go's `encoding/json` prints it (Helm's `toJson`): integers as they are; floats
+/// in the shortest form that reads back the same, plain for magnitudes from 1e-6 to below 1e21
+/// and in exponent form (`1e-7`, `1.5e+21`) outside.
+pub(crate) fn go_json_number(v: &Value) -> String {
+    let Value::Number(n) = v else { return as_string(v) };
+    if n.is_i64() || n.is_u64() {
+        return n.to_string();
+    }
+    let f = n.as_f64().unwrap_or_default();
+    let abs = f.abs();
+    if abs == 0.0 || (1e-6..1e21).contains(&abs) {
+        // Rust's Display is the shortest round-trip form without exponent, as Go's 'f', -1.
+        return format!("{f}");
+    }
+    let e = format!("{f:e}");
+    match e.split_once('e') {
+        Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),
+        _ => e,
+    }
+}
+
 pub(crate) fn lookup<'v>(mut v: &'v Value, keys: &[String]) -> &'v Value {
     for key in keys {
         v = match v.get(key) {
@@ -151,6 +172,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
             v
         }
         Ex::Checksum(file) => Value::String(helpers::sha256_hex((s.render_file)(file)?.as_bytes())),
+        Ex::NumStr(a) => Value::String(go_json_number(&eval(a, s)?)),
     })
 }
 
@@ -247,4 +269,33 @@ pub(crate) fn eval_items(items: &[Item], s: &mut Scope, out: &mut Vec<Value>) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_helm_to_json_prints_them() {
+        // What `toJson` printed for these values-file numbers with Helm 4.1.4 and 3.18.0.
+        let helm = [
+            ("0.7", "0.7"),
+            ("2.0", "2"),
+            ("1", "1"),
+            ("-0.5", "-0.5"),
+            ("1e21", "1e+21"),
+            ("1.5e21", "1.5e+21"),
+            ("1e-7", "1e-7"),
+            ("0.0000123", "0.0000123"),
+            ("12345678.9", "12345678.9"),
+            ("100000000000", "100000000000"),
+        ];
+        for (yaml, printed) in helm {
+            let v: Value = serde_saphyr::from_str(yaml).expect("a number");
+            // Values reach the renderer as f64 once checked against a typed f64 setting.
+            let as_float = Value::from(v.as_f64().expect("number"));
+            assert_eq!(go_json_number(&as_float), printed, "{yaml}");
+        }
+        assert_eq!(go_json_number(&Value::from(8001)), "8001");
+    }
 }

@@ -123,6 +123,9 @@ pub enum Ex {
     Required(Box<Ex>, String),
     /// SHA-256 of what a template file renders (Helm: `include ... | sha256sum`).
     Checksum(String),
+    /// A number as Go's JSON encoding prints it (Helm: `toJson`), the same text in Helm 3 and 4
+    /// for numbers from values files (floats) and from `--set` (integers).
+    NumStr(Box<Ex>),
 }
 
 /// A typed expression: `Expr<String>`, `Expr<i64>`, `Expr<bool>` or `Expr<Value>` (free-form).
@@ -241,6 +244,14 @@ impl Expr<i64> {
     /// The decimal string, for environment variables and ConfigMap data.
     pub fn string(&self) -> Expr<String> {
         Expr::wrap(Ex::IntStr(Box::new(self.ex.clone())))
+    }
+}
+
+impl Expr<f64> {
+    /// The number as text, for environment variables and ConfigMap data: `0.7`, `2`, `1e-7`,
+    /// `1e+21` (Go's JSON notation, which Helm's `toJson` prints).
+    pub fn string(&self) -> Expr<String> {
+        Expr::wrap(Ex::NumStr(Box::new(self.ex.clone())))
     }
 }
 
@@ -454,6 +465,12 @@ impl<T: Leaf<Out = i64>> Knob<T> {
     }
 }
 
+impl Knob<f64> {
+    pub fn string(&self) -> Expr<String> {
+        self.expr().string()
+    }
+}
+
 impl<T: Leaf> From<&Knob<T>> for Expr<T::Out> {
     fn from(k: &Knob<T>) -> Self {
         k.expr()
@@ -491,6 +508,8 @@ leaves!(String: String);
 leaves!(bool: bool);
 leaves!(i64: i64, i32, u32, u16, u8);
 leaves!(Value: Value);
+// Fractions (a model's temperature); rendered as text with `string`.
+leaves!(f64: f64);
 
 impl<T> Knobbed for Vec<T> {
     type Handle = Knob<Vec<T>>;

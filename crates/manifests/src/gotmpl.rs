@@ -113,6 +113,7 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::BoolStr(a) => Op::call(format!("toString {}", op(a, c).arg())),
         Ex::Required(a, message) => Op::call(format!("required {} {}", Value::String(message.clone()), op(a, c).arg())),
         Ex::Checksum(file) => Op::call(format!("include (print $.Template.BasePath \"/{file}\") {} | sha256sum", c.root())),
+        Ex::NumStr(a) => Op::call(format!("toJson {}", op(a, c).arg())),
     }
 }
 

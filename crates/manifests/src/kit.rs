@@ -15,7 +15,7 @@ use crate::objects::{
     Workload,
 };
 use crate::tree::{List, Map};
-use crate::values::{DnsName, IntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
+use crate::values::{DnsName, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
 use crate::Knobs;
 
 /// Free-form map settings (`securityContext`, `affinity`, ...).
@@ -296,10 +296,10 @@ pub struct DisruptionBudgetSettings {
     pub enabled: bool,
     /// Pods that must stay available during a voluntary disruption (a count or a percentage);
     /// "" for none.
-    pub min_available: IntOrPercent,
+    pub min_available: OptionalIntOrPercent,
     /// Pods that may be unavailable during a voluntary disruption (a count or a percentage), as
     /// an alternative to `minAvailable`: set `minAvailable: ""` to use it.
-    pub max_unavailable: IntOrPercent,
+    pub max_unavailable: OptionalIntOrPercent,
 }
 
 impl DisruptionBudgetSettingsKnobs {

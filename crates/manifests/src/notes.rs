@@ -49,15 +49,17 @@ impl Line {
 
 pub(crate) fn render(lines: &[Line], chart: &str, out: &mut String) {
     let c = Ctx { chart, in_range: false };
-    for line in lines {
+    for (i, line) in lines.iter().enumerate() {
         match line {
             Line::Text(parts) => {
                 let start = out.len();
                 for p in parts {
                     out.push_str(&gotmpl::text(p, c));
                 }
-                // A directive's `{{-` eats every newline before it; an action keeps a blank line.
-                if out.len() == start {
+                // A directive's `{{-` eats every newline before it: a blank line right before
+                // one (the next line's `if`, or the `end` of this block) is kept by an action.
+                let directive_next = matches!(lines.get(i + 1), None | Some(Line::When(..)));
+                if out.len() == start && directive_next {
                     out.push_str("{{ \"\" }}");
                 }
                 out.push('\n');

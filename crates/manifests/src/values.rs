@@ -265,64 +265,50 @@ impl Knobbed for OptionalPort {
     }
 }
 
-/// The percentage syntax of Kubernetes int-or-string fields.
-pub const PERCENT_PATTERN: &str = r"^[0-9]+%$";
-
-/// A count or a percentage (`1`, `"50%"`), or `""` for "not set": PodDisruptionBudget bounds,
-/// rolling-update surges.
+/// A count or a percentage, or `""` for "not set": a PodDisruptionBudget's `minAvailable` and
+/// `maxUnavailable`, of which Kubernetes takes one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum IntOrPercent {
-    #[default]
-    Unset,
-    Count(u32),
-    Percent(String),
-}
+pub struct OptionalIntOrPercent(pub Option<IntOrPercent>);
 
-impl Serialize for IntOrPercent {
+impl Serialize for OptionalIntOrPercent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            IntOrPercent::Unset => s.serialize_str(""),
-            IntOrPercent::Count(n) => s.serialize_u32(*n),
-            IntOrPercent::Percent(p) => s.serialize_str(p),
+        match &self.0 {
+            Some(v) => v.serialize(s),
+            None => s.serialize_str(""),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for IntOrPercent {
+impl<'de> Deserialize<'de> for OptionalIntOrPercent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(PERCENT_PATTERN).expect("valid pattern"));
         match Value::deserialize(d)? {
-            Value::String(s) if s.is_empty() => Ok(IntOrPercent::Unset),
-            Value::String(s) if RE.is_match(&s) => Ok(IntOrPercent::Percent(s)),
-            Value::Number(n) if n.as_u64().is_some_and(|c| c <= u64::from(u32::MAX)) => Ok(IntOrPercent::Count(n.as_u64().unwrap_or(0) as u32)),
-            other => Err(serde::de::Error::custom(format!("invalid value {other}: expected a count such as 1, a percentage such as \"50%\", or \"\" for none"))),
+            Value::String(s) if s.is_empty() => Ok(OptionalIntOrPercent(None)),
+            other => IntOrPercent::deserialize(other).map(|v| OptionalIntOrPercent(Some(v))).map_err(|e| {
+                serde::de::Error::custom(format!("{e}, or \"\" for none"))
+            }),
         }
     }
 }
 
-impl JsonSchema for IntOrPercent {
+impl JsonSchema for OptionalIntOrPercent {
     fn schema_name() -> Cow<'static, str> {
-        "IntOrPercent".into()
+        "OptionalIntOrPercent".into()
     }
     fn inline_schema() -> bool {
         true
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"anyOf": [
-            {"type": "integer", "minimum": 0, "maximum": u32::MAX},
-            {"type": "string", "pattern": PERCENT_PATTERN},
-            {"type": "string", "maxLength": 0}
-        ]})
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({"anyOf": [IntOrPercent::json_schema(generator), {"type": "string", "maxLength": 0}]})
     }
 }
 
 // Free-form, so a count stays a number and a percentage a string; test with `is_present`.
-impl Leaf for IntOrPercent {
+impl Leaf for OptionalIntOrPercent {
     type Out = Value;
 }
-impl Knobbed for IntOrPercent {
-    type Handle = Knob<IntOrPercent>;
-    fn handle(path: Path) -> Knob<IntOrPercent> {
+impl Knobbed for OptionalIntOrPercent {
+    type Handle = Knob<OptionalIntOrPercent>;
+    fn handle(path: Path) -> Knob<OptionalIntOrPercent> {
         Knob::at(path)
     }
 }
@@ -633,9 +619,14 @@ mod tests {
         if let Some(Value::Array(alts)) = schema.get("anyOf") {
             return alts.iter().any(|alt| schema_accepts(alt, v));
         }
-        let type_ok = match schema.get("type").and_then(Value::as_str) {
-            Some("string") => v.is_string(),
-            Some("integer") => v.is_i64() || v.is_u64(),
+        let is = |t: &str| match t {
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            _ => true,
+        };
+        let type_ok = match schema.get("type") {
+            Some(Value::String(t)) => is(t),
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(is),
             _ => true,
         };
         let s = v.as_str().unwrap_or("");
@@ -663,7 +654,226 @@ mod tests {
             json!("localhost"), json!(":80 "), json!(""), json!(8080), json!("host:08"),
         ]);
         serde_and_schema_agree::<OptionalPort>(&[json!(""), json!(1), json!(30432), json!(65535), json!(0), json!(65536), json!("80"), json!(-1), json!(true)]);
-        serde_and_schema_agree::<IntOrPercent>(&[json!(""), json!(0), json!(3), json!("50%"), json!("100%"), json!("50"), json!("%"), json!(-1), json!(1.5), json!("5 %")]);
+        serde_and_schema_agree::<OptionalIntOrPercent>(&[json!(""), json!(0), json!(3), json!("50%"), json!("100%"), json!("50"), json!("%"), json!(-1), json!(1.5), json!("5 %")]);
         serde_and_schema_agree::<ConfigKey>(&[json!("DBB_KEY"), json!("tls.crt"), json!("a-b"), json!(""), json!("a/b"), json!("a b")]);
+    }
+}
+
+// ----- strings with a minimum length, counts, percentages ---------------------------------
+
+/// A string that is empty ("not set") or at least `MIN` characters long, such as a signing key
+/// that must be long enough when it is given. Length counts characters (Unicode code points),
+/// as JSON Schema's `minLength` does. Errors give the length, never the text, since such values
+/// are often secrets; `Debug` hides it for the same reason.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct MinLength<const MIN: usize>(pub String);
+
+impl<const MIN: usize> fmt::Debug for MinLength<MIN> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MinLength<{MIN}>({} characters)", self.0.chars().count())
+    }
+}
+
+impl<'de, const MIN: usize> Deserialize<'de> for MinLength<MIN> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let len = s.chars().count();
+        if len != 0 && len < MIN {
+            return Err(serde::de::Error::custom(format!("a value of {len} characters: expected at least {MIN} characters, or empty")));
+        }
+        Ok(MinLength(s))
+    }
+}
+
+impl<const MIN: usize> JsonSchema for MinLength<MIN> {
+    fn schema_name() -> Cow<'static, str> {
+        format!("MinLength{MIN}").into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        // The length first and `maxLength: 0` rather than `const: ""`: Helm 3 reports the first
+        // alternative only, and then says which length it wanted.
+        json_schema!({"type": "string", "anyOf": [{"minLength": MIN}, {"maxLength": 0}]})
+    }
+}
+
+impl<const MIN: usize> Leaf for MinLength<MIN> {
+    type Out = String;
+}
+impl<const MIN: usize> Knobbed for MinLength<MIN> {
+    type Handle = Knob<MinLength<MIN>>;
+    fn handle(path: Path) -> Knob<MinLength<MIN>> {
+        Knob::at(path)
+    }
+}
+
+/// Strings of [`WholeNumber`]: at most 9 digits, so every value fits the integers both
+/// renderers convert through.
+const DIGITS_PATTERN: &str = "^[0-9]{1,9}$";
+const WHOLE_MAX: i64 = 999_999_999;
+
+/// A whole number from 0 to 999999999, written as an integer (`7`) or as a string of digits
+/// (`"7"`): for settings that end up as text (an environment variable) whose documented default
+/// is a string, while `--set` hands integers. Read it with `Knob::string`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WholeNumber {
+    Int(i64),
+    Digits(String),
+}
+
+impl WholeNumber {
+    pub fn digits(s: &str) -> Self {
+        WholeNumber::Digits(s.to_string())
+    }
+}
+
+impl Serialize for WholeNumber {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WholeNumber::Int(n) => s.serialize_i64(*n),
+            WholeNumber::Digits(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WholeNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(DIGITS_PATTERN).expect("valid pattern"));
+        match Value::deserialize(d)? {
+            Value::Number(n) if n.as_i64().is_some_and(|i| (0..=WHOLE_MAX).contains(&i)) => Ok(WholeNumber::Int(n.as_i64().unwrap_or_default())),
+            Value::String(s) if RE.is_match(&s) => Ok(WholeNumber::Digits(s)),
+            other => Err(serde::de::Error::custom(format!(
+                "invalid value {other}: expected a whole number from 0 to {WHOLE_MAX}, as an integer or a string of digits"
+            ))),
+        }
+    }
+}
+
+impl JsonSchema for WholeNumber {
+    fn schema_name() -> Cow<'static, str> {
+        "WholeNumber".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": ["integer", "string"], "minimum": 0, "maximum": WHOLE_MAX, "pattern": DIGITS_PATTERN})
+    }
+}
+
+impl Leaf for WholeNumber {
+    type Out = i64;
+}
+impl Knobbed for WholeNumber {
+    type Handle = Knob<WholeNumber>;
+    fn handle(path: Path) -> Knob<WholeNumber> {
+        Knob::at(path)
+    }
+}
+
+const PERCENT_PATTERN: &str = "^[0-9]{1,9}%$";
+/// Kubernetes reads these as int-or-string, an int32.
+const INT32_MAX: i64 = i32::MAX as i64;
+
+/// A count or a percentage (`1`, `"25%"`), as Kubernetes' int-or-string fields take them: a
+/// rolling update's `maxSurge` and `maxUnavailable`, a disruption budget's `minAvailable`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Count(i64),
+    Percent(String),
+}
+
+impl IntOrPercent {
+    pub fn percent(p: u32) -> Self {
+        IntOrPercent::Percent(format!("{p}%"))
+    }
+}
+
+impl Serialize for IntOrPercent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            IntOrPercent::Count(n) => s.serialize_i64(*n),
+            IntOrPercent::Percent(p) => s.serialize_str(p),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for IntOrPercent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(PERCENT_PATTERN).expect("valid pattern"));
+        match Value::deserialize(d)? {
+            Value::Number(n) if n.as_i64().is_some_and(|i| (0..=INT32_MAX).contains(&i)) => Ok(IntOrPercent::Count(n.as_i64().unwrap_or_default())),
+            Value::String(s) if RE.is_match(&s) => Ok(IntOrPercent::Percent(s)),
+            other => Err(serde::de::Error::custom(format!(
+                "invalid value {other}: expected a count from 0 to {INT32_MAX} or a percentage such as \"25%\""
+            ))),
+        }
+    }
+}
+
+impl JsonSchema for IntOrPercent {
+    fn schema_name() -> Cow<'static, str> {
+        "IntOrPercent".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": ["integer", "string"], "minimum": 0, "maximum": INT32_MAX, "pattern": PERCENT_PATTERN})
+    }
+}
+
+impl Leaf for IntOrPercent {
+    type Out = Value;
+}
+impl Knobbed for IntOrPercent {
+    type Handle = Knob<IntOrPercent>;
+    fn handle(path: Path) -> Knob<IntOrPercent> {
+        Knob::at(path)
+    }
+}
+
+#[cfg(test)]
+mod length_and_number_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn min_length_takes_empty_or_long_enough_and_never_echoes() {
+        assert!(parse::<MinLength<32>>(json!("")).is_ok());
+        assert!(parse::<MinLength<32>>(json!("x".repeat(32))).is_ok());
+        // Characters, not bytes: 31 two-byte characters are still too short.
+        let err = parse::<MinLength<32>>(json!("é".repeat(31))).unwrap_err();
+        assert!(err.contains("31 characters") && err.contains("at least 32"), "{err}");
+        let err = parse::<MinLength<32>>(json!("hunter2-hunter2")).unwrap_err();
+        assert!(!err.contains("hunter2"), "the error shows the value: {err}");
+        assert!(!format!("{:?}", MinLength::<4>("hunter2".into())).contains("hunter2"));
+        assert!(parse::<MinLength<32>>(json!(32)).is_err());
+    }
+
+    #[test]
+    fn whole_numbers_take_integers_and_digit_strings() {
+        assert_eq!(parse::<WholeNumber>(json!(7)), Ok(WholeNumber::Int(7)));
+        assert_eq!(parse::<WholeNumber>(json!("7")), Ok(WholeNumber::digits("7")));
+        for bad in [json!(-1), json!(1_000_000_000), json!(1.5), json!("7d"), json!(""), json!("1234567890"), json!(true)] {
+            assert!(parse::<WholeNumber>(bad.clone()).is_err(), "{bad} accepted");
+        }
+        assert_eq!(serde_json::to_value(WholeNumber::digits("7")).unwrap(), json!("7"));
+    }
+
+    #[test]
+    fn int_or_percent_takes_counts_and_percentages() {
+        assert_eq!(parse::<IntOrPercent>(json!(0)), Ok(IntOrPercent::Count(0)));
+        assert_eq!(parse::<IntOrPercent>(json!("25%")), Ok(IntOrPercent::percent(25)));
+        for bad in [json!(-1), json!(2_147_483_648_i64), json!("25"), json!("%"), json!("x%"), json!(0.5)] {
+            assert!(parse::<IntOrPercent>(bad.clone()).is_err(), "{bad} accepted");
+        }
     }
 }

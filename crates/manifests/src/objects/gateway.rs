@@ -74,7 +74,7 @@ pub struct BackendRef {
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct TcpRoute {
     pub meta: Meta,
-    /// The `parentRefs` list (usually a list setting passed through).
+    /// The `parentRefs` list (`List::each` over a list setting).
     pub parent_refs: List<Node>,
     /// The Service that receives the traffic.
     #[builder(setter(transform = |s: &ObjectRef<Service>| s.name()))]
@@ -82,13 +82,6 @@ pub struct TcpRoute {
     /// The Service port.
     #[builder(setter(into))]
     pub port: Expr<i64>,
-}
-
-impl TcpRoute {
-    /// The `parentRefs` of a list setting, as it is.
-    pub fn parents_from<T>(knob: &crate::expr::Knob<Vec<T>>) -> List<Node> {
-        List::new().extend_from(knob)
-    }
 }
 
 impl Build for TcpRoute {

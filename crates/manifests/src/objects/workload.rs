@@ -173,6 +173,7 @@ enum Action {
     Http { path: Expr<String>, port: PortRef },
     /// A port named by a setting; whoever builds it rejects names no container declares.
     HttpNamed { path: Expr<String>, port: Expr<String> },
+    HttpNumber { path: Expr<String>, port: Expr<i64> },
     Tcp(PortRef),
     Exec(Vec<Expr<String>>),
     Choose(Ex, Box<Action>, Box<Action>),
@@ -183,6 +184,7 @@ impl Action {
         match self {
             Action::Http { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).str("port", port.name)).entries,
             Action::HttpNamed { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).str("port", port.clone())).entries,
+            Action::HttpNumber { path, port } => Map::new().field("httpGet", Map::new().str("path", path.clone()).int("port", port.clone())).entries,
             Action::Tcp(port) => Map::new().field("tcpSocket", Map::new().str("port", port.name)).entries,
             Action::Exec(command) => {
                 let list = command.iter().fold(List::<Node>::new(), |l, c| l.push(Node::str(c.clone())));
@@ -208,6 +210,12 @@ impl Probe {
     /// function rejects any other name (see `kit::HttpProbeSettings`).
     pub(crate) fn http_named(path: impl Into<Expr<String>>, port: Expr<String>) -> Self {
         Probe { action: Action::HttpNamed { path: path.into(), port }, timing: Map::new() }
+    }
+    /// An HTTP probe on a port number taken from a setting, for charts whose values give the
+    /// probe's port. Prefer [`Probe::http`]: a `PortRef` can only name a port the container
+    /// declares, a number can be any port.
+    pub fn http_number(path: impl Into<Expr<String>>, port: impl Into<Expr<i64>>) -> Self {
+        Probe { action: Action::HttpNumber { path: path.into(), port: port.into() }, timing: Map::new() }
     }
     pub fn tcp(port: &PortRef) -> Self {
         Probe { action: Action::Tcp(port.clone()), timing: Map::new() }
