@@ -5,7 +5,7 @@
 //! a PersistentVolumeClaim when `persistence.enabled`; probes check HTTP `/health` when the API is
 //! on and fall back to TCP otherwise.
 
-use manifests::kit::{PodSettings, Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings, ServiceSettings};
+use manifests::kit::{Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{
     ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Secret, SecretRef, Service,
     Strategy, Volume, VolumeSource,
@@ -307,7 +307,7 @@ fn build(v: &ValuesKnobs) -> Model {
 
     v.service_account.add_to(&mut m);
 
-    let pod = v.pod().pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
+    let pod = manifests::pod_settings!(v).pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     let deployment = m.add(
         Deployment::builder()
             .meta(Meta::new(fullname()))
@@ -350,20 +350,4 @@ fn build(v: &ValuesKnobs) -> Model {
         Line::when(v.api.enabled.not(), vec![Line::text("The HTTP API is off (api.enabled=false): the probes check TCP ports instead of /health.")]),
     ]);
     m
-}
-
-impl ValuesKnobs {
-    /// The top-level pod settings.
-    fn pod(&self) -> PodSettings<'_> {
-        PodSettings {
-            annotations: &self.pod_annotations,
-            labels: &self.pod_labels,
-            security_context: &self.pod_security_context,
-            image_pull_secrets: &self.image_pull_secrets,
-            node_selector: &self.node_selector,
-            tolerations: &self.tolerations,
-            affinity: &self.affinity,
-            service_account: &self.service_account,
-        }
-    }
 }

@@ -6,7 +6,7 @@
 //! Secrets go to a Secret unless `secrets.existingSecret` names one. The proxy has a Service of
 //! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
 
-use manifests::kit::{PodSettings, 
+use manifests::kit::{
     AutoscalingSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Object, Resources,
     ServiceAccountSettings, ServiceSettings,
 };
@@ -446,7 +446,7 @@ fn build(v: &ValuesKnobs) -> Model {
 
     v.service_account.add_to(&mut m);
 
-    let mut pod = v.pod().pod(vec![dbbat], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
+    let mut pod = manifests::pod_settings!(v).pod(vec![dbbat], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     pod.extra_volumes = Some(v.extra_volumes.raw());
     let deployment = m.add(
         Deployment::builder()
@@ -583,20 +583,4 @@ fn build(v: &ValuesKnobs) -> Model {
         Line::when(existing.not(), vec![Line::text(""), Line::text("Secrets are stored from values: prefer secrets.existingSecret in production.")]),
     ]);
     m
-}
-
-impl ValuesKnobs {
-    /// The top-level pod settings.
-    fn pod(&self) -> PodSettings<'_> {
-        PodSettings {
-            annotations: &self.pod_annotations,
-            labels: &self.pod_labels,
-            security_context: &self.pod_security_context,
-            image_pull_secrets: &self.image_pull_secrets,
-            node_selector: &self.node_selector,
-            tolerations: &self.tolerations,
-            affinity: &self.affinity,
-            service_account: &self.service_account,
-        }
-    }
 }

@@ -352,3 +352,22 @@ impl PodSettings<'_> {
             .build()
     }
 }
+
+/// The [`PodSettings`] of a values handle whose top-level fields have the conventional names
+/// (`pod_annotations`, `pod_labels`, `pod_security_context`, `image_pull_secrets`,
+/// `node_selector`, `tolerations`, `affinity`, `service_account`).
+#[macro_export]
+macro_rules! pod_settings {
+    ($v:expr) => {
+        $crate::kit::PodSettings {
+            annotations: &$v.pod_annotations,
+            labels: &$v.pod_labels,
+            security_context: &$v.pod_security_context,
+            image_pull_secrets: &$v.image_pull_secrets,
+            node_selector: &$v.node_selector,
+            tolerations: &$v.tolerations,
+            affinity: &$v.affinity,
+            service_account: &$v.service_account,
+        }
+    };
+}
