@@ -495,15 +495,17 @@ pub trait Leaf {
     type Out;
 }
 
+/// Makes types leaf settings read as `$out`: `leaves!(i64: Port, u16)`.
 macro_rules! leaves {
     ($out:ty: $($t:ty),*) => {$(
-        impl Leaf for $t { type Out = $out; }
-        impl Knobbed for $t {
-            type Handle = Knob<$t>;
-            fn handle(path: Path) -> Knob<$t> { Knob::at(path) }
+        impl $crate::expr::Leaf for $t { type Out = $out; }
+        impl $crate::expr::Knobbed for $t {
+            type Handle = $crate::expr::Knob<$t>;
+            fn handle(path: $crate::expr::Path) -> $crate::expr::Knob<$t> { $crate::expr::Knob::at(path) }
         }
     )*};
 }
+pub(crate) use leaves;
 leaves!(String: String);
 leaves!(bool: bool);
 leaves!(i64: i64, i32, u32, u16, u8);

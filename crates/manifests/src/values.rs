@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::expr::{Knob, Knobbed, Leaf, Path};
+use crate::expr::{Knob, Knobbed, Leaf, Path, leaves};
 
 /// What an application's settings type must be: serde both ways, a schema, defaults, handles.
 pub trait Values: Serialize + DeserializeOwned + Default + JsonSchema + Knobbed + 'static {}
@@ -64,15 +64,7 @@ macro_rules! pattern_string {
             }
         }
 
-        impl Leaf for $name {
-            type Out = String;
-        }
-        impl Knobbed for $name {
-            type Handle = Knob<$name>;
-            fn handle(path: Path) -> Knob<$name> {
-                Knob::at(path)
-            }
-        }
+        leaves!(String: $name);
     };
 }
 
@@ -156,15 +148,7 @@ impl JsonSchema for Quantity {
     }
 }
 
-impl Leaf for Quantity {
-    type Out = Value;
-}
-impl Knobbed for Quantity {
-    type Handle = Knob<Quantity>;
-    fn handle(path: Path) -> Knob<Quantity> {
-        Knob::at(path)
-    }
-}
+leaves!(Value: Quantity);
 
 /// A TCP/UDP port number, 1 to 65535.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -193,15 +177,7 @@ impl JsonSchema for Port {
     }
 }
 
-impl Leaf for Port {
-    type Out = i64;
-}
-impl Knobbed for Port {
-    type Handle = Knob<Port>;
-    fn handle(path: Path) -> Knob<Port> {
-        Knob::at(path)
-    }
-}
+leaves!(i64: Port);
 
 pattern_string!(
     /// A listen address, `[host]:port` (`:8080`, `0.0.0.0:8080`, `[::]:8080`). The container
@@ -255,15 +231,7 @@ impl JsonSchema for OptionalPort {
 }
 
 // Read as an integer: `""` reads as 0, so `is_set` is "a port is given" on both sides.
-impl Leaf for OptionalPort {
-    type Out = i64;
-}
-impl Knobbed for OptionalPort {
-    type Handle = Knob<OptionalPort>;
-    fn handle(path: Path) -> Knob<OptionalPort> {
-        Knob::at(path)
-    }
-}
+leaves!(i64: OptionalPort);
 
 /// A count or a percentage, or `""` for "not set": a PodDisruptionBudget's `minAvailable` and
 /// `maxUnavailable`, of which Kubernetes takes one.
@@ -303,15 +271,7 @@ impl JsonSchema for OptionalIntOrPercent {
 }
 
 // Free-form, so a count stays a number and a percentage a string; test with `is_present`.
-impl Leaf for OptionalIntOrPercent {
-    type Out = Value;
-}
-impl Knobbed for OptionalIntOrPercent {
-    type Handle = Knob<OptionalIntOrPercent>;
-    fn handle(path: Path) -> Knob<OptionalIntOrPercent> {
-        Knob::at(path)
-    }
-}
+leaves!(Value: OptionalIntOrPercent);
 
 /// Strings-to-strings maps: labels, annotations, node selectors.
 pub type StringMap = BTreeMap<String, String>;
@@ -764,15 +724,7 @@ impl JsonSchema for WholeNumber {
     }
 }
 
-impl Leaf for WholeNumber {
-    type Out = i64;
-}
-impl Knobbed for WholeNumber {
-    type Handle = Knob<WholeNumber>;
-    fn handle(path: Path) -> Knob<WholeNumber> {
-        Knob::at(path)
-    }
-}
+leaves!(i64: WholeNumber);
 
 const PERCENT_PATTERN: &str = "^[0-9]{1,9}%$";
 /// Kubernetes reads these as int-or-string, an int32.
@@ -826,15 +778,7 @@ impl JsonSchema for IntOrPercent {
     }
 }
 
-impl Leaf for IntOrPercent {
-    type Out = Value;
-}
-impl Knobbed for IntOrPercent {
-    type Handle = Knob<IntOrPercent>;
-    fn handle(path: Path) -> Knob<IntOrPercent> {
-        Knob::at(path)
-    }
-}
+leaves!(Value: IntOrPercent);
 
 #[cfg(test)]
 mod length_and_number_tests {
