@@ -19,13 +19,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub fn app() -> App<Values> {
-    App::new(
-        ChartMeta::new("backbone", "0.2.0", "1.0.0", "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration"),
-        "crates/apps/src/backbone.rs",
-        build,
+    environments!(
+        App::new(
+            ChartMeta::new("backbone", "0.2.0", "1.0.0", "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration"),
+            "crates/apps/src/backbone.rs",
+            build,
+        ),
+        "backbone": "production", "oidc",
     )
-    .environment("production", "crates/apps/src/backbone/values-production.yaml", include_str!("backbone/values-production.yaml"))
-    .environment("oidc", "crates/apps/src/backbone/values-oidc.yaml", include_str!("backbone/values-oidc.yaml"))
     .readme(include_str!("backbone/README.md"))
 }
 

@@ -44,17 +44,13 @@ pub fn app() -> App<Values> {
         maintainers: vec![Maintainer { name: "Todo App Team".into(), email: "team@example.com".into(), url: String::new() }],
         ..ChartMeta::new("backend", "1.0.0", "1.0.0", "Todo App Backend - FastAPI with MCP integration")
     };
-    App::new(chart, "crates/apps/src/backend.rs", build)
-        .needs_values(NEEDS)
-        .placeholder_values(PLACEHOLDERS)
-        .environment("prod", "crates/apps/src/backend/values-prod.yaml", include_str!("backend/values-prod.yaml"))
-        .environment("replicas", "crates/apps/src/backend/values-replicas.yaml", include_str!("backend/values-replicas.yaml"))
-        .environment("resources", "crates/apps/src/backend/values-resources.yaml", include_str!("backend/values-resources.yaml"))
-        .environment("loadbalancer", "crates/apps/src/backend/values-loadbalancer.yaml", include_str!("backend/values-loadbalancer.yaml"))
-        .environment("pod-annotations", "crates/apps/src/backend/values-pod-annotations.yaml", include_str!("backend/values-pod-annotations.yaml"))
-        .environment("node-selector", "crates/apps/src/backend/values-node-selector.yaml", include_str!("backend/values-node-selector.yaml"))
-        .environment("anti-affinity", "crates/apps/src/backend/values-anti-affinity.yaml", include_str!("backend/values-anti-affinity.yaml"))
-        .readme(include_str!("backend/README.md"))
+    environments!(
+        App::new(chart, "crates/apps/src/backend.rs", build)
+            .needs_values(NEEDS)
+            .placeholder_values(PLACEHOLDERS),
+        "backend": "prod", "replicas", "resources", "loadbalancer", "pod-annotations", "node-selector", "anti-affinity",
+    )
+    .readme(include_str!("backend/README.md"))
 }
 
 // ----- values.yaml -------------------------------------------------------------------------

@@ -23,22 +23,23 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub fn app() -> App<Values> {
-    App::new(
-        ChartMeta {
-            keywords: ["postgresql", "proxy", "database", "audit", "access-control"].map(String::from).to_vec(),
-            home: "https://github.com/fclairamb/dbbat".into(),
-            sources: vec!["https://github.com/fclairamb/dbbat".into()],
-            ..ChartMeta::new("dbbat", "1.0.0", "1.0.0", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
-        },
-        "crates/apps/src/dbbat.rs",
-        build,
+    environments!(
+        App::new(
+            ChartMeta {
+                keywords: ["postgresql", "proxy", "database", "audit", "access-control"].map(String::from).to_vec(),
+                home: "https://github.com/fclairamb/dbbat".into(),
+                sources: vec!["https://github.com/fclairamb/dbbat".into()],
+                ..ChartMeta::new("dbbat", "1.0.0", "1.0.0", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
+            },
+            "crates/apps/src/dbbat.rs",
+            build,
+        )
+        .needs_values(
+            "`postgresql.external.dsn` or `postgresql.external.host` (or `secrets.existingSecret` holding the DSN), and the \
+             encryption key (`secrets.existingSecret`, `secrets.encryptionKey` or `config.keyFile`)",
+        ),
+        "dbbat": "minimal", "production",
     )
-    .needs_values(
-        "`postgresql.external.dsn` or `postgresql.external.host` (or `secrets.existingSecret` holding the DSN), and the \
-         encryption key (`secrets.existingSecret`, `secrets.encryptionKey` or `config.keyFile`)",
-    )
-    .environment("minimal", "crates/apps/src/dbbat/values-minimal.yaml", include_str!("dbbat/values-minimal.yaml"))
-    .environment("production", "crates/apps/src/dbbat/values-production.yaml", include_str!("dbbat/values-production.yaml"))
     .readme(include_str!("dbbat/README.md"))
 }
 

@@ -2,6 +2,15 @@
 //! the design document's names and defaults) and the build function that turns handles on those
 //! values into Kubernetes objects.
 
+/// Registers the example values files beside an application module as its environments:
+/// `environments!(app, "dbbat": "minimal", "production")` adds `crates/apps/src/dbbat/values-minimal.yaml`
+/// as `minimal` and so on, each path written once.
+macro_rules! environments {
+    ($app:expr, $dir:literal: $($env:literal),+ $(,)?) => {
+        $app$(.environment($env, concat!("crates/apps/src/", $dir, "/values-", $env, ".yaml"), include_str!(concat!($dir, "/values-", $env, ".yaml"))))+
+    };
+}
+
 pub mod backbone;
 pub mod backend;
 pub mod dbbat;
