@@ -42,6 +42,7 @@ const DBBAT: &[Bad] = &[
     Bad { what: "nodePort out of range", yaml: "service:\n  proxy:\n    nodePort: 70000\n", expect: &["service.proxy.nodePort", "1 to 65535"] },
     Bad { what: "no database", yaml: "postgresql:\n  external:\n    dsn: \"\"\nsecrets:\n  existingSecret: \"\"\n  encryptionKey: k\n", expect: &["postgresql.external.dsn", "postgresql.external.host"] },
     Bad { what: "probe on an undeclared port", yaml: "livenessProbe:\n  httpGet:\n    port: metrics\n", expect: &["livenessProbe.httpGet.port", "unknown variant `metrics`"] },
+    Bad { what: "CloudNativePG and an external DSN", yaml: "cloudnativepg:\n  enabled: true\n", expect: &["cloudnativepg.enabled", "postgresql.external.dsn"] },
     Bad { what: "TCPRoute without parents", yaml: "gatewayAPI:\n  enabled: true\n", expect: &["gatewayAPI.parentRefs"] },
 ];
 

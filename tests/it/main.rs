@@ -2,8 +2,10 @@
 //! Helm-vs-emit contract with Helm 4 and Helm 3, schema and lint checks with the real tools,
 //! bad input, and the CLI's behaviour.
 
+mod aeterna;
 mod bad_input;
 mod cli;
 mod conformance;
+mod crds;
 mod snapshots;
 mod support;

@@ -7,11 +7,11 @@
 //! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
 
 use manifests::kit::{
-    AutoscalingSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Object, Resources,
+    AutoscalingSettings, ClusterBackupSettings, StorageSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Object, Resources,
     ServiceAccountSettings, ServiceSettings,
 };
 use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute,
+    Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute,
     Volume,
 };
 use manifests::{
@@ -104,6 +104,9 @@ pub struct Values {
     pub extra_volume_mounts: Vec<Object>,
     /// Additional volumes.
     pub extra_volumes: Vec<Object>,
+    /// CloudNativePG (phase 4): DBBat's own database as a `Cluster` of the operator (installed
+    /// separately), instead of `postgresql.external`.
+    pub cloudnativepg: CloudNativePg,
     /// Gateway API: a TCPRoute for the PostgreSQL proxy (needs the Gateway API's experimental
     /// TCPRoute CRD and a Gateway with a TCP listener).
     #[serde(rename = "gatewayAPI")]
@@ -235,6 +238,20 @@ pub struct NetworkPolicySettings {
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CloudNativePg {
+    /// Render a CloudNativePG cluster with the database `dbbat`; DBBat reads its DSN from the
+    /// operator's `<fullname>-postgresql-app` Secret (key `uri`).
+    pub enabled: bool,
+    /// PostgreSQL instances (one primary, the rest replicas).
+    pub instances: u16,
+    /// Volume of each instance.
+    pub storage: StorageSettings,
+    /// Backups to object storage (off until a bucket is named).
+    pub backup: ClusterBackupSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GatewayApi {
     /// Render a TCPRoute (gateway.networking.k8s.io/v1alpha2) to the proxy Service.
     pub enabled: bool,
@@ -329,6 +346,7 @@ impl Default for Values {
             extra_env: Vec::new(),
             extra_volume_mounts: Vec::new(),
             extra_volumes: Vec::new(),
+            cloudnativepg: CloudNativePg { enabled: false, instances: 3, storage: StorageSettings::new("10Gi"), backup: ClusterBackupSettings::new("0 0 * * *") },
             gateway_api: GatewayApi { enabled: false, parent_refs: Vec::new() },
         }
     }
@@ -344,12 +362,18 @@ fn build(v: &ValuesKnobs) -> Model {
     // Where the DSN comes from: the `dsn` setting, one composed from `host` and the rest, or
     // (neither set) the existing Secret.
     let (by_dsn, by_host) = (db.dsn.is_set(), db.dsn.is_set().not().and(db.host.is_set()));
+    let cnpg = &v.cloudnativepg;
+    let bundled = cnpg.enabled.expr();
 
     // ----- pre-flight
     m.reject_when(
-        by_dsn.or(&by_host).or(&existing).not(),
+        by_dsn.or(&by_host).or(&existing).or(&bundled).not(),
         "DBBat needs its PostgreSQL database: set postgresql.external.dsn, or postgresql.external.host (with database, \
-         username and a password), or secrets.existingSecret with the DSN under secrets.keys.dsn",
+         username and a password), or secrets.existingSecret with the DSN under secrets.keys.dsn, or cloudnativepg.enabled",
+    );
+    m.reject_when(
+        bundled.and(by_dsn.or(&by_host)),
+        "cloudnativepg.enabled gives DBBat its own database: leave postgresql.external.dsn and postgresql.external.host empty",
     );
     m.reject_when(
         secrets.encryption_key.is_set().or(&existing).or(v.config.key_file.is_set()).not(),
@@ -361,6 +385,23 @@ fn build(v: &ValuesKnobs) -> Model {
         "gatewayAPI.enabled routes to the proxy Service: set service.proxy.enabled too",
     );
     m.reject_when(v.gateway_api.enabled.and(v.gateway_api.parent_refs.raw().is_set().not()), "gatewayAPI.parentRefs: name at least one Gateway");
+
+    // ----- cloudnativepg.yaml (phase 4): the database as a CloudNativePG cluster, and its backups
+    let meta = || Meta::new(fullname_with("postgresql")).component("postgresql").template_file("cloudnativepg.yaml");
+    let cluster = m.add_when(
+        &bundled,
+        Cluster::builder()
+            .meta(meta())
+            .instances(&cnpg.instances)
+            .image_name("")
+            .storage_size(&cnpg.storage.size)
+            .storage_class(&cnpg.storage.storage_class)
+            .database("dbbat")
+            .image_pull_secrets(v.image_pull_secrets.raw())
+            .backup(cnpg.backup.store())
+            .build(),
+    );
+    cnpg.backup.add_schedule(&mut m, meta(), &cluster, &bundled, "cloudnativepg.enabled");
 
     // ----- configmap.yaml: plain settings, one environment variable each
     let config = m.add(
@@ -423,7 +464,8 @@ fn build(v: &ValuesKnobs) -> Model {
             ),
         )
         .when(&by_dsn, List::new().push(EnvVar::secret("DBB_DSN", &dsn_secret, "DBB_DSN", false)))
-        .when(by_dsn.or(&by_host).not(), List::new().push(EnvVar::secret("DBB_DSN", &secret, &secrets.keys.dsn, false)))
+        .when(by_dsn.or(&by_host).or(&bundled).not(), List::new().push(EnvVar::secret("DBB_DSN", &secret, &secrets.keys.dsn, false)))
+        .when(&bundled, List::new().push(EnvVar::secret("DBB_DSN", &cluster.app_secret(), "uri", false)))
         .extend_from(&v.extra_env);
 
     let mut dbbat = Container::builder()

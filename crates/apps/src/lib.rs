@@ -11,6 +11,7 @@ macro_rules! environments {
     };
 }
 
+pub mod aeterna;
 pub mod backbone;
 pub mod backend;
 pub mod dbbat;
@@ -19,7 +20,7 @@ use manifests::Application;
 
 /// Every application, in the order `list` shows them.
 pub fn all() -> Vec<Box<dyn Application>> {
-    vec![Box::new(backbone::app()), Box::new(dbbat::app()), Box::new(backend::app())]
+    vec![Box::new(backbone::app()), Box::new(dbbat::app()), Box::new(backend::app()), Box::new(aeterna::app())]
 }
 
 /// The application named `name`.

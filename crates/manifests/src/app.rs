@@ -98,8 +98,8 @@ pub(crate) fn schema_of<V: Values>(header: &str) -> Value {
         m.remove("title");
         m.insert("$comment".into(), Value::String(header.to_string()));
         if let Some(Value::Object(props)) = m.get_mut("properties") {
-            // Helm hands every chart a `global` map; accept it.
-            props.insert("global".into(), serde_json::json!({"type": "object", "description": "Helm's global values (unused by this chart)."}));
+            // Helm hands every chart a `global` map; accept it unless the chart declares its own.
+            props.entry("global").or_insert(serde_json::json!({"type": "object", "description": "Helm's global values (unused by this chart)."}));
         }
     }
     v

@@ -205,15 +205,33 @@ impl<T: Truth> Expr<T> {
 impl Expr<bool> {
     #[allow(clippy::should_implement_trait)]
     pub fn not(&self) -> Expr<bool> {
-        Expr::wrap(Ex::Not(Box::new(self.ex.clone())))
+        match &self.ex {
+            Ex::Lit(Value::Bool(b)) => Expr::from(!b),
+            _ => Expr::wrap(Ex::Not(Box::new(self.ex.clone()))),
+        }
     }
 
+    /// Both hold. A literal `true` on either side drops out, so the chart's text stays plain.
     pub fn and(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
-        Expr::wrap(Ex::And(vec![self.ex.clone(), other.into().ex]))
+        let other = other.into().ex;
+        match (&self.ex, &other) {
+            (_, Ex::Lit(Value::Bool(true))) => self.clone(),
+            (Ex::Lit(Value::Bool(true)), _) => Expr::wrap(other),
+            (_, Ex::Lit(Value::Bool(false))) | (Ex::Lit(Value::Bool(false)), _) => Expr::from(false),
+            // `and` takes any number of arguments: one flat call reads better than nested ones.
+            _ => Expr::wrap(Ex::And(flatten(self.ex.clone(), other, true))),
+        }
     }
 
+    /// Either holds. A literal `false` on either side drops out.
     pub fn or(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
-        Expr::wrap(Ex::Or(vec![self.ex.clone(), other.into().ex]))
+        let other = other.into().ex;
+        match (&self.ex, &other) {
+            (_, Ex::Lit(Value::Bool(false))) => self.clone(),
+            (Ex::Lit(Value::Bool(false)), _) => Expr::wrap(other),
+            (_, Ex::Lit(Value::Bool(true))) | (Ex::Lit(Value::Bool(true)), _) => Expr::from(true),
+            _ => Expr::wrap(Ex::Or(flatten(self.ex.clone(), other, false))),
+        }
     }
 
     /// `then` when this holds, otherwise `otherwise`.
@@ -225,6 +243,18 @@ impl Expr<bool> {
     pub fn string(&self) -> Expr<String> {
         Expr::wrap(Ex::BoolStr(Box::new(self.ex.clone())))
     }
+}
+
+/// The operands of `a op b`, with those of `a` or `b` spliced in when they are `op` calls too.
+fn flatten(a: Ex, b: Ex, and: bool) -> Vec<Ex> {
+    let mut parts = Vec::new();
+    for e in [a, b] {
+        match (e, and) {
+            (Ex::And(inner), true) | (Ex::Or(inner), false) => parts.extend(inner),
+            (other, _) => parts.push(other),
+        }
+    }
+    parts
 }
 
 impl Expr<Value> {

@@ -11,11 +11,11 @@ use serde_json::Value;
 use crate::expr::{Expr, Knob, Knobbed, Leaf, app_version, checksum_of, concat, fullname, service_account_name};
 use crate::model::{Meta, Model, ObjectRef};
 use crate::objects::{
-    Container, HorizontalPodAutoscaler, Pod, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort,
+    Cluster, Container, HorizontalPodAutoscaler, ObjectStore, ScheduledBackup, Pod, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort,
     Workload,
 };
 use crate::tree::{List, Map};
-use crate::values::{DnsName, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
+use crate::values::{CronSchedule, DnsName, OptionalIntOrPercent, Size, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
 use crate::Knobs;
 
 /// Free-form map settings (`securityContext`, `affinity`, ...).
@@ -42,6 +42,12 @@ impl ImageKnobs {
     /// `repository:tag`, the tag defaulting to the chart's appVersion.
     pub fn reference(&self) -> Expr<String> {
         concat([self.repository.expr(), ":".into(), self.tag.or_else(app_version())])
+    }
+
+    /// [`ImageKnobs::reference`] behind a registry (a mirror or pull-through cache) when
+    /// `registry` is set: `<registry>/<repository>:<tag>`.
+    pub fn reference_in(&self, registry: &Knob<String>) -> Expr<String> {
+        registry.is_set().then(concat([registry.expr(), "/".into(), self.reference()]), self.reference())
     }
 }
 
@@ -276,6 +282,11 @@ impl AutoscalingSettingsKnobs {
     /// The autoscaler of `workload`, rendered when `enabled`; rejects replica bounds Kubernetes
     /// would refuse.
     pub fn add_to(&self, model: &mut Model, workload: &dyn Workload) -> ObjectRef<HorizontalPodAutoscaler> {
+        self.add_as(model, Meta::new(fullname()), workload)
+    }
+
+    /// [`AutoscalingSettingsKnobs::add_to`] with the autoscaler's own name and labels.
+    pub fn add_as(&self, model: &mut Model, meta: Meta, workload: &dyn Workload) -> ObjectRef<HorizontalPodAutoscaler> {
         let min = self.min_replicas.expr();
         let max = self.max_replicas.expr();
         model.reject_when(self.enabled.and(min.lt(1)), &format!("{} must be at least 1", self.min_replicas.path()));
@@ -283,7 +294,7 @@ impl AutoscalingSettingsKnobs {
         let metrics = List::new()
             .when(self.target_cpu_utilization_percentage.is_set(), List::new().push(Metric::utilization("cpu", &self.target_cpu_utilization_percentage)))
             .when(self.target_memory_utilization_percentage.is_set(), List::new().push(Metric::utilization("memory", &self.target_memory_utilization_percentage)));
-        let hpa = HorizontalPodAutoscaler::builder().meta(Meta::new(fullname())).scales(workload).min_replicas(min).max_replicas(max).metrics(metrics).build();
+        let hpa = HorizontalPodAutoscaler::builder().meta(meta).scales(workload).min_replicas(min).max_replicas(max).metrics(metrics).build();
         model.add_when(&self.enabled, hpa)
     }
 }
@@ -305,17 +316,24 @@ pub struct DisruptionBudgetSettings {
 impl DisruptionBudgetSettingsKnobs {
     /// The budget of `workload`, rendered when `enabled`; rejects setting both bounds or none.
     pub fn add_to(&self, model: &mut Model, workload: &dyn Workload) -> ObjectRef<PodDisruptionBudget> {
+        self.add_as(model, Meta::new(fullname()), workload, true)
+    }
+
+    /// [`DisruptionBudgetSettingsKnobs::add_to`] with the budget's own name and labels, for a
+    /// workload that exists only when `exists` holds.
+    pub fn add_as(&self, model: &mut Model, meta: Meta, workload: &dyn Workload, exists: impl Into<Expr<bool>>) -> ObjectRef<PodDisruptionBudget> {
+        let enabled = self.enabled.and(exists);
         let (min, max) = (self.min_available.is_present(), self.max_unavailable.is_present());
         let (min_path, max_path) = (self.min_available.path(), self.max_unavailable.path());
-        model.reject_when(self.enabled.and(min.and(&max)), &format!("set {min_path} or {max_path}, not both: Kubernetes accepts only one (set the other to \"\")"));
-        model.reject_when(self.enabled.and(min.or(&max).not()), &format!("set {min_path} or {max_path}: a PodDisruptionBudget needs one of them"));
+        model.reject_when(enabled.and(min.and(&max)), &format!("set {min_path} or {max_path}, not both: Kubernetes accepts only one (set the other to \"\")"));
+        model.reject_when(enabled.and(min.or(&max).not()), &format!("set {min_path} or {max_path}: a PodDisruptionBudget needs one of them"));
         let pdb = PodDisruptionBudget::builder()
-            .meta(Meta::new(fullname()))
+            .meta(meta)
             .selects(workload)
             .min_available(self.min_available.raw())
             .max_unavailable(self.max_unavailable.raw())
             .build();
-        model.add_when(&self.enabled, pdb)
+        model.add_when(enabled, pdb)
     }
 }
 
@@ -370,4 +388,95 @@ macro_rules! pod_settings {
             service_account: &$v.service_account,
         }
     };
+}
+
+/// A volume: its size and storage class.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Size of the volume.
+    pub size: Size,
+    /// Storage class; empty means the default: `global.storageClass` where the chart has one,
+    /// else the cluster's default class.
+    pub storage_class: String,
+}
+
+impl StorageSettings {
+    pub fn new(size: &str) -> Self {
+        StorageSettings { size: Size::new(size), storage_class: String::new() }
+    }
+}
+
+/// Backups of a CloudNativePG cluster to object storage: base backups on a schedule, WAL
+/// continuously.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClusterBackupSettings {
+    /// Back up the cluster to `destination`: base backups on `schedule`, WAL continuously.
+    pub enabled: bool,
+    /// When base backups run, in cron's five fields.
+    pub schedule: CronSchedule,
+    /// Object storage.
+    pub destination: BackupDestination,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupDestination {
+    /// Object storage service.
+    #[serde(rename = "type")]
+    pub type_: BackupType,
+    /// Bucket (s3, gcs), or `<account>.blob.core.windows.net/<container>` (azure).
+    pub bucket: String,
+    /// Path inside the bucket.
+    pub path: String,
+    /// Secret with the credentials: `ACCESS_KEY_ID` and `ACCESS_SECRET_KEY` (s3),
+    /// `gcsCredentials` (gcs), `AZURE_CONNECTION_STRING` (azure). Empty uses the pods' cloud
+    /// identity (IAM role, GKE workload identity, Azure AD).
+    pub existing_secret: DnsName,
+}
+
+crate::string_enum!(
+    /// Object storage service.
+    BackupType { S3 = "s3", Gcs = "gcs", Azure = "azure" } default S3
+);
+
+impl ClusterBackupSettings {
+    /// Off, on `schedule`, to an S3 bucket yet to be named.
+    pub fn new(schedule: &str) -> Self {
+        ClusterBackupSettings {
+            enabled: false,
+            schedule: CronSchedule::new(schedule),
+            destination: BackupDestination { type_: BackupType::S3, bucket: String::new(), path: String::new(), existing_secret: DnsName::default() },
+        }
+    }
+}
+
+impl ClusterBackupSettingsKnobs {
+    /// The cluster's `backup` section (present when enabled), for [`Cluster`]'s builder.
+    pub fn store(&self) -> (Expr<bool>, ObjectStore) {
+        let d = &self.destination;
+        let store = ObjectStore::choose(
+            d.type_.is(BackupType::S3),
+            ObjectStore::s3(&d.bucket, &d.path, &d.existing_secret),
+            ObjectStore::choose(d.type_.is(BackupType::Gcs), ObjectStore::gcs(&d.bucket, &d.path, &d.existing_secret), ObjectStore::azure(&d.bucket, &d.path, &d.existing_secret)),
+        );
+        (self.enabled.expr(), store)
+    }
+
+    /// The ScheduledBackup of `cluster` (rendered when enabled and the cluster `exists`), and the
+    /// rules: a bucket, and a cluster to back up.
+    pub fn add_schedule(&self, model: &mut Model, meta: Meta, cluster: &ObjectRef<Cluster>, exists: impl Into<Expr<bool>>, exists_path: &str) {
+        let exists = exists.into();
+        let path = |k: &Knob<bool>| k.path().to_string();
+        model.reject_when(self.enabled.and(exists.not()), &format!("{} backs up the bundled cluster: it needs {exists_path}", path(&self.enabled)));
+        model.reject_when(self.enabled.and(self.destination.bucket.is_set().not()), &format!("{}: set {}", path(&self.enabled), self.destination.bucket.path()));
+        let schedule = ScheduledBackup::builder()
+            .meta(meta)
+            .cluster(cluster)
+            // CloudNativePG's cron starts with a seconds field.
+            .schedule(concat(["0 ".into(), self.schedule.expr()]))
+            .build();
+        model.add_when(self.enabled.and(exists), schedule);
+    }
 }

@@ -37,7 +37,7 @@ pub use manifests_derive::Knobs;
 pub use model::{Build, Meta, Model, ObjectRef};
 pub use notes::Line;
 pub use tree::{List, Lower, Map, Node};
-pub use values::{AccessMode, ConfigKey, DnsLabel, DnsName, IntOrPercent, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap, Values};
+pub use values::{AccessMode, ConfigKey, CronSchedule, Duration, Size, DnsLabel, DnsName, IntOrPercent, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap, Values};
 
 #[doc(hidden)]
 pub use serde as __serde;

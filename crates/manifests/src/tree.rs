@@ -239,6 +239,12 @@ impl<T: Lower> List<T> {
         self
     }
 
+    /// Appends the items of another list.
+    pub fn extend(mut self, other: List<T>) -> Self {
+        self.items.extend(other.items);
+        self
+    }
+
     /// Appends the items of a free-form list setting (`extraEnv`, `tolerations`, ...).
     pub fn extend_from<E>(mut self, knob: &Knob<Vec<E>>) -> Self {
         self.items.push(Item::Spread(knob.raw().ex));

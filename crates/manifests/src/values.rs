@@ -95,6 +95,31 @@ pattern_string!(
 /// The Kubernetes quantity syntax: `500m`, `1Gi`, `0.5`, `1e3`.
 pub const QUANTITY_PATTERN: &str = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$";
 
+pattern_string!(
+    /// A storage size, a quantity written as a string (`10Gi`, `500Mi`).
+    Size,
+    QUANTITY_PATTERN,
+    64,
+    "a storage size such as 10Gi or 500Mi"
+);
+
+pattern_string!(
+    /// A cron schedule of five fields (minute, hour, day of month, month, day of week), as in a
+    /// Kubernetes CronJob: `0 2 * * *`.
+    CronSchedule,
+    r"^[-0-9*/,A-Za-z?]+( [-0-9*/,A-Za-z?]+){4}$",
+    100,
+    "a cron schedule of five fields such as \"0 2 * * *\""
+);
+
+pattern_string!(
+    /// A duration as Prometheus and Go write it: `30s`, `5m`, `1h30m`.
+    Duration,
+    r"^([0-9]+(ms|s|m|h|d|w|y))+$",
+    64,
+    "a duration such as 30s, 5m or 1h"
+);
+
 /// A Kubernetes quantity such as `1Gi` or `500m` (a plain number is accepted too).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Quantity {
@@ -510,9 +535,13 @@ fn split_unescaped(s: &str, sep: char, braces: bool) -> Vec<String> {
 /// Checks a merged values tree against the typed `V` and returns its canonical form.
 pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
     let mut tree = tree.clone();
-    // Helm passes a `global` map to every chart; it is no setting of ours.
+    // Helm passes a `global` map to every chart; it is no setting of ours unless `V` declares
+    // it.
     if let Value::Object(m) = &mut tree {
-        m.remove("global");
+        let declared = matches!(serde_json::to_value(V::default()), Ok(Value::Object(d)) if d.contains_key("global"));
+        if !declared {
+            m.remove("global");
+        }
     }
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
         let path = e.path().to_string();

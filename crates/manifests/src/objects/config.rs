@@ -47,6 +47,11 @@ impl SecretRef {
         self.name.clone()
     }
 
+    /// A Secret another controller creates (an operator's generated credentials).
+    pub(crate) fn made_by_operator(name: Expr<String>) -> Self {
+        SecretRef { name }
+    }
+
     /// A Secret that exists outside the chart, named by a setting (declared external).
     pub fn external<T: Leaf<Out = String>>(name: &Knob<T>) -> Self {
         SecretRef { name: name.expr() }

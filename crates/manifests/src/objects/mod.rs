@@ -2,8 +2,11 @@
 //! checked through its k8s-openapi type by the concrete renderer.
 
 pub mod autoscaling;
+pub mod cnpg;
 pub mod config;
+pub mod external_secrets;
 pub mod gateway;
+pub mod monitoring;
 pub mod network;
 pub mod policy;
 pub mod rbac;
@@ -15,9 +18,14 @@ pub use autoscaling::{HorizontalPodAutoscaler, Metric, ScaleTarget};
 pub use gateway::TcpRoute;
 pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolicyRule, Service, ServicePort};
 pub use policy::PodDisruptionBudget;
-pub use rbac::ServiceAccount;
+pub use rbac::{PolicyRule, Role, RoleBinding, ServiceAccount};
 pub use storage::PersistentVolumeClaim;
-pub use workload::{Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Strategy, Volume, VolumeSource, Workload};
+pub use cnpg::{Cluster, ObjectStore, ScheduledBackup};
+pub use external_secrets::{ExternalKey, ExternalSecret};
+pub use monitoring::ServiceMonitor;
+pub use workload::{
+    ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload,
+};
 
 pub(crate) fn object(
     api_version: &'static str,

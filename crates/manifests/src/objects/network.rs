@@ -162,6 +162,13 @@ impl NetworkPolicyRule {
         self
     }
 
+    /// The pods of a workload the model declares, when `cond` holds (the workload is rendered).
+    pub fn from_workload(mut self, workload: &dyn Workload, cond: impl Into<Expr<bool>>) -> Self {
+        let peer: Node = Map::new().field("podSelector", Map::new().field("matchLabels", selector_labels(workload.component()))).into();
+        self.peers = self.peers.when(cond, List::new().push(peer));
+        self
+    }
+
     fn item(&self) -> Option<crate::tree::Item> {
         use crate::tree::{Guard, Item, items_guard};
         let ports = self.ports.iter().fold(List::<Node>::new(), |l, p| l.push(Map::new().str("port", p.name()).str("protocol", "TCP").into()));

@@ -1,11 +1,12 @@
-//! ServiceAccounts.
+//! ServiceAccounts and the namespaced RBAC that grants them access: a Role lists what may be
+//! done, a RoleBinding gives it to a ServiceAccount the model declares.
 
 use typed_builder::TypedBuilder;
 
 use crate::expr::Expr;
-use crate::model::{Build, Meta, Object, typed};
+use crate::model::{Build, Meta, Object, ObjectRef, typed};
 use crate::objects::object;
-use crate::tree::Map;
+use crate::tree::{List, Map, Node};
 
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ServiceAccount {
@@ -21,5 +22,53 @@ impl Build for ServiceAccount {
             body = body.bool("automountServiceAccountToken", auto);
         }
         object("v1", "ServiceAccount", self.meta, body, typed::<k8s_openapi::api::core::v1::ServiceAccount>)
+    }
+}
+
+/// One rule of a Role: these verbs on these resources of these API groups (`""` is the core
+/// group). Rules are fixed by the application, never taken from values.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyRule {
+    pub api_groups: &'static [&'static str],
+    pub resources: &'static [&'static str],
+    pub verbs: &'static [&'static str],
+}
+
+fn strings(items: &[&'static str]) -> Node {
+    List::of(items.iter().map(|s| Node::str(*s))).node()
+}
+
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Role {
+    pub meta: Meta,
+    pub rules: Vec<PolicyRule>,
+}
+
+impl Build for Role {
+    fn object(self) -> Object {
+        let rules = List::of(self.rules.iter().map(|r| {
+            Node::from(Map::new().field("apiGroups", strings(r.api_groups)).field("resources", strings(r.resources)).field("verbs", strings(r.verbs)))
+        }));
+        object("rbac.authorization.k8s.io/v1", "Role", self.meta, Map::new().field("rules", rules.node()), typed::<k8s_openapi::api::rbac::v1::Role>)
+    }
+}
+
+/// Grants a Role to the ServiceAccount the pods run as (named by an expression, since the
+/// account may exist outside the chart).
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct RoleBinding {
+    pub meta: Meta,
+    #[builder(setter(transform = |r: &ObjectRef<Role>| r.name()))]
+    pub role: Expr<String>,
+    #[builder(setter(into))]
+    pub service_account: Expr<String>,
+}
+
+impl Build for RoleBinding {
+    fn object(self) -> Object {
+        let role_ref = Map::new().str("apiGroup", "rbac.authorization.k8s.io").str("kind", "Role").str("name", self.role);
+        let subject = Map::new().str("kind", "ServiceAccount").str("name", self.service_account).str("namespace", crate::expr::release_namespace());
+        let body = Map::new().field("roleRef", role_ref).field("subjects", List::of([Node::from(subject)]).node());
+        object("rbac.authorization.k8s.io/v1", "RoleBinding", self.meta, body, typed::<k8s_openapi::api::rbac::v1::RoleBinding>)
     }
 }

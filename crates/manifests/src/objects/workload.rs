@@ -54,6 +54,8 @@ pub enum VolumeSource {
     ConfigMap(Expr<String>),
     Secret(Expr<String>),
     Choose(Ex, Box<VolumeSource>, Box<VolumeSource>),
+    /// A StatefulSet's claim template: the StatefulSet makes the claim, the pod lists nothing.
+    Template,
 }
 
 impl VolumeSource {
@@ -82,6 +84,7 @@ impl VolumeSource {
             VolumeSource::ConfigMap(name) => Map::new().field("configMap", Map::new().str("name", name.clone())).entries,
             VolumeSource::Secret(name) => Map::new().field("secret", Map::new().str("secretName", name.clone())).entries,
             VolumeSource::Choose(cond, a, b) => vec![Entry::When(cond.clone(), a.entries(), b.entries())],
+            VolumeSource::Template => Vec::new(),
         }
     }
 }
@@ -492,7 +495,7 @@ impl Pod {
         let mut volumes = Vec::new();
         for c in self.init_containers.iter().chain(&self.containers) {
             for (v, gate) in c.volumes() {
-                if !seen.contains(&v.name) {
+                if !seen.contains(&v.name) && !matches!(v.source, VolumeSource::Template) {
                     seen.push(v.name);
                     volumes.push((v.lower(), gate));
                 }
@@ -604,3 +607,135 @@ impl Build for Deployment {
         }
     }
 }
+
+/// A claim each pod of a StatefulSet gets for itself (`volumeClaimTemplates`). Mount its
+/// [`ClaimTemplate::volume`] in a container and list the template on the StatefulSet.
+#[derive(Clone, Debug)]
+pub struct ClaimTemplate {
+    name: &'static str,
+    size: Expr<String>,
+    storage_class: Expr<String>,
+}
+
+impl ClaimTemplate {
+    /// `size` is a quantity; an empty `storage_class` leaves the cluster's default class.
+    pub fn new(name: &'static str, size: impl Into<Expr<String>>, storage_class: impl Into<Expr<String>>) -> Self {
+        ClaimTemplate { name, size: size.into(), storage_class: storage_class.into() }
+    }
+    /// The volume a container mounts; the pod does not list it, the StatefulSet makes it.
+    pub fn volume(&self) -> Volume {
+        Volume::new(self.name, VolumeSource::Template)
+    }
+}
+
+impl Lower for ClaimTemplate {
+    fn lower(&self) -> Node {
+        let spec = Map::new()
+            .field("accessModes", List::of([Node::str("ReadWriteOnce")]).node())
+            .when(self.storage_class.is_set(), Map::new().str("storageClassName", self.storage_class.clone()))
+            .field("resources", Map::new().field("requests", Map::new().str("storage", self.size.clone())));
+        // k8s-openapi writes a claim's apiVersion and kind wherever it serializes one: the chart
+        // says them too, so both renderers print the same template.
+        Map::new()
+            .str("apiVersion", "v1")
+            .str("kind", "PersistentVolumeClaim")
+            .field("metadata", Map::new().str("name", self.name))
+            .field("spec", spec)
+            .lower()
+    }
+}
+
+/// A StatefulSet: pods with stable names and a claim each, behind a headless Service.
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct StatefulSet {
+    pub meta: Meta,
+    #[builder(setter(into))]
+    pub replicas: Expr<i64>,
+    /// The headless Service that gives the pods their DNS names.
+    #[builder(setter(into))]
+    pub service_name: Expr<String>,
+    #[builder(default)]
+    pub claim_templates: Vec<ClaimTemplate>,
+    pub pod: Pod,
+}
+
+impl Build for StatefulSet {
+    fn object(self) -> Object {
+        let mut spec = Map::new()
+            .int("replicas", self.replicas.clone())
+            .str("serviceName", self.service_name.clone())
+            .field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component)))
+            .field("template", self.pod.lower_with(self.meta.component));
+        if !self.claim_templates.is_empty() {
+            spec = spec.field("volumeClaimTemplates", List::of(self.claim_templates.iter().cloned()).node());
+        }
+        workload_object("StatefulSet", self.meta, spec, typed::<k8s_openapi::api::apps::v1::StatefulSet>)
+    }
+}
+
+/// A DaemonSet: one pod on every node its tolerations and selectors admit.
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct DaemonSet {
+    pub meta: Meta,
+    pub pod: Pod,
+}
+
+impl Build for DaemonSet {
+    fn object(self) -> Object {
+        let spec = Map::new()
+            .field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component)))
+            .field("template", self.pod.lower_with(self.meta.component));
+        workload_object("DaemonSet", self.meta, spec, typed::<k8s_openapi::api::apps::v1::DaemonSet>)
+    }
+}
+
+/// A Job. With a [`Hook`] it runs as a Helm hook in the chart; plain manifests carry it as a
+/// plain Job (hook annotations belong to Helm alone).
+#[derive(Clone, Debug, TypedBuilder)]
+pub struct Job {
+    pub meta: Meta,
+    #[builder(default, setter(strip_option, into))]
+    pub backoff_limit: Option<Expr<i64>>,
+    #[builder(default, setter(strip_option, into))]
+    pub active_deadline_seconds: Option<Expr<i64>>,
+    #[builder(default, setter(strip_option))]
+    pub hook: Option<crate::model::Hook>,
+    /// Its restart policy must be `Never` or `OnFailure`.
+    pub pod: Pod,
+}
+
+impl Build for Job {
+    fn object(self) -> Object {
+        let mut spec = Map::new();
+        if let Some(limit) = &self.backoff_limit {
+            spec = spec.int("backoffLimit", limit.clone());
+        }
+        if let Some(deadline) = &self.active_deadline_seconds {
+            spec = spec.int("activeDeadlineSeconds", deadline.clone());
+        }
+        spec = spec.field("template", self.pod.lower_with(self.meta.component));
+        let mut object = workload_object("Job", self.meta, spec, typed::<k8s_openapi::api::batch::v1::Job>);
+        object.api_version = "batch/v1";
+        object.hook = self.hook;
+        object
+    }
+}
+
+fn workload_object(kind: &'static str, meta: Meta, spec: Map, check: crate::model::TypeCheck) -> Object {
+    Object { api_version: "apps/v1", kind, namespaced: true, gate: None, meta, body: Map::new().field("spec", spec).entries, check, hook: None }
+}
+
+macro_rules! workloads {
+    ($($kind:ident),+) => {$(
+        impl Workload for ObjectRef<$kind> {
+            fn component(&self) -> Option<&'static str> {
+                self.component
+            }
+            fn target(&self) -> (&'static str, &'static str, Expr<String>) {
+                ("apps/v1", stringify!($kind), self.name())
+            }
+        }
+    )+};
+}
+
+workloads!(StatefulSet, DaemonSet);

@@ -1,0 +1,163 @@
+//! Aeterna, the memory and context server for coding agents: the chart of
+//! `aeterna-chart-and-setup-wizard-design.md` (and the earlier `aeterna-chart-design.md` where
+//! the later one is silent).
+//!
+//! The application is split the way the design is:
+//! - [`core`]: the Aeterna server (Deployment, Service, ConfigMap, RBAC, Ingress, autoscaling,
+//!   disruption budget, NetworkPolicy, ServiceMonitor, tracing, the migration Job) and its LLM
+//!   provider;
+//! - [`opal`]: the OPAL authorization stack (opal-server, the cedar-agent DaemonSet,
+//!   opal-fetcher);
+//! - [`dependencies`]: the vector backend, the cache and PostgreSQL, each bundled (rendered
+//!   here as typed objects: a CloudNativePG Cluster, Dragonfly or Valkey, Qdrant) or external,
+//!   behind the same connection settings;
+//! - [`secrets`]: where credentials come from (values, existing Secrets, or External Secrets);
+//! - [`validation`]: the pre-flight checks that reject impossible combinations.
+//!
+//! Three deployment modes come from values alone: self-contained (every dependency bundled),
+//! external (every dependency an existing service) and hybrid (any mix).
+
+pub mod core;
+pub mod dependencies;
+pub mod opal;
+pub mod secrets;
+pub mod validation;
+
+use manifests::kit::{IngressSettings, NameRef, ServiceAccountSettings};
+use manifests::{App, ChartMeta, DnsLabel, Knobs, Model};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub fn app() -> App<Values> {
+    environments!(
+        App::new(
+            ChartMeta {
+                keywords: ["memory", "mcp", "agents", "opal", "cedar", "vector-search"].map(String::from).to_vec(),
+                home: "https://github.com/kikokikok/aeterna".into(),
+                sources: vec!["https://github.com/kikokikok/aeterna".into()],
+                ..ChartMeta::new("aeterna", "0.1.0", "0.1.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
+            },
+            "crates/apps/src/aeterna.rs",
+            build,
+        )
+        .needs_values(
+            "the LLM provider's credentials (`llm.openai.apiKey` or `llm.openai.existingSecret` for the default provider), \
+             or `llm.provider: ollama` with `llm.ollama.host`, or `llm.provider: none`",
+        ),
+        "aeterna": "local", "production", "external", "hybrid",
+    )
+    .placeholder_values(PLACEHOLDERS)
+    .readme(include_str!("aeterna/README.md"))
+}
+
+/// For tests: a source for everything any backend or option needs (hosts, existing Secrets, a
+/// store), so that varying the rest mostly renders. No secret value.
+const PLACEHOLDERS: &str = "\
+llm:
+  openai: {existingSecret: placeholder-openai}
+  anthropic: {existingSecret: placeholder-anthropic}
+  ollama: {host: \"http://ollama.invalid:11434\"}
+vectorBackend:
+  qdrant: {external: {host: qdrant.invalid}}
+  pinecone: {existingSecret: placeholder-pinecone}
+  weaviate: {external: {host: \"https://weaviate.invalid\"}}
+  mongodb: {existingSecret: placeholder-mongodb}
+  vertexAi: {existingSecret: placeholder-vertex-ai}
+  databricks: {existingSecret: placeholder-databricks}
+postgresql:
+  external: {host: postgres.invalid, existingSecret: placeholder-postgres}
+  backup: {destination: {bucket: placeholder-bucket}}
+cache:
+  external: {host: redis.invalid}
+secrets:
+  externalSecrets: {secretStoreRef: {name: placeholder-store}}
+observability:
+  tracing: {endpoint: \"http://otel.invalid:4317\"}
+";
+
+// ----- values.yaml -------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Values {
+    /// Settings every component shares.
+    pub global: Global,
+    /// Override the chart name.
+    pub name_override: DnsLabel,
+    /// Override the full resource name.
+    pub fullname_override: DnsLabel,
+    /// The Aeterna server.
+    pub aeterna: core::Aeterna,
+    /// Vector backend: exactly one primary backend, chosen by `type`.
+    pub vector_backend: dependencies::VectorBackend,
+    /// Redis-compatible cache: bundled Dragonfly or Valkey, or an external Redis.
+    pub cache: dependencies::Cache,
+    /// PostgreSQL: a bundled CloudNativePG cluster (the operator must be installed), or external.
+    pub postgresql: dependencies::Postgresql,
+    /// OPAL authorization stack (multi-tenant); off means single-tenant mode.
+    pub opal: opal::Opal,
+    /// LLM provider for embeddings and chat.
+    pub llm: core::Llm,
+    /// Ingress to the Aeterna server.
+    pub ingress: IngressSettings,
+    /// Metrics and tracing.
+    pub observability: core::Observability,
+    /// Network policies and security contexts of every pod.
+    pub security: core::Security,
+    /// Where credentials come from.
+    pub secrets: secrets::Secrets,
+    /// The Aeterna server's ServiceAccount.
+    pub service_account: ServiceAccountSettings,
+    /// Kubernetes access of the Aeterna server.
+    pub rbac: core::Rbac,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Global {
+    /// Storage class of every bundled volume (PostgreSQL, cache, Qdrant) unless a component sets
+    /// its own; empty means the cluster's default class.
+    pub storage_class: String,
+    /// Registry prefixed to every image (a mirror or pull-through cache):
+    /// `<imageRegistry>/<repository>:<tag>`; empty pulls from the images' own registries.
+    pub image_registry: String,
+    /// Image pull secrets of every pod.
+    pub image_pull_secrets: Vec<NameRef>,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values {
+            global: Global::default(),
+            name_override: DnsLabel::default(),
+            fullname_override: DnsLabel::default(),
+            aeterna: Default::default(),
+            vector_backend: Default::default(),
+            cache: Default::default(),
+            postgresql: Default::default(),
+            opal: Default::default(),
+            llm: Default::default(),
+            ingress: IngressSettings::example("aeterna.local"),
+            observability: Default::default(),
+            security: Default::default(),
+            secrets: Default::default(),
+            // The server holds Leases and reads ConfigMaps (`rbac`): it needs its token.
+            service_account: ServiceAccountSettings { automount_service_account_token: true, ..Default::default() },
+            rbac: Default::default(),
+        }
+    }
+}
+
+// ----- objects -----------------------------------------------------------------------------
+
+fn build(v: &ValuesKnobs) -> Model {
+    let mut m = Model::new();
+    validation::preflight(&mut m, v);
+    let credentials = secrets::Credentials::of(v);
+    credentials.reject_missing(&mut m, &v.secrets);
+    let store = credentials.add_to(&mut m, &v.secrets);
+    let deps = dependencies::add_to(&mut m, v);
+    let opal = opal::add_to(&mut m, v, &deps);
+    core::add_to(&mut m, v, &deps, &opal, &credentials, &store);
+    m
+}

@@ -1,0 +1,477 @@
+//! The Aeterna server: its settings (`aeterna`, `llm`, `observability`, `security`, `rbac`) and
+//! the chart's `templates/aeterna/` objects: Deployment, Service, ConfigMap, ServiceAccount,
+//! RBAC, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy, ServiceMonitor
+//! and the database migration Job.
+
+use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, Image, Object, Resources, ServiceSettings};
+use manifests::objects::{
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, Service, ServiceMonitor,
+    Volume, Workload,
+};
+use manifests::model::Hook;
+use manifests::{
+    ConfigKey, DnsLabel, DnsName, Duration, Expr, IntOrPercent, Knobs, Line, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, Quantity, StringMap,
+    checksum_of, fullname, fullname_with, release_namespace, service_account_name, string_enum,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::ValuesKnobs;
+use super::dependencies::{self, Endpoints, VectorBackendType};
+use super::opal::{self, Stack};
+use super::secrets::{Credentials, Store};
+
+// ----- values ------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Aeterna {
+    /// Image of the server (and of the migration Job).
+    pub image: Image,
+    /// Pods (left to the autoscaler when `autoscaling.enabled`).
+    pub replicas: u16,
+    /// Resources.
+    pub resources: Resources,
+    /// Feature flags.
+    pub features: Features,
+    /// The server's Service.
+    pub service: ServiceSettings,
+    /// Autoscaling of the server.
+    pub autoscaling: AutoscalingSettings,
+    /// Disruption budget of the server.
+    pub pdb: DisruptionBudgetSettings,
+    /// Database migrations: a Job before every upgrade (a Helm hook).
+    pub migration: Migration,
+    /// Annotations of the server's pods.
+    pub pod_annotations: StringMap,
+    /// Node labels the server's pods must match.
+    pub node_selector: StringMap,
+    /// Tolerations of the server's pods.
+    pub tolerations: Vec<Object>,
+    /// Affinity of the server's pods.
+    pub affinity: Object,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Features {
+    /// CCA agents (Context Architect, ...).
+    pub cca: bool,
+    /// A2A protocol (Radkit).
+    pub radkit: bool,
+    /// Recursive Language Model.
+    pub rlm: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Migration {
+    /// Run `aeterna migrate` as a Job: in the chart a hook after install and before every
+    /// upgrade; in plain manifests a plain Job.
+    pub enabled: bool,
+    /// Retries before the Job fails.
+    pub backoff_limit: u16,
+    /// Seconds the Job may run.
+    pub active_deadline_seconds: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Llm {
+    /// Provider of embeddings and chat; `none` configures it later.
+    pub provider: LlmProvider,
+    /// OpenAI.
+    pub openai: OpenAi,
+    /// Anthropic.
+    pub anthropic: Anthropic,
+    /// Ollama (local models, no API key).
+    pub ollama: Ollama,
+}
+
+string_enum!(
+    /// LLM provider.
+    LlmProvider { Openai = "openai", Anthropic = "anthropic", Ollama = "ollama", None = "none" } default Openai
+);
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpenAi {
+    /// API key (stored in the chart's Secret; prefer existingSecret).
+    pub api_key: String,
+    /// Existing Secret with the API key.
+    pub existing_secret: DnsName,
+    /// Key of the API key in existingSecret.
+    pub existing_secret_key: ConfigKey,
+    /// Embedding model.
+    pub embedding_model: String,
+    /// Chat model.
+    pub chat_model: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Anthropic {
+    /// API key (stored in the chart's Secret; prefer existingSecret).
+    pub api_key: String,
+    /// Existing Secret with the API key.
+    pub existing_secret: DnsName,
+    /// Key of the API key in existingSecret.
+    pub existing_secret_key: ConfigKey,
+    /// Model.
+    pub model: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ollama {
+    /// Ollama URL (`http://ollama.ollama.svc:11434`).
+    pub host: String,
+    /// Model.
+    pub model: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Observability {
+    /// Prometheus Operator ServiceMonitor for the server's metrics.
+    pub service_monitor: ServiceMonitorSettings,
+    /// OpenTelemetry tracing.
+    pub tracing: Tracing,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceMonitorSettings {
+    /// Render a ServiceMonitor (needs the Prometheus Operator's CRDs).
+    pub enabled: bool,
+    /// Scrape interval.
+    pub interval: Duration,
+    /// Path of the metrics.
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tracing {
+    /// Export traces over OTLP.
+    pub enabled: bool,
+    /// OTLP endpoint (`http://otel-collector.observability:4317`).
+    pub endpoint: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Security {
+    /// Network policies: every pod of the chart accepts only the pods that use it.
+    pub network_policy: NetworkPolicySettings,
+    /// Security context of every pod (Pod Security Standard "restricted").
+    pub pod_security_context: Object,
+    /// Security context of every container.
+    pub container_security_context: Object,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicySettings {
+    /// Render the network policies.
+    pub enabled: bool,
+    /// Namespaces allowed to reach the server (the ingress controller's, Prometheus').
+    pub allowed_namespaces: Vec<DnsLabel>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rbac {
+    /// A Role for the server: read ConfigMaps (runtime settings) and hold Leases (one replica
+    /// leads the CCA agents).
+    pub create: bool,
+}
+
+impl Default for Aeterna {
+    fn default() -> Self {
+        let q = |s: &str| Quantity::new(s);
+        Aeterna {
+            image: Image { tag: "latest".into(), ..Image::new("ghcr.io/kikokikok/aeterna") },
+            replicas: 2,
+            resources: Resources {
+                requests: [("memory".into(), q("512Mi")), ("cpu".into(), q("250m"))].into(),
+                limits: [("memory".into(), q("2Gi")), ("cpu".into(), q("1"))].into(),
+            },
+            features: Features { cca: true, radkit: false, rlm: true },
+            service: ServiceSettings::new(8080),
+            autoscaling: AutoscalingSettings { enabled: false, min_replicas: 2, max_replicas: 10, target_cpu_utilization_percentage: 70, target_memory_utilization_percentage: 0 },
+            pdb: DisruptionBudgetSettings { enabled: false, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))), max_unavailable: OptionalIntOrPercent(None) },
+            migration: Migration { enabled: true, backoff_limit: 6, active_deadline_seconds: 600 },
+            pod_annotations: StringMap::new(),
+            node_selector: StringMap::new(),
+            tolerations: Vec::new(),
+            affinity: Object::new(),
+        }
+    }
+}
+
+impl Default for Llm {
+    fn default() -> Self {
+        Llm {
+            provider: LlmProvider::Openai,
+            openai: OpenAi {
+                api_key: String::new(),
+                existing_secret: DnsName::default(),
+                existing_secret_key: ConfigKey::new("api-key"),
+                embedding_model: "text-embedding-3-small".into(),
+                chat_model: "gpt-4o".into(),
+            },
+            anthropic: Anthropic { api_key: String::new(), existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("api-key"), model: "claude-3-haiku-20240307".into() },
+            ollama: Ollama { host: String::new(), model: "llama3.2".into() },
+        }
+    }
+}
+
+impl Default for Observability {
+    fn default() -> Self {
+        Observability {
+            service_monitor: ServiceMonitorSettings { enabled: false, interval: Duration::new("30s"), path: "/metrics".into() },
+            tracing: Tracing { enabled: false, endpoint: String::new() },
+        }
+    }
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        Security {
+            network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new() },
+            pod_security_context: object(json!({
+                "runAsNonRoot": true,
+                "runAsUser": 1000,
+                "fsGroup": 1000,
+                "seccompProfile": {"type": "RuntimeDefault"}
+            })),
+            container_security_context: object(json!({
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": true,
+                "capabilities": {"drop": ["ALL"]}
+            })),
+        }
+    }
+}
+
+impl Default for Rbac {
+    fn default() -> Self {
+        Rbac { create: true }
+    }
+}
+
+// ----- objects -----------------------------------------------------------------------------
+
+const HTTP_PORT: i64 = 8080;
+
+pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, credentials: &Credentials, store: &Store) -> ObjectRef<Deployment> {
+    let a = &v.aeterna;
+    let vb = &v.vector_backend;
+    let llm = &v.llm;
+    let obs = &v.observability;
+    let is_vector = |t: VectorBackendType| vb.type_.is(t);
+    let bool_str = |b: &manifests::Knob<bool>| b.string();
+
+    // ----- aeterna/configmap.yaml: features, backend selection, endpoints of the dependencies
+    let config = m.add(
+        ConfigMap::builder()
+            .meta(Meta::new(fullname()).component("server").template_file("aeterna/configmap.yaml"))
+            .data(
+                Map::new()
+                    .str("AETERNA_FEATURE_CCA", bool_str(&a.features.cca))
+                    .str("AETERNA_FEATURE_RADKIT", bool_str(&a.features.radkit))
+                    .str("AETERNA_FEATURE_RLM", bool_str(&a.features.rlm))
+                    .str("AETERNA_HTTP_PORT", HTTP_PORT.to_string())
+                    .str("AETERNA_POSTGRES_HOST", deps.postgres_host.clone())
+                    .str("AETERNA_POSTGRES_PORT", deps.postgres_port.clone())
+                    .str("AETERNA_POSTGRES_DATABASE", deps.postgres_database.clone())
+                    .when(v.postgresql.enabled.not(), Map::new().str("AETERNA_POSTGRES_USER", &v.postgresql.external.username))
+                    .str("AETERNA_CACHE_TYPE", &v.cache.type_)
+                    .str("AETERNA_REDIS_HOST", deps.redis_host.clone())
+                    .str("AETERNA_REDIS_PORT", deps.redis_port.clone())
+                    .str("AETERNA_VECTOR_BACKEND", &vb.type_)
+                    .when(is_vector(VectorBackendType::Qdrant), Map::new().str("AETERNA_QDRANT_URL", deps.qdrant_url.clone()))
+                    .when(
+                        is_vector(VectorBackendType::Pinecone),
+                        Map::new().str("AETERNA_PINECONE_ENVIRONMENT", &vb.pinecone.environment).str("AETERNA_PINECONE_INDEX", &vb.pinecone.index_name),
+                    )
+                    .when(is_vector(VectorBackendType::Weaviate), Map::new().str("AETERNA_WEAVIATE_URL", &vb.weaviate.external.host))
+                    .when(
+                        is_vector(VectorBackendType::VertexAi),
+                        Map::new()
+                            .str("AETERNA_VERTEX_AI_PROJECT", &vb.vertex_ai.project_id)
+                            .str("AETERNA_VERTEX_AI_REGION", &vb.vertex_ai.region)
+                            .str("AETERNA_VERTEX_AI_INDEX_ENDPOINT", &vb.vertex_ai.index_endpoint),
+                    )
+                    .when(
+                        is_vector(VectorBackendType::Databricks),
+                        Map::new().str("AETERNA_DATABRICKS_WORKSPACE_URL", &vb.databricks.workspace_url).str("AETERNA_DATABRICKS_CATALOG", &vb.databricks.catalog),
+                    )
+                    .str("AETERNA_LLM_PROVIDER", &llm.provider)
+                    .when(
+                        llm.provider.is(LlmProvider::Openai),
+                        Map::new().str("AETERNA_OPENAI_EMBEDDING_MODEL", &llm.openai.embedding_model).str("AETERNA_OPENAI_CHAT_MODEL", &llm.openai.chat_model),
+                    )
+                    .when(llm.provider.is(LlmProvider::Anthropic), Map::new().str("AETERNA_ANTHROPIC_MODEL", &llm.anthropic.model))
+                    .when(llm.provider.is(LlmProvider::Ollama), Map::new().str("AETERNA_OLLAMA_HOST", &llm.ollama.host).str("AETERNA_OLLAMA_MODEL", &llm.ollama.model))
+                    .str("AETERNA_OPAL_ENABLED", bool_str(&v.opal.enabled))
+                    .when(&stack.on, Map::new().str("AETERNA_OPAL_SERVER_URL", stack.server_url.clone()))
+                    .when(&stack.agent_on, Map::new().str("AETERNA_CEDAR_AGENT_URL", stack.agent_url.clone()))
+                    .str("AETERNA_TRACING_ENABLED", bool_str(&obs.tracing.enabled))
+                    .when(
+                        &obs.tracing.enabled,
+                        Map::new().str("OTEL_EXPORTER_OTLP_ENDPOINT", &obs.tracing.endpoint).str("OTEL_SERVICE_NAME", fullname()),
+                    ),
+            )
+            .build(),
+    );
+
+    // Credentials: the bundled database's from the operator's Secret, the rest by provider.
+    let cluster_secret = deps.cluster.app_secret();
+    let env = List::new()
+        .when(
+            &deps.bundled_postgres,
+            List::new()
+                .push(EnvVar::secret("AETERNA_POSTGRES_USER", &cluster_secret, "username", false))
+                .push(EnvVar::secret("AETERNA_POSTGRES_PASSWORD", &cluster_secret, "password", false)),
+        )
+        .extend(credentials.env(&v.secrets, store));
+    let server_container = |name: &'static str| {
+        Container::builder()
+            .name(name)
+            .image(a.image.reference_in(&v.global.image_registry))
+            .image_pull_policy(&a.image.pull_policy)
+            .env_from(List::new().push(EnvFrom::config_map(&config)))
+            .env(env.clone())
+            .resources(a.resources.whole().raw())
+            .security_context(v.security.container_security_context.raw())
+    };
+
+    // ----- aeterna/deployment.yaml
+    let mut server = server_container("aeterna").build();
+    let http = server.port("http", HTTP_PORT);
+    server.mount(&Volume::empty_dir("tmp"), "/tmp");
+    server.liveness(Probe::http("/health", &http).initial_delay(15).period(10).timeout(5));
+    server.readiness(Probe::http("/ready", &http).initial_delay(5).period(5).timeout(3));
+    let checksums = Map::new()
+        .str("checksum/config", checksum_of("aeterna/configmap.yaml"))
+        .str("checksum/secret", checksum_of("aeterna/secret.yaml"));
+    let pod = Pod::builder()
+        .containers(vec![server])
+        .annotations(checksums.spread(&a.pod_annotations))
+        .service_account_name(service_account_name())
+        .automount_service_account_token(&v.service_account.automount_service_account_token)
+        .security_context(v.security.pod_security_context.raw())
+        .image_pull_secrets(v.global.image_pull_secrets.raw())
+        .node_selector(a.node_selector.raw())
+        .affinity(a.affinity.raw())
+        .tolerations(List::new().extend_from(&a.tolerations))
+        .build();
+    let meta = |file: &str| Meta::new(fullname()).component("server").template_file(&format!("aeterna/{file}"));
+    let deployment = m.add(Deployment::builder().meta(meta("deployment.yaml")).replicas(&a.replicas).replicas_unless(&a.autoscaling.enabled).pod(pod).build());
+
+    // ----- aeterna/service.yaml, ingress.yaml, hpa.yaml, pdb.yaml
+    let service = m.add(
+        Service::builder()
+            .meta(meta("service.yaml").annotations(Map::new().spread(&a.service.annotations)))
+            .type_(&a.service.type_)
+            .selects(&deployment)
+            .ports(List::new().push(a.service.port("http", &http)))
+            .build(),
+    );
+    v.ingress.add_to(m, &service, "http");
+    a.autoscaling.add_as(m, meta("hpa.yaml"), &deployment);
+    a.pdb.add_as(m, meta("pdb.yaml"), &deployment, true);
+
+    // ----- aeterna/serviceaccount.yaml, rbac.yaml
+    v.service_account.add_to(m);
+    let rbac = &v.rbac;
+    let role = m.add_when(
+        &rbac.create,
+        Role::builder()
+            .meta(meta("rbac.yaml"))
+            .rules(vec![
+                PolicyRule { api_groups: &[""], resources: &["configmaps"], verbs: &["get", "list", "watch"] },
+                PolicyRule { api_groups: &["coordination.k8s.io"], resources: &["leases"], verbs: &["get", "create", "update"] },
+            ])
+            .build(),
+    );
+    m.add_when(&rbac.create, RoleBinding::builder().meta(meta("rbac.yaml")).role(&role).service_account(service_account_name()).build());
+
+    // ----- aeterna/servicemonitor.yaml
+    let sm = &obs.service_monitor;
+    m.add_when(
+        &sm.enabled,
+        ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).service(&service).port("http").path(&sm.path).interval(&sm.interval).build(),
+    );
+
+    // ----- aeterna/job-migration.yaml: the schema before the pods of a new version start. After
+    // install rather than before: a bundled database and the chart's Secret and ConfigMap
+    // exist only once the release's objects are created.
+    let mig = &a.migration;
+    let mut migrate = server_container("migrate").command(vec!["aeterna".into(), "migrate".into()]).build();
+    migrate.mount(&Volume::empty_dir("tmp"), "/tmp");
+    let job_pod = Pod::builder()
+        .containers(vec![migrate])
+        .restart_policy("OnFailure")
+        .service_account_name(service_account_name())
+        .automount_service_account_token(false)
+        .security_context(v.security.pod_security_context.raw())
+        .image_pull_secrets(v.global.image_pull_secrets.raw())
+        .build();
+    m.add_when(
+        &mig.enabled,
+        Job::builder()
+            .meta(Meta::new(fullname_with("migrate")).component("migration").template_file("aeterna/job-migration.yaml"))
+            .backoff_limit(&mig.backoff_limit)
+            .active_deadline_seconds(&mig.active_deadline_seconds)
+            .hook(Hook { events: "post-install,pre-upgrade", weight: 0, delete_policy: "before-hook-creation,hook-succeeded" })
+            .pod(job_pod)
+            .build(),
+    );
+
+    // ----- aeterna/networkpolicy.yaml
+    let np = &v.security.network_policy;
+    m.add_when(
+        &np.enabled,
+        NetworkPolicy::builder()
+            .meta(meta("networkpolicy.yaml"))
+            .selects(&deployment)
+            .ingress(vec![NetworkPolicyRule::to(&[&http]).from_namespaces(&np.allowed_namespaces)])
+            .build(),
+    );
+    opal::isolate(m, v, stack, &deployment);
+    let opal_server: &dyn Workload = &stack.server;
+    dependencies::isolate(m, v, deps, &[(&deployment, Expr::from(true)), (opal_server, stack.on.clone())]);
+
+    notes(m, v, &stack.on);
+    deployment
+}
+
+fn notes(m: &mut Model, v: &ValuesKnobs, opal_on: &Expr<bool>) {
+    let port = v.aeterna.service.port.string();
+    m.notes(vec![
+        Line::installed("Aeterna"),
+        Line::text(""),
+        Line::choose(
+            &v.ingress.enabled,
+            vec![Line::text("Aeterna: through the Ingress, on the hosts of ingress.hosts.")],
+            vec![Line::port_forward("Aeterna", fullname(), port.clone(), port)],
+        ),
+        Line::when(
+            &v.postgresql.enabled,
+            vec![Line::of([
+                "PostgreSQL: a CloudNativePG cluster; watch it with `kubectl get cluster -n ".into(),
+                release_namespace(),
+                " ".into(),
+                fullname_with("postgresql"),
+                "` (the operator must be installed).".into(),
+            ])],
+        ),
+        Line::when(v.aeterna.migration.enabled.expr(), vec![Line::text("Database migrations run as a Job after install and before every upgrade.")]),
+        Line::choose(opal_on, vec![Line::text("Authorization: the OPAL stack (opal-server, cedar-agent, opal-fetcher) is on.")], vec![Line::text("Authorization: single-tenant mode (opal.enabled=false).")]),
+    ]);
+}

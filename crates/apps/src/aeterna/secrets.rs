@@ -1,0 +1,277 @@
+//! Secret management (`secrets.provider`): where every credential the server needs comes from.
+//!
+//! Each credential is an API key, password or token of the backend it belongs to, and is used
+//! only while that backend is selected. It comes from, in order:
+//! 1. the operator's existing Secret, when the backend's `existingSecret` is set;
+//! 2. with `provider: helm` (or `sops`: the same chart, with the values file encrypted), the
+//!    value in values.yaml, which the chart writes into its own Secret;
+//! 3. with `provider: external-secrets`, an ExternalSecret that makes the External Secrets
+//!    Operator write that same Secret from the store of `externalSecrets.secretStoreRef`, so
+//!    no secret value passes through the chart.
+
+use manifests::objects::{EnvVar, ExternalKey, ExternalSecret, Secret, SecretRef};
+use manifests::{Duration, DnsName, Expr, Knob, Knobs, List, Map, Meta, Model, ObjectRef, fullname, string_enum};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::ValuesKnobs;
+use super::core::LlmProvider;
+use super::dependencies::{CacheType, VectorBackendType};
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Secrets {
+    /// Where credentials come from: values (`helm`; `sops` is the same with the values file
+    /// encrypted by helm-secrets), or the External Secrets Operator (`external-secrets`).
+    pub provider: SecretsProvider,
+    /// External Secrets Operator settings (with `provider: external-secrets`).
+    pub external_secrets: ExternalSecrets,
+}
+
+string_enum!(
+    /// Where credentials come from.
+    SecretsProvider { Helm = "helm", Sops = "sops", ExternalSecrets = "external-secrets" } default Helm
+);
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalSecrets {
+    /// Render an ExternalSecret instead of a Secret: the same as `provider: external-secrets`.
+    pub enabled: bool,
+    /// The store the operator reads.
+    pub secret_store_ref: SecretStoreRef,
+    /// Entry in the store holding the credentials, one property per key of the Secret (the keys
+    /// are listed in the chart README).
+    pub remote_key: String,
+    /// How often the operator refreshes the Secret.
+    pub refresh_interval: Duration,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretStoreRef {
+    /// Name of the store.
+    pub name: DnsName,
+    /// `ClusterSecretStore` or `SecretStore`.
+    pub kind: StoreKind,
+}
+
+string_enum!(
+    /// Kind of secret store.
+    StoreKind { ClusterSecretStore = "ClusterSecretStore", SecretStore = "SecretStore" } default ClusterSecretStore
+);
+
+impl Default for Secrets {
+    fn default() -> Self {
+        Secrets {
+            provider: SecretsProvider::Helm,
+            external_secrets: ExternalSecrets {
+                enabled: false,
+                secret_store_ref: SecretStoreRef { name: DnsName::default(), kind: StoreKind::ClusterSecretStore },
+                remote_key: "aeterna".into(),
+                refresh_interval: Duration::new("1h"),
+            },
+        }
+    }
+}
+
+/// One credential: an environment variable of the server, read from a Secret.
+pub struct Credential<'a> {
+    /// Key in the chart's Secret (and property in the external store).
+    pub key: &'static str,
+    /// Environment variable of the server.
+    pub env: &'static str,
+    /// The credential's backend is selected.
+    pub used: Expr<bool>,
+    /// The value in values.yaml.
+    pub value: &'a Knob<String>,
+    /// The operator's Secret, and the key in it.
+    pub existing: Option<(&'a Knob<DnsName>, Expr<String>)>,
+    /// Without it the backend cannot work (an API key), as opposed to an optional password.
+    pub required: bool,
+}
+
+/// Every credential of the server.
+pub struct Credentials<'a> {
+    pub list: Vec<Credential<'a>>,
+}
+
+impl<'a> Credentials<'a> {
+    pub fn of(v: &'a ValuesKnobs) -> Self {
+        let vb = &v.vector_backend;
+        let vector = |t: VectorBackendType| vb.type_.is(t);
+        let existing = |secret: &'a Knob<DnsName>, key: Expr<String>| Some((secret, key));
+        let fixed = |key: &str| Expr::from(key);
+        let llm = |p: LlmProvider| v.llm.provider.is(p);
+        Credentials {
+            list: vec![
+                Credential {
+                    key: "postgres-password",
+                    env: "AETERNA_POSTGRES_PASSWORD",
+                    used: v.postgresql.enabled.not(),
+                    value: &v.postgresql.external.password,
+                    existing: existing(&v.postgresql.external.existing_secret, v.postgresql.external.existing_secret_key.expr()),
+                    required: false,
+                },
+                Credential {
+                    key: "redis-password",
+                    env: "AETERNA_REDIS_PASSWORD",
+                    used: v.cache.type_.is(CacheType::External),
+                    value: &v.cache.external.password,
+                    existing: existing(&v.cache.external.existing_secret, v.cache.external.existing_secret_key.expr()),
+                    required: false,
+                },
+                Credential {
+                    key: "qdrant-api-key",
+                    env: "AETERNA_QDRANT_API_KEY",
+                    used: vector(VectorBackendType::Qdrant).and(vb.qdrant.enabled.not()),
+                    value: &vb.qdrant.external.api_key,
+                    existing: existing(&vb.qdrant.external.existing_secret, vb.qdrant.external.existing_secret_key.expr()),
+                    required: false,
+                },
+                Credential {
+                    key: "pinecone-api-key",
+                    env: "AETERNA_PINECONE_API_KEY",
+                    used: vector(VectorBackendType::Pinecone),
+                    value: &vb.pinecone.api_key,
+                    existing: existing(&vb.pinecone.existing_secret, fixed("api-key")),
+                    required: true,
+                },
+                Credential {
+                    key: "weaviate-api-key",
+                    env: "AETERNA_WEAVIATE_API_KEY",
+                    used: vector(VectorBackendType::Weaviate),
+                    value: &vb.weaviate.external.api_key,
+                    existing: None,
+                    required: false,
+                },
+                Credential {
+                    key: "mongodb-uri",
+                    env: "AETERNA_MONGODB_URI",
+                    used: vector(VectorBackendType::Mongodb),
+                    value: &vb.mongodb.uri,
+                    existing: existing(&vb.mongodb.existing_secret, fixed("uri")),
+                    required: true,
+                },
+                Credential {
+                    key: "vertex-ai-service-account.json",
+                    env: "AETERNA_VERTEX_AI_CREDENTIALS_JSON",
+                    used: vector(VectorBackendType::VertexAi),
+                    value: &vb.vertex_ai.service_account_json,
+                    existing: existing(&vb.vertex_ai.existing_secret, fixed("service-account.json")),
+                    required: true,
+                },
+                Credential {
+                    key: "databricks-token",
+                    env: "AETERNA_DATABRICKS_TOKEN",
+                    used: vector(VectorBackendType::Databricks),
+                    value: &vb.databricks.token,
+                    existing: existing(&vb.databricks.existing_secret, fixed("token")),
+                    required: true,
+                },
+                Credential {
+                    key: "openai-api-key",
+                    env: "AETERNA_OPENAI_API_KEY",
+                    used: llm(LlmProvider::Openai),
+                    value: &v.llm.openai.api_key,
+                    existing: existing(&v.llm.openai.existing_secret, v.llm.openai.existing_secret_key.expr()),
+                    required: true,
+                },
+                Credential {
+                    key: "anthropic-api-key",
+                    env: "AETERNA_ANTHROPIC_API_KEY",
+                    used: llm(LlmProvider::Anthropic),
+                    value: &v.llm.anthropic.api_key,
+                    existing: existing(&v.llm.anthropic.existing_secret, v.llm.anthropic.existing_secret_key.expr()),
+                    required: true,
+                },
+            ],
+        }
+    }
+
+    /// Rejects a required credential with no source, and values-file secrets the External
+    /// Secrets provider would silently ignore.
+    pub fn reject_missing(&self, m: &mut Model, s: &SecretsKnobs) {
+        let external = s.external();
+        for c in &self.list {
+            let existing = c.existing_set();
+            let path = c.value.path();
+            if c.required {
+                let alternative = match &c.existing {
+                    Some((secret, _)) => format!(" or {}", secret.path()),
+                    None => String::new(),
+                };
+                m.reject_when(
+                    c.used.and(existing.not()).and(c.value.is_set().not()).and(external.not()),
+                    &format!("{path} is needed: set it{alternative}, or use secrets.provider: external-secrets"),
+                );
+            }
+            m.reject_when(
+                c.used.and(&external).and(c.value.is_set()),
+                &format!("{path} is set but External Secrets are on (secrets.provider or secrets.externalSecrets.enabled): put the value in the secret store under {} instead", c.key),
+            );
+        }
+    }
+
+    /// The chart's Secret (values-file credentials) or the ExternalSecret that writes it.
+    pub fn add_to(&self, m: &mut Model, s: &SecretsKnobs) -> Store {
+        let external = s.external();
+        let from_values = |c: &Credential| c.used.and(c.existing_set().not()).and(external.not()).and(c.value.is_set());
+        let from_store = |c: &Credential| c.used.and(c.existing_set().not()).and(&external).and(c.required);
+        let any = |f: &dyn Fn(&Credential) -> Expr<bool>| self.list.iter().map(f).reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::from(false));
+
+        let data = self.list.iter().fold(Map::new(), |d, c| d.when(from_values(c), Map::new().str(c.key, c.value)));
+        let secret = m.add_when(any(&from_values), Secret::builder().meta(Meta::new(fullname()).template_file("aeterna/secret.yaml")).string_data(data).build());
+
+        let es = &s.external_secrets;
+        let keys = self.list.iter().fold(List::new(), |l, c| l.when(from_store(c), List::new().push(ExternalKey::new(c.key, &es.remote_key, c.key))));
+        m.add_when(
+            any(&from_store),
+            ExternalSecret::builder()
+                .meta(Meta::new(fullname()).template_file("aeterna/externalsecret.yaml"))
+                .store_name(&es.secret_store_ref.name)
+                .store_kind(&es.secret_store_ref.kind)
+                .refresh_interval(&es.refresh_interval)
+                .target(fullname())
+                .data(keys)
+                .build(),
+        );
+        Store { secret }
+    }
+
+    /// The server's environment variables of the credentials in use.
+    pub fn env(&self, s: &SecretsKnobs, store: &Store) -> List<EnvVar> {
+        let external = s.external();
+        let own = SecretRef::from(&store.secret);
+        self.list.iter().fold(List::new(), |l, c| {
+            let sourced = c.existing_set().or(c.value.is_set().and(external.not())).or(external.and(c.required));
+            let var = match &c.existing {
+                Some((secret, key)) => EnvVar::secret(c.env, &SecretRef::choose(secret.is_set(), SecretRef::external(*secret), own.clone()), secret.is_set().then(key.clone(), c.key), false),
+                None => EnvVar::secret(c.env, &own, c.key, false),
+            };
+            l.when(c.used.and(sourced), List::new().push(var))
+        })
+    }
+}
+
+impl SecretsKnobs {
+    /// Credentials come from the External Secrets Operator: `provider: external-secrets`, or
+    /// `externalSecrets.enabled` (the design has both switches; either turns it on).
+    pub fn external(&self) -> Expr<bool> {
+        self.provider.is(SecretsProvider::ExternalSecrets).or(&self.external_secrets.enabled)
+    }
+}
+
+impl Credential<'_> {
+    fn existing_set(&self) -> Expr<bool> {
+        match &self.existing {
+            Some((secret, _)) => secret.is_set(),
+            None => Expr::from(false),
+        }
+    }
+}
+
+/// The Secret the chart or the External Secrets Operator writes (the same name either way).
+pub struct Store {
+    pub secret: ObjectRef<Secret>,
+}

@@ -1,0 +1,121 @@
+//! Aeterna's own cases beyond the shared contract run: one rendering case per vector backend,
+//! cache type, LLM provider and secrets provider (Helm 4 and 3 agree with `emit` on each), and
+//! one bad-input case per pre-flight rule (both renderers reject it with the same message).
+
+use std::path::Path;
+
+use crate::support::*;
+
+/// Over the `local` environment (self-contained, Ollama). Each renders.
+const MODES: &[(&str, &str)] = &[
+    ("qdrant bundled", "vectorBackend: {type: qdrant}"),
+    ("qdrant external with a key", "vectorBackend: {type: qdrant, qdrant: {enabled: false, external: {host: qdrant.db, apiKey: k}}}"),
+    ("pgvector", "vectorBackend: {type: pgvector, pgvector: {enabled: true}}"),
+    ("pinecone", "vectorBackend: {type: pinecone, pinecone: {enabled: true, existingSecret: pinecone, environment: us-east-1, indexName: mem}}"),
+    ("weaviate", "vectorBackend: {type: weaviate, weaviate: {enabled: true, external: {host: \"https://weaviate.example\"}}}"),
+    ("mongodb", "vectorBackend: {type: mongodb, mongodb: {enabled: true, uri: \"mongodb+srv://u:p@cluster0.example/aeterna\"}}"),
+    ("vertex-ai", "vectorBackend: {type: vertex-ai, vertexAi: {enabled: true, projectId: p, region: europe-west1, indexEndpoint: e, existingSecret: gcp}}"),
+    ("databricks", "vectorBackend: {type: databricks, databricks: {enabled: true, workspaceUrl: \"https://dbc.example\", token: t, catalog: main}}"),
+    ("dragonfly", "cache: {type: dragonfly}"),
+    ("valkey", "cache: {type: valkey, valkey: {enabled: true}}"),
+    ("external cache with a password", "cache: {type: external, external: {host: redis.example, password: pw}}"),
+    ("openai", "llm: {provider: openai, openai: {apiKey: sk-test}}"),
+    ("anthropic", "llm: {provider: anthropic, anthropic: {existingSecret: anthropic}}"),
+    ("ollama", "llm: {provider: ollama, ollama: {host: \"http://ollama:11434\"}}"),
+    ("no llm", "llm: {provider: none}"),
+    ("external postgres", "postgresql: {enabled: false, external: {host: pg.example, username: u, password: pw}}"),
+    ("sops", "secrets: {provider: sops}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),
+    (
+        "external secrets",
+        "secrets: {provider: external-secrets, externalSecrets: {enabled: true, secretStoreRef: {name: vault}}}\nllm: {provider: openai}",
+    ),
+    ("opal off", "opal: {enabled: false}"),
+    ("registry mirror", "global: {imageRegistry: mirror.example, imagePullSecrets: [{name: mirror}]}\npostgresql: {imageName: \"ghcr.io/cloudnative-pg/postgresql:17\"}"),
+];
+
+/// Over the `local` environment. Each breaks one pre-flight rule.
+const PREFLIGHT: &[(&str, &str, &str)] = &[
+    ("external database without host", "postgresql: {enabled: false}", "set postgresql.external.host"),
+    ("backups without the bundled cluster", "postgresql: {enabled: false, external: {host: pg}, backup: {enabled: true, destination: {bucket: b}}}", "it needs postgresql.enabled"),
+    ("backups without bucket", "postgresql: {backup: {enabled: true}}", "set postgresql.backup.destination.bucket"),
+    ("external cache without host", "cache: {type: external}", "cache.type is external: set cache.external.host"),
+    ("dragonfly disabled", "cache: {dragonfly: {enabled: false}}", "cache.dragonfly.enabled is false"),
+    ("valkey not enabled", "cache: {type: valkey}", "cache.valkey.enabled is false"),
+    ("two primary vector backends", "vectorBackend: {pinecone: {enabled: true, existingSecret: p}}", "one primary vector backend only"),
+    ("external qdrant without host", "vectorBackend: {qdrant: {enabled: false}}", "set vectorBackend.qdrant.external.host"),
+    ("weaviate without host", "vectorBackend: {type: weaviate}", "set vectorBackend.weaviate.external.host"),
+    ("pgvector without the extension", "vectorBackend: {type: pgvector}\npostgresql: {pgvector: {enabled: false}}", "set postgresql.pgvector.enabled"),
+    ("pinecone without a key", "vectorBackend: {type: pinecone}", "vectorBackend.pinecone.apiKey is needed"),
+    ("mongodb without a uri", "vectorBackend: {type: mongodb}", "vectorBackend.mongodb.uri is needed"),
+    ("vertex-ai without credentials", "vectorBackend: {type: vertex-ai}", "vectorBackend.vertexAi.serviceAccountJson is needed"),
+    ("databricks without a token", "vectorBackend: {type: databricks}", "vectorBackend.databricks.token is needed"),
+    ("openai without a key", "llm: {provider: openai}", "llm.openai.apiKey is needed"),
+    ("anthropic without a key", "llm: {provider: anthropic}", "llm.anthropic.apiKey is needed"),
+    ("ollama without host", "llm: {ollama: {host: \"\"}}", "llm.provider is ollama: set llm.ollama.host"),
+    ("external secrets without a store", "secrets: {provider: external-secrets}", "set secrets.externalSecrets.secretStoreRef.name"),
+    ("external secrets without a remote key", "secrets: {externalSecrets: {enabled: true, secretStoreRef: {name: s}, remoteKey: \"\"}}", "set secrets.externalSecrets.remoteKey"),
+    (
+        "a key in values with external secrets",
+        "secrets: {provider: external-secrets, externalSecrets: {secretStoreRef: {name: s}}}\nllm: {provider: openai, openai: {apiKey: sk-x}}",
+        "llm.openai.apiKey is set but External Secrets are on",
+    ),
+    ("tracing without endpoint", "observability: {tracing: {enabled: true}}", "set observability.tracing.endpoint"),
+    ("opal-server budget with both bounds", "opal: {server: {pdb: {enabled: true, maxUnavailable: 1}}}", "not both"),
+];
+
+fn case_file(dir: &Path, label: &str, yaml: &str) -> std::path::PathBuf {
+    let file = dir.join(format!("{}.yaml", label.replace(' ', "-")));
+    std::fs::write(&file, yaml).expect("write");
+    file
+}
+
+#[test]
+fn every_backend_cache_and_provider_renders_alike() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let local = chart_dir("aeterna").join("values-local.yaml");
+    for (label, yaml) in MODES {
+        let file = case_file(tmp.path(), label, yaml);
+        let files = [local.as_path(), file.as_path()];
+        let ours = emit_stdout("aeterna", "mem", "ai", &files, &[]);
+        assert!(ours.status.success(), "{label}: emit: {}", text(&ours.stderr));
+        for helm in HELMS {
+            let theirs = helm_template(helm, "aeterna", "mem", "ai", &files, &[]);
+            assert!(theirs.status.success(), "{label}: {helm}: {}", text(&theirs.stderr));
+            compare_streams(&text(&theirs.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{label}, {helm}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn every_preflight_rule_stops_both_renderers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let local = chart_dir("aeterna").join("values-local.yaml");
+    for (label, yaml, message) in PREFLIGHT {
+        let file = case_file(tmp.path(), label, yaml);
+        let files = [local.as_path(), file.as_path()];
+        let ours = emit_stdout("aeterna", "mem", "ai", &files, &[]);
+        let stderr = text(&ours.stderr);
+        assert!(!ours.status.success() && ours.stdout.is_empty(), "{label}: emit rendered");
+        assert!(stderr.contains(message), "{label}: emit says:\n{stderr}");
+        for helm in HELMS {
+            let theirs = helm_template(helm, "aeterna", "mem", "ai", &files, &[]);
+            assert!(!theirs.status.success(), "{label}: {helm} rendered");
+            assert!(text(&theirs.stderr).contains(message), "{label}: {helm} says:\n{}", text(&theirs.stderr));
+        }
+    }
+}
+
+#[test]
+fn secrets_from_values_reach_only_the_secret() {
+    // An API key given in values goes to the chart's Secret and is read from there; nothing else
+    // carries it.
+    let out = emit_stdout("aeterna", "mem", "ai", &[chart_dir("aeterna").join("values-local.yaml").as_path()], &["llm.provider=openai".into(), "llm.openai.apiKey=sk-unique-value".into()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = parse_stream(&text(&out.stdout));
+    let holders: Vec<String> = docs.iter().filter(|d| d.to_string().contains("sk-unique-value")).map(|d| format!("{}/{}", d["kind"], d["metadata"]["name"])).collect();
+    assert_eq!(holders, vec!["\"Secret\"/\"mem-aeterna\"".to_string()]);
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "mem-aeterna").expect("deployment");
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().expect("env");
+    let key = env.iter().find(|e| e["name"] == "AETERNA_OPENAI_API_KEY").expect("AETERNA_OPENAI_API_KEY");
+    assert_eq!(key["valueFrom"]["secretKeyRef"], serde_json::json!({"name": "mem-aeterna", "key": "openai-api-key"}));
+}

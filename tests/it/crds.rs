@@ -1,0 +1,137 @@
+//! Every custom resource the applications emit (CloudNativePG Cluster and ScheduledBackup,
+//! ServiceMonitor, ExternalSecret) validates against the upstream CRD kept in `tests/crds/`,
+//! with unknown fields rejected as the API server does for structural schemas.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// A CRD's schema as JSON Schema: `additionalProperties: false` wherever properties are listed
+/// and unknown fields are not explicitly preserved.
+fn structural(schema: &Value) -> Value {
+    match schema {
+        Value::Object(m) => {
+            let mut out: serde_json::Map<String, Value> = m.iter().map(|(k, v)| (k.clone(), structural(v))).collect();
+            let preserve = m.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
+            if m.contains_key("properties") && !preserve && !m.contains_key("additionalProperties") {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(structural).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `apiVersion/kind` -> JSON Schema, from every CRD in `tests/crds/`.
+fn crd_schemas() -> BTreeMap<String, Value> {
+    let mut schemas = BTreeMap::new();
+    for entry in std::fs::read_dir(root().join("tests/crds")).expect("tests/crds") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let crd: Value = serde_saphyr::from_str(&std::fs::read_to_string(&path).expect("crd")).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let group = crd["spec"]["group"].as_str().expect("group");
+        let kind = crd["spec"]["names"]["kind"].as_str().expect("kind");
+        for version in crd["spec"]["versions"].as_array().expect("versions") {
+            let mut schema = structural(&version["schema"]["openAPIV3Schema"]);
+            schema["$schema"] = json!("http://json-schema.org/draft-07/schema#");
+            schemas.insert(format!("{group}/{}/{kind}", version["name"].as_str().expect("name")), schema);
+        }
+    }
+    schemas
+}
+
+fn key(doc: &Value) -> String {
+    format!("{}/{}", doc["apiVersion"].as_str().unwrap_or("?"), doc["kind"].as_str().unwrap_or("?"))
+}
+
+/// Validates `docs` with check-jsonschema, grouped by kind; returns the failures.
+fn validate(docs: &[(String, Value)], schemas: &BTreeMap<String, Value>, dir: &Path) -> Vec<String> {
+    let mut by_kind: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for (i, (label, doc)) in docs.iter().enumerate() {
+        let file = dir.join(format!("{i}-{}.json", label.replace(['/', ' ', ','], "_")));
+        std::fs::write(&file, serde_json::to_string_pretty(doc).expect("json")).expect("write");
+        by_kind.entry(key(doc)).or_default().push(file);
+    }
+    let mut failures = Vec::new();
+    for (kind, files) in by_kind {
+        let schema_file = dir.join(format!("{}.schema.json", kind.replace('/', "_")));
+        std::fs::write(&schema_file, serde_json::to_string(&schemas[&kind]).expect("json")).expect("write schema");
+        let out = run(Command::new(tool("check-jsonschema")).arg("--schemafile").arg(&schema_file).args(&files));
+        if !out.status.success() {
+            failures.push(format!("{kind}:\n{}{}", text(&out.stdout), text(&out.stderr)));
+        }
+    }
+    failures
+}
+
+/// Values that turn on every custom resource of Aeterna, each backup store among them.
+const AETERNA_CASES: &[(&str, &str)] = &[
+    ("s3 backups with keys, monitoring", "backup: {enabled: true, destination: {type: s3, bucket: b, path: p, existingSecret: s3-keys}}"),
+    ("gcs backups", "backup: {enabled: true, destination: {type: gcs, bucket: b, path: p}}"),
+    ("azure backups with a connection string", "backup: {enabled: true, destination: {type: azure, bucket: acct.blob.core.windows.net/c, path: p, existingSecret: az}}"),
+];
+
+#[test]
+fn custom_resources_validate_against_their_crds() {
+    let schemas = crd_schemas();
+    assert!(schemas.len() >= 4, "CRDs missing from tests/crds: {:?}", schemas.keys().collect::<Vec<_>>());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut docs: Vec<(String, Value)> = Vec::new();
+    let mut collect = |label: &str, stream: &str| {
+        for doc in parse_stream(stream) {
+            if schemas.contains_key(&key(&doc)) {
+                docs.push((format!("{label} {}", doc["metadata"]["name"].as_str().unwrap_or("?")), doc));
+            }
+        }
+    };
+    // The committed manifests of every application ...
+    for app in apps::all() {
+        for env in app.environments() {
+            let name = &app.chart().name;
+            let file = root().join(format!("charts-out/manifests/{name}/{}.yaml", env.name));
+            collect(&format!("{name} {}", env.name), &std::fs::read_to_string(&file).unwrap_or_default());
+        }
+    }
+    // ... and Aeterna with each backup store, over its production environment.
+    let production = chart_dir("aeterna").join("values-production.yaml");
+    for (label, postgresql) in AETERNA_CASES {
+        let file = tmp.path().join(format!("{}.yaml", label.replace(' ', "-")));
+        std::fs::write(&file, format!("postgresql:\n  {postgresql}\nobservability:\n  serviceMonitor: {{enabled: true, interval: 1m}}\n")).expect("write");
+        let out = emit_stdout("aeterna", "rel", "ns", &[production.as_path(), file.as_path()], &[]);
+        assert!(out.status.success(), "{label}: {}", text(&out.stderr));
+        collect(label, &text(&out.stdout));
+    }
+    // ... and DBBat's phase 4, the same builder.
+    let dbbat = tmp.path().join("dbbat-cloudnativepg.yaml");
+    std::fs::write(&dbbat, "cloudnativepg:\n  enabled: true\n  backup: {enabled: true, destination: {type: gcs, bucket: b, path: dbbat, existingSecret: gcs}}\nsecrets:\n  existingSecret: dbbat-secrets\n").expect("write");
+    let out = emit_stdout("dbbat", "rel", "ns", &[dbbat.as_path()], &[]);
+    assert!(out.status.success(), "dbbat: {}", text(&out.stderr));
+    collect("dbbat cloudnativepg", &text(&out.stdout));
+    for kind in ["postgresql.cnpg.io/v1/Cluster", "postgresql.cnpg.io/v1/ScheduledBackup", "monitoring.coreos.com/v1/ServiceMonitor", "external-secrets.io/v1/ExternalSecret"] {
+        assert!(docs.iter().any(|(_, d)| key(d) == kind), "no {kind} emitted to validate");
+    }
+    let failures = validate(&docs, &schemas, tmp.path());
+    assert!(failures.is_empty(), "custom resources the CRDs reject:\n{}", failures.join("\n"));
+    eprintln!("{} custom resources validated against their CRDs", docs.len());
+
+    // The check can fail: an unknown field in any of them is rejected.
+    let bad: Vec<(String, Value)> = docs
+        .iter()
+        .map(|(label, doc)| {
+            let mut doc = doc.clone();
+            doc["spec"]["unknownField"] = json!(true);
+            (format!("{label} with an unknown field"), doc)
+        })
+        .collect();
+    let bad_dir = tmp.path().join("bad");
+    std::fs::create_dir_all(&bad_dir).expect("mkdir");
+    let failures = validate(&bad, &schemas, &bad_dir);
+    assert_eq!(failures.len(), 4, "every kind must reject spec.unknownField:\n{}", failures.join("\n"));
+}
