@@ -23,7 +23,8 @@ pub mod opal;
 pub mod secrets;
 pub mod validation;
 
-use manifests::kit::{IngressSettings, NameRef, ServiceAccountSettings};
+use manifests::kit::{ImageKnobs, IngressSettings, NameRef, ResourcesKnobs, ServiceAccountSettings};
+use manifests::objects::{Container, Pod};
 use manifests::{App, ChartMeta, DnsLabel, Knobs, Model};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -146,6 +147,31 @@ impl Default for Values {
             rbac: Default::default(),
         }
     }
+}
+
+// ----- what every component's pods share -------------------------------------------------
+
+/// A container of one of the chart's components: its image behind `global.imageRegistry`, its
+/// resources, and the chart's container security context.
+fn container(v: &ValuesKnobs, name: &'static str, image: &ImageKnobs, resources: &ResourcesKnobs) -> Container {
+    Container::builder()
+        .name(name)
+        .image(image.reference_in(&v.global.image_registry))
+        .image_pull_policy(&image.pull_policy)
+        .resources(resources.whole().raw())
+        .security_context(v.security.container_security_context.raw())
+        .build()
+}
+
+/// A pod of a component that does not call the Kubernetes API: no token, the chart's pod
+/// security context and pull secrets.
+fn pod(v: &ValuesKnobs, containers: Vec<Container>) -> Pod {
+    Pod::builder()
+        .containers(containers)
+        .automount_service_account_token(false)
+        .security_context(v.security.pod_security_context.raw())
+        .image_pull_secrets(v.global.image_pull_secrets.raw())
+        .build()
 }
 
 // ----- objects -----------------------------------------------------------------------------

@@ -5,14 +5,14 @@
 
 use manifests::kit::{ClusterBackupSettings, Image, Resources, StorageSettings, StorageSettingsKnobs};
 use manifests::objects::{
-    ClaimTemplate, Cluster, Container, NetworkPolicy, NetworkPolicyRule, Pod, PortRef, Probe, Service, ServicePort, StatefulSet,
+    ClaimTemplate, Cluster, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet,
     Volume, Workload,
 };
 use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, Quantity, concat, fullname_with, string_enum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ValuesKnobs;
+use super::{ValuesKnobs, container, pod};
 
 // ----- vectorBackend -----------------------------------------------------------------------
 
@@ -458,14 +458,8 @@ fn bundled_server(m: &mut Model, v: &ValuesKnobs, s: Server) -> (ObjectRef<State
     let file = format!("dependencies/{}.yaml", s.name);
     let k = s.knobs;
     let data = ClaimTemplate::new("data", &k.storage.size, k.storage.storage_class.or_else(&v.global.storage_class));
-    let mut c = Container::builder()
-        .name(s.name)
-        .image(k.image.reference_in(&v.global.image_registry))
-        .image_pull_policy(&k.image.pull_policy)
-        .args(List::of(s.args.iter().map(|a| Node::str(*a))))
-        .resources(k.resources.whole().raw())
-        .security_context(v.security.container_security_context.raw())
-        .build();
+    let mut c = container(v, s.name, &k.image, &k.resources);
+    c.args = List::of(s.args.iter().map(|a| Node::str(*a)));
     let port = c.port(s.port.0, s.port.1);
     c.mount(&data.volume(), s.data);
     c.liveness(Probe::tcp(&port).initial_delay(10).period(10));
@@ -477,7 +471,7 @@ fn bundled_server(m: &mut Model, v: &ValuesKnobs, s: Server) -> (ObjectRef<State
             .replicas(&k.replicas)
             .service_name(fullname_with(s.name))
             .claim_templates(vec![data])
-            .pod(dependency_pod(v, vec![c]))
+            .pod(pod(v, vec![c]))
             .build(),
     );
     m.add_when(
@@ -495,13 +489,7 @@ fn qdrant_server(m: &mut Model, v: &ValuesKnobs, on: Expr<bool>) -> (ObjectRef<S
     let q = &v.vector_backend.qdrant;
     let file = "dependencies/qdrant.yaml";
     let storage = ClaimTemplate::new("storage", &q.storage.size, q.storage.storage_class.or_else(&v.global.storage_class));
-    let mut c = Container::builder()
-        .name("qdrant")
-        .image(q.image.reference_in(&v.global.image_registry))
-        .image_pull_policy(&q.image.pull_policy)
-        .resources(q.resources.whole().raw())
-        .security_context(v.security.container_security_context.raw())
-        .build();
+    let mut c = container(v, "qdrant", &q.image, &q.resources);
     let http = c.port("http", 6333);
     let grpc = c.port("grpc", 6334);
     c.mount(&storage.volume(), "/qdrant/storage");
@@ -517,7 +505,7 @@ fn qdrant_server(m: &mut Model, v: &ValuesKnobs, on: Expr<bool>) -> (ObjectRef<S
             .replicas(1)
             .service_name(fullname_with("qdrant"))
             .claim_templates(vec![storage])
-            .pod(dependency_pod(v, vec![c]))
+            .pod(pod(v, vec![c]))
             .build(),
     );
     m.add_when(
@@ -529,17 +517,6 @@ fn qdrant_server(m: &mut Model, v: &ValuesKnobs, on: Expr<bool>) -> (ObjectRef<S
             .build(),
     );
     (set, vec![http, grpc])
-}
-
-/// The pod of a bundled dependency: the chart's security contexts and pull secrets, no
-/// Kubernetes API token.
-fn dependency_pod(v: &ValuesKnobs, containers: Vec<Container>) -> Pod {
-    Pod::builder()
-        .containers(containers)
-        .automount_service_account_token(false)
-        .security_context(v.security.pod_security_context.raw())
-        .image_pull_secrets(v.global.image_pull_secrets.raw())
-        .build()
 }
 
 /// With `security.networkPolicy.enabled`, each bundled server accepts connections only from

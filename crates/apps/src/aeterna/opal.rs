@@ -5,14 +5,14 @@
 
 use manifests::kit::{DisruptionBudgetSettings, Image, Object, Resources};
 use manifests::objects::{
-    Container, DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Pod, PortRef, Probe, Service, ServicePort, Workload,
+    DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, Workload,
 };
 use manifests::{Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, Quantity, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::ValuesKnobs;
+use super::{ValuesKnobs, container, pod};
 use super::dependencies::Endpoints;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -117,25 +117,9 @@ const FETCHER_PORT: i64 = 8080;
 pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
     let o = &v.opal;
     let on = o.enabled.expr();
-    let registry = &v.global.image_registry;
-    let container = |name: &'static str, image: &manifests::kit::ImageKnobs, resources: &manifests::kit::ResourcesKnobs| {
-        Container::builder()
-            .name(name)
-            .image(image.reference_in(registry))
-            .image_pull_policy(&image.pull_policy)
-            .resources(resources.whole().raw())
-            .security_context(v.security.container_security_context.raw())
-    };
-    let pod = |containers: Vec<Container>| {
-        Pod::builder()
-            .containers(containers)
-            .automount_service_account_token(false)
-            .security_context(v.security.pod_security_context.raw())
-            .image_pull_secrets(v.global.image_pull_secrets.raw())
-    };
 
     // ----- opal/opal-fetcher.yaml
-    let mut fetcher = container("opal-fetcher", &o.fetcher.image, &o.fetcher.resources).build();
+    let mut fetcher = container(v, "opal-fetcher", &o.fetcher.image, &o.fetcher.resources);
     let fetcher_port = fetcher.port("http", FETCHER_PORT);
     fetcher.liveness(Probe::http("/healthz", &fetcher_port).initial_delay(10).period(10));
     fetcher.readiness(Probe::http("/healthz", &fetcher_port).initial_delay(5).period(5));
@@ -145,7 +129,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
         Deployment::builder()
             .meta(Meta::new(fullname_with("opal-fetcher")).component("opal-fetcher").template_file(file))
             .replicas(&o.fetcher.replicas)
-            .pod(pod(vec![fetcher]).build())
+            .pod(pod(v, vec![fetcher]))
             .build(),
     );
     let fetcher_service = m.add_when(
@@ -163,22 +147,19 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
         fetcher_service.name(),
         format!(r#":{FETCHER_PORT}/data","topics":["policy_data"]}}]}}}}"#).into(),
     ]);
-    let mut server = container("opal-server", &o.server.image, &o.server.resources)
-        .env(
-            List::new()
-                .push(EnvVar::value("OPAL_BROADCAST_URI", concat(["redis://".into(), deps.redis_host.clone(), ":".into(), deps.redis_port.clone()])))
-                .push(EnvVar::value("OPAL_DATA_CONFIG_SOURCES", data_sources))
-                .push(EnvVar::value("UVICORN_NUM_WORKERS", "1"))
-                .when(o.server.policy_repo_url.is_set(), List::new().push(EnvVar::value("OPAL_POLICY_REPO_URL", &o.server.policy_repo_url))),
-        )
-        .build();
+    let mut server = container(v, "opal-server", &o.server.image, &o.server.resources);
+    server.env = List::new()
+        .push(EnvVar::value("OPAL_BROADCAST_URI", concat(["redis://".into(), deps.redis_host.clone(), ":".into(), deps.redis_port.clone()])))
+        .push(EnvVar::value("OPAL_DATA_CONFIG_SOURCES", data_sources))
+        .push(EnvVar::value("UVICORN_NUM_WORKERS", "1"))
+        .when(o.server.policy_repo_url.is_set(), List::new().push(EnvVar::value("OPAL_POLICY_REPO_URL", &o.server.policy_repo_url)));
     let server_port = server.port("http", SERVER_PORT);
     server.mount(&manifests::objects::Volume::empty_dir("tmp"), "/tmp");
     server.liveness(Probe::http("/healthcheck", &server_port).initial_delay(15).period(10));
     server.readiness(Probe::http("/healthcheck", &server_port).initial_delay(5).period(5));
     let file = "opal/opal-server.yaml";
     let meta = || Meta::new(fullname_with("opal-server")).component("opal-server").template_file(file);
-    let server_deployment = m.add_when(&on, Deployment::builder().meta(meta()).replicas(&o.server.replicas).pod(pod(vec![server]).build()).build());
+    let server_deployment = m.add_when(&on, Deployment::builder().meta(meta()).replicas(&o.server.replicas).pod(pod(v, vec![server])).build());
     let server_service = m.add_when(
         &on,
         Service::builder().meta(meta()).selects(&server_deployment).ports(List::new().push(ServicePort::new("http", SERVER_PORT, &server_port))).build(),
@@ -187,13 +168,14 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
 
     // ----- opal/cedar-agent.yaml: one per node; the server's pods use the one on their node
     let agent_on = on.and(&o.cedar_agent.enabled);
-    let mut agent = container("cedar-agent", &o.cedar_agent.image, &o.cedar_agent.resources).build();
+    let mut agent = container(v, "cedar-agent", &o.cedar_agent.image, &o.cedar_agent.resources);
     let agent_port = agent.port("http", AGENT_PORT);
     agent.liveness(Probe::tcp(&agent_port).initial_delay(10).period(10));
     agent.readiness(Probe::tcp(&agent_port).initial_delay(5).period(5));
     let file = "opal/cedar-agent.yaml";
     let meta = || Meta::new(fullname_with("cedar-agent")).component("cedar-agent").template_file(file);
-    let agent_pod = pod(vec![agent]).tolerations(List::new().extend_from(&o.cedar_agent.tolerations)).build();
+    let mut agent_pod = pod(v, vec![agent]);
+    agent_pod.tolerations = List::new().extend_from(&o.cedar_agent.tolerations);
     let agent_set = m.add_when(agent_on.clone(), DaemonSet::builder().meta(meta()).pod(agent_pod).build());
     let agent_service = m.add_when(
         agent_on.clone(),
