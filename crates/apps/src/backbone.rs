@@ -275,6 +275,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let data = secret_keys.iter().fold(Map::new(), |d, (key, knob)| d.when(knob.is_set(), Map::new().str(*key, *knob)));
     let rendered = m.add_when(v.existing_secret.is_set().not(), Secret::builder().meta(Meta::new(fullname())).string_data(data).build());
     let secret = SecretRef::existing_or(&v.existing_secret, &rendered);
+    m.external::<Secret>(&v.existing_secret);
 
     // /data: a claim when persistence is on, an emptyDir otherwise.
     let claim = m.add_when(

@@ -306,6 +306,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .str("JWT_EXPIRATION_DAYS", s.jwt_expiration_days.string());
     let rendered = m.add_when(s.existing_secret.is_set().not(), Secret::builder().meta(Meta::new(fullname())).string_data(data).build());
     let secret = SecretRef::existing_or(&s.existing_secret, &rendered);
+    m.external::<Secret>(&s.existing_secret);
 
     let credentials = ["DATABASE_URL", "BETTER_AUTH_SECRET", "GROQ_API_KEY"];
     let env = credentials.iter().fold(List::new(), |l, key| l.push(EnvVar::secret(*key, &secret, *key, false)));

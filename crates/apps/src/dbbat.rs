@@ -409,6 +409,7 @@ fn build(v: &ValuesKnobs) -> Model {
     );
     let dsn_secret = SecretRef::choose(&existing, &dsn_only, &rendered);
     let secret = SecretRef::existing_or(&secrets.existing_secret, &rendered);
+    m.external::<Secret>(&secrets.existing_secret);
     // Key names: the operator's in an existing Secret, the chart's own otherwise.
     let key = |custom: &manifests::Knob<ConfigKey>, own: &str| existing.then(custom, own);
 
@@ -449,6 +450,8 @@ fn build(v: &ValuesKnobs) -> Model {
 
     let mut pod = manifests::pod_settings!(v).pod(vec![dbbat], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     pod.extra_volumes = Some(v.extra_volumes.raw());
+    // What extraVolumes name (a Secret with the key file, say) is the operator's to provide.
+    m.external_volumes(v.extra_volumes.raw());
     let deployment = m.add(
         Deployment::builder()
             .meta(Meta::new(fullname()))
