@@ -93,8 +93,10 @@ pub struct Values {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Admin token (ADMIN_TOKEN); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub admin_token: String,
     /// Secret for signing JWTs (JWT_SECRET); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub jwt_secret: String,
     /// HTTP port for the API and WebSocket (HTTP_PORT).
     pub http_port: Port,
@@ -119,6 +121,7 @@ pub struct Oidc {
     /// Client ID (OIDC_CLIENT_ID).
     pub client_id: String,
     /// Client secret (OIDC_CLIENT_SECRET); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub client_secret: String,
     /// Token claim that lists the user's groups (OIDC_GROUP_FIELD).
     pub group_field: String,
@@ -140,6 +143,7 @@ pub struct Redis {
     /// Redis port (REDIS_PORT).
     pub port: Port,
     /// Redis password (REDIS_PASSWORD); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub password: String,
     /// Redis database number (REDIS_DB).
     pub db: u8,

@@ -151,11 +151,14 @@ pub struct Config {
 pub struct Secrets {
     /// PostgreSQL connection string (DATABASE_URL). Required unless `secrets.existingSecret` is
     /// set; give it with `--set` or a values file kept out of git.
+    #[schemars(extend("writeOnly" = true))]
     pub database_url: String,
     /// Secret that signs the session tokens (BETTER_AUTH_SECRET), at least 32 characters.
     /// Required unless `secrets.existingSecret` is set.
+    #[schemars(extend("writeOnly" = true))]
     pub better_auth_secret: MinLength<32>,
     /// Groq API key (GROQ_API_KEY). Required unless `secrets.existingSecret` is set.
+    #[schemars(extend("writeOnly" = true))]
     pub groq_api_key: String,
     /// JWT signing algorithm (JWT_ALGORITHM).
     pub jwt_algorithm: JwtAlgorithm,

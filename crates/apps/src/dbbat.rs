@@ -122,6 +122,7 @@ pub struct Postgresql {
 pub struct ExternalPostgresql {
     /// Full DSN (takes precedence over individual settings), stored in the Secret. Example:
     /// postgres://user:pass@host:5432/dbbat?sslmode=require
+    #[schemars(extend("writeOnly" = true))]
     pub dsn: String,
     /// PostgreSQL host (used if dsn is empty).
     pub host: String,
@@ -132,6 +133,7 @@ pub struct ExternalPostgresql {
     /// Database username.
     pub username: String,
     /// Database password (use secrets.databasePassword for production).
+    #[schemars(extend("writeOnly" = true))]
     pub password: String,
     /// SSL mode: disable, require, verify-ca, verify-full.
     pub ssl_mode: SslMode,
@@ -146,8 +148,10 @@ string_enum!(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secrets {
     /// AES-256 encryption key (base64-encoded, 32 bytes raw). Generate with: openssl rand -base64 32
+    #[schemars(extend("writeOnly" = true))]
     pub encryption_key: String,
     /// Database password (if not in DSN or external.password).
+    #[schemars(extend("writeOnly" = true))]
     pub database_password: String,
     /// Use existing secret instead of creating one (takes precedence). The secret must contain
     /// the keys named in secrets.keys: the encryption key, and the database password when
