@@ -75,9 +75,11 @@ pub struct Values {
     pub pod_annotations: StringMap,
     /// Extra labels of the broker pod.
     pub pod_labels: StringMap,
-    /// Pod security context. `/data` needs write access, so the root filesystem stays writable.
+    /// Pod security context: the restricted Pod Security Standard, as UID and GID 1000.
     pub pod_security_context: Object,
-    /// Container security context.
+    /// Container security context: no privilege escalation, all capabilities dropped, and a
+    /// read-only root filesystem (the broker writes to `/data`, a volume, and `/tmp`, an
+    /// emptyDir).
     pub security_context: Object,
     /// CPU and memory requests and limits.
     pub resources: Resources,
@@ -218,10 +220,15 @@ impl Default for Values {
             })),
             security_context: object(json!({
                 "allowPrivilegeEscalation": false,
-                "readOnlyRootFilesystem": false,
+                "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
             })),
-            resources: Resources::default(),
+            // Bounds for one broker with a modest number of clients; a scheduler that knows
+            // nothing of the pod's needs overcommits the node.
+            resources: Resources {
+                requests: [("cpu".into(), Quantity::new("100m")), ("memory".into(), Quantity::new("128Mi"))].into(),
+                limits: [("cpu".into(), Quantity::new("1")), ("memory".into(), Quantity::new("512Mi"))].into(),
+            },
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
             affinity: Object::new(),
@@ -233,6 +240,13 @@ impl Default for Values {
 
 fn build(v: &ValuesKnobs) -> Model {
     let mut m = Model::new();
+
+    // Two brokers would each keep their own state, and a ReadWriteOnce claim cannot follow
+    // both (the Recreate strategy below assumes one pod).
+    m.reject_when(
+        v.persistence.enabled.and(manifests::Expr::from(1).lt(&v.replica_count)),
+        "replicaCount: at most 1 with persistence.enabled (the broker keeps its state in one process, on one claim)",
+    );
 
     // The broker's plain settings, one environment variable each.
     let config = m.add(
@@ -306,6 +320,9 @@ fn build(v: &ValuesKnobs) -> Model {
     let http = broker.port("http", &v.config.http_port);
     let mqtt = broker.port_when(&v.tcp.enabled, "mqtt", &v.config.tcp_port);
     broker.mount(&data_volume, "/data");
+    // The root filesystem is read-only: SQLite's temporary files and the like go here. (/data
+    // was never on the root filesystem: it is a volume, writable either way.)
+    broker.mount(&Volume::empty_dir("tmp"), "/tmp");
     // HTTP /health needs the API; without it, the broker's open port is the best signal.
     let check = || Probe::choose(&v.api.enabled, Probe::http("/health", &http), Probe::choose(&v.tcp.enabled, Probe::tcp(&mqtt), Probe::tcp(&http)));
     broker.liveness(check().initial_delay(10).period(10).timeout(5).failure_threshold(3));

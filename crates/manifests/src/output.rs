@@ -62,9 +62,12 @@ pub struct RenderedApp {
     pub environments: usize,
 }
 
-/// The committed environments are rendered as release `<app>` in the namespace `default`.
+/// The committed environments are rendered as release `<app>` in the namespace `<app>`, the
+/// namespace the chart README installs into: a namespace of its own, not `default`, where
+/// everything else lands.
 pub fn committed_release(app: &dyn Application) -> Release<'_> {
-    Release { name: app.chart().name.as_str(), namespace: "default" }
+    let name = app.chart().name.as_str();
+    Release { name, namespace: name }
 }
 
 /// Renders everything one application emits, its chart and its manifests for each environment
