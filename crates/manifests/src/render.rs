@@ -287,6 +287,15 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
     for [key, ty, default, desc] in chart::values_rows(defaults, schema) {
         out.push_str(&format!("| {key} | {ty} | {default} | {desc} |\n"));
     }
+    out.push_str("\n## Pod Security\n\n");
+    if app.pss_exceptions().is_empty() {
+        out.push_str("Every pod meets the restricted Pod Security Standard with the default values; `kforge emit` checks\nit for every example environment.\n");
+    } else {
+        out.push_str("Every pod meets the restricted Pod Security Standard with the default values, except:\n\n");
+        for e in app.pss_exceptions() {
+            out.push_str(&format!("- container `{}`, {}: {}\n", e.container, e.control.title(), e.reason));
+        }
+    }
     if !app.readme().is_empty() {
         out.push('\n');
         out.push_str(app.readme().trim_end());
