@@ -58,23 +58,6 @@ const BACKEND: &[Bad] = &[
     Bad { what: "misspelled secret", yaml: "secrets:\n  databaseURL: postgresql://db\n", expect: &["secrets", "unknown field `databaseURL`"] },
 ];
 
-fn tree_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.display().to_string(), std::fs::read(&p).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn bad_values_are_rejected_by_both_renderers() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -5,5 +5,6 @@
 mod bad_input;
 mod cli;
 mod conformance;
+mod safety;
 mod snapshots;
 mod support;
