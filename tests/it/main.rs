@@ -5,6 +5,7 @@
 mod bad_input;
 mod cli;
 mod conformance;
+mod fuzz;
 mod safety;
 mod snapshots;
 mod support;
