@@ -746,6 +746,10 @@ fn restricted(spec: &Value, annotations: Option<&Value>, at: &str) -> Vec<(Contr
     if psc.get("runAsUser").and_then(Value::as_i64) == Some(0) {
         pod(Control::RunningAsNonRootUser, format!("{at}spec.securityContext.runAsUser must not be 0"));
     }
+    // Explicitly false is refused even where every container says true.
+    if psc.get("runAsNonRoot") == Some(&Value::Bool(false)) {
+        pod(Control::RunningAsNonRoot, format!("{at}spec.securityContext.runAsNonRoot must not be false"));
+    }
     let seccomp_ok = |v: &Value| matches!(str_at(v, "/seccompProfile/type"), Some("RuntimeDefault" | "Localhost"));
     if let Some(t) = str_at(&psc, "/seccompProfile/type")
         && !seccomp_ok(&psc)
@@ -1062,6 +1066,12 @@ mod tests {
             assert!(!f.is_empty() && f.iter().all(|m| m.contains("Pod Security Standard restricted")), "{needle}: {f:#?}");
             assert!(f.iter().any(|m| m.contains(needle)), "{needle}: {f:#?}");
         }
+        // runAsNonRoot: false on the pod is refused even when the container says true.
+        let f = after("Deployment", |d| {
+            pod(d)["securityContext"]["runAsNonRoot"] = json!(false);
+            container(d)["securityContext"]["runAsNonRoot"] = json!(true);
+        });
+        assert!(f.len() == 1 && f[0].contains("spec.template.spec.securityContext.runAsNonRoot must not be false"), "{f:#?}");
         // A container-level seccomp profile and runAsNonRoot stand in for the pod's.
         let f = after("Deployment", |d| {
             pod(d)["securityContext"] = json!({});
