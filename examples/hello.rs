@@ -10,7 +10,9 @@
 //! Run `cargo run --example hello` from the workspace root. It writes the Helm chart to
 //! `target/examples-out/hello/charts/hello/` and the plain manifests of each environment
 //! (`default`, `public`) to `target/examples-out/hello/manifests/hello/`, then prints
-//! `default.yaml`. `helm template hello target/examples-out/hello/charts/hello` renders the same
+//! `default.yaml`. `emit_app` checks what it renders first (references between objects, the
+//! restricted Pod Security Standard) and writes nothing when it finds a problem.
+//! `helm template hello target/examples-out/hello/charts/hello` renders the same
 //! objects; only the `helm.sh/chart` and `managed-by` labels and the checksum's value differ
 //! (add `-f target/examples-out/hello/charts/hello/values-public.yaml` for `public`).
 
@@ -152,6 +154,8 @@ fn build(v: &ValuesKnobs) -> Model {
                 .when(&v.quiet_logs, List::new().push(EnvVar::value("NGINX_ENTRYPOINT_QUIET_LOGS", "1"))),
         )
         .resources(v.resources.whole().raw())
+        // The restricted Pod Security Standard, which `emit` checks for every pod.
+        .security_context(manifests::json(serde_json::json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}})))
         .build();
     // `http` is a handle: the probes and the Service can only target a port declared here.
     let http = web.port("http", CONTAINER_PORT);
@@ -172,6 +176,13 @@ fn build(v: &ValuesKnobs) -> Model {
                     .annotations(Map::new().str("checksum/config", checksum_of("configmap.yaml")))
                     .service_account_name(service_account_name())
                     .automount_service_account_token(&v.service_account.automount_service_account_token)
+                    // nginx-unprivileged runs as its user nginx, UID 101.
+                    .security_context(manifests::json(serde_json::json!({
+                        "runAsNonRoot": true,
+                        "runAsUser": 101,
+                        "runAsGroup": 101,
+                        "seccompProfile": {"type": "RuntimeDefault"}
+                    })))
                     .build(),
             )
             .build(),

@@ -3,11 +3,11 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use manifests::output::{self, Tree};
+use manifests::output;
 use manifests::render::{self, Release};
 use manifests::values::{self, Layer};
 use manifests::Application;
@@ -16,6 +16,9 @@ const EXAMPLES: &str = "\
 Examples:
   cargo run -- emit                          write every chart and manifest into charts-out/
   cargo run -- emit --check                  fail with a diff when charts-out/ is stale (CI)
+  cargo run -- check                         run emit's checks alone over every environment, write nothing
+  cargo run -- check --app backbone --values prod.yaml
+                                             check the objects those values render
   cargo run -- emit --app backbone --stdout --values prod.yaml --set api.enabled=true
                                              print the manifests for those values, write nothing
   cargo run -- list                          applications and their environments
@@ -34,6 +37,11 @@ enum Command {
     /// Render applications: charts to <out>/charts/<app>/, manifests to <out>/manifests/<app>/<env>.yaml
     #[command(after_help = EXAMPLES)]
     Emit(EmitArgs),
+    /// Check what emit would write, and write nothing: references between objects, names and
+    /// labels, the restricted Pod Security Standard, no secret in a committed environment
+    /// (emit runs the same check and writes nothing when it finds a problem)
+    #[command(after_help = EXAMPLES)]
+    Check(CheckArgs),
     /// List the applications and their environments
     List,
     /// Print an application's default values.yaml
@@ -47,6 +55,26 @@ struct AppArg {
     /// The application
     #[arg(long, value_name = "NAME")]
     app: String,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// Check the objects these values render instead of the committed environments
+    /// (repeatable, later files win; needs exactly one --app)
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    values: Vec<PathBuf>,
+    /// Set a value, Helm style (as with emit --stdout; needs exactly one --app)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Release name (default: the application name)
+    #[arg(long, value_name = "NAME")]
+    release: Option<String>,
+    /// Namespace of the release (default: "default")
+    #[arg(long, short = 'n', value_name = "NS")]
+    namespace: Option<String>,
 }
 
 #[derive(Args)]
@@ -135,18 +163,27 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let app = one(&a.app)?;
             print(&(serde_json::to_string_pretty(&app.schema()).map_err(|e| e.to_string())? + "\n"))
         }
+        Command::Check(args) => check(&args),
         Command::Emit(args) if args.stdout => emit_stdout(&args),
         Command::Emit(args) => emit_tree(&args),
     }
 }
 
-fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {
-    let [name] = args.apps.as_slice() else {
-        return Err("--stdout renders one application: give exactly one --app".into());
+/// The values of `--values` and `--set` for one application, as `emit --stdout` and `check`
+/// read them, with the release and the sources named for messages.
+struct Loaded {
+    app: Box<dyn Application>,
+    values: serde_json::Value,
+    release: (String, String),
+    sources: String,
+}
+
+fn load(apps: &[String], files: &[PathBuf], set: &[String], release: Option<&str>, namespace: Option<&str>, what: &str) -> Result<Loaded, String> {
+    let [name] = apps else {
+        return Err(format!("{what} renders one application: give exactly one --app"));
     };
     let app = one(name)?;
-    let texts: Vec<(String, String)> = args
-        .values
+    let texts: Vec<(String, String)> = files
         .iter()
         .map(|p| {
             let shown = p.display().to_string();
@@ -154,35 +191,60 @@ fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {
         })
         .collect::<Result<_, _>>()?;
     let mut layers: Vec<Layer> = texts.iter().map(|(name, text)| Layer::File { name, text }).collect();
-    if !args.set.is_empty() {
-        layers.push(Layer::Set(&args.set));
+    if !set.is_empty() {
+        layers.push(Layer::Set(set));
     }
-    let release = Release { name: args.release.as_deref().unwrap_or(&app.chart().name), namespace: args.namespace.as_deref().unwrap_or("default") };
-    render::check_release(&release)?;
+    let release_name = release.unwrap_or(&app.chart().name).to_string();
+    let namespace = namespace.unwrap_or("default").to_string();
+    render::check_release(&Release { name: &release_name, namespace: &namespace })?;
     let values = values::load(&app.defaults(), &layers, &|t| app.check(t)).map_err(|e| e.to_string())?;
     // A rule across settings cannot point at one file: name them all, in merge order.
     let mut sources: Vec<&str> = texts.iter().map(|(name, _)| name.as_str()).collect();
-    if !args.set.is_empty() {
+    if !set.is_empty() {
         sources.push("--set");
     }
     let sources = if sources.is_empty() { "the defaults".to_string() } else { sources.join(", ") };
-    let text = render::manifests_yaml(app.as_ref(), &app.model(), &values, release).map_err(|e| format!("{} (values from {sources}): {e}", app.chart().name))?;
+    Ok(Loaded { app, values, release: (release_name, namespace), sources })
+}
+
+fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {
+    let l = load(&args.apps, &args.values, &args.set, args.release.as_deref(), args.namespace.as_deref(), "--stdout")?;
+    let (app, release) = (l.app.as_ref(), Release { name: &l.release.0, namespace: &l.release.1 });
+    // No check here: `helm template` renders these values without one, and the two must agree.
+    let text = render::manifests_yaml(app, &app.model(), &l.values, release).map_err(|e| format!("{} (values from {}): {e}", app.chart().name, l.sources))?;
     print(&text)
 }
 
-/// Subdirectories of `<out>/charts` and `<out>/manifests` that exist now.
-fn existing_app_dirs(out: &Path) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    for top in ["charts", "manifests"] {
-        if let Ok(entries) = fs::read_dir(out.join(top)) {
-            for entry in entries.flatten() {
-                if entry.path().is_dir() {
-                    dirs.push(PathBuf::from(top).join(entry.file_name()));
-                }
-            }
+fn check(args: &CheckArgs) -> Result<ExitCode, String> {
+    let (findings, what) = if args.values.is_empty() && args.set.is_empty() && args.release.is_none() && args.namespace.is_none() {
+        let apps = select(&args.apps)?;
+        let mut findings = Vec::new();
+        let mut environments = 0;
+        for app in &apps {
+            let rendered = output::render_app(app.as_ref()).map_err(|e| e.to_string())?;
+            findings.extend(rendered.findings);
+            environments += rendered.environments;
         }
+        (findings, format!("{environments} environments of {} application(s)", apps.len()))
+    } else {
+        let l = load(&args.apps, &args.values, &args.set, args.release.as_deref(), args.namespace.as_deref(), "check with --values or --set")?;
+        let app = l.app.as_ref();
+        let name = app.chart().name.clone();
+        let release = Release { name: &l.release.0, namespace: &l.release.1 };
+        let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| format!("{name} (values from {}): {e}", l.sources))?;
+        let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
+        let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
+        (manifests::check::check(&env).findings, format!("the values from {}", l.sources))
+    };
+    if findings.is_empty() {
+        eprintln!("checked {what}: no problems");
+        return Ok(ExitCode::SUCCESS);
     }
-    dirs
+    for f in &findings {
+        eprintln!("error: {f}");
+    }
+    eprintln!("checked {what}: {} problem(s)", findings.len());
+    Ok(ExitCode::FAILURE)
 }
 
 fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
@@ -190,19 +252,12 @@ fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
         return Err("--values, --set, --release and --namespace go with --stdout; the committed environments are the example values files of each application".into());
     }
     let apps = select(&args.apps)?;
-    let mut tree = Tree::new();
-    let mut owned: BTreeSet<PathBuf> = BTreeSet::new();
-    for app in &apps {
-        tree.extend(output::emit_app(app.as_ref()).map_err(|e| e.to_string())?);
-        owned.extend(output::owned_dirs(app.as_ref()));
-    }
-    if args.apps.is_empty() {
-        // A full emit also removes what applications that no longer exist left behind.
-        owned.extend(existing_app_dirs(&args.out));
-    }
-    let owned: Vec<PathBuf> = owned.into_iter().collect();
+    let apps: Vec<&dyn Application> = apps.iter().map(|a| a.as_ref()).collect();
     let out = &args.out;
+    // A full emit also removes what applications that no longer exist left behind.
+    let prune = args.apps.is_empty();
     if args.check {
+        let (tree, owned) = output::render_all(&apps, out, prune).map_err(|e| e.to_string())?;
         let diffs = output::check(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
         if diffs.is_empty() {
             eprintln!("{} is up to date ({} files)", out.display(), tree.len());
@@ -212,8 +267,8 @@ fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
         eprintln!("error: {} file(s) in {} are stale; run `cargo run -- emit`", diffs.len(), out.display());
         return Ok(ExitCode::FAILURE);
     }
-    output::write_atomic(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
+    let files = output::emit(&apps, out, prune).map_err(|e| format!("{e}\nnothing was written to {}", out.display()))?;
     let names: Vec<&str> = apps.iter().map(|a| a.chart().name.as_str()).collect();
-    eprintln!("wrote {} files for {} to {}", tree.len(), names.join(", "), out.display());
+    eprintln!("wrote {files} files for {} to {}", names.join(", "), out.display());
     Ok(ExitCode::SUCCESS)
 }

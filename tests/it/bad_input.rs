@@ -1,110 +1,148 @@
 //! Bad values: `emit` fails with the file, the values path and what was expected, prints
 //! nothing on stdout and writes nothing; Helm rejects the same file through values.schema.json.
+//! The cases are files, one directory per application, in tests/bad-input/ (see its README).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support::*;
 
-struct Bad {
-    what: &'static str,
-    yaml: &'static str,
+/// One file of the corpus in tests/bad-input/<app>/.
+struct Case {
+    app: String,
+    file: PathBuf,
+    what: String,
     /// Substrings the error must contain (besides the file name).
-    expect: &'static [&'static str],
+    expect: Vec<String>,
 }
 
-const BACKBONE: &[Bad] = &[
-    Bad { what: "unknown key", yaml: "persistence:\n  enabeld: true\n", expect: &["persistence", "unknown field `enabeld`"] },
-    Bad { what: "unknown top-level key", yaml: "replicas: 2\n", expect: &["unknown field `replicas`"] },
-    Bad { what: "wrong type", yaml: "api:\n  enabled: \"yes\"\n", expect: &["api.enabled", "expected a boolean"] },
-    Bad { what: "invalid quantity", yaml: "persistence:\n  size: 1GB\n", expect: &["persistence.size", "Kubernetes quantity"] },
-    Bad { what: "invalid name", yaml: "fullnameOverride: Bad_Name\n", expect: &["fullnameOverride", "DNS-1123"] },
-    Bad { what: "port out of range", yaml: "config:\n  httpPort: 70000\n", expect: &["config.httpPort", "1 to 65535"] },
-    Bad { what: "integer out of its type's range", yaml: "replicaCount: 300\n", expect: &["replicaCount", "300"] },
-    Bad { what: "port zero", yaml: "redis:\n  port: 0\n", expect: &["redis.port", "1 to 65535"] },
-    Bad { what: "unknown enum value", yaml: "service:\n  http:\n    type: Ingress\n", expect: &["service.http.type", "unknown variant `Ingress`"] },
-    Bad { what: "malformed YAML", yaml: "api: [enabled\n", expect: &["not valid YAML"] },
-    Bad { what: "not a map", yaml: "- a\n- b\n", expect: &["expected a map of settings"] },
-    Bad { what: "null deletes a required key", yaml: "config:\n  httpPort: null\n", expect: &["config", "missing field `httpPort`"] },
-];
-
-/// Over DBBat's minimal environment, so that only the bad part is wrong.
-const DBBAT: &[Bad] = &[
-    Bad { what: "wrong enum", yaml: "postgresql:\n  external:\n    sslMode: prefer\n", expect: &["postgresql.external.sslMode", "unknown variant `prefer`", "verify-full"] },
-    Bad { what: "unknown key", yaml: "service:\n  proxy:\n    nodeport: 30432\n", expect: &["service.proxy", "unknown field `nodeport`"] },
-    Bad { what: "wrong type", yaml: "autoscaling:\n  maxReplicas: ten\n", expect: &["autoscaling.maxReplicas", "ten"] },
-    Bad {
-        what: "maxUnavailable together with minAvailable",
-        yaml: "podDisruptionBudget:\n  enabled: true\n  maxUnavailable: 1\n",
-        expect: &["podDisruptionBudget.minAvailable", "podDisruptionBudget.maxUnavailable", "not both"],
-    },
-    Bad { what: "invalid percentage", yaml: "podDisruptionBudget:\n  minAvailable: 50 percent\n", expect: &["podDisruptionBudget.minAvailable", "percentage"] },
-    Bad { what: "listen address without a port", yaml: "config:\n  listenApi: localhost\n", expect: &["config.listenApi", "[host]:port"] },
-    Bad { what: "nodePort out of range", yaml: "service:\n  proxy:\n    nodePort: 70000\n", expect: &["service.proxy.nodePort", "1 to 65535"] },
-    Bad { what: "no database", yaml: "postgresql:\n  external:\n    dsn: \"\"\nsecrets:\n  existingSecret: \"\"\n  encryptionKey: k\n", expect: &["postgresql.external.dsn", "postgresql.external.host"] },
-    Bad { what: "probe on an undeclared port", yaml: "livenessProbe:\n  httpGet:\n    port: metrics\n", expect: &["livenessProbe.httpGet.port", "unknown variant `metrics`"] },
-    Bad { what: "CloudNativePG and an external DSN", yaml: "cloudnativepg:\n  enabled: true\n", expect: &["cloudnativepg.enabled", "postgresql.external.dsn"] },
-    Bad { what: "TCPRoute without parents", yaml: "gatewayAPI:\n  enabled: true\n", expect: &["gatewayAPI.parentRefs"] },
-];
-
-const BACKEND: &[Bad] = &[
-    Bad { what: "short signing secret", yaml: "secrets:\n  betterAuthSecret: too-short-to-sign\n", expect: &["secrets.betterAuthSecret", "17 characters", "at least 32 characters"] },
-    Bad { what: "wrong type", yaml: "replicaCount: three\n", expect: &["replicaCount", "expected u16"] },
-    Bad { what: "text for a number", yaml: "config:\n  temperature: warm\n", expect: &["config.temperature", "expected f64"] },
-    Bad { what: "not a whole number", yaml: "secrets:\n  jwtExpirationDays: 7d\n", expect: &["secrets.jwtExpirationDays", "whole number"] },
-    Bad { what: "algorithm without a shared secret", yaml: "secrets:\n  jwtAlgorithm: RS256\n", expect: &["secrets.jwtAlgorithm", "unknown variant `RS256`"] },
-    Bad { what: "count as text", yaml: "strategy:\n  rollingUpdate:\n    maxSurge: \"25\"\n", expect: &["strategy.rollingUpdate.maxSurge", "percentage"] },
-    Bad { what: "unknown strategy", yaml: "strategy:\n  type: BlueGreen\n", expect: &["strategy.type", "unknown variant `BlueGreen`"] },
-    Bad { what: "probe port zero", yaml: "livenessProbe:\n  httpGet:\n    port: 0\n", expect: &["livenessProbe.httpGet.port", "1 to 65535"] },
-    Bad { what: "invalid Secret name", yaml: "secrets:\n  existingSecret: Backend_Secrets\n", expect: &["secrets.existingSecret", "DNS-1123"] },
-    Bad { what: "misspelled secret", yaml: "secrets:\n  databaseURL: postgresql://db\n", expect: &["secrets", "unknown field `databaseURL`"] },
-];
-
-fn tree_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.display().to_string(), std::fs::read(&p).expect("read")));
-            }
+fn corpus() -> Vec<Case> {
+    let dir = root().join("tests/bad-input");
+    let mut cases = Vec::new();
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(&name))
+            .unwrap_or_else(|e| panic!("tests/bad-input/{name}: {e}: every application has a bad-input corpus"))
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("case");
+            let header = |key: &str| text.lines().take_while(|l| l.starts_with('#')).filter_map(|l| l.strip_prefix(&format!("# {key}: ")).map(str::to_string)).collect::<Vec<_>>();
+            let what = header("what").pop().unwrap_or_else(|| panic!("{}: no `# what:` line", file.display()));
+            let expect = header("expect");
+            assert!(!expect.is_empty(), "{}: no `# expect:` line", file.display());
+            cases.push(Case { app: name.clone(), file, what, expect });
         }
     }
-    out.sort();
-    out
+    cases
+}
+
+/// The values file a case goes over: the application's first example environment when its
+/// defaults need values, so that only the bad part is wrong.
+fn base(app: &str) -> Option<PathBuf> {
+    let app = apps::find(app).expect("application");
+    match (app.needs_values(), app.environments().first()) {
+        (Some(_), Some(env)) => Some(chart_dir(&app.chart().name).join(format!("values-{}.yaml", env.name))),
+        _ => None,
+    }
+}
+
+/// emit --stdout and check reject `file` with an error naming it and carrying `expect`, print
+/// nothing on stdout, do not panic; Helm 4 and 3 reject it too. `Err` says what went wrong.
+fn rejected_everywhere(app: &str, file: &Path, what: &str, expect: &[String]) -> Result<(), String> {
+    let base = base(app);
+    let files: Vec<&Path> = base.iter().map(PathBuf::as_path).chain([file]).collect();
+    let shown = file.display().to_string();
+    let mut check = kforge();
+    check.args(["check", "--app", app]);
+    for f in &files {
+        check.arg("--values").arg(f);
+    }
+    for (how, out) in [("emit --stdout", emit_stdout(app, app, "default", &files, &[])), ("check", run(&mut check))] {
+        let stderr = text(&out.stderr);
+        if out.status.success() {
+            return Err(format!("{app}, {what}: {how} accepted {shown}"));
+        }
+        if !out.stdout.is_empty() {
+            return Err(format!("{app}, {what}: {how} printed to stdout"));
+        }
+        if stderr.contains("panicked") || !stderr.starts_with("error: ") {
+            return Err(format!("{app}, {what}: {how} did not fail cleanly:\n{stderr}"));
+        }
+        if !stderr.contains(&shown) {
+            return Err(format!("{app}, {what}: the error of {how} does not name {shown}:\n{stderr}"));
+        }
+        if let Some(missing) = expect.iter().find(|e| !stderr.contains(e.as_str())) {
+            return Err(format!("{app}, {what}: the error of {how} lacks {missing:?}:\n{stderr}"));
+        }
+    }
+    for helm in HELMS {
+        if helm_template(helm, app, app, "default", &files, &[]).status.success() {
+            return Err(format!("{app}, {what}: {helm} accepted {shown}, which emit rejects"));
+        }
+    }
+    Ok(())
 }
 
 #[test]
-fn bad_values_are_rejected_by_both_renderers() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+fn the_bad_input_corpus_is_rejected_by_both_renderers() {
     let before = tree_digest(&root().join("charts-out"));
-    let minimal = chart_dir("dbbat").join("values-minimal.yaml");
-    let cases = BACKBONE
-        .iter()
-        .map(|b| ("backbone", None, b))
-        .chain(DBBAT.iter().map(|b| ("dbbat", Some(minimal.as_path()), b)))
-        .chain(BACKEND.iter().map(|b| ("backend", None, b)));
-    for (i, (app, base, bad)) in cases.enumerate() {
-        let file = tmp.path().join(format!("bad-{i}.yaml"));
-        std::fs::write(&file, bad.yaml).expect("write");
-        let files: Vec<&Path> = base.into_iter().chain([file.as_path()]).collect();
-        let out = emit_stdout(app, app, "default", &files, &[]);
-        let stderr = text(&out.stderr);
-        assert!(!out.status.success(), "{}: emit accepted it", bad.what);
-        assert!(out.stdout.is_empty(), "{}: emit printed to stdout", bad.what);
-        assert!(stderr.contains(&file.display().to_string()), "{}: the error does not name the file:\n{stderr}", bad.what);
-        for needle in bad.expect {
-            assert!(stderr.contains(needle), "{}: the error lacks {needle:?}:\n{stderr}", bad.what);
-        }
-        assert!(!stderr.contains("panicked"), "{}: panic:\n{stderr}", bad.what);
-        for helm in HELMS {
-            let h = helm_template(helm, app, app, "default", &files, &[]);
-            assert!(!h.status.success(), "{app}, {}: {helm} accepted it", bad.what);
-        }
+    let cases = corpus();
+    let per_app = |app: &str| cases.iter().filter(|c| c.app == app).count();
+    for app in apps::all() {
+        assert!(per_app(&app.chart().name) >= 15, "{}: only {} bad-input cases", app.chart().name, per_app(&app.chart().name));
     }
+    // Two workers: each case is two runs of ours and two of Helm.
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let workers: Vec<_> = cases
+            .chunks(cases.len().div_ceil(2))
+            .map(|chunk| s.spawn(move || chunk.iter().filter_map(|c| rejected_everywhere(&c.app, &c.file, &c.what, &c.expect).err()).collect::<Vec<_>>()))
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("worker")).collect()
+    });
+    assert!(failures.is_empty(), "{} of {} bad-input cases failed:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
     assert!(before == tree_digest(&root().join("charts-out")), "bad input changed charts-out");
+    eprintln!("bad input: {} cases, each rejected by emit --stdout, check, Helm 4 and Helm 3", cases.len());
+}
+
+#[test]
+fn huge_values_files_are_rejected_by_both_renderers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        // Over the limit: refused before parsing.
+        let over = tmp.path().join(format!("{name}-over-4-mib.yaml"));
+        let line = format!("  - \"{}\"\n", "x".repeat(100));
+        let mut big = String::from("unknownHugeList:\n");
+        while big.len() <= 4 << 20 {
+            big.push_str(&line);
+        }
+        std::fs::write(&over, &big).expect("write");
+        rejected_everywhere(&name, &over, "over 4 MiB", &["file is larger than 4 MiB".into()]).unwrap_or_else(|e| panic!("{e}"));
+        // Just under it: parsed, and the setting it names is not the chart's.
+        let under = tmp.path().join(format!("{name}-under-4-mib.yaml"));
+        big.truncate((4 << 20) - line.len() * 2);
+        big.truncate(big.rfind('\n').expect("lines") + 1);
+        std::fs::write(&under, &big).expect("write");
+        rejected_everywhere(&name, &under, "just under 4 MiB", &["unknown field `unknownHugeList`".into()]).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn a_repeated_key_means_the_last_one_as_in_helm() {
+    // Helm reads the last of two equal keys; emit must not refuse what Helm takes.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("twice.yaml");
+    std::fs::write(&file, "api:\n  enabled: true\napi:\n  enabled: false\nreplicaCount: 0\nreplicaCount: 1\n").expect("write");
+    let ours = emit_stdout("backbone", "backbone", "default", &[file.as_path()], &[]);
+    assert!(ours.status.success(), "{}", text(&ours.stderr));
+    assert!(text(&ours.stdout).contains("API_ENABLED: \"false\""));
+    for helm in HELMS {
+        let theirs = helm_template(helm, "backbone", "backbone", "default", &[file.as_path()], &[]);
+        assert!(theirs.status.success(), "{helm}: {}", text(&theirs.stderr));
+        compare_streams(&text(&theirs.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{helm}: {e}"));
+    }
 }
 
 #[test]

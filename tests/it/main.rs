@@ -7,5 +7,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod crds;
+mod fuzz;
+mod safety;
 mod snapshots;
 mod support;

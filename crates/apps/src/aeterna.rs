@@ -142,8 +142,7 @@ impl Default for Values {
             observability: Default::default(),
             security: Default::default(),
             secrets: Default::default(),
-            // The server holds Leases and reads ConfigMaps (`rbac`): it needs its token.
-            service_account: ServiceAccountSettings { automount_service_account_token: true, ..Default::default() },
+            service_account: ServiceAccountSettings::default(),
             rbac: Default::default(),
         }
     }

@@ -75,9 +75,11 @@ pub struct Values {
     pub pod_annotations: StringMap,
     /// Extra labels of the broker pod.
     pub pod_labels: StringMap,
-    /// Pod security context. `/data` needs write access, so the root filesystem stays writable.
+    /// Pod security context: the restricted Pod Security Standard, as UID and GID 1000.
     pub pod_security_context: Object,
-    /// Container security context.
+    /// Container security context: no privilege escalation, all capabilities dropped, and a
+    /// read-only root filesystem (the broker writes to `/data`, a volume, and `/tmp`, an
+    /// emptyDir).
     pub security_context: Object,
     /// CPU and memory requests and limits.
     pub resources: Resources,
@@ -93,8 +95,10 @@ pub struct Values {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Admin token (ADMIN_TOKEN); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub admin_token: String,
     /// Secret for signing JWTs (JWT_SECRET); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub jwt_secret: String,
     /// HTTP port for the API and WebSocket (HTTP_PORT).
     pub http_port: Port,
@@ -119,6 +123,7 @@ pub struct Oidc {
     /// Client ID (OIDC_CLIENT_ID).
     pub client_id: String,
     /// Client secret (OIDC_CLIENT_SECRET); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub client_secret: String,
     /// Token claim that lists the user's groups (OIDC_GROUP_FIELD).
     pub group_field: String,
@@ -140,6 +145,7 @@ pub struct Redis {
     /// Redis port (REDIS_PORT).
     pub port: Port,
     /// Redis password (REDIS_PASSWORD); stored in the Secret.
+    #[schemars(extend("writeOnly" = true))]
     pub password: String,
     /// Redis database number (REDIS_DB).
     pub db: u8,
@@ -214,10 +220,15 @@ impl Default for Values {
             })),
             security_context: object(json!({
                 "allowPrivilegeEscalation": false,
-                "readOnlyRootFilesystem": false,
+                "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
             })),
-            resources: Resources::default(),
+            // Bounds for one broker with a modest number of clients; a scheduler that knows
+            // nothing of the pod's needs overcommits the node.
+            resources: Resources {
+                requests: [("cpu".into(), Quantity::new("100m")), ("memory".into(), Quantity::new("128Mi"))].into(),
+                limits: [("cpu".into(), Quantity::new("1")), ("memory".into(), Quantity::new("512Mi"))].into(),
+            },
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
             affinity: Object::new(),
@@ -229,6 +240,13 @@ impl Default for Values {
 
 fn build(v: &ValuesKnobs) -> Model {
     let mut m = Model::new();
+
+    // Two brokers would each keep their own state, and a ReadWriteOnce claim cannot follow
+    // both (the Recreate strategy below assumes one pod).
+    m.reject_when(
+        v.persistence.enabled.and(manifests::Expr::from(1).lt(&v.replica_count)),
+        "replicaCount: at most 1 with persistence.enabled (the broker keeps its state in one process, on one claim)",
+    );
 
     // The broker's plain settings, one environment variable each.
     let config = m.add(
@@ -275,6 +293,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let data = secret_keys.iter().fold(Map::new(), |d, (key, knob)| d.when(knob.is_set(), Map::new().str(*key, *knob)));
     let rendered = m.add_when(v.existing_secret.is_set().not(), Secret::builder().meta(Meta::new(fullname())).string_data(data).build());
     let secret = SecretRef::existing_or(&v.existing_secret, &rendered);
+    m.external::<Secret>(&v.existing_secret);
 
     // /data: a claim when persistence is on, an emptyDir otherwise.
     let claim = m.add_when(
@@ -301,6 +320,9 @@ fn build(v: &ValuesKnobs) -> Model {
     let http = broker.port("http", &v.config.http_port);
     let mqtt = broker.port_when(&v.tcp.enabled, "mqtt", &v.config.tcp_port);
     broker.mount(&data_volume, "/data");
+    // The root filesystem is read-only: SQLite's temporary files and the like go here. (/data
+    // was never on the root filesystem: it is a volume, writable either way.)
+    broker.mount(&Volume::empty_dir("tmp"), "/tmp");
     // HTTP /health needs the API; without it, the broker's open port is the best signal.
     let check = || Probe::choose(&v.api.enabled, Probe::http("/health", &http), Probe::choose(&v.tcp.enabled, Probe::tcp(&mqtt), Probe::tcp(&http)));
     broker.liveness(check().initial_delay(10).period(10).timeout(5).failure_threshold(3));

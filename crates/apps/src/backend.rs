@@ -78,8 +78,11 @@ pub struct Values {
     pub secrets: Secrets,
     /// Container security context. The defaults meet the restricted Pod Security Standard: UID
     /// and GID 1001, no privilege escalation, all capabilities dropped, the runtime's default
-    /// seccomp profile.
+    /// seccomp profile; and the root filesystem is read-only (`/tmp` is an emptyDir).
     pub security_context: Object,
+    /// Pod security context: the pod-wide part of the restricted Pod Security Standard, and
+    /// group 1001 for the pod's volumes.
+    pub pod_security_context: Object,
     /// How an upgrade replaces the pods.
     pub strategy: UpdateStrategy,
     /// Annotations of the backend pods (for example `prometheus.io/scrape`).
@@ -151,11 +154,14 @@ pub struct Config {
 pub struct Secrets {
     /// PostgreSQL connection string (DATABASE_URL). Required unless `secrets.existingSecret` is
     /// set; give it with `--set` or a values file kept out of git.
+    #[schemars(extend("writeOnly" = true))]
     pub database_url: String,
     /// Secret that signs the session tokens (BETTER_AUTH_SECRET), at least 32 characters.
     /// Required unless `secrets.existingSecret` is set.
+    #[schemars(extend("writeOnly" = true))]
     pub better_auth_secret: MinLength<32>,
     /// Groq API key (GROQ_API_KEY). Required unless `secrets.existingSecret` is set.
+    #[schemars(extend("writeOnly" = true))]
     pub groq_api_key: String,
     /// JWT signing algorithm (JWT_ALGORITHM).
     pub jwt_algorithm: JwtAlgorithm,
@@ -212,7 +218,9 @@ impl Default for Values {
         };
         Values {
             replica_count: 2,
-            image: Image { tag: "latest".into(), ..Image::new("todo-backend") },
+            // The contract's `latest` would, with pullPolicy IfNotPresent, run whichever image
+            // each node pulled first; the chart's appVersion names one image everywhere.
+            image: Image::new("todo-backend"),
             service: ServiceSettings::new(8001),
             resources: Resources { requests: quantities("200m", "256Mi"), limits: quantities("1000m", "1Gi") },
             liveness_probe: probe("/health", 30, 10),
@@ -240,7 +248,13 @@ impl Default for Values {
                 "runAsUser": 1001,
                 "runAsGroup": 1001,
                 "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"}
+            })),
+            pod_security_context: object(json!({
+                "runAsNonRoot": true,
+                "fsGroup": 1001,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
             strategy: UpdateStrategy {
@@ -306,6 +320,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .str("JWT_EXPIRATION_DAYS", s.jwt_expiration_days.string());
     let rendered = m.add_when(s.existing_secret.is_set().not(), Secret::builder().meta(Meta::new(fullname())).string_data(data).build());
     let secret = SecretRef::existing_or(&s.existing_secret, &rendered);
+    m.external::<Secret>(&s.existing_secret);
 
     let credentials = ["DATABASE_URL", "BETTER_AUTH_SECRET", "GROQ_API_KEY"];
     let env = credentials.iter().fold(List::new(), |l, key| l.push(EnvVar::secret(*key, &secret, *key, false)));
@@ -328,6 +343,8 @@ fn build(v: &ValuesKnobs) -> Model {
         .security_context(v.security_context.raw())
         .build();
     let http = backend.port("http", &v.service.port);
+    // The root filesystem is read-only; temporary files go here.
+    backend.mount(&manifests::objects::Volume::empty_dir("tmp"), "/tmp");
     backend.liveness(probe(&v.liveness_probe, &v.service.port, &http));
     backend.readiness(probe(&v.readiness_probe, &v.service.port, &http));
 
@@ -354,6 +371,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     )
                     .service_account_name(service_account_name())
                     .automount_service_account_token(&v.service_account.automount_service_account_token)
+                    .security_context(v.pod_security_context.raw())
                     .node_selector(v.node_selector.raw())
                     .affinity(v.affinity.raw())
                     .tolerations(List::new().extend_from(&v.tolerations))

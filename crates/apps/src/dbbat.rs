@@ -125,6 +125,7 @@ pub struct Postgresql {
 pub struct ExternalPostgresql {
     /// Full DSN (takes precedence over individual settings), stored in the Secret. Example:
     /// postgres://user:pass@host:5432/dbbat?sslmode=require
+    #[schemars(extend("writeOnly" = true))]
     pub dsn: String,
     /// PostgreSQL host (used if dsn is empty).
     pub host: String,
@@ -135,6 +136,7 @@ pub struct ExternalPostgresql {
     /// Database username.
     pub username: String,
     /// Database password (use secrets.databasePassword for production).
+    #[schemars(extend("writeOnly" = true))]
     pub password: String,
     /// SSL mode: disable, require, verify-ca, verify-full.
     pub ssl_mode: SslMode,
@@ -149,8 +151,10 @@ string_enum!(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secrets {
     /// AES-256 encryption key (base64-encoded, 32 bytes raw). Generate with: openssl rand -base64 32
+    #[schemars(extend("writeOnly" = true))]
     pub encryption_key: String,
     /// Database password (if not in DSN or external.password).
+    #[schemars(extend("writeOnly" = true))]
     pub database_password: String,
     /// Use existing secret instead of creating one (takes precedence). The secret must contain
     /// the keys named in secrets.keys: the encryption key, and the database password when
@@ -450,6 +454,7 @@ fn build(v: &ValuesKnobs) -> Model {
     );
     let dsn_secret = SecretRef::choose(&existing, &dsn_only, &rendered);
     let secret = SecretRef::existing_or(&secrets.existing_secret, &rendered);
+    m.external::<Secret>(&secrets.existing_secret);
     // Key names: the operator's in an existing Secret, the chart's own otherwise.
     let key = |custom: &manifests::Knob<ConfigKey>, own: &str| existing.then(custom, own);
 
@@ -491,6 +496,8 @@ fn build(v: &ValuesKnobs) -> Model {
 
     let mut pod = manifests::pod_settings!(v).pod(vec![dbbat], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     pod.extra_volumes = Some(v.extra_volumes.raw());
+    // What extraVolumes name (a Secret with the key file, say) is the operator's to provide.
+    m.external_volumes(v.extra_volumes.raw());
     let deployment = m.add(
         Deployment::builder()
             .meta(Meta::new(fullname()))

@@ -7,6 +7,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 use crate::chart::ChartMeta;
+use crate::check::{Control, PssException};
 use crate::expr::{Knobbed, Path};
 use crate::model::Model;
 use crate::values::{self, Values};
@@ -37,6 +38,11 @@ pub trait Application: Sync {
     }
     /// Extra README sections (Markdown) after the generated values table.
     fn readme(&self) -> &'static str;
+    /// The components that cannot meet a control of the restricted Pod Security Standard, each
+    /// with its reason; `check` lets exactly these through and the chart README lists them.
+    fn pss_exceptions(&self) -> &[PssException] {
+        &[]
+    }
     /// values.yaml: the defaults, as a tree.
     fn defaults(&self) -> Value;
     /// values.schema.json (draft-07, self-contained).
@@ -55,13 +61,14 @@ pub struct App<V: Values> {
     pub readme: &'static str,
     pub needs_values: Option<&'static str>,
     pub placeholder_values: Option<&'static str>,
+    pub pss_exceptions: Vec<PssException>,
     pub build: fn(&<V as Knobbed>::Handle) -> Model,
     pub _values: PhantomData<fn() -> V>,
 }
 
 impl<V: Values> App<V> {
     pub fn new(chart: ChartMeta, source: &'static str, build: fn(&<V as Knobbed>::Handle) -> Model) -> Self {
-        App { chart, source, environments: Vec::new(), readme: "", needs_values: None, placeholder_values: None, build, _values: PhantomData }
+        App { chart, source, environments: Vec::new(), readme: "", needs_values: None, placeholder_values: None, pss_exceptions: Vec::new(), build, _values: PhantomData }
     }
 
     pub fn environment(mut self, name: &'static str, path: &'static str, text: &'static str) -> Self {
@@ -78,6 +85,14 @@ impl<V: Values> App<V> {
     /// chart README). Only the example environments are rendered to manifests.
     pub fn needs_values(mut self, what: &'static str) -> Self {
         self.needs_values = Some(what);
+        self
+    }
+
+    /// Declares that the pods running `container` cannot meet `control` of the restricted Pod
+    /// Security Standard, and why. The check lets the finding through; the chart README lists
+    /// it; an exception that no environment needs fails `emit` as stale.
+    pub fn pss_exception(mut self, container: &'static str, control: Control, reason: &'static str) -> Self {
+        self.pss_exceptions.push(PssException { container, control, reason });
         self
     }
 
@@ -123,6 +138,9 @@ impl<V: Values> Application for App<V> {
     }
     fn placeholder_values(&self) -> Option<&'static str> {
         self.placeholder_values
+    }
+    fn pss_exceptions(&self) -> &[PssException] {
+        &self.pss_exceptions
     }
     fn defaults(&self) -> Value {
         serde_json::to_value(V::default()).expect("defaults serialize")

@@ -88,6 +88,8 @@ impl ServiceAccountSettingsKnobs {
             .meta(Meta::new(service_account_name()).annotations(Map::new().spread(&self.annotations)))
             .automount_token(&self.automount_service_account_token)
             .build();
+        // Without `create`, the pods run as a ServiceAccount someone else made (or `default`).
+        model.external::<ServiceAccount>(self.create.then("", &self.name));
         model.add_when(&self.create, sa)
     }
 }

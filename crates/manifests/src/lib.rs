@@ -16,6 +16,7 @@ extern crate self as manifests;
 
 pub mod app;
 pub mod chart;
+pub mod check;
 mod eval;
 pub mod expr;
 mod gotmpl;
@@ -34,7 +35,7 @@ pub use app::{App, Application, Environment};
 pub use chart::{ChartMeta, Maintainer};
 pub use expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
 pub use manifests_derive::Knobs;
-pub use model::{Build, Meta, Model, ObjectRef};
+pub use model::{Build, Meta, Model, ObjectRef, Referable};
 pub use notes::Line;
 pub use tree::{List, Lower, Map, Node};
 pub use values::{AccessMode, ConfigKey, CronSchedule, Duration, Size, DnsLabel, DnsName, IntOrPercent, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap, Values};

@@ -148,6 +148,37 @@ pub struct Model {
     pub(crate) objects: Vec<Object>,
     pub(crate) notes: Vec<crate::notes::Line>,
     pub(crate) validations: Vec<(Ex, String)>,
+    pub(crate) externals: Vec<External>,
+}
+
+/// An object the model refers to without rendering it; `check` accepts references to it.
+#[derive(Clone, Debug)]
+pub(crate) enum External {
+    /// One object of a kind, by a name that may be empty (then it declares nothing).
+    Named(&'static str, Ex),
+    /// Whatever the pod volumes of a free-form list setting name (`extraVolumes`).
+    Volumes(Ex),
+}
+
+/// A kind a model may refer to without rendering it (see [`Model::external`]).
+pub trait Referable {
+    const KIND: &'static str;
+}
+
+impl Referable for crate::objects::ConfigMap {
+    const KIND: &'static str = "ConfigMap";
+}
+impl Referable for crate::objects::Secret {
+    const KIND: &'static str = "Secret";
+}
+impl Referable for crate::objects::PersistentVolumeClaim {
+    const KIND: &'static str = "PersistentVolumeClaim";
+}
+impl Referable for crate::objects::ServiceAccount {
+    const KIND: &'static str = "ServiceAccount";
+}
+impl Referable for crate::objects::Service {
+    const KIND: &'static str = "Service";
 }
 
 impl Model {
@@ -180,6 +211,21 @@ impl Model {
     /// in `templates/validate.yaml` with `fail`).
     pub fn reject_when(&mut self, cond: impl Into<Expr<bool>>, message: &str) {
         self.validations.push((cond.into().ex, message.to_string()));
+    }
+
+    /// Declares that the object of kind `K` named `name` exists outside the chart (a Secret the
+    /// operator creates, a claim that exists already), so that `check` accepts references to
+    /// it. An empty name declares nothing: declare the setting that names it
+    /// (`m.external::<Secret>(&v.existing_secret)`), not a fixed name.
+    pub fn external<K: Referable>(&mut self, name: impl Into<Expr<String>>) {
+        self.externals.push(External::Named(K::KIND, name.into().ex));
+    }
+
+    /// Declares that the ConfigMaps, Secrets and claims named by the pod volumes of a free-form
+    /// list setting (`extraVolumes`) exist outside the chart: the operator who lists them
+    /// provides them.
+    pub fn external_volumes(&mut self, volumes: Expr<serde_json::Value>) {
+        self.externals.push(External::Volumes(volumes.ex));
     }
 
     /// NOTES.txt lines shown after `helm install`.

@@ -7,6 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::app::Application;
+use crate::check::{self, Finding};
 use crate::render::{self, Release};
 use crate::values::{self, Layer, ValuesError};
 
@@ -18,6 +19,8 @@ pub type Tree = BTreeMap<PathBuf, String>;
 pub enum EmitError {
     Values(ValuesError),
     Render { app: String, environment: String, message: String },
+    /// What the check found in the rendered environments (of every application emitted).
+    Findings(Vec<Finding>),
 }
 
 impl std::fmt::Display for EmitError {
@@ -25,6 +28,13 @@ impl std::fmt::Display for EmitError {
         match self {
             EmitError::Values(e) => e.fmt(f),
             EmitError::Render { app, environment, message } => write!(f, "{app} ({environment}): {message}"),
+            EmitError::Findings(findings) => {
+                write!(f, "the check found {} problem(s):", findings.len())?;
+                for finding in findings {
+                    write!(f, "\n  {finding}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -43,10 +53,28 @@ pub fn owned_dirs(app: &dyn Application) -> [PathBuf; 2] {
     [PathBuf::from("charts").join(name), PathBuf::from("manifests").join(name)]
 }
 
-/// Every file one application emits: its chart and its manifests for each environment
-/// (`default`, unless the application needs values, plus one per example values file), as
-/// release `<app>` in namespace `default`.
-pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
+/// Every file one application emits and what the check found in its environments.
+#[derive(Debug)]
+pub struct RenderedApp {
+    pub tree: Tree,
+    pub findings: Vec<Finding>,
+    /// How many environments were rendered and checked.
+    pub environments: usize,
+}
+
+/// The committed environments are rendered as release `<app>` in the namespace `<app>`, the
+/// namespace the chart README installs into: a namespace of its own, not `default`, where
+/// everything else lands.
+pub fn committed_release(app: &dyn Application) -> Release<'_> {
+    let name = app.chart().name.as_str();
+    Release { name, namespace: name }
+}
+
+/// Renders everything one application emits, its chart and its manifests for each environment
+/// (`default`, unless the application needs values, plus one per example values file), and
+/// checks each environment (see [`crate::check`]) and the values that reach `charts-out`: no
+/// committed environment and no default may hold a secret setting (`writeOnly` in the schema).
+pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     let name = app.chart().name.clone();
     let model = app.model();
     let mut tree = Tree::new();
@@ -55,8 +83,21 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
     for (path, text) in files {
         tree.insert(chart_dir.join(path), text);
     }
-    let release = Release { name: &name, namespace: "default" };
+    let release = committed_release(app);
     let defaults = app.defaults();
+    let schema = app.schema();
+    let mut findings = Vec::new();
+    let secret = |environment: &str, path: String| Finding {
+        app: name.clone(),
+        environment: environment.to_string(),
+        subject: format!("values {path}"),
+        message: "is a secret setting (writeOnly in values.schema.json) and would be written to charts-out: reference an existing \
+                  Secret instead, and give inline secrets at install time (--set, or a values file kept out of git)"
+            .into(),
+    };
+    for (path, _) in check::secret_values(&schema, &defaults) {
+        findings.push(secret("values.yaml", path));
+    }
     let mut envs: Vec<(&str, &str, Vec<Layer>)> = Vec::new();
     if app.needs_values().is_none() {
         envs.push(("default", "the defaults", Vec::new()));
@@ -64,13 +105,88 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
     for env in app.environments() {
         envs.push((env.name, env.path, vec![Layer::File { name: env.path, text: env.text }]));
     }
+    let environments = envs.len();
+    let mut used = std::collections::BTreeSet::new();
     for (env, source, layers) in envs {
         let values = values::load(&defaults, &layers, &|t| app.check(t))?;
-        let text = render::manifests_yaml(app, &model, &values, release)
-            .map_err(|message| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message })?;
+        let render_err = |message| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message };
+        let (objects, external) = render::render_environment(app, &model, &values, release).map_err(render_err)?;
+        let values_only: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
+        let report = check::check(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
+        findings.extend(report.findings);
+        used.extend(report.used_exceptions);
+        // The default values are checked above; an environment's file adds what it sets.
+        if !layers.is_empty() {
+            findings.extend(check::secret_values(&schema, &values).into_iter().map(|(path, _)| secret(env, path)));
+        }
+        let text = render::objects_yaml(app, &objects).map_err(render_err)?;
         tree.insert(PathBuf::from("manifests").join(&name).join(format!("{env}.yaml")), text);
     }
-    Ok(tree)
+    for (i, e) in app.pss_exceptions().iter().enumerate() {
+        if !used.contains(&i) {
+            findings.push(Finding {
+                app: name.clone(),
+                environment: "every environment".into(),
+                subject: format!("pss_exception({:?}, {})", e.container, e.control.title()),
+                message: "no environment needs this exception: remove it".into(),
+            });
+        }
+    }
+    findings.dedup();
+    Ok(RenderedApp { tree, findings, environments })
+}
+
+/// Every file one application emits, or the findings of the check that stop it.
+pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
+    let rendered = render_app(app)?;
+    if rendered.findings.is_empty() { Ok(rendered.tree) } else { Err(EmitError::Findings(rendered.findings)) }
+}
+
+/// Renders and checks every application in `apps` and returns the whole tree with the
+/// directories it replaces: those of each application, and with `prune` every application
+/// directory under `out` (a full emit removes what retired applications left). Nothing is
+/// written; the findings of all applications come together in one error.
+pub fn render_all(apps: &[&dyn Application], out: &Path, prune: bool) -> Result<(Tree, Vec<PathBuf>), EmitError> {
+    let mut tree = Tree::new();
+    let mut owned: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+    let mut findings = Vec::new();
+    for app in apps {
+        let rendered = render_app(*app)?;
+        tree.extend(rendered.tree);
+        findings.extend(rendered.findings);
+        owned.extend(owned_dirs(*app));
+    }
+    if !findings.is_empty() {
+        return Err(EmitError::Findings(findings));
+    }
+    if prune {
+        owned.extend(existing_app_dirs(out));
+    }
+    Ok((tree, owned.into_iter().collect()))
+}
+
+/// `emit`: renders and checks every application of `apps` in memory, then writes them all at
+/// once (see [`write_atomic`]). Any error, a finding of the check among them, leaves `out` as
+/// it was. Returns the number of files written.
+pub fn emit(apps: &[&dyn Application], out: &Path, prune: bool) -> Result<usize, String> {
+    let (tree, owned) = render_all(apps, out, prune).map_err(|e| e.to_string())?;
+    write_atomic(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(tree.len())
+}
+
+/// Subdirectories of `<out>/charts` and `<out>/manifests` that exist now.
+fn existing_app_dirs(out: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for top in ["charts", "manifests"] {
+        if let Ok(entries) = fs::read_dir(out.join(top)) {
+            for entry in entries.flatten() {
+                if entry.path().is_dir() {
+                    dirs.push(PathBuf::from(top).join(entry.file_name()));
+                }
+            }
+        }
+    }
+    dirs
 }
 
 fn write_tree(root: &Path, tree: &Tree) -> io::Result<()> {

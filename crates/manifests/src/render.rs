@@ -11,7 +11,8 @@ use crate::chart;
 use crate::eval::{Scope, eval, eval_entries, truthy};
 use crate::gotmpl::{Ctx, Printer, cond};
 use crate::helpers::{self, Names};
-use crate::model::{Model, Object, install_rank};
+use crate::check::Reference;
+use crate::model::{External, Model, Object, install_rank};
 use crate::tree::Map;
 
 /// The "generated, do not edit" line every emitted file carries where its format allows.
@@ -96,6 +97,12 @@ fn eval_object(object: &Object, scope: &mut Scope) -> Result<Option<Value>, Stri
 
 /// Renders the plain objects of a model for one values instance, in Helm's install order.
 pub fn render_objects(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<Vec<Rendered>, String> {
+    render_environment(app, model, values, release).map(|(objects, _)| objects)
+}
+
+/// [`render_objects`], with the objects the model declares external for these values (what
+/// `check` accepts references to).
+pub fn render_environment(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<(Vec<Rendered>, Vec<Reference>), String> {
     let names = Names { chart: app.chart(), release: release.name, namespace: release.namespace, values };
     // Checksums render another file of the chart; guard against a file that sums itself.
     let in_progress: RefCell<Vec<String>> = RefCell::new(Vec::new());
@@ -115,7 +122,24 @@ pub fn render_objects(app: &dyn Application, model: &Model, values: &Value, rele
         }
     }
     out.sort_by(|a, b| (install_rank(&a.kind), &a.name).cmp(&(install_rank(&b.kind), &b.name)));
-    Ok(out)
+    let mut external = Vec::new();
+    for declared in &model.externals {
+        match declared {
+            External::Named(kind, name) => {
+                if let Value::String(name) = eval(name, &scope)?
+                    && !name.is_empty()
+                {
+                    external.push(Reference { kind: kind.to_string(), name });
+                }
+            }
+            External::Volumes(list) => {
+                for volume in eval(list, &scope)?.as_array().into_iter().flatten() {
+                    external.extend(crate::check::volume_refs(volume).into_iter().map(|(kind, name)| Reference { kind, name }));
+                }
+            }
+        }
+    }
+    Ok((out, external))
 }
 
 fn render_file_text(model: &Model, names: &Names, file: &str, in_progress: &RefCell<Vec<String>>) -> Result<String, String> {
@@ -163,9 +187,13 @@ fn to_yaml(v: &Value) -> Result<String, String> {
 
 /// The plain manifests as one multi-document YAML stream.
 pub fn manifests_yaml(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<String, String> {
-    let objects = render_objects(app, model, values, release)?;
+    objects_yaml(app, &render_objects(app, model, values, release)?)
+}
+
+/// Rendered objects as one multi-document YAML stream, each with the template it comes from.
+pub fn objects_yaml(app: &dyn Application, objects: &[Rendered]) -> Result<String, String> {
     let mut out = format!("# {}\n", header(app.source()));
-    for o in &objects {
+    for o in objects {
         out.push_str(&format!("---\n# Source: {}/templates/{}\n", app.chart().name, o.file));
         out.push_str(&to_yaml(&o.value)?);
     }
@@ -258,6 +286,15 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
     out.push_str("\n## Values\n\n| Key | Type | Default | Description |\n| --- | --- | --- | --- |\n");
     for [key, ty, default, desc] in chart::values_rows(defaults, schema) {
         out.push_str(&format!("| {key} | {ty} | {default} | {desc} |\n"));
+    }
+    out.push_str("\n## Pod Security\n\n");
+    if app.pss_exceptions().is_empty() {
+        out.push_str("Every pod meets the restricted Pod Security Standard with the default values; `kforge emit` checks\nit for every example environment.\n");
+    } else {
+        out.push_str("Every pod meets the restricted Pod Security Standard with the default values, except:\n\n");
+        for e in app.pss_exceptions() {
+            out.push_str(&format!("- container `{}`, {}: {}\n", e.container, e.control.title(), e.reason));
+        }
     }
     if !app.readme().is_empty() {
         out.push('\n');

@@ -401,13 +401,28 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let v: Value = serde_saphyr::from_str(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
+    // A repeated key replaces the earlier one, as Helm reads values files: emit must not refuse
+    // a file Helm takes (yamllint finds such keys where they matter, in rendered output).
+    let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+    let v: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
     match v {
         Value::Null => Ok(Value::Object(Default::default())),
         Value::Object(_) if depth(&v) > MAX_DEPTH => Err(err(format!("nested deeper than {MAX_DEPTH} levels"))),
         Value::Object(_) => Ok(v),
         other => Err(err(format!("expected a map of settings at the top, found {}", kind_of(&other)))),
     }
+}
+
+/// The YAML parser's message in a values file's terms: the file's name in the excerpt, and
+/// what its limits mean rather than the library's settings that set them.
+fn yaml_message(name: &str, message: &str) -> String {
+    static DEPTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: Depth \{ depth: \d+ \}|recursion limit exceeded").expect("valid pattern"));
+    static NODES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: (\w+) \{[^}]*\}").expect("valid pattern"));
+    let text = message.replace("<input>", name).replace("error: line ", "line ");
+    let text = DEPTH.replace_all(&text, format!("nested deeper than {MAX_DEPTH} levels").as_str()).into_owned();
+    let text = NODES.replace_all(&text, "too large once its aliases are expanded ($1)").into_owned();
+    text.replace("; use from_str_multiple or from_str_multiple_with_options", ": a values file holds one")
+        .replace(" rejected by the configured policy", ": values are finite numbers")
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -543,12 +558,52 @@ pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
             m.remove("global");
         }
     }
+    // serde reads a struct from a list too (field by field), and then complains about the
+    // first field's type: say what is wrong instead.
+    sections_are_maps(&schema_of::<V>(), &tree, "")?;
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
         (path, e.into_inner().to_string())
     })?;
     serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
+}
+
+/// The schema of `V`, generated once per type: loading checks every layer against it.
+fn schema_of<V: Values>() -> std::sync::Arc<Value> {
+    static SCHEMAS: LazyLock<std::sync::Mutex<BTreeMap<std::any::TypeId, std::sync::Arc<Value>>>> = LazyLock::new(Default::default);
+    let mut schemas = SCHEMAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    schemas
+        .entry(std::any::TypeId::of::<V>())
+        .or_insert_with(|| {
+            let mut settings = schemars::generate::SchemaSettings::draft07();
+            settings.inline_subschemas = true;
+            std::sync::Arc::new(settings.into_generator().into_root_schema_for::<V>().to_value())
+        })
+        .clone()
+}
+
+/// Every section of settings (a struct: a schema with properties) is given as a map.
+fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (String, String)> {
+    let Some(Value::Object(props)) = schema.get("properties") else {
+        if let (Some(items), Value::Array(list)) = (schema.get("items"), v) {
+            for (i, item) in list.iter().enumerate() {
+                sections_are_maps(items, item, &format!("{path}[{i}]"))?;
+            }
+        }
+        return Ok(());
+    };
+    match v {
+        Value::Object(m) => {
+            for (k, sub) in props {
+                if let Some(x) = m.get(k) {
+                    sections_are_maps(sub, x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })?;
+                }
+            }
+            Ok(())
+        }
+        other => Err((path.to_string(), format!("expected a map of settings, found {}", kind_of(other)))),
+    }
 }
 
 /// Loads values the way Helm does: the defaults, then each layer merged in order. Each layer is

@@ -98,6 +98,7 @@ string_enum!(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenAi {
     /// API key (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub api_key: String,
     /// Existing Secret with the API key.
     pub existing_secret: DnsName,
@@ -113,6 +114,7 @@ pub struct OpenAi {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Anthropic {
     /// API key (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub api_key: String,
     /// Existing Secret with the API key.
     pub existing_secret: DnsName,
@@ -184,7 +186,7 @@ pub struct NetworkPolicySettings {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rbac {
     /// A Role for the server: read ConfigMaps (runtime settings) and hold Leases (one replica
-    /// leads the CCA agents).
+    /// leads the CCA agents). The server's pods then mount their ServiceAccount token.
     pub create: bool,
 }
 
@@ -192,7 +194,9 @@ impl Default for Aeterna {
     fn default() -> Self {
         let q = |s: &str| Quantity::new(s);
         Aeterna {
-            image: Image { tag: "latest".into(), ..Image::new("ghcr.io/kikokikok/aeterna") },
+            // The chart's appVersion rather than the design's `latest`: with IfNotPresent, `latest`
+            // runs whatever each node pulled first.
+            image: Image::new("ghcr.io/kikokikok/aeterna"),
             replicas: 2,
             resources: Resources {
                 requests: [("memory".into(), q("512Mi")), ("cpu".into(), q("250m"))].into(),
@@ -259,7 +263,7 @@ impl Default for Security {
 
 impl Default for Rbac {
     fn default() -> Self {
-        Rbac { create: true }
+        Rbac { create: false }
     }
 }
 
@@ -363,7 +367,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
         .containers(vec![server])
         .annotations(checksums.spread(&a.pod_annotations))
         .service_account_name(service_account_name())
-        .automount_service_account_token(&v.service_account.automount_service_account_token)
+        // The Role is for this token: creating it mounts the token.
+        .automount_service_account_token(v.service_account.automount_service_account_token.or(&v.rbac.create))
         .security_context(v.security.pod_security_context.raw())
         .image_pull_secrets(v.global.image_pull_secrets.raw())
         .node_selector(a.node_selector.raw())

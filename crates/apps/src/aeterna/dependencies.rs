@@ -82,6 +82,7 @@ pub struct ExternalQdrant {
     /// Port of the Qdrant HTTP API.
     pub port: Port,
     /// API key (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub api_key: String,
     /// Existing Secret with the API key.
     pub existing_secret: DnsName,
@@ -95,6 +96,7 @@ pub struct Pinecone {
     /// Use Pinecone (it must then be `vectorBackend.type`).
     pub enabled: bool,
     /// API key (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub api_key: String,
     /// Pinecone environment.
     pub environment: String,
@@ -119,6 +121,7 @@ pub struct ExternalWeaviate {
     /// Weaviate URL (`https://weaviate.example.com`).
     pub host: String,
     /// API key, if the instance requires one (stored in the chart's Secret).
+    #[schemars(extend("writeOnly" = true))]
     pub api_key: String,
 }
 
@@ -128,6 +131,7 @@ pub struct MongoDb {
     /// Use MongoDB Atlas Vector Search (it must then be `vectorBackend.type`).
     pub enabled: bool,
     /// Connection URI with credentials (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub uri: String,
     /// Existing Secret with the URI under `uri`.
     pub existing_secret: DnsName,
@@ -145,6 +149,7 @@ pub struct VertexAi {
     /// Index endpoint.
     pub index_endpoint: String,
     /// Service account key JSON (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub service_account_json: String,
     /// Existing Secret with the key JSON under `service-account.json`.
     pub existing_secret: DnsName,
@@ -158,6 +163,7 @@ pub struct Databricks {
     /// Workspace URL.
     pub workspace_url: String,
     /// Access token (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub token: String,
     /// Unity Catalog name.
     pub catalog: String,
@@ -210,6 +216,7 @@ pub struct ExternalCache {
     /// Port.
     pub port: Port,
     /// Password (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub password: String,
     /// Existing Secret with the password.
     pub existing_secret: DnsName,
@@ -251,11 +258,18 @@ pub struct ExternalPostgresql {
     /// User name.
     pub username: String,
     /// Password (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
     pub password: String,
     /// Existing Secret with the password.
     pub existing_secret: DnsName,
     /// Key of the password in existingSecret.
     pub existing_secret_key: ConfigKey,
+}
+
+/// Requests and limits: `(cpu, memory)` each.
+pub(super) fn resources(requests: (&str, &str), limits: (&str, &str)) -> Resources {
+    let pair = |(cpu, memory): (&str, &str)| [("cpu".to_string(), Quantity::new(cpu)), ("memory".to_string(), Quantity::new(memory))].into();
+    Resources { requests: pair(requests), limits: pair(limits) }
 }
 
 impl Default for VectorBackend {
@@ -267,7 +281,7 @@ impl Default for VectorBackend {
                 enabled: true,
                 image: Image { tag: "v1.13.6".into(), ..Image::new("docker.io/qdrant/qdrant") },
                 storage: StorageSettings::new("10Gi"),
-                resources: Resources::default(),
+                resources: resources(("250m", "512Mi"), ("2", "2Gi")),
                 external: ExternalQdrant {
                     host: String::new(),
                     port: Port(6333),
@@ -295,21 +309,20 @@ impl Default for VectorBackend {
 
 impl Default for Cache {
     fn default() -> Self {
-        let requests = [("cpu".into(), Quantity::new("100m")), ("memory".into(), Quantity::new("256Mi"))].into();
         Cache {
             type_: CacheType::Dragonfly,
             dragonfly: BundledCache {
                 enabled: true,
                 replicas: 1,
                 image: Image { tag: "v1.30.3".into(), ..Image::new("docker.dragonflydb.io/dragonflydb/dragonfly") },
-                resources: Resources { limits: Default::default(), requests },
+                resources: resources(("100m", "256Mi"), ("1", "1Gi")),
                 storage: StorageSettings::new("1Gi"),
             },
             valkey: BundledCache {
                 enabled: false,
                 replicas: 1,
                 image: Image { tag: "8.1".into(), ..Image::new("docker.io/valkey/valkey") },
-                resources: Resources::default(),
+                resources: resources(("100m", "128Mi"), ("1", "512Mi")),
                 storage: StorageSettings::new("1Gi"),
             },
             external: ExternalCache {

@@ -7,13 +7,13 @@ use manifests::kit::{DisruptionBudgetSettings, Image, Object, Resources};
 use manifests::objects::{
     DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, Workload,
 };
-use manifests::{Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, Quantity, concat, fullname_with};
+use manifests::{Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ValuesKnobs, container, pod};
-use super::dependencies::Endpoints;
+use super::dependencies::{Endpoints, resources};
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -69,10 +69,6 @@ pub struct Fetcher {
 
 impl Default for Opal {
     fn default() -> Self {
-        let requests = |cpu: &str, memory: &str| Resources {
-            limits: Default::default(),
-            requests: [("cpu".into(), Quantity::new(cpu)), ("memory".into(), Quantity::new(memory))].into(),
-        };
         let toleration = json!({"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"});
         Opal {
             enabled: true,
@@ -80,7 +76,7 @@ impl Default for Opal {
                 replicas: 3,
                 image: Image { tag: "0.7.5".into(), ..Image::new("docker.io/permitio/opal-server") },
                 policy_repo_url: String::new(),
-                resources: requests("100m", "256Mi"),
+                resources: resources(("100m", "256Mi"), ("500m", "512Mi")),
                 pdb: DisruptionBudgetSettings {
                     enabled: true,
                     min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(2))),
@@ -90,10 +86,10 @@ impl Default for Opal {
             cedar_agent: CedarAgent {
                 enabled: true,
                 image: Image { tag: "0.2.0".into(), ..Image::new("docker.io/permitio/cedar-agent") },
-                resources: requests("50m", "64Mi"),
+                resources: resources(("50m", "64Mi"), ("200m", "128Mi")),
                 tolerations: vec![toleration.as_object().cloned().unwrap_or_default()],
             },
-            fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: requests("50m", "64Mi") },
+            fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: resources(("50m", "64Mi"), ("200m", "128Mi")) },
         }
     }
 }

@@ -213,8 +213,12 @@ impl<'a> Credentials<'a> {
         }
     }
 
-    /// The chart's Secret (values-file credentials) or the ExternalSecret that writes it.
+    /// The chart's Secret (values-file credentials) or the ExternalSecret that writes it; the
+    /// operator's Secrets are declared as existing outside the chart.
     pub fn add_to(&self, m: &mut Model, s: &SecretsKnobs) -> Store {
+        for (secret, _) in self.list.iter().filter_map(|c| c.existing.as_ref()) {
+            m.external::<Secret>(*secret);
+        }
         let external = s.external();
         let from_values = |c: &Credential| c.used.and(c.existing_set().not()).and(external.not()).and(c.value.is_set());
         let from_store = |c: &Credential| c.used.and(c.existing_set().not()).and(&external).and(c.required);

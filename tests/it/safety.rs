@@ -1,0 +1,363 @@
+//! Safety of what `emit` writes: checkov passes on every committed manifest (but for the checks
+//! tests/checkov-skips.yaml documents), no secret value reaches charts-out, `kforge check` and
+//! `emit` stop on what the check finds, and a failing emit leaves charts-out byte-identical.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::support::*;
+
+// ----- checkov -------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Skip {
+    id: String,
+    check: String,
+    reason: String,
+}
+
+#[test]
+fn checkov_finds_nothing_in_the_committed_manifests_but_the_documented_exceptions() {
+    let skips: Vec<Skip> = serde_saphyr::from_str(&std::fs::read_to_string(root().join("tests/checkov-skips.yaml")).expect("tests/checkov-skips.yaml")).expect("skips parse");
+    for s in &skips {
+        assert!(s.id.starts_with("CKV") && !s.check.is_empty() && s.reason.len() > 40, "{}: each skip names its check and says why", s.id);
+    }
+    let skipped: BTreeSet<&str> = skips.iter().map(|s| s.id.as_str()).collect();
+
+    // Everything checkov is given must be read: count the objects it should see.
+    let dir = root().join("charts-out/manifests");
+    let mut objects = 0;
+    for app in std::fs::read_dir(&dir).expect("charts-out/manifests") {
+        for f in std::fs::read_dir(app.expect("entry").path()).expect("app dir") {
+            objects += parse_stream(&std::fs::read_to_string(f.expect("entry").path()).expect("manifest")).len();
+        }
+    }
+    assert!(objects > 0);
+
+    // Without --skip-check, so that a skip no longer needed shows up as stale.
+    let out = run(Command::new(tool("checkov"))
+        .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
+        .args(["--framework", "kubernetes", "--quiet", "--compact", "--skip-download", "-o", "json", "-d"])
+        .arg(&dir));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("checkov output is not JSON ({e}):\n{}\n{}", text(&out.stdout), text(&out.stderr)));
+    let reports = match report {
+        Value::Array(r) => r,
+        single => vec![single],
+    };
+    let k8s = reports.iter().find(|r| r["check_type"] == "kubernetes").unwrap_or_else(|| panic!("no kubernetes report from checkov:\n{reports:#?}"));
+    let summary = &k8s["summary"];
+    let scanned = summary["resource_count"].as_u64().unwrap_or(0) as usize;
+    assert_eq!(summary["parsing_errors"].as_u64(), Some(0), "checkov could not parse some manifests: {summary}");
+    assert!(scanned >= objects, "checkov scanned {scanned} resources of the {objects} objects in {}: {summary}", dir.display());
+    assert!(summary["passed"].as_u64().unwrap_or(0) > 0, "checkov passed nothing: {summary}");
+
+    let mut failed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in k8s["results"]["failed_checks"].as_array().into_iter().flatten() {
+        let id = f["check_id"].as_str().unwrap_or("?").to_string();
+        failed.entry(id).or_default().insert(format!("{} in {}: {}", f["resource"].as_str().unwrap_or("?"), f["file_path"].as_str().unwrap_or("?"), f["check_name"].as_str().unwrap_or("?")));
+    }
+    let unexpected: Vec<String> = failed.iter().filter(|(id, _)| !skipped.contains(id.as_str())).flat_map(|(id, at)| at.iter().map(move |a| format!("{id} {a}"))).collect();
+    assert!(unexpected.is_empty(), "checkov found {} problem(s) not documented in tests/checkov-skips.yaml:\n{}", unexpected.len(), unexpected.join("\n"));
+    let stale: Vec<&&str> = skipped.iter().filter(|id| !failed.contains_key(**id)).collect();
+    assert!(stale.is_empty(), "tests/checkov-skips.yaml lists checks that no longer fail anywhere; remove them: {stale:?}");
+    eprintln!("checkov: {scanned} resources scanned, {} checks passed, {} skipped as documented", summary["passed"], skipped.len());
+}
+
+// ----- secrets -------------------------------------------------------------------------------
+
+/// Secret-looking setting names: what a reader would take for a credential, by the words of
+/// the camelCase name (`groqApiKey`: groq, api, key).
+fn looks_secret(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let mut words: Vec<String> = Vec::new();
+    for c in last.chars() {
+        if c.is_uppercase() || words.is_empty() {
+            words.push(String::new());
+        }
+        words.last_mut().expect("a word").push(c.to_ascii_lowercase());
+    }
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let pair = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
+    let secret = ["password", "passwd", "secret", "token", "dsn", "credential", "credentials"].iter().any(|w| has(w))
+        || pair("api", "key")
+        || pair("encryption", "key")
+        || pair("private", "key")
+        || pair("database", "url");
+    // Names of Secrets and of keys in them are references, not secrets.
+    let reference = ["existingSecret", "existingSecretKey", "secretName", "imagePullSecrets", "automountServiceAccountToken"].contains(&last) || path.split('.').any(|p| p == "keys");
+    secret && !reference
+}
+
+fn leaves(schema: &Value, path: &str, out: &mut Vec<(String, Value)>) {
+    match schema.get("properties").and_then(Value::as_object) {
+        Some(props) => {
+            for (k, sub) in props {
+                leaves(sub, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out);
+            }
+        }
+        None => out.push((path.to_string(), schema.clone())),
+    }
+}
+
+#[test]
+fn every_secret_looking_setting_is_marked_write_only() {
+    let mut marked = 0;
+    for app in apps::all() {
+        let mut all = Vec::new();
+        leaves(&app.schema(), "", &mut all);
+        for (path, schema) in all {
+            if looks_secret(&path) {
+                assert_eq!(schema.get("writeOnly"), Some(&Value::Bool(true)), "{}: {path} looks like a secret but is not writeOnly in the schema", app.chart().name);
+                marked += 1;
+            }
+        }
+        assert!(!manifests::check::secret_settings(&app.schema()).is_empty(), "{}: no secret settings at all?", app.chart().name);
+    }
+    assert!(marked >= 10, "only {marked} secret settings found");
+}
+
+/// Sets `value` at a dotted path, creating maps on the way.
+fn set_path(tree: &mut Value, path: &str, value: Value) {
+    let mut at = tree;
+    let keys: Vec<&str> = path.split('.').collect();
+    for key in &keys[..keys.len() - 1] {
+        if !at.get(*key).is_some_and(Value::is_object) {
+            at[*key] = Value::Object(Default::default());
+        }
+        at = &mut at[*key];
+    }
+    at[keys[keys.len() - 1]] = value;
+}
+
+/// Random values per application, with a canary in every secret setting.
+const CANARY_CASES: u64 = 40;
+
+#[test]
+fn secret_values_reach_only_secrets_and_never_charts_out() {
+    let charts_out: Vec<(PathBuf, String)> = tree_digest(&root().join("charts-out")).into_iter().map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned())).collect();
+    let mut scanned = Vec::new();
+
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        let schema = app.schema();
+        let secrets = manifests::check::secret_settings(&schema);
+        let defaults = app.defaults();
+        let model = app.model();
+
+        // The committed environments and the defaults set no secret at all (emit refuses them).
+        for env in app.environments() {
+            let values = manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.check(t)).expect("environment loads");
+            let set = manifests::check::secret_values(&schema, &values);
+            assert!(set.is_empty(), "{name} {}: sets the secret settings {:?}", env.name, set.iter().map(|(p, _)| p).collect::<Vec<_>>());
+        }
+        assert!(manifests::check::secret_values(&schema, &defaults).is_empty(), "{name}: a default holds a secret");
+
+        // Random values with a canary in each secret setting: rendered (what --stdout prints), a
+        // canary may be in a Secret, nowhere else.
+        let base = match (app.placeholder_values(), app.needs_values(), app.environments().first()) {
+            (Some(p), _, _) => vec![("placeholders", p.to_string())],
+            (None, Some(_), Some(env)) => vec![(env.path, env.text.to_string())],
+            _ => vec![],
+        };
+        let mut in_secrets = 0;
+        let mut rendered = 0;
+        for seed in 0..CANARY_CASES {
+            let mut rng = Rng::new(1000 + seed);
+            let mut values = random_values(&schema, &defaults, &mut rng);
+            let mut canaries = Vec::new();
+            for (i, path) in secrets.iter().enumerate().filter(|(_, p)| !p.contains("[]")) {
+                // Long enough for the settings with a minimum length.
+                let canary = format!("canary-{name}-{seed}-{i}-{}", "x".repeat(32));
+                set_path(&mut values, path, Value::String(canary.clone()));
+                canaries.push(canary);
+            }
+            let random = serde_json::to_string(&values).expect("json");
+            let mut layers: Vec<manifests::values::Layer> = base.iter().map(|(n, t)| manifests::values::Layer::File { name: n, text: t }).collect();
+            layers.push(manifests::values::Layer::File { name: "random", text: &random });
+            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.check(t)) else { continue };
+            let release = manifests::render::Release { name: &name, namespace: "ns" };
+            let Ok(objects) = manifests::render::render_objects(app.as_ref(), &model, &loaded, release) else { continue };
+            rendered += 1;
+            for o in &objects {
+                let text = serde_json::to_string(&o.value).expect("json");
+                for c in &canaries {
+                    if text.contains(c.as_str()) {
+                        assert_eq!(o.kind, "Secret", "{name} seed {seed}: a secret value reached {} {}:\n{text}", o.kind, o.name);
+                        in_secrets += 1;
+                    }
+                }
+            }
+            scanned.extend(canaries);
+        }
+        // A third is enough for the scan to mean something: a large chart (Aeterna) rejects more
+        // random combinations across its settings than a small one.
+        assert!(rendered >= CANARY_CASES as usize / 3, "{name}: only {rendered} of {CANARY_CASES} canary cases rendered");
+        // Not vacuous: the canaries were in the rendered Secrets.
+        assert!(in_secrets > 0, "{name}: no canary reached a Secret; is the test still looking at the right settings?");
+    }
+
+    for (path, text) in &charts_out {
+        for c in &scanned {
+            assert!(!text.contains(c.as_str()), "charts-out/{} holds the secret value {c}", path.display());
+        }
+    }
+    assert!(scanned.len() > 100, "only {} secret values scanned", scanned.len());
+    eprintln!("secrets: {} secret values of {} files scanned for in charts-out ({} files)", scanned.len(), CANARY_CASES * apps::all().len() as u64, charts_out.len());
+}
+
+// ----- the check through the CLI -------------------------------------------------------------
+
+#[test]
+fn check_command_checks_every_environment_and_writes_nothing() {
+    let before = tree_digest(&root().join("charts-out"));
+    let out = run(kforge().arg("check"));
+    let stderr = text(&out.stderr);
+    let environments: usize = apps::all().iter().map(|a| a.environments().len() + usize::from(a.needs_values().is_none())).sum();
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("checked {environments} environments of {} application(s): no problems", apps::all().len())), "{stderr}");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("root.yaml");
+    std::fs::write(&file, "podSecurityContext:\n  runAsNonRoot: false\nsecurityContext:\n  privileged: true\n").expect("write");
+    let out = run(kforge().args(["check", "--app", "backbone", "--values"]).arg(&file));
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    for needle in ["backbone (", "Deployment/backbone", "privileged must not be true", "Privileged Containers", "Running as Non-root"] {
+        assert!(stderr.contains(needle), "lacks {needle:?}:\n{stderr}");
+    }
+    // The same values render with --stdout, as they do with helm template.
+    let out = run(kforge().args(["emit", "--app", "backbone", "--stdout", "--values"]).arg(&file));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(before, tree_digest(&root().join("charts-out")), "check wrote into charts-out");
+}
+
+// ----- atomic output -------------------------------------------------------------------------
+
+/// An application whose pod runs as the image likes (root, privileged escalation allowed): the
+/// check refuses it.
+mod careless {
+    use super::*;
+    use manifests::objects::{Container, Deployment, Pod};
+    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+
+    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Values {
+        /// Number of pods.
+        pub replica_count: u8,
+    }
+
+    fn build(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        let c = Container::builder().name("app").image("busybox:1.37").build();
+        m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).pod(Pod::builder().containers(vec![c]).build()).build());
+        m
+    }
+
+    pub fn app() -> App<Values> {
+        App::new(ChartMeta::new("careless", "0.1.0", "1.0.0", "A pod without a security context"), "tests/it/safety.rs", build)
+    }
+
+    /// The same application with an example environment that does not load.
+    pub fn with_bad_environment() -> App<Values> {
+        App::new(ChartMeta::new("bad-env", "0.1.0", "1.0.0", "An environment with a wrong type"), "tests/it/safety.rs", build)
+            .environment("bad", "tests/it/safety/bad-env/values-bad.yaml", "replicaCount: lots\n")
+    }
+}
+
+#[test]
+fn a_failing_emit_leaves_charts_out_byte_identical() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("charts-out");
+    copy_dir(&root().join("charts-out"), &out);
+    // Stale files too, which a successful full emit would remove.
+    std::fs::write(out.join("manifests/backbone/old.yaml"), "old\n").expect("write");
+    let before = tree_digest(&out);
+    let real = apps::all();
+    let careless = careless::app();
+    let bad_env = careless::with_bad_environment();
+    for (broken, expect) in [(&careless as &dyn manifests::Application, "Pod Security Standard restricted"), (&bad_env, "values-bad.yaml: replicaCount")] {
+        // The broken application comes last: the others have rendered when it fails.
+        let mut apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
+        apps.push(broken);
+        let err = manifests::output::emit(&apps, &out, true).expect_err("emit accepted a broken application");
+        assert!(err.contains(expect) && err.contains(&broken.chart().name), "{err}");
+        assert!(before == tree_digest(&out), "a failed emit changed {}", out.display());
+        let leftovers: Vec<String> = std::fs::read_dir(tmp.path()).expect("read").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).filter(|n| n != "charts-out").collect();
+        assert!(leftovers.is_empty(), "a failed emit left {leftovers:?} beside the output");
+    }
+    // The same applications without the broken one write, and remove the stale file.
+    let apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
+    manifests::output::emit(&apps, &out, true).expect("emit");
+    assert!(!out.join("manifests/backbone/old.yaml").exists());
+    assert_eq!(tree_digest(&out), tree_digest(&root().join("charts-out")));
+}
+
+#[test]
+fn emit_refuses_what_the_check_finds_with_every_finding() {
+    let careless = careless::app();
+    let err = manifests::output::emit_app(&careless).expect_err("emitted a pod without a security context").to_string();
+    for needle in ["careless (default): Deployment/careless", "allowPrivilegeEscalation must be false", "runAsNonRoot must be true", "capabilities.drop must include ALL", "seccompProfile"] {
+        assert!(err.contains(needle), "lacks {needle:?}:\n{err}");
+    }
+    // With an exception for each control it breaks, it passes; an exception nothing needs is stale.
+    use manifests::check::Control;
+    let excused = careless::app()
+        .pss_exception("app", Control::PrivilegeEscalation, "test")
+        .pss_exception("app", Control::RunningAsNonRoot, "test")
+        .pss_exception("app", Control::Capabilities, "test")
+        .pss_exception("app", Control::Seccomp, "test");
+    manifests::output::emit_app(&excused).unwrap_or_else(|e| panic!("{e}"));
+    let stale = careless::app().pss_exception("app", Control::HostPorts, "test");
+    let err = manifests::output::emit_app(&stale).expect_err("a stale exception passed").to_string();
+    assert!(err.contains("no environment needs this exception"), "{err}");
+}
+
+/// Random values per application for the check.
+const CHECK_CASES: u64 = 200;
+
+#[test]
+fn the_check_finds_only_known_gaps_in_random_values() {
+    // What the check finds in values the schema accepts, apart from two gaps of the values types
+    // that it is right to flag: pod label values are free text (Kubernetes refuses most of
+    // `#hash` or `x: y`), and names may start with a digit, which a Service's may not (the
+    // release name, fullnameOverride and nameOverride all allow it, in Helm too).
+    let known = |message: &str| message.contains("is not a label value") && message.contains("spec.template.metadata.labels") || message.contains("is not a DNS-1035 label");
+    let mut checked = 0;
+    let mut gaps = 0;
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        let (schema, defaults, model) = (app.schema(), app.defaults(), app.model());
+        let base = match (app.placeholder_values(), app.needs_values(), app.environments().first()) {
+            (Some(p), _, _) => vec![("placeholders", p.to_string())],
+            (None, Some(_), Some(env)) => vec![(env.path, env.text.to_string())],
+            _ => vec![],
+        };
+        for seed in 0..CHECK_CASES {
+            let mut rng = Rng::new(5000 + seed);
+            let random = serde_json::to_string(&random_values(&schema, &defaults, &mut rng)).expect("json");
+            let mut layers: Vec<manifests::values::Layer> = base.iter().map(|(n, t)| manifests::values::Layer::File { name: n, text: t }).collect();
+            layers.push(manifests::values::Layer::File { name: "random", text: &random });
+            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.check(t)) else { continue };
+            let release = manifests::render::Release { name: &name, namespace: "ns" };
+            let Ok((objects, external)) = manifests::render::render_environment(app.as_ref(), &model, &loaded, release) else { continue };
+            let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
+            let environment = format!("random seed {seed}");
+            let env = manifests::check::Environment { app: &name, environment: &environment, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
+            let findings = manifests::check::check(&env).findings;
+            let unknown: Vec<String> = findings.iter().filter(|f| !known(&f.message)).map(ToString::to_string).collect();
+            assert!(unknown.is_empty(), "the check found, in values the schema accepts:\n{}\nvalues: {random}", unknown.join("\n"));
+            gaps += findings.len();
+            checked += 1;
+        }
+    }
+    assert!(checked >= CHECK_CASES as usize * apps::all().len() / 2, "only {checked} random cases rendered");
+    // Not vacuous: the gaps are there to be found.
+    assert!(gaps > 0, "the check found nothing at all in {checked} random cases");
+    eprintln!("check: {checked} random environments, {gaps} findings, all of the two known gaps");
+}
