@@ -1,6 +1,7 @@
 //! `kforge setup`: the Aeterna setup wizard of `aeterna-chart-and-setup-wizard-design.md`.
 //!
-//! Answers come from a YAML file ([`answers`]). They become one typed model, the Aeterna chart's `Values`
+//! Answers come from the interactive [`wizard`] (dialoguer and console, as the design chose) or
+//! from a YAML file ([`answers`]). They become one typed model, the Aeterna chart's `Values`
 //! ([`model`]), and every output is derived from that model through what the chart renders
 //! ([`outputs`]): values.yaml for Helm, docker-compose.yaml and .env, .aeterna/config.toml, and
 //! the OpenCode MCP entry. [`files`] writes them without overwriting anyone's edits.
@@ -13,6 +14,7 @@ pub mod model;
 pub mod opencode;
 pub mod outputs;
 pub mod runtime;
+pub mod wizard;
 
 use std::path::PathBuf;
 
@@ -65,7 +67,13 @@ pub fn run(o: &Options) -> Result<(), String> {
             summary(&plan, &outcomes);
             Ok(())
         }
-        None => Err("give the answers in a file: --answers FILE".into()),
+        None => {
+            let answers = wizard::ask(o.opencode_config.as_deref())?;
+            let plan = outputs::plan(&answers, &o.out, o.opencode_config.as_deref())?;
+            let outcomes = write(&plan, &mut |shown| wizard::confirm_overwrite(shown))?;
+            summary(&plan, &outcomes);
+            Ok(())
+        }
     }
 }
 
