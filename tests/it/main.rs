@@ -7,5 +7,6 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod crds;
+mod setup;
 mod snapshots;
 mod support;
