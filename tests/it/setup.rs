@@ -141,6 +141,17 @@ fn secrets_go_only_to_the_files_to_keep_out_of_git() {
     assert_eq!(compose["services"]["aeterna"]["environment"]["AETERNA_OPENAI_API_KEY"], "${AETERNA_OPENAI_API_KEY:?set AETERNA_OPENAI_API_KEY in .env}");
 }
 
+#[test]
+fn the_readme_example_answers_work() {
+    let readme = read(&root().join("README.md"));
+    let start = readme.find("```yaml\n# answers.yaml").expect("the README's answers example") + "```yaml\n".len();
+    let example = &readme[start..start + readme[start..].find("```").expect("end of the example")];
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let stderr = ok(&setup(tmp.path(), example, &[]));
+    assert!(stderr.contains("set ingress.hosts"), "{stderr}");
+    assert_eq!(yaml(&tmp.path().join("out/values.yaml"))["cache"]["external"]["existingSecret"], "aeterna-redis");
+}
+
 // ----- the generated values against the chart ------------------------------------------------
 
 /// Kubernetes answers; each must render with Helm exactly as `emit` does.
