@@ -143,7 +143,7 @@ fn mcp_url(answers: &Answers, values: &Values, rt: &Runtime) -> String {
         Target::DockerCompose => local(rt.server().and_then(|s| s.ports.first()).map(|p| p.0).unwrap_or(service_port)),
         Target::Kubernetes if values.ingress.enabled => match values.ingress.hosts.first() {
             Some(h) => {
-                let tls = values.ingress.tls.iter().any(|t| t.hosts.iter().any(|th| *th == h.host));
+                let tls = values.ingress.tls.iter().any(|t| t.hosts.contains(&h.host));
                 let path = h.paths.first().map(|p| p.path.trim_end_matches('/').to_string()).unwrap_or_default();
                 format!("{}://{}{path}{MCP_PATH}", if tls { "https" } else { "http" }, h.host)
             }

@@ -259,7 +259,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
     } else if Confirm::with_theme(&w.theme).with_prompt("Show the advanced options?").default(false).interact_on(&w.term).map_err(failed)? {
         let picked = MultiSelect::with_theme(&w.theme)
             .with_prompt("Advanced options (Space toggles, Enter accepts)")
-            .items(&[
+            .items([
                 "Enable Ingress",
                 "Enable ServiceMonitor (Prometheus)",
                 "Enable Network Policies",
