@@ -436,6 +436,9 @@ impl Pty {
     /// Waits for `prompt`, then types `keys`.
     fn answer(&mut self, prompt: &str, keys: &[&str]) {
         self.0.exp_string(prompt).unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
+        // The prompt is printed just before the terminal is switched to raw mode (and, for a
+        // hidden prompt, echo off): keys typed in between would be echoed by the terminal.
+        std::thread::sleep(std::time::Duration::from_millis(150));
         for k in keys {
             self.0.send(k).expect("send");
             self.0.flush().expect("flush");
