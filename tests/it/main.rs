@@ -9,5 +9,6 @@ mod conformance;
 mod crds;
 mod fuzz;
 mod safety;
+mod setup;
 mod snapshots;
 mod support;

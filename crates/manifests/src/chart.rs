@@ -98,6 +98,15 @@ pub(crate) fn values_yaml(header: &str, defaults: &Value, schema: &Value) -> Str
     out
 }
 
+/// Block YAML of part of a values tree (an overlay such as a values file), each key under the
+/// comment its schema description gives, written as values.yaml is.
+pub fn commented_yaml(values: &Value, schema: &Value) -> String {
+    let mut out = String::new();
+    let comment = |path: &str| -> Vec<String> { description(schema, path).map(|d| d.lines().map(str::to_string).collect()).unwrap_or_default() };
+    yaml::write_block(&mut out, values, 0, "", &comment);
+    out
+}
+
 fn type_name(schema: Option<&Value>, default: &Value) -> String {
     if let Some(t) = schema.and_then(|s| s.get("type")) {
         match t {

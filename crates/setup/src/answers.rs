@@ -1,0 +1,440 @@
+//! The answers to the wizard's questions (Q1 to Q8 of the seed's "CLI Wizard Flow"), the same
+//! type whether they were typed at the prompts or read from a YAML file (`--answers FILE`).
+//!
+//! A file may leave out any key: it then takes the wizard's default. Sections with a type accept
+//! the type alone as a shorthand (`cache: valkey` is `cache: {type: valkey}`). Unknown keys,
+//! settings that do not apply to the chosen type or target, and missing settings that the chosen
+//! type needs are errors naming the file and the key.
+
+use std::fmt;
+
+use apps::aeterna::core::LlmProvider;
+use apps::aeterna::dependencies::{CacheType, VectorBackendType};
+use manifests::{DnsName, Port};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// Everything the wizard asks.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Answers {
+    /// Q1: what to generate.
+    pub target: Target,
+    /// Q2: the vector database.
+    pub vector_backend: VectorBackend,
+    /// Q3: the Redis-compatible cache.
+    pub cache: Cache,
+    /// Q4: PostgreSQL.
+    pub postgresql: Postgresql,
+    /// Q5: the OPAL authorization stack (multi-tenant); false is single-tenant mode.
+    pub opal: bool,
+    /// Q6: the LLM provider.
+    pub llm: Llm,
+    /// Q7: write the OpenCode MCP entry.
+    pub opencode: bool,
+    /// Q8: Kubernetes extras, all off by default.
+    pub advanced: Advanced,
+}
+
+impl Default for Answers {
+    fn default() -> Self {
+        Answers {
+            target: Target::DockerCompose,
+            vector_backend: VectorBackend::default(),
+            cache: Cache::default(),
+            postgresql: Postgresql::default(),
+            opal: true,
+            llm: Llm::default(),
+            opencode: true,
+            advanced: Advanced::default(),
+        }
+    }
+}
+
+/// Q1: the deployment target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    /// Local development: docker-compose.yaml and .env.
+    #[default]
+    #[serde(rename = "docker-compose")]
+    DockerCompose,
+    /// The Helm chart: values.yaml (and secrets.values.yaml for typed secrets).
+    #[serde(rename = "kubernetes", alias = "helm")]
+    Kubernetes,
+    /// Only the OpenCode MCP entry (and the server configuration it describes).
+    #[serde(rename = "opencode-only")]
+    OpencodeOnly,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::DockerCompose => "docker-compose",
+            Target::Kubernetes => "kubernetes",
+            Target::OpencodeOnly => "opencode-only",
+        }
+    }
+}
+
+/// A secret typed by the user (an API key, a password). Its `Debug` hides it, so an error or a
+/// log line that prints answers never shows it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(\"\")" } else { "Secret(***)" })
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// Q2. The settings below `type` belong to one backend each; the others must stay empty.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct VectorBackend {
+    #[serde(rename = "type")]
+    pub type_: VectorBackendType,
+    /// pinecone: the environment.
+    pub environment: String,
+    /// pinecone: the index.
+    pub index_name: String,
+    /// weaviate: its URL.
+    pub host: String,
+    /// pinecone, weaviate: the API key.
+    pub api_key: Secret,
+    /// mongodb: the connection URI (it holds credentials).
+    pub uri: Secret,
+    /// vertex-ai: the project, region and index endpoint.
+    pub project_id: String,
+    pub region: String,
+    pub index_endpoint: String,
+    /// vertex-ai: the service account key JSON.
+    pub service_account_json: Secret,
+    /// databricks: the workspace URL, catalog and token.
+    pub workspace_url: String,
+    pub catalog: String,
+    pub token: Secret,
+    /// pinecone, mongodb, vertex-ai, databricks: a Kubernetes Secret that holds the credential.
+    pub existing_secret: DnsName,
+}
+
+/// Q3.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Cache {
+    #[serde(rename = "type")]
+    pub type_: CacheType,
+    /// With `type: external`.
+    pub external: Option<External>,
+}
+
+/// Q4.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Postgresql {
+    #[serde(rename = "type")]
+    pub type_: PostgresqlType,
+    /// With `type: external`.
+    pub external: Option<External>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PostgresqlType {
+    /// A CloudNativePG cluster (Kubernetes) or a PostgreSQL container (compose).
+    #[default]
+    #[serde(rename = "cloudnative-pg")]
+    CloudnativePg,
+    #[serde(rename = "external")]
+    External,
+}
+
+/// Connection details of an existing server (PostgreSQL or Redis).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct External {
+    pub host: String,
+    /// Default: 5432 for PostgreSQL, 6379 for Redis.
+    pub port: Option<Port>,
+    /// PostgreSQL only; default `aeterna`.
+    pub database: String,
+    /// PostgreSQL only.
+    pub username: String,
+    pub password: Secret,
+    /// A Kubernetes Secret with the password (instead of `password`).
+    pub existing_secret: DnsName,
+}
+
+/// Q6.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Llm {
+    pub provider: LlmProvider,
+    /// openai, anthropic.
+    pub api_key: Secret,
+    /// openai, anthropic: a Kubernetes Secret with the key (instead of `apiKey`).
+    pub existing_secret: DnsName,
+    /// ollama: its URL.
+    pub host: String,
+    /// The chat model (openai, anthropic) or the model (ollama); empty keeps the chart's.
+    pub model: String,
+}
+
+/// Q8: Kubernetes extras.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Advanced {
+    pub ingress: bool,
+    pub service_monitor: bool,
+    pub network_policy: bool,
+    pub hpa: bool,
+    pub pdb: bool,
+}
+
+impl Advanced {
+    pub fn any(&self) -> bool {
+        self.ingress || self.service_monitor || self.network_policy || self.hpa || self.pdb
+    }
+}
+
+/// An answers file larger than this is refused before parsing.
+const MAX_BYTES: usize = 1 << 20;
+
+/// Reads an answers file: `name` is how errors name it.
+pub fn parse(name: &str, text: &str) -> Result<Answers, String> {
+    if text.len() > MAX_BYTES {
+        return Err(format!("{name}: larger than {} KiB; an answers file is a few lines", MAX_BYTES >> 10));
+    }
+    let mut tree: Value = if text.trim().is_empty() {
+        Value::Object(Default::default())
+    } else {
+        serde_saphyr::from_str(text).map_err(|e| format!("{name}: not valid YAML: {e}"))?
+    };
+    if tree.is_null() {
+        tree = Value::Object(Default::default());
+    }
+    let Value::Object(map) = &mut tree else {
+        return Err(format!("{name}: expected a map of answers (target, vectorBackend, cache, postgresql, opal, llm, opencode, advanced)"));
+    };
+    // The shorthand `cache: valkey` for `cache: {type: valkey}`.
+    for (key, tag) in [("vectorBackend", "type"), ("cache", "type"), ("postgresql", "type"), ("llm", "provider")] {
+        if let Some(Value::String(s)) = map.get(key) {
+            let short = s.clone();
+            map.insert(key.into(), serde_json::json!({ tag: short }));
+        }
+    }
+    let answers: Answers = serde_path_to_error::deserialize(tree).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if path == "." { format!("{name}: {inner}") } else { format!("{name}: {path}: {inner}") }
+    })?;
+    answers.check().map_err(|(path, message)| format!("{name}: {path}: {message}"))?;
+    Ok(answers)
+}
+
+/// One error: the answers key and what is wrong with it.
+type Problem = (String, String);
+
+fn problem(path: &str, message: impl Into<String>) -> Problem {
+    (path.to_string(), message.into())
+}
+
+impl Answers {
+    /// What serde cannot see: settings needed or out of place for the chosen types and target.
+    pub fn check(&self) -> Result<(), Problem> {
+        if self.target != Target::Kubernetes && self.advanced.any() {
+            return Err(problem("advanced", format!("the advanced options are Kubernetes settings; target {} has none of them (set them false, or target: kubernetes)", self.target.name())));
+        }
+        if self.target == Target::OpencodeOnly && !self.opencode {
+            return Err(problem("opencode", "target opencode-only writes the OpenCode entry: opencode: false leaves nothing to do (choose another target, or opencode: true)"));
+        }
+        self.check_vector_backend()?;
+        self.check_external("cache", self.cache.type_ == CacheType::External, self.cache.external.as_ref(), false)?;
+        self.check_external("postgresql", self.postgresql.type_ == PostgresqlType::External, self.postgresql.external.as_ref(), true)?;
+        self.check_llm()
+    }
+
+    /// A credential: typed, an existing Secret, or (outside Kubernetes) left for the user to
+    /// supply; never both. `needed` says the backend cannot work without it.
+    fn check_credential(&self, path: &str, secret: &Secret, existing: &DnsName, existing_path: &str, needed: bool) -> Result<(), Problem> {
+        if !secret.is_empty() && !existing.is_empty() {
+            return Err(problem(path, format!("give {path} or {existing_path}, not both")));
+        }
+        if !secret.is_empty() && self.target == Target::OpencodeOnly {
+            return Err(problem(
+                path,
+                "target opencode-only writes no secret file: the key belongs to the server's own deployment (leave it out, or use existingSecret to name where it lives)",
+            ));
+        }
+        if needed && self.target == Target::Kubernetes && secret.is_empty() && existing.is_empty() {
+            return Err(problem(path, format!("needed for target kubernetes: give {path} (it goes to secrets.values.yaml) or {existing_path} (a Secret in the cluster)")));
+        }
+        Ok(())
+    }
+
+    fn check_vector_backend(&self) -> Result<(), Problem> {
+        use VectorBackendType as T;
+        let vb = &self.vector_backend;
+        let t = vb.type_;
+        let name = vector_type_name(t);
+        let set: [(&str, bool, &[T]); 13] = [
+            ("environment", !vb.environment.is_empty(), &[T::Pinecone]),
+            ("indexName", !vb.index_name.is_empty(), &[T::Pinecone]),
+            ("host", !vb.host.is_empty(), &[T::Weaviate]),
+            ("apiKey", !vb.api_key.is_empty(), &[T::Pinecone, T::Weaviate]),
+            ("uri", !vb.uri.is_empty(), &[T::Mongodb]),
+            ("projectId", !vb.project_id.is_empty(), &[T::VertexAi]),
+            ("region", !vb.region.is_empty(), &[T::VertexAi]),
+            ("indexEndpoint", !vb.index_endpoint.is_empty(), &[T::VertexAi]),
+            ("serviceAccountJson", !vb.service_account_json.is_empty(), &[T::VertexAi]),
+            ("workspaceUrl", !vb.workspace_url.is_empty(), &[T::Databricks]),
+            ("catalog", !vb.catalog.is_empty(), &[T::Databricks]),
+            ("token", !vb.token.is_empty(), &[T::Databricks]),
+            ("existingSecret", !vb.existing_secret.is_empty(), &[T::Pinecone, T::Mongodb, T::VertexAi, T::Databricks]),
+        ];
+        for (key, is_set, types) in set {
+            if is_set && !types.contains(&t) {
+                return Err(problem(&format!("vectorBackend.{key}"), format!("does not apply to type {name}")));
+            }
+        }
+        let required: &[(&str, bool)] = match t {
+            T::Pinecone => &[("environment", vb.environment.is_empty()), ("indexName", vb.index_name.is_empty())],
+            T::Weaviate => &[("host", vb.host.is_empty())],
+            T::VertexAi => &[("projectId", vb.project_id.is_empty()), ("region", vb.region.is_empty()), ("indexEndpoint", vb.index_endpoint.is_empty())],
+            T::Databricks => &[("workspaceUrl", vb.workspace_url.is_empty()), ("catalog", vb.catalog.is_empty())],
+            _ => &[],
+        };
+        if let Some((key, _)) = required.iter().find(|(_, missing)| *missing) {
+            return Err(problem(&format!("vectorBackend.{key}"), format!("needed with type {name}")));
+        }
+        let existing = "vectorBackend.existingSecret";
+        match t {
+            T::Pinecone => self.check_credential("vectorBackend.apiKey", &vb.api_key, &vb.existing_secret, existing, true),
+            T::Weaviate => self.check_credential("vectorBackend.apiKey", &vb.api_key, &DnsName::default(), existing, false),
+            T::Mongodb => self.check_credential("vectorBackend.uri", &vb.uri, &vb.existing_secret, existing, true),
+            T::VertexAi => self.check_credential("vectorBackend.serviceAccountJson", &vb.service_account_json, &vb.existing_secret, existing, true),
+            T::Databricks => self.check_credential("vectorBackend.token", &vb.token, &vb.existing_secret, existing, true),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_external(&self, section: &str, external: bool, block: Option<&External>, postgres: bool) -> Result<(), Problem> {
+        match (external, block) {
+            (false, Some(_)) => Err(problem(&format!("{section}.external"), format!("only with {section}.type: external"))),
+            (true, None) => Err(problem(&format!("{section}.external"), "needed with type external: the connection details (host, and port, password or existingSecret where they differ from the defaults)")),
+            (true, Some(e)) => {
+                let path = |key: &str| format!("{section}.external.{key}");
+                if e.host.trim().is_empty() {
+                    return Err(problem(&path("host"), "needed with type external"));
+                }
+                if !postgres {
+                    for (key, set) in [("database", !e.database.is_empty()), ("username", !e.username.is_empty())] {
+                        if set {
+                            return Err(problem(&path(key), "applies to PostgreSQL only"));
+                        }
+                    }
+                }
+                self.check_credential(&path("password"), &e.password, &e.existing_secret, &path("existingSecret"), false)
+            }
+            (false, None) => Ok(()),
+        }
+    }
+
+    fn check_llm(&self) -> Result<(), Problem> {
+        let l = &self.llm;
+        let provider = provider_name(l.provider);
+        let keyed = matches!(l.provider, LlmProvider::Openai | LlmProvider::Anthropic);
+        for (key, set, applies) in [
+            ("apiKey", !l.api_key.is_empty(), keyed),
+            ("existingSecret", !l.existing_secret.is_empty(), keyed),
+            ("host", !l.host.is_empty(), l.provider == LlmProvider::Ollama),
+            ("model", !l.model.is_empty(), l.provider != LlmProvider::None),
+        ] {
+            if set && !applies {
+                return Err(problem(&format!("llm.{key}"), format!("does not apply to provider {provider}")));
+            }
+        }
+        if l.provider == LlmProvider::Ollama && l.host.trim().is_empty() {
+            return Err(problem("llm.host", "needed with provider ollama: the Ollama URL, such as http://ollama.ollama.svc:11434"));
+        }
+        if keyed {
+            self.check_credential("llm.apiKey", &l.api_key, &l.existing_secret, "llm.existingSecret", true)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn vector_type_name(t: VectorBackendType) -> &'static str {
+    match t {
+        VectorBackendType::Qdrant => "qdrant",
+        VectorBackendType::Pgvector => "pgvector",
+        VectorBackendType::Pinecone => "pinecone",
+        VectorBackendType::Weaviate => "weaviate",
+        VectorBackendType::Mongodb => "mongodb",
+        VectorBackendType::VertexAi => "vertex-ai",
+        VectorBackendType::Databricks => "databricks",
+    }
+}
+
+pub fn provider_name(p: LlmProvider) -> &'static str {
+    match p {
+        LlmProvider::Openai => "openai",
+        LlmProvider::Anthropic => "anthropic",
+        LlmProvider::Ollama => "ollama",
+        LlmProvider::None => "none",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(yaml: &str) -> String {
+        parse("a.yaml", yaml).expect_err("rejected")
+    }
+
+    #[test]
+    fn empty_file_is_the_wizard_defaults_and_shorthands_expand() {
+        assert_eq!(parse("a.yaml", "").unwrap(), Answers::default());
+        let a = parse("a.yaml", "cache: valkey\nllm: none\npostgresql: cloudnative-pg\nvectorBackend: pgvector\n").unwrap();
+        assert_eq!(a.cache.type_, CacheType::Valkey);
+        assert_eq!(a.llm.provider, LlmProvider::None);
+        assert_eq!(a.vector_backend.type_, VectorBackendType::Pgvector);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_key() {
+        assert_eq!(err("targt: kubernetes"), "a.yaml: targt: unknown field `targt`, expected one of `target`, `vectorBackend`, `cache`, `postgresql`, `opal`, `llm`, `opencode`, `advanced`");
+        assert!(err("target: nomad").starts_with("a.yaml: target: unknown variant `nomad`"), "{}", err("target: nomad"));
+        assert!(err("cache: {type: external, external: {host: r, port: 0}}").starts_with("a.yaml: cache.external.port: invalid port 0"));
+        assert_eq!(err("cache: external"), "a.yaml: cache.external: needed with type external: the connection details (host, and port, password or existingSecret where they differ from the defaults)");
+        assert_eq!(err("postgresql: {type: external, external: {port: 5433}}"), "a.yaml: postgresql.external.host: needed with type external");
+        assert_eq!(err("vectorBackend: {type: pinecone, indexName: i}"), "a.yaml: vectorBackend.environment: needed with type pinecone");
+        assert_eq!(err("vectorBackend: {type: qdrant, host: x}"), "a.yaml: vectorBackend.host: does not apply to type qdrant");
+        assert_eq!(err("llm: {provider: ollama}"), "a.yaml: llm.host: needed with provider ollama: the Ollama URL, such as http://ollama.ollama.svc:11434");
+        assert!(err("target: kubernetes\nllm: openai").starts_with("a.yaml: llm.apiKey: needed for target kubernetes"));
+        assert_eq!(err("llm: {apiKey: k, existingSecret: s}"), "a.yaml: llm.apiKey: give llm.apiKey or llm.existingSecret, not both");
+        assert!(err("llm: {existingSecret: Not_A_Name}").starts_with("a.yaml: llm.existingSecret: invalid value"));
+        assert!(err("advanced: {hpa: true}").starts_with("a.yaml: advanced: the advanced options are Kubernetes settings"));
+        assert!(err("target: opencode-only\nllm: {apiKey: sk-1}").starts_with("a.yaml: llm.apiKey: target opencode-only writes no secret file"));
+        assert!(err("- a\n- b").starts_with("a.yaml: expected a map of answers"));
+        assert!(err("target: [").starts_with("a.yaml: not valid YAML"));
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let a = parse("a.yaml", "llm: {apiKey: sk-very-secret}").unwrap();
+        assert!(!format!("{a:?}").contains("sk-very-secret"));
+    }
+}

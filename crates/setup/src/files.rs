@@ -1,0 +1,145 @@
+//! Writing the outputs without losing anyone's edits.
+//!
+//! Every file the wizard owns starts with a comment line that carries the SHA-256 of the rest of
+//! the file as written. On a rerun a file whose content still matches its stamp is the wizard's
+//! own and is replaced; one that does not (edited since, or never written by the wizard) is
+//! replaced only when the user says so: `--force` with an answers file, a yes at the prompt in
+//! the wizard. A replaced edited file is first copied to `<name>.bak`. Files are written to a
+//! temporary file in the same directory and renamed over the old one, so a failure leaves the
+//! old file whole; secret files get mode 0600.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+const STAMP: &str = "kforge-setup-sha256:";
+
+fn sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `body` under a first comment line with `note` and the stamp.
+pub fn stamped(note: &str, body: &str) -> String {
+    format!("# {note} ({STAMP} {})\n{body}", sha256(body))
+}
+
+/// True when `text` is a stamped file whose content matches its stamp.
+pub fn intact(text: &str) -> bool {
+    let Some((first, rest)) = text.split_once('\n') else { return false };
+    let Some(at) = first.find(STAMP) else { return false };
+    let hash = first[at + STAMP.len()..].trim_start().get(..64).unwrap_or_default();
+    hash == sha256(rest)
+}
+
+/// A file to write.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub path: PathBuf,
+    /// How the summary names it.
+    pub shown: String,
+    pub text: String,
+    /// Holds credentials: mode 0600, and the summary says to keep it out of version control.
+    pub secret: bool,
+    /// Owned by the wizard and stamped (opencode.json is the user's own file).
+    pub owned: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Not there yet.
+    New,
+    /// There with exactly this content.
+    Same,
+    /// The wizard's own earlier output: replaced.
+    Update,
+    /// Changed by someone since the wizard wrote it (or not the wizard's): replaced only on a yes.
+    Changed,
+}
+
+impl Planned {
+    pub fn state(&self) -> Result<State, String> {
+        let old = match fs::read(&self.path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::New),
+            Err(e) => return Err(format!("{}: cannot read: {e}", self.path.display())),
+        };
+        Ok(if old == self.text {
+            State::Same
+        } else if self.owned && intact(&old) {
+            State::Update
+        } else {
+            State::Changed
+        })
+    }
+}
+
+/// `<path>.bak`, or `<path>.bak.N` with the first free N, so no backup overwrites another.
+fn backup_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut candidate = path.with_file_name(format!("{name}.bak"));
+    let mut n = 1;
+    while candidate.exists() {
+        candidate = path.with_file_name(format!("{name}.bak.{n}"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Copies the current file aside; returns where.
+pub fn back_up(path: &Path) -> Result<PathBuf, String> {
+    let to = backup_path(path);
+    fs::copy(path, &to).map_err(|e| format!("{}: cannot back up to {}: {e}", path.display(), to.display()))?;
+    Ok(to)
+}
+
+/// Writes `text` to `path` atomically; `secret` files get mode 0600 (a backup of one too).
+pub fn write(path: &Path, text: &str, secret: bool) -> Result<(), String> {
+    let err = |e: std::io::Error| format!("{}: cannot write: {e}", path.display());
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
+    let existing_mode = fs::metadata(path).ok().map(|m| m.permissions());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(text.as_bytes()).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A temporary file is 0600; other files get what the old one had, or 0644.
+        let mode = if secret { fs::Permissions::from_mode(0o600) } else { existing_mode.unwrap_or_else(|| fs::Permissions::from_mode(0o644)) };
+        fs::set_permissions(tmp.path(), mode).map_err(err)?;
+    }
+    #[cfg(not(unix))]
+    let _ = (secret, existing_mode);
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_detect_edits() {
+        let text = stamped("written by kforge setup", "a: 1\n");
+        assert!(intact(&text));
+        assert!(!intact(&text.replace("a: 1", "a: 2")));
+        assert!(!intact("a: 1\n"));
+        assert!(!intact(&format!("# x ({STAMP} short)\na\n")));
+    }
+
+    #[test]
+    fn secret_files_are_private_and_backups_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/.env");
+        write(&p, "K=v\n", true).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        assert_eq!(back_up(&p).unwrap(), dir.path().join("sub/.env.bak"));
+        assert_eq!(back_up(&p).unwrap(), dir.path().join("sub/.env.bak.1"));
+    }
+}

@@ -1,0 +1,241 @@
+//! Answers to the one typed model: the Aeterna chart's `Values`. Every output file is derived
+//! from what this returns, so none of them can say something the chart would not run.
+
+use apps::aeterna::Values;
+use apps::aeterna::core::LlmProvider;
+use apps::aeterna::dependencies::{CacheType, VectorBackendType};
+use apps::aeterna::secrets::Credentials;
+use manifests::{DnsName, Knobbed, Path, Port};
+use serde_json::Value;
+
+use crate::answers::{Answers, External, PostgresqlType, Secret, Target};
+
+/// The chart's values for these answers. Typed secrets are in it too, at their values paths;
+/// [`secret_paths`] says which paths those are, so each output can keep them where they belong.
+pub fn values_of(a: &Answers) -> Values {
+    let mut v = Values::default();
+    // Outside Kubernetes a credential nobody typed is supplied where the server runs (.env or
+    // the shell for compose, the server's own deployment for opencode-only). The chart still
+    // needs a source for it to render: a Secret name, which those targets never write out.
+    let untyped = |name: &str, secret: &Secret, existing: &DnsName| -> DnsName {
+        if secret.is_empty() && existing.is_empty() && a.target != Target::Kubernetes { DnsName::new(name) } else { existing.clone() }
+    };
+
+    // ----- Q2: vector backend
+    let vb = &a.vector_backend;
+    let out = &mut v.vector_backend;
+    out.type_ = vb.type_;
+    if vb.type_ != VectorBackendType::Qdrant {
+        out.qdrant.enabled = false;
+    }
+    match vb.type_ {
+        VectorBackendType::Qdrant => {}
+        VectorBackendType::Pgvector => out.pgvector.enabled = true,
+        VectorBackendType::Pinecone => {
+            out.pinecone.enabled = true;
+            out.pinecone.environment = vb.environment.clone();
+            out.pinecone.index_name = vb.index_name.clone();
+            out.pinecone.api_key = vb.api_key.0.clone();
+            out.pinecone.existing_secret = untyped("aeterna-pinecone", &vb.api_key, &vb.existing_secret);
+        }
+        VectorBackendType::Weaviate => {
+            out.weaviate.enabled = true;
+            out.weaviate.external.host = vb.host.clone();
+            out.weaviate.external.api_key = vb.api_key.0.clone();
+        }
+        VectorBackendType::Mongodb => {
+            out.mongodb.enabled = true;
+            out.mongodb.uri = vb.uri.0.clone();
+            out.mongodb.existing_secret = untyped("aeterna-mongodb", &vb.uri, &vb.existing_secret);
+        }
+        VectorBackendType::VertexAi => {
+            out.vertex_ai.enabled = true;
+            out.vertex_ai.project_id = vb.project_id.clone();
+            out.vertex_ai.region = vb.region.clone();
+            out.vertex_ai.index_endpoint = vb.index_endpoint.clone();
+            out.vertex_ai.service_account_json = vb.service_account_json.0.clone();
+            out.vertex_ai.existing_secret = untyped("aeterna-vertex-ai", &vb.service_account_json, &vb.existing_secret);
+        }
+        VectorBackendType::Databricks => {
+            out.databricks.enabled = true;
+            out.databricks.workspace_url = vb.workspace_url.clone();
+            out.databricks.catalog = vb.catalog.clone();
+            out.databricks.token = vb.token.0.clone();
+            out.databricks.existing_secret = untyped("aeterna-databricks", &vb.token, &vb.existing_secret);
+        }
+    }
+
+    // ----- Q3: cache
+    let cache = &mut v.cache;
+    cache.type_ = a.cache.type_;
+    cache.dragonfly.enabled = a.cache.type_ == CacheType::Dragonfly;
+    cache.valkey.enabled = a.cache.type_ == CacheType::Valkey;
+    if let Some(e) = &a.cache.external {
+        cache.external.host = e.host.trim().to_string();
+        cache.external.port = e.port.unwrap_or(cache.external.port);
+        cache.external.password = e.password.0.clone();
+        cache.external.existing_secret = e.existing_secret.clone();
+    }
+
+    // ----- Q4: PostgreSQL
+    let pg = &mut v.postgresql;
+    pg.enabled = a.postgresql.type_ == PostgresqlType::CloudnativePg;
+    if let Some(External { host, port, database, username, password, existing_secret }) = &a.postgresql.external {
+        pg.external.host = host.trim().to_string();
+        pg.external.port = port.unwrap_or(Port(5432));
+        if !database.is_empty() {
+            pg.external.database = database.clone();
+        }
+        pg.external.username = username.clone();
+        pg.external.password = password.0.clone();
+        pg.external.existing_secret = existing_secret.clone();
+    }
+
+    // ----- Q5: OPAL
+    v.opal.enabled = a.opal;
+
+    // ----- Q6: LLM
+    let l = &a.llm;
+    let llm = &mut v.llm;
+    llm.provider = l.provider;
+    match l.provider {
+        LlmProvider::Openai => {
+            llm.openai.api_key = l.api_key.0.clone();
+            llm.openai.existing_secret = untyped("aeterna-openai", &l.api_key, &l.existing_secret);
+            if !l.model.is_empty() {
+                llm.openai.chat_model = l.model.clone();
+            }
+        }
+        LlmProvider::Anthropic => {
+            llm.anthropic.api_key = l.api_key.0.clone();
+            llm.anthropic.existing_secret = untyped("aeterna-anthropic", &l.api_key, &l.existing_secret);
+            if !l.model.is_empty() {
+                llm.anthropic.model = l.model.clone();
+            }
+        }
+        LlmProvider::Ollama => {
+            llm.ollama.host = l.host.trim().to_string();
+            if !l.model.is_empty() {
+                llm.ollama.model = l.model.clone();
+            }
+        }
+        LlmProvider::None => {}
+    }
+
+    // ----- Q8: advanced (Kubernetes only; `Answers::check` refuses them elsewhere)
+    let adv = &a.advanced;
+    v.ingress.enabled = adv.ingress;
+    v.observability.service_monitor.enabled = adv.service_monitor;
+    v.security.network_policy.enabled = adv.network_policy;
+    v.aeterna.autoscaling.enabled = adv.hpa;
+    v.aeterna.pdb.enabled = adv.pdb;
+    v
+}
+
+/// One credential of the chart: where its value sits in values.yaml and which environment
+/// variable of the server carries it. Read from the chart's own list
+/// (`apps::aeterna::secrets::Credentials`), so a credential added to the chart is a secret here
+/// too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretPath {
+    pub keys: Vec<String>,
+    pub env: &'static str,
+}
+
+pub fn secret_paths() -> Vec<SecretPath> {
+    let handle = <Values as Knobbed>::handle(Path::values());
+    let credentials = Credentials::of(&handle);
+    credentials.list.iter().map(|c| SecretPath { keys: c.value.path().dotted().split('.').map(str::to_string).collect(), env: c.env }).collect()
+}
+
+/// The value at `keys`, if any.
+pub fn get<'v>(tree: &'v Value, keys: &[String]) -> Option<&'v Value> {
+    keys.iter().try_fold(tree, |node, k| node.get(k))
+}
+
+/// Removes the value at `keys` and returns it; empty parent maps go too.
+pub fn take(tree: &mut Value, keys: &[String]) -> Option<Value> {
+    let (last, parents) = keys.split_last()?;
+    fn walk(node: &mut Value, parents: &[String], last: &str) -> Option<Value> {
+        let map = node.as_object_mut()?;
+        match parents.split_first() {
+            None => map.remove(last),
+            Some((first, rest)) => {
+                let child = map.get_mut(first.as_str())?;
+                let taken = walk(child, rest, last);
+                if child.as_object().is_some_and(|m| m.is_empty()) {
+                    map.remove(first.as_str());
+                }
+                taken
+            }
+        }
+    }
+    walk(tree, parents, last)
+}
+
+/// Sets the value at `keys`, creating maps on the way.
+pub fn put(tree: &mut Value, keys: &[String], value: Value) {
+    let mut node = tree;
+    for k in keys {
+        if !node.is_object() {
+            *node = Value::Object(Default::default());
+        }
+        node = node.as_object_mut().expect("made a map").entry(k.clone()).or_insert(Value::Null);
+    }
+    *node = value;
+}
+
+/// What `values` sets differently from `defaults`: maps compared key by key, anything else
+/// (lists, scalars) whole, as Helm merges values files.
+pub fn diff(values: &Value, defaults: &Value) -> Option<Value> {
+    match (values, defaults) {
+        (Value::Object(v), Value::Object(d)) => {
+            let mut out = serde_json::Map::new();
+            for (k, child) in v {
+                match d.get(k) {
+                    Some(default) => {
+                        if let Some(changed) = diff(child, default) {
+                            out.insert(k.clone(), changed);
+                        }
+                    }
+                    None => {
+                        out.insert(k.clone(), child.clone());
+                    }
+                }
+            }
+            (!out.is_empty()).then_some(Value::Object(out))
+        }
+        _ => (values != defaults).then(|| values.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_chart_credentials_are_the_secret_paths() {
+        let paths = secret_paths();
+        let llm = paths.iter().find(|p| p.env == "AETERNA_OPENAI_API_KEY").expect("openai key");
+        assert_eq!(llm.keys, ["llm", "openai", "apiKey"]);
+        assert!(paths.iter().any(|p| p.keys == ["postgresql", "external", "password"]));
+    }
+
+    #[test]
+    fn diff_keeps_only_changes() {
+        let d = json!({"a": {"x": 1, "y": [1]}, "b": true});
+        assert_eq!(diff(&json!({"a": {"x": 1, "y": [2]}, "b": true}), &d), Some(json!({"a": {"y": [2]}})));
+        assert_eq!(diff(&d, &d), None);
+        let mut t = json!({"llm": {"openai": {"apiKey": "k"}}, "x": 1});
+        assert_eq!(take(&mut t, &["llm".into(), "openai".into(), "apiKey".into()]), Some(json!("k")));
+        assert_eq!(t, json!({"x": 1}));
+    }
+
+    #[test]
+    fn defaults_answers_give_the_chart_defaults_but_the_key_source() {
+        let v = serde_json::to_value(values_of(&Answers::default())).unwrap();
+        let d = serde_json::to_value(Values::default()).unwrap();
+        assert_eq!(diff(&v, &d), Some(json!({"llm": {"openai": {"existingSecret": "aeterna-openai"}}})));
+    }
+}

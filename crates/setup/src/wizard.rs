@@ -1,0 +1,294 @@
+//! The interactive wizard: the seed's questions Q1 to Q8 in order, with its defaults, follow-up
+//! prompts for connection details and credentials (hidden input), and the advanced options
+//! collapsed behind one question. It only collects [`Answers`]; what they produce is the same
+//! as with an answers file.
+
+use std::path::Path;
+
+use apps::aeterna::core::LlmProvider;
+use apps::aeterna::dependencies::{CacheType, VectorBackendType};
+use console::{Term, style};
+use dialoguer::theme::ColorfulTheme;
+use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
+use manifests::{DnsName, Port};
+
+use crate::answers::{Advanced, Answers, Cache, External, Llm, Postgresql, PostgresqlType, Secret, Target, VectorBackend};
+
+fn failed(e: dialoguer::Error) -> String {
+    match e {
+        dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => "setup cancelled; nothing was written".into(),
+        dialoguer::Error::IO(io) => format!("the terminal failed: {io}"),
+    }
+}
+
+struct Wizard {
+    term: Term,
+    theme: ColorfulTheme,
+    target: Target,
+}
+
+impl Wizard {
+    fn select(&self, prompt: &str, items: &[&str], default: usize) -> Result<usize, String> {
+        Select::with_theme(&self.theme).with_prompt(prompt).items(items).default(default).interact_on(&self.term).map_err(failed)
+    }
+
+    fn text(&self, prompt: &str, default: &str, required: bool) -> Result<String, String> {
+        let mut input = Input::<String>::with_theme(&self.theme).with_prompt(prompt).allow_empty(!required);
+        if !default.is_empty() {
+            input = input.default(default.to_string());
+        }
+        input
+            .validate_with(move |s: &String| -> Result<(), String> { if required && s.trim().is_empty() { Err("needed".into()) } else { Ok(()) } })
+            .interact_text_on(&self.term)
+            .map(|s| s.trim().to_string())
+            .map_err(failed)
+    }
+
+    fn port(&self, prompt: &str, default: u16) -> Result<Option<Port>, String> {
+        let text = Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default.to_string())
+            .validate_with(|s: &String| -> Result<(), String> {
+                match s.trim().parse::<u16>() {
+                    Ok(p) if p >= 1 => Ok(()),
+                    _ => Err("a port number from 1 to 65535".into()),
+                }
+            })
+            .interact_text_on(&self.term)
+            .map_err(failed)?;
+        let port = text.trim().parse::<u16>().unwrap_or(default);
+        Ok((port != default).then_some(Port(port)))
+    }
+
+    fn secret_name(&self, prompt: &str, default: &str) -> Result<DnsName, String> {
+        let name = Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .default(default.to_string())
+            .validate_with(|s: &String| -> Result<(), String> {
+                serde_json::from_value::<DnsName>(serde_json::Value::String(s.trim().to_string()))
+                    .map_err(|e| e.to_string())
+                    .and_then(|n| if n.is_empty() { Err("needed".into()) } else { Ok(()) })
+            })
+            .interact_text_on(&self.term)
+            .map_err(failed)?;
+        Ok(DnsName::new(name.trim()))
+    }
+
+    fn hidden(&self, prompt: &str, allow_empty: bool) -> Result<Secret, String> {
+        Password::with_theme(&self.theme).with_prompt(prompt).allow_empty_password(allow_empty).interact_on(&self.term).map(Secret).map_err(failed)
+    }
+
+    /// A credential: typed (hidden) or an existing Kubernetes Secret; outside Kubernetes typed
+    /// or left for the user to set (opencode-only asks nothing: the server's deployment has it).
+    fn credential(&self, what: &str, var: &str, secret_default: &str, needed: bool) -> Result<(Secret, DnsName), String> {
+        match self.target {
+            Target::OpencodeOnly => Ok(Default::default()),
+            Target::Kubernetes => {
+                let mut items = vec!["Type it now (hidden; saved to secrets.values.yaml: keep that file out of version control)", "An existing Kubernetes Secret"];
+                if !needed {
+                    items.push("None");
+                }
+                match self.select(&format!("{what}: where does Aeterna get it?"), &items, 0)? {
+                    0 => Ok((self.hidden(what, false)?, DnsName::default())),
+                    1 => Ok((Secret::default(), self.secret_name(&format!("Name of the Secret with the {what}"), secret_default)?)),
+                    _ => Ok(Default::default()),
+                }
+            }
+            Target::DockerCompose => Ok((self.hidden(&format!("{what} (hidden; saved to .env; empty: set {var} there later)"), true)?, DnsName::default())),
+        }
+    }
+
+    fn external(&self, what: &str, default_port: u16, postgres: bool) -> Result<External, String> {
+        let host = self.text(&format!("{what} host"), "", true)?;
+        let port = self.port(&format!("{what} port"), default_port)?;
+        let (database, username) = if postgres {
+            (self.text("Database", "aeterna", true)?, self.text("User name", "aeterna", true)?)
+        } else {
+            (String::new(), String::new())
+        };
+        let var = if postgres { "AETERNA_POSTGRES_PASSWORD" } else { "AETERNA_REDIS_PASSWORD" };
+        let (password, existing_secret) = self.credential(&format!("{what} password"), var, if postgres { "aeterna-postgres" } else { "aeterna-redis" }, false)?;
+        let database = if database == "aeterna" { String::new() } else { database };
+        Ok(External { host, port, database, username, password, existing_secret })
+    }
+
+    fn heading(&self, text: &str) {
+        let _ = self.term.write_line(&format!("\n{}", style(text).bold()));
+    }
+}
+
+/// Asks Q1 to Q8 on the terminal.
+pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
+    let term = Term::stderr();
+    if !term.is_term() || !console::user_attended() {
+        return Err("setup asks its questions in a terminal; without one, give the answers in a file: kforge setup --answers FILE (README, \"Setup wizard\")".into());
+    }
+    let mut w = Wizard { term, theme: ColorfulTheme::default(), target: Target::DockerCompose };
+    let _ = w.term.write_line(&format!("{}\n{}", style("aeterna setup").bold().cyan(), style("Eight questions; Enter takes the highlighted default, arrow keys move.").dim()));
+
+    // ----- Q1
+    w.heading("Q1: Deployment Target");
+    w.target = [Target::DockerCompose, Target::Kubernetes, Target::OpencodeOnly]
+        [w.select("Deployment target", &["Local development (Docker Compose)", "Kubernetes (Helm chart)", "OpenCode configuration only"], 0)?];
+
+    // ----- Q2
+    w.heading("Q2: Vector Database Backend");
+    let types = [
+        VectorBackendType::Qdrant,
+        VectorBackendType::Pgvector,
+        VectorBackendType::Pinecone,
+        VectorBackendType::Weaviate,
+        VectorBackendType::Mongodb,
+        VectorBackendType::VertexAi,
+        VectorBackendType::Databricks,
+    ];
+    let labels = [
+        "Qdrant (default, self-hosted)",
+        "pgvector (PostgreSQL extension)",
+        "Pinecone (managed cloud)",
+        "Weaviate (hybrid search)",
+        "MongoDB Atlas (managed)",
+        "Vertex AI (Google Cloud)",
+        "Databricks (Unity Catalog)",
+    ];
+    let mut vb = VectorBackend { type_: types[w.select("Vector database backend", &labels, 0)?], ..Default::default() };
+    match vb.type_ {
+        VectorBackendType::Pinecone => {
+            vb.environment = w.text("Pinecone environment", "", true)?;
+            vb.index_name = w.text("Pinecone index", "aeterna", true)?;
+            (vb.api_key, vb.existing_secret) = w.credential("Pinecone API key", "AETERNA_PINECONE_API_KEY", "aeterna-pinecone", true)?;
+        }
+        VectorBackendType::Weaviate => {
+            vb.host = w.text("Weaviate URL", "", true)?;
+            if w.target != Target::OpencodeOnly {
+                vb.api_key = w.hidden("Weaviate API key (hidden; empty for none)", true)?;
+            }
+        }
+        VectorBackendType::Mongodb => {
+            (vb.uri, vb.existing_secret) = w.credential("MongoDB connection URI", "AETERNA_MONGODB_URI", "aeterna-mongodb", true)?;
+        }
+        VectorBackendType::VertexAi => {
+            vb.project_id = w.text("Google Cloud project", "", true)?;
+            vb.region = w.text("Region", "", true)?;
+            vb.index_endpoint = w.text("Index endpoint", "", true)?;
+            (vb.service_account_json, vb.existing_secret) = w.credential("Service account key JSON", "AETERNA_VERTEX_AI_CREDENTIALS_JSON", "aeterna-vertex-ai", true)?;
+        }
+        VectorBackendType::Databricks => {
+            vb.workspace_url = w.text("Workspace URL", "", true)?;
+            vb.catalog = w.text("Unity Catalog", "main", true)?;
+            (vb.token, vb.existing_secret) = w.credential("Databricks token", "AETERNA_DATABRICKS_TOKEN", "aeterna-databricks", true)?;
+        }
+        VectorBackendType::Qdrant | VectorBackendType::Pgvector => {}
+    }
+
+    // ----- Q3
+    w.heading("Q3: Redis-Compatible Cache");
+    let cache_type = [CacheType::Dragonfly, CacheType::Valkey, CacheType::External]
+        [w.select("Redis-compatible cache", &["Dragonfly (recommended, 5x faster, Apache-2.0)", "Valkey (official Redis fork, BSD-3)", "External Redis (bring your own)"], 0)?];
+    let cache = Cache { type_: cache_type, external: if cache_type == CacheType::External { Some(w.external("Redis", 6379, false)?) } else { None } };
+
+    // ----- Q4
+    w.heading("Q4: PostgreSQL Deployment");
+    let pg_type = [PostgresqlType::CloudnativePg, PostgresqlType::External]
+        [w.select("PostgreSQL deployment", &["CloudNativePG (production operator, Apache-2.0)", "External PostgreSQL (bring your own)"], 0)?];
+    let postgresql = Postgresql { type_: pg_type, external: if pg_type == PostgresqlType::External { Some(w.external("PostgreSQL", 5432, true)?) } else { None } };
+
+    // ----- Q5
+    w.heading("Q5: OPAL Authorization Stack");
+    let opal = w.select("OPAL authorization stack", &["Yes (recommended for multi-tenant)", "No (single-tenant mode)"], 0)? == 0;
+
+    // ----- Q6
+    w.heading("Q6: LLM Provider");
+    let provider = [LlmProvider::Openai, LlmProvider::Anthropic, LlmProvider::Ollama, LlmProvider::None]
+        [w.select("LLM provider", &["OpenAI (text-embedding-3-small, gpt-4o)", "Anthropic (claude-3-haiku)", "Ollama (local, no API key)", "Skip (configure later)"], 0)?];
+    let mut llm = Llm { provider, ..Default::default() };
+    let defaults = apps::aeterna::Values::default().llm;
+    match provider {
+        LlmProvider::Openai => {
+            (llm.api_key, llm.existing_secret) = w.credential("OpenAI API key", "AETERNA_OPENAI_API_KEY", "aeterna-openai", true)?;
+            llm.model = w.text("Chat model", &defaults.openai.chat_model, true)?;
+        }
+        LlmProvider::Anthropic => {
+            (llm.api_key, llm.existing_secret) = w.credential("Anthropic API key", "AETERNA_ANTHROPIC_API_KEY", "aeterna-anthropic", true)?;
+            llm.model = w.text("Model", &defaults.anthropic.model, true)?;
+        }
+        LlmProvider::Ollama => {
+            // Where the server finds Ollama from where it runs.
+            let host = match w.target {
+                Target::DockerCompose => "http://host.docker.internal:11434",
+                Target::Kubernetes => "http://ollama.ollama.svc:11434",
+                Target::OpencodeOnly => "http://localhost:11434",
+            };
+            llm.host = w.text("Ollama URL", host, true)?;
+            llm.model = w.text("Model", &defaults.ollama.model, true)?;
+        }
+        LlmProvider::None => {}
+    }
+    // The chart's own model is no setting worth writing down.
+    let chart_model = match provider {
+        LlmProvider::Openai => defaults.openai.chat_model.clone(),
+        LlmProvider::Anthropic => defaults.anthropic.model.clone(),
+        LlmProvider::Ollama => defaults.ollama.model.clone(),
+        LlmProvider::None => String::new(),
+    };
+    if llm.model == chart_model {
+        llm.model.clear();
+    }
+
+    // ----- Q7
+    w.heading("Q7: OpenCode Integration");
+    let opencode = if w.target == Target::OpencodeOnly {
+        let _ = w.term.write_line(&format!("{}", style("Yes: the OpenCode configuration is the target.").dim()));
+        true
+    } else {
+        w.select("OpenCode integration", &["Yes (configure MCP tools)", "No"], 0)? == 0
+    };
+    if opencode {
+        let path = match opencode_path {
+            Some(p) => p.display().to_string(),
+            None => crate::opencode::default_path()?.display().to_string(),
+        };
+        let _ = w.term.write_line(&format!("{}", style(format!("The aeterna MCP entry goes into {path} (an existing file is backed up first).")).dim()));
+    }
+
+    // ----- Q8
+    w.heading("Q8: Advanced Options");
+    let mut advanced = Advanced::default();
+    if w.target != Target::Kubernetes {
+        let _ = w.term.write_line(&format!("{}", style("None for this target: they are Kubernetes settings.").dim()));
+    } else if Confirm::with_theme(&w.theme).with_prompt("Show the advanced options?").default(false).interact_on(&w.term).map_err(failed)? {
+        let picked = MultiSelect::with_theme(&w.theme)
+            .with_prompt("Advanced options (Space toggles, Enter accepts)")
+            .items([
+                "Enable Ingress",
+                "Enable ServiceMonitor (Prometheus)",
+                "Enable Network Policies",
+                "Enable HPA (Horizontal Pod Autoscaler)",
+                "Enable PodDisruptionBudget",
+            ])
+            .interact_on(&w.term)
+            .map_err(failed)?;
+        advanced = Advanced {
+            ingress: picked.contains(&0),
+            service_monitor: picked.contains(&1),
+            network_policy: picked.contains(&2),
+            hpa: picked.contains(&3),
+            pdb: picked.contains(&4),
+        };
+    }
+
+    let answers = Answers { target: w.target, vector_backend: vb, cache, postgresql, opal, llm, opencode, advanced };
+    // The prompts allow nothing the checks refuse; a refusal here is a bug worth its message.
+    answers.check().map_err(|(path, message)| format!("the wizard's answers are inconsistent ({path}: {message}); please report this"))?;
+    Ok(answers)
+}
+
+/// Asks whether to replace a file edited since the wizard wrote it.
+pub fn confirm_overwrite(shown: &str) -> Result<bool, String> {
+    let term = Term::stderr();
+    Confirm::with_theme(&ColorfulTheme::default())
+        .with_prompt(format!("{shown} was edited since `kforge setup` wrote it (or is not its own). Replace it? (your version is kept as a .bak)"))
+        .default(false)
+        .interact_on(&term)
+        .map_err(failed)
+}

@@ -1,0 +1,540 @@
+//! `kforge setup`, the Aeterna setup wizard: answers files for each target, the generated values
+//! against Helm 4 and 3 and `emit`, the compose file against the Compose schema and against what
+//! Helm renders for the same answers, config.toml and opencode.json, overwrite protection,
+//! secrets, bad answers, and the interactive wizard driven through a real pseudo-terminal.
+//!
+//! Every run points `--opencode-config`, `HOME` and `XDG_CONFIG_HOME` into its temporary
+//! directory: no test reads or writes the real home.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+fn setup_cmd(dir: &Path) -> Command {
+    let mut cmd = kforge();
+    cmd.arg("setup").arg("--out").arg(dir.join("out")).arg("--opencode-config").arg(dir.join("opencode.json"));
+    cmd.env("HOME", dir.join("home")).env("XDG_CONFIG_HOME", dir.join("home/.config"));
+    cmd
+}
+
+/// `kforge setup --answers` with `answers` as the file's text.
+fn setup(dir: &Path, answers: &str, extra: &[&str]) -> Output {
+    let file = dir.join("answers.yaml");
+    std::fs::write(&file, answers).expect("write answers");
+    run(setup_cmd(dir).arg("--answers").arg(&file).args(extra))
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "setup failed:\n{}", text(&out.stderr));
+    text(&out.stderr)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Files under `dir`, relative, recursively.
+fn files_in(dir: &Path) -> BTreeSet<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(p.strip_prefix(root).expect("under root").display().to_string());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+}
+
+fn yaml(path: &Path) -> Value {
+    serde_saphyr::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+// ----- answers mode, each target -------------------------------------------------------------
+
+#[test]
+fn each_target_writes_its_files() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("docker-compose", "target: docker-compose\nllm: {apiKey: sk-compose}\n", &["docker-compose.yaml", ".env", ".aeterna/config.toml"]),
+        ("kubernetes", "target: kubernetes\nllm: {apiKey: sk-kube}\n", &["values.yaml", "secrets.values.yaml", ".aeterna/config.toml"]),
+        ("kubernetes, existing Secret", "target: kubernetes\nllm: {existingSecret: openai}\n", &["values.yaml", ".aeterna/config.toml"]),
+        ("opencode-only", "target: opencode-only\n", &[".aeterna/config.toml"]),
+    ];
+    for (label, answers, expected) in cases {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        let stderr = ok(&setup(dir, answers, &[]));
+        assert!(stderr.contains("Generating configuration files...") && stderr.contains("All files generated successfully!"), "{label}: {stderr}");
+        let out = dir.join("out");
+        assert_eq!(files_in(&out), set(expected), "{label}");
+        for f in *expected {
+            assert!(stderr.contains(&format!("✓ {}", out.join(f).display())), "{label}: no check mark for {f}:\n{stderr}");
+        }
+        #[cfg(unix)]
+        for secret in [".env", "secrets.values.yaml"] {
+            if expected.contains(&secret) {
+                assert_eq!(mode(&out.join(secret)), 0o600, "{label}: {secret}");
+            }
+        }
+        // config.toml is TOML; opencode.json is JSON with the entry; the home was not touched.
+        let config: toml::Table = toml::from_str(&read(&out.join(".aeterna/config.toml"))).unwrap_or_else(|e| panic!("{label}: config.toml: {e}"));
+        assert_eq!(config["llm"]["provider"].as_str(), Some("openai"), "{label}");
+        let oc: Value = serde_json::from_str(&read(&dir.join("opencode.json"))).expect("opencode.json is JSON");
+        assert_eq!(oc["mcp"]["aeterna"]["type"], "remote", "{label}");
+        assert!(!dir.join("home").exists(), "{label}: wrote into HOME");
+        // Rerunning changes nothing.
+        let again = ok(&setup(dir, answers, &[]));
+        assert!(again.matches("(unchanged)").count() == expected.len() + 1, "{label}: {again}");
+    }
+}
+
+#[test]
+fn secrets_go_only_to_the_files_to_keep_out_of_git() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let answers = "target: kubernetes\nllm: {apiKey: sk-typed-1}\ncache: {type: external, external: {host: redis.example, password: redis-typed-2}}\n";
+    ok(&setup(dir, answers, &[]));
+    let out = dir.join("out");
+    for f in ["values.yaml", ".aeterna/config.toml"] {
+        let t = read(&out.join(f));
+        assert!(!t.contains("sk-typed-1") && !t.contains("redis-typed-2"), "{f} holds a secret:\n{t}");
+    }
+    let secrets = yaml(&out.join("secrets.values.yaml"));
+    assert_eq!(secrets, json!({"cache": {"external": {"password": "redis-typed-2"}}, "llm": {"openai": {"apiKey": "sk-typed-1"}}}));
+    assert!(!read(&dir.join("opencode.json")).contains("typed"));
+
+    // An existing Secret: its name in values.yaml, no secret file at all.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    ok(&setup(dir, "target: kubernetes\nllm: {existingSecret: my-openai}\n", &[]));
+    assert!(!dir.join("out/secrets.values.yaml").exists());
+    assert_eq!(yaml(&dir.join("out/values.yaml"))["llm"], json!({"openai": {"existingSecret": "my-openai"}}));
+
+    // Compose: the key only in .env, read through interpolation.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    ok(&setup(dir, "llm: {apiKey: sk-typed-3}\n", &[]));
+    let out = dir.join("out");
+    assert!(read(&out.join(".env")).contains("AETERNA_OPENAI_API_KEY='sk-typed-3'\n"));
+    for f in ["docker-compose.yaml", ".aeterna/config.toml"] {
+        assert!(!read(&out.join(f)).contains("sk-typed-3"), "{f} holds the key");
+    }
+    let compose = yaml(&out.join("docker-compose.yaml"));
+    assert_eq!(compose["services"]["aeterna"]["environment"]["AETERNA_OPENAI_API_KEY"], "${AETERNA_OPENAI_API_KEY:?set AETERNA_OPENAI_API_KEY in .env}");
+}
+
+#[test]
+fn the_readme_example_answers_work() {
+    let readme = read(&root().join("README.md"));
+    let start = readme.find("```yaml\n# answers.yaml").expect("the README's answers example") + "```yaml\n".len();
+    let example = &readme[start..start + readme[start..].find("```").expect("end of the example")];
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let stderr = ok(&setup(tmp.path(), example, &[]));
+    assert!(stderr.contains("set ingress.hosts"), "{stderr}");
+    assert_eq!(yaml(&tmp.path().join("out/values.yaml"))["cache"]["external"]["existingSecret"], "aeterna-redis");
+}
+
+// ----- the generated values against the chart ------------------------------------------------
+
+/// Kubernetes answers; each must render with Helm exactly as `emit` does.
+const KUBERNETES: &[(&str, &str)] = &[
+    ("defaults, existing Secret", "target: kubernetes\nllm: {existingSecret: aeterna-openai}"),
+    ("typed key, every advanced option", "target: kubernetes\nllm: {apiKey: sk-abc}\nadvanced: {ingress: true, serviceMonitor: true, networkPolicy: true, hpa: true, pdb: true}"),
+    (
+        "external everything",
+        "target: kubernetes\nvectorBackend: {type: vertex-ai, projectId: p, region: europe-west1, indexEndpoint: e, existingSecret: gcp}\n\
+         cache: {type: external, external: {host: redis.example, port: 6380, existingSecret: redis}}\n\
+         postgresql: {type: external, external: {host: pg.example, database: mem, username: mem, existingSecret: pg}}\nopal: false\n\
+         llm: {provider: anthropic, existingSecret: anthropic, model: claude-x}",
+    ),
+    (
+        "ollama, valkey, pgvector, typed database password",
+        "target: kubernetes\nvectorBackend: pgvector\ncache: valkey\npostgresql: {type: external, external: {host: pg.example, username: u, password: \"p@ss: 'x'\"}}\n\
+         llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}",
+    ),
+    ("pinecone, mongodb-free, no llm", "target: kubernetes\nvectorBackend: {type: pinecone, environment: us-east-1, indexName: mem, apiKey: pc-key}\nllm: none"),
+];
+
+/// No setting in `values` equals its default: values.yaml holds only differences.
+fn only_differences(values: &Value, defaults: &Value, path: &str) {
+    match values {
+        Value::Object(m) if defaults.is_object() => {
+            for (k, v) in m {
+                only_differences(v, &defaults[k.as_str()], &format!("{path}.{k}"));
+            }
+        }
+        _ => assert_ne!(values, defaults, "values.yaml sets {path} to its default"),
+    }
+}
+
+#[test]
+fn generated_values_render_with_helm_as_emit_does() {
+    let defaults = apps::find("aeterna").expect("aeterna").defaults();
+    for (label, answers) in KUBERNETES {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        ok(&setup(dir, answers, &[]));
+        let out = dir.join("out");
+        let values = out.join("values.yaml");
+        only_differences(&yaml(&values), &defaults, "");
+        let secrets = out.join("secrets.values.yaml");
+        let mut files = vec![values.as_path()];
+        if secrets.exists() {
+            files.push(secrets.as_path());
+        }
+        let ours = emit_stdout("aeterna", "aeterna", "aeterna", &files, &[]);
+        assert!(ours.status.success(), "{label}: emit: {}", text(&ours.stderr));
+        for helm in HELMS {
+            let theirs = helm_template(helm, "aeterna", "aeterna", "aeterna", &files, &[]);
+            assert!(theirs.status.success(), "{label}: {helm}: {}", text(&theirs.stderr));
+            compare_streams(&text(&theirs.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{label}, {helm}: {e}"));
+        }
+    }
+}
+
+// ----- the compose file against the schema and the chart -------------------------------------
+
+/// Compose answers, each also valid as Kubernetes answers (the twin the chart renders).
+const COMPOSE: &[(&str, &str)] = &[
+    ("defaults", "llm: {apiKey: sk-1}"),
+    ("valkey, pgvector, no OPAL, ollama on the host", "vectorBackend: pgvector\ncache: valkey\nopal: false\nllm: {provider: ollama, host: \"http://host.docker.internal:11434\"}"),
+    (
+        "external database and cache, weaviate, anthropic",
+        "postgresql: {type: external, external: {host: db.example, username: u, password: pw$1}}\ncache: {type: external, external: {host: redis.example}}\n\
+         vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: anthropic, apiKey: sk-ant}",
+    ),
+    ("mongodb, no llm", "vectorBackend: {type: mongodb, uri: \"mongodb+srv://u:p@c.example/db\"}\nllm: none"),
+];
+
+fn container(doc: &Value) -> &Value {
+    &doc["spec"]["template"]["spec"]["containers"][0]
+}
+
+/// The compose services are the chart's workloads (and a PostgreSQL for its cluster), with the
+/// same images, commands and environment: literal values equal, credentials read from `.env`.
+fn compose_agrees_with_chart(label: &str, compose: &Value, chart: &[Value]) {
+    let services = compose["services"].as_object().unwrap_or_else(|| panic!("{label}: no services"));
+    let kinds = ["Deployment", "StatefulSet", "DaemonSet", "Job"];
+    let workloads: Vec<&Value> = chart.iter().filter(|d| kinds.contains(&d["kind"].as_str().unwrap_or(""))).collect();
+    let clusters: Vec<&Value> = chart.iter().filter(|d| d["kind"] == "Cluster").collect();
+    let name = |d: &Value| d["metadata"]["name"].as_str().unwrap_or("").to_string();
+    let expected: BTreeSet<String> = workloads.iter().chain(&clusters).map(|d| name(d)).collect();
+    assert_eq!(services.keys().cloned().collect::<BTreeSet<_>>(), expected, "{label}: services");
+    let config_maps: Vec<&Value> = chart.iter().filter(|d| d["kind"] == "ConfigMap").collect();
+    for w in &workloads {
+        let s = &services[name(w).as_str()];
+        let c = container(w);
+        assert_eq!(s["image"], c["image"], "{label}: {} image", name(w));
+        assert_eq!(s.get("entrypoint"), c.get("command"), "{label}: {} command", name(w));
+        assert_eq!(s.get("command"), c.get("args"), "{label}: {} args", name(w));
+        let mut want: Vec<(String, Option<String>)> = Vec::new();
+        for from in c["envFrom"].as_array().into_iter().flatten() {
+            let cm = config_maps.iter().find(|m| m["metadata"]["name"] == from["configMapRef"]["name"]).expect("the ConfigMap");
+            for (k, v) in cm["data"].as_object().into_iter().flatten() {
+                want.push((k.clone(), Some(v.as_str().expect("string").to_string())));
+            }
+        }
+        for e in c["env"].as_array().into_iter().flatten() {
+            let value = e.get("value").map(|v| v.as_str().expect("string").to_string());
+            want.push((e["name"].as_str().expect("name").to_string(), value));
+        }
+        let env = s["environment"].as_object().cloned().unwrap_or_default();
+        let want_keys: BTreeSet<&String> = want.iter().map(|(k, _)| k).collect();
+        assert_eq!(env.keys().collect::<BTreeSet<_>>(), want_keys, "{label}: {} environment", name(w));
+        for (k, v) in &want {
+            let got = env[k.as_str()].as_str().expect("string");
+            match v {
+                Some(v) => assert_eq!(got.replace("$$", "$"), *v, "{label}: {} {k}", name(w)),
+                None if k.ends_with("_USER") => assert_eq!(got, clusters[0]["spec"]["bootstrap"]["initdb"]["owner"], "{label}: {} {k}", name(w)),
+                None => assert!(got.starts_with(&format!("${{{k}:?")), "{label}: {} {k} = {got}", name(w)),
+            }
+        }
+    }
+    for c in &clusters {
+        assert_eq!(services[name(c).as_str()]["environment"]["POSTGRES_DB"], c["spec"]["bootstrap"]["initdb"]["database"], "{label}");
+    }
+}
+
+#[test]
+fn compose_validates_and_runs_what_the_chart_runs() {
+    for (label, answers) in COMPOSE {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        ok(&setup(dir, answers, &[]));
+        let file = dir.join("out/docker-compose.yaml");
+        let check = run(Command::new(tool("check-jsonschema")).arg("--schemafile").arg(root().join("tests/schemas/compose-spec.json")).arg(&file));
+        assert!(check.status.success(), "{label}: compose schema:\n{}{}", text(&check.stdout), text(&check.stderr));
+        let compose = yaml(&file);
+
+        // The same answers for Kubernetes, rendered by Helm for the release compose mirrors.
+        let twin = tempfile::tempdir().expect("tempdir");
+        ok(&setup(twin.path(), &format!("{answers}\ntarget: kubernetes\nopencode: false\n"), &[]));
+        let mut files: Vec<PathBuf> = vec![twin.path().join("out/values.yaml")];
+        if twin.path().join("out/secrets.values.yaml").exists() {
+            files.push(twin.path().join("out/secrets.values.yaml"));
+        }
+        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let helm = helm_template("helm4", "aeterna", "aeterna", "default", &refs, &[]);
+        assert!(helm.status.success(), "{label}: {}", text(&helm.stderr));
+        compose_agrees_with_chart(label, &compose, &parse_stream(&text(&helm.stdout)));
+
+        // Every host the server is configured with is a compose service, or one of the answers'.
+        let server = &compose["services"]["aeterna"]["environment"];
+        for key in ["AETERNA_POSTGRES_HOST", "AETERNA_REDIS_HOST"] {
+            let host = server[key].as_str().expect("host");
+            let known = compose["services"].as_object().expect("services").iter().any(|(n, s)| n == host || s["networks"]["default"]["aliases"].as_array().is_some_and(|a| a.iter().any(|x| x == host)));
+            assert!(known || answers.contains(host), "{label}: {key}={host} resolves to nothing");
+        }
+        // The server publishes on loopback only, and OpenCode is pointed at it.
+        assert_eq!(compose["services"]["aeterna"]["ports"], json!([{"target": 8080, "published": "8080", "host_ip": "127.0.0.1", "protocol": "tcp"}]), "{label}");
+        let oc: Value = serde_json::from_str(&read(&dir.join("opencode.json"))).expect("json");
+        assert_eq!(oc["mcp"]["aeterna"]["url"], "http://localhost:8080/mcp", "{label}");
+        // A literal `$` is escaped from interpolation; `.env` holds what compose interpolates.
+        let env = read(&dir.join("out/.env"));
+        for var in ["AETERNA_POSTGRES_PASSWORD"] {
+            if read(&file).contains(&format!("${{{var}:?")) {
+                assert!(env.lines().any(|l| l.starts_with(&format!("{var}='"))), "{label}: .env lacks {var}:\n{env}");
+            }
+        }
+    }
+}
+
+// ----- opencode.json and overwrite protection ------------------------------------------------
+
+#[test]
+fn an_existing_opencode_json_keeps_its_other_entries() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let old = "{\n  \"theme\": \"tokyonight\",\n  \"mcp\": {\n    \"github\": {\"type\": \"local\", \"command\": [\"gh-mcp\", \"--stdio\"]}\n  },\n  \"model\": \"anthropic/claude\"\n}\n";
+    let oc = dir.join("opencode.json");
+    std::fs::write(&oc, old).expect("write");
+    ok(&setup(dir, "llm: none", &[]));
+    let merged: Value = serde_json::from_str(&read(&oc)).expect("json");
+    assert_eq!(merged["theme"], "tokyonight");
+    assert_eq!(merged["model"], "anthropic/claude");
+    assert_eq!(merged["mcp"]["github"], json!({"type": "local", "command": ["gh-mcp", "--stdio"]}));
+    assert_eq!(merged["mcp"]["aeterna"], json!({"type": "remote", "url": "http://localhost:8080/mcp", "enabled": true}));
+    assert_eq!(read(&dir.join("opencode.json.bak")), old, "the old file is backed up first");
+
+    // Unchanged on a rerun: no second backup.
+    ok(&setup(dir, "llm: none", &[]));
+    assert!(!dir.join("opencode.json.bak.1").exists());
+
+    // An aeterna entry edited by hand is replaced only with --force.
+    let edited = read(&oc).replace("http://localhost:8080/mcp", "https://mine.example/mcp");
+    std::fs::write(&oc, &edited).expect("write");
+    let refused = setup(dir, "llm: none", &[]);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains(&format!("the \"aeterna\" entry of {}", oc.display())), "{}", text(&refused.stderr));
+    assert_eq!(read(&oc), edited);
+    ok(&setup(dir, "llm: none", &["--force"]));
+    assert_eq!(read(&dir.join("opencode.json.bak.1")), edited);
+
+    // A file with comments is left alone, with the entry to add by hand.
+    std::fs::write(&oc, "{\n  // mine\n}\n").expect("write");
+    let refused = setup(dir, "llm: none", &["--force"]);
+    assert!(!refused.status.success() && text(&refused.stderr).contains("not plain JSON"), "{}", text(&refused.stderr));
+    assert_eq!(read(&oc), "{\n  // mine\n}\n");
+}
+
+#[test]
+fn edited_files_are_replaced_only_with_force() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let answers = "target: kubernetes\nllm: {existingSecret: openai}\n";
+    ok(&setup(dir, answers, &[]));
+    let out = dir.join("out");
+    let values = out.join("values.yaml");
+    let edited = read(&values) + "# my note\n";
+    std::fs::write(&values, &edited).expect("edit");
+    std::fs::remove_file(out.join(".aeterna/config.toml")).expect("remove");
+
+    // Other answers, so every file would change: nothing is written.
+    let other = "target: kubernetes\nllm: {existingSecret: openai}\nopal: false\n";
+    let refused = setup(dir, other, &[]);
+    let stderr = text(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.starts_with(&format!("error: {} changed since `kforge setup` wrote it", values.display())) && stderr.contains("--force"), "{stderr}");
+    assert_eq!(read(&values), edited);
+    assert!(!out.join(".aeterna/config.toml").exists(), "a refused run wrote config.toml");
+
+    // The wizard's own files are replaced freely; an edited one with --force, after a backup.
+    ok(&setup(dir, other, &["--force"]));
+    assert_eq!(read(&out.join("values.yaml.bak")), edited);
+    assert_eq!(yaml(&values)["opal"], json!({"enabled": false}));
+    ok(&setup(dir, answers, &[]));
+    assert!(yaml(&values).get("opal").is_none());
+}
+
+#[test]
+fn bad_answers_are_rejected_naming_the_file_and_key() {
+    let cases = [
+        ("target: nomad", "target: unknown variant `nomad`"),
+        ("llm: {provider: openai, key: x}", "llm.key: unknown field `key`"),
+        ("cache: {type: external}", "cache.external: needed with type external"),
+        ("target: kubernetes\nllm: openai", "llm.apiKey: needed for target kubernetes"),
+        ("postgresql: {type: external, external: {host: h, port: 70000}}", "postgresql.external.port: invalid port 70000"),
+        ("vectorBackend: {type: pinecone}", "vectorBackend.environment: needed with type pinecone"),
+        ("advanced: {ingress: true}", "advanced: the advanced options are Kubernetes settings"),
+        ("llm: {existingSecret: UPPER}", "llm.existingSecret: invalid value \"UPPER\""),
+        ("[1, 2]", "expected a map of answers"),
+    ];
+    for (answers, message) in cases {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        let out = setup(dir, answers, &[]);
+        let stderr = text(&out.stderr);
+        let file = dir.join("answers.yaml");
+        assert!(!out.status.success(), "{answers}: accepted");
+        assert!(stderr.starts_with(&format!("error: {}: ", file.display())) && stderr.contains(message), "{answers}:\n{stderr}");
+        assert!(!dir.join("out").exists() && !dir.join("opencode.json").exists(), "{answers}: wrote files");
+    }
+    let missing = run(setup_cmd(Path::new("/nonexistent")).args(["--answers", "/nonexistent/answers.yaml"]));
+    assert!(text(&missing.stderr).starts_with("error: /nonexistent/answers.yaml: cannot read"), "{}", text(&missing.stderr));
+    // Without a terminal and without answers, the wizard says what to do instead of hanging.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let no_tty = run(setup_cmd(tmp.path()).stdin(std::process::Stdio::null()));
+    assert!(!no_tty.status.success() && text(&no_tty.stderr).contains("--answers FILE"), "{}", text(&no_tty.stderr));
+    let help = text(&run(kforge().args(["setup", "--help"])).stdout);
+    for flag in ["--answers", "--out", "--opencode-config", "--force", "secrets.values.yaml", ".env"] {
+        assert!(help.contains(flag), "setup --help lacks {flag}");
+    }
+}
+
+// ----- the interactive wizard in a pseudo-terminal -------------------------------------------
+
+const ENTER: &str = "\r";
+const DOWN: &str = "\x1b[B";
+
+struct Pty(rexpect::session::PtySession);
+
+impl Pty {
+    fn start(dir: &Path) -> Pty {
+        let mut cmd = setup_cmd(dir);
+        cmd.env("TERM", "xterm-256color").env_remove("CI").env_remove("NO_COLOR");
+        let options = rexpect::reader::Options::new().timeout_ms(Some(60_000)).strip_ansi_escape_codes(true);
+        Pty(rexpect::session::spawn_with_options(cmd, options).expect("spawn in a pty"))
+    }
+    /// Waits for `prompt`, then types `keys`.
+    fn answer(&mut self, prompt: &str, keys: &[&str]) {
+        self.0.exp_string(prompt).unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
+        // The prompt is printed just before the terminal is switched to raw mode (and, for a
+        // hidden prompt, echo off): keys typed in between would be echoed by the terminal.
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        for k in keys {
+            self.0.send(k).expect("send");
+            self.0.flush().expect("flush");
+        }
+    }
+    fn finish(mut self) -> String {
+        self.0.exp_eof().expect("the wizard ends")
+    }
+}
+
+/// Q1 to Q7 with every default (Docker Compose), typing the OpenAI key at the hidden prompt.
+fn default_path(p: &mut Pty) {
+    p.answer("Deployment target", &[ENTER]);
+    p.answer("Vector database backend", &[ENTER]);
+    p.answer("Redis-compatible cache", &[ENTER]);
+    p.answer("PostgreSQL deployment", &[ENTER]);
+    p.answer("OPAL authorization stack", &[ENTER]);
+    p.answer("LLM provider", &[ENTER]);
+    p.answer("OpenAI API key", &["sk-typed-in-pty", ENTER]);
+    p.answer("Chat model", &[ENTER]);
+    p.answer("OpenCode integration", &[ENTER]);
+}
+
+#[test]
+fn wizard_defaults_in_a_terminal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let mut p = Pty::start(dir);
+    default_path(&mut p);
+    let screen = p.finish();
+    assert!(screen.contains("Q8: Advanced Options") && screen.contains("All files generated successfully!"), "{screen}");
+    assert!(!screen.contains("sk-typed-in-pty"), "the hidden input was echoed:\n{screen}");
+    let out = dir.join("out");
+    assert_eq!(files_in(&out), set(&["docker-compose.yaml", ".env", ".aeterna/config.toml"]));
+    assert!(read(&out.join(".env")).contains("AETERNA_OPENAI_API_KEY='sk-typed-in-pty'"));
+    // The chart's image, at its appVersion by default.
+    let version = apps::find("aeterna").expect("aeterna").chart().app_version.clone();
+    assert_eq!(yaml(&out.join("docker-compose.yaml"))["services"]["aeterna"]["image"], format!("ghcr.io/kikokikok/aeterna:{version}").as_str());
+
+    // The same answers from a file write the same files (the database password is kept).
+    let file_run = dir.join("from-file");
+    std::fs::create_dir_all(&file_run).expect("mkdir");
+    std::fs::copy(out.join(".env"), file_run.join(".env")).expect("copy");
+    let answers = dir.join("answers.yaml");
+    std::fs::write(&answers, "llm: {apiKey: sk-typed-in-pty}\n").expect("write");
+    ok(&run(kforge().args(["setup", "--out"]).arg(&file_run).arg("--opencode-config").arg(dir.join("opencode.json")).arg("--answers").arg(&answers)));
+    for f in ["docker-compose.yaml", ".env", ".aeterna/config.toml"] {
+        assert_eq!(read(&out.join(f)), read(&file_run.join(f)), "{f}");
+    }
+
+    // Edited since: the wizard asks, and no keeps the user's file.
+    let compose = out.join("docker-compose.yaml");
+    let edited = read(&compose) + "# mine\n";
+    std::fs::write(&compose, &edited).expect("edit");
+    let mut p = Pty::start(dir);
+    default_path(&mut p);
+    p.answer("Replace it?", &["n"]);
+    let screen = p.finish();
+    assert!(screen.contains("(kept as you edited it)"), "{screen}");
+    assert_eq!(read(&compose), edited);
+}
+
+#[test]
+fn wizard_kubernetes_path_in_a_terminal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let mut p = Pty::start(dir);
+    p.answer("Deployment target", &[DOWN, ENTER]); // Kubernetes
+    p.answer("Vector database backend", &[DOWN, ENTER]); // pgvector
+    p.answer("Redis-compatible cache", &[DOWN, DOWN, ENTER]); // external
+    p.answer("Redis host", &["redis.shared", ENTER]);
+    p.answer("Redis port", &[ENTER]);
+    p.answer("Redis password: where does Aeterna get it?", &[DOWN, DOWN, ENTER]); // none
+    p.answer("PostgreSQL deployment", &[ENTER]); // CloudNativePG
+    p.answer("OPAL authorization stack", &[DOWN, ENTER]); // single-tenant
+    p.answer("LLM provider", &[DOWN, ENTER]); // Anthropic
+    p.answer("Anthropic API key: where does Aeterna get it?", &[DOWN, ENTER]); // existing Secret
+    p.answer("Name of the Secret", &[ENTER]);
+    p.answer("Model", &[ENTER]);
+    p.answer("OpenCode integration", &[DOWN, ENTER]); // no
+    p.answer("Show the advanced options?", &["y"]);
+    p.answer("Advanced options", &[" ", DOWN, DOWN, DOWN, " ", ENTER]); // Ingress, HPA
+    let screen = p.finish();
+    assert!(screen.contains("All files generated successfully!"), "{screen}");
+    let out = dir.join("out");
+    assert_eq!(files_in(&out), set(&["values.yaml", ".aeterna/config.toml"]));
+    assert!(!dir.join("opencode.json").exists());
+    assert_eq!(
+        yaml(&out.join("values.yaml")),
+        json!({
+            "aeterna": {"autoscaling": {"enabled": true}},
+            "vectorBackend": {"type": "pgvector", "qdrant": {"enabled": false}, "pgvector": {"enabled": true}},
+            "cache": {"type": "external", "dragonfly": {"enabled": false}, "external": {"host": "redis.shared"}},
+            "opal": {"enabled": false},
+            "llm": {"provider": "anthropic", "anthropic": {"existingSecret": "aeterna-anthropic"}},
+            "ingress": {"enabled": true}
+        })
+    );
+}
