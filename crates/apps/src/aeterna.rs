@@ -177,10 +177,10 @@ fn pod(v: &ValuesKnobs, containers: Vec<Container>) -> Pod {
 
 fn build(v: &ValuesKnobs) -> Model {
     let mut m = Model::new();
-    validation::preflight(&mut m, v);
+    let external = m.condition("externalSecrets", v.secrets.external());
+    validation::preflight(&mut m, v, &external);
     let credentials = secrets::Credentials::of(v);
-    credentials.reject_missing(&mut m, &v.secrets);
-    let store = credentials.add_to(&mut m, &v.secrets);
+    let store = credentials.add_to(&mut m, &v.secrets, &external);
     let deps = dependencies::add_to(&mut m, v);
     let opal = opal::add_to(&mut m, v, &deps);
     core::add_to(&mut m, v, &deps, &opal, &credentials, &store);

@@ -173,6 +173,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
         }
         Ex::Checksum(file) => Value::String(helpers::sha256_hex((s.render_file)(file)?.as_bytes())),
         Ex::NumStr(a) => Value::String(go_json_number(&eval(a, s)?)),
+        Ex::Named(_, a) => Value::Bool(truthy(&eval(a, s)?)),
     })
 }
 

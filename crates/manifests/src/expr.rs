@@ -126,6 +126,9 @@ pub enum Ex {
     /// A number as Go's JSON encoding prints it (Helm: `toJson`), the same text in Helm 3 and 4
     /// for numbers from values files (floats) and from `--set` (integers).
     NumStr(Box<Ex>),
+    /// A condition the model named (`Model::condition`): the chart defines it once in
+    /// `_helpers.tpl` and includes it wherever it is used.
+    Named(String, Box<Ex>),
 }
 
 /// A typed expression: `Expr<String>`, `Expr<i64>`, `Expr<bool>` or `Expr<Value>` (free-form).

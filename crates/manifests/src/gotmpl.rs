@@ -114,6 +114,8 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::Required(a, message) => Op::call(format!("required {} {}", Value::String(message.clone()), op(a, c).arg())),
         Ex::Checksum(file) => Op::call(format!("include (print $.Template.BasePath \"/{file}\") {} | sha256sum", c.root())),
         Ex::NumStr(a) => Op::call(format!("toJson {}", op(a, c).arg())),
+        // The define yields "true" or nothing; where a boolean is needed (`ternary`), compare.
+        Ex::Named(name, _) => Op::call(format!("eq (include \"{}.{name}\" {}) \"true\"", c.chart, c.root())),
     }
 }
 
@@ -131,8 +133,16 @@ pub(crate) fn cond(ex: &Ex, c: Ctx) -> String {
         },
         Ex::And(parts) => format!("and {}", parts.iter().map(|p| cond_arg(p, c)).collect::<Vec<_>>().join(" ")),
         Ex::Or(parts) => format!("or {}", parts.iter().map(|p| cond_arg(p, c)).collect::<Vec<_>>().join(" ")),
+        // Go templates take the define's "true" or "" as true or false.
+        Ex::Named(name, _) => format!("include \"{}.{name}\" {}", c.chart, c.root()),
         other => op(other, c).text,
     }
+}
+
+/// The `define` of a named condition, for `_helpers.tpl`.
+pub(crate) fn condition_define(chart: &str, name: &str, ex: &Ex) -> String {
+    let c = Ctx { chart, in_range: false };
+    format!("{{{{- define \"{chart}.{name}\" -}}}}\n{{{{- if {} -}}}}true{{{{- end -}}}}\n{{{{- end }}}}\n", cond(ex, c))
 }
 
 fn cond_arg(ex: &Ex, c: Ctx) -> String {

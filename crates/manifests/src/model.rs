@@ -149,6 +149,7 @@ pub struct Model {
     pub(crate) notes: Vec<crate::notes::Line>,
     pub(crate) validations: Vec<(Ex, String)>,
     pub(crate) externals: Vec<External>,
+    pub(crate) conditions: Vec<(String, Ex)>,
 }
 
 /// An object the model refers to without rendering it; `check` accepts references to it.
@@ -226,6 +227,22 @@ impl Model {
     /// provides them.
     pub fn external_volumes(&mut self, volumes: Expr<serde_json::Value>) {
         self.externals.push(External::Volumes(volumes.ex));
+    }
+
+    /// Names a condition that many objects test: the chart defines it once in `_helpers.tpl`
+    /// (`{{ include "<chart>.<name>" . }}`) instead of spelling it out at each use. `name` is a
+    /// template name part (letters and digits) and unique in the model. A literal stays a
+    /// literal.
+    pub fn condition(&mut self, name: impl Into<String>, cond: impl Into<Expr<bool>>) -> Expr<bool> {
+        let (name, cond) = (name.into(), cond.into().ex);
+        // A constant needs no name: it folds away where it is used.
+        if let Ex::Lit(_) = cond {
+            return Expr::wrap(cond);
+        }
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "condition name {name:?}: letters and digits only");
+        assert!(self.conditions.iter().all(|(n, _)| *n != name), "condition {name:?} is named twice");
+        self.conditions.push((name.clone(), cond.clone()));
+        Expr::wrap(Ex::Named(name, Box::new(cond)))
     }
 
     /// NOTES.txt lines shown after `helm install`.

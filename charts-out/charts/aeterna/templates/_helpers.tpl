@@ -62,3 +62,86 @@ The name of the service account to use.
 {{- default "default" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/* Conditions the templates share: "true" or nothing. */}}
+{{- define "aeterna.externalSecrets" -}}
+{{- if or (eq .Values.secrets.provider "external-secrets") .Values.secrets.externalSecrets.enabled -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.postgresPasswordFromValues" -}}
+{{- if and (not .Values.postgresql.enabled) (not .Values.postgresql.external.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.postgresql.external.password -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.postgresPasswordInEnv" -}}
+{{- if and (not .Values.postgresql.enabled) (or .Values.postgresql.external.existingSecret (and .Values.postgresql.external.password (not (include "aeterna.externalSecrets" .)))) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.redisPasswordFromValues" -}}
+{{- if and (eq .Values.cache.type "external") (not .Values.cache.external.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.cache.external.password -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.redisPasswordInEnv" -}}
+{{- if and (eq .Values.cache.type "external") (or .Values.cache.external.existingSecret (and .Values.cache.external.password (not (include "aeterna.externalSecrets" .)))) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.qdrantApiKeyFromValues" -}}
+{{- if and (eq .Values.vectorBackend.type "qdrant") (not .Values.vectorBackend.qdrant.enabled) (not .Values.vectorBackend.qdrant.external.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.vectorBackend.qdrant.external.apiKey -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.qdrantApiKeyInEnv" -}}
+{{- if and (eq .Values.vectorBackend.type "qdrant") (not .Values.vectorBackend.qdrant.enabled) (or .Values.vectorBackend.qdrant.external.existingSecret (and .Values.vectorBackend.qdrant.external.apiKey (not (include "aeterna.externalSecrets" .)))) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.pineconeApiKeyFromValues" -}}
+{{- if and (eq .Values.vectorBackend.type "pinecone") (not .Values.vectorBackend.pinecone.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.vectorBackend.pinecone.apiKey -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.pineconeApiKeyFromStore" -}}
+{{- if and (eq .Values.vectorBackend.type "pinecone") (not .Values.vectorBackend.pinecone.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.pineconeApiKeyInEnv" -}}
+{{- if and (eq .Values.vectorBackend.type "pinecone") (or .Values.vectorBackend.pinecone.existingSecret (and .Values.vectorBackend.pinecone.apiKey (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.weaviateApiKeyFromValues" -}}
+{{- if and (eq .Values.vectorBackend.type "weaviate") (not (include "aeterna.externalSecrets" .)) .Values.vectorBackend.weaviate.external.apiKey -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.weaviateApiKeyInEnv" -}}
+{{- if and (eq .Values.vectorBackend.type "weaviate") .Values.vectorBackend.weaviate.external.apiKey (not (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.mongodbUriFromValues" -}}
+{{- if and (eq .Values.vectorBackend.type "mongodb") (not .Values.vectorBackend.mongodb.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.vectorBackend.mongodb.uri -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.mongodbUriFromStore" -}}
+{{- if and (eq .Values.vectorBackend.type "mongodb") (not .Values.vectorBackend.mongodb.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.mongodbUriInEnv" -}}
+{{- if and (eq .Values.vectorBackend.type "mongodb") (or .Values.vectorBackend.mongodb.existingSecret (and .Values.vectorBackend.mongodb.uri (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.vertexAiCredentialsJsonFromValues" -}}
+{{- if and (eq .Values.vectorBackend.type "vertex-ai") (not .Values.vectorBackend.vertexAi.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.vectorBackend.vertexAi.serviceAccountJson -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.vertexAiCredentialsJsonFromStore" -}}
+{{- if and (eq .Values.vectorBackend.type "vertex-ai") (not .Values.vectorBackend.vertexAi.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.vertexAiCredentialsJsonInEnv" -}}
+{{- if and (eq .Values.vectorBackend.type "vertex-ai") (or .Values.vectorBackend.vertexAi.existingSecret (and .Values.vectorBackend.vertexAi.serviceAccountJson (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.databricksTokenFromValues" -}}
+{{- if and (eq .Values.vectorBackend.type "databricks") (not .Values.vectorBackend.databricks.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.vectorBackend.databricks.token -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.databricksTokenFromStore" -}}
+{{- if and (eq .Values.vectorBackend.type "databricks") (not .Values.vectorBackend.databricks.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.databricksTokenInEnv" -}}
+{{- if and (eq .Values.vectorBackend.type "databricks") (or .Values.vectorBackend.databricks.existingSecret (and .Values.vectorBackend.databricks.token (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.openaiApiKeyFromValues" -}}
+{{- if and (eq .Values.llm.provider "openai") (not .Values.llm.openai.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.llm.openai.apiKey -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.openaiApiKeyFromStore" -}}
+{{- if and (eq .Values.llm.provider "openai") (not .Values.llm.openai.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.openaiApiKeyInEnv" -}}
+{{- if and (eq .Values.llm.provider "openai") (or .Values.llm.openai.existingSecret (and .Values.llm.openai.apiKey (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.anthropicApiKeyFromValues" -}}
+{{- if and (eq .Values.llm.provider "anthropic") (not .Values.llm.anthropic.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.llm.anthropic.apiKey -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.anthropicApiKeyFromStore" -}}
+{{- if and (eq .Values.llm.provider "anthropic") (not .Values.llm.anthropic.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.anthropicApiKeyInEnv" -}}
+{{- if and (eq .Values.llm.provider "anthropic") (or .Values.llm.anthropic.existingSecret (and .Values.llm.anthropic.apiKey (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}

@@ -342,7 +342,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                 .push(EnvVar::secret("AETERNA_POSTGRES_USER", &cluster_secret, "username", false))
                 .push(EnvVar::secret("AETERNA_POSTGRES_PASSWORD", &cluster_secret, "password", false)),
         )
-        .extend(credentials.env(&v.secrets, store));
+        .extend(credentials.env(store));
     let server_container = |name: &'static str| {
         Container::builder()
             .name(name)

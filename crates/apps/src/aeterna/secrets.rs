@@ -189,13 +189,21 @@ impl<'a> Credentials<'a> {
         }
     }
 
-    /// Rejects a required credential with no source, and values-file secrets the External
-    /// Secrets provider would silently ignore.
-    pub fn reject_missing(&self, m: &mut Model, s: &SecretsKnobs) {
-        let external = s.external();
+    /// Everything about the credentials, with `external` the (named) External Secrets switch:
+    /// declares the operator's Secrets as existing outside the chart, rejects a required
+    /// credential with no source and a values-file secret External Secrets would ignore, and adds
+    /// the chart's Secret (values-file credentials) or the ExternalSecret that writes it. Each
+    /// credential's conditions are named, so the templates test them by name.
+    pub fn add_to(&self, m: &mut Model, s: &SecretsKnobs, external: &Expr<bool>) -> Store {
+        let mut from_values = Vec::new();
+        let mut from_store = Vec::new();
+        let mut in_env = Vec::new();
         for c in &self.list {
-            let existing = c.existing_set();
+            if let Some((secret, _)) = &c.existing {
+                m.external::<Secret>(*secret);
+            }
             let path = c.value.path();
+            let existing = c.existing_set();
             if c.required {
                 let alternative = match &c.existing {
                     Some((secret, _)) => format!(" or {}", secret.path()),
@@ -207,28 +215,23 @@ impl<'a> Credentials<'a> {
                 );
             }
             m.reject_when(
-                c.used.and(&external).and(c.value.is_set()),
+                c.used.and(external).and(c.value.is_set()),
                 &format!("{path} is set but External Secrets are on (secrets.provider or secrets.externalSecrets.enabled): put the value in the secret store under {} instead", c.key),
             );
+            let name = c.name();
+            let unsourced = c.used.and(existing.not());
+            from_values.push(m.condition(format!("{name}FromValues"), unsourced.and(external.not()).and(c.value.is_set())));
+            from_store.push(m.condition(format!("{name}FromStore"), if c.required { unsourced.and(external) } else { Expr::from(false) }));
+            let sourced = existing.or(c.value.is_set().and(external.not())).or(if c.required { external.clone() } else { Expr::from(false) });
+            in_env.push(m.condition(format!("{name}InEnv"), c.used.and(sourced)));
         }
-    }
+        let any = |conds: &[Expr<bool>]| conds.iter().cloned().reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::from(false));
 
-    /// The chart's Secret (values-file credentials) or the ExternalSecret that writes it; the
-    /// operator's Secrets are declared as existing outside the chart.
-    pub fn add_to(&self, m: &mut Model, s: &SecretsKnobs) -> Store {
-        for (secret, _) in self.list.iter().filter_map(|c| c.existing.as_ref()) {
-            m.external::<Secret>(*secret);
-        }
-        let external = s.external();
-        let from_values = |c: &Credential| c.used.and(c.existing_set().not()).and(external.not()).and(c.value.is_set());
-        let from_store = |c: &Credential| c.used.and(c.existing_set().not()).and(&external).and(c.required);
-        let any = |f: &dyn Fn(&Credential) -> Expr<bool>| self.list.iter().map(f).reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::from(false));
-
-        let data = self.list.iter().fold(Map::new(), |d, c| d.when(from_values(c), Map::new().str(c.key, c.value)));
+        let data = self.list.iter().zip(&from_values).fold(Map::new(), |d, (c, cond)| d.when(cond, Map::new().str(c.key, c.value)));
         let secret = m.add_when(any(&from_values), Secret::builder().meta(Meta::new(fullname()).template_file("aeterna/secret.yaml")).string_data(data).build());
 
         let es = &s.external_secrets;
-        let keys = self.list.iter().fold(List::new(), |l, c| l.when(from_store(c), List::new().push(ExternalKey::new(c.key, &es.remote_key, c.key))));
+        let keys = self.list.iter().zip(&from_store).fold(List::new(), |l, (c, cond)| l.when(cond, List::new().push(ExternalKey::new(c.key, &es.remote_key, c.key))));
         m.add_when(
             any(&from_store),
             ExternalSecret::builder()
@@ -240,20 +243,18 @@ impl<'a> Credentials<'a> {
                 .data(keys)
                 .build(),
         );
-        Store { secret }
+        Store { secret, in_env }
     }
 
     /// The server's environment variables of the credentials in use.
-    pub fn env(&self, s: &SecretsKnobs, store: &Store) -> List<EnvVar> {
-        let external = s.external();
+    pub fn env(&self, store: &Store) -> List<EnvVar> {
         let own = SecretRef::from(&store.secret);
-        self.list.iter().fold(List::new(), |l, c| {
-            let sourced = c.existing_set().or(c.value.is_set().and(external.not())).or(external.and(c.required));
+        self.list.iter().zip(&store.in_env).fold(List::new(), |l, (c, in_env)| {
             let var = match &c.existing {
                 Some((secret, key)) => EnvVar::secret(c.env, &SecretRef::choose(secret.is_set(), SecretRef::external(*secret), own.clone()), secret.is_set().then(key.clone(), c.key), false),
                 None => EnvVar::secret(c.env, &own, c.key, false),
             };
-            l.when(c.used.and(sourced), List::new().push(var))
+            l.when(in_env, List::new().push(var))
         })
     }
 }
@@ -267,6 +268,13 @@ impl SecretsKnobs {
 }
 
 impl Credential<'_> {
+    /// The credential's name in the chart's conditions: its variable in camel case
+    /// (`AETERNA_OPENAI_API_KEY`: `openaiApiKey`).
+    fn name(&self) -> String {
+        let words = self.env.trim_start_matches("AETERNA_").split('_').map(str::to_lowercase);
+        words.enumerate().map(|(i, w)| if i == 0 { w } else { w[..1].to_uppercase() + &w[1..] }).collect()
+    }
+
     fn existing_set(&self) -> Expr<bool> {
         match &self.existing {
             Some((secret, _)) => secret.is_set(),
@@ -278,4 +286,6 @@ impl Credential<'_> {
 /// The Secret the chart or the External Secrets Operator writes (the same name either way).
 pub struct Store {
     pub secret: ObjectRef<Secret>,
+    /// Per credential, in list order: its variable is set.
+    in_env: Vec<Expr<bool>>,
 }

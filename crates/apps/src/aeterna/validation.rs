@@ -2,15 +2,15 @@
 //! cannot deploy, rejected with one message each by `emit` and by the chart's
 //! `templates/validate.yaml`. Unknown backend, cache or provider names never get this far: the
 //! values schema and the Rust types reject them. Missing credentials are checked with the
-//! credentials themselves (`secrets::Credentials::reject_missing`).
+//! credentials themselves (`secrets::Credentials::add_to`).
 
-use manifests::Model;
+use manifests::{Expr, Model};
 
 use super::ValuesKnobs;
 use super::core::LlmProvider;
 use super::dependencies::{CacheType, VectorBackendType};
 
-pub fn preflight(m: &mut Model, v: &ValuesKnobs) {
+pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
     let pg = &v.postgresql;
     m.reject_when(
         pg.enabled.not().and(pg.external.host.is_set().not()),
@@ -70,7 +70,6 @@ pub fn preflight(m: &mut Model, v: &ValuesKnobs) {
 
     // ----- secrets and observability
     let secrets = &v.secrets;
-    let external = secrets.external();
     m.reject_when(
         external.and(secrets.external_secrets.secret_store_ref.name.is_set().not()),
         "External Secrets are on (secrets.provider or secrets.externalSecrets.enabled): set secrets.externalSecrets.secretStoreRef.name",
