@@ -1,16 +1,28 @@
 //! insta snapshots of every file `emit` writes, so a change in output is reviewed
 //! (`cargo insta review`) before it lands.
 
+use std::collections::BTreeSet;
+
 #[test]
 fn every_emitted_file_is_snapshotted() {
+    let mut expected = BTreeSet::new();
     for app in apps::all() {
         let tree = manifests::output::emit_app(app.as_ref()).unwrap_or_else(|e| panic!("{e}"));
         assert!(tree.len() > 10, "{} emitted only {} files", app.chart().name, tree.len());
         for (path, text) in tree {
             let name = path.display().to_string().replace(['/', '\\'], "__");
+            expected.insert(format!("{name}.snap"));
             insta::with_settings!({snapshot_path => "snapshots", prepend_module_to_snapshot => false, description => path.display().to_string()}, {
                 insta::assert_snapshot!(name, text);
             });
         }
     }
+    // A snapshot of a file emit no longer writes is a stale review record: remove it.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots");
+    let stale: Vec<String> = std::fs::read_dir(&dir)
+        .expect("tests/it/snapshots")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".snap") && !expected.contains(f))
+        .collect();
+    assert!(stale.is_empty(), "snapshots of files emit no longer writes, delete them: {stale:?}");
 }

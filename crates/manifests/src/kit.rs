@@ -51,6 +51,14 @@ impl ImageKnobs {
     }
 }
 
+/// `meta` going to the chart template `file` when one is given.
+fn in_file(meta: Meta, file: Option<&str>) -> Meta {
+    match file {
+        Some(f) => meta.template_file(f),
+        None => meta,
+    }
+}
+
 /// A reference to a Secret by name (`imagePullSecrets` entries).
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -84,8 +92,17 @@ impl ServiceAccountSettingsKnobs {
     /// The ServiceAccount, rendered when `create` is set; the pods name it through
     /// [`service_account_name`].
     pub fn add_to(&self, model: &mut Model) -> ObjectRef<ServiceAccount> {
+        self.add(model, None)
+    }
+
+    /// [`ServiceAccountSettingsKnobs::add_to`], into the chart template `file`.
+    pub fn add_in(&self, model: &mut Model, file: &str) -> ObjectRef<ServiceAccount> {
+        self.add(model, Some(file))
+    }
+
+    fn add(&self, model: &mut Model, file: Option<&str>) -> ObjectRef<ServiceAccount> {
         let sa = ServiceAccount::builder()
-            .meta(Meta::new(service_account_name()).annotations(Map::new().spread(&self.annotations)))
+            .meta(in_file(Meta::new(service_account_name()).annotations(Map::new().spread(&self.annotations)), file))
             .automount_token(&self.automount_service_account_token)
             .build();
         // Without `create`, the pods run as a ServiceAccount someone else made (or `default`).
@@ -152,12 +169,21 @@ impl IngressSettings {
 impl IngressSettingsKnobs {
     /// The Ingress, rendered when `enabled`, routing every host and path to `port` of `service`.
     pub fn add_to(&self, model: &mut Model, service: &ObjectRef<Service>, port: &str) -> ObjectRef<Ingress> {
+        self.add(model, service, port, None)
+    }
+
+    /// [`IngressSettingsKnobs::add_to`], into the chart template `file`.
+    pub fn add_in(&self, model: &mut Model, service: &ObjectRef<Service>, port: &str, file: &str) -> ObjectRef<Ingress> {
+        self.add(model, service, port, Some(file))
+    }
+
+    fn add(&self, model: &mut Model, service: &ObjectRef<Service>, port: &str, file: Option<&str>) -> ObjectRef<Ingress> {
         let rules = List::new().each(&self.hosts, "host", |host: IngressHostKnobs| {
             let paths = List::new().each(&host.paths, "path", |p: IngressPathSettingKnobs| IngressPath::new(&p.path, &p.path_type, service, port));
             IngressRule::new(&host.host, paths)
         });
         let ingress = Ingress::builder()
-            .meta(Meta::new(fullname()).annotations(Map::new().spread(&self.annotations)))
+            .meta(in_file(Meta::new(fullname()).annotations(Map::new().spread(&self.annotations)), file))
             .class_name(&self.class_name)
             .rules(rules)
             .tls(self.tls.raw())

@@ -387,12 +387,12 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
             .ports(List::new().push(a.service.port("http", &http)))
             .build(),
     );
-    v.ingress.add_to(m, &service, "http");
+    v.ingress.add_in(m, &service, "http", "aeterna/ingress.yaml");
     a.autoscaling.add_as(m, meta("hpa.yaml"), &deployment);
     a.pdb.add_as(m, meta("pdb.yaml"), &deployment, true);
 
     // ----- aeterna/serviceaccount.yaml, rbac.yaml
-    v.service_account.add_to(m);
+    v.service_account.add_in(m, "aeterna/serviceaccount.yaml");
     let rbac = &v.rbac;
     let role = m.add_when(
         &rbac.create,
