@@ -509,11 +509,18 @@ fn split_unescaped(s: &str, sep: char, braces: bool) -> Vec<String> {
 
 /// Checks a merged values tree against the typed `V` and returns its canonical form.
 pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
-    let mut tree = tree.clone();
-    // Helm passes a `global` map to every chart; it is no setting of ours.
-    if let Value::Object(m) = &mut tree {
-        m.remove("global");
-    }
+    // Helm passes a `global` map to every chart; it is no setting of ours. Only then is the tree
+    // copied: deserializing from the borrowed tree saves a copy of every values tree checked.
+    let without_global;
+    let tree = match tree {
+        Value::Object(m) if m.contains_key("global") => {
+            let mut m = m.clone();
+            m.remove("global");
+            without_global = Value::Object(m);
+            &without_global
+        }
+        other => other,
+    };
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
@@ -522,23 +529,39 @@ pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
     serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
 }
 
-/// Loads values the way Helm does: the defaults, then each layer merged in order. Each layer is
-/// checked as it is merged, so an error names the file that brought it in.
+/// Loads values the way Helm does: the defaults, then each layer merged in order, checked once
+/// merged (Helm validates the merged values against the schema once, too). When the merged
+/// values fail, the layers are checked one by one so the error names the file that brought the
+/// wrong value in.
 pub fn load(
     defaults: &Value,
     layers: &[Layer],
     check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
 ) -> Result<Value, ValuesError> {
-    let mut tree = defaults.clone();
-    let mut canonical = check(&tree).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
+    let mut overlays = Vec::with_capacity(layers.len());
     for layer in layers {
-        let (name, overlay) = match layer {
+        overlays.push(match layer {
             Layer::File { name, text } => (name.to_string(), parse_yaml(name, text)?),
             Layer::Set(assignments) => ("--set".to_string(), parse_set(assignments)?),
-        };
-        merge(&mut tree, overlay);
-        canonical = check(&tree).map_err(|(path, message)| ValuesError { source: name.clone(), path, message })?;
+        });
     }
+    let mut tree = defaults.clone();
+    for (_, overlay) in &overlays {
+        merge(&mut tree, overlay.clone());
+    }
+    if let Ok(canonical) = check(&tree) {
+        return Ok(canonical);
+    }
+    // The slow path, for the message only: checking after every layer (the defaults, then each
+    // file) costs one check per layer, which every emit of an environment used to pay.
+    let mut tree = defaults.clone();
+    check(&tree).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
+    let mut canonical = Value::Null;
+    for (name, overlay) in overlays {
+        merge(&mut tree, overlay);
+        canonical = check(&tree).map_err(|(path, message)| ValuesError { source: name, path, message })?;
+    }
+    // Not reached while `check` gives the same answer twice; if it did, that answer stands.
     Ok(canonical)
 }
 
