@@ -12,7 +12,18 @@ pub(crate) fn is_plain(s: &str) -> bool {
     let Some(first) = chars.next() else { return false };
     (first.is_ascii_alphabetic() || first == '/')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
-        && !AMBIGUOUS.contains(&s.to_ascii_lowercase().as_str())
+        && !is_ambiguous(s)
+}
+
+/// Compared without lowercasing into a new string: every key and scalar of every chart passes
+/// here, and the allocation was a visible part of printing templates.
+fn is_ambiguous(s: &str) -> bool {
+    AMBIGUOUS.iter().any(|a| a.eq_ignore_ascii_case(s))
+}
+
+/// `s` as a JSON string, which is a YAML double-quoted scalar.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
 }
 
 /// A scalar as YAML text: plain where that is unambiguous, JSON-quoted otherwise (a JSON string
@@ -20,7 +31,7 @@ pub(crate) fn is_plain(s: &str) -> bool {
 pub(crate) fn scalar(v: &Value) -> String {
     match v {
         Value::String(s) if is_plain(s) => s.clone(),
-        Value::String(s) => Value::String(s.clone()).to_string(),
+        Value::String(s) => quoted(s),
         Value::Null => "null".into(),
         other => other.to_string(),
     }
@@ -28,12 +39,12 @@ pub(crate) fn scalar(v: &Value) -> String {
 
 pub(crate) fn key(k: &str) -> String {
     if is_plain(k) || (k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() && !k.chars().all(|c| c.is_ascii_digit())) {
-        if AMBIGUOUS.contains(&k.to_ascii_lowercase().as_str()) {
-            return Value::String(k.to_string()).to_string();
+        if is_ambiguous(k) {
+            return quoted(k);
         }
         k.to_string()
     } else {
-        Value::String(k.to_string()).to_string()
+        quoted(k)
     }
 }
 
