@@ -48,56 +48,78 @@ pub(crate) fn key(k: &str) -> String {
     }
 }
 
-/// Writes `v` as block YAML at `indent`, calling `comment` for the comment lines to put above
-/// each map key (by its dotted path).
-pub(crate) fn write_block(out: &mut String, v: &Value, indent: usize, path: &str, comment: &dyn Fn(&str) -> Vec<String>) {
-    let pad = " ".repeat(indent);
+/// Writes `v` as block YAML at `indent`. `schema` is the JSON schema node that describes `v`:
+/// each map key gets the `description` of its property as comment lines above it. (The schema
+/// is walked beside the values rather than looked up by dotted path for every key, and lines
+/// are appended in place: values.yaml is written for every chart, and both showed in profiles.)
+pub(crate) fn write_block(out: &mut String, v: &Value, indent: usize, schema: Option<&Value>) {
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
     match v {
         Value::Object(map) => {
+            let properties = schema.and_then(|s| s.get("properties"));
             for (i, (k, child)) in map.iter().enumerate() {
-                let child_path = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                let lines = comment(&child_path);
-                if !lines.is_empty() && i > 0 && indent == 0 {
+                let child_schema = properties.and_then(|p| p.get(k));
+                let description = child_schema.and_then(|s| s.get("description")).and_then(Value::as_str).unwrap_or("");
+                if description.lines().next().is_some() && i > 0 && indent == 0 {
                     out.push('\n');
                 }
-                for line in lines {
-                    if line.is_empty() {
-                        out.push_str(&format!("{pad}#\n"));
-                    } else {
-                        out.push_str(&format!("{pad}# {line}\n"));
+                for line in description.lines() {
+                    pad(out, indent);
+                    out.push('#');
+                    if !line.is_empty() {
+                        out.push(' ');
+                        out.push_str(line);
                     }
+                    out.push('\n');
                 }
+                pad(out, indent);
+                out.push_str(&key(k));
                 match child {
                     Value::Object(m) if !m.is_empty() => {
-                        out.push_str(&format!("{pad}{}:\n", key(k)));
-                        write_block(out, child, indent + 2, &child_path, comment);
+                        out.push_str(":\n");
+                        write_block(out, child, indent + 2, child_schema);
                     }
                     Value::Array(a) if !a.is_empty() => {
-                        out.push_str(&format!("{pad}{}:\n", key(k)));
-                        write_block(out, child, indent + 2, &child_path, comment);
+                        out.push_str(":\n");
+                        write_block(out, child, indent + 2, child_schema);
                     }
-                    _ => out.push_str(&format!("{pad}{}: {}\n", key(k), inline(child))),
+                    _ => {
+                        out.push_str(": ");
+                        out.push_str(&inline(child));
+                        out.push('\n');
+                    }
                 }
             }
         }
         Value::Array(items) => {
+            // Items carry no comments.
             for item in items {
                 match item {
                     Value::Object(m) if !m.is_empty() => {
-                        let mut nested = String::new();
-                        write_block(&mut nested, item, indent + 2, path, &|_| Vec::new());
-                        let nested = nested.replacen(&format!("{pad}  "), &format!("{pad}- "), 1);
-                        out.push_str(&nested);
+                        // The item's first key takes the dash in place of its indentation.
+                        let start = out.len();
+                        write_block(out, item, indent + 2, None);
+                        out.replace_range(start + indent..start + indent + 2, "- ");
                     }
                     Value::Array(a) if !a.is_empty() => {
-                        out.push_str(&format!("{pad}-\n"));
-                        write_block(out, item, indent + 2, path, &|_| Vec::new());
+                        pad(out, indent);
+                        out.push_str("-\n");
+                        write_block(out, item, indent + 2, None);
                     }
-                    _ => out.push_str(&format!("{pad}- {}\n", inline(item))),
+                    _ => {
+                        pad(out, indent);
+                        out.push_str("- ");
+                        out.push_str(&inline(item));
+                        out.push('\n');
+                    }
                 }
             }
         }
-        scalar_value => out.push_str(&format!("{pad}{}\n", inline(scalar_value))),
+        scalar_value => {
+            pad(out, indent);
+            out.push_str(&inline(scalar_value));
+            out.push('\n');
+        }
     }
 }
 
@@ -113,7 +135,7 @@ fn inline(v: &Value) -> String {
 /// Plain block YAML of a value, no comments.
 pub(crate) fn to_block(v: &Value) -> String {
     let mut out = String::new();
-    write_block(&mut out, v, 0, "", &|_| Vec::new());
+    write_block(&mut out, v, 0, None);
     out
 }
 
