@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use manifests::output::{self, Tree};
+use manifests::output;
 use manifests::render::{self, Release};
 use manifests::values::{self, Layer};
 use manifests::Application;
@@ -190,10 +190,9 @@ fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
         return Err("--values, --set, --release and --namespace go with --stdout; the committed environments are the example values files of each application".into());
     }
     let apps = select(&args.apps)?;
-    let mut tree = Tree::new();
+    let tree = output::emit_apps(&apps).map_err(|e| e.to_string())?;
     let mut owned: BTreeSet<PathBuf> = BTreeSet::new();
     for app in &apps {
-        tree.extend(output::emit_app(app.as_ref()).map_err(|e| e.to_string())?);
         owned.extend(output::owned_dirs(app.as_ref()));
     }
     if args.apps.is_empty() {

@@ -73,6 +73,28 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
     Ok(tree)
 }
 
+/// [`emit_app`] for each application, rendered on up to as many threads as the machine has
+/// cores, merged into one tree. Rendering is most of `emit`'s own time and the applications
+/// are independent; an error is the first application's in `apps` order, as a loop would give.
+pub fn emit_apps(apps: &[Box<dyn Application>]) -> Result<Tree, EmitError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(apps.len()).max(1);
+    let trees: Vec<Result<Tree, EmitError>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || apps.iter().enumerate().skip(t).step_by(threads).map(|(i, app)| (i, emit_app(app.as_ref()))).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut done: Vec<(usize, Result<Tree, EmitError>)> = workers.into_iter().flat_map(|w| w.join().expect("a render thread panicked")).collect();
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, tree)| tree).collect()
+    });
+    let mut out = Tree::new();
+    for tree in trees {
+        out.extend(tree?);
+    }
+    Ok(out)
+}
+
 fn write_tree(root: &Path, tree: &Tree) -> io::Result<()> {
     for (path, text) in tree {
         let full = root.join(path);
