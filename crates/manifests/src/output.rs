@@ -73,11 +73,15 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
     Ok(tree)
 }
 
-/// [`emit_app`] for each application, rendered on up to as many threads as the machine has
-/// cores, merged into one tree. Rendering is most of `emit`'s own time and the applications
-/// are independent; an error is the first application's in `apps` order, as a loop would give.
+/// [`emit_app`] for each application, on threads, merged into one tree. Rendering is most of
+/// `emit`'s own time and the applications are independent; an error is the first
+/// application's in `apps` order, as a loop would give.
 pub fn emit_apps(apps: &[Box<dyn Application>]) -> Result<Tree, EmitError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(apps.len()).max(1);
+    // One thread per application, up to four per core: applications differ in size, and with
+    // as many threads as cores three applications on two cores leave one core idle while the
+    // other renders two; the scheduler shares the cores more evenly than a fixed split can.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = apps.len().min(4 * cores).max(1);
     let trees: Vec<Result<Tree, EmitError>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
@@ -96,10 +100,16 @@ pub fn emit_apps(apps: &[Box<dyn Application>]) -> Result<Tree, EmitError> {
 }
 
 fn write_tree(root: &Path, tree: &Tree) -> io::Result<()> {
+    // Files come in path order, so a directory is created once, before its first file; asking
+    // create_dir_all again for every file cost a stat and a failed mkdir each.
+    let mut made: Option<PathBuf> = None;
     for (path, text) in tree {
         let full = root.join(path);
-        if let Some(parent) = full.parent() {
+        if let Some(parent) = full.parent()
+            && made.as_deref() != Some(parent)
+        {
             fs::create_dir_all(parent)?;
+            made = Some(parent.to_path_buf());
         }
         fs::write(full, text)?;
     }
