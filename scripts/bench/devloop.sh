@@ -8,7 +8,8 @@
 #   bash scripts/bench/devloop.sh [edit|build|test]...      (default: all three)
 #
 # The cold builds use their own target directories under target/bench/, so target/ keeps its
-# incremental cache; each prints wall, user and system time and the load before and after.
+# incremental cache; each prints wall, user and system time and the load before and after, and
+# keeps cargo's --timings report.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench=$PWD/target/bench/devloop
@@ -36,8 +37,11 @@ cold() {
     shift
     rm -rf "$target"
     echo "load before: $(cat /proc/loadavg)"
-    CARGO_TARGET_DIR=$target /usr/bin/time -f "cold $what: wall %e s, user %U s, sys %S s, max RSS %M KiB" "$@" -q
+    CARGO_TARGET_DIR=$target /usr/bin/time -f "cold $what: wall %e s, user %U s, sys %S s, max RSS %M KiB" "$@" -q --timings
     echo "load after: $(cat /proc/loadavg)"
+    # Per-crate build times, steadier than the total on a shared machine.
+    cp "$target/cargo-timings/cargo-timing.html" "$bench/cold-$what-timing.html"
+    echo "per-crate times: $bench/cold-$what-timing.html"
     rm -rf "$target"
 }
 
