@@ -75,26 +75,10 @@ impl ChartMeta {
     }
 }
 
-/// The schema node that describes `path` (dotted) in an inlined schema.
-pub(crate) fn schema_at<'s>(schema: &'s Value, path: &str) -> Option<&'s Value> {
-    let mut node = schema;
-    for key in path.split('.') {
-        node = node.get("properties")?.get(key)?;
-    }
-    Some(node)
-}
-
-fn description(schema: &Value, path: &str) -> Option<String> {
-    schema_at(schema, path)?.get("description")?.as_str().map(str::to_string)
-}
-
 /// values.yaml: the defaults, each key under the comment its doc comment gives.
 pub(crate) fn values_yaml(header: &str, defaults: &Value, schema: &Value) -> String {
     let mut out = format!("# {header}\n#\n# Default values; every key is described in README.md and checked by values.schema.json.\n\n");
-    let comment = |path: &str| -> Vec<String> {
-        description(schema, path).map(|d| d.lines().map(str::to_string).collect()).unwrap_or_default()
-    };
-    yaml::write_block(&mut out, defaults, 0, "", &comment);
+    yaml::write_block(&mut out, defaults, 0, Some(schema));
     out
 }
 
@@ -102,8 +86,7 @@ pub(crate) fn values_yaml(header: &str, defaults: &Value, schema: &Value) -> Str
 /// comment its schema description gives, written as values.yaml is.
 pub fn commented_yaml(values: &Value, schema: &Value) -> String {
     let mut out = String::new();
-    let comment = |path: &str| -> Vec<String> { description(schema, path).map(|d| d.lines().map(str::to_string).collect()).unwrap_or_default() };
-    yaml::write_block(&mut out, values, 0, "", &comment);
+    yaml::write_block(&mut out, values, 0, Some(schema));
     out
 }
 
@@ -140,16 +123,16 @@ fn type_name(schema: Option<&Value>, default: &Value) -> String {
     .into()
 }
 
-/// The values table rows: one per leaf, with type, default and description.
+/// The values table rows: one per leaf, with type, default and description. The schema is
+/// walked beside the defaults (`node` describes `v`).
 pub(crate) fn values_rows(defaults: &Value, schema: &Value) -> Vec<[String; 4]> {
-    fn walk(v: &Value, path: &str, schema: &Value, rows: &mut Vec<[String; 4]>) {
-        let node = schema_at(schema, path);
-        let has_props = node.and_then(|n| n.get("properties")).is_some();
+    fn walk(v: &Value, path: &str, node: Option<&Value>, rows: &mut Vec<[String; 4]>) {
+        let properties = node.and_then(|n| n.get("properties"));
         match v {
-            Value::Object(map) if has_props || path.is_empty() => {
+            Value::Object(map) if properties.is_some() || path.is_empty() => {
                 for (k, child) in map {
                     let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                    walk(child, &p, schema, rows);
+                    walk(child, &p, properties.and_then(|props| props.get(k)), rows);
                 }
             }
             _ => {
@@ -163,7 +146,7 @@ pub(crate) fn values_rows(defaults: &Value, schema: &Value) -> Vec<[String; 4]> 
         }
     }
     let mut rows = Vec::new();
-    walk(defaults, "", schema, &mut rows);
+    walk(defaults, "", Some(schema), &mut rows);
     rows
 }
 

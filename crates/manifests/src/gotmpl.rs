@@ -181,15 +181,22 @@ pub(crate) struct Printer<'a> {
 
 impl Printer<'_> {
     fn line(&mut self, indent: usize, text: &str) {
+        self.line_fmt(indent, format_args!("{text}"));
+    }
+
+    /// A line formatted straight into the output: a chart prints thousands of lines, and a
+    /// temporary string for each was a good part of the cost of printing templates.
+    fn line_fmt(&mut self, indent: usize, args: std::fmt::Arguments) {
+        use std::fmt::Write as _;
         for _ in 0..indent {
             self.out.push(' ');
         }
-        self.out.push_str(text);
+        let _ = self.out.write_fmt(args);
         self.out.push('\n');
     }
 
     pub(crate) fn directive(&mut self, indent: usize, text: &str) {
-        self.line(indent, &format!("{{{{- {text} }}}}"));
+        self.line_fmt(indent, format_args!("{{{{- {text} }}}}"));
     }
 
     pub(crate) fn entries(&mut self, entries: &[Entry], indent: usize, c: Ctx) {
@@ -224,7 +231,7 @@ impl Printer<'_> {
                     };
                     self.directive(indent, &format!("include \"{}.{helper}\" {} | nindent {indent}", self.chart, c.root()));
                     if let Some(comp) = component {
-                        self.line(indent, &format!("{COMPONENT_LABEL}: {}", yaml::scalar(&Value::String(comp.to_string()))));
+                        self.line_fmt(indent, format_args!("{COMPONENT_LABEL}: {}", yaml::scalar(&Value::String(comp.to_string()))));
                     }
                 }
             }
@@ -258,26 +265,26 @@ impl Printer<'_> {
             return self.field(k, &Node::Raw(ex.clone()), indent, c);
         }
         match node {
-            Node::Scalar(ex, kind) => self.line(indent, &format!("{key}: {}", scalar(ex, *kind, c))),
+            Node::Scalar(ex, kind) => self.line_fmt(indent, format_args!("{key}: {}", scalar(ex, *kind, c))),
             // Under a guard that already tests the setting, no `with` is needed.
             Node::Raw(ex) if self.guards.contains(&op(ex, c).text) => {
-                self.line(indent, &format!("{key}:"));
+                self.line_fmt(indent, format_args!("{key}:"));
                 self.directive(indent + 2, &format!("toYaml {} | nindent {}", op(ex, c).arg(), indent + 2));
             }
             Node::Raw(ex) => {
                 self.directive(indent, &format!("with {}", op(ex, c).text));
-                self.line(indent, &format!("{key}:"));
+                self.line_fmt(indent, format_args!("{key}:"));
                 self.directive(indent + 2, &format!("toYaml . | nindent {}", indent + 2));
                 self.directive(indent, "end");
             }
-            Node::Map(entries) if entries.is_empty() => self.line(indent, &format!("{key}: {{}}")),
+            Node::Map(entries) if entries.is_empty() => self.line_fmt(indent, format_args!("{key}: {{}}")),
             Node::Map(entries) => self.guarded(entries_guard(entries), indent, c, |p| {
-                p.line(indent, &format!("{key}:"));
+                p.line_fmt(indent, format_args!("{key}:"));
                 p.entries(entries, indent + 2, c);
             }),
-            Node::List(items) if items.is_empty() => self.line(indent, &format!("{key}: []")),
+            Node::List(items) if items.is_empty() => self.line_fmt(indent, format_args!("{key}: []")),
             Node::List(items) => self.guarded(items_guard(items), indent, c, |p| {
-                p.line(indent, &format!("{key}:"));
+                p.line_fmt(indent, format_args!("{key}:"));
                 p.items(items, indent + 2, c);
             }),
         }
@@ -319,7 +326,7 @@ impl Printer<'_> {
 
     fn item(&mut self, node: &Node, indent: usize, c: Ctx) {
         match node {
-            Node::Scalar(ex, kind) => self.line(indent, &format!("- {}", scalar(ex, *kind, c))),
+            Node::Scalar(ex, kind) => self.line_fmt(indent, format_args!("- {}", scalar(ex, *kind, c))),
             Node::Map(entries) if entries.is_empty() => self.line(indent, "- {}"),
             Node::List(items) if items.is_empty() => self.line(indent, "- []"),
             Node::Map(entries) => {

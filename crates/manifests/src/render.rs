@@ -161,28 +161,41 @@ fn render_file_text(model: &Model, names: &Names, file: &str, in_progress: &RefC
 
 /// YAML of one object, `apiVersion`, `kind` and `metadata` first as kubectl prints them.
 fn to_yaml(v: &Value) -> Result<String, String> {
-    let ordered = match v {
-        Value::Object(map) => {
-            let mut out = serde_json::Map::new();
-            for key in ["apiVersion", "kind", "metadata"] {
-                if let Some(x) = map.get(key) {
-                    out.insert(key.into(), x.clone());
-                }
-            }
-            for (k, x) in map {
-                if !out.contains_key(k) {
-                    out.insert(k.clone(), x.clone());
-                }
-            }
-            Value::Object(out)
-        }
-        other => other.clone(),
-    };
-    let mut text = serde_saphyr::to_string(&ordered).map_err(|e| e.to_string())?;
+    let mut text = match v {
+        Value::Object(map) => serde_saphyr::to_string(&HeadFirst(map)),
+        other => serde_saphyr::to_string(other),
+    }
+    .map_err(|e| e.to_string())?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
     Ok(text)
+}
+
+/// The keys kubectl prints first.
+const HEAD: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
+/// Serializes an object with the [`HEAD`] keys first, borrowing it: copying every rendered
+/// object into a reordered map cost as much as the serialization (scale benchmark profile).
+struct HeadFirst<'a>(&'a serde_json::Map<String, Value>);
+
+impl serde::Serialize for HeadFirst<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let map = self.0;
+        let mut out = s.serialize_map(Some(map.len()))?;
+        for key in HEAD {
+            if let Some(x) = map.get(key) {
+                out.serialize_entry(key, x)?;
+            }
+        }
+        for (k, x) in map {
+            if !HEAD.contains(&k.as_str()) {
+                out.serialize_entry(k, x)?;
+            }
+        }
+        out.end()
+    }
 }
 
 /// The plain manifests as one multi-document YAML stream.
@@ -258,12 +271,14 @@ fn template_text(object: &Object, chart: &str) -> String {
         p.directive(indent, &format!("if {}", cond(gate, c)));
     }
     p.out.push_str("---\n");
-    let body = Map::new()
+    let head = Map::new()
         .str("apiVersion", object.api_version)
         .str("kind", object.kind)
-        .field("metadata", object.meta.lower(object.namespaced, object.hook.as_ref()))
-        .extend(Map { entries: object.body.clone() });
-    p.entries(&body.entries, indent, c);
+        .field("metadata", object.meta.lower(object.namespaced, object.hook.as_ref()));
+    // Printed in two runs rather than one merged map: the body is the largest part of the tree,
+    // and cloning it for every template showed up in the scale benchmark's profile.
+    p.entries(&head.entries, indent, c);
+    p.entries(&object.body, indent, c);
     if object.gate.is_some() {
         p.directive(indent, "end");
     }

@@ -549,18 +549,23 @@ fn split_unescaped(s: &str, sep: char, braces: bool) -> Vec<String> {
 
 /// Checks a merged values tree against the typed `V` and returns its canonical form.
 pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
-    let mut tree = tree.clone();
     // Helm passes a `global` map to every chart; it is no setting of ours unless `V` declares
-    // it.
-    if let Value::Object(m) = &mut tree {
-        let declared = matches!(serde_json::to_value(V::default()), Ok(Value::Object(d)) if d.contains_key("global"));
-        if !declared {
+    // it. Only then is the tree copied: deserializing from the borrowed tree saves a copy of
+    // every values tree checked.
+    let schema = schema_of::<V>();
+    let without_global;
+    let tree = match tree {
+        Value::Object(m) if m.contains_key("global") && schema["properties"].get("global").is_none() => {
+            let mut m = m.clone();
             m.remove("global");
+            without_global = Value::Object(m);
+            &without_global
         }
-    }
+        other => other,
+    };
     // serde reads a struct from a list too (field by field), and then complains about the
     // first field's type: say what is wrong instead.
-    sections_are_maps(&schema_of::<V>(), &tree, "")?;
+    sections_are_maps(&schema, tree, "")?;
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
@@ -606,23 +611,39 @@ fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (Strin
     }
 }
 
-/// Loads values the way Helm does: the defaults, then each layer merged in order. Each layer is
-/// checked as it is merged, so an error names the file that brought it in.
+/// Loads values the way Helm does: the defaults, then each layer merged in order, checked once
+/// merged (Helm validates the merged values against the schema once, too). When the merged
+/// values fail, the layers are checked one by one so the error names the file that brought the
+/// wrong value in.
 pub fn load(
     defaults: &Value,
     layers: &[Layer],
     check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
 ) -> Result<Value, ValuesError> {
-    let mut tree = defaults.clone();
-    let mut canonical = check(&tree).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
+    let mut overlays = Vec::with_capacity(layers.len());
     for layer in layers {
-        let (name, overlay) = match layer {
+        overlays.push(match layer {
             Layer::File { name, text } => (name.to_string(), parse_yaml(name, text)?),
             Layer::Set(assignments) => ("--set".to_string(), parse_set(assignments)?),
-        };
-        merge(&mut tree, overlay);
-        canonical = check(&tree).map_err(|(path, message)| ValuesError { source: name.clone(), path, message })?;
+        });
     }
+    let mut tree = defaults.clone();
+    for (_, overlay) in &overlays {
+        merge(&mut tree, overlay.clone());
+    }
+    if let Ok(canonical) = check(&tree) {
+        return Ok(canonical);
+    }
+    // Only to name the source: check the defaults, then after each layer, and report the first
+    // that fails. (A check per layer on every load doubled the cost of loading values.)
+    let mut tree = defaults.clone();
+    check(&tree).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
+    let mut canonical = Value::Null;
+    for (name, overlay) in overlays {
+        merge(&mut tree, overlay);
+        canonical = check(&tree).map_err(|(path, message)| ValuesError { source: name, path, message })?;
+    }
+    // Not reached while `check` gives the same answer twice; if it did, that answer stands.
     Ok(canonical)
 }
 
@@ -638,6 +659,25 @@ mod tests {
         assert_eq!(esc, serde_json::json!({"ann": {"kubernetes.io/x": "a,b"}}));
         assert!(parse_set(&["a[0]=1".into()]).is_err());
         assert!(parse_set(&["novalue".into()]).is_err());
+    }
+
+    #[test]
+    fn load_checks_the_merged_values_and_names_the_file_that_broke_them() {
+        // Stands in for a typed check: `port` must be a number.
+        let check = |t: &Value| -> Result<Value, (String, String)> {
+            if t["port"].is_number() { Ok(t.clone()) } else { Err(("port".into(), "expected a number".into())) }
+        };
+        let defaults = serde_json::json!({"port": 80, "name": "x"});
+        let bad = Layer::File { name: "a.yaml", text: "port: http" };
+        let fix = ["port=8080".to_string()];
+        // As with Helm, which validates the merged values once: a later layer may correct an
+        // earlier one.
+        let v = load(&defaults, &[bad, Layer::Set(&fix)], &check).expect("the merged values are valid");
+        assert_eq!(v["port"], 8080);
+        let other = Layer::File { name: "b.yaml", text: "name: y" };
+        let bad = Layer::File { name: "a.yaml", text: "port: http" };
+        let e = load(&defaults, &[other, bad], &check).unwrap_err();
+        assert_eq!((e.source.as_str(), e.path.as_str()), ("a.yaml", "port"));
     }
 
     #[test]

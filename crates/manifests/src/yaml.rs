@@ -12,7 +12,18 @@ pub(crate) fn is_plain(s: &str) -> bool {
     let Some(first) = chars.next() else { return false };
     (first.is_ascii_alphabetic() || first == '/')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
-        && !AMBIGUOUS.contains(&s.to_ascii_lowercase().as_str())
+        && !is_ambiguous(s)
+}
+
+/// Compared without lowercasing into a new string: every key and scalar of every chart passes
+/// here, and the allocation was a visible part of printing templates.
+fn is_ambiguous(s: &str) -> bool {
+    AMBIGUOUS.iter().any(|a| a.eq_ignore_ascii_case(s))
+}
+
+/// `s` as a JSON string, which is a YAML double-quoted scalar.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
 }
 
 /// A scalar as YAML text: plain where that is unambiguous, JSON-quoted otherwise (a JSON string
@@ -20,7 +31,7 @@ pub(crate) fn is_plain(s: &str) -> bool {
 pub(crate) fn scalar(v: &Value) -> String {
     match v {
         Value::String(s) if is_plain(s) => s.clone(),
-        Value::String(s) => Value::String(s.clone()).to_string(),
+        Value::String(s) => quoted(s),
         Value::Null => "null".into(),
         other => other.to_string(),
     }
@@ -28,65 +39,87 @@ pub(crate) fn scalar(v: &Value) -> String {
 
 pub(crate) fn key(k: &str) -> String {
     if is_plain(k) || (k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() && !k.chars().all(|c| c.is_ascii_digit())) {
-        if AMBIGUOUS.contains(&k.to_ascii_lowercase().as_str()) {
-            return Value::String(k.to_string()).to_string();
+        if is_ambiguous(k) {
+            return quoted(k);
         }
         k.to_string()
     } else {
-        Value::String(k.to_string()).to_string()
+        quoted(k)
     }
 }
 
-/// Writes `v` as block YAML at `indent`, calling `comment` for the comment lines to put above
-/// each map key (by its dotted path).
-pub(crate) fn write_block(out: &mut String, v: &Value, indent: usize, path: &str, comment: &dyn Fn(&str) -> Vec<String>) {
-    let pad = " ".repeat(indent);
+/// Writes `v` as block YAML at `indent`. `schema` is the JSON schema node that describes `v`:
+/// each map key gets the `description` of its property as comment lines above it. (The schema
+/// is walked beside the values rather than looked up by dotted path for every key, and lines
+/// are appended in place: values.yaml is written for every chart, and both showed in profiles.)
+pub(crate) fn write_block(out: &mut String, v: &Value, indent: usize, schema: Option<&Value>) {
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
     match v {
         Value::Object(map) => {
+            let properties = schema.and_then(|s| s.get("properties"));
             for (i, (k, child)) in map.iter().enumerate() {
-                let child_path = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                let lines = comment(&child_path);
-                if !lines.is_empty() && i > 0 && indent == 0 {
+                let child_schema = properties.and_then(|p| p.get(k));
+                let description = child_schema.and_then(|s| s.get("description")).and_then(Value::as_str).unwrap_or("");
+                if description.lines().next().is_some() && i > 0 && indent == 0 {
                     out.push('\n');
                 }
-                for line in lines {
-                    if line.is_empty() {
-                        out.push_str(&format!("{pad}#\n"));
-                    } else {
-                        out.push_str(&format!("{pad}# {line}\n"));
+                for line in description.lines() {
+                    pad(out, indent);
+                    out.push('#');
+                    if !line.is_empty() {
+                        out.push(' ');
+                        out.push_str(line);
                     }
+                    out.push('\n');
                 }
+                pad(out, indent);
+                out.push_str(&key(k));
                 match child {
                     Value::Object(m) if !m.is_empty() => {
-                        out.push_str(&format!("{pad}{}:\n", key(k)));
-                        write_block(out, child, indent + 2, &child_path, comment);
+                        out.push_str(":\n");
+                        write_block(out, child, indent + 2, child_schema);
                     }
                     Value::Array(a) if !a.is_empty() => {
-                        out.push_str(&format!("{pad}{}:\n", key(k)));
-                        write_block(out, child, indent + 2, &child_path, comment);
+                        out.push_str(":\n");
+                        write_block(out, child, indent + 2, child_schema);
                     }
-                    _ => out.push_str(&format!("{pad}{}: {}\n", key(k), inline(child))),
+                    _ => {
+                        out.push_str(": ");
+                        out.push_str(&inline(child));
+                        out.push('\n');
+                    }
                 }
             }
         }
         Value::Array(items) => {
+            // Items carry no comments.
             for item in items {
                 match item {
                     Value::Object(m) if !m.is_empty() => {
-                        let mut nested = String::new();
-                        write_block(&mut nested, item, indent + 2, path, &|_| Vec::new());
-                        let nested = nested.replacen(&format!("{pad}  "), &format!("{pad}- "), 1);
-                        out.push_str(&nested);
+                        // The item's first key takes the dash in place of its indentation.
+                        let start = out.len();
+                        write_block(out, item, indent + 2, None);
+                        out.replace_range(start + indent..start + indent + 2, "- ");
                     }
                     Value::Array(a) if !a.is_empty() => {
-                        out.push_str(&format!("{pad}-\n"));
-                        write_block(out, item, indent + 2, path, &|_| Vec::new());
+                        pad(out, indent);
+                        out.push_str("-\n");
+                        write_block(out, item, indent + 2, None);
                     }
-                    _ => out.push_str(&format!("{pad}- {}\n", inline(item))),
+                    _ => {
+                        pad(out, indent);
+                        out.push_str("- ");
+                        out.push_str(&inline(item));
+                        out.push('\n');
+                    }
                 }
             }
         }
-        scalar_value => out.push_str(&format!("{pad}{}\n", inline(scalar_value))),
+        scalar_value => {
+            pad(out, indent);
+            out.push_str(&inline(scalar_value));
+            out.push('\n');
+        }
     }
 }
 
@@ -102,7 +135,7 @@ fn inline(v: &Value) -> String {
 /// Plain block YAML of a value, no comments.
 pub(crate) fn to_block(v: &Value) -> String {
     let mut out = String::new();
-    write_block(&mut out, v, 0, "", &|_| Vec::new());
+    write_block(&mut out, v, 0, None);
     out
 }
 
