@@ -44,10 +44,16 @@ fn emit_is_deterministic_and_replaces_stale_files() {
     // of an old run disappear too.
     std::fs::write(a.join("charts/backbone/templates/leftover.yaml"), "old").expect("write");
     std::fs::create_dir_all(a.join("charts/retired-app")).expect("mkdir");
+    // Only what changed is rewritten: an application whose files are as emitted stays as it is.
+    use std::os::unix::fs::MetadataExt;
+    let inode = |p: &str| std::fs::metadata(a.join(p)).expect("metadata").ino();
+    let (dbbat, backbone) = (inode("charts/dbbat/Chart.yaml"), inode("charts/backbone/Chart.yaml"));
     let out = run(kforge().args(["emit", "--out"]).arg(&a));
     assert!(out.status.success());
     assert!(!a.join("charts/backbone/templates/leftover.yaml").exists());
     assert!(!a.join("charts/retired-app").exists());
+    assert_eq!(inode("charts/dbbat/Chart.yaml"), dbbat, "an unchanged application was rewritten");
+    assert_ne!(inode("charts/backbone/Chart.yaml"), backbone, "the changed application was not swapped in");
     assert_eq!(listing(&b), (true, String::new()));
 }
 

@@ -3,7 +3,6 @@
 
 use std::marker::PhantomData;
 
-use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 use crate::chart::ChartMeta;
@@ -105,10 +104,8 @@ impl<V: Values> App<V> {
 }
 
 pub(crate) fn schema_of<V: Values>(header: &str) -> Value {
-    let mut settings = SchemaSettings::draft07();
-    settings.inline_subschemas = true;
-    let schema = settings.into_generator().into_root_schema_for::<V>();
-    let mut v = schema.to_value();
+    // Generated once per type (emit asks for it several times per application).
+    let mut v = (*values::schema_of::<V>()).clone();
     if let Value::Object(m) = &mut v {
         m.remove("title");
         m.insert("$comment".into(), Value::String(header.to_string()));

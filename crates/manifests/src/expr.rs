@@ -128,7 +128,8 @@ pub enum Ex {
     NumStr(Box<Ex>),
     /// A condition the model named (`Model::condition`): the chart defines it once in
     /// `_helpers.tpl` and includes it wherever it is used.
-    Named(String, Box<Ex>),
+    /// Shared, not copied: conditions are cloned often (guards) and only the name is printed.
+    Named(std::sync::Arc<str>, std::sync::Arc<Ex>),
 }
 
 /// A typed expression: `Expr<String>`, `Expr<i64>`, `Expr<bool>` or `Expr<Value>` (free-form).

@@ -242,7 +242,7 @@ impl Model {
         assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "condition name {name:?}: letters and digits only");
         assert!(self.conditions.iter().all(|(n, _)| *n != name), "condition {name:?} is named twice");
         self.conditions.push((name.clone(), cond.clone()));
-        Expr::wrap(Ex::Named(name, Box::new(cond)))
+        Expr::wrap(Ex::Named(name.into(), std::sync::Arc::new(cond)))
     }
 
     /// NOTES.txt lines shown after `helm install`.

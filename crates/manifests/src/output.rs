@@ -239,14 +239,29 @@ fn write_tree(root: &Path, tree: &Tree) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `tree` under `out`, replacing exactly the directories in `owned` (and removing files
-/// they no longer contain). Everything is written to a temporary directory beside `out` first;
-/// only when that succeeded are the owned directories swapped in, each with one rename.
+/// Writes `tree` under `out`, replacing exactly the directories in `owned` whose files differ
+/// from the tree's (and removing files they no longer contain). Everything is written to a
+/// temporary directory beside `out` first; only when that succeeded are the changed directories
+/// swapped in, each with one rename.
 pub fn write_atomic(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<()> {
+    // A directory that already holds exactly what the tree has for it is left alone: most
+    // emits change one application or none, and writing, swapping and deleting every file was
+    // most of emit's time on disk.
+    let mut changed_dirs = Vec::new();
+    for dir in owned {
+        if !holds_exactly(out, tree, dir)? {
+            changed_dirs.push(dir.clone());
+        }
+    }
+    if changed_dirs.is_empty() {
+        return Ok(());
+    }
+    let owned = changed_dirs.as_slice();
+    let changed: Tree = tree.iter().filter(|(path, _)| owned.iter().any(|d| path.starts_with(d))).map(|(p, t)| (p.clone(), t.clone())).collect();
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
     let staging = tempfile::Builder::new().prefix(".kforge-staging-").tempdir_in(parent)?;
-    write_tree(staging.path(), tree)?;
+    write_tree(staging.path(), &changed)?;
     fs::create_dir_all(out)?;
     let trash = tempfile::Builder::new().prefix(".kforge-old-").tempdir_in(parent)?;
     for (i, dir) in owned.iter().enumerate() {
@@ -263,6 +278,18 @@ pub fn write_atomic(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<()
         }
     }
     Ok(())
+}
+
+/// The files under `out/dir` are exactly the tree's files under `dir`, byte for byte (and a
+/// directory the tree has nothing for does not exist, not even empty).
+fn holds_exactly(out: &Path, tree: &Tree, dir: &Path) -> io::Result<bool> {
+    if !tree.keys().any(|path| path.starts_with(dir)) {
+        return Ok(!out.join(dir).exists());
+    }
+    let mut on_disk = Tree::new();
+    collect(out, &out.join(dir), &mut on_disk)?;
+    let mut wanted = tree.iter().filter(|(path, _)| path.starts_with(dir));
+    Ok(on_disk.len() == wanted.clone().count() && wanted.all(|(path, text)| on_disk.get(path) == Some(text)))
 }
 
 /// Compares `tree` with what is on disk in the owned directories: a unified diff per file that

@@ -575,7 +575,7 @@ pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
 }
 
 /// The schema of `V`, generated once per type: loading checks every layer against it.
-fn schema_of<V: Values>() -> std::sync::Arc<Value> {
+pub(crate) fn schema_of<V: Values>() -> std::sync::Arc<Value> {
     static SCHEMAS: LazyLock<std::sync::Mutex<BTreeMap<std::any::TypeId, std::sync::Arc<Value>>>> = LazyLock::new(Default::default);
     let mut schemas = SCHEMAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     schemas
