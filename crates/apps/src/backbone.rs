@@ -7,7 +7,7 @@
 
 use manifests::kit::{Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Secret, SecretRef, Service,
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Secret, SecretRef,
     Strategy, Volume, VolumeSource,
 };
 use manifests::{
@@ -176,7 +176,6 @@ pub struct Services {
 
 impl Default for Values {
     fn default() -> Self {
-        let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
         Values {
             replica_count: 1,
             image: Image::new("ghcr.io/backbone/backbone"),
@@ -211,24 +210,21 @@ impl Default for Values {
             ingress: IngressSettings::example("backbone.example.com"),
             pod_annotations: StringMap::new(),
             pod_labels: StringMap::new(),
-            pod_security_context: object(json!({
+            pod_security_context: manifests::kit::object(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1000,
                 "runAsGroup": 1000,
                 "fsGroup": 1000,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            security_context: object(json!({
+            security_context: manifests::kit::object(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
             })),
             // Bounds for one broker with a modest number of clients; a scheduler that knows
             // nothing of the pod's needs overcommits the node.
-            resources: Resources {
-                requests: [("cpu".into(), Quantity::new("100m")), ("memory".into(), Quantity::new("128Mi"))].into(),
-                limits: [("cpu".into(), Quantity::new("1")), ("memory".into(), Quantity::new("512Mi"))].into(),
-            },
+            resources: Resources::cpu_memory(("100m", "128Mi"), ("1", "512Mi")),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
             affinity: Object::new(),
@@ -341,23 +337,8 @@ fn build(v: &ValuesKnobs) -> Model {
             .build(),
     );
 
-    let http_service = m.add(
-        Service::builder()
-            .meta(Meta::new(fullname()).annotations(Map::new().spread(&v.service.http.annotations)))
-            .type_(&v.service.http.type_)
-            .selects(&deployment)
-            .ports(List::new().push(v.service.http.port("http", &http)))
-            .build(),
-    );
-    m.add_when(
-        &v.tcp.enabled,
-        Service::builder()
-            .meta(Meta::new(fullname_with("mqtt")).annotations(Map::new().spread(&v.service.mqtt.annotations)))
-            .type_(&v.service.mqtt.type_)
-            .selects(&deployment)
-            .ports(List::new().push(v.service.mqtt.port("mqtt", &mqtt)))
-            .build(),
-    );
+    let http_service = m.add(v.service.http.service(Meta::new(fullname()), &deployment, "http", &http));
+    m.add_when(&v.tcp.enabled, v.service.mqtt.service(Meta::new(fullname_with("mqtt")), &deployment, "mqtt", &mqtt));
     v.ingress.add_to(&mut m, &http_service, "http");
 
     m.notes(vec![

@@ -8,11 +8,11 @@
 //! `http` is `service.port`; the probes name it while their `httpGet.port` is that port.
 
 use manifests::kit::{Image, Object, Resources, ServiceAccountSettings, ServiceSettings};
-use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Service, Strategy};
+use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Strategy};
 use manifests::expr::chart_name;
 use manifests::values::{IntOrPercent, MinLength, WholeNumber};
 use manifests::{
-    App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Maintainer, Map, Meta, Model, Port, Quantity, ServiceType,
+    App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Maintainer, Map, Meta, Model, Port, ServiceType,
     StringMap, checksum_of, fullname, release_name, release_namespace, service_account_name,
 };
 use schemars::JsonSchema;
@@ -207,8 +207,6 @@ pub struct RollingUpdate {
 
 impl Default for Values {
     fn default() -> Self {
-        let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
-        let quantities = |cpu: &str, memory: &str| [("cpu".to_string(), Quantity::new(cpu)), ("memory".to_string(), Quantity::new(memory))].into();
         let probe = |path: &str, initial_delay_seconds, period_seconds| HttpProbe {
             http_get: HttpGet { path: path.into(), port: Port(8001) },
             initial_delay_seconds,
@@ -222,7 +220,7 @@ impl Default for Values {
             // each node pulled first; the chart's appVersion names one image everywhere.
             image: Image::new("todo-backend"),
             service: ServiceSettings::new(8001),
-            resources: Resources { requests: quantities("200m", "256Mi"), limits: quantities("1000m", "1Gi") },
+            resources: Resources::cpu_memory(("200m", "256Mi"), ("1000m", "1Gi")),
             liveness_probe: probe("/health", 30, 10),
             readiness_probe: probe("/ready", 10, 5),
             config: Config {
@@ -243,7 +241,7 @@ impl Default for Values {
                 jwt_expiration_days: WholeNumber::digits("7"),
                 existing_secret: DnsName::default(),
             },
-            security_context: object(json!({
+            security_context: manifests::kit::object(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1001,
                 "runAsGroup": 1001,
@@ -252,7 +250,7 @@ impl Default for Values {
                 "capabilities": {"drop": ["ALL"]},
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            pod_security_context: object(json!({
+            pod_security_context: manifests::kit::object(json!({
                 "runAsNonRoot": true,
                 "fsGroup": 1001,
                 "seccompProfile": {"type": "RuntimeDefault"}
@@ -380,14 +378,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .build(),
     );
 
-    m.add(
-        Service::builder()
-            .meta(Meta::new(fullname()).annotations(Map::new().spread(&v.service.annotations)))
-            .type_(&v.service.type_)
-            .selects(&deployment)
-            .ports(List::new().push(v.service.port("http", &http)))
-            .build(),
-    );
+    m.add(v.service.service(Meta::new(fullname()), &deployment, "http", &http));
 
     // The contract's NOTES.txt; the commands name the release's namespace so that they work
     // from any kubectl context.

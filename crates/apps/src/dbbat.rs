@@ -16,7 +16,7 @@ use manifests::objects::{
 };
 use manifests::{
     App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, OptionalIntOrPercent, Line, ListenAddress, List, Map, Meta, Model, OptionalPort, Port,
-    Quantity, ServiceType, StringMap, concat, fullname, fullname_with, string_enum,
+    ServiceType, StringMap, concat, fullname, fullname_with, string_enum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -278,7 +278,6 @@ pub struct ParentRef {
 
 impl Default for Values {
     fn default() -> Self {
-        let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
         Values {
             replica_count: 1,
             image: Image::new("ghcr.io/fclairamb/dbbat"),
@@ -317,22 +316,19 @@ impl Default for Values {
             service_account: ServiceAccountSettings::default(),
             pod_annotations: StringMap::new(),
             pod_labels: StringMap::new(),
-            pod_security_context: object(json!({
+            pod_security_context: manifests::kit::object(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 65532,
                 "runAsGroup": 65532,
                 "fsGroup": 65532,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            security_context: object(json!({
+            security_context: manifests::kit::object(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
             })),
-            resources: Resources {
-                limits: [("cpu".into(), Quantity::new("500m")), ("memory".into(), Quantity::new("256Mi"))].into(),
-                requests: [("cpu".into(), Quantity::new("100m")), ("memory".into(), Quantity::new("128Mi"))].into(),
-            },
+            resources: Resources::cpu_memory(("100m", "128Mi"), ("500m", "256Mi")),
             liveness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 10, 5, 3),
             readiness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 5, 3, 3),
             autoscaling: AutoscalingSettings {
@@ -508,14 +504,7 @@ fn build(v: &ValuesKnobs) -> Model {
     );
 
     // ----- service.yaml, service-pg.yaml
-    let api = m.add(
-        Service::builder()
-            .meta(Meta::new(fullname()).annotations(Map::new().spread(&v.service.api.annotations)))
-            .type_(&v.service.api.type_)
-            .selects(&deployment)
-            .ports(List::new().push(v.service.api.port("http", &http)))
-            .build(),
-    );
+    let api = m.add(v.service.api.service(Meta::new(fullname()), &deployment, "http", &http));
     let proxy = &v.service.proxy;
     let pg = m.add_when(
         &proxy.enabled,

@@ -21,6 +21,15 @@ use crate::Knobs;
 /// Free-form map settings (`securityContext`, `affinity`, ...).
 pub type Object = serde_json::Map<String, Value>;
 
+/// A free-form map setting's default, written as JSON (`object(json!({"runAsNonRoot": true}))`);
+/// anything but a JSON object gives an empty map.
+pub fn object(v: Value) -> Object {
+    match v {
+        Value::Object(m) => m,
+        _ => Object::new(),
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Image {
@@ -218,6 +227,17 @@ impl ServiceSettingsKnobs {
     pub fn port(&self, name: &'static str, target: &PortRef) -> ServicePort {
         ServicePort::new(name, &self.port, target).node_port_when(self.type_.is(ServiceType::NodePort), &self.node_port)
     }
+
+    /// The Service of these settings: `meta` with the settings' annotations, their type, and one
+    /// port `name` forwarding to `target` of `workload`'s pods.
+    pub fn service(&self, meta: Meta, workload: &dyn Workload, name: &'static str, target: &PortRef) -> Service {
+        Service::builder()
+            .meta(meta.annotations(Map::new().spread(&self.annotations)))
+            .type_(&self.type_)
+            .selects(workload)
+            .ports(List::new().push(self.port(name, target)))
+            .build()
+    }
 }
 
 /// Requests and limits of a container.
@@ -230,6 +250,14 @@ pub struct Resources {
     /// What the scheduler reserves (`cpu`, `memory`, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub requests: BTreeMap<String, Quantity>,
+}
+
+impl Resources {
+    /// CPU and memory requests and limits, each `(cpu, memory)`: `(("100m", "128Mi"), ("1", "512Mi"))`.
+    pub fn cpu_memory(requests: (&str, &str), limits: (&str, &str)) -> Self {
+        let pair = |(cpu, memory): (&str, &str)| [("cpu".to_string(), Quantity::new(cpu)), ("memory".to_string(), Quantity::new(memory))].into();
+        Resources { requests: pair(requests), limits: pair(limits) }
+    }
 }
 
 /// The HTTP check of a probe. `P` is the set of port names it accepts: a closed enum of the

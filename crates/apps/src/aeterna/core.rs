@@ -5,12 +5,12 @@
 
 use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, Image, Object, Resources, ServiceSettings};
 use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, Service, ServiceMonitor,
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor,
     Volume, Workload,
 };
 use manifests::model::Hook;
 use manifests::{
-    ConfigKey, DnsLabel, DnsName, Duration, Expr, IntOrPercent, Knobs, Line, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, Quantity, StringMap,
+    ConfigKey, DnsLabel, DnsName, Duration, Expr, IntOrPercent, Knobs, Line, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, StringMap,
     checksum_of, fullname, fullname_with, release_namespace, service_account_name, string_enum,
 };
 use schemars::JsonSchema;
@@ -192,16 +192,12 @@ pub struct Rbac {
 
 impl Default for Aeterna {
     fn default() -> Self {
-        let q = |s: &str| Quantity::new(s);
         Aeterna {
             // The chart's appVersion rather than the design's `latest`: with IfNotPresent, `latest`
             // runs whatever each node pulled first.
             image: Image::new("ghcr.io/kikokikok/aeterna"),
             replicas: 2,
-            resources: Resources {
-                requests: [("memory".into(), q("512Mi")), ("cpu".into(), q("250m"))].into(),
-                limits: [("memory".into(), q("2Gi")), ("cpu".into(), q("1"))].into(),
-            },
+            resources: Resources::cpu_memory(("250m", "512Mi"), ("1", "2Gi")),
             features: Features { cca: true, radkit: false, rlm: true },
             service: ServiceSettings::new(8080),
             autoscaling: AutoscalingSettings { enabled: false, min_replicas: 2, max_replicas: 10, target_cpu_utilization_percentage: 70, target_memory_utilization_percentage: 0 },
@@ -243,16 +239,15 @@ impl Default for Observability {
 
 impl Default for Security {
     fn default() -> Self {
-        let object = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
         Security {
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new() },
-            pod_security_context: object(json!({
+            pod_security_context: manifests::kit::object(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1000,
                 "fsGroup": 1000,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            container_security_context: object(json!({
+            container_security_context: manifests::kit::object(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
@@ -379,14 +374,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let deployment = m.add(Deployment::builder().meta(meta("deployment.yaml")).replicas(&a.replicas).replicas_unless(&a.autoscaling.enabled).pod(pod).build());
 
     // ----- aeterna/service.yaml, ingress.yaml, hpa.yaml, pdb.yaml
-    let service = m.add(
-        Service::builder()
-            .meta(meta("service.yaml").annotations(Map::new().spread(&a.service.annotations)))
-            .type_(&a.service.type_)
-            .selects(&deployment)
-            .ports(List::new().push(a.service.port("http", &http)))
-            .build(),
-    );
+    let service = m.add(a.service.service(meta("service.yaml"), &deployment, "http", &http));
     v.ingress.add_in(m, &service, "http", "aeterna/ingress.yaml");
     a.autoscaling.add_as(m, meta("hpa.yaml"), &deployment);
     a.pdb.add_as(m, meta("pdb.yaml"), &deployment, true);

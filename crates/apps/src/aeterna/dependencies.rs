@@ -8,7 +8,7 @@ use manifests::objects::{
     ClaimTemplate, Cluster, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet,
     Volume, Workload,
 };
-use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, Quantity, concat, fullname_with, string_enum};
+use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, concat, fullname_with, string_enum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -266,12 +266,6 @@ pub struct ExternalPostgresql {
     pub existing_secret_key: ConfigKey,
 }
 
-/// Requests and limits: `(cpu, memory)` each.
-pub(super) fn resources(requests: (&str, &str), limits: (&str, &str)) -> Resources {
-    let pair = |(cpu, memory): (&str, &str)| [("cpu".to_string(), Quantity::new(cpu)), ("memory".to_string(), Quantity::new(memory))].into();
-    Resources { requests: pair(requests), limits: pair(limits) }
-}
-
 impl Default for VectorBackend {
     fn default() -> Self {
         let off = || DnsName::default();
@@ -281,7 +275,7 @@ impl Default for VectorBackend {
                 enabled: true,
                 image: Image { tag: "v1.13.6".into(), ..Image::new("docker.io/qdrant/qdrant") },
                 storage: StorageSettings::new("10Gi"),
-                resources: resources(("250m", "512Mi"), ("2", "2Gi")),
+                resources: Resources::cpu_memory(("250m", "512Mi"), ("2", "2Gi")),
                 external: ExternalQdrant {
                     host: String::new(),
                     port: Port(6333),
@@ -315,14 +309,14 @@ impl Default for Cache {
                 enabled: true,
                 replicas: 1,
                 image: Image { tag: "v1.30.3".into(), ..Image::new("docker.dragonflydb.io/dragonflydb/dragonfly") },
-                resources: resources(("100m", "256Mi"), ("1", "1Gi")),
+                resources: Resources::cpu_memory(("100m", "256Mi"), ("1", "1Gi")),
                 storage: StorageSettings::new("1Gi"),
             },
             valkey: BundledCache {
                 enabled: false,
                 replicas: 1,
                 image: Image { tag: "8.1".into(), ..Image::new("docker.io/valkey/valkey") },
-                resources: resources(("100m", "128Mi"), ("1", "512Mi")),
+                resources: Resources::cpu_memory(("100m", "128Mi"), ("1", "512Mi")),
                 storage: StorageSettings::new("1Gi"),
             },
             external: ExternalCache {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ValuesKnobs, container, pod};
-use super::dependencies::{Endpoints, resources};
+use super::dependencies::Endpoints;
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -76,7 +76,7 @@ impl Default for Opal {
                 replicas: 3,
                 image: Image { tag: "0.7.5".into(), ..Image::new("docker.io/permitio/opal-server") },
                 policy_repo_url: String::new(),
-                resources: resources(("100m", "256Mi"), ("500m", "512Mi")),
+                resources: Resources::cpu_memory(("100m", "256Mi"), ("500m", "512Mi")),
                 pdb: DisruptionBudgetSettings {
                     enabled: true,
                     min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(2))),
@@ -86,10 +86,10 @@ impl Default for Opal {
             cedar_agent: CedarAgent {
                 enabled: true,
                 image: Image { tag: "0.2.0".into(), ..Image::new("docker.io/permitio/cedar-agent") },
-                resources: resources(("50m", "64Mi"), ("200m", "128Mi")),
-                tolerations: vec![toleration.as_object().cloned().unwrap_or_default()],
+                resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")),
+                tolerations: vec![manifests::kit::object(toleration)],
             },
-            fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: resources(("50m", "64Mi"), ("200m", "128Mi")) },
+            fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")) },
         }
     }
 }
