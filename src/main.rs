@@ -16,7 +16,7 @@ const EXAMPLES: &str = "\
 Examples:
   cargo run -- emit                          write every chart and manifest into charts-out/
   cargo run -- emit --check                  fail with a diff when charts-out/ is stale (CI)
-  cargo run -- check                         run emit's checks alone over every environment, write nothing
+  cargo run -- check                         emit's checks alone, every environment; writes nothing
   cargo run -- check --app backbone --values prod.yaml
                                              check the objects those values render
   cargo run -- emit --app backbone --stdout --values prod.yaml --set api.enabled=true
@@ -90,19 +90,17 @@ struct AppArg {
     app: String,
 }
 
+/// The values and release one application is rendered with: `emit --stdout` and
+/// `check --values` take the same flags, with Helm's meaning.
 #[derive(Args)]
-struct CheckArgs {
-    /// Only these applications (repeatable); default: all
-    #[arg(long = "app", value_name = "NAME")]
-    apps: Vec<String>,
-    /// Check the objects these values render instead of the committed environments
-    /// (repeatable, later files win; needs exactly one --app)
+struct ValuesArgs {
+    /// Values file merged over the defaults (repeatable, later files win, as with Helm)
     #[arg(long = "values", short = 'f', value_name = "FILE")]
     values: Vec<PathBuf>,
-    /// Set a value, Helm style (as with emit --stdout; needs exactly one --app)
+    /// Set a value, Helm style: path=value[,path=value] (repeatable, applied after the files)
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
-    /// Release name (default: the application name)
+    /// Release name, as in `helm install NAME` (default: the application name)
     #[arg(long, value_name = "NAME")]
     release: Option<String>,
     /// Namespace of the release (default: "default")
@@ -110,23 +108,27 @@ struct CheckArgs {
     namespace: Option<String>,
 }
 
+impl ValuesArgs {
+    /// No values, --set, release or namespace given.
+    fn is_empty(&self) -> bool {
+        self.values.is_empty() && self.set.is_empty() && self.release.is_none() && self.namespace.is_none()
+    }
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    #[command(flatten, next_help_heading = "Check these values instead of the committed environments (one --app)")]
+    render: ValuesArgs,
+}
+
 #[derive(Args)]
 struct EmitArgs {
     /// Only these applications (repeatable); default: all
     #[arg(long = "app", value_name = "NAME")]
     apps: Vec<String>,
-    /// Values file merged over the defaults (repeatable, later files win, as with Helm); needs --stdout
-    #[arg(long = "values", short = 'f', value_name = "FILE")]
-    values: Vec<PathBuf>,
-    /// Set a value, Helm style: path=value[,path=value] (repeatable, applied after the files); needs --stdout
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
-    /// Release name, as in `helm install NAME` (default: the application name); needs --stdout
-    #[arg(long, value_name = "NAME")]
-    release: Option<String>,
-    /// Namespace of the release (default: "default"); needs --stdout
-    #[arg(long, short = 'n', value_name = "NS")]
-    namespace: Option<String>,
     /// Output directory
     #[arg(long, value_name = "DIR", default_value = "charts-out")]
     out: PathBuf,
@@ -136,6 +138,9 @@ struct EmitArgs {
     /// Write nothing; exit 1 with a unified diff when <out> is not what emit would write
     #[arg(long)]
     check: bool,
+    // Last: the heading applies to the flags after it.
+    #[command(flatten, next_help_heading = "With --stdout: the values and release to render (one --app)")]
+    render: ValuesArgs,
 }
 
 fn main() -> ExitCode {
@@ -215,7 +220,8 @@ struct Loaded {
     sources: String,
 }
 
-fn load(apps: &[String], files: &[PathBuf], set: &[String], release: Option<&str>, namespace: Option<&str>, what: &str) -> Result<Loaded, String> {
+fn load(apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
+    let (files, set, release, namespace) = (&r.values, &r.set, r.release.as_deref(), r.namespace.as_deref());
     let [name] = apps else {
         return Err(format!("{what} renders one application: give exactly one --app"));
     };
@@ -245,7 +251,7 @@ fn load(apps: &[String], files: &[PathBuf], set: &[String], release: Option<&str
 }
 
 fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {
-    let l = load(&args.apps, &args.values, &args.set, args.release.as_deref(), args.namespace.as_deref(), "--stdout")?;
+    let l = load(&args.apps, &args.render, "--stdout")?;
     let (app, release) = (l.app.as_ref(), Release { name: &l.release.0, namespace: &l.release.1 });
     // No check here: `helm template` renders these values without one, and the two must agree.
     let text = render::manifests_yaml(app, &app.model(), &l.values, release).map_err(|e| format!("{} (values from {}): {e}", app.chart().name, l.sources))?;
@@ -253,7 +259,7 @@ fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, String> {
-    let (findings, what) = if args.values.is_empty() && args.set.is_empty() && args.release.is_none() && args.namespace.is_none() {
+    let (findings, what) = if args.render.is_empty() {
         let apps = select(&args.apps)?;
         let mut findings = Vec::new();
         let mut environments = 0;
@@ -264,7 +270,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         }
         (findings, format!("{environments} environments of {} application(s)", apps.len()))
     } else {
-        let l = load(&args.apps, &args.values, &args.set, args.release.as_deref(), args.namespace.as_deref(), "check with --values or --set")?;
+        let l = load(&args.apps, &args.render, "check with --values or --set")?;
         let app = l.app.as_ref();
         let name = app.chart().name.clone();
         let release = Release { name: &l.release.0, namespace: &l.release.1 };
@@ -285,7 +291,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
 }
 
 fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
-    if !args.values.is_empty() || !args.set.is_empty() || args.release.is_some() || args.namespace.is_some() {
+    if !args.render.is_empty() {
         return Err("--values, --set, --release and --namespace go with --stdout; the committed environments are the example values files of each application".into());
     }
     let apps = select(&args.apps)?;
