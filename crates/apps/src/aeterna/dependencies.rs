@@ -368,7 +368,6 @@ pub struct Endpoints {
     pub redis_port: Expr<String>,
     /// Qdrant's HTTP API.
     pub qdrant_url: Expr<String>,
-    pub bundled_qdrant: Expr<bool>,
     /// The bundled workloads, for network policies.
     workloads: Vec<(ObjectRef<StatefulSet>, Expr<bool>, Vec<PortRef>)>,
 }
@@ -440,7 +439,6 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
         redis_host,
         redis_port,
         qdrant_url,
-        bundled_qdrant: qdrant_on.clone(),
         workloads: vec![(dragonfly.0, dragonfly_on, dragonfly.1), (valkey.0, valkey_on, valkey.1), (qdrant.0, qdrant_on, qdrant.1)],
     }
 }

@@ -8,8 +8,7 @@ use serde::{Deserialize, Serialize};
 use typed_builder::TypedBuilder;
 
 use crate::expr::Expr;
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::config::SecretRef;
+use crate::model::{Build, Meta, Object, typed};
 use crate::objects::object;
 use crate::tree::{List, Lower, Map, Node};
 
@@ -102,12 +101,5 @@ impl Build for ExternalSecret {
             .field("target", Map::new().str("name", self.target).str("creationPolicy", "Owner"))
             .field("data", self.data.node());
         object("external-secrets.io/v1", "ExternalSecret", self.meta, Map::new().field("spec", spec), typed::<ExternalSecretResource>)
-    }
-}
-
-impl ObjectRef<ExternalSecret> {
-    /// The Secret the operator writes for this ExternalSecret.
-    pub fn secret(&self, target: Expr<String>) -> SecretRef {
-        SecretRef::made_by_operator(target)
     }
 }
