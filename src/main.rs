@@ -16,6 +16,9 @@ const EXAMPLES: &str = "\
 Examples:
   cargo run -- emit                          write every chart and manifest into charts-out/
   cargo run -- emit --check                  fail with a diff when charts-out/ is stale (CI)
+  cargo run -- emit --out deploy --delete-foreign
+                                             also delete files emit did not write from the
+                                             folders it generates (default: refuse and list them)
   cargo run -- check                         emit's checks alone, every environment; writes nothing
   cargo run -- check --app backbone --values prod.yaml
                                              check the objects those values render
@@ -135,9 +138,15 @@ struct EmitArgs {
     /// Print the manifests for the given values as one YAML stream and write nothing (needs exactly one --app)
     #[arg(long, conflicts_with = "check")]
     stdout: bool,
-    /// Write nothing; exit 1 with a unified diff when <out> is not what emit would write
+    /// Write nothing; exit 1 with a unified diff when <out> is not what emit would write, or
+    /// holds files emit did not write in the folders it generates
     #[arg(long)]
     check: bool,
+    /// Delete files and folders that emit did not write from the folders it generates
+    /// (<out>/charts/<app>/, <out>/manifests/<app>/); without it emit refuses, lists them and
+    /// writes nothing. Other folders of <out> are never touched
+    #[arg(long, conflicts_with_all = ["check", "stdout"])]
+    delete_foreign: bool,
     // Last: the heading applies to the flags after it.
     #[command(flatten, next_help_heading = "With --stdout: the values and release to render (one --app)")]
     render: ValuesArgs,
@@ -301,17 +310,55 @@ fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
     let prune = args.apps.is_empty();
     if args.check {
         let (tree, owned) = output::render_all(&apps, out, prune).map_err(|e| e.to_string())?;
-        let diffs = output::check(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
+        let diffs = output::stale_files(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
         if diffs.is_empty() {
             eprintln!("{} is up to date ({} files)", out.display(), tree.len());
             return Ok(ExitCode::SUCCESS);
         }
         print(&diffs.join("\n"))?;
-        eprintln!("error: {} file(s) in {} are stale; run `cargo run -- emit`", diffs.len(), out.display());
+        eprintln!("error: {} file(s) in {} are stale or foreign; run `cargo run -- emit`", diffs.len(), out.display());
         return Ok(ExitCode::FAILURE);
     }
-    let files = output::emit(&apps, out, prune).map_err(|e| format!("{e}\nnothing was written to {}", out.display()))?;
-    let names: Vec<&str> = apps.iter().map(|a| a.chart().name.as_str()).collect();
-    eprintln!("wrote {files} files for {} to {}", names.join(", "), out.display());
+    let options = output::Options { delete_foreign: args.delete_foreign };
+    let report = output::emit(&apps, out, prune, options).map_err(|e| match &e {
+        output::EmitError::Write(w) if !w.output_unchanged() => e.to_string(),
+        _ => format!("{e}\nnothing was written to {}", out.display()),
+    })?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    eprint!("{}", summary(&report, &apps, out));
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line per application: what emit changed in its folders, so that a run that changed one
+/// application says so.
+fn summary(report: &output::Report, apps: &[&dyn Application], out: &std::path::Path) -> String {
+    let mut lines = Vec::new();
+    let name_of = |dir: &std::path::Path| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut names: Vec<String> = apps.iter().map(|a| a.chart().name.clone()).collect();
+    names.extend(report.changed.iter().map(|c| name_of(&c.dir)).filter(|n| !apps.iter().any(|a| &a.chart().name == n)));
+    let mut seen = BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    for name in names {
+        let changes: Vec<&output::DirChange> = report.changed.iter().filter(|c| name_of(&c.dir) == name).collect();
+        let retired = !apps.iter().any(|a| a.chart().name == name);
+        let line = if changes.is_empty() {
+            "unchanged".to_string()
+        } else if retired {
+            "removed (no longer an application)".to_string()
+        } else {
+            let sum = |f: fn(&output::DirChange) -> usize| changes.iter().map(|c| f(c)).sum::<usize>();
+            let mut parts = vec![format!("{} written", sum(|c| c.written))];
+            if sum(|c| c.removed) > 0 {
+                parts.push(format!("{} removed", sum(|c| c.removed)));
+            }
+            if sum(|c| c.deleted_foreign) > 0 {
+                parts.push(format!("{} foreign deleted", sum(|c| c.deleted_foreign)));
+            }
+            parts.join(", ")
+        };
+        lines.push(format!("{name}: {line}\n"));
+    }
+    format!("emitted to {}:\n  {}", out.display(), lines.join("  "))
 }

@@ -8,6 +8,7 @@ mod cli;
 mod conformance;
 mod crds;
 mod fuzz;
+mod output;
 mod safety;
 mod setup;
 mod snapshots;

@@ -152,6 +152,6 @@ pub(crate) fn values_rows(defaults: &Value, schema: &Value) -> Vec<[String; 4]> 
 
 pub(crate) fn helmignore(header: &str) -> String {
     format!(
-        "# {header}\n# Patterns to ignore when building packages.\n.DS_Store\n.git/\n.gitignore\n.bzr/\n.bzrignore\n.hg/\n.hgignore\n.svn/\n*.swp\n*.bak\n*.tmp\n*.orig\n*~\n.project\n.idea/\n*.tmproj\n.vscode/\n"
+        "# {header}\n# Patterns to ignore when building packages.\n.DS_Store\n.git/\n.gitignore\n.bzr/\n.bzrignore\n.hg/\n.hgignore\n.svn/\n*.swp\n*.bak\n*.tmp\n*.orig\n*~\n.project\n.idea/\n*.tmproj\n.vscode/\n# kforge's record of the files it generated here\n.kforge-files\n"
     )
 }
