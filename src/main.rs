@@ -51,6 +51,15 @@ enum Command {
     Values(AppArg),
     /// Print an application's values.schema.json
     Schema(AppArg),
+    /// Compare what emit writes now with what a git revision committed under charts-out: fields
+    /// an installed release cannot change, data left behind, values files no longer accepted,
+    /// and whether each chart's version grew enough (exit 1 on a problem)
+    #[command(after_help = UPGRADE_EXAMPLES)]
+    UpgradeCheck(UpgradeArgs),
+    /// Package charts as .tgz files for `helm install`, `helm push` and chart repositories, the
+    /// same bytes on every run
+    #[command(after_help = PACKAGE_EXAMPLES)]
+    Package(PackageArgs),
     /// The Aeterna setup wizard: asks eight questions (or reads them from --answers) and writes
     /// values.yaml, docker-compose.yaml, .aeterna/config.toml and the OpenCode MCP entry
     #[command(after_help = SETUP_EXAMPLES)]
@@ -69,6 +78,51 @@ after a yes (interactive) or with --force (answers file), and kept as <name>.bak
 Examples:
   cargo run -- setup                                   ask the questions in the terminal
   cargo run -- setup --answers answers.yaml --out deploy --opencode-config ./opencode.json";
+
+const UPGRADE_EXAMPLES: &str = "\
+Without --base each chart is compared with the commit that introduced its previous version (or,
+for a chart whose version never changed, the commit that added it), so that everything since the
+last release must fit the new version. The rules: README, \"Upgrades and versions\".
+
+Examples:
+  cargo run -- upgrade-check                       every chart against its previous release
+  cargo run -- upgrade-check --base main~3         every chart against one revision
+  cargo run -- upgrade-check --app backbone --base v1.4.0";
+
+const PACKAGE_EXAMPLES: &str = "\
+Examples:
+  cargo run -- package --out dist                              every chart, as committed
+  cargo run -- package --app dbbat --out dist --version 1.2.0 --app-version 1.2.0
+  helm push dist/dbbat-1.2.0.tgz oci://ghcr.io/OWNER/charts";
+
+#[derive(Args)]
+struct UpgradeArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// The git revision to compare with (a commit, branch or tag); default: each chart's previous release
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// The committed output directory, inside the git repository
+    #[arg(long, value_name = "DIR", default_value = "charts-out")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct PackageArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// Directory for the .tgz files (created when missing; only files kforge wrote are replaced)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The chart version to write into Chart.yaml (SemVer 2); needs exactly one --app
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+    /// The application version to write into Chart.yaml (the default image tag); needs exactly one --app
+    #[arg(long, value_name = "VERSION")]
+    app_version: Option<String>,
+}
 
 #[derive(Args)]
 struct SetupArgs {
@@ -215,6 +269,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             setup::run(&setup::Options { answers: a.answers, out: a.out, opencode_config: a.opencode_config, force: a.force })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::UpgradeCheck(args) => upgrade_check(&args),
+        Command::Package(args) => package(&args),
         Command::Emit(args) if args.stdout => emit_stdout(&args),
         Command::Emit(args) => emit_tree(&args),
     }
@@ -257,6 +313,36 @@ fn load(apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
     }
     let sources = if sources.is_empty() { "the defaults".to_string() } else { sources.join(", ") };
     Ok(Loaded { app, values, release: (release_name, namespace), sources })
+}
+
+fn upgrade_check(args: &UpgradeArgs) -> Result<ExitCode, String> {
+    let apps = select(&args.apps)?;
+    let apps: Vec<&dyn Application> = apps.iter().map(|a| a.as_ref()).collect();
+    let (repo, out_dir) = release::git::locate(&args.out)?;
+    let (tree, _) = output::render_all(&apps, &args.out, false).map_err(|e| e.to_string())?;
+    let mut failed = 0;
+    for app in &apps {
+        let report = release::upgrade::check(&repo, &out_dir, *app, &tree, args.base.as_deref())?;
+        failed += usize::from(!report.problems.is_empty());
+        eprint!("{report}");
+    }
+    if failed > 0 {
+        eprintln!("error: {failed} chart(s) would not upgrade cleanly or need another version; see above");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn package(args: &PackageArgs) -> Result<ExitCode, String> {
+    if (args.version.is_some() || args.app_version.is_some()) && args.apps.len() != 1 {
+        return Err("--version and --app-version set one chart's Chart.yaml: give exactly one --app".into());
+    }
+    let apps = select(&args.apps)?;
+    let packages = apps.iter().map(|a| release::package::package(a.as_ref(), args.version.as_deref(), args.app_version.as_deref())).collect::<Result<Vec<_>, _>>()?;
+    for path in release::package::write(&args.out, &packages)? {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {

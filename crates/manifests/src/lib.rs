@@ -32,7 +32,7 @@ pub mod values;
 mod yaml;
 
 pub use app::{App, Application, Environment};
-pub use chart::{ChartMeta, Maintainer};
+pub use chart::{ChartMeta, Maintainer, UpgradeNote};
 pub use expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
 pub use manifests_derive::Knobs;
 pub use model::{Build, Meta, Model, ObjectRef, Referable};

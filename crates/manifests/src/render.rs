@@ -323,5 +323,11 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
         out.push_str(app.readme().trim_end());
         out.push('\n');
     }
+    if !meta.upgrade_notes.is_empty() {
+        out.push_str("\n## Upgrading\n\n`kforge upgrade-check` compares each version with the previous release; these versions break something an\ninstalled release or a values file relied on:\n");
+        for n in &meta.upgrade_notes {
+            out.push_str(&format!("\n### To {}\n\n{}\n", n.version, n.note.trim_end()));
+        }
+    }
     out
 }
