@@ -7,11 +7,10 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use regex_lite::Regex;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Values;
-use super::set::parse_set;
-
+use super::set::{ReadFile, SetFlag, apply, merge_maps};
 
 /// A values error: the source (file or `--set`), the values path, and what was expected.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,10 +32,30 @@ impl fmt::Display for ValuesError {
 
 impl std::error::Error for ValuesError {}
 
-/// One layer of values: a file's text, or `--set` assignments.
+/// One layer of the user's values: a values file's text (`-f`), or one argument of a `--set`
+/// flag.
+#[derive(Clone, Copy, Debug)]
 pub enum Layer<'a> {
     File { name: &'a str, text: &'a str },
-    Set(&'a [String]),
+    Set { flag: SetFlag, arg: &'a str },
+}
+
+impl Layer<'_> {
+    /// The layer's place in Helm's order: files, then the flags by kind.
+    fn rank(&self) -> u8 {
+        match self {
+            Layer::File { .. } => 0,
+            Layer::Set { flag, .. } => 1 + *flag as u8,
+        }
+    }
+
+    /// The file or flag, for messages.
+    pub fn source(&self) -> &str {
+        match self {
+            Layer::File { name, .. } => name,
+            Layer::Set { flag, .. } => flag.name(),
+        }
+    }
 }
 
 /// Values files can be large or deep; beyond these they are refused before parsing.
@@ -83,7 +102,7 @@ fn yaml_message(name: &str, message: &str) -> String {
         .replace(" rejected by the configured policy", ": values are finite numbers")
 }
 
-fn kind_of(v: &Value) -> &'static str {
+pub(super) fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -94,21 +113,59 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Helm's coalescing: maps merge key by key, anything else replaces, and `null` deletes.
-pub fn merge(base: &mut Value, overlay: Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                if v.is_null() {
-                    b.remove(&k);
-                } else if let (Some(existing @ Value::Object(_)), Value::Object(_)) = (b.get_mut(&k), &v) {
-                    merge(existing, v);
-                } else {
-                    b.insert(k, v);
+/// Helm's coalescing of the user's values over the chart's defaults (Helm 4.1,
+/// `pkg/chart/common/util/coalesce.go`): the user's value wins; maps merge key by key; a
+/// `null` from the user deletes the default it meets, and stays a `null` where there is no
+/// default; a map given where the default is a scalar, or a scalar where it is a map, replaces
+/// it.
+///
+/// Helm 3.18 differs only where a default is itself `null`: it deletes the key, Helm 4 keeps the
+/// `null`. No chart of ours has a `null` default.
+pub fn coalesce(defaults: &Value, user: Map<String, Value>) -> Value {
+    let Value::Object(defaults) = defaults else { return Value::Object(user) };
+    let mut v = user;
+    for (key, default) in defaults {
+        match v.get_mut(key) {
+            Some(Value::Null) => {
+                v.remove(key);
+            }
+            Some(Value::Object(dest)) => {
+                if let Value::Object(src) = default {
+                    coalesce_tables(dest, src.clone());
                 }
             }
+            Some(_) => {}
+            None => {
+                v.insert(key.clone(), default.clone());
+            }
         }
-        (b, o) => *b = o,
+    }
+    Value::Object(v)
+}
+
+/// Helm's `coalesceTablesFullKey` without merging: `dst` (the user's) over `src` (defaults).
+fn coalesce_tables(dst: &mut Map<String, Value>, mut src: Map<String, Value>) {
+    let non_null: Vec<String> = src.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.clone()).collect();
+    for (k, v) in dst.iter() {
+        if v.is_null() {
+            src.insert(k.clone(), Value::Null);
+        }
+    }
+    for (key, default) in src {
+        match dst.get_mut(&key) {
+            Some(Value::Null) if non_null.contains(&key) => {
+                dst.remove(&key);
+            }
+            None => {
+                dst.insert(key, default);
+            }
+            Some(Value::Object(d)) => {
+                if let Value::Object(s) = default {
+                    coalesce_tables(d, s);
+                }
+            }
+            Some(_) => {}
+        }
     }
 }
 
@@ -176,45 +233,71 @@ fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (Strin
     }
 }
 
-/// Loads values the way Helm does: the defaults, then each layer merged in order, checked once
-/// merged (Helm validates the merged values against the schema once, too). When the merged
-/// values fail, the layers are checked one by one so the error names the file that brought the
-/// wrong value in.
+/// Loads values the way Helm does (`helm template -f ... --set ...`): the user's values are built
+/// from the layers in Helm's order (every file in order, merged with Helm's `MergeMaps`; then
+/// every `--set-json`, `--set`, `--set-string`, `--set-file` and `--set-literal` argument, by
+/// kind and in order within a kind, whatever the order of `layers`), put over the defaults with
+/// [`coalesce`], and validated once (Helm validates the coalesced values against the schema
+/// once, too). When they fail, the defaults and then the values after each layer are
+/// validated, so the error names the file or flag that brought the wrong value in.
+///
+/// `--set-file` layers are refused here; [`load_reading`] takes a reader for their files.
 pub fn load(
     defaults: &Value,
     layers: &[Layer],
     check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
 ) -> Result<Value, ValuesError> {
-    let mut overlays = Vec::with_capacity(layers.len());
-    for layer in layers {
-        overlays.push(match layer {
-            Layer::File { name, text } => (name.to_string(), parse_yaml(name, text)?),
-            Layer::Set(assignments) => ("--set".to_string(), parse_set(assignments)?),
-        });
+    load_reading(defaults, layers, check, &mut |_| Err("--set-file is not available here".into()))
+}
+
+/// [`load`], with `read_file` giving the text of a file a `--set-file` value names.
+pub fn load_reading(
+    defaults: &Value,
+    layers: &[Layer],
+    check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
+    read_file: &mut ReadFile,
+) -> Result<Value, ValuesError> {
+    let mut ordered: Vec<&Layer> = layers.iter().collect();
+    ordered.sort_by_key(|l| l.rank());
+    let mut user = Map::new();
+    // The user's values before each layer, kept only to name the source of an error.
+    let mut before = Vec::with_capacity(ordered.len());
+    for layer in &ordered {
+        if ordered.len() > 1 {
+            before.push(user.clone());
+        }
+        match layer {
+            Layer::File { name, text } => {
+                if let Value::Object(m) = parse_yaml(name, text)? {
+                    merge_maps(&mut user, m);
+                }
+            }
+            Layer::Set { flag, arg } => apply(*flag, arg, &mut user, read_file)?,
+        }
     }
-    let mut tree = defaults.clone();
-    for (_, overlay) in &overlays {
-        merge(&mut tree, overlay.clone());
+    let tree = coalesce(defaults, user.clone());
+    let (path, message) = match check(&tree) {
+        Ok(canonical) => return Ok(canonical),
+        Err(e) => e,
+    };
+    // Only to name the source: the defaults, then the values after each layer; the first that
+    // fails names it. (A check per layer on every load doubled the cost of loading values.)
+    check(defaults).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
+    before.push(user);
+    for (i, layer) in ordered.iter().enumerate() {
+        let Some(after) = before.get(i + 1) else { break };
+        check(&coalesce(defaults, after.clone())).map_err(|(path, message)| ValuesError { source: layer.source().to_string(), path, message })?;
     }
-    if let Ok(canonical) = check(&tree) {
-        return Ok(canonical);
-    }
-    // Only to name the source: check the defaults, then after each layer, and report the first
-    // that fails. (A check per layer on every load doubled the cost of loading values.)
-    let mut tree = defaults.clone();
-    check(&tree).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
-    let mut canonical = Value::Null;
-    for (name, overlay) in overlays {
-        merge(&mut tree, overlay);
-        canonical = check(&tree).map_err(|(path, message)| ValuesError { source: name, path, message })?;
-    }
-    // Not reached while `check` gives the same answer twice; if it did, that answer stands.
-    Ok(canonical)
+    // Reached only when the values fail together and never one layer at a time (a one-layer
+    // load keeps no earlier state): name every source.
+    let sources: Vec<&str> = ordered.iter().map(|l| l.source()).collect();
+    Err(ValuesError { source: sources.join(", "), path, message })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn load_checks_the_merged_values_and_names_the_file_that_broke_them() {
@@ -222,24 +305,54 @@ mod tests {
         let check = |t: &Value| -> Result<Value, (String, String)> {
             if t["port"].is_number() { Ok(t.clone()) } else { Err(("port".into(), "expected a number".into())) }
         };
-        let defaults = serde_json::json!({"port": 80, "name": "x"});
+        let defaults = json!({"port": 80, "name": "x"});
         let bad = Layer::File { name: "a.yaml", text: "port: http" };
-        let fix = ["port=8080".to_string()];
+        let fix = Layer::Set { flag: SetFlag::Set, arg: "port=8080" };
         // As with Helm, which validates the merged values once: a later layer may correct an
         // earlier one.
-        let v = load(&defaults, &[bad, Layer::Set(&fix)], &check).expect("the merged values are valid");
+        let v = load(&defaults, &[bad, fix], &check).expect("the merged values are valid");
         assert_eq!(v["port"], 8080);
         let other = Layer::File { name: "b.yaml", text: "name: y" };
-        let bad = Layer::File { name: "a.yaml", text: "port: http" };
         let e = load(&defaults, &[other, bad], &check).unwrap_err();
         assert_eq!((e.source.as_str(), e.path.as_str()), ("a.yaml", "port"));
+        let e = load(&defaults, &[Layer::Set { flag: SetFlag::String, arg: "port=1" }], &check).unwrap_err();
+        assert_eq!(e.to_string(), "--set-string: port: expected a number");
     }
 
     #[test]
-    fn merge_replaces_lists_merges_maps_and_null_deletes() {
-        let mut base = serde_json::json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "z": 3});
-        merge(&mut base, serde_json::json!({"a": {"y": 5}, "l": [9], "z": null}));
-        assert_eq!(base, serde_json::json!({"a": {"x": 1, "y": 5}, "l": [9]}));
+    fn layers_apply_in_helms_order_whatever_the_order_given() {
+        let check = |t: &Value| -> Result<Value, (String, String)> { Ok(t.clone()) };
+        let defaults = json!({"a": "default"});
+        let set = |flag, arg| Layer::Set { flag, arg };
+        let layers = [
+            set(SetFlag::Literal, "a=literal"),
+            set(SetFlag::String, "b=string"),
+            set(SetFlag::Set, "a=set,b=set,c=set"),
+            set(SetFlag::Json, r#"a="json",b="json",c="json",d="json""#),
+            Layer::File { name: "f.yaml", text: "a: file\nb: file\nc: file\nd: file\ne: file" },
+        ];
+        let v = load(&defaults, &layers, &check).unwrap();
+        assert_eq!(v, json!({"a": "literal", "b": "string", "c": "set", "d": "json", "e": "file"}));
     }
 
+    #[test]
+    fn coalesce_keeps_defaults_the_user_does_not_replace_and_null_deletes() {
+        let defaults = json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "z": 3, "m": {"k": "v"}, "s": "text"});
+        let user = json!({"a": {"y": 5, "new": null}, "l": [9], "z": null, "m": "scalar", "s": {"k": 1}, "u": null});
+        let v = coalesce(&defaults, user.as_object().cloned().unwrap());
+        // A null with no default under it stays (Helm's schema then judges it).
+        assert_eq!(v, json!({"a": {"x": 1, "y": 5, "new": null}, "l": [9], "m": "scalar", "s": {"k": 1}, "u": null}));
+    }
+
+    #[test]
+    fn files_keep_nulls_until_coalescing() {
+        // Helm merges the files first (a null replaces, a later map replaces the null), then
+        // coalesces: the default's other keys come back under the later map.
+        let check = |t: &Value| -> Result<Value, (String, String)> { Ok(t.clone()) };
+        let defaults = json!({"a": {"x": 1, "y": 2}});
+        let layers = [Layer::File { name: "1.yaml", text: "a: null" }, Layer::File { name: "2.yaml", text: "a: {y: 3}" }];
+        assert_eq!(load(&defaults, &layers, &check).unwrap(), json!({"a": {"x": 1, "y": 3}}));
+        let e = load(&defaults, &[Layer::File { name: "1.yaml", text: "a: null" }, Layer::Set { flag: SetFlag::Set, arg: "a.y=1" }], &check).unwrap_err();
+        assert_eq!((e.source.as_str(), e.path.as_str()), ("--set", "a"));
+    }
 }
