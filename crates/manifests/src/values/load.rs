@@ -191,9 +191,39 @@ pub fn validate<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        (path, e.into_inner().to_string())
+        (path, in_values_terms(&e.into_inner().to_string()))
     })?;
     serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
+}
+
+/// A serde message in values terms: what a setting takes rather than the Rust type that holds
+/// it (`expected u8` is "expected an integer from 0 to 255").
+fn in_values_terms(message: &str) -> String {
+    static RUST_TYPE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"expected (u8|u16|u32|u64|usize|i8|i16|i32|i64|isize|f32|f64)\b").expect("valid pattern"));
+    static FOUND: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(floating point|integer|boolean) `([^`]*)`").expect("valid pattern"));
+    let text = RUST_TYPE.replace_all(message, |c: &regex_lite::Captures| {
+        let range = match &c[1] {
+            "u8" => "from 0 to 255".to_string(),
+            "u16" => "from 0 to 65535".to_string(),
+            "u32" => "from 0 to 4294967295".to_string(),
+            "u64" | "usize" => "from 0 to 18446744073709551615".to_string(),
+            "i8" => "from -128 to 127".to_string(),
+            "i16" => "from -32768 to 32767".to_string(),
+            "i32" => "from -2147483648 to 2147483647".to_string(),
+            "f32" | "f64" => return "expected a number".to_string(),
+            _ => "from -9223372036854775808 to 9223372036854775807".to_string(),
+        };
+        format!("expected an integer {range}")
+    });
+    let text = FOUND.replace_all(&text, |c: &regex_lite::Captures| {
+        let what = match &c[1] {
+            "floating point" => "the number",
+            "integer" => "the integer",
+            _ => "the boolean",
+        };
+        format!("{what} {}", &c[2])
+    });
+    text.replace("invalid type: sequence", "invalid type: a list").replace("invalid type: map", "invalid type: a map").replace("unit value", "null")
 }
 
 /// The schema of `V`, generated once per type: loading checks every layer against it.
@@ -333,6 +363,14 @@ mod tests {
         ];
         let v = load(&defaults, &layers, &check).unwrap();
         assert_eq!(v, json!({"a": "literal", "b": "string", "c": "set", "d": "json", "e": "file"}));
+    }
+
+    #[test]
+    fn messages_name_what_a_setting_takes_not_rust_types() {
+        assert_eq!(in_values_terms("invalid value: integer `300`, expected u8"), "invalid value: the integer 300, expected an integer from 0 to 255");
+        assert_eq!(in_values_terms("invalid type: floating point `1.5`, expected u16"), "invalid type: the number 1.5, expected an integer from 0 to 65535");
+        assert_eq!(in_values_terms("invalid type: string \"x\", expected f64"), "invalid type: string \"x\", expected a number");
+        assert_eq!(in_values_terms("invalid type: sequence, expected a boolean"), "invalid type: a list, expected a boolean");
     }
 
     #[test]

@@ -177,10 +177,10 @@ pub struct Port(pub u16);
 
 impl<'de> Deserialize<'de> for Port {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let n = i64::deserialize(d)?;
-        match u16::try_from(n) {
-            Ok(p) if p >= 1 => Ok(Port(p)),
-            _ => Err(serde::de::Error::custom(format!("invalid port {n}: expected a port number from 1 to 65535"))),
+        // Through `Value`, so a string or a list is refused in the port's terms too.
+        match Value::deserialize(d)? {
+            Value::Number(n) if n.as_i64().is_some_and(|p| (1..=65535).contains(&p)) => Ok(Port(n.as_i64().unwrap_or_default() as u16)),
+            other => Err(serde::de::Error::custom(format!("invalid port {other}: expected a port number from 1 to 65535"))),
         }
     }
 }
