@@ -9,6 +9,7 @@ mod conformance;
 mod crds;
 mod fuzz;
 mod safety;
+mod set_flags;
 mod setup;
 mod snapshots;
 mod support;
