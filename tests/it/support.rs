@@ -419,3 +419,9 @@ fn run_with_stdin(cmd: &mut Command, stdin: Option<&str>) -> Output {
     drop(pipe);
     child.wait_with_output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
+
+/// A value for one setting that its schema accepts (`None` for what the generator leaves
+/// alone), as the random values files of the contract test choose them.
+pub fn random_setting(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> {
+    random_leaf(schema, default, rng)
+}
