@@ -192,6 +192,21 @@ fn a_whole_json_object_in_set_json_follows_helm_4() {
     assert!(!helm3.status.success(), "Helm 3 took a JSON object: the README's note on Helm 3 is stale");
 }
 
+/// A values file of several YAML documents: Helm 4 merges them in order, Helm 3.18 reads the
+/// first. emit follows Helm 4.
+#[test]
+fn several_documents_in_a_values_file_follow_helm_4() {
+    let stdin = "image:\n  tag: first\n---\nimage:\n  tag: second\n";
+    let a = args("backbone", &["-f", "-"]);
+    let ours = emit_stdout_args("backbone", "backbone", "backbone", &a, Some(stdin));
+    let helm4 = helm_template_args("helm4", "backbone", "backbone", "backbone", &a, Some(stdin));
+    let helm3 = helm_template_args("helm3", "backbone", "backbone", "backbone", &a, Some(stdin));
+    assert!(ours.status.success() && helm4.status.success() && helm3.status.success(), "{}{}", text(&ours.stderr), text(&helm4.stderr));
+    compare_streams(&text(&helm4.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(image(&parse_stream(&text(&ours.stdout))).ends_with(":second"));
+    assert!(image(&parse_stream(&text(&helm3.stdout))).ends_with(":first"), "Helm 3 merged the documents: the README's note on Helm 3 is stale");
+}
+
 #[test]
 fn errors_name_the_flag_the_path_and_what_was_expected() {
     for (extra, expected) in [

@@ -81,7 +81,25 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     // A repeated key replaces the earlier one, as Helm reads values files: emit must not refuse
     // a file Helm takes (yamllint finds such keys where they matter, in rendered output).
     let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
-    let v: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
+    let v: Value = match serde_saphyr::from_str_with_options(text, options) {
+        Ok(v) => v,
+        // Several documents: Helm 4 merges them in order (`loader.LoadValues`); Helm 3.18 reads
+        // the first only. emit follows Helm 4.
+        Err(e) if e.to_string().contains("multiple YAML documents") => {
+            let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+            let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
+            let mut merged = Map::new();
+            for (i, doc) in docs.into_iter().enumerate() {
+                match doc {
+                    Value::Null => {}
+                    Value::Object(m) => merge_maps(&mut merged, m),
+                    other => return Err(err(format!("document {}: expected a map of settings at the top, found {}", i + 1, kind_of(&other)))),
+                }
+            }
+            Value::Object(merged)
+        }
+        Err(e) => return Err(err(format!("not valid YAML: {}", yaml_message(name, &e.to_string())))),
+    };
     match v {
         Value::Null => Ok(Value::Object(Default::default())),
         Value::Object(_) if depth(&v) > MAX_DEPTH => Err(err(format!("nested deeper than {MAX_DEPTH} levels"))),
@@ -371,6 +389,14 @@ mod tests {
         assert_eq!(in_values_terms("invalid type: floating point `1.5`, expected u16"), "invalid type: the number 1.5, expected an integer from 0 to 65535");
         assert_eq!(in_values_terms("invalid type: string \"x\", expected f64"), "invalid type: string \"x\", expected a number");
         assert_eq!(in_values_terms("invalid type: sequence, expected a boolean"), "invalid type: a list, expected a boolean");
+    }
+
+    #[test]
+    fn several_documents_merge_as_in_helm_4() {
+        let v = parse_yaml("f.yaml", "a: {x: 1}\nb: 1\n---\na: {y: 2}\n---\n").unwrap();
+        assert_eq!(v, json!({"a": {"x": 1, "y": 2}, "b": 1}));
+        let e = parse_yaml("f.yaml", "a: 1\n---\n- x\n").unwrap_err();
+        assert_eq!(e.to_string(), "f.yaml: document 2: expected a map of settings at the top, found a list");
     }
 
     #[test]
