@@ -74,7 +74,7 @@ fn object<'a>(objects: &'a [Value], kind: &str) -> &'a Value {
     objects.iter().find(|o| o["kind"] == kind).unwrap_or_else(|| panic!("no {kind} rendered"))
 }
 
-fn pod<'a>(objects: &'a [Value]) -> &'a Value {
+fn pod(objects: &[Value]) -> &Value {
     let workload = objects.iter().find(|o| ["Deployment", "StatefulSet"].contains(&o["kind"].as_str().unwrap_or(""))).expect("a workload");
     &workload["spec"]["template"]
 }
@@ -249,7 +249,7 @@ enum Seg {
 /// context, tolerations) are left out, as the contract's random values leave them: their
 /// content is Kubernetes' to validate, which `helm template` does not do.
 fn settings(schema: &Value, v: &Value, prefix: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg>, Value, Value)>) {
-    let free_form = |s: &Value| s.get("properties").is_none() && s.get("type") == Some(&json!("object")) && !s.get("additionalProperties").is_some_and(|a| a.get("type").is_some());
+    let free_form = |s: &Value| s.get("properties").is_none() && s.get("type") == Some(&json!("object")) && s.get("additionalProperties").is_none_or(|a| a.get("type").is_none());
     if free_form(schema) || schema.get("items").is_some_and(free_form) {
         return;
     }
@@ -329,7 +329,7 @@ fn scalar_for(current: &Value, kind: Kind, rng: &mut Rng) -> String {
             _ => pick(rng, &["{}", "{\"a\":\"b\"}", "{\"prometheus.io/scrape\":\"true\"}", "null", "[]"]),
         };
     }
-    let text = match current {
+    match current {
         _ if rng.chance(15) => pick(rng, &["null", "NULL", "", "True", "false", "0", "00", "0755", "-0", "+5", "1e3", "{a,b}", "{}", "x"]),
         Value::Bool(_) => pick(rng, &["true", "false", "True", "FALSE", "tRUE", "fAlse", "null", "Null", "yes", "on", "1", "0"]),
         Value::Number(_) if rng.chance(30) => current.to_string(),
@@ -339,8 +339,7 @@ fn scalar_for(current: &Value, kind: Kind, rng: &mut Rng) -> String {
         Value::String(_) => pick(rng, &["0755", "20161216", "true", "True", "x", r"C:\temp", r"a\,b", "{a,b}", "1e3", "-5", "x y", "ünï", "latest", "v1.2.3", "1Gi", "500m", "0.5", ":8080", "25%", "a=b"]),
         Value::Array(_) => pick(rng, &["{a,b}", "{}", "", "x", "{1,2}"]),
         _ => pick(rng, &["{a,b}", "", "x"]),
-    };
-    text
+    }
 }
 
 /// A valid value of a setting as `kind` takes it, or `None` when `kind` cannot say it.

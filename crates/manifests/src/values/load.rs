@@ -281,6 +281,10 @@ fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (Strin
     }
 }
 
+/// Validates merged values against an application's `Values` type: the canonical values, or the
+/// values path and what was expected there.
+pub type Check<'a> = dyn Fn(&Value) -> Result<Value, (String, String)> + 'a;
+
 /// Loads values the way Helm does (`helm template -f ... --set ...`): the user's values are built
 /// from the layers in Helm's order (every file in order, merged with Helm's `MergeMaps`; then
 /// every `--set-json`, `--set`, `--set-string`, `--set-file` and `--set-literal` argument, by
@@ -293,7 +297,7 @@ fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (Strin
 pub fn load(
     defaults: &Value,
     layers: &[Layer],
-    check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
+    check: &Check,
 ) -> Result<Value, ValuesError> {
     load_reading(defaults, layers, check, &mut |_| Err("--set-file is not available here".into()))
 }
@@ -302,7 +306,7 @@ pub fn load(
 pub fn load_reading(
     defaults: &Value,
     layers: &[Layer],
-    check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
+    check: &Check,
     read_file: &mut ReadFile,
 ) -> Result<Value, ValuesError> {
     let mut ordered: Vec<&Layer> = layers.iter().collect();
