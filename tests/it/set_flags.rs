@@ -165,6 +165,9 @@ fn set_file_set_literal_and_set_json() {
     assert_eq!(annotations["file"], "line one\nline two, with a comma\n");
     assert_eq!(annotations["literal"], r"a,b=\c{}");
     assert_eq!(annotations["json"], "0755");
+    // Go's JSON reads numbers as floats: negative zero prints as -0.
+    let objects = rendered("backend", &["--set-json", "config.temperature=-0"]);
+    assert_eq!(object(&objects, "ConfigMap")["data"]["TEMPERATURE"], "-0");
     let e = rejected("backend", &["--set-file", "podAnnotations.x=target/set-cases/missing.txt"]);
     assert!(e.contains("--set-file: podAnnotations.x: cannot read the file \"target/set-cases/missing.txt\""), "{e}");
 }
@@ -221,6 +224,15 @@ fn errors_name_the_flag_the_path_and_what_was_expected() {
         assert!(e.contains(expected), "{extra:?}: {e}");
         assert!(!e.contains("panicked"), "{e}");
     }
+}
+
+#[test]
+fn check_takes_the_same_flags() {
+    let out = run(kforge().args(["check", "--app", "backbone", "--set-string", "image.tag=20161216", "--set", "imagePullSecrets[0].name=regcred"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(kforge().args(["check", "--app", "backbone", "--set-json", "replicaCount=300"]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--set-json: replicaCount: invalid value: the integer 300, expected an integer from 0 to 255"), "{}", text(&out.stderr));
 }
 
 #[test]

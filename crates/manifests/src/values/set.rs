@@ -161,7 +161,8 @@ fn go_numbers(v: Value) -> Value {
     match v {
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(f64::NAN);
-            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+            // Negative zero stays a float: Go prints it `-0`.
+            if f.fract() == 0.0 && f.abs() < 9.2e18 && !(f == 0.0 && f.is_sign_negative()) {
                 Value::from(f as i64)
             } else {
                 serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
@@ -648,6 +649,7 @@ mod tests {
     fn json_values_are_json_documents() {
         let v = with(SetFlag::Json, &["a=1,b=\"x,y\",c=[1,{\"d\":null}],e=,f=1.5,g=1e3, h = true", "i[1]={\"j\":2}"]).unwrap();
         assert_eq!(v, json!({"a": 1, "b": "x,y", "c": [1, {"d": null}], "e": null, "f": 1.5, "g": 1000, " h ": true, "i": [null, {"j": 2}]}));
+        assert_eq!(with(SetFlag::Json, &["z=-0"]).unwrap()["z"].as_f64().map(f64::is_sign_negative), Some(true));
         assert_eq!(with(SetFlag::Json, &[r#"{"a":{"b":1},"c":null}"#]).unwrap(), json!({"a": {"b": 1}, "c": null}));
         assert!(err(SetFlag::Json, "a=tru").contains("not valid JSON"));
         assert!(err(SetFlag::Json, "a=x").contains("expected a JSON value"));
