@@ -21,6 +21,8 @@ Examples:
                                              check the objects those values render
   cargo run -- emit --app backbone --stdout --values prod.yaml --set api.enabled=true
                                              print the manifests for those values, write nothing
+  cargo run -- emit --app dbbat --stdout -f prod.yaml --set-string image.tag=20161216 -s templates/deployment.yaml
+                                             one template's objects, with an all-digit tag as a string
   cargo run -- list                          applications and their environments
   cargo run -- values --app backbone         the default values.yaml
   cargo run -- schema --app backbone         values.schema.json";
@@ -101,7 +103,8 @@ struct ValuesArgs {
     values: Vec<PathBuf>,
     /// Set values: path=value[,path=value], path keys joined by '.', list indices as [0], {a,b} a list,
     /// a backslash escapes the next character; true/false/null (any case) and integers without a
-    /// leading zero are typed, anything else is a string (repeatable)
+    /// leading zero are typed, anything else is a string (repeatable). After the files, the set flags
+    /// apply in Helm's order whatever their order here: --set-json, --set, --set-string, --set-file, --set-literal
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
     /// Like --set, but every value is a string (`image.tag=20161216`)
