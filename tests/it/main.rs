@@ -11,6 +11,7 @@ mod fuzz;
 mod output;
 mod publish;
 mod safety;
+mod set_flags;
 mod setup;
 mod snapshots;
 mod support;
