@@ -43,7 +43,8 @@ pub fn app() -> App<Values> {
         )
         .needs_values(
             "the LLM provider's credentials (`llm.openai.apiKey` or `llm.openai.existingSecret` for the default provider), \
-             or `llm.provider: ollama` with `llm.ollama.host`, or `llm.provider: none`",
+             or `llm.provider: ollama` with `llm.ollama.host`, or `llm.provider: none`; and, with OPAL on (the default), \
+             the policy repository (`opal.server.policyRepo.url`) and OPAL's tokens (`opal.auth.existingSecret`), or `opal.enabled: false`",
         ),
         "aeterna": "local", "production", "external", "hybrid",
     )
@@ -74,6 +75,12 @@ secrets:
   externalSecrets: {secretStoreRef: {name: placeholder-store}}
 observability:
   tracing: {endpoint: \"http://otel.invalid:4317\"}
+opal:
+  auth: {existingSecret: placeholder-opal}
+  server:
+    policyRepo:
+      url: \"https://git.invalid/policies.git\"
+      webhook: {existingSecret: placeholder-opal-webhook}
 ";
 
 // ----- values.yaml -------------------------------------------------------------------------
@@ -182,7 +189,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let credentials = secrets::Credentials::of(v);
     let store = credentials.add_to(&mut m, &v.secrets, &external);
     let deps = dependencies::add_to(&mut m, v);
-    let opal = opal::add_to(&mut m, v, &deps);
+    let opal = opal::add_to(&mut m, v, &deps, &credentials, &store);
     core::add_to(&mut m, v, &deps, &opal, &credentials, &store);
     m
 }
