@@ -13,3 +13,4 @@ mod safety;
 mod setup;
 mod snapshots;
 mod support;
+mod upstream;

@@ -29,6 +29,9 @@ use manifests::{App, ChartMeta, DnsLabel, Knobs, Model};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The hand-written README and the table of what each image needs ([`crate::upstream`]).
+static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("aeterna", include_str!("aeterna/README.md")));
+
 pub fn app() -> App<Values> {
     environments!(
         App::new(
@@ -49,7 +52,7 @@ pub fn app() -> App<Values> {
         "aeterna": "local", "production", "external", "hybrid",
     )
     .placeholder_values(PLACEHOLDERS)
-    .readme(include_str!("aeterna/README.md"))
+    .readme(README.as_str())
 }
 
 /// For tests: a source for everything any backend or option needs (hosts, existing Secrets, a

@@ -18,6 +18,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+/// The hand-written README and the table of what each image needs ([`crate::upstream`]).
+static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("backbone", include_str!("backbone/README.md")));
+
 pub fn app() -> App<Values> {
     environments!(
         App::new(
@@ -27,7 +30,7 @@ pub fn app() -> App<Values> {
         ),
         "backbone": "production", "oidc",
     )
-    .readme(include_str!("backbone/README.md"))
+    .readme(README.as_str())
 }
 
 // ----- values.yaml -------------------------------------------------------------------------
