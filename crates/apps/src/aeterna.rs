@@ -6,8 +6,8 @@
 //! - [`core`]: the Aeterna server (Deployment, Service, ConfigMap, RBAC, Ingress, autoscaling,
 //!   disruption budget, NetworkPolicy, ServiceMonitor, tracing, the migration Job) and its LLM
 //!   provider;
-//! - [`opal`]: the OPAL authorization stack (opal-server, the cedar-agent DaemonSet,
-//!   opal-fetcher);
+//! - [`opal`]: the OPAL authorization stack (opal-server and its policy repository, the
+//!   cedar-agent DaemonSet of OPAL clients with Cedar, opal-fetcher);
 //! - [`dependencies`]: the vector backend, the cache and PostgreSQL, each bundled (rendered
 //!   here as typed objects: a CloudNativePG Cluster, Dragonfly or Valkey, Qdrant) or external,
 //!   behind the same connection settings;
