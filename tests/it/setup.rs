@@ -171,7 +171,35 @@ const KUBERNETES: &[(&str, &str)] = &[
          llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}",
     ),
     ("pinecone, mongodb-free, no llm", "target: kubernetes\nvectorBackend: {type: pinecone, environment: us-east-1, indexName: mem, apiKey: pc-key}\nllm: none"),
+    (
+        "own policy repository and OPAL Secret",
+        "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"git@github.com:acme/policies.git\", branch: main, existingSecret: acme-opal}",
+    ),
 ];
+
+#[test]
+fn opal_answers_reach_the_chart() {
+    // Kubernetes: secure mode with the named Secret, the repository and branch given.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let answers = "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"https://git.example/p.git\", branch: main, existingSecret: acme-opal}";
+    let stderr = ok(&setup(tmp.path(), answers, &[]));
+    assert!(stderr.contains("Create the Secret acme-opal"), "{stderr}");
+    assert_eq!(
+        yaml(&tmp.path().join("out/values.yaml"))["opal"],
+        json!({"auth": {"existingSecret": "acme-opal"}, "server": {"policyRepo": {"url": "https://git.example/p.git", "branch": "main"}}})
+    );
+    // Compose: OPAL's development mode (no token anywhere), OPAL's Cedar example by default.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    ok(&setup(tmp.path(), "llm: {apiKey: sk-1}", &[]));
+    let compose = yaml(&tmp.path().join("out/docker-compose.yaml"));
+    let server = &compose["services"]["aeterna-opal-server"]["environment"];
+    assert_eq!(server["OPAL_POLICY_REPO_URL"], "https://github.com/permitio/opal-example-policy-repo");
+    assert!(server.get("OPAL_AUTH_MASTER_TOKEN").is_none());
+    let client = &compose["services"]["aeterna-cedar-agent"]["environment"];
+    assert_eq!(client["OPAL_SERVER_URL"], "http://aeterna-opal-server:7002");
+    assert!(client.get("OPAL_CLIENT_TOKEN").is_none());
+    assert!(!read(&tmp.path().join("out/.env")).contains("OPAL"));
+}
 
 /// No setting in `values` equals its default: values.yaml holds only differences.
 fn only_differences(values: &Value, defaults: &Value, path: &str) {
