@@ -12,6 +12,20 @@ use manifests::render::{self, Release};
 use manifests::values::{self, Layer, SetFlag};
 use manifests::Application;
 
+/// `eprintln!` that never panics: a closed standard error (`2>&1 | head`) is not worth a crash.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics.
+macro_rules! note_raw {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 const EXAMPLES: &str = "\
 Examples:
   cargo run -- emit                          write every chart and manifest into charts-out/
@@ -24,11 +38,14 @@ Examples:
                                              check the objects those values render
   cargo run -- emit --app backbone --stdout --values prod.yaml --set api.enabled=true
                                              print the manifests for those values, write nothing
-  cargo run -- emit --app dbbat --stdout -f prod.yaml --set-string image.tag=20161216 -s templates/deployment.yaml
+  cargo run -- emit --app dbbat --stdout -f prod.yaml \\
+      --set-string image.tag=20161216 -s templates/deployment.yaml
                                              one template's objects, with an all-digit tag as a string
   cargo run -- list                          applications and their environments
   cargo run -- values --app backbone         the default values.yaml
-  cargo run -- schema --app backbone         values.schema.json";
+  cargo run -- schema --app backbone         values.schema.json
+  cargo run -- upgrade-check                 will installed releases upgrade? are versions bumped?
+  cargo run -- package --out dist            reproducible .tgz charts for helm push";
 
 #[derive(Parser)]
 #[command(name = "kforge", version, about = "Emit Kubernetes manifests and Helm charts from typed Rust definitions", after_help = EXAMPLES)]
@@ -84,7 +101,7 @@ Examples:
 const UPGRADE_EXAMPLES: &str = "\
 Without --base each chart is compared with the commit that introduced its previous version (or,
 for a chart whose version never changed, the commit that added it), so that everything since the
-last release must fit the new version. The rules: README, \"Upgrades and versions\".
+last release must fit the new version. The rules: README, \"Upgrades, versions and releases\".
 
 Examples:
   cargo run -- upgrade-check                       every chart against its previous release
@@ -218,7 +235,7 @@ struct EmitArgs {
     #[arg(long = "app", value_name = "NAME")]
     apps: Vec<String>,
     /// Output directory
-    #[arg(long, value_name = "DIR", default_value = "charts-out")]
+    #[arg(long, value_name = "DIR", default_value = "charts-out", conflicts_with = "stdout")]
     out: PathBuf,
     /// Print the manifests for the given values as one YAML stream and write nothing (needs exactly one --app)
     #[arg(long, conflicts_with = "check")]
@@ -246,7 +263,7 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            note!("error: {message}");
             ExitCode::FAILURE
         }
     }
@@ -379,16 +396,22 @@ fn load(apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
 fn upgrade_check(args: &UpgradeArgs) -> Result<ExitCode, String> {
     let apps = select(&args.apps)?;
     let apps: Vec<&dyn Application> = apps.iter().map(|a| a.as_ref()).collect();
+    if !args.out.is_dir() {
+        return Err(format!("--out {}: no such directory; give the committed output directory (default charts-out)", args.out.display()));
+    }
     let (repo, out_dir) = release::git::locate(&args.out)?;
     let (tree, _) = output::render_all(&apps, &args.out, false).map_err(|e| e.to_string())?;
     let mut failed = 0;
+    let mut text = String::new();
     for app in &apps {
         let report = release::upgrade::check(&repo, &out_dir, *app, &tree, args.base.as_deref())?;
         failed += usize::from(!report.problems.is_empty());
-        eprint!("{report}");
+        text.push_str(&report.to_string());
     }
+    // The report on standard output (for a file or a pager), the verdict on standard error.
+    print(&text)?;
     if failed > 0 {
-        eprintln!("error: {failed} chart(s) would not upgrade cleanly or need another version; see above");
+        note!("error: {failed} chart(s) would not upgrade cleanly or need another version; see above");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -401,7 +424,7 @@ fn package(args: &PackageArgs) -> Result<ExitCode, String> {
     let apps = select(&args.apps)?;
     let packages = apps.iter().map(|a| release::package::package(a.as_ref(), args.version.as_deref(), args.app_version.as_deref())).collect::<Result<Vec<_>, _>>()?;
     for path in release::package::write(&args.out, &packages)? {
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -509,13 +532,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         (manifests::check::check(&env).findings, format!("the values from {}", l.sources))
     };
     if findings.is_empty() {
-        eprintln!("checked {what}: no problems");
+        note!("checked {what}: no problems");
         return Ok(ExitCode::SUCCESS);
     }
     for f in &findings {
-        eprintln!("error: {f}");
+        note!("error: {f}");
     }
-    eprintln!("checked {what}: {} problem(s)", findings.len());
+    note!("checked {what}: {} problem(s)", findings.len());
     Ok(ExitCode::FAILURE)
 }
 
@@ -532,11 +555,13 @@ fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
         let (tree, owned) = output::render_all(&apps, out, prune).map_err(|e| e.to_string())?;
         let diffs = output::stale_files(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
         if diffs.is_empty() {
-            eprintln!("{} is up to date ({} files)", out.display(), tree.len());
+            note!("{} is up to date ({} files)", out.display(), tree.len());
             return Ok(ExitCode::SUCCESS);
         }
         print(&diffs.join("\n"))?;
-        eprintln!("error: {} file(s) in {} are stale or foreign; run `cargo run -- emit`", diffs.len(), out.display());
+        let foreign = diffs.iter().any(|d| d.lines().next().is_some_and(|l| l.contains("(foreign")));
+        let fix = if foreign { " after moving the foreign files out of the generated folders (or with --delete-foreign)" } else { "" };
+        note!("error: {} file(s) in {} are stale or foreign; run `kforge emit --out {}`{fix}", diffs.len(), out.display(), out.display());
         return Ok(ExitCode::FAILURE);
     }
     let options = output::Options { delete_foreign: args.delete_foreign };
@@ -545,9 +570,9 @@ fn emit_tree(args: &EmitArgs) -> Result<ExitCode, String> {
         _ => format!("{e}\nnothing was written to {}", out.display()),
     })?;
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
-    eprint!("{}", summary(&report, &apps, out));
+    note_raw!("{}", summary(&report, &apps, out));
     Ok(ExitCode::SUCCESS)
 }
 

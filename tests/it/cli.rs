@@ -14,20 +14,22 @@ fn check_reports_changed_missing_and_stale_files() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out_dir = tmp.path().join("out");
     copy_dir(&root().join("charts-out"), &out_dir);
-    std::fs::write(out_dir.join("charts/backbone/Chart.yaml"), "edited\n").expect("edit");
+    // Differs: what an older emit wrote there (the record says so).
+    write_as_emitted(&out_dir, "charts/backbone", "Chart.yaml", "edited\n");
     std::fs::remove_file(out_dir.join("manifests/backbone/default.yaml")).expect("remove");
     // Stale: emit wrote it (the record lists it) and no longer does. Foreign: not in the record.
-    std::fs::write(out_dir.join("charts/backbone/templates/leftover.yaml"), "old\n").expect("stale");
-    let record = out_dir.join("charts/backbone/.kforge-files");
-    std::fs::write(&record, std::fs::read_to_string(&record).expect("record") + "templates/leftover.yaml\n").expect("write");
+    write_as_emitted(&out_dir, "charts/backbone", "templates/leftover.yaml", "old\n");
     std::fs::write(out_dir.join("charts/backbone/templates/mine.yaml"), "kind: ConfigMap\n").expect("foreign");
+    // Edited since emit wrote it: foreign too.
+    let values = out_dir.join("charts/backbone/values.yaml");
+    std::fs::write(&values, std::fs::read_to_string(&values).expect("read") + "# mine\n").expect("edit");
     let out = run(kforge().args(["emit", "--check", "--out"]).arg(&out_dir));
     let diff = text(&out.stdout);
     assert!(!out.status.success());
     assert!(diff.contains("Chart.yaml (differs)") && diff.contains("-edited"), "{diff}");
     assert!(diff.contains("default.yaml (missing)"), "{diff}");
     assert!(diff.contains("leftover.yaml (stale)"), "{diff}");
-    assert!(diff.contains("templates/mine.yaml (foreign"), "{diff}");
+    assert!(diff.contains("templates/mine.yaml (foreign") && diff.contains("values.yaml (foreign"), "{diff}");
     // --check wrote nothing.
     assert_eq!(std::fs::read_to_string(out_dir.join("charts/backbone/Chart.yaml")).expect("read"), "edited\n");
 }
@@ -48,12 +50,10 @@ fn emit_is_deterministic_and_replaces_stale_files() {
     // A file the generator wrote and no longer produces disappears on the next emit; so does the
     // folder of an application that no longer exists (its record says emit wrote it), while a
     // folder without a record is another chart's and stays.
-    std::fs::write(a.join("charts/backbone/templates/leftover.yaml"), "old").expect("write");
-    let record = a.join("charts/backbone/.kforge-files");
-    std::fs::write(&record, std::fs::read_to_string(&record).expect("record") + "templates/leftover.yaml\n").expect("write");
-    std::fs::create_dir_all(a.join("charts/retired-app")).expect("mkdir");
-    std::fs::write(a.join("charts/retired-app/.kforge-files"), "# record\nChart.yaml\n").expect("write");
-    std::fs::write(a.join("charts/retired-app/Chart.yaml"), "name: retired-app\n").expect("write");
+    write_as_emitted(&a, "charts/backbone", "templates/leftover.yaml", "old");
+    write_as_emitted(&a, "charts/retired-app", "Chart.yaml", "name: retired-app\n");
+    // A generated folder copied by hand under another name is the user's: its record is not for it.
+    copy_dir(&a.join("charts/dbbat"), &a.join("charts/my-dbbat"));
     std::fs::create_dir_all(a.join("charts/kept-by-hand")).expect("mkdir");
     std::fs::write(a.join("charts/kept-by-hand/Chart.yaml"), "name: kept-by-hand\n").expect("write");
     // Only what changed is rewritten: an application whose files are as emitted stays as it is.
@@ -66,6 +66,8 @@ fn emit_is_deterministic_and_replaces_stale_files() {
     assert!(!a.join("charts/retired-app").exists());
     assert_eq!(std::fs::read_to_string(a.join("charts/kept-by-hand/Chart.yaml")).expect("kept"), "name: kept-by-hand\n");
     std::fs::remove_dir_all(a.join("charts/kept-by-hand")).expect("remove");
+    assert!(a.join("charts/my-dbbat/Chart.yaml").exists(), "a copied chart folder was removed");
+    std::fs::remove_dir_all(a.join("charts/my-dbbat")).expect("remove");
     assert_eq!(inode("charts/dbbat/Chart.yaml"), dbbat, "an unchanged application was rewritten");
     assert_ne!(inode("charts/backbone/Chart.yaml"), backbone, "the changed application was not swapped in");
     assert_eq!(listing(&b), (true, String::new()));

@@ -32,11 +32,14 @@ fn hand_kept_charts_and_manifests_beside_the_generated_ones_are_never_touched() 
     let deploy = tmp.path().join("deploy");
     write(&deploy.join("charts/ingress-nginx/Chart.yaml"), "apiVersion: v2\n");
     write(&deploy.join("manifests/monitoring/dashboards.yaml"), "kind: ConfigMap\n");
+    // A folder of the user's whose name looks like emit's staging folders.
+    write(&deploy.join(".kforge-staging-notes/todo.txt"), "mine\n");
     for round in 0..2 {
         let out = emit(&deploy, &[]);
         assert!(out.status.success(), "round {round}: {}", text(&out.stderr));
         assert_eq!(std::fs::read_to_string(deploy.join("charts/ingress-nginx/Chart.yaml")).expect("kept"), "apiVersion: v2\n");
         assert_eq!(std::fs::read_to_string(deploy.join("manifests/monitoring/dashboards.yaml")).expect("kept"), "kind: ConfigMap\n");
+        assert_eq!(std::fs::read_to_string(deploy.join(".kforge-staging-notes/todo.txt")).expect("kept"), "mine\n");
     }
     // The summary says what changed: everything the first time, nothing the second.
     let again = text(&emit(&deploy, &[]).stderr);
@@ -57,8 +60,9 @@ fn a_file_added_to_a_generated_chart_stops_emit_until_moved_or_deleted_on_reques
     write(&elsewhere.join("keep.txt"), "mine\n");
     #[cfg(unix)]
     std::os::unix::fs::symlink(&elsewhere, out.join("charts/backend/linked")).expect("symlink");
-    // A change emit wants to write, so that refusing is not just "nothing to do".
-    write(&out.join("charts/backbone/Chart.yaml"), "edited\n");
+    // A change emit wants to write (an older emit's Chart.yaml), so that refusing is not just
+    // "nothing to do".
+    write_as_emitted(&out, "charts/backbone", "Chart.yaml", "older\n");
     let before = tree_digest(&out);
 
     for args in [&[][..], &["--app", "backbone"][..]] {
@@ -79,7 +83,7 @@ fn a_file_added_to_a_generated_chart_stops_emit_until_moved_or_deleted_on_reques
 
     let deleted = emit(&out, &["--delete-foreign"]);
     assert!(deleted.status.success(), "{}", text(&deleted.stderr));
-    assert!(text(&deleted.stderr).contains("backbone: 1 written, 1 foreign deleted"), "{}", text(&deleted.stderr));
+    assert!(text(&deleted.stderr).contains("backbone: 2 written, 1 foreign deleted"), "{}", text(&deleted.stderr));
     assert!(!out.join("charts/backbone/templates/extra.yaml").exists() && !out.join("charts/backend/linked").exists());
     assert_eq!(std::fs::read_to_string(elsewhere.join("keep.txt")).expect("the link's target is kept"), "mine\n");
     assert_eq!(tree_digest(&out), tree_digest(&root().join("charts-out")));
@@ -95,22 +99,15 @@ fn a_file_added_to_a_generated_chart_stops_emit_until_moved_or_deleted_on_reques
 fn old_output(out: &Path) {
     copy_dir(&root().join("charts-out"), out);
     for dir in ["manifests/backbone", "manifests/dbbat"] {
-        let dir = out.join(dir);
-        let record = dir.join(".kforge-files");
-        let listed = std::fs::read_to_string(&record).expect("record");
-        let files: Vec<&str> = listed.lines().skip(1).collect();
-        let edited = dir.join(files[0]);
-        let mut text = std::fs::read_to_string(&edited).expect("read");
-        text.push_str("# from an older version\n");
-        std::fs::write(&edited, text).expect("write");
-        std::fs::remove_file(dir.join(files[files.len() - 1])).expect("remove");
-        write(&dir.join("retired.yaml"), "kind: ConfigMap\n");
-        std::fs::write(&record, format!("{listed}retired.yaml\n")).expect("record");
+        let files = recorded_files(&out.join(dir));
+        let text = std::fs::read_to_string(out.join(dir).join(&files[0])).expect("read") + "# from an older version\n";
+        write_as_emitted(out, dir, &files[0], &text);
+        std::fs::remove_file(out.join(dir).join(&files[files.len() - 1])).expect("remove");
+        write_as_emitted(out, dir, "retired.yaml", "kind: ConfigMap\n");
     }
     std::fs::remove_dir_all(out.join("manifests/backend")).expect("remove");
     for dir in ["charts/retired", "manifests/retired"] {
-        write(&out.join(dir).join(".kforge-files"), "# record\ndefault.yaml\n");
-        write(&out.join(dir).join("default.yaml"), "kind: ConfigMap\n");
+        write_as_emitted(out, dir, "default.yaml", "kind: ConfigMap\n");
     }
 }
 
@@ -313,6 +310,13 @@ fn output_folders_that_are_links_or_files_are_refused_and_nothing_outside_change
         assert!(err.contains(expect) && err.contains("nothing was written"), "{what}: {err}");
         assert_eq!(before, (std::fs::symlink_metadata(&out).map(|m| m.is_file()).ok(), tree_digest(&elsewhere)), "{what}: something changed");
     }
+    // `link/` and `link/.` name what the link points to: refused the same way.
+    let link = tmp.path().join("out-is-a-link");
+    for spelled in [format!("{}/", link.display()), format!("{}/.", link.display())] {
+        let refused = emit(Path::new(&spelled), &["--app", "dbbat"]);
+        assert!(!refused.status.success() && text(&refused.stderr).contains("is a symbolic link"), "{spelled}: {}", text(&refused.stderr));
+    }
+    assert_eq!(tree_digest(&elsewhere).len(), 1, "written through the link");
     // A generated folder that is a link is foreign: listed, and with --delete-foreign the link
     // goes, never what it points to.
     let out = tmp.path().join("app-link");

@@ -91,7 +91,7 @@ fn a_release_job_sets_the_version_and_app_version() {
     // The default image tag is the appVersion.
     let dbbat = apps::dbbat::app();
     assert!(render("helm4", &dbbat, &tgz.display().to_string(), &[]).contains("dbbat:2.0.1\""), "the image does not follow --app-version");
-    for (args, expect) in [(vec!["--app", "dbbat", "--version", "1.0"], "not SemVer 2"), (vec!["--app", "dbbat", "--app", "backbone", "--version", "1.0.0"], "exactly one --app")] {
+    for (args, expect) in [(vec!["--app", "dbbat", "--version", "1.0"], "not SemVer 2"), (vec!["--app", "dbbat", "--app", "backbone", "--version", "1.0.0"], "exactly one --app"), (vec!["--app", "dbbat", "--app-version", "1.0\""], "app.kubernetes.io/version label")] {
         let out = run(kforge().args(["package", "--out"]).arg(tmp.path()).args(&args));
         assert!(!out.status.success() && text(&out.stderr).contains(expect), "{args:?}: {}", text(&out.stderr));
     }

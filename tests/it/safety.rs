@@ -281,10 +281,7 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
     let out = tmp.path().join("charts-out");
     copy_dir(&root().join("charts-out"), &out);
     // Stale files too, which a successful full emit would remove (emit's own: in the record).
-    std::fs::write(out.join("manifests/backbone/old.yaml"), "old\n").expect("write");
-    let record = out.join("manifests/backbone/.kforge-files");
-    let listed = std::fs::read_to_string(&record).expect("record") + "old.yaml\n";
-    std::fs::write(&record, listed).expect("write");
+    write_as_emitted(&out, "manifests/backbone", "old.yaml", "old\n");
     let before = tree_digest(&out);
     let real = apps::all();
     let careless = careless::app();

@@ -50,8 +50,9 @@ fn edit_objects(file: &Path, edit: impl Fn(&mut Value)) {
 fn todays_output_as_the_base_passes() {
     let repo = scratch(|_| {});
     let out = upgrade_check(repo.path(), &["--base", "HEAD"]);
-    let said = text(&out.stderr);
-    assert!(out.status.success(), "{said}");
+    // The report on standard output, for a file or a pager.
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}{}", text(&out.stderr));
     for app in apps::all() {
         assert!(said.contains(&format!("{}: {} at", app.chart().name, app.chart().version)) && !said.contains("[breaking]"), "{said}");
     }
@@ -69,7 +70,7 @@ fn a_changed_selector_fails_with_the_field_and_the_version_to_use() {
     });
     let base = git(repo.path(), &["rev-parse", "HEAD"]);
     let out = upgrade_check(repo.path(), &["--base", "HEAD", "--app", "backbone"]);
-    let said = text(&out.stderr);
+    let said = text(&out.stdout) + &text(&out.stderr);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains("production: Deployment/backbone spec.selector cannot change in an installed release"), "{said}");
     assert!(said.contains(&base[..12]), "the finding names the base revision: {said}");
@@ -85,7 +86,7 @@ fn a_base_values_file_the_chart_refuses_now_is_breaking() {
         std::fs::write(file, text).expect("write");
     });
     let out = upgrade_check(repo.path(), &["--base", "HEAD", "--app", "dbbat"]);
-    let said = text(&out.stderr);
+    let said = text(&out.stdout) + &text(&out.stderr);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains("[breaking] a values file of the base is refused now") && said.contains("values-production.yaml: retiredSetting"), "{said}");
 }
@@ -101,7 +102,7 @@ fn a_released_version_must_not_change() {
     let version = apps::backend::app().chart.version.clone();
     git(repo.path(), &["tag", &format!("backend-{version}")]);
     let out = upgrade_check(repo.path(), &["--app", "backend"]);
-    let said = text(&out.stderr);
+    let said = text(&out.stdout) + &text(&out.stderr);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains(&format!("version {version} was released (tag backend-{version}) and the chart changed since")), "{said}");
 }
@@ -111,7 +112,9 @@ fn a_base_that_is_not_a_commit_is_a_clear_error() {
     let repo = scratch(|_| {});
     let out = upgrade_check(repo.path(), &["--base", "no-such-revision"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no-such-revision is not a commit"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("\"no-such-revision\" is not a commit"), "{}", text(&out.stderr));
+    let out = run(kforge().args(["upgrade-check", "--out"]).arg(repo.path().join("no-such-folder")));
+    assert!(!out.status.success() && text(&out.stderr).contains("no such directory"), "{}", text(&out.stderr));
     let outside = tempfile::tempdir().expect("tempdir");
     let out = run(kforge().args(["upgrade-check", "--out"]).arg(outside.path()));
     assert!(!out.status.success() && text(&out.stderr).contains("is not inside a git repository"), "{}", text(&out.stderr));

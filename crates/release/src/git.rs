@@ -39,9 +39,10 @@ pub fn is_shallow(repo: &Path) -> Result<bool, String> {
 
 /// The full commit id of `rev`. Errors: not a commit of `repo`.
 pub fn resolve(repo: &Path, rev: &str) -> Result<String, String> {
-    git(repo, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-        .map(|s| s.trim().to_string())
-        .map_err(|_| format!("{rev} is not a commit of the repository at {} (a shallow clone lacks older commits: fetch them with `git fetch --unshallow`)", repo.display()))
+    git(repo, &["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")]).map(|s| s.trim().to_string()).map_err(|_| {
+        let hint = if is_shallow(repo).unwrap_or(false) { " (this shallow clone lacks older commits: fetch them with `git fetch --unshallow`)" } else { "" };
+        format!("{rev:?} is not a commit of the repository at {}{hint}", repo.display())
+    })
 }
 
 /// Reads many blobs (`rev:path`) with one `git cat-file --batch`; a missing one is `None`.

@@ -80,8 +80,16 @@ pub fn package(app: &dyn Application, version: Option<&str>, app_version: Option
         chart.version = v.to_string();
     }
     if let Some(v) = app_version {
-        if v.is_empty() || v.contains(char::is_whitespace) {
-            return Err(format!("--app-version {v:?}: give the application's version, such as 1.2.3, without spaces"));
+        // It becomes the `app.kubernetes.io/version` label and the default image tag: both
+        // rules at once (a label value: 63 characters, alphanumeric at both ends; a tag:
+        // letters, digits, `_`, `.`, `-`).
+        let inner_ok = v.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        let ends_ok = v.starts_with(|c: char| c.is_ascii_alphanumeric()) && v.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if v.len() > 63 || !inner_ok || !ends_ok {
+            return Err(format!(
+                "--app-version {v:?}: it becomes the app.kubernetes.io/version label and the default image tag, so give at most 63 letters, \
+                 digits, '.', '_' or '-', beginning and ending with a letter or digit (such as 1.2.3)"
+            ));
         }
         chart.app_version = v.to_string();
     }
@@ -137,6 +145,9 @@ pub fn write(out: &Path, packages: &[Package]) -> Result<Vec<PathBuf>, String> {
             }
             Err(_) => {}
         }
+    }
+    if std::fs::symlink_metadata(out).is_ok_and(|m| !m.is_dir()) {
+        return Err(format!("--out {}: is a file (or a link), not a directory", out.display()));
     }
     if !foreign.is_empty() {
         let list: Vec<String> = foreign.iter().map(|p| format!("  {}", p.display())).collect();

@@ -35,7 +35,7 @@ impl fmt::Display for Bump {
 
 /// Parses a chart version. Errors: not SemVer 2 (what Helm requires).
 pub fn parse(version: &str) -> Result<Version, String> {
-    Version::parse(version).map_err(|e| format!("version {version:?} is not SemVer 2, as Helm requires: {e}"))
+    Version::parse(version).map_err(|_| format!("version {version:?} is not SemVer 2 (MAJOR.MINOR.PATCH, whole numbers, an optional -pre-release), as Helm requires"))
 }
 
 /// The smallest version after `base` that `bump` allows: `1.2.3` + Minor = `1.3.0`.

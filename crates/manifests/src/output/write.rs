@@ -31,6 +31,10 @@ use super::ownership::{self, Existing};
 /// removed by the next.
 const STAGING_PREFIX: &str = ".kforge-staging-";
 
+/// The file that marks a staging directory as emit's (written first thing): a folder of the
+/// user's that happens to have the prefix is never removed.
+const STAGING_MARKER: &str = ".kforge-staging";
+
 /// How [`write_atomic`] treats what it did not write.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -65,7 +69,7 @@ impl fmt::Display for WriteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WriteError::Foreign { out, entries } => {
-                write!(f, "{} holds {} file(s) or folder(s) that emit did not write, in folders it generates:", out.display(), entries.len())?;
+                write!(f, "{} holds {} file(s) or folder(s) that emit did not write (or that were edited since), in folders it generates:", out.display(), entries.len())?;
                 for entry in entries {
                     let full = out.join(entry);
                     let kind = match fs::symlink_metadata(&full) {
@@ -74,7 +78,8 @@ impl fmt::Display for WriteError {
                         Ok(m) if !m.is_file() => " (not a regular file)",
                         _ => "",
                     };
-                    write!(f, "\n  {}{kind}", full.display())?;
+                    // Escaped, so that a name with a line break cannot pass for two entries.
+                    write!(f, "\n  {}{kind}", full.display().to_string().escape_debug())?;
                 }
                 write!(
                     f,
@@ -148,10 +153,16 @@ fn lock(out: &Path) -> Lock {
     Lock(file)
 }
 
-/// Staging directories of killed emits.
+/// Staging directories of killed emits: a directory with the prefix that holds the marker, or
+/// nothing at all (killed before the marker was written).
 fn leftovers(out: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(out) else { return Vec::new() };
-    let mut found: Vec<PathBuf> = entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(STAGING_PREFIX)).map(|e| e.path()).collect();
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(STAGING_PREFIX) && e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| p.join(STAGING_MARKER).is_file() || fs::read_dir(p).is_ok_and(|mut d| d.next().is_none()))
+        .collect();
     found.sort();
     found
 }
@@ -192,7 +203,10 @@ struct Plan {
 /// `charts/` or `manifests/` that is a link or a file, [`WriteError::Io`] with the path for
 /// anything the file system refuses. On any error the output is as it was.
 pub fn write_atomic(out: &Path, tree: &Tree, owned: &[PathBuf], options: Options) -> Result<Report, WriteError> {
-    let result = write(out, tree, owned, options);
+    // `link/` and `link/.` name the directory a link points to: checked as `link`, they are
+    // refused as links are.
+    let out: PathBuf = out.components().collect();
+    let result = write(&out, tree, owned, options);
     fault::report();
     result
 }
@@ -276,6 +290,9 @@ fn stage(out: &Path, tree: &Tree, plans: &[Plan]) -> Result<tempfile::TempDir, W
     fault::op("create", out).map_err(io_err(out, "create a staging directory"))?;
     let staging = tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(out).map_err(io_err(out, "create a staging directory"))?;
     let result = (|| {
+        let marker = staging.path().join(STAGING_MARKER);
+        fault::op("write", &marker).map_err(io_err(&marker, "write"))?;
+        fs::write(&marker, "a staging directory of kforge emit; the next emit removes it if it is left\n").map_err(io_err(&marker, "write"))?;
         let old = staging.path().join("old");
         fault::op("create", &old).map_err(io_err(&old, "create the directory"))?;
         fs::create_dir(&old).map_err(io_err(&old, "create the directory"))?;
