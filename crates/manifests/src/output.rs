@@ -6,7 +6,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::app::Application;
+use crate::model::app::Application;
 use crate::check::{self, Finding};
 use crate::render::{self, Release};
 use crate::values::{self, Layer, ValuesError};

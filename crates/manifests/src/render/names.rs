@@ -5,8 +5,8 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::chart::ChartMeta;
-use crate::eval::lookup;
+use super::chart::ChartMeta;
+use super::concrete::lookup;
 
 pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
 /// What plain manifests put in `app.kubernetes.io/managed-by` (Helm puts `Helm`).

@@ -7,10 +7,10 @@
 use serde::{Deserialize, Serialize};
 use typed_builder::TypedBuilder;
 
-use crate::expr::Expr;
+use crate::template::expr::Expr;
 use crate::model::{Build, Meta, Object, typed};
-use crate::objects::object;
-use crate::tree::{List, Lower, Map, Node};
+use crate::model::objects::object;
+use crate::template::tree::{List, Lower, Map, Node};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -5,11 +5,11 @@
 use serde::{Deserialize, Serialize};
 use typed_builder::TypedBuilder;
 
-use crate::expr::Expr;
+use crate::template::expr::Expr;
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::network::Service;
-use crate::objects::object;
-use crate::tree::{List, Map, Node};
+use crate::model::objects::network::Service;
+use crate::model::objects::object;
+use crate::template::tree::{List, Map, Node};
 
 /// A `TCPRoute` (`gateway.networking.k8s.io/v1alpha2`) as its CRD defines it.
 #[derive(Clone, Debug, Serialize, Deserialize)]

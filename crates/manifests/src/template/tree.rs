@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 
 use serde_json::Value;
 
-use crate::expr::{Ex, Expr, Knob, Knobbed};
+use crate::template::expr::{Ex, Expr, Knob, Knobbed};
 
 /// How a leaf is printed in a template: strings and free-form values through `toJson`,
 /// integers through `int64` (numbers from values files arrive as floats), booleans bare.

@@ -4,11 +4,11 @@
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::expr::Expr;
+use crate::template::expr::Expr;
 use crate::model::{Build, Meta, Object, typed};
-use crate::objects::object;
-use crate::objects::workload::{Workload, selector_labels};
-use crate::tree::{Map, Node};
+use crate::model::objects::object;
+use crate::model::objects::workload::{Workload, selector_labels};
+use crate::template::tree::{Map, Node};
 
 /// `min_available` and `max_unavailable` are counts or percentages; each is left out when it is
 /// the empty string (see [`crate::IntOrPercent`]). Kubernetes accepts only one of them: an

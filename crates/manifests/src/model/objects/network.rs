@@ -6,11 +6,11 @@ use std::borrow::Cow;
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::expr::{Expr, Knob};
+use crate::template::expr::{Expr, Knob};
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::object;
-use crate::objects::workload::{PortRef, Workload, selector_labels};
-use crate::tree::{List, Lower, Map, Node};
+use crate::model::objects::object;
+use crate::model::objects::workload::{PortRef, Workload, selector_labels};
+use crate::template::tree::{List, Lower, Map, Node};
 
 /// One port of a Service, forwarding to a declared container port.
 #[derive(Clone, Debug)]
@@ -146,7 +146,7 @@ impl NetworkPolicyRule {
     /// Every pod of each namespace named in a list setting.
     pub fn from_namespaces<E>(mut self, names: &Knob<Vec<E>>) -> Self
     where
-        E: crate::expr::Knobbed<Handle = Knob<E>> + crate::expr::Leaf<Out = String>,
+        E: crate::template::expr::Knobbed<Handle = Knob<E>> + crate::template::expr::Leaf<Out = String>,
     {
         self.peers = self.peers.each(names, "namespace", |ns: Knob<E>| {
             let selector = Map::new().field("matchLabels", Map::new().str("kubernetes.io/metadata.name", &ns));
@@ -169,8 +169,8 @@ impl NetworkPolicyRule {
         self
     }
 
-    fn item(&self) -> Option<crate::tree::Item> {
-        use crate::tree::{Guard, Item, items_guard};
+    fn item(&self) -> Option<crate::template::tree::Item> {
+        use crate::template::tree::{Guard, Item, items_guard};
         let ports = self.ports.iter().fold(List::<Node>::new(), |l, p| l.push(Map::new().str("port", p.name()).str("protocol", "TCP").into()));
         let rule = Item::One(Map::new().field("from", self.peers.node()).field("ports", ports.node()).into());
         match items_guard(&self.peers.items) {

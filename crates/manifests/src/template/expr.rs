@@ -532,10 +532,10 @@ pub trait Leaf {
 /// Makes types leaf settings read as `$out`: `leaves!(i64: Port, u16)`.
 macro_rules! leaves {
     ($out:ty: $($t:ty),*) => {$(
-        impl $crate::expr::Leaf for $t { type Out = $out; }
-        impl $crate::expr::Knobbed for $t {
-            type Handle = $crate::expr::Knob<$t>;
-            fn handle(path: $crate::expr::Path) -> $crate::expr::Knob<$t> { $crate::expr::Knob::at(path) }
+        impl $crate::template::expr::Leaf for $t { type Out = $out; }
+        impl $crate::template::expr::Knobbed for $t {
+            type Handle = $crate::template::expr::Knob<$t>;
+            fn handle(path: $crate::template::expr::Path) -> $crate::template::expr::Knob<$t> { $crate::template::expr::Knob::at(path) }
         }
     )*};
 }

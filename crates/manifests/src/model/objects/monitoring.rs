@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use typed_builder::TypedBuilder;
 
-use crate::expr::Expr;
+use crate::template::expr::Expr;
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::network::Service;
-use crate::objects::object;
-use crate::objects::workload::selector_labels;
-use crate::tree::{List, Map, Node};
+use crate::model::objects::network::Service;
+use crate::model::objects::object;
+use crate::model::objects::workload::selector_labels;
+use crate::template::tree::{List, Map, Node};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -2,12 +2,17 @@
 //! file it goes to, an optional gate, and the typed k8s-openapi check that the concrete
 //! renderer lowers it through.
 
+pub mod app;
+pub mod kit;
+pub mod notes;
+pub mod objects;
+
 use std::marker::PhantomData;
 
 use serde_json::Value;
 
-use crate::expr::{Ex, Expr};
-use crate::tree::{Entry, LabelSet, Map, Node};
+use crate::template::expr::{Ex, Expr};
+use crate::template::tree::{Entry, LabelSet, Map, Node};
 
 /// Lowers an evaluated object through its k8s-openapi type and back: wrong types fail here.
 pub type TypeCheck = fn(Value) -> Result<Value, String>;
@@ -89,7 +94,7 @@ impl Meta {
     pub(crate) fn lower(&self, namespaced: bool, hook: Option<&Hook>) -> Node {
         let mut m = Map::new().str("name", self.name.clone());
         if namespaced {
-            m = m.str("namespace", crate::expr::release_namespace());
+            m = m.str("namespace", crate::template::expr::release_namespace());
         }
         let labels = Map::new().labels(LabelSet::All(self.component)).extend(self.labels.clone());
         m = m.field("labels", labels);
@@ -146,7 +151,7 @@ pub trait Build {
 #[derive(Clone, Debug, Default)]
 pub struct Model {
     pub(crate) objects: Vec<Object>,
-    pub(crate) notes: Vec<crate::notes::Line>,
+    pub(crate) notes: Vec<crate::model::notes::Line>,
     pub(crate) validations: Vec<(Ex, String)>,
     pub(crate) externals: Vec<External>,
     pub(crate) conditions: Vec<(String, Ex)>,
@@ -166,19 +171,19 @@ pub trait Referable {
     const KIND: &'static str;
 }
 
-impl Referable for crate::objects::ConfigMap {
+impl Referable for crate::model::objects::ConfigMap {
     const KIND: &'static str = "ConfigMap";
 }
-impl Referable for crate::objects::Secret {
+impl Referable for crate::model::objects::Secret {
     const KIND: &'static str = "Secret";
 }
-impl Referable for crate::objects::PersistentVolumeClaim {
+impl Referable for crate::model::objects::PersistentVolumeClaim {
     const KIND: &'static str = "PersistentVolumeClaim";
 }
-impl Referable for crate::objects::ServiceAccount {
+impl Referable for crate::model::objects::ServiceAccount {
     const KIND: &'static str = "ServiceAccount";
 }
-impl Referable for crate::objects::Service {
+impl Referable for crate::model::objects::Service {
     const KIND: &'static str = "Service";
 }
 
@@ -246,7 +251,7 @@ impl Model {
     }
 
     /// NOTES.txt lines shown after `helm install`.
-    pub fn notes(&mut self, lines: Vec<crate::notes::Line>) {
+    pub fn notes(&mut self, lines: Vec<crate::model::notes::Line>) {
         self.notes.extend(lines);
     }
 

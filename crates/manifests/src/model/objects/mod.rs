@@ -31,7 +31,7 @@ pub(crate) fn object(
     api_version: &'static str,
     kind: &'static str,
     meta: crate::model::Meta,
-    body: crate::tree::Map,
+    body: crate::template::tree::Map,
     check: crate::model::TypeCheck,
 ) -> crate::model::Object {
     crate::model::Object {

@@ -2,10 +2,10 @@
 
 use typed_builder::TypedBuilder;
 
-use crate::expr::{Expr, Knob, Leaf};
+use crate::template::expr::{Expr, Knob, Leaf};
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::object;
-use crate::tree::Map;
+use crate::model::objects::object;
+use crate::template::tree::Map;
 
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ConfigMap {

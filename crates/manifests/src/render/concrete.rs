@@ -3,9 +3,9 @@
 
 use serde_json::{Map as JsonMap, Value};
 
-use crate::expr::{ChartField, Ex, Helper, ReleaseField, Root};
-use crate::helpers::{self, Names};
-use crate::tree::{Entry, Item, Kind, LabelSet, Node};
+use crate::template::expr::{ChartField, Ex, Helper, ReleaseField, Root};
+use super::names::{self, Names};
+use crate::template::tree::{Entry, Item, Kind, LabelSet, Node};
 
 /// What an evaluation can see: the values, the release, the chart, and loop variables.
 pub struct Scope<'a> {
@@ -171,7 +171,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
             }
             v
         }
-        Ex::Checksum(file) => Value::String(helpers::sha256_hex((s.render_file)(file)?.as_bytes())),
+        Ex::Checksum(file) => Value::String(names::sha256_hex((s.render_file)(file)?.as_bytes())),
         Ex::NumStr(a) => Value::String(go_json_number(&eval(a, s)?)),
         Ex::Named(_, a) => Value::Bool(truthy(&eval(a, s)?)),
     })
@@ -233,7 +233,7 @@ pub(crate) fn eval_entries(entries: &[Entry], s: &mut Scope, out: &mut JsonMap<S
                     out.insert(k, Value::String(v));
                 }
                 if let Some(c) = component {
-                    out.insert(helpers::COMPONENT_LABEL.to_string(), Value::String(c.to_string()));
+                    out.insert(names::COMPONENT_LABEL.to_string(), Value::String(c.to_string()));
                 }
             }
         }

@@ -3,11 +3,11 @@
 
 use typed_builder::TypedBuilder;
 
-use crate::expr::Expr;
+use crate::template::expr::Expr;
 use crate::model::{Build, Meta, Object, typed};
-use crate::objects::object;
-use crate::objects::workload::Workload;
-use crate::tree::{List, Lower, Map, Node};
+use crate::model::objects::object;
+use crate::model::objects::workload::Workload;
+use crate::template::tree::{List, Lower, Map, Node};
 
 /// One metric the autoscaler follows.
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::yaml;
+use super::yaml;
 
 #[derive(Clone, Debug, Default)]
 pub struct Maintainer {

@@ -22,11 +22,11 @@ use std::borrow::Cow;
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::expr::{Ex, Expr};
+use crate::template::expr::{Ex, Expr};
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::config::{ConfigMap, SecretRef};
-use crate::objects::storage::PersistentVolumeClaim;
-use crate::tree::{Entry, Item, LabelSet, List, Lower, Map, Node};
+use crate::model::objects::config::{ConfigMap, SecretRef};
+use crate::model::objects::storage::PersistentVolumeClaim;
+use crate::template::tree::{Entry, Item, LabelSet, List, Lower, Map, Node};
 
 /// A port a container declares; the only way to get one is [`Container::port`].
 #[derive(Clone, Debug)]

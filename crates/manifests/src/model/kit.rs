@@ -8,13 +8,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::expr::{Expr, Knob, Knobbed, Leaf, app_version, checksum_of, concat, fullname, service_account_name};
+use crate::template::expr::{Expr, Knob, Knobbed, Leaf, app_version, checksum_of, concat, fullname, service_account_name};
 use crate::model::{Meta, Model, ObjectRef};
-use crate::objects::{
+use crate::model::objects::{
     Cluster, Container, HorizontalPodAutoscaler, ObjectStore, ScheduledBackup, Pod, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort,
     Workload,
 };
-use crate::tree::{List, Map};
+use crate::template::tree::{List, Map};
 use crate::values::{CronSchedule, DnsName, OptionalIntOrPercent, Size, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap};
 use crate::Knobs;
 
@@ -433,7 +433,7 @@ impl PodSettings<'_> {
 #[macro_export]
 macro_rules! pod_settings {
     ($v:expr) => {
-        $crate::kit::PodSettings {
+        $crate::model::kit::PodSettings {
             annotations: &$v.pod_annotations,
             labels: &$v.pod_labels,
             security_context: &$v.pod_security_context,

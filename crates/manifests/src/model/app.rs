@@ -5,9 +5,9 @@ use std::marker::PhantomData;
 
 use serde_json::Value;
 
-use crate::chart::ChartMeta;
+use crate::render::chart::ChartMeta;
 use crate::check::{Control, PssException};
-use crate::expr::{Knobbed, Path};
+use crate::template::expr::{Knobbed, Path};
 use crate::model::Model;
 use crate::values::{self, Values};
 

@@ -1,7 +1,7 @@
 //! NOTES.txt: what `helm install` prints afterwards, written with the same expressions.
 
-use crate::expr::{Ex, Expr};
-use crate::gotmpl::{self, Ctx, cond};
+use crate::template::expr::{Ex, Expr};
+use crate::render::helm::{self, Ctx, cond};
 
 #[derive(Clone, Debug)]
 pub enum Line {
@@ -21,14 +21,14 @@ impl Line {
 
     /// "<what> is installed as <fullname> in namespace <namespace>."
     pub fn installed(what: &str) -> Line {
-        Line::of([format!("{what} is installed as ").into(), crate::expr::fullname(), " in namespace ".into(), crate::expr::release_namespace(), ".".into()])
+        Line::of([format!("{what} is installed as ").into(), crate::template::expr::fullname(), " in namespace ".into(), crate::template::expr::release_namespace(), ".".into()])
     }
 
     /// "<label>: kubectl port-forward -n <namespace> svc/<service> <local>:<port>".
     pub fn port_forward(label: &str, service: Expr<String>, local: Expr<String>, port: Expr<String>) -> Line {
         Line::of([
             format!("{label}: kubectl port-forward -n ").into(),
-            crate::expr::release_namespace(),
+            crate::template::expr::release_namespace(),
             " svc/".into(),
             service,
             " ".into(),
@@ -54,7 +54,7 @@ pub(crate) fn render(lines: &[Line], chart: &str, out: &mut String) {
             Line::Text(parts) => {
                 let start = out.len();
                 for p in parts {
-                    out.push_str(&gotmpl::text(p, c));
+                    out.push_str(&helm::text(p, c));
                 }
                 // A directive's `{{-` eats every newline before it: a blank line right before
                 // one (the next line's `if`, or the `end` of this block) is kept by an action.

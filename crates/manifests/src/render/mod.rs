@@ -1,19 +1,24 @@
 //! The two renderers over one model: plain manifests for one values instance, and the Helm
 //! chart that renders the same manifests for any values.
 
+pub mod chart;
+pub(crate) mod concrete;
+pub(crate) mod helm;
+pub mod names;
+pub(crate) mod yaml;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::app::Application;
-use crate::chart;
-use crate::eval::{Scope, eval, eval_entries, truthy};
-use crate::gotmpl::{Ctx, Printer, cond};
-use crate::helpers::{self, Names};
+use crate::model::app::Application;
+use self::concrete::{Scope, eval, eval_entries, truthy};
+use self::helm::{Ctx, Printer, cond};
+use self::names::Names;
 use crate::check::Reference;
 use crate::model::{External, Model, Object, install_rank};
-use crate::tree::Map;
+use crate::template::tree::Map;
 
 /// The "generated, do not edit" line every emitted file carries where its format allows.
 pub fn header(source: &str) -> String {
@@ -87,7 +92,7 @@ fn eval_object(object: &Object, scope: &mut Scope) -> Result<Option<Value>, Stri
     doc.insert("apiVersion".into(), Value::String(object.api_version.into()));
     doc.insert("kind".into(), Value::String(object.kind.into()));
     let meta = object.meta.lower(object.namespaced, None);
-    if let Some(m) = crate::eval::eval_node(&meta, scope)? {
+    if let Some(m) = concrete::eval_node(&meta, scope)? {
         doc.insert("metadata".into(), m);
     }
     eval_entries(&object.body, scope, &mut doc)?;
@@ -226,11 +231,11 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
     files.insert(".helmignore".into(), chart::helmignore(&head));
     files.insert("values.yaml".into(), chart::values_yaml(&head, &defaults, &schema));
     files.insert("values.schema.json".into(), serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())? + "\n");
-    let mut helpers_tpl = format!("{{{{/* {head} */}}}}\n\n{}", helpers::helpers_tpl(name));
+    let mut helpers_tpl = format!("{{{{/* {head} */}}}}\n\n{}", names::helpers_tpl(name));
     if !model.conditions.is_empty() {
         helpers_tpl.push_str("\n{{/* Conditions the templates share: \"true\" or nothing. */}}\n");
         for (cond_name, ex) in &model.conditions {
-            helpers_tpl.push_str(&crate::gotmpl::condition_define(name, cond_name, ex));
+            helpers_tpl.push_str(&helm::condition_define(name, cond_name, ex));
         }
     }
     files.insert("templates/_helpers.tpl".into(), helpers_tpl);
@@ -257,7 +262,7 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
         files.insert(format!("templates/{file}"), text);
     }
     let mut notes = format!("{{{{- /* {head} */}}}}\n");
-    crate::notes::render(&model.notes, name, &mut notes);
+    crate::model::notes::render(&model.notes, name, &mut notes);
     files.insert("templates/NOTES.txt".into(), notes);
     files.insert("README.md".into(), readme(app, &defaults, &schema));
     Ok(files)

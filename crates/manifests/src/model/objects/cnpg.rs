@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::expr::{Expr, concat};
+use crate::template::expr::{Expr, concat};
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::config::SecretRef;
-use crate::objects::object;
-use crate::tree::{List, Map, Node};
+use crate::model::objects::config::SecretRef;
+use crate::model::objects::object;
+use crate::template::tree::{List, Map, Node};
 
 type ObjectMeta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 

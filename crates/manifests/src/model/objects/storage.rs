@@ -3,10 +3,10 @@
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::expr::Expr;
+use crate::template::expr::Expr;
 use crate::model::{Build, Meta, Object, typed};
-use crate::objects::object;
-use crate::tree::{List, Map, Node};
+use crate::model::objects::object;
+use crate::template::tree::{List, Map, Node};
 
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct PersistentVolumeClaim {

@@ -3,10 +3,10 @@
 
 use typed_builder::TypedBuilder;
 
-use crate::expr::Expr;
+use crate::template::expr::Expr;
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::objects::object;
-use crate::tree::{List, Map, Node};
+use crate::model::objects::object;
+use crate::template::tree::{List, Map, Node};
 
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ServiceAccount {
@@ -67,7 +67,7 @@ pub struct RoleBinding {
 impl Build for RoleBinding {
     fn object(self) -> Object {
         let role_ref = Map::new().str("apiGroup", "rbac.authorization.k8s.io").str("kind", "Role").str("name", self.role);
-        let subject = Map::new().str("kind", "ServiceAccount").str("name", self.service_account).str("namespace", crate::expr::release_namespace());
+        let subject = Map::new().str("kind", "ServiceAccount").str("name", self.service_account).str("namespace", crate::template::expr::release_namespace());
         let body = Map::new().field("roleRef", role_ref).field("subjects", List::of([Node::from(subject)]).node());
         object("rbac.authorization.k8s.io/v1", "RoleBinding", self.meta, body, typed::<k8s_openapi::api::rbac::v1::RoleBinding>)
     }
