@@ -16,7 +16,8 @@
 //!
 //! # The modules, by layer
 //!
-//! Each layer depends only on the layers above it in this list.
+//! Each layer depends only on the layers above it in this list; the renderers and the check do
+//! not depend on each other, and builders never call a renderer (`tests/layers.rs` holds this).
 //!
 //! - **Expressions and the template tree** ([`template`]): [`expr`] (typed expressions over
 //!   settings, and the handles `Knob<T>`) and [`template::tree`] (maps, lists, gated parts and
@@ -55,7 +56,7 @@ pub use model::{kit, objects};
 pub use template::expr;
 
 pub use model::app::{App, Application, Environment};
-pub use render::chart::{ChartMeta, Maintainer};
+pub use model::chart_meta::{ChartMeta, Maintainer};
 pub use template::expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
 pub use manifests_derive::Knobs;
 pub use model::{Build, Meta, Model, ObjectRef, Referable};

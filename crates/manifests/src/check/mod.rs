@@ -34,7 +34,7 @@ use serde_json::Value;
 pub use findings::Finding;
 use index::{Index, PodTemplate, containers, list_at, str_at, subject};
 pub use pod_security::{Control, PssException};
-pub use references::{Reference, volume_refs};
+pub use crate::model::external::Reference;
 pub use secrets::{secret_settings, secret_values};
 
 /// What one environment's check found, and which declared exceptions it needed (an exception

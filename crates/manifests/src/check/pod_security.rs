@@ -7,28 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::index::{PodTemplate, containers, list_at, str_at};
-
-/// The controls of the restricted Pod Security Standard
-/// (<https://kubernetes.io/docs/concepts/security/pod-security-standards/>), by the names the
-/// standard gives them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Control {
-    HostProcess,
-    HostNamespaces,
-    PrivilegedContainers,
-    Capabilities,
-    HostPathVolumes,
-    HostPorts,
-    AppArmor,
-    SeLinux,
-    ProcMountType,
-    Seccomp,
-    Sysctls,
-    VolumeTypes,
-    PrivilegeEscalation,
-    RunningAsNonRoot,
-    RunningAsNonRootUser,
-}
+pub use crate::model::pod_security::{Control, PssException};
 
 impl Control {
     pub fn title(self) -> &'static str {
@@ -52,15 +31,6 @@ impl Control {
     }
 }
 
-/// A component that cannot meet one control of the restricted standard, declared by its
-/// application (`App::pss_exception`) with the reason, which the chart README lists. It covers
-/// the named container, and for the pod-level parts of the control the pods that run it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PssException {
-    pub container: &'static str,
-    pub control: Control,
-    pub reason: &'static str,
-}
 
 /// Volume sources the restricted standard allows.
 const ALLOWED_VOLUMES: &[&str] = &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];

@@ -8,14 +8,8 @@ use serde_json::Value;
 
 use super::index::{Index, PodTemplate, container_ports, group_of, is_empty_selector, kind_of, list_at, namespace_of, selector_matches, selector_text, str_at};
 use super::names::check_labels;
+use crate::model::external::volume_refs;
 
-/// An object the environment refers to without rendering it, declared by the model
-/// (`Model::external`): a Secret the operator creates, a claim that exists already.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Reference {
-    pub kind: String,
-    pub name: String,
-}
 
 /// References from one object to others: selectors, ports, backends, scale targets.
 pub(super) fn object(index: &Index, o: &Value, out: &mut Vec<String>) {
@@ -238,20 +232,3 @@ pub(super) fn container(index: &Index, pod: &PodTemplate, here: &str, c: &Value,
     }
 }
 
-/// The objects a pod volume names, as (kind, name).
-pub fn volume_refs(volume: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut add = |kind: &str, name: Option<&str>| {
-        if let Some(n) = name {
-            out.push((kind.to_string(), n.to_string()));
-        }
-    };
-    add("ConfigMap", str_at(volume, "/configMap/name"));
-    add("Secret", str_at(volume, "/secret/secretName"));
-    add("PersistentVolumeClaim", str_at(volume, "/persistentVolumeClaim/claimName"));
-    for source in list_at(volume, "/projected/sources") {
-        add("ConfigMap", str_at(source, "/configMap/name"));
-        add("Secret", str_at(source, "/secret/name"));
-    }
-    out
-}

@@ -1,16 +1,26 @@
 //! The model a build function returns: the objects of one application, each with the template
 //! file it goes to, an optional gate, and the typed k8s-openapi check that the concrete
 //! renderer lowers it through.
+//!
+//! - [`objects`]: one typed builder per Kubernetes kind, with typed references between objects;
+//! - [`kit`]: settings sections many charts share, each with the builder call that uses it;
+//! - [`notes`]: NOTES.txt lines; [`external`]: objects referred to but not rendered;
+//! - [`app`]: an application (its `Values` type, [`chart_meta`], environments, build function
+//!   and [`pod_security`] exceptions).
 
 pub mod app;
+pub mod chart_meta;
+pub mod external;
 pub mod kit;
 pub mod notes;
 pub mod objects;
+pub mod pod_security;
 
 use std::marker::PhantomData;
 
 use serde_json::Value;
 
+use self::external::External;
 use crate::template::expr::{Ex, Expr};
 use crate::template::tree::{Entry, LabelSet, Map, Node};
 
@@ -49,9 +59,23 @@ impl Object {
     pub fn kind(&self) -> &'static str {
         self.kind
     }
-    /// The chart template file the object goes to.
+    /// The chart template file the object goes to: given explicitly
+    /// ([`Meta::template_file`]), or `<kind>[-<component>].yaml`. The plain manifests name the
+    /// same file in their `# Source:` lines.
     pub fn file(&self) -> String {
-        crate::render::file_of(self)
+        if let Some(file) = &self.meta.template_file {
+            return file.clone();
+        }
+        // The short names `helm create` uses, where it has one.
+        let kind = match self.kind {
+            "HorizontalPodAutoscaler" => "hpa".to_string(),
+            "PodDisruptionBudget" => "pdb".to_string(),
+            other => other.to_lowercase(),
+        };
+        match self.meta.component {
+            Some(c) => format!("{kind}-{c}.yaml"),
+            None => format!("{kind}.yaml"),
+        }
     }
 }
 
@@ -157,34 +181,9 @@ pub struct Model {
     pub(crate) conditions: Vec<(String, Ex)>,
 }
 
-/// An object the model refers to without rendering it; `check` accepts references to it.
-#[derive(Clone, Debug)]
-pub(crate) enum External {
-    /// One object of a kind, by a name that may be empty (then it declares nothing).
-    Named(&'static str, Ex),
-    /// Whatever the pod volumes of a free-form list setting name (`extraVolumes`).
-    Volumes(Ex),
-}
-
 /// A kind a model may refer to without rendering it (see [`Model::external`]).
 pub trait Referable {
     const KIND: &'static str;
-}
-
-impl Referable for crate::model::objects::ConfigMap {
-    const KIND: &'static str = "ConfigMap";
-}
-impl Referable for crate::model::objects::Secret {
-    const KIND: &'static str = "Secret";
-}
-impl Referable for crate::model::objects::PersistentVolumeClaim {
-    const KIND: &'static str = "PersistentVolumeClaim";
-}
-impl Referable for crate::model::objects::ServiceAccount {
-    const KIND: &'static str = "ServiceAccount";
-}
-impl Referable for crate::model::objects::Service {
-    const KIND: &'static str = "Service";
 }
 
 impl Model {

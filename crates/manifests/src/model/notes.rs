@@ -1,7 +1,6 @@
 //! NOTES.txt: what `helm install` prints afterwards, written with the same expressions.
 
 use crate::template::expr::{Ex, Expr};
-use crate::render::helm::{self, Ctx, cond};
 
 #[derive(Clone, Debug)]
 pub enum Line {
@@ -44,35 +43,5 @@ impl Line {
 
     pub fn choose(test: impl Into<Expr<bool>>, then: Vec<Line>, otherwise: Vec<Line>) -> Line {
         Line::When(test.into().ex, then, otherwise)
-    }
-}
-
-pub(crate) fn render(lines: &[Line], chart: &str, out: &mut String) {
-    let c = Ctx { chart, in_range: false };
-    for (i, line) in lines.iter().enumerate() {
-        match line {
-            Line::Text(parts) => {
-                let start = out.len();
-                for p in parts {
-                    out.push_str(&helm::text(p, c));
-                }
-                // A directive's `{{-` eats every newline before it: a blank line right before
-                // one (the next line's `if`, or the `end` of this block) is kept by an action.
-                let directive_next = matches!(lines.get(i + 1), None | Some(Line::When(..)));
-                if out.len() == start && directive_next {
-                    out.push_str("{{ \"\" }}");
-                }
-                out.push('\n');
-            }
-            Line::When(test, then, otherwise) => {
-                out.push_str(&format!("{{{{- if {} }}}}\n", cond(test, c)));
-                render(then, chart, out);
-                if !otherwise.is_empty() {
-                    out.push_str("{{- else }}\n");
-                    render(otherwise, chart, out);
-                }
-                out.push_str("{{- end }}\n");
-            }
-        }
     }
 }

@@ -1,78 +1,48 @@
-//! Chart metadata and the chart's static files: Chart.yaml, values.yaml with its comments,
+//! The chart's static files: Chart.yaml, values.yaml with its comments,
 //! values.schema.json, README.md with the values table, .helmignore.
 
 use serde_json::{Value, json};
 
 use super::yaml;
+use crate::model::chart_meta::ChartMeta;
 
-#[derive(Clone, Debug, Default)]
-pub struct Maintainer {
-    pub name: String,
-    pub email: String,
-    pub url: String,
-}
-
-/// What Chart.yaml says about a chart.
-#[derive(Clone, Debug, Default)]
-pub struct ChartMeta {
-    pub name: String,
-    pub version: String,
-    pub app_version: String,
-    pub description: String,
-    pub keywords: Vec<String>,
-    pub home: String,
-    pub sources: Vec<String>,
-    pub maintainers: Vec<Maintainer>,
-}
-
-impl ChartMeta {
-    pub fn new(name: &str, version: &str, app_version: &str, description: &str) -> Self {
-        ChartMeta {
-            name: name.into(),
-            version: version.into(),
-            app_version: app_version.into(),
-            description: description.into(),
-            ..ChartMeta::default()
-        }
+/// Chart.yaml of a chart, under the `header` comment.
+pub(crate) fn chart_yaml(meta: &ChartMeta, header: &str) -> String {
+    let mut doc = serde_json::Map::new();
+    doc.insert("apiVersion".into(), json!("v2"));
+    doc.insert("name".into(), json!(meta.name));
+    doc.insert("description".into(), json!(meta.description));
+    doc.insert("type".into(), json!("application"));
+    doc.insert("version".into(), json!(meta.version));
+    doc.insert("appVersion".into(), json!(meta.app_version));
+    if !meta.keywords.is_empty() {
+        doc.insert("keywords".into(), json!(meta.keywords));
     }
-
-    pub(crate) fn chart_yaml(&self, header: &str) -> String {
-        let mut doc = serde_json::Map::new();
-        doc.insert("apiVersion".into(), json!("v2"));
-        doc.insert("name".into(), json!(self.name));
-        doc.insert("description".into(), json!(self.description));
-        doc.insert("type".into(), json!("application"));
-        doc.insert("version".into(), json!(self.version));
-        doc.insert("appVersion".into(), json!(self.app_version));
-        if !self.keywords.is_empty() {
-            doc.insert("keywords".into(), json!(self.keywords));
-        }
-        if !self.home.is_empty() {
-            doc.insert("home".into(), json!(self.home));
-        }
-        if !self.sources.is_empty() {
-            doc.insert("sources".into(), json!(self.sources));
-        }
-        if !self.maintainers.is_empty() {
-            let list: Vec<Value> = self
-                .maintainers
-                .iter()
-                .map(|m| {
-                    let mut o = serde_json::Map::new();
-                    o.insert("name".into(), json!(m.name));
-                    if !m.email.is_empty() {
-                        o.insert("email".into(), json!(m.email));
-                    }
-                    if !m.url.is_empty() {
-                        o.insert("url".into(), json!(m.url));
-                    }
-                    Value::Object(o)
-                })
-                .collect();
-            doc.insert("maintainers".into(), Value::Array(list));
-        }
-        format!("# {header}\n{}", yaml::to_block(&Value::Object(doc)))
+    if !meta.home.is_empty() {
+        doc.insert("home".into(), json!(meta.home));
     }
+    if !meta.sources.is_empty() {
+        doc.insert("sources".into(), json!(meta.sources));
+    }
+    if !meta.maintainers.is_empty() {
+        let list: Vec<Value> = meta
+            .maintainers
+            .iter()
+            .map(|m| {
+                let mut o = serde_json::Map::new();
+                o.insert("name".into(), json!(m.name));
+                if !m.email.is_empty() {
+                    o.insert("email".into(), json!(m.email));
+                }
+                if !m.url.is_empty() {
+                    o.insert("url".into(), json!(m.url));
+                }
+                Value::Object(o)
+            })
+            .collect();
+        doc.insert("maintainers".into(), Value::Array(list));
+    }
+    format!("# {header}\n{}", yaml::to_block(&Value::Object(doc)))
 }
 
 /// values.yaml: the defaults, each key under the comment its doc comment gives.

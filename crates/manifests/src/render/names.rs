@@ -5,8 +5,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::chart::ChartMeta;
-use super::concrete::lookup;
+use crate::model::chart_meta::ChartMeta;
 
 pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
 /// What plain manifests put in `app.kubernetes.io/managed-by` (Helm puts `Helm`).
@@ -30,12 +29,16 @@ fn trunc63(s: &str) -> String {
     cut.strip_suffix('-').unwrap_or(cut).to_string()
 }
 
+/// The string at `path` in the values, or `""` for anything else (as Helm's templates read it).
 fn str_at(values: &Value, path: &[&str]) -> String {
-    let keys: Vec<String> = path.iter().map(|k| k.to_string()).collect();
-    match lookup(values, &keys) {
-        Value::String(s) => s.clone(),
+    match at(values, path) {
+        Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     }
+}
+
+fn at<'v>(values: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(values, |v, key| v.get(key))
 }
 
 impl Names<'_> {
@@ -63,7 +66,7 @@ impl Names<'_> {
     }
 
     pub fn service_account_name(&self) -> String {
-        let create = matches!(lookup(self.values, &["serviceAccount".into(), "create".into()]), Value::Bool(true));
+        let create = matches!(at(self.values, &["serviceAccount", "create"]), Some(Value::Bool(true)));
         let name = str_at(self.values, &["serviceAccount", "name"]);
         match (create, name.is_empty()) {
             (_, false) => name,

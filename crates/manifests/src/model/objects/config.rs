@@ -3,7 +3,7 @@
 use typed_builder::TypedBuilder;
 
 use crate::template::expr::{Expr, Knob, Leaf};
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
 use crate::model::objects::object;
 use crate::template::tree::Map;
 
@@ -72,4 +72,12 @@ impl From<&ObjectRef<Secret>> for SecretRef {
     fn from(r: &ObjectRef<Secret>) -> Self {
         SecretRef { name: r.name() }
     }
+}
+
+impl Referable for ConfigMap {
+    const KIND: &'static str = "ConfigMap";
+}
+
+impl Referable for Secret {
+    const KIND: &'static str = "Secret";
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use typed_builder::TypedBuilder;
 
 use crate::template::expr::{Expr, Knob};
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
 use crate::model::objects::object;
 use crate::model::objects::workload::{PortRef, Workload, selector_labels};
 use crate::template::tree::{List, Lower, Map, Node};
@@ -202,4 +202,8 @@ impl Build for NetworkPolicy {
         }
         object("networking.k8s.io/v1", "NetworkPolicy", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::networking::v1::NetworkPolicy>)
     }
+}
+
+impl Referable for Service {
+    const KIND: &'static str = "Service";
 }

@@ -4,7 +4,7 @@
 use typed_builder::TypedBuilder;
 
 use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
 use crate::model::objects::object;
 use crate::template::tree::{List, Map, Node};
 
@@ -71,4 +71,8 @@ impl Build for RoleBinding {
         let body = Map::new().field("roleRef", role_ref).field("subjects", List::of([Node::from(subject)]).node());
         object("rbac.authorization.k8s.io/v1", "RoleBinding", self.meta, body, typed::<k8s_openapi::api::rbac::v1::RoleBinding>)
     }
+}
+
+impl Referable for ServiceAccount {
+    const KIND: &'static str = "ServiceAccount";
 }

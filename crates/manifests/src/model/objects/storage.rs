@@ -4,7 +4,7 @@ use serde_json::Value;
 use typed_builder::TypedBuilder;
 
 use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, typed};
+use crate::model::{Build, Meta, Object, Referable, typed};
 use crate::model::objects::object;
 use crate::template::tree::{List, Map, Node};
 
@@ -29,4 +29,8 @@ impl Build for PersistentVolumeClaim {
         spec = spec.field("resources", Map::new().field("requests", Map::new().field("storage", Node::any(self.size))));
         object("v1", "PersistentVolumeClaim", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::core::v1::PersistentVolumeClaim>)
     }
+}
+
+impl Referable for PersistentVolumeClaim {
+    const KIND: &'static str = "PersistentVolumeClaim";
 }

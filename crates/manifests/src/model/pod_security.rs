@@ -1,0 +1,34 @@
+//! The vocabulary of the Pod Security Standard "restricted" that an application declares its
+//! exceptions in (`App::pss_exception`); the check (`check::pod_security`) enforces the standard.
+
+/// The controls of the restricted Pod Security Standard
+/// (<https://kubernetes.io/docs/concepts/security/pod-security-standards/>), by the names the
+/// standard gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Control {
+    HostProcess,
+    HostNamespaces,
+    PrivilegedContainers,
+    Capabilities,
+    HostPathVolumes,
+    HostPorts,
+    AppArmor,
+    SeLinux,
+    ProcMountType,
+    Seccomp,
+    Sysctls,
+    VolumeTypes,
+    PrivilegeEscalation,
+    RunningAsNonRoot,
+    RunningAsNonRootUser,
+}
+
+/// A component that cannot meet one control of the restricted standard, declared by its
+/// application (`App::pss_exception`) with the reason, which the chart README lists. It covers
+/// the named container, and for the pod-level parts of the control the pods that run it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PssException {
+    pub container: &'static str,
+    pub control: Control,
+    pub reason: &'static str,
+}
