@@ -239,7 +239,7 @@ fn load(apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
     }
     let release_name = release.unwrap_or(&app.chart().name).to_string();
     let namespace = namespace.unwrap_or("default").to_string();
-    render::check_release(&Release { name: &release_name, namespace: &namespace })?;
+    Release { name: &release_name, namespace: &namespace }.validate()?;
     let values = values::load(&app.defaults(), &layers, &|t| app.check(t)).map_err(|e| e.to_string())?;
     // A rule across settings cannot point at one file: name them all, in merge order.
     let mut sources: Vec<&str> = texts.iter().map(|(name, _)| name.as_str()).collect();
@@ -277,7 +277,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| format!("{name} (values from {}): {e}", l.sources))?;
         let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
         let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
-        (manifests::check::check(&env).findings, format!("the values from {}", l.sources))
+        (manifests::check::run(&env).findings, format!("the values from {}", l.sources))
     };
     if findings.is_empty() {
         eprintln!("checked {what}: no problems");

@@ -112,7 +112,7 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
         let render_err = |message| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message };
         let (objects, external) = render::render_environment(app, &model, &values, release).map_err(render_err)?;
         let values_only: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
-        let report = check::check(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
+        let report = check::run(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
         findings.extend(report.findings);
         used.extend(report.used_exceptions);
         // The default values are checked above; an environment's file adds what it sets.

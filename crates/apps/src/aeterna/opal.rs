@@ -3,7 +3,7 @@
 //! opal-fetcher, which serves policy data to the server. Off (`opal.enabled: false`) means
 //! single-tenant mode: the server runs without authorization.
 
-use manifests::kit::{DisruptionBudgetSettings, Image, Object, Resources};
+use manifests::kit::{DisruptionBudgetSettings, FreeForm, Image, Resources};
 use manifests::objects::{
     DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, Workload,
 };
@@ -53,7 +53,7 @@ pub struct CedarAgent {
     /// Resources.
     pub resources: Resources,
     /// Tolerations: by default it runs on control-plane nodes too.
-    pub tolerations: Vec<Object>,
+    pub tolerations: Vec<FreeForm>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -87,7 +87,7 @@ impl Default for Opal {
                 enabled: true,
                 image: Image { tag: "0.2.0".into(), ..Image::new("docker.io/permitio/cedar-agent") },
                 resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")),
-                tolerations: vec![manifests::kit::object(toleration)],
+                tolerations: vec![manifests::kit::free_form(toleration)],
             },
             fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")) },
         }

@@ -55,7 +55,7 @@ pub struct Environment<'a> {
 }
 
 /// Checks one environment. Findings come in object order, each object's in a fixed order.
-pub fn check(env: &Environment) -> Report {
+pub fn run(env: &Environment) -> Report {
     let index = Index::new(env.objects, env.external);
     let mut report = Report::default();
     let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
@@ -159,7 +159,7 @@ mod tests {
 
     fn run(objects: &[Value], exceptions: &[PssException]) -> Report {
         let external = external();
-        check(&Environment { app: "app", environment: "env", objects, external: &external, exceptions })
+        super::run(&Environment { app: "app", environment: "env", objects, external: &external, exceptions })
     }
 
     /// The findings after `change` to the object of `kind`, as text.

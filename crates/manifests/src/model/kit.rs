@@ -19,14 +19,14 @@ use crate::values::{CronSchedule, DnsName, OptionalIntOrPercent, Size, OptionalP
 use crate::Knobs;
 
 /// Free-form map settings (`securityContext`, `affinity`, ...).
-pub type Object = serde_json::Map<String, Value>;
+pub type FreeForm = serde_json::Map<String, Value>;
 
-/// A free-form map setting's default, written as JSON (`object(json!({"runAsNonRoot": true}))`);
+/// A free-form map setting's default, written as JSON (`free_form(json!({"runAsNonRoot": true}))`);
 /// anything but a JSON object gives an empty map.
-pub fn object(v: Value) -> Object {
+pub fn free_form(v: Value) -> FreeForm {
     match v {
         Value::Object(m) => m,
-        _ => Object::new(),
+        _ => FreeForm::new(),
     }
 }
 
@@ -398,11 +398,11 @@ impl DisruptionBudgetSettingsKnobs {
 pub struct PodSettings<'a> {
     pub annotations: &'a Knob<StringMap>,
     pub labels: &'a Knob<StringMap>,
-    pub security_context: &'a Knob<Object>,
+    pub security_context: &'a Knob<FreeForm>,
     pub image_pull_secrets: &'a Knob<Vec<NameRef>>,
     pub node_selector: &'a Knob<StringMap>,
-    pub tolerations: &'a Knob<Vec<Object>>,
-    pub affinity: &'a Knob<Object>,
+    pub tolerations: &'a Knob<Vec<FreeForm>>,
+    pub affinity: &'a Knob<FreeForm>,
     pub service_account: &'a ServiceAccountSettingsKnobs,
 }
 

@@ -33,28 +33,31 @@ pub struct Release<'a> {
     pub namespace: &'a str,
 }
 
-/// Helm's rule for release names: a DNS-1123 subdomain of at most 53 characters.
-pub fn check_release(release: &Release) -> Result<(), String> {
-    let name_ok = |s: &str, max: usize| {
-        !s.is_empty()
-            && s.len() <= max
-            && s.split('.').all(|part| {
-                !part.is_empty()
-                    && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !part.starts_with('-')
-                    && !part.ends_with('-')
-            })
-    };
-    if !name_ok(release.name, 53) {
-        return Err(format!(
-            "invalid release name {:?}: expected lowercase letters, digits, '-' and '.', at most 53 characters",
-            release.name
-        ));
+impl Release<'_> {
+    /// Helm's rules for a release: the name a DNS-1123 subdomain of at most 53 characters, the
+    /// namespace a DNS-1123 label. The error names what is wrong and what was expected.
+    pub fn validate(&self) -> Result<(), String> {
+        let name_ok = |s: &str, max: usize| {
+            !s.is_empty()
+                && s.len() <= max
+                && s.split('.').all(|part| {
+                    !part.is_empty()
+                        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        && !part.starts_with('-')
+                        && !part.ends_with('-')
+                })
+        };
+        if !name_ok(self.name, 53) {
+            return Err(format!(
+                "invalid release name {:?}: expected lowercase letters, digits, '-' and '.', at most 53 characters",
+                self.name
+            ));
+        }
+        if !name_ok(self.namespace, 63) || self.namespace.contains('.') {
+            return Err(format!("invalid namespace {:?}: expected a DNS-1123 label", self.namespace));
+        }
+        Ok(())
     }
-    if !name_ok(release.namespace, 63) || release.namespace.contains('.') {
-        return Err(format!("invalid namespace {:?}: expected a DNS-1123 label", release.namespace));
-    }
-    Ok(())
 }
 
 /// One rendered object of the plain manifests.
