@@ -194,7 +194,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Values(a) => {
             let app = one(&a.app)?;
-            let files = render::chart_files(app.as_ref(), &app.model())?;
+            let files = render::chart_files(app.as_ref(), &app.model()).map_err(|e| e.to_string())?;
             print(&files["values.yaml"])
         }
         Command::Schema(a) => {

@@ -25,14 +25,31 @@ use crate::template::expr::{Ex, Expr};
 use crate::template::tree::{Entry, LabelSet, Map, Node};
 
 /// Lowers an evaluated object through its k8s-openapi type and back: wrong types fail here.
-pub type TypeCheck = fn(Value) -> Result<Value, String>;
+///
+/// With `locate` false the check takes the fast way and its error has no path; the renderer
+/// asks again with `locate` true, on the same object, to learn the field at fault.
+pub type TypeCheck = fn(Value, bool) -> Result<Value, LoweringError>;
 
-pub(crate) fn typed<K>(v: Value) -> Result<Value, String>
+/// Why an object does not lower to its type: serde's message, and with it, when asked for, the
+/// field at fault (dotted, with list indexes: `spec.template.spec.containers[0].ports[0]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoweringError {
+    pub path: Option<String>,
+    pub message: String,
+}
+
+pub(crate) fn typed<K>(v: Value, locate: bool) -> Result<Value, LoweringError>
 where
     K: serde::de::DeserializeOwned + serde::Serialize,
 {
-    let typed: K = serde_json::from_value(v).map_err(|e| e.to_string())?;
-    serde_json::to_value(&typed).map_err(|e| e.to_string())
+    // Tracking the path costs a string per map key, so only the second, failing run pays it.
+    let typed: K = if locate {
+        serde_path_to_error::deserialize(v).map_err(|e| LoweringError { path: Some(e.path().to_string()), message: e.into_inner().to_string() })?
+    } else {
+        serde_json::from_value(v).map_err(|e| LoweringError { path: None, message: e.to_string() })?
+    };
+    serde_json::to_value(&typed).map_err(|e| LoweringError { path: None, message: e.to_string() })
 }
 
 /// Helm hooks: in the chart the object runs as a hook; in plain manifests it is a plain object.

@@ -4,6 +4,7 @@
 use serde_json::{Map as JsonMap, Value};
 
 use crate::template::expr::{ChartField, Ex, Helper, ReleaseField, Root};
+use super::error::{RenderError, RenderErrorKind};
 use super::names::{self, Names};
 use crate::template::tree::{Entry, Item, Kind, LabelSet, Node};
 
@@ -12,11 +13,11 @@ pub struct Scope<'a> {
     pub names: &'a Names<'a>,
     pub(crate) vars: Vec<(&'static str, Value)>,
     /// Renders a template file of the chart, for checksums.
-    pub(crate) render_file: &'a dyn Fn(&str) -> Result<String, String>,
+    pub(crate) render_file: &'a dyn Fn(&str) -> Result<String, RenderError>,
 }
 
 impl<'a> Scope<'a> {
-    pub fn new(names: &'a Names<'a>, render_file: &'a dyn Fn(&str) -> Result<String, String>) -> Self {
+    pub fn new(names: &'a Names<'a>, render_file: &'a dyn Fn(&str) -> Result<String, RenderError>) -> Self {
         Scope { names, vars: Vec::new(), render_file }
     }
 }
@@ -84,14 +85,14 @@ pub(crate) fn lookup<'v>(mut v: &'v Value, keys: &[String]) -> &'v Value {
     v
 }
 
-pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
+pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, RenderError> {
     Ok(match ex {
         Ex::Lit(v) => v.clone(),
         Ex::Get(path) => match &path.root {
             Root::Values => lookup(s.names.values, &path.keys).clone(),
             Root::Var(name) => {
                 let bound = s.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v);
-                let bound = bound.ok_or_else(|| format!("loop variable ${name} used outside its range"))?;
+                let bound = bound.ok_or_else(|| RenderError::new(RenderErrorKind::UnboundVariable(name)))?;
                 lookup(bound, &path.keys).clone()
             }
         },
@@ -167,7 +168,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
             let v = eval(a, s)?;
             // Helm's `required` rejects nil and the empty string only.
             if v.is_null() || v == Value::String(String::new()) {
-                return Err(message.clone());
+                return Err(RenderError::new(RenderErrorKind::Required(message.clone())));
             }
             v
         }
@@ -178,7 +179,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, String> {
 }
 
 /// Evaluates a node; `None` means "leave the key (or item) out".
-pub(crate) fn eval_node(node: &Node, s: &mut Scope) -> Result<Option<Value>, String> {
+pub(crate) fn eval_node(node: &Node, s: &mut Scope) -> Result<Option<Value>, RenderError> {
     match node {
         Node::Scalar(ex, kind) => {
             let v = eval(ex, s)?;
@@ -206,11 +207,11 @@ pub(crate) fn eval_node(node: &Node, s: &mut Scope) -> Result<Option<Value>, Str
     }
 }
 
-pub(crate) fn eval_entries(entries: &[Entry], s: &mut Scope, out: &mut JsonMap<String, Value>) -> Result<(), String> {
+pub(crate) fn eval_entries(entries: &[Entry], s: &mut Scope, out: &mut JsonMap<String, Value>) -> Result<(), RenderError> {
     for entry in entries {
         match entry {
             Entry::Field(key, node) => {
-                if let Some(v) = eval_node(node, s)? {
+                if let Some(v) = eval_node(node, s).map_err(|e| e.in_field(key))? {
                     out.insert(key.to_string(), v);
                 }
             }
@@ -222,7 +223,7 @@ pub(crate) fn eval_entries(entries: &[Entry], s: &mut Scope, out: &mut JsonMap<S
                 Value::Object(map) => out.extend(map),
                 Value::Null => {}
                 other if !truthy(&other) => {}
-                other => return Err(format!("expected a map to merge, found {other}")),
+                other => return Err(RenderError::new(RenderErrorKind::Shape(format!("expected a map to merge, found {other}")))),
             },
             Entry::Labels(set) => {
                 let (labels, component) = match set {
@@ -241,10 +242,13 @@ pub(crate) fn eval_entries(entries: &[Entry], s: &mut Scope, out: &mut JsonMap<S
     Ok(())
 }
 
-pub(crate) fn eval_items(items: &[Item], s: &mut Scope, out: &mut Vec<Value>) -> Result<(), String> {
+pub(crate) fn eval_items(items: &[Item], s: &mut Scope, out: &mut Vec<Value>) -> Result<(), RenderError> {
     for item in items {
         match item {
-            Item::One(node) => out.push(eval_node(node, s)?.unwrap_or(Value::Null)),
+            Item::One(node) => {
+                let v = eval_node(node, s).map_err(|e| e.in_item(out.len()))?;
+                out.push(v.unwrap_or(Value::Null));
+            }
             Item::When(cond, then, otherwise) => {
                 let branch = if truthy(&eval(cond, s)?) { then } else { otherwise };
                 eval_items(branch, s, out)?;
@@ -253,19 +257,19 @@ pub(crate) fn eval_items(items: &[Item], s: &mut Scope, out: &mut Vec<Value>) ->
                 let list = match eval(ex, s)? {
                     Value::Array(list) => list,
                     Value::Null => Vec::new(),
-                    other => return Err(format!("expected a list to range over, found {other}")),
+                    other => return Err(RenderError::new(RenderErrorKind::Shape(format!("expected a list to range over, found {other}")))),
                 };
                 for element in list {
                     s.vars.push((var, element));
                     let v = eval_node(node, s);
                     s.vars.pop();
-                    out.push(v?.unwrap_or(Value::Null));
+                    out.push(v.map_err(|e| e.in_item(out.len()))?.unwrap_or(Value::Null));
                 }
             }
             Item::Spread(ex) => match eval(ex, s)? {
                 Value::Array(list) => out.extend(list),
                 Value::Null => {}
-                other => return Err(format!("expected a list to append, found {other}")),
+                other => return Err(RenderError::new(RenderErrorKind::Shape(format!("expected a list to append, found {other}")))),
             },
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub(crate) mod concrete;
+mod error;
 pub(crate) mod helm;
 pub mod names;
 pub(crate) mod notes;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::model::app::{self, Application};
+pub use self::error::{RenderError, RenderErrorKind};
 use self::concrete::{Scope, eval, eval_entries, truthy};
 use self::helm::{Ctx, Printer, cond};
 use self::names::Names;
@@ -69,7 +71,9 @@ pub struct Rendered {
     pub value: Value,
 }
 
-fn eval_object(object: &Object, scope: &mut Scope) -> Result<Option<Value>, String> {
+/// The object as evaluated for these values, before its typed check; `None` when its gate is
+/// off.
+fn eval_document(object: &Object, scope: &mut Scope) -> Result<Option<Value>, RenderError> {
     if let Some(gate) = &object.gate
         && !truthy(&eval(gate, scope)?)
     {
@@ -79,31 +83,46 @@ fn eval_object(object: &Object, scope: &mut Scope) -> Result<Option<Value>, Stri
     doc.insert("apiVersion".into(), Value::String(object.api_version.into()));
     doc.insert("kind".into(), Value::String(object.kind.into()));
     let meta = object.meta.lower(object.namespaced, None);
-    if let Some(m) = concrete::eval_node(&meta, scope)? {
+    if let Some(m) = concrete::eval_node(&meta, scope).map_err(|e| e.in_field("metadata"))? {
         doc.insert("metadata".into(), m);
     }
-    eval_entries(&object.body, scope, &mut doc)?;
-    let name = doc.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
-    (object.check)(Value::Object(doc)).map(Some).map_err(|e| format!("{} {name:?} does not lower to a Kubernetes object: {e}", object.kind))
+    if let Err(e) = eval_entries(&object.body, scope, &mut doc) {
+        return Err(e.in_object(|| format!("{}/{}", object.kind, doc.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or(""))));
+    }
+    Ok(Some(Value::Object(doc)))
+}
+
+fn eval_object(object: &Object, scope: &mut Scope) -> Result<Option<Value>, RenderError> {
+    let Some(doc) = eval_document(object, scope).map_err(|e| e.in_object(|| object.kind.to_string()))? else { return Ok(None) };
+    let subject = format!("{}/{}", object.kind, doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""));
+    (object.check)(doc, false).map(Some).map_err(|e| {
+        // The check consumed the object: evaluating it again (it is pure) finds the field at fault.
+        let path = eval_document(object, scope).ok().flatten().and_then(|doc| (object.check)(doc, true).err()).and_then(|e| e.path);
+        RenderError { app: String::new(), object: subject, path: path.unwrap_or_default(), kind: RenderErrorKind::Lowering(e.message) }
+    })
 }
 
 /// Renders the plain objects of a model for one values instance, in Helm's install order.
-pub fn render_objects(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<Vec<Rendered>, String> {
+pub fn render_objects(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<Vec<Rendered>, RenderError> {
     render_environment(app, model, values, release).map(|(objects, _)| objects)
 }
 
 /// [`render_objects`], with the objects the model declares external for these values (what
 /// `check` accepts references to).
-pub fn render_environment(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<(Vec<Rendered>, Vec<Reference>), String> {
+pub fn render_environment(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<(Vec<Rendered>, Vec<Reference>), RenderError> {
+    render_environment_in(app, model, values, release).map_err(|e| e.in_app(&app.chart().name))
+}
+
+fn render_environment_in(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<(Vec<Rendered>, Vec<Reference>), RenderError> {
     let names = Names { chart: app.chart(), release: release.name, namespace: release.namespace, values };
     // Checksums render another file of the chart; guard against a file that sums itself.
     let in_progress: RefCell<Vec<String>> = RefCell::new(Vec::new());
-    let render_file = |file: &str| -> Result<String, String> { render_file_text(model, &names, file, &in_progress) };
+    let render_file = |file: &str| -> Result<String, RenderError> { render_file_text(model, &names, file, &in_progress) };
     let mut scope = Scope::new(&names, &render_file);
 
     for (test, message) in &model.validations {
         if truthy(&eval(test, &scope)?) {
-            return Err(message.clone());
+            return Err(RenderError::new(RenderErrorKind::Rejected(message.clone())));
         }
     }
     let mut out = Vec::new();
@@ -134,9 +153,9 @@ pub fn render_environment(app: &dyn Application, model: &Model, values: &Value, 
     Ok((out, external))
 }
 
-fn render_file_text(model: &Model, names: &Names, file: &str, in_progress: &RefCell<Vec<String>>) -> Result<String, String> {
+fn render_file_text(model: &Model, names: &Names, file: &str, in_progress: &RefCell<Vec<String>>) -> Result<String, RenderError> {
     if in_progress.borrow().iter().any(|f| f == file) {
-        return Err(format!("templates/{file} takes a checksum of itself"));
+        return Err(RenderError::new(RenderErrorKind::ChecksumCycle(file.to_string())));
     }
     in_progress.borrow_mut().push(file.to_string());
     let render_file = |f: &str| render_file_text(model, names, f, in_progress);
@@ -144,7 +163,7 @@ fn render_file_text(model: &Model, names: &Names, file: &str, in_progress: &RefC
     let mut text = String::new();
     for object in model.objects.iter().filter(|o| o.file() == file) {
         if let Some(v) = eval_object(object, &mut scope)? {
-            text.push_str(&to_yaml(&v)?);
+            text.push_str(&to_yaml(&v).map_err(|e| e.in_object(|| object.kind.to_string()))?);
         }
     }
     in_progress.borrow_mut().pop();
@@ -152,12 +171,12 @@ fn render_file_text(model: &Model, names: &Names, file: &str, in_progress: &RefC
 }
 
 /// YAML of one object, `apiVersion`, `kind` and `metadata` first as kubectl prints them.
-fn to_yaml(v: &Value) -> Result<String, String> {
+fn to_yaml(v: &Value) -> Result<String, RenderError> {
     let mut text = match v {
         Value::Object(map) => serde_saphyr::to_string(&HeadFirst(map)),
         other => serde_saphyr::to_string(other),
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| RenderError::new(RenderErrorKind::Print(e.to_string())))?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -191,22 +210,22 @@ impl serde::Serialize for HeadFirst<'_> {
 }
 
 /// The plain manifests as one multi-document YAML stream.
-pub fn manifests_yaml(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<String, String> {
+pub fn manifests_yaml(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<String, RenderError> {
     objects_yaml(app, &render_objects(app, model, values, release)?)
 }
 
 /// Rendered objects as one multi-document YAML stream, each with the template it comes from.
-pub fn objects_yaml(app: &dyn Application, objects: &[Rendered]) -> Result<String, String> {
+pub fn objects_yaml(app: &dyn Application, objects: &[Rendered]) -> Result<String, RenderError> {
     let mut out = format!("# {}\n", app::header(app.source()));
     for o in objects {
         out.push_str(&format!("---\n# Source: {}/templates/{}\n", app.chart().name, o.file));
-        out.push_str(&to_yaml(&o.value)?);
+        out.push_str(&to_yaml(&o.value).map_err(|e| e.in_object(|| format!("{}/{}", o.kind, o.name)).in_app(&app.chart().name))?);
     }
     Ok(out)
 }
 
 /// Every file of the chart, by path inside the chart directory.
-pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<String, String>, String> {
+pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<String, String>, RenderError> {
     let meta = app.chart();
     let name = meta.name.as_str();
     let head = app::header(app.source());
@@ -217,7 +236,7 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
     files.insert("Chart.yaml".into(), chart::chart_yaml(meta, &head));
     files.insert(".helmignore".into(), chart::helmignore(&head));
     files.insert("values.yaml".into(), chart::values_yaml(&head, &defaults, &schema));
-    files.insert("values.schema.json".into(), serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())? + "\n");
+    files.insert("values.schema.json".into(), serde_json::to_string_pretty(&schema).map_err(|e| RenderError::new(RenderErrorKind::Print(e.to_string())).in_app(&meta.name))? + "\n");
     let mut helpers_tpl = format!("{{{{/* {head} */}}}}\n\n{}", names::helpers_tpl(name));
     if !model.conditions.is_empty() {
         helpers_tpl.push_str("\n{{/* Conditions the templates share: \"true\" or nothing. */}}\n");
@@ -316,4 +335,56 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::app::App;
+    use crate::model::chart_meta::ChartMeta;
+    use crate::model::objects::ConfigMap;
+    use crate::template::tree::Node;
+    use crate::{Knobs, Meta};
+
+    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Values {
+        /// An image tag nobody set.
+        tag: String,
+        /// Refuse to render.
+        refuse: bool,
+    }
+
+    fn build(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        m.reject_when(&v.refuse, "refuse is set");
+        m.add(ConfigMap::builder().meta(Meta::new("settings")).data(Map::new().str("tag", v.tag.required("set tag"))).build());
+        // A number where ConfigMap data holds strings: k8s-openapi refuses it.
+        m.add(ConfigMap::builder().meta(Meta::new("numbers")).data(Map::new().field("count", Node::lit(json!(3)))).build());
+        m
+    }
+
+    fn render(values: Value) -> RenderError {
+        let app = App::<Values>::new(ChartMeta::new("errors", "0.1.0", "1.0.0", "render errors"), "render/mod.rs", build);
+        let model = app.model();
+        render_objects(&app, &model, &values, Release { name: "r", namespace: "ns" }).expect_err("the model cannot render")
+    }
+
+    #[test]
+    fn errors_name_the_application_object_and_field() {
+        let e = render(json!({"tag": "", "refuse": false}));
+        assert_eq!((e.app.as_str(), e.object.as_str(), e.path.as_str()), ("errors", "ConfigMap/settings", "data.tag"));
+        assert_eq!(e.kind, RenderErrorKind::Required("set tag".into()));
+        assert_eq!(e.to_string(), "set tag\n  in ConfigMap/settings, at data.tag");
+
+        let e = render(json!({"tag": "1.0", "refuse": false}));
+        assert_eq!((e.object.as_str(), e.path.as_str()), ("ConfigMap/numbers", "data.count"));
+        assert!(matches!(&e.kind, RenderErrorKind::Lowering(m) if m.contains("expected a string")), "{e}");
+
+        let e = render(json!({"tag": "1.0", "refuse": true}));
+        assert_eq!((e.object.as_str(), e.path.as_str(), e.to_string().as_str()), ("", "", "refuse is set"));
+    }
 }
