@@ -337,9 +337,10 @@ fn build(v: &ValuesKnobs) -> Model {
             .build(),
     );
 
-    let http_service = m.add(v.service.http.service(Meta::new(fullname()), &deployment, "http", &http));
-    m.add_when(&v.tcp.enabled, v.service.mqtt.service(Meta::new(fullname_with("mqtt")), &deployment, "mqtt", &mqtt));
-    v.ingress.add_to(&mut m, &http_service, "http");
+    let (http_service, http_port) = v.service.http.service(Meta::new(fullname()), &deployment, "http", &http);
+    m.add(http_service);
+    m.add_when(&v.tcp.enabled, v.service.mqtt.service(Meta::new(fullname_with("mqtt")), &deployment, "mqtt", &mqtt).0);
+    v.ingress.add_to(&mut m, &http_port);
 
     m.notes(vec![
         Line::installed("Backbone"),

@@ -378,7 +378,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .build(),
     );
 
-    m.add(v.service.service(Meta::new(fullname()), &deployment, "http", &http));
+    m.add(v.service.service(Meta::new(fullname()), &deployment, "http", &http).0);
 
     // The contract's NOTES.txt; the commands name the release's namespace so that they work
     // from any kubectl context.

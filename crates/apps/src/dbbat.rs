@@ -504,20 +504,20 @@ fn build(v: &ValuesKnobs) -> Model {
     );
 
     // ----- service.yaml, service-pg.yaml
-    let api = m.add(v.service.api.service(Meta::new(fullname()), &deployment, "http", &http));
+    let (api, api_http) = v.service.api.service(Meta::new(fullname()), &deployment, "http", &http);
+    m.add(api);
     let proxy = &v.service.proxy;
-    let pg = m.add_when(
-        &proxy.enabled,
-        Service::builder()
-            .meta(Meta::new(fullname_with("pg")).component("proxy").template_file("service-pg.yaml").annotations(Map::new().spread(&proxy.annotations)))
-            .type_(&proxy.type_)
-            .selects(&deployment)
-            .ports(List::new().push(ServicePort::new("postgres", &proxy.port, &postgres).node_port_when(proxy.type_.is(ServiceType::NodePort), &proxy.node_port)))
-            .build(),
-    );
+    let mut pg = Service::builder()
+        .meta(Meta::new(fullname_with("pg")).component("proxy").template_file("service-pg.yaml").annotations(Map::new().spread(&proxy.annotations)))
+        .type_(&proxy.type_)
+        .selects(&deployment)
+        .ports(List::new())
+        .build();
+    let pg_port = pg.port(ServicePort::new("postgres", &proxy.port, &postgres).node_port_when(proxy.type_.is(ServiceType::NodePort), &proxy.node_port));
+    m.add_when(&proxy.enabled, pg);
 
     // ----- ingress.yaml, serviceaccount.yaml (above), hpa.yaml, pdb.yaml, networkpolicy.yaml
-    v.ingress.add_to(&mut m, &api, "http");
+    v.ingress.add_to(&mut m, &api_http);
     v.autoscaling.add_to(&mut m, &deployment);
     v.pod_disruption_budget.add_to(&mut m, &deployment);
     let policy = &v.network_policy;
@@ -542,8 +542,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     .when(p.section_name.is_set(), Map::new().str("sectionName", &p.section_name))
                     .into()
             }))
-            .service(&pg)
-            .port(&proxy.port)
+            .backend(&pg_port)
             .build(),
     );
 

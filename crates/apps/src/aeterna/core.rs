@@ -374,8 +374,9 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let deployment = m.add(Deployment::builder().meta(meta("deployment.yaml")).replicas(&a.replicas).replicas_unless(&a.autoscaling.enabled).pod(pod).build());
 
     // ----- aeterna/service.yaml, ingress.yaml, hpa.yaml, pdb.yaml
-    let service = m.add(a.service.service(meta("service.yaml"), &deployment, "http", &http));
-    v.ingress.add_in(m, &service, "http", "aeterna/ingress.yaml");
+    let (service, service_http) = a.service.service(meta("service.yaml"), &deployment, "http", &http);
+    m.add(service);
+    v.ingress.add_in(m, &service_http, "aeterna/ingress.yaml");
     a.autoscaling.add_as(m, meta("hpa.yaml"), &deployment);
     a.pdb.add_as(m, meta("pdb.yaml"), &deployment, true);
 
@@ -398,7 +399,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let sm = &obs.service_monitor;
     m.add_when(
         &sm.enabled,
-        ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).service(&service).port("http").path(&sm.path).interval(&sm.interval).build(),
+        ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).port(&service_http).path(&sm.path).interval(&sm.interval).build(),
     );
 
     // ----- aeterna/job-migration.yaml: the schema before the pods of a new version start. After

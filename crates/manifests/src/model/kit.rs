@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::template::expr::{Expr, Knob, Knobbed, Leaf, app_version, checksum_of, concat, fullname, service_account_name};
 use crate::model::{Meta, Model, ObjectRef};
 use crate::model::objects::{
-    Cluster, Container, HorizontalPodAutoscaler, ObjectStore, ScheduledBackup, Pod, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort,
+    Cluster, Container, HorizontalPodAutoscaler, ObjectStore, ScheduledBackup, Pod, Ingress, IngressPath, IngressRule, Metric, PodDisruptionBudget, PortRef, Probe, Service, ServiceAccount, ServicePort, ServicePortRef,
     Workload,
 };
 use crate::template::tree::{List, Map};
@@ -176,19 +176,19 @@ impl IngressSettings {
 }
 
 impl IngressSettingsKnobs {
-    /// The Ingress, rendered when `enabled`, routing every host and path to `port` of `service`.
-    pub fn add_to(&self, model: &mut Model, service: &ObjectRef<Service>, port: &str) -> ObjectRef<Ingress> {
-        self.add(model, service, port, None)
+    /// The Ingress, rendered when `enabled`, routing every host and path to `port`.
+    pub fn add_to(&self, model: &mut Model, port: &ServicePortRef) -> ObjectRef<Ingress> {
+        self.add(model, port, None)
     }
 
     /// [`IngressSettingsKnobs::add_to`], into the chart template `file`.
-    pub fn add_in(&self, model: &mut Model, service: &ObjectRef<Service>, port: &str, file: &str) -> ObjectRef<Ingress> {
-        self.add(model, service, port, Some(file))
+    pub fn add_in(&self, model: &mut Model, port: &ServicePortRef, file: &str) -> ObjectRef<Ingress> {
+        self.add(model, port, Some(file))
     }
 
-    fn add(&self, model: &mut Model, service: &ObjectRef<Service>, port: &str, file: Option<&str>) -> ObjectRef<Ingress> {
+    fn add(&self, model: &mut Model, port: &ServicePortRef, file: Option<&str>) -> ObjectRef<Ingress> {
         let rules = List::new().each(&self.hosts, "host", |host: IngressHostKnobs| {
-            let paths = List::new().each(&host.paths, "path", |p: IngressPathSettingKnobs| IngressPath::new(&p.path, &p.path_type, service, port));
+            let paths = List::new().each(&host.paths, "path", |p: IngressPathSettingKnobs| IngressPath::new(&p.path, &p.path_type, port));
             IngressRule::new(&host.host, paths)
         });
         let ingress = Ingress::builder()
@@ -229,14 +229,11 @@ impl ServiceSettingsKnobs {
     }
 
     /// The Service of these settings: `meta` with the settings' annotations, their type, and one
-    /// port `name` forwarding to `target` of `workload`'s pods.
-    pub fn service(&self, meta: Meta, workload: &dyn Workload, name: &'static str, target: &PortRef) -> Service {
-        Service::builder()
-            .meta(meta.annotations(Map::new().spread(&self.annotations)))
-            .type_(&self.type_)
-            .selects(workload)
-            .ports(List::new().push(self.port(name, target)))
-            .build()
+    /// port `name` forwarding to `target` of `workload`'s pods; with the handle of that port.
+    pub fn service(&self, meta: Meta, workload: &dyn Workload, name: &'static str, target: &PortRef) -> (Service, ServicePortRef) {
+        let mut service = Service::builder().meta(meta.annotations(Map::new().spread(&self.annotations))).type_(&self.type_).selects(workload).ports(List::new()).build();
+        let port = service.port(self.port(name, target));
+        (service, port)
     }
 }
 

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use typed_builder::TypedBuilder;
 
 use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::model::objects::network::Service;
+use crate::model::{Build, Meta, Object, typed};
+use crate::model::objects::network::ServicePortRef;
 use crate::model::objects::object;
 use crate::template::tree::{List, Map, Node};
 
@@ -76,17 +76,15 @@ pub struct TcpRoute {
     pub meta: Meta,
     /// The `parentRefs` list (`List::each` over a list setting).
     pub parent_refs: List<Node>,
-    /// The Service that receives the traffic.
-    #[builder(setter(transform = |s: &ObjectRef<Service>| s.name()))]
-    pub service: Expr<String>,
-    /// The Service port.
-    #[builder(setter(into))]
-    pub port: Expr<i64>,
+    /// The Service port that receives the traffic.
+    #[builder(setter(transform = |p: &ServicePortRef| (p.service(), p.port())))]
+    pub backend: (Expr<String>, Expr<i64>),
 }
 
 impl Build for TcpRoute {
     fn object(self) -> Object {
-        let backend = Map::new().str("name", self.service).int("port", self.port);
+        let (service, port) = self.backend;
+        let backend = Map::new().str("name", service).int("port", port);
         let rule = Map::new().field("backendRefs", List::of([Node::from(backend)]).node());
         let spec = Map::new().field("parentRefs", self.parent_refs.node()).field("rules", List::of([Node::from(rule)]).node());
         object("gateway.networking.k8s.io/v1alpha2", "TCPRoute", self.meta, Map::new().field("spec", spec), typed::<TcpRouteResource>)

@@ -16,7 +16,7 @@ pub mod workload;
 pub use config::{ConfigMap, Secret, SecretRef};
 pub use autoscaling::{HorizontalPodAutoscaler, Metric, ScaleTarget};
 pub use gateway::TcpRoute;
-pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolicyRule, Service, ServicePort};
+pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolicyRule, Service, ServicePort, ServicePortRef};
 pub use policy::PodDisruptionBudget;
 pub use rbac::{PolicyRule, Role, RoleBinding, ServiceAccount};
 pub use storage::PersistentVolumeClaim;

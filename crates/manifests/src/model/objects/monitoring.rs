@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use typed_builder::TypedBuilder;
 
 use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::model::objects::network::Service;
+use crate::model::{Build, Meta, Object, typed};
+use crate::model::objects::network::ServicePortRef;
 use crate::model::objects::object;
 use crate::model::objects::workload::selector_labels;
 use crate::template::tree::{List, Map, Node};
@@ -45,15 +45,15 @@ pub struct Endpoint {
     pub interval: Option<String>,
 }
 
-/// Scrapes `path` on the named port of a Service every `interval` (a duration such as `30s`).
+/// Scrapes `path` on a port of a Service every `interval` (a duration such as `30s`).
 /// The Service must carry the selector labels of its workload, as every Service here does.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ServiceMonitor {
     pub meta: Meta,
-    /// The Service whose endpoints are scraped.
-    #[builder(setter(transform = |s: &ObjectRef<Service>| s.component))]
-    pub service: Option<&'static str>,
-    pub port: &'static str,
+    /// The Service port whose endpoints are scraped (the Service's selector labels, the port's
+    /// name).
+    #[builder(setter(transform = |p: &ServicePortRef| (p.component(), p.name().to_string())))]
+    pub port: (Option<&'static str>, String),
     #[builder(setter(into))]
     pub path: Expr<String>,
     #[builder(setter(into))]
@@ -62,9 +62,10 @@ pub struct ServiceMonitor {
 
 impl Build for ServiceMonitor {
     fn object(self) -> Object {
-        let endpoint = Map::new().str("port", self.port).str("path", self.path).str("interval", self.interval);
+        let (service, port) = self.port;
+        let endpoint = Map::new().str("port", port).str("path", self.path).str("interval", self.interval);
         let spec = Map::new()
-            .field("selector", Map::new().field("matchLabels", selector_labels(self.service)))
+            .field("selector", Map::new().field("matchLabels", selector_labels(service)))
             .field("endpoints", List::of([Node::from(endpoint)]).node());
         object("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, Map::new().field("spec", spec), typed::<ServiceMonitorResource>)
     }

@@ -1,5 +1,31 @@
 //! Services and Ingresses. A Service selects a workload by its handle and targets ports by
-//! their handles, so its selector and target ports always match something declared.
+//! their handles, so its selector and target ports always match something declared. Each port
+//! a Service declares ([`Service::port`]) gives a [`ServicePortRef`], and what routes to a
+//! Service (an Ingress path here, a ServiceMonitor, a TCPRoute) takes that handle, which names
+//! the Service and its port together:
+//!
+//! ```
+//! use manifests::objects::*;
+//! fn path(port: &ServicePortRef) -> IngressPath {
+//!     IngressPath::new("/", "Prefix", port)
+//! }
+//! ```
+//!
+//! ```compile_fail,E0061
+//! use manifests::objects::*;
+//! // A backend does not take a Service and a port name: only the handle a Service gave.
+//! fn path(web: &manifests::ObjectRef<Service>) -> IngressPath {
+//!     IngressPath::new("/", "Prefix", web, "http")
+//! }
+//! ```
+//!
+//! ```compile_fail,E0451
+//! use manifests::objects::*;
+//! // Nor can a handle be made up, joining one Service's name with another's port.
+//! fn port_of_other(web: &manifests::ObjectRef<Service>, other: &ServicePortRef) -> ServicePortRef {
+//!     ServicePortRef { service: web.name(), component: None, name: "http".into(), port: other.port() }
+//! }
+//! ```
 
 use std::borrow::Cow;
 
@@ -7,30 +33,70 @@ use serde_json::Value;
 use typed_builder::TypedBuilder;
 
 use crate::template::expr::{Expr, Knob};
-use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
+use crate::model::{Build, Meta, Object, Referable, typed};
 use crate::model::objects::object;
 use crate::model::objects::workload::{PortRef, Workload, selector_labels};
 use crate::template::tree::{List, Lower, Map, Node};
 
 /// One port of a Service, forwarding to a declared container port.
 #[derive(Clone, Debug)]
-pub struct ServicePort(Map);
+pub struct ServicePort {
+    map: Map,
+    name: Cow<'static, str>,
+    port: Expr<i64>,
+}
 
 impl ServicePort {
+    /// The port `name` (an IANA service name) on number `port`, forwarding to `target`.
     pub fn new(name: impl Into<Cow<'static, str>>, port: impl Into<Expr<i64>>, target: &PortRef) -> Self {
-        ServicePort(Map::new().str("name", name.into().into_owned()).int("port", port).str("targetPort", target.name()).str("protocol", "TCP"))
+        let (name, port) = (name.into(), port.into());
+        let map = Map::new().str("name", name.clone().into_owned()).int("port", port.clone()).str("targetPort", target.name()).str("protocol", "TCP");
+        ServicePort { map, name, port }
     }
 
     /// A fixed node port, set only when `cond` holds (type NodePort) and the number is not 0.
     pub fn node_port_when(self, cond: impl Into<Expr<bool>>, node_port: impl Into<Expr<i64>>) -> Self {
         let node_port = node_port.into();
-        ServicePort(self.0.when(cond.into().and(node_port.is_set()), Map::new().int("nodePort", node_port)))
+        ServicePort { map: self.map.when(cond.into().and(node_port.is_set()), Map::new().int("nodePort", node_port)), ..self }
     }
 }
 
 impl Lower for ServicePort {
     fn lower(&self) -> Node {
-        self.0.lower()
+        self.map.lower()
+    }
+}
+
+/// A port a Service declares, with the Service: the only way to get one is [`Service::port`],
+/// so whatever takes it (an Ingress path, a ServiceMonitor, a TCPRoute) routes to a port that
+/// Service has.
+#[derive(Clone, Debug)]
+pub struct ServicePortRef {
+    service: Expr<String>,
+    component: Option<&'static str>,
+    name: Cow<'static, str>,
+    port: Expr<i64>,
+}
+
+impl ServicePortRef {
+    /// The Service's name.
+    pub fn service(&self) -> Expr<String> {
+        self.service.clone()
+    }
+
+    /// The component of the Service, whose selector labels a ServiceMonitor matches.
+    pub fn component(&self) -> Option<&'static str> {
+        self.component
+    }
+
+    /// The port's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The port's number.
+    pub fn port(&self) -> Expr<i64> {
+        self.port.clone()
     }
 }
 
@@ -49,6 +115,15 @@ pub struct Service {
     pub cluster_ip: Option<Expr<String>>,
     #[builder(default, setter(strip_option, into))]
     pub extra: Option<Map>,
+}
+
+impl Service {
+    /// Adds `port` to the Service and returns its handle.
+    pub fn port(&mut self, port: ServicePort) -> ServicePortRef {
+        let handle = ServicePortRef { service: self.meta.name.clone(), component: self.meta.component, name: port.name.clone(), port: port.port.clone() };
+        self.ports = std::mem::take(&mut self.ports).push(port);
+        handle
+    }
 }
 
 impl Build for Service {
@@ -70,8 +145,9 @@ impl Build for Service {
 pub struct IngressPath(Map);
 
 impl IngressPath {
-    pub fn new(path: impl Into<Expr<String>>, path_type: impl Into<Expr<String>>, service: &ObjectRef<Service>, port: &str) -> Self {
-        let backend = Map::new().field("service", Map::new().str("name", service.name()).field("port", Map::new().str("name", port.to_string())));
+    /// `path` of type `path_type` (`Prefix`, `Exact`, `ImplementationSpecific`) to `port`.
+    pub fn new(path: impl Into<Expr<String>>, path_type: impl Into<Expr<String>>, port: &ServicePortRef) -> Self {
+        let backend = Map::new().field("service", Map::new().str("name", port.service()).field("port", Map::new().str("name", port.name().to_string())));
         IngressPath(Map::new().str("path", path).str("pathType", path_type).field("backend", backend))
     }
 }
