@@ -12,6 +12,8 @@
 //! Paths follow serde's naming: `#[serde(rename_all = "camelCase")]` on the struct and
 //! `#[serde(rename = "...")]` on a field are honoured.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, LitStr, parse_macro_input};

@@ -182,7 +182,7 @@ pub struct NetworkPolicySettings {
     pub allowed_namespaces: Vec<DnsLabel>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rbac {
     /// A Role for the server: read ConfigMaps (runtime settings) and hold Leases (one replica
@@ -253,12 +253,6 @@ impl Default for Security {
                 "capabilities": {"drop": ["ALL"]}
             })),
         }
-    }
-}
-
-impl Default for Rbac {
-    fn default() -> Self {
-        Rbac { create: false }
     }
 }
 

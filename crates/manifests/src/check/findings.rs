@@ -5,11 +5,13 @@ use std::fmt;
 /// One problem in one environment: which object, and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Finding {
+    /// The application (chart name).
     pub app: String,
     /// `default`, or the name of the example environment.
     pub environment: String,
     /// `Kind/name` of the object, or `values <path>` for a finding about the values.
     pub subject: String,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 

@@ -41,16 +41,23 @@ pub use secrets::{secret_settings, secret_values};
 /// that no environment needs is stale, and `emit` says so).
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Every problem found, in object order.
     pub findings: Vec<Finding>,
+    /// Indexes into [`Environment::exceptions`] of the exceptions some pod needed.
     pub used_exceptions: BTreeSet<usize>,
 }
 
 /// One environment of one application, ready to check.
 pub struct Environment<'a> {
+    /// The application (chart name), for findings.
     pub app: &'a str,
+    /// The environment's name, for findings.
     pub environment: &'a str,
+    /// The rendered objects, as JSON after the k8s-openapi round trip.
     pub objects: &'a [Value],
+    /// What the model declares external for these values: references to them land.
     pub external: &'a [Reference],
+    /// The application's declared Pod Security exceptions.
     pub exceptions: &'a [PssException],
 }
 

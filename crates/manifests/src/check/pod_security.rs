@@ -10,6 +10,7 @@ use super::index::{PodTemplate, containers, list_at, str_at};
 pub use crate::model::pod_security::{Control, PssException};
 
 impl Control {
+    /// The control's name as the standard writes it (`Host Namespaces`).
     pub fn title(self) -> &'static str {
         match self {
             Control::HostProcess => "HostProcess",

@@ -18,13 +18,18 @@ pub struct Environment {
     pub name: &'static str,
     /// Where the file lives in the repository, for messages and headers.
     pub path: &'static str,
+    /// The file's YAML text.
     pub text: &'static str,
 }
 
+/// An application with its `Values` type erased: what the renderers, the check and the CLI
+/// hold. [`App`] is the one implementation.
 pub trait Application: Sync {
+    /// The chart's metadata.
     fn chart(&self) -> &ChartMeta;
     /// The Rust source the application is defined in (for "generated from" headers).
     fn source(&self) -> &'static str;
+    /// The example values files, each rendered as an environment.
     fn environments(&self) -> &[Environment];
     /// What an operator must set before the chart renders (required values), or `None` when the
     /// defaults alone render. Such an application has no `default` environment.
@@ -48,33 +53,47 @@ pub trait Application: Sync {
     fn schema(&self) -> Value;
     /// Checks a merged values tree and returns its canonical form, or the path and message.
     fn check(&self, tree: &Value) -> Result<Value, (String, String)>;
+    /// The model: the build function run over handles rooted at `.Values`.
     fn model(&self) -> Model;
 }
 
 /// The one implementation of [`Application`]: a `Values` type and a build function over its
 /// handles.
 pub struct App<V: Values> {
+    /// The chart's metadata.
     pub chart: ChartMeta,
+    /// The Rust source the application is defined in.
     pub source: &'static str,
+    /// The example environments ([`App::environment`]).
     pub environments: Vec<Environment>,
+    /// Extra README sections (Markdown).
     pub readme: &'static str,
+    /// What must be set before the defaults render ([`App::needs_values`]).
     pub needs_values: Option<&'static str>,
+    /// Placeholder values for tests ([`App::placeholder_values`]).
     pub placeholder_values: Option<&'static str>,
+    /// Declared Pod Security exceptions ([`App::pss_exception`]).
     pub pss_exceptions: Vec<PssException>,
+    /// The build function: handles in, model out.
     pub build: fn(&<V as Knobbed>::Handle) -> Model,
+    /// Ties the `Values` type to the application.
     pub _values: PhantomData<fn() -> V>,
 }
 
 impl<V: Values> App<V> {
+    /// An application of chart `chart`, defined in `source`, built by `build`.
     pub fn new(chart: ChartMeta, source: &'static str, build: fn(&<V as Knobbed>::Handle) -> Model) -> Self {
         App { chart, source, environments: Vec::new(), readme: "", needs_values: None, placeholder_values: None, pss_exceptions: Vec::new(), build, _values: PhantomData }
     }
 
+    /// Adds an example environment: `name`, the file's `path` in the repository and its `text`
+    /// (usually `include_str!`).
     pub fn environment(mut self, name: &'static str, path: &'static str, text: &'static str) -> Self {
         self.environments.push(Environment { name, path, text });
         self
     }
 
+    /// Extra README sections (Markdown), after the generated values table.
     pub fn readme(mut self, markdown: &'static str) -> Self {
         self.readme = markdown;
         self

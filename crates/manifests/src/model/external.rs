@@ -18,7 +18,9 @@ pub(crate) enum External {
 /// (`Model::external`): a Secret the operator creates, a claim that exists already.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reference {
+    /// The kind (`Secret`, `ConfigMap`, `PersistentVolumeClaim`, `ServiceAccount`, `Service`).
     pub kind: String,
+    /// The object's name for these values.
     pub name: String,
 }
 

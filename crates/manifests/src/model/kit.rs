@@ -30,6 +30,8 @@ pub fn free_form(v: Value) -> FreeForm {
     }
 }
 
+// A container image, optionally behind a registry mirror.
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Image {
@@ -42,6 +44,7 @@ pub struct Image {
 }
 
 impl Image {
+    /// `repository` with no tag (the chart's appVersion applies), pulled `IfNotPresent`.
     pub fn new(repository: &str) -> Self {
         Image { repository: repository.into(), tag: String::new(), pull_policy: PullPolicy::IfNotPresent }
     }
@@ -76,6 +79,8 @@ pub struct NameRef {
     pub name: DnsName,
 }
 
+// Whether and how the chart creates the pods' ServiceAccount.
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceAccountSettings {
@@ -120,6 +125,8 @@ impl ServiceAccountSettingsKnobs {
     }
 }
 
+// One path of an Ingress host.
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressPathSetting {
@@ -129,6 +136,8 @@ pub struct IngressPathSetting {
     pub path_type: PathType,
 }
 
+// One host of an Ingress, with its paths.
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressHost {
@@ -138,6 +147,8 @@ pub struct IngressHost {
     pub paths: Vec<IngressPathSetting>,
 }
 
+// A TLS certificate (a Secret) for some hosts of an Ingress.
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressTls {
@@ -147,6 +158,9 @@ pub struct IngressTls {
     pub hosts: Vec<String>,
 }
 
+// An Ingress to the application's Service: off by default, routes every host and path to
+// one Service port ([`IngressSettingsKnobs::add_to`]).
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressSettings {
@@ -201,6 +215,8 @@ impl IngressSettingsKnobs {
     }
 }
 
+// A Service: type, port, optional node port and annotations.
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceSettings {
@@ -216,6 +232,7 @@ pub struct ServiceSettings {
 }
 
 impl ServiceSettings {
+    /// A ClusterIP Service on `port`.
     pub fn new(port: u16) -> Self {
         ServiceSettings { type_: ServiceType::ClusterIp, port: Port(port), node_port: OptionalPort(None), annotations: StringMap::new() }
     }
@@ -285,6 +302,7 @@ pub struct HttpProbeSettings<P> {
 }
 
 impl<P> HttpProbeSettings<P> {
+    /// Settings for an HTTP probe on `path` and `port`, delays and timeouts in seconds.
     pub fn new(path: &str, port: P, initial_delay: u16, period: u16, timeout: u16, failure_threshold: u16) -> Self {
         HttpProbeSettings {
             http_get: HttpGetSettings { path: path.into(), port },
@@ -393,13 +411,21 @@ impl DisruptionBudgetSettingsKnobs {
 /// The pod settings `helm create` keeps at the top level of values.yaml (they cannot live in a
 /// section of their own without renaming them), gathered so every chart reads them alike.
 pub struct PodSettings<'a> {
+    /// Annotations of the pod template.
     pub annotations: &'a Knob<StringMap>,
+    /// Extra labels of the pod template.
     pub labels: &'a Knob<StringMap>,
+    /// The pod's free-form `securityContext`.
     pub security_context: &'a Knob<FreeForm>,
+    /// Secrets to pull images with.
     pub image_pull_secrets: &'a Knob<Vec<NameRef>>,
+    /// Free-form `nodeSelector`.
     pub node_selector: &'a Knob<StringMap>,
+    /// Free-form `tolerations`.
     pub tolerations: &'a Knob<Vec<FreeForm>>,
+    /// Free-form `affinity`.
     pub affinity: &'a Knob<FreeForm>,
+    /// Which ServiceAccount the pods run as.
     pub service_account: &'a ServiceAccountSettingsKnobs,
 }
 
@@ -455,6 +481,7 @@ pub struct StorageSettings {
 }
 
 impl StorageSettings {
+    /// A claim of `size` (a Kubernetes quantity), the cluster's default class.
     pub fn new(size: &str) -> Self {
         StorageSettings { size: Size::new(size), storage_class: String::new() }
     }
@@ -473,6 +500,8 @@ pub struct ClusterBackupSettings {
     pub destination: BackupDestination,
 }
 
+// Where backups go: an object store bucket and its credentials.
+#[allow(missing_docs)] // A doc comment here would become the schema's description.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BackupDestination {
@@ -489,10 +518,16 @@ pub struct BackupDestination {
     pub existing_secret: DnsName,
 }
 
-crate::string_enum!(
-    /// Object storage service.
-    BackupType { S3 = "s3", Gcs = "gcs", Azure = "azure" } default S3
-);
+pub use backup_type::BackupType;
+
+// The variants stay undocumented: a documented variant becomes a `oneOf` in the schema.
+#[allow(missing_docs)]
+mod backup_type {
+    crate::string_enum!(
+        /// Object storage service.
+        BackupType { S3 = "s3", Gcs = "gcs", Azure = "azure" } default S3
+    );
+}
 
 impl ClusterBackupSettings {
     /// Off, on `schedule`, to an S3 bucket yet to be named.

@@ -35,7 +35,9 @@ pub type TypeCheck = fn(Value, bool) -> Result<Value, LoweringError>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoweringError {
+    /// The field at fault, when the renderer asked for it.
     pub path: Option<String>,
+    /// serde's message.
     pub message: String,
 }
 
@@ -55,11 +57,16 @@ where
 /// Helm hooks: in the chart the object runs as a hook; in plain manifests it is a plain object.
 #[derive(Clone, Debug)]
 pub struct Hook {
+    /// `helm.sh/hook`: the events, comma-separated (`pre-install,pre-upgrade`).
     pub events: &'static str,
+    /// `helm.sh/hook-weight`: lower runs first.
     pub weight: i32,
+    /// `helm.sh/hook-delete-policy`, comma-separated (`before-hook-creation,hook-succeeded`).
     pub delete_policy: &'static str,
 }
 
+/// One object of the model, built by a builder ([`Build`]): its kind, metadata, template
+/// tree, optional gate and hook, and the typed check it lowers through.
 #[derive(Clone, Debug)]
 pub struct Object {
     pub(crate) api_version: &'static str,
@@ -73,6 +80,7 @@ pub struct Object {
 }
 
 impl Object {
+    /// The object's kind (`Deployment`).
     pub fn kind(&self) -> &'static str {
         self.kind
     }
@@ -107,10 +115,13 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// Metadata named `name`, with the common labels and no component.
     pub fn new(name: impl Into<Expr<String>>) -> Self {
         Meta { name: name.into(), template_file: None, component: None, labels: Map::new(), annotations: Map::new() }
     }
 
+    /// The `app.kubernetes.io/component` label, also the `-<component>` suffix of the template
+    /// file.
     pub fn component(mut self, component: &'static str) -> Self {
         self.component = Some(component);
         self
@@ -122,11 +133,13 @@ impl Meta {
         self
     }
 
+    /// Labels beside the common ones.
     pub fn labels(mut self, labels: Map) -> Self {
         self.labels = labels;
         self
     }
 
+    /// Annotations; left out when they render empty.
     pub fn annotations(mut self, annotations: Map) -> Self {
         self.annotations = annotations;
         self
@@ -178,6 +191,7 @@ impl<K> ObjectRef<K> {
         ObjectRef { name, component, _k: PhantomData }
     }
 
+    /// The object's name.
     pub fn name(&self) -> Expr<String> {
         self.name.clone()
     }
@@ -185,6 +199,7 @@ impl<K> ObjectRef<K> {
 
 /// An object kind the DSL can build.
 pub trait Build {
+    /// Lowers the builder to the model's object.
     fn object(self) -> Object;
 }
 
@@ -200,10 +215,12 @@ pub struct Model {
 
 /// A kind a model may refer to without rendering it (see [`Model::external`]).
 pub trait Referable {
+    /// The kind's name (`Secret`).
     const KIND: &'static str;
 }
 
 impl Model {
+    /// An empty model.
     pub fn new() -> Self {
         Model::default()
     }
@@ -271,6 +288,7 @@ impl Model {
         self.notes.extend(lines);
     }
 
+    /// The objects, in declaration order.
     pub fn objects(&self) -> &[Object] {
         &self.objects
     }

@@ -2,9 +2,12 @@
 
 use crate::template::expr::{Ex, Expr};
 
+/// One line of NOTES.txt, or lines shown only when a condition holds.
 #[derive(Clone, Debug)]
 pub enum Line {
+    /// Text and expressions, joined.
     Text(Vec<Ex>),
+    /// The first lines when the condition holds, the second otherwise.
     When(Ex, Vec<Line>, Vec<Line>),
 }
 
@@ -14,6 +17,7 @@ impl Line {
         Line::Text(parts.into_iter().map(|p| p.ex).collect())
     }
 
+    /// A line of literal text.
     pub fn text(s: &str) -> Line {
         Line::of([Expr::from(s)])
     }
@@ -37,10 +41,12 @@ impl Line {
         ])
     }
 
+    /// `then` only when `test` holds.
     pub fn when(test: impl Into<Expr<bool>>, then: Vec<Line>) -> Line {
         Line::When(test.into().ex, then, Vec::new())
     }
 
+    /// `then` when `test` holds, `otherwise` when it does not.
     pub fn choose(test: impl Into<Expr<bool>>, then: Vec<Line>, otherwise: Vec<Line>) -> Line {
         Line::When(test.into().ex, then, otherwise)
     }

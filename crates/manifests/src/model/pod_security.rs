@@ -6,20 +6,35 @@
 /// standard gives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Control {
+    /// "HostProcess".
     HostProcess,
+    /// "Host Namespaces".
     HostNamespaces,
+    /// "Privileged Containers".
     PrivilegedContainers,
+    /// "Capabilities".
     Capabilities,
+    /// "HostPath Volumes".
     HostPathVolumes,
+    /// "Host Ports".
     HostPorts,
+    /// "AppArmor".
     AppArmor,
+    /// "SELinux".
     SeLinux,
+    /// "/proc Mount Type".
     ProcMountType,
+    /// "Seccomp".
     Seccomp,
+    /// "Sysctls".
     Sysctls,
+    /// "Volume Types".
     VolumeTypes,
+    /// "Privilege Escalation".
     PrivilegeEscalation,
+    /// "Running as Non-root".
     RunningAsNonRoot,
+    /// "Running as Non-root user".
     RunningAsNonRootUser,
 }
 
@@ -28,7 +43,10 @@ pub enum Control {
 /// the named container, and for the pod-level parts of the control the pods that run it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PssException {
+    /// The container's name; the exception covers the pods that run it.
     pub container: &'static str,
+    /// The control it cannot meet.
     pub control: Control,
+    /// Why, for the chart README.
     pub reason: &'static str,
 }

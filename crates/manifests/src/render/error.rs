@@ -17,9 +17,13 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RenderError {
+    /// The application (chart name).
     pub app: String,
+    /// `Kind/name` of the object, or empty.
     pub object: String,
+    /// The field inside the object, or empty.
     pub path: String,
+    /// What went wrong.
     pub kind: RenderErrorKind,
 }
 

@@ -31,7 +31,9 @@ use crate::template::tree::Map;
 /// A release: what `helm install NAME -n NAMESPACE` would be.
 #[derive(Clone, Copy, Debug)]
 pub struct Release<'a> {
+    /// The release name (DNS-1123 subdomain, at most 53 characters).
     pub name: &'a str,
+    /// The namespace (DNS-1123 label).
     pub namespace: &'a str,
 }
 
@@ -65,9 +67,13 @@ impl Release<'_> {
 /// One rendered object of the plain manifests.
 #[derive(Clone, Debug)]
 pub struct Rendered {
+    /// The chart template file the object comes from, for `# Source:` lines.
     pub file: String,
+    /// The object's kind.
     pub kind: String,
+    /// The object's name.
     pub name: String,
+    /// The object, as rendered.
     pub value: Value,
 }
 

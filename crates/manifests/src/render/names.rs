@@ -7,15 +7,20 @@ use sha2::{Digest, Sha256};
 
 use crate::model::chart_meta::ChartMeta;
 
+/// The label that tells apart the components of one release.
 pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
 /// What plain manifests put in `app.kubernetes.io/managed-by` (Helm puts `Helm`).
 pub const MANAGED_BY: &str = "kforge";
 
 /// Everything naming depends on: the chart, the release, and the values.
 pub struct Names<'a> {
+    /// The chart's metadata.
     pub chart: &'a ChartMeta,
+    /// The release name.
     pub release: &'a str,
+    /// The release namespace.
     pub namespace: &'a str,
+    /// The values, merged.
     pub values: &'a Value,
 }
 
@@ -42,11 +47,14 @@ fn at<'v>(values: &'v Value, path: &[&str]) -> Option<&'v Value> {
 }
 
 impl Names<'_> {
+    /// `<chart>.name`: `nameOverride` or the chart's name, at most 63 characters.
     pub fn name(&self) -> String {
         let over = str_at(self.values, &["nameOverride"]);
         trunc63(if over.is_empty() { &self.chart.name } else { &over })
     }
 
+    /// `<chart>.fullname`: `fullnameOverride`, else the release name when it contains the name,
+    /// else `<release>-<name>`; at most 63 characters, no trailing `-`.
     pub fn fullname(&self) -> String {
         let full = str_at(self.values, &["fullnameOverride"]);
         if !full.is_empty() {
@@ -61,10 +69,13 @@ impl Names<'_> {
         }
     }
 
+    /// `<chart>.chart`: `<name>-<version>` with `+` as `_`, the `helm.sh/chart` label.
     pub fn chart_label(&self) -> String {
         trunc63(&format!("{}-{}", self.chart.name, self.chart.version).replace('+', "_"))
     }
 
+    /// `<chart>.serviceAccountName`: `serviceAccount.name`, else the fullname when
+    /// `serviceAccount.create`, else `default`.
     pub fn service_account_name(&self) -> String {
         let create = matches!(at(self.values, &["serviceAccount", "create"]), Some(Value::Bool(true)));
         let name = str_at(self.values, &["serviceAccount", "name"]);
@@ -75,6 +86,7 @@ impl Names<'_> {
         }
     }
 
+    /// `app.kubernetes.io/name` and `instance`: what selectors match.
     pub fn selector_labels(&self) -> Vec<(String, String)> {
         vec![
             ("app.kubernetes.io/name".into(), self.name()),

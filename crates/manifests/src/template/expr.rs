@@ -15,7 +15,9 @@ use serde_json::Value;
 /// Where a value lives: under `.Values`, or under a loop variable bound by a range.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Root {
+    /// `.Values`.
     Values,
+    /// A `range` variable (`$host`).
     Var(&'static str),
 }
 
@@ -27,6 +29,7 @@ pub struct Path {
 }
 
 impl Path {
+    /// The root of the values, `.Values`.
     pub fn values() -> Self {
         Path { root: Root::Values, keys: Vec::new() }
     }
@@ -36,6 +39,7 @@ impl Path {
         Path { root: Root::Var(name), keys: Vec::new() }
     }
 
+    /// The path one key further down.
     pub fn child(&self, key: &str) -> Self {
         let mut keys = self.keys.clone();
         keys.push(key.to_string());
@@ -64,25 +68,36 @@ impl fmt::Display for Path {
     }
 }
 
+/// A field of `.Release`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReleaseField {
+    /// `.Release.Name`.
     Name,
+    /// `.Release.Namespace`.
     Namespace,
 }
 
+/// A field of `.Chart`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChartField {
+    /// `.Chart.Name`.
     Name,
+    /// `.Chart.Version`.
     Version,
+    /// `.Chart.AppVersion`.
     AppVersion,
 }
 
 /// Named templates of `_helpers.tpl` that produce a string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Helper {
+    /// `<chart>.name`.
     Name,
+    /// `<chart>.fullname`.
     Fullname,
+    /// `<chart>.chart`.
     Chart,
+    /// `<chart>.serviceAccountName`.
     ServiceAccountName,
 }
 
@@ -165,10 +180,12 @@ impl<T> Expr<T> {
         Expr::wrap(Ex::Required(Box::new(self.ex.clone()), message.to_string()))
     }
 
+    /// True when both are equal (Helm's `eq`).
     pub fn eq(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
         Expr::wrap(Ex::Eq(Box::new(self.ex.clone()), Box::new(other.into().ex)))
     }
 
+    /// True when they differ (Helm's `ne`).
     pub fn ne(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
         self.eq(other).not()
     }
@@ -207,6 +224,7 @@ impl<T: Truth> Expr<T> {
 }
 
 impl Expr<bool> {
+    /// The negation.
     #[allow(clippy::should_implement_trait)]
     pub fn not(&self) -> Expr<bool> {
         match &self.ex {
@@ -415,10 +433,12 @@ impl<T> fmt::Debug for Knob<T> {
 }
 
 impl<T> Knob<T> {
+    /// The handle of the setting at `path`.
     pub fn at(path: Path) -> Self {
         Knob { path, _t: PhantomData }
     }
 
+    /// Where the setting lives in values.yaml.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -441,6 +461,7 @@ where
 }
 
 impl<T: Leaf> Knob<T> {
+    /// The setting's value, as an expression.
     pub fn expr(&self) -> Expr<T::Out> {
         Expr::wrap(Ex::Get(self.path.clone()))
     }
@@ -472,34 +493,41 @@ impl<T: Leaf<Out = Value>> Knob<T> {
 }
 
 impl Knob<bool> {
+    /// The negation.
     pub fn not(&self) -> Expr<bool> {
         self.expr().not()
     }
 
+    /// True when both hold.
     pub fn and(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
         self.expr().and(other)
     }
 
+    /// True when either holds.
     pub fn or(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
         self.expr().or(other)
     }
 
+    /// `then` when the setting holds, `otherwise` when it does not (Helm's `ternary`).
     pub fn then<T>(&self, then: impl Into<Expr<T>>, otherwise: impl Into<Expr<T>>) -> Expr<T> {
         self.expr().then(then, otherwise)
     }
 
+    /// The setting as a string (`"true"`/`"false"`).
     pub fn string(&self) -> Expr<String> {
         self.expr().string()
     }
 }
 
 impl<T: Leaf<Out = i64>> Knob<T> {
+    /// The setting as a decimal string.
     pub fn string(&self) -> Expr<String> {
         self.expr().string()
     }
 }
 
 impl Knob<f64> {
+    /// The setting as a string, as `toJson` prints a number.
     pub fn string(&self) -> Expr<String> {
         self.expr().string()
     }
@@ -520,12 +548,15 @@ impl<T: Leaf> From<Knob<T>> for Expr<T::Out> {
 /// A type that can appear in an application's values: it knows its handle type.
 /// Leaves get a [`Knob`]; structs get the handles struct `derive(Knobs)` writes.
 pub trait Knobbed {
+    /// The handle type: `Knob<Self>` for a leaf, the derived `<Name>Knobs` for a struct.
     type Handle: Clone + fmt::Debug;
+    /// The handle of the setting at `path`.
     fn handle(path: Path) -> Self::Handle;
 }
 
 /// A leaf setting and the expression type it reads as.
 pub trait Leaf {
+    /// What the setting reads as in an expression (`String`, `i64`, `bool`, ...).
     type Out;
 }
 
@@ -583,6 +614,7 @@ impl<K, V> Leaf for BTreeMap<K, V> {
 /// The handle of list items inside a range: `Knob<Vec<T>>::each` binds a loop variable and
 /// hands the item's handles to the closure.
 impl<T: Knobbed> Knob<Vec<T>> {
+    /// The handle of the current item inside `range`, bound to `$var`.
     pub fn item_handle(var: &'static str) -> T::Handle {
         T::handle(Path::var(var))
     }

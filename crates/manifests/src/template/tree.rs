@@ -13,23 +13,33 @@ use crate::template::expr::{Ex, Expr, Knob, Knobbed};
 /// integers through `int64` (numbers from values files arrive as floats), booleans bare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// A string (printed through `toJson`).
     Str,
+    /// An integer (printed through `int64`).
     Int,
+    /// A boolean.
     Bool,
+    /// Anything, printed as YAML.
     Any,
 }
 
+/// A node of the template tree.
 #[derive(Clone, Debug)]
 pub enum Node {
+    /// A scalar, typed.
     Scalar(Ex, Kind),
+    /// A map.
     Map(Vec<Entry>),
+    /// A list.
     List(Vec<Item>),
     /// A free-form setting rendered as it is (`toYaml`); an empty one leaves its key out.
     Raw(Ex),
 }
 
+/// An entry of a map.
 #[derive(Clone, Debug)]
 pub enum Entry {
+    /// A key and its node; left out when the node renders nothing.
     Field(Cow<'static, str>, Node),
     /// Entries present only when the condition holds, and others when it does not.
     When(Ex, Vec<Entry>, Vec<Entry>),
@@ -39,9 +49,12 @@ pub enum Entry {
     Labels(LabelSet),
 }
 
+/// An item of a list.
 #[derive(Clone, Debug)]
 pub enum Item {
+    /// One item.
     One(Node),
+    /// Items only when the condition holds, and others when it does not.
     When(Ex, Vec<Item>, Vec<Item>),
     /// One item per element of a list setting; inside, the element is the loop variable.
     Range(&'static str, Ex, Box<Node>),
@@ -59,18 +72,23 @@ pub enum LabelSet {
 }
 
 impl Node {
+    /// A string scalar.
     pub fn str(e: impl Into<Expr<String>>) -> Node {
         Node::Scalar(e.into().ex, Kind::Str)
     }
+    /// An integer scalar.
     pub fn int(e: impl Into<Expr<i64>>) -> Node {
         Node::Scalar(e.into().ex, Kind::Int)
     }
+    /// A boolean scalar.
     pub fn bool(e: impl Into<Expr<bool>>) -> Node {
         Node::Scalar(e.into().ex, Kind::Bool)
     }
+    /// Any value, printed as YAML.
     pub fn any(e: Expr<Value>) -> Node {
         Node::Scalar(e.ex, Kind::Any)
     }
+    /// A free-form value, left out when empty.
     pub fn raw(e: Expr<Value>) -> Node {
         Node::Raw(e.ex)
     }
@@ -94,23 +112,28 @@ pub struct Map {
 }
 
 impl Map {
+    /// An empty map.
     pub fn new() -> Self {
         Map::default()
     }
 
+    /// Adds `key` with `node`.
     pub fn field(mut self, key: impl Into<Cow<'static, str>>, node: impl Into<Node>) -> Self {
         self.entries.push(Entry::Field(key.into(), node.into()));
         self
     }
 
+    /// Adds `key` with a string.
     pub fn str(self, key: impl Into<Cow<'static, str>>, e: impl Into<Expr<String>>) -> Self {
         self.field(key, Node::str(e))
     }
 
+    /// Adds `key` with an integer.
     pub fn int(self, key: impl Into<Cow<'static, str>>, e: impl Into<Expr<i64>>) -> Self {
         self.field(key, Node::int(e))
     }
 
+    /// Adds `key` with a boolean.
     pub fn bool(self, key: impl Into<Cow<'static, str>>, e: impl Into<Expr<bool>>) -> Self {
         self.field(key, Node::bool(e))
     }
@@ -143,11 +166,13 @@ impl Map {
         self
     }
 
+    /// Adds the entries of `other`.
     pub fn extend(mut self, other: Map) -> Self {
         self.entries.extend(other.entries);
         self
     }
 
+    /// True when the map has no entries at all.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -161,6 +186,7 @@ impl From<Map> for Node {
 
 /// Anything that lowers to one node of the tree (a container, a port, an env var, ...).
 pub trait Lower {
+    /// The node of this value.
     fn lower(&self) -> Node;
 }
 
@@ -202,10 +228,12 @@ impl<T> Default for List<T> {
 }
 
 impl<T: Lower> List<T> {
+    /// An empty list.
     pub fn new() -> Self {
         List::default()
     }
 
+    /// A list of `items`.
     pub fn of(items: impl IntoIterator<Item = T>) -> Self {
         let mut list = List::new();
         for item in items {
@@ -214,6 +242,7 @@ impl<T: Lower> List<T> {
         list
     }
 
+    /// Appends `item`.
     pub fn push(mut self, item: T) -> Self {
         self.items.push(Item::One(item.lower()));
         self
@@ -251,10 +280,12 @@ impl<T: Lower> List<T> {
         self
     }
 
+    /// True when the list has no items at all.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// The node of this list.
     pub fn node(&self) -> Node {
         Node::List(self.items.clone())
     }

@@ -32,22 +32,28 @@ impl Lower for Metric {
 pub struct ScaleTarget(Map);
 
 impl ScaleTarget {
+    /// The Deployment or StatefulSet `workload` as the scale target.
     pub fn of(workload: &dyn Workload) -> Self {
         let (api_version, kind, name) = workload.target();
         ScaleTarget(Map::new().str("apiVersion", api_version).str("kind", kind).str("name", name))
     }
 }
 
+/// A HorizontalPodAutoscaler (`autoscaling/v2`) on a workload the model declares.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct HorizontalPodAutoscaler {
+    /// Name and labels.
     pub meta: Meta,
     /// The workload it scales.
     #[builder(setter(transform = |w: &dyn Workload| ScaleTarget::of(w)))]
     pub scales: ScaleTarget,
+    /// The fewest replicas.
     #[builder(setter(into))]
     pub min_replicas: Expr<i64>,
+    /// The most replicas.
     #[builder(setter(into))]
     pub max_replicas: Expr<i64>,
+    /// What it scales on; items that render empty are left out.
     pub metrics: List<Metric>,
 }
 

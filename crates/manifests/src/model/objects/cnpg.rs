@@ -15,6 +15,8 @@ use crate::template::tree::{List, Map, Node};
 
 type ObjectMeta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+/// The `Cluster` custom resource as the CloudNativePG CRD defines it: the part the builder emits.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterResource {
@@ -24,6 +26,8 @@ pub struct ClusterResource {
     pub spec: ClusterSpec,
 }
 
+/// `ClusterSpec` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSpec {
@@ -38,12 +42,16 @@ pub struct ClusterSpec {
     pub backup: Option<BackupConfiguration>,
 }
 
+/// `LocalObjectReference` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LocalObjectReference {
     pub name: String,
 }
 
+/// `StorageConfiguration` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StorageConfiguration {
@@ -52,12 +60,16 @@ pub struct StorageConfiguration {
     pub storage_class: Option<String>,
 }
 
+/// `Bootstrap` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Bootstrap {
     pub initdb: InitDb,
 }
 
+/// `InitDb` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InitDb {
@@ -67,6 +79,8 @@ pub struct InitDb {
     pub post_init_application_sql: Vec<String>,
 }
 
+/// `BackupConfiguration` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BackupConfiguration {
@@ -75,6 +89,8 @@ pub struct BackupConfiguration {
     pub retention_policy: Option<String>,
 }
 
+/// `BarmanObjectStore` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BarmanObjectStore {
@@ -87,6 +103,8 @@ pub struct BarmanObjectStore {
     pub azure_credentials: Option<AzureCredentials>,
 }
 
+/// `SecretKeySelector` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretKeySelector {
@@ -94,6 +112,8 @@ pub struct SecretKeySelector {
     pub key: String,
 }
 
+/// `S3Credentials` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct S3Credentials {
@@ -105,6 +125,8 @@ pub struct S3Credentials {
     pub inherit_from_iam_role: Option<bool>,
 }
 
+/// `GoogleCredentials` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GoogleCredentials {
@@ -114,6 +136,8 @@ pub struct GoogleCredentials {
     pub gke_environment: Option<bool>,
 }
 
+/// `AzureCredentials` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AzureCredentials {
@@ -123,6 +147,8 @@ pub struct AzureCredentials {
     pub inherit_from_azure_ad: Option<bool>,
 }
 
+/// The `ScheduledBackup` custom resource as the CloudNativePG CRD defines it: the part the builder emits.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScheduledBackupResource {
@@ -132,6 +158,8 @@ pub struct ScheduledBackupResource {
     pub spec: ScheduledBackupSpec,
 }
 
+/// `ScheduledBackupSpec` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScheduledBackupSpec {
@@ -188,7 +216,9 @@ impl ObjectStore {
 /// A CloudNativePG `Cluster` with one application database.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Cluster {
+    /// Name and labels.
     pub meta: Meta,
+    /// The number of PostgreSQL instances (one primary, the rest replicas).
     #[builder(setter(into))]
     pub instances: Expr<i64>,
     /// The PostgreSQL image; empty leaves the operator's default.
@@ -248,7 +278,9 @@ impl ObjectRef<Cluster> {
 /// A CloudNativePG `ScheduledBackup` of a cluster to its object store.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ScheduledBackup {
+    /// Name and labels.
     pub meta: Meta,
+    /// The Cluster to back up.
     #[builder(setter(transform = |c: &ObjectRef<Cluster>| c.name()))]
     pub cluster: Expr<String>,
     /// Six fields: CloudNativePG's cron has a seconds field first.

@@ -7,8 +7,10 @@ use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
 use crate::model::objects::object;
 use crate::template::tree::Map;
 
+/// A ConfigMap.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ConfigMap {
+    /// Name and labels.
     pub meta: Meta,
     /// `data`: string values only.
     pub data: Map,
@@ -23,9 +25,12 @@ impl Build for ConfigMap {
 /// A Secret written as `stringData`, so both renderers print the same readable text.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Secret {
+    /// Name and labels.
     pub meta: Meta,
+    /// The Secret's type (`Opaque` by default).
     #[builder(default = Expr::from("Opaque"), setter(into))]
     pub type_: Expr<String>,
+    /// `stringData`: values in plain text, which the API server encodes.
     pub string_data: Map,
 }
 
@@ -43,6 +48,7 @@ pub struct SecretRef {
 }
 
 impl SecretRef {
+    /// The Secret's name.
     pub fn name(&self) -> Expr<String> {
         self.name.clone()
     }

@@ -12,6 +12,8 @@ use crate::model::{Build, Meta, Object, typed};
 use crate::model::objects::object;
 use crate::template::tree::{List, Lower, Map, Node};
 
+/// The `ExternalSecret` custom resource as the External Secrets CRD defines it: the part the builder emits.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExternalSecretResource {
@@ -21,6 +23,8 @@ pub struct ExternalSecretResource {
     pub spec: ExternalSecretSpec,
 }
 
+/// `ExternalSecretSpec` of the External Secrets CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExternalSecretSpec {
@@ -30,6 +34,8 @@ pub struct ExternalSecretSpec {
     pub data: Vec<Data>,
 }
 
+/// `SecretStoreRef` of the External Secrets CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretStoreRef {
@@ -37,6 +43,8 @@ pub struct SecretStoreRef {
     pub kind: String,
 }
 
+/// `Target` of the External Secrets CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Target {
@@ -44,6 +52,8 @@ pub struct Target {
     pub creation_policy: String,
 }
 
+/// `Data` of the External Secrets CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Data {
@@ -51,6 +61,8 @@ pub struct Data {
     pub remote_ref: RemoteRef,
 }
 
+/// `RemoteRef` of the External Secrets CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemoteRef {
@@ -64,6 +76,8 @@ pub struct RemoteRef {
 pub struct ExternalKey(Map);
 
 impl ExternalKey {
+    /// `secret_key` of the Secret from `property` of the remote secret `remote_key` (empty
+    /// `property`: the whole value).
     pub fn new(secret_key: impl Into<Expr<String>>, remote_key: impl Into<Expr<String>>, property: impl Into<Expr<String>>) -> Self {
         ExternalKey(Map::new().str("secretKey", secret_key).field("remoteRef", Map::new().str("key", remote_key).str("property", property)))
     }
@@ -79,17 +93,21 @@ impl Lower for ExternalKey {
 /// store named by settings.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ExternalSecret {
+    /// Name and labels.
     pub meta: Meta,
+    /// The store's name.
     #[builder(setter(into))]
     pub store_name: Expr<String>,
     /// `SecretStore` or `ClusterSecretStore`.
     #[builder(setter(into))]
     pub store_kind: Expr<String>,
+    /// How often the operator reads the store again (a duration such as `1h`).
     #[builder(setter(into))]
     pub refresh_interval: Expr<String>,
     /// Name of the Secret the operator writes.
     #[builder(setter(into))]
     pub target: Expr<String>,
+    /// The keys of the Secret, each from a remote secret.
     pub data: List<ExternalKey>,
 }
 

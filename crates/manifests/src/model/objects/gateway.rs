@@ -12,6 +12,7 @@ use crate::model::objects::object;
 use crate::template::tree::{List, Map, Node};
 
 /// A `TCPRoute` (`gateway.networking.k8s.io/v1alpha2`) as its CRD defines it.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TcpRouteResource {
@@ -21,6 +22,8 @@ pub struct TcpRouteResource {
     pub spec: TcpRouteSpec,
 }
 
+/// `TcpRouteSpec` of the Gateway API CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TcpRouteSpec {
@@ -30,6 +33,7 @@ pub struct TcpRouteSpec {
 }
 
 /// A Gateway (or listener of one) the route attaches to.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParentReference {
@@ -46,6 +50,8 @@ pub struct ParentReference {
     pub port: Option<i32>,
 }
 
+/// `TcpRouteRule` of the Gateway API CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TcpRouteRule {
@@ -54,6 +60,8 @@ pub struct TcpRouteRule {
     pub backend_refs: Vec<BackendRef>,
 }
 
+/// `BackendRef` of the Gateway API CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BackendRef {
@@ -73,6 +81,7 @@ pub struct BackendRef {
 /// Routes a Gateway's TCP listener to a port of a Service the model declares.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct TcpRoute {
+    /// Name and labels.
     pub meta: Meta,
     /// The `parentRefs` list (`List::each` over a list setting).
     pub parent_refs: List<Node>,

@@ -13,6 +13,8 @@ use crate::model::objects::object;
 use crate::model::objects::workload::selector_labels;
 use crate::template::tree::{List, Map, Node};
 
+/// The `ServiceMonitor` custom resource as the Prometheus Operator CRD defines it: the part the builder emits.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceMonitorResource {
@@ -22,6 +24,8 @@ pub struct ServiceMonitorResource {
     pub spec: ServiceMonitorSpec,
 }
 
+/// `ServiceMonitorSpec` of the Prometheus Operator CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceMonitorSpec {
@@ -29,12 +33,16 @@ pub struct ServiceMonitorSpec {
     pub endpoints: Vec<Endpoint>,
 }
 
+/// `LabelSelector` of the Prometheus Operator CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelSelector {
     pub match_labels: BTreeMap<String, String>,
 }
 
+/// `Endpoint` of the Prometheus Operator CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoint {
@@ -49,13 +57,16 @@ pub struct Endpoint {
 /// The Service must carry the selector labels of its workload, as every Service here does.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ServiceMonitor {
+    /// Name and labels.
     pub meta: Meta,
     /// The Service port whose endpoints are scraped (the Service's selector labels, the port's
     /// name).
     #[builder(setter(transform = |p: &ServicePortRef| (p.component(), p.name().to_string())))]
     pub port: (Option<&'static str>, String),
+    /// The HTTP path scraped (`/metrics`).
     #[builder(setter(into))]
     pub path: Expr<String>,
+    /// How often (a duration such as `30s`).
     #[builder(setter(into))]
     pub interval: Expr<String>,
 }

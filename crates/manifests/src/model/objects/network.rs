@@ -100,8 +100,10 @@ impl ServicePortRef {
     }
 }
 
+/// A Service (`v1`) selecting a workload's pods.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Service {
+    /// Name and labels.
     pub meta: Meta,
     /// ClusterIP, NodePort or LoadBalancer.
     #[builder(default = Expr::from("ClusterIP"), setter(into))]
@@ -109,10 +111,12 @@ pub struct Service {
     /// The workload whose pods receive the traffic (its selector labels).
     #[builder(setter(transform = |w: &dyn Workload| w.component()))]
     pub selects: Option<&'static str>,
+    /// The ports; [`Service::port`] adds one and returns its handle.
     pub ports: List<ServicePort>,
     /// `None` for a headless Service.
     #[builder(default, setter(strip_option, into))]
     pub cluster_ip: Option<Expr<String>>,
+    /// More `spec` fields, merged as they are.
     #[builder(default, setter(strip_option, into))]
     pub extra: Option<Map>,
 }
@@ -163,6 +167,7 @@ impl Lower for IngressPath {
 pub struct IngressRule(Map);
 
 impl IngressRule {
+    /// `host` with its `paths`.
     pub fn new(host: impl Into<Expr<String>>, paths: List<IngressPath>) -> Self {
         IngressRule(Map::new().str("host", host).field("http", Map::new().field("paths", paths.node())))
     }
@@ -174,12 +179,15 @@ impl Lower for IngressRule {
     }
 }
 
+/// An Ingress (`networking.k8s.io/v1`).
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Ingress {
+    /// Name, labels and annotations.
     pub meta: Meta,
     /// Left out when empty (the cluster's default IngressClass applies).
     #[builder(setter(into))]
     pub class_name: Expr<String>,
+    /// Hosts with their paths.
     pub rules: List<IngressRule>,
     /// Free-form `tls` list.
     #[builder(setter(into))]
@@ -257,8 +265,11 @@ impl NetworkPolicyRule {
     }
 }
 
+/// A NetworkPolicy (`networking.k8s.io/v1`) for a workload's pods: ingress only, from the
+/// listed peers to declared ports.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct NetworkPolicy {
+    /// Name and labels.
     pub meta: Meta,
     /// The workload whose pods the policy isolates.
     #[builder(setter(transform = |w: &dyn Workload| w.component()))]

@@ -15,12 +15,15 @@ use crate::template::tree::{Map, Node};
 /// application rejects values that set both (`Model::reject_when`).
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct PodDisruptionBudget {
+    /// Name and labels.
     pub meta: Meta,
     /// The workload whose pods the budget covers.
     #[builder(setter(transform = |w: &dyn Workload| w.component()))]
     pub selects: Option<&'static str>,
+    /// `minAvailable`: a number or a percentage; left out when null.
     #[builder(setter(into))]
     pub min_available: Expr<Value>,
+    /// `maxUnavailable`: a number or a percentage; left out when null.
     #[builder(setter(into))]
     pub max_unavailable: Expr<Value>,
 }

@@ -8,9 +8,12 @@ use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
 use crate::model::objects::object;
 use crate::template::tree::{List, Map, Node};
 
+/// A ServiceAccount.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct ServiceAccount {
+    /// Name and labels.
     pub meta: Meta,
+    /// `automountServiceAccountToken`; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub automount_token: Option<Expr<bool>>,
 }
@@ -29,8 +32,11 @@ impl Build for ServiceAccount {
 /// group). Rules are fixed by the application, never taken from values.
 #[derive(Clone, Copy, Debug)]
 pub struct PolicyRule {
+    /// API groups (`""` for the core group).
     pub api_groups: &'static [&'static str],
+    /// Resources (`configmaps`).
     pub resources: &'static [&'static str],
+    /// Verbs (`get`, `list`, `watch`).
     pub verbs: &'static [&'static str],
 }
 
@@ -38,9 +44,12 @@ fn strings(items: &[&'static str]) -> Node {
     List::of(items.iter().map(|s| Node::str(*s))).node()
 }
 
+/// A Role (`rbac.authorization.k8s.io/v1`).
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Role {
+    /// Name and labels.
     pub meta: Meta,
+    /// What the Role allows.
     pub rules: Vec<PolicyRule>,
 }
 
@@ -57,9 +66,12 @@ impl Build for Role {
 /// account may exist outside the chart).
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct RoleBinding {
+    /// Name and labels.
     pub meta: Meta,
+    /// The Role's name.
     #[builder(setter(transform = |r: &ObjectRef<Role>| r.name()))]
     pub role: Expr<String>,
+    /// The ServiceAccount's name, in the release namespace.
     #[builder(setter(into))]
     pub service_account: Expr<String>,
 }

@@ -8,9 +8,12 @@ use crate::model::{Build, Meta, Object, Referable, typed};
 use crate::model::objects::object;
 use crate::template::tree::{List, Map, Node};
 
+/// A PersistentVolumeClaim.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct PersistentVolumeClaim {
+    /// Name and labels.
     pub meta: Meta,
+    /// Access modes (`ReadWriteOnce`, ...).
     pub access_modes: List<Node>,
     /// Requested size, a Kubernetes quantity.
     #[builder(setter(into))]

@@ -35,6 +35,7 @@ pub struct PortRef {
 }
 
 impl PortRef {
+    /// The container port's name.
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -47,18 +48,25 @@ pub struct Volume {
     source: VolumeSource,
 }
 
+/// Where a volume's content comes from.
 #[derive(Clone, Debug)]
 pub enum VolumeSource {
+    /// A PersistentVolumeClaim, by name.
     Claim(Expr<String>),
+    /// An empty directory that lives as long as the pod.
     EmptyDir,
+    /// A ConfigMap, by name.
     ConfigMap(Expr<String>),
+    /// A Secret, by name.
     Secret(Expr<String>),
+    /// The first source when the condition holds, the second otherwise.
     Choose(Ex, Box<VolumeSource>, Box<VolumeSource>),
     /// A StatefulSet's claim template: the StatefulSet makes the claim, the pod lists nothing.
     Template,
 }
 
 impl VolumeSource {
+    /// The claim `claim`.
     pub fn claim(claim: &ObjectRef<PersistentVolumeClaim>) -> Self {
         VolumeSource::Claim(claim.name())
     }
@@ -66,9 +74,11 @@ impl VolumeSource {
     pub fn existing_claim(name: impl Into<Expr<String>>) -> Self {
         VolumeSource::Claim(name.into())
     }
+    /// The ConfigMap `cm`.
     pub fn config_map(cm: &ObjectRef<ConfigMap>) -> Self {
         VolumeSource::ConfigMap(cm.name())
     }
+    /// The Secret `secret`.
     pub fn secret(secret: &SecretRef) -> Self {
         VolumeSource::Secret(secret.name())
     }
@@ -90,12 +100,15 @@ impl VolumeSource {
 }
 
 impl Volume {
+    /// A volume `name` (DNS-1123 label) from `source`.
     pub fn new(name: &'static str, source: VolumeSource) -> Self {
         Volume { name, source }
     }
+    /// An `emptyDir` volume `name`.
     pub fn empty_dir(name: &'static str) -> Self {
         Volume::new(name, VolumeSource::EmptyDir)
     }
+    /// The volume's name.
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -122,6 +135,7 @@ struct Mount {
 pub struct EnvVar(Map);
 
 impl EnvVar {
+    /// Variable `name` set to `value`.
     pub fn value(name: impl Into<Cow<'static, str>>, value: impl Into<Expr<String>>) -> Self {
         EnvVar(Map::new().str("name", name.into().into_owned()).str("value", value))
     }
@@ -135,6 +149,7 @@ impl EnvVar {
         EnvVar(Map::new().str("name", name.into().into_owned()).field("valueFrom", Map::new().field("secretKeyRef", selector)))
     }
 
+    /// Variable `name` from `key` of the ConfigMap `cm`.
     pub fn config_map(name: impl Into<Cow<'static, str>>, cm: &ObjectRef<ConfigMap>, key: impl Into<Expr<String>>) -> Self {
         let selector = Map::new().str("name", cm.name()).str("key", key);
         EnvVar(Map::new().str("name", name.into().into_owned()).field("valueFrom", Map::new().field("configMapKeyRef", selector)))
@@ -157,9 +172,11 @@ impl Lower for EnvVar {
 pub struct EnvFrom(Map);
 
 impl EnvFrom {
+    /// Every key of the ConfigMap `cm`.
     pub fn config_map(cm: &ObjectRef<ConfigMap>) -> Self {
         EnvFrom(Map::new().field("configMapRef", Map::new().str("name", cm.name())))
     }
+    /// Every key of the Secret `secret`.
     pub fn secret(secret: &SecretRef) -> Self {
         EnvFrom(Map::new().field("secretRef", Map::new().str("name", secret.name())))
     }
@@ -206,6 +223,7 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// An HTTP GET of `path` on `port`.
     pub fn http(path: impl Into<Expr<String>>, port: &PortRef) -> Self {
         Probe { action: Action::Http { path: path.into(), port: port.clone() }, timing: Map::new() }
     }
@@ -220,9 +238,11 @@ impl Probe {
     pub fn http_number(path: impl Into<Expr<String>>, port: impl Into<Expr<i64>>) -> Self {
         Probe { action: Action::HttpNumber { path: path.into(), port: port.into() }, timing: Map::new() }
     }
+    /// A TCP connection to `port`.
     pub fn tcp(port: &PortRef) -> Self {
         Probe { action: Action::Tcp(port.clone()), timing: Map::new() }
     }
+    /// `command` run in the container; exit status 0 is success.
     pub fn exec(command: impl IntoIterator<Item = Expr<String>>) -> Self {
         Probe { action: Action::Exec(command.into_iter().collect()), timing: Map::new() }
     }
@@ -230,22 +250,27 @@ impl Probe {
     pub fn choose(cond: impl Into<Expr<bool>>, then: Probe, otherwise: Probe) -> Self {
         Probe { action: Action::Choose(cond.into().ex, Box::new(then.action), Box::new(otherwise.action)), timing: Map::new() }
     }
+    /// `initialDelaySeconds`.
     pub fn initial_delay(mut self, seconds: impl Into<Expr<i64>>) -> Self {
         self.timing = self.timing.int("initialDelaySeconds", seconds);
         self
     }
+    /// `periodSeconds`.
     pub fn period(mut self, seconds: impl Into<Expr<i64>>) -> Self {
         self.timing = self.timing.int("periodSeconds", seconds);
         self
     }
+    /// `timeoutSeconds`.
     pub fn timeout(mut self, seconds: impl Into<Expr<i64>>) -> Self {
         self.timing = self.timing.int("timeoutSeconds", seconds);
         self
     }
+    /// `failureThreshold`: failures in a row before the probe fails.
     pub fn failure_threshold(mut self, n: impl Into<Expr<i64>>) -> Self {
         self.timing = self.timing.int("failureThreshold", n);
         self
     }
+    /// `successThreshold`: successes in a row before the probe passes again.
     pub fn success_threshold(mut self, n: impl Into<Expr<i64>>) -> Self {
         self.timing = self.timing.int("successThreshold", n);
         self
@@ -264,17 +289,24 @@ impl Lower for Probe {
 /// [`Container::mount`] after building it.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Container {
+    /// The container's name (DNS-1123 label).
     pub name: &'static str,
+    /// The image reference.
     #[builder(setter(into))]
     pub image: Expr<String>,
+    /// `imagePullPolicy`; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub image_pull_policy: Option<Expr<String>>,
+    /// `command`, replacing the image's entrypoint; left out when empty.
     #[builder(default)]
     pub command: Vec<Expr<String>>,
+    /// `args`; left out when empty.
     #[builder(default)]
     pub args: List<Node>,
+    /// Environment variables.
     #[builder(default)]
     pub env: List<EnvVar>,
+    /// Whole ConfigMaps and Secrets as environment variables.
     #[builder(default)]
     pub env_from: List<EnvFrom>,
     /// Free-form `resources` (requests and limits).
@@ -313,11 +345,13 @@ impl Container {
         port
     }
 
+    /// Mounts `volume` at `path`, writable; the pod lists the volume.
     pub fn mount(&mut self, volume: &Volume, path: impl Into<Expr<String>>) -> &mut Self {
         self.mounts.push((Mount { volume: volume.clone(), path: path.into(), sub_path: None, read_only: false }, None));
         self
     }
 
+    /// Mounts `volume` at `path`, read-only; the pod lists the volume.
     pub fn mount_read_only(&mut self, volume: &Volume, path: impl Into<Expr<String>>) -> &mut Self {
         self.mounts.push((Mount { volume: volume.clone(), path: path.into(), sub_path: None, read_only: true }, None));
         self
@@ -344,14 +378,17 @@ impl Container {
         self
     }
 
+    /// The liveness probe.
     pub fn liveness(&mut self, probe: Probe) -> &mut Self {
         self.liveness = Some(probe);
         self
     }
+    /// The readiness probe.
     pub fn readiness(&mut self, probe: Probe) -> &mut Self {
         self.readiness = Some(probe);
         self
     }
+    /// The startup probe.
     pub fn startup(&mut self, probe: Probe) -> &mut Self {
         self.startup = Some(probe);
         self
@@ -427,32 +464,45 @@ impl Lower for Container {
 /// A pod template: containers plus the pod-level settings.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Pod {
+    /// The containers.
     pub containers: Vec<Container>,
+    /// Containers that run to completion, in order, before the others start.
     #[builder(default)]
     pub init_containers: Vec<Container>,
     /// Extra pod labels (the common labels are always there).
     #[builder(default)]
     pub labels: Map,
+    /// Annotations of the pod template.
     #[builder(default)]
     pub annotations: Map,
+    /// `serviceAccountName`; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub service_account_name: Option<Expr<String>>,
+    /// `automountServiceAccountToken`; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub automount_service_account_token: Option<Expr<bool>>,
+    /// The pod's free-form `securityContext`.
     #[builder(default, setter(strip_option, into))]
     pub security_context: Option<Expr<Value>>,
+    /// Free-form `imagePullSecrets`.
     #[builder(default, setter(strip_option, into))]
     pub image_pull_secrets: Option<Expr<Value>>,
+    /// Free-form `nodeSelector`.
     #[builder(default, setter(strip_option, into))]
     pub node_selector: Option<Expr<Value>>,
+    /// Free-form `affinity`.
     #[builder(default, setter(strip_option, into))]
     pub affinity: Option<Expr<Value>>,
+    /// `tolerations`.
     #[builder(default)]
     pub tolerations: List<Node>,
+    /// Free-form volumes appended to those the mounts need (`extraVolumes`).
     #[builder(default, setter(strip_option, into))]
     pub extra_volumes: Option<Expr<Value>>,
+    /// `restartPolicy` (`Never`, `OnFailure`); left out when `None`.
     #[builder(default, setter(strip_option))]
     pub restart_policy: Option<&'static str>,
+    /// `terminationGracePeriodSeconds`; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub termination_grace_period: Option<Expr<i64>>,
 }
@@ -526,6 +576,7 @@ impl Pod {
 pub struct Strategy(Vec<Entry>);
 
 impl Strategy {
+    /// Stop every old pod before starting new ones.
     pub fn recreate() -> Self {
         Strategy(Map::new().str("type", "Recreate").entries)
     }
@@ -534,6 +585,7 @@ impl Strategy {
         let rolling = Map::new().field("maxSurge", Node::any(max_surge)).field("maxUnavailable", Node::any(max_unavailable));
         Strategy(Map::new().str("type", "RollingUpdate").field("rollingUpdate", rolling).entries)
     }
+    /// `then` when `cond` holds, `otherwise` when it does not.
     pub fn choose(cond: impl Into<Expr<bool>>, then: Strategy, otherwise: Strategy) -> Self {
         Strategy(vec![Entry::When(cond.into().ex, then.0, otherwise.0)])
     }
@@ -561,18 +613,24 @@ pub(crate) fn selector_labels(component: Option<&'static str>) -> Map {
     Map::new().labels(LabelSet::Selector(component))
 }
 
+/// A Deployment (`apps/v1`).
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Deployment {
+    /// Name and labels.
     pub meta: Meta,
     /// Left out when `None`, or when `replicas_unless` holds (an autoscaler owns the count).
     #[builder(default, setter(strip_option, into))]
     pub replicas: Option<Expr<i64>>,
+    /// Leaves `replicas` out when this holds (an autoscaler owns the count).
     #[builder(default, setter(strip_option, into))]
     pub replicas_unless: Option<Expr<bool>>,
+    /// How pods are replaced; the API server's default when `None`.
     #[builder(default, setter(strip_option))]
     pub strategy: Option<Strategy>,
+    /// `revisionHistoryLimit`; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub revision_history_limit: Option<Expr<i64>>,
+    /// The pod template.
     pub pod: Pod,
 }
 
@@ -648,14 +706,18 @@ impl Lower for ClaimTemplate {
 /// A StatefulSet: pods with stable names and a claim each, behind a headless Service.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct StatefulSet {
+    /// Name and labels.
     pub meta: Meta,
+    /// The number of pods.
     #[builder(setter(into))]
     pub replicas: Expr<i64>,
     /// The headless Service that gives the pods their DNS names.
     #[builder(setter(into))]
     pub service_name: Expr<String>,
+    /// Claims made per pod, mounted by name.
     #[builder(default)]
     pub claim_templates: Vec<ClaimTemplate>,
+    /// The pod template.
     pub pod: Pod,
 }
 
@@ -676,7 +738,9 @@ impl Build for StatefulSet {
 /// A DaemonSet: one pod on every node its tolerations and selectors admit.
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct DaemonSet {
+    /// Name and labels.
     pub meta: Meta,
+    /// The pod template.
     pub pod: Pod,
 }
 
@@ -693,11 +757,15 @@ impl Build for DaemonSet {
 /// plain Job (hook annotations belong to Helm alone).
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Job {
+    /// Name and labels.
     pub meta: Meta,
+    /// `backoffLimit`: retries before the Job fails; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub backoff_limit: Option<Expr<i64>>,
+    /// `activeDeadlineSeconds`; left out when `None`.
     #[builder(default, setter(strip_option, into))]
     pub active_deadline_seconds: Option<Expr<i64>>,
+    /// Runs as this Helm hook in the chart; a plain Job in the manifests.
     #[builder(default, setter(strip_option))]
     pub hook: Option<crate::model::Hook>,
     /// Its restart policy must be `Never` or `OnFailure`.
