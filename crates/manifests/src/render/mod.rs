@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::model::app::{self, Application};
+use crate::model::chart_meta::ChartMeta;
 pub use self::error::{RenderError, RenderErrorKind};
 use self::concrete::{Scope, eval, eval_entries, truthy};
 use self::helm::{Ctx, Printer, cond};
@@ -116,11 +117,11 @@ pub fn render_objects(app: &dyn Application, model: &Model, values: &Value, rele
 /// [`render_objects`], with the objects the model declares external for these values (what
 /// `check` accepts references to).
 pub fn render_environment(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<(Vec<Rendered>, Vec<Reference>), RenderError> {
-    render_environment_in(app, model, values, release).map_err(|e| e.in_app(&app.chart().name))
+    render_model(app.chart(), model, values, release).map_err(|e| e.in_app(&app.chart().name))
 }
 
-fn render_environment_in(app: &dyn Application, model: &Model, values: &Value, release: Release) -> Result<(Vec<Rendered>, Vec<Reference>), RenderError> {
-    let names = Names { chart: app.chart(), release: release.name, namespace: release.namespace, values };
+fn render_model(chart: &ChartMeta, model: &Model, values: &Value, release: Release) -> Result<(Vec<Rendered>, Vec<Reference>), RenderError> {
+    let names = Names { chart, release: release.name, namespace: release.namespace, values };
     // Checksums render another file of the chart; guard against a file that sums itself.
     let in_progress: RefCell<Vec<String>> = RefCell::new(Vec::new());
     let render_file = |file: &str| -> Result<String, RenderError> { render_file_text(model, &names, file, &in_progress) };
@@ -341,6 +342,35 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Rendering a model without an application, for the builders' unit tests beside them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// The chart every test model renders as: `test`, release `rel` in namespace `ns`.
+    fn chart() -> ChartMeta {
+        ChartMeta::new("test", "0.1.0", "1.0.0", "a model under test")
+    }
+
+    /// The objects `model` renders for `values`, as JSON after the typed check.
+    pub(crate) fn objects(model: &Model, values: Value) -> Result<Vec<Value>, RenderError> {
+        let (objects, _) = render_model(&chart(), model, &values, Release { name: "rel", namespace: "ns" })?;
+        Ok(objects.into_iter().map(|o| o.value).collect())
+    }
+
+    /// The one object `model` renders for `values`.
+    pub(crate) fn object(model: &Model, values: Value) -> Value {
+        let mut objects = objects(model, values).unwrap_or_else(|e| panic!("the model renders: {e}"));
+        assert_eq!(objects.len(), 1, "one object");
+        objects.remove(0)
+    }
+
+    /// The chart templates of the model's objects, in declaration order.
+    pub(crate) fn templates(model: &Model) -> String {
+        model.objects.iter().map(|o| template_text(o, "test")).collect()
+    }
 }
 
 #[cfg(test)]

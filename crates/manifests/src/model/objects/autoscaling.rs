@@ -73,3 +73,25 @@ impl Build for HorizontalPodAutoscaler {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::model::objects::fixtures::web;
+    use crate::render::testing;
+
+    #[test]
+    fn an_autoscaler_targets_its_workload_by_kind_and_name() {
+        let mut m = Model::new();
+        let (deployment, _) = web(&mut m);
+        m.add(HorizontalPodAutoscaler::builder().meta(Meta::new("web")).scales(&deployment).min_replicas(2).max_replicas(5).metrics(List::new().push(Metric::utilization("cpu", 70))).build());
+        let objects = testing::objects(&m, json!({})).expect("renders");
+        let hpa = objects.iter().find(|o| o["kind"] == "HorizontalPodAutoscaler").expect("an autoscaler");
+        assert_eq!(hpa["spec"]["scaleTargetRef"], json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}));
+        assert_eq!((hpa["spec"]["minReplicas"].as_i64(), hpa["spec"]["maxReplicas"].as_i64()), (Some(2), Some(5)));
+        assert_eq!(hpa["spec"]["metrics"][0]["resource"], json!({"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}));
+    }
+}

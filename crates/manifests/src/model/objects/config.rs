@@ -87,3 +87,34 @@ impl Referable for ConfigMap {
 impl Referable for Secret {
     const KIND: &'static str = "Secret";
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::render::{RenderErrorKind, testing};
+    use crate::template::tree::Node;
+
+    #[test]
+    fn config_maps_hold_strings_and_secrets_default_to_opaque() {
+        let mut m = Model::new();
+        m.add(ConfigMap::builder().meta(Meta::new("settings")).data(Map::new().str("mode", "on")).build());
+        m.add(Secret::builder().meta(Meta::new("creds")).string_data(Map::new().str("token", "t")).build());
+        let objects = testing::objects(&m, json!({})).expect("renders");
+        // Install order: Secrets before ConfigMaps.
+        assert_eq!((objects[0]["kind"].as_str(), objects[0]["type"].as_str()), (Some("Secret"), Some("Opaque")));
+        assert_eq!(objects[0]["stringData"], json!({"token": "t"}));
+        assert_eq!(objects[1]["data"], json!({"mode": "on"}));
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_string_is_named_by_its_key() {
+        let mut m = Model::new();
+        m.add(ConfigMap::builder().meta(Meta::new("numbers")).data(Map::new().field("count", Node::lit(json!(3)))).build());
+        let e = testing::objects(&m, json!({})).expect_err("ConfigMap data holds strings");
+        assert_eq!((e.object.as_str(), e.path.as_str()), ("ConfigMap/numbers", "data.count"));
+        assert!(matches!(&e.kind, RenderErrorKind::Lowering(m) if m.contains("expected a string")), "{e}");
+    }
+}

@@ -99,3 +99,28 @@ impl Build for TcpRoute {
         object("gateway.networking.k8s.io/v1alpha2", "TCPRoute", self.meta, Map::new().field("spec", spec), typed::<TcpRouteResource>)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::model::objects::{Service, ServicePort};
+    use crate::model::objects::fixtures::web;
+    use crate::render::testing;
+
+    #[test]
+    fn a_tcp_route_sends_to_the_service_and_number_of_its_port_handle() {
+        let mut m = Model::new();
+        let (deployment, http) = web(&mut m);
+        let mut service = Service::builder().meta(Meta::new("web-tcp")).selects(&deployment).ports(List::new()).build();
+        let port = service.port(ServicePort::new("tcp", 9000, &http));
+        m.add(service);
+        m.add(TcpRoute::builder().meta(Meta::new("web")).parent_refs(List::of([Node::lit(json!({"name": "gw"}))])).backend(&port).build());
+        let objects = testing::objects(&m, json!({})).expect("renders");
+        let route = objects.iter().find(|o| o["kind"] == "TCPRoute").expect("a TCPRoute");
+        assert_eq!(route["spec"]["rules"], json!([{"backendRefs": [{"name": "web-tcp", "port": 9000}]}]));
+        assert_eq!(route["spec"]["parentRefs"], json!([{"name": "gw"}]));
+    }
+}

@@ -45,3 +45,20 @@ pub(crate) fn object(
         hook: None,
     }
 }
+
+/// What the builders' unit tests build on.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use crate::model::{Meta, Model, ObjectRef};
+
+    /// A Deployment `web` of one container `web` with port `http` (8080) and a liveness probe
+    /// on it, added to `m`.
+    pub(crate) fn web(m: &mut Model) -> (ObjectRef<Deployment>, PortRef) {
+        let mut c = Container::builder().name("web").image("web:1").build();
+        let http = c.port("http", 8080);
+        c.liveness(Probe::http("/healthz", &http));
+        let deployment = m.add(Deployment::builder().meta(Meta::new("web")).pod(Pod::builder().containers(vec![c]).build()).build());
+        (deployment, http)
+    }
+}

@@ -81,3 +81,31 @@ impl Build for ServiceMonitor {
         object("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, Map::new().field("spec", spec), typed::<ServiceMonitorResource>)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::model::objects::fixtures::web;
+    use crate::model::objects::{Service, ServicePort};
+    use crate::render::testing;
+
+    #[test]
+    fn a_service_monitor_selects_the_service_of_its_port_handle_and_scrapes_that_port() {
+        let mut m = Model::new();
+        let (deployment, http) = web(&mut m);
+        let mut service = Service::builder().meta(Meta::new("web").component("server")).selects(&deployment).ports(List::new()).build();
+        let port = service.port(ServicePort::new("metrics", 9090, &http));
+        m.add(service);
+        m.add(ServiceMonitor::builder().meta(Meta::new("web")).port(&port).path("/metrics").interval("30s").build());
+        let objects = testing::objects(&m, json!({})).expect("renders");
+        let monitor = objects.iter().find(|o| o["kind"] == "ServiceMonitor").expect("a ServiceMonitor");
+        let service = objects.iter().find(|o| o["kind"] == "Service").expect("a Service");
+        assert_eq!(monitor["spec"]["endpoints"], json!([{"port": "metrics", "path": "/metrics", "interval": "30s"}]));
+        let labels = service["metadata"]["labels"].as_object().expect("labels");
+        let selector = monitor["spec"]["selector"]["matchLabels"].as_object().expect("selector");
+        assert!(selector.iter().all(|(k, v)| labels.get(k) == Some(v)) && selector.contains_key("app.kubernetes.io/component"), "{selector:?} / {labels:?}");
+    }
+}

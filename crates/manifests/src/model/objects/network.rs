@@ -294,3 +294,47 @@ impl Build for NetworkPolicy {
 impl Referable for Service {
     const KIND: &'static str = "Service";
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::model::objects::fixtures::web;
+    use crate::render::testing;
+
+    #[test]
+    fn a_service_port_handle_routes_an_ingress_path_to_that_service_and_port() {
+        let mut m = Model::new();
+        let (deployment, http) = web(&mut m);
+        let mut service = Service::builder().meta(Meta::new("web-svc")).selects(&deployment).ports(List::new()).build();
+        let port = service.port(ServicePort::new("web", 80, &http));
+        m.add(service);
+        let rule = IngressRule::new("example.com", List::new().push(IngressPath::new("/", "Prefix", &port)));
+        m.add(Ingress::builder().meta(Meta::new("web")).class_name("").rules(List::new().push(rule)).tls(crate::json(json!([]))).build());
+        let objects = testing::objects(&m, json!({})).expect("renders");
+        let of = |kind: &str| objects.iter().find(|o| o["kind"] == kind).unwrap_or_else(|| panic!("a {kind}"));
+
+        assert_eq!(of("Service")["spec"]["ports"], json!([{"name": "web", "port": 80, "targetPort": "http", "protocol": "TCP"}]));
+        assert_eq!(of("Service")["spec"]["selector"], json!({"app.kubernetes.io/name": "test", "app.kubernetes.io/instance": "rel"}));
+        let ingress = of("Ingress");
+        assert_eq!(ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"], json!({"service": {"name": "web-svc", "port": {"name": "web"}}}));
+        // An empty class and an empty tls list are left out, not rendered empty.
+        assert!(ingress["spec"].get("ingressClassName").is_none() && ingress["spec"].get("tls").is_none(), "{ingress}");
+    }
+
+    #[test]
+    fn a_node_port_is_set_only_for_type_node_port_and_a_number() {
+        let mut m = Model::new();
+        let (deployment, http) = web(&mut m);
+        let node_port: crate::Knob<i64> = crate::Knob::at(crate::Path::values().child("nodePort"));
+        let type_: crate::Knob<String> = crate::Knob::at(crate::Path::values().child("type"));
+        let port = ServicePort::new("web", 80, &http).node_port_when(type_.expr().eq("NodePort"), &node_port);
+        m.add(Service::builder().meta(Meta::new("web")).type_(&type_).selects(&deployment).ports(List::new().push(port)).build());
+        let service = |values| testing::objects(&m, values).expect("renders").into_iter().find(|o| o["kind"] == "Service").expect("a Service");
+        assert_eq!(service(json!({"type": "NodePort", "nodePort": 30080}))["spec"]["ports"][0]["nodePort"], 30080);
+        assert!(service(json!({"type": "NodePort", "nodePort": 0}))["spec"]["ports"][0].get("nodePort").is_none());
+        assert!(service(json!({"type": "ClusterIP", "nodePort": 30080}))["spec"]["ports"][0].get("nodePort").is_none());
+    }
+}

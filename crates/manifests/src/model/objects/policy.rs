@@ -20,10 +20,10 @@ pub struct PodDisruptionBudget {
     /// The workload whose pods the budget covers.
     #[builder(setter(transform = |w: &dyn Workload| w.component()))]
     pub selects: Option<&'static str>,
-    /// `minAvailable`: a number or a percentage; left out when null.
+    /// `minAvailable`: a count or a percentage; left out when empty.
     #[builder(setter(into))]
     pub min_available: Expr<Value>,
-    /// `maxUnavailable`: a number or a percentage; left out when null.
+    /// `maxUnavailable`: a count or a percentage; left out when empty.
     #[builder(setter(into))]
     pub max_unavailable: Expr<Value>,
 }
@@ -35,5 +35,30 @@ impl Build for PodDisruptionBudget {
             .when(self.max_unavailable.is_present(), Map::new().field("maxUnavailable", Node::any(self.max_unavailable.clone())))
             .field("selector", Map::new().field("matchLabels", selector_labels(self.selects)));
         object("policy/v1", "PodDisruptionBudget", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::policy::v1::PodDisruptionBudget>)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::model::objects::fixtures::web;
+    use crate::render::testing;
+    use crate::template::expr::{Knob, Path};
+
+    #[test]
+    fn a_budget_renders_only_the_bounds_that_are_set() {
+        let mut m = Model::new();
+        let (deployment, _) = web(&mut m);
+        let (min, max): (Knob<Value>, Knob<Value>) = (Knob::at(Path::values().child("min")), Knob::at(Path::values().child("max")));
+        m.add(PodDisruptionBudget::builder().meta(Meta::new("web")).selects(&deployment).min_available(min.raw()).max_unavailable(max.raw()).build());
+        let pdb = |values| testing::objects(&m, values).expect("renders").into_iter().find(|o| o["kind"] == "PodDisruptionBudget").expect("a budget");
+        let spec = pdb(json!({"min": 1, "max": ""}))["spec"].clone();
+        assert_eq!((spec.get("minAvailable"), spec.get("maxUnavailable")), (Some(&json!(1)), None));
+        let spec = pdb(json!({"min": "", "max": "25%"}))["spec"].clone();
+        assert_eq!((spec.get("minAvailable"), spec.get("maxUnavailable")), (None, Some(&json!("25%"))));
+        assert_eq!(spec["selector"]["matchLabels"], json!({"app.kubernetes.io/name": "test", "app.kubernetes.io/instance": "rel"}));
     }
 }

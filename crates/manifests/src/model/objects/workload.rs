@@ -807,3 +807,56 @@ macro_rules! workloads {
 }
 
 workloads!(StatefulSet, DaemonSet);
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Model;
+    use crate::render::{RenderErrorKind, testing};
+    use crate::template::expr::{Knob, Path, json};
+
+    fn deployment(replicas: &Knob<i64>, autoscaled: &Knob<bool>, security_context: Option<Value>) -> Model {
+        let mut c = Container::builder().name("web").image("web:1").build();
+        let http = c.port("http", 8080);
+        c.liveness(Probe::http("/healthz", &http));
+        if let Some(sc) = security_context {
+            c.security_context = Some(json(sc));
+        }
+        let mut m = Model::new();
+        let pod = Pod::builder().containers(vec![c]).build();
+        m.add(Deployment::builder().meta(Meta::new("web").component("server")).replicas(replicas).replicas_unless(autoscaled).pod(pod).build());
+        m
+    }
+
+    #[test]
+    fn a_deployment_selects_its_own_pods_and_leaves_replicas_to_an_autoscaler() {
+        let (replicas, autoscaled) = (Knob::at(Path::values().child("replicas")), Knob::at(Path::values().child("autoscaled")));
+        let m = deployment(&replicas, &autoscaled, None);
+        let d = testing::object(&m, json!({"replicas": 3, "autoscaled": false}));
+        assert_eq!(d["spec"]["replicas"], 3);
+        let selector = json!({"app.kubernetes.io/name": "test", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "server"});
+        assert_eq!(d["spec"]["selector"]["matchLabels"], selector);
+        let pod_labels = d["spec"]["template"]["metadata"]["labels"].as_object().expect("pod labels");
+        assert!(selector.as_object().expect("map").iter().all(|(k, v)| pod_labels.get(k) == Some(v)), "{pod_labels:?}");
+        let container = &d["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(container["ports"], json!([{"name": "http", "containerPort": 8080, "protocol": "TCP"}]));
+        assert_eq!(container["livenessProbe"]["httpGet"], json!({"path": "/healthz", "port": "http"}));
+
+        let d = testing::object(&m, json!({"replicas": 3, "autoscaled": true}));
+        assert!(d["spec"].get("replicas").is_none(), "{d}");
+        // The chart gates the field on the same setting.
+        let chart = testing::templates(&m);
+        assert!(chart.contains(".Values.autoscaled") && chart.contains(".Values.replicas"), "{chart}");
+    }
+
+    #[test]
+    fn a_free_form_setting_of_the_wrong_type_is_named_by_its_field() {
+        let (replicas, autoscaled) = (Knob::at(Path::values().child("replicas")), Knob::at(Path::values().child("autoscaled")));
+        let m = deployment(&replicas, &autoscaled, Some(json!({"runAsUser": "root"})));
+        let e = testing::objects(&m, json!({"replicas": 1, "autoscaled": false})).expect_err("runAsUser is a number");
+        assert_eq!((e.object.as_str(), e.path.as_str()), ("Deployment/web", "spec.template.spec.containers[0].securityContext.runAsUser"));
+        assert!(matches!(&e.kind, RenderErrorKind::Lowering(m) if m.contains("invalid type: string")), "{e}");
+    }
+}
