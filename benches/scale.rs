@@ -20,7 +20,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use manifests::render::{self, Release};
-use manifests::values::{self, Layer};
+use manifests::values::{self, Layer, SetFlag};
 use manifests::{Application, ChartMeta, Environment, Model};
 use serde_json::Value;
 
@@ -159,7 +159,7 @@ fn render_one(i: usize, out: Option<&Path>, phases: &mut Phases) {
     if let Some((name, text)) = inst.file {
         layers.push(Layer::File { name, text });
     }
-    layers.push(Layer::Set(&inst.set));
+    layers.extend(inst.set.iter().map(|arg| Layer::Set { flag: SetFlag::Set, arg }));
     let values = values::load(&app.defaults(), &layers, &|t| app.check(t)).unwrap_or_else(|e| panic!("instance {i}: values: {e}"));
     let t3 = Instant::now();
     let release = Release { name: &inst.release, namespace: &inst.namespace };

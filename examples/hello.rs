@@ -223,7 +223,7 @@ fn run() -> Result<(), String> {
     // Anchored at the workspace root, so the output lands in the same place wherever cargo runs.
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(OUT);
     let owned = manifests::output::owned_dirs(&app);
-    manifests::output::write_atomic(&out, &tree, &owned).map_err(|e| format!("{OUT}: {e}"))?;
+    manifests::output::write_atomic(&out, &tree, &owned, manifests::output::Options::default()).map_err(|e| e.to_string())?;
 
     let default = out.join("manifests").join(&app.chart.name).join("default.yaml");
     let text = fs::read_to_string(&default).map_err(|e| format!("{}: {e}", default.display()))?;

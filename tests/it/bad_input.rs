@@ -90,8 +90,11 @@ fn the_bad_input_corpus_is_rejected_by_both_renderers() {
     let before = tree_digest(&root().join("charts-out"));
     let cases = corpus();
     let per_app = |app: &str| cases.iter().filter(|c| c.app == app).count();
+    // What the README asks of a new application: a corpus directory with at least one case.
+    // The generated oversized cases come on top.
     for app in apps::all() {
-        assert!(per_app(&app.chart().name) >= 15, "{}: only {} bad-input cases", app.chart().name, per_app(&app.chart().name));
+        let name = app.chart().name.clone();
+        assert!(per_app(&name) >= 1, "{name}: no bad-input cases; add tests/bad-input/{name}/ with a values file per case (tests/bad-input/README.md)");
     }
     // Two workers: each case is two runs of ours and two of Helm.
     let failures: Vec<String> = std::thread::scope(|s| {

@@ -16,13 +16,18 @@ fn check_reports_changed_missing_and_stale_files() {
     copy_dir(&root().join("charts-out"), &out_dir);
     std::fs::write(out_dir.join("charts/backbone/Chart.yaml"), "edited\n").expect("edit");
     std::fs::remove_file(out_dir.join("manifests/backbone/default.yaml")).expect("remove");
+    // Stale: emit wrote it (the record lists it) and no longer does. Foreign: not in the record.
     std::fs::write(out_dir.join("charts/backbone/templates/leftover.yaml"), "old\n").expect("stale");
+    let record = out_dir.join("charts/backbone/.kforge-files");
+    std::fs::write(&record, std::fs::read_to_string(&record).expect("record") + "templates/leftover.yaml\n").expect("write");
+    std::fs::write(out_dir.join("charts/backbone/templates/mine.yaml"), "kind: ConfigMap\n").expect("foreign");
     let out = run(kforge().args(["emit", "--check", "--out"]).arg(&out_dir));
     let diff = text(&out.stdout);
     assert!(!out.status.success());
     assert!(diff.contains("Chart.yaml (differs)") && diff.contains("-edited"), "{diff}");
     assert!(diff.contains("default.yaml (missing)"), "{diff}");
     assert!(diff.contains("leftover.yaml (stale)"), "{diff}");
+    assert!(diff.contains("templates/mine.yaml (foreign"), "{diff}");
     // --check wrote nothing.
     assert_eq!(std::fs::read_to_string(out_dir.join("charts/backbone/Chart.yaml")).expect("read"), "edited\n");
 }
@@ -40,10 +45,17 @@ fn emit_is_deterministic_and_replaces_stale_files() {
         (out.status.success(), text(&out.stdout))
     };
     assert_eq!(listing(&b), (true, String::new()), "two runs differ");
-    // A file the generator no longer produces disappears on the next emit; unrelated apps' dirs
-    // of an old run disappear too.
+    // A file the generator wrote and no longer produces disappears on the next emit; so does the
+    // folder of an application that no longer exists (its record says emit wrote it), while a
+    // folder without a record is another chart's and stays.
     std::fs::write(a.join("charts/backbone/templates/leftover.yaml"), "old").expect("write");
+    let record = a.join("charts/backbone/.kforge-files");
+    std::fs::write(&record, std::fs::read_to_string(&record).expect("record") + "templates/leftover.yaml\n").expect("write");
     std::fs::create_dir_all(a.join("charts/retired-app")).expect("mkdir");
+    std::fs::write(a.join("charts/retired-app/.kforge-files"), "# record\nChart.yaml\n").expect("write");
+    std::fs::write(a.join("charts/retired-app/Chart.yaml"), "name: retired-app\n").expect("write");
+    std::fs::create_dir_all(a.join("charts/kept-by-hand")).expect("mkdir");
+    std::fs::write(a.join("charts/kept-by-hand/Chart.yaml"), "name: kept-by-hand\n").expect("write");
     // Only what changed is rewritten: an application whose files are as emitted stays as it is.
     use std::os::unix::fs::MetadataExt;
     let inode = |p: &str| std::fs::metadata(a.join(p)).expect("metadata").ino();
@@ -52,6 +64,8 @@ fn emit_is_deterministic_and_replaces_stale_files() {
     assert!(out.status.success());
     assert!(!a.join("charts/backbone/templates/leftover.yaml").exists());
     assert!(!a.join("charts/retired-app").exists());
+    assert_eq!(std::fs::read_to_string(a.join("charts/kept-by-hand/Chart.yaml")).expect("kept"), "name: kept-by-hand\n");
+    std::fs::remove_dir_all(a.join("charts/kept-by-hand")).expect("remove");
     assert_eq!(inode("charts/dbbat/Chart.yaml"), dbbat, "an unchanged application was rewritten");
     assert_ne!(inode("charts/backbone/Chart.yaml"), backbone, "the changed application was not swapped in");
     assert_eq!(listing(&b), (true, String::new()));

@@ -34,7 +34,11 @@ fn checkov_finds_nothing_in_the_committed_manifests_but_the_documented_exception
     let mut objects = 0;
     for app in std::fs::read_dir(&dir).expect("charts-out/manifests") {
         for f in std::fs::read_dir(app.expect("entry").path()).expect("app dir") {
-            objects += parse_stream(&std::fs::read_to_string(f.expect("entry").path()).expect("manifest")).len();
+            // The manifests, not emit's record of them (.kforge-files).
+            let f = f.expect("entry").path();
+            if f.extension().is_some_and(|e| e == "yaml") {
+                objects += parse_stream(&std::fs::read_to_string(f).expect("manifest")).len();
+            }
         }
     }
     assert!(objects > 0);
@@ -116,7 +120,6 @@ fn every_secret_looking_setting_is_marked_write_only() {
                 marked += 1;
             }
         }
-        assert!(!manifests::check::secret_settings(&app.schema()).is_empty(), "{}: no secret settings at all?", app.chart().name);
     }
     assert!(marked >= 10, "only {marked} secret settings found");
 }
@@ -197,8 +200,9 @@ fn secret_values_reach_only_secrets_and_never_charts_out() {
         // A third is enough for the scan to mean something: a large chart (Aeterna) rejects more
         // random combinations across its settings than a small one.
         assert!(rendered >= CANARY_CASES as usize / 3, "{name}: only {rendered} of {CANARY_CASES} canary cases rendered");
-        // Not vacuous: the canaries were in the rendered Secrets.
-        assert!(in_secrets > 0, "{name}: no canary reached a Secret; is the test still looking at the right settings?");
+        // Not vacuous: an application with secret settings had its canaries in the rendered
+        // Secrets. (One without secret settings has nothing to leak here.)
+        assert!(secrets.is_empty() || in_secrets > 0, "{name}: no canary reached a Secret; is the test still looking at the right settings?");
     }
 
     for (path, text) in &charts_out {
@@ -206,6 +210,7 @@ fn secret_values_reach_only_secrets_and_never_charts_out() {
             assert!(!text.contains(c.as_str()), "charts-out/{} holds the secret value {c}", path.display());
         }
     }
+    // Today's applications have about 40 secret settings between them.
     assert!(scanned.len() > 100, "only {} secret values scanned", scanned.len());
     eprintln!("secrets: {} secret values of {} files scanned for in charts-out ({} files)", scanned.len(), CANARY_CASES * apps::all().len() as u64, charts_out.len());
 }
@@ -275,8 +280,11 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("charts-out");
     copy_dir(&root().join("charts-out"), &out);
-    // Stale files too, which a successful full emit would remove.
+    // Stale files too, which a successful full emit would remove (emit's own: in the record).
     std::fs::write(out.join("manifests/backbone/old.yaml"), "old\n").expect("write");
+    let record = out.join("manifests/backbone/.kforge-files");
+    let listed = std::fs::read_to_string(&record).expect("record") + "old.yaml\n";
+    std::fs::write(&record, listed).expect("write");
     let before = tree_digest(&out);
     let real = apps::all();
     let careless = careless::app();
@@ -285,7 +293,7 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
         // The broken application comes last: the others have rendered when it fails.
         let mut apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
         apps.push(broken);
-        let err = manifests::output::emit(&apps, &out, true).expect_err("emit accepted a broken application");
+        let err = manifests::output::emit(&apps, &out, true, Default::default()).expect_err("emit accepted a broken application").to_string();
         assert!(err.contains(expect) && err.contains(&broken.chart().name), "{err}");
         assert!(before == tree_digest(&out), "a failed emit changed {}", out.display());
         let leftovers: Vec<String> = std::fs::read_dir(tmp.path()).expect("read").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).filter(|n| n != "charts-out").collect();
@@ -293,7 +301,7 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
     }
     // The same applications without the broken one write, and remove the stale file.
     let apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
-    manifests::output::emit(&apps, &out, true).expect("emit");
+    manifests::output::emit(&apps, &out, true, Default::default()).expect("emit");
     assert!(!out.join("manifests/backbone/old.yaml").exists());
     assert_eq!(tree_digest(&out), tree_digest(&root().join("charts-out")));
 }

@@ -390,3 +390,38 @@ pub fn merge_into(base: &mut Value, overlay: Value) {
         (b, o) => *b = o,
     }
 }
+
+// ----- value flags (--set and its family) --------------------------------------------------
+
+/// `helm template REL chart -n NS ARGS...`, with `stdin` on standard input.
+pub fn helm_template_args(helm: &str, app: &str, release: &str, namespace: &str, args: &[String], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(tool(helm));
+    cmd.arg("template").arg(release).arg(chart_dir(app)).arg("-n").arg(namespace).args(args);
+    run_with_stdin(&mut cmd, stdin)
+}
+
+/// `kforge emit --app APP --stdout --release REL --namespace NS ARGS...`, with `stdin` on
+/// standard input.
+pub fn emit_stdout_args(app: &str, release: &str, namespace: &str, args: &[String], stdin: Option<&str>) -> Output {
+    let mut cmd = kforge();
+    cmd.args(["emit", "--app", app, "--stdout", "--release", release, "--namespace", namespace]).args(args);
+    run_with_stdin(&mut cmd, stdin)
+}
+
+fn run_with_stdin(cmd: &mut Command, stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// A value for one setting that its schema accepts (`None` for what the generator leaves
+/// alone), as the random values files of the contract test choose them.
+pub fn random_setting(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> {
+    random_leaf(schema, default, rng)
+}

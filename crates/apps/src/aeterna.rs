@@ -36,8 +36,15 @@ pub fn app() -> App<Values> {
                 keywords: ["memory", "mcp", "agents", "opal", "cedar", "vector-search"].map(String::from).to_vec(),
                 home: "https://github.com/kikokikok/aeterna".into(),
                 sources: vec!["https://github.com/kikokikok/aeterna".into()],
-                ..ChartMeta::new("aeterna", "0.1.0", "0.1.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
-            },
+                ..ChartMeta::new("aeterna", "0.2.0", "0.1.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
+            }
+            .upgrade_note(
+                "0.2.0",
+                "The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the namespace \
+                 `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant there. Back \
+                 up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones before you \
+                 delete the old objects. Helm releases are not affected.",
+            ),
             "crates/apps/src/aeterna.rs",
             build,
         )

@@ -21,7 +21,15 @@ use serde_json::json;
 pub fn app() -> App<Values> {
     environments!(
         App::new(
-            ChartMeta::new("backbone", "0.2.0", "1.0.0", "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration"),
+            ChartMeta::new("backbone", "0.3.0", "1.0.0", "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration").upgrade_note(
+                "0.3.0",
+                "- `serviceAccount.automount` is now `serviceAccount.automountServiceAccountToken`: rename it in your values files.\n\
+                 - `service.http.nodePort` and `service.mqtt.nodePort` take a port from 1 to 65535, or `\"\"` to let Kubernetes \
+                 choose, instead of `0`.\n\
+                 - The plain manifests of the example environments (`charts-out/manifests/backbone/`) are rendered into the \
+                 namespace `backbone` instead of `default`: applying them creates new objects there. Copy the data of the claim \
+                 `backbone-data` before you delete the old objects. Helm releases are not affected.",
+            ),
             "crates/apps/src/backbone.rs",
             build,
         ),

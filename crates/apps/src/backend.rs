@@ -42,7 +42,7 @@ pub fn app() -> App<Values> {
         home: url.into(),
         sources: vec![url.into()],
         maintainers: vec![Maintainer { name: "Todo App Team".into(), email: "team@example.com".into(), url: String::new() }],
-        ..ChartMeta::new("backend", "1.0.0", "1.0.0", "Todo App Backend - FastAPI with MCP integration")
+        ..ChartMeta::new("backend", "1.1.0", "1.0.0", "Todo App Backend - FastAPI with MCP integration")
     };
     environments!(
         App::new(chart, "crates/apps/src/backend.rs", build)

@@ -29,8 +29,13 @@ pub fn app() -> App<Values> {
                 keywords: ["postgresql", "proxy", "database", "audit", "access-control"].map(String::from).to_vec(),
                 home: "https://github.com/fclairamb/dbbat".into(),
                 sources: vec!["https://github.com/fclairamb/dbbat".into()],
-                ..ChartMeta::new("dbbat", "1.0.0", "1.0.0", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
-            },
+                ..ChartMeta::new("dbbat", "2.0.0", "1.0.0", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
+            }
+            .upgrade_note(
+                "2.0.0",
+                "`podDisruptionBudget.minAvailable` and `podDisruptionBudget.maxUnavailable` take what Kubernetes takes: a count \
+                 up to 2147483647 or a percentage of at most 9 digits (`\"50%\"`). Values inside those bounds need no change.",
+            ),
             "crates/apps/src/dbbat.rs",
             build,
         )

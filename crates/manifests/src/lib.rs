@@ -62,7 +62,7 @@ pub use model::{kit, objects};
 pub use template::expr;
 
 pub use model::app::{App, Application, Environment};
-pub use model::chart_meta::{ChartMeta, Maintainer};
+pub use model::chart_meta::{ChartMeta, Maintainer, UpgradeNote};
 pub use template::expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
 pub use manifests_derive::Knobs;
 pub use model::{Build, Meta, Model, ObjectRef, Referable};

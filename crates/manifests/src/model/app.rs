@@ -170,7 +170,7 @@ impl<V: Values> Application for App<V> {
         schema_of::<V>(&header(self.source))
     }
     fn check(&self, tree: &Value) -> Result<Value, (String, String)> {
-        values::check::<V>(tree)
+        values::validate::<V>(tree)
     }
     fn model(&self) -> Model {
         (self.build)(&V::handle(Path::values()))

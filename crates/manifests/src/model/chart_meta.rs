@@ -11,6 +11,16 @@ pub struct Maintainer {
     pub url: String,
 }
 
+/// What an operator must know before upgrading to a version: the chart README's "Upgrading"
+/// section lists these, and the upgrade check asks for one when a version breaks something.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpgradeNote {
+    /// The chart version this note is for (`0.3.0`).
+    pub version: String,
+    /// Markdown: what changed and what to do before `helm upgrade`.
+    pub note: String,
+}
+
 /// What Chart.yaml says about a chart.
 #[derive(Clone, Debug, Default)]
 pub struct ChartMeta {
@@ -30,6 +40,8 @@ pub struct ChartMeta {
     pub sources: Vec<String>,
     /// Maintainers; left out when empty.
     pub maintainers: Vec<Maintainer>,
+    /// Upgrade notes, newest first (see [`ChartMeta::upgrade_note`]).
+    pub upgrade_notes: Vec<UpgradeNote>,
 }
 
 impl ChartMeta {
@@ -42,5 +54,13 @@ impl ChartMeta {
             description: description.into(),
             ..ChartMeta::default()
         }
+    }
+
+    /// Adds an upgrade note for `version` (Markdown): what operators must do before upgrading
+    /// to it. Give the newest version first. `kforge upgrade-check` requires one for a version
+    /// with a breaking change.
+    pub fn upgrade_note(mut self, version: &str, note: &str) -> Self {
+        self.upgrade_notes.push(UpgradeNote { version: version.into(), note: note.into() });
+        self
     }
 }

@@ -130,7 +130,7 @@ pub(crate) fn values_rows(defaults: &Value, schema: &Value) -> Vec<[String; 4]> 
 
 pub(crate) fn helmignore(header: &str) -> String {
     format!(
-        "# {header}\n# Patterns to ignore when building packages.\n.DS_Store\n.git/\n.gitignore\n.bzr/\n.bzrignore\n.hg/\n.hgignore\n.svn/\n*.swp\n*.bak\n*.tmp\n*.orig\n*~\n.project\n.idea/\n*.tmproj\n.vscode/\n"
+        "# {header}\n# Patterns to ignore when building packages.\n.DS_Store\n.git/\n.gitignore\n.bzr/\n.bzrignore\n.hg/\n.hgignore\n.svn/\n*.swp\n*.bak\n*.tmp\n*.orig\n*~\n.project\n.idea/\n*.tmproj\n.vscode/\n# kforge's record of the files it generated here\n.kforge-files\n"
     )
 }
 
@@ -243,6 +243,12 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
         out.push('\n');
         out.push_str(app.readme().trim_end());
         out.push('\n');
+    }
+    if !meta.upgrade_notes.is_empty() {
+        out.push_str("\n## Upgrading\n\n`kforge upgrade-check` compares each version with the previous release; these versions break something an\ninstalled release or a values file relied on:\n");
+        for n in &meta.upgrade_notes {
+            out.push_str(&format!("\n### To {}\n\n{}\n", n.version, n.note.trim_end()));
+        }
     }
     out
 }

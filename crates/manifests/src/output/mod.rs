@@ -1,5 +1,15 @@
 //! The emitted tree: every file of every selected application, rendered in memory first, then
-//! written so that `charts-out` changes all at once or not at all.
+//! written so that each generated directory changes all at once or not at all, and nothing
+//! emit did not write is lost.
+//!
+//! - this module renders and checks the applications into a [`Tree`];
+//! - [`ownership`]: the record in each generated directory of the files emit wrote there;
+//! - [`write`]: swapping the changed directories in, refusing foreign files;
+//! - [`fault`]: the fault-injection hook the tests of atomicity use.
+
+pub mod fault;
+pub mod ownership;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,6 +21,8 @@ use crate::check::{self, Finding};
 use crate::render::{self, Release};
 use crate::values::{self, Layer, ValuesError};
 
+pub use write::{DirChange, Options, Report, WriteError, write_atomic};
+
 /// Files by path relative to the output directory (`charts/backbone/Chart.yaml`, ...).
 pub type Tree = BTreeMap<PathBuf, String>;
 
@@ -21,6 +33,8 @@ pub enum EmitError {
     Render { app: String, environment: String, message: String },
     /// What the check found in the rendered environments (of every application emitted).
     Findings(Vec<Finding>),
+    /// The rendered tree could not be written (see [`WriteError`]).
+    Write(WriteError),
 }
 
 impl std::fmt::Display for EmitError {
@@ -35,6 +49,7 @@ impl std::fmt::Display for EmitError {
                 }
                 Ok(())
             }
+            EmitError::Write(e) => e.fmt(f),
         }
     }
 }
@@ -133,6 +148,7 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
         }
     }
     findings.dedup();
+    ownership::add_records(&mut tree, &owned_dirs(app));
     Ok(RenderedApp { tree, findings, environments })
 }
 
@@ -143,9 +159,10 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
 }
 
 /// Renders and checks every application in `apps` and returns the whole tree with the
-/// directories it replaces: those of each application, and with `prune` every application
-/// directory under `out` (a full emit removes what retired applications left). Nothing is
-/// written; the findings of all applications come together in one error.
+/// directories it may replace: those of each application, and with `prune` every directory
+/// under `<out>/charts` and `<out>/manifests` (a full emit removes what retired applications
+/// left; [`write_atomic`] touches only those with an emit record). Nothing is written; the
+/// findings of all applications come together in one error.
 pub fn render_all(apps: &[&dyn Application], out: &Path, prune: bool) -> Result<(Tree, Vec<PathBuf>), EmitError> {
     let mut tree = Tree::new();
     let mut owned: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
@@ -165,13 +182,12 @@ pub fn render_all(apps: &[&dyn Application], out: &Path, prune: bool) -> Result<
     Ok((tree, owned.into_iter().collect()))
 }
 
-/// `emit`: renders and checks every application of `apps` in memory, then writes them all at
-/// once (see [`write_atomic`]). Any error, a finding of the check among them, leaves `out` as
-/// it was. Returns the number of files written.
-pub fn emit(apps: &[&dyn Application], out: &Path, prune: bool) -> Result<usize, String> {
-    let (tree, owned) = render_all(apps, out, prune).map_err(|e| e.to_string())?;
-    write_atomic(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
-    Ok(tree.len())
+/// `emit`: renders and checks every application of `apps` in memory, then writes them (see
+/// [`write_atomic`]). Any error, a finding of the check or a foreign file among them, leaves
+/// `out` as it was.
+pub fn emit(apps: &[&dyn Application], out: &Path, prune: bool, options: Options) -> Result<Report, EmitError> {
+    let (tree, owned) = render_all(apps, out, prune)?;
+    write_atomic(out, &tree, &owned, options).map_err(EmitError::Write)
 }
 
 /// Subdirectories of `<out>/charts` and `<out>/manifests` that exist now.
@@ -222,92 +238,38 @@ pub fn emit_apps(apps: &[Box<dyn Application>]) -> Result<Tree, EmitError> {
     Ok(out)
 }
 
-fn write_tree(root: &Path, tree: &Tree) -> io::Result<()> {
-    // Files come in path order, so a directory is created once, before its first file; asking
-    // create_dir_all again for every file cost a stat and a failed mkdir each.
-    let mut made: Option<PathBuf> = None;
-    for (path, text) in tree {
-        let full = root.join(path);
-        if let Some(parent) = full.parent()
-            && made.as_deref() != Some(parent)
-        {
-            fs::create_dir_all(parent)?;
-            made = Some(parent.to_path_buf());
-        }
-        fs::write(full, text)?;
-    }
-    Ok(())
-}
-
-/// Writes `tree` under `out`, replacing exactly the directories in `owned` whose files differ
-/// from the tree's (and removing files they no longer contain). Everything is written to a
-/// temporary directory beside `out` first; only when that succeeded are the changed directories
-/// swapped in, each with one rename.
-pub fn write_atomic(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<()> {
-    // A directory that already holds exactly what the tree has for it is left alone: most
-    // emits change one application or none, and writing, swapping and deleting every file was
-    // most of emit's time on disk.
-    let mut changed_dirs = Vec::new();
-    for dir in owned {
-        if !holds_exactly(out, tree, dir)? {
-            changed_dirs.push(dir.clone());
-        }
-    }
-    if changed_dirs.is_empty() {
-        return Ok(());
-    }
-    let owned = changed_dirs.as_slice();
-    let changed: Tree = tree.iter().filter(|(path, _)| owned.iter().any(|d| path.starts_with(d))).map(|(p, t)| (p.clone(), t.clone())).collect();
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let staging = tempfile::Builder::new().prefix(".kforge-staging-").tempdir_in(parent)?;
-    write_tree(staging.path(), &changed)?;
-    fs::create_dir_all(out)?;
-    let trash = tempfile::Builder::new().prefix(".kforge-old-").tempdir_in(parent)?;
-    for (i, dir) in owned.iter().enumerate() {
-        let target = out.join(dir);
-        let fresh = staging.path().join(dir);
-        if let Some(p) = target.parent() {
-            fs::create_dir_all(p)?;
-        }
-        if target.exists() {
-            fs::rename(&target, trash.path().join(i.to_string()))?;
-        }
-        if fresh.exists() {
-            fs::rename(&fresh, &target)?;
-        }
-    }
-    Ok(())
-}
-
-/// The files under `out/dir` are exactly the tree's files under `dir`, byte for byte (and a
-/// directory the tree has nothing for does not exist, not even empty).
-fn holds_exactly(out: &Path, tree: &Tree, dir: &Path) -> io::Result<bool> {
-    if !tree.keys().any(|path| path.starts_with(dir)) {
-        return Ok(!out.join(dir).exists());
-    }
+/// What `emit --check` reports: a unified diff per file of the owned directories that differs,
+/// is missing, or is stale (emit wrote it and no longer does), and each foreign entry (emit
+/// did not write it and would refuse to replace its folder). Empty: `out` is what emit writes.
+pub fn stale_files(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<Vec<String>> {
     let mut on_disk = Tree::new();
-    collect(out, &out.join(dir), &mut on_disk)?;
-    let mut wanted = tree.iter().filter(|(path, _)| path.starts_with(dir));
-    Ok(on_disk.len() == wanted.clone().count() && wanted.all(|(path, text)| on_disk.get(path) == Some(text)))
-}
-
-/// Compares `tree` with what is on disk in the owned directories: a unified diff per file that
-/// differs, is missing, or is stale (on disk but no longer emitted).
-pub fn check(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<Vec<String>> {
-    let mut on_disk = Tree::new();
+    let mut foreign = Vec::new();
+    let mut compared = Tree::new();
     for dir in owned {
-        collect(out, &out.join(dir), &mut on_disk)?;
+        let wanted = tree.range(dir.clone()..).take_while(|(p, _)| p.starts_with(dir));
+        let Some(existing) = ownership::inspect(out, dir, tree)? else {
+            compared.extend(wanted.map(|(p, t)| (p.clone(), t.clone())));
+            continue;
+        };
+        if !existing.recorded && wanted.clone().next().is_none() {
+            continue; // a folder emit did not generate
+        }
+        compared.extend(wanted.map(|(p, t)| (p.clone(), t.clone())));
+        for path in existing.ours {
+            let text = fs::read(out.join(&path))?;
+            on_disk.insert(path, String::from_utf8(text).unwrap_or_else(|_| String::from("<not UTF-8>")));
+        }
+        foreign.extend(existing.foreign);
     }
     let mut diffs = Vec::new();
-    let paths: std::collections::BTreeSet<&PathBuf> = tree.keys().chain(on_disk.keys()).collect();
+    let paths: std::collections::BTreeSet<&PathBuf> = compared.keys().chain(on_disk.keys()).collect();
     for path in paths {
-        let want = tree.get(path).map(String::as_str).unwrap_or("");
+        let want = compared.get(path).map(String::as_str).unwrap_or("");
         let have = on_disk.get(path).map(String::as_str).unwrap_or("");
-        if want != have || tree.contains_key(path) != on_disk.contains_key(path) {
+        if want != have || compared.contains_key(path) != on_disk.contains_key(path) {
             let shown = out.join(path).display().to_string();
             let diff = similar::TextDiff::from_lines(have, want);
-            let label = match (on_disk.contains_key(path), tree.contains_key(path)) {
+            let label = match (on_disk.contains_key(path), compared.contains_key(path)) {
                 (false, _) => "missing",
                 (_, false) => "stale",
                 _ => "differs",
@@ -315,23 +277,8 @@ pub fn check(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<Vec<Strin
             diffs.push(format!("{shown} ({label})\n{}", diff.unified_diff().header(&format!("a/{shown}"), &format!("b/{shown}"))));
         }
     }
-    Ok(diffs)
-}
-
-fn collect(root: &Path, dir: &Path, into: &mut Tree) -> io::Result<()> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect(root, &path, into)?;
-        } else {
-            let rel = path.strip_prefix(root).expect("under root").to_path_buf();
-            into.insert(rel, fs::read_to_string(&path).unwrap_or_else(|_| String::from("<unreadable>")));
-        }
+    for path in foreign {
+        diffs.push(format!("{} (foreign: emit did not write it, and refuses to replace its folder while it is there)\n", out.join(path).display()));
     }
-    Ok(())
+    Ok(diffs)
 }

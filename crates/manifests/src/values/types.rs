@@ -1,5 +1,5 @@
-//! Settings: the validated types applications build their `Values` from, and loading values
-//! files the way Helm does (defaults, then each file merged in order, then `--set`).
+//! The validated value types applications build their `Values` from: ports, quantities, DNS
+//! names, durations, counts and percentages.
 //!
 //! Every validated type checks the same rule in serde (for `emit`) and in its JSON schema (for
 //! Helm), from one pattern or range, so both renderers reject the same values.
@@ -11,15 +11,10 @@ use std::sync::LazyLock;
 
 use regex_lite::Regex;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::expr::{Knob, Knobbed, Leaf, Path, leaves};
-
-/// What an application's settings type must be: serde both ways, a schema, defaults, handles.
-pub trait Values: Serialize + DeserializeOwned + Default + JsonSchema + Knobbed + 'static {}
-impl<T: Serialize + DeserializeOwned + Default + JsonSchema + Knobbed + 'static> Values for T {}
 
 macro_rules! pattern_string {
     ($(#[$doc:meta])* $name:ident, $pattern:expr, $max:expr, $expected:expr) => {
@@ -182,10 +177,10 @@ pub struct Port(pub u16);
 
 impl<'de> Deserialize<'de> for Port {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let n = i64::deserialize(d)?;
-        match u16::try_from(n) {
-            Ok(p) if p >= 1 => Ok(Port(p)),
-            _ => Err(serde::de::Error::custom(format!("invalid port {n}: expected a port number from 1 to 65535"))),
+        // Through `Value`, so a string or a list is refused in the port's terms too.
+        match Value::deserialize(d)? {
+            Value::Number(n) if n.as_i64().is_some_and(|p| (1..=65535).contains(&p)) => Ok(Port(n.as_i64().unwrap_or_default() as u16)),
+            other => Err(serde::de::Error::custom(format!("invalid port {other}: expected a port number from 1 to 65535"))),
         }
     }
 }
@@ -353,396 +348,6 @@ string_enum!(
     PathType { Prefix = "Prefix", Exact = "Exact", ImplementationSpecific = "ImplementationSpecific" } default Prefix
 );
 
-// ----- loading -----------------------------------------------------------------------------
-
-/// A values error: the source (file or `--set`), the values path, and what was expected.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ValuesError {
-    pub source: String,
-    pub path: String,
-    pub message: String,
-}
-
-impl fmt::Display for ValuesError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}: {}", self.source, self.message)
-        } else {
-            write!(f, "{}: {}: {}", self.source, self.path, self.message)
-        }
-    }
-}
-
-impl std::error::Error for ValuesError {}
-
-/// One layer of values: a file's text, or `--set` assignments.
-pub enum Layer<'a> {
-    File { name: &'a str, text: &'a str },
-    Set(&'a [String]),
-}
-
-/// Values files can be large or deep; beyond these they are refused before parsing.
-const MAX_VALUES_BYTES: usize = 4 << 20;
-const MAX_DEPTH: usize = 64;
-
-fn depth(v: &Value) -> usize {
-    match v {
-        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
-        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
-}
-
-pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
-    let err = |message: String| ValuesError { source: name.to_string(), path: String::new(), message };
-    if text.len() > MAX_VALUES_BYTES {
-        return Err(err(format!("file is larger than {} MiB", MAX_VALUES_BYTES >> 20)));
-    }
-    if text.trim().is_empty() {
-        return Ok(Value::Object(Default::default()));
-    }
-    // A repeated key replaces the earlier one, as Helm reads values files: emit must not refuse
-    // a file Helm takes (yamllint finds such keys where they matter, in rendered output).
-    let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
-    let v: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
-    match v {
-        Value::Null => Ok(Value::Object(Default::default())),
-        Value::Object(_) if depth(&v) > MAX_DEPTH => Err(err(format!("nested deeper than {MAX_DEPTH} levels"))),
-        Value::Object(_) => Ok(v),
-        other => Err(err(format!("expected a map of settings at the top, found {}", kind_of(&other)))),
-    }
-}
-
-/// The YAML parser's message in a values file's terms: the file's name in the excerpt, and
-/// what its limits mean rather than the library's settings that set them.
-fn yaml_message(name: &str, message: &str) -> String {
-    static DEPTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: Depth \{ depth: \d+ \}|recursion limit exceeded").expect("valid pattern"));
-    static NODES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: (\w+) \{[^}]*\}").expect("valid pattern"));
-    let text = message.replace("<input>", name).replace("error: line ", "line ");
-    let text = DEPTH.replace_all(&text, format!("nested deeper than {MAX_DEPTH} levels").as_str()).into_owned();
-    let text = NODES.replace_all(&text, "too large once its aliases are expanded ($1)").into_owned();
-    text.replace("; use from_str_multiple or from_str_multiple_with_options", ": a values file holds one")
-        .replace(" rejected by the configured policy", ": values are finite numbers")
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
-}
-
-/// Helm's coalescing: maps merge key by key, anything else replaces, and `null` deletes.
-pub fn merge(base: &mut Value, overlay: Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                if v.is_null() {
-                    b.remove(&k);
-                } else if let (Some(existing @ Value::Object(_)), Value::Object(_)) = (b.get_mut(&k), &v) {
-                    merge(existing, v);
-                } else {
-                    b.insert(k, v);
-                }
-            }
-        }
-        (b, o) => *b = o,
-    }
-}
-
-/// `--set` the way Helm reads it: `a.b=1,c=x`; `true`/`false` are booleans, whole numbers are
-/// integers, `null` deletes, `{a,b}` is a list, and anything else is a string.
-pub fn parse_set(assignments: &[String]) -> Result<Value, ValuesError> {
-    let mut out = Value::Object(Default::default());
-    for assignment in assignments {
-        for part in split_unescaped(assignment, ',', true) {
-            let err = |message: String| ValuesError { source: "--set".into(), path: String::new(), message };
-            let Some((key, raw)) = part.split_once('=') else {
-                return Err(err(format!("{part:?} is not of the form path=value")));
-            };
-            if key.contains('[') {
-                return Err(err(format!("{key:?}: list indices are not supported in --set; use a values file")));
-            }
-            let keys: Vec<String> = split_unescaped(key, '.', false).into_iter().map(|k| k.replace("\\.", ".")).collect();
-            if keys.iter().any(String::is_empty) {
-                return Err(err(format!("{key:?} is not a values path")));
-            }
-            let value = if raw.starts_with('{') && raw.ends_with('}') {
-                let inner = &raw[1..raw.len() - 1];
-                Value::Array(if inner.is_empty() { Vec::new() } else { inner.split(',').map(typed_scalar).collect() })
-            } else {
-                typed_scalar(raw)
-            };
-            let mut overlay = value;
-            for k in keys.iter().rev() {
-                let mut m = serde_json::Map::new();
-                m.insert(k.clone(), overlay);
-                overlay = Value::Object(m);
-            }
-            merge_keep_null(&mut out, overlay);
-        }
-    }
-    Ok(out)
-}
-
-/// Like [`merge`], but a `null` stays so the later merge into the values deletes the key.
-fn merge_keep_null(base: &mut Value, overlay: Value) {
-    match (base, overlay) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match (b.get_mut(&k), v) {
-                    (Some(existing @ Value::Object(_)), v @ Value::Object(_)) => merge_keep_null(existing, v),
-                    (_, v) => {
-                        b.insert(k, v);
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o,
-    }
-}
-
-fn typed_scalar(raw: &str) -> Value {
-    match raw {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        "null" => Value::Null,
-        _ => raw.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(raw.to_string())),
-    }
-}
-
-/// Splits at `sep` unless escaped with a backslash (and, for commas, unless inside `{...}`).
-fn split_unescaped(s: &str, sep: char, braces: bool) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut depth = 0;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&sep) => {
-                current.push('\\');
-                current.push(chars.next().expect("peeked"));
-            }
-            '{' if braces => {
-                depth += 1;
-                current.push(c);
-            }
-            '}' if braces => {
-                depth -= 1;
-                current.push(c);
-            }
-            c if c == sep && depth == 0 => parts.push(std::mem::take(&mut current)),
-            c => current.push(c),
-        }
-    }
-    parts.push(current);
-    if sep == ',' {
-        parts.into_iter().map(|p| p.replace("\\,", ",")).collect()
-    } else {
-        parts
-    }
-}
-
-/// Checks a merged values tree against the typed `V` and returns its canonical form.
-pub fn check<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
-    // Helm passes a `global` map to every chart; it is no setting of ours unless `V` declares
-    // it. Only then is the tree copied: deserializing from the borrowed tree saves a copy of
-    // every values tree checked.
-    let schema = schema_of::<V>();
-    let without_global;
-    let tree = match tree {
-        Value::Object(m) if m.contains_key("global") && schema["properties"].get("global").is_none() => {
-            let mut m = m.clone();
-            m.remove("global");
-            without_global = Value::Object(m);
-            &without_global
-        }
-        other => other,
-    };
-    // serde reads a struct from a list too (field by field), and then complains about the
-    // first field's type: say what is wrong instead.
-    sections_are_maps(&schema, tree, "")?;
-    let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        (path, e.into_inner().to_string())
-    })?;
-    serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
-}
-
-/// The schema of `V`, generated once per type: loading checks every layer against it.
-pub(crate) fn schema_of<V: Values>() -> std::sync::Arc<Value> {
-    static SCHEMAS: LazyLock<std::sync::Mutex<BTreeMap<std::any::TypeId, std::sync::Arc<Value>>>> = LazyLock::new(Default::default);
-    let mut schemas = SCHEMAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    schemas
-        .entry(std::any::TypeId::of::<V>())
-        .or_insert_with(|| {
-            let mut settings = schemars::generate::SchemaSettings::draft07();
-            settings.inline_subschemas = true;
-            std::sync::Arc::new(settings.into_generator().into_root_schema_for::<V>().to_value())
-        })
-        .clone()
-}
-
-/// Every section of settings (a struct: a schema with properties) is given as a map.
-fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (String, String)> {
-    let Some(Value::Object(props)) = schema.get("properties") else {
-        if let (Some(items), Value::Array(list)) = (schema.get("items"), v) {
-            for (i, item) in list.iter().enumerate() {
-                sections_are_maps(items, item, &format!("{path}[{i}]"))?;
-            }
-        }
-        return Ok(());
-    };
-    match v {
-        Value::Object(m) => {
-            for (k, sub) in props {
-                if let Some(x) = m.get(k) {
-                    sections_are_maps(sub, x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })?;
-                }
-            }
-            Ok(())
-        }
-        other => Err((path.to_string(), format!("expected a map of settings, found {}", kind_of(other)))),
-    }
-}
-
-/// Loads values the way Helm does: the defaults, then each layer merged in order, checked once
-/// merged (Helm validates the merged values against the schema once, too). When the merged
-/// values fail, the layers are checked one by one so the error names the file that brought the
-/// wrong value in.
-pub fn load(
-    defaults: &Value,
-    layers: &[Layer],
-    check: &dyn Fn(&Value) -> Result<Value, (String, String)>,
-) -> Result<Value, ValuesError> {
-    let mut overlays = Vec::with_capacity(layers.len());
-    for layer in layers {
-        overlays.push(match layer {
-            Layer::File { name, text } => (name.to_string(), parse_yaml(name, text)?),
-            Layer::Set(assignments) => ("--set".to_string(), parse_set(assignments)?),
-        });
-    }
-    let mut tree = defaults.clone();
-    for (_, overlay) in &overlays {
-        merge(&mut tree, overlay.clone());
-    }
-    if let Ok(canonical) = check(&tree) {
-        return Ok(canonical);
-    }
-    // Only to name the source: check the defaults, then after each layer, and report the first
-    // that fails. (A check per layer on every load doubled the cost of loading values.)
-    let mut tree = defaults.clone();
-    check(&tree).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
-    let mut canonical = Value::Null;
-    for (name, overlay) in overlays {
-        merge(&mut tree, overlay);
-        canonical = check(&tree).map_err(|(path, message)| ValuesError { source: name, path, message })?;
-    }
-    // Not reached while `check` gives the same answer twice; if it did, that answer stands.
-    Ok(canonical)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn set_types_values_like_helm() {
-        let v = parse_set(&["a.b=1,c=true,d=x,e=null,f={x,y},g=0755".into()]).unwrap();
-        assert_eq!(v, serde_json::json!({"a": {"b": 1}, "c": true, "d": "x", "e": null, "f": ["x", "y"], "g": 755}));
-        let esc = parse_set(&["ann.kubernetes\\.io/x=a\\,b".into()]).unwrap();
-        assert_eq!(esc, serde_json::json!({"ann": {"kubernetes.io/x": "a,b"}}));
-        assert!(parse_set(&["a[0]=1".into()]).is_err());
-        assert!(parse_set(&["novalue".into()]).is_err());
-    }
-
-    #[test]
-    fn load_checks_the_merged_values_and_names_the_file_that_broke_them() {
-        // Stands in for a typed check: `port` must be a number.
-        let check = |t: &Value| -> Result<Value, (String, String)> {
-            if t["port"].is_number() { Ok(t.clone()) } else { Err(("port".into(), "expected a number".into())) }
-        };
-        let defaults = serde_json::json!({"port": 80, "name": "x"});
-        let bad = Layer::File { name: "a.yaml", text: "port: http" };
-        let fix = ["port=8080".to_string()];
-        // As with Helm, which validates the merged values once: a later layer may correct an
-        // earlier one.
-        let v = load(&defaults, &[bad, Layer::Set(&fix)], &check).expect("the merged values are valid");
-        assert_eq!(v["port"], 8080);
-        let other = Layer::File { name: "b.yaml", text: "name: y" };
-        let bad = Layer::File { name: "a.yaml", text: "port: http" };
-        let e = load(&defaults, &[other, bad], &check).unwrap_err();
-        assert_eq!((e.source.as_str(), e.path.as_str()), ("a.yaml", "port"));
-    }
-
-    #[test]
-    fn merge_replaces_lists_merges_maps_and_null_deletes() {
-        let mut base = serde_json::json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "z": 3});
-        merge(&mut base, serde_json::json!({"a": {"y": 5}, "l": [9], "z": null}));
-        assert_eq!(base, serde_json::json!({"a": {"x": 1, "y": 5}, "l": [9]}));
-    }
-
-    #[test]
-    fn quantities_and_names_are_checked() {
-        assert!(serde_json::from_value::<Quantity>(serde_json::json!("1GB")).is_err());
-        assert!(serde_json::from_value::<Quantity>(serde_json::json!("1Gi")).is_ok());
-        assert!(serde_json::from_value::<Quantity>(serde_json::json!("500m")).is_ok());
-        assert!(serde_json::from_value::<DnsLabel>(serde_json::json!("Bad_Name")).is_err());
-        assert!(serde_json::from_value::<DnsLabel>(serde_json::json!("")).is_ok());
-        assert!(serde_json::from_value::<Port>(serde_json::json!(0)).is_err());
-        assert!(serde_json::from_value::<Port>(serde_json::json!(70000)).is_err());
-    }
-
-    /// The subset of JSON Schema the value types use, evaluated as Helm's validator would.
-    fn schema_accepts(schema: &Value, v: &Value) -> bool {
-        if let Some(Value::Array(alts)) = schema.get("anyOf") {
-            return alts.iter().any(|alt| schema_accepts(alt, v));
-        }
-        let is = |t: &str| match t {
-            "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
-            _ => true,
-        };
-        let type_ok = match schema.get("type") {
-            Some(Value::String(t)) => is(t),
-            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(is),
-            _ => true,
-        };
-        let s = v.as_str().unwrap_or("");
-        let n = v.as_i64().unwrap_or(0);
-        type_ok
-            && schema.get("pattern").and_then(Value::as_str).is_none_or(|p| !v.is_string() || Regex::new(p).expect("pattern").is_match(s))
-            && schema.get("maxLength").and_then(Value::as_u64).is_none_or(|m| s.chars().count() as u64 <= m)
-            && schema.get("minimum").and_then(Value::as_i64).is_none_or(|m| !v.is_number() || n >= m)
-            && schema.get("maximum").and_then(Value::as_i64).is_none_or(|m| !v.is_number() || n <= m)
-    }
-
-    fn serde_and_schema_agree<T: DeserializeOwned + JsonSchema>(samples: &[Value]) {
-        let schema = schemars::schema_for!(T).to_value();
-        for v in samples {
-            let serde_ok = serde_json::from_value::<T>(v.clone()).is_ok();
-            assert_eq!(serde_ok, schema_accepts(&schema, v), "{} {v}: serde says {serde_ok}", T::schema_name());
-        }
-    }
-
-    #[test]
-    fn value_types_accept_what_their_schemas_accept() {
-        use serde_json::json;
-        serde_and_schema_agree::<ListenAddress>(&[
-            json!(":8080"), json!("0.0.0.0:5432"), json!("[::]:1"), json!(":65535"), json!(":65536"), json!(":0"),
-            json!("localhost"), json!(":80 "), json!(""), json!(8080), json!("host:08"),
-        ]);
-        serde_and_schema_agree::<OptionalPort>(&[json!(""), json!(1), json!(30432), json!(65535), json!(0), json!(65536), json!("80"), json!(-1), json!(true)]);
-        serde_and_schema_agree::<OptionalIntOrPercent>(&[json!(""), json!(0), json!(3), json!("50%"), json!("100%"), json!("50"), json!("%"), json!(-1), json!(1.5), json!("5 %")]);
-        serde_and_schema_agree::<ConfigKey>(&[json!("DBB_KEY"), json!("tls.crt"), json!("a-b"), json!(""), json!("a/b"), json!("a b")]);
-    }
-}
-
 // ----- strings with a minimum length, counts, percentages ---------------------------------
 
 /// A string that is empty ("not set") or at least `MIN` characters long, such as a signing key
@@ -905,9 +510,64 @@ impl JsonSchema for IntOrPercent {
 leaves!(Value: IntOrPercent);
 
 #[cfg(test)]
-mod length_and_number_tests {
+mod tests {
     use super::*;
+    use serde::de::DeserializeOwned;
     use serde_json::json;
+
+    #[test]
+    fn quantities_and_names_are_checked() {
+        assert!(serde_json::from_value::<Quantity>(serde_json::json!("1GB")).is_err());
+        assert!(serde_json::from_value::<Quantity>(serde_json::json!("1Gi")).is_ok());
+        assert!(serde_json::from_value::<Quantity>(serde_json::json!("500m")).is_ok());
+        assert!(serde_json::from_value::<DnsLabel>(serde_json::json!("Bad_Name")).is_err());
+        assert!(serde_json::from_value::<DnsLabel>(serde_json::json!("")).is_ok());
+        assert!(serde_json::from_value::<Port>(serde_json::json!(0)).is_err());
+        assert!(serde_json::from_value::<Port>(serde_json::json!(70000)).is_err());
+    }
+
+    /// The subset of JSON Schema the value types use, evaluated as Helm's validator would.
+    fn schema_accepts(schema: &Value, v: &Value) -> bool {
+        if let Some(Value::Array(alts)) = schema.get("anyOf") {
+            return alts.iter().any(|alt| schema_accepts(alt, v));
+        }
+        let is = |t: &str| match t {
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            _ => true,
+        };
+        let type_ok = match schema.get("type") {
+            Some(Value::String(t)) => is(t),
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(is),
+            _ => true,
+        };
+        let s = v.as_str().unwrap_or("");
+        let n = v.as_i64().unwrap_or(0);
+        type_ok
+            && schema.get("pattern").and_then(Value::as_str).is_none_or(|p| !v.is_string() || Regex::new(p).expect("pattern").is_match(s))
+            && schema.get("maxLength").and_then(Value::as_u64).is_none_or(|m| s.chars().count() as u64 <= m)
+            && schema.get("minimum").and_then(Value::as_i64).is_none_or(|m| !v.is_number() || n >= m)
+            && schema.get("maximum").and_then(Value::as_i64).is_none_or(|m| !v.is_number() || n <= m)
+    }
+
+    fn serde_and_schema_agree<T: DeserializeOwned + JsonSchema>(samples: &[Value]) {
+        let schema = schemars::schema_for!(T).to_value();
+        for v in samples {
+            let serde_ok = serde_json::from_value::<T>(v.clone()).is_ok();
+            assert_eq!(serde_ok, schema_accepts(&schema, v), "{} {v}: serde says {serde_ok}", T::schema_name());
+        }
+    }
+
+    #[test]
+    fn value_types_accept_what_their_schemas_accept() {
+        serde_and_schema_agree::<ListenAddress>(&[
+            json!(":8080"), json!("0.0.0.0:5432"), json!("[::]:1"), json!(":65535"), json!(":65536"), json!(":0"),
+            json!("localhost"), json!(":80 "), json!(""), json!(8080), json!("host:08"),
+        ]);
+        serde_and_schema_agree::<OptionalPort>(&[json!(""), json!(1), json!(30432), json!(65535), json!(0), json!(65536), json!("80"), json!(-1), json!(true)]);
+        serde_and_schema_agree::<OptionalIntOrPercent>(&[json!(""), json!(0), json!(3), json!("50%"), json!("100%"), json!("50"), json!("%"), json!(-1), json!(1.5), json!("5 %")]);
+        serde_and_schema_agree::<ConfigKey>(&[json!("DBB_KEY"), json!("tls.crt"), json!("a-b"), json!(""), json!("a/b"), json!("a b")]);
+    }
 
     fn parse<T: DeserializeOwned>(v: Value) -> Result<T, String> {
         serde_json::from_value(v).map_err(|e| e.to_string())

@@ -1,0 +1,426 @@
+//! Loading values the way Helm does: values files parsed as YAML, merged over the defaults in
+//! order with the `--set` layers, and the merged values validated once against the
+//! application's `Values` type (which is what its schema says too).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex_lite::Regex;
+use serde_json::{Map, Value};
+
+use super::Values;
+use super::set::{ReadFile, SetFlag, apply, merge_maps};
+
+/// A values error: the source (file or `--set`), the values path, and what was expected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValuesError {
+    pub source: String,
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ValuesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.source, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.source, self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ValuesError {}
+
+/// One layer of the user's values: a values file's text (`-f`), or one argument of a `--set`
+/// flag.
+#[derive(Clone, Copy, Debug)]
+pub enum Layer<'a> {
+    File { name: &'a str, text: &'a str },
+    Set { flag: SetFlag, arg: &'a str },
+}
+
+impl Layer<'_> {
+    /// The layer's place in Helm's order: files, then the flags by kind.
+    fn rank(&self) -> u8 {
+        match self {
+            Layer::File { .. } => 0,
+            Layer::Set { flag, .. } => 1 + *flag as u8,
+        }
+    }
+
+    /// The file or flag, for messages.
+    pub fn source(&self) -> &str {
+        match self {
+            Layer::File { name, .. } => name,
+            Layer::Set { flag, .. } => flag.name(),
+        }
+    }
+}
+
+/// Values files can be large or deep; beyond these they are refused before parsing.
+const MAX_VALUES_BYTES: usize = 4 << 20;
+const MAX_DEPTH: usize = 64;
+
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
+    let err = |message: String| ValuesError { source: name.to_string(), path: String::new(), message };
+    if text.len() > MAX_VALUES_BYTES {
+        return Err(err(format!("file is larger than {} MiB", MAX_VALUES_BYTES >> 20)));
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    // A repeated key replaces the earlier one, as Helm reads values files: emit must not refuse
+    // a file Helm takes (yamllint finds such keys where they matter, in rendered output).
+    let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+    let v: Value = match serde_saphyr::from_str_with_options(text, options) {
+        Ok(v) => v,
+        // Several documents: Helm 4 merges them in order (`loader.LoadValues`); Helm 3.18 reads
+        // the first only. emit follows Helm 4.
+        Err(e) if e.to_string().contains("multiple YAML documents") => {
+            let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+            let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
+            let mut merged = Map::new();
+            for (i, doc) in docs.into_iter().enumerate() {
+                match doc {
+                    Value::Null => {}
+                    Value::Object(m) => merge_maps(&mut merged, m),
+                    other => return Err(err(format!("document {}: expected a map of settings at the top, found {}", i + 1, kind_of(&other)))),
+                }
+            }
+            Value::Object(merged)
+        }
+        Err(e) => return Err(err(format!("not valid YAML: {}", yaml_message(name, &e.to_string())))),
+    };
+    match v {
+        Value::Null => Ok(Value::Object(Default::default())),
+        Value::Object(_) if depth(&v) > MAX_DEPTH => Err(err(format!("nested deeper than {MAX_DEPTH} levels"))),
+        Value::Object(_) => Ok(v),
+        other => Err(err(format!("expected a map of settings at the top, found {}", kind_of(&other)))),
+    }
+}
+
+/// The YAML parser's message in a values file's terms: the file's name in the excerpt, and
+/// what its limits mean rather than the library's settings that set them.
+fn yaml_message(name: &str, message: &str) -> String {
+    static DEPTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: Depth \{ depth: \d+ \}|recursion limit exceeded").expect("valid pattern"));
+    static NODES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: (\w+) \{[^}]*\}").expect("valid pattern"));
+    let text = message.replace("<input>", name).replace("error: line ", "line ");
+    let text = DEPTH.replace_all(&text, format!("nested deeper than {MAX_DEPTH} levels").as_str()).into_owned();
+    let text = NODES.replace_all(&text, "too large once its aliases are expanded ($1)").into_owned();
+    text.replace("; use from_str_multiple or from_str_multiple_with_options", ": a values file holds one")
+        .replace(" rejected by the configured policy", ": values are finite numbers")
+}
+
+pub(super) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+/// Helm's coalescing of the user's values over the chart's defaults (Helm 4.1,
+/// `pkg/chart/common/util/coalesce.go`): the user's value wins; maps merge key by key; a
+/// `null` from the user deletes the default it meets, and stays a `null` where there is no
+/// default; a map given where the default is a scalar, or a scalar where it is a map, replaces
+/// it.
+///
+/// Helm 3.18 differs only where a default is itself `null`: it deletes the key, Helm 4 keeps the
+/// `null`. No chart of ours has a `null` default.
+pub fn coalesce(defaults: &Value, user: Map<String, Value>) -> Value {
+    let Value::Object(defaults) = defaults else { return Value::Object(user) };
+    let mut v = user;
+    for (key, default) in defaults {
+        match v.get_mut(key) {
+            Some(Value::Null) => {
+                v.remove(key);
+            }
+            Some(Value::Object(dest)) => {
+                if let Value::Object(src) = default {
+                    coalesce_tables(dest, src.clone());
+                }
+            }
+            Some(_) => {}
+            None => {
+                v.insert(key.clone(), default.clone());
+            }
+        }
+    }
+    Value::Object(v)
+}
+
+/// Helm's `coalesceTablesFullKey` without merging: `dst` (the user's) over `src` (defaults).
+fn coalesce_tables(dst: &mut Map<String, Value>, mut src: Map<String, Value>) {
+    let non_null: Vec<String> = src.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k.clone()).collect();
+    for (k, v) in dst.iter() {
+        if v.is_null() {
+            src.insert(k.clone(), Value::Null);
+        }
+    }
+    for (key, default) in src {
+        match dst.get_mut(&key) {
+            Some(Value::Null) if non_null.contains(&key) => {
+                dst.remove(&key);
+            }
+            None => {
+                dst.insert(key, default);
+            }
+            Some(Value::Object(d)) => {
+                if let Value::Object(s) = default {
+                    coalesce_tables(d, s);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Checks a merged values tree against the typed `V` and returns its canonical form.
+pub fn validate<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
+    // Helm passes a `global` map to every chart; it is no setting of ours unless `V` declares
+    // it. Only then is the tree copied: deserializing from the borrowed tree saves a copy of
+    // every values tree checked.
+    let schema = schema_of::<V>();
+    let without_global;
+    let tree = match tree {
+        Value::Object(m) if m.contains_key("global") && schema["properties"].get("global").is_none() => {
+            let mut m = m.clone();
+            m.remove("global");
+            without_global = Value::Object(m);
+            &without_global
+        }
+        other => other,
+    };
+    // serde reads a struct from a list too (field by field), and then complains about the
+    // first field's type: say what is wrong instead.
+    sections_are_maps(&schema, tree, "")?;
+    let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        (path, in_values_terms(&e.into_inner().to_string()))
+    })?;
+    serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
+}
+
+/// A serde message in values terms: what a setting takes rather than the Rust type that holds
+/// it (`expected u8` is "expected an integer from 0 to 255").
+fn in_values_terms(message: &str) -> String {
+    static RUST_TYPE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"expected (u8|u16|u32|u64|usize|i8|i16|i32|i64|isize|f32|f64)\b").expect("valid pattern"));
+    static FOUND: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(floating point|integer|boolean) `([^`]*)`").expect("valid pattern"));
+    let text = RUST_TYPE.replace_all(message, |c: &regex_lite::Captures| {
+        let range = match &c[1] {
+            "u8" => "from 0 to 255".to_string(),
+            "u16" => "from 0 to 65535".to_string(),
+            "u32" => "from 0 to 4294967295".to_string(),
+            "u64" | "usize" => "from 0 to 18446744073709551615".to_string(),
+            "i8" => "from -128 to 127".to_string(),
+            "i16" => "from -32768 to 32767".to_string(),
+            "i32" => "from -2147483648 to 2147483647".to_string(),
+            "f32" | "f64" => return "expected a number".to_string(),
+            _ => "from -9223372036854775808 to 9223372036854775807".to_string(),
+        };
+        format!("expected an integer {range}")
+    });
+    let text = FOUND.replace_all(&text, |c: &regex_lite::Captures| {
+        let what = match &c[1] {
+            "floating point" => "the number",
+            "integer" => "the integer",
+            _ => "the boolean",
+        };
+        format!("{what} {}", &c[2])
+    });
+    text.replace("invalid type: sequence", "invalid type: a list").replace("invalid type: map", "invalid type: a map").replace("unit value", "null")
+}
+
+/// The schema of `V`, generated once per type: loading checks every layer against it.
+pub(crate) fn schema_of<V: Values>() -> std::sync::Arc<Value> {
+    static SCHEMAS: LazyLock<std::sync::Mutex<BTreeMap<std::any::TypeId, std::sync::Arc<Value>>>> = LazyLock::new(Default::default);
+    let mut schemas = SCHEMAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    schemas
+        .entry(std::any::TypeId::of::<V>())
+        .or_insert_with(|| {
+            let mut settings = schemars::generate::SchemaSettings::draft07();
+            settings.inline_subschemas = true;
+            std::sync::Arc::new(settings.into_generator().into_root_schema_for::<V>().to_value())
+        })
+        .clone()
+}
+
+/// Every section of settings (a struct: a schema with properties) is given as a map.
+fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (String, String)> {
+    let Some(Value::Object(props)) = schema.get("properties") else {
+        if let (Some(items), Value::Array(list)) = (schema.get("items"), v) {
+            for (i, item) in list.iter().enumerate() {
+                sections_are_maps(items, item, &format!("{path}[{i}]"))?;
+            }
+        }
+        return Ok(());
+    };
+    match v {
+        Value::Object(m) => {
+            for (k, sub) in props {
+                if let Some(x) = m.get(k) {
+                    sections_are_maps(sub, x, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") })?;
+                }
+            }
+            Ok(())
+        }
+        other => Err((path.to_string(), format!("expected a map of settings, found {}", kind_of(other)))),
+    }
+}
+
+/// Validates merged values against an application's `Values` type: the canonical values, or the
+/// values path and what was expected there.
+pub type Check<'a> = dyn Fn(&Value) -> Result<Value, (String, String)> + 'a;
+
+/// Loads values the way Helm does (`helm template -f ... --set ...`): the user's values are built
+/// from the layers in Helm's order (every file in order, merged with Helm's `MergeMaps`; then
+/// every `--set-json`, `--set`, `--set-string`, `--set-file` and `--set-literal` argument, by
+/// kind and in order within a kind, whatever the order of `layers`), put over the defaults with
+/// [`coalesce`], and validated once (Helm validates the coalesced values against the schema
+/// once, too). When they fail, the defaults and then the values after each layer are
+/// validated, so the error names the file or flag that brought the wrong value in.
+///
+/// `--set-file` layers are refused here; [`load_reading`] takes a reader for their files.
+pub fn load(
+    defaults: &Value,
+    layers: &[Layer],
+    check: &Check,
+) -> Result<Value, ValuesError> {
+    load_reading(defaults, layers, check, &mut |_| Err("--set-file is not available here".into()))
+}
+
+/// [`load`], with `read_file` giving the text of a file a `--set-file` value names.
+pub fn load_reading(
+    defaults: &Value,
+    layers: &[Layer],
+    check: &Check,
+    read_file: &mut ReadFile,
+) -> Result<Value, ValuesError> {
+    let mut ordered: Vec<&Layer> = layers.iter().collect();
+    ordered.sort_by_key(|l| l.rank());
+    let mut user = Map::new();
+    // The user's values before each layer, kept only to name the source of an error.
+    let mut before = Vec::with_capacity(ordered.len());
+    for layer in &ordered {
+        if ordered.len() > 1 {
+            before.push(user.clone());
+        }
+        match layer {
+            Layer::File { name, text } => {
+                if let Value::Object(m) = parse_yaml(name, text)? {
+                    merge_maps(&mut user, m);
+                }
+            }
+            Layer::Set { flag, arg } => apply(*flag, arg, &mut user, read_file)?,
+        }
+    }
+    let tree = coalesce(defaults, user.clone());
+    let (path, message) = match check(&tree) {
+        Ok(canonical) => return Ok(canonical),
+        Err(e) => e,
+    };
+    // Only to name the source: the defaults, then the values after each layer; the first that
+    // fails names it. (A check per layer on every load doubled the cost of loading values.)
+    check(defaults).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
+    before.push(user);
+    for (i, layer) in ordered.iter().enumerate() {
+        let Some(after) = before.get(i + 1) else { break };
+        check(&coalesce(defaults, after.clone())).map_err(|(path, message)| ValuesError { source: layer.source().to_string(), path, message })?;
+    }
+    // Reached only when the values fail together and never one layer at a time (a one-layer
+    // load keeps no earlier state): name every source.
+    let sources: Vec<&str> = ordered.iter().map(|l| l.source()).collect();
+    Err(ValuesError { source: sources.join(", "), path, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn load_checks_the_merged_values_and_names_the_file_that_broke_them() {
+        // Stands in for a typed check: `port` must be a number.
+        let check = |t: &Value| -> Result<Value, (String, String)> {
+            if t["port"].is_number() { Ok(t.clone()) } else { Err(("port".into(), "expected a number".into())) }
+        };
+        let defaults = json!({"port": 80, "name": "x"});
+        let bad = Layer::File { name: "a.yaml", text: "port: http" };
+        let fix = Layer::Set { flag: SetFlag::Set, arg: "port=8080" };
+        // As with Helm, which validates the merged values once: a later layer may correct an
+        // earlier one.
+        let v = load(&defaults, &[bad, fix], &check).expect("the merged values are valid");
+        assert_eq!(v["port"], 8080);
+        let other = Layer::File { name: "b.yaml", text: "name: y" };
+        let e = load(&defaults, &[other, bad], &check).unwrap_err();
+        assert_eq!((e.source.as_str(), e.path.as_str()), ("a.yaml", "port"));
+        let e = load(&defaults, &[Layer::Set { flag: SetFlag::String, arg: "port=1" }], &check).unwrap_err();
+        assert_eq!(e.to_string(), "--set-string: port: expected a number");
+    }
+
+    #[test]
+    fn layers_apply_in_helms_order_whatever_the_order_given() {
+        let check = |t: &Value| -> Result<Value, (String, String)> { Ok(t.clone()) };
+        let defaults = json!({"a": "default"});
+        let set = |flag, arg| Layer::Set { flag, arg };
+        let layers = [
+            set(SetFlag::Literal, "a=literal"),
+            set(SetFlag::String, "b=string"),
+            set(SetFlag::Set, "a=set,b=set,c=set"),
+            set(SetFlag::Json, r#"a="json",b="json",c="json",d="json""#),
+            Layer::File { name: "f.yaml", text: "a: file\nb: file\nc: file\nd: file\ne: file" },
+        ];
+        let v = load(&defaults, &layers, &check).unwrap();
+        assert_eq!(v, json!({"a": "literal", "b": "string", "c": "set", "d": "json", "e": "file"}));
+    }
+
+    #[test]
+    fn messages_name_what_a_setting_takes_not_rust_types() {
+        assert_eq!(in_values_terms("invalid value: integer `300`, expected u8"), "invalid value: the integer 300, expected an integer from 0 to 255");
+        assert_eq!(in_values_terms("invalid type: floating point `1.5`, expected u16"), "invalid type: the number 1.5, expected an integer from 0 to 65535");
+        assert_eq!(in_values_terms("invalid type: string \"x\", expected f64"), "invalid type: string \"x\", expected a number");
+        assert_eq!(in_values_terms("invalid type: sequence, expected a boolean"), "invalid type: a list, expected a boolean");
+    }
+
+    #[test]
+    fn several_documents_merge_as_in_helm_4() {
+        let v = parse_yaml("f.yaml", "a: {x: 1}\nb: 1\n---\na: {y: 2}\n---\n").unwrap();
+        assert_eq!(v, json!({"a": {"x": 1, "y": 2}, "b": 1}));
+        let e = parse_yaml("f.yaml", "a: 1\n---\n- x\n").unwrap_err();
+        assert_eq!(e.to_string(), "f.yaml: document 2: expected a map of settings at the top, found a list");
+    }
+
+    #[test]
+    fn coalesce_keeps_defaults_the_user_does_not_replace_and_null_deletes() {
+        let defaults = json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "z": 3, "m": {"k": "v"}, "s": "text"});
+        let user = json!({"a": {"y": 5, "new": null}, "l": [9], "z": null, "m": "scalar", "s": {"k": 1}, "u": null});
+        let v = coalesce(&defaults, user.as_object().cloned().unwrap());
+        // A null with no default under it stays (Helm's schema then judges it).
+        assert_eq!(v, json!({"a": {"x": 1, "y": 5, "new": null}, "l": [9], "m": "scalar", "s": {"k": 1}, "u": null}));
+    }
+
+    #[test]
+    fn files_keep_nulls_until_coalescing() {
+        // Helm merges the files first (a null replaces, a later map replaces the null), then
+        // coalesces: the default's other keys come back under the later map.
+        let check = |t: &Value| -> Result<Value, (String, String)> { Ok(t.clone()) };
+        let defaults = json!({"a": {"x": 1, "y": 2}});
+        let layers = [Layer::File { name: "1.yaml", text: "a: null" }, Layer::File { name: "2.yaml", text: "a: {y: 3}" }];
+        assert_eq!(load(&defaults, &layers, &check).unwrap(), json!({"a": {"x": 1, "y": 3}}));
+        let e = load(&defaults, &[Layer::File { name: "1.yaml", text: "a: null" }, Layer::Set { flag: SetFlag::Set, arg: "a.y=1" }], &check).unwrap_err();
+        assert_eq!((e.source.as_str(), e.path.as_str()), ("--set", "a"));
+    }
+}

@@ -1,0 +1,26 @@
+//! Settings, in three parts:
+//! - [`types`]: the validated value types applications build their `Values` from (ports,
+//!   quantities, DNS names, ...), each checking one rule in serde and in its schema;
+//! - [`load`]: values files parsed as YAML and merged over the defaults, and the merged values
+//!   validated against the application's `Values` type;
+//! - [`set`]: `--set` and its family, parsed by Helm's `pkg/strvals` rules.
+//!
+//! Everything is re-exported here, so `manifests::values::Port` and `values::load` name it.
+
+pub mod load;
+pub mod set;
+pub mod types;
+
+pub use load::*;
+pub use set::*;
+pub use types::*;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::expr::Knobbed;
+
+/// What an application's settings type must be: serde both ways, a schema, defaults, handles.
+pub trait Values: Serialize + DeserializeOwned + Default + JsonSchema + Knobbed + 'static {}
+impl<T: Serialize + DeserializeOwned + Default + JsonSchema + Knobbed + 'static> Values for T {}

@@ -1,0 +1,205 @@
+//! `kforge upgrade-check` on scratch repositories: today's charts-out as the base passes; a
+//! selector changed, a base values file refused, a released version changed, and a breaking
+//! change without a bump or an upgrade note each fail with what to do.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::support::*;
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = run(Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com"));
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
+}
+
+/// A repository whose one commit holds today's charts-out, changed by `edit` first.
+fn scratch(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("tempdir");
+    git(repo.path(), &["init", "-q"]);
+    copy_dir(&root().join("charts-out"), &repo.path().join("charts-out"));
+    edit(&repo.path().join("charts-out"));
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "base"]);
+    repo
+}
+
+fn upgrade_check(repo: &Path, extra: &[&str]) -> Output {
+    run(kforge().args(["upgrade-check", "--out"]).arg(repo.join("charts-out")).args(extra))
+}
+
+/// Rewrites every object of a manifests file through `edit`.
+fn edit_objects(file: &Path, edit: impl Fn(&mut Value)) {
+    let mut docs = parse_stream(&std::fs::read_to_string(file).expect("read"));
+    docs.iter_mut().for_each(edit);
+    let text: Vec<String> = docs.iter().map(|d| serde_saphyr::to_string(d).expect("yaml")).collect();
+    std::fs::write(file, format!("---\n{}", text.join("---\n"))).expect("write");
+}
+
+#[test]
+fn todays_output_as_the_base_passes() {
+    let repo = scratch(|_| {});
+    let out = upgrade_check(repo.path(), &["--base", "HEAD"]);
+    let said = text(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    for app in apps::all() {
+        assert!(said.contains(&format!("{}: {} at", app.chart().name, app.chart().version)) && !said.contains("[breaking]"), "{said}");
+    }
+}
+
+#[test]
+fn a_changed_selector_fails_with_the_field_and_the_version_to_use() {
+    // The base's Deployment selected other labels: the same as changing today's selector.
+    let repo = scratch(|out| {
+        edit_objects(&out.join("manifests/backbone/production.yaml"), |o| {
+            if o["kind"] == "Deployment" {
+                o["spec"]["selector"]["matchLabels"]["tier"] = Value::String("broker".into());
+            }
+        })
+    });
+    let base = git(repo.path(), &["rev-parse", "HEAD"]);
+    let out = upgrade_check(repo.path(), &["--base", "HEAD", "--app", "backbone"]);
+    let said = text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("production: Deployment/backbone spec.selector cannot change in an installed release"), "{said}");
+    assert!(said.contains(&base[..12]), "the finding names the base revision: {said}");
+    let version = apps::backbone::app().chart.version.clone();
+    assert!(said.contains(&format!("version {version} does not follow {version} far enough")) && said.contains("set the version to"), "{said}");
+}
+
+#[test]
+fn a_base_values_file_the_chart_refuses_now_is_breaking() {
+    let repo = scratch(|out| {
+        let file = out.join("charts/dbbat/values-production.yaml");
+        let text = std::fs::read_to_string(&file).expect("read") + "retiredSetting: true\n";
+        std::fs::write(file, text).expect("write");
+    });
+    let out = upgrade_check(repo.path(), &["--base", "HEAD", "--app", "dbbat"]);
+    let said = text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("[breaking] a values file of the base is refused now") && said.contains("values-production.yaml: retiredSetting"), "{said}");
+}
+
+#[test]
+fn a_released_version_must_not_change() {
+    // Tagged as released, with a README that differs from today's.
+    let repo = scratch(|out| {
+        let file = out.join("charts/backend/README.md");
+        let text = std::fs::read_to_string(&file).expect("read") + "\nAn older paragraph.\n";
+        std::fs::write(file, text).expect("write");
+    });
+    let version = apps::backend::app().chart.version.clone();
+    git(repo.path(), &["tag", &format!("backend-{version}")]);
+    let out = upgrade_check(repo.path(), &["--app", "backend"]);
+    let said = text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains(&format!("version {version} was released (tag backend-{version}) and the chart changed since")), "{said}");
+}
+
+#[test]
+fn a_base_that_is_not_a_commit_is_a_clear_error() {
+    let repo = scratch(|_| {});
+    let out = upgrade_check(repo.path(), &["--base", "no-such-revision"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no-such-revision is not a commit"), "{}", text(&out.stderr));
+    let outside = tempfile::tempdir().expect("tempdir");
+    let out = run(kforge().args(["upgrade-check", "--out"]).arg(outside.path()));
+    assert!(!out.status.success() && text(&out.stderr).contains("is not inside a git repository"), "{}", text(&out.stderr));
+}
+
+// ----- versions and notes, on an application of the test's own ----------------------------
+
+mod v1 {
+    use super::*;
+    use manifests::objects::{Container, Deployment, Pod};
+    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+
+    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Values {
+        /// Number of pods.
+        pub replica_count: u8,
+        /// A setting the next version removes.
+        pub color: String,
+    }
+
+    fn build(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        let c = Container::builder().name("app").image("busybox:1.37").build();
+        m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).pod(Pod::builder().containers(vec![c]).build()).build());
+        m
+    }
+
+    pub fn app() -> App<Values> {
+        App::new(ChartMeta::new("evolving", "0.1.0", "1.0.0", "Version one"), "tests/it/upgrade.rs", build)
+    }
+}
+
+mod v2 {
+    use super::*;
+    use manifests::objects::{Container, Deployment, Pod};
+    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+
+    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Values {
+        /// Number of pods.
+        pub replica_count: u8,
+    }
+
+    fn build(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        let c = Container::builder().name("app").image("busybox:1.37").build();
+        m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).pod(Pod::builder().containers(vec![c]).build()).build());
+        m
+    }
+
+    pub fn app(version: &str, note: bool) -> App<Values> {
+        let mut chart = ChartMeta::new("evolving", version, "1.0.0", "Version two");
+        if note {
+            chart = chart.upgrade_note(version, "`color` is gone: remove it from your values files.");
+        }
+        App::new(chart, "tests/it/upgrade.rs", build)
+    }
+}
+
+#[test]
+fn a_breaking_change_needs_a_bump_and_an_upgrade_note_and_the_readme_lists_it() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    git(repo.path(), &["init", "-q"]);
+    let v1 = v1::app();
+    for (path, text) in manifests::output::render_app(&v1).expect("renders").tree {
+        let full = repo.path().join("out").join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "0.1.0"]);
+
+    let check = |app: &dyn manifests::Application| {
+        let tree = manifests::output::render_app(app).expect("renders").tree;
+        release::upgrade::check(repo.path(), "out", app, &tree, None).expect("check runs")
+    };
+    // Without --base: compared with the commit that introduced 0.1.0.
+    let same_version = check(&v2::app("0.1.0", false));
+    assert!(same_version.changes.iter().any(|c| c.field.as_deref() == Some("values color") && c.bump == release::version::Bump::Breaking), "{same_version}");
+    assert!(same_version.problems.iter().any(|p| p.contains("set the version to 0.2.0")), "{same_version}");
+    let no_note = check(&v2::app("0.2.0", false));
+    assert_eq!(no_note.problems.len(), 1, "{no_note}");
+    assert!(no_note.problems[0].contains("upgrade note for version 0.2.0"), "{no_note}");
+    let v2 = v2::app("0.2.0", true);
+    let good = check(&v2);
+    assert!(good.problems.is_empty(), "{good}");
+    let readme = &manifests::output::render_app(&v2).expect("renders").tree[&std::path::PathBuf::from("charts/evolving/README.md")];
+    assert!(readme.contains("## Upgrading") && readme.contains("### To 0.2.0") && readme.contains("`color` is gone"), "{readme}");
+}
