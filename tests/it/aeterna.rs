@@ -30,6 +30,13 @@ const MODES: &[(&str, &str)] = &[
         "secrets: {provider: external-secrets, externalSecrets: {enabled: true, secretStoreRef: {name: vault}}}\nllm: {provider: openai}",
     ),
     ("opal off", "opal: {enabled: false}"),
+    ("opal secure mode from values", "opal: {auth: {enabled: true, masterToken: m, privateKey: k, publicKey: p, clientToken: t}}"),
+    ("opal secure mode from a Secret", "opal: {auth: {enabled: true, existingSecret: opal}}"),
+    (
+        "opal webhook and ssh key",
+        "opal: {server: {policyRepo: {url: \"git@github.com:acme/policies.git\", pollingInterval: 0, webhook: {enabled: true, existingSecret: hook}, sshKey: {existingSecret: repo-key}}}}",
+    ),
+    ("opal with valkey and a password", "cache: {type: external, external: {host: redis.example, existingSecret: redis}}\nopal: {server: {replicas: 3}}"),
     ("registry mirror", "global: {imageRegistry: mirror.example, imagePullSecrets: [{name: mirror}]}\npostgresql: {imageName: \"ghcr.io/cloudnative-pg/postgresql:17\"}"),
 ];
 
@@ -60,6 +67,10 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
         "llm.openai.apiKey is set but External Secrets are on",
     ),
     ("tracing without endpoint", "observability: {tracing: {enabled: true}}", "set observability.tracing.endpoint"),
+    ("opal without a policy repository", "opal: {server: {policyRepo: {url: \"\"}}}", "opal.enabled: set opal.server.policyRepo.url"),
+    ("opal that never looks for commits", "opal: {server: {policyRepo: {pollingInterval: 0}}}", "set pollingInterval (seconds) or webhook.enabled"),
+    ("opal secure mode without tokens", "opal: {auth: {enabled: true}}", "opal.auth.masterToken is needed: set it or opal.auth.existingSecret"),
+    ("opal webhook without its secret", "opal: {server: {policyRepo: {webhook: {enabled: true}}}}", "opal.server.policyRepo.webhook.secret is needed"),
     ("opal-server budget with both bounds", "opal: {server: {pdb: {enabled: true, maxUnavailable: 1}}}", "not both"),
 ];
 

@@ -16,3 +16,4 @@ mod setup;
 mod snapshots;
 mod support;
 mod upgrade;
+mod upstream;

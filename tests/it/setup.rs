@@ -171,7 +171,35 @@ const KUBERNETES: &[(&str, &str)] = &[
          llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}",
     ),
     ("pinecone, mongodb-free, no llm", "target: kubernetes\nvectorBackend: {type: pinecone, environment: us-east-1, indexName: mem, apiKey: pc-key}\nllm: none"),
+    (
+        "own policy repository and OPAL Secret",
+        "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"git@github.com:acme/policies.git\", branch: main, existingSecret: acme-opal}",
+    ),
 ];
+
+#[test]
+fn opal_answers_reach_the_chart() {
+    // Kubernetes: secure mode with the named Secret, the repository and branch given.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let answers = "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"https://git.example/p.git\", branch: main, existingSecret: acme-opal}";
+    let stderr = ok(&setup(tmp.path(), answers, &[]));
+    assert!(stderr.contains("Create the Secret acme-opal"), "{stderr}");
+    assert_eq!(
+        yaml(&tmp.path().join("out/values.yaml"))["opal"],
+        json!({"auth": {"existingSecret": "acme-opal"}, "server": {"policyRepo": {"url": "https://git.example/p.git", "branch": "main"}}})
+    );
+    // Compose: OPAL's development mode (no token anywhere), OPAL's Cedar example by default.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    ok(&setup(tmp.path(), "llm: {apiKey: sk-1}", &[]));
+    let compose = yaml(&tmp.path().join("out/docker-compose.yaml"));
+    let server = &compose["services"]["aeterna-opal-server"]["environment"];
+    assert_eq!(server["OPAL_POLICY_REPO_URL"], "https://github.com/permitio/opal-example-policy-repo");
+    assert!(server.get("OPAL_AUTH_MASTER_TOKEN").is_none());
+    let client = &compose["services"]["aeterna-cedar-agent"]["environment"];
+    assert_eq!(client["OPAL_SERVER_URL"], "http://aeterna-opal-server:7002");
+    assert!(client.get("OPAL_CLIENT_TOKEN").is_none());
+    assert!(!read(&tmp.path().join("out/.env")).contains("OPAL"));
+}
 
 /// No setting in `values` equals its default: values.yaml holds only differences.
 fn only_differences(values: &Value, defaults: &Value, path: &str) {
@@ -218,7 +246,7 @@ const COMPOSE: &[(&str, &str)] = &[
     ("valkey, pgvector, no OPAL, ollama on the host", "vectorBackend: pgvector\ncache: valkey\nopal: false\nllm: {provider: ollama, host: \"http://host.docker.internal:11434\"}"),
     (
         "external database and cache, weaviate, anthropic",
-        "postgresql: {type: external, external: {host: db.example, username: u, password: pw$1}}\ncache: {type: external, external: {host: redis.example}}\n\
+        "postgresql: {type: external, external: {host: db.example, username: u, password: pw$1}}\ncache: {type: external, external: {host: redis.example, password: rpw}}\n\
          vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: anthropic, apiKey: sk-ant}",
     ),
     ("mongodb, no llm", "vectorBackend: {type: mongodb, uri: \"mongodb+srv://u:p@c.example/db\"}\nllm: none"),
@@ -261,16 +289,40 @@ fn compose_agrees_with_chart(label: &str, compose: &Value, chart: &[Value]) {
         assert_eq!(env.keys().collect::<BTreeSet<_>>(), want_keys, "{label}: {} environment", name(w));
         for (k, v) in &want {
             let got = env[k.as_str()].as_str().expect("string");
+            let got = kubernetes_references(got);
             match v {
-                Some(v) => assert_eq!(got.replace("$$", "$"), *v, "{label}: {} {k}", name(w)),
+                Some(v) => assert_eq!(got, *v, "{label}: {} {k}", name(w)),
                 None if k.ends_with("_USER") => assert_eq!(got, clusters[0]["spec"]["bootstrap"]["initdb"]["owner"], "{label}: {} {k}", name(w)),
-                None => assert!(got.starts_with(&format!("${{{k}:?")), "{label}: {} {k} = {got}", name(w)),
+                None => assert!(env[k.as_str()].as_str().expect("string").starts_with(&format!("${{{k}:?")), "{label}: {} {k} = {got}", name(w)),
             }
         }
     }
     for c in &clusters {
         assert_eq!(services[name(c).as_str()]["environment"]["POSTGRES_DB"], c["spec"]["bootstrap"]["initdb"]["database"], "{label}");
     }
+}
+
+/// A compose value as Kubernetes writes it: `$$` is `$`, and a reference to `.env`
+/// (`${VAR:?message}`) is the `$(VAR)` of a credential variable.
+fn kubernetes_references(compose: &str) -> String {
+    let mut out = String::new();
+    let mut rest = compose;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("$$") {
+            out.push('$');
+            rest = after;
+        } else if let (Some(body), Some(end)) = (tail.strip_prefix("${"), tail.find('}')) {
+            let var = body.split(":?").next().unwrap_or(body);
+            out.push_str(&format!("$({})", &var[..var.len().min(end - 2)]));
+            rest = &tail[end + 1..];
+        } else {
+            out.push('$');
+            rest = &tail[1..];
+        }
+    }
+    out + rest
 }
 
 #[test]
@@ -292,7 +344,8 @@ fn compose_validates_and_runs_what_the_chart_runs() {
             files.push(twin.path().join("out/secrets.values.yaml"));
         }
         let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-        let helm = helm_template("helm4", "aeterna", "aeterna", "default", &refs, &[]);
+        // Compose runs OPAL in its development mode, without keys or tokens.
+        let helm = helm_template("helm4", "aeterna", "aeterna", "default", &refs, &["opal.auth.enabled=false".to_string()]);
         assert!(helm.status.success(), "{label}: {}", text(&helm.stderr));
         compose_agrees_with_chart(label, &compose, &parse_stream(&text(&helm.stdout)));
 
@@ -309,7 +362,7 @@ fn compose_validates_and_runs_what_the_chart_runs() {
         assert_eq!(oc["mcp"]["aeterna"]["url"], "http://localhost:8080/mcp", "{label}");
         // A literal `$` is escaped from interpolation; `.env` holds what compose interpolates.
         let env = read(&dir.join("out/.env"));
-        for var in ["AETERNA_POSTGRES_PASSWORD"] {
+        for var in ["AETERNA_POSTGRES_PASSWORD", "AETERNA_REDIS_PASSWORD"] {
             if read(&file).contains(&format!("${{{var}:?")) {
                 assert!(env.lines().any(|l| l.starts_with(&format!("{var}='"))), "{label}: .env lacks {var}:\n{env}");
             }
@@ -381,7 +434,8 @@ fn edited_files_are_replaced_only_with_force() {
     assert_eq!(read(&out.join("values.yaml.bak")), edited);
     assert_eq!(yaml(&values)["opal"], json!({"enabled": false}));
     ok(&setup(dir, answers, &[]));
-    assert!(yaml(&values).get("opal").is_none());
+    assert!(yaml(&values)["opal"].get("enabled").is_none());
+    assert_eq!(yaml(&values)["opal"]["auth"], json!({"existingSecret": "aeterna-opal"}));
 }
 
 #[test]
@@ -456,6 +510,8 @@ fn default_path(p: &mut Pty) {
     p.answer("Redis-compatible cache", &[ENTER]);
     p.answer("PostgreSQL deployment", &[ENTER]);
     p.answer("OPAL authorization stack", &[ENTER]);
+    p.answer("Git repository of the Cedar policies", &[ENTER]);
+    p.answer("Branch to track", &[ENTER]);
     p.answer("LLM provider", &[ENTER]);
     p.answer("OpenAI API key", &["sk-typed-in-pty", ENTER]);
     p.answer("Chat model", &[ENTER]);

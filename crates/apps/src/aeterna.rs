@@ -6,8 +6,8 @@
 //! - [`core`]: the Aeterna server (Deployment, Service, ConfigMap, RBAC, Ingress, autoscaling,
 //!   disruption budget, NetworkPolicy, ServiceMonitor, tracing, the migration Job) and its LLM
 //!   provider;
-//! - [`opal`]: the OPAL authorization stack (opal-server, the cedar-agent DaemonSet,
-//!   opal-fetcher);
+//! - [`opal`]: the OPAL authorization stack (opal-server and its policy repository, the
+//!   cedar-agent DaemonSet of OPAL clients with Cedar, opal-fetcher);
 //! - [`dependencies`]: the vector backend, the cache and PostgreSQL, each bundled (rendered
 //!   here as typed objects: a CloudNativePG Cluster, Dragonfly or Valkey, Qdrant) or external,
 //!   behind the same connection settings;
@@ -29,6 +29,9 @@ use manifests::{App, ChartMeta, DnsLabel, Knobs, Model};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The hand-written README and the table of what each image needs ([`crate::upstream`]).
+static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("aeterna", include_str!("aeterna/README.md")));
+
 pub fn app() -> App<Values> {
     environments!(
         App::new(
@@ -40,22 +43,28 @@ pub fn app() -> App<Values> {
             }
             .upgrade_note(
                 "0.2.0",
-                "The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the namespace \
-                 `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant there. Back \
-                 up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones before you \
-                 delete the old objects. Helm releases are not affected.",
+                "- OPAL now runs as its documentation describes for Cedar: `opal.server.policyRepoUrl` became the section \
+                 `opal.server.policyRepo` (`url`, `branch`, polling or webhook, an SSH key Secret), and with `opal.enabled` the \
+                 URL is required. Secure mode is on: give the OPAL tokens in an existing Secret (`opal.auth.existingSecret`), \
+                 through External Secrets, or set `opal.auth.enabled: false`. The cedar-agent DaemonSet runs OPAL's Cedar client image, \
+                 which subscribes to opal-server.\n\
+                 - The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the \
+                 namespace `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant \
+                 there. Back up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones \
+                 before you delete the old objects. Helm releases are not affected.",
             ),
             "crates/apps/src/aeterna.rs",
             build,
         )
         .needs_values(
             "the LLM provider's credentials (`llm.openai.apiKey` or `llm.openai.existingSecret` for the default provider), \
-             or `llm.provider: ollama` with `llm.ollama.host`, or `llm.provider: none`",
+             or `llm.provider: ollama` with `llm.ollama.host`, or `llm.provider: none`; and, with OPAL on (the default), \
+             the policy repository (`opal.server.policyRepo.url`) and OPAL's tokens (`opal.auth.existingSecret`), or `opal.enabled: false`",
         ),
         "aeterna": "local", "production", "external", "hybrid",
     )
     .placeholder_values(PLACEHOLDERS)
-    .readme(include_str!("aeterna/README.md"))
+    .readme(README.as_str())
 }
 
 /// For tests: a source for everything any backend or option needs (hosts, existing Secrets, a
@@ -81,6 +90,12 @@ secrets:
   externalSecrets: {secretStoreRef: {name: placeholder-store}}
 observability:
   tracing: {endpoint: \"http://otel.invalid:4317\"}
+opal:
+  auth: {existingSecret: placeholder-opal}
+  server:
+    policyRepo:
+      url: \"https://git.invalid/policies.git\"
+      webhook: {existingSecret: placeholder-opal-webhook}
 ";
 
 // ----- values.yaml -------------------------------------------------------------------------
@@ -189,7 +204,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let credentials = secrets::Credentials::of(v);
     let store = credentials.add_to(&mut m, &v.secrets, &external);
     let deps = dependencies::add_to(&mut m, v);
-    let opal = opal::add_to(&mut m, v, &deps);
+    let opal = opal::add_to(&mut m, v, &deps, &credentials, &store);
     core::add_to(&mut m, v, &deps, &opal, &credentials, &store);
     m
 }

@@ -7,16 +7,19 @@
 
 use manifests::kit::{FreeForm, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Secret, SecretRef,
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef,
     Strategy, Volume, VolumeSource,
 };
 use manifests::{
     AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity,
-    StringMap, fullname, fullname_with,
+    StringMap, fullname, fullname_with, service_account_name,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+/// The hand-written README and the table of what each image needs ([`crate::upstream`]).
+static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("backbone", include_str!("backbone/README.md")));
 
 pub fn app() -> App<Values> {
     environments!(
@@ -35,7 +38,7 @@ pub fn app() -> App<Values> {
         ),
         "backbone": "production", "oidc",
     )
-    .readme(include_str!("backbone/README.md"))
+    .readme(README.as_str())
 }
 
 // ----- values.yaml -------------------------------------------------------------------------
@@ -59,8 +62,12 @@ pub struct Values {
     /// REDIS_PASSWORD (each optional). When set, the chart renders no Secret and ignores
     /// `config.adminToken`, `config.jwtSecret`, `oidc.clientSecret` and `redis.password`.
     pub existing_secret: DnsName,
-    /// Kubernetes integration (K8S_ENABLED). On by default: the chart runs in Kubernetes.
+    /// Kubernetes integration (K8S_ENABLED). On by default: the chart runs in Kubernetes. The
+    /// broker's pod then mounts its ServiceAccount token, and `rbac` says what the token may do.
     pub k8s: Toggle,
+    /// Kubernetes API access of the broker, with `k8s.enabled`: a Role in the release's namespace
+    /// bound to the broker's ServiceAccount.
+    pub rbac: Rbac,
     /// MQTT over WebSocket on the HTTP port (WS_ENABLED).
     pub ws: Toggle,
     /// HTTP API on the HTTP port (API_ENABLED); also turns the probes into HTTP `/health` checks.
@@ -119,6 +126,17 @@ pub struct Config {
 pub struct Toggle {
     /// Turn the feature on.
     pub enabled: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rbac {
+    /// Render the Role and its RoleBinding (only with `k8s.enabled`).
+    pub create: bool,
+    /// Rules of the Role, as in a Kubernetes Role: empty grants nothing. The design does not
+    /// list what the broker's Kubernetes client calls; grant what your broker version needs,
+    /// for example `[{apiGroups: [""], resources: [configmaps, secrets], verbs: [get, list, watch]}]`.
+    pub rules: Vec<FreeForm>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -193,6 +211,7 @@ impl Default for Values {
             config: Config { admin_token: String::new(), jwt_secret: String::new(), http_port: Port(8883), tcp_port: Port(1883) },
             existing_secret: DnsName::default(),
             k8s: Toggle { enabled: true },
+            rbac: Rbac { create: true, rules: Vec::new() },
             ws: Toggle { enabled: false },
             api: Toggle { enabled: false },
             tcp: Toggle { enabled: false },
@@ -334,7 +353,18 @@ fn build(v: &ValuesKnobs) -> Model {
 
     v.service_account.add_to(&mut m);
 
-    let pod = manifests::pod_settings!(v).pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
+    // The Kubernetes integration calls the API server with the pod's token: a Role in the
+    // release's namespace grants what `rbac.rules` lists.
+    let rbac_on = v.k8s.enabled.and(&v.rbac.create);
+    let role = m.add_when(
+        rbac_on.clone(),
+        Role::builder().meta(Meta::new(fullname()).template_file("rbac.yaml")).rules(Vec::new()).free_rules(List::new().extend_from(&v.rbac.rules)).build(),
+    );
+    m.add_when(rbac_on, RoleBinding::builder().meta(Meta::new(fullname()).template_file("rbac.yaml")).role(&role).service_account(service_account_name()).build());
+
+    let mut pod = manifests::pod_settings!(v).pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
+    // The integration needs the token; without it the pod mounts none unless asked to.
+    pod.automount_service_account_token = Some(v.service_account.automount_service_account_token.or(&v.k8s.enabled));
     let deployment = m.add(
         Deployment::builder()
             .meta(Meta::new(fullname()))

@@ -35,6 +35,9 @@ secrets:
 /// What the `required` checks say when a credential is missing, after the values path.
 const OR_EXISTING: &str = "or set secrets.existingSecret to a Secret that holds";
 
+/// The hand-written README and the table of what each image needs ([`crate::upstream`]).
+static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("backend", include_str!("backend/README.md")));
+
 pub fn app() -> App<Values> {
     let url = "https://github.com/user/repo";
     let chart = ChartMeta {
@@ -50,7 +53,7 @@ pub fn app() -> App<Values> {
             .placeholder_values(PLACEHOLDERS),
         "backend": "prod", "replicas", "resources", "loadbalancer", "pod-annotations", "node-selector", "anti-affinity",
     )
-    .readme(include_str!("backend/README.md"))
+    .readme(README.as_str())
 }
 
 // ----- values.yaml -------------------------------------------------------------------------

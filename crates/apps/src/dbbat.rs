@@ -22,6 +22,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+/// The hand-written README and the table of what each image needs ([`crate::upstream`]).
+static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("dbbat", include_str!("dbbat/README.md")));
+
 pub fn app() -> App<Values> {
     environments!(
         App::new(
@@ -45,7 +48,7 @@ pub fn app() -> App<Values> {
         ),
         "dbbat": "minimal", "production",
     )
-    .readme(include_str!("dbbat/README.md"))
+    .readme(README.as_str())
 }
 
 // ----- values.yaml -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ pub mod aeterna;
 pub mod backbone;
 pub mod backend;
 pub mod dbbat;
+pub mod upstream;
 
 use manifests::Application;
 

@@ -26,8 +26,8 @@ pub struct Answers {
     pub cache: Cache,
     /// Q4: PostgreSQL.
     pub postgresql: Postgresql,
-    /// Q5: the OPAL authorization stack (multi-tenant); false is single-tenant mode.
-    pub opal: bool,
+    /// Q5: the OPAL authorization stack (multi-tenant); `opal: false` is single-tenant mode.
+    pub opal: Opal,
     /// Q6: the LLM provider.
     pub llm: Llm,
     /// Q7: write the OpenCode MCP entry.
@@ -43,7 +43,7 @@ impl Default for Answers {
             vector_backend: VectorBackend::default(),
             cache: Cache::default(),
             postgresql: Postgresql::default(),
-            opal: true,
+            opal: Opal::default(),
             llm: Llm::default(),
             opencode: true,
             advanced: Advanced::default(),
@@ -176,6 +176,32 @@ pub struct External {
     pub existing_secret: DnsName,
 }
 
+/// Q5. `opal: true` and `opal: false` stand for `{enabled: ...}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Opal {
+    pub enabled: bool,
+    /// Git repository of the Cedar policies; empty takes OPAL's example ([`EXAMPLE_POLICY_REPO`]).
+    pub policy_repo: String,
+    /// Branch of `policyRepo`; empty keeps the chart's (`master`, OPAL's default).
+    pub branch: String,
+    /// kubernetes: the Secret with OPAL's keys and tokens; empty means `aeterna-opal`.
+    pub existing_secret: DnsName,
+}
+
+impl Default for Opal {
+    fn default() -> Self {
+        Opal { enabled: true, policy_repo: String::new(), branch: String::new(), existing_secret: DnsName::default() }
+    }
+}
+
+/// The policies OPAL's own Cedar example tracks (`docker/docker-compose-example-cedar.yml` of
+/// permitio/opal), on its `master` branch: a start for local development, to replace with yours.
+pub const EXAMPLE_POLICY_REPO: &str = "https://github.com/permitio/opal-example-policy-repo";
+
+/// The Secret the Kubernetes target names for OPAL's keys and tokens unless told otherwise.
+pub const OPAL_SECRET: &str = "aeterna-opal";
+
 /// Q6.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -227,6 +253,11 @@ pub fn parse(name: &str, text: &str) -> Result<Answers, String> {
     let Value::Object(map) = &mut tree else {
         return Err(format!("{name}: expected a map of answers (target, vectorBackend, cache, postgresql, opal, llm, opencode, advanced)"));
     };
+    // The shorthand `opal: false` for `opal: {enabled: false}`.
+    if let Some(Value::Bool(b)) = map.get("opal") {
+        let enabled = *b;
+        map.insert("opal".into(), serde_json::json!({ "enabled": enabled }));
+    }
     // The shorthand `cache: valkey` for `cache: {type: valkey}`.
     for (key, tag) in [("vectorBackend", "type"), ("cache", "type"), ("postgresql", "type"), ("llm", "provider")] {
         if let Some(Value::String(s)) = map.get(key) {
@@ -259,6 +290,7 @@ impl Answers {
         if self.target == Target::OpencodeOnly && !self.opencode {
             return Err(problem("opencode", "target opencode-only writes the OpenCode entry: opencode: false leaves nothing to do (choose another target, or opencode: true)"));
         }
+        self.check_opal()?;
         self.check_vector_backend()?;
         self.check_external("cache", self.cache.type_ == CacheType::External, self.cache.external.as_ref(), false)?;
         self.check_external("postgresql", self.postgresql.type_ == PostgresqlType::External, self.postgresql.external.as_ref(), true)?;
@@ -279,6 +311,21 @@ impl Answers {
         }
         if needed && self.target == Target::Kubernetes && secret.is_empty() && existing.is_empty() {
             return Err(problem(path, format!("needed for target kubernetes: give {path} (it goes to secrets.values.yaml) or {existing_path} (a Secret in the cluster)")));
+        }
+        Ok(())
+    }
+
+    fn check_opal(&self) -> Result<(), Problem> {
+        let o = &self.opal;
+        let set = [("opal.policyRepo", !o.policy_repo.is_empty()), ("opal.branch", !o.branch.is_empty()), ("opal.existingSecret", !o.existing_secret.is_empty())];
+        if let Some((path, _)) = set.iter().find(|(_, s)| *s).filter(|_| !o.enabled) {
+            return Err(problem(path, "OPAL is off (opal.enabled: false): leave it out, or turn OPAL on"));
+        }
+        if !o.existing_secret.is_empty() && self.target != Target::Kubernetes {
+            return Err(problem(
+                "opal.existingSecret",
+                format!("target {} runs OPAL in development mode, without keys or tokens (OPAL's secure mode is for target kubernetes)", self.target.name()),
+            ));
         }
         Ok(())
     }
@@ -416,6 +463,9 @@ mod tests {
     #[test]
     fn errors_name_the_file_and_the_key() {
         assert_eq!(err("targt: kubernetes"), "a.yaml: targt: unknown field `targt`, expected one of `target`, `vectorBackend`, `cache`, `postgresql`, `opal`, `llm`, `opencode`, `advanced`");
+        assert_eq!(err("opal: {enabled: false, policyRepo: x}"), "a.yaml: opal.policyRepo: OPAL is off (opal.enabled: false): leave it out, or turn OPAL on");
+        assert!(err("opal: {existingSecret: s}").starts_with("a.yaml: opal.existingSecret: target docker-compose runs OPAL in development mode"));
+        assert!(err("opal: {repo: x}").contains("unknown field `repo`"));
         assert!(err("target: nomad").starts_with("a.yaml: target: unknown variant `nomad`"), "{}", err("target: nomad"));
         assert!(err("cache: {type: external, external: {host: r, port: 0}}").starts_with("a.yaml: cache.external.port: invalid port 0"));
         assert_eq!(err("cache: external"), "a.yaml: cache.external: needed with type external: the connection details (host, and port, password or existingSecret where they differ from the defaults)");

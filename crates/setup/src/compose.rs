@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use regex_lite::Regex;
 use serde_json::{Map, Value, json};
 
-use crate::runtime::{EnvValue, Runtime, Service};
+use crate::runtime::{EnvValue, Piece, Runtime, Service};
 
 /// A host that containers reach the machine they run on through (Docker Desktop names it;
 /// on Linux the `host-gateway` mapping below makes it resolve).
@@ -30,16 +30,21 @@ pub fn reference(var: &str) -> String {
     format!("${{{var}:?set {var} in .env}}")
 }
 
-/// The hosts a service's environment names: values of `*_HOST` variables and the hosts of URLs.
+/// The hosts a service's environment names: values of `*_HOST` variables and the hosts of URLs
+/// (after any user and password).
 pub fn hosts(s: &Service) -> Vec<String> {
-    static URL_HOST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"://([A-Za-z0-9][A-Za-z0-9.-]*)").expect("valid pattern"));
+    static URL_HOST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"://(?:[^@/]*@)?([A-Za-z0-9][A-Za-z0-9.-]*)").expect("valid pattern"));
     let mut out = Vec::new();
     for (k, v) in &s.env {
-        let EnvValue::Text(v) = v else { continue };
+        let v = match v {
+            EnvValue::Text(t) => t.clone(),
+            EnvValue::Composed(pieces) => pieces.iter().filter_map(|p| if let Piece::Text(t) = p { Some(t.as_str()) } else { None }).collect(),
+            EnvValue::Secret(_) => continue,
+        };
         if k.ends_with("_HOST") && !v.contains("://") && !v.is_empty() {
             out.push(v.clone());
         }
-        for c in URL_HOST.captures_iter(v) {
+        for c in URL_HOST.captures_iter(&v) {
             out.push(c[1].to_string());
         }
     }
@@ -96,6 +101,15 @@ fn service(rt: &Runtime, s: &Service) -> Value {
                 let value = match v {
                     EnvValue::Text(t) => literal(t),
                     EnvValue::Secret(var) => Value::String(reference(var)),
+                    EnvValue::Composed(pieces) => Value::String(
+                        pieces
+                            .iter()
+                            .map(|p| match p {
+                                Piece::Text(t) => t.replace('$', "$$"),
+                                Piece::Secret(var) => reference(var),
+                            })
+                            .collect(),
+                    ),
                 };
                 (k.clone(), value)
             })

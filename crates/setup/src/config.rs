@@ -44,6 +44,14 @@ pub fn toml_of(server: &Service) -> Result<String, String> {
         let (key, v) = match value {
             EnvValue::Text(t) => (key, typed(var, t)),
             EnvValue::Secret(name) => (format!("{key}_env"), toml::Value::String(name.clone())),
+            // The credentials stay out: `${VAR}` names where each comes from.
+            EnvValue::Composed(pieces) => {
+                let text = pieces.iter().map(|p| match p {
+                    crate::runtime::Piece::Text(t) => t.clone(),
+                    crate::runtime::Piece::Secret(var) => format!("${{{var}}}"),
+                });
+                (key, toml::Value::String(text.collect()))
+            }
         };
         let table = tables.entry(section.clone()).or_default();
         if table.insert(key.clone(), v).is_some() {

@@ -8,7 +8,7 @@ use apps::aeterna::secrets::Credentials;
 use manifests::{DnsName, Knobbed, Path, Port};
 use serde_json::Value;
 
-use crate::answers::{Answers, External, PostgresqlType, Secret, Target};
+use crate::answers::{Answers, EXAMPLE_POLICY_REPO, External, OPAL_SECRET, PostgresqlType, Secret, Target};
 
 /// The chart's values for these answers. Typed secrets are in it too, at their values paths;
 /// [`secret_paths`] says which paths those are, so each output can keep them where they belong.
@@ -91,8 +91,23 @@ pub fn values_of(a: &Answers) -> Values {
         pg.external.existing_secret = existing_secret.clone();
     }
 
-    // ----- Q5: OPAL
-    v.opal.enabled = a.opal;
+    // ----- Q5: OPAL, with a policy repository (OPAL's Cedar example unless one is given). On
+    // Kubernetes in secure mode with its keys and tokens in a Secret; elsewhere in OPAL's
+    // development mode, whose clients need no token (compose publishes only the server).
+    let o = &a.opal;
+    v.opal.enabled = o.enabled;
+    if o.enabled {
+        let repo = &mut v.opal.server.policy_repo;
+        repo.url = if o.policy_repo.is_empty() { EXAMPLE_POLICY_REPO.into() } else { o.policy_repo.trim().to_string() };
+        if !o.branch.is_empty() {
+            repo.branch = o.branch.trim().to_string();
+        }
+        if a.target == Target::Kubernetes {
+            v.opal.auth.existing_secret = if o.existing_secret.is_empty() { DnsName::new(OPAL_SECRET) } else { o.existing_secret.clone() };
+        } else {
+            v.opal.auth.enabled = false;
+        }
+    }
 
     // ----- Q6: LLM
     let l = &a.llm;
@@ -236,6 +251,12 @@ mod tests {
     fn defaults_answers_give_the_chart_defaults_but_the_key_source() {
         let v = serde_json::to_value(values_of(&Answers::default())).unwrap();
         let d = serde_json::to_value(Values::default()).unwrap();
-        assert_eq!(diff(&v, &d), Some(json!({"llm": {"openai": {"existingSecret": "aeterna-openai"}}})));
+        assert_eq!(
+            diff(&v, &d),
+            Some(json!({
+                "llm": {"openai": {"existingSecret": "aeterna-openai"}},
+                "opal": {"auth": {"enabled": false}, "server": {"policyRepo": {"url": EXAMPLE_POLICY_REPO}}}
+            }))
+        );
     }
 }

@@ -185,6 +185,12 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
             if values.postgresql.enabled {
                 next.push("Install the CloudNativePG operator once per cluster (see the chart README, \"Before installing\").".into());
             }
+            if values.opal.enabled && values.opal.auth.enabled && !values.opal.auth.existing_secret.is_empty() {
+                next.push(format!(
+                    "Create the Secret {} with OPAL's keys and tokens (chart README, \"OPAL\"), and point opal.server.policyRepo at your Cedar policies.",
+                    values.opal.auth.existing_secret.0
+                ));
+            }
             if values.ingress.enabled {
                 let hosts: Vec<&str> = values.ingress.hosts.iter().map(|h| h.host.as_str()).collect();
                 next.push(format!("The Ingress routes the chart's example host {}: set ingress.hosts (and ingress.tls) in values.yaml to yours.", hosts.join(", ")));

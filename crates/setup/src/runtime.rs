@@ -44,6 +44,39 @@ pub enum EnvValue {
     /// A credential: read from the environment variable of this name where the service runs
     /// (compose reads it from `.env`).
     Secret(String),
+    /// Text with credentials in it (Kubernetes' `$(VAR)` of an earlier credential variable, as
+    /// in a URI with a password): literal pieces and the credentials' variables, in order.
+    Composed(Vec<Piece>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Secret(String),
+}
+
+/// `text` with each `$(VAR)` that names a credential variable set before it split out, as
+/// Kubernetes expands it; plain text when there is none.
+fn expand(text: &str, env: &[(String, EnvValue)]) -> EnvValue {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("$(") {
+        let Some(len) = rest[start + 2..].find(')') else { break };
+        let var = &rest[start + 2..start + 2 + len];
+        let secret = env.iter().find_map(|(k, v)| match v {
+            EnvValue::Secret(name) if k == var => Some(name.clone()),
+            _ => None,
+        });
+        let Some(name) = secret else { break };
+        pieces.push(Piece::Text(rest[..start].to_string()));
+        pieces.push(Piece::Secret(name));
+        rest = &rest[start + 3 + len..];
+    }
+    if pieces.is_empty() {
+        return EnvValue::Text(text.to_string());
+    }
+    pieces.push(Piece::Text(rest.to_string()));
+    EnvValue::Composed(pieces.into_iter().filter(|p| *p != Piece::Text(String::new())).collect())
 }
 
 #[derive(Clone, Debug, Default)]
@@ -205,7 +238,7 @@ fn workload(o: &Rendered, config_maps: &BTreeMap<&str, &Value>, k8s_services: &[
         for e in c["env"].as_array().into_iter().flatten() {
             let var = str_of(&e["name"]);
             let value = if let Some(v) = e.get("value") {
-                EnvValue::Text(str_of(v))
+                expand(&str_of(v), &s.env)
             } else if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
                 // The cluster's own Secret: the owner is known; the password is the one compose
                 // gives the PostgreSQL container.

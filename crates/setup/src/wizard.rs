@@ -12,7 +12,7 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
 use manifests::{DnsName, Port};
 
-use crate::answers::{Advanced, Answers, Cache, External, Llm, Postgresql, PostgresqlType, Secret, Target, VectorBackend};
+use crate::answers::{Advanced, Answers, Cache, EXAMPLE_POLICY_REPO, External, Llm, OPAL_SECRET, Opal, Postgresql, PostgresqlType, Secret, Target, VectorBackend};
 
 fn failed(e: dialoguer::Error) -> String {
     match e {
@@ -195,7 +195,16 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
 
     // ----- Q5
     w.heading("Q5: OPAL Authorization Stack");
-    let opal = w.select("OPAL authorization stack", &["Yes (recommended for multi-tenant)", "No (single-tenant mode)"], 0)? == 0;
+    let mut opal = Opal { enabled: w.select("OPAL authorization stack", &["Yes (recommended for multi-tenant)", "No (single-tenant mode)"], 0)? == 0, ..Opal::default() };
+    if opal.enabled {
+        let chart = apps::aeterna::Values::default().opal.server.policy_repo;
+        opal.policy_repo = w.text("Git repository of the Cedar policies (OPAL's example until you have yours)", EXAMPLE_POLICY_REPO, true)?;
+        let branch = w.text("Branch to track", &chart.branch, true)?;
+        opal.branch = if branch == chart.branch { String::new() } else { branch };
+        if w.target == Target::Kubernetes {
+            opal.existing_secret = w.secret_name("Secret with OPAL's keys and tokens (the chart README says how to make it)", OPAL_SECRET)?;
+        }
+    }
 
     // ----- Q6
     w.heading("Q6: LLM Provider");

@@ -67,6 +67,51 @@ The name of the service account to use.
 {{- define "aeterna.externalSecrets" -}}
 {{- if or (eq .Values.secrets.provider "external-secrets") .Values.secrets.externalSecrets.enabled -}}true{{- end -}}
 {{- end }}
+{{- define "aeterna.opalAuthMasterTokenFromValues" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.opal.auth.masterToken -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthMasterTokenFromStore" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthMasterTokenInEnv" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (or .Values.opal.auth.existingSecret (and .Values.opal.auth.masterToken (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthPrivateKeyFromValues" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.opal.auth.privateKey -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthPrivateKeyFromStore" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthPrivateKeyInEnv" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (or .Values.opal.auth.existingSecret (and .Values.opal.auth.privateKey (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthPublicKeyFromValues" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.opal.auth.publicKey -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthPublicKeyFromStore" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalAuthPublicKeyInEnv" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (or .Values.opal.auth.existingSecret (and .Values.opal.auth.publicKey (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalClientTokenFromValues" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.opal.auth.clientToken -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalClientTokenFromStore" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (not .Values.opal.auth.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalClientTokenInEnv" -}}
+{{- if and .Values.opal.enabled .Values.opal.auth.enabled (or .Values.opal.auth.existingSecret (and .Values.opal.auth.clientToken (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalPolicyRepoWebhookSecretFromValues" -}}
+{{- if and .Values.opal.enabled .Values.opal.server.policyRepo.webhook.enabled (not .Values.opal.server.policyRepo.webhook.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.opal.server.policyRepo.webhook.secret -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalPolicyRepoWebhookSecretFromStore" -}}
+{{- if and .Values.opal.enabled .Values.opal.server.policyRepo.webhook.enabled (not .Values.opal.server.policyRepo.webhook.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
+{{- end }}
+{{- define "aeterna.opalPolicyRepoWebhookSecretInEnv" -}}
+{{- if and .Values.opal.enabled .Values.opal.server.policyRepo.webhook.enabled (or .Values.opal.server.policyRepo.webhook.existingSecret (and .Values.opal.server.policyRepo.webhook.secret (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
+{{- end }}
 {{- define "aeterna.postgresPasswordFromValues" -}}
 {{- if and (not .Values.postgresql.enabled) (not .Values.postgresql.external.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.postgresql.external.password -}}true{{- end -}}
 {{- end }}

@@ -20,7 +20,7 @@ use serde_json::json;
 use super::ValuesKnobs;
 use super::dependencies::{self, Endpoints, VectorBackendType};
 use super::opal::{self, Stack};
-use super::secrets::{Credentials, Store};
+use super::secrets::{Consumer, Credentials, Store};
 
 // ----- values ------------------------------------------------------------------------------
 
@@ -331,7 +331,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                 .push(EnvVar::secret("AETERNA_POSTGRES_USER", &cluster_secret, "username", false))
                 .push(EnvVar::secret("AETERNA_POSTGRES_PASSWORD", &cluster_secret, "password", false)),
         )
-        .extend(credentials.env(store));
+        .extend(credentials.env(store, Consumer::Server));
     let server_container = |name: &'static str| {
         Container::builder()
             .name(name)

@@ -5,7 +5,7 @@
 
 use manifests::kit::{ClusterBackupSettings, Image, Resources, StorageSettings, StorageSettingsKnobs};
 use manifests::objects::{
-    ClaimTemplate, Cluster, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet,
+    ClaimTemplate, Cluster, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet,
     Volume, Workload,
 };
 use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, concat, fullname_with, string_enum};
@@ -498,8 +498,12 @@ fn qdrant_server(m: &mut Model, v: &ValuesKnobs, on: Expr<bool>) -> (ObjectRef<S
     let http = c.port("http", 6333);
     let grpc = c.port("grpc", 6334);
     c.mount(&storage.volume(), "/qdrant/storage");
-    // Snapshots and temporary files: the root filesystem is read-only.
+    // Snapshots, temporary files and the marker Qdrant writes once started (in its working
+    // directory unless QDRANT_INIT_FILE_PATH moves it, as Qdrant's own Helm chart does): the root
+    // filesystem is read-only.
+    c.env = List::new().push(EnvVar::value("QDRANT_INIT_FILE_PATH", "/qdrant/init/.qdrant-initialized"));
     c.mount(&Volume::empty_dir("snapshots"), "/qdrant/snapshots");
+    c.mount(&Volume::empty_dir("init"), "/qdrant/init");
     c.mount(&Volume::empty_dir("tmp"), "/tmp");
     c.liveness(Probe::http("/healthz", &http).initial_delay(10).period(10));
     c.readiness(Probe::http("/readyz", &http).initial_delay(5).period(5));

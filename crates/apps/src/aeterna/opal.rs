@@ -1,42 +1,74 @@
-//! The OPAL authorization stack of the design: opal-server (replicated, with its disruption
-//! budget), the cedar-agent DaemonSet that evaluates Cedar policies on every node, and
-//! opal-fetcher, which serves policy data to the server. Off (`opal.enabled: false`) means
-//! single-tenant mode: the server runs without authorization.
+//! The OPAL authorization stack of the design, as OPAL documents it for Cedar: opal-server
+//! (replicated, with its disruption budget) tracks the git repository of the Cedar policies and
+//! tells its clients about policy and data changes over a broadcast channel its replicas share;
+//! on every node an OPAL client with Cedar inline (OPAL's `opal-client-cedar` image: the
+//! "cedar-agent" DaemonSet) subscribes to opal-server, fetches the policies and opal-fetcher's
+//! data and loads them into its Cedar agent, which the Aeterna servers on that node ask.
+//! Off (`opal.enabled: false`) means single-tenant mode: the server runs without authorization.
 
 use manifests::kit::{DisruptionBudgetSettings, FreeForm, Image, Resources};
 use manifests::objects::{
-    DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, Workload,
+    DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload,
 };
-use manifests::{Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, concat, fullname_with};
+use manifests::{ConfigKey, DnsName, Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{ValuesKnobs, container, pod};
 use super::dependencies::Endpoints;
+use super::secrets::{Consumer, Credentials, Store};
+use super::{ValuesKnobs, container, pod};
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Opal {
     /// Deploy the OPAL stack; false is single-tenant mode.
     pub enabled: bool,
-    /// opal-server: distributes policies and data to the agents.
+    /// OPAL's secure mode: opal-server signs and verifies the JWTs its clients present.
+    pub auth: OpalAuth,
+    /// opal-server: tracks the policy repository and publishes policy and data updates.
     pub server: OpalServer,
-    /// cedar-agent: a DaemonSet evaluating Cedar policies on every node.
+    /// The Cedar agents: a DaemonSet of OPAL clients with Cedar inline, one per node.
     pub cedar_agent: CedarAgent,
-    /// opal-fetcher: serves policy data (tenants, roles) to opal-server.
+    /// opal-fetcher: serves policy data (tenants, roles) to the OPAL clients.
     pub fetcher: Fetcher,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpalAuth {
+    /// Secure mode (OPAL's advice for production): opal-server gets its key pair and master token
+    /// (OPAL_AUTH_PRIVATE_KEY, OPAL_AUTH_PUBLIC_KEY, OPAL_AUTH_MASTER_TOKEN), each client its token
+    /// (OPAL_CLIENT_TOKEN). Off, opal-server accepts any client: for development only.
+    pub enabled: bool,
+    /// Existing Secret with the keys `master-token`, `private-key`, `public-key` and
+    /// `client-token` (the chart README says how to make them).
+    pub existing_secret: DnsName,
+    /// Master token (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
+    pub master_token: String,
+    /// Private key of opal-server, PEM on one line with newlines as `_` (stored in the chart's
+    /// Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
+    pub private_key: String,
+    /// Public key of opal-server, on one line (stored in the chart's Secret).
+    #[schemars(extend("writeOnly" = true))]
+    pub public_key: String,
+    /// The clients' JWT, issued by opal-server's `/token` with the master token (stored in the
+    /// chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
+    pub client_token: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpalServer {
-    /// Pods; they share updates through the cache (Redis broadcast channel).
+    /// Pods; they share updates over the cache's Redis pub/sub (OPAL_BROADCAST_URI).
     pub replicas: u16,
     /// Image.
     pub image: Image,
-    /// Git repository of the Cedar policies; empty serves none until one is set.
-    pub policy_repo_url: String,
+    /// Where the Cedar policies come from.
+    pub policy_repo: PolicyRepo,
     /// Resources.
     pub resources: Resources,
     /// Disruption budget of the opal-server pods.
@@ -45,14 +77,56 @@ pub struct OpalServer {
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CedarAgent {
-    /// Deploy the cedar-agent DaemonSet (with `opal.enabled`).
+pub struct PolicyRepo {
+    /// Git repository of the Cedar policies (`.cedar` files), `https://...` or
+    /// `git@host:org/repo.git` (OPAL_POLICY_REPO_URL); needed with `opal.enabled`.
+    pub url: String,
+    /// Branch to track (OPAL_POLICY_REPO_MAIN_BRANCH; OPAL's default is `master`).
+    pub branch: String,
+    /// Seconds between checks for new commits (OPAL_POLICY_REPO_POLLING_INTERVAL); 0 checks only
+    /// when the webhook says so.
+    pub polling_interval: u32,
+    /// GitHub push webhook to opal-server's `/webhook` (route it there yourself).
+    pub webhook: Webhook,
+    /// SSH key of a private repository, from an existing Secret (OPAL_POLICY_REPO_SSH_KEY).
+    pub ssh_key: SshKey,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Webhook {
+    /// Check for new commits when the webhook calls (OPAL_POLICY_REPO_WEBHOOK_SECRET).
     pub enabled: bool,
-    /// Image.
+    /// The webhook's secret (stored in the chart's Secret; prefer existingSecret).
+    #[schemars(extend("writeOnly" = true))]
+    pub secret: String,
+    /// Existing Secret with the webhook's secret.
+    pub existing_secret: DnsName,
+    /// Key of the secret in existingSecret.
+    pub existing_secret_key: ConfigKey,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SshKey {
+    /// Existing Secret with the private key, on one line with newlines as `_`; empty for a
+    /// public repository.
+    pub existing_secret: DnsName,
+    /// Key of the private key in existingSecret.
+    pub existing_secret_key: ConfigKey,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CedarAgent {
+    /// Deploy the DaemonSet (with `opal.enabled`).
+    pub enabled: bool,
+    /// Image: OPAL's client with Cedar inline (cedar-agent on port 8180).
     pub image: Image,
     /// Resources.
     pub resources: Resources,
-    /// Tolerations: by default it runs on control-plane nodes too.
+    /// Tolerations: by default it runs on control-plane nodes too. The Aeterna server asks the
+    /// agent of its own node, so these must admit every node the server runs on.
     pub tolerations: Vec<FreeForm>,
 }
 
@@ -67,15 +141,32 @@ pub struct Fetcher {
     pub resources: Resources,
 }
 
+/// OPAL's release, of the server and of the client images alike.
+const OPAL_VERSION: &str = "0.7.5";
+
 impl Default for Opal {
     fn default() -> Self {
         let toleration = json!({"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"});
         Opal {
             enabled: true,
+            auth: OpalAuth {
+                enabled: true,
+                existing_secret: DnsName::default(),
+                master_token: String::new(),
+                private_key: String::new(),
+                public_key: String::new(),
+                client_token: String::new(),
+            },
             server: OpalServer {
                 replicas: 3,
-                image: Image { tag: "0.7.5".into(), ..Image::new("docker.io/permitio/opal-server") },
-                policy_repo_url: String::new(),
+                image: Image { tag: OPAL_VERSION.into(), ..Image::new("docker.io/permitio/opal-server") },
+                policy_repo: PolicyRepo {
+                    url: String::new(),
+                    branch: "master".into(),
+                    polling_interval: 30,
+                    webhook: Webhook { enabled: false, secret: String::new(), existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("webhook-secret") },
+                    ssh_key: SshKey { existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("ssh-key") },
+                },
                 resources: Resources::cpu_memory(("100m", "256Mi"), ("500m", "512Mi")),
                 pdb: DisruptionBudgetSettings {
                     enabled: true,
@@ -85,8 +176,9 @@ impl Default for Opal {
             },
             cedar_agent: CedarAgent {
                 enabled: true,
-                image: Image { tag: "0.2.0".into(), ..Image::new("docker.io/permitio/cedar-agent") },
-                resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")),
+                image: Image { tag: OPAL_VERSION.into(), ..Image::new("docker.io/permitio/opal-client-cedar") },
+                // The OPAL client (Python) and the Cedar agent in one container.
+                resources: Resources::cpu_memory(("50m", "128Mi"), ("500m", "256Mi")),
                 tolerations: vec![manifests::kit::free_form(toleration)],
             },
             fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")) },
@@ -106,13 +198,33 @@ pub struct Stack {
     ports: (PortRef, PortRef, PortRef),
 }
 
-const SERVER_PORT: i64 = 7002;
-const AGENT_PORT: i64 = 8180;
-const FETCHER_PORT: i64 = 8080;
+pub const SERVER_PORT: i64 = 7002;
+/// cedar-agent, inline in the client image (`OPAL_INLINE_CEDAR_CONFIG` binds 0.0.0.0:8180).
+pub const AGENT_PORT: i64 = 8180;
+/// The OPAL client's own API (`UVICORN_PORT` of the client image), with its health checks.
+pub const CLIENT_PORT: i64 = 7000;
+pub const FETCHER_PORT: i64 = 8080;
 
-pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
+/// Where opal-server writes: its clone of the policy repository (`OPAL_POLICY_REPO_CLONE_PATH`,
+/// `regoclone` in its working directory `/opal`), the JWKS file it writes at start-up
+/// (`OPAL_AUTH_JWKS_STATIC_DIR`), and `/tmp` (leader lock, bundles, the SSH key).
+pub const SERVER_WRITABLE: [&str; 3] = ["/tmp", "/opal/regoclone", "/opal/jwks_dir"];
+/// Where the OPAL client writes: `/tmp`, and its offline backup (`VOLUME /opal/backup`).
+pub const CLIENT_WRITABLE: [&str; 2] = ["/tmp", "/opal/backup"];
+
+pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Credentials, store: &Store) -> Stack {
     let o = &v.opal;
     let on = o.enabled.expr();
+    let repo = &o.server.policy_repo;
+    m.reject_when(
+        on.and(repo.url.is_set().not()),
+        "opal.enabled: set opal.server.policyRepo.url to the git repository of the Cedar policies (opal-server serves none without one), or opal.enabled: false for single-tenant mode",
+    );
+    m.reject_when(
+        on.and(repo.polling_interval.is_set().not()).and(repo.webhook.enabled.not()),
+        "opal.server.policyRepo: set pollingInterval (seconds) or webhook.enabled, or opal-server never sees a new commit",
+    );
+    m.external::<Secret>(&repo.ssh_key.existing_secret);
 
     // ----- opal/opal-fetcher.yaml
     let mut fetcher = container(v, "opal-fetcher", &o.fetcher.image, &o.fetcher.resources);
@@ -137,20 +249,49 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
             .build(),
     );
 
-    // ----- opal/opal-server.yaml: replicas share updates over the cache's pub/sub
+    // ----- opal/opal-server.yaml
+    // opal-fetcher registered as the data source the clients fetch (topic `policy_data`).
     let data_sources = concat([
         r#"{"config":{"entries":[{"url":"http://"#.into(),
         fetcher_service.name(),
-        format!(r#":{FETCHER_PORT}/data","topics":["policy_data"]}}]}}}}"#).into(),
+        format!(r#":{FETCHER_PORT}/data","topics":["policy_data"],"dst_path":""}}]}}}}"#).into(),
     ]);
+    // The replicas share updates over the cache's pub/sub; an external cache's password comes
+    // from where the Aeterna server reads it, into a variable the URI refers to (Kubernetes
+    // expands `$(VAR)` of a variable set before; the password must be URL-safe).
+    let (password, with_password, password_var) = credentials.shared(store, "redis-password");
+    let broadcast = concat([
+        "redis://".into(),
+        with_password.then(Expr::from(format!(":$({password_var})@")), ""),
+        deps.redis_host.clone(),
+        ":".into(),
+        deps.redis_port.clone(),
+    ]);
+    let ssh_key = SecretRef::external(&repo.ssh_key.existing_secret);
     let mut server = container(v, "opal-server", &o.server.image, &o.server.resources);
-    server.env = List::new()
-        .push(EnvVar::value("OPAL_BROADCAST_URI", concat(["redis://".into(), deps.redis_host.clone(), ":".into(), deps.redis_port.clone()])))
-        .push(EnvVar::value("OPAL_DATA_CONFIG_SOURCES", data_sources))
+    server.env = password
+        .push(EnvVar::value("OPAL_BROADCAST_URI", broadcast))
+        // One worker per pod: the replicas are the scaling unit.
         .push(EnvVar::value("UVICORN_NUM_WORKERS", "1"))
-        .when(o.server.policy_repo_url.is_set(), List::new().push(EnvVar::value("OPAL_POLICY_REPO_URL", &o.server.policy_repo_url)));
+        .push(EnvVar::value("OPAL_POLICY_REPO_URL", &repo.url))
+        .push(EnvVar::value("OPAL_POLICY_REPO_MAIN_BRANCH", &repo.branch))
+        .push(EnvVar::value("OPAL_POLICY_REPO_POLLING_INTERVAL", repo.polling_interval.string()))
+        // OPAL looks for Rego by default; these make it serve the repository's Cedar files.
+        .push(EnvVar::value("OPAL_FILTER_FILE_EXTENSIONS", ".cedar"))
+        .push(EnvVar::value("OPAL_POLICY_REPO_POLICY_EXTENSIONS", ".cedar"))
+        .push(EnvVar::value("OPAL_DATA_CONFIG_SOURCES", data_sources))
+        .when(
+            repo.ssh_key.existing_secret.is_set(),
+            List::new()
+                .push(EnvVar::secret("OPAL_POLICY_REPO_SSH_KEY", &ssh_key, &repo.ssh_key.existing_secret_key, false))
+                // OPAL writes the key to a file; the root filesystem is read-only.
+                .push(EnvVar::value("OPAL_GIT_SSH_KEY_FILE", "/tmp/opal_repo_ssh_key")),
+        )
+        .extend(credentials.env(store, Consumer::OpalServer));
     let server_port = server.port("http", SERVER_PORT);
-    server.mount(&manifests::objects::Volume::empty_dir("tmp"), "/tmp");
+    for (volume, path) in [("tmp", SERVER_WRITABLE[0]), ("policy-repo", SERVER_WRITABLE[1]), ("jwks", SERVER_WRITABLE[2])] {
+        server.mount(&Volume::empty_dir(volume), path);
+    }
     server.liveness(Probe::http("/healthcheck", &server_port).initial_delay(15).period(10));
     server.readiness(Probe::http("/healthcheck", &server_port).initial_delay(5).period(5));
     let file = "opal/opal-server.yaml";
@@ -161,13 +302,25 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
         Service::builder().meta(meta()).selects(&server_deployment).ports(List::new().push(ServicePort::new("http", SERVER_PORT, &server_port))).build(),
     );
     o.server.pdb.add_as(m, meta(), &server_deployment, &on);
+    let server_url = concat(["http://".into(), server_service.name(), format!(":{SERVER_PORT}").into()]);
 
-    // ----- opal/cedar-agent.yaml: one per node; the server's pods use the one on their node
+    // ----- opal/cedar-agent.yaml: an OPAL client with Cedar inline on every node, subscribed
+    // to opal-server; the Aeterna server's pods ask the one on their node.
     let agent_on = on.and(&o.cedar_agent.enabled);
     let mut agent = container(v, "cedar-agent", &o.cedar_agent.image, &o.cedar_agent.resources);
+    agent.env = List::new()
+        .push(EnvVar::value("OPAL_SERVER_URL", server_url.clone()))
+        .push(EnvVar::value("OPAL_POLICY_STORE_TYPE", "CEDAR"))
+        .extend(credentials.env(store, Consumer::OpalClient));
     let agent_port = agent.port("http", AGENT_PORT);
-    agent.liveness(Probe::tcp(&agent_port).initial_delay(10).period(10));
-    agent.readiness(Probe::tcp(&agent_port).initial_delay(5).period(5));
+    let client_port = agent.port("client", CLIENT_PORT);
+    for (volume, path) in [("tmp", CLIENT_WRITABLE[0]), ("backup", CLIENT_WRITABLE[1])] {
+        agent.mount(&Volume::empty_dir(volume), path);
+    }
+    // OPAL's client health: ready once policy and data were loaded into Cedar, live while the
+    // last loads succeeded (a few failures in a row before a restart).
+    agent.liveness(Probe::http("/healthcheck", &client_port).initial_delay(15).period(10).failure_threshold(6));
+    agent.readiness(Probe::http("/ready", &client_port).initial_delay(5).period(5));
     let file = "opal/cedar-agent.yaml";
     let meta = || Meta::new(fullname_with("cedar-agent")).component("cedar-agent").template_file(file);
     let mut agent_pod = pod(v, vec![agent]);
@@ -185,7 +338,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
     );
 
     Stack {
-        server_url: concat(["http://".into(), server_service.name(), format!(":{SERVER_PORT}").into()]),
+        server_url,
         server: server_deployment,
         agent_url: concat(["http://".into(), agent_service.name(), format!(":{AGENT_PORT}").into()]),
         agent: agent_set,
@@ -196,16 +349,17 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints) -> Stack {
     }
 }
 
-/// With `security.networkPolicy.enabled`: opal-server accepts the Aeterna server and the
-/// agents, the agents accept the Aeterna server, the fetcher accepts opal-server.
+/// With `security.networkPolicy.enabled`: opal-server accepts the Aeterna server and the OPAL
+/// clients, the agents accept the Aeterna server, opal-fetcher accepts the OPAL clients (which
+/// fetch the data themselves) and opal-server.
 pub fn isolate(m: &mut Model, v: &ValuesKnobs, stack: &Stack, aeterna: &dyn Workload) {
     let enabled = v.security.network_policy.enabled.expr();
     let always = Expr::from(true);
     let (server_port, agent_port, fetcher_port) = &stack.ports;
     let policies: [(&str, &dyn Workload, &PortRef, Expr<bool>, Vec<(&dyn Workload, Expr<bool>)>); 3] = [
         ("opal-server", &stack.server, server_port, stack.on.clone(), vec![(aeterna, always.clone()), (&stack.agent, stack.agent_on.clone())]),
-        ("cedar-agent", &stack.agent, agent_port, stack.agent_on.clone(), vec![(aeterna, always.clone()), (&stack.server, always.clone())]),
-        ("opal-fetcher", &stack.fetcher, fetcher_port, stack.on.clone(), vec![(&stack.server, always.clone())]),
+        ("cedar-agent", &stack.agent, agent_port, stack.agent_on.clone(), vec![(aeterna, always.clone())]),
+        ("opal-fetcher", &stack.fetcher, fetcher_port, stack.on.clone(), vec![(&stack.agent, stack.agent_on.clone()), (&stack.server, always.clone())]),
     ];
     for (name, workload, port, on, clients) in policies {
         let rule = clients.into_iter().fold(NetworkPolicyRule::to(&[port]), |r, (w, cond)| r.from_workload(w, cond));

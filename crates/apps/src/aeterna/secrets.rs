@@ -75,12 +75,25 @@ impl Default for Secrets {
     }
 }
 
-/// One credential: an environment variable of the server, read from a Secret.
+/// The container a credential is given to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consumer {
+    /// The Aeterna server (and its migration Job).
+    Server,
+    /// opal-server.
+    OpalServer,
+    /// The OPAL client beside each Cedar agent.
+    OpalClient,
+}
+
+/// One credential: an environment variable of one container, read from a Secret.
 pub struct Credential<'a> {
     /// Key in the chart's Secret (and property in the external store).
     pub key: &'static str,
-    /// Environment variable of the server.
+    /// Environment variable of the container.
     pub env: &'static str,
+    /// The container that reads it.
+    pub consumer: Consumer,
     /// The credential's backend is selected.
     pub used: Expr<bool>,
     /// The value in values.yaml.
@@ -103,10 +116,37 @@ impl<'a> Credentials<'a> {
         let existing = |secret: &'a Knob<DnsName>, key: Expr<String>| Some((secret, key));
         let fixed = |key: &str| Expr::from(key);
         let llm = |p: LlmProvider| v.llm.provider.is(p);
+        let o = &v.opal;
+        // OPAL's secure mode: opal-server signs and verifies the clients' JWTs.
+        let secure = o.enabled.and(&o.auth.enabled);
+        let opal_auth = |key: &'static str, env: &'static str, consumer: Consumer, value: &'a Knob<String>, existing_key: &'static str| Credential {
+            key,
+            env,
+            consumer,
+            used: secure.clone(),
+            value,
+            existing: existing(&o.auth.existing_secret, fixed(existing_key)),
+            required: true,
+        };
+        let webhook = &o.server.policy_repo.webhook;
         Credentials {
             list: vec![
+                opal_auth("opal-auth-master-token", "OPAL_AUTH_MASTER_TOKEN", Consumer::OpalServer, &o.auth.master_token, "master-token"),
+                opal_auth("opal-auth-private-key", "OPAL_AUTH_PRIVATE_KEY", Consumer::OpalServer, &o.auth.private_key, "private-key"),
+                opal_auth("opal-auth-public-key", "OPAL_AUTH_PUBLIC_KEY", Consumer::OpalServer, &o.auth.public_key, "public-key"),
+                opal_auth("opal-client-token", "OPAL_CLIENT_TOKEN", Consumer::OpalClient, &o.auth.client_token, "client-token"),
+                Credential {
+                    key: "opal-policy-repo-webhook-secret",
+                    env: "OPAL_POLICY_REPO_WEBHOOK_SECRET",
+                    consumer: Consumer::OpalServer,
+                    used: o.enabled.and(&webhook.enabled),
+                    value: &webhook.secret,
+                    existing: existing(&webhook.existing_secret, webhook.existing_secret_key.expr()),
+                    required: true,
+                },
                 Credential {
                     key: "postgres-password",
+                    consumer: Consumer::Server,
                     env: "AETERNA_POSTGRES_PASSWORD",
                     used: v.postgresql.enabled.not(),
                     value: &v.postgresql.external.password,
@@ -115,6 +155,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "redis-password",
+                    consumer: Consumer::Server,
                     env: "AETERNA_REDIS_PASSWORD",
                     used: v.cache.type_.is(CacheType::External),
                     value: &v.cache.external.password,
@@ -123,6 +164,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "qdrant-api-key",
+                    consumer: Consumer::Server,
                     env: "AETERNA_QDRANT_API_KEY",
                     used: vector(VectorBackendType::Qdrant).and(vb.qdrant.enabled.not()),
                     value: &vb.qdrant.external.api_key,
@@ -131,6 +173,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "pinecone-api-key",
+                    consumer: Consumer::Server,
                     env: "AETERNA_PINECONE_API_KEY",
                     used: vector(VectorBackendType::Pinecone),
                     value: &vb.pinecone.api_key,
@@ -139,6 +182,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "weaviate-api-key",
+                    consumer: Consumer::Server,
                     env: "AETERNA_WEAVIATE_API_KEY",
                     used: vector(VectorBackendType::Weaviate),
                     value: &vb.weaviate.external.api_key,
@@ -147,6 +191,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "mongodb-uri",
+                    consumer: Consumer::Server,
                     env: "AETERNA_MONGODB_URI",
                     used: vector(VectorBackendType::Mongodb),
                     value: &vb.mongodb.uri,
@@ -155,6 +200,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "vertex-ai-service-account.json",
+                    consumer: Consumer::Server,
                     env: "AETERNA_VERTEX_AI_CREDENTIALS_JSON",
                     used: vector(VectorBackendType::VertexAi),
                     value: &vb.vertex_ai.service_account_json,
@@ -163,6 +209,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "databricks-token",
+                    consumer: Consumer::Server,
                     env: "AETERNA_DATABRICKS_TOKEN",
                     used: vector(VectorBackendType::Databricks),
                     value: &vb.databricks.token,
@@ -171,6 +218,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "openai-api-key",
+                    consumer: Consumer::Server,
                     env: "AETERNA_OPENAI_API_KEY",
                     used: llm(LlmProvider::Openai),
                     value: &v.llm.openai.api_key,
@@ -179,6 +227,7 @@ impl<'a> Credentials<'a> {
                 },
                 Credential {
                     key: "anthropic-api-key",
+                    consumer: Consumer::Server,
                     env: "AETERNA_ANTHROPIC_API_KEY",
                     used: llm(LlmProvider::Anthropic),
                     value: &v.llm.anthropic.api_key,
@@ -246,16 +295,24 @@ impl<'a> Credentials<'a> {
         Store { secret, in_env }
     }
 
-    /// The server's environment variables of the credentials in use.
-    pub fn env(&self, store: &Store) -> List<EnvVar> {
+    /// The environment variables of `consumer`'s credentials in use.
+    pub fn env(&self, store: &Store, consumer: Consumer) -> List<EnvVar> {
         let own = SecretRef::from(&store.secret);
-        self.list.iter().zip(&store.in_env).fold(List::new(), |l, (c, in_env)| {
-            let var = match &c.existing {
-                Some((secret, key)) => EnvVar::secret(c.env, &SecretRef::choose(secret.is_set(), SecretRef::external(*secret), own.clone()), secret.is_set().then(key.clone(), c.key), false),
-                None => EnvVar::secret(c.env, &own, c.key, false),
-            };
-            l.when(in_env, List::new().push(var))
-        })
+        self.list
+            .iter()
+            .zip(&store.in_env)
+            .filter(|(c, _)| c.consumer == consumer)
+            .fold(List::new(), |l, (c, in_env)| l.when(in_env, List::new().push(c.var(c.env, &own))))
+    }
+}
+
+impl Credentials<'_> {
+    /// The credential stored under `key` for another container too: its variable (the same name
+    /// and source as for its own consumer), the condition under which it is set, and the name.
+    pub fn shared(&self, store: &Store, key: &str) -> (List<EnvVar>, Expr<bool>, &'static str) {
+        let own = SecretRef::from(&store.secret);
+        let (c, in_env) = self.list.iter().zip(&store.in_env).find(|(c, _)| c.key == key).expect("a credential of the chart");
+        (List::new().when(in_env, List::new().push(c.var(c.env, &own))), in_env.clone(), c.env)
     }
 }
 
@@ -269,10 +326,19 @@ impl SecretsKnobs {
 
 impl Credential<'_> {
     /// The credential's name in the chart's conditions: its variable in camel case
-    /// (`AETERNA_OPENAI_API_KEY`: `openaiApiKey`).
+    /// (`AETERNA_OPENAI_API_KEY`: `openaiApiKey`, `OPAL_CLIENT_TOKEN`: `opalClientToken`).
     fn name(&self) -> String {
         let words = self.env.trim_start_matches("AETERNA_").split('_').map(str::to_lowercase);
         words.enumerate().map(|(i, w)| if i == 0 { w } else { w[..1].to_uppercase() + &w[1..] }).collect()
+    }
+
+    /// The variable `env` read from where the credential is: the existing Secret when set, else
+    /// the chart's.
+    fn var(&self, env: &'static str, own: &SecretRef) -> EnvVar {
+        match &self.existing {
+            Some((secret, key)) => EnvVar::secret(env, &SecretRef::choose(secret.is_set(), SecretRef::external(*secret), own.clone()), secret.is_set().then(key.clone(), self.key), false),
+            None => EnvVar::secret(env, own, self.key, false),
+        }
     }
 
     fn existing_set(&self) -> Expr<bool> {

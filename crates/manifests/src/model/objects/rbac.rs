@@ -29,7 +29,8 @@ impl Build for ServiceAccount {
 }
 
 /// One rule of a Role: these verbs on these resources of these API groups (`""` is the core
-/// group). Rules are fixed by the application, never taken from values.
+/// group), fixed by the application. Rules an operator grants come from values as
+/// [`Role::free_rules`].
 #[derive(Clone, Copy, Debug)]
 pub struct PolicyRule {
     /// API groups (`""` for the core group).
@@ -51,14 +52,20 @@ pub struct Role {
     pub meta: Meta,
     /// What the Role allows.
     pub rules: Vec<PolicyRule>,
+    /// Free-form rules after `rules` (a list setting, `List::extend_from`); a Role with no rule
+    /// at all is valid and grants nothing.
+    #[builder(default)]
+    pub free_rules: List<Node>,
 }
 
 impl Build for Role {
     fn object(self) -> Object {
-        let rules = List::of(self.rules.iter().map(|r| {
+        let fixed = self.rules.iter().map(|r| {
             Node::from(Map::new().field("apiGroups", strings(r.api_groups)).field("resources", strings(r.resources)).field("verbs", strings(r.verbs)))
-        }));
-        object("rbac.authorization.k8s.io/v1", "Role", self.meta, Map::new().field("rules", rules.node()), typed::<k8s_openapi::api::rbac::v1::Role>)
+        });
+        let rules = List::of(fixed).extend(self.free_rules);
+        let body = if rules.is_empty() { Map::new() } else { Map::new().field("rules", rules.node()) };
+        object("rbac.authorization.k8s.io/v1", "Role", self.meta, body, typed::<k8s_openapi::api::rbac::v1::Role>)
     }
 }
 

@@ -1,0 +1,245 @@
+//! What each container image the charts render needs, by its upstream documentation, next to
+//! what the chart gives it. One list feeds both the "Images" table of each chart README and the
+//! test that checks the chart's side against the rendered objects (`tests/it/upstream.rs`), so
+//! an edit to a chart that drifts from its table fails.
+
+/// One image: what its documentation asks for, and the chart's side, which the test checks.
+#[derive(Clone, Copy)]
+pub struct ImageNeeds {
+    pub app: &'static str,
+    /// What the README calls it.
+    pub component: &'static str,
+    /// Repository of the chart's default image.
+    pub image: &'static str,
+    /// Where it renders: the example environment (and `--set` values) of the check, and the
+    /// container's name. `None`: an operator runs the image (CloudNativePG's PostgreSQL).
+    pub rendered: Option<Rendered>,
+    /// What the upstream documentation says the image needs.
+    pub upstream: &'static str,
+    /// The chart's side, checked: container ports by name and number, probe targets (HTTP
+    /// paths, or `tcp:<port name>`), variables it sets, writable mounts (emptyDir or claim), the
+    /// UID it runs as.
+    pub ports: &'static [(&'static str, u16)],
+    pub probes: &'static [&'static str],
+    pub env: &'static [&'static str],
+    pub writable: &'static [&'static str],
+    pub uid: Option<u32>,
+    /// Anything else the chart does for it.
+    pub note: &'static str,
+    /// The documentation read.
+    pub source: &'static str,
+}
+
+#[derive(Clone, Copy)]
+pub struct Rendered {
+    pub environment: &'static str,
+    pub set: &'static [&'static str],
+    pub container: &'static str,
+}
+
+const fn at(environment: &'static str, container: &'static str) -> Option<Rendered> {
+    Some(Rendered { environment, set: &[], container })
+}
+
+pub const IMAGES: &[ImageNeeds] = &[
+    // ----- aeterna
+    ImageNeeds {
+        app: "aeterna",
+        component: "Aeterna server",
+        image: "ghcr.io/kikokikok/aeterna",
+        rendered: at("production", "aeterna"),
+        upstream: "Runs as a non-root user (UID 1000) with a read-only root filesystem; reaches PostgreSQL, the cache, the vector backend, the LLM provider and, with OPAL, opal-server and its node's Cedar agent. The design names no port or health path.",
+        ports: &[("http", 8080)],
+        probes: &["/health", "/ready"],
+        env: &["AETERNA_HTTP_PORT", "AETERNA_POSTGRES_HOST", "AETERNA_POSTGRES_USER", "AETERNA_POSTGRES_PASSWORD", "AETERNA_REDIS_HOST", "AETERNA_VECTOR_BACKEND", "AETERNA_QDRANT_URL", "AETERNA_LLM_PROVIDER", "AETERNA_OPENAI_API_KEY", "AETERNA_OPAL_SERVER_URL", "AETERNA_CEDAR_AGENT_URL"],
+        writable: &["/tmp"],
+        uid: Some(1000),
+        note: "The Cedar agent through a Service with `internalTrafficPolicy: Local` (its own node's agent); the migration Job runs the same image with `aeterna migrate`.",
+        source: "`aeterna-chart-and-setup-wizard-design.md` (Security, Configuration Strategy)",
+    },
+    ImageNeeds {
+        app: "aeterna",
+        component: "opal-server",
+        image: "docker.io/permitio/opal-server",
+        rendered: at("production", "opal-server"),
+        upstream: "Listens on 7002 (`UVICORN_PORT`); health on `/` and `/healthcheck`. Needs the policy repository `OPAL_POLICY_REPO_URL` (mandatory), its branch (`OPAL_POLICY_REPO_MAIN_BRANCH`, default `master`), polling (`OPAL_POLICY_REPO_POLLING_INTERVAL`) or a webhook, `OPAL_POLICY_REPO_SSH_KEY` for a private repository; `OPAL_BROADCAST_URI` (Postgres, Redis or Kafka) when more than one worker or replica runs; `OPAL_DATA_CONFIG_SOURCES` for the clients' data; for Cedar, `OPAL_FILTER_FILE_EXTENSIONS` and `OPAL_POLICY_REPO_POLICY_EXTENSIONS` set to `.cedar`. Secure mode: `OPAL_AUTH_PRIVATE_KEY`, `OPAL_AUTH_PUBLIC_KEY`, `OPAL_AUTH_MASTER_TOKEN`. Writes its clone to `regoclone` and its JWKS to `jwks_dir` in the working directory `/opal`, its leader lock and bundles to `/tmp`. Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).",
+        ports: &[("http", 7002)],
+        probes: &["/healthcheck"],
+        env: &["OPAL_POLICY_REPO_URL", "OPAL_POLICY_REPO_MAIN_BRANCH", "OPAL_POLICY_REPO_POLLING_INTERVAL", "OPAL_POLICY_REPO_SSH_KEY", "OPAL_BROADCAST_URI", "OPAL_DATA_CONFIG_SOURCES", "OPAL_FILTER_FILE_EXTENSIONS", "OPAL_POLICY_REPO_POLICY_EXTENSIONS", "OPAL_AUTH_PRIVATE_KEY", "OPAL_AUTH_PUBLIC_KEY", "OPAL_AUTH_MASTER_TOKEN"],
+        writable: &["/tmp", "/opal/regoclone", "/opal/jwks_dir"],
+        uid: Some(1000),
+        note: "The broadcast channel is the cache's Redis pub/sub; one uvicorn worker per pod, 3 replicas.",
+        source: "docs.opal.ac: \"Policy Repository Location\", \"Configuring the Security Parameters\", \"Monitoring OPAL\"; permitio/opal `docker/docker-compose-example-cedar.yml`, `docker/Dockerfile`, `opal_server/config.py`",
+    },
+    ImageNeeds {
+        app: "aeterna",
+        component: "OPAL client with Cedar (cedar-agent)",
+        image: "docker.io/permitio/opal-client-cedar",
+        rendered: at("production", "cedar-agent"),
+        upstream: "OPAL's client with cedar-agent inline (`OPAL_POLICY_STORE_TYPE=CEDAR`, agent on 8180); the client's API on 7000, ready on `/ready` once policy and data are loaded, live on `/healthcheck`. Needs `OPAL_SERVER_URL`, and `OPAL_CLIENT_TOKEN` when the server runs in secure mode. Declares `VOLUME /opal/backup` (offline backup). Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).",
+        ports: &[("http", 8180), ("client", 7000)],
+        probes: &["/healthcheck", "/ready"],
+        env: &["OPAL_SERVER_URL", "OPAL_CLIENT_TOKEN", "OPAL_POLICY_STORE_TYPE"],
+        writable: &["/tmp", "/opal/backup"],
+        uid: Some(1000),
+        note: "A DaemonSet (one per node) tolerating control-plane nodes; fetches opal-fetcher's data directly.",
+        source: "docs.opal.ac: \"Cedar-Agent and Cedar\", \"Configure the Server URI\", \"Obtain the JWT token\", \"Monitoring OPAL\"; permitio/opal `docker/Dockerfile` (client-cedar)",
+    },
+    ImageNeeds {
+        app: "aeterna",
+        component: "opal-fetcher",
+        image: "ghcr.io/kikokikok/aeterna-opal-fetcher",
+        rendered: at("production", "opal-fetcher"),
+        upstream: "The design names it (serves policy data to OPAL) and nothing else: no port, path or variable.",
+        ports: &[("http", 8080)],
+        probes: &["/healthz"],
+        env: &[],
+        writable: &[],
+        uid: Some(1000),
+        note: "Registered in opal-server's `OPAL_DATA_CONFIG_SOURCES` as `http://<fullname>-opal-fetcher:8080/data`, topic `policy_data`.",
+        source: "`aeterna-chart-and-setup-wizard-design.md` (Chart Structure, OPAL)",
+    },
+    ImageNeeds {
+        app: "aeterna",
+        component: "Dragonfly",
+        image: "docker.dragonflydb.io/dragonflydb/dragonfly",
+        rendered: at("production", "dragonfly"),
+        upstream: "Redis protocol (and HTTP) on 6379; snapshots in the `--dir` directory, `/data` in its compose file; the Docker guide adds `--ulimit memlock=-1`. No HTTP health path: Redis `PING` (the image's healthcheck).",
+        ports: &[("redis", 6379)],
+        probes: &["tcp:redis"],
+        env: &[],
+        writable: &["/data"],
+        uid: Some(1000),
+        note: "`--dir=/data --cache_mode=true --port=6379`; /data is a claim per pod. Kubernetes has no per-pod memlock limit: Dragonfly runs with the node's.",
+        source: "dragonflydb.io: \"Install with Docker\", \"Install with Docker Compose\" (`contrib/docker/docker-compose.yml`)",
+    },
+    ImageNeeds {
+        app: "aeterna",
+        component: "Valkey",
+        image: "docker.io/valkey/valkey",
+        rendered: Some(Rendered { environment: "local", set: &["cache.type=valkey", "cache.valkey.enabled=true", "cache.dragonfly.enabled=false"], container: "valkey" }),
+        upstream: "Redis protocol on 6379; data in `/data` (the image's `VOLUME` and working directory); the entrypoint drops root to the `valkey` user, and a non-root user runs the server directly. Health: Redis `PING`.",
+        ports: &[("redis", 6379)],
+        probes: &["tcp:redis"],
+        env: &[],
+        writable: &["/data"],
+        uid: Some(1000),
+        note: "`--dir /data --save \"3600 1\" --port 6379`; /data is a claim per pod.",
+        source: "Docker Hub `valkey/valkey` (official image): \"How to use this image\"",
+    },
+    ImageNeeds {
+        app: "aeterna",
+        component: "Qdrant",
+        image: "docker.io/qdrant/qdrant",
+        rendered: at("production", "qdrant"),
+        upstream: "HTTP API on 6333, gRPC on 6334; `/healthz`, `/livez`, `/readyz`. Data in `/qdrant/storage`, snapshots in `/qdrant/snapshots`; writes the marker `.qdrant-initialized` to its working directory unless `QDRANT_INIT_FILE_PATH` moves it (Qdrant's Helm chart mounts `/qdrant/init` for it). Non-root: the `-unprivileged` images run as UID 1000.",
+        ports: &[("http", 6333), ("grpc", 6334)],
+        probes: &["/healthz", "/readyz"],
+        env: &["QDRANT_INIT_FILE_PATH"],
+        writable: &["/qdrant/storage", "/qdrant/snapshots", "/qdrant/init", "/tmp"],
+        uid: Some(1000),
+        note: "The standard image as UID 1000; the claim is group-writable through `fsGroup`.",
+        source: "qdrant.tech: \"Installation\", \"Monitoring\" (health endpoints), \"Security\"; qdrant/qdrant-helm `charts/qdrant`",
+    },
+    ImageNeeds {
+        app: "aeterna",
+        component: "PostgreSQL (CloudNativePG)",
+        image: "ghcr.io/cloudnative-pg/postgresql",
+        rendered: None,
+        upstream: "Run by the CloudNativePG operator, which makes the pods, their security context (UID 26), probes and PGDATA claims from a `Cluster`; the read-write Service is `<cluster>-rw`, the application credentials the Secret `<cluster>-app`. The operator must be installed.",
+        ports: &[],
+        probes: &[],
+        env: &[],
+        writable: &[],
+        uid: None,
+        note: "A `Cluster` with `postgresql.instances`, storage, database and owner `aeterna`, pgvector's `CREATE EXTENSION` after init; `postgresql.imageName` overrides the operator's default image.",
+        source: "cloudnative-pg.io documentation: \"Quickstart\", \"Security\", \"Service management\"",
+    },
+    // ----- backbone
+    ImageNeeds {
+        app: "backbone",
+        component: "Backbone",
+        image: "ghcr.io/backbone/backbone",
+        rendered: at("production", "backbone"),
+        upstream: "HTTP (API and WebSocket) on `HTTP_PORT` 8883, MQTT on `TCP_PORT` 1883; `/health` needs `API_ENABLED`; writes SQLite and sessions to `/data`; runs as UID 1000; `K8S_ENABLED` uses the Kubernetes API from the pod.",
+        ports: &[("http", 8883), ("mqtt", 1883)],
+        probes: &["/health"],
+        env: &["HTTP_PORT", "TCP_PORT", "K8S_ENABLED", "API_ENABLED", "TCP_ENABLED", "ADMIN_TOKEN", "JWT_SECRET"],
+        writable: &["/data", "/tmp"],
+        uid: Some(1000),
+        note: "With `k8s.enabled` the pod mounts its ServiceAccount token and `rbac.rules` go to a Role; probes fall back to TCP without the API.",
+        source: "`backbone-chart-design.md`",
+    },
+    // ----- dbbat
+    ImageNeeds {
+        app: "dbbat",
+        component: "DBBat",
+        image: "ghcr.io/fclairamb/dbbat",
+        rendered: at("production", "dbbat"),
+        upstream: "PostgreSQL proxy on `DBB_LISTEN_PG` (:5432), API on `DBB_LISTEN_API` (:8080) with `/api/v1/health`; needs `DBB_KEY` (encryption key) and `DBB_DSN` (its database); distroless, UID 65532, read-only root filesystem.",
+        ports: &[("http", 8080), ("postgres", 5432)],
+        probes: &["/api/v1/health"],
+        env: &["DBB_LISTEN_PG", "DBB_LISTEN_API", "DBB_KEY", "DBB_DSN"],
+        writable: &["/tmp"],
+        uid: Some(65532),
+        note: "",
+        source: "`dbbat-chart-design.md`",
+    },
+    // ----- backend
+    ImageNeeds {
+        app: "backend",
+        component: "Todo backend",
+        image: "todo-backend",
+        rendered: at("prod", "backend"),
+        upstream: "HTTP on 8001, `/health` (liveness) and `/ready` (readiness); needs `DATABASE_URL`, `BETTER_AUTH_SECRET`, `GROQ_API_KEY`; runs as UID 1001.",
+        ports: &[("http", 8001)],
+        probes: &["/health", "/ready"],
+        env: &["DATABASE_URL", "BETTER_AUTH_SECRET", "GROQ_API_KEY", "LLM_PROVIDER", "FRONTEND_URL"],
+        writable: &["/tmp"],
+        uid: Some(1001),
+        note: "",
+        source: "`todo-backend-chart-contract.md`",
+    },
+];
+
+/// The images of `app`.
+pub fn of(app: &str) -> impl Iterator<Item = &'static ImageNeeds> + '_ {
+    IMAGES.iter().filter(move |i| i.app == app)
+}
+
+fn code_list(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    if items.is_empty() { "none".into() } else { items.join(", ") }
+}
+
+/// The chart README's "Images" section of `app`.
+pub fn readme_section(app: &str) -> String {
+    let mut out = String::from(
+        "## Images\n\nWhat each image's documentation says it needs to start and do its job, and what the chart gives it \
+         (`tests/it/upstream.rs` checks the chart's side against the rendered objects).\n\n\
+         | Image | Upstream documents | The chart gives | Source |\n| --- | --- | --- | --- |\n",
+    );
+    for i in of(app) {
+        let gives = if i.rendered.is_none() {
+            i.note.to_string()
+        } else {
+            let ports = code_list(i.ports.iter().map(|(n, p)| format!("`{p}` ({n})")));
+            let probes = code_list(i.probes.iter().map(|p| match p.strip_prefix("tcp:") {
+                Some(port) => format!("TCP on {port}"),
+                None => format!("`{p}`"),
+            }));
+            let env = code_list(i.env.iter().map(|e| format!("`{e}`")));
+            let writable = code_list(i.writable.iter().map(|w| format!("`{w}`")));
+            let uid = i.uid.map(|u| format!(" UID {u}, read-only root filesystem.")).unwrap_or_default();
+            let note = if i.note.is_empty() { String::new() } else { format!(" {}", i.note) };
+            format!("Ports {ports}; probes {probes}; sets {env}; writable {writable}.{uid}{note}")
+        };
+        out.push_str(&format!("| {} (`{}`) | {} | {} | {} |\n", i.component, i.image, i.upstream, gives, i.source));
+    }
+    out
+}
+
+/// The README of `app`: its hand-written part and the images table.
+pub fn readme(app: &str, written: &str) -> String {
+    format!("{}\n\n{}", written.trim_end(), readme_section(app))
+}

@@ -1,0 +1,185 @@
+//! The chart's side of each README's "Images" table (`apps::upstream::IMAGES`) against what the
+//! chart renders: the container's ports, probe targets, writable mounts and user are exactly the
+//! table's, and the variables the table names are set. Also the Kubernetes access each chart
+//! gives the components that call the API.
+
+use std::collections::BTreeSet;
+
+use apps::upstream::{IMAGES, ImageNeeds};
+use serde_json::Value;
+
+use crate::support::*;
+
+fn render(app: &str, environment: &str, set: &[&str]) -> Vec<Value> {
+    render_with(app, environment, None, set)
+}
+
+fn render_with(app: &str, environment: &str, extra: Option<&std::path::Path>, set: &[&str]) -> Vec<Value> {
+    let file = chart_dir(app).join(format!("values-{environment}.yaml"));
+    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+    let files: Vec<&std::path::Path> = std::iter::once(file.as_path()).chain(extra).collect();
+    let out = emit_stdout(app, app, app, &files, &set);
+    assert!(out.status.success(), "{app} {environment}: {}", text(&out.stderr));
+    parse_stream(&text(&out.stdout))
+}
+
+const WORKLOADS: [&str; 3] = ["Deployment", "StatefulSet", "DaemonSet"];
+
+/// The pod spec and container running `image` as `container`.
+fn find<'d>(docs: &'d [Value], image: &str, container: &str) -> Option<(&'d Value, &'d Value)> {
+    docs.iter().filter(|d| WORKLOADS.contains(&d["kind"].as_str().unwrap_or(""))).find_map(|d| {
+        let spec = &d["spec"]["template"]["spec"];
+        let c = spec["containers"].as_array()?.iter().find(|c| c["name"] == container && c["image"].as_str().is_some_and(|i| i.starts_with(&format!("{image}:"))))?;
+        Some((spec, c))
+    })
+}
+
+/// What the chart gives one container, in the table's terms.
+struct Given {
+    ports: BTreeSet<(String, u16)>,
+    probes: BTreeSet<String>,
+    env: BTreeSet<String>,
+    writable: BTreeSet<String>,
+    uid: Option<u32>,
+}
+
+fn given(docs: &[Value], spec: &Value, c: &Value, claims: &[String]) -> Given {
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let ports = c["ports"].as_array().into_iter().flatten().map(|p| (s(&p["name"]), p["containerPort"].as_u64().unwrap_or(0) as u16)).collect();
+    let probes = ["livenessProbe", "readinessProbe", "startupProbe"]
+        .iter()
+        .filter_map(|k| c.get(*k))
+        .map(|p| match (p.get("httpGet"), p.get("tcpSocket")) {
+            (Some(h), _) => s(&h["path"]),
+            (_, Some(t)) => format!("tcp:{}", s(&t["port"])),
+            _ => format!("other: {p}"),
+        })
+        .collect();
+    let mut env: BTreeSet<String> = c["env"].as_array().into_iter().flatten().map(|e| s(&e["name"])).collect();
+    for from in c["envFrom"].as_array().into_iter().flatten() {
+        let name = &from["configMapRef"]["name"];
+        let cm = docs.iter().find(|d| d["kind"] == "ConfigMap" && &d["metadata"]["name"] == name).expect("the ConfigMap of envFrom");
+        env.extend(cm["data"].as_object().into_iter().flatten().map(|(k, _)| k.clone()));
+    }
+    let volumes = spec["volumes"].as_array().cloned().unwrap_or_default();
+    let writable_volume = |name: &str| {
+        claims.iter().any(|c| c == name) || volumes.iter().any(|v| v["name"] == name && (v.get("emptyDir").is_some() || v.get("persistentVolumeClaim").is_some()))
+    };
+    let writable = c["volumeMounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["readOnly"] != true && writable_volume(m["name"].as_str().unwrap_or_default()))
+        .map(|m| s(&m["mountPath"]))
+        .collect();
+    let uid = c["securityContext"]["runAsUser"].as_u64().or(spec["securityContext"]["runAsUser"].as_u64()).map(|u| u as u32);
+    Given { ports, probes, env, writable, uid }
+}
+
+fn check(i: &ImageNeeds) {
+    let label = format!("{} {}", i.app, i.component);
+    let Some(r) = &i.rendered else {
+        // An operator runs it: the chart renders what the operator reads.
+        let docs = render(i.app, "production", &[]);
+        let cluster = docs.iter().find(|d| d["kind"] == "Cluster").unwrap_or_else(|| panic!("{label}: no Cluster"));
+        assert!(cluster["spec"]["storage"]["size"].is_string(), "{label}: no storage");
+        assert_eq!(cluster["spec"]["bootstrap"]["initdb"]["database"], "aeterna", "{label}");
+        return;
+    };
+    let docs = render(i.app, r.environment, r.set);
+    let (spec, c) = find(&docs, i.image, r.container).unwrap_or_else(|| panic!("{label}: no container {} running {}", r.container, i.image));
+    let claims: Vec<String> = docs
+        .iter()
+        .filter(|d| d["kind"] == "StatefulSet" && d["spec"]["template"]["spec"] == *spec)
+        .flat_map(|d| d["spec"]["volumeClaimTemplates"].as_array().cloned().unwrap_or_default())
+        .map(|t| t["metadata"]["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let g = given(&docs, spec, c, &claims);
+    let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(g.ports, i.ports.iter().map(|(n, p)| (n.to_string(), *p)).collect(), "{label}: ports");
+    assert_eq!(g.probes, set(i.probes), "{label}: probes");
+    assert_eq!(g.writable, set(i.writable), "{label}: writable paths");
+    assert_eq!(g.uid, i.uid, "{label}: user");
+    // The table says so of every container the chart runs.
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true, "{label}: read-only root filesystem");
+    let missing: Vec<&&str> = i.env.iter().filter(|e| !g.env.contains(**e)).collect();
+    assert!(missing.is_empty(), "{label}: the table names {missing:?}, which the chart does not set");
+}
+
+#[test]
+fn every_image_gets_what_its_table_row_says() {
+    for app in apps::all() {
+        let name = &app.chart().name;
+        assert!(IMAGES.iter().any(|i| i.app == name.as_str()), "{name}: no image in the table");
+    }
+    for i in IMAGES {
+        check(i);
+    }
+}
+
+#[test]
+fn every_rendered_image_has_a_row() {
+    // The images each chart renders in its environments, by repository, are in its table.
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        for env in app.environments() {
+            for d in render(&name, env.name, &[]) {
+                if !WORKLOADS.contains(&d["kind"].as_str().unwrap_or("")) {
+                    continue;
+                }
+                for c in d["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+                    let image = c["image"].as_str().unwrap_or_default();
+                    let repo = image.rsplit_once(':').map(|(r, _)| r).unwrap_or(image);
+                    assert!(IMAGES.iter().any(|i| i.app == name && repo.ends_with(i.image)), "{name} {}: {image} has no row in the images table", env.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_readmes_carry_the_table() {
+    for app in apps::all() {
+        let name = &app.chart().name;
+        let readme = std::fs::read_to_string(chart_dir(name).join("README.md")).expect("README");
+        assert!(readme.contains(&apps::upstream::readme_section(name)), "{name}: README.md lacks its images table (run `cargo run -- emit`)");
+    }
+}
+
+#[test]
+fn a_drifting_row_fails() {
+    // The check can fail: rows that say what the chart does not give.
+    let row = *IMAGES.iter().find(|i| i.component == "opal-server").expect("row");
+    let wrong = [
+        ImageNeeds { ports: &[("http", 7003)], ..row },
+        ImageNeeds { probes: &["/health"], ..row },
+        ImageNeeds { writable: &["/tmp"], ..row },
+        ImageNeeds { env: &["OPAL_NOT_SET"], ..row },
+        ImageNeeds { uid: Some(0), ..row },
+    ];
+    for w in wrong {
+        assert!(std::panic::catch_unwind(|| check(&w)).is_err(), "a wrong row passed");
+    }
+}
+
+#[test]
+fn backbone_has_kubernetes_credentials_only_with_its_integration() {
+    let role_of = |docs: &[Value]| docs.iter().filter(|d| d["kind"] == "Role" || d["kind"] == "RoleBinding").count();
+    let token = |docs: &[Value]| {
+        let d = docs.iter().find(|d| d["kind"] == "Deployment").expect("deployment");
+        d["spec"]["template"]["spec"]["automountServiceAccountToken"].clone()
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let rules = tmp.path().join("rules.yaml");
+    std::fs::write(&rules, "rbac:\n  rules:\n    - {apiGroups: [\"\"], resources: [configmaps], verbs: [get]}\n").expect("write");
+    let on = render_with("backbone", "production", Some(&rules), &[]);
+    assert_eq!(role_of(&on), 2);
+    assert_eq!(token(&on), true);
+    let role = on.iter().find(|d| d["kind"] == "Role").expect("role");
+    assert_eq!(role["rules"], serde_json::json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]));
+    let off = render("backbone", "production", &["k8s.enabled=false"]);
+    assert_eq!(role_of(&off), 0);
+    assert_eq!(token(&off), false);
+    let no_rbac = render("backbone", "production", &["rbac.create=false"]);
+    assert_eq!((role_of(&no_rbac), token(&no_rbac)), (0, Value::Bool(true)));
+}
