@@ -188,15 +188,11 @@ fn build(v: &ValuesKnobs) -> Model {
             .build(),
     );
 
-    let service = m.add(
-        Service::builder()
-            .meta(Meta::new(fullname()))
-            .type_(&v.service.type_)
-            .selects(&deployment)
-            .ports(List::new().push(v.service.port("http", &http)))
-            .build(),
-    );
-    v.ingress.add_to(&mut m, &service, "http");
+    // Each port the Service declares gives a handle; the Ingress routes to that handle.
+    let mut service = Service::builder().meta(Meta::new(fullname())).type_(&v.service.type_).selects(&deployment).ports(List::new()).build();
+    let service_http = service.port(v.service.port("http", &http));
+    m.add(service);
+    v.ingress.add_to(&mut m, &service_http);
 
     m.notes(vec![
         Line::installed("hello"),

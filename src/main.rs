@@ -309,7 +309,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Values(a) => {
             let app = one(&a.app)?;
-            let files = render::chart_files(app.as_ref(), &app.model())?;
+            let files = render::chart_files(app.as_ref(), &app.model()).map_err(|e| e.to_string())?;
             print(&files["values.yaml"])
         }
         Command::Schema(a) => {
@@ -380,7 +380,7 @@ fn load(apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
     layers.extend(set.iter().map(|&(flag, arg)| Layer::Set { flag, arg }));
     let release_name = release.unwrap_or(&app.chart().name).to_string();
     let namespace = namespace.unwrap_or("default").to_string();
-    render::check_release(&Release { name: &release_name, namespace: &namespace })?;
+    Release { name: &release_name, namespace: &namespace }.validate()?;
     let values = values::load_reading(&app.defaults(), &layers, &|t| app.check(t), &mut |p| reader.read(p)).map_err(|e| e.to_string())?;
     // A rule across settings cannot point at one file: name them all, in merge order.
     let mut sources: Vec<&str> = texts.iter().map(|(name, _)| name.as_str()).collect();
@@ -434,11 +434,11 @@ fn emit_stdout(args: &EmitArgs) -> Result<ExitCode, String> {
     let (app, release) = (l.app.as_ref(), Release { name: &l.release.0, namespace: &l.release.1 });
     // No check here: `helm template` renders these values without one, and the two must agree.
     let text = if args.show_only.is_empty() {
-        render::manifests_yaml(app, &app.model(), &l.values, release)
+        render::manifests_yaml(app, &app.model(), &l.values, release).map_err(|e| e.to_string())
     } else {
-        render::render_objects(app, &app.model(), &l.values, release).and_then(|objects| {
+        render::render_objects(app, &app.model(), &l.values, release).map_err(|e| e.to_string()).and_then(|objects| {
             let shown = show_only(objects, &args.show_only)?;
-            render::objects_yaml(app, &shown)
+            render::objects_yaml(app, &shown).map_err(|e| e.to_string())
         })
     };
     print(&text.map_err(|e| format!("{} (values from {}): {e}", app.chart().name, l.sources))?)
@@ -529,7 +529,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
         let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| format!("{name} (values from {}): {e}", l.sources))?;
         let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
         let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
-        (manifests::check::check(&env).findings, format!("the values from {}", l.sources))
+        (manifests::check::run(&env).findings, format!("the values from {}", l.sources))
     };
     if findings.is_empty() {
         note!("checked {what}: no problems");

@@ -124,7 +124,9 @@ fn helm_and_emit_agree() {
                                     (false, false) => {
                                         // A `fail` of the chart's validation says what emit says.
                                         let (h, o) = (text(&theirs.stderr), text(&ours.stderr));
-                                        let message = o.trim().splitn(3, ": ").nth(2).unwrap_or_default().to_string();
+                                        // The message is the first line; a second one names the object and field.
+                                        let first = o.trim().lines().next().unwrap_or_default();
+                                        let message = first.splitn(3, ": ").nth(2).unwrap_or_default().to_string();
                                         if h.contains("execution error") && !h.contains(&message) {
                                             Err(format!("{label}: both reject, with different messages\nhelm: {h}\nemit: {o}"))
                                         } else {

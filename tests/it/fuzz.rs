@@ -91,7 +91,7 @@ fn load_render_check(app: &dyn manifests::Application, name: &str, text: &str) -
             if let Ok((objects, external)) = manifests::render::render_environment(app, &model, &values, release) {
                 let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
                 let env = manifests::check::Environment { app: &chart, environment: name, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
-                let _ = manifests::check::check(&env);
+                let _ = manifests::check::run(&env);
             }
             Ok(true)
         }

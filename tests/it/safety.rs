@@ -354,7 +354,7 @@ fn the_check_finds_only_known_gaps_in_random_values() {
             let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
             let environment = format!("random seed {seed}");
             let env = manifests::check::Environment { app: &name, environment: &environment, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
-            let findings = manifests::check::check(&env).findings;
+            let findings = manifests::check::run(&env).findings;
             let unknown: Vec<String> = findings.iter().filter(|f| !known(&f.message)).map(ToString::to_string).collect();
             assert!(unknown.is_empty(), "the check found, in values the schema accepts:\n{}\nvalues: {random}", unknown.join("\n"));
             gaps += findings.len();

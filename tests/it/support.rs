@@ -325,7 +325,7 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
             let mut s = (*rng.pick(TRICKY)).to_string();
             while s.chars().count() < min_len {
                 s.push('.');
-                let piece: &str = *rng.pick(TRICKY);
+                let piece = *rng.pick(TRICKY);
                 s.push_str(piece);
             }
             Some(json!(s))

@@ -5,7 +5,7 @@
 //! a PersistentVolumeClaim when `persistence.enabled`; probes check HTTP `/health` when the API is
 //! on and fall back to TCP otherwise.
 
-use manifests::kit::{Image, IngressSettings, NameRef, Object, Resources, ServiceAccountSettings, ServiceSettings};
+use manifests::kit::{FreeForm, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{
     ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef,
     Strategy, Volume, VolumeSource,
@@ -91,19 +91,19 @@ pub struct Values {
     /// Extra labels of the broker pod.
     pub pod_labels: StringMap,
     /// Pod security context: the restricted Pod Security Standard, as UID and GID 1000.
-    pub pod_security_context: Object,
+    pub pod_security_context: FreeForm,
     /// Container security context: no privilege escalation, all capabilities dropped, and a
     /// read-only root filesystem (the broker writes to `/data`, a volume, and `/tmp`, an
     /// emptyDir).
-    pub security_context: Object,
+    pub security_context: FreeForm,
     /// CPU and memory requests and limits.
     pub resources: Resources,
     /// Node labels the pod must match.
     pub node_selector: StringMap,
     /// Tolerations of the pod.
-    pub tolerations: Vec<Object>,
+    pub tolerations: Vec<FreeForm>,
     /// Affinity rules of the pod.
-    pub affinity: Object,
+    pub affinity: FreeForm,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -136,7 +136,7 @@ pub struct Rbac {
     /// Rules of the Role, as in a Kubernetes Role: empty grants nothing. The design does not
     /// list what the broker's Kubernetes client calls; grant what your broker version needs,
     /// for example `[{apiGroups: [""], resources: [configmaps, secrets], verbs: [get, list, watch]}]`.
-    pub rules: Vec<Object>,
+    pub rules: Vec<FreeForm>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -237,14 +237,14 @@ impl Default for Values {
             ingress: IngressSettings::example("backbone.example.com"),
             pod_annotations: StringMap::new(),
             pod_labels: StringMap::new(),
-            pod_security_context: manifests::kit::object(json!({
+            pod_security_context: manifests::kit::free_form(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1000,
                 "runAsGroup": 1000,
                 "fsGroup": 1000,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            security_context: manifests::kit::object(json!({
+            security_context: manifests::kit::free_form(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
@@ -254,7 +254,7 @@ impl Default for Values {
             resources: Resources::cpu_memory(("100m", "128Mi"), ("1", "512Mi")),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: Object::new(),
+            affinity: FreeForm::new(),
         }
     }
 }
@@ -375,9 +375,10 @@ fn build(v: &ValuesKnobs) -> Model {
             .build(),
     );
 
-    let http_service = m.add(v.service.http.service(Meta::new(fullname()), &deployment, "http", &http));
-    m.add_when(&v.tcp.enabled, v.service.mqtt.service(Meta::new(fullname_with("mqtt")), &deployment, "mqtt", &mqtt));
-    v.ingress.add_to(&mut m, &http_service, "http");
+    let (http_service, http_port) = v.service.http.service(Meta::new(fullname()), &deployment, "http", &http);
+    m.add(http_service);
+    m.add_when(&v.tcp.enabled, v.service.mqtt.service(Meta::new(fullname_with("mqtt")), &deployment, "mqtt", &mqtt).0);
+    v.ingress.add_to(&mut m, &http_port);
 
     m.notes(vec![
         Line::installed("Backbone"),

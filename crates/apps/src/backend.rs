@@ -7,7 +7,7 @@
 //! the committed environments keep every credential out of the repository. The container port
 //! `http` is `service.port`; the probes name it while their `httpGet.port` is that port.
 
-use manifests::kit::{Image, Object, Resources, ServiceAccountSettings, ServiceSettings};
+use manifests::kit::{FreeForm, Image, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Strategy};
 use manifests::expr::chart_name;
 use manifests::values::{IntOrPercent, MinLength, WholeNumber};
@@ -82,10 +82,10 @@ pub struct Values {
     /// Container security context. The defaults meet the restricted Pod Security Standard: UID
     /// and GID 1001, no privilege escalation, all capabilities dropped, the runtime's default
     /// seccomp profile; and the root filesystem is read-only (`/tmp` is an emptyDir).
-    pub security_context: Object,
+    pub security_context: FreeForm,
     /// Pod security context: the pod-wide part of the restricted Pod Security Standard, and
     /// group 1001 for the pod's volumes.
-    pub pod_security_context: Object,
+    pub pod_security_context: FreeForm,
     /// How an upgrade replaces the pods.
     pub strategy: UpdateStrategy,
     /// Annotations of the backend pods (for example `prometheus.io/scrape`).
@@ -93,9 +93,9 @@ pub struct Values {
     /// Node labels the pods must match.
     pub node_selector: StringMap,
     /// Tolerations of the pods.
-    pub tolerations: Vec<Object>,
+    pub tolerations: Vec<FreeForm>,
     /// Affinity rules of the pods (for example anti-affinity to spread them over nodes).
-    pub affinity: Object,
+    pub affinity: FreeForm,
     /// The ServiceAccount the pods run as; none is created by default and the namespace's
     /// `default` one is used.
     pub service_account: ServiceAccountSettings,
@@ -244,7 +244,7 @@ impl Default for Values {
                 jwt_expiration_days: WholeNumber::digits("7"),
                 existing_secret: DnsName::default(),
             },
-            security_context: manifests::kit::object(json!({
+            security_context: manifests::kit::free_form(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1001,
                 "runAsGroup": 1001,
@@ -253,7 +253,7 @@ impl Default for Values {
                 "capabilities": {"drop": ["ALL"]},
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            pod_security_context: manifests::kit::object(json!({
+            pod_security_context: manifests::kit::free_form(json!({
                 "runAsNonRoot": true,
                 "fsGroup": 1001,
                 "seccompProfile": {"type": "RuntimeDefault"}
@@ -265,7 +265,7 @@ impl Default for Values {
             pod_annotations: StringMap::new(),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: Object::new(),
+            affinity: FreeForm::new(),
             service_account: ServiceAccountSettings { create: false, ..ServiceAccountSettings::default() },
             name_override: DnsLabel::default(),
             fullname_override: DnsLabel::default(),
@@ -381,7 +381,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .build(),
     );
 
-    m.add(v.service.service(Meta::new(fullname()), &deployment, "http", &http));
+    m.add(v.service.service(Meta::new(fullname()), &deployment, "http", &http).0);
 
     // The contract's NOTES.txt; the commands name the release's namespace so that they work
     // from any kubectl context.

@@ -7,7 +7,7 @@
 //! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
 
 use manifests::kit::{
-    AutoscalingSettings, ClusterBackupSettings, StorageSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Object, Resources,
+    AutoscalingSettings, ClusterBackupSettings, StorageSettings, DisruptionBudgetSettings, FreeForm, HttpProbeSettings, Image, IngressSettings, NameRef, Resources,
     ServiceAccountSettings, ServiceSettings,
 };
 use manifests::objects::{
@@ -84,10 +84,10 @@ pub struct Values {
     /// Extra labels of the pods.
     pub pod_labels: StringMap,
     /// Pod security context: non-root (65532, distroless nonroot), RuntimeDefault seccomp.
-    pub pod_security_context: Object,
+    pub pod_security_context: FreeForm,
     /// Container security context: read-only root filesystem (`/tmp` is an emptyDir), no
     /// privilege escalation, all capabilities dropped.
-    pub security_context: Object,
+    pub security_context: FreeForm,
     /// Resources.
     pub resources: Resources,
     /// Liveness probe.
@@ -101,17 +101,17 @@ pub struct Values {
     /// Node labels the pods must match.
     pub node_selector: StringMap,
     /// Tolerations of the pods.
-    pub tolerations: Vec<Object>,
+    pub tolerations: Vec<FreeForm>,
     /// Affinity rules of the pods (for example a podAntiAffinity on `app.kubernetes.io/name: dbbat`).
-    pub affinity: Object,
+    pub affinity: FreeForm,
     /// Network Policy.
     pub network_policy: NetworkPolicySettings,
     /// Additional environment variables (`name` and `value` or `valueFrom`).
-    pub extra_env: Vec<Object>,
+    pub extra_env: Vec<FreeForm>,
     /// Additional volume mounts.
-    pub extra_volume_mounts: Vec<Object>,
+    pub extra_volume_mounts: Vec<FreeForm>,
     /// Additional volumes.
-    pub extra_volumes: Vec<Object>,
+    pub extra_volumes: Vec<FreeForm>,
     /// CloudNativePG (phase 4): DBBat's own database as a `Cluster` of the operator (installed
     /// separately), instead of `postgresql.external`.
     pub cloudnativepg: CloudNativePg,
@@ -324,14 +324,14 @@ impl Default for Values {
             service_account: ServiceAccountSettings::default(),
             pod_annotations: StringMap::new(),
             pod_labels: StringMap::new(),
-            pod_security_context: manifests::kit::object(json!({
+            pod_security_context: manifests::kit::free_form(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 65532,
                 "runAsGroup": 65532,
                 "fsGroup": 65532,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            security_context: manifests::kit::object(json!({
+            security_context: manifests::kit::free_form(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
@@ -349,7 +349,7 @@ impl Default for Values {
             pod_disruption_budget: DisruptionBudgetSettings { enabled: false, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))), max_unavailable: OptionalIntOrPercent(None) },
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: Object::new(),
+            affinity: FreeForm::new(),
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new(), allowed_pod_labels: StringMap::new() },
             extra_env: Vec::new(),
             extra_volume_mounts: Vec::new(),
@@ -512,20 +512,20 @@ fn build(v: &ValuesKnobs) -> Model {
     );
 
     // ----- service.yaml, service-pg.yaml
-    let api = m.add(v.service.api.service(Meta::new(fullname()), &deployment, "http", &http));
+    let (api, api_http) = v.service.api.service(Meta::new(fullname()), &deployment, "http", &http);
+    m.add(api);
     let proxy = &v.service.proxy;
-    let pg = m.add_when(
-        &proxy.enabled,
-        Service::builder()
-            .meta(Meta::new(fullname_with("pg")).component("proxy").template_file("service-pg.yaml").annotations(Map::new().spread(&proxy.annotations)))
-            .type_(&proxy.type_)
-            .selects(&deployment)
-            .ports(List::new().push(ServicePort::new("postgres", &proxy.port, &postgres).node_port_when(proxy.type_.is(ServiceType::NodePort), &proxy.node_port)))
-            .build(),
-    );
+    let mut pg = Service::builder()
+        .meta(Meta::new(fullname_with("pg")).component("proxy").template_file("service-pg.yaml").annotations(Map::new().spread(&proxy.annotations)))
+        .type_(&proxy.type_)
+        .selects(&deployment)
+        .ports(List::new())
+        .build();
+    let pg_port = pg.port(ServicePort::new("postgres", &proxy.port, &postgres).node_port_when(proxy.type_.is(ServiceType::NodePort), &proxy.node_port));
+    m.add_when(&proxy.enabled, pg);
 
     // ----- ingress.yaml, serviceaccount.yaml (above), hpa.yaml, pdb.yaml, networkpolicy.yaml
-    v.ingress.add_to(&mut m, &api, "http");
+    v.ingress.add_to(&mut m, &api_http);
     v.autoscaling.add_to(&mut m, &deployment);
     v.pod_disruption_budget.add_to(&mut m, &deployment);
     let policy = &v.network_policy;
@@ -550,8 +550,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     .when(p.section_name.is_set(), Map::new().str("sectionName", &p.section_name))
                     .into()
             }))
-            .service(&pg)
-            .port(&proxy.port)
+            .backend(&pg_port)
             .build(),
     );
 

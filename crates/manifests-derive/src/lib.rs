@@ -12,10 +12,15 @@
 //! Paths follow serde's naming: `#[serde(rename_all = "camelCase")]` on the struct and
 //! `#[serde(rename = "...")]` on a field are honoured.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, LitStr, parse_macro_input};
 
+/// Derives `Knobbed` (and for an enum `Leaf`) for a `Values` struct or a section of one; see
+/// the crate documentation. Errors, at the item: a tuple struct, a union, `#[serde(flatten)]`,
+/// and `rename_all` other than `"camelCase"` (`tests/ui/` holds each message).
 #[proc_macro_derive(Knobs)]
 pub fn derive_knobs(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -30,12 +35,14 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     let vis = &input.vis;
     match &input.data {
         Data::Enum(_) => Ok(quote! {
+            #[automatically_derived]
             impl ::manifests::Knobbed for #name {
                 type Handle = ::manifests::Knob<#name>;
                 fn handle(path: ::manifests::Path) -> Self::Handle {
                     ::manifests::Knob::at(path)
                 }
             }
+            #[automatically_derived]
             impl ::manifests::Leaf for #name {
                 type Out = ::std::string::String;
             }
@@ -100,12 +107,14 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                     #[doc(hidden)]
                     pub __path: ::manifests::Path,
                 }
+                #[automatically_derived]
                 impl #impl_generics #knobs #ty_generics #where_clause {
                     /// The handle of this whole section, for pass-through rendering.
                     pub fn whole(&self) -> ::manifests::Knob<#name #ty_generics> {
                         ::manifests::Knob::at(self.__path.clone())
                     }
                 }
+                #[automatically_derived]
                 impl #impl_generics ::manifests::Knobbed for #name #ty_generics #where_clause {
                     type Handle = #knobs #ty_generics;
                     fn handle(path: ::manifests::Path) -> Self::Handle {
@@ -171,4 +180,17 @@ fn has_serde_flag(attrs: &[syn::Attribute], wanted: &str) -> syn::Result<bool> {
         })?;
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::camel_case;
+
+    #[test]
+    fn field_names_become_camel_case_keys_as_serde_renames_them() {
+        assert_eq!(camel_case("replica_count"), "replicaCount");
+        assert_eq!(camel_case("listen_api"), "listenApi");
+        assert_eq!(camel_case("tls"), "tls");
+        assert_eq!(camel_case("http_port_2"), "httpPort2");
+    }
 }

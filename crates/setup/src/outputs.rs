@@ -176,10 +176,10 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
             let (overlay, secrets) = split_values(&tree);
             let schema = apps::aeterna::app().schema();
             let head = "# The Aeterna chart's values for your answers: only what differs from the chart's defaults\n# (charts-out/charts/aeterna/values.yaml describes every setting).\n\n";
-            files.push(planned(out, "values.yaml", stamped(NOTE, &format!("{head}{}", manifests::chart::commented_yaml(&overlay, &schema))), false));
+            files.push(planned(out, "values.yaml", stamped(NOTE, &format!("{head}{}", manifests::render::chart::commented_yaml(&overlay, &schema))), false));
             let mut install = format!("helm install aeterna charts-out/charts/aeterna -n aeterna --create-namespace -f {}", join(out, "values.yaml").display());
             if secrets.as_object().is_some_and(|m| !m.is_empty()) {
-                files.push(planned(out, "secrets.values.yaml", stamped(SECRET_NOTE, &manifests::chart::commented_yaml(&secrets, &schema)), true));
+                files.push(planned(out, "secrets.values.yaml", stamped(SECRET_NOTE, &manifests::render::chart::commented_yaml(&secrets, &schema)), true));
                 install.push_str(&format!(" -f {}", join(out, "secrets.values.yaml").display()));
             }
             if values.postgresql.enabled {

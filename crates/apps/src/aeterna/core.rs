@@ -3,7 +3,7 @@
 //! RBAC, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy, ServiceMonitor
 //! and the database migration Job.
 
-use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, Image, Object, Resources, ServiceSettings};
+use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, FreeForm, Image, Resources, ServiceSettings};
 use manifests::objects::{
     ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor,
     Volume, Workload,
@@ -48,9 +48,9 @@ pub struct Aeterna {
     /// Node labels the server's pods must match.
     pub node_selector: StringMap,
     /// Tolerations of the server's pods.
-    pub tolerations: Vec<Object>,
+    pub tolerations: Vec<FreeForm>,
     /// Affinity of the server's pods.
-    pub affinity: Object,
+    pub affinity: FreeForm,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -168,9 +168,9 @@ pub struct Security {
     /// Network policies: every pod of the chart accepts only the pods that use it.
     pub network_policy: NetworkPolicySettings,
     /// Security context of every pod (Pod Security Standard "restricted").
-    pub pod_security_context: Object,
+    pub pod_security_context: FreeForm,
     /// Security context of every container.
-    pub container_security_context: Object,
+    pub container_security_context: FreeForm,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -182,7 +182,7 @@ pub struct NetworkPolicySettings {
     pub allowed_namespaces: Vec<DnsLabel>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rbac {
     /// A Role for the server: read ConfigMaps (runtime settings) and hold Leases (one replica
@@ -206,7 +206,7 @@ impl Default for Aeterna {
             pod_annotations: StringMap::new(),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: Object::new(),
+            affinity: FreeForm::new(),
         }
     }
 }
@@ -241,24 +241,18 @@ impl Default for Security {
     fn default() -> Self {
         Security {
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new() },
-            pod_security_context: manifests::kit::object(json!({
+            pod_security_context: manifests::kit::free_form(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1000,
                 "fsGroup": 1000,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            container_security_context: manifests::kit::object(json!({
+            container_security_context: manifests::kit::free_form(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
             })),
         }
-    }
-}
-
-impl Default for Rbac {
-    fn default() -> Self {
-        Rbac { create: false }
     }
 }
 
@@ -374,8 +368,9 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let deployment = m.add(Deployment::builder().meta(meta("deployment.yaml")).replicas(&a.replicas).replicas_unless(&a.autoscaling.enabled).pod(pod).build());
 
     // ----- aeterna/service.yaml, ingress.yaml, hpa.yaml, pdb.yaml
-    let service = m.add(a.service.service(meta("service.yaml"), &deployment, "http", &http));
-    v.ingress.add_in(m, &service, "http", "aeterna/ingress.yaml");
+    let (service, service_http) = a.service.service(meta("service.yaml"), &deployment, "http", &http);
+    m.add(service);
+    v.ingress.add_in(m, &service_http, "aeterna/ingress.yaml");
     a.autoscaling.add_as(m, meta("hpa.yaml"), &deployment);
     a.pdb.add_as(m, meta("pdb.yaml"), &deployment, true);
 
@@ -398,7 +393,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let sm = &obs.service_monitor;
     m.add_when(
         &sm.enabled,
-        ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).service(&service).port("http").path(&sm.path).interval(&sm.interval).build(),
+        ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).port(&service_http).path(&sm.path).interval(&sm.interval).build(),
     );
 
     // ----- aeterna/job-migration.yaml: the schema before the pods of a new version start. After

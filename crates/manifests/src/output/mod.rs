@@ -16,7 +16,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::app::Application;
+use crate::model::app::Application;
 use crate::check::{self, Finding};
 use crate::render::{self, Release};
 use crate::values::{self, Layer, ValuesError};
@@ -94,7 +94,7 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     let model = app.model();
     let mut tree = Tree::new();
     let chart_dir = PathBuf::from("charts").join(&name);
-    let files = render::chart_files(app, &model).map_err(|message| EmitError::Render { app: name.clone(), environment: "chart".into(), message })?;
+    let files = render::chart_files(app, &model).map_err(|message| EmitError::Render { app: name.clone(), environment: "chart".into(), message: message.to_string() })?;
     for (path, text) in files {
         tree.insert(chart_dir.join(path), text);
     }
@@ -124,10 +124,10 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     let mut used = std::collections::BTreeSet::new();
     for (env, source, layers) in envs {
         let values = values::load(&defaults, &layers, &|t| app.check(t))?;
-        let render_err = |message| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message };
+        let render_err = |message: render::RenderError| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message: message.to_string() };
         let (objects, external) = render::render_environment(app, &model, &values, release).map_err(render_err)?;
         let values_only: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
-        let report = check::check(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
+        let report = check::run(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
         findings.extend(report.findings);
         used.extend(report.used_exceptions);
         // The default values are checked above; an environment's file adds what it sets.

@@ -1,0 +1,6 @@
+use manifests_derive::Knobs;
+
+#[derive(Knobs)]
+struct Values(u16, String);
+
+fn main() {}

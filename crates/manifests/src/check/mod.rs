@@ -1,0 +1,325 @@
+//! The check `emit` runs before it writes anything: what types cannot prove about one
+//! environment's rendered objects. References between objects must land (a Service's selector
+//! on some workload's pods, a target port on a declared container port, an Ingress or route on a
+//! Service port, an autoscaler on a workload, a volume on a ConfigMap, Secret or claim that is
+//! rendered or declared external), names and labels must be what the API server accepts, and
+//! every pod must meet the restricted Pod Security Standard unless the application declares an
+//! exception for it.
+//!
+//! The check reads the objects as rendered (JSON, after the k8s-openapi round trip) and knows no
+//! application. Kinds it does not know are checked for their names and labels, and for their
+//! pods when they carry a pod template where workloads do (`spec.template`); they never make
+//! the check fail by being unknown.
+//!
+//! One module per kind of rule, as Helm's lint rules are laid out:
+//! - `references`: references between objects land;
+//! - `names`: names and labels are what the API server takes;
+//! - `pod_security`: the restricted Pod Security Standard, with declared exceptions;
+//! - `secrets`: no secret setting in what reaches `charts-out`;
+//!
+//! over `index`, the objects of one environment and what references may land on, reporting
+//! each problem as a [`Finding`] (`findings`).
+
+mod findings;
+mod index;
+mod names;
+mod pod_security;
+mod references;
+mod secrets;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+pub use findings::Finding;
+use index::{Index, PodTemplate, containers, list_at, str_at, subject};
+pub use pod_security::{Control, PssException};
+pub use crate::model::external::Reference;
+pub use secrets::{secret_settings, secret_values};
+
+/// What one environment's check found, and which declared exceptions it needed (an exception
+/// that no environment needs is stale, and `emit` says so).
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Every problem found, in object order.
+    pub findings: Vec<Finding>,
+    /// Indexes into [`Environment::exceptions`] of the exceptions some pod needed.
+    pub used_exceptions: BTreeSet<usize>,
+}
+
+/// One environment of one application, ready to check.
+pub struct Environment<'a> {
+    /// The application (chart name), for findings.
+    pub app: &'a str,
+    /// The environment's name, for findings.
+    pub environment: &'a str,
+    /// The rendered objects, as JSON after the k8s-openapi round trip.
+    pub objects: &'a [Value],
+    /// What the model declares external for these values: references to them land.
+    pub external: &'a [Reference],
+    /// The application's declared Pod Security exceptions.
+    pub exceptions: &'a [PssException],
+}
+
+/// Checks one environment. Findings come in object order, each object's in a fixed order.
+pub fn run(env: &Environment) -> Report {
+    let index = Index::new(env.objects, env.external);
+    let mut report = Report::default();
+    let mut seen: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for (i, o) in env.objects.iter().enumerate() {
+        let mut problems = Vec::new();
+        names::unique(o, i, &mut seen, &mut problems);
+        names::object(o, &mut problems);
+        references::object(&index, o, &mut problems);
+        references::own_pods(&index, i, o, &mut problems);
+        if let Some(pod) = index.pods.iter().find(|p| p.object == i) {
+            pod_problems(&index, pod, env.exceptions, &mut problems, &mut report.used_exceptions);
+        }
+        for message in problems {
+            report.findings.push(Finding { app: env.app.to_string(), environment: env.environment.to_string(), subject: subject(o), message });
+        }
+    }
+    report
+}
+
+/// Every rule over one pod, in the order its parts appear: metadata, volumes, service account,
+/// containers, then the Pod Security Standard.
+fn pod_problems(index: &Index, pod: &PodTemplate, exceptions: &[PssException], out: &mut Vec<String>, used: &mut BTreeSet<usize>) {
+    // A Pod's own metadata was checked as the object's.
+    if !pod.at.is_empty() {
+        names::pod_metadata(pod, out);
+    }
+    let mut volume_names = BTreeSet::new();
+    for (i, v) in list_at(pod.spec, "/volumes").iter().enumerate() {
+        names::volume(pod.at, i, v, &mut volume_names, out);
+        references::volume(index, pod, i, v, out);
+    }
+    references::service_account(index, pod, out);
+    // A StatefulSet's claim templates are volumes its pods mount by name.
+    let object = &index.objects[pod.object];
+    let mut mountable = volume_names;
+    mountable.extend(list_at(object, "/spec/volumeClaimTemplates").iter().filter_map(|t| str_at(t, "/metadata/name")));
+    let mut container_names = BTreeSet::new();
+    for (field, c) in containers(pod.spec) {
+        let here = format!("{}spec.{field}[{}]", pod.at, str_at(c, "/name").unwrap_or(""));
+        let port_names = names::container(&here, c, &mut container_names, out);
+        references::container(index, pod, &here, c, &port_names, &mountable, out);
+    }
+    pod_security::pod(pod, exceptions, &container_names, out, used);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn meta(name: &str) -> Value {
+        json!({"name": name, "namespace": "ns", "labels": {"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel"}})
+    }
+
+    /// One environment with a pod of every kind of reference, all of them landing.
+    fn objects() -> Vec<Value> {
+        let pod_labels = json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel"});
+        vec![
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("web"), "data": {}}),
+            json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("web")}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("web"), "spec": {
+                "selector": {"matchLabels": pod_labels},
+                "template": {"metadata": {"labels": pod_labels}, "spec": {
+                    "serviceAccountName": "web",
+                    "securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{
+                        "name": "web", "image": "web:1",
+                        "ports": [{"name": "http", "containerPort": 8080}],
+                        "livenessProbe": {"httpGet": {"path": "/", "port": "http"}},
+                        "env": [{"name": "KEY", "valueFrom": {"secretKeyRef": {"name": "operator-secret", "key": "k"}}},
+                                {"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db-app", "key": "uri"}}}],
+                        "envFrom": [{"configMapRef": {"name": "web"}}],
+                        "volumeMounts": [{"name": "config", "mountPath": "/c"}, {"name": "creds", "mountPath": "/s"}],
+                        "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}}
+                    }],
+                    "volumes": [{"name": "config", "configMap": {"name": "web"}}, {"name": "creds", "secret": {"secretName": "web-creds"}}]
+                }}
+            }}),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": meta("web"), "spec": {
+                "selector": pod_labels, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}),
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta("web"), "spec": {"rules": [
+                {"host": "x", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"name": "http"}}}}]}}]}}),
+            json!({"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "TCPRoute", "metadata": meta("web"), "spec": {
+                "parentRefs": [{"name": "gw"}], "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]}}),
+            json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta("web"), "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "maxReplicas": 3}}),
+            json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta("web"), "spec": {"minAvailable": 1, "selector": {"matchLabels": pod_labels}}}),
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("web"), "spec": {
+                "podSelector": {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["web"]}]}}}),
+            json!({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": meta("web"), "spec": {
+                "selector": {"matchLabels": {"app.kubernetes.io/name": "web"}}, "endpoints": [{"port": "http"}]}}),
+            json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": meta("creds"), "spec": {"target": {"name": "web-creds"}}}),
+            json!({"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": meta("db"), "spec": {"instances": 1}}),
+            json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": meta("web"), "spec": {"anything": [1, {"goes": true}]}}),
+        ]
+    }
+
+    fn external() -> Vec<Reference> {
+        vec![Reference { kind: "Secret".into(), name: "operator-secret".into() }]
+    }
+
+    fn run(objects: &[Value], exceptions: &[PssException]) -> Report {
+        let external = external();
+        super::run(&Environment { app: "app", environment: "env", objects, external: &external, exceptions })
+    }
+
+    /// The findings after `change` to the object of `kind`, as text.
+    fn after(kind: &str, change: impl FnOnce(&mut Value)) -> Vec<String> {
+        let mut objs = objects();
+        let o = objs.iter_mut().find(|o| o["kind"] == kind).expect("kind in the fixture");
+        change(o);
+        run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+    }
+
+    fn one_finding(findings: &[String], needle: &str) {
+        assert!(findings.len() == 1 && findings[0].contains(needle), "expected one finding with {needle:?}, got {findings:#?}");
+    }
+
+    fn container(o: &mut Value) -> &mut Value {
+        &mut o["spec"]["template"]["spec"]["containers"][0]
+    }
+
+    #[test]
+    fn a_consistent_restricted_environment_has_no_findings() {
+        let report = run(&objects(), &[]);
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    }
+
+    #[test]
+    fn references_that_land_nowhere_are_found() {
+        one_finding(&after("Service", |s| s["spec"]["selector"]["app.kubernetes.io/name"] = json!("other")), "Service/web: spec.selector");
+        one_finding(&after("Service", |s| s["spec"]["ports"][0]["targetPort"] = json!("metrics")), "targetPort \"metrics\" names no container port");
+        one_finding(&after("Deployment", |d| container(d)["livenessProbe"]["httpGet"]["port"] = json!("admin")), "livenessProbe.httpGet.port \"admin\"");
+        one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = json!("nope")), "Service \"nope\" is not rendered");
+        one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = json!({"number": 81})), "has no port 81");
+        one_finding(&after("TCPRoute", |r| r["spec"]["rules"][0]["backendRefs"][0]["port"] = json!(5432)), "TCPRoute/web: spec.rules[0].backendRefs[0]: Service \"web\" has no port 5432");
+        one_finding(&after("HorizontalPodAutoscaler", |h| h["spec"]["scaleTargetRef"]["kind"] = json!("StatefulSet")), "StatefulSet \"web\" is not rendered");
+        one_finding(&after("PodDisruptionBudget", |p| p["spec"]["selector"]["matchLabels"]["tier"] = json!("db")), "matches no workload's pods");
+        one_finding(&after("NetworkPolicy", |n| n["spec"]["podSelector"]["matchExpressions"][0]["operator"] = json!("NotIn")), "selects no workload's pods");
+        one_finding(&after("ServiceMonitor", |m| m["spec"]["endpoints"][0]["port"] = json!("metrics")), "endpoints[0].port \"metrics\"");
+        one_finding(&after("Deployment", |d| d["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] = json!("gone")), "ConfigMap \"gone\" is neither rendered nor declared external");
+        one_finding(&after("Deployment", |d| container(d)["env"][0]["valueFrom"]["secretKeyRef"]["name"] = json!("gone")), "(env KEY): Secret \"gone\"");
+        one_finding(&after("Deployment", |d| container(d)["volumeMounts"][0]["name"] = json!("cache")), "volume \"cache\" is not a volume of the pod");
+        one_finding(&after("Deployment", |d| d["spec"]["template"]["spec"]["serviceAccountName"] = json!("robot")), "ServiceAccount \"robot\"");
+        one_finding(&after("Deployment", |d| d["spec"]["selector"]["matchLabels"]["extra"] = json!("x")), "does not match the labels of its own pod template");
+        // What other objects make counts as rendered: without the ExternalSecret, its Secret is missing.
+        let mut objs = objects();
+        objs.retain(|o| o["kind"] != "ExternalSecret");
+        let f: Vec<String> = run(&objs, &[]).findings.iter().map(ToString::to_string).collect();
+        one_finding(&f, "Secret \"web-creds\" is neither rendered nor declared external");
+    }
+
+    #[test]
+    fn names_labels_and_duplicates_are_checked() {
+        one_finding(&after("Gadget", |c| c["metadata"]["name"] = json!("Web_Gadget")), "is not a DNS-1123 subdomain");
+        let mut objs = objects();
+        let svc = objs.iter_mut().find(|o| o["kind"] == "Service").expect("service");
+        svc["metadata"]["name"] = json!("1web");
+        let f: Vec<String> = run(&objs, &[]).findings.iter().map(ToString::to_string).collect();
+        // Its backends now miss it too.
+        assert!(f.iter().any(|m| m.contains("Service/1web") && m.contains("DNS-1035")), "{f:#?}");
+        one_finding(&after("Gadget", |g| g["metadata"]["labels"]["team"] = json!("x".repeat(64))), "value of 64 characters is over the 63");
+        one_finding(&after("Gadget", |g| g["metadata"]["labels"]["team"] = json!("a b")), "is not a label value");
+        one_finding(&after("Gadget", |g| g["metadata"]["annotations"] = json!({"Not A Key": "x"})), "annotation key");
+        let mut objs = objects();
+        objs.push(objects()[0].clone());
+        let f: Vec<String> = run(&objs, &[]).findings.iter().map(ToString::to_string).collect();
+        one_finding(&f, "ConfigMap/web: rendered twice");
+        // The probe and the Service that named the old port miss it now, too.
+        let f = after("Deployment", |d| container(d)["ports"][0]["name"] = json!("a-very-long-port-name"));
+        assert!(f.len() == 3 && f[0].contains("is not an IANA service name"), "{f:#?}");
+    }
+
+    #[test]
+    fn every_restricted_control_is_checked() {
+        fn pod(d: &mut Value) -> &mut Value {
+            &mut d["spec"]["template"]["spec"]
+        }
+        let cases: Vec<(Box<dyn FnOnce(&mut Value)>, &str)> = vec![
+            (Box::new(|d| pod(d)["hostNetwork"] = json!(true)), "Host Namespaces"),
+            (Box::new(|d| container(d)["securityContext"]["privileged"] = json!(true)), "Privileged Containers"),
+            (Box::new(|d| container(d)["securityContext"]["capabilities"]["drop"] = json!(["NET_RAW"])), "capabilities.drop must include ALL"),
+            (Box::new(|d| container(d)["securityContext"]["capabilities"]["add"] = json!(["SYS_ADMIN"])), "only NET_BIND_SERVICE"),
+            (Box::new(|d| pod(d)["volumes"][0] = json!({"name": "config", "hostPath": {"path": "/"}})), "HostPath Volumes"),
+            (Box::new(|d| pod(d)["volumes"][0] = json!({"name": "config", "nfs": {"server": "x", "path": "/"}})), "Volume Types"),
+            (Box::new(|d| container(d)["ports"][0]["hostPort"] = json!(80)), "Host Ports"),
+            (Box::new(|d| container(d)["securityContext"]["appArmorProfile"] = json!({"type": "Unconfined"})), "AppArmor"),
+            (Box::new(|d| pod(d)["securityContext"]["seLinuxOptions"] = json!({"type": "spc_t"})), "SELinux"),
+            (Box::new(|d| container(d)["securityContext"]["procMount"] = json!("Unmasked")), "/proc Mount Type"),
+            (Box::new(|d| pod(d)["securityContext"]["seccompProfile"]["type"] = json!("Unconfined")), "Seccomp"),
+            (Box::new(|d| pod(d)["securityContext"]["sysctls"] = json!([{"name": "kernel.msgmax", "value": "1"}])), "Sysctls"),
+            (Box::new(|d| container(d)["securityContext"]["allowPrivilegeEscalation"] = json!(true)), "Privilege Escalation"),
+            (Box::new(|d| pod(d)["securityContext"]["runAsNonRoot"] = json!(false)), "Running as Non-root)"),
+            (Box::new(|d| container(d)["securityContext"]["runAsUser"] = json!(0)), "Running as Non-root user"),
+            (Box::new(|d| container(d)["securityContext"]["windowsOptions"] = json!({"hostProcess": true})), "HostProcess"),
+        ];
+        for (change, needle) in cases {
+            let f = after("Deployment", change);
+            assert!(!f.is_empty() && f.iter().all(|m| m.contains("Pod Security Standard restricted")), "{needle}: {f:#?}");
+            assert!(f.iter().any(|m| m.contains(needle)), "{needle}: {f:#?}");
+        }
+        // runAsNonRoot: false on the pod is refused even when the container says true.
+        let f = after("Deployment", |d| {
+            pod(d)["securityContext"]["runAsNonRoot"] = json!(false);
+            container(d)["securityContext"]["runAsNonRoot"] = json!(true);
+        });
+        assert!(f.len() == 1 && f[0].contains("spec.template.spec.securityContext.runAsNonRoot must not be false"), "{f:#?}");
+        // A container-level seccomp profile and runAsNonRoot stand in for the pod's.
+        let f = after("Deployment", |d| {
+            pod(d)["securityContext"] = json!({});
+            container(d)["securityContext"]["seccompProfile"] = json!({"type": "Localhost", "localhostProfile": "p.json"});
+            container(d)["securityContext"]["runAsNonRoot"] = json!(true);
+        });
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn exceptions_let_exactly_their_control_through_and_report_use() {
+        let mut objs = objects();
+        let d = objs.iter_mut().find(|o| o["kind"] == "Deployment").expect("deployment");
+        container(d)["securityContext"]["capabilities"]["add"] = json!(["NET_ADMIN"]);
+        container(d)["securityContext"]["allowPrivilegeEscalation"] = json!(true);
+        let exceptions = [
+            PssException { container: "web", control: Control::Capabilities, reason: "configures routes" },
+            PssException { container: "other", control: Control::PrivilegeEscalation, reason: "not this pod" },
+            PssException { container: "web", control: Control::HostPorts, reason: "stale" },
+        ];
+        let report = run(&objs, &exceptions);
+        assert_eq!(report.used_exceptions, BTreeSet::from([0]));
+        assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
+        assert!(report.findings[0].message.contains("allowPrivilegeEscalation"));
+    }
+
+    #[test]
+    fn unknown_kinds_and_odd_shapes_do_not_break_the_check() {
+        let odd = vec![
+            json!({"apiVersion": "example.com/v1", "kind": "Weird", "metadata": {"name": "w"}, "spec": {"template": {"spec": {"containers": "not a list"}}}}),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"selector": {"a": 1}, "ports": "x"}}),
+            json!({"kind": "NoVersion", "metadata": {"name": "n", "labels": {"k": 7}}}),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": [7, {"ports": [1]}]}}}}),
+            json!("not even an object"),
+            json!(null),
+        ];
+        let report = run(&odd, &[]);
+        assert!(!report.findings.is_empty());
+    }
+
+    #[test]
+    fn secret_settings_come_from_write_only_marks() {
+        let schema = json!({"properties": {
+            "token": {"type": "string", "writeOnly": true},
+            "db": {"properties": {"password": {"type": "string", "writeOnly": true}, "host": {"type": "string"}}},
+            "users": {"type": "array", "items": {"properties": {"key": {"type": "string", "writeOnly": true}}}}
+        }});
+        assert_eq!(secret_settings(&schema), ["token", "db.password", "users[].key"]);
+        let values = json!({"token": "", "db": {"password": "hunter2", "host": "h"}, "users": [{"key": ""}, {"key": "k1"}]});
+        let found: Vec<String> = secret_values(&schema, &values).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found, ["db.password", "users[1].key"]);
+    }
+}

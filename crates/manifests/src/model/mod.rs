@@ -1,0 +1,339 @@
+//! The model a build function returns: the objects of one application, each with the template
+//! file it goes to, an optional gate, and the typed k8s-openapi check that the concrete
+//! renderer lowers it through.
+//!
+//! - [`objects`]: one typed builder per Kubernetes kind, with typed references between objects;
+//! - [`kit`]: settings sections many charts share, each with the builder call that uses it;
+//! - [`notes`]: NOTES.txt lines; [`external`]: objects referred to but not rendered;
+//! - [`app`]: an application (its `Values` type, [`chart_meta`], environments, build function
+//!   and [`pod_security`] exceptions).
+
+pub mod app;
+pub mod chart_meta;
+pub mod external;
+pub mod kit;
+pub mod notes;
+pub mod objects;
+pub mod pod_security;
+
+use std::marker::PhantomData;
+
+use serde_json::Value;
+
+use self::external::External;
+use crate::template::expr::{Ex, Expr};
+use crate::template::tree::{Entry, LabelSet, Map, Node};
+
+/// Lowers an evaluated object through its k8s-openapi type and back: wrong types fail here.
+///
+/// With `locate` false the check takes the fast way and its error has no path; the renderer
+/// asks again with `locate` true, on the same object, to learn the field at fault.
+pub type TypeCheck = fn(Value, bool) -> Result<Value, LoweringError>;
+
+/// Why an object does not lower to its type: serde's message, and with it, when asked for, the
+/// field at fault (dotted, with list indexes: `spec.template.spec.containers[0].ports[0]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoweringError {
+    /// The field at fault, when the renderer asked for it.
+    pub path: Option<String>,
+    /// serde's message.
+    pub message: String,
+}
+
+pub(crate) fn typed<K>(v: Value, locate: bool) -> Result<Value, LoweringError>
+where
+    K: serde::de::DeserializeOwned + serde::Serialize,
+{
+    // Tracking the path costs a string per map key, so only the second, failing run pays it.
+    let typed: K = if locate {
+        serde_path_to_error::deserialize(v).map_err(|e| LoweringError { path: Some(e.path().to_string()), message: e.into_inner().to_string() })?
+    } else {
+        serde_json::from_value(v).map_err(|e| LoweringError { path: None, message: e.to_string() })?
+    };
+    serde_json::to_value(&typed).map_err(|e| LoweringError { path: None, message: e.to_string() })
+}
+
+/// Helm hooks: in the chart the object runs as a hook; in plain manifests it is a plain object.
+#[derive(Clone, Debug)]
+pub struct Hook {
+    /// `helm.sh/hook`: the events, comma-separated (`pre-install,pre-upgrade`).
+    pub events: &'static str,
+    /// `helm.sh/hook-weight`: lower runs first.
+    pub weight: i32,
+    /// `helm.sh/hook-delete-policy`, comma-separated (`before-hook-creation,hook-succeeded`).
+    pub delete_policy: &'static str,
+}
+
+/// One object of the model, built by a builder ([`Build`]): its kind, metadata, template
+/// tree, optional gate and hook, and the typed check it lowers through.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub(crate) api_version: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) namespaced: bool,
+    pub(crate) gate: Option<Ex>,
+    pub(crate) meta: Meta,
+    pub(crate) body: Vec<Entry>,
+    pub(crate) check: TypeCheck,
+    pub(crate) hook: Option<Hook>,
+}
+
+impl Object {
+    /// The object's kind (`Deployment`).
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+    /// The chart template file the object goes to: given explicitly
+    /// ([`Meta::template_file`]), or `<kind>[-<component>].yaml`. The plain manifests name the
+    /// same file in their `# Source:` lines.
+    pub fn file(&self) -> String {
+        if let Some(file) = &self.meta.template_file {
+            return file.clone();
+        }
+        // The short names `helm create` uses, where it has one.
+        let kind = match self.kind {
+            "HorizontalPodAutoscaler" => "hpa".to_string(),
+            "PodDisruptionBudget" => "pdb".to_string(),
+            other => other.to_lowercase(),
+        };
+        match self.meta.component {
+            Some(c) => format!("{kind}-{c}.yaml"),
+            None => format!("{kind}.yaml"),
+        }
+    }
+}
+
+/// Object metadata: a name, the common labels (with a component), extra labels and annotations.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub(crate) name: Expr<String>,
+    pub(crate) template_file: Option<String>,
+    pub(crate) component: Option<&'static str>,
+    pub(crate) labels: Map,
+    pub(crate) annotations: Map,
+}
+
+impl Meta {
+    /// Metadata named `name`, with the common labels and no component.
+    pub fn new(name: impl Into<Expr<String>>) -> Self {
+        Meta { name: name.into(), template_file: None, component: None, labels: Map::new(), annotations: Map::new() }
+    }
+
+    /// The `app.kubernetes.io/component` label, also the `-<component>` suffix of the template
+    /// file.
+    pub fn component(mut self, component: &'static str) -> Self {
+        self.component = Some(component);
+        self
+    }
+
+    /// The chart template file the object goes to, instead of `<kind>[-<component>].yaml`.
+    pub fn template_file(mut self, file: &str) -> Self {
+        self.template_file = Some(file.to_string());
+        self
+    }
+
+    /// Labels beside the common ones.
+    pub fn labels(mut self, labels: Map) -> Self {
+        self.labels = labels;
+        self
+    }
+
+    /// Annotations; left out when they render empty.
+    pub fn annotations(mut self, annotations: Map) -> Self {
+        self.annotations = annotations;
+        self
+    }
+
+    pub(crate) fn lower(&self, namespaced: bool, hook: Option<&Hook>) -> Node {
+        let mut m = Map::new().str("name", self.name.clone());
+        if namespaced {
+            m = m.str("namespace", crate::template::expr::release_namespace());
+        }
+        let labels = Map::new().labels(LabelSet::All(self.component)).extend(self.labels.clone());
+        m = m.field("labels", labels);
+        let mut annotations = self.annotations.clone();
+        if let Some(h) = hook {
+            annotations = annotations
+                .str("helm.sh/hook", h.events)
+                .str("helm.sh/hook-weight", h.weight.to_string())
+                .str("helm.sh/hook-delete-policy", h.delete_policy);
+        }
+        if !annotations.is_empty() {
+            m = m.field("annotations", annotations);
+        }
+        m.into()
+    }
+}
+
+/// A typed reference to an object the model declares: `ObjectRef<ConfigMap>` can only come from
+/// adding a ConfigMap, so whatever takes one cannot name an object that does not exist.
+pub struct ObjectRef<K> {
+    pub(crate) name: Expr<String>,
+    pub(crate) component: Option<&'static str>,
+    _k: PhantomData<fn() -> K>,
+}
+
+impl<K> Clone for ObjectRef<K> {
+    fn clone(&self) -> Self {
+        ObjectRef { name: self.name.clone(), component: self.component, _k: PhantomData }
+    }
+}
+
+impl<K> std::fmt::Debug for ObjectRef<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ObjectRef({:?})", self.name)
+    }
+}
+
+impl<K> ObjectRef<K> {
+    pub(crate) fn new(name: Expr<String>, component: Option<&'static str>) -> Self {
+        ObjectRef { name, component, _k: PhantomData }
+    }
+
+    /// The object's name.
+    pub fn name(&self) -> Expr<String> {
+        self.name.clone()
+    }
+}
+
+/// An object kind the DSL can build.
+pub trait Build {
+    /// Lowers the builder to the model's object.
+    fn object(self) -> Object;
+}
+
+/// Everything one application renders, in declaration order (renderers sort).
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub(crate) objects: Vec<Object>,
+    pub(crate) notes: Vec<crate::model::notes::Line>,
+    pub(crate) validations: Vec<(Ex, String)>,
+    pub(crate) externals: Vec<External>,
+    pub(crate) conditions: Vec<(String, Ex)>,
+}
+
+/// A kind a model may refer to without rendering it (see [`Model::external`]).
+pub trait Referable {
+    /// The kind's name (`Secret`).
+    const KIND: &'static str;
+}
+
+impl Model {
+    /// An empty model.
+    pub fn new() -> Self {
+        Model::default()
+    }
+
+    /// Adds an object and returns the typed reference others use to point at it.
+    pub fn add<K: Build>(&mut self, object: K) -> ObjectRef<K> {
+        let object = object.object();
+        let reference = ObjectRef::new(object.meta.name.clone(), object.meta.component);
+        self.objects.push(object);
+        reference
+    }
+
+    /// Adds an object only when `cond` holds (the chart wraps its template in `{{- if }}`).
+    pub fn add_when<K: Build>(&mut self, cond: impl Into<Expr<bool>>, object: K) -> ObjectRef<K> {
+        let mut object = object.object();
+        let cond = cond.into().ex;
+        object.gate = Some(match object.gate.take() {
+            Some(inner) => Ex::And(vec![cond, inner]),
+            None => cond,
+        });
+        let reference = ObjectRef::new(object.meta.name.clone(), object.meta.component);
+        self.objects.push(object);
+        reference
+    }
+
+    /// Rejects values where `cond` holds, with `message`, in both renderers (the chart checks it
+    /// in `templates/validate.yaml` with `fail`).
+    pub fn reject_when(&mut self, cond: impl Into<Expr<bool>>, message: &str) {
+        self.validations.push((cond.into().ex, message.to_string()));
+    }
+
+    /// Declares that the object of kind `K` named `name` exists outside the chart (a Secret the
+    /// operator creates, a claim that exists already), so that `check` accepts references to
+    /// it. An empty name declares nothing: declare the setting that names it
+    /// (`m.external::<Secret>(&v.existing_secret)`), not a fixed name.
+    pub fn external<K: Referable>(&mut self, name: impl Into<Expr<String>>) {
+        self.externals.push(External::Named(K::KIND, name.into().ex));
+    }
+
+    /// Declares that the ConfigMaps, Secrets and claims named by the pod volumes of a free-form
+    /// list setting (`extraVolumes`) exist outside the chart: the operator who lists them
+    /// provides them.
+    pub fn external_volumes(&mut self, volumes: Expr<serde_json::Value>) {
+        self.externals.push(External::Volumes(volumes.ex));
+    }
+
+    /// Names a condition that many objects test: the chart defines it once in `_helpers.tpl`
+    /// (`{{ include "<chart>.<name>" . }}`) instead of spelling it out at each use. `name` is a
+    /// template name part (letters and digits) and unique in the model. A literal stays a
+    /// literal.
+    pub fn condition(&mut self, name: impl Into<String>, cond: impl Into<Expr<bool>>) -> Expr<bool> {
+        let (name, cond) = (name.into(), cond.into().ex);
+        // A constant needs no name: it folds away where it is used.
+        if let Ex::Lit(_) = cond {
+            return Expr::wrap(cond);
+        }
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "condition name {name:?}: letters and digits only");
+        assert!(self.conditions.iter().all(|(n, _)| *n != name), "condition {name:?} is named twice");
+        self.conditions.push((name.clone(), cond.clone()));
+        Expr::wrap(Ex::Named(name.into(), std::sync::Arc::new(cond)))
+    }
+
+    /// NOTES.txt lines shown after `helm install`.
+    pub fn notes(&mut self, lines: Vec<crate::model::notes::Line>) {
+        self.notes.extend(lines);
+    }
+
+    /// The objects, in declaration order.
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+}
+
+/// Helm's install order of kinds; unknown kinds (custom resources) come last.
+pub(crate) fn install_rank(kind: &str) -> usize {
+    const ORDER: &[&str] = &[
+        "Namespace",
+        "NetworkPolicy",
+        "ResourceQuota",
+        "LimitRange",
+        "PodSecurityPolicy",
+        "PodDisruptionBudget",
+        "ServiceAccount",
+        "Secret",
+        "SecretList",
+        "ConfigMap",
+        "StorageClass",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "CustomResourceDefinition",
+        "ClusterRole",
+        "ClusterRoleList",
+        "ClusterRoleBinding",
+        "ClusterRoleBindingList",
+        "Role",
+        "RoleList",
+        "RoleBinding",
+        "RoleBindingList",
+        "Service",
+        "DaemonSet",
+        "Pod",
+        "ReplicationController",
+        "ReplicaSet",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "IngressClass",
+        "Ingress",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ];
+    ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
+}

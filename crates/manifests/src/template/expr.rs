@@ -1,0 +1,621 @@
+//! Values and expressions: typed handles into values.yaml and the small expression language that
+//! both renderers understand.
+//!
+//! A build function never sees a concrete value. It holds [`Knob`]s (a path in values.yaml with
+//! the Rust type found there) and combines them into [`Expr`]s. An `Expr<bool>` has no `bool`
+//! inside, so branching goes through the gates of the template tree (`when`), which both
+//! renderers honour, and never through a plain `if` that would bake one value into the chart.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde_json::Value;
+
+/// Where a value lives: under `.Values`, or under a loop variable bound by a range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Root {
+    /// `.Values`.
+    Values,
+    /// A `range` variable (`$host`).
+    Var(&'static str),
+}
+
+/// A path into the values tree, such as `persistence.size`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Path {
+    pub(crate) root: Root,
+    pub(crate) keys: Vec<String>,
+}
+
+impl Path {
+    /// The root of the values, `.Values`.
+    pub fn values() -> Self {
+        Path { root: Root::Values, keys: Vec::new() }
+    }
+
+    /// The item bound by a range loop (`{{- range $name := ... }}`).
+    pub fn var(name: &'static str) -> Self {
+        Path { root: Root::Var(name), keys: Vec::new() }
+    }
+
+    /// The path one key further down.
+    pub fn child(&self, key: &str) -> Self {
+        let mut keys = self.keys.clone();
+        keys.push(key.to_string());
+        Path { root: self.root.clone(), keys }
+    }
+
+    /// `persistence.size`, as error messages and docs name it.
+    pub fn dotted(&self) -> String {
+        let mut out = match &self.root {
+            Root::Values => String::new(),
+            Root::Var(v) => format!("${v}"),
+        };
+        for key in &self.keys {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(key);
+        }
+        out
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.dotted())
+    }
+}
+
+/// A field of `.Release`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseField {
+    /// `.Release.Name`.
+    Name,
+    /// `.Release.Namespace`.
+    Namespace,
+}
+
+/// A field of `.Chart`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartField {
+    /// `.Chart.Name`.
+    Name,
+    /// `.Chart.Version`.
+    Version,
+    /// `.Chart.AppVersion`.
+    AppVersion,
+}
+
+/// Named templates of `_helpers.tpl` that produce a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Helper {
+    /// `<chart>.name`.
+    Name,
+    /// `<chart>.fullname`.
+    Fullname,
+    /// `<chart>.chart`.
+    Chart,
+    /// `<chart>.serviceAccountName`.
+    ServiceAccountName,
+}
+
+/// The untyped expression tree. [`Expr`] wraps it with the type it produces.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub enum Ex {
+    Lit(Value),
+    Get(Path),
+    Release(ReleaseField),
+    Chart(ChartField),
+    Helper(Helper),
+    /// Strings joined without separator.
+    Concat(Vec<Ex>),
+    /// The first operand unless it is empty (Helm's `default`).
+    Default(Box<Ex>, Box<Ex>),
+    Ternary(Box<Ex>, Box<Ex>, Box<Ex>),
+    Eq(Box<Ex>, Box<Ex>),
+    /// Integer comparison, `a < b`.
+    Lt(Box<Ex>, Box<Ex>),
+    Not(Box<Ex>),
+    And(Vec<Ex>),
+    Or(Vec<Ex>),
+    /// Non-empty, as Go templates judge truth (strings, lists, maps).
+    IsSet(Box<Ex>),
+    /// An integer other than 0. Not Go truth: Helm 3.18.0 hands numbers from values files to
+    /// templates as `json.Number`, a string, so `{{ if 0 }}` would hold there.
+    NonZero(Box<Ex>),
+    /// Anything but the empty string: unlike Go truth, `0` and `false` count as present.
+    Present(Box<Ex>),
+    /// The port of a listen address: the number after the last `:` (`":8080"`, `"0.0.0.0:80"`).
+    PortOf(Box<Ex>),
+    /// An integer as a decimal string.
+    IntStr(Box<Ex>),
+    /// A boolean as `true`/`false`.
+    BoolStr(Box<Ex>),
+    /// The value, or a render error with the message when it is empty (Helm's `required`).
+    Required(Box<Ex>, String),
+    /// SHA-256 of what a template file renders (Helm: `include ... | sha256sum`).
+    Checksum(String),
+    /// A number as Go's JSON encoding prints it (Helm: `toJson`), the same text in Helm 3 and 4
+    /// for numbers from values files (floats) and from `--set` (integers).
+    NumStr(Box<Ex>),
+    /// A condition the model named (`Model::condition`): the chart defines it once in
+    /// `_helpers.tpl` and includes it wherever it is used.
+    /// Shared, not copied: conditions are cloned often (guards) and only the name is printed.
+    Named(std::sync::Arc<str>, std::sync::Arc<Ex>),
+}
+
+/// A typed expression: `Expr<String>`, `Expr<i64>`, `Expr<bool>` or `Expr<Value>` (free-form).
+pub struct Expr<T> {
+    pub(crate) ex: Ex,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Expr<T> {
+    fn clone(&self) -> Self {
+        Expr::wrap(self.ex.clone())
+    }
+}
+
+impl<T> fmt::Debug for Expr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.ex.fmt(f)
+    }
+}
+
+impl<T> Expr<T> {
+    pub(crate) fn wrap(ex: Ex) -> Self {
+        Expr { ex, _t: PhantomData }
+    }
+
+    /// This value unless it is empty, then `fallback` (Helm's `default`).
+    pub fn or_else(&self, fallback: impl Into<Expr<T>>) -> Expr<T> {
+        Expr::wrap(Ex::Default(Box::new(self.ex.clone()), Box::new(fallback.into().ex)))
+    }
+
+    /// Fails rendering with `message` when the value is empty (Helm's `required`).
+    pub fn required(&self, message: &str) -> Expr<T> {
+        Expr::wrap(Ex::Required(Box::new(self.ex.clone()), message.to_string()))
+    }
+
+    /// True when both are equal (Helm's `eq`).
+    pub fn eq(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
+        Expr::wrap(Ex::Eq(Box::new(self.ex.clone()), Box::new(other.into().ex)))
+    }
+
+    /// True when they differ (Helm's `ne`).
+    pub fn ne(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
+        self.eq(other).not()
+    }
+}
+
+/// What "set" means for a type: non-empty for strings and free-form values, non-zero for
+/// integers.
+pub trait Truth {
+    #[doc(hidden)]
+    fn is_set(ex: Ex) -> Ex;
+}
+
+impl Truth for String {
+    fn is_set(ex: Ex) -> Ex {
+        Ex::IsSet(Box::new(ex))
+    }
+}
+
+impl Truth for Value {
+    fn is_set(ex: Ex) -> Ex {
+        Ex::IsSet(Box::new(ex))
+    }
+}
+
+impl Truth for i64 {
+    fn is_set(ex: Ex) -> Ex {
+        Ex::NonZero(Box::new(ex))
+    }
+}
+
+impl<T: Truth> Expr<T> {
+    /// True when the value is set: a non-empty string, list or map, or a non-zero integer.
+    pub fn is_set(&self) -> Expr<bool> {
+        Expr::wrap(T::is_set(self.ex.clone()))
+    }
+}
+
+impl Expr<bool> {
+    /// The negation.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(&self) -> Expr<bool> {
+        match &self.ex {
+            Ex::Lit(Value::Bool(b)) => Expr::from(!b),
+            _ => Expr::wrap(Ex::Not(Box::new(self.ex.clone()))),
+        }
+    }
+
+    /// Both hold. A literal `true` on either side drops out, so the chart's text stays plain.
+    pub fn and(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        let other = other.into().ex;
+        match (&self.ex, &other) {
+            (_, Ex::Lit(Value::Bool(true))) => self.clone(),
+            (Ex::Lit(Value::Bool(true)), _) => Expr::wrap(other),
+            (_, Ex::Lit(Value::Bool(false))) | (Ex::Lit(Value::Bool(false)), _) => Expr::from(false),
+            // `and` takes any number of arguments: one flat call reads better than nested ones.
+            _ => Expr::wrap(Ex::And(flatten(self.ex.clone(), other, true))),
+        }
+    }
+
+    /// Either holds. A literal `false` on either side drops out.
+    pub fn or(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        let other = other.into().ex;
+        match (&self.ex, &other) {
+            (_, Ex::Lit(Value::Bool(false))) => self.clone(),
+            (Ex::Lit(Value::Bool(false)), _) => Expr::wrap(other),
+            (_, Ex::Lit(Value::Bool(true))) | (Ex::Lit(Value::Bool(true)), _) => Expr::from(true),
+            _ => Expr::wrap(Ex::Or(flatten(self.ex.clone(), other, false))),
+        }
+    }
+
+    /// `then` when this holds, otherwise `otherwise`.
+    pub fn then<T>(&self, then: impl Into<Expr<T>>, otherwise: impl Into<Expr<T>>) -> Expr<T> {
+        Expr::wrap(Ex::Ternary(Box::new(self.ex.clone()), Box::new(then.into().ex), Box::new(otherwise.into().ex)))
+    }
+
+    /// `"true"` or `"false"`, for environment variables and ConfigMap data.
+    pub fn string(&self) -> Expr<String> {
+        Expr::wrap(Ex::BoolStr(Box::new(self.ex.clone())))
+    }
+}
+
+/// The operands of `a op b`, with those of `a` or `b` spliced in when they are `op` calls too.
+fn flatten(a: Ex, b: Ex, and: bool) -> Vec<Ex> {
+    let mut parts = Vec::new();
+    for e in [a, b] {
+        match (e, and) {
+            (Ex::And(inner), true) | (Ex::Or(inner), false) => parts.extend(inner),
+            (other, _) => parts.push(other),
+        }
+    }
+    parts
+}
+
+impl Expr<Value> {
+    /// True unless the value is the empty string: `0` counts as set (for settings where `""`
+    /// means "not set" and `0` is meaningful, such as `minAvailable`).
+    pub fn is_present(&self) -> Expr<bool> {
+        Expr::wrap(Ex::Present(Box::new(self.ex.clone())))
+    }
+}
+
+impl Expr<i64> {
+    /// `self < other`, as integers.
+    pub fn lt(&self, other: impl Into<Expr<i64>>) -> Expr<bool> {
+        Expr::wrap(Ex::Lt(Box::new(self.ex.clone()), Box::new(other.into().ex)))
+    }
+
+    /// The decimal string, for environment variables and ConfigMap data.
+    pub fn string(&self) -> Expr<String> {
+        Expr::wrap(Ex::IntStr(Box::new(self.ex.clone())))
+    }
+}
+
+impl Expr<f64> {
+    /// The number as text, for environment variables and ConfigMap data: `0.7`, `2`, `1e-7`,
+    /// `1e+21` (Go's JSON notation, which Helm's `toJson` prints).
+    pub fn string(&self) -> Expr<String> {
+        Expr::wrap(Ex::NumStr(Box::new(self.ex.clone())))
+    }
+}
+
+/// Join strings: `concat([name.clone(), "-mqtt".into()])`.
+pub fn concat(parts: impl IntoIterator<Item = Expr<String>>) -> Expr<String> {
+    Expr::wrap(Ex::Concat(parts.into_iter().map(|p| p.ex).collect()))
+}
+
+/// A literal free-form value.
+pub fn json(value: Value) -> Expr<Value> {
+    Expr::wrap(Ex::Lit(value))
+}
+
+/// The release name (`.Release.Name`).
+pub fn release_name() -> Expr<String> {
+    Expr::wrap(Ex::Release(ReleaseField::Name))
+}
+
+/// The namespace of the release (`.Release.Namespace`).
+pub fn release_namespace() -> Expr<String> {
+    Expr::wrap(Ex::Release(ReleaseField::Namespace))
+}
+
+/// The chart's appVersion (`.Chart.AppVersion`).
+pub fn app_version() -> Expr<String> {
+    Expr::wrap(Ex::Chart(ChartField::AppVersion))
+}
+
+/// The chart name (`.Chart.Name`).
+pub fn chart_name() -> Expr<String> {
+    Expr::wrap(Ex::Chart(ChartField::Name))
+}
+
+/// The chart's fullname helper: the release name, prefixed to the chart name unless it already
+/// contains it, truncated to 63 characters, honouring `nameOverride` and `fullnameOverride`.
+pub fn fullname() -> Expr<String> {
+    Expr::wrap(Ex::Helper(Helper::Fullname))
+}
+
+/// `fullname` with a suffix: `<fullname>-<suffix>`.
+pub fn fullname_with(suffix: &str) -> Expr<String> {
+    concat([fullname(), Expr::from(format!("-{suffix}"))])
+}
+
+/// The service account the pods run as (the `serviceAccountName` helper).
+pub fn service_account_name() -> Expr<String> {
+    Expr::wrap(Ex::Helper(Helper::ServiceAccountName))
+}
+
+/// SHA-256 of what a template file of this chart renders; pods annotated with it roll when
+/// that file changes.
+pub fn checksum_of(template_file: &str) -> Expr<String> {
+    Expr::wrap(Ex::Checksum(template_file.to_string()))
+}
+
+impl From<&str> for Expr<String> {
+    fn from(s: &str) -> Self {
+        Expr::wrap(Ex::Lit(Value::String(s.to_string())))
+    }
+}
+
+impl From<String> for Expr<String> {
+    fn from(s: String) -> Self {
+        Expr::wrap(Ex::Lit(Value::String(s)))
+    }
+}
+
+impl From<&String> for Expr<String> {
+    fn from(s: &String) -> Self {
+        Expr::from(s.as_str())
+    }
+}
+
+impl From<&Expr<String>> for Expr<String> {
+    fn from(e: &Expr<String>) -> Self {
+        e.clone()
+    }
+}
+
+impl From<&Expr<bool>> for Expr<bool> {
+    fn from(e: &Expr<bool>) -> Self {
+        e.clone()
+    }
+}
+
+impl From<&Expr<i64>> for Expr<i64> {
+    fn from(e: &Expr<i64>) -> Self {
+        e.clone()
+    }
+}
+
+impl From<bool> for Expr<bool> {
+    fn from(b: bool) -> Self {
+        Expr::wrap(Ex::Lit(Value::Bool(b)))
+    }
+}
+
+macro_rules! int_literals {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Expr<i64> {
+            fn from(n: $t) -> Self {
+                Expr::wrap(Ex::Lit(Value::from(i64::from(n))))
+            }
+        }
+    )*};
+}
+int_literals!(i64, i32, u32, u16, u8);
+
+// ----- knobs -------------------------------------------------------------------------------
+
+/// A typed handle on one setting of values.yaml: where it lives and what Rust type it has.
+pub struct Knob<T> {
+    path: Path,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Knob<T> {
+    fn clone(&self) -> Self {
+        Knob::at(self.path.clone())
+    }
+}
+
+impl<T> fmt::Debug for Knob<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Knob({})", self.path)
+    }
+}
+
+impl<T> Knob<T> {
+    /// The handle of the setting at `path`.
+    pub fn at(path: Path) -> Self {
+        Knob { path, _t: PhantomData }
+    }
+
+    /// Where the setting lives in values.yaml.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The whole value, passed through as it is (lists and maps are rendered with `toYaml`).
+    pub fn raw(&self) -> Expr<Value> {
+        Expr::wrap(Ex::Get(self.path.clone()))
+    }
+
+}
+
+impl<T: Leaf> Knob<T>
+where
+    T::Out: Truth,
+{
+    /// True when the setting is set: a non-empty string, list or map, or a non-zero integer.
+    pub fn is_set(&self) -> Expr<bool> {
+        Expr::wrap(T::Out::is_set(Ex::Get(self.path.clone())))
+    }
+}
+
+impl<T: Leaf> Knob<T> {
+    /// The setting's value, as an expression.
+    pub fn expr(&self) -> Expr<T::Out> {
+        Expr::wrap(Ex::Get(self.path.clone()))
+    }
+
+    /// This value unless it is empty, then `fallback`.
+    pub fn or_else(&self, fallback: impl Into<Expr<T::Out>>) -> Expr<T::Out> {
+        self.expr().or_else(fallback)
+    }
+
+    /// Fails rendering with `message` when the value is empty.
+    pub fn required(&self, message: &str) -> Expr<T::Out> {
+        self.expr().required(message)
+    }
+}
+
+impl<T: Leaf<Out = String> + serde::Serialize> Knob<T> {
+    /// True when the setting equals `variant` (an enum value or a string).
+    pub fn is(&self, variant: T) -> Expr<bool> {
+        let lit = serde_json::to_value(variant).expect("a values enum serializes to a string");
+        Expr::wrap(Ex::Eq(Box::new(Ex::Get(self.path.clone())), Box::new(Ex::Lit(lit))))
+    }
+}
+
+impl<T: Leaf<Out = Value>> Knob<T> {
+    /// True unless the setting is the empty string (`0` counts as set).
+    pub fn is_present(&self) -> Expr<bool> {
+        self.expr().is_present()
+    }
+}
+
+impl Knob<bool> {
+    /// The negation.
+    pub fn not(&self) -> Expr<bool> {
+        self.expr().not()
+    }
+
+    /// True when both hold.
+    pub fn and(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        self.expr().and(other)
+    }
+
+    /// True when either holds.
+    pub fn or(&self, other: impl Into<Expr<bool>>) -> Expr<bool> {
+        self.expr().or(other)
+    }
+
+    /// `then` when the setting holds, `otherwise` when it does not (Helm's `ternary`).
+    pub fn then<T>(&self, then: impl Into<Expr<T>>, otherwise: impl Into<Expr<T>>) -> Expr<T> {
+        self.expr().then(then, otherwise)
+    }
+
+    /// The setting as a string (`"true"`/`"false"`).
+    pub fn string(&self) -> Expr<String> {
+        self.expr().string()
+    }
+}
+
+impl<T: Leaf<Out = i64>> Knob<T> {
+    /// The setting as a decimal string.
+    pub fn string(&self) -> Expr<String> {
+        self.expr().string()
+    }
+}
+
+impl Knob<f64> {
+    /// The setting as a string, as `toJson` prints a number.
+    pub fn string(&self) -> Expr<String> {
+        self.expr().string()
+    }
+}
+
+impl<T: Leaf> From<&Knob<T>> for Expr<T::Out> {
+    fn from(k: &Knob<T>) -> Self {
+        k.expr()
+    }
+}
+
+impl<T: Leaf> From<Knob<T>> for Expr<T::Out> {
+    fn from(k: Knob<T>) -> Self {
+        k.expr()
+    }
+}
+
+/// A type that can appear in an application's values: it knows its handle type.
+/// Leaves get a [`Knob`]; structs get the handles struct `derive(Knobs)` writes.
+pub trait Knobbed {
+    /// The handle type: `Knob<Self>` for a leaf, the derived `<Name>Knobs` for a struct.
+    type Handle: Clone + fmt::Debug;
+    /// The handle of the setting at `path`.
+    fn handle(path: Path) -> Self::Handle;
+}
+
+/// A leaf setting and the expression type it reads as.
+pub trait Leaf {
+    /// What the setting reads as in an expression (`String`, `i64`, `bool`, ...).
+    type Out;
+}
+
+/// Makes types leaf settings read as `$out`: `leaves!(i64: Port, u16)`.
+macro_rules! leaves {
+    ($out:ty: $($t:ty),*) => {$(
+        impl $crate::template::expr::Leaf for $t { type Out = $out; }
+        impl $crate::template::expr::Knobbed for $t {
+            type Handle = $crate::template::expr::Knob<$t>;
+            fn handle(path: $crate::template::expr::Path) -> $crate::template::expr::Knob<$t> { $crate::template::expr::Knob::at(path) }
+        }
+    )*};
+}
+pub(crate) use leaves;
+leaves!(String: String);
+leaves!(bool: bool);
+leaves!(i64: i64, i32, u32, u16, u8);
+leaves!(Value: Value);
+// Fractions (a model's temperature); rendered as text with `string`.
+leaves!(f64: f64);
+
+impl<T> Knobbed for Vec<T> {
+    type Handle = Knob<Vec<T>>;
+    fn handle(path: Path) -> Self::Handle {
+        Knob::at(path)
+    }
+}
+
+impl<T> Leaf for Vec<T> {
+    type Out = Value;
+}
+
+impl Knobbed for serde_json::Map<String, Value> {
+    type Handle = Knob<serde_json::Map<String, Value>>;
+    fn handle(path: Path) -> Self::Handle {
+        Knob::at(path)
+    }
+}
+
+impl Leaf for serde_json::Map<String, Value> {
+    type Out = Value;
+}
+
+impl<K, V> Knobbed for BTreeMap<K, V> {
+    type Handle = Knob<BTreeMap<K, V>>;
+    fn handle(path: Path) -> Self::Handle {
+        Knob::at(path)
+    }
+}
+
+impl<K, V> Leaf for BTreeMap<K, V> {
+    type Out = Value;
+}
+
+/// The handle of list items inside a range: `Knob<Vec<T>>::each` binds a loop variable and
+/// hands the item's handles to the closure.
+impl<T: Knobbed> Knob<Vec<T>> {
+    /// The handle of the current item inside `range`, bound to `$var`.
+    pub fn item_handle(var: &'static str) -> T::Handle {
+        T::handle(Path::var(var))
+    }
+}
