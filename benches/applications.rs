@@ -30,7 +30,7 @@ fn applications(c: &mut Criterion) {
         }
         let release = Release { name: &name, namespace: "default" };
         let load = || -> Vec<serde_json::Value> {
-            envs.iter().map(|layers| values::load(&defaults, layers, &|t| app.check(t)).expect("example values load")).collect()
+            envs.iter().map(|layers| values::load(&defaults, layers, &|t| app.validate(t)).expect("example values load")).collect()
         };
         let loaded = load();
 

@@ -55,8 +55,8 @@ impl Application for Renamed {
     fn schema(&self) -> Value {
         self.base.schema()
     }
-    fn check(&self, tree: &Value) -> Result<Value, (String, String)> {
-        self.base.check(tree)
+    fn validate(&self, tree: &Value) -> Result<Value, (String, String)> {
+        self.base.validate(tree)
     }
     fn model(&self) -> Model {
         self.base.model()
@@ -100,7 +100,7 @@ fn instance(i: usize) -> Instance {
     // More than one pod only where the values allow it: a chart may keep its state in one pod
     // when persistence is on (Backbone rejects more).
     let layers: Vec<Layer> = file.map(|(name, text)| Layer::File { name, text }).into_iter().collect();
-    let persistent = values::load(&defaults, &layers, &|t| base.check(t))
+    let persistent = values::load(&defaults, &layers, &|t| base.validate(t))
         .ok()
         .and_then(|v| v.pointer("/persistence/enabled").and_then(serde_json::Value::as_bool))
         .unwrap_or(false);
@@ -160,7 +160,7 @@ fn render_one(i: usize, out: Option<&Path>, phases: &mut Phases) {
         layers.push(Layer::File { name, text });
     }
     layers.extend(inst.set.iter().map(|arg| Layer::Set { flag: SetFlag::Set, arg }));
-    let values = values::load(&app.defaults(), &layers, &|t| app.check(t)).unwrap_or_else(|e| panic!("instance {i}: values: {e}"));
+    let values = values::load(&app.defaults(), &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("instance {i}: values: {e}"));
     let t3 = Instant::now();
     let release = Release { name: &inst.release, namespace: &inst.namespace };
     let manifests = render::manifests_yaml(app, &model, &values, release).unwrap_or_else(|e| panic!("instance {i}: manifests: {e}"));

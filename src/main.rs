@@ -381,7 +381,7 @@ fn load(apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
     let release_name = release.unwrap_or(&app.chart().name).to_string();
     let namespace = namespace.unwrap_or("default").to_string();
     Release { name: &release_name, namespace: &namespace }.validate()?;
-    let values = values::load_reading(&app.defaults(), &layers, &|t| app.check(t), &mut |p| reader.read(p)).map_err(|e| e.to_string())?;
+    let values = values::load_reading(&app.defaults(), &layers, &|t| app.validate(t), &mut |p| reader.read(p)).map_err(|e| e.to_string())?;
     // A rule across settings cannot point at one file: name them all, in merge order.
     let mut sources: Vec<&str> = texts.iter().map(|(name, _)| name.as_str()).collect();
     for (flag, _) in &set {

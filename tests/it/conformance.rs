@@ -77,7 +77,7 @@ fn random_base(app: &dyn manifests::Application) -> Value {
     match (app.needs_values(), app.environments().first()) {
         (Some(_), Some(env)) => {
             let layers = [manifests::values::Layer::File { name: env.path, text: env.text }];
-            manifests::values::load(&defaults, &layers, &|t| app.check(t)).unwrap_or_else(|e| panic!("{e}"))
+            manifests::values::load(&defaults, &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("{e}"))
         }
         _ => defaults,
     }

@@ -78,7 +78,7 @@ fn tree(names: Vec<String>) -> impl Strategy<Value = Value> {
 fn load_render_check(app: &dyn manifests::Application, name: &str, text: &str) -> Result<bool, TestCaseError> {
     let defaults = app.defaults();
     let layers = [manifests::values::Layer::File { name, text }];
-    match manifests::values::load(&defaults, &layers, &|t| app.check(t)) {
+    match manifests::values::load(&defaults, &layers, &|t| app.validate(t)) {
         Err(e) => {
             let message = e.to_string();
             prop_assert!(message.starts_with(name), "the error does not name the file: {message}");

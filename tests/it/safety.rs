@@ -154,7 +154,7 @@ fn secret_values_reach_only_secrets_and_never_charts_out() {
 
         // The committed environments and the defaults set no secret at all (emit refuses them).
         for env in app.environments() {
-            let values = manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.check(t)).expect("environment loads");
+            let values = manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads");
             let set = manifests::check::secret_values(&schema, &values);
             assert!(set.is_empty(), "{name} {}: sets the secret settings {:?}", env.name, set.iter().map(|(p, _)| p).collect::<Vec<_>>());
         }
@@ -182,7 +182,7 @@ fn secret_values_reach_only_secrets_and_never_charts_out() {
             let random = serde_json::to_string(&values).expect("json");
             let mut layers: Vec<manifests::values::Layer> = base.iter().map(|(n, t)| manifests::values::Layer::File { name: n, text: t }).collect();
             layers.push(manifests::values::Layer::File { name: "random", text: &random });
-            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.check(t)) else { continue };
+            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.validate(t)) else { continue };
             let release = manifests::render::Release { name: &name, namespace: "ns" };
             let Ok(objects) = manifests::render::render_objects(app.as_ref(), &model, &loaded, release) else { continue };
             rendered += 1;
@@ -348,7 +348,7 @@ fn the_check_finds_only_known_gaps_in_random_values() {
             let random = serde_json::to_string(&random_values(&schema, &defaults, &mut rng)).expect("json");
             let mut layers: Vec<manifests::values::Layer> = base.iter().map(|(n, t)| manifests::values::Layer::File { name: n, text: t }).collect();
             layers.push(manifests::values::Layer::File { name: "random", text: &random });
-            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.check(t)) else { continue };
+            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.validate(t)) else { continue };
             let release = manifests::render::Release { name: &name, namespace: "ns" };
             let Ok((objects, external)) = manifests::render::render_environment(app.as_ref(), &model, &loaded, release) else { continue };
             let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();

@@ -493,7 +493,7 @@ fn random_value_flags_agree_with_helm() {
         let name = app.chart().name.clone();
         let defaults = app.defaults();
         let base = match (app.needs_values(), app.environments().first()) {
-            (Some(_), Some(env)) => manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.check(t)).expect("environment loads"),
+            (Some(_), Some(env)) => manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads"),
             _ => defaults,
         };
         let mut all = Vec::new();

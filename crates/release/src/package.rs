@@ -54,8 +54,8 @@ impl Application for Versioned<'_> {
     fn schema(&self) -> Value {
         self.app.schema()
     }
-    fn check(&self, tree: &Value) -> Result<Value, (String, String)> {
-        self.app.check(tree)
+    fn validate(&self, tree: &Value) -> Result<Value, (String, String)> {
+        self.app.validate(tree)
     }
     fn model(&self) -> Model {
         self.app.model()

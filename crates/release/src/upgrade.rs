@@ -180,7 +180,7 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
         if file == "values.yaml" || (file.starts_with("values-") && file.ends_with(".yaml")) {
             let shown = format!("{rev}:{}", path.display());
-            if let Err(e) = values::load(&app.defaults(), &[Layer::File { name: &shown, text }], &|t| app.check(t)) {
+            if let Err(e) = values::load(&app.defaults(), &[Layer::File { name: &shown, text }], &|t| app.validate(t)) {
                 changes.push(change(Bump::Breaking, None, None, None, format!("a values file of the base is refused now: {e}")));
             }
         }

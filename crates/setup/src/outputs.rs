@@ -49,7 +49,7 @@ pub fn render(answers: &Answers) -> Result<(Value, Vec<render::Rendered>), Strin
     let app = apps::aeterna::app();
     let values: Values = model::values_of(answers);
     let tree = serde_json::to_value(&values).map_err(|e| e.to_string())?;
-    let tree = app.check(&tree).map_err(|(path, message)| format!("the answers give values the chart rejects: {path}: {message}"))?;
+    let tree = app.validate(&tree).map_err(|(path, message)| format!("the answers give values the chart rejects: {path}: {message}"))?;
     let objects = render::render_objects(&app, &app.model(), &tree, RELEASE).map_err(|e| format!("the answers give values the chart rejects: {e}"))?;
     Ok((tree, objects))
 }

@@ -52,7 +52,7 @@ pub trait Application: Sync {
     /// values.schema.json (draft-07, self-contained).
     fn schema(&self) -> Value;
     /// Checks a merged values tree and returns its canonical form, or the path and message.
-    fn check(&self, tree: &Value) -> Result<Value, (String, String)>;
+    fn validate(&self, tree: &Value) -> Result<Value, (String, String)>;
     /// The model: the build function run over handles rooted at `.Values`.
     fn model(&self) -> Model;
 }
@@ -169,7 +169,7 @@ impl<V: Values> Application for App<V> {
     fn schema(&self) -> Value {
         schema_of::<V>(&header(self.source))
     }
-    fn check(&self, tree: &Value) -> Result<Value, (String, String)> {
+    fn validate(&self, tree: &Value) -> Result<Value, (String, String)> {
         values::validate::<V>(tree)
     }
     fn model(&self) -> Model {

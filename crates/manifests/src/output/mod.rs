@@ -28,6 +28,7 @@ pub type Tree = BTreeMap<PathBuf, String>;
 
 /// Why an application could not be emitted.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum EmitError {
     Values(ValuesError),
     Render { app: String, environment: String, message: String },
@@ -123,7 +124,7 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     let environments = envs.len();
     let mut used = std::collections::BTreeSet::new();
     for (env, source, layers) in envs {
-        let values = values::load(&defaults, &layers, &|t| app.check(t))?;
+        let values = values::load(&defaults, &layers, &|t| app.validate(t))?;
         let render_err = |message: render::RenderError| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message: message.to_string() };
         let (objects, external) = render::render_environment(app, &model, &values, release).map_err(render_err)?;
         let values_only: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
