@@ -29,9 +29,7 @@ fn applications(c: &mut Criterion) {
             envs.push(vec![Layer::File { name: env.path, text: env.text }]);
         }
         let release = Release { name: &name, namespace: "default" };
-        let load = || -> Vec<serde_json::Value> {
-            envs.iter().map(|layers| values::load(&defaults, layers, &|t| app.validate(t)).expect("example values load")).collect()
-        };
+        let load = || -> Vec<serde_json::Value> { envs.iter().map(|layers| values::load(&defaults, layers, &|t| app.validate(t)).expect("example values load")).collect() };
         let loaded = load();
 
         let mut g = c.benchmark_group(&name);

@@ -100,10 +100,8 @@ fn instance(i: usize) -> Instance {
     // More than one pod only where the values allow it: a chart may keep its state in one pod
     // when persistence is on (Backbone rejects more).
     let layers: Vec<Layer> = file.map(|(name, text)| Layer::File { name, text }).into_iter().collect();
-    let persistent = values::load(&defaults, &layers, &|t| base.validate(t))
-        .ok()
-        .and_then(|v| v.pointer("/persistence/enabled").and_then(serde_json::Value::as_bool))
-        .unwrap_or(false);
+    let persistent =
+        values::load(&defaults, &layers, &|t| base.validate(t)).ok().and_then(|v| v.pointer("/persistence/enabled").and_then(serde_json::Value::as_bool)).unwrap_or(false);
     if defaults.get("replicaCount").is_some() && !persistent {
         set.push(format!("replicaCount={}", 1 + k % 3));
     }
@@ -306,7 +304,14 @@ fn main() {
     }
     let exe = std::env::current_exe().expect("own path");
     let mut report = String::new();
-    let _ = writeln!(report, "apps: {}; threads: {}; runs per N: {}; output: {}", apps::all().iter().map(|a| a.chart().name.clone()).collect::<Vec<_>>().join(", "), o.threads, o.repeat, o.write.as_ref().map_or("in memory".into(), |p| p.display().to_string()));
+    let _ = writeln!(
+        report,
+        "apps: {}; threads: {}; runs per N: {}; output: {}",
+        apps::all().iter().map(|a| a.chart().name.clone()).collect::<Vec<_>>().join(", "),
+        o.threads,
+        o.repeat,
+        o.write.as_ref().map_or("in memory".into(), |p| p.display().to_string())
+    );
     println!("{report}");
     for n in &o.ns {
         let mut cmd = Command::new(&exe);

@@ -24,10 +24,7 @@ use std::process::ExitCode;
 
 use manifests::kit::{Image, IngressSettings, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Service, Volume, VolumeSource};
-use manifests::{
-    App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Quantity, checksum_of, fullname,
-    service_account_name,
-};
+use manifests::{App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Quantity, checksum_of, fullname, service_account_name};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -95,9 +92,7 @@ pub struct Values {
 
 impl Default for Values {
     fn default() -> Self {
-        let quantities = |pairs: &[(&str, &str)]| -> BTreeMap<String, Quantity> {
-            pairs.iter().map(|(k, q)| (k.to_string(), Quantity::new(q))).collect()
-        };
+        let quantities = |pairs: &[(&str, &str)]| -> BTreeMap<String, Quantity> { pairs.iter().map(|(k, q)| (k.to_string(), Quantity::new(q))).collect() };
         Values {
             replica_count: 1,
             image: Image::new("nginxinc/nginx-unprivileged"),
@@ -133,11 +128,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let config = m.add(
         ConfigMap::builder()
             .meta(Meta::new(fullname()))
-            .data(
-                Map::new()
-                    .str("MESSAGE", &v.message)
-                    .str("default.conf.template", NGINX_TEMPLATE.replace("{port}", &CONTAINER_PORT.to_string())),
-            )
+            .data(Map::new().str("MESSAGE", &v.message).str("default.conf.template", NGINX_TEMPLATE.replace("{port}", &CONTAINER_PORT.to_string())))
             .build(),
     );
     let templates = Volume::new("templates", VolumeSource::config_map(&config));

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use manifests::Application;
 use manifests::output;
 use manifests::render::{self, Release};
 use manifests::values::{self, Layer, SetFlag};
-use manifests::Application;
 
 /// `eprintln!` that never panics: a closed standard error (`2>&1 | head`) is not worth a crash.
 macro_rules! note {

@@ -25,10 +25,7 @@ const MODES: &[(&str, &str)] = &[
     ("no llm", "llm: {provider: none}"),
     ("external postgres", "postgresql: {enabled: false, external: {host: pg.example, username: u, password: pw}}"),
     ("sops", "secrets: {provider: sops}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),
-    (
-        "external secrets",
-        "secrets: {provider: external-secrets, externalSecrets: {enabled: true, secretStoreRef: {name: vault}}}\nllm: {provider: openai}",
-    ),
+    ("external secrets", "secrets: {provider: external-secrets, externalSecrets: {enabled: true, secretStoreRef: {name: vault}}}\nllm: {provider: openai}"),
     ("opal off", "opal: {enabled: false}"),
     ("opal secure mode from values", "opal: {auth: {enabled: true, masterToken: m, privateKey: k, publicKey: p, clientToken: t}}"),
     ("opal secure mode from a Secret", "opal: {auth: {enabled: true, existingSecret: opal}}"),
@@ -120,7 +117,13 @@ fn every_preflight_rule_stops_both_renderers() {
 fn secrets_from_values_reach_only_the_secret() {
     // An API key given in values goes to the chart's Secret and is read from there; nothing else
     // carries it.
-    let out = emit_stdout("aeterna", "mem", "ai", &[chart_dir("aeterna").join("values-local.yaml").as_path()], &["llm.provider=openai".into(), "llm.openai.apiKey=sk-unique-value".into()]);
+    let out = emit_stdout(
+        "aeterna",
+        "mem",
+        "ai",
+        &[chart_dir("aeterna").join("values-local.yaml").as_path()],
+        &["llm.provider=openai".into(), "llm.openai.apiKey=sk-unique-value".into()],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let docs = parse_stream(&text(&out.stdout));
     let holders: Vec<String> = docs.iter().filter(|d| d.to_string().contains("sk-unique-value")).map(|d| format!("{}/{}", d["kind"], d["metadata"]["name"])).collect();

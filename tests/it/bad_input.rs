@@ -216,7 +216,9 @@ fn a_short_signing_secret_is_rejected_without_showing_it() {
     let file = tmp.path().join("secrets.yaml");
     std::fs::write(&file, format!("secrets:\n  betterAuthSecret: {secret}\n")).expect("write");
     let one_short = &SIGNING_SECRET_32[1..];
-    for (files, set) in [(vec![file.as_path()], vec![]), (vec![], vec![format!("secrets.betterAuthSecret={secret}")]), (vec![], vec![format!("secrets.betterAuthSecret={one_short}")])] {
+    for (files, set) in
+        [(vec![file.as_path()], vec![]), (vec![], vec![format!("secrets.betterAuthSecret={secret}")]), (vec![], vec![format!("secrets.betterAuthSecret={one_short}")])]
+    {
         let out = emit_stdout("backend", "backend", "default", &files, &set);
         let stderr = text(&out.stderr);
         assert!(!out.status.success(), "{set:?}: emit accepted it");

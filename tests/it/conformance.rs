@@ -189,7 +189,9 @@ fn helm_and_emit_agree() {
         }
     }
     eprintln!("{routes} rendered TCPRoutes checked");
-    let out = run(Command::new(tool("yamllint")).args(["-f", "parsable", "-d", "{extends: relaxed, rules: {key-duplicates: enable, line-length: disable, trailing-spaces: disable, empty-lines: disable}}"]).args(&files));
+    let out = run(Command::new(tool("yamllint"))
+        .args(["-f", "parsable", "-d", "{extends: relaxed, rules: {key-duplicates: enable, line-length: disable, trailing-spaces: disable, empty-lines: disable}}"])
+        .args(&files));
     assert!(out.status.success(), "yamllint found problems:\n{}", text(&out.stdout));
 }
 
@@ -198,7 +200,11 @@ fn tcp_routes_render_alike_and_match_their_resource() {
     // Random cases render a TCPRoute only now and then: this one always does.
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = tmp.path().join("route.yaml");
-    std::fs::write(&file, "gatewayAPI:\n  enabled: true\n  parentRefs:\n    - name: tcp-gateway\n      namespace: gateway-system\n      sectionName: postgres\n    - name: other\n").expect("write");
+    std::fs::write(
+        &file,
+        "gatewayAPI:\n  enabled: true\n  parentRefs:\n    - name: tcp-gateway\n      namespace: gateway-system\n      sectionName: postgres\n    - name: other\n",
+    )
+    .expect("write");
     let files = [chart_dir("dbbat").join("values-minimal.yaml"), file];
     let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let ours = emit_stdout("dbbat", "rel", "db", &files, &[]);
@@ -290,7 +296,13 @@ fn helm_lint_strict_passes_with_the_backend_credentials_set() {
 #[test]
 fn set_flags_agree_with_helm() {
     // --set is typed the same way on both sides (booleans, integers, strings).
-    let set = vec!["api.enabled=true,tcp.enabled=true".to_string(), "persistence.enabled=true".into(), "config.httpPort=9000".into(), "service.mqtt.type=NodePort".into(), "service.mqtt.nodePort=31883".into()];
+    let set = vec![
+        "api.enabled=true,tcp.enabled=true".to_string(),
+        "persistence.enabled=true".into(),
+        "config.httpPort=9000".into(),
+        "service.mqtt.type=NodePort".into(),
+        "service.mqtt.nodePort=31883".into(),
+    ];
     let ours = emit_stdout("backbone", "edge", "iot", &[], &set);
     assert!(ours.status.success(), "{}", text(&ours.stderr));
     for helm in HELMS {

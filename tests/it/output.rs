@@ -131,14 +131,7 @@ fn faulted_emit(tmp: &Path, fault: &str) -> (PathBuf, Option<bool>, String) {
         std::fs::remove_dir_all(&out).expect("clean");
     }
     old_output(&out);
-    let mut child = kforge()
-        .args(["emit", "--out"])
-        .arg(&out)
-        .env("KFORGE_TEST_FAULT", fault)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kforge");
+    let mut child = kforge().args(["emit", "--out"]).arg(&out).env("KFORGE_TEST_FAULT", fault).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn kforge");
     let mut stderr = String::new();
     let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
     let mut line = String::new();
@@ -293,10 +286,14 @@ fn output_folders_that_are_links_or_files_are_refused_and_nothing_outside_change
     type Make = fn(&Path, &Path);
     let cases: [(&str, Make, &str); 4] = [
         ("out is a link", |out, target| symlink(target, out).expect("symlink"), "is a symbolic link"),
-        ("charts is a link", |out, target| {
-            std::fs::create_dir(out).expect("mkdir");
-            symlink(target, out.join("charts")).expect("symlink")
-        }, "is a symbolic link"),
+        (
+            "charts is a link",
+            |out, target| {
+                std::fs::create_dir(out).expect("mkdir");
+                symlink(target, out.join("charts")).expect("symlink")
+            },
+            "is a symbolic link",
+        ),
         ("manifests is a file", |out, _| write(&out.join("manifests"), "a file\n"), "is a file, not a directory"),
         ("out is a file", |out, _| std::fs::write(out, "a file\n").expect("write"), "is a file, not a directory"),
     ];

@@ -66,7 +66,11 @@ fn packages_are_reproducible_render_like_the_chart_and_never_replace_foreign_fil
                 vec![]
             }));
             assert!(lint.status.success(), "{helm} lint {name}: {}{}", text(&lint.stdout), text(&lint.stderr));
-            assert_eq!(render(helm, app.as_ref(), &tgz.display().to_string(), &[]), render(helm, app.as_ref(), &chart_dir(name).display().to_string(), &[]), "{helm}: {name}'s package renders differently");
+            assert_eq!(
+                render(helm, app.as_ref(), &tgz.display().to_string(), &[]),
+                render(helm, app.as_ref(), &chart_dir(name).display().to_string(), &[]),
+                "{helm}: {name}'s package renders differently"
+            );
         }
     }
     // A file of the same name that kforge did not write stays; nothing is written.
@@ -91,7 +95,11 @@ fn a_release_job_sets_the_version_and_app_version() {
     // The default image tag is the appVersion.
     let dbbat = apps::dbbat::app();
     assert!(render("helm4", &dbbat, &tgz.display().to_string(), &[]).contains("dbbat:2.0.1\""), "the image does not follow --app-version");
-    for (args, expect) in [(vec!["--app", "dbbat", "--version", "1.0"], "not SemVer 2"), (vec!["--app", "dbbat", "--app", "backbone", "--version", "1.0.0"], "exactly one --app"), (vec!["--app", "dbbat", "--app-version", "1.0\""], "app.kubernetes.io/version label")] {
+    for (args, expect) in [
+        (vec!["--app", "dbbat", "--version", "1.0"], "not SemVer 2"),
+        (vec!["--app", "dbbat", "--app", "backbone", "--version", "1.0.0"], "exactly one --app"),
+        (vec!["--app", "dbbat", "--app-version", "1.0\""], "app.kubernetes.io/version label"),
+    ] {
         let out = run(kforge().args(["package", "--out"]).arg(tmp.path()).args(&args));
         assert!(!out.status.success() && text(&out.stderr).contains(expect), "{args:?}: {}", text(&out.stderr));
     }

@@ -63,7 +63,12 @@ fn checkov_finds_nothing_in_the_committed_manifests_but_the_documented_exception
     let mut failed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in k8s["results"]["failed_checks"].as_array().into_iter().flatten() {
         let id = f["check_id"].as_str().unwrap_or("?").to_string();
-        failed.entry(id).or_default().insert(format!("{} in {}: {}", f["resource"].as_str().unwrap_or("?"), f["file_path"].as_str().unwrap_or("?"), f["check_name"].as_str().unwrap_or("?")));
+        failed.entry(id).or_default().insert(format!(
+            "{} in {}: {}",
+            f["resource"].as_str().unwrap_or("?"),
+            f["file_path"].as_str().unwrap_or("?"),
+            f["check_name"].as_str().unwrap_or("?")
+        ));
     }
     let unexpected: Vec<String> = failed.iter().filter(|(id, _)| !skipped.contains(id.as_str())).flat_map(|(id, at)| at.iter().map(move |a| format!("{id} {a}"))).collect();
     assert!(unexpected.is_empty(), "checkov found {} problem(s) not documented in tests/checkov-skips.yaml:\n{}", unexpected.len(), unexpected.join("\n"));
@@ -93,7 +98,8 @@ fn looks_secret(path: &str) -> bool {
         || pair("private", "key")
         || pair("database", "url");
     // Names of Secrets and of keys in them are references, not secrets.
-    let reference = ["existingSecret", "existingSecretKey", "secretName", "imagePullSecrets", "automountServiceAccountToken"].contains(&last) || path.split('.').any(|p| p == "keys");
+    let reference =
+        ["existingSecret", "existingSecretKey", "secretName", "imagePullSecrets", "automountServiceAccountToken"].contains(&last) || path.split('.').any(|p| p == "keys");
     secret && !reference
 }
 
@@ -270,8 +276,11 @@ mod careless {
 
     /// The same application with an example environment that does not load.
     pub fn with_bad_environment() -> App<Values> {
-        App::new(ChartMeta::new("bad-env", "0.1.0", "1.0.0", "An environment with a wrong type"), "tests/it/safety.rs", build)
-            .environment("bad", "tests/it/safety/bad-env/values-bad.yaml", "replicaCount: lots\n")
+        App::new(ChartMeta::new("bad-env", "0.1.0", "1.0.0", "An environment with a wrong type"), "tests/it/safety.rs", build).environment(
+            "bad",
+            "tests/it/safety/bad-env/values-bad.yaml",
+            "replicaCount: lots\n",
+        )
     }
 }
 
@@ -293,7 +302,8 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
         let err = manifests::output::emit(&apps, &out, true, Default::default()).expect_err("emit accepted a broken application").to_string();
         assert!(err.contains(expect) && err.contains(&broken.chart().name), "{err}");
         assert!(before == tree_digest(&out), "a failed emit changed {}", out.display());
-        let leftovers: Vec<String> = std::fs::read_dir(tmp.path()).expect("read").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).filter(|n| n != "charts-out").collect();
+        let leftovers: Vec<String> =
+            std::fs::read_dir(tmp.path()).expect("read").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).filter(|n| n != "charts-out").collect();
         assert!(leftovers.is_empty(), "a failed emit left {leftovers:?} beside the output");
     }
     // The same applications without the broken one write, and remove the stale file.
@@ -307,7 +317,9 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
 fn emit_refuses_what_the_check_finds_with_every_finding() {
     let careless = careless::app();
     let err = manifests::output::emit_app(&careless).expect_err("emitted a pod without a security context").to_string();
-    for needle in ["careless (default): Deployment/careless", "allowPrivilegeEscalation must be false", "runAsNonRoot must be true", "capabilities.drop must include ALL", "seccompProfile"] {
+    for needle in
+        ["careless (default): Deployment/careless", "allowPrivilegeEscalation must be false", "runAsNonRoot must be true", "capabilities.drop must include ALL", "seccompProfile"]
+    {
         assert!(err.contains(needle), "lacks {needle:?}:\n{err}");
     }
     // With an exception for each control it breaks, it passes; an exception nothing needs is stale.

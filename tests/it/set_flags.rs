@@ -111,10 +111,8 @@ fn list_indices_set_list_items() {
     assert_eq!(pod(&objects)["spec"]["imagePullSecrets"], json!([{"name": "regcred"}]));
     // A list given by index replaces the default list, as in Helm: the item needs all its
     // settings, and one without its paths is refused by all three.
-    let objects = rendered(
-        "dbbat",
-        &["--set", "ingress.enabled=true", "--set", "ingress.hosts[0].host=x,ingress.hosts[0].paths[0].path=/,ingress.hosts[0].paths[0].pathType=Prefix"],
-    );
+    let objects =
+        rendered("dbbat", &["--set", "ingress.enabled=true", "--set", "ingress.hosts[0].host=x,ingress.hosts[0].paths[0].path=/,ingress.hosts[0].paths[0].pathType=Prefix"]);
     assert_eq!(object(&objects, "Ingress")["spec"]["rules"][0]["host"], "x");
     let e = rejected("dbbat", &["--set", "ingress.enabled=true", "--set", "ingress.hosts[0].host=x"]);
     assert!(e.contains("--set: ingress.hosts[0]: missing field `paths`"), "{e}");
@@ -152,14 +150,7 @@ fn set_file_set_literal_and_set_json() {
     std::fs::write(&file, "line one\nline two, with a comma\n").expect("write");
     let objects = rendered(
         "backend",
-        &[
-            "--set-file",
-            &format!("podAnnotations.file={}", file.display()),
-            "--set-literal",
-            r"podAnnotations.literal=a,b=\c{}",
-            "--set-json",
-            r#"podAnnotations={"json":"0755"}"#,
-        ],
+        &["--set-file", &format!("podAnnotations.file={}", file.display()), "--set-literal", r"podAnnotations.literal=a,b=\c{}", "--set-json", r#"podAnnotations={"json":"0755"}"#],
     );
     let annotations = &pod(&objects)["metadata"]["annotations"];
     assert_eq!(annotations["file"], "line one\nline two, with a comma\n");
@@ -345,10 +336,16 @@ fn scalar_for(current: &Value, kind: Kind, rng: &mut Rng) -> String {
         _ if rng.chance(15) => pick(rng, &["null", "NULL", "", "True", "false", "0", "00", "0755", "-0", "+5", "1e3", "{a,b}", "{}", "x"]),
         Value::Bool(_) => pick(rng, &["true", "false", "True", "FALSE", "tRUE", "fAlse", "null", "Null", "yes", "on", "1", "0"]),
         Value::Number(_) if rng.chance(30) => current.to_string(),
-        Value::Number(_) => pick(rng, &["0", "1", "2", "3", "007", "0755", "+5", "-1", "-0", "1e3", "1E2", "1.0", "2.5", "65535", "65536", "80", "8080", "9223372036854775807", "9223372036854775808", "-05"]),
+        Value::Number(_) => pick(
+            rng,
+            &["0", "1", "2", "3", "007", "0755", "+5", "-1", "-0", "1e3", "1E2", "1.0", "2.5", "65535", "65536", "80", "8080", "9223372036854775807", "9223372036854775808", "-05"],
+        ),
         Value::String(s) if rng.chance(40) && kind != Kind::Literal => escaped(s),
         Value::String(s) if rng.chance(40) => s.clone(),
-        Value::String(_) => pick(rng, &["0755", "20161216", "true", "True", "x", r"C:\temp", r"a\,b", "{a,b}", "1e3", "-5", "x y", "ünï", "latest", "v1.2.3", "1Gi", "500m", "0.5", ":8080", "25%", "a=b"]),
+        Value::String(_) => pick(
+            rng,
+            &["0755", "20161216", "true", "True", "x", r"C:\temp", r"a\,b", "{a,b}", "1e3", "-5", "x y", "ünï", "latest", "v1.2.3", "1Gi", "500m", "0.5", ":8080", "25%", "a=b"],
+        ),
         Value::Array(_) => pick(rng, &["{a,b}", "{}", "", "x", "{1,2}"]),
         _ => pick(rng, &["{a,b}", "", "x"]),
     }
@@ -477,11 +474,7 @@ fn random_value_flags_agree_with_helm() {
     // CI runs the same cases every time, so that a red run is the change's doing; a developer's
     // run tries new ones (the clock), and a failure prints the seed that reruns it.
     let seed: u64 = std::env::var("KFORGE_SET_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            13
-        } else {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1)
-        }
+        if std::env::var("CI").is_ok_and(|v| v == "true") { 13 } else { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1) }
     });
     let per_app: u64 = std::env::var("KFORGE_SET_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(CASES_PER_APP);
     eprintln!("value flags: seed {seed} (KFORGE_SET_SEED={seed} reruns these cases)");
@@ -493,7 +486,9 @@ fn random_value_flags_agree_with_helm() {
         let name = app.chart().name.clone();
         let defaults = app.defaults();
         let base = match (app.needs_values(), app.environments().first()) {
-            (Some(_), Some(env)) => manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads"),
+            (Some(_), Some(env)) => {
+                manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads")
+            }
             _ => defaults,
         };
         let mut all = Vec::new();
@@ -518,11 +513,7 @@ fn random_value_flags_agree_with_helm() {
                             Ok(Ok(_)) => rendered += 1,
                             Ok(Err(e)) if std::env::var_os("KFORGE_SET_VERBOSE").is_some() => eprintln!("rejected: {} {}: {}", case.app, shell_quote(&case.args), e.trim()),
                             Ok(Err(_)) => {}
-                            Err(e) => failures.push(format!(
-                                "{}: kforge emit --app {0} --stdout --release {0} --namespace {0} {}\n{e}",
-                                case.app,
-                                shell_quote(&case.args)
-                            )),
+                            Err(e) => failures.push(format!("{}: kforge emit --app {0} --stdout --release {0} --namespace {0} {}\n{e}", case.app, shell_quote(&case.args))),
                         }
                     }
                     (rendered, failures)

@@ -353,7 +353,11 @@ fn compose_validates_and_runs_what_the_chart_runs() {
         let server = &compose["services"]["aeterna"]["environment"];
         for key in ["AETERNA_POSTGRES_HOST", "AETERNA_REDIS_HOST"] {
             let host = server[key].as_str().expect("host");
-            let known = compose["services"].as_object().expect("services").iter().any(|(n, s)| n == host || s["networks"]["default"]["aliases"].as_array().is_some_and(|a| a.iter().any(|x| x == host)));
+            let known = compose["services"]
+                .as_object()
+                .expect("services")
+                .iter()
+                .any(|(n, s)| n == host || s["networks"]["default"]["aliases"].as_array().is_some_and(|a| a.iter().any(|x| x == host)));
             assert!(known || answers.contains(host), "{label}: {key}={host} resolves to nothing");
         }
         // The server publishes on loopback only, and OpenCode is pointed at it.

@@ -206,7 +206,8 @@ impl Rng {
 
 /// Strings that trip YAML and template quoting: booleans and numbers in disguise, quotes,
 /// colons, non-ASCII, HTML characters that Go's JSON escapes.
-const TRICKY: &[&str] = &["on", "yes", "0755", "12:30", "1e3", "null", "~", "x: y", "a \"quoted\" b", "#hash", "ünïcødé", "<b>&amp;</b>", "plain", "", "true", "-dash", "multi\nline"];
+const TRICKY: &[&str] =
+    &["on", "yes", "0755", "12:30", "1e3", "null", "~", "x: y", "a \"quoted\" b", "#hash", "ünïcødé", "<b>&amp;</b>", "plain", "", "true", "-dash", "multi\nline"];
 /// Numbers whose text differs between notations: whole floats, tiny and huge exponents.
 const NUMBERS: &[f64] = &[0.0, 0.7, 1.0, 2.0, 0.05, -0.5, 1e-7, 0.0000123, 12345678.9, 1e21, 1.5e22];
 const QUANTITIES: &[&str] = &["1Gi", "500Mi", "250m", "2", "0.5", "10G", "1e3", "128974848"];

@@ -62,9 +62,8 @@ fn given(docs: &[Value], spec: &Value, c: &Value, claims: &[String]) -> Given {
         env.extend(cm["data"].as_object().into_iter().flatten().map(|(k, _)| k.clone()));
     }
     let volumes = spec["volumes"].as_array().cloned().unwrap_or_default();
-    let writable_volume = |name: &str| {
-        claims.iter().any(|c| c == name) || volumes.iter().any(|v| v["name"] == name && (v.get("emptyDir").is_some() || v.get("persistentVolumeClaim").is_some()))
-    };
+    let writable_volume =
+        |name: &str| claims.iter().any(|c| c == name) || volumes.iter().any(|v| v["name"] == name && (v.get("emptyDir").is_some() || v.get("persistentVolumeClaim").is_some()));
     let writable = c["volumeMounts"]
         .as_array()
         .into_iter()

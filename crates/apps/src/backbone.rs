@@ -6,13 +6,9 @@
 //! on and fall back to TCP otherwise.
 
 use manifests::kit::{FreeForm, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings};
-use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef,
-    Strategy, Volume, VolumeSource,
-};
+use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef, Strategy, Volume, VolumeSource};
 use manifests::{
-    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity,
-    StringMap, fullname, fullname_with, service_account_name,
+    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, StringMap, fullname, fullname_with, service_account_name,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -226,12 +222,7 @@ impl Default for Values {
                 reader_group: String::new(),
             },
             redis: Redis { enabled: false, host: "localhost".into(), port: Port(6379), password: String::new(), db: 0 },
-            persistence: Persistence {
-                enabled: false,
-                storage_class: String::new(),
-                size: Quantity::new("1Gi"),
-                access_mode: AccessMode::ReadWriteOnce,
-            },
+            persistence: Persistence { enabled: false, storage_class: String::new(), size: Quantity::new("1Gi"), access_mode: AccessMode::ReadWriteOnce },
             service_account: ServiceAccountSettings::default(),
             service: Services { http: ServiceSettings::new(8883), mqtt: ServiceSettings::new(1883) },
             ingress: IngressSettings::example("backbone.example.com"),
@@ -295,24 +286,14 @@ fn build(v: &ValuesKnobs) -> Model {
                             .str("OIDC_READER_GROUP", &v.oidc.reader_group),
                     )
                     .str("REDIS_ENABLED", v.redis.enabled.string())
-                    .when(
-                        &v.redis.enabled,
-                        Map::new()
-                            .str("REDIS_HOST", &v.redis.host)
-                            .str("REDIS_PORT", v.redis.port.string())
-                            .str("REDIS_DB", v.redis.db.string()),
-                    ),
+                    .when(&v.redis.enabled, Map::new().str("REDIS_HOST", &v.redis.host).str("REDIS_PORT", v.redis.port.string()).str("REDIS_DB", v.redis.db.string())),
             )
             .build(),
     );
 
     // Secrets: rendered only when no existing Secret is named, holding only the keys given.
-    let secret_keys = [
-        ("ADMIN_TOKEN", &v.config.admin_token),
-        ("JWT_SECRET", &v.config.jwt_secret),
-        ("OIDC_CLIENT_SECRET", &v.oidc.client_secret),
-        ("REDIS_PASSWORD", &v.redis.password),
-    ];
+    let secret_keys =
+        [("ADMIN_TOKEN", &v.config.admin_token), ("JWT_SECRET", &v.config.jwt_secret), ("OIDC_CLIENT_SECRET", &v.oidc.client_secret), ("REDIS_PASSWORD", &v.redis.password)];
     let data = secret_keys.iter().fold(Map::new(), |d, (key, knob)| d.when(knob.is_set(), Map::new().str(*key, *knob)));
     let rendered = m.add_when(v.existing_secret.is_set().not(), Secret::builder().meta(Meta::new(fullname())).string_data(data).build());
     let secret = SecretRef::existing_or(&v.existing_secret, &rendered);
@@ -384,10 +365,7 @@ fn build(v: &ValuesKnobs) -> Model {
         Line::installed("Backbone"),
         Line::text(""),
         Line::port_forward("HTTP (API and WebSocket)", fullname(), v.service.http.port.string(), v.service.http.port.string()),
-        Line::when(
-            &v.tcp.enabled,
-            vec![Line::port_forward("MQTT over TCP", fullname_with("mqtt"), v.service.mqtt.port.string(), v.service.mqtt.port.string())],
-        ),
+        Line::when(&v.tcp.enabled, vec![Line::port_forward("MQTT over TCP", fullname_with("mqtt"), v.service.mqtt.port.string(), v.service.mqtt.port.string())]),
         Line::when(&v.persistence.enabled, vec![Line::of(["Data is kept on the claim ".into(), fullname_with("data"), ".".into()])]),
         Line::when(v.persistence.enabled.not(), vec![Line::text("Persistence is off: /data is an emptyDir and is lost when the pod goes.")]),
         Line::when(v.api.enabled.not(), vec![Line::text("The HTTP API is off (api.enabled=false): the probes check TCP ports instead of /health.")]),

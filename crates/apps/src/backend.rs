@@ -7,13 +7,13 @@
 //! the committed environments keep every credential out of the repository. The container port
 //! `http` is `service.port`; the probes name it while their `httpGet.port` is that port.
 
+use manifests::expr::chart_name;
 use manifests::kit::{FreeForm, Image, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Strategy};
-use manifests::expr::chart_name;
 use manifests::values::{IntOrPercent, MinLength, WholeNumber};
 use manifests::{
-    App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Maintainer, Map, Meta, Model, Port, ServiceType,
-    StringMap, checksum_of, fullname, release_name, release_namespace, service_account_name,
+    App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Maintainer, Map, Meta, Model, Port, ServiceType, StringMap, checksum_of, fullname, release_name, release_namespace,
+    service_account_name,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -312,10 +312,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let required = |path: &str, what: &str, key: &str| format!("{path} is required: {what} ({OR_EXISTING} {key})");
     let data = Map::new()
         .str("DATABASE_URL", s.database_url.required(&required("secrets.databaseUrl", "the PostgreSQL connection string", "DATABASE_URL")))
-        .str(
-            "BETTER_AUTH_SECRET",
-            s.better_auth_secret.required(&required("secrets.betterAuthSecret", "the token signing secret, at least 32 characters", "BETTER_AUTH_SECRET")),
-        )
+        .str("BETTER_AUTH_SECRET", s.better_auth_secret.required(&required("secrets.betterAuthSecret", "the token signing secret, at least 32 characters", "BETTER_AUTH_SECRET")))
         .str("GROQ_API_KEY", s.groq_api_key.required(&required("secrets.groqApiKey", "the Groq API key", "GROQ_API_KEY")))
         .str("JWT_ALGORITHM", &s.jwt_algorithm)
         .str("JWT_EXPIRATION_DAYS", s.jwt_expiration_days.string());
@@ -329,9 +326,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let env = env.choose(
         s.existing_secret.is_set(),
         List::new().push(EnvVar::value("JWT_ALGORITHM", &s.jwt_algorithm)).push(EnvVar::value("JWT_EXPIRATION_DAYS", s.jwt_expiration_days.string())),
-        List::new()
-            .push(EnvVar::secret("JWT_ALGORITHM", &secret, "JWT_ALGORITHM", false))
-            .push(EnvVar::secret("JWT_EXPIRATION_DAYS", &secret, "JWT_EXPIRATION_DAYS", false)),
+        List::new().push(EnvVar::secret("JWT_ALGORITHM", &secret, "JWT_ALGORITHM", false)).push(EnvVar::secret("JWT_EXPIRATION_DAYS", &secret, "JWT_EXPIRATION_DAYS", false)),
     );
 
     let mut backend = Container::builder()
@@ -364,12 +359,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .pod(
                 Pod::builder()
                     .containers(vec![backend])
-                    .annotations(
-                        Map::new()
-                            .str("checksum/config", checksum_of("configmap.yaml"))
-                            .str("checksum/secret", checksum_of("secret.yaml"))
-                            .spread(&v.pod_annotations),
-                    )
+                    .annotations(Map::new().str("checksum/config", checksum_of("configmap.yaml")).str("checksum/secret", checksum_of("secret.yaml")).spread(&v.pod_annotations))
                     .service_account_name(service_account_name())
                     .automount_service_account_token(&v.service_account.automount_service_account_token)
                     .security_context(v.pod_security_context.raw())

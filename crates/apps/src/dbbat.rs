@@ -7,16 +7,13 @@
 //! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
 
 use manifests::kit::{
-    AutoscalingSettings, ClusterBackupSettings, StorageSettings, DisruptionBudgetSettings, FreeForm, HttpProbeSettings, Image, IngressSettings, NameRef, Resources,
-    ServiceAccountSettings, ServiceSettings,
+    AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, FreeForm, HttpProbeSettings, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings,
+    ServiceSettings, StorageSettings,
 };
-use manifests::objects::{
-    Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute,
-    Volume,
-};
+use manifests::objects::{Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute, Volume};
 use manifests::{
-    App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, OptionalIntOrPercent, Line, ListenAddress, List, Map, Meta, Model, OptionalPort, Port,
-    ServiceType, StringMap, concat, fullname, fullname_with, string_enum,
+    App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, Line, List, ListenAddress, Map, Meta, Model, OptionalIntOrPercent, OptionalPort, Port, ServiceType,
+    StringMap, concat, fullname, fullname_with, string_enum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -339,14 +336,12 @@ impl Default for Values {
             resources: Resources::cpu_memory(("100m", "128Mi"), ("500m", "256Mi")),
             liveness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 10, 5, 3),
             readiness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 5, 3, 3),
-            autoscaling: AutoscalingSettings {
+            autoscaling: AutoscalingSettings { enabled: false, min_replicas: 2, max_replicas: 10, target_cpu_utilization_percentage: 70, target_memory_utilization_percentage: 80 },
+            pod_disruption_budget: DisruptionBudgetSettings {
                 enabled: false,
-                min_replicas: 2,
-                max_replicas: 10,
-                target_cpu_utilization_percentage: 70,
-                target_memory_utilization_percentage: 80,
+                min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))),
+                max_unavailable: OptionalIntOrPercent(None),
             },
-            pod_disruption_budget: DisruptionBudgetSettings { enabled: false, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))), max_unavailable: OptionalIntOrPercent(None) },
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
             affinity: FreeForm::new(),
@@ -379,19 +374,13 @@ fn build(v: &ValuesKnobs) -> Model {
         "DBBat needs its PostgreSQL database: set postgresql.external.dsn, or postgresql.external.host (with database, \
          username and a password), or secrets.existingSecret with the DSN under secrets.keys.dsn, or cloudnativepg.enabled",
     );
-    m.reject_when(
-        bundled.and(by_dsn.or(&by_host)),
-        "cloudnativepg.enabled gives DBBat its own database: leave postgresql.external.dsn and postgresql.external.host empty",
-    );
+    m.reject_when(bundled.and(by_dsn.or(&by_host)), "cloudnativepg.enabled gives DBBat its own database: leave postgresql.external.dsn and postgresql.external.host empty");
     m.reject_when(
         secrets.encryption_key.is_set().or(&existing).or(v.config.key_file.is_set()).not(),
         "DBBat needs its encryption key: set secrets.existingSecret (a Secret with the key under secrets.keys.encryptionKey), \
          secrets.encryptionKey (openssl rand -base64 32) or config.keyFile",
     );
-    m.reject_when(
-        v.gateway_api.enabled.and(v.service.proxy.enabled.not()),
-        "gatewayAPI.enabled routes to the proxy Service: set service.proxy.enabled too",
-    );
+    m.reject_when(v.gateway_api.enabled.and(v.service.proxy.enabled.not()), "gatewayAPI.enabled routes to the proxy Service: set service.proxy.enabled too");
     m.reject_when(v.gateway_api.enabled.and(v.gateway_api.parent_refs.raw().is_set().not()), "gatewayAPI.parentRefs: name at least one Gateway");
 
     // ----- cloudnativepg.yaml (phase 4): the database as a CloudNativePG cluster, and its backups
@@ -502,14 +491,7 @@ fn build(v: &ValuesKnobs) -> Model {
     pod.extra_volumes = Some(v.extra_volumes.raw());
     // What extraVolumes name (a Secret with the key file, say) is the operator's to provide.
     m.external_volumes(v.extra_volumes.raw());
-    let deployment = m.add(
-        Deployment::builder()
-            .meta(Meta::new(fullname()))
-            .replicas(&v.replica_count)
-            .replicas_unless(&v.autoscaling.enabled)
-            .pod(pod)
-            .build(),
-    );
+    let deployment = m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).replicas_unless(&v.autoscaling.enabled).pod(pod).build());
 
     // ----- service.yaml, service-pg.yaml
     let (api, api_http) = v.service.api.service(Meta::new(fullname()), &deployment, "http", &http);
@@ -619,10 +601,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     ])],
                 ),
                 Line::when(&v.gateway_api.enabled, vec![Line::text("  The proxy is also routed through the Gateways of gatewayAPI.parentRefs (TCPRoute).")]),
-                Line::of([
-                    "  Inside the cluster: ".into(),
-                    concat([fullname_with("pg"), ".".into(), manifests::release_namespace(), ".svc:".into(), pg_port.clone()]),
-                ]),
+                Line::of(["  Inside the cluster: ".into(), concat([fullname_with("pg"), ".".into(), manifests::release_namespace(), ".svc:".into(), pg_port.clone()])]),
             ],
             vec![Line::text("The PostgreSQL proxy Service is off (service.proxy.enabled=false).")],
         ),

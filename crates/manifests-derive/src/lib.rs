@@ -69,10 +69,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                             Some("camelCase") => camel_case(raw),
                             None => raw.to_string(),
                             Some(other) => {
-                                return Err(syn::Error::new_spanned(
-                                    name,
-                                    format!("Knobs supports rename_all = \"camelCase\" only, not {other:?}"),
-                                ));
+                                return Err(syn::Error::new_spanned(name, format!("Knobs supports rename_all = \"camelCase\" only, not {other:?}")));
                             }
                         }
                     }

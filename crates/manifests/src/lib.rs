@@ -61,14 +61,17 @@ pub mod values;
 pub use model::{kit, objects};
 pub use template::expr;
 
+pub use manifests_derive::Knobs;
 pub use model::app::{App, Application, Environment};
 pub use model::chart_meta::{ChartMeta, Maintainer, UpgradeNote};
-pub use template::expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
-pub use manifests_derive::Knobs;
-pub use model::{Build, Meta, Model, ObjectRef, Referable};
 pub use model::notes::Line;
+pub use model::{Build, Meta, Model, ObjectRef, Referable};
+pub use template::expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
 pub use template::tree::{List, Lower, Map, Node};
-pub use values::{AccessMode, ConfigKey, CronSchedule, Duration, Size, DnsLabel, DnsName, IntOrPercent, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity, ServiceType, StringMap, Values};
+pub use values::{
+    AccessMode, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, IntOrPercent, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity,
+    ServiceType, Size, StringMap, Values,
+};
 
 #[doc(hidden)]
 pub use serde as __serde;

@@ -44,11 +44,14 @@ fn walk(base: &Value, now: &Value, path: &str, out: &mut Vec<SchemaChange>) {
 
     let (tb, tn) = (types(base), types(now));
     if !tn.is_empty() {
-        let lost: Vec<&String> = tb.iter().filter(|t| {
-            // A number takes every integer.
-            let widened = t.as_str() == "integer" && tn.iter().any(|n| n == "number");
-            !(tn.contains(t) || widened)
-        }).collect();
+        let lost: Vec<&String> = tb
+            .iter()
+            .filter(|t| {
+                // A number takes every integer.
+                let widened = t.as_str() == "integer" && tn.iter().any(|n| n == "number");
+                !(tn.contains(t) || widened)
+            })
+            .collect();
         if tb.is_empty() || !lost.is_empty() {
             narrowed(format!("takes {} where it took {}", tn.join(" or "), if tb.is_empty() { "any type".to_string() } else { tb.join(" or ") }));
         }
@@ -150,8 +153,12 @@ mod tests {
 
     #[test]
     fn nested_lists_maps_and_patterns() {
-        let base = object(json!({"hosts": {"type": "array", "items": object(json!({"host": {"type": "string"}}))}, "labels": {"type": "object", "additionalProperties": {"type": "string"}}}));
-        let now = object(json!({"hosts": {"type": "array", "items": object(json!({"host": {"type": "string", "pattern": "^[a-z]+$"}}))}, "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 63}}}));
+        let base = object(
+            json!({"hosts": {"type": "array", "items": object(json!({"host": {"type": "string"}}))}, "labels": {"type": "object", "additionalProperties": {"type": "string"}}}),
+        );
+        let now = object(
+            json!({"hosts": {"type": "array", "items": object(json!({"host": {"type": "string", "pattern": "^[a-z]+$"}}))}, "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 63}}}),
+        );
         assert_eq!(changes(base, now), [("hosts[].host".into(), Bump::Breaking), ("labels.*".into(), Bump::Breaking)]);
     }
 }

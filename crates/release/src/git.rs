@@ -24,7 +24,8 @@ pub fn locate(out: &Path) -> Result<(PathBuf, String), String> {
     let cwd = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
     let out = if out.is_absolute() { out.to_path_buf() } else { cwd.join(out) };
     let probe = out.ancestors().find(|p| p.is_dir()).unwrap_or(&cwd).to_path_buf();
-    let top = git(&probe, &["rev-parse", "--show-toplevel"]).map_err(|_| format!("{} is not inside a git repository: the upgrade check reads what a revision committed", out.display()))?;
+    let top = git(&probe, &["rev-parse", "--show-toplevel"])
+        .map_err(|_| format!("{} is not inside a git repository: the upgrade check reads what a revision committed", out.display()))?;
     let top = PathBuf::from(top.trim());
     let (top_real, out_real) = (top.canonicalize().unwrap_or(top.clone()), out.canonicalize().unwrap_or(out.clone()));
     let rel = out_real.strip_prefix(&top_real).map_err(|_| format!("{} is not inside the repository at {}", out.display(), top.display()))?;
@@ -133,7 +134,16 @@ mod tests {
     use super::*;
 
     fn run(repo: &Path, args: &[&str]) {
-        let ok = Command::new("git").arg("-C").arg(repo).args(args).env("GIT_AUTHOR_NAME", "t").env("GIT_AUTHOR_EMAIL", "t@t").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@t").status().unwrap();
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .status()
+            .unwrap();
         assert!(ok.success(), "git {args:?}");
     }
 

@@ -100,7 +100,13 @@ pub fn refused(base: &Value, now: &Value) -> Vec<Refused> {
             keys.sort();
             keys.dedup();
             for k in keys {
-                changed(base, now, &format!("spec.{k}"), "a StatefulSet may change only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds", &mut out);
+                changed(
+                    base,
+                    now,
+                    &format!("spec.{k}"),
+                    "a StatefulSet may change only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds",
+                    &mut out,
+                );
             }
         }
         ("batch", "Job") => {
@@ -120,7 +126,10 @@ pub fn refused(base: &Value, now: &Value) -> Vec<Refused> {
                 spec
             };
             if strip(base) != strip(now) {
-                out.push(Refused { field: "spec".into(), message: format!("a claim's spec is immutable but for a growing storage request: {} -> {}", shown(base.get("spec")), shown(now.get("spec"))) });
+                out.push(Refused {
+                    field: "spec".into(),
+                    message: format!("a claim's spec is immutable but for a growing storage request: {} -> {}", shown(base.get("spec")), shown(now.get("spec"))),
+                });
             }
             let size = |o: &Value| at(o, "spec.resources.requests.storage").and_then(quantity);
             if let (Some(a), Some(b)) = (size(base), size(now))
@@ -134,7 +143,10 @@ pub fn refused(base: &Value, now: &Value) -> Vec<Refused> {
             changed(base, now, "spec.clusterIPs", "a Service's cluster IPs are immutable", &mut out);
             let primary = |o: &Value| at(o, "spec.ipFamilies").and_then(|f| f.get(0)).cloned();
             if primary(base).is_some() && primary(base) != primary(now) {
-                out.push(Refused { field: "spec.ipFamilies[0]".into(), message: format!("a Service's primary IP family is immutable: {} -> {}", shown(primary(base).as_ref()), shown(primary(now).as_ref())) });
+                out.push(Refused {
+                    field: "spec.ipFamilies[0]".into(),
+                    message: format!("a Service's primary IP family is immutable: {} -> {}", shown(primary(base).as_ref()), shown(primary(now).as_ref())),
+                });
             }
         }
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => changed(base, now, "roleRef", "a binding's roleRef is immutable", &mut out),
@@ -183,9 +195,7 @@ mod tests {
 
     #[test]
     fn statefulsets_change_only_what_kubernetes_lets_them() {
-        let s = |storage: &str, replicas: u32| {
-            json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"replicas": replicas, "serviceName": "q", "volumeClaimTemplates": [{"spec": {"resources": {"requests": {"storage": storage}}}}]}})
-        };
+        let s = |storage: &str, replicas: u32| json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "spec": {"replicas": replicas, "serviceName": "q", "volumeClaimTemplates": [{"spec": {"resources": {"requests": {"storage": storage}}}}]}});
         assert_eq!(fields(s("1Gi", 1), s("2Gi", 1)), ["spec.volumeClaimTemplates"]);
         assert!(fields(s("1Gi", 1), s("1Gi", 3)).is_empty());
         assert!(holds_data(&s("1Gi", 1)));

@@ -23,10 +23,10 @@ use manifests::output::Tree;
 use manifests::values::{self, Layer};
 use serde_json::Value;
 
+use crate::compat;
 use crate::git::{self, Files};
 use crate::immutable;
 use crate::version::{self, Bump};
-use crate::compat;
 
 /// One difference between the base and now, with what it weighs.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +116,11 @@ fn identity(o: &Value) -> (String, String) {
     let meta = o.get("metadata");
     let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("?");
     let namespace = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str).unwrap_or("");
-    let kind = if group.is_empty() || ["apps", "batch", "rbac.authorization.k8s.io", "networking.k8s.io", "policy", "autoscaling"].contains(&group) { kind.to_string() } else { format!("{kind}.{group}") };
+    let kind = if group.is_empty() || ["apps", "batch", "rbac.authorization.k8s.io", "networking.k8s.io", "policy", "autoscaling"].contains(&group) {
+        kind.to_string()
+    } else {
+        format!("{kind}.{group}")
+    };
     (format!("{group}/{kind}/{namespace}/{name}"), format!("{kind}/{name}"))
 }
 
@@ -131,7 +135,13 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
     let chart_dir = PathBuf::from("charts").join(name);
     let manifests_dir = PathBuf::from("manifests").join(name);
     let mut changes = Vec::new();
-    let change = |bump, environment: Option<&str>, object: Option<String>, field: Option<String>, message: String| Change { bump, environment: environment.map(str::to_string), object, field, message };
+    let change = |bump, environment: Option<&str>, object: Option<String>, field: Option<String>, message: String| Change {
+        bump,
+        environment: environment.map(str::to_string),
+        object,
+        field,
+        message,
+    };
 
     // 1. Objects, environment by environment.
     for (path, base_text) in under(base, &manifests_dir) {
@@ -199,7 +209,8 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
     // 3. Any other change of the chart's files.
     let before: BTreeMap<&PathBuf, &String> = under(base, &chart_dir).collect();
     let after: BTreeMap<&PathBuf, &String> = now.iter().filter(|(p, _)| p.starts_with(&chart_dir) && !p.ends_with(manifests::output::ownership::RECORD)).collect();
-    let mut differ: Vec<String> = before.keys().chain(after.keys()).filter(|p| before.get(*p) != after.get(*p)).map(|p| p.strip_prefix(&chart_dir).unwrap_or(p).display().to_string()).collect();
+    let mut differ: Vec<String> =
+        before.keys().chain(after.keys()).filter(|p| before.get(*p) != after.get(*p)).map(|p| p.strip_prefix(&chart_dir).unwrap_or(p).display().to_string()).collect();
     differ.sort();
     differ.dedup();
     if !differ.is_empty() {

@@ -242,11 +242,8 @@ pub fn parse(name: &str, text: &str) -> Result<Answers, String> {
     if text.len() > MAX_BYTES {
         return Err(format!("{name}: larger than {} KiB; an answers file is a few lines", MAX_BYTES >> 10));
     }
-    let mut tree: Value = if text.trim().is_empty() {
-        Value::Object(Default::default())
-    } else {
-        serde_saphyr::from_str(text).map_err(|e| format!("{name}: not valid YAML: {e}"))?
-    };
+    let mut tree: Value =
+        if text.trim().is_empty() { Value::Object(Default::default()) } else { serde_saphyr::from_str(text).map_err(|e| format!("{name}: not valid YAML: {e}"))? };
     if tree.is_null() {
         tree = Value::Object(Default::default());
     }
@@ -285,7 +282,10 @@ impl Answers {
     /// What serde cannot see: settings needed or out of place for the chosen types and target.
     pub fn check(&self) -> Result<(), Problem> {
         if self.target != Target::Kubernetes && self.advanced.any() {
-            return Err(problem("advanced", format!("the advanced options are Kubernetes settings; target {} has none of them (set them false, or target: kubernetes)", self.target.name())));
+            return Err(problem(
+                "advanced",
+                format!("the advanced options are Kubernetes settings; target {} has none of them (set them false, or target: kubernetes)", self.target.name()),
+            ));
         }
         if self.target == Target::OpencodeOnly && !self.opencode {
             return Err(problem("opencode", "target opencode-only writes the OpenCode entry: opencode: false leaves nothing to do (choose another target, or opencode: true)"));
@@ -379,7 +379,10 @@ impl Answers {
     fn check_external(&self, section: &str, external: bool, block: Option<&External>, postgres: bool) -> Result<(), Problem> {
         match (external, block) {
             (false, Some(_)) => Err(problem(&format!("{section}.external"), format!("only with {section}.type: external"))),
-            (true, None) => Err(problem(&format!("{section}.external"), "needed with type external: the connection details (host, and port, password or existingSecret where they differ from the defaults)")),
+            (true, None) => Err(problem(
+                &format!("{section}.external"),
+                "needed with type external: the connection details (host, and port, password or existingSecret where they differ from the defaults)",
+            )),
             (true, Some(e)) => {
                 let path = |key: &str| format!("{section}.external.{key}");
                 if e.host.trim().is_empty() {
@@ -462,13 +465,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_the_key() {
-        assert_eq!(err("targt: kubernetes"), "a.yaml: targt: unknown field `targt`, expected one of `target`, `vectorBackend`, `cache`, `postgresql`, `opal`, `llm`, `opencode`, `advanced`");
+        assert_eq!(
+            err("targt: kubernetes"),
+            "a.yaml: targt: unknown field `targt`, expected one of `target`, `vectorBackend`, `cache`, `postgresql`, `opal`, `llm`, `opencode`, `advanced`"
+        );
         assert_eq!(err("opal: {enabled: false, policyRepo: x}"), "a.yaml: opal.policyRepo: OPAL is off (opal.enabled: false): leave it out, or turn OPAL on");
         assert!(err("opal: {existingSecret: s}").starts_with("a.yaml: opal.existingSecret: target docker-compose runs OPAL in development mode"));
         assert!(err("opal: {repo: x}").contains("unknown field `repo`"));
         assert!(err("target: nomad").starts_with("a.yaml: target: unknown variant `nomad`"), "{}", err("target: nomad"));
         assert!(err("cache: {type: external, external: {host: r, port: 0}}").starts_with("a.yaml: cache.external.port: invalid port 0"));
-        assert_eq!(err("cache: external"), "a.yaml: cache.external: needed with type external: the connection details (host, and port, password or existingSecret where they differ from the defaults)");
+        assert_eq!(
+            err("cache: external"),
+            "a.yaml: cache.external: needed with type external: the connection details (host, and port, password or existingSecret where they differ from the defaults)"
+        );
         assert_eq!(err("postgresql: {type: external, external: {port: 5433}}"), "a.yaml: postgresql.external.host: needed with type external");
         assert_eq!(err("vectorBackend: {type: pinecone, indexName: i}"), "a.yaml: vectorBackend.environment: needed with type pinecone");
         assert_eq!(err("vectorBackend: {type: qdrant, host: x}"), "a.yaml: vectorBackend.host: does not apply to type qdrant");

@@ -14,12 +14,7 @@ const TWO_WORD: &[&str] = &["VERTEX_AI", "CEDAR_AGENT"];
 /// `AETERNA_POSTGRES_HOST` to (`postgres`, `host`).
 fn place(var: &str) -> (String, String) {
     let name = var.strip_prefix("AETERNA_").unwrap_or(var);
-    let split = TWO_WORD
-        .iter()
-        .find(|p| name.strip_prefix(**p).is_some_and(|rest| rest.starts_with('_')))
-        .map(|p| p.len())
-        .or_else(|| name.find('_'))
-        .unwrap_or(name.len());
+    let split = TWO_WORD.iter().find(|p| name.strip_prefix(**p).is_some_and(|rest| rest.starts_with('_'))).map(|p| p.len()).or_else(|| name.find('_')).unwrap_or(name.len());
     let (section, key) = name.split_at(split);
     let key = key.trim_start_matches('_');
     let key = if key.is_empty() { "value" } else { key };

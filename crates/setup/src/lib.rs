@@ -149,7 +149,13 @@ fn summary(plan: &outputs::Plan, outcomes: &[Outcome]) {
     text.push_str(&format!("\n{}\n", if kept { "Done; the files you kept were left as they are." } else { "All files generated successfully!" }));
     let secrets: Vec<&str> = plan.files.iter().filter(|f| f.secret).map(|f| f.shown.as_str()).collect();
     if !secrets.is_empty() {
-        text.push_str(&format!("\n{} {} {} secrets: keep {} out of version control.\n", style("!").yellow(), secrets.join(", "), if secrets.len() == 1 { "holds" } else { "hold" }, if secrets.len() == 1 { "it" } else { "them" }));
+        text.push_str(&format!(
+            "\n{} {} {} secrets: keep {} out of version control.\n",
+            style("!").yellow(),
+            secrets.join(", "),
+            if secrets.len() == 1 { "holds" } else { "hold" },
+            if secrets.len() == 1 { "it" } else { "them" }
+        ));
     }
     for line in &plan.next {
         text.push_str(&format!("{} {line}\n", style("→").cyan()));

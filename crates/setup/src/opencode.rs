@@ -49,9 +49,8 @@ pub fn merge(shown: &str, existing: Option<&str>, entry: &Value) -> Result<Merge
     let mut doc = match existing {
         None => json!({"$schema": SCHEMA}),
         Some(text) if text.trim().is_empty() => json!({"$schema": SCHEMA}),
-        Some(text) => serde_json::from_str::<Value>(text).map_err(|e| {
-            format!("{shown}: not plain JSON ({e}); the wizard merges only plain JSON, since rewriting a file with comments would lose them: {}", by_hand())
-        })?,
+        Some(text) => serde_json::from_str::<Value>(text)
+            .map_err(|e| format!("{shown}: not plain JSON ({e}); the wizard merges only plain JSON, since rewriting a file with comments would lose them: {}", by_hand()))?,
     };
     let Value::Object(root) = &mut doc else {
         return Err(format!("{shown}: expected a JSON object at the top; {}", by_hand()));

@@ -242,11 +242,7 @@ fn workload(o: &Rendered, config_maps: &BTreeMap<&str, &Value>, k8s_services: &[
             } else if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
                 // The cluster's own Secret: the owner is known; the password is the one compose
                 // gives the PostgreSQL container.
-                if Some(str_of(&r["name"]).as_str()) == app_secret && str_of(&r["key"]) == "username" {
-                    EnvValue::Text(owner.to_string())
-                } else {
-                    EnvValue::Secret(var.clone())
-                }
+                if Some(str_of(&r["name"]).as_str()) == app_secret && str_of(&r["key"]) == "username" { EnvValue::Text(owner.to_string()) } else { EnvValue::Secret(var.clone()) }
             } else {
                 return Err(format!("{what}: env {var} has a source the compose file cannot represent yet: {e}"));
             };
@@ -267,12 +263,8 @@ fn workload(o: &Rendered, config_maps: &BTreeMap<&str, &Value>, k8s_services: &[
             }
         }
         // The container ports its Services reach, by name and number.
-        let ports: Vec<(String, u16)> = c["ports"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|p| (str_of(&p["name"]), p["containerPort"].as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0)))
-            .collect();
+        let ports: Vec<(String, u16)> =
+            c["ports"].as_array().into_iter().flatten().map(|p| (str_of(&p["name"]), p["containerPort"].as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0))).collect();
         for svc in &selecting {
             if svc.name != name && !s.aliases.contains(&svc.name) {
                 s.aliases.push(svc.name.clone());

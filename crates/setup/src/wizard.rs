@@ -38,7 +38,9 @@ impl Wizard {
             input = input.default(default.to_string());
         }
         input
-            .validate_with(move |s: &String| -> Result<(), String> { if required && s.trim().is_empty() { Err("needed".into()) } else { Ok(()) } })
+            .validate_with(move |s: &String| -> Result<(), String> {
+                if required && s.trim().is_empty() { Err("needed".into()) } else { Ok(()) }
+            })
             .interact_text_on(&self.term)
             .map(|s| s.trim().to_string())
             .map_err(failed)
@@ -101,11 +103,7 @@ impl Wizard {
     fn external(&self, what: &str, default_port: u16, postgres: bool) -> Result<External, String> {
         let host = self.text(&format!("{what} host"), "", true)?;
         let port = self.port(&format!("{what} port"), default_port)?;
-        let (database, username) = if postgres {
-            (self.text("Database", "aeterna", true)?, self.text("User name", "aeterna", true)?)
-        } else {
-            (String::new(), String::new())
-        };
+        let (database, username) = if postgres { (self.text("Database", "aeterna", true)?, self.text("User name", "aeterna", true)?) } else { (String::new(), String::new()) };
         let var = if postgres { "AETERNA_POSTGRES_PASSWORD" } else { "AETERNA_REDIS_PASSWORD" };
         let (password, existing_secret) = self.credential(&format!("{what} password"), var, if postgres { "aeterna-postgres" } else { "aeterna-redis" }, false)?;
         let database = if database == "aeterna" { String::new() } else { database };
@@ -268,13 +266,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
     } else if Confirm::with_theme(&w.theme).with_prompt("Show the advanced options?").default(false).interact_on(&w.term).map_err(failed)? {
         let picked = MultiSelect::with_theme(&w.theme)
             .with_prompt("Advanced options (Space toggles, Enter accepts)")
-            .items([
-                "Enable Ingress",
-                "Enable ServiceMonitor (Prometheus)",
-                "Enable Network Policies",
-                "Enable HPA (Horizontal Pod Autoscaler)",
-                "Enable PodDisruptionBudget",
-            ])
+            .items(["Enable Ingress", "Enable ServiceMonitor (Prometheus)", "Enable Network Policies", "Enable HPA (Horizontal Pod Autoscaler)", "Enable PodDisruptionBudget"])
             .interact_on(&w.term)
             .map_err(failed)?;
         advanced = Advanced {

@@ -4,14 +4,13 @@
 //! and the database migration Job.
 
 use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, FreeForm, Image, Resources, ServiceSettings};
-use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor,
-    Volume, Workload,
-};
 use manifests::model::Hook;
+use manifests::objects::{
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor, Volume, Workload,
+};
 use manifests::{
-    ConfigKey, DnsLabel, DnsName, Duration, Expr, IntOrPercent, Knobs, Line, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, StringMap,
-    checksum_of, fullname, fullname_with, release_namespace, service_account_name, string_enum,
+    ConfigKey, DnsLabel, DnsName, Duration, Expr, IntOrPercent, Knobs, Line, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, StringMap, checksum_of, fullname,
+    fullname_with, release_namespace, service_account_name, string_enum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -222,7 +221,12 @@ impl Default for Llm {
                 embedding_model: "text-embedding-3-small".into(),
                 chat_model: "gpt-4o".into(),
             },
-            anthropic: Anthropic { api_key: String::new(), existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("api-key"), model: "claude-3-haiku-20240307".into() },
+            anthropic: Anthropic {
+                api_key: String::new(),
+                existing_secret: DnsName::default(),
+                existing_secret_key: ConfigKey::new("api-key"),
+                model: "claude-3-haiku-20240307".into(),
+            },
             ollama: Ollama { host: String::new(), model: "llama3.2".into() },
         }
     }
@@ -314,10 +318,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                     .when(&stack.on, Map::new().str("AETERNA_OPAL_SERVER_URL", stack.server_url.clone()))
                     .when(&stack.agent_on, Map::new().str("AETERNA_CEDAR_AGENT_URL", stack.agent_url.clone()))
                     .str("AETERNA_TRACING_ENABLED", bool_str(&obs.tracing.enabled))
-                    .when(
-                        &obs.tracing.enabled,
-                        Map::new().str("OTEL_EXPORTER_OTLP_ENDPOINT", &obs.tracing.endpoint).str("OTEL_SERVICE_NAME", fullname()),
-                    ),
+                    .when(&obs.tracing.enabled, Map::new().str("OTEL_EXPORTER_OTLP_ENDPOINT", &obs.tracing.endpoint).str("OTEL_SERVICE_NAME", fullname())),
             )
             .build(),
     );
@@ -327,9 +328,12 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let env = List::new()
         .when(
             &deps.bundled_postgres,
-            List::new()
-                .push(EnvVar::secret("AETERNA_POSTGRES_USER", &cluster_secret, "username", false))
-                .push(EnvVar::secret("AETERNA_POSTGRES_PASSWORD", &cluster_secret, "password", false)),
+            List::new().push(EnvVar::secret("AETERNA_POSTGRES_USER", &cluster_secret, "username", false)).push(EnvVar::secret(
+                "AETERNA_POSTGRES_PASSWORD",
+                &cluster_secret,
+                "password",
+                false,
+            )),
         )
         .extend(credentials.env(store, Consumer::Server));
     let server_container = |name: &'static str| {
@@ -349,9 +353,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     server.mount(&Volume::empty_dir("tmp"), "/tmp");
     server.liveness(Probe::http("/health", &http).initial_delay(15).period(10).timeout(5));
     server.readiness(Probe::http("/ready", &http).initial_delay(5).period(5).timeout(3));
-    let checksums = Map::new()
-        .str("checksum/config", checksum_of("aeterna/configmap.yaml"))
-        .str("checksum/secret", checksum_of("aeterna/secret.yaml"));
+    let checksums = Map::new().str("checksum/config", checksum_of("aeterna/configmap.yaml")).str("checksum/secret", checksum_of("aeterna/secret.yaml"));
     let pod = Pod::builder()
         .containers(vec![server])
         .annotations(checksums.spread(&a.pod_annotations))
@@ -391,10 +393,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
 
     // ----- aeterna/servicemonitor.yaml
     let sm = &obs.service_monitor;
-    m.add_when(
-        &sm.enabled,
-        ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).port(&service_http).path(&sm.path).interval(&sm.interval).build(),
-    );
+    m.add_when(&sm.enabled, ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).port(&service_http).path(&sm.path).interval(&sm.interval).build());
 
     // ----- aeterna/job-migration.yaml: the schema before the pods of a new version start. After
     // install rather than before: a bundled database and the chart's Secret and ConfigMap
@@ -460,6 +459,10 @@ fn notes(m: &mut Model, v: &ValuesKnobs, opal_on: &Expr<bool>) {
             ])],
         ),
         Line::when(v.aeterna.migration.enabled.expr(), vec![Line::text("Database migrations run as a Job after install and before every upgrade.")]),
-        Line::choose(opal_on, vec![Line::text("Authorization: the OPAL stack (opal-server, cedar-agent, opal-fetcher) is on.")], vec![Line::text("Authorization: single-tenant mode (opal.enabled=false).")]),
+        Line::choose(
+            opal_on,
+            vec![Line::text("Authorization: the OPAL stack (opal-server, cedar-agent, opal-fetcher) is on.")],
+            vec![Line::text("Authorization: single-tenant mode (opal.enabled=false).")],
+        ),
     ]);
 }

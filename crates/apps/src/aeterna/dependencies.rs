@@ -4,10 +4,7 @@
 //! either through the same connection settings ([`Endpoints`]).
 
 use manifests::kit::{ClusterBackupSettings, Image, Resources, StorageSettings, StorageSettingsKnobs};
-use manifests::objects::{
-    ClaimTemplate, Cluster, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet,
-    Volume, Workload,
-};
+use manifests::objects::{ClaimTemplate, Cluster, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet, Volume, Workload};
 use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, concat, fullname_with, string_enum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -276,13 +273,7 @@ impl Default for VectorBackend {
                 image: Image { tag: "v1.13.6".into(), ..Image::new("docker.io/qdrant/qdrant") },
                 storage: StorageSettings::new("10Gi"),
                 resources: Resources::cpu_memory(("250m", "512Mi"), ("2", "2Gi")),
-                external: ExternalQdrant {
-                    host: String::new(),
-                    port: Port(6333),
-                    api_key: String::new(),
-                    existing_secret: off(),
-                    existing_secret_key: ConfigKey::new("api-key"),
-                },
+                external: ExternalQdrant { host: String::new(), port: Port(6333), api_key: String::new(), existing_secret: off(), existing_secret_key: ConfigKey::new("api-key") },
             },
             pgvector: Toggle { enabled: false },
             pinecone: Pinecone { enabled: false, api_key: String::new(), environment: String::new(), index_name: String::new(), existing_secret: off() },
@@ -418,7 +409,14 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
     let valkey = bundled_server(
         m,
         v,
-        Server { name: "valkey", knobs: &cache.valkey, on: valkey_on.clone(), args: &["--dir", "/data", "--save", "3600 1", "--port", "6379"], port: ("redis", 6379), data: "/data" },
+        Server {
+            name: "valkey",
+            knobs: &cache.valkey,
+            on: valkey_on.clone(),
+            args: &["--dir", "/data", "--save", "3600 1", "--port", "6379"],
+            port: ("redis", 6379),
+            data: "/data",
+        },
     );
     let vb = &v.vector_backend;
     let qdrant_on = vb.type_.is(VectorBackendType::Qdrant).and(&vb.qdrant.enabled);

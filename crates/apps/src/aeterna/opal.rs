@@ -7,9 +7,7 @@
 //! Off (`opal.enabled: false`) means single-tenant mode: the server runs without authorization.
 
 use manifests::kit::{DisruptionBudgetSettings, FreeForm, Image, Resources};
-use manifests::objects::{
-    DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload,
-};
+use manifests::objects::{DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
 use manifests::{ConfigKey, DnsName, Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -168,11 +166,7 @@ impl Default for Opal {
                     ssh_key: SshKey { existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("ssh-key") },
                 },
                 resources: Resources::cpu_memory(("100m", "256Mi"), ("500m", "512Mi")),
-                pdb: DisruptionBudgetSettings {
-                    enabled: true,
-                    min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(2))),
-                    max_unavailable: OptionalIntOrPercent(None),
-                },
+                pdb: DisruptionBudgetSettings { enabled: true, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(2))), max_unavailable: OptionalIntOrPercent(None) },
             },
             cedar_agent: CedarAgent {
                 enabled: true,
@@ -260,13 +254,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     // from where the Aeterna server reads it, into a variable the URI refers to (Kubernetes
     // expands `$(VAR)` of a variable set before; the password must be URL-safe).
     let (password, with_password, password_var) = credentials.shared(store, "redis-password");
-    let broadcast = concat([
-        "redis://".into(),
-        with_password.then(Expr::from(format!(":$({password_var})@")), ""),
-        deps.redis_host.clone(),
-        ":".into(),
-        deps.redis_port.clone(),
-    ]);
+    let broadcast = concat(["redis://".into(), with_password.then(Expr::from(format!(":$({password_var})@")), ""), deps.redis_host.clone(), ":".into(), deps.redis_port.clone()]);
     let ssh_key = SecretRef::external(&repo.ssh_key.existing_secret);
     let mut server = container(v, "opal-server", &o.server.image, &o.server.resources);
     server.env = password
@@ -297,10 +285,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     let file = "opal/opal-server.yaml";
     let meta = || Meta::new(fullname_with("opal-server")).component("opal-server").template_file(file);
     let server_deployment = m.add_when(&on, Deployment::builder().meta(meta()).replicas(&o.server.replicas).pod(pod(v, vec![server])).build());
-    let server_service = m.add_when(
-        &on,
-        Service::builder().meta(meta()).selects(&server_deployment).ports(List::new().push(ServicePort::new("http", SERVER_PORT, &server_port))).build(),
-    );
+    let server_service =
+        m.add_when(&on, Service::builder().meta(meta()).selects(&server_deployment).ports(List::new().push(ServicePort::new("http", SERVER_PORT, &server_port))).build());
     o.server.pdb.add_as(m, meta(), &server_deployment, &on);
     let server_url = concat(["http://".into(), server_service.name(), format!(":{SERVER_PORT}").into()]);
 
@@ -365,11 +351,7 @@ pub fn isolate(m: &mut Model, v: &ValuesKnobs, stack: &Stack, aeterna: &dyn Work
         let rule = clients.into_iter().fold(NetworkPolicyRule::to(&[port]), |r, (w, cond)| r.from_workload(w, cond));
         m.add_when(
             enabled.and(on),
-            NetworkPolicy::builder()
-                .meta(Meta::new(fullname_with(name)).component(name).template_file("aeterna/networkpolicy.yaml"))
-                .selects(workload)
-                .ingress(vec![rule])
-                .build(),
+            NetworkPolicy::builder().meta(Meta::new(fullname_with(name)).component(name).template_file("aeterna/networkpolicy.yaml")).selects(workload).ingress(vec![rule]).build(),
         );
     }
 }

@@ -10,7 +10,7 @@
 //!    no secret value passes through the chart.
 
 use manifests::objects::{EnvVar, ExternalKey, ExternalSecret, Secret, SecretRef};
-use manifests::{Duration, DnsName, Expr, Knob, Knobs, List, Map, Meta, Model, ObjectRef, fullname, string_enum};
+use manifests::{DnsName, Duration, Expr, Knob, Knobs, List, Map, Meta, Model, ObjectRef, fullname, string_enum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -265,7 +265,10 @@ impl<'a> Credentials<'a> {
             }
             m.reject_when(
                 c.used.and(external).and(c.value.is_set()),
-                &format!("{path} is set but External Secrets are on (secrets.provider or secrets.externalSecrets.enabled): put the value in the secret store under {} instead", c.key),
+                &format!(
+                    "{path} is set but External Secrets are on (secrets.provider or secrets.externalSecrets.enabled): put the value in the secret store under {} instead",
+                    c.key
+                ),
             );
             let name = c.name();
             let unsourced = c.used.and(existing.not());
@@ -298,11 +301,7 @@ impl<'a> Credentials<'a> {
     /// The environment variables of `consumer`'s credentials in use.
     pub fn env(&self, store: &Store, consumer: Consumer) -> List<EnvVar> {
         let own = SecretRef::from(&store.secret);
-        self.list
-            .iter()
-            .zip(&store.in_env)
-            .filter(|(c, _)| c.consumer == consumer)
-            .fold(List::new(), |l, (c, in_env)| l.when(in_env, List::new().push(c.var(c.env, &own))))
+        self.list.iter().zip(&store.in_env).filter(|(c, _)| c.consumer == consumer).fold(List::new(), |l, (c, in_env)| l.when(in_env, List::new().push(c.var(c.env, &own))))
     }
 }
 
@@ -336,7 +335,9 @@ impl Credential<'_> {
     /// the chart's.
     fn var(&self, env: &'static str, own: &SecretRef) -> EnvVar {
         match &self.existing {
-            Some((secret, key)) => EnvVar::secret(env, &SecretRef::choose(secret.is_set(), SecretRef::external(*secret), own.clone()), secret.is_set().then(key.clone(), self.key), false),
+            Some((secret, key)) => {
+                EnvVar::secret(env, &SecretRef::choose(secret.is_set(), SecretRef::external(*secret), own.clone()), secret.is_set().then(key.clone(), self.key), false)
+            }
             None => EnvVar::secret(env, own, self.key, false),
         }
     }

@@ -21,10 +21,7 @@ pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
 
     // ----- cache
     let cache = &v.cache;
-    m.reject_when(
-        cache.type_.is(CacheType::External).and(cache.external.host.is_set().not()),
-        "cache.type is external: set cache.external.host",
-    );
+    m.reject_when(cache.type_.is(CacheType::External).and(cache.external.host.is_set().not()), "cache.type is external: set cache.external.host");
     m.reject_when(
         cache.type_.is(CacheType::Dragonfly).and(cache.dragonfly.enabled.not()),
         "cache.type is dragonfly but cache.dragonfly.enabled is false: enable it, or set cache.type to valkey or external",
@@ -63,10 +60,7 @@ pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
     );
 
     // ----- LLM provider
-    m.reject_when(
-        v.llm.provider.is(LlmProvider::Ollama).and(v.llm.ollama.host.is_set().not()),
-        "llm.provider is ollama: set llm.ollama.host",
-    );
+    m.reject_when(v.llm.provider.is(LlmProvider::Ollama).and(v.llm.ollama.host.is_set().not()), "llm.provider is ollama: set llm.ollama.host");
 
     // ----- secrets and observability
     let secrets = &v.secrets;
@@ -78,8 +72,5 @@ pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
         external.and(secrets.external_secrets.remote_key.is_set().not()),
         "External Secrets are on (secrets.provider or secrets.externalSecrets.enabled): set secrets.externalSecrets.remoteKey",
     );
-    m.reject_when(
-        v.observability.tracing.enabled.and(v.observability.tracing.endpoint.is_set().not()),
-        "observability.tracing.enabled: set observability.tracing.endpoint",
-    );
+    m.reject_when(v.observability.tracing.enabled.and(v.observability.tracing.endpoint.is_set().not()), "observability.tracing.enabled: set observability.tracing.endpoint");
 }

@@ -62,11 +62,7 @@ pub(super) fn pod_template(index: usize, o: &Value) -> Option<PodTemplate<'_>> {
     } else {
         return None;
     };
-    let labels = meta
-        .and_then(|m| m.get("labels"))
-        .and_then(Value::as_object)
-        .map(|l| l.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect())
-        .unwrap_or_default();
+    let labels = meta.and_then(|m| m.get("labels")).and_then(Value::as_object).map(|l| l.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect()).unwrap_or_default();
     Some(PodTemplate { object: index, namespace: namespace_of(o), labels, meta, annotations: meta.and_then(|m| m.get("annotations")), spec, at })
 }
 
@@ -83,10 +79,7 @@ pub(super) fn container_ports(spec: &Value) -> impl Iterator<Item = &Value> {
 
 /// A Kubernetes label selector (`matchLabels` and `matchExpressions`) against a set of labels.
 pub(super) fn selector_matches(selector: &Value, labels: &BTreeMap<&str, &str>) -> bool {
-    let labels_ok = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .is_none_or(|m| m.iter().all(|(k, v)| v.as_str().is_some_and(|v| labels.get(k.as_str()) == Some(&v))));
+    let labels_ok = selector.get("matchLabels").and_then(Value::as_object).is_none_or(|m| m.iter().all(|(k, v)| v.as_str().is_some_and(|v| labels.get(k.as_str()) == Some(&v))));
     let expressions_ok = list_at(selector, "/matchExpressions").iter().all(|e| {
         let key = str_at(e, "/key").unwrap_or("");
         let values: Vec<&str> = list_at(e, "/values").iter().filter_map(Value::as_str).collect();
@@ -103,11 +96,8 @@ pub(super) fn selector_matches(selector: &Value, labels: &BTreeMap<&str, &str>) 
 }
 
 pub(super) fn selector_text(selector: &Value) -> String {
-    let mut parts: Vec<String> = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("?"))).collect())
-        .unwrap_or_default();
+    let mut parts: Vec<String> =
+        selector.get("matchLabels").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("?"))).collect()).unwrap_or_default();
     for e in list_at(selector, "/matchExpressions") {
         parts.push(format!("{} {} {}", str_at(e, "/key").unwrap_or("?"), str_at(e, "/operator").unwrap_or("?"), e.get("values").map(Value::to_string).unwrap_or_default()));
     }

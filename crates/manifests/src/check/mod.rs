@@ -31,10 +31,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+pub use crate::model::external::Reference;
 pub use findings::Finding;
 use index::{Index, PodTemplate, containers, list_at, str_at, subject};
 pub use pod_security::{Control, PssException};
-pub use crate::model::external::Reference;
 pub use secrets::{secret_settings, secret_values};
 
 /// What one environment's check found, and which declared exceptions it needed (an exception
@@ -198,12 +198,18 @@ mod tests {
         one_finding(&after("Deployment", |d| container(d)["livenessProbe"]["httpGet"]["port"] = json!("admin")), "livenessProbe.httpGet.port \"admin\"");
         one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = json!("nope")), "Service \"nope\" is not rendered");
         one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = json!({"number": 81})), "has no port 81");
-        one_finding(&after("TCPRoute", |r| r["spec"]["rules"][0]["backendRefs"][0]["port"] = json!(5432)), "TCPRoute/web: spec.rules[0].backendRefs[0]: Service \"web\" has no port 5432");
+        one_finding(
+            &after("TCPRoute", |r| r["spec"]["rules"][0]["backendRefs"][0]["port"] = json!(5432)),
+            "TCPRoute/web: spec.rules[0].backendRefs[0]: Service \"web\" has no port 5432",
+        );
         one_finding(&after("HorizontalPodAutoscaler", |h| h["spec"]["scaleTargetRef"]["kind"] = json!("StatefulSet")), "StatefulSet \"web\" is not rendered");
         one_finding(&after("PodDisruptionBudget", |p| p["spec"]["selector"]["matchLabels"]["tier"] = json!("db")), "matches no workload's pods");
         one_finding(&after("NetworkPolicy", |n| n["spec"]["podSelector"]["matchExpressions"][0]["operator"] = json!("NotIn")), "selects no workload's pods");
         one_finding(&after("ServiceMonitor", |m| m["spec"]["endpoints"][0]["port"] = json!("metrics")), "endpoints[0].port \"metrics\"");
-        one_finding(&after("Deployment", |d| d["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] = json!("gone")), "ConfigMap \"gone\" is neither rendered nor declared external");
+        one_finding(
+            &after("Deployment", |d| d["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] = json!("gone")),
+            "ConfigMap \"gone\" is neither rendered nor declared external",
+        );
         one_finding(&after("Deployment", |d| container(d)["env"][0]["valueFrom"]["secretKeyRef"]["name"] = json!("gone")), "(env KEY): Secret \"gone\"");
         one_finding(&after("Deployment", |d| container(d)["volumeMounts"][0]["name"] = json!("cache")), "volume \"cache\" is not a volume of the pod");
         one_finding(&after("Deployment", |d| d["spec"]["template"]["spec"]["serviceAccountName"] = json!("robot")), "ServiceAccount \"robot\"");

@@ -55,16 +55,12 @@ pub(super) fn dns_label(s: &str) -> bool {
 pub(super) fn name_problem(kind: &str, name: &str) -> Option<String> {
     match kind {
         "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => {
-            (name.is_empty() || name.contains('/') || name.contains('%') || name == "." || name == "..")
-                .then(|| format!("name {name:?} is not a valid path segment"))
+            (name.is_empty() || name.contains('/') || name.contains('%') || name == "." || name == "..").then(|| format!("name {name:?} is not a valid path segment"))
         }
-        "Service" => (name.len() > 63 || !dns_1035_shape(name)).then(|| {
-            format!("name {name:?} is not a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)")
-        }),
+        "Service" => (name.len() > 63 || !dns_1035_shape(name))
+            .then(|| format!("name {name:?} is not a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters)")),
         "Namespace" => (!dns_label(name)).then(|| format!("name {name:?} is not a DNS-1123 label (at most 63 characters)")),
-        _ => (!dns_subdomain(name)).then(|| {
-            format!("name {name:?} is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)")
-        }),
+        _ => (!dns_subdomain(name)).then(|| format!("name {name:?} is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)")),
     }
 }
 

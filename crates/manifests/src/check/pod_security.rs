@@ -32,7 +32,6 @@ impl Control {
     }
 }
 
-
 /// Volume sources the restricted standard allows.
 const ALLOWED_VOLUMES: &[&str] = &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 /// Sysctls the baseline (and so the restricted) standard allows.
@@ -54,7 +53,8 @@ const SELINUX_TYPES: &[&str] = &["", "container_t", "container_init_t", "contain
 /// exception's index goes to `used`. `containers` are the names of the pod's containers.
 pub(super) fn pod(pod: &PodTemplate, exceptions: &[PssException], containers: &BTreeSet<&str>, out: &mut Vec<String>, used: &mut BTreeSet<usize>) {
     for (control, message) in restricted(pod.spec, pod.annotations, pod.at) {
-        let excused = exceptions.iter().enumerate().find(|(_, e)| e.control == control && message.container.as_deref().is_none_or(|c| c == e.container) && containers.contains(e.container));
+        let excused =
+            exceptions.iter().enumerate().find(|(_, e)| e.control == control && message.container.as_deref().is_none_or(|c| c == e.container) && containers.contains(e.container));
         match excused {
             Some((i, _)) => {
                 used.insert(i);

@@ -10,7 +10,6 @@ use super::index::{Index, PodTemplate, container_ports, group_of, is_empty_selec
 use super::names::check_labels;
 use crate::model::external::volume_refs;
 
-
 /// References from one object to others: selectors, ports, backends, scale targets.
 pub(super) fn object(index: &Index, o: &Value, out: &mut Vec<String>) {
     let ns = namespace_of(o);
@@ -231,4 +230,3 @@ pub(super) fn container(index: &Index, pod: &PodTemplate, here: &str, c: &Value,
         out.push(format!("{here} ({}): {kind} {target:?} is neither rendered nor declared external", uses.join(", ")));
     }
 }
-

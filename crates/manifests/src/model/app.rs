@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::chart_meta::ChartMeta;
 use super::pod_security::{Control, PssException};
-use crate::template::expr::{Knobbed, Path};
 use crate::model::Model;
+use crate::template::expr::{Knobbed, Path};
 use crate::values::{self, Values};
 
 /// An example values file of an application, rendered as one environment.

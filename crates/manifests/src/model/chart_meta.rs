@@ -47,13 +47,7 @@ pub struct ChartMeta {
 impl ChartMeta {
     /// Metadata with the required fields; the rest empty.
     pub fn new(name: &str, version: &str, app_version: &str, description: &str) -> Self {
-        ChartMeta {
-            name: name.into(),
-            version: version.into(),
-            app_version: app_version.into(),
-            description: description.into(),
-            ..ChartMeta::default()
-        }
+        ChartMeta { name: name.into(), version: version.into(), app_version: app_version.into(), description: description.into(), ..ChartMeta::default() }
     }
 
     /// Adds an upgrade note for `version` (Markdown): what operators must do before upgrading

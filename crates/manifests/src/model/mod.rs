@@ -154,10 +154,7 @@ impl Meta {
         m = m.field("labels", labels);
         let mut annotations = self.annotations.clone();
         if let Some(h) = hook {
-            annotations = annotations
-                .str("helm.sh/hook", h.events)
-                .str("helm.sh/hook-weight", h.weight.to_string())
-                .str("helm.sh/hook-delete-policy", h.delete_policy);
+            annotations = annotations.str("helm.sh/hook", h.events).str("helm.sh/hook-weight", h.weight.to_string()).str("helm.sh/hook-delete-policy", h.delete_policy);
         }
         if !annotations.is_empty() {
             m = m.field("annotations", annotations);

@@ -29,16 +29,7 @@ impl Line {
 
     /// "<label>: kubectl port-forward -n <namespace> svc/<service> <local>:<port>".
     pub fn port_forward(label: &str, service: Expr<String>, local: Expr<String>, port: Expr<String>) -> Line {
-        Line::of([
-            format!("{label}: kubectl port-forward -n ").into(),
-            crate::template::expr::release_namespace(),
-            " svc/".into(),
-            service,
-            " ".into(),
-            local,
-            ":".into(),
-            port,
-        ])
+        Line::of([format!("{label}: kubectl port-forward -n ").into(), crate::template::expr::release_namespace(), " svc/".into(), service, " ".into(), local, ":".into(), port])
     }
 
     /// `then` only when `test` holds.

@@ -16,8 +16,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::model::app::Application;
 use crate::check::{self, Finding};
+use crate::model::app::Application;
 use crate::render::{self, Release};
 use crate::values::{self, Layer, ValuesError};
 
@@ -31,7 +31,11 @@ pub type Tree = BTreeMap<PathBuf, String>;
 #[non_exhaustive]
 pub enum EmitError {
     Values(ValuesError),
-    Render { app: String, environment: String, message: String },
+    Render {
+        app: String,
+        environment: String,
+        message: String,
+    },
     /// What the check found in the rendered environments (of every application emitted).
     Findings(Vec<Finding>),
     /// The rendered tree could not be written (see [`WriteError`]).
@@ -215,9 +219,8 @@ fn render_apps(apps: &[&dyn Application]) -> Vec<Result<RenderedApp, EmitError>>
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = apps.len().min(4 * cores).max(1);
     std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| s.spawn(move || apps.iter().enumerate().skip(t).step_by(threads).map(|(i, app)| (i, render_app(*app))).collect::<Vec<_>>()))
-            .collect();
+        let workers: Vec<_> =
+            (0..threads).map(|t| s.spawn(move || apps.iter().enumerate().skip(t).step_by(threads).map(|(i, app)| (i, render_app(*app))).collect::<Vec<_>>())).collect();
         let mut done: Vec<(usize, Result<RenderedApp, EmitError>)> = workers.into_iter().flat_map(|w| w.join().expect("a render thread panicked")).collect();
         done.sort_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, rendered)| rendered).collect()

@@ -91,12 +91,9 @@ impl fmt::Display for WriteError {
                 write!(f, "{} is {found}: emit writes only into a real directory, so that nothing outside the output directory changes", path.display())
             }
             WriteError::Io { path, action, error } => write!(f, "{}: cannot {action}: {error}", path.display()),
-            WriteError::Mixed { path, error, undo } => write!(
-                f,
-                "{}: cannot swap in the new directory: {error}; undoing the swaps before it failed too ({}): run emit again",
-                path.display(),
-                undo.join("; ")
-            ),
+            WriteError::Mixed { path, error, undo } => {
+                write!(f, "{}: cannot swap in the new directory: {error}; undoing the swaps before it failed too ({}): run emit again", path.display(), undo.join("; "))
+            }
         }
     }
 }

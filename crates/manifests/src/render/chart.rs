@@ -10,9 +10,9 @@ use super::error::{RenderError, RenderErrorKind};
 use super::helm::{Ctx, Printer, cond};
 use super::{helm, names, notes, yaml};
 use crate::model::app::{self, Application};
+use crate::model::chart_meta::ChartMeta;
 use crate::model::{Model, Object};
 use crate::template::tree::Map;
-use crate::model::chart_meta::ChartMeta;
 
 /// Chart.yaml of a chart, under the `header` comment.
 pub(crate) fn chart_yaml(meta: &ChartMeta, header: &str) -> String {
@@ -146,7 +146,8 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
     files.insert("Chart.yaml".into(), chart_yaml(meta, &head));
     files.insert(".helmignore".into(), helmignore(&head));
     files.insert("values.yaml".into(), values_yaml(&head, &defaults, &schema));
-    files.insert("values.schema.json".into(), serde_json::to_string_pretty(&schema).map_err(|e| RenderError::new(RenderErrorKind::Print(e.to_string())).in_app(&meta.name))? + "\n");
+    files
+        .insert("values.schema.json".into(), serde_json::to_string_pretty(&schema).map_err(|e| RenderError::new(RenderErrorKind::Print(e.to_string())).in_app(&meta.name))? + "\n");
     let mut helpers_tpl = format!("{{{{/* {head} */}}}}\n\n{}", names::helpers_tpl(name));
     if !model.conditions.is_empty() {
         helpers_tpl.push_str("\n{{/* Conditions the templates share: \"true\" or nothing. */}}\n");
@@ -192,10 +193,7 @@ pub(crate) fn template_text(object: &Object, chart: &str) -> String {
         p.directive(indent, &format!("if {}", cond(gate, c)));
     }
     p.out.push_str("---\n");
-    let head = Map::new()
-        .str("apiVersion", object.api_version)
-        .str("kind", object.kind)
-        .field("metadata", object.meta.lower(object.namespaced, object.hook.as_ref()));
+    let head = Map::new().str("apiVersion", object.api_version).str("kind", object.kind).field("metadata", object.meta.lower(object.namespaced, object.hook.as_ref()));
     // Printed in two runs rather than one merged map: the body is the largest part of the tree,
     // and cloning it for every template showed up in the scale benchmark's profile.
     p.entries(&head.entries, indent, c);
@@ -223,7 +221,10 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
     if !app.environments().is_empty() {
         out.push_str("\nExample values files:\n\n");
         for env in app.environments() {
-            out.push_str(&format!("- `values-{}.yaml`: `helm install {} charts-out/charts/{} -f charts-out/charts/{}/values-{}.yaml`\n", env.name, meta.name, meta.name, meta.name, env.name));
+            out.push_str(&format!(
+                "- `values-{}.yaml`: `helm install {} charts-out/charts/{} -f charts-out/charts/{}/values-{}.yaml`\n",
+                env.name, meta.name, meta.name, meta.name, env.name
+            ));
         }
     }
     out.push_str("\n## Values\n\n| Key | Type | Default | Description |\n| --- | --- | --- | --- |\n");

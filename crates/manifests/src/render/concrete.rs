@@ -3,9 +3,9 @@
 
 use serde_json::{Map as JsonMap, Value};
 
-use crate::template::expr::{ChartField, Ex, Helper, ReleaseField, Root};
 use super::error::{RenderError, RenderErrorKind};
 use super::names::{self, Names};
+use crate::template::expr::{ChartField, Ex, Helper, ReleaseField, Root};
 use crate::template::tree::{Entry, Item, Kind, LabelSet, Node};
 
 /// What an evaluation can see: the values, the release, the chart, and loop variables.

@@ -7,10 +7,10 @@
 
 use serde_json::Value;
 
-use crate::template::expr::{ChartField, Ex, Helper, ReleaseField, Root};
 use super::names::COMPONENT_LABEL;
-use crate::template::tree::{Entry, Guard, Item, Kind, LabelSet, Node, entries_guard, items_guard};
 use super::yaml;
+use crate::template::expr::{ChartField, Ex, Helper, ReleaseField, Root};
+use crate::template::tree::{Entry, Guard, Item, Kind, LabelSet, Node, entries_guard, items_guard};
 
 /// Where the printer is: inside a `range`, `.` is the loop item, so the root is `$`.
 #[derive(Clone, Copy)]

@@ -5,10 +5,10 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
+use super::Release;
 use super::concrete::{self, Scope, eval, eval_entries, truthy};
 use super::error::{RenderError, RenderErrorKind};
 use super::names::Names;
-use super::Release;
 use crate::model::app::{self, Application};
 use crate::model::chart_meta::ChartMeta;
 use crate::model::external::{External, Reference, volume_refs};
@@ -186,10 +186,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::template::tree::Map;
     use crate::model::app::App;
     use crate::model::chart_meta::ChartMeta;
     use crate::model::objects::ConfigMap;
+    use crate::template::tree::Map;
     use crate::template::tree::Node;
     use crate::{Knobs, Meta};
 

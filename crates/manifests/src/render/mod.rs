@@ -39,17 +39,11 @@ impl Release<'_> {
             !s.is_empty()
                 && s.len() <= max
                 && s.split('.').all(|part| {
-                    !part.is_empty()
-                        && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                        && !part.starts_with('-')
-                        && !part.ends_with('-')
+                    !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && !part.starts_with('-') && !part.ends_with('-')
                 })
         };
         if !name_ok(self.name, 53) {
-            return Err(format!(
-                "invalid release name {:?}: expected lowercase letters, digits, '-' and '.', at most 53 characters",
-                self.name
-            ));
+            return Err(format!("invalid release name {:?}: expected lowercase letters, digits, '-' and '.', at most 53 characters", self.name));
         }
         if !name_ok(self.namespace, 63) || self.namespace.contains('.') {
             return Err(format!("invalid namespace {:?}: expected a DNS-1123 label", self.namespace));
@@ -64,7 +58,7 @@ pub(crate) mod testing {
     use serde_json::Value;
 
     use super::manifests::render_model;
-    use super::{RenderError, Release};
+    use super::{Release, RenderError};
     use crate::model::Model;
     use crate::model::chart_meta::ChartMeta;
 

@@ -62,11 +62,7 @@ impl Names<'_> {
         }
         let over = str_at(self.values, &["nameOverride"]);
         let name = if over.is_empty() { self.chart.name.as_str() } else { over.as_str() };
-        if self.release.contains(name) {
-            trunc63(self.release)
-        } else {
-            trunc63(&format!("{}-{}", self.release, name))
-        }
+        if self.release.contains(name) { trunc63(self.release) } else { trunc63(&format!("{}-{}", self.release, name)) }
     }
 
     /// `<chart>.chart`: `<name>-<version>` with `+` as `_`, the `helm.sh/chart` label.
@@ -88,10 +84,7 @@ impl Names<'_> {
 
     /// `app.kubernetes.io/name` and `instance`: what selectors match.
     pub fn selector_labels(&self) -> Vec<(String, String)> {
-        vec![
-            ("app.kubernetes.io/name".into(), self.name()),
-            ("app.kubernetes.io/instance".into(), self.release.to_string()),
-        ]
+        vec![("app.kubernetes.io/name".into(), self.name()), ("app.kubernetes.io/instance".into(), self.release.to_string())]
     }
 
     /// The common labels of plain manifests. The chart adds `helm.sh/chart` and says

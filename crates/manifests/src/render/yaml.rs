@@ -10,9 +10,7 @@ const AMBIGUOUS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false"
 pub(crate) fn is_plain(s: &str) -> bool {
     let mut chars = s.chars();
     let Some(first) = chars.next() else { return false };
-    (first.is_ascii_alphabetic() || first == '/')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
-        && !is_ambiguous(s)
+    (first.is_ascii_alphabetic() || first == '/') && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-')) && !is_ambiguous(s)
 }
 
 /// Compared without lowercasing into a new string: every key and scalar of every chart passes

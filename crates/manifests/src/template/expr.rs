@@ -447,7 +447,6 @@ impl<T> Knob<T> {
     pub fn raw(&self) -> Expr<Value> {
         Expr::wrap(Ex::Get(self.path.clone()))
     }
-
 }
 
 impl<T: Leaf> Knob<T>

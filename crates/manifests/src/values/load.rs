@@ -22,11 +22,7 @@ pub struct ValuesError {
 
 impl fmt::Display for ValuesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}: {}", self.source, self.message)
-        } else {
-            write!(f, "{}: {}: {}", self.source, self.path, self.message)
-        }
+        if self.path.is_empty() { write!(f, "{}: {}", self.source, self.message) } else { write!(f, "{}: {}: {}", self.source, self.path, self.message) }
     }
 }
 
@@ -294,21 +290,12 @@ pub type Check<'a> = dyn Fn(&Value) -> Result<Value, (String, String)> + 'a;
 /// validated, so the error names the file or flag that brought the wrong value in.
 ///
 /// `--set-file` layers are refused here; [`load_reading`] takes a reader for their files.
-pub fn load(
-    defaults: &Value,
-    layers: &[Layer],
-    check: &Check,
-) -> Result<Value, ValuesError> {
+pub fn load(defaults: &Value, layers: &[Layer], check: &Check) -> Result<Value, ValuesError> {
     load_reading(defaults, layers, check, &mut |_| Err("--set-file is not available here".into()))
 }
 
 /// [`load`], with `read_file` giving the text of a file a `--set-file` value names.
-pub fn load_reading(
-    defaults: &Value,
-    layers: &[Layer],
-    check: &Check,
-    read_file: &mut ReadFile,
-) -> Result<Value, ValuesError> {
+pub fn load_reading(defaults: &Value, layers: &[Layer], check: &Check, read_file: &mut ReadFile) -> Result<Value, ValuesError> {
     let mut ordered: Vec<&Layer> = layers.iter().collect();
     ordered.sort_by_key(|l| l.rank());
     let mut user = Map::new();
@@ -354,9 +341,7 @@ mod tests {
     #[test]
     fn load_checks_the_merged_values_and_names_the_file_that_broke_them() {
         // Stands in for a typed check: `port` must be a number.
-        let check = |t: &Value| -> Result<Value, (String, String)> {
-            if t["port"].is_number() { Ok(t.clone()) } else { Err(("port".into(), "expected a number".into())) }
-        };
+        let check = |t: &Value| -> Result<Value, (String, String)> { if t["port"].is_number() { Ok(t.clone()) } else { Err(("port".into(), "expected a number".into())) } };
         let defaults = json!({"port": 80, "name": "x"});
         let bad = Layer::File { name: "a.yaml", text: "port: http" };
         let fix = Layer::Set { flag: SetFlag::Set, arg: "port=8080" };

@@ -77,11 +77,8 @@ pub type ReadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
 /// partly changed and should be dropped.
 pub fn apply(flag: SetFlag, arg: &str, dest: &mut Map<String, Value>, read_file: &mut ReadFile) -> Result<(), ValuesError> {
     if flag == SetFlag::Json && arg.trim().starts_with('{') {
-        let object: Map<String, Value> = serde_json::from_str(arg.trim()).map_err(|e| ValuesError {
-            source: flag.name().into(),
-            path: String::new(),
-            message: format!("not a JSON object: {e}"),
-        })?;
+        let object: Map<String, Value> =
+            serde_json::from_str(arg.trim()).map_err(|e| ValuesError { source: flag.name().into(), path: String::new(), message: format!("not a JSON object: {e}") })?;
         merge_maps(dest, go_numbers(Value::Object(object)).as_object().cloned().unwrap_or_default());
         return Ok(());
     }
@@ -136,7 +133,8 @@ pub fn typed_value(text: &str, strings: bool) -> Value {
         return Value::from(0);
     }
     // Go's ParseInt, base 10: an optional sign, then digits; leading zeros only after a sign.
-    if !text.is_empty() && !text.starts_with('0')
+    if !text.is_empty()
+        && !text.starts_with('0')
         && let Ok(n) = text.parse::<i64>()
     {
         return Value::from(n);

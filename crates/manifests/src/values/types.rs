@@ -149,9 +149,7 @@ impl<'de> Deserialize<'de> for Quantity {
         match Value::deserialize(d)? {
             Value::String(s) if RE.is_match(&s) => Ok(Quantity::Text(s)),
             Value::Number(n) => Ok(Quantity::Number(n)),
-            other => Err(serde::de::Error::custom(format!(
-                "invalid quantity {other}: expected a Kubernetes quantity such as 512Mi, 1Gi, 500m or 2"
-            ))),
+            other => Err(serde::de::Error::custom(format!("invalid quantity {other}: expected a Kubernetes quantity such as 512Mi, 1Gi, 500m or 2"))),
         }
     }
 }
@@ -271,9 +269,7 @@ impl<'de> Deserialize<'de> for OptionalIntOrPercent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Value::deserialize(d)? {
             Value::String(s) if s.is_empty() => Ok(OptionalIntOrPercent(None)),
-            other => IntOrPercent::deserialize(other).map(|v| OptionalIntOrPercent(Some(v))).map_err(|e| {
-                serde::de::Error::custom(format!("{e}, or \"\" for none"))
-            }),
+            other => IntOrPercent::deserialize(other).map(|v| OptionalIntOrPercent(Some(v))).map_err(|e| serde::de::Error::custom(format!("{e}, or \"\" for none"))),
         }
     }
 }
@@ -434,9 +430,7 @@ impl<'de> Deserialize<'de> for WholeNumber {
         match Value::deserialize(d)? {
             Value::Number(n) if n.as_i64().is_some_and(|i| (0..=WHOLE_MAX).contains(&i)) => Ok(WholeNumber::Int(n.as_i64().unwrap_or_default())),
             Value::String(s) if RE.is_match(&s) => Ok(WholeNumber::Digits(s)),
-            other => Err(serde::de::Error::custom(format!(
-                "invalid value {other}: expected a whole number from 0 to {WHOLE_MAX}, as an integer or a string of digits"
-            ))),
+            other => Err(serde::de::Error::custom(format!("invalid value {other}: expected a whole number from 0 to {WHOLE_MAX}, as an integer or a string of digits"))),
         }
     }
 }
@@ -488,9 +482,7 @@ impl<'de> Deserialize<'de> for IntOrPercent {
         match Value::deserialize(d)? {
             Value::Number(n) if n.as_i64().is_some_and(|i| (0..=INT32_MAX).contains(&i)) => Ok(IntOrPercent::Count(n.as_i64().unwrap_or_default())),
             Value::String(s) if RE.is_match(&s) => Ok(IntOrPercent::Percent(s)),
-            other => Err(serde::de::Error::custom(format!(
-                "invalid value {other}: expected a count from 0 to {INT32_MAX} or a percentage such as \"25%\""
-            ))),
+            other => Err(serde::de::Error::custom(format!("invalid value {other}: expected a count from 0 to {INT32_MAX} or a percentage such as \"25%\""))),
         }
     }
 }
@@ -561,8 +553,17 @@ mod tests {
     #[test]
     fn value_types_accept_what_their_schemas_accept() {
         serde_and_schema_agree::<ListenAddress>(&[
-            json!(":8080"), json!("0.0.0.0:5432"), json!("[::]:1"), json!(":65535"), json!(":65536"), json!(":0"),
-            json!("localhost"), json!(":80 "), json!(""), json!(8080), json!("host:08"),
+            json!(":8080"),
+            json!("0.0.0.0:5432"),
+            json!("[::]:1"),
+            json!(":65535"),
+            json!(":65536"),
+            json!(":0"),
+            json!("localhost"),
+            json!(":80 "),
+            json!(""),
+            json!(8080),
+            json!("host:08"),
         ]);
         serde_and_schema_agree::<OptionalPort>(&[json!(""), json!(1), json!(30432), json!(65535), json!(0), json!(65536), json!("80"), json!(-1), json!(true)]);
         serde_and_schema_agree::<OptionalIntOrPercent>(&[json!(""), json!(0), json!(3), json!("50%"), json!("100%"), json!("50"), json!("%"), json!(-1), json!(1.5), json!("5 %")]);

@@ -3,11 +3,11 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::template::expr::fullname;
-use crate::model::{Meta, Model, ObjectRef};
-use crate::model::objects::{HorizontalPodAutoscaler, Metric, Workload};
-use crate::template::tree::List;
 use crate::Knobs;
+use crate::model::objects::{HorizontalPodAutoscaler, Metric, Workload};
+use crate::model::{Meta, Model, ObjectRef};
+use crate::template::expr::fullname;
+use crate::template::tree::List;
 
 /// A HorizontalPodAutoscaler for one workload (autoscaling/v2), in the settings `helm create`
 /// uses.

@@ -3,11 +3,11 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::template::expr::{Expr, Knob, concat};
-use crate::model::{Meta, Model, ObjectRef};
-use crate::model::objects::{Cluster, ObjectStore, ScheduledBackup};
-use crate::values::{CronSchedule, DnsName};
 use crate::Knobs;
+use crate::model::objects::{Cluster, ObjectStore, ScheduledBackup};
+use crate::model::{Meta, Model, ObjectRef};
+use crate::template::expr::{Expr, Knob, concat};
+use crate::values::{CronSchedule, DnsName};
 
 /// Backups of a CloudNativePG cluster to object storage: base backups on a schedule, WAL
 /// continuously.

@@ -3,11 +3,11 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::template::expr::{Expr, fullname};
-use crate::model::{Meta, Model, ObjectRef};
-use crate::model::objects::{PodDisruptionBudget, Workload};
-use crate::values::OptionalIntOrPercent;
 use crate::Knobs;
+use crate::model::objects::{PodDisruptionBudget, Workload};
+use crate::model::{Meta, Model, ObjectRef};
+use crate::template::expr::{Expr, fullname};
+use crate::values::OptionalIntOrPercent;
 
 /// A PodDisruptionBudget for one workload: `minAvailable` or `maxUnavailable`, never both.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -37,12 +37,7 @@ impl DisruptionBudgetSettingsKnobs {
         let (min_path, max_path) = (self.min_available.path(), self.max_unavailable.path());
         model.reject_when(enabled.and(min.and(&max)), &format!("set {min_path} or {max_path}, not both: Kubernetes accepts only one (set the other to \"\")"));
         model.reject_when(enabled.and(min.or(&max).not()), &format!("set {min_path} or {max_path}: a PodDisruptionBudget needs one of them"));
-        let pdb = PodDisruptionBudget::builder()
-            .meta(meta)
-            .selects(workload)
-            .min_available(self.min_available.raw())
-            .max_unavailable(self.max_unavailable.raw())
-            .build();
+        let pdb = PodDisruptionBudget::builder().meta(meta).selects(workload).min_available(self.min_available.raw()).max_unavailable(self.max_unavailable.raw()).build();
         model.add_when(enabled, pdb)
     }
 }

@@ -3,9 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::Knobs;
 use crate::template::expr::{Expr, Knob, app_version, concat};
 use crate::values::PullPolicy;
-use crate::Knobs;
 
 // A container image, optionally behind a registry mirror.
 #[allow(missing_docs)] // A doc comment here would become the schema's description.

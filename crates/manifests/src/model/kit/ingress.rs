@@ -4,12 +4,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::in_file;
-use crate::template::expr::fullname;
-use crate::model::{Meta, Model, ObjectRef};
+use crate::Knobs;
 use crate::model::objects::{Ingress, IngressPath, IngressRule, ServicePortRef};
+use crate::model::{Meta, Model, ObjectRef};
+use crate::template::expr::fullname;
 use crate::template::tree::{List, Map};
 use crate::values::{DnsName, PathType, StringMap};
-use crate::Knobs;
 
 // One path of an Ingress host.
 #[allow(missing_docs)] // A doc comment here would become the schema's description.

@@ -4,11 +4,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{FreeForm, ServiceAccountSettingsKnobs};
-use crate::template::expr::{Knob, checksum_of, service_account_name};
+use crate::Knobs;
 use crate::model::objects::{Container, Pod};
+use crate::template::expr::{Knob, checksum_of, service_account_name};
 use crate::template::tree::{List, Map};
 use crate::values::{DnsName, StringMap};
-use crate::Knobs;
 
 /// A reference to a Secret by name (`imagePullSecrets` entries).
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]

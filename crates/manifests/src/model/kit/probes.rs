@@ -3,10 +3,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::template::expr::{Expr, Knob, Knobbed, Leaf};
+use crate::Knobs;
 use crate::model::Model;
 use crate::model::objects::{PortRef, Probe};
-use crate::Knobs;
+use crate::template::expr::{Expr, Knob, Knobbed, Leaf};
 
 /// The HTTP check of a probe. `P` is the set of port names it accepts: a closed enum of the
 /// container's port names keeps the schema as strict as the build.

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::values::Quantity;
 use crate::Knobs;
+use crate::values::Quantity;
 
 /// Requests and limits of a container.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, Knobs)]

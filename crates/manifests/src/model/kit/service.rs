@@ -3,11 +3,11 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::Knobs;
 use crate::model::Meta;
 use crate::model::objects::{PortRef, Service, ServicePort, ServicePortRef, Workload};
 use crate::template::tree::{List, Map};
 use crate::values::{OptionalPort, Port, ServiceType, StringMap};
-use crate::Knobs;
 
 // A Service: type, port, optional node port and annotations.
 #[allow(missing_docs)] // A doc comment here would become the schema's description.

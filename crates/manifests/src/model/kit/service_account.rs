@@ -4,12 +4,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::in_file;
-use crate::template::expr::service_account_name;
-use crate::model::{Meta, Model, ObjectRef};
+use crate::Knobs;
 use crate::model::objects::ServiceAccount;
+use crate::model::{Meta, Model, ObjectRef};
+use crate::template::expr::service_account_name;
 use crate::template::tree::Map;
 use crate::values::{DnsName, StringMap};
-use crate::Knobs;
 
 // Whether and how the chart creates the pods' ServiceAccount.
 #[allow(missing_docs)] // A doc comment here would become the schema's description.

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::values::Size;
 use crate::Knobs;
+use crate::values::Size;
 
 /// A volume: its size and storage class.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]

@@ -3,10 +3,10 @@
 
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, typed};
 use crate::model::objects::object;
 use crate::model::objects::workload::Workload;
+use crate::model::{Build, Meta, Object, typed};
+use crate::template::expr::Expr;
 use crate::template::tree::{List, Lower, Map, Node};
 
 /// One metric the autoscaler follows.
@@ -59,18 +59,9 @@ pub struct HorizontalPodAutoscaler {
 
 impl Build for HorizontalPodAutoscaler {
     fn object(self) -> Object {
-        let spec = Map::new()
-            .field("scaleTargetRef", self.scales.0)
-            .int("minReplicas", self.min_replicas)
-            .int("maxReplicas", self.max_replicas)
-            .field("metrics", self.metrics.node());
-        object(
-            "autoscaling/v2",
-            "HorizontalPodAutoscaler",
-            self.meta,
-            Map::new().field("spec", spec),
-            typed::<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler>,
-        )
+        let spec =
+            Map::new().field("scaleTargetRef", self.scales.0).int("minReplicas", self.min_replicas).int("maxReplicas", self.max_replicas).field("metrics", self.metrics.node());
+        object("autoscaling/v2", "HorizontalPodAutoscaler", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler>)
     }
 }
 
@@ -87,7 +78,15 @@ mod tests {
     fn an_autoscaler_targets_its_workload_by_kind_and_name() {
         let mut m = Model::new();
         let (deployment, _) = web(&mut m);
-        m.add(HorizontalPodAutoscaler::builder().meta(Meta::new("web")).scales(&deployment).min_replicas(2).max_replicas(5).metrics(List::new().push(Metric::utilization("cpu", 70))).build());
+        m.add(
+            HorizontalPodAutoscaler::builder()
+                .meta(Meta::new("web"))
+                .scales(&deployment)
+                .min_replicas(2)
+                .max_replicas(5)
+                .metrics(List::new().push(Metric::utilization("cpu", 70)))
+                .build(),
+        );
         let objects = testing::objects(&m, json!({})).expect("renders");
         let hpa = objects.iter().find(|o| o["kind"] == "HorizontalPodAutoscaler").expect("an autoscaler");
         assert_eq!(hpa["spec"]["scaleTargetRef"], json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}));

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::{Expr, concat};
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
 use crate::model::objects::config::SecretRef;
 use crate::model::objects::object;
+use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::template::expr::{Expr, concat};
 use crate::template::tree::{List, Map, Node};
 
 type ObjectMeta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -290,11 +290,8 @@ pub struct ScheduledBackup {
 
 impl Build for ScheduledBackup {
     fn object(self) -> Object {
-        let spec = Map::new()
-            .str("schedule", self.schedule)
-            .field("cluster", Map::new().str("name", self.cluster))
-            .str("backupOwnerReference", "self")
-            .str("method", "barmanObjectStore");
+        let spec =
+            Map::new().str("schedule", self.schedule).field("cluster", Map::new().str("name", self.cluster)).str("backupOwnerReference", "self").str("method", "barmanObjectStore");
         object("postgresql.cnpg.io/v1", "ScheduledBackup", self.meta, Map::new().field("spec", spec), typed::<ScheduledBackupResource>)
     }
 }

@@ -2,9 +2,9 @@
 
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::{Expr, Knob, Leaf};
-use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
 use crate::model::objects::object;
+use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
+use crate::template::expr::{Expr, Knob, Leaf};
 use crate::template::tree::Map;
 
 /// A ConfigMap.

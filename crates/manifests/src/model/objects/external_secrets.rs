@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, typed};
 use crate::model::objects::object;
+use crate::model::{Build, Meta, Object, typed};
+use crate::template::expr::Expr;
 use crate::template::tree::{List, Lower, Map, Node};
 
 /// The `ExternalSecret` custom resource as the External Secrets CRD defines it: the part the builder emits.

@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, typed};
 use crate::model::objects::network::ServicePortRef;
 use crate::model::objects::object;
+use crate::model::{Build, Meta, Object, typed};
+use crate::template::expr::Expr;
 use crate::template::tree::{List, Map, Node};
 
 /// A `TCPRoute` (`gateway.networking.k8s.io/v1alpha2`) as its CRD defines it.
@@ -106,8 +106,8 @@ mod tests {
 
     use super::*;
     use crate::model::Model;
-    use crate::model::objects::{Service, ServicePort};
     use crate::model::objects::fixtures::web;
+    use crate::model::objects::{Service, ServicePort};
     use crate::render::testing;
 
     #[test]

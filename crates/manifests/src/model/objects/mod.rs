@@ -13,19 +13,17 @@ pub mod rbac;
 pub mod storage;
 pub mod workload;
 
-pub use config::{ConfigMap, Secret, SecretRef};
 pub use autoscaling::{HorizontalPodAutoscaler, Metric, ScaleTarget};
+pub use cnpg::{Cluster, ObjectStore, ScheduledBackup};
+pub use config::{ConfigMap, Secret, SecretRef};
+pub use external_secrets::{ExternalKey, ExternalSecret};
 pub use gateway::TcpRoute;
+pub use monitoring::ServiceMonitor;
 pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolicyRule, Service, ServicePort, ServicePortRef};
 pub use policy::PodDisruptionBudget;
 pub use rbac::{PolicyRule, Role, RoleBinding, ServiceAccount};
 pub use storage::PersistentVolumeClaim;
-pub use cnpg::{Cluster, ObjectStore, ScheduledBackup};
-pub use external_secrets::{ExternalKey, ExternalSecret};
-pub use monitoring::ServiceMonitor;
-pub use workload::{
-    ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload,
-};
+pub use workload::{ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload};
 
 pub(crate) fn object(
     api_version: &'static str,
@@ -34,16 +32,7 @@ pub(crate) fn object(
     body: crate::template::tree::Map,
     check: crate::model::TypeCheck,
 ) -> crate::model::Object {
-    crate::model::Object {
-        api_version,
-        kind,
-        namespaced: true,
-        gate: None,
-        meta,
-        body: body.entries,
-        check,
-        hook: None,
-    }
+    crate::model::Object { api_version, kind, namespaced: true, gate: None, meta, body: body.entries, check, hook: None }
 }
 
 /// What the builders' unit tests build on.

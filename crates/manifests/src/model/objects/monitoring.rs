@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, typed};
 use crate::model::objects::network::ServicePortRef;
 use crate::model::objects::object;
 use crate::model::objects::workload::selector_labels;
+use crate::model::{Build, Meta, Object, typed};
+use crate::template::expr::Expr;
 use crate::template::tree::{List, Map, Node};
 
 /// The `ServiceMonitor` custom resource as the Prometheus Operator CRD defines it: the part the builder emits.
@@ -75,9 +75,7 @@ impl Build for ServiceMonitor {
     fn object(self) -> Object {
         let (service, port) = self.port;
         let endpoint = Map::new().str("port", port).str("path", self.path).str("interval", self.interval);
-        let spec = Map::new()
-            .field("selector", Map::new().field("matchLabels", selector_labels(service)))
-            .field("endpoints", List::of([Node::from(endpoint)]).node());
+        let spec = Map::new().field("selector", Map::new().field("matchLabels", selector_labels(service))).field("endpoints", List::of([Node::from(endpoint)]).node());
         object("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, Map::new().field("spec", spec), typed::<ServiceMonitorResource>)
     }
 }

@@ -32,10 +32,10 @@ use std::borrow::Cow;
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::{Expr, Knob};
-use crate::model::{Build, Meta, Object, Referable, typed};
 use crate::model::objects::object;
 use crate::model::objects::workload::{PortRef, Workload, selector_labels};
+use crate::model::{Build, Meta, Object, Referable, typed};
+use crate::template::expr::{Expr, Knob};
 use crate::template::tree::{List, Lower, Map, Node};
 
 /// One port of a Service, forwarding to a declared container port.
@@ -203,10 +203,8 @@ impl Ingress {
 
 impl Build for Ingress {
     fn object(self) -> Object {
-        let spec = Map::new()
-            .when(self.class_name.is_set(), Map::new().str("ingressClassName", self.class_name))
-            .field("tls", Node::raw(self.tls))
-            .field("rules", self.rules.node());
+        let spec =
+            Map::new().when(self.class_name.is_set(), Map::new().str("ingressClassName", self.class_name)).field("tls", Node::raw(self.tls)).field("rules", self.rules.node());
         object("networking.k8s.io/v1", "Ingress", self.meta, Map::new().field("spec", spec), typed::<k8s_openapi::api::networking::v1::Ingress>)
     }
 }
@@ -281,9 +279,8 @@ pub struct NetworkPolicy {
 impl Build for NetworkPolicy {
     fn object(self) -> Object {
         let rules: Vec<_> = self.ingress.iter().filter_map(NetworkPolicyRule::item).collect();
-        let mut spec = Map::new()
-            .field("podSelector", Map::new().field("matchLabels", selector_labels(self.selects)))
-            .field("policyTypes", List::of([Node::str("Ingress")]).node());
+        let mut spec =
+            Map::new().field("podSelector", Map::new().field("matchLabels", selector_labels(self.selects))).field("policyTypes", List::of([Node::str("Ingress")]).node());
         if !rules.is_empty() {
             spec = spec.field("ingress", Node::List(rules));
         }

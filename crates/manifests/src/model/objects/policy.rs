@@ -4,10 +4,10 @@
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, typed};
 use crate::model::objects::object;
 use crate::model::objects::workload::{Workload, selector_labels};
+use crate::model::{Build, Meta, Object, typed};
+use crate::template::expr::Expr;
 use crate::template::tree::{Map, Node};
 
 /// `min_available` and `max_unavailable` are counts or percentages; each is left out when it is

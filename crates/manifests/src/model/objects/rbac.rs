@@ -3,9 +3,9 @@
 
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
 use crate::model::objects::object;
+use crate::model::{Build, Meta, Object, ObjectRef, Referable, typed};
+use crate::template::expr::Expr;
 use crate::template::tree::{List, Map, Node};
 
 /// A ServiceAccount.
@@ -60,9 +60,8 @@ pub struct Role {
 
 impl Build for Role {
     fn object(self) -> Object {
-        let fixed = self.rules.iter().map(|r| {
-            Node::from(Map::new().field("apiGroups", strings(r.api_groups)).field("resources", strings(r.resources)).field("verbs", strings(r.verbs)))
-        });
+        let fixed =
+            self.rules.iter().map(|r| Node::from(Map::new().field("apiGroups", strings(r.api_groups)).field("resources", strings(r.resources)).field("verbs", strings(r.verbs))));
         let rules = List::of(fixed).extend(self.free_rules);
         let body = if rules.is_empty() { Map::new() } else { Map::new().field("rules", rules.node()) };
         object("rbac.authorization.k8s.io/v1", "Role", self.meta, body, typed::<k8s_openapi::api::rbac::v1::Role>)

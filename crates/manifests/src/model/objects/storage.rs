@@ -3,9 +3,9 @@
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::Expr;
-use crate::model::{Build, Meta, Object, Referable, typed};
 use crate::model::objects::object;
+use crate::model::{Build, Meta, Object, Referable, typed};
+use crate::template::expr::Expr;
 use crate::template::tree::{List, Map, Node};
 
 /// A PersistentVolumeClaim.

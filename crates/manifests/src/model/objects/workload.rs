@@ -22,10 +22,10 @@ use std::borrow::Cow;
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
-use crate::template::expr::{Ex, Expr};
-use crate::model::{Build, Meta, Object, ObjectRef, typed};
 use crate::model::objects::config::{ConfigMap, SecretRef};
 use crate::model::objects::storage::PersistentVolumeClaim;
+use crate::model::{Build, Meta, Object, ObjectRef, typed};
+use crate::template::expr::{Ex, Expr};
 use crate::template::tree::{Entry, Item, LabelSet, List, Lower, Map, Node};
 
 /// A port a container declares; the only way to get one is [`Container::port`].
@@ -190,10 +190,19 @@ impl Lower for EnvFrom {
 
 #[derive(Clone, Debug)]
 enum Action {
-    Http { path: Expr<String>, port: PortRef },
+    Http {
+        path: Expr<String>,
+        port: PortRef,
+    },
     /// A port named by a setting; whoever builds it rejects names no container declares.
-    HttpNamed { path: Expr<String>, port: Expr<String> },
-    HttpNumber { path: Expr<String>, port: Expr<i64> },
+    HttpNamed {
+        path: Expr<String>,
+        port: Expr<String>,
+    },
+    HttpNumber {
+        path: Expr<String>,
+        port: Expr<i64>,
+    },
     Tcp(PortRef),
     Exec(Vec<Expr<String>>),
     Choose(Ex, Box<Action>, Box<Action>),
@@ -359,10 +368,7 @@ impl Container {
 
     /// Mounts one key (`sub_path`) of a volume at `path`.
     pub fn mount_sub_path(&mut self, volume: &Volume, path: impl Into<Expr<String>>, sub_path: impl Into<Expr<String>>) -> &mut Self {
-        self.mounts.push((
-            Mount { volume: volume.clone(), path: path.into(), sub_path: Some(sub_path.into()), read_only: true },
-            None,
-        ));
+        self.mounts.push((Mount { volume: volume.clone(), path: path.into(), sub_path: Some(sub_path.into()), read_only: true }, None));
         self
     }
 
@@ -650,9 +656,7 @@ impl Build for Deployment {
         if let Some(s) = &self.strategy {
             spec = spec.field("strategy", Node::Map(s.0.clone()));
         }
-        spec = spec
-            .field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component)))
-            .field("template", self.pod.lower_with(self.meta.component));
+        spec = spec.field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component))).field("template", self.pod.lower_with(self.meta.component));
         Object {
             api_version: "apps/v1",
             kind: "Deployment",
@@ -694,12 +698,7 @@ impl Lower for ClaimTemplate {
             .field("resources", Map::new().field("requests", Map::new().str("storage", self.size.clone())));
         // k8s-openapi writes a claim's apiVersion and kind wherever it serializes one: the chart
         // says them too, so both renderers print the same template.
-        Map::new()
-            .str("apiVersion", "v1")
-            .str("kind", "PersistentVolumeClaim")
-            .field("metadata", Map::new().str("name", self.name))
-            .field("spec", spec)
-            .lower()
+        Map::new().str("apiVersion", "v1").str("kind", "PersistentVolumeClaim").field("metadata", Map::new().str("name", self.name)).field("spec", spec).lower()
     }
 }
 
@@ -746,9 +745,7 @@ pub struct DaemonSet {
 
 impl Build for DaemonSet {
     fn object(self) -> Object {
-        let spec = Map::new()
-            .field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component)))
-            .field("template", self.pod.lower_with(self.meta.component));
+        let spec = Map::new().field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component))).field("template", self.pod.lower_with(self.meta.component));
         workload_object("DaemonSet", self.meta, spec, typed::<k8s_openapi::api::apps::v1::DaemonSet>)
     }
 }
