@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The test command: installs the external tools (Helm 4 and 3, kubernetes-validate, yamllint,
-# checkov, docker-registry) into .tools/ once, then runs every test of the workspace and the
-# upgrade check of every chart against its previous release. `.ci/run` runs exactly this.
+# checkov, docker-registry) into .tools/ once, checks formatting and lints, then runs every test
+# of the workspace and the upgrade check of every chart against its previous release. `.ci/run`
+# runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-tools.sh
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 # A chart whose content changed without the version bump (and, for a breaking change, the
