@@ -47,7 +47,9 @@ pub fn app() -> App<Values> {
                  `opal.server.policyRepo` (`url`, `branch`, polling or webhook, an SSH key Secret), and with `opal.enabled` the \
                  URL is required. Secure mode is on: give the OPAL tokens in an existing Secret (`opal.auth.existingSecret`), \
                  through External Secrets, or set `opal.auth.enabled: false`. The cedar-agent DaemonSet runs OPAL's Cedar client image, \
-                 which subscribes to opal-server.\n\
+                 which subscribes to opal-server; turning it off with OPAL on is refused.\n\
+                 - `cache.dragonfly.replicas` and `cache.valkey.replicas` must be 1: several standalone servers behind one \
+                 Service split the cache and OPAL's broadcast.\n\
                  - The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the \
                  namespace `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant \
                  there. Back up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones \

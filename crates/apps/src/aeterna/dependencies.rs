@@ -194,8 +194,8 @@ string_enum!(
 pub struct BundledCache {
     /// Deploy it (needed when `cache.type` names it).
     pub enabled: bool,
-    /// Pods; each is a standalone server (no replication: Sentinel and cluster modes are out of
-    /// scope), so keep 1 unless clients shard.
+    /// Pods: 1. Each would be a standalone server behind one Service (no replication: Sentinel
+    /// and cluster modes are out of scope), which splits the cache and OPAL's broadcast.
     pub replicas: u16,
     /// Image.
     pub image: Image,

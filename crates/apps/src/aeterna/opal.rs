@@ -218,6 +218,10 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
         on.and(repo.polling_interval.is_set().not()).and(repo.webhook.enabled.not()),
         "opal.server.policyRepo: set pollingInterval (seconds) or webhook.enabled, or opal-server never sees a new commit",
     );
+    m.reject_when(
+        on.and(o.cedar_agent.enabled.not()),
+        "opal.enabled: opal.cedarAgent.enabled is false, so no OPAL client loads the policies and nothing answers the Aeterna server; enable it, or opal.enabled: false for single-tenant mode",
+    );
     m.external::<Secret>(&repo.ssh_key.existing_secret);
 
     // ----- opal/opal-fetcher.yaml
@@ -259,6 +263,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     let mut server = container(v, "opal-server", &o.server.image, &o.server.resources);
     server.env = password
         .push(EnvVar::value("OPAL_BROADCAST_URI", broadcast))
+        // A channel of this release's own: releases sharing one Redis must not hear each other.
+        .push(EnvVar::value("OPAL_BROADCAST_CHANNEL_NAME", fullname_with("opal")))
         // One worker per pod: the replicas are the scaling unit.
         .push(EnvVar::value("UVICORN_NUM_WORKERS", "1"))
         .push(EnvVar::value("OPAL_POLICY_REPO_URL", &repo.url))
@@ -311,7 +317,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     let meta = || Meta::new(fullname_with("cedar-agent")).component("cedar-agent").template_file(file);
     let mut agent_pod = pod(v, vec![agent]);
     agent_pod.tolerations = List::new().extend_from(&o.cedar_agent.tolerations);
-    let agent_set = m.add_when(agent_on.clone(), DaemonSet::builder().meta(meta()).pod(agent_pod).build());
+    // A new agent starts beside the old one: the node's Aeterna pods are never without one.
+    let agent_set = m.add_when(agent_on.clone(), DaemonSet::builder().meta(meta()).pod(agent_pod).surge(true).build());
     let agent_service = m.add_when(
         agent_on.clone(),
         Service::builder()

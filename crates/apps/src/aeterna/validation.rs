@@ -30,6 +30,15 @@ pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
         cache.type_.is(CacheType::Valkey).and(cache.valkey.enabled.not()),
         "cache.type is valkey but cache.valkey.enabled is false: enable it, or set cache.type to dragonfly or external",
     );
+    // Each pod is a standalone server and the Service spreads connections over them: a key set
+    // on one is missing on the others, and a publish (OPAL's broadcast between opal-server
+    // replicas) reaches only that pod's subscribers.
+    for (name, t, bundled) in [("dragonfly", CacheType::Dragonfly, &cache.dragonfly), ("valkey", CacheType::Valkey, &cache.valkey)] {
+        m.reject_when(
+            cache.type_.is(t).and(Expr::from(1).lt(&bundled.replicas)),
+            &format!("cache.{name}.replicas: set 1; each pod would be a server of its own behind one Service, splitting the cache and OPAL's broadcast"),
+        );
+    }
 
     // ----- vector backend: one primary, and what each needs
     let vb = &v.vector_backend;

@@ -741,11 +741,21 @@ pub struct DaemonSet {
     pub meta: Meta,
     /// The pod template.
     pub pod: Pod,
+    /// Start the new pod on a node before the old one stops (`maxSurge: 1, maxUnavailable: 0`),
+    /// instead of Kubernetes' default of stopping first. For a node-local service (reached
+    /// through a Service with `internalTrafficPolicy: Local`), whose callers on that node have no
+    /// other endpoint while it restarts.
+    #[builder(default)]
+    pub surge: bool,
 }
 
 impl Build for DaemonSet {
     fn object(self) -> Object {
-        let spec = Map::new().field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component))).field("template", self.pod.lower_with(self.meta.component));
+        let mut spec = Map::new().field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component)));
+        if self.surge {
+            spec = spec.field("updateStrategy", Map::new().str("type", "RollingUpdate").field("rollingUpdate", Map::new().int("maxSurge", 1).int("maxUnavailable", 0)));
+        }
+        let spec = spec.field("template", self.pod.lower_with(self.meta.component));
         workload_object("DaemonSet", self.meta, spec, typed::<k8s_openapi::api::apps::v1::DaemonSet>)
     }
 }
