@@ -206,3 +206,48 @@ fn a_breaking_change_needs_a_bump_and_an_upgrade_note_and_the_readme_lists_it() 
     let readme = &manifests::output::render_app(&v2).expect("renders").tree[&std::path::PathBuf::from("charts/evolving/README.md")];
     assert!(readme.contains("## Upgrading") && readme.contains("### To 0.2.0") && readme.contains("`color` is gone"), "{readme}");
 }
+
+// ----- the next application version, installed over this one ---------------------------------
+
+/// Objects by kind, namespace and name.
+fn by_identity(yaml: &str) -> std::collections::BTreeMap<String, Value> {
+    parse_stream(yaml).into_iter().map(|o| (format!("{}/{}/{}/{}", o["apiVersion"], o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]), o)).collect()
+}
+
+#[test]
+fn a_new_app_version_upgrades_without_touching_an_immutable_field() {
+    // What `helm upgrade` applies when a release job publishes the next version: the chart
+    // packaged with another appVersion (the default image tag), over the chart as committed,
+    // with each application's first committed environment.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        let out = run(kforge().args(["package", "--app", &name, "--version", "99.0.0", "--app-version", "9.9.9", "--out"]).arg(tmp.path()));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let values: Vec<std::path::PathBuf> = app.environments().first().map(|e| chart_dir(&name).join(format!("values-{}.yaml", e.name))).into_iter().collect();
+        let render = |chart: &Path| {
+            let mut cmd = Command::new(tool("helm4"));
+            cmd.args(["template", &name]).arg(chart).args(["-n", &name]);
+            for v in &values {
+                cmd.arg("-f").arg(v);
+            }
+            let out = run(&mut cmd);
+            assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+            by_identity(&text(&out.stdout))
+        };
+        let (before, after) = (render(&chart_dir(&name)), render(&tmp.path().join(format!("{name}-99.0.0.tgz"))));
+        assert!(after.values().any(|o| o.to_string().contains(":9.9.9\"")), "{name}: the new appVersion reached no image");
+        for (id, old) in &before {
+            if let Some(new) = after.get(id) {
+                let refused = release::immutable::refused(old, new);
+                assert!(refused.is_empty(), "{name}: {id} cannot be upgraded: {refused:?}");
+            }
+        }
+        // Aeterna's migration Job is a new one for the new version, not an update of the old.
+        if name == "aeterna" {
+            let jobs = |m: &std::collections::BTreeMap<String, Value>| m.values().filter(|o| o["kind"] == "Job").map(|o| o["metadata"]["name"].to_string()).collect::<Vec<_>>();
+            let (old_jobs, new_jobs) = (jobs(&before), jobs(&after));
+            assert!(!old_jobs.is_empty() && old_jobs.iter().all(|j| !new_jobs.contains(j)), "{old_jobs:?} {new_jobs:?}");
+        }
+    }
+}

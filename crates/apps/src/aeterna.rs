@@ -48,6 +48,9 @@ pub fn app() -> App<Values> {
                  URL is required. Secure mode is on: give the OPAL tokens in an existing Secret (`opal.auth.existingSecret`), \
                  through External Secrets, or set `opal.auth.enabled: false`. The cedar-agent DaemonSet runs OPAL's Cedar client image, \
                  which subscribes to opal-server; turning it off with OPAL on is refused.\n\
+                 - The migration Job runs after every install and upgrade (it ran before upgrades, with the previous \
+                 revision's settings), and its name ends in a digest of the image and the database, so a new version is a \
+                 new Job in the plain manifests too. Delete the old `aeterna-migrate` Job of a plain-manifests install.\n\
                  - `cache.dragonfly.replicas` and `cache.valkey.replicas` must be 1: several standalone servers behind one \
                  Service split the cache and OPAL's broadcast.\n\
                  - The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the \

@@ -40,7 +40,7 @@ pub struct Aeterna {
     pub autoscaling: AutoscalingSettings,
     /// Disruption budget of the server.
     pub pdb: DisruptionBudgetSettings,
-    /// Database migrations: a Job before every upgrade (a Helm hook).
+    /// Database migrations: a Job after every install and upgrade (a Helm hook in the chart).
     pub migration: Migration,
     /// Annotations of the server's pods.
     pub pod_annotations: StringMap,
@@ -66,8 +66,9 @@ pub struct Features {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Migration {
-    /// Run `aeterna migrate` as a Job: in the chart a hook after install and before every
-    /// upgrade; in plain manifests a plain Job.
+    /// Run `aeterna migrate` as a Job: in the chart a hook after every install and upgrade; in
+    /// plain manifests a plain Job whose name changes with the image and the database, so a
+    /// new version is a new Job.
     pub enabled: bool,
     /// Retries before the Job fails.
     pub backoff_limit: u16,
@@ -395,10 +396,19 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let sm = &obs.service_monitor;
     m.add_when(&sm.enabled, ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).port(&service_http).path(&sm.path).interval(&sm.interval).build());
 
-    // ----- aeterna/job-migration.yaml: the schema before the pods of a new version start. After
-    // install rather than before: a bundled database and the chart's Secret and ConfigMap
-    // exist only once the release's objects are created.
+    // ----- aeterna/job-migration.yaml: `aeterna migrate` after every install and upgrade, in
+    // both outputs.
+    // - In the chart a hook after install and after upgrade, not before: only then do the
+    //   release's ConfigMap and Secret say what this revision says, and does a bundled database
+    //   exist (the Job's pod waits for the operator's `<cluster>-app` Secret, within the
+    //   deadline). New server pods may start before it finishes: they must bear the old schema
+    //   for that while, as during any rolling update.
+    // - Its name ends in a digest of what it migrates (the image and the database), so a new
+    //   version or another database is a new Job: re-applying the plain manifests never updates
+    //   a Job's pod template, which the API server refuses, and applying the same ones again
+    //   leaves the finished Job as it is.
     let mig = &a.migration;
+    let migrates = manifests::concat([a.image.reference_in(&v.global.image_registry), "|".into(), deps.postgres_host.clone(), "|".into(), deps.postgres_database.clone()]);
     let mut migrate = server_container("migrate").command(vec!["aeterna".into(), "migrate".into()]).build();
     migrate.mount(&Volume::empty_dir("tmp"), "/tmp");
     let job_pod = Pod::builder()
@@ -412,10 +422,10 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     m.add_when(
         &mig.enabled,
         Job::builder()
-            .meta(Meta::new(fullname_with("migrate")).component("migration").template_file("aeterna/job-migration.yaml"))
+            .meta(Meta::new(manifests::concat([fullname_with("migrate"), "-".into(), migrates.digest()])).component("migration").template_file("aeterna/job-migration.yaml"))
             .backoff_limit(&mig.backoff_limit)
             .active_deadline_seconds(&mig.active_deadline_seconds)
-            .hook(Hook { events: "post-install,pre-upgrade", weight: 0, delete_policy: "before-hook-creation,hook-succeeded" })
+            .hook(Hook { events: "post-install,post-upgrade", weight: 0, delete_policy: "before-hook-creation,hook-succeeded" })
             .pod(job_pod)
             .build(),
     );
@@ -458,7 +468,7 @@ fn notes(m: &mut Model, v: &ValuesKnobs, opal_on: &Expr<bool>) {
                 "` (the operator must be installed).".into(),
             ])],
         ),
-        Line::when(v.aeterna.migration.enabled.expr(), vec![Line::text("Database migrations run as a Job after install and before every upgrade.")]),
+        Line::when(v.aeterna.migration.enabled.expr(), vec![Line::text("Database migrations run as a Job after every install and upgrade.")]),
         Line::choose(
             opal_on,
             vec![Line::text("Authorization: the OPAL stack (opal-server, cedar-agent, opal-fetcher) is on.")],

@@ -190,12 +190,15 @@ mod tests {
         assert!(!e.recorded);
         assert_eq!(e.foreign, [PathBuf::from("charts/b/Chart.yaml")]);
         assert!(inspect(o, Path::new("charts/none"), &now).unwrap().is_none());
-        // A generated folder copied under another name: its record is not for it.
+        // A generated folder copied under another name: its record is not for it, so its files
+        // are the user's (the copied record itself is emit's to replace).
         let copy = tree(&[("charts/c/Chart.yaml", "name: a\n")]);
         write(o, "charts/fork/.kforge-files", &record(&copy, Path::new("charts/c")));
         write(o, "charts/fork/Chart.yaml", "name: a\n");
         let e = inspect(o, Path::new("charts/fork"), &Tree::new()).unwrap().unwrap();
-        assert!(!e.recorded && e.ours.is_empty());
+        assert!(!e.recorded);
+        assert_eq!(e.ours, [PathBuf::from("charts/fork/.kforge-files")].into_iter().collect());
+        assert_eq!(e.foreign, [PathBuf::from("charts/fork/Chart.yaml")]);
     }
 
     #[cfg(unix)]

@@ -174,6 +174,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, RenderError> {
         }
         Ex::Checksum(file) => Value::String(names::sha256_hex((s.render_file)(file)?.as_bytes())),
         Ex::NumStr(a) => Value::String(go_json_number(&eval(a, s)?)),
+        Ex::Digest(a) => Value::String(names::sha256_hex(as_string(&eval(a, s)?).as_bytes())[..10].to_string()),
         Ex::Named(_, a) => Value::Bool(truthy(&eval(a, s)?)),
     })
 }

@@ -114,6 +114,7 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::Required(a, message) => Op::call(format!("required {} {}", Value::String(message.clone()), op(a, c).arg())),
         Ex::Checksum(file) => Op::call(format!("include (print $.Template.BasePath \"/{file}\") {} | sha256sum", c.root())),
         Ex::NumStr(a) => Op::call(format!("toJson {}", op(a, c).arg())),
+        Ex::Digest(a) => Op::call(format!("trunc 10 (sha256sum (toString {}))", op(a, c).arg())),
         // The define yields "true" or nothing; where a boolean is needed (`ternary`), compare.
         Ex::Named(name, _) => Op::call(format!("eq (include \"{}.{name}\" {}) \"true\"", c.chart, c.root())),
     }

@@ -138,6 +138,8 @@ pub enum Ex {
     Required(Box<Ex>, String),
     /// SHA-256 of what a template file renders (Helm: `include ... | sha256sum`).
     Checksum(String),
+    /// The first 10 hex digits of the SHA-256 of a string (Helm: `sha256sum | trunc 10`).
+    Digest(Box<Ex>),
     /// A number as Go's JSON encoding prints it (Helm: `toJson`), the same text in Helm 3 and 4
     /// for numbers from values files (floats) and from `--set` (integers).
     NumStr(Box<Ex>),
@@ -357,6 +359,15 @@ pub fn service_account_name() -> Expr<String> {
 /// that file changes.
 pub fn checksum_of(template_file: &str) -> Expr<String> {
     Expr::wrap(Ex::Checksum(template_file.to_string()))
+}
+
+impl Expr<String> {
+    /// The first 10 hex digits of the SHA-256 of the string (Helm: `sha256sum | trunc 10`): a
+    /// name suffix that changes exactly when the string does, for objects that must be new
+    /// rather than updated when what they run changes (a Job's pod template is immutable).
+    pub fn digest(&self) -> Expr<String> {
+        Expr::wrap(Ex::Digest(Box::new(self.ex.clone())))
+    }
 }
 
 impl From<&str> for Expr<String> {
