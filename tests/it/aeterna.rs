@@ -69,7 +69,6 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
     ("opal secure mode without tokens", "opal: {auth: {enabled: true}}", "opal.auth.masterToken is needed: set it or opal.auth.existingSecret"),
     ("opal webhook without its secret", "opal: {server: {policyRepo: {webhook: {enabled: true}}}}", "opal.server.policyRepo.webhook.secret is needed"),
     ("opal without its Cedar clients", "opal: {cedarAgent: {enabled: false}}", "no OPAL client loads the policies"),
-    ("a bundled cache of several servers", "cache: {dragonfly: {replicas: 3}}", "cache.dragonfly.replicas: set 1"),
     ("opal-server budget with both bounds", "opal: {server: {pdb: {enabled: true, maxUnavailable: 1}}}", "not both"),
 ];
 

@@ -196,6 +196,7 @@ pub struct BundledCache {
     pub enabled: bool,
     /// Pods: 1. Each would be a standalone server behind one Service (no replication: Sentinel
     /// and cluster modes are out of scope), which splits the cache and OPAL's broadcast.
+    #[schemars(range(max = 1))]
     pub replicas: u16,
     /// Image.
     pub image: Image,
