@@ -21,51 +21,13 @@ use std::time::{Duration, Instant};
 
 use manifests::render::{self, Release};
 use manifests::values::{self, Layer, SetFlag};
-use manifests::{Application, ChartMeta, Environment, Model};
-use serde_json::Value;
-
-/// A real application under another chart name: everything else is the module's own.
-struct Renamed {
-    base: Box<dyn Application>,
-    chart: ChartMeta,
-}
-
-impl Application for Renamed {
-    fn chart(&self) -> &ChartMeta {
-        &self.chart
-    }
-    fn source(&self) -> &'static str {
-        self.base.source()
-    }
-    fn environments(&self) -> &[Environment] {
-        self.base.environments()
-    }
-    fn needs_values(&self) -> Option<&'static str> {
-        self.base.needs_values()
-    }
-    fn placeholder_values(&self) -> Option<&'static str> {
-        self.base.placeholder_values()
-    }
-    fn readme(&self) -> &'static str {
-        self.base.readme()
-    }
-    fn defaults(&self) -> Value {
-        self.base.defaults()
-    }
-    fn schema(&self) -> Value {
-        self.base.schema()
-    }
-    fn validate(&self, tree: &Value) -> Result<Value, (String, String)> {
-        self.base.validate(tree)
-    }
-    fn model(&self) -> Model {
-        self.base.model()
-    }
-}
+use manifests::{Application, ChartMeta, WithChart};
 
 /// Instance `i`: which module, under which names, with which values.
 struct Instance {
-    app: Renamed,
+    /// A real application, rendered under another chart name (`chart`).
+    base: Box<dyn Application>,
+    chart: ChartMeta,
     release: String,
     namespace: String,
     /// The environment's values file (name, text), if any.
@@ -117,7 +79,7 @@ fn instance(i: usize) -> Instance {
     if defaults.get("nodeSelector").is_some() && k % 2 == 1 {
         set.push("nodeSelector.kubernetes\\.io/arch=arm64".into());
     }
-    Instance { app: Renamed { base, chart }, release, namespace: format!("team-{}", k % 10), file, set }
+    Instance { base, chart, release, namespace: format!("team-{}", k % 10), file, set }
 }
 
 /// Time spent in each phase, summed over instances.
@@ -148,7 +110,7 @@ impl Phases {
 fn render_one(i: usize, out: Option<&Path>, phases: &mut Phases) {
     let t = Instant::now();
     let inst = instance(i);
-    let app = &inst.app;
+    let app = &WithChart { base: inst.base.as_ref(), chart: inst.chart.clone() };
     let model = app.model();
     let t1 = Instant::now();
     let chart = render::chart_files(app, &model).unwrap_or_else(|e| panic!("instance {i}: chart: {e}"));

@@ -250,8 +250,9 @@ fn check_command_checks_every_environment_and_writes_nothing() {
 // ----- atomic output -------------------------------------------------------------------------
 
 /// An application whose pod runs as the image likes (root, privileged escalation allowed): the
-/// check refuses it.
-mod careless {
+/// check refuses it. The smallest application there is, also the second version of the upgrade
+/// check's test application.
+pub(crate) mod careless {
     use super::*;
     use manifests::objects::{Container, Deployment, Pod};
     use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
@@ -263,7 +264,7 @@ mod careless {
         pub replica_count: u8,
     }
 
-    fn build(v: &ValuesKnobs) -> Model {
+    pub fn build(v: &ValuesKnobs) -> Model {
         let mut m = Model::new();
         let c = Container::builder().name("app").image("busybox:1.37").build();
         m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).pod(Pod::builder().containers(vec![c]).build()).build());

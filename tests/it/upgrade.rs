@@ -148,24 +148,10 @@ mod v1 {
     }
 }
 
+/// Version two: v1 without `color`, which is the smallest application of the safety tests.
 mod v2 {
-    use super::*;
-    use manifests::objects::{Container, Deployment, Pod};
-    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
-
-    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
-    #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    pub struct Values {
-        /// Number of pods.
-        pub replica_count: u8,
-    }
-
-    fn build(v: &ValuesKnobs) -> Model {
-        let mut m = Model::new();
-        let c = Container::builder().name("app").image("busybox:1.37").build();
-        m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).pod(Pod::builder().containers(vec![c]).build()).build());
-        m
-    }
+    use crate::safety::careless::{Values, build};
+    use manifests::{App, ChartMeta};
 
     pub fn app(version: &str, note: bool) -> App<Values> {
         let mut chart = ChartMeta::new("evolving", version, "1.0.0", "Version two");

@@ -62,7 +62,7 @@ pub use model::{kit, objects};
 pub use template::expr;
 
 pub use manifests_derive::Knobs;
-pub use model::app::{App, Application, Environment};
+pub use model::app::{App, Application, Environment, WithChart};
 pub use model::chart_meta::{ChartMeta, Maintainer, UpgradeNote};
 pub use model::notes::Line;
 pub use model::{Build, Meta, Model, ObjectRef, Referable};

@@ -14,53 +14,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use manifests::{Application, ChartMeta, Environment, Model, check::PssException, render};
-use serde_json::Value;
+use manifests::{Application, WithChart, render};
 
 /// The comment in the gzip header of every package kforge writes.
 const GZIP_COMMENT: &str = "kforge";
-
-/// An application whose Chart.yaml says another version or appVersion.
-struct Versioned<'a> {
-    app: &'a dyn Application,
-    chart: ChartMeta,
-}
-
-impl Application for Versioned<'_> {
-    fn chart(&self) -> &ChartMeta {
-        &self.chart
-    }
-    fn source(&self) -> &'static str {
-        self.app.source()
-    }
-    fn environments(&self) -> &[Environment] {
-        self.app.environments()
-    }
-    fn needs_values(&self) -> Option<&'static str> {
-        self.app.needs_values()
-    }
-    fn placeholder_values(&self) -> Option<&'static str> {
-        self.app.placeholder_values()
-    }
-    fn readme(&self) -> &'static str {
-        self.app.readme()
-    }
-    fn pss_exceptions(&self) -> &[PssException] {
-        self.app.pss_exceptions()
-    }
-    fn defaults(&self) -> Value {
-        self.app.defaults()
-    }
-    fn schema(&self) -> Value {
-        self.app.schema()
-    }
-    fn validate(&self, tree: &Value) -> Result<Value, (String, String)> {
-        self.app.validate(tree)
-    }
-    fn model(&self) -> Model {
-        self.app.model()
-    }
-}
 
 /// A packaged chart.
 #[derive(Debug)]
@@ -93,7 +50,7 @@ pub fn package(app: &dyn Application, version: Option<&str>, app_version: Option
         }
         chart.app_version = v.to_string();
     }
-    let versioned = Versioned { app, chart };
+    let versioned = WithChart { base: app, chart };
     let files = render::chart_files(&versioned, &versioned.model()).map_err(|e| format!("{}: the chart does not render: {e}", app.chart().name))?;
     let name = &versioned.chart.name;
     let bytes = archive(name, &files).map_err(|e| format!("{name}: cannot build the archive: {e}"))?;

@@ -23,7 +23,7 @@ pub struct Environment {
 }
 
 /// An application with its `Values` type erased: what the renderers, the check and the CLI
-/// hold. [`App`] is the one implementation.
+/// hold. [`App`] implements it, and [`WithChart`] puts another Chart.yaml on one.
 pub trait Application: Sync {
     /// The chart's metadata.
     fn chart(&self) -> &ChartMeta;
@@ -174,5 +174,51 @@ impl<V: Values> Application for App<V> {
     }
     fn model(&self) -> Model {
         (self.build)(&V::handle(Path::values()))
+    }
+}
+
+/// An application under another Chart.yaml (name, version, appVersion, ...), everything else
+/// its own: a release job's `package --version`, or many instances of one module in a
+/// benchmark.
+pub struct WithChart<'a> {
+    /// The application.
+    pub base: &'a dyn Application,
+    /// The Chart.yaml it is rendered with.
+    pub chart: ChartMeta,
+}
+
+impl Application for WithChart<'_> {
+    fn chart(&self) -> &ChartMeta {
+        &self.chart
+    }
+    fn source(&self) -> &'static str {
+        self.base.source()
+    }
+    fn environments(&self) -> &[Environment] {
+        self.base.environments()
+    }
+    fn needs_values(&self) -> Option<&'static str> {
+        self.base.needs_values()
+    }
+    fn placeholder_values(&self) -> Option<&'static str> {
+        self.base.placeholder_values()
+    }
+    fn readme(&self) -> &'static str {
+        self.base.readme()
+    }
+    fn pss_exceptions(&self) -> &[PssException] {
+        self.base.pss_exceptions()
+    }
+    fn defaults(&self) -> Value {
+        self.base.defaults()
+    }
+    fn schema(&self) -> Value {
+        self.base.schema()
+    }
+    fn validate(&self, tree: &Value) -> Result<Value, (String, String)> {
+        self.base.validate(tree)
+    }
+    fn model(&self) -> Model {
+        self.base.model()
     }
 }

@@ -184,16 +184,7 @@ fn fail<T>(path: &str, message: impl Into<String>) -> Result<T, Stop> {
     Err(Stop::Error { path: path.to_string(), message: message.into() })
 }
 
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
-}
+use super::load::kind_of;
 
 /// A key appended to a path as the user would type it (dots in a key escaped).
 fn join(path: &str, key: &str) -> String {
