@@ -148,8 +148,11 @@ fn the_readme_example_answers_work() {
     let example = &readme[start..start + readme[start..].find("```").expect("end of the example")];
     let tmp = tempfile::tempdir().expect("tempdir");
     let stderr = ok(&setup(tmp.path(), example, &[]));
-    assert!(stderr.contains("set ingress.hosts"), "{stderr}");
-    assert_eq!(yaml(&tmp.path().join("out/values.yaml"))["cache"]["external"]["existingSecret"], "aeterna-redis");
+    // The example names its Ingress host, so the hint to set one is not given.
+    assert!(!stderr.contains("set ingress.hosts"), "{stderr}");
+    let values = yaml(&tmp.path().join("out/values.yaml"));
+    assert_eq!(values["cache"]["external"]["existingSecret"], "aeterna-redis");
+    assert_eq!(values["ingress"]["hosts"][0]["host"], "aeterna.example.com");
 }
 
 // ----- the generated values against the chart ------------------------------------------------
@@ -509,6 +512,14 @@ impl Pty {
 
 /// Q1 to Q7 with every default (Docker Compose), typing the OpenAI key at the hidden prompt.
 fn default_path(p: &mut Pty) {
+    default_path_until_the_key(p);
+    p.answer("OpenAI API key", &["sk-typed-in-pty", ENTER]);
+    p.answer("Repeat it", &["sk-typed-in-pty", ENTER]);
+    p.answer("Chat model", &[ENTER]);
+    p.answer("OpenCode integration", &[ENTER]);
+}
+
+fn default_path_until_the_key(p: &mut Pty) {
     p.answer("Deployment target", &[ENTER]);
     p.answer("Vector database backend", &[ENTER]);
     p.answer("Redis-compatible cache", &[ENTER]);
@@ -517,9 +528,6 @@ fn default_path(p: &mut Pty) {
     p.answer("Git repository of the Cedar policies", &[ENTER]);
     p.answer("Branch to track", &[ENTER]);
     p.answer("LLM provider", &[ENTER]);
-    p.answer("OpenAI API key", &["sk-typed-in-pty", ENTER]);
-    p.answer("Chat model", &[ENTER]);
-    p.answer("OpenCode integration", &[ENTER]);
 }
 
 #[test]
@@ -527,7 +535,15 @@ fn wizard_defaults_in_a_terminal() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     let mut p = Pty::start(dir);
-    default_path(&mut p);
+    default_path_until_the_key(&mut p);
+    // A newcomer's slip at a hidden prompt: a typo in the repetition.
+    p.answer("OpenAI API key", &["sk-typed-in-pty", ENTER]);
+    p.answer("Repeat it", &["sk-typed-in-tpy", ENTER]);
+    p.answer("The two entries differ; type it again.", &[]);
+    p.answer("OpenAI API key", &["sk-typed-in-pty", ENTER]);
+    p.answer("Repeat it", &["sk-typed-in-pty", ENTER]);
+    p.answer("Chat model", &[ENTER]);
+    p.answer("OpenCode integration", &[ENTER]);
     let screen = p.finish();
     assert!(screen.contains("Q8: Advanced Options") && screen.contains("All files generated successfully!"), "{screen}");
     assert!(!screen.contains("sk-typed-in-pty"), "the hidden input was echoed:\n{screen}");
@@ -555,7 +571,7 @@ fn wizard_defaults_in_a_terminal() {
     std::fs::write(&compose, &edited).expect("edit");
     let mut p = Pty::start(dir);
     default_path(&mut p);
-    p.answer("Replace it?", &["n"]);
+    p.answer("Replace it?", &["n", ENTER]);
     let screen = p.finish();
     assert!(screen.contains("(kept as you edited it)"), "{screen}");
     assert_eq!(read(&compose), edited);
@@ -571,21 +587,36 @@ fn wizard_kubernetes_path_in_a_terminal() {
     p.answer("Redis-compatible cache", &[DOWN, DOWN, ENTER]); // external
     p.answer("Redis host", &["redis.shared", ENTER]);
     p.answer("Redis port", &[ENTER]);
-    p.answer("Redis password: where does Aeterna get it?", &[DOWN, DOWN, ENTER]); // none
+    p.answer("Redis password: where does Aeterna get it?", &[ENTER]); // typed
+    // Enter alone at a hidden prompt that needs an answer says so.
+    p.answer("Redis password", &[ENTER]);
+    p.answer("needed: type or paste it", &["redis-typed-in-pty", ENTER]);
+    p.answer("Repeat it", &["redis-typed-in-pty", ENTER]);
     p.answer("PostgreSQL deployment", &[ENTER]); // CloudNativePG
     p.answer("OPAL authorization stack", &[DOWN, ENTER]); // single-tenant
     p.answer("LLM provider", &[DOWN, ENTER]); // Anthropic
+    p.answer("serves chat only, no embeddings", &[]);
     p.answer("Anthropic API key: where does Aeterna get it?", &[DOWN, ENTER]); // existing Secret
-    p.answer("Name of the Secret", &[ENTER]);
+    let key = apps::aeterna::Values::default().llm.anthropic.existing_secret_key.0;
+    p.answer(&format!("Name of the Secret with the Anthropic API key (under the key {key})"), &["Not_A_Name", ENTER]);
+    p.answer("\"Not_A_Name\" is not a Secret's name: lowercase letters", &[]);
+    p.answer("(Enter alone takes aeterna-anthropic)", &[]);
+    // The error leaves the typed text in place: erase it, then take the default.
+    p.answer("Name of the Secret", &[&"\x7f".repeat(10), ENTER]);
     p.answer("Model", &[ENTER]);
     p.answer("OpenCode integration", &[DOWN, ENTER]); // no
+    // `y` alone does not answer (no prompt takes a key without Enter).
     p.answer("Show the advanced options?", &["y"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.answer("", &[ENTER]);
     p.answer("Advanced options", &[" ", DOWN, DOWN, DOWN, " ", ENTER]); // Ingress, HPA
+    p.answer("Host name the Ingress routes", &["aeterna.example.com", ENTER]);
     let screen = p.finish();
     assert!(screen.contains("All files generated successfully!"), "{screen}");
     let out = dir.join("out");
-    assert_eq!(files_in(&out), set(&["values.yaml", ".aeterna/config.toml"]));
+    assert_eq!(files_in(&out), set(&["values.yaml", "secrets.values.yaml", ".aeterna/config.toml"]));
     assert!(!dir.join("opencode.json").exists());
+    assert_eq!(yaml(&out.join("secrets.values.yaml"))["cache"]["external"]["password"], "redis-typed-in-pty");
     assert_eq!(
         yaml(&out.join("values.yaml")),
         json!({
@@ -594,7 +625,7 @@ fn wizard_kubernetes_path_in_a_terminal() {
             "cache": {"type": "external", "dragonfly": {"enabled": false}, "external": {"host": "redis.shared"}},
             "opal": {"enabled": false},
             "llm": {"provider": "anthropic", "anthropic": {"existingSecret": "aeterna-anthropic"}},
-            "ingress": {"enabled": true}
+            "ingress": {"enabled": true, "hosts": [{"host": "aeterna.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}]}
         })
     );
 }

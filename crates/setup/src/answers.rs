@@ -226,6 +226,9 @@ pub struct Advanced {
     pub network_policy: bool,
     pub hpa: bool,
     pub pdb: bool,
+    /// The host the Ingress routes (with `ingress: true`); empty keeps the chart's example host.
+    #[serde(skip_serializing_if = "DnsName::is_empty")]
+    pub ingress_host: DnsName,
 }
 
 impl Advanced {
@@ -286,6 +289,9 @@ impl Answers {
                 "advanced",
                 format!("the advanced options are Kubernetes settings; target {} has none of them (set them false, or target: kubernetes)", self.target.name()),
             ));
+        }
+        if !self.advanced.ingress_host.is_empty() && !self.advanced.ingress {
+            return Err(problem("advanced.ingressHost", "is the host of the Ingress, which is off (add ingress: true, or leave ingressHost out)"));
         }
         if self.target == Target::OpencodeOnly && !self.opencode {
             return Err(problem("opencode", "target opencode-only writes the OpenCode entry: opencode: false leaves nothing to do (choose another target, or opencode: true)"));

@@ -140,11 +140,21 @@ pub fn values_of(a: &Answers) -> Values {
     // ----- Q8: advanced (Kubernetes only; `Answers::check` refuses them elsewhere)
     let adv = &a.advanced;
     v.ingress.enabled = adv.ingress;
+    if !adv.ingress_host.is_empty()
+        && let Some(first) = v.ingress.hosts.first_mut()
+    {
+        first.host = adv.ingress_host.0.clone();
+    }
     v.observability.service_monitor.enabled = adv.service_monitor;
     v.security.network_policy.enabled = adv.network_policy;
     v.aeterna.autoscaling.enabled = adv.hpa;
     v.aeterna.pdb.enabled = adv.pdb;
     v
+}
+
+/// The example host of the chart's Ingress, which an empty `advanced.ingressHost` keeps.
+pub fn chart_ingress_host() -> String {
+    Values::default().ingress.hosts.first().map(|h| h.host.clone()).unwrap_or_default()
 }
 
 /// One credential of the chart: where its value sits in values.yaml and which environment
@@ -161,6 +171,17 @@ pub fn secret_paths() -> Vec<SecretPath> {
     let handle = <Values as Knobbed>::handle(Path::values());
     let credentials = Credentials::of(&handle);
     credentials.list.iter().map(|c| SecretPath { keys: c.value.path().dotted().split('.').map(str::to_string).collect(), env: c.env }).collect()
+}
+
+/// The key an operator's existing Secret must hold for the credential the server reads as
+/// `env` (`api-key`, or the default of the chart's `existingSecretKey` setting), from the chart's
+/// own list of credentials.
+pub fn existing_secret_key(env: &str) -> Option<String> {
+    let handle = <Values as Knobbed>::handle(Path::values());
+    let defaults = serde_json::to_value(Values::default()).ok()?;
+    let credentials = Credentials::of(&handle);
+    let (_, key) = credentials.list.iter().find(|c| c.env == env)?.existing.as_ref()?;
+    key.plain_value(&defaults)?.as_str().map(str::to_string)
 }
 
 /// The value at `keys`, if any.
@@ -228,6 +249,14 @@ pub fn diff(values: &Value, defaults: &Value) -> Option<Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn existing_secrets_name_their_key() {
+        assert_eq!(existing_secret_key("AETERNA_PINECONE_API_KEY").as_deref(), Some("api-key"));
+        let openai = Values::default().llm.openai.existing_secret_key;
+        assert_eq!(existing_secret_key("AETERNA_OPENAI_API_KEY"), Some(openai.0));
+        assert_eq!(existing_secret_key("NO_SUCH_VARIABLE"), None);
+    }
 
     #[test]
     fn the_chart_credentials_are_the_secret_paths() {

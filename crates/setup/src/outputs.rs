@@ -191,7 +191,7 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
                     values.opal.auth.existing_secret.0
                 ));
             }
-            if values.ingress.enabled {
+            if values.ingress.enabled && answers.advanced.ingress_host.is_empty() {
                 let hosts: Vec<&str> = values.ingress.hosts.iter().map(|h| h.host.as_str()).collect();
                 next.push(format!("The Ingress routes the chart's example host {}: set ingress.hosts (and ingress.tls) in values.yaml to yours.", hosts.join(", ")));
             }

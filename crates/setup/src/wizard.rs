@@ -62,22 +62,48 @@ impl Wizard {
         Ok((port != default).then_some(Port(port)))
     }
 
-    fn secret_name(&self, prompt: &str, default: &str) -> Result<DnsName, String> {
+    /// A DNS-1123 name (a Secret's, a host's); Enter alone takes `default`.
+    fn dns_name(&self, prompt: &str, default: &str, what: &str) -> Result<DnsName, String> {
+        let expected = format!("{what}: lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit (Enter alone takes {default})");
         let name = Input::<String>::with_theme(&self.theme)
             .with_prompt(prompt)
             .default(default.to_string())
-            .validate_with(|s: &String| -> Result<(), String> {
-                serde_json::from_value::<DnsName>(serde_json::Value::String(s.trim().to_string()))
-                    .map_err(|e| e.to_string())
-                    .and_then(|n| if n.is_empty() { Err("needed".into()) } else { Ok(()) })
+            .validate_with(move |s: &String| -> Result<(), String> {
+                match serde_json::from_value::<DnsName>(serde_json::Value::String(s.trim().to_string())) {
+                    Ok(n) if !n.is_empty() => Ok(()),
+                    _ => Err(format!("{:?} is not {expected}", s.trim())),
+                }
             })
             .interact_text_on(&self.term)
             .map_err(failed)?;
         Ok(DnsName::new(name.trim()))
     }
 
+    /// Hidden input, typed twice so that a typo the user cannot see is caught. An empty answer
+    /// (where `allow_empty`) is taken at once; where it is not, the prompt says so and asks again.
     fn hidden(&self, prompt: &str, allow_empty: bool) -> Result<Secret, String> {
-        Password::with_theme(&self.theme).with_prompt(prompt).allow_empty_password(allow_empty).interact_on(&self.term).map(Secret).map_err(failed)
+        loop {
+            let first = Password::with_theme(&self.theme)
+                .with_prompt(prompt)
+                .allow_empty_password(true)
+                .validate_with(move |s: &String| -> Result<(), &str> {
+                    if !allow_empty && s.is_empty() { Err("needed: type or paste it (Ctrl-C cancels the setup)") } else { Ok(()) }
+                })
+                .interact_on(&self.term)
+                .map_err(failed)?;
+            if first.is_empty() {
+                return Ok(Secret(first));
+            }
+            let again = Password::with_theme(&self.theme).with_prompt("Repeat it").allow_empty_password(true).interact_on(&self.term).map_err(failed)?;
+            if again == first {
+                return Ok(Secret(first));
+            }
+            let _ = self.term.write_line(&format!("{}", style("The two entries differ; type it again.").red()));
+        }
+    }
+
+    fn confirm(&self, prompt: &str) -> Result<bool, String> {
+        confirm_on(&self.term, &self.theme, prompt)
     }
 
     /// A credential: typed (hidden) or an existing Kubernetes Secret; outside Kubernetes typed
@@ -92,7 +118,10 @@ impl Wizard {
                 }
                 match self.select(&format!("{what}: where does Aeterna get it?"), &items, 0)? {
                     0 => Ok((self.hidden(what, false)?, DnsName::default())),
-                    1 => Ok((Secret::default(), self.secret_name(&format!("Name of the Secret with the {what}"), secret_default)?)),
+                    1 => {
+                        let key = crate::model::existing_secret_key(var).map(|k| format!(" (under the key {k})")).unwrap_or_default();
+                        Ok((Secret::default(), self.dns_name(&format!("Name of the Secret with the {what}{key}"), secret_default, "a Secret's name")?))
+                    }
                     _ => Ok(Default::default()),
                 }
             }
@@ -200,7 +229,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
         let branch = w.text("Branch to track", &chart.branch, true)?;
         opal.branch = if branch == chart.branch { String::new() } else { branch };
         if w.target == Target::Kubernetes {
-            opal.existing_secret = w.secret_name("Secret with OPAL's keys and tokens (the chart README says how to make it)", OPAL_SECRET)?;
+            opal.existing_secret = w.dns_name("Secret with OPAL's keys and tokens (the chart README says how to make it)", OPAL_SECRET, "a Secret's name")?;
         }
     }
 
@@ -216,6 +245,10 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
             llm.model = w.text("Chat model", &defaults.openai.chat_model, true)?;
         }
         LlmProvider::Anthropic => {
+            let _ = w.term.write_line(&format!(
+                "{}",
+                style("Anthropic serves chat only, no embeddings: with it the chart configures no embedding model, so Aeterna's semantic memory needs embeddings set up outside this wizard. For embeddings out of the box, pick OpenAI or Ollama.").yellow()
+            ));
             (llm.api_key, llm.existing_secret) = w.credential("Anthropic API key", "AETERNA_ANTHROPIC_API_KEY", "aeterna-anthropic", true)?;
             llm.model = w.text("Model", &defaults.anthropic.model, true)?;
         }
@@ -263,7 +296,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
     let mut advanced = Advanced::default();
     if w.target != Target::Kubernetes {
         let _ = w.term.write_line(&format!("{}", style("None for this target: they are Kubernetes settings.").dim()));
-    } else if Confirm::with_theme(&w.theme).with_prompt("Show the advanced options?").default(false).interact_on(&w.term).map_err(failed)? {
+    } else if w.confirm("Show the advanced options?")? {
         let picked = MultiSelect::with_theme(&w.theme)
             .with_prompt("Advanced options (Space toggles, Enter accepts)")
             .items(["Enable Ingress", "Enable ServiceMonitor (Prometheus)", "Enable Network Policies", "Enable HPA (Horizontal Pod Autoscaler)", "Enable PodDisruptionBudget"])
@@ -275,7 +308,13 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
             network_policy: picked.contains(&2),
             hpa: picked.contains(&3),
             pdb: picked.contains(&4),
+            ingress_host: DnsName::default(),
         };
+        if advanced.ingress {
+            let example = crate::model::chart_ingress_host();
+            let host = w.dns_name("Host name the Ingress routes", &example, "a DNS host name")?;
+            advanced.ingress_host = if host.0 == example { DnsName::default() } else { host };
+        }
     }
 
     let answers = Answers { target: w.target, vector_backend: vb, cache, postgresql, opal, llm, opencode, advanced };
@@ -286,10 +325,14 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
 
 /// Asks whether to replace a file edited since the wizard wrote it.
 pub fn confirm_overwrite(shown: &str) -> Result<bool, String> {
-    let term = Term::stderr();
-    Confirm::with_theme(&ColorfulTheme::default())
-        .with_prompt(format!("{shown} was edited since `kforge setup` wrote it (or is not its own). Replace it? (your version is kept as a .bak)"))
-        .default(false)
-        .interact_on(&term)
-        .map_err(failed)
+    confirm_on(
+        &Term::stderr(),
+        &ColorfulTheme::default(),
+        &format!("{shown} was edited since `kforge setup` wrote it (or is not its own). Replace it? (your version is kept as a .bak)"),
+    )
+}
+
+/// A yes/no question, answered with Enter like every other prompt (`y` alone does not answer).
+fn confirm_on(term: &Term, theme: &ColorfulTheme, prompt: &str) -> Result<bool, String> {
+    Confirm::with_theme(theme).with_prompt(prompt).default(false).wait_for_newline(true).interact_on(term).map_err(failed)
 }

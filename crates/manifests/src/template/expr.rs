@@ -191,6 +191,17 @@ impl<T> Expr<T> {
     pub fn ne(&self, other: impl Into<Expr<T>>) -> Expr<bool> {
         self.eq(other).not()
     }
+
+    /// The value of a literal, or of a plain setting looked up in `values` (a values tree such
+    /// as an application's defaults); `None` for anything computed, or a setting `values` lacks.
+    /// For tools beside the chart (the setup wizard) that name what a setting means by default.
+    pub fn plain_value(&self, values: &Value) -> Option<Value> {
+        match &self.ex {
+            Ex::Lit(v) => Some(v.clone()),
+            Ex::Get(Path { root: Root::Values, keys }) => keys.iter().try_fold(values, |node, k| node.get(k)).cloned(),
+            _ => None,
+        }
+    }
 }
 
 /// What "set" means for a type: non-empty for strings and free-form values, non-zero for
