@@ -336,6 +336,68 @@ fn emit_refuses_what_the_check_finds_with_every_finding() {
     assert!(err.contains("no environment needs this exception"), "{err}");
 }
 
+/// A newcomer's mistake: a setting `build` reads as a concrete Rust value, so the chart never
+/// reads it and it does nothing.
+mod dead_setting {
+    use super::*;
+    use manifests::check::Control;
+    use manifests::objects::{Container, Deployment, Pod};
+    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+
+    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Values {
+        /// Number of pods.
+        pub replica_count: u8,
+        /// Say that the pods have a disruption budget.
+        pub pdb_enabled: bool,
+    }
+
+    fn deployment(v: &ValuesKnobs, m: &mut Model) {
+        let c = Container::builder().name("app").image("busybox:1.37").build();
+        m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).pod(Pod::builder().containers(vec![c]).build()).build());
+    }
+
+    fn baked_in(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        deployment(v, &mut m);
+        if Values::default().pdb_enabled {
+            m.notes(vec![manifests::Line::text("The pods have a disruption budget.")]);
+        }
+        m
+    }
+
+    fn documented(v: &ValuesKnobs) -> Model {
+        let mut m = baked_in(v);
+        m.documentation_only(&v.pdb_enabled, "a later version renders the budget");
+        m
+    }
+
+    pub fn app(build: fn(&ValuesKnobs) -> Model) -> App<Values> {
+        App::new(ChartMeta::new("dead", "0.1.0", "1.0.0", "A setting nothing reads"), "tests/it/safety.rs", build)
+            .pss_exception("app", Control::PrivilegeEscalation, "test")
+            .pss_exception("app", Control::RunningAsNonRoot, "test")
+            .pss_exception("app", Control::Capabilities, "test")
+            .pss_exception("app", Control::Seccomp, "test")
+    }
+
+    #[test]
+    fn emit_refuses_a_setting_nothing_reads() {
+        let err = manifests::output::emit_app(&app(baked_in)).expect_err("a dead setting passed").to_string();
+        assert!(err.contains("values pdbEnabled: is read by no object, rule or note"), "{err}");
+        assert!(!err.contains("replicaCount"), "{err}");
+        manifests::output::emit_app(&app(documented)).unwrap_or_else(|e| panic!("a documented setting was refused: {e}"));
+    }
+
+    /// The rule means something only where no template reads the values as a whole.
+    #[test]
+    fn no_application_reads_all_its_values_at_once() {
+        for app in apps::all() {
+            assert!(!app.model().reads().contains(&Vec::new()), "{} reads .Values whole: every setting counts as read", app.chart().name);
+        }
+    }
+}
+
 /// Random values per application for the check.
 const CHECK_CASES: u64 = 200;
 

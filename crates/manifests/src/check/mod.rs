@@ -16,6 +16,7 @@
 //! - `names`: names and labels are what the API server takes;
 //! - `pod_security`: the restricted Pod Security Standard, with declared exceptions;
 //! - `secrets`: no secret setting in what reaches `charts-out`;
+//! - `settings`: no setting that nothing reads;
 //!
 //! over `index`, the objects of one environment and what references may land on, reporting
 //! each problem as a [`Finding`] (`findings`).
@@ -26,6 +27,7 @@ mod names;
 mod pod_security;
 mod references;
 mod secrets;
+mod settings;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +38,7 @@ pub use findings::Finding;
 use index::{Index, PodTemplate, containers, list_at, str_at, subject};
 pub use pod_security::{Control, PssException};
 pub use secrets::{secret_settings, secret_values};
+pub use settings::unread_settings;
 
 /// What one environment's check found, and which declared exceptions it needed (an exception
 /// that no environment needs is stale, and `emit` says so).

@@ -21,7 +21,7 @@ use std::marker::PhantomData;
 use serde_json::Value;
 
 use self::external::External;
-use crate::template::expr::{Ex, Expr};
+use crate::template::expr::{Ex, Expr, Knob};
 use crate::template::tree::{Entry, LabelSet, Map, Node};
 
 /// Lowers an evaluated object through its k8s-openapi type and back: wrong types fail here.
@@ -208,6 +208,7 @@ pub struct Model {
     pub(crate) validations: Vec<(Ex, String)>,
     pub(crate) externals: Vec<External>,
     pub(crate) conditions: Vec<(String, Ex)>,
+    pub(crate) documentation_only: Vec<(crate::template::expr::Path, String)>,
 }
 
 /// A kind a model may refer to without rendering it (see [`Model::external`]).
@@ -285,9 +286,56 @@ impl Model {
         self.notes.extend(lines);
     }
 
+    /// Marks a setting that no object, rule or note reads on purpose (it documents something,
+    /// or a tool beside the chart reads it), with the reason: without the mark, `emit` refuses
+    /// a setting the chart never reads, since changing it would change nothing.
+    pub fn documentation_only<T>(&mut self, setting: &Knob<T>, why: &str) {
+        self.documentation_only.push((setting.path().clone(), why.to_string()));
+    }
+
     /// The objects, in declaration order.
     pub fn objects(&self) -> &[Object] {
         &self.objects
+    }
+
+    /// Every setting the chart reads (objects, their gates and metadata, rules, notes, external
+    /// declarations, named conditions), plus those marked [`Model::documentation_only`].
+    pub fn reads(&self) -> crate::template::reads::Reads {
+        use crate::template::reads;
+        let mut out = reads::Reads::new();
+        for o in &self.objects {
+            if let Some(gate) = &o.gate {
+                reads::ex(gate, &mut out);
+            }
+            reads::ex(&o.meta.name.ex, &mut out);
+            reads::entries(&o.meta.labels.entries, &mut out);
+            reads::entries(&o.meta.annotations.entries, &mut out);
+            reads::entries(&o.body, &mut out);
+        }
+        fn line(l: &crate::model::notes::Line, out: &mut reads::Reads) {
+            match l {
+                crate::model::notes::Line::Text(parts) => parts.iter().for_each(|p| reads::ex(p, out)),
+                crate::model::notes::Line::When(cond, then, otherwise) => {
+                    reads::ex(cond, out);
+                    then.iter().chain(otherwise).for_each(|l| line(l, out));
+                }
+            }
+        }
+        self.notes.iter().for_each(|l| line(l, &mut out));
+        for (cond, _) in &self.validations {
+            reads::ex(cond, &mut out);
+        }
+        for e in &self.externals {
+            match e {
+                External::Named(_, name) => reads::ex(name, &mut out),
+                External::Volumes(list) => reads::ex(list, &mut out),
+            }
+        }
+        for (_, cond) in &self.conditions {
+            reads::ex(cond, &mut out);
+        }
+        out.extend(self.documentation_only.iter().map(|(p, _)| p.keys.clone()));
+        out
     }
 }
 

@@ -118,6 +118,17 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     for (path, _) in check::secret_values(&schema, &defaults) {
         findings.push(secret("values.yaml", path));
     }
+    for path in check::unread_settings(&schema, &model.reads()) {
+        findings.push(Finding {
+            app: name.clone(),
+            environment: "every environment".into(),
+            subject: format!("values {path}"),
+            message: "is read by no object, rule or note of the chart, so setting it changes nothing in either output: read it through \
+                      its handle in `build` (a Rust `if` on a concrete value bakes that value in), remove it, or mark it with \
+                      `Model::documentation_only`"
+                .into(),
+        });
+    }
     let mut envs: Vec<(&str, &str, Vec<Layer>)> = Vec::new();
     if app.needs_values().is_none() {
         envs.push(("default", "the defaults", Vec::new()));

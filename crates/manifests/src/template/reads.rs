@@ -1,0 +1,122 @@
+//! Which settings a template reads: every `.Values` path an expression or a tree can look at,
+//! including those the `_helpers.tpl` helpers read (`nameOverride`, `fullnameOverride`,
+//! `serviceAccount.*`). The dead-settings rule compares them with the settings a chart declares.
+
+use std::collections::BTreeSet;
+
+use crate::template::expr::{Ex, Helper, Root};
+use crate::template::tree::{Entry, Item, Node};
+
+/// Paths under `.Values`, as keys (`["persistence", "size"]`). Reading a path reads everything
+/// under it (a map spread, a list ranged over), and everything above it is read in part.
+pub type Reads = BTreeSet<Vec<String>>;
+
+fn path(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
+/// Adds what `ex` reads to `out`. A range variable's paths are not added: the list it ranges
+/// over is, and covers them.
+pub fn ex(e: &Ex, out: &mut Reads) {
+    match e {
+        Ex::Lit(_) | Ex::Release(_) | Ex::Chart(_) | Ex::Checksum(_) => {}
+        Ex::Get(p) => {
+            if p.root == Root::Values {
+                out.insert(p.keys.clone());
+            }
+        }
+        Ex::Helper(h) => match h {
+            Helper::Name => {
+                out.insert(path(&["nameOverride"]));
+            }
+            Helper::Fullname => {
+                out.insert(path(&["nameOverride"]));
+                out.insert(path(&["fullnameOverride"]));
+            }
+            Helper::ServiceAccountName => {
+                out.extend([path(&["nameOverride"]), path(&["fullnameOverride"]), path(&["serviceAccount", "create"]), path(&["serviceAccount", "name"])]);
+            }
+            Helper::Chart => {}
+        },
+        Ex::Concat(items) | Ex::And(items) | Ex::Or(items) => items.iter().for_each(|i| ex(i, out)),
+        Ex::Default(a, b) | Ex::Eq(a, b) | Ex::Lt(a, b) => {
+            ex(a, out);
+            ex(b, out);
+        }
+        Ex::Ternary(a, b, c) => {
+            ex(a, out);
+            ex(b, out);
+            ex(c, out);
+        }
+        Ex::Not(a) | Ex::IsSet(a) | Ex::NonZero(a) | Ex::Present(a) | Ex::PortOf(a) | Ex::IntStr(a) | Ex::BoolStr(a) | Ex::Required(a, _) | Ex::Digest(a) | Ex::NumStr(a) => {
+            ex(a, out)
+        }
+        Ex::Named(_, inner) => ex(inner, out),
+    }
+}
+
+/// Adds what a tree node reads.
+pub fn node(n: &Node, out: &mut Reads) {
+    match n {
+        Node::Scalar(e, _) | Node::Raw(e) => ex(e, out),
+        Node::Map(entries) => self::entries(entries, out),
+        Node::List(list) => items(list, out),
+    }
+}
+
+/// Adds what map entries read.
+pub fn entries(list: &[Entry], out: &mut Reads) {
+    for e in list {
+        match e {
+            Entry::Field(_, n) => node(n, out),
+            Entry::When(cond, then, otherwise) => {
+                ex(cond, out);
+                entries(then, out);
+                entries(otherwise, out);
+            }
+            Entry::Spread(e) => ex(e, out),
+            // The label helpers read the chart and the release only.
+            Entry::Labels(_) => {}
+        }
+    }
+}
+
+/// Adds what list items read.
+pub fn items(list: &[Item], out: &mut Reads) {
+    for i in list {
+        match i {
+            Item::One(n) => node(n, out),
+            Item::When(cond, then, otherwise) => {
+                ex(cond, out);
+                items(then, out);
+                items(otherwise, out);
+            }
+            Item::Range(_, over, body) => {
+                ex(over, out);
+                node(body, out);
+            }
+            Item::Spread(e) => ex(e, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::expr::{Expr, Path};
+    use crate::template::tree::Map;
+
+    #[test]
+    fn gates_ranges_and_helpers_are_reads() {
+        let enabled: Expr<bool> = Expr::wrap(Ex::Get(Path::values().child("pdb").child("enabled")));
+        let size: Expr<String> = Expr::wrap(Ex::Get(Path::values().child("persistence").child("size")));
+        let host: Expr<String> = Expr::wrap(Ex::Get(Path::var("host").child("host")));
+        let map = Map::new().field("size", Node::str(size)).when(enabled, Map::new().field("name", Node::str(Expr::wrap(Ex::Helper(Helper::Fullname)))));
+        let list = vec![Item::Range("host", Ex::Get(Path::values().child("ingress").child("hosts")), Box::new(Node::str(host)))];
+        let mut out = Reads::new();
+        entries(&map.entries, &mut out);
+        items(&list, &mut out);
+        let got: Vec<String> = out.iter().map(|k| k.join(".")).collect();
+        assert_eq!(got, ["fullnameOverride", "ingress.hosts", "nameOverride", "pdb.enabled", "persistence.size"]);
+    }
+}
