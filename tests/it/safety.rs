@@ -398,6 +398,54 @@ mod dead_setting {
     }
 }
 
+/// A newcomer's mistake: a password put where anyone who may read the object reads it.
+mod secret_outside_a_secret {
+    use super::*;
+    use manifests::objects::{ConfigMap, Secret};
+    use manifests::{App, ChartMeta, Knobs, Map, Meta, Model, fullname};
+
+    #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Values {
+        /// The server's password.
+        #[schemars(extend("writeOnly" = true))]
+        pub requirepass: String,
+    }
+
+    fn in_config_map(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        let conf = manifests::concat(["requirepass ".into(), v.requirepass.expr()]);
+        m.add(ConfigMap::builder().meta(Meta::new(fullname())).data(Map::new().str("valkey.conf", conf)).build());
+        m
+    }
+
+    fn in_an_annotation(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        let meta = Meta::new(fullname()).annotations(Map::new().str("example.com/password", &v.requirepass));
+        m.add(Secret::builder().meta(meta).string_data(Map::new().str("password", &v.requirepass)).build());
+        m
+    }
+
+    fn in_a_secret(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        m.add_when(v.requirepass.is_set(), Secret::builder().meta(Meta::new(fullname())).string_data(Map::new().str("password", &v.requirepass)).build());
+        m
+    }
+
+    fn app(build: fn(&ValuesKnobs) -> Model) -> App<Values> {
+        App::new(ChartMeta::new("leaky", "0.1.0", "1.0.0", "A password in the open"), "tests/it/safety.rs", build)
+    }
+
+    #[test]
+    fn emit_refuses_a_secret_setting_outside_a_secrets_data() {
+        for (build, place) in [(in_config_map as fn(&ValuesKnobs) -> Model, "ConfigMap in templates/configmap.yaml"), (in_an_annotation, "Secret in templates/secret.yaml")] {
+            let err = manifests::output::emit_app(&app(build)).expect_err("a leaked secret passed").to_string();
+            assert!(err.contains(&format!("values requirepass: is a secret setting (writeOnly) and its value reaches {place}")), "{err}");
+        }
+        manifests::output::emit_app(&app(in_a_secret)).unwrap_or_else(|e| panic!("a secret in a Secret's data was refused: {e}"));
+    }
+}
+
 /// Random values per application for the check.
 const CHECK_CASES: u64 = 200;
 

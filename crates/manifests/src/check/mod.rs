@@ -37,7 +37,7 @@ pub use crate::model::external::Reference;
 pub use findings::Finding;
 use index::{Index, PodTemplate, containers, list_at, str_at, subject};
 pub use pod_security::{Control, PssException};
-pub use secrets::{secret_settings, secret_values};
+pub use secrets::{secret_leaks, secret_settings, secret_values};
 pub use settings::unread_settings;
 
 /// What one environment's check found, and which declared exceptions it needed (an exception

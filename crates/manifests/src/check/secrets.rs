@@ -1,5 +1,5 @@
-//! No secret in `charts-out`: the settings a values schema marks `writeOnly`, and which of them
-//! a values tree sets.
+//! No secret in `charts-out`: the settings a values schema marks `writeOnly`, which of them a
+//! values tree sets, and that their values reach a Secret's data only.
 
 use serde_json::Value;
 
@@ -62,6 +62,25 @@ pub fn secret_values<'v>(schema: &Value, values: &'v Value) -> Vec<(String, &'v 
     let mut out = Vec::new();
     for path in secret_settings(schema) {
         at(values, &path, String::new(), &mut out);
+    }
+    out
+}
+
+/// The secret settings whose value some place other than a Secret's data can show (`places`
+/// from `Model::value_reads`), as `(setting, place)`: a secret in a ConfigMap, an annotation, a
+/// plain env `value` or NOTES.txt is readable by whoever may read that object, and lands in
+/// `charts-out` when an example environment sets it. Reading a section that holds a secret
+/// (`toYaml .Values.auth`) shows the secret too; a list item's setting (`users[].password`)
+/// counts as its list.
+pub fn secret_leaks(schema: &Value, places: &[(String, crate::template::reads::Reads)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for setting in secret_settings(schema) {
+        let keys: Vec<String> = setting.split('[').next().unwrap_or_default().split('.').filter(|k| !k.is_empty()).map(str::to_string).collect();
+        for (place, reads) in places {
+            if reads.iter().any(|r| keys.starts_with(r) || (r.starts_with(&keys) && !setting.contains('['))) {
+                out.push((setting.clone(), place.clone()));
+            }
+        }
     }
     out
 }

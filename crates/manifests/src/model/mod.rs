@@ -298,6 +298,38 @@ impl Model {
         &self.objects
     }
 
+    /// Where the values of settings show, place by place (`ConfigMap in templates/configmap.yaml`,
+    /// `NOTES.txt`): the settings whose value each object's metadata and body, or the notes,
+    /// can carry into what they render. A Secret's `stringData` and `data` are left out: they
+    /// are where secret settings belong.
+    pub fn value_reads(&self) -> Vec<(String, crate::template::reads::Reads)> {
+        use crate::template::reads;
+        let mut places = Vec::new();
+        for o in &self.objects {
+            let mut out = reads::Reads::new();
+            reads::values_of(&o.meta.name.ex, &mut out);
+            reads::values_in_entries(&o.meta.labels.entries, &mut out);
+            reads::values_in_entries(&o.meta.annotations.entries, &mut out);
+            if o.kind == "Secret" {
+                let outside_data: Vec<Entry> = o.body.iter().filter(|e| !matches!(e, Entry::Field(k, _) if k == "stringData" || k == "data")).cloned().collect();
+                reads::values_in_entries(&outside_data, &mut out);
+            } else {
+                reads::values_in_entries(&o.body, &mut out);
+            }
+            places.push((format!("{} in templates/{}", o.kind, o.file()), out));
+        }
+        fn line(l: &crate::model::notes::Line, out: &mut reads::Reads) {
+            match l {
+                crate::model::notes::Line::Text(parts) => parts.iter().for_each(|p| reads::values_of(p, out)),
+                crate::model::notes::Line::When(_, then, otherwise) => then.iter().chain(otherwise).for_each(|l| line(l, out)),
+            }
+        }
+        let mut notes = reads::Reads::new();
+        self.notes.iter().for_each(|l| line(l, &mut notes));
+        places.push(("NOTES.txt".to_string(), notes));
+        places
+    }
+
     /// Every setting the chart reads (objects, their gates and metadata, rules, notes, external
     /// declarations, named conditions), plus those marked [`Model::documentation_only`].
     pub fn reads(&self) -> crate::template::reads::Reads {

@@ -118,6 +118,17 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     for (path, _) in check::secret_values(&schema, &defaults) {
         findings.push(secret("values.yaml", path));
     }
+    for (path, place) in check::secret_leaks(&schema, &model.value_reads()) {
+        findings.push(Finding {
+            app: name.clone(),
+            environment: "every environment".into(),
+            subject: format!("values {path}"),
+            message: format!(
+                "is a secret setting (writeOnly) and its value reaches {place}: only a Secret's stringData may hold it; give it to a \
+                 container as an env var from that Secret (secretKeyRef)"
+            ),
+        });
+    }
     for path in check::unread_settings(&schema, &model.reads()) {
         findings.push(Finding {
             app: name.clone(),

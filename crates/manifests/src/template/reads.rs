@@ -18,6 +18,30 @@ fn path(keys: &[&str]) -> Vec<String> {
 /// Adds what `ex` reads to `out`. A range variable's paths are not added: the list it ranges
 /// over is, and covers them.
 pub fn ex(e: &Ex, out: &mut Reads) {
+    walk(e, false, out)
+}
+
+/// Adds the settings whose value `e` can carry into what it renders: a setting read only to
+/// decide something (a condition, a comparison, whether it is set) is not added. What a secret
+/// setting may reach is judged by these.
+pub fn values_of(e: &Ex, out: &mut Reads) {
+    walk(e, true, out)
+}
+
+fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
+    let ex = |e: &Ex, out: &mut Reads| walk(e, values_only, out);
+    if values_only {
+        match e {
+            // Booleans: what they read decides, and does not show.
+            Ex::Eq(..) | Ex::Lt(..) | Ex::Not(_) | Ex::And(_) | Ex::Or(_) | Ex::IsSet(_) | Ex::NonZero(_) | Ex::Present(_) | Ex::Named(..) => return,
+            Ex::Ternary(_, then, otherwise) => {
+                ex(then, out);
+                ex(otherwise, out);
+                return;
+            }
+            _ => {}
+        }
+    }
     match e {
         Ex::Lit(_) | Ex::Release(_) | Ex::Chart(_) | Ex::Checksum(_) => {}
         Ex::Get(p) => {
@@ -57,45 +81,63 @@ pub fn ex(e: &Ex, out: &mut Reads) {
 
 /// Adds what a tree node reads.
 pub fn node(n: &Node, out: &mut Reads) {
-    match n {
-        Node::Scalar(e, _) | Node::Raw(e) => ex(e, out),
-        Node::Map(entries) => self::entries(entries, out),
-        Node::List(list) => items(list, out),
-    }
+    node_in(n, false, out)
 }
 
 /// Adds what map entries read.
 pub fn entries(list: &[Entry], out: &mut Reads) {
+    entries_in(list, false, out)
+}
+
+/// Adds the settings whose value map entries can carry into what they render (see
+/// [`values_of`]): gates are left out.
+pub fn values_in_entries(list: &[Entry], out: &mut Reads) {
+    entries_in(list, true, out)
+}
+
+fn node_in(n: &Node, v: bool, out: &mut Reads) {
+    match n {
+        Node::Scalar(e, _) | Node::Raw(e) => walk(e, v, out),
+        Node::Map(entries) => entries_in(entries, v, out),
+        Node::List(list) => items_in(list, v, out),
+    }
+}
+
+fn entries_in(list: &[Entry], v: bool, out: &mut Reads) {
     for e in list {
         match e {
-            Entry::Field(_, n) => node(n, out),
+            Entry::Field(_, n) => node_in(n, v, out),
             Entry::When(cond, then, otherwise) => {
-                ex(cond, out);
-                entries(then, out);
-                entries(otherwise, out);
+                if !v {
+                    walk(cond, v, out);
+                }
+                entries_in(then, v, out);
+                entries_in(otherwise, v, out);
             }
-            Entry::Spread(e) => ex(e, out),
+            Entry::Spread(e) => walk(e, v, out),
             // The label helpers read the chart and the release only.
             Entry::Labels(_) => {}
         }
     }
 }
 
-/// Adds what list items read.
-pub fn items(list: &[Item], out: &mut Reads) {
+fn items_in(list: &[Item], v: bool, out: &mut Reads) {
     for i in list {
         match i {
-            Item::One(n) => node(n, out),
+            Item::One(n) => node_in(n, v, out),
             Item::When(cond, then, otherwise) => {
-                ex(cond, out);
-                items(then, out);
-                items(otherwise, out);
+                if !v {
+                    walk(cond, v, out);
+                }
+                items_in(then, v, out);
+                items_in(otherwise, v, out);
             }
+            // The items' values flow into the body through the range variable.
             Item::Range(_, over, body) => {
-                ex(over, out);
-                node(body, out);
+                walk(over, v, out);
+                node_in(body, v, out);
             }
-            Item::Spread(e) => ex(e, out),
+            Item::Spread(e) => walk(e, v, out),
         }
     }
 }
@@ -115,7 +157,7 @@ mod tests {
         let list = vec![Item::Range("host", Ex::Get(Path::values().child("ingress").child("hosts")), Box::new(Node::str(host)))];
         let mut out = Reads::new();
         entries(&map.entries, &mut out);
-        items(&list, &mut out);
+        items_in(&list, false, &mut out);
         let got: Vec<String> = out.iter().map(|k| k.join(".")).collect();
         assert_eq!(got, ["fullnameOverride", "ingress.hosts", "nameOverride", "pdb.enabled", "persistence.size"]);
     }
