@@ -161,4 +161,17 @@ mod tests {
         let got: Vec<String> = out.iter().map(|k| k.join(".")).collect();
         assert_eq!(got, ["fullnameOverride", "ingress.hosts", "nameOverride", "pdb.enabled", "persistence.size"]);
     }
+
+    #[test]
+    fn values_leave_out_what_only_decides() {
+        let password: Expr<String> = Expr::wrap(Ex::Get(Path::values().child("password")));
+        let user: Expr<String> = Expr::wrap(Ex::Get(Path::values().child("user")));
+        let gated = Map::new().when(password.is_set(), Map::new().field("user", Node::str(user.clone())));
+        let mut out = Reads::new();
+        values_in_entries(&gated.entries, &mut out);
+        assert_eq!(out, Reads::from([vec!["user".to_string()]]));
+        let shown = Map::new().field("both", Node::str(crate::template::expr::concat([user, password])));
+        values_in_entries(&shown.entries, &mut out);
+        assert!(out.contains(&vec!["password".to_string()]));
+    }
 }
