@@ -425,10 +425,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
 
     let redis_host = cache.type_.is(CacheType::External).then(&cache.external.host, dragonfly_on.then(dragonfly.0.name(), valkey.0.name()));
     let redis_port = cache.type_.is(CacheType::External).then(cache.external.port.string(), Expr::from("6379"));
-    let qdrant_url = qdrant_on.then(
-        concat(["http://".into(), qdrant.0.name(), ":6333".into()]),
-        concat(["http://".into(), vb.qdrant.external.host.expr(), ":".into(), vb.qdrant.external.port.string()]),
-    );
+    let qdrant_url =
+        qdrant_on.then(manifests::text!("http://{}:6333", qdrant.0.name()), manifests::text!("http://{}:{}", &vb.qdrant.external.host, vb.qdrant.external.port.string()));
     Endpoints {
         postgres_host: pg.enabled.then(cluster.read_write_service(), &pg.external.host),
         postgres_port: pg.enabled.then(Expr::from("5432"), pg.external.port.string()),

@@ -294,7 +294,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     let server_service =
         m.add_when(&on, Service::builder().meta(meta()).selects(&server_deployment).ports(List::new().push(ServicePort::new("http", SERVER_PORT, &server_port))).build());
     o.server.pdb.add_as(m, meta(), &server_deployment, &on);
-    let server_url = concat(["http://".into(), server_service.name(), format!(":{SERVER_PORT}").into()]);
+    let server_url = manifests::text!("http://{}:{}", server_service.name(), SERVER_PORT.to_string());
 
     // ----- opal/cedar-agent.yaml: an OPAL client with Cedar inline on every node, subscribed
     // to opal-server; the Aeterna server's pods ask the one on their node.
@@ -333,7 +333,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     Stack {
         server_url,
         server: server_deployment,
-        agent_url: concat(["http://".into(), agent_service.name(), format!(":{AGENT_PORT}").into()]),
+        agent_url: manifests::text!("http://{}:{}", agent_service.name(), AGENT_PORT.to_string()),
         agent: agent_set,
         agent_on,
         on,

@@ -325,6 +325,97 @@ pub fn concat(parts: impl IntoIterator<Item = Expr<String>>) -> Expr<String> {
     Expr::wrap(Ex::Concat(parts.into_iter().map(|p| p.ex).collect()))
 }
 
+/// Builds a string from a template with `{}` holes and one expression per hole, as `format!`
+/// does for strings: `text!("requirepass {}\nport {}\n", &v.password, v.port.string())`.
+/// `{{` and `}}` are literal braces. The chart renders it as one Go template expression
+/// (`print "requirepass " .Values.password ...`). A template whose holes and arguments differ
+/// in number does not compile.
+///
+/// ```
+/// let conf = manifests::text!("port {}\nname {{{}}}\n", "6379", manifests::release_name());
+/// # let _ = conf;
+/// ```
+///
+/// ```compile_fail
+/// let conf = manifests::text!("port {}\nname {}\n", "6379");
+/// ```
+#[macro_export]
+macro_rules! text {
+    ($template:literal $(, $arg:expr)* $(,)?) => {{
+        const _: () = assert!(
+            $crate::expr::text_holes($template) == <[()]>::len(&[$($crate::__unit!($arg)),*]),
+            "text!: the template needs one argument per {{}} (and {{{{ or }}}} for a literal brace)"
+        );
+        $crate::expr::text_parts($template, ::std::vec![$(::core::convert::Into::<$crate::Expr<String>>::into($arg)),*])
+    }};
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __unit {
+    ($x:expr) => {
+        ()
+    };
+}
+
+/// The number of `{}` holes of a [`text!`] template, or `usize::MAX` (which no argument count
+/// matches) for a lone `{` or `}`.
+#[doc(hidden)]
+pub const fn text_holes(template: &str) -> usize {
+    let b = template.as_bytes();
+    let (mut i, mut holes) = (0, 0);
+    while i < b.len() {
+        let next = if i + 1 < b.len() { b[i + 1] } else { 0 };
+        match (b[i], next) {
+            (b'{', b'}') => holes += 1,
+            (b'{', b'{') | (b'}', b'}') => {}
+            (b'{', _) | (b'}', _) => return usize::MAX,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    holes
+}
+
+/// The [`text!`] template's literal parts and `args`, joined.
+#[doc(hidden)]
+pub fn text_parts(template: &'static str, args: Vec<Expr<String>>) -> Expr<String> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut args = args.into_iter();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some('}')) => {
+                chars.next();
+                match args.next() {
+                    // A literal argument joins the text around it: one string in the chart.
+                    Some(Expr { ex: Ex::Lit(Value::String(s)), .. }) => literal.push_str(&s),
+                    Some(arg) => {
+                        if !literal.is_empty() {
+                            parts.push(Expr::from(std::mem::take(&mut literal)));
+                        }
+                        parts.push(arg);
+                    }
+                    None => {}
+                }
+            }
+            ('{', Some('{')) | ('}', Some('}')) => {
+                chars.next();
+                literal.push(c);
+            }
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Expr::from(literal));
+    }
+    concat(parts)
+}
+
 /// A literal free-form value.
 pub fn json(value: Value) -> Expr<Value> {
     Expr::wrap(Ex::Lit(value))
@@ -638,5 +729,23 @@ impl<T: Knobbed> Knob<Vec<T>> {
     /// The handle of the current item inside `range`, bound to `$var`.
     pub fn item_handle(var: &'static str) -> T::Handle {
         T::handle(Path::var(var))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_joins_literals_and_holes() {
+        let port: Expr<String> = Expr::wrap(Ex::Get(Path::values().child("port")));
+        let e = crate::text!("port {}\n{{braces}} {}", port.clone(), "x");
+        let Ex::Concat(parts) = e.ex else { panic!("{e:?}") };
+        let shown: Vec<String> = parts.iter().map(|p| format!("{p:?}")).collect();
+        let expected = [Ex::Lit("port ".into()), port.ex, Ex::Lit("\n{braces} x".into())];
+        assert_eq!(shown, expected.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>());
+        assert_eq!(text_holes("{} and {{}} and {}"), 2);
+        assert_eq!(text_holes("a { b"), usize::MAX);
+        assert_eq!(text_holes("a } b"), usize::MAX);
     }
 }
