@@ -74,4 +74,8 @@ pub use values::{
 };
 
 #[doc(hidden)]
+pub use regex_lite as __regex;
+#[doc(hidden)]
+pub use schemars as __schemars;
+#[doc(hidden)]
 pub use serde as __serde;

@@ -409,7 +409,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     //   leaves the finished Job as it is.
     let mig = &a.migration;
     let migrates = manifests::concat([a.image.reference_in(&v.global.image_registry), "|".into(), deps.postgres_host.clone(), "|".into(), deps.postgres_database.clone()]);
-    let mut migrate = server_container("migrate").command(vec!["aeterna".into(), "migrate".into()]).build();
+    let mut migrate = server_container("migrate").command(["aeterna", "migrate"]).build();
     migrate.mount(&Volume::empty_dir("tmp"), "/tmp");
     let job_pod = Pod::builder()
         .containers(vec![migrate])

@@ -461,7 +461,7 @@ fn bundled_server(m: &mut Model, v: &ValuesKnobs, s: Server) -> (ObjectRef<State
     let k = s.knobs;
     let data = ClaimTemplate::new("data", &k.storage.size, k.storage.storage_class.or_else(&v.global.storage_class));
     let mut c = container(v, s.name, &k.image, &k.resources);
-    c.args = List::of(s.args.iter().map(|a| Node::str(*a)));
+    c.args = s.args.iter().map(|a| Expr::from(*a)).collect();
     let port = c.port(s.port.0, s.port.1);
     c.mount(&data.volume(), s.data);
     c.liveness(Probe::tcp(&port).initial_delay(10).period(10));

@@ -202,6 +202,13 @@ impl Lower for Map {
     }
 }
 
+/// A string item, such as an argument of a container's `command` or `args`.
+impl Lower for Expr<String> {
+    fn lower(&self) -> Node {
+        Node::str(self.clone())
+    }
+}
+
 /// A list of `T` whose items can be gated, repeated over a list setting, or appended from a
 /// free-form list setting.
 pub struct List<T> {
@@ -248,9 +255,10 @@ impl<T: Lower> List<T> {
         self
     }
 
-    /// Items present only when `cond` holds.
-    pub fn when(mut self, cond: impl Into<Expr<bool>>, then: List<T>) -> Self {
-        self.items.push(Item::When(cond.into().ex, then.items, Vec::new()));
+    /// Items present only when `cond` holds: `then` is a list, or an array or a `Vec` of
+    /// items (`args.when(&v.debug, ["--verbose", "--trace"])`).
+    pub fn when(mut self, cond: impl Into<Expr<bool>>, then: impl Into<List<T>>) -> Self {
+        self.items.push(Item::When(cond.into().ex, then.into().items, Vec::new()));
         self
     }
 
@@ -288,6 +296,21 @@ impl<T: Lower> List<T> {
     /// The node of this list.
     pub fn node(&self) -> Node {
         Node::List(self.items.clone())
+    }
+}
+
+/// `["serve", "--port=80"].into()`: a list of the items, each converted (strings to
+/// `Expr<String>`, say).
+impl<T: Lower, I: Into<T>, const N: usize> From<[I; N]> for List<T> {
+    fn from(items: [I; N]) -> Self {
+        List::of(items.into_iter().map(Into::into))
+    }
+}
+
+/// A list of the items of a `Vec`, each converted.
+impl<T: Lower, I: Into<T>> From<Vec<I>> for List<T> {
+    fn from(items: Vec<I>) -> Self {
+        List::of(items.into_iter().map(Into::into))
     }
 }
 

@@ -16,50 +16,76 @@ use serde_json::Value;
 
 use crate::expr::{Knob, Knobbed, Leaf, Path, leaves};
 
+/// Declares a validated string type for values.yaml: a pattern (a regular expression of the
+/// `regex-lite` dialect, which JSON Schema's ECMA-262 dialect also reads the same way for the
+/// usual classes and anchors) and a maximum length, checked by serde for `emit` and by the
+/// schema for Helm, and the `expected` text errors show. The empty string is valid only if the
+/// pattern accepts it. An application's own unit, such as Valkey's `256mb`:
+///
+/// ```
+/// manifests::pattern_string!(
+///     /// A memory size as Valkey writes it: `256mb`, `1gb`.
+///     ValkeyMemory, r"^[0-9]+(kb|mb|gb)$", 32, "a size such as 256mb or 1gb"
+/// );
+/// assert!(serde_json::from_str::<ValkeyMemory>("\"256mb\"").is_ok());
+/// assert!(serde_json::from_str::<ValkeyMemory>("\"256MB\"").is_err());
+/// ```
+#[macro_export]
 macro_rules! pattern_string {
     ($(#[$doc:meta])* $name:ident, $pattern:expr, $max:expr, $expected:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-        #[serde(transparent)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, $crate::__serde::Serialize)]
+        #[serde(crate = "manifests::__serde", transparent)]
         pub struct $name(pub String);
 
         impl $name {
+            /// The pattern a value must match.
             pub const PATTERN: &'static str = $pattern;
-            fn regex() -> &'static Regex {
-                static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new($name::PATTERN).expect("valid pattern"));
+            fn regex() -> &'static $crate::__regex::Regex {
+                static RE: ::std::sync::LazyLock<$crate::__regex::Regex> = ::std::sync::LazyLock::new(|| $crate::__regex::Regex::new($name::PATTERN).expect("valid pattern"));
                 &RE
             }
+            /// The value `s`, unchecked (for defaults).
             pub fn new(s: &str) -> Self {
                 $name(s.to_string())
             }
+            /// True for the empty string ("not set").
             pub fn is_empty(&self) -> bool {
                 self.0.is_empty()
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as $crate::__serde::Deserialize>::deserialize(d)?;
                 if s.len() > $max || !$name::regex().is_match(&s) {
-                    return Err(serde::de::Error::custom(format!("invalid value {s:?}: expected {}", $expected)));
+                    return Err(<D::Error as $crate::__serde::de::Error>::custom(format!("invalid value {s:?}: expected {}", $expected)));
                 }
                 Ok($name(s))
             }
         }
 
-        impl JsonSchema for $name {
-            fn schema_name() -> Cow<'static, str> {
+        impl $crate::__schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($name).into()
             }
             fn inline_schema() -> bool {
                 true
             }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                json_schema!({"type": "string", "pattern": $name::PATTERN, "maxLength": $max})
+            fn json_schema(_: &mut $crate::__schemars::SchemaGenerator) -> $crate::__schemars::Schema {
+                $crate::__schemars::json_schema!({"type": "string", "pattern": $name::PATTERN, "maxLength": $max})
             }
         }
 
-        leaves!(String: $name);
+        impl $crate::Leaf for $name {
+            type Out = String;
+        }
+        impl $crate::Knobbed for $name {
+            type Handle = $crate::Knob<$name>;
+            fn handle(path: $crate::Path) -> Self::Handle {
+                $crate::Knob::at(path)
+            }
+        }
     };
 }
 

@@ -46,4 +46,13 @@ impl ServiceSettingsKnobs {
         let port = service.port(self.port(name, target));
         (service, port)
     }
+
+    /// The headless Service beside [`ServiceSettingsKnobs::service`] (a StatefulSet's governing
+    /// Service): `meta`, `clusterIP: None`, the same port `name` to `target`. Neither the type
+    /// nor the annotations apply (they are the load balancer's): it is always ClusterIP.
+    pub fn headless_service(&self, meta: Meta, workload: &dyn Workload, name: &'static str, target: &PortRef) -> (Service, ServicePortRef) {
+        let mut service = Service::headless(meta, workload);
+        let port = service.port(ServicePort::new(name, &self.port, target));
+        (service, port)
+    }
 }

@@ -23,7 +23,7 @@ pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolic
 pub use policy::PodDisruptionBudget;
 pub use rbac::{PolicyRule, Role, RoleBinding, ServiceAccount};
 pub use storage::PersistentVolumeClaim;
-pub use workload::{ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload};
+pub use workload::{Args, ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload};
 
 pub(crate) fn object(
     api_version: &'static str,

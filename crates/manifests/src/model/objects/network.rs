@@ -113,7 +113,9 @@ pub struct Service {
     pub selects: Option<&'static str>,
     /// The ports; [`Service::port`] adds one and returns its handle.
     pub ports: List<ServicePort>,
-    /// `None` for a headless Service.
+    /// `clusterIP`: not set, Kubernetes assigns one; the string `"None"` ([`Service::HEADLESS`],
+    /// or [`Service::headless`]) makes a headless Service, whose DNS name resolves to each
+    /// ready pod (what a StatefulSet's `serviceName` needs).
     #[builder(default, setter(strip_option, into))]
     pub cluster_ip: Option<Expr<String>>,
     /// More `spec` fields, merged as they are.
@@ -122,6 +124,15 @@ pub struct Service {
 }
 
 impl Service {
+    /// The `clusterIP` of a headless Service.
+    pub const HEADLESS: &'static str = "None";
+
+    /// A headless Service (`clusterIP: None`) selecting `workload`'s pods, with no ports yet
+    /// ([`Service::port`] adds them): the governing Service of a StatefulSet.
+    pub fn headless(meta: Meta, workload: &dyn Workload) -> Service {
+        Service::builder().meta(meta).selects(workload).ports(List::new()).cluster_ip(Service::HEADLESS).build()
+    }
+
     /// Adds `port` to the Service and returns its handle.
     pub fn port(&mut self, port: ServicePort) -> ServicePortRef {
         let handle = ServicePortRef { service: self.meta.name.clone(), component: self.meta.component, name: port.name.clone(), port: port.port.clone() };
@@ -319,6 +330,18 @@ mod tests {
         assert_eq!(ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"], json!({"service": {"name": "web-svc", "port": {"name": "web"}}}));
         // An empty class and an empty tls list are left out, not rendered empty.
         assert!(ingress["spec"].get("ingressClassName").is_none() && ingress["spec"].get("tls").is_none(), "{ingress}");
+    }
+
+    #[test]
+    fn a_headless_service_has_cluster_ip_none() {
+        let mut m = Model::new();
+        let (deployment, http) = web(&mut m);
+        let mut service = Service::headless(Meta::new("web-headless"), &deployment);
+        service.port(ServicePort::new("web", 80, &http));
+        m.add(service);
+        let objects = testing::objects(&m, json!({})).expect("renders");
+        let service = objects.iter().find(|o| o["kind"] == "Service").expect("a Service");
+        assert_eq!((&service["spec"]["clusterIP"], &service["spec"]["type"]), (&json!("None"), &json!("ClusterIP")));
     }
 
     #[test]

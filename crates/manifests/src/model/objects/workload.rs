@@ -294,6 +294,10 @@ impl Lower for Probe {
     }
 }
 
+/// A container's `command` or `args`: strings, some present only under a condition
+/// ([`List::when`]), some from a list setting ([`List::extend_from`]).
+pub type Args = List<Expr<String>>;
+
 /// A container. Declare its ports with [`Container::port`] and its mounts with
 /// [`Container::mount`] after building it.
 #[derive(Clone, Debug, TypedBuilder)]
@@ -307,11 +311,12 @@ pub struct Container {
     #[builder(default, setter(strip_option, into))]
     pub image_pull_policy: Option<Expr<String>>,
     /// `command`, replacing the image's entrypoint; left out when empty.
-    #[builder(default)]
-    pub command: Vec<Expr<String>>,
-    /// `args`; left out when empty.
-    #[builder(default)]
-    pub args: List<Node>,
+    /// `.command(["aeterna", "migrate"])`.
+    #[builder(default, setter(into))]
+    pub command: Args,
+    /// `args`; left out when empty. `.args(List::from(["serve"]).when(&v.debug, ["--verbose"]))`.
+    #[builder(default, setter(into))]
+    pub args: Args,
     /// Environment variables.
     #[builder(default)]
     pub env: List<EnvVar>,
@@ -422,7 +427,7 @@ impl Lower for Container {
             m = m.str("imagePullPolicy", policy.clone());
         }
         if !self.command.is_empty() {
-            m = m.field("command", List::of(self.command.iter().map(|c| Node::str(c.clone()))).node());
+            m = m.field("command", self.command.node());
         }
         if !self.args.is_empty() {
             m = m.field("args", self.args.node());
@@ -835,6 +840,19 @@ mod tests {
         let pod = Pod::builder().containers(vec![c]).build();
         m.add(Deployment::builder().meta(Meta::new("web").component("server")).replicas(replicas).replicas_unless(autoscaled).pod(pod).build());
         m
+    }
+
+    #[test]
+    fn command_and_args_take_strings_and_args_under_a_condition() {
+        let debug: Knob<bool> = Knob::at(Path::values().child("debug"));
+        let args = Args::from(["serve", "--port=80"]).when(&debug, ["--verbose", "--trace"]);
+        let c = Container::builder().name("web").image("web:1").command(["/bin/web"]).args(args).build();
+        let mut m = Model::new();
+        m.add(Deployment::builder().meta(Meta::new("web")).replicas(1).pod(Pod::builder().containers(vec![c]).build()).build());
+        let container = |debug: bool| testing::object(&m, json!({"debug": debug}))["spec"]["template"]["spec"]["containers"][0].clone();
+        assert_eq!(container(false)["command"], json!(["/bin/web"]));
+        assert_eq!(container(false)["args"], json!(["serve", "--port=80"]));
+        assert_eq!(container(true)["args"], json!(["serve", "--port=80", "--verbose", "--trace"]));
     }
 
     #[test]
