@@ -64,6 +64,10 @@ enum Command {
     /// (emit runs the same check and writes nothing when it finds a problem)
     #[command(after_help = EXAMPLES)]
     Check(CheckArgs),
+    /// Draw the objects one application renders for its values and how they connect (selects,
+    /// mounts, reads, routes to, runs before, ...), grouped by component, as Mermaid or DOT
+    #[command(after_help = GRAPH_EXAMPLES)]
+    Graph(GraphArgs),
     /// List the applications and their environments
     List,
     /// Print an application's default values.yaml
@@ -97,6 +101,14 @@ after a yes (interactive) or with --force (answers file), and kept as <name>.bak
 Examples:
   cargo run -- setup                                   ask the questions in the terminal
   cargo run -- setup --answers answers.yaml --out deploy --opencode-config ./opencode.json";
+
+const GRAPH_EXAMPLES: &str = "\
+Objects referenced but made outside the chart (a Secret the operator creates) are drawn dashed.
+Mermaid renders in GitHub and most Git hosts' Markdown; DOT in Graphviz.
+
+Examples:
+  cargo run -- graph --app aeterna -f crates/apps/src/aeterna/values-production.yaml
+  cargo run -- graph --app dbbat --set pdb.enabled=true --format dot | dot -Tsvg > dbbat.svg";
 
 const UPGRADE_EXAMPLES: &str = "\
 Without --base each chart is compared with the commit that introduced its previous version (or,
@@ -221,6 +233,26 @@ impl ValuesArgs {
 }
 
 #[derive(Args)]
+struct GraphArgs {
+    /// The application
+    #[arg(long = "app", value_name = "NAME", required = true)]
+    apps: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "mermaid")]
+    format: GraphFormat,
+    #[command(flatten, next_help_heading = "The values and release to draw (default: the chart's defaults)")]
+    render: ValuesArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (Markdown)
+    Mermaid,
+    /// Graphviz DOT
+    Dot,
+}
+
+#[derive(Args)]
 struct CheckArgs {
     /// Only these applications (repeatable); default: all
     #[arg(long = "app", value_name = "NAME")]
@@ -317,6 +349,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             print(&(serde_json::to_string_pretty(&app.schema()).map_err(|e| e.to_string())? + "\n"))
         }
         Command::Check(args) => check(&args),
+        Command::Graph(args) => graph(&args),
         Command::Setup(a) => {
             setup::run(&setup::Options { answers: a.answers, out: a.out, opencode_config: a.opencode_config, force: a.force })?;
             Ok(ExitCode::SUCCESS)
@@ -508,6 +541,19 @@ fn glob(pattern: &str, name: &str) -> bool {
     }
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     go(&p, &n)
+}
+
+fn graph(args: &GraphArgs) -> Result<ExitCode, String> {
+    let l = load(&args.apps, &args.render, "graph")?;
+    let app = l.app.as_ref();
+    let name = app.chart().name.clone();
+    let release = Release { name: &l.release.0, namespace: &l.release.1 };
+    let title = format!("{name} (values from {})", l.sources);
+    let graph = manifests::graph::of_values(app, &app.model(), &l.values, release, &title).map_err(|e| format!("{title}: {e}"))?;
+    print(&match args.format {
+        GraphFormat::Mermaid => graph.mermaid(),
+        GraphFormat::Dot => graph.dot(),
+    })
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, String> {

@@ -37,6 +37,8 @@
 //! - **The check** ([`check`]): what types cannot prove, over the rendered objects of one
 //!   environment, one module per kind of rule (references, names and labels, Pod Security,
 //!   secrets).
+//! - **Pictures** ([`graph`]): the objects of one environment and how they connect, as Mermaid
+//!   or DOT.
 //! - **Output** ([`output`]): renders and checks every application, then writes `charts-out`
 //!   atomically, or compares it for `emit --check`.
 //!
@@ -47,6 +49,7 @@
 extern crate self as manifests;
 
 pub mod check;
+pub mod graph;
 pub mod model;
 // Its public items are not all documented yet.
 #[allow(missing_docs)]

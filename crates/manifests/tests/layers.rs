@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 /// Bottom to top. Modules of the same rank do not depend on each other.
-const LAYERS: &[(&str, usize)] = &[("template", 0), ("expr", 0), ("values", 1), ("model", 2), ("objects", 2), ("kit", 2), ("render", 3), ("check", 3), ("output", 4)];
+const LAYERS: &[(&str, usize)] = &[("template", 0), ("expr", 0), ("values", 1), ("model", 2), ("objects", 2), ("kit", 2), ("render", 3), ("check", 3), ("graph", 4), ("output", 4)];
 
 fn rank(module: &str) -> Option<usize> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, r)| *r)
