@@ -5,6 +5,7 @@
 //! a PersistentVolumeClaim when `persistence.enabled`; probes check HTTP `/health` when the API is
 //! on and fall back to TCP otherwise.
 
+use manifests::SecretString;
 use manifests::kit::{FreeForm, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef, Strategy, Volume, VolumeSource};
 use manifests::{
@@ -106,11 +107,9 @@ pub struct Values {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Admin token (ADMIN_TOKEN); stored in the Secret.
-    #[schemars(extend("writeOnly" = true))]
-    pub admin_token: String,
+    pub admin_token: SecretString,
     /// Secret for signing JWTs (JWT_SECRET); stored in the Secret.
-    #[schemars(extend("writeOnly" = true))]
-    pub jwt_secret: String,
+    pub jwt_secret: SecretString,
     /// HTTP port for the API and WebSocket (HTTP_PORT).
     pub http_port: Port,
     /// MQTT TCP port (TCP_PORT).
@@ -145,8 +144,7 @@ pub struct Oidc {
     /// Client ID (OIDC_CLIENT_ID).
     pub client_id: String,
     /// Client secret (OIDC_CLIENT_SECRET); stored in the Secret.
-    #[schemars(extend("writeOnly" = true))]
-    pub client_secret: String,
+    pub client_secret: SecretString,
     /// Token claim that lists the user's groups (OIDC_GROUP_FIELD).
     pub group_field: String,
     /// Group granted admin rights (OIDC_ADMIN_GROUP).
@@ -167,8 +165,7 @@ pub struct Redis {
     /// Redis port (REDIS_PORT).
     pub port: Port,
     /// Redis password (REDIS_PASSWORD); stored in the Secret.
-    #[schemars(extend("writeOnly" = true))]
-    pub password: String,
+    pub password: SecretString,
     /// Redis database number (REDIS_DB).
     pub db: u8,
 }
@@ -204,7 +201,7 @@ impl Default for Values {
             image_pull_secrets: Vec::new(),
             name_override: DnsLabel::default(),
             fullname_override: DnsLabel::default(),
-            config: Config { admin_token: String::new(), jwt_secret: String::new(), http_port: Port(8883), tcp_port: Port(1883) },
+            config: Config { admin_token: SecretString::default(), jwt_secret: SecretString::default(), http_port: Port(8883), tcp_port: Port(1883) },
             existing_secret: DnsName::default(),
             k8s: Toggle { enabled: true },
             rbac: Rbac { create: true, rules: Vec::new() },
@@ -215,13 +212,13 @@ impl Default for Values {
                 enabled: false,
                 discovery: String::new(),
                 client_id: String::new(),
-                client_secret: String::new(),
+                client_secret: SecretString::default(),
                 group_field: "groups".into(),
                 admin_group: String::new(),
                 writer_group: String::new(),
                 reader_group: String::new(),
             },
-            redis: Redis { enabled: false, host: "localhost".into(), port: Port(6379), password: String::new(), db: 0 },
+            redis: Redis { enabled: false, host: "localhost".into(), port: Port(6379), password: SecretString::default(), db: 0 },
             persistence: Persistence { enabled: false, storage_class: String::new(), size: Quantity::new("1Gi"), access_mode: AccessMode::ReadWriteOnce },
             service_account: ServiceAccountSettings::default(),
             service: Services { http: ServiceSettings::new(8883), mqtt: ServiceSettings::new(1883) },

@@ -7,6 +7,7 @@
 //! the committed environments keep every credential out of the repository. The container port
 //! `http` is `service.port`; the probes name it while their `httpGet.port` is that port.
 
+use manifests::SecretString;
 use manifests::expr::chart_name;
 use manifests::kit::{FreeForm, Image, Resources, ServiceAccountSettings, ServiceSettings};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Strategy};
@@ -157,15 +158,13 @@ pub struct Config {
 pub struct Secrets {
     /// PostgreSQL connection string (DATABASE_URL). Required unless `secrets.existingSecret` is
     /// set; give it with `--set` or a values file kept out of git.
-    #[schemars(extend("writeOnly" = true))]
-    pub database_url: String,
+    pub database_url: SecretString,
     /// Secret that signs the session tokens (BETTER_AUTH_SECRET), at least 32 characters.
     /// Required unless `secrets.existingSecret` is set.
     #[schemars(extend("writeOnly" = true))]
     pub better_auth_secret: MinLength<32>,
     /// Groq API key (GROQ_API_KEY). Required unless `secrets.existingSecret` is set.
-    #[schemars(extend("writeOnly" = true))]
-    pub groq_api_key: String,
+    pub groq_api_key: SecretString,
     /// JWT signing algorithm (JWT_ALGORITHM).
     pub jwt_algorithm: JwtAlgorithm,
     /// Days a JWT stays valid (JWT_EXPIRATION_DAYS).
@@ -237,9 +236,9 @@ impl Default for Values {
                 temperature: 0.7,
             },
             secrets: Secrets {
-                database_url: String::new(),
+                database_url: SecretString::default(),
                 better_auth_secret: MinLength::default(),
-                groq_api_key: String::new(),
+                groq_api_key: SecretString::default(),
                 jwt_algorithm: JwtAlgorithm::Hs256,
                 jwt_expiration_days: WholeNumber::digits("7"),
                 existing_secret: DnsName::default(),

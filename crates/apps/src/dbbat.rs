@@ -6,6 +6,7 @@
 //! Secrets go to a Secret unless `secrets.existingSecret` names one. The proxy has a Service of
 //! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
 
+use manifests::SecretString;
 use manifests::kit::{
     AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, FreeForm, HttpProbeSettings, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings,
     ServiceSettings, StorageSettings,
@@ -130,8 +131,7 @@ pub struct Postgresql {
 pub struct ExternalPostgresql {
     /// Full DSN (takes precedence over individual settings), stored in the Secret. Example:
     /// postgres://user:pass@host:5432/dbbat?sslmode=require
-    #[schemars(extend("writeOnly" = true))]
-    pub dsn: String,
+    pub dsn: SecretString,
     /// PostgreSQL host (used if dsn is empty).
     pub host: String,
     /// PostgreSQL port.
@@ -141,8 +141,7 @@ pub struct ExternalPostgresql {
     /// Database username.
     pub username: String,
     /// Database password (use secrets.databasePassword for production).
-    #[schemars(extend("writeOnly" = true))]
-    pub password: String,
+    pub password: SecretString,
     /// SSL mode: disable, require, verify-ca, verify-full.
     pub ssl_mode: SslMode,
 }
@@ -156,11 +155,9 @@ string_enum!(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secrets {
     /// AES-256 encryption key (base64-encoded, 32 bytes raw). Generate with: openssl rand -base64 32
-    #[schemars(extend("writeOnly" = true))]
-    pub encryption_key: String,
+    pub encryption_key: SecretString,
     /// Database password (if not in DSN or external.password).
-    #[schemars(extend("writeOnly" = true))]
-    pub database_password: String,
+    pub database_password: SecretString,
     /// Use existing secret instead of creating one (takes precedence). The secret must contain
     /// the keys named in secrets.keys: the encryption key, and the database password when
     /// `postgresql.external.host` is used, or the DSN when neither dsn nor host is set.
@@ -291,18 +288,18 @@ impl Default for Values {
             fullname_override: DnsLabel::default(),
             postgresql: Postgresql {
                 external: ExternalPostgresql {
-                    dsn: String::new(),
+                    dsn: SecretString::default(),
                     host: String::new(),
                     port: Port(5432),
                     database: "dbbat".into(),
                     username: "dbbat".into(),
-                    password: String::new(),
+                    password: SecretString::default(),
                     ssl_mode: SslMode::Require,
                 },
             },
             secrets: Secrets {
-                encryption_key: String::new(),
-                database_password: String::new(),
+                encryption_key: SecretString::default(),
+                database_password: SecretString::default(),
                 existing_secret: DnsName::default(),
                 keys: SecretKeys { encryption_key: ConfigKey::new("DBB_KEY"), database_password: ConfigKey::new("DB_PASSWORD"), dsn: ConfigKey::new("DBB_DSN") },
             },

@@ -73,7 +73,7 @@ pub use template::expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_
 pub use template::tree::{List, Lower, Map, Node};
 pub use values::{
     AccessMode, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, IntOrPercent, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity,
-    ServiceType, Size, StringMap, Values,
+    SecretString, ServiceType, Size, StringMap, Values,
 };
 
 #[doc(hidden)]

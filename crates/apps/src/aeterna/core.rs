@@ -3,6 +3,7 @@
 //! RBAC, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy, ServiceMonitor
 //! and the database migration Job.
 
+use manifests::SecretString;
 use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, FreeForm, Image, Resources, ServiceSettings};
 use manifests::model::Hook;
 use manifests::objects::{
@@ -98,8 +99,7 @@ string_enum!(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenAi {
     /// API key (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub api_key: String,
+    pub api_key: SecretString,
     /// Existing Secret with the API key.
     pub existing_secret: DnsName,
     /// Key of the API key in existingSecret.
@@ -114,8 +114,7 @@ pub struct OpenAi {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Anthropic {
     /// API key (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub api_key: String,
+    pub api_key: SecretString,
     /// Existing Secret with the API key.
     pub existing_secret: DnsName,
     /// Key of the API key in existingSecret.
@@ -216,14 +215,14 @@ impl Default for Llm {
         Llm {
             provider: LlmProvider::Openai,
             openai: OpenAi {
-                api_key: String::new(),
+                api_key: SecretString::default(),
                 existing_secret: DnsName::default(),
                 existing_secret_key: ConfigKey::new("api-key"),
                 embedding_model: "text-embedding-3-small".into(),
                 chat_model: "gpt-4o".into(),
             },
             anthropic: Anthropic {
-                api_key: String::new(),
+                api_key: SecretString::default(),
                 existing_secret: DnsName::default(),
                 existing_secret_key: ConfigKey::new("api-key"),
                 model: "claude-3-haiku-20240307".into(),

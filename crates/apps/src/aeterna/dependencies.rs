@@ -3,6 +3,7 @@
 //! objects, so nothing is downloaded at install time) or external, and the server reaches
 //! either through the same connection settings ([`Endpoints`]).
 
+use manifests::SecretString;
 use manifests::kit::{ClusterBackupSettings, Image, Resources, StorageSettings, StorageSettingsKnobs};
 use manifests::objects::{ClaimTemplate, Cluster, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet, Volume, Workload};
 use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, concat, fullname_with, string_enum};
@@ -79,8 +80,7 @@ pub struct ExternalQdrant {
     /// Port of the Qdrant HTTP API.
     pub port: Port,
     /// API key (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub api_key: String,
+    pub api_key: SecretString,
     /// Existing Secret with the API key.
     pub existing_secret: DnsName,
     /// Key of the API key in existingSecret.
@@ -93,8 +93,7 @@ pub struct Pinecone {
     /// Use Pinecone (it must then be `vectorBackend.type`).
     pub enabled: bool,
     /// API key (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub api_key: String,
+    pub api_key: SecretString,
     /// Pinecone environment.
     pub environment: String,
     /// Index name.
@@ -118,8 +117,7 @@ pub struct ExternalWeaviate {
     /// Weaviate URL (`https://weaviate.example.com`).
     pub host: String,
     /// API key, if the instance requires one (stored in the chart's Secret).
-    #[schemars(extend("writeOnly" = true))]
-    pub api_key: String,
+    pub api_key: SecretString,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -128,8 +126,7 @@ pub struct MongoDb {
     /// Use MongoDB Atlas Vector Search (it must then be `vectorBackend.type`).
     pub enabled: bool,
     /// Connection URI with credentials (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub uri: String,
+    pub uri: SecretString,
     /// Existing Secret with the URI under `uri`.
     pub existing_secret: DnsName,
 }
@@ -146,8 +143,7 @@ pub struct VertexAi {
     /// Index endpoint.
     pub index_endpoint: String,
     /// Service account key JSON (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub service_account_json: String,
+    pub service_account_json: SecretString,
     /// Existing Secret with the key JSON under `service-account.json`.
     pub existing_secret: DnsName,
 }
@@ -160,8 +156,7 @@ pub struct Databricks {
     /// Workspace URL.
     pub workspace_url: String,
     /// Access token (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub token: String,
+    pub token: SecretString,
     /// Unity Catalog name.
     pub catalog: String,
     /// Existing Secret with the token under `token`.
@@ -214,8 +209,7 @@ pub struct ExternalCache {
     /// Port.
     pub port: Port,
     /// Password (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub password: String,
+    pub password: SecretString,
     /// Existing Secret with the password.
     pub existing_secret: DnsName,
     /// Key of the password in existingSecret.
@@ -256,8 +250,7 @@ pub struct ExternalPostgresql {
     /// User name.
     pub username: String,
     /// Password (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub password: String,
+    pub password: SecretString,
     /// Existing Secret with the password.
     pub existing_secret: DnsName,
     /// Key of the password in existingSecret.
@@ -274,21 +267,27 @@ impl Default for VectorBackend {
                 image: Image { tag: "v1.13.6".into(), ..Image::new("docker.io/qdrant/qdrant") },
                 storage: StorageSettings::new("10Gi"),
                 resources: Resources::cpu_memory(("250m", "512Mi"), ("2", "2Gi")),
-                external: ExternalQdrant { host: String::new(), port: Port(6333), api_key: String::new(), existing_secret: off(), existing_secret_key: ConfigKey::new("api-key") },
+                external: ExternalQdrant {
+                    host: String::new(),
+                    port: Port(6333),
+                    api_key: SecretString::default(),
+                    existing_secret: off(),
+                    existing_secret_key: ConfigKey::new("api-key"),
+                },
             },
             pgvector: Toggle { enabled: false },
-            pinecone: Pinecone { enabled: false, api_key: String::new(), environment: String::new(), index_name: String::new(), existing_secret: off() },
-            weaviate: Weaviate { enabled: false, external: ExternalWeaviate { host: String::new(), api_key: String::new() } },
-            mongodb: MongoDb { enabled: false, uri: String::new(), existing_secret: off() },
+            pinecone: Pinecone { enabled: false, api_key: SecretString::default(), environment: String::new(), index_name: String::new(), existing_secret: off() },
+            weaviate: Weaviate { enabled: false, external: ExternalWeaviate { host: String::new(), api_key: SecretString::default() } },
+            mongodb: MongoDb { enabled: false, uri: SecretString::default(), existing_secret: off() },
             vertex_ai: VertexAi {
                 enabled: false,
                 project_id: String::new(),
                 region: String::new(),
                 index_endpoint: String::new(),
-                service_account_json: String::new(),
+                service_account_json: SecretString::default(),
                 existing_secret: off(),
             },
-            databricks: Databricks { enabled: false, workspace_url: String::new(), token: String::new(), catalog: String::new(), existing_secret: off() },
+            databricks: Databricks { enabled: false, workspace_url: String::new(), token: SecretString::default(), catalog: String::new(), existing_secret: off() },
         }
     }
 }
@@ -314,7 +313,7 @@ impl Default for Cache {
             external: ExternalCache {
                 host: String::new(),
                 port: Port(6379),
-                password: String::new(),
+                password: SecretString::default(),
                 existing_secret: DnsName::default(),
                 existing_secret_key: ConfigKey::new("redis-password"),
             },
@@ -336,7 +335,7 @@ impl Default for Postgresql {
                 port: Port(5432),
                 database: "aeterna".into(),
                 username: String::new(),
-                password: String::new(),
+                password: SecretString::default(),
                 existing_secret: DnsName::default(),
                 existing_secret_key: ConfigKey::new("password"),
             },

@@ -6,6 +6,7 @@
 //! data and loads them into its Cedar agent, which the Aeterna servers on that node ask.
 //! Off (`opal.enabled: false`) means single-tenant mode: the server runs without authorization.
 
+use manifests::SecretString;
 use manifests::kit::{DisruptionBudgetSettings, FreeForm, Image, Resources};
 use manifests::objects::{DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
 use manifests::{ConfigKey, DnsName, Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, concat, fullname_with};
@@ -43,19 +44,15 @@ pub struct OpalAuth {
     /// `client-token` (the chart README says how to make them).
     pub existing_secret: DnsName,
     /// Master token (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub master_token: String,
+    pub master_token: SecretString,
     /// Private key of opal-server, PEM on one line with newlines as `_` (stored in the chart's
     /// Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub private_key: String,
+    pub private_key: SecretString,
     /// Public key of opal-server, on one line (stored in the chart's Secret).
-    #[schemars(extend("writeOnly" = true))]
-    pub public_key: String,
+    pub public_key: SecretString,
     /// The clients' JWT, issued by opal-server's `/token` with the master token (stored in the
     /// chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub client_token: String,
+    pub client_token: SecretString,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -96,8 +93,7 @@ pub struct Webhook {
     /// Check for new commits when the webhook calls (OPAL_POLICY_REPO_WEBHOOK_SECRET).
     pub enabled: bool,
     /// The webhook's secret (stored in the chart's Secret; prefer existingSecret).
-    #[schemars(extend("writeOnly" = true))]
-    pub secret: String,
+    pub secret: SecretString,
     /// Existing Secret with the webhook's secret.
     pub existing_secret: DnsName,
     /// Key of the secret in existingSecret.
@@ -150,10 +146,10 @@ impl Default for Opal {
             auth: OpalAuth {
                 enabled: true,
                 existing_secret: DnsName::default(),
-                master_token: String::new(),
-                private_key: String::new(),
-                public_key: String::new(),
-                client_token: String::new(),
+                master_token: SecretString::default(),
+                private_key: SecretString::default(),
+                public_key: SecretString::default(),
+                client_token: SecretString::default(),
             },
             server: OpalServer {
                 replicas: 3,
@@ -162,7 +158,12 @@ impl Default for Opal {
                     url: String::new(),
                     branch: "master".into(),
                     polling_interval: 30,
-                    webhook: Webhook { enabled: false, secret: String::new(), existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("webhook-secret") },
+                    webhook: Webhook {
+                        enabled: false,
+                        secret: SecretString::default(),
+                        existing_secret: DnsName::default(),
+                        existing_secret_key: ConfigKey::new("webhook-secret"),
+                    },
                     ssh_key: SshKey { existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("ssh-key") },
                 },
                 resources: Resources::cpu_memory(("100m", "256Mi"), ("500m", "512Mi")),

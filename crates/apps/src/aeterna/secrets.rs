@@ -10,7 +10,7 @@
 //!    no secret value passes through the chart.
 
 use manifests::objects::{EnvVar, ExternalKey, ExternalSecret, Secret, SecretRef};
-use manifests::{DnsName, Duration, Expr, Knob, Knobs, List, Map, Meta, Model, ObjectRef, fullname, string_enum};
+use manifests::{DnsName, Duration, Expr, Knob, Knobs, List, Map, Meta, Model, ObjectRef, SecretString, fullname, string_enum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +97,7 @@ pub struct Credential<'a> {
     /// The credential's backend is selected.
     pub used: Expr<bool>,
     /// The value in values.yaml.
-    pub value: &'a Knob<String>,
+    pub value: &'a Knob<SecretString>,
     /// The operator's Secret, and the key in it.
     pub existing: Option<(&'a Knob<DnsName>, Expr<String>)>,
     /// Without it the backend cannot work (an API key), as opposed to an optional password.
@@ -119,7 +119,7 @@ impl<'a> Credentials<'a> {
         let o = &v.opal;
         // OPAL's secure mode: opal-server signs and verifies the clients' JWTs.
         let secure = o.enabled.and(&o.auth.enabled);
-        let opal_auth = |key: &'static str, env: &'static str, consumer: Consumer, value: &'a Knob<String>, existing_key: &'static str| Credential {
+        let opal_auth = |key: &'static str, env: &'static str, consumer: Consumer, value: &'a Knob<SecretString>, existing_key: &'static str| Credential {
             key,
             env,
             consumer,

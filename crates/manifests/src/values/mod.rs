@@ -4,14 +4,17 @@
 //! - [`load`]: values files parsed as YAML and merged over the defaults, and the merged values
 //!   validated against the application's `Values` type;
 //! - [`set`]: `--set` and its family, parsed by Helm's `pkg/strvals` rules.
+//! - [`secret`]: [`SecretString`], the type of a password, key or token.
 //!
 //! Everything is re-exported here, so `manifests::values::Port` and `values::load` name it.
 
 pub mod load;
+pub mod secret;
 pub mod set;
 pub mod types;
 
 pub use load::*;
+pub use secret::SecretString;
 pub use set::*;
 pub use types::*;
 

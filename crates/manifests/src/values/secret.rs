@@ -1,0 +1,65 @@
+//! A secret setting: a password, key or token given at install time.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+
+use crate::expr::leaves;
+
+/// A password, key or token. Its schema is `writeOnly` (JSON Schema's mark for secrets), so
+/// `emit` refuses a default or an example environment that sets it, and refuses every place
+/// its value could reach but a Secret's `stringData` (a ConfigMap, metadata, a plain env
+/// `value`, NOTES.txt): give it to a container as an env var from the Secret. `Debug` shows
+/// its length only.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(pub String);
+
+impl SecretString {
+    /// True when not given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretString(<{} characters>)", self.0.chars().count())
+    }
+}
+
+impl From<&str> for SecretString {
+    fn from(s: &str) -> Self {
+        SecretString(s.to_string())
+    }
+}
+
+impl JsonSchema for SecretString {
+    fn schema_name() -> Cow<'static, str> {
+        "SecretString".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "writeOnly": true})
+    }
+}
+
+leaves!(String: SecretString);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_write_only_and_hidden() {
+        let schema = serde_json::to_value(schemars::schema_for!(SecretString)).expect("schema");
+        assert_eq!(schema["writeOnly"], true);
+        assert_eq!(format!("{:?}", SecretString::from("hunter2")), "SecretString(<7 characters>)");
+        let read: SecretString = serde_json::from_value(serde_json::json!("hunter2")).expect("a string");
+        assert_eq!(read.0, "hunter2");
+    }
+}
