@@ -166,6 +166,8 @@ fn every_environment_draws_what_its_objects_connect() {
             let objects: Vec<Value> = rendered.into_iter().map(|r| r.value).collect();
             assert!(!graph.edges.is_empty(), "{label}: no edges at all");
             check_edges(&label, &graph, &objects);
+            let readme = std::fs::read_to_string(root().join(format!("charts-out/charts/{name}/README.md"))).expect("the chart README");
+            assert!(readme.contains(&format!("### {env}\n\n```mermaid\n{}```\n", graph.mermaid())), "{label}: the chart README's picture is not the graph's");
             let svg = dot_to_svg(&label, &graph.dot());
             for n in &graph.nodes {
                 assert!(svg.contains(&n.name.replace('-', "&#45;")), "{label}: the SVG lacks {}", n.id);

@@ -149,11 +149,14 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     }
     let environments = envs.len();
     let mut used = std::collections::BTreeSet::new();
+    let mut pictures = String::new();
     for (env, source, layers) in envs {
         let values = values::load(&defaults, &layers, &|t| app.validate(t))?;
         let render_err = |message: render::RenderError| EmitError::Render { app: name.clone(), environment: format!("values from {source}"), message: message.to_string() };
         let (objects, external) = render::render_environment(app, &model, &values, release).map_err(render_err)?;
         let values_only: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
+        let picture = crate::graph::of_rendered(&format!("{name} ({env})"), app, &model, &objects, &external);
+        pictures.push_str(&format!("\n### {env}\n\n```mermaid\n{}```\n", picture.mermaid()));
         let report = check::run(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
         findings.extend(report.findings);
         used.extend(report.used_exceptions);
@@ -175,6 +178,9 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
         }
     }
     findings.dedup();
+    if let Some(readme) = tree.get_mut(&chart_dir.join("README.md")) {
+        readme.push_str(&format!("\n## Objects\n\nWhat each example environment renders, grouped by component, and how the objects connect\n(`kforge graph --app {name}` draws other values; dashed: made outside the chart).\n{pictures}"));
+    }
     ownership::add_records(&mut tree, &owned_dirs(app));
     Ok(RenderedApp { tree, findings, environments })
 }
