@@ -7,33 +7,32 @@
 //! Service, and the kit's ServiceAccount and Ingress. `build` holds handles, never values, so
 //! optional parts are gated with `when` (see `quietLogs`).
 //!
-//! Run `cargo run --example hello` from the workspace root. It writes the Helm chart to
-//! `target/examples-out/hello/charts/hello/` and the plain manifests of each environment
-//! (`default`, `public`) to `target/examples-out/hello/manifests/hello/`, then prints
-//! `default.yaml`. `emit_app` checks what it renders first (references between objects, the
-//! restricted Pod Security Standard) and writes nothing when it finds a problem.
-//! `helm template hello target/examples-out/hello/charts/hello` renders the same
-//! objects; only the `helm.sh/chart` and `managed-by` labels and the checksum's value differ
-//! (add `-f target/examples-out/hello/charts/hello/values-public.yaml` for `public`).
+//! `main` is one line: the whole kforge command line over this one application
+//! (`kforge_cli::main`), as a team's own crate would have it. From the workspace root:
+//!
+//! ```sh
+//! cargo run --example hello -- emit --out target/examples-out/hello   # the chart and manifests
+//! cargo run --example hello -- emit --app hello --stdout --set replicaCount=3
+//! cargo run --example hello -- graph --app hello --format dot
+//! ```
+//!
+//! `emit` checks what it renders first (references between objects, the restricted Pod
+//! Security Standard) and writes nothing when it finds a problem.
+//! `helm template hello target/examples-out/hello/charts/hello` renders the same objects; only
+//! the `helm.sh/chart` and `managed-by` labels and the checksum's value differ (add
+//! `-f target/examples-out/hello/charts/hello/values-public.yaml` for `public`).
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::{self, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
 use manifests::kit::{Image, IngressSettings, Resources, ServiceAccountSettings, ServiceSettings};
-use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Service, Volume, VolumeSource};
+use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Volume, VolumeSource};
 use manifests::{App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Quantity, checksum_of, fullname, service_account_name};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The port nginx-unprivileged listens on (it runs as a non-root user, so not 80).
 const CONTAINER_PORT: u16 = 8080;
-
-/// Where the example writes, relative to the workspace root (not `charts-out/`, which
-/// `kforge emit --check` owns).
-const OUT: &str = "target/examples-out/hello";
 
 /// A second environment: the chart gets it as `values-public.yaml`, the plain manifests as
 /// `manifests/hello/public.yaml`. It turns on the gated parts the defaults leave out.
@@ -180,8 +179,7 @@ fn build(v: &ValuesKnobs) -> Model {
     );
 
     // Each port the Service declares gives a handle; the Ingress routes to that handle.
-    let mut service = Service::builder().meta(Meta::new(fullname())).type_(&v.service.type_).selects(&deployment).ports(List::new()).build();
-    let service_http = service.port(v.service.port("http", &http));
+    let (service, service_http) = v.service.service(Meta::new(fullname()), &deployment, "http", &http);
     m.add(service);
     v.ingress.add_to(&mut m, &service_http);
 
@@ -198,32 +196,5 @@ fn build(v: &ValuesKnobs) -> Model {
 // ----- main --------------------------------------------------------------------------------
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn run() -> Result<(), String> {
-    let app = app();
-    let tree = manifests::output::emit_app(&app).map_err(|e| e.to_string())?;
-
-    // Anchored at the workspace root, so the output lands in the same place wherever cargo runs.
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(OUT);
-    let owned = manifests::output::owned_dirs(&app);
-    manifests::output::write_atomic(&out, &tree, &owned, manifests::output::Options::default()).map_err(|e| e.to_string())?;
-
-    let default = out.join("manifests").join(&app.chart.name).join("default.yaml");
-    let text = fs::read_to_string(&default).map_err(|e| format!("{}: {e}", default.display()))?;
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        // A closed pipe (`| head`) is not an error worth a message.
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(format!("stdout: {e}")),
-        _ => {}
-    }
-    eprintln!("wrote {} files to {OUT}", tree.len());
-    Ok(())
+    kforge_cli::main(|| vec![Box::new(app())])
 }

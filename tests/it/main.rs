@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod crds;
+mod external;
 mod fuzz;
 mod graph;
 mod output;

@@ -1,0 +1,665 @@
+//! The `kforge` command line as a library. A team's own crate lists its applications and gets
+//! every command (`emit` with `--check` and `--stdout` and Helm's value flags, `check`, `graph`,
+//! `list`, `values`, `schema`, `upgrade-check`, `package`):
+//!
+//! ```no_run
+//! # fn my_apps() -> Vec<Box<dyn manifests::Application>> { Vec::new() }
+//! fn main() -> std::process::ExitCode {
+//!     kforge_cli::main(my_apps)
+//! }
+//! ```
+//!
+//! A binary with commands of its own (this repository's `setup` wizard) passes them as a clap
+//! [`Subcommand`] to [`main_with`]. Every flag of the shared commands is defined here, once.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use manifests::Application;
+use manifests::output;
+use manifests::render::{self, Release};
+use manifests::values::{self, Layer, SetFlag};
+
+/// `eprintln!` that never panics: a closed standard error (`2>&1 | head`) is not worth a crash.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics.
+macro_rules! note_raw {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  cargo run -- emit                          write every chart and manifest into charts-out/
+  cargo run -- emit --check                  fail with a diff when charts-out/ is stale (CI)
+  cargo run -- emit --out deploy --delete-foreign
+                                             also delete files emit did not write from the
+                                             folders it generates (default: refuse and list them)
+  cargo run -- check                         emit's checks alone, every environment; writes nothing
+  cargo run -- check --app backbone --values prod.yaml
+                                             check the objects those values render
+  cargo run -- emit --app backbone --stdout --values prod.yaml --set api.enabled=true
+                                             print the manifests for those values, write nothing
+  cargo run -- emit --app dbbat --stdout -f prod.yaml \\
+      --set-string image.tag=20161216 -s templates/deployment.yaml
+                                             one template's objects, with an all-digit tag as a string
+  cargo run -- list                          applications and their environments
+  cargo run -- values --app backbone         the default values.yaml
+  cargo run -- schema --app backbone         values.schema.json
+  cargo run -- upgrade-check                 will installed releases upgrade? are versions bumped?
+  cargo run -- package --out dist            reproducible .tgz charts for helm push";
+
+/// The applications a binary is built with, in the order `emit` and `list` show them.
+pub type Apps = fn() -> Vec<Box<dyn Application>>;
+
+/// No commands of a binary's own (for [`main_with`]).
+#[derive(Clone, Copy, Debug, Subcommand)]
+pub enum NoCommands {}
+
+#[derive(Parser)]
+#[command(name = "kforge", version, about = "Emit Kubernetes manifests and Helm charts from typed Rust definitions", after_help = EXAMPLES)]
+struct Cli<E: Subcommand> {
+    #[command(subcommand)]
+    command: Command<E>,
+}
+
+#[derive(Subcommand)]
+enum Command<E: Subcommand> {
+    /// Render applications: charts to <out>/charts/<app>/, manifests to <out>/manifests/<app>/<env>.yaml
+    #[command(after_help = EXAMPLES)]
+    Emit(EmitArgs),
+    /// Check what emit would write, and write nothing: references between objects, names and
+    /// labels, the restricted Pod Security Standard, no secret in a committed environment
+    /// (emit runs the same check and writes nothing when it finds a problem)
+    #[command(after_help = EXAMPLES)]
+    Check(CheckArgs),
+    /// Draw the objects one application renders for its values and how they connect (selects,
+    /// mounts, reads, routes to, runs before, ...), grouped by component, as Mermaid or DOT
+    #[command(after_help = GRAPH_EXAMPLES)]
+    Graph(GraphArgs),
+    /// List the applications and their environments
+    List,
+    /// Print an application's default values.yaml
+    Values(AppArg),
+    /// Print an application's values.schema.json
+    Schema(AppArg),
+    /// Compare what emit writes now with what a git revision committed under charts-out: fields
+    /// an installed release cannot change, data left behind, values files no longer accepted,
+    /// and whether each chart's version grew enough (exit 1 on a problem)
+    #[command(after_help = UPGRADE_EXAMPLES)]
+    UpgradeCheck(UpgradeArgs),
+    /// Package charts as .tgz files for `helm install`, `helm push` and chart repositories, the
+    /// same bytes on every run
+    #[command(after_help = PACKAGE_EXAMPLES)]
+    Package(PackageArgs),
+    #[command(flatten)]
+    Extra(E),
+}
+
+const GRAPH_EXAMPLES: &str = "\
+Objects referenced but made outside the chart (a Secret the operator creates) are drawn dashed.
+Mermaid renders in GitHub and most Git hosts' Markdown; DOT in Graphviz.
+
+Examples:
+  cargo run -- graph --app aeterna -f crates/apps/src/aeterna/values-production.yaml
+  cargo run -- graph --app dbbat --set pdb.enabled=true --format dot | dot -Tsvg > dbbat.svg";
+
+const UPGRADE_EXAMPLES: &str = "\
+Without --base each chart is compared with the commit that introduced its previous version (or,
+for a chart whose version never changed, the commit that added it), so that everything since the
+last release must fit the new version. The rules: README, \"Upgrades, versions and releases\".
+
+Examples:
+  cargo run -- upgrade-check                       every chart against its previous release
+  cargo run -- upgrade-check --base main~3         every chart against one revision
+  cargo run -- upgrade-check --app backbone --base v1.4.0";
+
+const PACKAGE_EXAMPLES: &str = "\
+Examples:
+  cargo run -- package --out dist                              every chart, as committed
+  cargo run -- package --app dbbat --out dist --version 1.2.0 --app-version 1.2.0
+  helm push dist/dbbat-1.2.0.tgz oci://ghcr.io/OWNER/charts";
+
+#[derive(Args)]
+struct UpgradeArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// The git revision to compare with (a commit, branch or tag); default: each chart's previous release
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// The committed output directory, inside the git repository
+    #[arg(long, value_name = "DIR", default_value = "charts-out")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct PackageArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// Directory for the .tgz files (created when missing; only files kforge wrote are replaced)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The chart version to write into Chart.yaml (SemVer 2); needs exactly one --app
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+    /// The application version to write into Chart.yaml (the default image tag); needs exactly one --app
+    #[arg(long, value_name = "VERSION")]
+    app_version: Option<String>,
+}
+
+#[derive(Args)]
+struct AppArg {
+    /// The application
+    #[arg(long, value_name = "NAME")]
+    app: String,
+}
+
+/// The values and release one application is rendered with: `emit --stdout` and
+/// `check --values` take the same flags, with Helm's meaning (`helm template`): the files in
+/// order, then --set-json, --set, --set-string, --set-file and --set-literal, each kind in the
+/// order given, whatever their order on the command line.
+#[derive(Args)]
+struct ValuesArgs {
+    /// Values file merged over the defaults; `-` reads standard input (repeatable, later files win)
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    values: Vec<PathBuf>,
+    /// Set values: path=value[,path=value], path keys joined by '.', list indices as [0], {a,b} a list,
+    /// a backslash escapes the next character; true/false/null (any case) and integers without a
+    /// leading zero are typed, anything else is a string (repeatable). After the files, the set flags
+    /// apply in Helm's order whatever their order here: --set-json, --set, --set-string, --set-file, --set-literal
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Like --set, but every value is a string (`image.tag=20161216`)
+    #[arg(long = "set-string", value_name = "PATH=VALUE")]
+    set_string: Vec<String>,
+    /// Like --set, but every value is JSON (`resources={"limits":{"cpu":"1"}}`); a whole JSON object sets its keys
+    #[arg(long = "set-json", value_name = "PATH=JSON")]
+    set_json: Vec<String>,
+    /// Like --set, but every value is the text of a file (`-` reads standard input)
+    #[arg(long = "set-file", value_name = "PATH=FILE")]
+    set_file: Vec<String>,
+    /// One value, everything after the first '=' as a string, commas and backslashes included
+    #[arg(long = "set-literal", value_name = "PATH=VALUE")]
+    set_literal: Vec<String>,
+    /// Release name, as in `helm install NAME` (default: the application name)
+    #[arg(long, value_name = "NAME")]
+    release: Option<String>,
+    /// Namespace of the release (default: "default")
+    #[arg(long, short = 'n', value_name = "NS")]
+    namespace: Option<String>,
+}
+
+impl ValuesArgs {
+    /// No values, --set (of any kind), release or namespace given.
+    fn is_empty(&self) -> bool {
+        self.values.is_empty() && self.set_args().is_empty() && self.release.is_none() && self.namespace.is_none()
+    }
+
+    /// Every --set argument with its flag, in Helm's order of kinds.
+    fn set_args(&self) -> Vec<(SetFlag, &str)> {
+        let kinds = [
+            (SetFlag::Json, &self.set_json),
+            (SetFlag::Set, &self.set),
+            (SetFlag::String, &self.set_string),
+            (SetFlag::File, &self.set_file),
+            (SetFlag::Literal, &self.set_literal),
+        ];
+        kinds.into_iter().flat_map(|(flag, args)| args.iter().map(move |a| (flag, a.as_str()))).collect()
+    }
+}
+
+#[derive(Args)]
+struct GraphArgs {
+    /// The application
+    #[arg(long = "app", value_name = "NAME", required = true)]
+    apps: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "mermaid")]
+    format: GraphFormat,
+    #[command(flatten, next_help_heading = "The values and release to draw (default: the chart's defaults)")]
+    render: ValuesArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (Markdown)
+    Mermaid,
+    /// Graphviz DOT
+    Dot,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    #[command(flatten, next_help_heading = "Check these values instead of the committed environments (one --app)")]
+    render: ValuesArgs,
+}
+
+#[derive(Args)]
+struct EmitArgs {
+    /// Only these applications (repeatable); default: all
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// Output directory
+    #[arg(long, value_name = "DIR", default_value = "charts-out", conflicts_with = "stdout")]
+    out: PathBuf,
+    /// Print the manifests for the given values as one YAML stream and write nothing (needs exactly one --app)
+    #[arg(long, conflicts_with = "check")]
+    stdout: bool,
+    /// Write nothing; exit 1 with a unified diff when <out> is not what emit would write, or
+    /// holds files emit did not write in the folders it generates
+    #[arg(long)]
+    check: bool,
+    /// Delete files and folders that emit did not write from the folders it generates
+    /// (<out>/charts/<app>/, <out>/manifests/<app>/); without it emit refuses, lists them and
+    /// writes nothing. Other folders of <out> are never touched
+    #[arg(long, conflicts_with_all = ["check", "stdout"])]
+    delete_foreign: bool,
+    /// With --stdout: only the objects of templates matching this path, as Helm's
+    /// --show-only (repeatable; `templates/deployment.yaml`, or a glob such as `templates/*.yaml`)
+    #[arg(long = "show-only", short = 's', value_name = "TEMPLATE", requires = "stdout")]
+    show_only: Vec<String>,
+    // Last: the heading applies to the flags after it.
+    #[command(flatten, next_help_heading = "With --stdout: the values and release to render (one --app)")]
+    render: ValuesArgs,
+}
+
+/// Parses the command line and runs the command over `apps`: the whole `main` of a binary
+/// without commands of its own. Errors are printed as `error: ...` and give exit code 1.
+pub fn main(apps: Apps) -> ExitCode {
+    main_with::<NoCommands>(apps, |never| match never {})
+}
+
+/// [`main`] with a binary's own commands `E` beside the shared ones, run by `extra`.
+pub fn main_with<E: Subcommand>(apps: Apps, extra: impl FnOnce(E) -> Result<ExitCode, String>) -> ExitCode {
+    let cli = Cli::<E>::parse();
+    match run(cli.command, apps, extra) {
+        Ok(code) => code,
+        Err(message) => {
+            note!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn select(apps: Apps, names: &[String]) -> Result<Vec<Box<dyn Application>>, String> {
+    if names.is_empty() {
+        return Ok(apps());
+    }
+    let known: Vec<String> = apps().iter().map(|a| a.chart().name.clone()).collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for name in names {
+        let app = apps().into_iter().find(|a| a.chart().name == *name).ok_or_else(|| format!("unknown application {name:?}; known: {}", known.join(", ")))?;
+        if seen.insert(name.clone()) {
+            out.push(app);
+        }
+    }
+    Ok(out)
+}
+
+fn one(apps: Apps, name: &str) -> Result<Box<dyn Application>, String> {
+    select(apps, &[name.to_string()]).map(|mut v| v.remove(0))
+}
+
+fn print(text: &str) -> Result<ExitCode, String> {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = stdout.write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run<E: Subcommand>(command: Command<E>, apps: Apps, extra: impl FnOnce(E) -> Result<ExitCode, String>) -> Result<ExitCode, String> {
+    match command {
+        Command::List => {
+            let mut text = String::new();
+            for app in apps() {
+                let default = app.needs_values().is_none().then_some("default");
+                let envs: Vec<&str> = default.into_iter().chain(app.environments().iter().map(|e| e.name)).collect();
+                text.push_str(&format!("{}\t{}\t{}\n", app.chart().name, envs.join(","), app.source()));
+            }
+            print(&text)
+        }
+        Command::Values(a) => {
+            let app = one(apps, &a.app)?;
+            let files = render::chart_files(app.as_ref(), &app.model()).map_err(|e| e.to_string())?;
+            print(&files["values.yaml"])
+        }
+        Command::Schema(a) => {
+            let app = one(apps, &a.app)?;
+            print(&(serde_json::to_string_pretty(&app.schema()).map_err(|e| e.to_string())? + "\n"))
+        }
+        Command::Check(args) => check(apps, &args),
+        Command::Graph(args) => graph(apps, &args),
+        Command::Extra(e) => extra(e),
+        Command::UpgradeCheck(args) => upgrade_check(apps, &args),
+        Command::Package(args) => package(apps, &args),
+        Command::Emit(args) if args.stdout => emit_stdout(apps, &args),
+        Command::Emit(args) => emit_tree(apps, &args),
+    }
+}
+
+/// The values of `--values` and `--set` for one application, as `emit --stdout` and `check`
+/// read them, with the release and the sources named for messages.
+struct Loaded {
+    app: Box<dyn Application>,
+    values: serde_json::Value,
+    release: (String, String),
+    sources: String,
+}
+
+/// Reads a values file or a --set-file file as Helm does: `-` is standard input, which only the
+/// first reader gets (Helm reads it to the end; a second `-` reads nothing).
+struct Files {
+    stdin_read: bool,
+}
+
+impl Files {
+    fn read(&mut self, path: &str) -> Result<String, String> {
+        if path.trim() == "-" {
+            if std::mem::replace(&mut self.stdin_read, true) {
+                return Ok(String::new());
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
+            return Ok(text);
+        }
+        if ["http://", "https://", "oci://"].iter().any(|scheme| path.starts_with(scheme)) {
+            return Err("a remote file: download it and give its local path".into());
+        }
+        fs::read_to_string(path).map_err(|e| e.to_string())
+    }
+}
+
+fn load(registry: Apps, apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
+    let (files, release, namespace) = (&r.values, r.release.as_deref(), r.namespace.as_deref());
+    let [name] = apps else {
+        return Err(format!("{what} renders one application: give exactly one --app"));
+    };
+    let app = one(registry, name)?;
+    let mut reader = Files { stdin_read: false };
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|p| {
+            let path = p.display().to_string();
+            let shown = if path.trim() == "-" { "standard input (-f -)".to_string() } else { path.clone() };
+            reader.read(&path).map(|t| (shown.clone(), t)).map_err(|e| format!("{shown}: cannot read: {e}"))
+        })
+        .collect::<Result<_, _>>()?;
+    let set = r.set_args();
+    let mut layers: Vec<Layer> = texts.iter().map(|(name, text)| Layer::File { name, text }).collect();
+    layers.extend(set.iter().map(|&(flag, arg)| Layer::Set { flag, arg }));
+    let release_name = release.unwrap_or(&app.chart().name).to_string();
+    let namespace = namespace.unwrap_or("default").to_string();
+    Release { name: &release_name, namespace: &namespace }.validate()?;
+    let values = values::load_reading(&app.defaults(), &layers, &|t| app.validate(t), &mut |p| reader.read(p)).map_err(|e| e.to_string())?;
+    // A rule across settings cannot point at one file: name them all, in merge order.
+    let mut sources: Vec<&str> = texts.iter().map(|(name, _)| name.as_str()).collect();
+    for (flag, _) in &set {
+        if !sources.contains(&flag.name()) {
+            sources.push(flag.name());
+        }
+    }
+    let sources = if sources.is_empty() { "the defaults".to_string() } else { sources.join(", ") };
+    Ok(Loaded { app, values, release: (release_name, namespace), sources })
+}
+
+fn upgrade_check(apps: Apps, args: &UpgradeArgs) -> Result<ExitCode, String> {
+    let apps = select(apps, &args.apps)?;
+    let apps: Vec<&dyn Application> = apps.iter().map(|a| a.as_ref()).collect();
+    if !args.out.is_dir() {
+        return Err(format!("--out {}: no such directory; give the committed output directory (default charts-out)", args.out.display()));
+    }
+    let (repo, out_dir) = release::git::locate(&args.out)?;
+    let (tree, _) = output::render_all(&apps, &args.out, false).map_err(|e| e.to_string())?;
+    let mut failed = 0;
+    let mut text = String::new();
+    for app in &apps {
+        let report = release::upgrade::check(&repo, &out_dir, *app, &tree, args.base.as_deref())?;
+        failed += usize::from(!report.problems.is_empty());
+        text.push_str(&report.to_string());
+    }
+    // The report on standard output (for a file or a pager), the verdict on standard error.
+    print(&text)?;
+    if failed > 0 {
+        note!("error: {failed} chart(s) would not upgrade cleanly or need another version; see above");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn package(apps: Apps, args: &PackageArgs) -> Result<ExitCode, String> {
+    if (args.version.is_some() || args.app_version.is_some()) && args.apps.len() != 1 {
+        return Err("--version and --app-version set one chart's Chart.yaml: give exactly one --app".into());
+    }
+    let apps = select(apps, &args.apps)?;
+    let packages = apps.iter().map(|a| release::package::package(a.as_ref(), args.version.as_deref(), args.app_version.as_deref())).collect::<Result<Vec<_>, _>>()?;
+    for path in release::package::write(&args.out, &packages)? {
+        note!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn emit_stdout(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
+    let l = load(apps, &args.apps, &args.render, "--stdout")?;
+    let (app, release) = (l.app.as_ref(), Release { name: &l.release.0, namespace: &l.release.1 });
+    // No check here: `helm template` renders these values without one, and the two must agree.
+    let text = if args.show_only.is_empty() {
+        render::manifests_yaml(app, &app.model(), &l.values, release).map_err(|e| e.to_string())
+    } else {
+        render::render_objects(app, &app.model(), &l.values, release).map_err(|e| e.to_string()).and_then(|objects| {
+            let shown = show_only(objects, &args.show_only)?;
+            render::objects_yaml(app, &shown).map_err(|e| e.to_string())
+        })
+    };
+    print(&text.map_err(|e| format!("{} (values from {}): {e}", app.chart().name, l.sources))?)
+}
+
+/// Helm's `--show-only`: for each pattern in order, the objects whose template path
+/// (`templates/<file>`) it matches, as Go's `filepath.Match` matches; a pattern that matches no
+/// rendered object is an error, as in `helm template` (a template that renders nothing with these
+/// values counts as missing there too).
+fn show_only(objects: Vec<manifests::render::Rendered>, patterns: &[String]) -> Result<Vec<manifests::render::Rendered>, String> {
+    let mut out = Vec::new();
+    for pattern in patterns {
+        let before = out.len();
+        out.extend(objects.iter().filter(|o| glob(pattern, &format!("templates/{}", o.file))).cloned());
+        if out.len() == before {
+            return Err(format!("--show-only {pattern}: could not find template {pattern} in chart (or it renders nothing with these values)"));
+        }
+    }
+    Ok(out)
+}
+
+/// Go's `filepath.Match` on `/`-separated paths: `*` is any run of characters but `/`, `?` one
+/// such character, `[a-z]` and `[^a-z]` a class, a backslash escapes. A malformed pattern
+/// matches nothing, as Helm ignores Match's error.
+fn glob(pattern: &str, name: &str) -> bool {
+    fn class(p: &[char], c: char) -> Option<(bool, usize)> {
+        // `p` starts after '['; returns whether `c` is in the class and the length up to ']'.
+        let mut i = usize::from(p.first() == Some(&'^'));
+        let negated = i == 1;
+        let (mut hit, mut first) = (false, true);
+        loop {
+            let lo = match p.get(i)? {
+                ']' if !first => return Some((hit != negated, i + 1)),
+                '\\' => {
+                    i += 1;
+                    *p.get(i)?
+                }
+                x => *x,
+            };
+            first = false;
+            i += 1;
+            let mut hi = lo;
+            if p.get(i) == Some(&'-') && p.get(i + 1).is_some_and(|x| *x != ']') {
+                hi = if p[i + 1] == '\\' {
+                    i += 1;
+                    *p.get(i + 1)?
+                } else {
+                    p[i + 1]
+                };
+                i += 2;
+            }
+            hit |= lo <= c && c <= hi;
+        }
+    }
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.iter().take_while(|c| **c != '/').count()).any(|k| go(&p[1..], &n[k..])),
+            Some('?') => n.first().is_some_and(|c| *c != '/') && go(&p[1..], &n[1..]),
+            Some('[') => match n.first() {
+                Some(&c) if c != '/' => class(&p[1..], c).is_some_and(|(hit, len)| hit && go(&p[1 + len..], &n[1..])),
+                _ => false,
+            },
+            Some('\\') => p.get(1).is_some_and(|x| n.first() == Some(x)) && go(&p[2..], &n[1..]),
+            Some(x) => n.first() == Some(x) && go(&p[1..], &n[1..]),
+        }
+    }
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    go(&p, &n)
+}
+
+fn graph(apps: Apps, args: &GraphArgs) -> Result<ExitCode, String> {
+    let l = load(apps, &args.apps, &args.render, "graph")?;
+    let app = l.app.as_ref();
+    let name = app.chart().name.clone();
+    let release = Release { name: &l.release.0, namespace: &l.release.1 };
+    let title = format!("{name} (values from {})", l.sources);
+    let graph = manifests::graph::of_values(app, &app.model(), &l.values, release, &title).map_err(|e| format!("{title}: {e}"))?;
+    print(&match args.format {
+        GraphFormat::Mermaid => graph.mermaid(),
+        GraphFormat::Dot => graph.dot(),
+    })
+}
+
+fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
+    let (findings, what) = if args.render.is_empty() {
+        let apps = select(apps, &args.apps)?;
+        let mut findings = Vec::new();
+        let mut environments = 0;
+        for app in &apps {
+            let rendered = output::render_app(app.as_ref()).map_err(|e| e.to_string())?;
+            findings.extend(rendered.findings);
+            environments += rendered.environments;
+        }
+        (findings, format!("{environments} environments of {} application(s)", apps.len()))
+    } else {
+        let l = load(apps, &args.apps, &args.render, "check with --values or --set")?;
+        let app = l.app.as_ref();
+        let name = app.chart().name.clone();
+        let release = Release { name: &l.release.0, namespace: &l.release.1 };
+        let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| format!("{name} (values from {}): {e}", l.sources))?;
+        let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
+        let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
+        (manifests::check::run(&env).findings, format!("the values from {}", l.sources))
+    };
+    if findings.is_empty() {
+        note!("checked {what}: no problems");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &findings {
+        note!("error: {f}");
+    }
+    note!("checked {what}: {} problem(s)", findings.len());
+    Ok(ExitCode::FAILURE)
+}
+
+fn emit_tree(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
+    if !args.render.is_empty() {
+        return Err("the value flags (--values, --set and its family), --release and --namespace go with --stdout; the committed environments are the example values files of each application".into());
+    }
+    let apps = select(apps, &args.apps)?;
+    let apps: Vec<&dyn Application> = apps.iter().map(|a| a.as_ref()).collect();
+    let out = &args.out;
+    // A full emit also removes what applications that no longer exist left behind.
+    let prune = args.apps.is_empty();
+    if args.check {
+        let (tree, owned) = output::render_all(&apps, out, prune).map_err(|e| e.to_string())?;
+        let diffs = output::stale_files(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
+        if diffs.is_empty() {
+            note!("{} is up to date ({} files)", out.display(), tree.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        print(&diffs.join("\n"))?;
+        let foreign = diffs.iter().any(|d| d.lines().next().is_some_and(|l| l.contains("(foreign")));
+        let fix = if foreign { " after moving the foreign files out of the generated folders (or with --delete-foreign)" } else { "" };
+        note!("error: {} file(s) in {} are stale or foreign; run `kforge emit --out {}`{fix}", diffs.len(), out.display(), out.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let options = output::Options { delete_foreign: args.delete_foreign };
+    let report = output::emit(&apps, out, prune, options).map_err(|e| match &e {
+        output::EmitError::Write(w) if !w.output_unchanged() => e.to_string(),
+        _ => format!("{e}\nnothing was written to {}", out.display()),
+    })?;
+    for warning in &report.warnings {
+        note!("warning: {warning}");
+    }
+    note_raw!("{}", summary(&report, &apps, out));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per application: what emit changed in its folders, so that a run that changed one
+/// application says so.
+fn summary(report: &output::Report, apps: &[&dyn Application], out: &std::path::Path) -> String {
+    let mut lines = Vec::new();
+    let name_of = |dir: &std::path::Path| dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut names: Vec<String> = apps.iter().map(|a| a.chart().name.clone()).collect();
+    names.extend(report.changed.iter().map(|c| name_of(&c.dir)).filter(|n| !apps.iter().any(|a| &a.chart().name == n)));
+    let mut seen = BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    for name in names {
+        let changes: Vec<&output::DirChange> = report.changed.iter().filter(|c| name_of(&c.dir) == name).collect();
+        let retired = !apps.iter().any(|a| a.chart().name == name);
+        let line = if changes.is_empty() {
+            "unchanged".to_string()
+        } else if retired {
+            "removed (no longer an application)".to_string()
+        } else {
+            let sum = |f: fn(&output::DirChange) -> usize| changes.iter().map(|c| f(c)).sum::<usize>();
+            let mut parts = vec![format!("{} written", sum(|c| c.written))];
+            if sum(|c| c.removed) > 0 {
+                parts.push(format!("{} removed", sum(|c| c.removed)));
+            }
+            if sum(|c| c.deleted_foreign) > 0 {
+                parts.push(format!("{} foreign deleted", sum(|c| c.deleted_foreign)));
+            }
+            parts.join(", ")
+        };
+        lines.push(format!("{name}: {line}\n"));
+    }
+    format!("emitted to {}:\n  {}", out.display(), lines.join("  "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn show_only_patterns_match_as_gos_filepath_match() {
+        assert!(glob("templates/deployment.yaml", "templates/deployment.yaml"));
+        assert!(glob("templates/*.yaml", "templates/service.yaml"));
+        assert!(!glob("templates/*.yaml", "templates/aeterna/service.yaml"));
+        assert!(glob("templates/*/service.yaml", "templates/aeterna/service.yaml"));
+        assert!(glob("templates/s?rvice.yaml", "templates/service.yaml"));
+        assert!(glob("templates/[a-s]ervice.yaml", "templates/service.yaml"));
+        assert!(!glob("templates/[^s]ervice.yaml", "templates/service.yaml"));
+        assert!(!glob("deployment.yaml", "templates/deployment.yaml"));
+        assert!(!glob("templates/[", "templates/["));
+    }
+}

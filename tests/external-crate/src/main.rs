@@ -1,0 +1,136 @@
+//! acme-deploy: a team's own application, Valkey as a cache, in a crate of its own. `main` is
+//! one line; the command line is kforge's.
+//!
+//! The objects: a StatefulSet with a claim per pod behind a headless Service, a ClusterIP
+//! Service for clients, a ConfigMap with `valkey.conf` built from the values, an optional
+//! PodDisruptionBudget, and the password from the chart's Secret or an existing one.
+
+use std::process::ExitCode;
+
+use manifests::kit::{DisruptionBudgetSettings, Image, Resources, ServiceSettings, StorageSettings};
+use manifests::objects::{Args, ClaimTemplate, ConfigMap, Container, EnvVar, Pod, Probe, Secret, SecretRef, StatefulSet, Volume, VolumeSource};
+use manifests::{App, ChartMeta, DnsName, Knobs, Map, Meta, Model, SecretString, checksum_of, fullname, fullname_with, pattern_string, text};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pattern_string!(
+    /// A memory size as Valkey writes it: `256mb`, `1gb`.
+    ValkeyMemory,
+    r"^[0-9]+(kb|mb|gb)$",
+    16,
+    "a size such as 256mb or 1gb"
+);
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Values {
+    /// Number of Valkey pods.
+    pub replicas: u8,
+    /// The Valkey image.
+    pub image: Image,
+    /// The most memory Valkey uses for data (`maxmemory`).
+    pub max_memory: ValkeyMemory,
+    /// The password clients give (`requirepass`); set it at install time, or use
+    /// `existingSecret`.
+    pub password: SecretString,
+    /// A Secret created beforehand, holding the password under the key `password`.
+    pub existing_secret: DnsName,
+    /// Log every command (Valkey's `--loglevel debug`).
+    pub debug: bool,
+    /// The client Service.
+    pub service: ServiceSettings,
+    /// Each pod's volume.
+    pub storage: StorageSettings,
+    /// A PodDisruptionBudget for the pods.
+    pub pdb: DisruptionBudgetSettings,
+    /// CPU and memory requests and limits.
+    pub resources: Resources,
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values {
+            replicas: 1,
+            image: Image::new("valkey/valkey"),
+            max_memory: ValkeyMemory::new("256mb"),
+            password: SecretString::default(),
+            existing_secret: DnsName::new("acme-valkey"),
+            debug: false,
+            service: ServiceSettings::new(6379),
+            storage: StorageSettings { size: manifests::Size::new("1Gi"), storage_class: String::new() },
+            pdb: DisruptionBudgetSettings {
+                enabled: false,
+                min_available: manifests::OptionalIntOrPercent(Some(manifests::IntOrPercent::Count(1))),
+                max_unavailable: Default::default(),
+            },
+            resources: Resources::cpu_memory(("50m", "128Mi"), ("1", "512Mi")),
+        }
+    }
+}
+
+fn build(v: &ValuesKnobs) -> Model {
+    let mut m = Model::new();
+    let config = m.add(
+        ConfigMap::builder()
+            .meta(Meta::new(fullname()))
+            .data(Map::new().str("valkey.conf", text!("port 6379\ndir /data\nmaxmemory {}\nmaxmemory-policy allkeys-lru\n", &v.max_memory)))
+            .build(),
+    );
+    let rendered = m.add_when(v.existing_secret.is_set().not(), Secret::builder().meta(Meta::new(fullname())).string_data(Map::new().str("password", &v.password)).build());
+    m.external::<Secret>(&v.existing_secret);
+    m.reject_when(v.existing_secret.is_set().not().and(v.password.is_set().not()), "set password (at install time) or existingSecret");
+    let secret = SecretRef::existing_or(&v.existing_secret, &rendered);
+
+    let data = ClaimTemplate::new("data", &v.storage.size, &v.storage.storage_class);
+    let conf = Volume::new("config", VolumeSource::config_map(&config));
+    let mut valkey = Container::builder()
+        .name("valkey")
+        .image(v.image.reference())
+        .image_pull_policy(&v.image.pull_policy)
+        .command(["valkey-server"])
+        .args(Args::from(["/etc/valkey/valkey.conf", "--requirepass", "$(VALKEY_PASSWORD)"]).when(&v.debug, ["--loglevel", "debug"]))
+        .env(manifests::List::new().push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
+        .resources(v.resources.whole().raw())
+        .security_context(manifests::json(serde_json::json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true})))
+        .build();
+    let port = valkey.port("valkey", 6379);
+    valkey.mount(&data.volume(), "/data");
+    valkey.mount(&conf, "/etc/valkey");
+    valkey.liveness(Probe::tcp(&port).period(10));
+    valkey.readiness(Probe::tcp(&port).period(5));
+
+    let set = m.add(
+        StatefulSet::builder()
+            .meta(Meta::new(fullname()))
+            .replicas(&v.replicas)
+            .service_name(fullname_with("headless"))
+            .claim_templates(vec![data])
+            .pod(
+                Pod::builder()
+                    .containers(vec![valkey])
+                    .annotations(Map::new().str("checksum/config", checksum_of("configmap.yaml")))
+                    .automount_service_account_token(false)
+                    .security_context(manifests::json(serde_json::json!({"runAsNonRoot": true, "runAsUser": 999, "fsGroup": 999, "seccompProfile": {"type": "RuntimeDefault"}})))
+                    .build(),
+            )
+            .build(),
+    );
+    let (headless, _) = v.service.headless_service(Meta::new(fullname_with("headless")).template_file("service-headless.yaml"), &set, "valkey", &port);
+    m.add(headless);
+    let (service, _) = v.service.service(Meta::new(fullname()), &set, "valkey", &port);
+    m.add(service);
+    v.pdb.add_to(&mut m, &set);
+    m
+}
+
+fn app() -> App<Values> {
+    App::new(ChartMeta::new("acme-valkey", "0.1.0", "8.1.1", "Valkey as a cache for the acme services"), "src/main.rs", build).environment(
+        "production",
+        "src/values-production.yaml",
+        include_str!("values-production.yaml"),
+    )
+}
+
+fn main() -> ExitCode {
+    kforge_cli::main(|| vec![Box::new(app())])
+}

@@ -1,0 +1,64 @@
+//! A team's own crate outside this workspace (`tests/external-crate/`): a Valkey application
+//! written with nothing but the exported DSL, whose one-line `main` gets the whole command line
+//! from `kforge-cli`. Built here with cargo, then run: `list`, `emit` and `emit --check` into
+//! a temporary folder, `helm lint --strict` with Helm 4 and 3, and `helm template` against
+//! `emit --stdout` for the defaults, the example environment and `--set` flags.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::*;
+
+/// Builds the crate into the workspace's target folder (reusing what the workspace compiled)
+/// and returns its binary.
+fn build() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = root().join("tests/external-crate/Cargo.toml");
+    let out = run(Command::new(cargo).args(["build", "--quiet", "--locked", "--manifest-path"]).arg(&manifest).env("CARGO_TARGET_DIR", root().join("target")));
+    assert!(out.status.success(), "the external crate does not build:\n{}", text(&out.stderr));
+    root().join("target/debug/acme-deploy")
+}
+
+#[test]
+fn a_crate_of_its_own_gets_the_whole_command_line() {
+    let bin = build();
+    let acme = |args: &[&str]| run(Command::new(&bin).args(args).current_dir(root().join("tests/external-crate")));
+
+    let list = acme(&["list"]);
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    assert_eq!(text(&list.stdout), "acme-valkey\tdefault,production\tsrc/main.rs\n");
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("deploy");
+    let out_arg = out.to_str().expect("a UTF-8 path");
+    let emitted = acme(&["emit", "--out", out_arg]);
+    assert!(emitted.status.success(), "{}", text(&emitted.stderr));
+    let check = acme(&["emit", "--check", "--out", out_arg]);
+    assert!(check.status.success(), "emit --check after emit: {}", text(&check.stderr));
+    let chart = out.join("charts/acme-valkey");
+    for helm in ["helm4", "helm3"] {
+        let lint = run(Command::new(tool(helm)).args(["lint", "--strict"]).arg(&chart));
+        assert!(lint.status.success(), "{helm} lint --strict: {}{}", text(&lint.stdout), text(&lint.stderr));
+    }
+
+    let production = chart.join("values-production.yaml");
+    let production = production.to_str().expect("a UTF-8 path");
+    let cases: [&[&str]; 3] = [&[], &["-f", production], &["--set", "debug=true,pdb.enabled=true,existingSecret=,password=s3cret", "--set", "maxMemory=2gb"]];
+    for args in cases {
+        let ours = acme(&[&["emit", "--app", "acme-valkey", "--stdout", "--release", "cache", "--namespace", "acme"][..], args].concat());
+        assert!(ours.status.success(), "{args:?}: {}", text(&ours.stderr));
+        for helm in ["helm4", "helm3"] {
+            let theirs = run(Command::new(tool(helm)).args(["template", "cache"]).arg(&chart).args(["--namespace", "acme"]).args(args));
+            assert!(theirs.status.success(), "{helm} {args:?}: {}", text(&theirs.stderr));
+            let n = compare_streams(&text(&theirs.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{helm} {args:?}: {e}"));
+            assert!(n >= 4, "{helm} {args:?}: only {n} objects");
+        }
+    }
+    // The gated args and the password reach the pod as the application says.
+    let ours = acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "debug=true"]);
+    assert!(text(&ours.stdout).contains("- --loglevel"), "{}", text(&ours.stdout));
+
+    // A rule of the application, in its own binary: neither password nor existing Secret.
+    let refused = acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "existingSecret="]);
+    assert!(!refused.status.success() && text(&refused.stderr).contains("set password (at install time) or existingSecret"), "{}", text(&refused.stderr));
+}
