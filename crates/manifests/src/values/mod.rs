@@ -3,14 +3,17 @@
 //!   quantities, DNS names, ...), each checking one rule in serde and in its schema;
 //! - [`load`]: values files parsed as YAML and merged over the defaults, and the merged values
 //!   validated against the application's `Values` type;
-//! - [`set`]: `--set` and its family, parsed by Helm's `pkg/strvals` rules.
+//! - [`set`]: `--set` and its family, parsed by Helm's `pkg/strvals` rules;
+//! - [`kube`]: settings that are pieces of Kubernetes objects, checked against Kubernetes' schema.
 //!
 //! Everything is re-exported here, so `manifests::values::Port` and `values::load` name it.
 
+pub mod kube;
 pub mod load;
 pub mod set;
 pub mod types;
 
+pub use kube::Kube;
 pub use load::*;
 pub use set::*;
 pub use types::*;
