@@ -8,6 +8,7 @@ mod cli;
 mod conformance;
 mod crds;
 mod fuzz;
+mod kubernetes_settings;
 mod output;
 mod publish;
 mod safety;
