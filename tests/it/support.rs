@@ -451,6 +451,19 @@ pub fn random_broken_values(schema: &Value, defaults: &Value, rng: &mut Rng) -> 
     Some(values)
 }
 
+/// `values` without its Kubernetes-shaped settings (and lists of them).
+pub fn without_kubernetes(schema: &Value, mut values: Value) -> Value {
+    let mut targets = Vec::new();
+    kubernetes_settings(schema, &mut Vec::new(), &mut targets);
+    for (path, _) in targets {
+        let (last, parents) = path.split_last().expect("a path");
+        if let Some(Value::Object(m)) = parents.iter().try_fold(&mut values, |v, k| v.get_mut(k.as_str())) {
+            m.remove(last);
+        }
+    }
+    values
+}
+
 /// The paths and schemas of the Kubernetes-shaped settings (and lists of them).
 fn kubernetes_settings(schema: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) {
     if is_kubernetes(schema) || schema.get("items").is_some_and(is_kubernetes) {
