@@ -128,7 +128,7 @@ fn huge_values_files_are_rejected_by_both_renderers() {
         big.truncate((4 << 20) - line.len() * 2);
         big.truncate(big.rfind('\n').expect("lines") + 1);
         std::fs::write(&under, &big).expect("write");
-        rejected_everywhere(&name, &under, "just under 4 MiB", &["unknown field `unknownHugeList`".into()]).unwrap_or_else(|e| panic!("{e}"));
+        rejected_everywhere(&name, &under, "just under 4 MiB", &["unknown setting `unknownHugeList`".into()]).unwrap_or_else(|e| panic!("{e}"));
     }
 }
 

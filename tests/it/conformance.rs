@@ -12,6 +12,10 @@ use crate::support::*;
 
 /// Random cases per application (each run with both Helm versions).
 const RANDOM_CASES: u64 = 100;
+/// Random cases per application with one Kubernetes-shaped setting broken, which both sides
+/// must reject.
+const BROKEN_CASES: u64 = 10;
+const BROKEN: &str = "broken Kubernetes setting, seed";
 /// Random cases per application that must render (not be rejected) on both sides.
 const MIN_RENDERED: usize = 50;
 const RELEASES: &[&str] = &["backbone", "prod", "edge-backbone-eu", "r", "a-very-long-release-name-that-is-fifty-three-chars-x"];
@@ -69,6 +73,19 @@ fn cases(app: &dyn manifests::Application, dir: &Path) -> Vec<Case> {
             namespace: format!("ns-{}", rng.below(3)),
         });
     }
+    // Values that break one Kubernetes-shaped setting: both sides must refuse them.
+    for seed in 0..BROKEN_CASES {
+        let mut rng = Rng::new(seed + 1000);
+        let Some(values) = random_broken_values(&schema, &base, &mut rng) else { break };
+        let file = dir.join(format!("{name}-broken-{seed}.yaml"));
+        std::fs::write(&file, serde_json::to_string_pretty(&values).expect("json")).expect("write values");
+        cases.push(Case {
+            name: format!("{BROKEN} {seed} ({})", file.display()),
+            files: placeholders.iter().chain(&env_file).cloned().chain([file]).collect(),
+            release: name.clone(),
+            namespace: "apps".into(),
+        });
+    }
     cases
 }
 
@@ -116,6 +133,7 @@ fn helm_and_emit_agree() {
                                 let label = format!("{name}, {}, {helm}", case.name);
                                 out.push(match (theirs.status.success(), ours.status.success()) {
                                     (true, true) if case.name == "defaults" && needs_values => Err(format!("{label}: the application needs values, but the defaults rendered")),
+                                    (true, true) if case.name.starts_with(BROKEN) => Err(format!("{label}: both rendered values that Kubernetes refuses")),
                                     (true, true) => {
                                         let file = rendered_dir.join(format!("{name}-{worker}-{}.yaml", out.len()));
                                         std::fs::write(&file, &theirs.stdout).expect("write rendered");
@@ -150,6 +168,7 @@ fn helm_and_emit_agree() {
             handles.into_iter().map(|h| h.join().expect("worker")).collect()
         });
         let mut rendered = 0;
+        let mut broken = 0;
         for r in results.into_iter().flatten() {
             match r {
                 Ok((label, n, None)) => {
@@ -158,6 +177,7 @@ fn helm_and_emit_agree() {
                     rendered += usize::from(label.contains("random seed"));
                 }
                 Ok((label, _, Some(_))) if label.contains("defaults") && app.needs_values().is_some() => {}
+                Ok((label, _, Some(_))) if label.contains(BROKEN) => broken += 1,
                 Ok((label, _, Some(e))) if !label.contains("random seed") => failures.push(format!("{label}: rejected by both sides: {e}")),
                 Ok(_) => {}
                 Err(e) => failures.push(e),
@@ -166,6 +186,8 @@ fn helm_and_emit_agree() {
         // Random values pass the schema by construction; some break a cross-field rule (both
         // sides must then reject them alike), but most must render.
         assert!(rendered >= 2 * MIN_RENDERED, "{name}: only {} of {RANDOM_CASES} random cases rendered", rendered / 2);
+        // Every chart has Kubernetes-shaped settings; each broken case was rejected by both.
+        assert_eq!(broken, 2 * BROKEN_CASES as usize, "{name}: not every broken case was rejected by both sides");
     }
     assert!(failures.is_empty(), "{} disagreements; first:\n{}", failures.len(), failures[0]);
     assert!(compared >= 2 * MIN_RENDERED * apps::all().len(), "only {compared} cases compared");

@@ -10,6 +10,7 @@ mod crds;
 mod external;
 mod fuzz;
 mod graph;
+mod kubernetes_settings;
 mod output;
 mod publish;
 mod safety;

@@ -115,7 +115,7 @@ fn list_indices_set_list_items() {
         rendered("dbbat", &["--set", "ingress.enabled=true", "--set", "ingress.hosts[0].host=x,ingress.hosts[0].paths[0].path=/,ingress.hosts[0].paths[0].pathType=Prefix"]);
     assert_eq!(object(&objects, "Ingress")["spec"]["rules"][0]["host"], "x");
     let e = rejected("dbbat", &["--set", "ingress.enabled=true", "--set", "ingress.hosts[0].host=x"]);
-    assert!(e.contains("--set: ingress.hosts[0]: missing field `paths`"), "{e}");
+    assert!(e.contains("--set: ingress.hosts[0]: `paths` is required here"), "{e}");
     let e = rejected("backbone", &["--set", "imagePullSecrets[65537].name=x"]);
     assert!(e.contains("--set: imagePullSecrets[65537]: index 65537: expected a list index from 0 to 65536"), "{e}");
 }
@@ -248,11 +248,12 @@ enum Seg {
 }
 
 /// Every setting the schema declares, with its current value and schema: sections, leaves,
-/// lists and their items, maps of strings and their entries. Free-form blocks (a security
-/// context, tolerations) are left out, as the contract's random values leave them: their
-/// content is Kubernetes' to validate, which `helm template` does not do.
+/// lists and their items, maps of strings and their entries. Kubernetes objects (a security
+/// context, tolerations) are left out: the contract's random values vary them as a whole.
 fn settings(schema: &Value, v: &Value, prefix: &mut Vec<Seg>, out: &mut Vec<(Vec<Seg>, Value, Value)>) {
-    let free_form = |s: &Value| s.get("properties").is_none() && s.get("type") == Some(&json!("object")) && s.get("additionalProperties").is_none_or(|a| a.get("type").is_none());
+    let free_form = |s: &Value| {
+        is_kubernetes(s) || (s.get("properties").is_none() && s.get("type") == Some(&json!("object")) && s.get("additionalProperties").is_none_or(|a| a.get("type").is_none()))
+    };
     if free_form(schema) || schema.get("items").is_some_and(free_form) {
         return;
     }

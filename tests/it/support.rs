@@ -202,6 +202,11 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
+    /// A generator of its own, from this one's state without advancing it: the shapes drawn
+    /// from it leave the draws of every other setting as they were.
+    fn side(&self, salt: u64) -> Rng {
+        Rng::new(self.0 ^ salt)
+    }
 }
 
 /// Strings that trip YAML and template quoting: booleans and numbers in disguise, quotes,
@@ -234,9 +239,15 @@ pub fn random_values(schema: &Value, defaults: &Value, rng: &mut Rng) -> Value {
 
 fn leaves(schema: &Value) -> usize {
     match schema.get("properties").and_then(Value::as_object) {
-        Some(props) => props.values().map(leaves).sum(),
-        None => 1,
+        Some(props) if !is_kubernetes(schema) => props.values().map(leaves).sum(),
+        _ => 1,
     }
+}
+
+/// A setting that is a Kubernetes object (`affinity`, a security context): its schema is
+/// Kubernetes' own, marked with a `$comment` that names the type.
+pub fn is_kubernetes(schema: &Value) -> bool {
+    schema.get("$comment").and_then(Value::as_str).is_some_and(|c| c.starts_with("Kubernetes "))
 }
 
 fn random_map(schema: &Value, defaults: &Value, rng: &mut Rng, chance: u64) -> Value {
@@ -248,7 +259,7 @@ fn random_map(schema: &Value, defaults: &Value, rng: &mut Rng, chance: u64) -> V
             continue;
         }
         let default = defaults.get(k).cloned().unwrap_or(Value::Null);
-        if sub.get("properties").is_some() {
+        if sub.get("properties").is_some() && !is_kubernetes(sub) {
             let nested = random_map(sub, &default, rng, chance);
             if nested.as_object().is_some_and(|m| !m.is_empty()) {
                 out.insert(k.clone(), nested);
@@ -263,6 +274,9 @@ fn random_map(schema: &Value, defaults: &Value, rng: &mut Rng, chance: u64) -> V
 }
 
 fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> {
+    if is_kubernetes(schema) {
+        return Some(random_kubernetes(schema, schema, &mut rng.side(0x6b75_6265)));
+    }
     if let Some(options) = schema.get("enum").and_then(Value::as_array) {
         return Some(rng.pick(options).clone());
     }
@@ -298,6 +312,13 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
     let max_len = schema.get("maxLength").and_then(Value::as_u64).unwrap_or(40) as usize;
     match types.first().copied() {
         Some("boolean") => Some(Value::Bool(rng.chance(50))),
+        // Whole numbers as strings (`"7"`), where the schema takes them: now and then with a
+        // leading zero, which Helm's `int64` would read as octal and both sides refuse.
+        Some("integer") if types.contains(&"string") && pattern.starts_with("^(0|[1-9]") && rng.side(0x6469).chance(40) => {
+            let mut side = rng.side(0x6469_6769);
+            let digits = side.below(1000).to_string();
+            Some(json!(if side.chance(25) { format!("0{digits}") } else { digits }))
+        }
         Some("integer") => {
             let min = schema.get("minimum").and_then(Value::as_i64).unwrap_or(0);
             let max = schema.get("maximum").and_then(Value::as_i64).unwrap_or(min + 100_000).min(min + 2_000_000);
@@ -306,7 +327,7 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
                 1 => max,
                 _ => min + rng.below((max - min + 1) as u64) as i64,
             };
-            Some(json!(pick))
+            Some(whole(pick, rng))
         }
         Some("string") if max_len == 0 => Some(json!("")),
         Some("string") if pattern.contains("numkMGTPE") => Some(json!(rng.pick(QUANTITIES))),
@@ -346,7 +367,10 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
         }
         Some("array") => {
             let items = schema.get("items")?;
-            if items.get("properties").is_some() {
+            if is_kubernetes(items) {
+                let mut side = rng.side(0x6c69_7374);
+                Some(Value::Array((0..side.below(3)).map(|_| random_kubernetes(items, items, &mut side)).collect()))
+            } else if items.get("properties").is_some() {
                 let mut list = Vec::new();
                 let template = default.get(0).cloned().unwrap_or(json!({}));
                 for _ in 0..rng.below(3) {
@@ -362,6 +386,138 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
             }
         }
         _ => None,
+    }
+}
+
+/// An integer, one time in ten written as a whole float (`3.0`), which JSON Schema and Helm
+/// read as the integer.
+fn whole(n: i64, rng: &mut Rng) -> Value {
+    if rng.side(0x7768).chance(10) { json!(n as f64) } else { json!(n) }
+}
+
+/// A Kubernetes object its schema accepts: required fields always set, others now and then, at
+/// most three levels deep (with int32 and ±(2^53 - 1) bounds, whole floats, quantities); volumes
+/// and mounts get their required fields only. [`random_broken_values`] breaks them.
+fn random_kubernetes(top: &Value, schema: &Value, rng: &mut Rng) -> Value {
+    let kind = top.get("$comment").and_then(Value::as_str).unwrap_or_default().rsplit('.').next().unwrap_or_default().to_string();
+    // Required fields only for volumes and mounts: a volume of one source is all Kubernetes takes.
+    let depth = if matches!(kind.as_str(), "Volume" | "VolumeMount") { 3 } else { 0 };
+    random_object(schema, rng, depth)
+}
+
+/// Values that break one Kubernetes-shaped setting in one of the ways values files get it
+/// wrong (a key Kubernetes does not know, a scalar of the wrong type, a `null`), and nothing
+/// else: both renderers must refuse them. `None` when the chart has no such setting.
+pub fn random_broken_values(schema: &Value, defaults: &Value, rng: &mut Rng) -> Option<Value> {
+    let mut targets = Vec::new();
+    kubernetes_settings(schema, &mut Vec::new(), &mut targets);
+    if targets.is_empty() {
+        return None;
+    }
+    // Nothing else changed, so that the broken setting is what both sides refuse.
+    let mut values = json!({});
+    let (path, target) = rng.pick(&targets).clone();
+    let (object, list) = match target.get("items") {
+        Some(items) => (items.clone(), true),
+        None => (target.clone(), false),
+    };
+    let mut broken = random_kubernetes(&object, &object, rng);
+    let props = object.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    match rng.below(3) {
+        0 => {
+            broken["valeu"] = json!("x");
+        }
+        1 => {
+            // A number where Kubernetes wants a string, a string where it wants anything else.
+            let (k, sub) = props.iter().find(|(_, s)| s.get("type").is_some_and(Value::is_string)).expect("a typed field");
+            broken[k.as_str()] = if sub["type"] == "string" { json!(8080) } else { json!("8080") };
+        }
+        _ => {
+            // A null over a default deletes it (and is then valid): a field without one.
+            let default = if list { &Value::Null } else { path.iter().fold(defaults, |d, k| &d[k.as_str()]) };
+            let k = props.keys().find(|k| default.get(k.as_str()).is_none()).expect("a field without a default");
+            broken[k.as_str()] = Value::Null;
+        }
+    }
+    let broken = if list { json!([broken]) } else { broken };
+    let mut at = &mut values;
+    for key in &path[..path.len() - 1] {
+        if !at.get(key).is_some_and(Value::is_object) {
+            at[key.as_str()] = json!({});
+        }
+        at = &mut at[key.as_str()];
+    }
+    at[path[path.len() - 1].as_str()] = broken;
+    Some(values)
+}
+
+/// `values` without its Kubernetes-shaped settings (and lists of them).
+pub fn without_kubernetes(schema: &Value, mut values: Value) -> Value {
+    let mut targets = Vec::new();
+    kubernetes_settings(schema, &mut Vec::new(), &mut targets);
+    for (path, _) in targets {
+        let (last, parents) = path.split_last().expect("a path");
+        if let Some(Value::Object(m)) = parents.iter().try_fold(&mut values, |v, k| v.get_mut(k.as_str())) {
+            m.remove(last);
+        }
+    }
+    values
+}
+
+/// The paths and schemas of the Kubernetes-shaped settings (and lists of them).
+fn kubernetes_settings(schema: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) {
+    if is_kubernetes(schema) || schema.get("items").is_some_and(is_kubernetes) {
+        out.push((path.clone(), schema.clone()));
+        return;
+    }
+    for (k, sub) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        path.push(k.clone());
+        kubernetes_settings(sub, path, out);
+        path.pop();
+    }
+}
+
+fn random_object(schema: &Value, rng: &mut Rng, depth: usize) -> Value {
+    let required: Vec<&str> = schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let mut out = Map::new();
+    for (k, sub) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        if required.contains(&k.as_str()) || (depth < 3 && rng.chance(if depth == 0 { 30 } else { 15 })) {
+            out.insert(k.clone(), random_kubernetes_value(sub, rng, depth + 1));
+        }
+    }
+    Value::Object(out)
+}
+
+fn random_kubernetes_value(schema: &Value, rng: &mut Rng, depth: usize) -> Value {
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    match *rng.pick(if types.is_empty() { &["string"] } else { types.as_slice() }) {
+        "object" if schema.get("properties").is_some() => random_object(schema, rng, depth),
+        "object" => {
+            let entry = schema.get("additionalProperties").cloned().unwrap_or(json!({"type": "string"}));
+            Value::Object((0..rng.below(3)).map(|_| (format!("example.com/{}", label(rng, 8)), random_kubernetes_value(&entry, rng, depth + 1))).collect())
+        }
+        "array" => {
+            let items = schema.get("items").cloned().unwrap_or(json!({"type": "string"}));
+            Value::Array((0..rng.below(3)).map(|_| random_kubernetes_value(&items, rng, depth + 1)).collect())
+        }
+        "boolean" => json!(rng.chance(50)),
+        "integer" => {
+            // The bounds themselves (int32's, or the ±(2^53 - 1) Helm holds exactly), or small.
+            let (min, max) = (schema.get("minimum").and_then(Value::as_i64).unwrap_or(0), schema.get("maximum").and_then(Value::as_i64).unwrap_or(100));
+            let n = match rng.below(4) {
+                0 => min,
+                1 => max,
+                _ => rng.below(100) as i64,
+            };
+            whole(n, rng)
+        }
+        "number" => json!(rng.pick(QUANTITIES)),
+        "string" if schema.get("pattern").is_some() => json!(rng.pick(QUANTITIES)),
+        _ => json!(label(rng, 12)),
     }
 }
 

@@ -43,7 +43,7 @@ pub fn app() -> App<Values> {
             }
             .upgrade_note(
                 "0.2.0",
-                "- OPAL now runs as its documentation describes for Cedar: `opal.server.policyRepoUrl` became the section \
+                &format!("{}\n{}", "- OPAL now runs as its documentation describes for Cedar: `opal.server.policyRepoUrl` became the section \
                  `opal.server.policyRepo` (`url`, `branch`, polling or webhook, an SSH key Secret), and with `opal.enabled` the \
                  URL is required. Secure mode is on: give the OPAL tokens in an existing Secret (`opal.auth.existingSecret`), \
                  through External Secrets, or set `opal.auth.enabled: false`. The cedar-agent DaemonSet runs OPAL's Cedar client image, \
@@ -56,7 +56,7 @@ pub fn app() -> App<Values> {
                  - The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the \
                  namespace `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant \
                  there. Back up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones \
-                 before you delete the old objects. Helm releases are not affected.",
+                 before you delete the old objects. Helm releases are not affected.", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
             ),
             "crates/apps/src/aeterna.rs",
             build,
@@ -140,8 +140,11 @@ pub struct Values {
     pub rbac: core::Rbac,
 }
 
+/// Helm hands one `global` map to a chart and all its subcharts, so an umbrella chart's
+/// `global` carries keys of other charts: the section is open to keys it does not know, and
+/// only the keys below are read (and typed).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, Knobs)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Global {
     /// Storage class of every bundled volume (PostgreSQL, cache, Qdrant) unless a component sets
     /// its own; empty means the cluster's default class.

@@ -6,7 +6,7 @@
 //! on and fall back to TCP otherwise.
 
 use manifests::SecretString;
-use manifests::kit::{FreeForm, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings};
+use manifests::kit::{Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings, k8s};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef, Strategy, Volume, VolumeSource};
 use manifests::{
     AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, StringMap, fullname, fullname_with, service_account_name,
@@ -23,12 +23,12 @@ pub fn app() -> App<Values> {
         App::new(
             ChartMeta::new("backbone", "0.3.0", "1.0.0", "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration").upgrade_note(
                 "0.3.0",
-                "- `serviceAccount.automount` is now `serviceAccount.automountServiceAccountToken`: rename it in your values files.\n\
+                &format!("{}\n{}", "- `serviceAccount.automount` is now `serviceAccount.automountServiceAccountToken`: rename it in your values files.\n\
                  - `service.http.nodePort` and `service.mqtt.nodePort` take a port from 1 to 65535, or `\"\"` to let Kubernetes \
                  choose, instead of `0`.\n\
                  - The plain manifests of the example environments (`charts-out/manifests/backbone/`) are rendered into the \
                  namespace `backbone` instead of `default`: applying them creates new objects there. Copy the data of the claim \
-                 `backbone-data` before you delete the old objects. Helm releases are not affected.",
+                 `backbone-data` before you delete the old objects. Helm releases are not affected.", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
             ),
             "crates/apps/src/backbone.rs",
             build,
@@ -88,19 +88,19 @@ pub struct Values {
     /// Extra labels of the broker pod.
     pub pod_labels: StringMap,
     /// Pod security context: the restricted Pod Security Standard, as UID and GID 1000.
-    pub pod_security_context: FreeForm,
+    pub pod_security_context: k8s::PodSecurityContext,
     /// Container security context: no privilege escalation, all capabilities dropped, and a
     /// read-only root filesystem (the broker writes to `/data`, a volume, and `/tmp`, an
     /// emptyDir).
-    pub security_context: FreeForm,
+    pub security_context: k8s::SecurityContext,
     /// CPU and memory requests and limits.
     pub resources: Resources,
     /// Node labels the pod must match.
     pub node_selector: StringMap,
     /// Tolerations of the pod.
-    pub tolerations: Vec<FreeForm>,
+    pub tolerations: Vec<k8s::Toleration>,
     /// Affinity rules of the pod.
-    pub affinity: FreeForm,
+    pub affinity: k8s::Affinity,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -131,7 +131,7 @@ pub struct Rbac {
     /// Rules of the Role, as in a Kubernetes Role: empty grants nothing. The design does not
     /// list what the broker's Kubernetes client calls; grant what your broker version needs,
     /// for example `[{apiGroups: [""], resources: [configmaps, secrets], verbs: [get, list, watch]}]`.
-    pub rules: Vec<FreeForm>,
+    pub rules: Vec<k8s::PolicyRule>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -225,14 +225,14 @@ impl Default for Values {
             ingress: IngressSettings::example("backbone.example.com"),
             pod_annotations: StringMap::new(),
             pod_labels: StringMap::new(),
-            pod_security_context: manifests::kit::free_form(json!({
+            pod_security_context: manifests::Kube::json(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1000,
                 "runAsGroup": 1000,
                 "fsGroup": 1000,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            security_context: manifests::kit::free_form(json!({
+            security_context: manifests::Kube::json(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
@@ -242,7 +242,7 @@ impl Default for Values {
             resources: Resources::cpu_memory(("100m", "128Mi"), ("1", "512Mi")),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: FreeForm::new(),
+            affinity: Default::default(),
         }
     }
 }

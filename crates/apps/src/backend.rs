@@ -9,7 +9,7 @@
 
 use manifests::SecretString;
 use manifests::expr::chart_name;
-use manifests::kit::{FreeForm, Image, Resources, ServiceAccountSettings, ServiceSettings};
+use manifests::kit::{Image, Resources, ServiceAccountSettings, ServiceSettings, k8s};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Strategy};
 use manifests::values::{IntOrPercent, MinLength, WholeNumber};
 use manifests::{
@@ -46,8 +46,17 @@ pub fn app() -> App<Values> {
         home: url.into(),
         sources: vec![url.into()],
         maintainers: vec![Maintainer { name: "Todo App Team".into(), email: "team@example.com".into(), url: String::new() }],
-        ..ChartMeta::new("backend", "1.1.0", "1.0.0", "Todo App Backend - FastAPI with MCP integration")
-    };
+        ..ChartMeta::new("backend", "2.0.0", "1.0.0", "Todo App Backend - FastAPI with MCP integration")
+    }
+    .upgrade_note(
+        "2.0.0",
+        &format!(
+            "{}\n{}",
+            "- `secrets.jwtExpirationDays` given as a string takes no leading zero: the chart read `\"010\"` as the octal 8, \
+             emit as 10; write `10`. `config.maxTokens` is at most 4294967295, as the backend reads it.",
+            manifests::kit::k8s::CHECKED_SETTINGS_NOTE
+        ),
+    );
     environments!(
         App::new(chart, "crates/apps/src/backend.rs", build)
             .needs_values(NEEDS)
@@ -83,10 +92,10 @@ pub struct Values {
     /// Container security context. The defaults meet the restricted Pod Security Standard: UID
     /// and GID 1001, no privilege escalation, all capabilities dropped, the runtime's default
     /// seccomp profile; and the root filesystem is read-only (`/tmp` is an emptyDir).
-    pub security_context: FreeForm,
+    pub security_context: k8s::SecurityContext,
     /// Pod security context: the pod-wide part of the restricted Pod Security Standard, and
     /// group 1001 for the pod's volumes.
-    pub pod_security_context: FreeForm,
+    pub pod_security_context: k8s::PodSecurityContext,
     /// How an upgrade replaces the pods.
     pub strategy: UpdateStrategy,
     /// Annotations of the backend pods (for example `prometheus.io/scrape`).
@@ -94,9 +103,9 @@ pub struct Values {
     /// Node labels the pods must match.
     pub node_selector: StringMap,
     /// Tolerations of the pods.
-    pub tolerations: Vec<FreeForm>,
+    pub tolerations: Vec<k8s::Toleration>,
     /// Affinity rules of the pods (for example anti-affinity to spread them over nodes).
-    pub affinity: FreeForm,
+    pub affinity: k8s::Affinity,
     /// The ServiceAccount the pods run as; none is created by default and the namespace's
     /// `default` one is used.
     pub service_account: ServiceAccountSettings,
@@ -243,7 +252,7 @@ impl Default for Values {
                 jwt_expiration_days: WholeNumber::digits("7"),
                 existing_secret: DnsName::default(),
             },
-            security_context: manifests::kit::free_form(json!({
+            security_context: manifests::Kube::json(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1001,
                 "runAsGroup": 1001,
@@ -252,7 +261,7 @@ impl Default for Values {
                 "capabilities": {"drop": ["ALL"]},
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            pod_security_context: manifests::kit::free_form(json!({
+            pod_security_context: manifests::Kube::json(json!({
                 "runAsNonRoot": true,
                 "fsGroup": 1001,
                 "seccompProfile": {"type": "RuntimeDefault"}
@@ -264,7 +273,7 @@ impl Default for Values {
             pod_annotations: StringMap::new(),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: FreeForm::new(),
+            affinity: Default::default(),
             service_account: ServiceAccountSettings { create: false, ..ServiceAccountSettings::default() },
             name_override: DnsLabel::default(),
             fullname_override: DnsLabel::default(),

@@ -8,8 +8,8 @@
 
 use manifests::SecretString;
 use manifests::kit::{
-    AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, FreeForm, HttpProbeSettings, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings,
-    ServiceSettings, StorageSettings,
+    AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings,
+    StorageSettings, k8s,
 };
 use manifests::objects::{Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute, Volume};
 use manifests::{
@@ -34,8 +34,12 @@ pub fn app() -> App<Values> {
             }
             .upgrade_note(
                 "2.0.0",
-                "`podDisruptionBudget.minAvailable` and `podDisruptionBudget.maxUnavailable` take what Kubernetes takes: a count \
-                 up to 2147483647 or a percentage of at most 9 digits (`\"50%\"`). Values inside those bounds need no change.",
+                &format!(
+                    "{}\n{}",
+                    "- `podDisruptionBudget.minAvailable` and `podDisruptionBudget.maxUnavailable` take what Kubernetes takes: a \
+                     count up to 2147483647 or a percentage of at most 9 digits (`\"50%\"`). Values inside those bounds need no change.",
+                    manifests::kit::k8s::CHECKED_SETTINGS_NOTE
+                ),
             ),
             "crates/apps/src/dbbat.rs",
             build,
@@ -82,10 +86,10 @@ pub struct Values {
     /// Extra labels of the pods.
     pub pod_labels: StringMap,
     /// Pod security context: non-root (65532, distroless nonroot), RuntimeDefault seccomp.
-    pub pod_security_context: FreeForm,
+    pub pod_security_context: k8s::PodSecurityContext,
     /// Container security context: read-only root filesystem (`/tmp` is an emptyDir), no
     /// privilege escalation, all capabilities dropped.
-    pub security_context: FreeForm,
+    pub security_context: k8s::SecurityContext,
     /// Resources.
     pub resources: Resources,
     /// Liveness probe.
@@ -99,17 +103,17 @@ pub struct Values {
     /// Node labels the pods must match.
     pub node_selector: StringMap,
     /// Tolerations of the pods.
-    pub tolerations: Vec<FreeForm>,
+    pub tolerations: Vec<k8s::Toleration>,
     /// Affinity rules of the pods (for example a podAntiAffinity on `app.kubernetes.io/name: dbbat`).
-    pub affinity: FreeForm,
+    pub affinity: k8s::Affinity,
     /// Network Policy.
     pub network_policy: NetworkPolicySettings,
     /// Additional environment variables (`name` and `value` or `valueFrom`).
-    pub extra_env: Vec<FreeForm>,
+    pub extra_env: Vec<k8s::EnvVar>,
     /// Additional volume mounts.
-    pub extra_volume_mounts: Vec<FreeForm>,
+    pub extra_volume_mounts: Vec<k8s::VolumeMount>,
     /// Additional volumes.
-    pub extra_volumes: Vec<FreeForm>,
+    pub extra_volumes: Vec<k8s::Volume>,
     /// CloudNativePG (phase 4): DBBat's own database as a `Cluster` of the operator (installed
     /// separately), instead of `postgresql.external`.
     pub cloudnativepg: CloudNativePg,
@@ -318,14 +322,14 @@ impl Default for Values {
             service_account: ServiceAccountSettings::default(),
             pod_annotations: StringMap::new(),
             pod_labels: StringMap::new(),
-            pod_security_context: manifests::kit::free_form(json!({
+            pod_security_context: manifests::Kube::json(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 65532,
                 "runAsGroup": 65532,
                 "fsGroup": 65532,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            security_context: manifests::kit::free_form(json!({
+            security_context: manifests::Kube::json(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
@@ -341,7 +345,7 @@ impl Default for Values {
             },
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: FreeForm::new(),
+            affinity: Default::default(),
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new(), allowed_pod_labels: StringMap::new() },
             extra_env: Vec::new(),
             extra_volume_mounts: Vec::new(),

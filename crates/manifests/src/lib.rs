@@ -72,7 +72,7 @@ pub use model::{Build, Meta, Model, ObjectRef, Referable};
 pub use template::expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
 pub use template::tree::{List, Lower, Map, Node};
 pub use values::{
-    AccessMode, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, IntOrPercent, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity,
+    AccessMode, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, IntOrPercent, Kube, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity,
     SecretString, ServiceType, Size, StringMap, Values,
 };
 

@@ -4,7 +4,7 @@
 //! and the database migration Job.
 
 use manifests::SecretString;
-use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, FreeForm, Image, Resources, ServiceSettings};
+use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, Image, Resources, ServiceSettings, k8s};
 use manifests::model::Hook;
 use manifests::objects::{
     ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor, Volume, Workload,
@@ -48,9 +48,9 @@ pub struct Aeterna {
     /// Node labels the server's pods must match.
     pub node_selector: StringMap,
     /// Tolerations of the server's pods.
-    pub tolerations: Vec<FreeForm>,
+    pub tolerations: Vec<k8s::Toleration>,
     /// Affinity of the server's pods.
-    pub affinity: FreeForm,
+    pub affinity: k8s::Affinity,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -167,9 +167,9 @@ pub struct Security {
     /// Network policies: every pod of the chart accepts only the pods that use it.
     pub network_policy: NetworkPolicySettings,
     /// Security context of every pod (Pod Security Standard "restricted").
-    pub pod_security_context: FreeForm,
+    pub pod_security_context: k8s::PodSecurityContext,
     /// Security context of every container.
-    pub container_security_context: FreeForm,
+    pub container_security_context: k8s::SecurityContext,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -205,7 +205,7 @@ impl Default for Aeterna {
             pod_annotations: StringMap::new(),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
-            affinity: FreeForm::new(),
+            affinity: Default::default(),
         }
     }
 }
@@ -245,13 +245,13 @@ impl Default for Security {
     fn default() -> Self {
         Security {
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new() },
-            pod_security_context: manifests::kit::free_form(json!({
+            pod_security_context: manifests::Kube::json(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1000,
                 "fsGroup": 1000,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            container_security_context: manifests::kit::free_form(json!({
+            container_security_context: manifests::Kube::json(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}

@@ -7,7 +7,7 @@
 //! Off (`opal.enabled: false`) means single-tenant mode: the server runs without authorization.
 
 use manifests::SecretString;
-use manifests::kit::{DisruptionBudgetSettings, FreeForm, Image, Resources};
+use manifests::kit::{DisruptionBudgetSettings, Image, Resources, k8s};
 use manifests::objects::{DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
 use manifests::{ConfigKey, DnsName, Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, concat, fullname_with};
 use schemars::JsonSchema;
@@ -121,7 +121,7 @@ pub struct CedarAgent {
     pub resources: Resources,
     /// Tolerations: by default it runs on control-plane nodes too. The Aeterna server asks the
     /// agent of its own node, so these must admit every node the server runs on.
-    pub tolerations: Vec<FreeForm>,
+    pub tolerations: Vec<k8s::Toleration>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -174,7 +174,7 @@ impl Default for Opal {
                 image: Image { tag: OPAL_VERSION.into(), ..Image::new("docker.io/permitio/opal-client-cedar") },
                 // The OPAL client (Python) and the Cedar agent in one container.
                 resources: Resources::cpu_memory(("50m", "128Mi"), ("500m", "256Mi")),
-                tolerations: vec![manifests::kit::free_form(toleration)],
+                tolerations: vec![manifests::Kube::json(toleration)],
             },
             fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")) },
         }

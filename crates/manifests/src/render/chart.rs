@@ -69,6 +69,17 @@ pub fn commented_yaml(values: &Value, schema: &Value) -> String {
 }
 
 fn type_name(schema: Option<&Value>, default: &Value) -> String {
+    // A Kubernetes object by its kind (`Toleration`), a list of them as `list of Toleration`.
+    let kind = |s: Option<&Value>| {
+        let comment = s?.get("$comment")?.as_str()?.strip_prefix(crate::values::kube::KUBERNETES_COMMENT)?;
+        Some(comment.rsplit('.').next().unwrap_or(comment).to_string())
+    };
+    if let Some(k) = kind(schema) {
+        return k;
+    }
+    if let Some(k) = kind(schema.and_then(|s| s.get("items"))) {
+        return format!("list of {k}");
+    }
     if let Some(t) = schema.and_then(|s| s.get("type")) {
         match t {
             Value::String(s) => return s.clone(),
@@ -105,7 +116,9 @@ fn type_name(schema: Option<&Value>, default: &Value) -> String {
 /// walked beside the defaults (`node` describes `v`).
 pub(crate) fn values_rows(defaults: &Value, schema: &Value) -> Vec<[String; 4]> {
     fn walk(v: &Value, path: &str, node: Option<&Value>, rows: &mut Vec<[String; 4]>) {
-        let properties = node.and_then(|n| n.get("properties"));
+        // A Kubernetes object (`securityContext`) is one setting, whatever fields it has.
+        let kubernetes = node.and_then(|n| n.get("$comment")).and_then(Value::as_str).is_some_and(|c| c.starts_with(crate::values::kube::KUBERNETES_COMMENT));
+        let properties = node.and_then(|n| n.get("properties")).filter(|_| !kubernetes);
         match v {
             Value::Object(map) if properties.is_some() || path.is_empty() => {
                 for (k, child) in map {

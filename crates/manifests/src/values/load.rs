@@ -199,15 +199,73 @@ pub fn validate<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
         }
         other => other,
     };
+    // Helm reads every number of a values file as a float, and JSON Schema counts a float
+    // without a fraction as an integer: `replicaCount: 1.0` is 1 on both sides.
+    let whole;
+    let tree = if has_whole_float(tree) {
+        whole = whole_floats_as_integers(tree.clone());
+        &whole
+    } else {
+        tree
+    };
     // serde reads a struct from a list too (field by field), and then complains about the
     // first field's type: say what is wrong instead.
     sections_are_maps(&schema, tree, "")?;
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        (path, in_values_terms(&e.into_inner().to_string()))
+        let (path, message) = super::kube::join_inner_path(&path, &e.into_inner().to_string());
+        let message = cleared_by_null(&schema, &path, &message).unwrap_or_else(|| in_values_terms(&message));
+        (path, message)
     })?;
     serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
+}
+
+fn has_whole_float(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n.is_f64() && n.as_f64().is_some_and(is_whole),
+        Value::Array(a) => a.iter().any(has_whole_float),
+        Value::Object(m) => m.values().any(has_whole_float),
+        _ => false,
+    }
+}
+
+/// A float without a fraction that an integer reads alike in both renderers: not -0, which Helm
+/// prints as `-0` where it prints a float, and at most 2^53 - 1 in size, which Helm's float64
+/// holds exactly (beyond, Helm prints `1e+18` where it prints a float; integer settings refuse
+/// such numbers on both sides).
+fn is_whole(f: f64) -> bool {
+    f.fract() == 0.0 && !(f == 0.0 && f.is_sign_negative()) && f.abs() <= super::kube::EXACT_IN_HELM as f64
+}
+
+/// Every float without a fraction as an integer (`1.0`, `1e1`), where [`is_whole`] says so.
+fn whole_floats_as_integers(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(is_whole) => Value::from(n.as_f64().unwrap_or_default() as i64),
+        Value::Array(a) => Value::Array(a.into_iter().map(whole_floats_as_integers).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, x)| (k, whole_floats_as_integers(x))).collect()),
+        other => other,
+    }
+}
+
+/// A required setting the values lack. Outside lists, every setting has a default, so it is
+/// missing only because the user set it to `null`, which Helm's coalescing turns into "remove
+/// it along with its default": says how to clear it instead.
+fn cleared_by_null(schema: &Value, path: &str, message: &str) -> Option<String> {
+    static MISSING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^missing field `([^`]*)`$").expect("valid pattern"));
+    let field = MISSING.captures(message)?.get(1)?.as_str();
+    let setting = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+    if path.contains('[') {
+        return Some(format!("`{field}` is required here"));
+    }
+    let node = setting.split('.').try_fold(schema, |s, key| s.get("properties")?.get(key));
+    let clear = match node.and_then(|n| n.get("type")).and_then(Value::as_str) {
+        Some("object") => format!("set {setting} to {{}} to clear it"),
+        Some("array") => format!("set {setting} to [] to clear it"),
+        Some("string") => format!("set {setting} to \"\" to clear it"),
+        _ => "give a value, or leave it out to keep the default".to_string(),
+    };
+    Some(format!("`{setting}` cannot be null (a null removes the setting and its default): {clear}"))
 }
 
 /// A serde message in values terms: what a setting takes rather than the Rust type that holds
@@ -237,7 +295,17 @@ fn in_values_terms(message: &str) -> String {
         };
         format!("{what} {}", &c[2])
     });
-    text.replace("invalid type: sequence", "invalid type: a list").replace("invalid type: map", "invalid type: a map").replace("unit value", "null")
+    let text = text.replace("invalid type: sequence", "invalid type: a list").replace("invalid type: map", "invalid type: a map").replace("unit value", "null");
+    // serde's words for a missing, unknown or null setting, in values terms.
+    static WORDS: LazyLock<[(Regex, &str); 4]> = LazyLock::new(|| {
+        [
+            (Regex::new(r"^invalid type: null, expected (.*)$").expect("valid pattern"), "null is not allowed here: expected $1 (leave the setting out instead)"),
+            (Regex::new(r"^unknown field `([^`]*)`, expected (.*)$").expect("valid pattern"), "unknown setting `$1`: expected $2"),
+            (Regex::new(r"^unknown variant `([^`]*)`, expected (.*)$").expect("valid pattern"), "invalid value \"$1\": expected $2"),
+            (Regex::new(r"^missing field `([^`]*)`$").expect("valid pattern"), "`$1` is required here"),
+        ]
+    });
+    WORDS.iter().find(|(re, _)| re.is_match(&text)).map_or(text.clone(), |(re, with)| re.replace(&text, *with).into_owned())
 }
 
 /// The schema of `V`, generated once per type: loading checks every layer against it.
@@ -249,9 +317,24 @@ pub(crate) fn schema_of<V: Values>() -> std::sync::Arc<Value> {
         .or_insert_with(|| {
             let mut settings = schemars::generate::SchemaSettings::draft07();
             settings.inline_subschemas = true;
-            std::sync::Arc::new(settings.into_generator().into_root_schema_for::<V>().to_value())
+            let mut v = settings.into_generator().into_root_schema_for::<V>().to_value();
+            bound_integers(&mut v);
+            std::sync::Arc::new(v)
         })
         .clone()
+}
+
+/// Every integer schema gets the exact bounds of its Rust type (`u32`: 0 to 4294967295), so Helm
+/// refuses what emit cannot read.
+fn bound_integers(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            super::kube::bound_integer(m);
+            m.values_mut().for_each(bound_integers);
+        }
+        Value::Array(a) => a.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
 }
 
 /// Every section of settings (a struct: a schema with properties) is given as a map.
@@ -378,6 +461,29 @@ mod tests {
         assert_eq!(in_values_terms("invalid type: floating point `1.5`, expected u16"), "invalid type: the number 1.5, expected an integer from 0 to 65535");
         assert_eq!(in_values_terms("invalid type: string \"x\", expected f64"), "invalid type: string \"x\", expected a number");
         assert_eq!(in_values_terms("invalid type: sequence, expected a boolean"), "invalid type: a list, expected a boolean");
+        assert_eq!(in_values_terms("invalid type: null, expected a string"), "null is not allowed here: expected a string (leave the setting out instead)");
+        assert_eq!(in_values_terms("unknown variant `Sometimes`, expected one of `Always`, `Never`"), "invalid value \"Sometimes\": expected one of `Always`, `Never`");
+        assert_eq!(in_values_terms("unknown field `tgas`, expected `tag`"), "unknown setting `tgas`: expected `tag`");
+    }
+
+    #[test]
+    fn whole_floats_read_as_integers_as_helm_reads_them() {
+        let v = json!({"a": 1.0, "b": [1e1, 1.5, -0.0], "c": 1e18, "d": 7});
+        assert!(has_whole_float(&v));
+        assert_eq!(whole_floats_as_integers(v), json!({"a": 1, "b": [10, 1.5, -0.0], "c": 1e18, "d": 7}));
+        assert!(!has_whole_float(&json!({"a": 1, "b": 0.5})));
+    }
+
+    #[test]
+    fn a_setting_nulled_away_says_how_to_clear_it() {
+        let schema = json!({"properties": {"nodeSelector": {"type": "object"}, "s": {"properties": {"port": {"type": "integer"}}}}});
+        assert_eq!(
+            cleared_by_null(&schema, "", "missing field `nodeSelector`").unwrap(),
+            "`nodeSelector` cannot be null (a null removes the setting and its default): set nodeSelector to {} to clear it"
+        );
+        assert!(cleared_by_null(&schema, "s", "missing field `port`").unwrap().ends_with("give a value, or leave it out to keep the default"));
+        assert_eq!(cleared_by_null(&schema, "l[0]", "missing field `name`").unwrap(), "`name` is required here");
+        assert_eq!(cleared_by_null(&schema, "", "invalid type: null"), None);
     }
 
     #[test]

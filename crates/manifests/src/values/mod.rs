@@ -3,16 +3,19 @@
 //!   quantities, DNS names, ...), each checking one rule in serde and in its schema;
 //! - [`load`]: values files parsed as YAML and merged over the defaults, and the merged values
 //!   validated against the application's `Values` type;
-//! - [`set`]: `--set` and its family, parsed by Helm's `pkg/strvals` rules.
+//! - [`set`]: `--set` and its family, parsed by Helm's `pkg/strvals` rules;
+//! - [`kube`]: settings that are pieces of Kubernetes objects, checked against Kubernetes' schema;
 //! - [`secret`]: [`SecretString`], the type of a password, key or token.
 //!
 //! Everything is re-exported here, so `manifests::values::Port` and `values::load` name it.
 
+pub mod kube;
 pub mod load;
 pub mod secret;
 pub mod set;
 pub mod types;
 
+pub use kube::Kube;
 pub use load::*;
 pub use secret::SecretString;
 pub use set::*;

@@ -422,8 +422,9 @@ impl<const MIN: usize> Knobbed for MinLength<MIN> {
 }
 
 /// Strings of [`WholeNumber`]: at most 9 digits, so every value fits the integers both
-/// renderers convert through.
-const DIGITS_PATTERN: &str = "^[0-9]{1,9}$";
+/// renderers convert through, and no leading zero, which Helm's `int64` reads as octal
+/// (`"010"` is 8).
+const DIGITS_PATTERN: &str = "^(0|[1-9][0-9]{0,8})$";
 const WHOLE_MAX: i64 = 999_999_999;
 
 /// A whole number from 0 to 999999999, written as an integer (`7`) or as a string of digits
@@ -456,7 +457,9 @@ impl<'de> Deserialize<'de> for WholeNumber {
         match Value::deserialize(d)? {
             Value::Number(n) if n.as_i64().is_some_and(|i| (0..=WHOLE_MAX).contains(&i)) => Ok(WholeNumber::Int(n.as_i64().unwrap_or_default())),
             Value::String(s) if RE.is_match(&s) => Ok(WholeNumber::Digits(s)),
-            other => Err(serde::de::Error::custom(format!("invalid value {other}: expected a whole number from 0 to {WHOLE_MAX}, as an integer or a string of digits"))),
+            other => Err(serde::de::Error::custom(format!(
+                "invalid value {other}: expected a whole number from 0 to {WHOLE_MAX}, as an integer or a string of digits without a leading zero"
+            ))),
         }
     }
 }
@@ -617,7 +620,7 @@ mod tests {
     fn whole_numbers_take_integers_and_digit_strings() {
         assert_eq!(parse::<WholeNumber>(json!(7)), Ok(WholeNumber::Int(7)));
         assert_eq!(parse::<WholeNumber>(json!("7")), Ok(WholeNumber::digits("7")));
-        for bad in [json!(-1), json!(1_000_000_000), json!(1.5), json!("7d"), json!(""), json!("1234567890"), json!(true)] {
+        for bad in [json!(-1), json!(1_000_000_000), json!(1.5), json!("7d"), json!(""), json!("1234567890"), json!(true), json!("010"), json!("00")] {
             assert!(parse::<WholeNumber>(bad.clone()).is_err(), "{bad} accepted");
         }
         assert_eq!(serde_json::to_value(WholeNumber::digits("7")).unwrap(), json!("7"));

@@ -18,8 +18,6 @@ mod service;
 mod service_account;
 mod storage;
 
-use serde_json::Value;
-
 use crate::model::Meta;
 
 pub use self::autoscaling::*;
@@ -34,16 +32,41 @@ pub use self::service::*;
 pub use self::service_account::*;
 pub use self::storage::*;
 
-/// Free-form map settings (`securityContext`, `affinity`, ...).
-pub type FreeForm = serde_json::Map<String, Value>;
+/// Settings that are pieces of a pod's Kubernetes objects, each checked against Kubernetes' own
+/// schema of that object ([`crate::values::Kube`]): a typo such as `tolerations: [{efect: ...}]`
+/// is refused by the chart's schema and by emit. A default is written as JSON:
+/// `k8s::SecurityContext::json(json!({"runAsNonRoot": true}))`.
+pub mod k8s {
+    use k8s_openapi::api::core::v1 as core;
 
-/// A free-form map setting's default, written as JSON (`free_form(json!({"runAsNonRoot": true}))`);
-/// anything but a JSON object gives an empty map.
-pub fn free_form(v: Value) -> FreeForm {
-    match v {
-        Value::Object(m) => m,
-        _ => FreeForm::new(),
-    }
+    /// The upgrade note of the first chart version whose Kubernetes-shaped settings are checked
+    /// (a Markdown list item), for the charts' `ChartMeta::upgrade_note`.
+    pub const CHECKED_SETTINGS_NOTE: &str = "- Settings that are pieces of Kubernetes objects (`affinity`, `tolerations`, the security contexts, \
+         extra environment variables, volumes and mounts, Role rules) are checked against Kubernetes' own schema: a key Kubernetes \
+         does not know (a typo it would drop), a value of the wrong type or a `null` is refused by `helm install` and `helm upgrade`, \
+         naming the setting. Every integer setting is bounded by what its field holds. Fix what the error names.";
+    use k8s_openapi::api::rbac::v1 as rbac;
+
+    use crate::values::Kube;
+
+    /// A pod's `securityContext` (Kubernetes `PodSecurityContext`).
+    pub type PodSecurityContext = Kube<core::PodSecurityContext>;
+    /// A container's `securityContext` (Kubernetes `SecurityContext`).
+    pub type SecurityContext = Kube<core::SecurityContext>;
+    /// A pod's `affinity` (Kubernetes `Affinity`).
+    pub type Affinity = Kube<core::Affinity>;
+    /// One of a pod's `tolerations` (Kubernetes `Toleration`).
+    pub type Toleration = Kube<core::Toleration>;
+    /// One of a pod's `topologySpreadConstraints` (Kubernetes `TopologySpreadConstraint`).
+    pub type TopologySpreadConstraint = Kube<core::TopologySpreadConstraint>;
+    /// An environment variable of a container (Kubernetes `EnvVar`).
+    pub type EnvVar = Kube<core::EnvVar>;
+    /// A volume of a pod (Kubernetes `Volume`).
+    pub type Volume = Kube<core::Volume>;
+    /// A volume mount of a container (Kubernetes `VolumeMount`).
+    pub type VolumeMount = Kube<core::VolumeMount>;
+    /// A rule of a Role (Kubernetes `PolicyRule`).
+    pub type PolicyRule = Kube<rbac::PolicyRule>;
 }
 
 /// `meta` going to the chart template `file` when one is given.

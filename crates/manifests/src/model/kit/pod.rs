@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{FreeForm, ServiceAccountSettingsKnobs};
+use super::{ServiceAccountSettingsKnobs, k8s};
 use crate::Knobs;
 use crate::model::objects::{Container, Pod};
 use crate::template::expr::{Knob, checksum_of, service_account_name};
@@ -25,16 +25,16 @@ pub struct PodSettings<'a> {
     pub annotations: &'a Knob<StringMap>,
     /// Extra labels of the pod template.
     pub labels: &'a Knob<StringMap>,
-    /// The pod's free-form `securityContext`.
-    pub security_context: &'a Knob<FreeForm>,
+    /// The pod's `securityContext`.
+    pub security_context: &'a Knob<k8s::PodSecurityContext>,
     /// Secrets to pull images with.
     pub image_pull_secrets: &'a Knob<Vec<NameRef>>,
-    /// Free-form `nodeSelector`.
+    /// `nodeSelector`: node labels the pod must match.
     pub node_selector: &'a Knob<StringMap>,
-    /// Free-form `tolerations`.
-    pub tolerations: &'a Knob<Vec<FreeForm>>,
-    /// Free-form `affinity`.
-    pub affinity: &'a Knob<FreeForm>,
+    /// `tolerations`.
+    pub tolerations: &'a Knob<Vec<k8s::Toleration>>,
+    /// `affinity`.
+    pub affinity: &'a Knob<k8s::Affinity>,
     /// Which ServiceAccount the pods run as.
     pub service_account: &'a ServiceAccountSettingsKnobs,
 }
