@@ -10,11 +10,13 @@ use std::process::Command;
 use crate::support::*;
 
 /// Builds the crate into the workspace's target folder (reusing what the workspace compiled)
-/// and returns its binary.
+/// and returns its binary. It takes the workspace's lock file, so it builds the same versions
+/// the workspace does, offline.
 fn build() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest = root().join("tests/external-crate/Cargo.toml");
-    let out = run(Command::new(cargo).args(["build", "--quiet", "--locked", "--manifest-path"]).arg(&manifest).env("CARGO_TARGET_DIR", root().join("target")));
+    let dir = root().join("tests/external-crate");
+    std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).expect("copy the workspace's Cargo.lock");
+    let out = run(Command::new(cargo).args(["build", "--quiet", "--offline", "--manifest-path"]).arg(dir.join("Cargo.toml")).env("CARGO_TARGET_DIR", root().join("target")));
     assert!(out.status.success(), "the external crate does not build:\n{}", text(&out.stderr));
     root().join("target/debug/acme-deploy")
 }
