@@ -64,7 +64,9 @@ pub fn app() -> App<Values> {
                  `AETERNA_POSTGRES_*`, `AETERNA_REDIS_HOST`/`PORT`, `AETERNA_QDRANT_URL`, `AETERNA_*_API_KEY` ones; `AETERNA_HTTP_PORT` and \
                  `AETERNA_CACHE_TYPE`, which it never read, are gone. Existing Secrets keep their keys; only a setup reading the old \
                  names (a sidecar, a `.env` of the wizard) must follow. opal-fetcher now gets `DATABASE_URL` (the server's database; \
-                 the user name and password must be URL-safe), is probed on `/health` and is registered at `/v1/all`.",
+                 the user name and password must be URL-safe), is probed on `/health` and is registered at `/v1/all`.\n\
+                 - New: `postgresql.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
+                 cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity).",
             ),
             "crates/apps/src/aeterna.rs",
             build,

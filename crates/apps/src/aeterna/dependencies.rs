@@ -385,6 +385,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
             .post_init_sql(List::new().when(&pg.pgvector.enabled, List::new().push(Node::str("CREATE EXTENSION IF NOT EXISTS vector;"))))
             .image_pull_secrets(v.global.image_pull_secrets.raw())
             .backup(pg.backup.store())
+            .service_account_annotations(pg.backup.service_account_annotations())
             .build(),
     );
     let meta = Meta::new(fullname_with("postgresql")).component("postgresql").template_file(file);
