@@ -131,6 +131,6 @@ fn secrets_from_values_reach_only_the_secret() {
     assert_eq!(holders, vec!["\"Secret\"/\"mem-aeterna\"".to_string()]);
     let deployment = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "mem-aeterna").expect("deployment");
     let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().expect("env");
-    let key = env.iter().find(|e| e["name"] == "AETERNA_OPENAI_API_KEY").expect("AETERNA_OPENAI_API_KEY");
+    let key = env.iter().find(|e| e["name"] == "OPENAI_API_KEY").expect("OPENAI_API_KEY");
     assert_eq!(key["valueFrom"]["secretKeyRef"], serde_json::json!({"name": "mem-aeterna", "key": "openai-api-key"}));
 }

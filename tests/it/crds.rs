@@ -74,7 +74,14 @@ fn validate(docs: &[(String, Value)], schemas: &BTreeMap<String, Value>, dir: &P
 /// Values that turn on every custom resource of Aeterna, each backup store among them.
 const AETERNA_CASES: &[(&str, &str)] = &[
     ("s3 backups with keys, monitoring", "backup: {enabled: true, destination: {type: s3, bucket: b, path: p, existingSecret: s3-keys}}"),
-    ("gcs backups", "backup: {enabled: true, destination: {type: gcs, bucket: b, path: p}}"),
+    (
+        "gcs backups with GKE workload identity",
+        "backup: {enabled: true, destination: {type: gcs, bucket: b, path: p}, serviceAccountAnnotations: {iam.gke.io/gcp-service-account: backups@p.iam.gserviceaccount.com}}",
+    ),
+    (
+        "s3 backups with an IAM role",
+        "backup: {enabled: true, destination: {type: s3, bucket: b, path: p}, serviceAccountAnnotations: {eks.amazonaws.com/role-arn: \"arn:aws:iam::1:role/backups\"}}",
+    ),
     ("azure backups with a connection string", "backup: {enabled: true, destination: {type: azure, bucket: acct.blob.core.windows.net/c, path: p, existingSecret: az}}"),
 ];
 
@@ -110,7 +117,7 @@ fn custom_resources_validate_against_their_crds() {
     }
     // ... and DBBat's phase 4, the same builder.
     let dbbat = tmp.path().join("dbbat-cloudnativepg.yaml");
-    std::fs::write(&dbbat, "cloudnativepg:\n  enabled: true\n  backup: {enabled: true, destination: {type: gcs, bucket: b, path: dbbat, existingSecret: gcs}}\nsecrets:\n  existingSecret: dbbat-secrets\n").expect("write");
+    std::fs::write(&dbbat, "cloudnativepg:\n  enabled: true\n  backup: {enabled: true, destination: {type: azure, bucket: acct.blob.core.windows.net/c, path: dbbat}, serviceAccountAnnotations: {azure.workload.identity/client-id: \"00000000-0000-0000-0000-000000000000\"}}\nsecrets:\n  existingSecret: dbbat-secrets\n").expect("write");
     let out = emit_stdout("dbbat", "rel", "ns", &[dbbat.as_path()], &[]);
     assert!(out.status.success(), "dbbat: {}", text(&out.stderr));
     collect("dbbat cloudnativepg", &text(&out.stdout));
@@ -134,4 +141,36 @@ fn custom_resources_validate_against_their_crds() {
     std::fs::create_dir_all(&bad_dir).expect("mkdir");
     let failures = validate(&bad, &schemas, &bad_dir);
     assert_eq!(failures.len(), 4, "every kind must reject spec.unknownField:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn backup_identity_annotates_the_cluster_service_account_in_both_renderers() {
+    // CloudNativePG gives the pods the ServiceAccount of `spec.serviceAccountTemplate`; the cloud
+    // identity of backups without a Secret comes from its annotations.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let production = chart_dir("aeterna").join("values-production.yaml");
+    let with = tmp.path().join("with.yaml");
+    std::fs::write(
+        &with,
+        "postgresql:\n  backup: {enabled: true, destination: {type: s3, bucket: b}, serviceAccountAnnotations: {eks.amazonaws.com/role-arn: \"arn:aws:iam::1:role/b\"}}\n",
+    )
+    .expect("write");
+    let cluster = |stream: &str| parse_stream(stream).into_iter().find(|d| d["kind"] == "Cluster").expect("Cluster");
+    let kforge = |files: &[&Path]| {
+        let out = emit_stdout("aeterna", "rel", "ns", files, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        cluster(&text(&out.stdout))
+    };
+    let helm = |files: &[&Path]| {
+        let out = helm_template("helm4", "aeterna", "rel", "ns", files, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        cluster(&text(&out.stdout))
+    };
+    for c in [kforge(&[production.as_path(), with.as_path()]), helm(&[production.as_path(), with.as_path()])] {
+        assert_eq!(c["spec"]["serviceAccountTemplate"], json!({"metadata": {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/b"}}}));
+        assert_eq!(c["spec"]["backup"]["barmanObjectStore"]["s3Credentials"], json!({"inheritFromIAMRole": true}));
+    }
+    for c in [kforge(&[production.as_path()]), helm(&[production.as_path()])] {
+        assert!(c["spec"].get("serviceAccountTemplate").is_none(), "no annotations, no template: {}", c["spec"]);
+    }
 }

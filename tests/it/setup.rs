@@ -133,12 +133,12 @@ fn secrets_go_only_to_the_files_to_keep_out_of_git() {
     let dir = tmp.path();
     ok(&setup(dir, "llm: {apiKey: sk-typed-3}\n", &[]));
     let out = dir.join("out");
-    assert!(read(&out.join(".env")).contains("AETERNA_OPENAI_API_KEY='sk-typed-3'\n"));
+    assert!(read(&out.join(".env")).contains("OPENAI_API_KEY='sk-typed-3'\n"));
     for f in ["docker-compose.yaml", ".aeterna/config.toml"] {
         assert!(!read(&out.join(f)).contains("sk-typed-3"), "{f} holds the key");
     }
     let compose = yaml(&out.join("docker-compose.yaml"));
-    assert_eq!(compose["services"]["aeterna"]["environment"]["AETERNA_OPENAI_API_KEY"], "${AETERNA_OPENAI_API_KEY:?set AETERNA_OPENAI_API_KEY in .env}");
+    assert_eq!(compose["services"]["aeterna"]["environment"]["OPENAI_API_KEY"], "${OPENAI_API_KEY:?set OPENAI_API_KEY in .env}");
 }
 
 #[test]
@@ -290,12 +290,13 @@ fn compose_agrees_with_chart(label: &str, compose: &Value, chart: &[Value]) {
         let env = s["environment"].as_object().cloned().unwrap_or_default();
         let want_keys: BTreeSet<&String> = want.iter().map(|(k, _)| k).collect();
         assert_eq!(env.keys().collect::<BTreeSet<_>>(), want_keys, "{label}: {} environment", name(w));
-        for (k, v) in &want {
+        let owner = || clusters[0]["spec"]["bootstrap"]["initdb"]["owner"].as_str().expect("owner").to_string();
+        for (i, (k, v)) in want.iter().enumerate() {
             let got = env[k.as_str()].as_str().expect("string");
             let got = kubernetes_references(got);
             match v {
-                Some(v) => assert_eq!(got, *v, "{label}: {} {k}", name(w)),
-                None if k.ends_with("_USER") => assert_eq!(got, clusters[0]["spec"]["bootstrap"]["initdb"]["owner"], "{label}: {} {k}", name(w)),
+                Some(v) => assert_eq!(got, plain_references(v, &want[..i], &owner), "{label}: {} {k}", name(w)),
+                None if k.ends_with("_USER") || k.ends_with("_USERNAME") => assert_eq!(got, owner(), "{label}: {} {k}", name(w)),
                 None => assert!(env[k.as_str()].as_str().expect("string").starts_with(&format!("${{{k}:?")), "{label}: {} {k} = {got}", name(w)),
             }
         }
@@ -303,6 +304,21 @@ fn compose_agrees_with_chart(label: &str, compose: &Value, chart: &[Value]) {
     for c in &clusters {
         assert_eq!(services[name(c).as_str()]["environment"]["POSTGRES_DB"], c["spec"]["bootstrap"]["initdb"]["database"], "{label}");
     }
+}
+
+/// A chart value with each `$(VAR)` of a plain variable set before it (a text, or the bundled
+/// cluster's user name) expanded, as Kubernetes expands it and compose writes it.
+fn plain_references(value: &str, before: &[(String, Option<String>)], owner: &dyn Fn() -> String) -> String {
+    let mut out = value.to_string();
+    for (k, v) in before {
+        let reference = format!("$({k})");
+        match v {
+            Some(text) => out = out.replace(&reference, text),
+            None if k.ends_with("_USERNAME") || k.ends_with("_USER") => out = out.replace(&reference, &owner()),
+            None => {}
+        }
+    }
+    out
 }
 
 /// A compose value as Kubernetes writes it: `$$` is `$`, and a reference to `.env`
@@ -354,7 +370,7 @@ fn compose_validates_and_runs_what_the_chart_runs() {
 
         // Every host the server is configured with is a compose service, or one of the answers'.
         let server = &compose["services"]["aeterna"]["environment"];
-        for key in ["AETERNA_POSTGRES_HOST", "AETERNA_REDIS_HOST"] {
+        for key in ["PG_HOST", "RD_HOST"] {
             let host = server[key].as_str().expect("host");
             let known = compose["services"]
                 .as_object()
@@ -369,7 +385,7 @@ fn compose_validates_and_runs_what_the_chart_runs() {
         assert_eq!(oc["mcp"]["aeterna"]["url"], "http://localhost:8080/mcp", "{label}");
         // A literal `$` is escaped from interpolation; `.env` holds what compose interpolates.
         let env = read(&dir.join("out/.env"));
-        for var in ["AETERNA_POSTGRES_PASSWORD", "AETERNA_REDIS_PASSWORD"] {
+        for var in ["PG_PASSWORD", "AETERNA_REDIS_PASSWORD"] {
             if read(&file).contains(&format!("${{{var}:?")) {
                 assert!(env.lines().any(|l| l.starts_with(&format!("{var}='"))), "{label}: .env lacks {var}:\n{env}");
             }
@@ -549,7 +565,7 @@ fn wizard_defaults_in_a_terminal() {
     assert!(!screen.contains("sk-typed-in-pty"), "the hidden input was echoed:\n{screen}");
     let out = dir.join("out");
     assert_eq!(files_in(&out), set(&["docker-compose.yaml", ".env", ".aeterna/config.toml"]));
-    assert!(read(&out.join(".env")).contains("AETERNA_OPENAI_API_KEY='sk-typed-in-pty'"));
+    assert!(read(&out.join(".env")).contains("OPENAI_API_KEY='sk-typed-in-pty'"));
     // The chart's image, at its appVersion by default.
     let version = apps::find("aeterna").expect("aeterna").chart().app_version.clone();
     assert_eq!(yaml(&out.join("docker-compose.yaml"))["services"]["aeterna"]["image"], format!("ghcr.io/kikokikok/aeterna:{version}").as_str());

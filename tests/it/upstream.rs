@@ -182,3 +182,134 @@ fn backbone_has_kubernetes_credentials_only_with_its_integration() {
     let no_rbac = render("backbone", "production", &["rbac.create=false"]);
     assert_eq!((role_of(&no_rbac), token(&no_rbac)), (0, Value::Bool(true)));
 }
+
+// ----- Aeterna against its upstream (kikokikok/aeterna at 49df1d4, version 0.1.0) -------------
+
+/// Every variable the Aeterna server image reads, by upstream file: `config/src/loader.rs`
+/// (`PG_*`, `RD_*`, `QD_*`, `OB_*`), `cli/src/server/bootstrap.rs` (the features),
+/// `memory/src/llm/factory.rs` and `memory/src/embedding/factory.rs` (the LLM),
+/// `memory/src/backends/factory.rs` (the vector backends); `OTEL_*` are OpenTelemetry's own.
+const SERVER_READS: &[&str] = &[
+    "PG_HOST",
+    "PG_PORT",
+    "PG_DATABASE",
+    "PG_USERNAME",
+    "PG_PASSWORD",
+    "RD_HOST",
+    "RD_PORT",
+    "QD_HOST",
+    "QD_PORT",
+    "OB_TRACING_ENABLED",
+    "AETERNA_FEATURE_CCA",
+    "AETERNA_FEATURE_RADKIT",
+    "AETERNA_FEATURE_RLM",
+    "AETERNA_LLM_PROVIDER",
+    "OPENAI_API_KEY",
+    "AETERNA_OPENAI_MODEL",
+    "AETERNA_OPENAI_EMBEDDING_MODEL",
+    "VECTOR_BACKEND",
+    "QDRANT_API_KEY",
+    "PINECONE_API_KEY",
+    "PINECONE_ENVIRONMENT",
+    "PINECONE_INDEX_NAME",
+    "WEAVIATE_URL",
+    "WEAVIATE_API_KEY",
+    "MONGODB_URI",
+    "GCP_PROJECT_ID",
+    "VERTEX_AI_LOCATION",
+    "VERTEX_AI_INDEX_ENDPOINT",
+    "DATABRICKS_HOST",
+    "DATABRICKS_CATALOG",
+    "DATABRICKS_TOKEN",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+];
+
+/// Settings of the seed the 0.1.0 image has no variable for; the chart passes them on under the
+/// names upstream's own chart (`charts/aeterna/templates/aeterna/deployment.yaml`) or ours use.
+const SERVER_UNREAD: &[&str] = &[
+    "AETERNA_REDIS_PASSWORD",
+    "ANTHROPIC_API_KEY",
+    "AETERNA_ANTHROPIC_MODEL",
+    "AETERNA_OLLAMA_HOST",
+    "AETERNA_OLLAMA_MODEL",
+    "AETERNA_VERTEX_AI_CREDENTIALS_JSON",
+    "AETERNA_OPAL_ENABLED",
+    "AETERNA_OPAL_SERVER_URL",
+    "AETERNA_CEDAR_AGENT_URL",
+];
+
+/// The variables of every container running the server image (the server and its migration Job).
+fn server_env(docs: &[Value]) -> Vec<(String, BTreeSet<String>)> {
+    let kinds = ["Deployment", "Job"];
+    docs.iter()
+        .filter(|d| kinds.contains(&d["kind"].as_str().unwrap_or("")))
+        .flat_map(|d| {
+            let spec = d["spec"]["template"]["spec"].clone();
+            let containers = spec["containers"].as_array().cloned().unwrap_or_default();
+            containers.into_iter().filter(|c| c["image"].as_str().is_some_and(|i| i.starts_with("ghcr.io/kikokikok/aeterna:"))).map(move |c| (d.clone(), spec.clone(), c))
+        })
+        .map(|(d, spec, c)| (format!("{} {}", d["kind"].as_str().unwrap_or(""), c["name"].as_str().unwrap_or("")), given(docs, &spec, &c, &[]).env))
+        .collect()
+}
+
+#[test]
+fn the_aeterna_server_gets_the_variables_its_image_reads() {
+    for (environment, set) in [
+        ("local", &[][..]),
+        ("production", &[]),
+        ("external", &[]),
+        ("hybrid", &[]),
+        ("production", &["vectorBackend.type=weaviate", "vectorBackend.weaviate.external.host=https://weaviate.example"][..]),
+    ] {
+        let docs = render("aeterna", environment, set);
+        let containers = server_env(&docs);
+        assert!(containers.len() >= 2, "{environment}: the server and its migration Job");
+        for (name, env) in containers {
+            let label = format!("aeterna {environment} {set:?} {name}");
+            // `bootstrap.rs` refuses to start without these.
+            for required in ["PG_HOST", "PG_DATABASE", "RD_HOST"] {
+                assert!(env.contains(required), "{label}: no {required}");
+            }
+            let unknown: Vec<&String> = env.iter().filter(|e| !SERVER_READS.contains(&e.as_str()) && !SERVER_UNREAD.contains(&e.as_str())).collect();
+            assert!(unknown.is_empty(), "{label}: variables the image does not read: {unknown:?}");
+        }
+    }
+}
+
+/// opal-fetcher's container and opal-server's data sources, in one render.
+fn fetcher_of(docs: &[Value]) -> (Value, Value) {
+    let (_, fetcher) = find(docs, "ghcr.io/kikokikok/aeterna-opal-fetcher", "opal-fetcher").expect("opal-fetcher");
+    let (_, server) = find(docs, "docker.io/permitio/opal-server", "opal-server").expect("opal-server");
+    let sources = server["env"].as_array().expect("env").iter().find(|e| e["name"] == "OPAL_DATA_CONFIG_SOURCES").expect("OPAL_DATA_CONFIG_SOURCES");
+    (fetcher.clone(), serde_json::from_str(sources["value"].as_str().expect("value")).expect("JSON"))
+}
+
+#[test]
+fn opal_fetcher_gets_its_database_and_is_registered_at_its_route() {
+    let external = "postgresql.enabled=false";
+    for (label, set, host) in [
+        ("bundled", &[][..], "aeterna-postgresql-rw"),
+        ("external", &[external, "postgresql.backup.enabled=false", "postgresql.external.host=db.example", "postgresql.external.existingSecret=pg"][..], "db.example"),
+    ] {
+        let docs = render("aeterna", "production", set);
+        let (fetcher, sources) = fetcher_of(&docs);
+        let env = fetcher["env"].as_array().expect("env");
+        let at = |name: &str| env.iter().position(|e| e["name"] == name).unwrap_or_else(|| panic!("{label}: no {name}"));
+        // `FetcherConfig::from_env` fails without DATABASE_URL; the password is expanded from a
+        // variable set before it, read from a Secret, never written into the URL.
+        let url = env[at("DATABASE_URL")]["value"].as_str().expect("a composed value");
+        assert!(url.starts_with("postgres://$(PG_USERNAME):$(PG_PASSWORD)@"), "{label}: {url}");
+        assert!(url.contains(&format!("@{host}:5432/")), "{label}: {url}");
+        assert!(at("PG_PASSWORD") < at("DATABASE_URL") && at("PG_USERNAME") < at("DATABASE_URL"), "{label}: expanded before they are set");
+        assert!(env[at("PG_PASSWORD")]["valueFrom"]["secretKeyRef"]["name"].is_string(), "{label}: the password from a Secret");
+        // `routes.rs`: `/health`, and every entity at `/v1/all`.
+        for probe in ["livenessProbe", "readinessProbe"] {
+            assert_eq!(fetcher[probe]["httpGet"]["path"], "/health", "{label}: {probe}");
+        }
+        let entry = &sources["config"]["entries"][0];
+        assert_eq!(entry["url"], "http://aeterna-opal-fetcher:8080/v1/all", "{label}");
+        assert_eq!(entry["topics"], serde_json::json!(["policy_data"]), "{label}");
+        assert_eq!(entry["dst_path"], "/aeterna", "{label}");
+    }
+}

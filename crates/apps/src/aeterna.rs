@@ -56,7 +56,17 @@ pub fn app() -> App<Values> {
                  - The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the \
                  namespace `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant \
                  there. Back up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones \
-                 before you delete the old objects. Helm releases are not affected.", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
+                 before you delete the old objects. Helm releases are not affected.\n\
+                 - The Aeterna server and its migration Job get the variables the 0.1.0 image reads (its `config/src/loader.rs` \
+                 and LLM and vector-backend factories): `PG_HOST`, `PG_PORT`, `PG_DATABASE`, `PG_USERNAME`, `PG_PASSWORD`, `RD_HOST`, \
+                 `RD_PORT`, `QD_HOST`, `QD_PORT`, `OB_TRACING_ENABLED`, `OPENAI_API_KEY`, `AETERNA_OPENAI_MODEL`, `VECTOR_BACKEND` and \
+                 the backends' own names (`PINECONE_API_KEY`, `WEAVIATE_URL`, `MONGODB_URI`, `DATABRICKS_TOKEN`...) replace the \
+                 `AETERNA_POSTGRES_*`, `AETERNA_REDIS_HOST`/`PORT`, `AETERNA_QDRANT_URL`, `AETERNA_*_API_KEY` ones; `AETERNA_HTTP_PORT` and \
+                 `AETERNA_CACHE_TYPE`, which it never read, are gone. Existing Secrets keep their keys; only a setup reading the old \
+                 names (a sidecar, a `.env` of the wizard) must follow. opal-fetcher now gets `DATABASE_URL` (the server's database; \
+                 the user name and password must be URL-safe), is probed on `/health` and is registered at `/v1/all`.\n\
+                 - New: `postgresql.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
+                 cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity).", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
             ),
             "crates/apps/src/aeterna.rs",
             build,

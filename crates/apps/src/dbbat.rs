@@ -36,8 +36,11 @@ pub fn app() -> App<Values> {
                 "2.0.0",
                 &format!(
                     "{}\n{}",
-                    "- `podDisruptionBudget.minAvailable` and `podDisruptionBudget.maxUnavailable` take what Kubernetes takes: a \
-                     count up to 2147483647 or a percentage of at most 9 digits (`\"50%\"`). Values inside those bounds need no change.",
+                    "- `podDisruptionBudget.minAvailable` and `podDisruptionBudget.maxUnavailable` take what Kubernetes takes: a count \
+                     up to 2147483647 or a percentage of at most 9 digits (`\"50%\"`). Values inside those bounds need no change.\n\
+                     - New: `cloudnativepg.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
+                     cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity) \
+                     instead of a credentials Secret. Nothing changes without it.",
                     manifests::kit::k8s::CHECKED_SETTINGS_NOTE
                 ),
             ),
@@ -397,6 +400,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .database("dbbat")
             .image_pull_secrets(v.image_pull_secrets.raw())
             .backup(cnpg.backup.store())
+            .service_account_annotations(cnpg.backup.service_account_annotations())
             .build(),
     );
     cnpg.backup.add_schedule(&mut m, meta(), &cluster, &bundled, "cloudnativepg.enabled");

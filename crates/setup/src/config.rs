@@ -1,8 +1,8 @@
 //! `.aeterna/config.toml`: the Aeterna server's runtime configuration as a file, for running the
 //! server outside a container. It is the server's environment as the chart renders it (its
-//! ConfigMap and the credentials it reads), one table per subject: `AETERNA_POSTGRES_HOST`
-//! becomes `host` in `[postgres]`, `OTEL_SERVICE_NAME` `service_name` in `[otel]`. Credentials
-//! are never written: `api_key_env = "AETERNA_OPENAI_API_KEY"` names the variable that holds one.
+//! ConfigMap and the credentials it reads), one table per subject: `PG_HOST`
+//! becomes `host` in `[pg]`, `OTEL_SERVICE_NAME` `service_name` in `[otel]`. Credentials
+//! are never written: `api_key_env = "OPENAI_API_KEY"` names the variable that holds one.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use crate::runtime::{EnvValue, Service};
 /// Subjects named by two words (`AETERNA_VERTEX_AI_PROJECT` is `project` of `[vertex_ai]`).
 const TWO_WORD: &[&str] = &["VERTEX_AI", "CEDAR_AGENT"];
 
-/// `AETERNA_POSTGRES_HOST` to (`postgres`, `host`).
+/// `PG_HOST` to (`pg`, `host`), `AETERNA_OPENAI_MODEL` to (`openai`, `model`).
 fn place(var: &str) -> (String, String) {
     let name = var.strip_prefix("AETERNA_").unwrap_or(var);
     let split = TWO_WORD.iter().find(|p| name.strip_prefix(**p).is_some_and(|rest| rest.starts_with('_'))).map(|p| p.len()).or_else(|| name.find('_')).unwrap_or(name.len());
@@ -66,10 +66,11 @@ mod tests {
 
     #[test]
     fn variables_become_keys_of_their_subject() {
-        assert_eq!(place("AETERNA_POSTGRES_HOST"), ("postgres".into(), "host".into()));
+        assert_eq!(place("PG_HOST"), ("pg".into(), "host".into()));
+        assert_eq!(place("AETERNA_OPENAI_MODEL"), ("openai".into(), "model".into()));
         assert_eq!(place("AETERNA_VERTEX_AI_INDEX_ENDPOINT"), ("vertex_ai".into(), "index_endpoint".into()));
         assert_eq!(place("OTEL_EXPORTER_OTLP_ENDPOINT"), ("otel".into(), "exporter_otlp_endpoint".into()));
-        assert_eq!(typed("AETERNA_HTTP_PORT", "8080"), toml::Value::Integer(8080));
-        assert_eq!(typed("AETERNA_POSTGRES_DATABASE", "8080"), toml::Value::String("8080".into()));
+        assert_eq!(typed("PG_PORT", "5432"), toml::Value::Integer(5432));
+        assert_eq!(typed("PG_DATABASE", "8080"), toml::Value::String("8080".into()));
     }
 }

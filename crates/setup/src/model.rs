@@ -252,16 +252,16 @@ mod tests {
 
     #[test]
     fn existing_secrets_name_their_key() {
-        assert_eq!(existing_secret_key("AETERNA_PINECONE_API_KEY").as_deref(), Some("api-key"));
+        assert_eq!(existing_secret_key("PINECONE_API_KEY").as_deref(), Some("api-key"));
         let openai = Values::default().llm.openai.existing_secret_key;
-        assert_eq!(existing_secret_key("AETERNA_OPENAI_API_KEY"), Some(openai.0));
+        assert_eq!(existing_secret_key("OPENAI_API_KEY"), Some(openai.0));
         assert_eq!(existing_secret_key("NO_SUCH_VARIABLE"), None);
     }
 
     #[test]
     fn the_chart_credentials_are_the_secret_paths() {
         let paths = secret_paths();
-        let llm = paths.iter().find(|p| p.env == "AETERNA_OPENAI_API_KEY").expect("openai key");
+        let llm = paths.iter().find(|p| p.env == "OPENAI_API_KEY").expect("openai key");
         assert_eq!(llm.keys, ["llm", "openai", "apiKey"]);
         assert!(paths.iter().any(|p| p.keys == ["postgresql", "external", "password"]));
     }

@@ -55,27 +55,44 @@ pub enum Piece {
     Secret(String),
 }
 
-/// `text` with each `$(VAR)` that names a credential variable set before it split out, as
-/// Kubernetes expands it; plain text when there is none.
+/// `text` with each `$(VAR)` that names a variable set before it expanded, as Kubernetes expands
+/// it: a credential's split out as its variable, a plain one's text put in place; plain text when
+/// there is no credential in it.
 fn expand(text: &str, env: &[(String, EnvValue)]) -> EnvValue {
     let mut pieces = Vec::new();
+    let mut literal = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("$(") {
         let Some(len) = rest[start + 2..].find(')') else { break };
         let var = &rest[start + 2..start + 2 + len];
-        let secret = env.iter().find_map(|(k, v)| match v {
-            EnvValue::Secret(name) if k == var => Some(name.clone()),
-            _ => None,
-        });
-        let Some(name) = secret else { break };
-        pieces.push(Piece::Text(rest[..start].to_string()));
-        pieces.push(Piece::Secret(name));
+        literal.push_str(&rest[..start]);
+        match env.iter().find(|(k, _)| k == var).map(|(_, v)| v) {
+            Some(EnvValue::Secret(name)) => {
+                pieces.push(Piece::Text(std::mem::take(&mut literal)));
+                pieces.push(Piece::Secret(name.clone()));
+            }
+            Some(EnvValue::Text(t)) => literal.push_str(t),
+            Some(EnvValue::Composed(earlier)) => {
+                for p in earlier {
+                    match p {
+                        Piece::Text(t) => literal.push_str(t),
+                        Piece::Secret(name) => {
+                            pieces.push(Piece::Text(std::mem::take(&mut literal)));
+                            pieces.push(Piece::Secret(name.clone()));
+                        }
+                    }
+                }
+            }
+            // Not a variable set before: Kubernetes leaves it as it is.
+            None => literal.push_str(&rest[start..start + 3 + len]),
+        }
         rest = &rest[start + 3 + len..];
     }
+    literal.push_str(rest);
     if pieces.is_empty() {
-        return EnvValue::Text(text.to_string());
+        return EnvValue::Text(literal);
     }
-    pieces.push(Piece::Text(rest.to_string()));
+    pieces.push(Piece::Text(literal));
     EnvValue::Composed(pieces.into_iter().filter(|p| *p != Piece::Text(String::new())).collect())
 }
 
@@ -113,6 +130,9 @@ pub struct Runtime {
     pub volumes: Vec<String>,
     /// Inline files: (name, content).
     pub configs: Vec<(String, String)>,
+    /// The variable the services read the bundled database's password from (the key
+    /// `password` of the cluster's `-app` Secret), which the PostgreSQL container is given too.
+    pub database_password: Option<String>,
 }
 
 impl Runtime {
@@ -159,15 +179,7 @@ pub fn of(objects: &[Rendered]) -> Result<Runtime, String> {
         }
     }
     if let Some(c) = cluster {
-        let password_var = rt
-            .services
-            .iter()
-            .flat_map(|s| &s.env)
-            .find_map(|(_, v)| match v {
-                EnvValue::Secret(var) if var.contains("POSTGRES_PASSWORD") => Some(var.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "POSTGRES_PASSWORD".into());
+        let password_var = rt.database_password.clone().unwrap_or_else(|| "POSTGRES_PASSWORD".into());
         rt.services.insert(0, postgres(c, &owner, &password_var, &mut rt.volumes, &mut rt.configs));
     }
     Ok(rt)
@@ -242,7 +254,15 @@ fn workload(o: &Rendered, config_maps: &BTreeMap<&str, &Value>, k8s_services: &[
             } else if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
                 // The cluster's own Secret: the owner is known; the password is the one compose
                 // gives the PostgreSQL container.
-                if Some(str_of(&r["name"]).as_str()) == app_secret && str_of(&r["key"]) == "username" { EnvValue::Text(owner.to_string()) } else { EnvValue::Secret(var.clone()) }
+                let of_cluster = Some(str_of(&r["name"]).as_str()) == app_secret;
+                if of_cluster && str_of(&r["key"]) == "username" {
+                    EnvValue::Text(owner.to_string())
+                } else {
+                    if of_cluster && str_of(&r["key"]) == "password" {
+                        rt.database_password.get_or_insert_with(|| var.clone());
+                    }
+                    EnvValue::Secret(var.clone())
+                }
             } else {
                 return Err(format!("{what}: env {var} has a source the compose file cannot represent yet: {e}"));
             };
@@ -295,5 +315,20 @@ fn set_env(env: &mut Vec<(String, EnvValue)>, name: &str, value: EnvValue) {
     match env.iter_mut().find(|(k, _)| k == name) {
         Some(slot) => slot.1 = value,
         None => env.push((name.to_string(), value)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expand_follows_kubernetes() {
+        let env = vec![("USER".to_string(), EnvValue::Text("u".into())), ("PASSWORD".to_string(), EnvValue::Secret("PG_PASSWORD".into()))];
+        assert_eq!(
+            expand("postgres://$(USER):$(PASSWORD)@db:5432/a", &env),
+            EnvValue::Composed(vec![Piece::Text("postgres://u:".into()), Piece::Secret("PG_PASSWORD".into()), Piece::Text("@db:5432/a".into())])
+        );
+        assert_eq!(expand("$(USER)@$(UNSET)", &env), EnvValue::Text("u@$(UNSET)".into()));
     }
 }

@@ -133,7 +133,7 @@ impl Wizard {
         let host = self.text(&format!("{what} host"), "", true)?;
         let port = self.port(&format!("{what} port"), default_port)?;
         let (database, username) = if postgres { (self.text("Database", "aeterna", true)?, self.text("User name", "aeterna", true)?) } else { (String::new(), String::new()) };
-        let var = if postgres { "AETERNA_POSTGRES_PASSWORD" } else { "AETERNA_REDIS_PASSWORD" };
+        let var = if postgres { "PG_PASSWORD" } else { "AETERNA_REDIS_PASSWORD" };
         let (password, existing_secret) = self.credential(&format!("{what} password"), var, if postgres { "aeterna-postgres" } else { "aeterna-redis" }, false)?;
         let database = if database == "aeterna" { String::new() } else { database };
         Ok(External { host, port, database, username, password, existing_secret })
@@ -183,7 +183,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
         VectorBackendType::Pinecone => {
             vb.environment = w.text("Pinecone environment", "", true)?;
             vb.index_name = w.text("Pinecone index", "aeterna", true)?;
-            (vb.api_key, vb.existing_secret) = w.credential("Pinecone API key", "AETERNA_PINECONE_API_KEY", "aeterna-pinecone", true)?;
+            (vb.api_key, vb.existing_secret) = w.credential("Pinecone API key", "PINECONE_API_KEY", "aeterna-pinecone", true)?;
         }
         VectorBackendType::Weaviate => {
             vb.host = w.text("Weaviate URL", "", true)?;
@@ -192,7 +192,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
             }
         }
         VectorBackendType::Mongodb => {
-            (vb.uri, vb.existing_secret) = w.credential("MongoDB connection URI", "AETERNA_MONGODB_URI", "aeterna-mongodb", true)?;
+            (vb.uri, vb.existing_secret) = w.credential("MongoDB connection URI", "MONGODB_URI", "aeterna-mongodb", true)?;
         }
         VectorBackendType::VertexAi => {
             vb.project_id = w.text("Google Cloud project", "", true)?;
@@ -203,7 +203,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
         VectorBackendType::Databricks => {
             vb.workspace_url = w.text("Workspace URL", "", true)?;
             vb.catalog = w.text("Unity Catalog", "main", true)?;
-            (vb.token, vb.existing_secret) = w.credential("Databricks token", "AETERNA_DATABRICKS_TOKEN", "aeterna-databricks", true)?;
+            (vb.token, vb.existing_secret) = w.credential("Databricks token", "DATABRICKS_TOKEN", "aeterna-databricks", true)?;
         }
         VectorBackendType::Qdrant | VectorBackendType::Pgvector => {}
     }
@@ -241,7 +241,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
     let defaults = apps::aeterna::Values::default().llm;
     match provider {
         LlmProvider::Openai => {
-            (llm.api_key, llm.existing_secret) = w.credential("OpenAI API key", "AETERNA_OPENAI_API_KEY", "aeterna-openai", true)?;
+            (llm.api_key, llm.existing_secret) = w.credential("OpenAI API key", "OPENAI_API_KEY", "aeterna-openai", true)?;
             llm.model = w.text("Chat model", &defaults.openai.chat_model, true)?;
         }
         LlmProvider::Anthropic => {
@@ -249,7 +249,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
                 "{}",
                 style("Anthropic serves chat only, no embeddings: with it the chart configures no embedding model, so Aeterna's semantic memory needs embeddings set up outside this wizard. For embeddings out of the box, pick OpenAI or Ollama.").yellow()
             ));
-            (llm.api_key, llm.existing_secret) = w.credential("Anthropic API key", "AETERNA_ANTHROPIC_API_KEY", "aeterna-anthropic", true)?;
+            (llm.api_key, llm.existing_secret) = w.credential("Anthropic API key", "ANTHROPIC_API_KEY", "aeterna-anthropic", true)?;
             llm.model = w.text("Model", &defaults.anthropic.model, true)?;
         }
         LlmProvider::Ollama => {

@@ -112,10 +112,10 @@ The name of the service account to use.
 {{- define "aeterna.opalPolicyRepoWebhookSecretInEnv" -}}
 {{- if and .Values.opal.enabled .Values.opal.server.policyRepo.webhook.enabled (or .Values.opal.server.policyRepo.webhook.existingSecret (and .Values.opal.server.policyRepo.webhook.secret (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
 {{- end }}
-{{- define "aeterna.postgresPasswordFromValues" -}}
+{{- define "aeterna.pgPasswordFromValues" -}}
 {{- if and (not .Values.postgresql.enabled) (not .Values.postgresql.external.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.postgresql.external.password -}}true{{- end -}}
 {{- end }}
-{{- define "aeterna.postgresPasswordInEnv" -}}
+{{- define "aeterna.pgPasswordInEnv" -}}
 {{- if and (not .Values.postgresql.enabled) (or .Values.postgresql.external.existingSecret (and .Values.postgresql.external.password (not (include "aeterna.externalSecrets" .)))) -}}true{{- end -}}
 {{- end }}
 {{- define "aeterna.redisPasswordFromValues" -}}

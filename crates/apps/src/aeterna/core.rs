@@ -262,6 +262,7 @@ impl Default for Security {
 
 // ----- objects -----------------------------------------------------------------------------
 
+/// The image's `aeterna serve` listens on `--port`, default 8080 (upstream `cli/src/commands/serve.rs`).
 const HTTP_PORT: i64 = 8080;
 
 pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, credentials: &Credentials, store: &Store) -> ObjectRef<Deployment> {
@@ -281,43 +282,43 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                     .str("AETERNA_FEATURE_CCA", bool_str(&a.features.cca))
                     .str("AETERNA_FEATURE_RADKIT", bool_str(&a.features.radkit))
                     .str("AETERNA_FEATURE_RLM", bool_str(&a.features.rlm))
-                    .str("AETERNA_HTTP_PORT", HTTP_PORT.to_string())
-                    .str("AETERNA_POSTGRES_HOST", deps.postgres_host.clone())
-                    .str("AETERNA_POSTGRES_PORT", deps.postgres_port.clone())
-                    .str("AETERNA_POSTGRES_DATABASE", deps.postgres_database.clone())
-                    .when(v.postgresql.enabled.not(), Map::new().str("AETERNA_POSTGRES_USER", &v.postgresql.external.username))
-                    .str("AETERNA_CACHE_TYPE", &v.cache.type_)
-                    .str("AETERNA_REDIS_HOST", deps.redis_host.clone())
-                    .str("AETERNA_REDIS_PORT", deps.redis_port.clone())
-                    .str("AETERNA_VECTOR_BACKEND", &vb.type_)
-                    .when(is_vector(VectorBackendType::Qdrant), Map::new().str("AETERNA_QDRANT_URL", deps.qdrant_url.clone()))
+                    .str("PG_HOST", deps.postgres_host.clone())
+                    .str("PG_PORT", deps.postgres_port.clone())
+                    .str("PG_DATABASE", deps.postgres_database.clone())
+                    .when(v.postgresql.enabled.not(), Map::new().str("PG_USERNAME", &v.postgresql.external.username))
+                    .str("RD_HOST", deps.redis_host.clone())
+                    .str("RD_PORT", deps.redis_port.clone())
+                    .str("VECTOR_BACKEND", &vb.type_)
+                    .when(is_vector(VectorBackendType::Qdrant), Map::new().str("QD_HOST", deps.qdrant_host.clone()).str("QD_PORT", deps.qdrant_port.clone()))
                     .when(
                         is_vector(VectorBackendType::Pinecone),
-                        Map::new().str("AETERNA_PINECONE_ENVIRONMENT", &vb.pinecone.environment).str("AETERNA_PINECONE_INDEX", &vb.pinecone.index_name),
+                        Map::new().str("PINECONE_ENVIRONMENT", &vb.pinecone.environment).str("PINECONE_INDEX_NAME", &vb.pinecone.index_name),
                     )
-                    .when(is_vector(VectorBackendType::Weaviate), Map::new().str("AETERNA_WEAVIATE_URL", &vb.weaviate.external.host))
+                    .when(is_vector(VectorBackendType::Weaviate), Map::new().str("WEAVIATE_URL", &vb.weaviate.external.host))
                     .when(
                         is_vector(VectorBackendType::VertexAi),
                         Map::new()
-                            .str("AETERNA_VERTEX_AI_PROJECT", &vb.vertex_ai.project_id)
-                            .str("AETERNA_VERTEX_AI_REGION", &vb.vertex_ai.region)
-                            .str("AETERNA_VERTEX_AI_INDEX_ENDPOINT", &vb.vertex_ai.index_endpoint),
+                            .str("GCP_PROJECT_ID", &vb.vertex_ai.project_id)
+                            .str("VERTEX_AI_LOCATION", &vb.vertex_ai.region)
+                            .str("VERTEX_AI_INDEX_ENDPOINT", &vb.vertex_ai.index_endpoint),
                     )
                     .when(
                         is_vector(VectorBackendType::Databricks),
-                        Map::new().str("AETERNA_DATABRICKS_WORKSPACE_URL", &vb.databricks.workspace_url).str("AETERNA_DATABRICKS_CATALOG", &vb.databricks.catalog),
+                        Map::new().str("DATABRICKS_HOST", &vb.databricks.workspace_url).str("DATABRICKS_CATALOG", &vb.databricks.catalog),
                     )
                     .str("AETERNA_LLM_PROVIDER", &llm.provider)
                     .when(
                         llm.provider.is(LlmProvider::Openai),
-                        Map::new().str("AETERNA_OPENAI_EMBEDDING_MODEL", &llm.openai.embedding_model).str("AETERNA_OPENAI_CHAT_MODEL", &llm.openai.chat_model),
+                        Map::new().str("AETERNA_OPENAI_EMBEDDING_MODEL", &llm.openai.embedding_model).str("AETERNA_OPENAI_MODEL", &llm.openai.chat_model),
                     )
+                    // The server image reads no setting of these two providers (its factories know
+                    // openai, google, bedrock and none); the chart passes the seed's settings on.
                     .when(llm.provider.is(LlmProvider::Anthropic), Map::new().str("AETERNA_ANTHROPIC_MODEL", &llm.anthropic.model))
                     .when(llm.provider.is(LlmProvider::Ollama), Map::new().str("AETERNA_OLLAMA_HOST", &llm.ollama.host).str("AETERNA_OLLAMA_MODEL", &llm.ollama.model))
                     .str("AETERNA_OPAL_ENABLED", bool_str(&v.opal.enabled))
                     .when(&stack.on, Map::new().str("AETERNA_OPAL_SERVER_URL", stack.server_url.clone()))
                     .when(&stack.agent_on, Map::new().str("AETERNA_CEDAR_AGENT_URL", stack.agent_url.clone()))
-                    .str("AETERNA_TRACING_ENABLED", bool_str(&obs.tracing.enabled))
+                    .str("OB_TRACING_ENABLED", bool_str(&obs.tracing.enabled))
                     .when(&obs.tracing.enabled, Map::new().str("OTEL_EXPORTER_OTLP_ENDPOINT", &obs.tracing.endpoint).str("OTEL_SERVICE_NAME", fullname())),
             )
             .build(),
@@ -328,12 +329,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let env = List::new()
         .when(
             &deps.bundled_postgres,
-            List::new().push(EnvVar::secret("AETERNA_POSTGRES_USER", &cluster_secret, "username", false)).push(EnvVar::secret(
-                "AETERNA_POSTGRES_PASSWORD",
-                &cluster_secret,
-                "password",
-                false,
-            )),
+            List::new().push(EnvVar::secret("PG_USERNAME", &cluster_secret, "username", false)).push(EnvVar::secret("PG_PASSWORD", &cluster_secret, "password", false)),
         )
         .extend(credentials.env(store, Consumer::Server));
     let server_container = |name: &'static str| {

@@ -357,8 +357,9 @@ pub struct Endpoints {
     /// Redis host and port.
     pub redis_host: Expr<String>,
     pub redis_port: Expr<String>,
-    /// Qdrant's HTTP API.
-    pub qdrant_url: Expr<String>,
+    /// Qdrant's HTTP API, host and port.
+    pub qdrant_host: Expr<String>,
+    pub qdrant_port: Expr<String>,
     /// The bundled workloads, for network policies.
     workloads: Vec<(ObjectRef<StatefulSet>, Expr<bool>, Vec<PortRef>)>,
 }
@@ -384,6 +385,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
             .post_init_sql(List::new().when(&pg.pgvector.enabled, List::new().push(Node::str("CREATE EXTENSION IF NOT EXISTS vector;"))))
             .image_pull_secrets(v.global.image_pull_secrets.raw())
             .backup(pg.backup.store())
+            .service_account_annotations(pg.backup.service_account_annotations())
             .build(),
     );
     let meta = Meta::new(fullname_with("postgresql")).component("postgresql").template_file(file);
@@ -424,8 +426,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
 
     let redis_host = cache.type_.is(CacheType::External).then(&cache.external.host, dragonfly_on.then(dragonfly.0.name(), valkey.0.name()));
     let redis_port = cache.type_.is(CacheType::External).then(cache.external.port.string(), Expr::from("6379"));
-    let qdrant_url =
-        qdrant_on.then(manifests::text!("http://{}:6333", qdrant.0.name()), manifests::text!("http://{}:{}", &vb.qdrant.external.host, vb.qdrant.external.port.string()));
+    let qdrant_host = qdrant_on.then(qdrant.0.name(), &vb.qdrant.external.host);
+    let qdrant_port = qdrant_on.then(Expr::from("6333"), vb.qdrant.external.port.string());
     Endpoints {
         postgres_host: pg.enabled.then(cluster.read_write_service(), &pg.external.host),
         postgres_port: pg.enabled.then(Expr::from("5432"), pg.external.port.string()),
@@ -434,7 +436,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
         bundled_postgres: pg.enabled.expr(),
         redis_host,
         redis_port,
-        qdrant_url,
+        qdrant_host,
+        qdrant_port,
         workloads: vec![(dragonfly.0, dragonfly_on, dragonfly.1), (valkey.0, valkey_on, valkey.1), (qdrant.0, qdrant_on, qdrant.1)],
     }
 }

@@ -198,7 +198,10 @@ pub const SERVER_PORT: i64 = 7002;
 pub const AGENT_PORT: i64 = 8180;
 /// The OPAL client's own API (`UVICORN_PORT` of the client image), with its health checks.
 pub const CLIENT_PORT: i64 = 7000;
+/// opal-fetcher's port (`PORT`, default 8080) and the route of all its data (upstream
+/// `opal-fetcher/src/state.rs`, `opal-fetcher/src/routes.rs`).
 pub const FETCHER_PORT: i64 = 8080;
+pub const FETCHER_DATA_PATH: &str = "/v1/all";
 
 /// Where opal-server writes: its clone of the policy repository (`OPAL_POLICY_REPO_CLONE_PATH`,
 /// `regoclone` in its working directory `/opal`), the JWKS file it writes at start-up
@@ -226,10 +229,38 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     m.external::<Secret>(&repo.ssh_key.existing_secret);
 
     // ----- opal/opal-fetcher.yaml
+    // opal-fetcher reads the organisation from the server's database and does not start without
+    // `DATABASE_URL` (upstream `opal-fetcher/src/state.rs`, `FetcherConfig::from_env`); `HOST`,
+    // `PORT` (8080), `ENABLE_LISTENER` and `MAX_CONNECTIONS` keep their defaults. The URL is
+    // composed by Kubernetes from variables set before it (`$(VAR)`), so the password stays in
+    // its Secret: the bundled cluster's `<cluster>-app` Secret, or the external database's
+    // password as the Aeterna server reads it. The user name and password must be URL-safe.
     let mut fetcher = container(v, "opal-fetcher", &o.fetcher.image, &o.fetcher.resources);
+    let cluster_secret = deps.cluster.app_secret();
+    let (external_password, external_with_password, external_password_var) = credentials.shared(store, "postgres-password");
+    let bundled = &deps.bundled_postgres;
+    let with_password = bundled.or(&external_with_password);
+    let database_url = concat([
+        "postgres://$(PG_USERNAME)".into(),
+        with_password.then(Expr::from(format!(":$({external_password_var})")), ""),
+        "@".into(),
+        deps.postgres_host.clone(),
+        ":".into(),
+        deps.postgres_port.clone(),
+        "/".into(),
+        deps.postgres_database.clone(),
+    ]);
+    fetcher.env = List::new()
+        .when(
+            bundled,
+            List::new().push(EnvVar::secret("PG_USERNAME", &cluster_secret, "username", false)).push(EnvVar::secret(external_password_var, &cluster_secret, "password", false)),
+        )
+        .when(bundled.not(), List::new().push(EnvVar::value("PG_USERNAME", &v.postgresql.external.username)).extend(external_password))
+        .push(EnvVar::value("DATABASE_URL", database_url));
     let fetcher_port = fetcher.port("http", FETCHER_PORT);
-    fetcher.liveness(Probe::http("/healthz", &fetcher_port).initial_delay(10).period(10));
-    fetcher.readiness(Probe::http("/healthz", &fetcher_port).initial_delay(5).period(5));
+    // Its routes: `/health`, `/metrics` and the data under `/v1` (upstream `opal-fetcher/src/routes.rs`).
+    fetcher.liveness(Probe::http("/health", &fetcher_port).initial_delay(10).period(10));
+    fetcher.readiness(Probe::http("/health", &fetcher_port).initial_delay(5).period(5));
     let file = "opal/opal-fetcher.yaml";
     let fetcher_deployment = m.add_when(
         &on,
@@ -249,11 +280,13 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     );
 
     // ----- opal/opal-server.yaml
-    // opal-fetcher registered as the data source the clients fetch (topic `policy_data`).
+    // opal-fetcher registered as the data source the clients fetch: every entity at `/v1/all`,
+    // topic `policy_data`, under `/aeterna` (upstream `deploy/helm/aeterna-opal/templates/configmap.yaml`
+    // and `docker-compose.yml`).
     let data_sources = concat([
         r#"{"config":{"entries":[{"url":"http://"#.into(),
         fetcher_service.name(),
-        format!(r#":{FETCHER_PORT}/data","topics":["policy_data"],"dst_path":""}}]}}}}"#).into(),
+        format!(r#":{FETCHER_PORT}{FETCHER_DATA_PATH}","topics":["policy_data"],"dst_path":"/aeterna","config":{{"fetcher":"HttpFetchProvider"}}}}]}}}}"#).into(),
     ]);
     // The replicas share updates over the cache's pub/sub; an external cache's password comes
     // from where the Aeterna server reads it, into a variable the URI refers to (Kubernetes

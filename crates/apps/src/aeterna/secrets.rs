@@ -147,7 +147,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "postgres-password",
                     consumer: Consumer::Server,
-                    env: "AETERNA_POSTGRES_PASSWORD",
+                    env: "PG_PASSWORD",
                     used: v.postgresql.enabled.not(),
                     value: &v.postgresql.external.password,
                     existing: existing(&v.postgresql.external.existing_secret, v.postgresql.external.existing_secret_key.expr()),
@@ -165,7 +165,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "qdrant-api-key",
                     consumer: Consumer::Server,
-                    env: "AETERNA_QDRANT_API_KEY",
+                    env: "QDRANT_API_KEY",
                     used: vector(VectorBackendType::Qdrant).and(vb.qdrant.enabled.not()),
                     value: &vb.qdrant.external.api_key,
                     existing: existing(&vb.qdrant.external.existing_secret, vb.qdrant.external.existing_secret_key.expr()),
@@ -174,7 +174,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "pinecone-api-key",
                     consumer: Consumer::Server,
-                    env: "AETERNA_PINECONE_API_KEY",
+                    env: "PINECONE_API_KEY",
                     used: vector(VectorBackendType::Pinecone),
                     value: &vb.pinecone.api_key,
                     existing: existing(&vb.pinecone.existing_secret, fixed("api-key")),
@@ -183,7 +183,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "weaviate-api-key",
                     consumer: Consumer::Server,
-                    env: "AETERNA_WEAVIATE_API_KEY",
+                    env: "WEAVIATE_API_KEY",
                     used: vector(VectorBackendType::Weaviate),
                     value: &vb.weaviate.external.api_key,
                     existing: None,
@@ -192,7 +192,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "mongodb-uri",
                     consumer: Consumer::Server,
-                    env: "AETERNA_MONGODB_URI",
+                    env: "MONGODB_URI",
                     used: vector(VectorBackendType::Mongodb),
                     value: &vb.mongodb.uri,
                     existing: existing(&vb.mongodb.existing_secret, fixed("uri")),
@@ -210,7 +210,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "databricks-token",
                     consumer: Consumer::Server,
-                    env: "AETERNA_DATABRICKS_TOKEN",
+                    env: "DATABRICKS_TOKEN",
                     used: vector(VectorBackendType::Databricks),
                     value: &vb.databricks.token,
                     existing: existing(&vb.databricks.existing_secret, fixed("token")),
@@ -219,7 +219,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "openai-api-key",
                     consumer: Consumer::Server,
-                    env: "AETERNA_OPENAI_API_KEY",
+                    env: "OPENAI_API_KEY",
                     used: llm(LlmProvider::Openai),
                     value: &v.llm.openai.api_key,
                     existing: existing(&v.llm.openai.existing_secret, v.llm.openai.existing_secret_key.expr()),
@@ -228,7 +228,7 @@ impl<'a> Credentials<'a> {
                 Credential {
                     key: "anthropic-api-key",
                     consumer: Consumer::Server,
-                    env: "AETERNA_ANTHROPIC_API_KEY",
+                    env: "ANTHROPIC_API_KEY",
                     used: llm(LlmProvider::Anthropic),
                     value: &v.llm.anthropic.api_key,
                     existing: existing(&v.llm.anthropic.existing_secret, v.llm.anthropic.existing_secret_key.expr()),
@@ -325,7 +325,7 @@ impl SecretsKnobs {
 
 impl Credential<'_> {
     /// The credential's name in the chart's conditions: its variable in camel case
-    /// (`AETERNA_OPENAI_API_KEY`: `openaiApiKey`, `OPAL_CLIENT_TOKEN`: `opalClientToken`).
+    /// (`OPENAI_API_KEY`: `openaiApiKey`, `OPAL_CLIENT_TOKEN`: `opalClientToken`).
     fn name(&self) -> String {
         let words = self.env.trim_start_matches("AETERNA_").split('_').map(str::to_lowercase);
         words.enumerate().map(|(i, w)| if i == 0 { w } else { w[..1].to_uppercase() + &w[1..] }).collect()

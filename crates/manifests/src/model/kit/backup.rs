@@ -7,7 +7,8 @@ use crate::Knobs;
 use crate::model::objects::{Cluster, ObjectStore, ScheduledBackup};
 use crate::model::{Meta, Model, ObjectRef};
 use crate::template::expr::{Expr, Knob, concat};
-use crate::values::{CronSchedule, DnsName};
+use crate::template::tree::Map;
+use crate::values::{CronSchedule, DnsName, StringMap};
 
 /// Backups of a CloudNativePG cluster to object storage: base backups on a schedule, WAL
 /// continuously.
@@ -20,6 +21,12 @@ pub struct ClusterBackupSettings {
     pub schedule: CronSchedule,
     /// Object storage.
     pub destination: BackupDestination,
+    /// Annotations of the ServiceAccount CloudNativePG makes for the cluster's pods
+    /// (`spec.serviceAccountTemplate`), which give the pods the cloud identity backups use when
+    /// `destination.existingSecret` is empty: `eks.amazonaws.com/role-arn` (an IAM role),
+    /// `iam.gke.io/gcp-service-account` (GKE workload identity),
+    /// `azure.workload.identity/client-id` (Azure AD workload identity).
+    pub service_account_annotations: StringMap,
 }
 
 // Where backups go: an object store bucket and its credentials.
@@ -58,6 +65,7 @@ impl ClusterBackupSettings {
             enabled: false,
             schedule: CronSchedule::new(schedule),
             destination: BackupDestination { type_: BackupType::S3, bucket: String::new(), path: String::new(), existing_secret: DnsName::default() },
+            service_account_annotations: StringMap::new(),
         }
     }
 }
@@ -72,6 +80,14 @@ impl ClusterBackupSettingsKnobs {
             ObjectStore::choose(d.type_.is(BackupType::Gcs), ObjectStore::gcs(&d.bucket, &d.path, &d.existing_secret), ObjectStore::azure(&d.bucket, &d.path, &d.existing_secret)),
         );
         (self.enabled.expr(), store)
+    }
+
+    /// The annotations of the cluster pods' ServiceAccount (present when any is set), for
+    /// [`Cluster`]'s builder: CloudNativePG's `spec.serviceAccountTemplate.metadata.annotations`
+    /// (the CRD `postgresql.cnpg.io_clusters.yaml`; its documentation's "Backup on object stores"
+    /// annotates the ServiceAccount this way for IAM roles, GKE and Azure AD workload identity).
+    pub fn service_account_annotations(&self) -> (Expr<bool>, Map) {
+        (self.service_account_annotations.is_set(), Map::new().spread(&self.service_account_annotations))
     }
 
     /// The ScheduledBackup of `cluster` (rendered when enabled and the cluster `exists`), and the

@@ -40,6 +40,25 @@ pub struct ClusterSpec {
     pub bootstrap: Bootstrap,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<BackupConfiguration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_template: Option<ServiceAccountTemplate>,
+}
+
+/// `ServiceAccountTemplate` of the CloudNativePG CRD.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceAccountTemplate {
+    pub metadata: TemplateMetadata,
+}
+
+/// The `metadata` of a CloudNativePG template: annotations and labels only.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateMetadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `LocalObjectReference` of the CloudNativePG CRD.
@@ -242,6 +261,11 @@ pub struct Cluster {
     /// The object store, present when the condition holds.
     #[builder(default, setter(strip_option))]
     pub backup: Option<(Expr<bool>, ObjectStore)>,
+    /// Annotations of the ServiceAccount the operator makes for the pods
+    /// (`serviceAccountTemplate`), present when the condition holds: the cloud identity of
+    /// backups without a credentials Secret.
+    #[builder(default, setter(strip_option))]
+    pub service_account_annotations: Option<(Expr<bool>, Map)>,
 }
 
 impl Build for Cluster {
@@ -258,6 +282,9 @@ impl Build for Cluster {
         spec = spec.field("storage", storage).field("bootstrap", Map::new().field("initdb", initdb));
         if let Some((cond, store)) = self.backup {
             spec = spec.when(cond, Map::new().field("backup", Map::new().field("barmanObjectStore", store.0)));
+        }
+        if let Some((cond, annotations)) = self.service_account_annotations {
+            spec = spec.when(cond, Map::new().field("serviceAccountTemplate", Map::new().field("metadata", Map::new().field("annotations", annotations))));
         }
         object("postgresql.cnpg.io/v1", "Cluster", self.meta, Map::new().field("spec", spec), typed::<ClusterResource>)
     }
