@@ -95,8 +95,7 @@ fn custom_resources_validate_against_their_crds() {
     for app in apps::all() {
         for env in app.environments() {
             let name = &app.chart().name;
-            let file = root().join(format!("charts-out/manifests/{name}/{}.yaml", env.name));
-            collect(&format!("{name} {}", env.name), &std::fs::read_to_string(&file).unwrap_or_default());
+            collect(&format!("{name} {}", env.name), &committed_environment(&root().join("charts-out"), name, env.name));
         }
     }
     // ... and Aeterna with each backup store, over its production environment.
