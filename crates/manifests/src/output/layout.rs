@@ -185,3 +185,78 @@ where
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(kind: &str, api: &str, name: &str, hook: bool, spec: Value) -> Rendered {
+        Rendered {
+            file: format!("{}.yaml", kind.to_lowercase()),
+            kind: kind.into(),
+            name: name.into(),
+            value: json!({"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "ns"}, "spec": spec}),
+            hook,
+        }
+    }
+
+    #[test]
+    fn stages_follow_install_order_what_objects_make_and_hooks() {
+        let pod = json!({"template": {"spec": {"containers": []}}});
+        let cases = [
+            (object("ConfigMap", "v1", "a", false, json!(null)), Stage::Config),
+            (object("Service", "v1", "a", false, json!({})), Stage::Config),
+            (object("ExternalSecret", "external-secrets.io/v1", "a", false, json!({})), Stage::Backing),
+            (object("Cluster", "postgresql.cnpg.io/v1", "db", false, json!({})), Stage::Backing),
+            (object("Job", "batch/v1", "migrate", true, pod.clone()), Stage::Tasks),
+            (object("Job", "batch/v1", "once", false, pod.clone()), Stage::Workloads),
+            (object("Deployment", "apps/v1", "a", false, pod.clone()), Stage::Workloads),
+            (object("HorizontalPodAutoscaler", "autoscaling/v2", "a", false, json!({})), Stage::Workloads),
+            (object("Rollout", "argoproj.io/v1alpha1", "a", false, pod), Stage::Workloads),
+            (object("Ingress", "networking.k8s.io/v1", "a", false, json!({})), Stage::Attached),
+            (object("ScheduledBackup", "postgresql.cnpg.io/v1", "db", false, json!({})), Stage::Attached),
+        ];
+        for (o, stage) in &cases {
+            assert_eq!(Stage::of(o), *stage, "{}", o.kind);
+        }
+    }
+
+    #[test]
+    fn an_environment_directory_lists_every_object_once_with_its_wave() {
+        let objects = vec![
+            object("ConfigMap", "v1", "a", false, json!(null)),
+            object("Deployment", "apps/v1", "a", false, json!({"template": {"spec": {"containers": []}}})),
+            object("Cluster", "postgresql.cnpg.io/v1", "a", false, json!({})),
+            object("Cluster", "other.example.com/v1", "a", false, json!({})),
+        ];
+        let mut tree = Tree::new();
+        add_environment(&mut tree, Path::new("manifests/x/prod"), "generated", "x", "prod", &objects).expect("renders");
+        let paths: Vec<String> = tree.keys().map(|p| p.display().to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "manifests/x/prod/0-config/configmap-a.yaml",
+                "manifests/x/prod/0-config/kustomization.yaml",
+                "manifests/x/prod/1-backing/cluster-a.yaml",
+                "manifests/x/prod/1-backing/kustomization.yaml",
+                "manifests/x/prod/3-workloads/deployment-a.yaml",
+                "manifests/x/prod/3-workloads/kustomization.yaml",
+                "manifests/x/prod/4-attached/cluster.other.example.com-a.yaml",
+                "manifests/x/prod/4-attached/kustomization.yaml",
+                "manifests/x/prod/kustomization.yaml",
+            ]
+        );
+        assert!(tree[Path::new("manifests/x/prod/3-workloads/deployment-a.yaml")].contains("argocd.argoproj.io/sync-wave: \"3\""));
+        assert!(tree[Path::new("manifests/x/prod/kustomization.yaml")].ends_with(
+            "resources:\n  - 0-config/configmap-a.yaml\n  - 1-backing/cluster-a.yaml\n  - 3-workloads/deployment-a.yaml\n  - 4-attached/cluster.other.example.com-a.yaml\n"
+        ));
+        // Read back with the layout before environment directories, as the upgrade check does.
+        tree.insert(PathBuf::from("manifests/x/old.yaml"), "kind: ConfigMap\n".into());
+        tree.insert(PathBuf::from("manifests/x/.kforge-files"), String::new());
+        let envs = environment_files(tree.iter(), Path::new("manifests/x"));
+        assert_eq!(envs.keys().collect::<Vec<_>>(), ["old", "prod"]);
+        assert_eq!(envs["prod"].len(), 4);
+    }
+}
