@@ -7,10 +7,10 @@
 //!
 //! | stage | what | from |
 //! | --- | --- | --- |
-//! | `0-config` | settings, identity, storage, Services, policies | kinds Helm installs before workloads |
+//! | `0-config` | settings, identity, Services, policies | kinds Helm installs before workloads |
 //! | `1-backing` | what makes objects pods read: an ExternalSecret (its Secret), a database Cluster (its Services and Secrets), a Certificate | [`crate::check::made_by`] |
 //! | `2-tasks` | one-shot Jobs the chart runs as Helm hooks (a migration) | [`crate::model::Hook`] |
-//! | `3-workloads` | Deployments, StatefulSets, DaemonSets, Jobs, autoscalers | Helm's install order |
+//! | `3-workloads` | Deployments, StatefulSets, DaemonSets, Jobs, autoscalers, claims, disruption budgets | Helm's install order; [`WITH_PODS`] |
 //! | `4-attached` | what points at running workloads: Ingress, routes, ServiceMonitors, backups | the rest |
 //!
 //! Each object carries its stage as an Argo CD sync wave (`argocd.argoproj.io/sync-wave`),
@@ -32,19 +32,25 @@ use crate::render::{RenderError, Rendered};
 /// The annotation Argo CD orders a sync by.
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 
+/// Kinds that are healthy only once their pods run, so they go with the workloads: both engines
+/// wait for a stage to be healthy before the next, and a claim of a `WaitForFirstConsumer`
+/// storage class binds only when its pod is scheduled, a disruption budget is met only when its
+/// pods are ready (Flux's kstatus and Argo CD's health checks read both so).
+pub const WITH_PODS: [&str; 2] = ["PersistentVolumeClaim", "PodDisruptionBudget"];
+
 /// The file listing a directory's objects for kustomize.
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
 
 /// Where an object goes in the order of a GitOps sync; see the module documentation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
-    /// Settings, identity, storage, Services and policies.
+    /// Settings, identity, Services and policies.
     Config,
     /// Objects that make what pods read (ExternalSecret, database Cluster, Certificate).
     Backing,
     /// One-shot Jobs the chart runs as hooks.
     Tasks,
-    /// Workloads and their autoscalers.
+    /// Workloads, their autoscalers, claims and disruption budgets.
     Workloads,
     /// What points at workloads: Ingress, routes, monitors, backups.
     Attached,
@@ -78,10 +84,10 @@ impl Stage {
     /// What the stage holds, for the kustomization's comment.
     fn what(self) -> &'static str {
         match self {
-            Stage::Config => "settings, identity, storage, Services and policies",
+            Stage::Config => "settings, identity, Services and policies",
             Stage::Backing => "objects that make what pods read (an ExternalSecret's Secret, a database Cluster's Services and Secrets)",
             Stage::Tasks => "one-shot Jobs (Helm hooks in the chart), after what they read and before the workloads",
-            Stage::Workloads => "workloads and their autoscalers",
+            Stage::Workloads => "workloads, their autoscalers, claims and disruption budgets",
             Stage::Attached => "what points at running workloads (Ingress, routes, monitors, backups)",
         }
     }
@@ -92,6 +98,8 @@ impl Stage {
             Stage::Tasks
         } else if !crate::check::made_by(&object.value).is_empty() {
             Stage::Backing
+        } else if WITH_PODS.contains(&object.kind.as_str()) {
+            Stage::Workloads
         } else if install_rank(&object.kind) < install_rank("DaemonSet") {
             Stage::Config
         } else if install_rank(&object.kind) <= install_rank("CronJob") || object.value.pointer("/spec/template/spec/containers").is_some() {
@@ -208,6 +216,8 @@ mod tests {
         let cases = [
             (object("ConfigMap", "v1", "a", false, json!(null)), Stage::Config),
             (object("Service", "v1", "a", false, json!({})), Stage::Config),
+            (object("PersistentVolumeClaim", "v1", "a", false, json!({})), Stage::Workloads),
+            (object("PodDisruptionBudget", "policy/v1", "a", false, json!({})), Stage::Workloads),
             (object("ExternalSecret", "external-secrets.io/v1", "a", false, json!({})), Stage::Backing),
             (object("Cluster", "postgresql.cnpg.io/v1", "db", false, json!({})), Stage::Backing),
             (object("Job", "batch/v1", "migrate", true, pod.clone()), Stage::Tasks),
