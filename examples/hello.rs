@@ -9,15 +9,15 @@
 //!
 //! Run `cargo run --example hello` from the workspace root. It writes the Helm chart to
 //! `target/examples-out/hello/charts/hello/` and the plain manifests of each environment
-//! (`default`, `public`) to `target/examples-out/hello/manifests/hello/`, then prints
-//! `default.yaml`. `emit_app` checks what it renders first (references between objects, the
+//! (`default`, `public`) to `target/examples-out/hello/manifests/hello/<env>/`, then prints
+//! the `default` environment's objects. `emit_app` checks what it renders first (references between objects, the
 //! restricted Pod Security Standard) and writes nothing when it finds a problem.
 //! `helm template hello target/examples-out/hello/charts/hello` renders the same
 //! objects; only the `helm.sh/chart` and `managed-by` labels and the checksum's value differ
 //! (add `-f target/examples-out/hello/charts/hello/values-public.yaml` for `public`).
 
+use manifests::Application;
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -216,8 +216,8 @@ fn run() -> Result<(), String> {
     let owned = manifests::output::owned_dirs(&app);
     manifests::output::write_atomic(&out, &tree, &owned, manifests::output::Options::default()).map_err(|e| e.to_string())?;
 
-    let default = out.join("manifests").join(&app.chart.name).join("default.yaml");
-    let text = fs::read_to_string(&default).map_err(|e| format!("{}: {e}", default.display()))?;
+    let release = manifests::output::committed_release(&app);
+    let text = manifests::render::manifests_yaml(&app, &app.model(), &app.defaults(), release).map_err(|e| e.to_string())?;
     let mut stdout = io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
         // A closed pipe (`| head`) is not an error worth a message.
