@@ -371,6 +371,18 @@ EOF
   [[ $rc == 1 ]] || die "check-jsonschema accepted an invalid instance (exit $rc): $out"
 }
 
+# The venv's stamp names the venv's path as the run that installed it saw it; a checkout whose
+# .tools links to the same folder sees another path to the same venv, which is just as good:
+# compare physical paths, so that checkouts sharing the tools do not re-install them in turn.
+venv_stamp_matches() { # EXPECTED
+  [[ -f "$STAMPS/venv" ]] || return 1
+  local have path real
+  have="$(<"$STAMPS/venv")"
+  path="$(sed -n 's/^.* path=\([^ ]*\) .*$/\1/p' <<<"$have")"
+  real="$(cd "$path" 2>/dev/null && pwd -P)" || return 1
+  [[ "${have/ path=$path / path=$real }" == "$1" ]]
+}
+
 install_venv() {
   local pyver constraints_sha expected t0=$SECONDS status="cached" t
   pyver="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null)" \
@@ -378,7 +390,7 @@ install_venv() {
   constraints_sha="$(printf '%s' "$PY_CONSTRAINTS" | sha256sum | cut -d' ' -f1)"
   expected="python=$pyver path=$VENV ${PY_REQUIREMENTS[*]} constraints=${constraints_sha:0:16}"
   local ok=1
-  stamp_matches venv "$expected" || ok=0
+  venv_stamp_matches "$expected" || ok=0
   for t in python "${PY_TOOLS[@]}"; do [[ -x "$VENV/bin/$t" ]] || ok=0; done
   if [[ $ok == 0 ]]; then
     rm -f "$STAMPS/venv"
@@ -405,7 +417,8 @@ install_venv() {
     verify_python_tools
     status="$status, $(verified_label)"
   fi
-  put_file "$STAMPS/venv" 644 "$expected"
+  # A venv found in place keeps its stamp (another checkout's path to it, maybe).
+  if [[ $status != cached* ]] || ! venv_stamp_matches "$expected"; then put_file "$STAMPS/venv" 644 "$expected"; fi
   echo "venv: python $pyver ($status)"
   for t in "${PY_REQUIREMENTS[@]}"; do
     echo "${t%%==*}: ${t##*==} ($([[ $status == cached* ]] && echo cached || echo installed))"

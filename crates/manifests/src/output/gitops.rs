@@ -161,10 +161,11 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
     tree.insert(dir.join("flux-manifests.yaml"), document(&header, &about, &docs)?);
 
     // Flux: the chart from the Git repository ...
-    let mut files = vec![format!("{chart}/values.yaml")];
-    files.extend(values_file.iter().map(|f| format!("{chart}/{f}")));
+    // Paths in the Git source, from its root (`./`, as Flux writes them).
+    let mut files = vec![format!("./{chart}/values.yaml")];
+    files.extend(values_file.iter().map(|f| format!("./{chart}/{f}")));
     let from_git = json!({"chart": {"spec": {
-        "chart": chart,
+        "chart": format!("./{chart}"),
         "reconcileStrategy": "Revision",
         "sourceRef": {"kind": "GitRepository", "name": GIT_SOURCE},
         "valuesFiles": files,
