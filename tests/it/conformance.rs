@@ -239,7 +239,17 @@ fn committed_manifests_validate_strictly() {
     let out = run(Command::new(tool("kubernetes-validate")).args(["--strict", "-k", "1.33"]).args(&files));
     let report = text(&out.stdout);
     assert!(out.status.success(), "kubernetes-validate:\n{report}{}", text(&out.stderr));
-    assert!(report.matches("passed").count() >= files.len(), "too few objects validated:\n{report}");
+    // One object per file: each passed, or is a custom resource kubernetes-validate has no
+    // schema for (crds.rs validates those against their CRDs).
+    let custom = files
+        .iter()
+        .filter(|f| {
+            parse_stream(&std::fs::read_to_string(f).expect("object"))
+                .iter()
+                .any(|o| o["apiVersion"].as_str().and_then(|a| a.split_once('/')).is_some_and(|(g, _)| g.contains('.') && !g.ends_with(".k8s.io")))
+        })
+        .count();
+    assert!(report.matches(" passed ").count() + custom >= files.len() && custom < files.len(), "too few objects validated:\n{report}");
 }
 
 #[test]

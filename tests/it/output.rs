@@ -112,7 +112,7 @@ fn old_output(out: &Path) {
     }
 }
 
-/// The files of each generated folder (`charts/<app>`, `manifests/<app>`); anything else
+/// The files of each generated folder (`charts/<app>`, `manifests/<app>`, `gitops/<app>`); anything else
 /// under `<out>` under its own name.
 fn by_folder(out: &Path) -> BTreeMap<PathBuf, BTreeMap<PathBuf, Vec<u8>>> {
     let mut folders: BTreeMap<PathBuf, BTreeMap<PathBuf, Vec<u8>>> = BTreeMap::new();
