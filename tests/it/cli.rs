@@ -16,7 +16,7 @@ fn check_reports_changed_missing_and_stale_files() {
     copy_dir(&root().join("charts-out"), &out_dir);
     // Differs: what an older emit wrote there (the record says so).
     write_as_emitted(&out_dir, "charts/backbone", "Chart.yaml", "edited\n");
-    std::fs::remove_file(out_dir.join("manifests/backbone/default.yaml")).expect("remove");
+    std::fs::remove_file(out_dir.join("manifests/backbone/default/kustomization.yaml")).expect("remove");
     // Stale: emit wrote it (the record lists it) and no longer does. Foreign: not in the record.
     write_as_emitted(&out_dir, "charts/backbone", "templates/leftover.yaml", "old\n");
     std::fs::write(out_dir.join("charts/backbone/templates/mine.yaml"), "kind: ConfigMap\n").expect("foreign");
@@ -27,7 +27,7 @@ fn check_reports_changed_missing_and_stale_files() {
     let diff = text(&out.stdout);
     assert!(!out.status.success());
     assert!(diff.contains("Chart.yaml (differs)") && diff.contains("-edited"), "{diff}");
-    assert!(diff.contains("default.yaml (missing)"), "{diff}");
+    assert!(diff.contains("default/kustomization.yaml (missing)"), "{diff}");
     assert!(diff.contains("leftover.yaml (stale)"), "{diff}");
     assert!(diff.contains("templates/mine.yaml (foreign") && diff.contains("values.yaml (foreign"), "{diff}");
     // --check wrote nothing.

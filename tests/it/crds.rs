@@ -1,6 +1,7 @@
 //! Every custom resource the applications emit (CloudNativePG Cluster and ScheduledBackup,
-//! ServiceMonitor, ExternalSecret) validates against the upstream CRD kept in `tests/crds/`,
-//! with unknown fields rejected as the API server does for structural schemas.
+//! ServiceMonitor, ExternalSecret, Gateway API TCPRoute) validates against the upstream CRD
+//! kept in `tests/crds/`, with unknown fields rejected as the API server does for structural
+//! schemas. `gitops.rs` validates the Argo CD and Flux definitions the same way.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ fn structural(schema: &Value) -> Value {
 }
 
 /// `apiVersion/kind` -> JSON Schema, from every CRD in `tests/crds/`.
-fn crd_schemas() -> BTreeMap<String, Value> {
+pub fn crd_schemas() -> BTreeMap<String, Value> {
     let mut schemas = BTreeMap::new();
     for entry in std::fs::read_dir(root().join("tests/crds")).expect("tests/crds") {
         let path = entry.expect("entry").path();
@@ -47,12 +48,12 @@ fn crd_schemas() -> BTreeMap<String, Value> {
     schemas
 }
 
-fn key(doc: &Value) -> String {
+pub fn key(doc: &Value) -> String {
     format!("{}/{}", doc["apiVersion"].as_str().unwrap_or("?"), doc["kind"].as_str().unwrap_or("?"))
 }
 
 /// Validates `docs` with check-jsonschema, grouped by kind; returns the failures.
-fn validate(docs: &[(String, Value)], schemas: &BTreeMap<String, Value>, dir: &Path) -> Vec<String> {
+pub fn validate(docs: &[(String, Value)], schemas: &BTreeMap<String, Value>, dir: &Path) -> Vec<String> {
     let mut by_kind: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for (i, (label, doc)) in docs.iter().enumerate() {
         let file = dir.join(format!("{i}-{}.json", label.replace(['/', ' ', ','], "_")));
@@ -102,8 +103,7 @@ fn custom_resources_validate_against_their_crds() {
     for app in apps::all() {
         for env in app.environments() {
             let name = &app.chart().name;
-            let file = root().join(format!("charts-out/manifests/{name}/{}.yaml", env.name));
-            collect(&format!("{name} {}", env.name), &std::fs::read_to_string(&file).unwrap_or_default());
+            collect(&format!("{name} {}", env.name), &committed_environment(&root().join("charts-out"), name, env.name));
         }
     }
     // ... and Aeterna with each backup store, over its production environment.
@@ -115,13 +115,28 @@ fn custom_resources_validate_against_their_crds() {
         assert!(out.status.success(), "{label}: {}", text(&out.stderr));
         collect(label, &text(&out.stdout));
     }
+    // ... and DBBat's TCPRoute (phase 3) ...
+    let route = tmp.path().join("dbbat-route.yaml");
+    std::fs::write(&route, "gatewayAPI:\n  enabled: true\n  parentRefs:\n    - {name: tcp-gateway, namespace: gateway-system, sectionName: postgres}\n    - name: other\n")
+        .expect("write");
+    let minimal = chart_dir("dbbat").join("values-minimal.yaml");
+    let out = emit_stdout("dbbat", "rel", "ns", &[minimal.as_path(), route.as_path()], &[]);
+    assert!(out.status.success(), "dbbat: {}", text(&out.stderr));
+    collect("dbbat gateway api", &text(&out.stdout));
     // ... and DBBat's phase 4, the same builder.
     let dbbat = tmp.path().join("dbbat-cloudnativepg.yaml");
     std::fs::write(&dbbat, "cloudnativepg:\n  enabled: true\n  backup: {enabled: true, destination: {type: azure, bucket: acct.blob.core.windows.net/c, path: dbbat}, serviceAccountAnnotations: {azure.workload.identity/client-id: \"00000000-0000-0000-0000-000000000000\"}}\nsecrets:\n  existingSecret: dbbat-secrets\n").expect("write");
     let out = emit_stdout("dbbat", "rel", "ns", &[dbbat.as_path()], &[]);
     assert!(out.status.success(), "dbbat: {}", text(&out.stderr));
     collect("dbbat cloudnativepg", &text(&out.stdout));
-    for kind in ["postgresql.cnpg.io/v1/Cluster", "postgresql.cnpg.io/v1/ScheduledBackup", "monitoring.coreos.com/v1/ServiceMonitor", "external-secrets.io/v1/ExternalSecret"] {
+    const KINDS: [&str; 5] = [
+        "postgresql.cnpg.io/v1/Cluster",
+        "postgresql.cnpg.io/v1/ScheduledBackup",
+        "monitoring.coreos.com/v1/ServiceMonitor",
+        "external-secrets.io/v1/ExternalSecret",
+        "gateway.networking.k8s.io/v1alpha2/TCPRoute",
+    ];
+    for kind in KINDS {
         assert!(docs.iter().any(|(_, d)| key(d) == kind), "no {kind} emitted to validate");
     }
     let failures = validate(&docs, &schemas, tmp.path());
@@ -140,7 +155,7 @@ fn custom_resources_validate_against_their_crds() {
     let bad_dir = tmp.path().join("bad");
     std::fs::create_dir_all(&bad_dir).expect("mkdir");
     let failures = validate(&bad, &schemas, &bad_dir);
-    assert_eq!(failures.len(), 4, "every kind must reject spec.unknownField:\n{}", failures.join("\n"));
+    assert_eq!(failures.len(), KINDS.len(), "every kind must reject spec.unknownField:\n{}", failures.join("\n"));
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod conformance;
 mod crds;
 mod external;
 mod fuzz;
+mod gitops;
 mod graph;
 mod kubernetes_settings;
 mod output;

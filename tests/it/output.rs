@@ -91,27 +91,28 @@ fn a_file_added_to_a_generated_chart_stops_emit_until_moved_or_deleted_on_reques
 
 // ----- faults --------------------------------------------------------------------------------
 
-/// The output of an earlier version: every file as committed, except that the manifests of two
-/// applications differ (an edited file, a file emit no longer writes, a missing file), a third
+/// The output of an earlier version: every file as committed, except that the GitOps folders of
+/// two applications differ (an edited file, a file emit no longer writes, a missing file), an
 /// application's manifests are missing, and a retired application left two folders with their
 /// records. A full emit swaps two folders in, creates one, removes two, and leaves the others
-/// alone: every kind of step, in few operations (each file written is one).
+/// alone: every kind of step, in few operations (each file written is one: the smallest
+/// folders).
 fn old_output(out: &Path) {
     copy_dir(&root().join("charts-out"), out);
-    for dir in ["manifests/backbone", "manifests/dbbat"] {
+    for dir in ["gitops/backbone", "gitops/dbbat"] {
         let files = recorded_files(&out.join(dir));
         let text = std::fs::read_to_string(out.join(dir).join(&files[0])).expect("read") + "# from an older version\n";
         write_as_emitted(out, dir, &files[0], &text);
         std::fs::remove_file(out.join(dir).join(&files[files.len() - 1])).expect("remove");
         write_as_emitted(out, dir, "retired.yaml", "kind: ConfigMap\n");
     }
-    std::fs::remove_dir_all(out.join("manifests/backend")).expect("remove");
+    std::fs::remove_dir_all(out.join("manifests/dbbat")).expect("remove");
     for dir in ["charts/retired", "manifests/retired"] {
         write_as_emitted(out, dir, "default.yaml", "kind: ConfigMap\n");
     }
 }
 
-/// The files of each generated folder (`charts/<app>`, `manifests/<app>`); anything else
+/// The files of each generated folder (`charts/<app>`, `manifests/<app>`, `gitops/<app>`); anything else
 /// under `<out>` under its own name.
 fn by_folder(out: &Path) -> BTreeMap<PathBuf, BTreeMap<PathBuf, Vec<u8>>> {
     let mut folders: BTreeMap<PathBuf, BTreeMap<PathBuf, Vec<u8>>> = BTreeMap::new();
@@ -183,7 +184,7 @@ fn repaired(tmp: &Path, out: &Path, new: &BTreeMap<PathBuf, Vec<u8>>, k: usize) 
     let again = emit(out, &[]);
     assert!(again.status.success(), "operation {k}: the next emit failed: {}", text(&again.stderr));
     assert!(tree_digest(out) == *new, "operation {k}: the next emit did not repair the output");
-    assert_eq!(names(out), ["charts", "manifests"], "operation {k}: a staging folder is left behind");
+    assert_eq!(names(out), ["charts", "gitops", "manifests"], "operation {k}: a staging folder is left behind");
 }
 
 #[test]
@@ -223,7 +224,7 @@ fn a_write_that_fails_at_any_operation_leaves_the_old_output_and_says_where() {
                 assert!(stderr.contains("No space left on device") && stderr.contains(&out.display().to_string()), "operation {k}: {stderr}");
                 assert!(stderr.contains("nothing was written"), "operation {k}: {stderr}");
                 assert!(tree_digest(&out) == old, "a write that failed at operation {k} changed the output");
-                assert_eq!(names(&out), ["charts", "manifests"], "operation {k}: a failed write left a staging folder");
+                assert_eq!(names(&out), ["charts", "gitops", "manifests"], "operation {k}: a failed write left a staging folder");
             }
             // Only removing the staging folder may fail once the output is complete: a warning.
             Some(true) => assert!(stderr.contains("warning:") && stderr.contains("the next emit removes it"), "operation {k}: {stderr}"),
@@ -270,7 +271,7 @@ cp -a "$MNT/out" "$AFTER"
     assert!(said.contains("No space left on device") && said.contains("/out/.kforge-staging-"), "{said}");
     assert!(said.contains("nothing was written"), "{said}");
     assert!(tree_digest(&after) == tree_digest(&old), "a full disk changed the output");
-    assert_eq!(names(&after), ["charts", "manifests"], "a staging folder was left on the full disk");
+    assert_eq!(names(&after), ["charts", "gitops", "manifests"], "a staging folder was left on the full disk");
 }
 
 // ----- the output folder ---------------------------------------------------------------------

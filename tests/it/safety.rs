@@ -32,13 +32,11 @@ fn checkov_finds_nothing_in_the_committed_manifests_but_the_documented_exception
     // Everything checkov is given must be read: count the objects it should see.
     let dir = root().join("charts-out/manifests");
     let mut objects = 0;
-    for app in std::fs::read_dir(&dir).expect("charts-out/manifests") {
-        for f in std::fs::read_dir(app.expect("entry").path()).expect("app dir") {
-            // The manifests, not emit's record of them (.kforge-files).
-            let f = f.expect("entry").path();
-            if f.extension().is_some_and(|e| e == "yaml") {
-                objects += parse_stream(&std::fs::read_to_string(f).expect("manifest")).len();
-            }
+    for app in apps::all() {
+        let name = &app.chart().name;
+        let envs = std::fs::read_dir(dir.join(name)).expect("app dir").map(|e| e.expect("entry").path()).filter(|p| p.is_dir());
+        for env in envs {
+            objects += parse_stream(&committed_environment(&root().join("charts-out"), name, &env.file_name().expect("name").to_string_lossy())).len();
         }
     }
     assert!(objects > 0);
@@ -302,7 +300,7 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
         // The broken application comes last: the others have rendered when it fails.
         let mut apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
         apps.push(broken);
-        let err = manifests::output::emit(&apps, &out, true, Default::default()).expect_err("emit accepted a broken application").to_string();
+        let err = manifests::output::emit(&apps, &out, true, &Default::default(), Default::default()).expect_err("emit accepted a broken application").to_string();
         assert!(err.contains(expect) && err.contains(&broken.chart().name), "{err}");
         assert!(before == tree_digest(&out), "a failed emit changed {}", out.display());
         let leftovers: Vec<String> =
@@ -311,7 +309,7 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
     }
     // The same applications without the broken one write, and remove the stale file.
     let apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
-    manifests::output::emit(&apps, &out, true, Default::default()).expect("emit");
+    manifests::output::emit(&apps, &out, true, &Default::default(), Default::default()).expect("emit");
     assert!(!out.join("manifests/backbone/old.yaml").exists());
     assert_eq!(tree_digest(&out), tree_digest(&root().join("charts-out")));
 }

@@ -603,3 +603,18 @@ pub fn recorded_files(dir: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(dir.join(".kforge-files")).expect("record");
     text.lines().filter_map(|l| l.split_once("  ")).map(|(_, p)| p.to_string()).collect()
 }
+
+/// The objects of one committed environment directory (`<out>/manifests/<app>/<env>/`), as one
+/// YAML stream in the order its `kustomization.yaml` lists them.
+pub fn committed_environment(out: &Path, app: &str, env: &str) -> String {
+    let dir = out.join("manifests").join(app).join(env);
+    let kustomization: Value = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("kustomization.yaml")).unwrap_or_else(|e| panic!("{}: {e}", dir.display())))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut text = String::new();
+    for file in kustomization["resources"].as_array().expect("resources") {
+        let file = dir.join(file.as_str().expect("a path"));
+        text.push_str("---\n");
+        text.push_str(&std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())));
+    }
+    text
+}

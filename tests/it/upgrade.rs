@@ -62,7 +62,7 @@ fn todays_output_as_the_base_passes() {
 fn a_changed_selector_fails_with_the_field_and_the_version_to_use() {
     // The base's Deployment selected other labels: the same as changing today's selector.
     let repo = scratch(|out| {
-        edit_objects(&out.join("manifests/backbone/production.yaml"), |o| {
+        edit_objects(&out.join("manifests/backbone/production/3-workloads/deployment-backbone.yaml"), |o| {
             if o["kind"] == "Deployment" {
                 o["spec"]["selector"]["matchLabels"]["tier"] = Value::String("broker".into());
             }
@@ -76,6 +76,47 @@ fn a_changed_selector_fails_with_the_field_and_the_version_to_use() {
     assert!(said.contains(&base[..12]), "the finding names the base revision: {said}");
     let version = apps::backbone::app().chart.version.clone();
     assert!(said.contains(&format!("version {version} does not follow {version} far enough")) && said.contains("set the version to"), "{said}");
+}
+
+/// Rewrites the manifests as output committed before environment directories held them:
+/// `manifests/<app>/<env>.yaml`, every object of the environment in one file.
+fn to_single_files(out: &Path) {
+    for app in apps::all() {
+        let name = &app.chart().name;
+        let dir = out.join("manifests").join(name);
+        for env in std::fs::read_dir(&dir).expect("manifests dir").map(|e| e.expect("entry").path()).filter(|p| p.is_dir()).collect::<Vec<_>>() {
+            let env_name = env.file_name().expect("name").to_string_lossy().into_owned();
+            let text = committed_environment(out, name, &env_name);
+            std::fs::remove_dir_all(&env).expect("remove");
+            std::fs::write(dir.join(format!("{env_name}.yaml")), text).expect("write");
+        }
+    }
+}
+
+#[test]
+fn a_base_in_the_single_file_layout_is_read_environment_by_environment() {
+    // Today's output in the old layout passes: every environment is found, none is "gone" ...
+    let repo = scratch(to_single_files);
+    let out = upgrade_check(repo.path(), &["--base", "HEAD"]);
+    let said = text(&out.stdout) + &text(&out.stderr);
+    assert!(out.status.success() && !said.contains("[breaking]"), "{said}");
+    // ... and an immutable field changed in an old-layout file is found in its environment.
+    let repo = scratch(|out| {
+        to_single_files(out);
+        edit_objects(&out.join("manifests/backbone/production.yaml"), |o| {
+            if o["kind"] == "Deployment" {
+                o["spec"]["selector"]["matchLabels"]["tier"] = Value::String("broker".into());
+            }
+        });
+        std::fs::remove_file(out.join("manifests/backbone/oidc.yaml")).expect("remove");
+        std::fs::write(out.join("manifests/backbone/retired.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n").expect("write");
+    });
+    let out = upgrade_check(repo.path(), &["--base", "HEAD", "--app", "backbone"]);
+    let said = text(&out.stdout) + &text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("production: Deployment/backbone spec.selector cannot change in an installed release"), "{said}");
+    assert!(said.contains("retired: is no longer emitted"), "{said}");
+    assert!(!said.contains("oidc"), "{said}");
 }
 
 #[test]

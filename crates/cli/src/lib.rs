@@ -75,7 +75,8 @@ struct Cli<E: Subcommand> {
 
 #[derive(Subcommand)]
 enum Command<E: Subcommand> {
-    /// Render applications: charts to <out>/charts/<app>/, manifests to <out>/manifests/<app>/<env>.yaml
+    /// Render applications: charts to <out>/charts/<app>/, manifests to <out>/manifests/<app>/<env>/,
+    /// Argo CD and Flux definitions of each environment to <out>/gitops/<app>/<env>/
     #[command(after_help = EXAMPLES)]
     Emit(EmitArgs),
     /// Check what emit would write, and write nothing: references between objects, names and
@@ -265,7 +266,7 @@ struct EmitArgs {
     #[arg(long)]
     check: bool,
     /// Delete files and folders that emit did not write from the folders it generates
-    /// (<out>/charts/<app>/, <out>/manifests/<app>/); without it emit refuses, lists them and
+    /// (<out>/charts/<app>/, <out>/manifests/<app>/, <out>/gitops/<app>/); without it emit refuses, lists them and
     /// writes nothing. Other folders of <out> are never touched
     #[arg(long, conflicts_with_all = ["check", "stdout"])]
     delete_foreign: bool,
@@ -273,9 +274,40 @@ struct EmitArgs {
     /// --show-only (repeatable; `templates/deployment.yaml`, or a glob such as `templates/*.yaml`)
     #[arg(long = "show-only", short = 's', value_name = "TEMPLATE", requires = "stdout")]
     show_only: Vec<String>,
+    #[command(flatten, next_help_heading = "Where the GitOps definitions (<out>/gitops/<app>/<env>/) find the output")]
+    gitops: GitOpsArgs,
     // Last: the heading applies to the flags after it.
     #[command(flatten, next_help_heading = "With --stdout: the values and release to render (one --app)")]
     render: ValuesArgs,
+}
+
+#[derive(Args)]
+struct GitOpsArgs {
+    /// The Git repository <out> is committed to, as Argo CD and Flux clone it
+    #[arg(long, value_name = "URL", env = "KFORGE_REPO_URL", default_value = output::gitops::PLACEHOLDER_REPO)]
+    repo_url: String,
+    /// The branch of that repository the engines follow
+    #[arg(long, value_name = "BRANCH", env = "KFORGE_REPO_REVISION", default_value = "main")]
+    repo_revision: String,
+    /// <out> as a path inside that repository
+    #[arg(long, value_name = "PATH", env = "KFORGE_REPO_PATH", default_value = "charts-out")]
+    repo_path: String,
+    /// The OCI repository the charts are pushed to (`helm push CHART.tgz <URL>`)
+    #[arg(long, value_name = "URL", env = "KFORGE_CHART_REGISTRY", default_value = output::gitops::PLACEHOLDER_REGISTRY)]
+    chart_registry: String,
+}
+
+impl GitOpsArgs {
+    fn settings(&self) -> Result<output::gitops::Settings, String> {
+        let path = self.repo_path.trim_start_matches("./").trim_end_matches('/');
+        if path.is_empty() || path.starts_with('/') || path.split('/').any(|p| p == "..") {
+            return Err(format!("--repo-path {:?}: expected a relative path inside the repository (charts-out)", self.repo_path));
+        }
+        if !self.chart_registry.starts_with("oci://") {
+            return Err(format!("--chart-registry {:?}: expected an oci:// URL", self.chart_registry));
+        }
+        Ok(output::gitops::Settings { repo_url: self.repo_url.clone(), revision: self.repo_revision.clone(), path: path.into(), chart_registry: self.chart_registry.clone() })
+    }
 }
 
 /// Parses the command line and runs the command over `apps`: the whole `main` of a binary
@@ -425,7 +457,8 @@ fn upgrade_check(apps: Apps, args: &UpgradeArgs) -> Result<ExitCode, String> {
         return Err(format!("--out {}: no such directory; give the committed output directory (default charts-out)", args.out.display()));
     }
     let (repo, out_dir) = release::git::locate(&args.out)?;
-    let (tree, _) = output::render_all(&apps, &args.out, false).map_err(|e| e.to_string())?;
+    // The upgrade check reads the charts and manifests, not where the GitOps definitions point.
+    let (tree, _) = output::render_all(&apps, &args.out, false, &output::gitops::Settings::default()).map_err(|e| e.to_string())?;
     let mut failed = 0;
     let mut text = String::new();
     for app in &apps {
@@ -589,8 +622,9 @@ fn emit_tree(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
     let out = &args.out;
     // A full emit also removes what applications that no longer exist left behind.
     let prune = args.apps.is_empty();
+    let settings = args.gitops.settings()?;
     if args.check {
-        let (tree, owned) = output::render_all(&apps, out, prune).map_err(|e| e.to_string())?;
+        let (tree, owned) = output::render_all(&apps, out, prune, &settings).map_err(|e| e.to_string())?;
         let diffs = output::stale_files(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
         if diffs.is_empty() {
             note!("{} is up to date ({} files)", out.display(), tree.len());
@@ -603,7 +637,7 @@ fn emit_tree(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     let options = output::Options { delete_foreign: args.delete_foreign };
-    let report = output::emit(&apps, out, prune, options).map_err(|e| match &e {
+    let report = output::emit(&apps, out, prune, &settings, options).map_err(|e| match &e {
         output::EmitError::Write(w) if !w.output_unchanged() => e.to_string(),
         _ => format!("{e}\nnothing was written to {}", out.display()),
     })?;

@@ -143,14 +143,25 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
         message,
     };
 
-    // 1. Objects, environment by environment.
-    for (path, base_text) in under(base, &manifests_dir) {
-        let Some(env) = path.file_stem().and_then(|s| s.to_str()).filter(|_| path.extension().is_some_and(|e| e == "yaml")) else { continue };
-        let Some(now_text) = now.get(path) else {
-            changes.push(change(Bump::Breaking, Some(env), None, None, format!("is no longer emitted ({} is gone)", path.display())));
+    // 1. Objects, environment by environment: `<env>/<stage>/<object>.yaml` now, `<env>.yaml`
+    //    in output committed before environment directories.
+    let before_envs = manifests::output::layout::environment_files(under(base, &manifests_dir), &manifests_dir);
+    let now_envs = manifests::output::layout::environment_files(now.iter(), &manifests_dir);
+    for (env, base_files) in &before_envs {
+        let env = env.as_str();
+        let Some(now_files) = now_envs.get(env) else {
+            let shown = base_files.first().map(|(p, _)| p.display().to_string()).unwrap_or_default();
+            changes.push(change(Bump::Breaking, Some(env), None, None, format!("is no longer emitted ({shown} is gone)")));
             continue;
         };
-        let (before, after) = match (parse_stream(&format!("{rev}:{}", path.display()), base_text), parse_stream(&path.display().to_string(), now_text)) {
+        let parse_all = |files: &[(PathBuf, &str)], prefix: &str| -> Result<Vec<Value>, String> {
+            let mut all = Vec::new();
+            for (path, text) in files {
+                all.extend(parse_stream(&format!("{prefix}{}", path.display()), text)?);
+            }
+            Ok(all)
+        };
+        let (before, after) = match (parse_all(base_files, &format!("{rev}:")), parse_all(now_files, "")) {
             (Ok(b), Ok(a)) => (b, a),
             (Err(e), _) | (_, Err(e)) => {
                 changes.push(change(Bump::Breaking, Some(env), None, None, format!("cannot be compared: {e}")));

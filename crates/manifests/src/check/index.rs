@@ -111,7 +111,7 @@ pub(super) fn is_empty_selector(selector: &Value) -> bool {
 /// Objects that other objects make: an ExternalSecret makes a Secret, a cert-manager
 /// Certificate the Secret of its key pair, a CloudNativePG Cluster its Services and Secrets. A
 /// reference to what they make lands as if it were rendered.
-fn made_by(o: &Value) -> Vec<(String, String)> {
+pub(crate) fn made_by(o: &Value) -> Vec<(String, String)> {
     let name = name_of(o).to_string();
     match (group_of(o), kind_of(o)) {
         ("external-secrets.io", "ExternalSecret") => {

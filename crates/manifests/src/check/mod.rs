@@ -40,6 +40,12 @@ pub use pod_security::{Control, PssException};
 pub use secrets::{secret_leaks, secret_settings, secret_values};
 pub use settings::unread_settings;
 
+/// The objects `object` makes once applied (an ExternalSecret its Secret, a CloudNativePG
+/// Cluster its Services and Secrets), as `(kind, name)`: what pods may read from it.
+pub fn made_by(object: &Value) -> Vec<(String, String)> {
+    index::made_by(object)
+}
+
 /// What one environment's check found, and which declared exceptions it needed (an exception
 /// that no environment needs is stale, and `emit` says so).
 #[derive(Debug, Default)]

@@ -14,7 +14,7 @@ use crate::values::{self, Values};
 /// An example values file of an application, rendered as one environment.
 #[derive(Clone, Debug)]
 pub struct Environment {
-    /// `production`: the chart gets `values-production.yaml`, the manifests `production.yaml`.
+    /// `production`: the chart gets `values-production.yaml`, the manifests `production/`.
     pub name: &'static str,
     /// Where the file lives in the repository, for messages and headers.
     pub path: &'static str,

@@ -3,11 +3,15 @@
 //! emit did not write is lost.
 //!
 //! - this module renders and checks the applications into a [`Tree`];
+//! - [`layout`]: an environment's manifests as a directory kustomize and GitOps engines take,
+//!   stage by stage; [`gitops`]: the Argo CD and Flux definitions of each environment;
 //! - [`ownership`]: the record in each generated directory of the files emit wrote there;
 //! - [`write`]: swapping the changed directories in, refusing foreign files;
 //! - [`fault`]: the fault-injection hook the tests of atomicity use.
 
 pub mod fault;
+pub mod gitops;
+pub mod layout;
 pub mod ownership;
 pub mod write;
 
@@ -68,10 +72,13 @@ impl From<ValuesError> for EmitError {
 }
 
 /// The directories of the output tree an application owns.
-pub fn owned_dirs(app: &dyn Application) -> [PathBuf; 2] {
+pub fn owned_dirs(app: &dyn Application) -> [PathBuf; 3] {
     let name = &app.chart().name;
-    [PathBuf::from("charts").join(name), PathBuf::from("manifests").join(name)]
+    TOPS.map(|top| PathBuf::from(top).join(name))
 }
+
+/// The folders of `<out>` that hold one generated folder per application.
+pub const TOPS: [&str; 3] = ["charts", "manifests", "gitops"];
 
 /// Every file one application emits and what the check found in its environments.
 #[derive(Debug)]
@@ -95,6 +102,11 @@ pub fn committed_release(app: &dyn Application) -> Release<'_> {
 /// checks each environment (see [`crate::check`]) and the values that reach `charts-out`: no
 /// committed environment and no default may hold a secret setting (`writeOnly` in the schema).
 pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
+    render_app_with(app, &gitops::Settings::default())
+}
+
+/// [`render_app`], with the GitOps definitions pointing where `settings` say.
+pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Result<RenderedApp, EmitError> {
     let name = app.chart().name.clone();
     let model = app.model();
     let mut tree = Tree::new();
@@ -147,6 +159,7 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
     for env in app.environments() {
         envs.push((env.name, env.path, vec![Layer::File { name: env.path, text: env.text }]));
     }
+    let header = crate::model::app::header(app.source());
     let environments = envs.len();
     let mut used = std::collections::BTreeSet::new();
     let mut pictures = String::new();
@@ -164,8 +177,12 @@ pub fn render_app(app: &dyn Application) -> Result<RenderedApp, EmitError> {
         if !layers.is_empty() {
             findings.extend(check::secret_values(&schema, &values).into_iter().map(|(path, _)| secret(env, path)));
         }
-        let text = render::objects_yaml(app, &objects).map_err(render_err)?;
-        tree.insert(PathBuf::from("manifests").join(&name).join(format!("{env}.yaml")), text);
+        layout::add_environment(&mut tree, &PathBuf::from("manifests").join(&name).join(env), &header, &name, env, &objects).map_err(render_err)?;
+        let values = layers.first().map(|l| match l {
+            Layer::File { text, .. } => *text,
+            _ => "",
+        });
+        gitops::add_environment(&mut tree, app, settings, &gitops::Environment { name: env, values }, &layout::stages(&objects)).map_err(render_err)?;
     }
     for (i, e) in app.pss_exceptions().iter().enumerate() {
         if !used.contains(&i) {
@@ -196,11 +213,11 @@ pub fn emit_app(app: &dyn Application) -> Result<Tree, EmitError> {
 /// under `<out>/charts` and `<out>/manifests` (a full emit removes what retired applications
 /// left; [`write_atomic`] touches only those with an emit record). Nothing is written; the
 /// findings of all applications come together in one error.
-pub fn render_all(apps: &[&dyn Application], out: &Path, prune: bool) -> Result<(Tree, Vec<PathBuf>), EmitError> {
+pub fn render_all(apps: &[&dyn Application], out: &Path, prune: bool, settings: &gitops::Settings) -> Result<(Tree, Vec<PathBuf>), EmitError> {
     let mut tree = Tree::new();
     let mut owned: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     let mut findings = Vec::new();
-    for (app, rendered) in apps.iter().zip(render_apps(apps)) {
+    for (app, rendered) in apps.iter().zip(render_apps(apps, settings)) {
         let rendered = rendered?;
         tree.extend(rendered.tree);
         findings.extend(rendered.findings);
@@ -218,15 +235,15 @@ pub fn render_all(apps: &[&dyn Application], out: &Path, prune: bool) -> Result<
 /// `emit`: renders and checks every application of `apps` in memory, then writes them (see
 /// [`write_atomic`]). Any error, a finding of the check or a foreign file among them, leaves
 /// `out` as it was.
-pub fn emit(apps: &[&dyn Application], out: &Path, prune: bool, options: Options) -> Result<Report, EmitError> {
-    let (tree, owned) = render_all(apps, out, prune)?;
+pub fn emit(apps: &[&dyn Application], out: &Path, prune: bool, settings: &gitops::Settings, options: Options) -> Result<Report, EmitError> {
+    let (tree, owned) = render_all(apps, out, prune, settings)?;
     write_atomic(out, &tree, &owned, options).map_err(EmitError::Write)
 }
 
-/// Subdirectories of `<out>/charts` and `<out>/manifests` that exist now.
+/// Subdirectories of `<out>/charts`, `<out>/manifests` and `<out>/gitops` that exist now.
 fn existing_app_dirs(out: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    for top in ["charts", "manifests"] {
+    for top in TOPS {
         if let Ok(entries) = fs::read_dir(out.join(top)) {
             for entry in entries.flatten() {
                 if entry.path().is_dir() {
@@ -240,15 +257,16 @@ fn existing_app_dirs(out: &Path) -> Vec<PathBuf> {
 
 /// [`render_app`] for each application, on threads, in `apps` order. Rendering is most of
 /// `emit`'s own time and the applications are independent.
-fn render_apps(apps: &[&dyn Application]) -> Vec<Result<RenderedApp, EmitError>> {
+fn render_apps(apps: &[&dyn Application], settings: &gitops::Settings) -> Vec<Result<RenderedApp, EmitError>> {
     // One thread per application, up to four per core: applications differ in size, and with
     // as many threads as cores three applications on two cores leave one core idle while the
     // other renders two; the scheduler shares the cores more evenly than a fixed split can.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = apps.len().min(4 * cores).max(1);
     std::thread::scope(|s| {
-        let workers: Vec<_> =
-            (0..threads).map(|t| s.spawn(move || apps.iter().enumerate().skip(t).step_by(threads).map(|(i, app)| (i, render_app(*app))).collect::<Vec<_>>())).collect();
+        let workers: Vec<_> = (0..threads)
+            .map(|t| s.spawn(move || apps.iter().enumerate().skip(t).step_by(threads).map(|(i, app)| (i, render_app_with(*app, settings))).collect::<Vec<_>>()))
+            .collect();
         let mut done: Vec<(usize, Result<RenderedApp, EmitError>)> = workers.into_iter().flat_map(|w| w.join().expect("a render thread panicked")).collect();
         done.sort_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, rendered)| rendered).collect()
@@ -260,7 +278,7 @@ fn render_apps(apps: &[&dyn Application]) -> Vec<Result<RenderedApp, EmitError>>
 pub fn emit_apps(apps: &[Box<dyn Application>]) -> Result<Tree, EmitError> {
     let apps: Vec<&dyn Application> = apps.iter().map(|a| a.as_ref()).collect();
     let mut out = Tree::new();
-    for rendered in render_apps(&apps) {
+    for rendered in render_apps(&apps, &gitops::Settings::default()) {
         let rendered = rendered?;
         if !rendered.findings.is_empty() {
             return Err(EmitError::Findings(rendered.findings));

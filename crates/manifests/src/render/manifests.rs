@@ -25,6 +25,8 @@ pub struct Rendered {
     pub name: String,
     /// The object, as rendered.
     pub value: Value,
+    /// A Helm hook in the chart (a one-shot task such as a migration), a plain object here.
+    pub hook: bool,
 }
 
 /// The object as evaluated for these values, before its typed check; `None` when its gate is
@@ -85,7 +87,7 @@ pub(crate) fn render_model(chart: &ChartMeta, model: &Model, values: &Value, rel
     for object in &model.objects {
         if let Some(value) = eval_object(object, &mut scope)? {
             let name = value["metadata"]["name"].as_str().unwrap_or_default().to_string();
-            out.push(Rendered { file: object.file(), kind: object.kind.to_string(), name, value });
+            out.push(Rendered { file: object.file(), kind: object.kind.to_string(), name, value, hook: object.hook.is_some() });
         }
     }
     out.sort_by(|a, b| (install_rank(&a.kind), &a.name).cmp(&(install_rank(&b.kind), &b.name)));
@@ -127,7 +129,7 @@ fn render_file_text(model: &Model, names: &Names, file: &str, in_progress: &RefC
 }
 
 /// YAML of one object, `apiVersion`, `kind` and `metadata` first as kubectl prints them.
-fn to_yaml(v: &Value) -> Result<String, RenderError> {
+pub(crate) fn to_yaml(v: &Value) -> Result<String, RenderError> {
     let mut text = match v {
         Value::Object(map) => serde_saphyr::to_string(&HeadFirst(map)),
         other => serde_saphyr::to_string(other),

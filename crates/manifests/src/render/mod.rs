@@ -20,6 +20,7 @@ pub(crate) mod yaml;
 
 pub use self::chart::chart_files;
 pub use self::error::{RenderError, RenderErrorKind};
+pub(crate) use self::manifests::to_yaml as yaml_of;
 pub use self::manifests::{Rendered, manifests_yaml, objects_yaml, render_environment, render_objects};
 
 /// A release: what `helm install NAME -n NAMESPACE` would be.

@@ -1,0 +1,344 @@
+//! The committed output as GitOps engines take it: `kubectl kustomize` (kustomize v5.6.0, the
+//! one in the package of our Helm 4) builds every environment directory into exactly that
+//! environment's objects; the stages order what must exist first; and every Argo CD and Flux
+//! definition under `charts-out/gitops/` validates against its upstream CRD and points at
+//! files that are committed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::crds::{crd_schemas, key, validate};
+use crate::support::*;
+
+const WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+fn out() -> PathBuf {
+    root().join("charts-out")
+}
+
+/// Every committed environment of every application: (app, environment, values file text).
+fn environments() -> Vec<(String, String, Option<&'static str>)> {
+    let mut envs = Vec::new();
+    for app in apps::all() {
+        let name = app.chart().name.clone();
+        if app.needs_values().is_none() {
+            envs.push((name.clone(), "default".to_string(), None));
+        }
+        for env in app.environments() {
+            envs.push((name.clone(), env.name.to_string(), Some(env.text)));
+        }
+    }
+    envs
+}
+
+/// The objects emit renders for one environment, as JSON.
+fn rendered(app_name: &str, values_text: Option<&str>) -> Vec<Value> {
+    let app = apps::all().into_iter().find(|a| a.chart().name == app_name).expect("app");
+    let layers: Vec<manifests::values::Layer> = values_text.map(|text| manifests::values::Layer::File { name: "env", text }).into_iter().collect();
+    let values = manifests::values::load(&app.defaults(), &layers, &|t| app.validate(t)).expect("environment loads");
+    let release = manifests::render::Release { name: app_name, namespace: app_name };
+    manifests::render::render_objects(app.as_ref(), &app.model(), &values, release).expect("renders").into_iter().map(|o| o.value).collect()
+}
+
+fn wave(o: &Value) -> i64 {
+    o.pointer("/metadata/annotations").and_then(|a| a.get(WAVE)).and_then(Value::as_str).and_then(|w| w.parse().ok()).unwrap_or_else(|| panic!("no sync wave on {}", id(o)))
+}
+
+fn id(o: &Value) -> String {
+    format!("{}/{}", o["kind"].as_str().unwrap_or("?"), o["metadata"]["name"].as_str().unwrap_or("?"))
+}
+
+/// The object without its sync wave, as emit --stdout renders it.
+fn without_wave(mut o: Value) -> Value {
+    if let Some(a) = o.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+        a.remove(WAVE);
+        if a.is_empty() {
+            o["metadata"].as_object_mut().expect("metadata").remove("annotations");
+        }
+    }
+    o
+}
+
+/// The value with every map's keys in order, so that equal objects print alike.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), canonical(&m[k]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+fn sorted(objects: impl IntoIterator<Item = Value>) -> Vec<String> {
+    let mut v: Vec<String> = objects.into_iter().map(|o| canonical(&o).to_string()).collect();
+    v.sort();
+    v
+}
+
+/// Every file under `dir`, relative to it.
+fn files_under(dir: &Path) -> BTreeSet<String> {
+    tree_digest(dir).into_keys().map(|p| p.display().to_string()).filter(|p| p != ".kforge-files").collect()
+}
+
+fn resources(kustomization: &Path) -> Vec<String> {
+    let k: Value = serde_saphyr::from_str(&std::fs::read_to_string(kustomization).unwrap_or_else(|e| panic!("{}: {e}", kustomization.display()))).expect("kustomization");
+    k["resources"].as_array().expect("resources").iter().map(|r| r.as_str().expect("a path").to_string()).collect()
+}
+
+#[test]
+fn kustomize_builds_each_environment_directory_into_exactly_its_objects() {
+    let envs = environments();
+    assert!(envs.len() >= 10, "only {} environments", envs.len());
+    for app in apps::all() {
+        // Nothing in an application's folder outside its environments' directories: an engine
+        // pointed there finds no objects of its own, and no kustomization that mixes them.
+        let dir = out().join("manifests").join(&app.chart().name);
+        for entry in std::fs::read_dir(&dir).expect("manifests dir") {
+            let path = entry.expect("entry").path();
+            assert!(path.is_dir() || path.file_name().is_some_and(|f| f == ".kforge-files"), "{} is not an environment directory", path.display());
+        }
+    }
+    for (app, env, values) in &envs {
+        let dir = out().join("manifests").join(app).join(env);
+        let built = run(Command::new(tool("kubectl")).arg("kustomize").arg(&dir));
+        assert!(built.status.success(), "kubectl kustomize {}: {}", dir.display(), text(&built.stderr));
+        let built = parse_stream(&text(&built.stdout));
+        let expected = rendered(app, *values);
+        assert!(!expected.is_empty(), "{app} {env}: no objects");
+        // Exactly the environment's objects, each with its stage as a sync wave.
+        assert_eq!(sorted(built.iter().cloned().map(without_wave)), sorted(expected), "{app} {env}: kustomize's build is not the environment's objects");
+        for o in &built {
+            assert!(o["metadata"]["namespace"] == json!(app), "{app} {env}: {} is not in namespace {app}", id(o));
+        }
+        // Each file is listed once, by the environment's kustomization and by its stage's;
+        // nothing else is in the directory.
+        let listed = resources(&dir.join("kustomization.yaml"));
+        let mut by_stage: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for file in &listed {
+            let (stage, name) = file.split_once('/').unwrap_or_else(|| panic!("{app} {env}: {file} is not in a stage directory"));
+            by_stage.entry(stage.to_string()).or_default().push(name.to_string());
+        }
+        let mut present: BTreeSet<String> = listed.iter().cloned().collect();
+        assert_eq!(present.len(), listed.len(), "{app} {env}: a file listed twice");
+        for (stage, names) in &by_stage {
+            let mut theirs = resources(&dir.join(stage).join("kustomization.yaml"));
+            theirs.sort();
+            let mut ours = names.clone();
+            ours.sort();
+            assert_eq!(theirs, ours, "{app} {env}: {stage}/kustomization.yaml lists other objects than the environment's");
+            present.insert(format!("{stage}/kustomization.yaml"));
+        }
+        present.insert("kustomization.yaml".into());
+        assert_eq!(files_under(&dir), present, "{app} {env}: files no kustomization lists");
+        // Stages are applied in the order of their directories; the sync waves say the same.
+        for file in &listed {
+            let o: Value = serde_saphyr::from_str(&std::fs::read_to_string(dir.join(file)).expect("object")).expect("yaml");
+            let stage: i64 = file[..1].parse().expect("a numbered stage");
+            assert_eq!(wave(&o), stage, "{app} {env}: {file}");
+        }
+    }
+}
+
+/// What a pod template reads by name: Secrets and ConfigMaps (volumes, env, envFrom).
+fn reads(pod: &Value, out: &mut BTreeSet<(String, String)>) {
+    match pod {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    ("secretKeyRef" | "secretRef", Value::Object(r)) | ("secret", Value::Object(r)) => {
+                        if let Some(n) = r.get("name").or_else(|| r.get("secretName")).and_then(Value::as_str) {
+                            out.insert(("Secret".into(), n.into()));
+                        }
+                    }
+                    ("configMapKeyRef" | "configMapRef" | "configMap", Value::Object(r)) => {
+                        if let Some(n) = r.get("name").and_then(Value::as_str) {
+                            out.insert(("ConfigMap".into(), n.into()));
+                        }
+                    }
+                    _ => {}
+                }
+                reads(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| reads(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn stages_put_what_pods_read_and_migrations_before_the_workloads() {
+    let (mut made, mut tasks) = (0, 0);
+    for (app, env, _) in environments() {
+        let objects = parse_stream(&committed_environment(&out(), &app, &env));
+        let pods: Vec<&Value> = objects.iter().filter(|o| o.pointer("/spec/template/spec/containers").is_some()).collect();
+        for maker in &objects {
+            for (kind, name) in manifests::check::made_by(maker) {
+                for pod in &pods {
+                    let mut read = BTreeSet::new();
+                    reads(pod, &mut read);
+                    if read.contains(&(kind.clone(), name.clone())) {
+                        assert!(wave(maker) < wave(pod), "{app} {env}: {} reads {kind}/{name} that {} makes, in a wave not before it", id(pod), id(maker));
+                        made += 1;
+                    }
+                }
+            }
+        }
+        // A one-shot Job (the chart's hook) runs before every long-running workload, and
+        // after every object that makes what it reads.
+        for job in objects.iter().filter(|o| o["kind"] == "Job") {
+            tasks += 1;
+            for o in &pods {
+                if o["kind"] != "Job" {
+                    assert!(wave(job) < wave(o), "{app} {env}: {} is not before {}", id(job), id(o));
+                }
+            }
+            for o in objects.iter().filter(|o| ["ConfigMap", "Secret", "ServiceAccount", "Service"].contains(&o["kind"].as_str().unwrap_or(""))) {
+                assert!(wave(o) < wave(job), "{app} {env}: {} is not before {}", id(o), id(job));
+            }
+        }
+    }
+    // The orderings the tests must see at least once: Aeterna's database Cluster before the
+    // migration that reads its Secret, its ExternalSecret before the server, the migration.
+    assert!(made >= 3, "only {made} pods read what another object makes");
+    assert!(tasks >= 4, "only {tasks} one-shot Jobs");
+}
+
+/// Every document of every GitOps definition file, with its file.
+fn definitions() -> Vec<(PathBuf, Value)> {
+    let dir = out().join("gitops");
+    let mut docs = Vec::new();
+    for path in tree_digest(&dir).into_keys().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+        for doc in parse_stream(&std::fs::read_to_string(dir.join(&path)).expect("read")) {
+            docs.push((path.clone(), doc));
+        }
+    }
+    docs
+}
+
+#[test]
+fn gitops_definitions_validate_against_their_crds_and_point_at_committed_files() {
+    let schemas = crd_schemas();
+    let docs = definitions();
+    let envs = environments();
+    // Every environment has its five files.
+    for (app, env, _) in &envs {
+        for file in ["argocd-manifests.yaml", "argocd-chart.yaml", "flux-manifests.yaml", "flux-chart.yaml", "flux-chart-oci.yaml"] {
+            let path = PathBuf::from(app).join(env).join(file);
+            assert!(docs.iter().any(|(p, _)| *p == path), "no gitops/{}", path.display());
+        }
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let custom: Vec<(String, Value)> = docs.iter().filter(|(_, d)| d["kind"] != "Namespace").map(|(p, d)| (format!("{} {}", p.display(), id(d)), d.clone())).collect();
+    for (label, doc) in &custom {
+        assert!(schemas.contains_key(&key(doc)), "{label}: no CRD in tests/crds for {}", key(doc));
+    }
+    let kinds: BTreeSet<String> = custom.iter().map(|(_, d)| key(d)).collect();
+    let expected = [
+        "argoproj.io/v1alpha1/Application",
+        "helm.toolkit.fluxcd.io/v2/HelmRelease",
+        "kustomize.toolkit.fluxcd.io/v1/Kustomization",
+        "source.toolkit.fluxcd.io/v1/GitRepository",
+        "source.toolkit.fluxcd.io/v1/OCIRepository",
+    ];
+    assert_eq!(kinds, expected.iter().map(|k| k.to_string()).collect(), "the kinds of the definitions");
+    let failures = validate(&custom, &schemas, tmp.path());
+    assert!(failures.is_empty(), "definitions their CRDs reject:\n{}", failures.join("\n"));
+    // The validation can fail: an unknown field in each kind is rejected.
+    let bad: Vec<(String, Value)> = expected
+        .iter()
+        .map(|k| {
+            let (label, doc) = custom.iter().find(|(_, d)| key(d) == *k).expect("one of each");
+            let mut doc = doc.clone();
+            doc["spec"]["unknownField"] = json!(true);
+            (format!("{label} with an unknown field"), doc)
+        })
+        .collect();
+    let bad_dir = tmp.path().join("bad");
+    std::fs::create_dir_all(&bad_dir).expect("mkdir");
+    assert_eq!(validate(&bad, &schemas, &bad_dir).len(), expected.len(), "every kind must reject spec.unknownField");
+    // The Namespace of the Flux files is valid Kubernetes.
+    let namespaces: Vec<PathBuf> = docs.iter().filter(|(_, d)| d["kind"] == "Namespace").map(|(p, _)| out().join("gitops").join(p)).collect::<BTreeSet<_>>().into_iter().collect();
+    let checked = run(Command::new(tool("kubernetes-validate")).args(["--strict", "-k", "1.33", "--quiet"]).args(&namespaces));
+    assert!(checked.status.success(), "{}{}", text(&checked.stdout), text(&checked.stderr));
+
+    // Every path a definition names is committed (the repository path is charts-out by
+    // default), and every environment's stages are chained in order.
+    let committed = |path: &str| root().join(path.trim_start_matches("./"));
+    for (file, d) in &docs {
+        let shown = format!("gitops/{} {}", file.display(), id(d));
+        match d["kind"].as_str().unwrap_or("") {
+            "Application" => {
+                let source = &d["spec"]["source"];
+                let path = source["path"].as_str().expect("path");
+                assert!(committed(path).join(if source.get("helm").is_some() { "Chart.yaml" } else { "kustomization.yaml" }).is_file(), "{shown}: {path}");
+                for v in source.pointer("/helm/valueFiles").and_then(Value::as_array).into_iter().flatten() {
+                    assert!(committed(path).join(v.as_str().expect("file")).is_file(), "{shown}: {v}");
+                }
+                assert_eq!(source["repoURL"], manifests::output::gitops::PLACEHOLDER_REPO, "{shown}");
+            }
+            "Kustomization" => {
+                let path = d["spec"]["path"].as_str().expect("path");
+                assert!(committed(path).join("kustomization.yaml").is_file(), "{shown}: {path}");
+                assert_eq!(d["spec"]["wait"], true, "{shown}");
+            }
+            "HelmRelease" => {
+                if let Some(spec) = d.pointer("/spec/chart/spec") {
+                    assert!(committed(spec["chart"].as_str().expect("chart")).join("Chart.yaml").is_file(), "{shown}");
+                    for v in spec["valuesFiles"].as_array().expect("valuesFiles") {
+                        assert!(committed(v.as_str().expect("file")).is_file(), "{shown}: {v}");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (app, env, _) in &envs {
+        let file = PathBuf::from(app).join(env).join("flux-manifests.yaml");
+        let chain: Vec<&Value> = docs.iter().filter(|(p, d)| *p == file && d["kind"] == "Kustomization").map(|(_, d)| d).collect();
+        let mut stages: Vec<String> = std::fs::read_dir(out().join("manifests").join(app).join(env))
+            .expect("env dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_dir())
+            .map(|p| format!("./charts-out/manifests/{app}/{env}/{}", p.file_name().expect("name").to_string_lossy()))
+            .collect();
+        stages.sort();
+        assert_eq!(chain.iter().map(|k| k["spec"]["path"].as_str().expect("path").to_string()).collect::<Vec<_>>(), stages, "{app} {env}: a Kustomization per stage, in order");
+        for pair in chain.windows(2) {
+            assert_eq!(pair[1]["spec"]["dependsOn"], json!([{"name": pair[0]["metadata"]["name"]}]), "{app} {env}: each stage waits for the one before");
+        }
+        assert!(chain[0]["spec"].get("dependsOn").is_none(), "{app} {env}");
+    }
+}
+
+#[test]
+fn the_repository_the_definitions_point_at_is_a_setting() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = run(kforge()
+        .args(["emit", "--app", "dbbat", "--repo-url", "https://git.example.com/team/deploy.git", "--repo-revision", "release", "--repo-path", "./deploy/out/"])
+        .args(["--chart-registry", "oci://registry.example.com/charts", "--out"])
+        .arg(tmp.path()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let read = |f: &str| std::fs::read_to_string(tmp.path().join("gitops/dbbat/production").join(f)).expect("read");
+    let argo = read("argocd-manifests.yaml");
+    assert!(
+        argo.contains("repoURL: https://git.example.com/team/deploy.git")
+            && argo.contains("targetRevision: release")
+            && argo.contains("path: deploy/out/manifests/dbbat/production"),
+        "{argo}"
+    );
+    let flux = read("flux-manifests.yaml");
+    assert!(flux.contains("branch: release") && flux.contains("path: ./deploy/out/manifests/dbbat/production/0-config"), "{flux}");
+    let oci = read("flux-chart-oci.yaml");
+    assert!(oci.contains("url: oci://registry.example.com/charts/dbbat"), "{oci}");
+    // A path outside the repository or a registry that is not OCI is refused.
+    for (flag, value) in [("--repo-path", "../elsewhere"), ("--repo-path", "/abs"), ("--chart-registry", "https://registry.example.com")] {
+        let out = run(kforge().args(["emit", "--app", "dbbat", flag, value, "--out"]).arg(tmp.path().join("refused")));
+        assert!(!out.status.success() && text(&out.stderr).contains(flag), "{flag} {value}: {}", text(&out.stderr));
+    }
+}
