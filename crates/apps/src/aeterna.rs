@@ -57,7 +57,8 @@ pub fn app() -> App<Values> {
                  namespace `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant \
                  there. Back up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones \
                  before you delete the old objects. Helm releases are not affected.",
-            ),
+            )
+            .upgrade_note("0.2.0", manifests::rules::UPGRADE_NOTE),
             "crates/apps/src/aeterna.rs",
             build,
         )

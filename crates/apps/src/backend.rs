@@ -45,8 +45,9 @@ pub fn app() -> App<Values> {
         home: url.into(),
         sources: vec![url.into()],
         maintainers: vec![Maintainer { name: "Todo App Team".into(), email: "team@example.com".into(), url: String::new() }],
-        ..ChartMeta::new("backend", "1.1.0", "1.0.0", "Todo App Backend - FastAPI with MCP integration")
-    };
+        ..ChartMeta::new("backend", "2.0.0", "1.0.0", "Todo App Backend - FastAPI with MCP integration")
+    }
+    .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE);
     environments!(
         App::new(chart, "crates/apps/src/backend.rs", build)
             .needs_values(NEEDS)

@@ -33,9 +33,10 @@ pub fn app() -> App<Values> {
             }
             .upgrade_note(
                 "2.0.0",
-                "`podDisruptionBudget.minAvailable` and `podDisruptionBudget.maxUnavailable` take what Kubernetes takes: a count \
+                "- `podDisruptionBudget.minAvailable` and `podDisruptionBudget.maxUnavailable` take what Kubernetes takes: a count \
                  up to 2147483647 or a percentage of at most 9 digits (`\"50%\"`). Values inside those bounds need no change.",
-            ),
+            )
+            .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE),
             "crates/apps/src/dbbat.rs",
             build,
         )
