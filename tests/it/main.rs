@@ -3,6 +3,7 @@
 //! bad input, and the CLI's behaviour.
 
 mod aeterna;
+mod api_rules;
 mod bad_input;
 mod cli;
 mod conformance;
@@ -10,6 +11,7 @@ mod crds;
 mod fuzz;
 mod output;
 mod publish;
+mod release_names;
 mod safety;
 mod set_flags;
 mod setup;

@@ -201,7 +201,7 @@ const KEY_SHAPE: &str = "an optional DNS subdomain prefix and '/', then 1 to 63 
 /// too. Values that are not strings are the schema's to refuse and are skipped here.
 pub fn labels_problem(path: &str, labels: &Value, own: bool) -> Option<String> {
     let Value::Object(labels) = labels else { return None };
-    for (k, v) in labels {
+    for (k, v) in sorted(labels) {
         if !qualified_name(k) {
             return Some(format!("{path}: the label key \"{k}\" is not valid: {KEY_SHAPE}"));
         }
@@ -222,7 +222,7 @@ pub fn labels_problem(path: &str, labels: &Value, own: bool) -> Option<String> {
 pub fn annotations_problem(path: &str, annotations: &Value) -> Option<String> {
     let Value::Object(annotations) = annotations else { return None };
     let mut size = 0;
-    for (k, v) in annotations {
+    for (k, v) in sorted(annotations) {
         if !annotation_key(k) {
             return Some(format!("{path}: the annotation key \"{k}\" is not valid: {KEY_SHAPE}"));
         }
@@ -238,7 +238,7 @@ pub fn annotations_problem(path: &str, annotations: &Value) -> Option<String> {
 /// compare as [`quantity`] reads them.
 pub fn resources_problem(path: &str, resources: &Value) -> Option<String> {
     let (Some(Value::Object(requests)), Some(Value::Object(limits))) = (resources.get("requests"), resources.get("limits")) else { return None };
-    for (k, request) in requests {
+    for (k, request) in sorted(requests) {
         if let Some(limit) = limits.get(k)
             && quantity(request) > quantity(limit)
         {
@@ -246,6 +246,14 @@ pub fn resources_problem(path: &str, resources: &Value) -> Option<String> {
         }
     }
     None
+}
+
+/// The entries in key order, as Go templates range over a map (values keep the order of the
+/// file they came from).
+fn sorted(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries
 }
 
 /// A rule over the whole value of one setting, found where the setting is rendered: a map

@@ -135,11 +135,8 @@ fn message(kind: &str, name: &Ex, rule: NameRule) -> Ex {
     if rule.shape == Shape::Dns1123Subdomain {
         return long;
     }
-    let shape = Ex::Concat(vec![
-        lit(format!("the {kind} name \"")),
-        name.clone(),
-        lit(format!("\" is not {}: use another release name or fullnameOverride", rule.shape.describe())),
-    ]);
+    let shape =
+        Ex::Concat(vec![lit(format!("the {kind} name \"")), name.clone(), lit(format!("\" is not {}: use another release name or fullnameOverride", rule.shape.describe()))]);
     Ex::Ternary(Box::new(Ex::Lt(Box::new(Ex::Lit(Value::from(rule.max))), Box::new(len))), Box::new(long), Box::new(shape))
 }
 

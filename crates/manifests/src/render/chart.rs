@@ -172,9 +172,8 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
     }
     let mut validations = model.all_validations().peekable();
     if validations.peek().is_some() {
-        let mut text = format!(
-            "{{{{- /* {head} */}}}}\n{{{{- /* Rejects impossible combinations of values, and values the API server would refuse, before anything renders. */}}}}\n"
-        );
+        let mut text =
+            format!("{{{{- /* {head} */}}}}\n{{{{- /* Rejects impossible combinations of values, and values the API server would refuse, before anything renders. */}}}}\n");
         let c = Ctx { chart: name, in_range: false };
         for v in validations {
             let message = helm::op_text(&v.message, c);
