@@ -3,6 +3,7 @@
 //! bad input, and the CLI's behaviour.
 
 mod aeterna;
+mod api_rules;
 mod bad_input;
 mod cli;
 mod conformance;
@@ -14,6 +15,7 @@ mod graph;
 mod kubernetes_settings;
 mod output;
 mod publish;
+mod release_names;
 mod safety;
 mod set_flags;
 mod setup;

@@ -382,7 +382,8 @@ fn assignment(all: &[(Vec<Seg>, Value, Value)], kind: Kind, rng: &mut Rng, dir: 
             if s.get("properties").is_some() {
                 continue;
             }
-            let v = random_setting(&s, &c, rng).unwrap_or_else(|| c.clone());
+            let key = p.iter().rev().find_map(|seg| if let Seg::Key(k) = seg { Some(k.as_str()) } else { None }).unwrap_or("");
+            let v = random_setting(key, &s, &c, rng).unwrap_or_else(|| c.clone());
             if let Some(t) = valid_text(&v, kind, rng) {
                 (path, current, schema, text) = (p, c, s, Some(t));
                 break;

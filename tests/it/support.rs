@@ -179,6 +179,7 @@ pub fn compare_streams(helm: &str, ours: &str) -> Result<usize, String> {
 // ----- random values from a schema ---------------------------------------------------------
 
 /// A small deterministic generator (xorshift), so every case is reproducible from its seed.
+#[derive(Clone)]
 pub struct Rng(u64);
 
 impl Rng {
@@ -231,10 +232,31 @@ fn label(rng: &mut Rng, max: usize) -> String {
 /// Free-form maps (no declared properties) keep their defaults, since their content is
 /// Kubernetes' to validate.
 pub fn random_values(schema: &Value, defaults: &Value, rng: &mut Rng) -> Value {
+    generate(schema, defaults, rng, false)
+}
+
+/// [`random_values`] whose label, annotation and resources settings break one of the API
+/// server's rules now and then (one label or annotation map in four, one `requests` in five):
+/// values both renderers must refuse alike.
+pub fn random_values_breaking(schema: &Value, defaults: &Value, rng: &mut Rng) -> Value {
+    generate(schema, defaults, rng, true)
+}
+
+/// What one random case draws from: `rng` for the settings it changes and their values, as
+/// always; `side` for what labels, annotations and resources hold, so that the cases' other
+/// settings do not depend on it; and whether to break the API server's rules.
+struct Gen<'r> {
+    rng: &'r mut Rng,
+    side: Rng,
+    breaking: bool,
+}
+
+fn generate(schema: &Value, defaults: &Value, rng: &mut Rng, breaking: bool) -> Value {
     // About 25 changed settings per case, however many an application has: with more, nearly
     // every case of a large chart breaks some rule across settings and tests nothing else.
     let chance = (25 * 100 / leaves(schema).max(1)).clamp(10, 45) as u64;
-    random_map(schema, defaults, rng, chance)
+    let side = Rng::new(rng.clone().next());
+    random_map(schema, defaults, &mut Gen { rng, side, breaking }, chance)
 }
 
 fn leaves(schema: &Value) -> usize {
@@ -250,7 +272,7 @@ pub fn is_kubernetes(schema: &Value) -> bool {
     schema.get("$comment").and_then(Value::as_str).is_some_and(|c| c.starts_with("Kubernetes "))
 }
 
-fn random_map(schema: &Value, defaults: &Value, rng: &mut Rng, chance: u64) -> Value {
+fn random_map(schema: &Value, defaults: &Value, g: &mut Gen, chance: u64) -> Value {
     let mut out = Map::new();
     let Some(props) = schema.get("properties").and_then(Value::as_object) else { return json!({}) };
     for (k, sub) in props {
@@ -260,12 +282,12 @@ fn random_map(schema: &Value, defaults: &Value, rng: &mut Rng, chance: u64) -> V
         }
         let default = defaults.get(k).cloned().unwrap_or(Value::Null);
         if sub.get("properties").is_some() && !is_kubernetes(sub) {
-            let nested = random_map(sub, &default, rng, chance);
+            let nested = random_map(sub, &default, g, chance);
             if nested.as_object().is_some_and(|m| !m.is_empty()) {
                 out.insert(k.clone(), nested);
             }
-        } else if rng.chance(chance)
-            && let Some(v) = random_leaf(sub, &default, rng)
+        } else if g.rng.chance(chance)
+            && let Some(v) = random_leaf(k, sub, &default, g)
         {
             out.insert(k.clone(), v);
         }
@@ -273,10 +295,12 @@ fn random_map(schema: &Value, defaults: &Value, rng: &mut Rng, chance: u64) -> V
     Value::Object(out)
 }
 
-fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> {
+/// A random value for the setting `key` (its last path segment) of this schema.
+fn random_leaf(key: &str, schema: &Value, default: &Value, g: &mut Gen) -> Option<Value> {
     if is_kubernetes(schema) {
-        return Some(random_kubernetes(schema, schema, &mut rng.side(0x6b75_6265)));
+        return Some(random_kubernetes(schema, schema, &mut g.rng.side(0x6b75_6265)));
     }
+    let rng = &mut *g.rng;
     if let Some(options) = schema.get("enum").and_then(Value::as_array) {
         return Some(rng.pick(options).clone());
     }
@@ -300,7 +324,7 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
             merged.remove("oneOf");
             merged.remove("anyOf");
             merged.extend(option.as_object().cloned().unwrap_or_default());
-            return random_leaf(&Value::Object(merged), default, rng);
+            return random_leaf(key, &Value::Object(merged), default, g);
         }
     }
     let types: Vec<&str> = match schema.get("type") {
@@ -337,7 +361,18 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
             let host = *rng.pick(&["", "0.0.0.0", "[::]", "127.0.0.1"]);
             Some(json!(format!("{host}:{}", 1 + rng.below(65535))))
         }
-        Some("string") if pattern.contains("[a-z0-9]") => Some(if rng.chance(20) { json!("") } else { json!(label(rng, max_len)) }),
+        Some("string") if pattern.contains("[a-z0-9]") => Some(if rng.chance(20) {
+            json!("")
+        } else {
+            let mut name = label(rng, max_len);
+            // An override the chart derives object names from starts with a letter: a digit is
+            // valid for the setting but not for a Service or a CloudNativePG Cluster, which both
+            // renderers refuse (`release_names` tests that).
+            if key.ends_with("Override") && name.starts_with(|c: char| c.is_ascii_digit()) {
+                name.replace_range(..1, "x");
+            }
+            json!(name)
+        }),
         Some("string") if pattern.is_empty() => {
             let min_len = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
             if schema.get("maxLength").and_then(Value::as_u64) == Some(0) {
@@ -355,10 +390,21 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
         Some("number") => Some(json!(rng.pick(NUMBERS))),
         Some("object") => {
             let additional = schema.get("additionalProperties");
+            if additional.and_then(|a| a.get("pattern")).and_then(Value::as_str).is_some_and(|p| p.contains("numkMGTPE")) {
+                return Some(random_resources(key, &mut g.side, g.breaking));
+            }
             if additional.and_then(|a| a.get("type")).and_then(Value::as_str) == Some("string") {
+                // Labels (and selectors) take label values; annotations any text, the trickier the better.
+                let labels = key.to_ascii_lowercase().contains("label") || key == "nodeSelector";
                 let mut m = Map::new();
                 for _ in 0..rng.below(3) {
-                    m.insert(format!("example.com/{}", label(rng, 10)), json!(rng.pick(TRICKY)));
+                    let tricky = json!(rng.pick(TRICKY));
+                    let value = if labels { json!(label(&mut g.side, 10)) } else { tricky };
+                    m.insert(format!("example.com/{}", label(rng, 10)), value);
+                }
+                if g.breaking && g.side.chance(25) {
+                    let (k, v) = if labels { bad_label(&mut g.side) } else { bad_annotation(&mut g.side) };
+                    m.insert(k, json!(v));
                 }
                 Some(Value::Object(m))
             } else {
@@ -375,7 +421,7 @@ fn random_leaf(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> 
                 let template = default.get(0).cloned().unwrap_or(json!({}));
                 for _ in 0..rng.below(3) {
                     let mut item = template.clone();
-                    super::support::merge_into(&mut item, random_item(items, &template, rng));
+                    super::support::merge_into(&mut item, random_item(items, &template, g));
                     list.push(item);
                 }
                 Some(Value::Array(list))
@@ -522,14 +568,60 @@ fn random_kubernetes_value(schema: &Value, rng: &mut Rng, depth: usize) -> Value
 }
 
 /// A complete list item: every declared property set (lists of items replace, not merge).
-fn random_item(schema: &Value, template: &Value, rng: &mut Rng) -> Value {
+fn random_item(schema: &Value, template: &Value, g: &mut Gen) -> Value {
     let mut out = Map::new();
     for (k, sub) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
         let default = template.get(k).cloned().unwrap_or(Value::Null);
-        let v = if sub.get("properties").is_some() { Some(random_item(sub, &default, rng)) } else { random_leaf(sub, &default, rng) };
+        let v = if sub.get("properties").is_some() { Some(random_item(sub, &default, g)) } else { random_leaf(k, sub, &default, g) };
         out.insert(k.clone(), v.unwrap_or(default));
     }
     Value::Object(out)
+}
+
+/// A label the API server refuses: a value too long or badly shaped, a key with a space or two
+/// slashes, or a key the chart sets itself.
+fn bad_label(rng: &mut Rng) -> (String, String) {
+    match rng.below(5) {
+        0 => ("example.com/team".into(), "v".repeat(64)),
+        1 => ("example.com/tier".into(), "-edge".into()),
+        2 => ("a b".into(), "x".into()),
+        3 => ("example.com/a/b".into(), "x".into()),
+        _ => ("app.kubernetes.io/name".into(), "other".into()),
+    }
+}
+
+/// An annotation the API server refuses: a key it does not take, or more than the chart's
+/// share of the 256 KiB an object's annotations may have (one case in five of these).
+fn bad_annotation(rng: &mut Rng) -> (String, String) {
+    match rng.below(5) {
+        0 => ("example.com/big".into(), "x".repeat(manifests::rules::ANNOTATIONS_VALUES_MAX)),
+        1 => ("Not A Key".into(), "x".into()),
+        2 => (format!("{}/x", "a".repeat(254)), "x".into()),
+        3 => ("example.com/".into(), "x".into()),
+        _ => (format!("example.com/{}", "k".repeat(64)), "x".into()),
+    }
+}
+
+/// Requests or limits: requests under every chart's default limits and limits over every
+/// default request (numbers and every suffix style among them), so that a case puts requests
+/// above limits only when it means to (`breaking`), one `requests` in five.
+fn random_resources(key: &str, rng: &mut Rng, breaking: bool) -> Value {
+    let (cpu, memory): (&[Value], &[Value]) = if key == "requests" {
+        (&[json!("10m"), json!("0.05"), json!("50m"), json!(0.01)], &[json!("32Mi"), json!("64Mi"), json!("67108864"), json!("0.0625Gi")])
+    } else {
+        (&[json!("1"), json!("1000m"), json!(2), json!("1.5")], &[json!("1Gi"), json!("0.5Gi"), json!("536870912"), json!("1e9")])
+    };
+    let mut m = Map::new();
+    if rng.chance(70) {
+        m.insert("cpu".into(), rng.pick(cpu).clone());
+    }
+    if rng.chance(70) {
+        m.insert("memory".into(), rng.pick(memory).clone());
+    }
+    if breaking && key == "requests" && rng.chance(20) {
+        m.insert("memory".into(), json!("64Gi"));
+    }
+    Value::Object(m)
 }
 
 pub fn merge_into(base: &mut Value, overlay: Value) {
@@ -578,9 +670,11 @@ fn run_with_stdin(cmd: &mut Command, stdin: Option<&str>) -> Output {
 }
 
 /// A value for one setting that its schema accepts (`None` for what the generator leaves
-/// alone), as the random values files of the contract test choose them.
-pub fn random_setting(schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> {
-    random_leaf(schema, default, rng)
+/// alone), as the random values files of the contract test choose them; `key` is the setting's
+/// last path segment (labels and annotations get values of their own kind).
+pub fn random_setting(key: &str, schema: &Value, default: &Value, rng: &mut Rng) -> Option<Value> {
+    let side = Rng::new(rng.clone().next());
+    random_leaf(key, schema, default, &mut Gen { rng, side, breaking: false })
 }
 
 /// Writes `content` at `rel` in the generated folder `out/folder` as emit would have: the file

@@ -67,7 +67,8 @@ pub fn app() -> App<Values> {
                  the user name and password must be URL-safe), is probed on `/health` and is registered at `/v1/all`.\n\
                  - New: `postgresql.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
                  cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity).", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
-            ),
+            )
+            .upgrade_note("0.2.0", manifests::rules::UPGRADE_NOTE),
             "crates/apps/src/aeterna.rs",
             build,
         )

@@ -29,7 +29,8 @@ pub fn app() -> App<Values> {
                  - The plain manifests of the example environments (`charts-out/manifests/backbone/`) are rendered into the \
                  namespace `backbone` instead of `default`: applying them creates new objects there. Copy the data of the claim \
                  `backbone-data` before you delete the old objects. Helm releases are not affected.", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
-            ),
+            )
+            .upgrade_note("0.3.0", manifests::rules::UPGRADE_NOTE),
             "crates/apps/src/backbone.rs",
             build,
         ),

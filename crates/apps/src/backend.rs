@@ -56,7 +56,8 @@ pub fn app() -> App<Values> {
              emit as 10; write `10`. `config.maxTokens` is at most 4294967295, as the backend reads it.",
             manifests::kit::k8s::CHECKED_SETTINGS_NOTE
         ),
-    );
+    )
+    .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE);
     environments!(
         App::new(chart, "crates/apps/src/backend.rs", build)
             .needs_values(NEEDS)

@@ -43,7 +43,8 @@ pub fn app() -> App<Values> {
                      instead of a credentials Secret. Nothing changes without it.",
                     manifests::kit::k8s::CHECKED_SETTINGS_NOTE
                 ),
-            ),
+            )
+            .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE),
             "crates/apps/src/dbbat.rs",
             build,
         )

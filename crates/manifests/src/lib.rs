@@ -19,6 +19,8 @@
 //! Each layer depends only on the layers above it in this list; the renderers and the check do
 //! not depend on each other, and builders never call a renderer (`tests/layers.rs` holds this).
 //!
+//! - **The API server's rules** ([`rules`]): what Kubernetes refuses in names, labels,
+//!   annotations and resources, as functions the renderers' validations and the check share.
 //! - **Expressions and the template tree** ([`template`]): [`expr`] (typed expressions over
 //!   settings, and the handles `Knob<T>`) and [`template::tree`] (maps, lists, gated parts and
 //!   ranges that objects lower to). Branching on a setting goes through these, never through a
@@ -55,6 +57,7 @@ pub mod model;
 #[allow(missing_docs)]
 pub mod output;
 pub mod render;
+pub mod rules;
 pub mod template;
 // Its public items are not all documented yet.
 #[allow(missing_docs)]

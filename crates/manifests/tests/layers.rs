@@ -6,7 +6,8 @@ use std::fs;
 use std::path::Path;
 
 /// Bottom to top. Modules of the same rank do not depend on each other.
-const LAYERS: &[(&str, usize)] = &[("template", 0), ("expr", 0), ("values", 1), ("model", 2), ("objects", 2), ("kit", 2), ("render", 3), ("check", 3), ("graph", 4), ("output", 4)];
+const LAYERS: &[(&str, usize)] =
+    &[("rules", 0), ("template", 1), ("expr", 1), ("values", 2), ("model", 3), ("objects", 3), ("kit", 3), ("render", 4), ("check", 4), ("graph", 5), ("output", 5)];
 
 fn rank(module: &str) -> Option<usize> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, r)| *r)

@@ -62,3 +62,92 @@ The name of the service account to use.
 {{- default "default" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/*
+The API server's rules over whole settings (kforge's rules module): each takes (list VALUE "path")
+and yields the first problem, or nothing.
+A label or annotation key: an optional DNS-1123 subdomain prefix and "/", a name of 1 to 63.
+*/}}
+{{- define "backbone.qualifiedName" -}}
+{{- $name := regexReplaceAll "^.*/" . "" }}
+{{- $prefixOk := true }}
+{{- if contains "/" . }}
+{{- $prefix := trimSuffix (print "/" $name) . }}
+{{- $prefixOk = and (le (len $prefix) 253) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" $prefix) }}
+{{- end }}
+{{- and $prefixOk (le (len $name) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" $name) }}
+{{- end }}
+
+{{- define "backbone.ownLabelsProblem" -}}
+{{- $path := index . 1 }}
+{{- $problem := "" }}
+{{- range $k, $v := index . 0 | default dict }}
+{{- if $problem }}
+{{- else if ne (include "backbone.qualifiedName" $k) "true" }}
+{{- $problem = printf "%s: the label key \"%s\" is not valid: an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $path $k }}
+{{- else if has $k (list "app.kubernetes.io/name" "app.kubernetes.io/instance" "app.kubernetes.io/component" "app.kubernetes.io/version" "app.kubernetes.io/managed-by" "helm.sh/chart") }}
+{{- $problem = printf "%s: the label \"%s\" is set by the chart (its selectors match it): use another key" $path $k }}
+{{- else if and (kindIs "string" $v) $v (or (gt (len $v) 63) (not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" $v))) }}
+{{- $problem = printf "%s: the value of label \"%s\" is not valid: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $path $k }}
+{{- end }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{- define "backbone.labelsProblem" -}}
+{{- $path := index . 1 }}
+{{- $problem := "" }}
+{{- range $k, $v := index . 0 | default dict }}
+{{- if $problem }}
+{{- else if ne (include "backbone.qualifiedName" $k) "true" }}
+{{- $problem = printf "%s: the label key \"%s\" is not valid: an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $path $k }}
+{{- else if and (kindIs "string" $v) $v (or (gt (len $v) 63) (not (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" $v))) }}
+{{- $problem = printf "%s: the value of label \"%s\" is not valid: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $path $k }}
+{{- end }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{- define "backbone.annotationsProblem" -}}
+{{- $path := index . 1 }}
+{{- $problem := "" }}
+{{- $size := 0 }}
+{{- range $k, $v := index . 0 | default dict }}
+{{- if $problem }}
+{{- else if or (not (regexMatch "^[\\x00-\\x7f]*$" $k)) (ne (include "backbone.qualifiedName" (lower $k)) "true") }}
+{{- $problem = printf "%s: the annotation key \"%s\" is not valid: an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $path $k }}
+{{- else }}
+{{- $size = add $size (len $k) (ternary (len $v) 0 (kindIs "string" $v)) }}
+{{- end }}
+{{- end }}
+{{- if $problem }}
+{{- $problem }}
+{{- else if gt $size 261120 }}
+{{- printf "%s: the annotations take %d bytes, over the 261120 the chart allows (Kubernetes takes 262144 per object, the chart's own included)" $path $size }}
+{{- end }}
+{{- end }}
+
+{{/*
+A quantity in base units: the number before the suffix times the suffix's factor.
+*/}}
+{{- define "backbone.quantity" -}}
+{{- $q := toString . }}
+{{- $suffix := regexFind "([numkMGTPE]|[KMGTPE]i)$" $q }}
+{{- $factors := dict "n" 0.000000001 "u" 0.000001 "m" 0.001 "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "P" 1000000000000000 "E" 1000000000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976 }}
+{{- mulf (float64 (trimSuffix $suffix $q)) (get $factors $suffix) }}
+{{- end }}
+
+{{- define "backbone.resourcesProblem" -}}
+{{- $r := index . 0 | default dict }}
+{{- $path := index . 1 }}
+{{- $limits := get $r "limits" | default dict }}
+{{- $problem := "" }}
+{{- range $k, $request := get $r "requests" | default dict }}
+{{- if and (not $problem) (hasKey $limits $k) }}
+{{- if gt (float64 (include "backbone.quantity" $request)) (float64 (include "backbone.quantity" (get $limits $k))) }}
+{{- $problem = printf "%s.requests.%s is more than %s.limits.%s: Kubernetes refuses a container whose requests exceed its limits" $path $k $path $k }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $problem }}
+{{- end }}

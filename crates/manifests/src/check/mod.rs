@@ -13,7 +13,9 @@
 //!
 //! One module per kind of rule, as Helm's lint rules are laid out:
 //! - `references`: references between objects land;
-//! - `names`: names and labels are what the API server takes;
+//! - `names`: object, container, port and volume names are what the API server takes;
+//! - `labels`: labels and annotations are what the API server takes;
+//! - `resources`: container requests and limits are what the API server takes;
 //! - `pod_security`: the restricted Pod Security Standard, with declared exceptions;
 //! - `secrets`: no secret setting in what reaches `charts-out`;
 //! - `settings`: no setting that nothing reads;
@@ -23,9 +25,11 @@
 
 mod findings;
 mod index;
+mod labels;
 mod names;
 mod pod_security;
 mod references;
+mod resources;
 mod secrets;
 mod settings;
 
@@ -79,6 +83,7 @@ pub fn run(env: &Environment) -> Report {
         let mut problems = Vec::new();
         names::unique(o, i, &mut seen, &mut problems);
         names::object(o, &mut problems);
+        labels::object(o, &mut problems);
         references::object(&index, o, &mut problems);
         references::own_pods(&index, i, o, &mut problems);
         if let Some(pod) = index.pods.iter().find(|p| p.object == i) {
@@ -96,7 +101,7 @@ pub fn run(env: &Environment) -> Report {
 fn pod_problems(index: &Index, pod: &PodTemplate, exceptions: &[PssException], out: &mut Vec<String>, used: &mut BTreeSet<usize>) {
     // A Pod's own metadata was checked as the object's.
     if !pod.at.is_empty() {
-        names::pod_metadata(pod, out);
+        labels::pod_metadata(pod, out);
     }
     let mut volume_names = BTreeSet::new();
     for (i, v) in list_at(pod.spec, "/volumes").iter().enumerate() {
@@ -112,6 +117,7 @@ fn pod_problems(index: &Index, pod: &PodTemplate, exceptions: &[PssException], o
     for (field, c) in containers(pod.spec) {
         let here = format!("{}spec.{field}[{}]", pod.at, str_at(c, "/name").unwrap_or(""));
         let port_names = names::container(&here, c, &mut container_names, out);
+        resources::container(&here, c, out);
         references::container(index, pod, &here, c, &port_names, &mountable, out);
     }
     pod_security::pod(pod, exceptions, &container_names, out, used);
@@ -249,6 +255,19 @@ mod tests {
         // The probe and the Service that named the old port miss it now, too.
         let f = after("Deployment", |d| container(d)["ports"][0]["name"] = json!("a-very-long-port-name"));
         assert!(f.len() == 3 && f[0].contains("is not an IANA service name"), "{f:#?}");
+    }
+
+    #[test]
+    fn resources_annotation_sizes_and_kind_limits_are_checked() {
+        let over = |d: &mut Value| container(d)["resources"] = json!({"requests": {"memory": "1Gi", "cpu": "500m"}, "limits": {"memory": "512Mi", "cpu": "0.5"}});
+        one_finding(&after("Deployment", over), "resources.requests.memory \"1Gi\" is more than resources.limits.memory \"512Mi\"");
+        one_finding(&after("Deployment", |d| container(d)["resources"] = json!({"requests": {"cpu": "-1"}})), "resources.requests.cpu \"-1\" is negative");
+        one_finding(&after("Gadget", |g| g["metadata"]["annotations"] = json!({"a": "x".repeat(256 * 1024)})), "over the 262144 Kubernetes takes");
+        let long_set = |g: &mut Value| {
+            g["kind"] = json!("StatefulSet");
+            g["metadata"]["name"] = json!("s".repeat(53));
+        };
+        one_finding(&after("Gadget", long_set), "of at most 52 characters");
     }
 
     #[test]

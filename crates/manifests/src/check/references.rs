@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::index::{Index, PodTemplate, container_ports, group_of, is_empty_selector, kind_of, list_at, namespace_of, selector_matches, selector_text, str_at};
-use super::names::check_labels;
+use super::labels::check_labels;
 use crate::model::external::volume_refs;
 
 /// References from one object to others: selectors, ports, backends, scale targets.

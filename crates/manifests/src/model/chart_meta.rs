@@ -52,9 +52,16 @@ impl ChartMeta {
 
     /// Adds an upgrade note for `version` (Markdown): what operators must do before upgrading
     /// to it. Give the newest version first. `kforge upgrade-check` requires one for a version
-    /// with a breaking change.
+    /// with a breaking change. A second note for the same version extends the first, one
+    /// Markdown line after it.
     pub fn upgrade_note(mut self, version: &str, note: &str) -> Self {
-        self.upgrade_notes.push(UpgradeNote { version: version.into(), note: note.into() });
+        match self.upgrade_notes.iter_mut().find(|n| n.version == version) {
+            Some(n) => {
+                n.note.push('\n');
+                n.note.push_str(note);
+            }
+            None => self.upgrade_notes.push(UpgradeNote { version: version.into(), note: note.into() }),
+        }
         self
     }
 }

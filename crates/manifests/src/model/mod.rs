@@ -15,6 +15,7 @@ pub mod kit;
 pub mod notes;
 pub mod objects;
 pub mod pod_security;
+pub(crate) mod validation;
 
 use std::marker::PhantomData;
 
@@ -205,7 +206,9 @@ pub trait Build {
 pub struct Model {
     pub(crate) objects: Vec<Object>,
     pub(crate) notes: Vec<crate::model::notes::Line>,
-    pub(crate) validations: Vec<(Ex, String)>,
+    pub(crate) validations: Vec<validation::Validation>,
+    /// What the objects imply ([`validation::implied`]), worked out once per model.
+    implied: std::sync::OnceLock<Vec<validation::Validation>>,
     pub(crate) externals: Vec<External>,
     pub(crate) conditions: Vec<(String, Ex)>,
     pub(crate) documentation_only: Vec<(crate::template::expr::Path, String)>,
@@ -228,6 +231,7 @@ impl Model {
         let object = object.object();
         let reference = ObjectRef::new(object.meta.name.clone(), object.meta.component);
         self.objects.push(object);
+        self.implied = std::sync::OnceLock::new();
         reference
     }
 
@@ -241,13 +245,20 @@ impl Model {
         });
         let reference = ObjectRef::new(object.meta.name.clone(), object.meta.component);
         self.objects.push(object);
+        self.implied = std::sync::OnceLock::new();
         reference
     }
 
     /// Rejects values where `cond` holds, with `message`, in both renderers (the chart checks it
     /// in `templates/validate.yaml` with `fail`).
     pub fn reject_when(&mut self, cond: impl Into<Expr<bool>>, message: &str) {
-        self.validations.push((cond.into().ex, message.to_string()));
+        self.validations.push(validation::Validation { test: Some(cond.into().ex), message: Ex::Lit(Value::String(message.to_string())) });
+    }
+
+    /// Every validation both renderers apply, in order: the model's own ([`Model::reject_when`]),
+    /// then the API server's rules its objects imply ([`validation`]).
+    pub(crate) fn all_validations(&self) -> impl Iterator<Item = &validation::Validation> {
+        self.validations.iter().chain(self.implied.get_or_init(|| validation::implied(&self.objects)))
     }
 
     /// Declares that the object of kind `K` named `name` exists outside the chart (a Secret the
@@ -354,8 +365,11 @@ impl Model {
             }
         }
         self.notes.iter().for_each(|l| line(l, &mut out));
-        for (cond, _) in &self.validations {
-            reads::ex(cond, &mut out);
+        for v in self.all_validations() {
+            if let Some(test) = &v.test {
+                reads::ex(test, &mut out);
+            }
+            reads::ex(&v.message, &mut out);
         }
         for e in &self.externals {
             match e {

@@ -176,6 +176,9 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, RenderError> {
         Ex::NumStr(a) => Value::String(go_json_number(&eval(a, s)?)),
         Ex::Digest(a) => Value::String(names::sha256_hex(as_string(&eval(a, s)?).as_bytes())[..10].to_string()),
         Ex::Named(_, a) => Value::Bool(truthy(&eval(a, s)?)),
+        Ex::Len(a) => Value::from(as_string(&eval(a, s)?).len()),
+        Ex::Shaped(a, shape) => Value::Bool(shape.matches(&as_string(&eval(a, s)?))),
+        Ex::Problem(rule, a, path) => Value::String(rule.problem(path, &eval(a, s)?).unwrap_or_default()),
     })
 }
 

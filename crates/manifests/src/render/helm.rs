@@ -117,7 +117,18 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::Digest(a) => Op::call(format!("trunc 10 (sha256sum (toString {}))", op(a, c).arg())),
         // The define yields "true" or nothing; where a boolean is needed (`ternary`), compare.
         Ex::Named(name, _) => Op::call(format!("eq (include \"{}.{name}\" {}) \"true\"", c.chart, c.root())),
+        Ex::Len(a) => Op::call(format!("len {}", op(a, c).arg())),
+        Ex::Shaped(a, shape) => Op::call(format!("regexMatch {} {}", Value::String(shape.pattern().to_string()), op(a, c).arg())),
+        Ex::Problem(rule, a, path) => {
+            Op::call(format!("include \"{}.{}\" (list {} {})", c.chart, super::rules_tpl::helper(*rule), op(a, c).arg(), Value::String(path.to_string())))
+        }
     }
+}
+
+/// An expression as the argument of a function (`fail`, `with`): a literal as it is, a call in
+/// parentheses.
+pub(crate) fn op_text(ex: &Ex, c: Ctx) -> String {
+    op(ex, c).arg()
 }
 
 fn args(parts: &[Ex], c: Ctx) -> String {

@@ -78,9 +78,14 @@ pub(crate) fn render_model(chart: &ChartMeta, model: &Model, values: &Value, rel
     let render_file = |file: &str| -> Result<String, RenderError> { render_file_text(model, &names, file, &in_progress) };
     let mut scope = Scope::new(&names, &render_file);
 
-    for (test, message) in &model.validations {
-        if truthy(&eval(test, &scope)?) {
-            return Err(RenderError::new(RenderErrorKind::Rejected(message.clone())));
+    for v in model.all_validations() {
+        if v.test.as_ref().map_or(Ok(true), |t| eval(t, &scope).map(|t| truthy(&t)))? {
+            let message = eval(&v.message, &scope)?;
+            if let Value::String(m) = message
+                && !m.is_empty()
+            {
+                return Err(RenderError::new(RenderErrorKind::Rejected(m)));
+            }
         }
     }
     let mut out = Vec::new();

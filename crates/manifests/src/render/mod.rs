@@ -16,6 +16,7 @@ pub(crate) mod helm;
 mod manifests;
 pub mod names;
 pub(crate) mod notes;
+mod rules_tpl;
 pub(crate) mod yaml;
 
 pub use self::chart::chart_files;

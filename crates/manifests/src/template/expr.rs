@@ -12,6 +12,8 @@ use std::marker::PhantomData;
 
 use serde_json::Value;
 
+use crate::rules::{Shape, ValuesRule};
+
 /// Where a value lives: under `.Values`, or under a loop variable bound by a range.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Root {
@@ -147,6 +149,14 @@ pub enum Ex {
     /// `_helpers.tpl` and includes it wherever it is used.
     /// Shared, not copied: conditions are cloned often (guards) and only the name is printed.
     Named(std::sync::Arc<str>, std::sync::Arc<Ex>),
+    /// The length of a string in bytes (Helm's `len`).
+    Len(Box<Ex>),
+    /// True when the string has the shape (Helm's `regexMatch`).
+    Shaped(Box<Ex>, Shape),
+    /// The first problem the API server would find in the value of a setting, or the empty
+    /// string: a rule of [`crate::rules`], a helper of `_helpers.tpl` in the chart. The path
+    /// names the setting in the message.
+    Problem(ValuesRule, Box<Ex>, std::sync::Arc<str>),
 }
 
 /// A typed expression: `Expr<String>`, `Expr<i64>`, `Expr<bool>` or `Expr<Value>` (free-form).

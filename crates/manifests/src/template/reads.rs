@@ -33,7 +33,7 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
     if values_only {
         match e {
             // Booleans: what they read decides, and does not show.
-            Ex::Eq(..) | Ex::Lt(..) | Ex::Not(_) | Ex::And(_) | Ex::Or(_) | Ex::IsSet(_) | Ex::NonZero(_) | Ex::Present(_) | Ex::Named(..) => return,
+            Ex::Eq(..) | Ex::Lt(..) | Ex::Not(_) | Ex::And(_) | Ex::Or(_) | Ex::IsSet(_) | Ex::NonZero(_) | Ex::Present(_) | Ex::Named(..) | Ex::Len(_) | Ex::Shaped(..) => return,
             Ex::Ternary(_, then, otherwise) => {
                 ex(then, out);
                 ex(otherwise, out);
@@ -72,9 +72,19 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
             ex(b, out);
             ex(c, out);
         }
-        Ex::Not(a) | Ex::IsSet(a) | Ex::NonZero(a) | Ex::Present(a) | Ex::PortOf(a) | Ex::IntStr(a) | Ex::BoolStr(a) | Ex::Required(a, _) | Ex::Digest(a) | Ex::NumStr(a) => {
-            ex(a, out)
-        }
+        Ex::Not(a)
+        | Ex::IsSet(a)
+        | Ex::NonZero(a)
+        | Ex::Present(a)
+        | Ex::PortOf(a)
+        | Ex::IntStr(a)
+        | Ex::BoolStr(a)
+        | Ex::Required(a, _)
+        | Ex::Digest(a)
+        | Ex::NumStr(a)
+        | Ex::Len(a)
+        | Ex::Shaped(a, _)
+        | Ex::Problem(_, a, _) => ex(a, out),
         Ex::Named(_, inner) => ex(inner, out),
     }
 }

@@ -113,8 +113,10 @@ pattern_string!(
     "a key of a Secret or ConfigMap (letters, digits, '-', '_' and '.', at most 253 characters)"
 );
 
-/// The Kubernetes quantity syntax: `500m`, `1Gi`, `0.5`, `1e3`.
-pub const QUANTITY_PATTERN: &str = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$";
+/// The Kubernetes quantity syntax: `500m`, `1Gi`, `0.5`, `1e3`; never negative, as
+/// `ValidateResourceQuantityValue` and `ValidateNonnegativeQuantity` require of requests,
+/// limits and sizes.
+pub const QUANTITY_PATTERN: &str = r"^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$";
 
 pattern_string!(
     /// A storage size, a quantity written as a string (`10Gi`, `500Mi`).
@@ -174,8 +176,8 @@ impl<'de> Deserialize<'de> for Quantity {
         static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(QUANTITY_PATTERN).expect("valid pattern"));
         match Value::deserialize(d)? {
             Value::String(s) if RE.is_match(&s) => Ok(Quantity::Text(s)),
-            Value::Number(n) => Ok(Quantity::Number(n)),
-            other => Err(serde::de::Error::custom(format!("invalid quantity {other}: expected a Kubernetes quantity such as 512Mi, 1Gi, 500m or 2"))),
+            Value::Number(n) if n.as_f64().is_some_and(|f| f >= 0.0) => Ok(Quantity::Number(n)),
+            other => Err(serde::de::Error::custom(format!("invalid quantity {other}: expected a Kubernetes quantity that is not negative, such as 512Mi, 1Gi, 500m or 2"))),
         }
     }
 }
@@ -188,7 +190,7 @@ impl JsonSchema for Quantity {
         true
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": ["string", "number"], "pattern": QUANTITY_PATTERN})
+        json_schema!({"type": ["string", "number"], "pattern": QUANTITY_PATTERN, "minimum": 0})
     }
 }
 

@@ -1,0 +1,118 @@
+//! The rules of [`crate::rules`] over a setting's whole value, as `_helpers.tpl` defines: each
+//! takes `(list VALUE "path" ...)` and yields the message the Rust function gives, or nothing.
+//! `tests/it` holds the two to each other with real Helm.
+
+use crate::rules::{ANNOTATIONS_TOTAL_MAX, ANNOTATIONS_VALUES_MAX, CHART_LABELS, LABEL_PART_PATTERN, SUBDOMAIN_PATTERN, ValuesRule};
+
+/// The helper that implements `rule`.
+pub(crate) fn helper(rule: ValuesRule) -> &'static str {
+    match rule {
+        ValuesRule::Labels { own: true } => "ownLabelsProblem",
+        ValuesRule::Labels { own: false } => "labelsProblem",
+        ValuesRule::Annotations => "annotationsProblem",
+        ValuesRule::Resources => "resourcesProblem",
+    }
+}
+
+const KEY_SHAPE: &str = "an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+
+/// The defines, for a chart named `chart`.
+pub(crate) fn helpers_tpl(chart: &str) -> String {
+    let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let subdomain = q(SUBDOMAIN_PATTERN);
+    let part = q(LABEL_PART_PATTERN);
+    let own = CHART_LABELS.iter().map(|l| q(l)).collect::<Vec<_>>().join(" ");
+    let key_shape = KEY_SHAPE;
+    let labels = |name: &str, own_check: bool| {
+        let own_check = if own_check {
+            format!(
+                r#"
+{{{{- else if has $k (list {own}) }}}}
+{{{{- $problem = printf "%s: the label \"%s\" is set by the chart (its selectors match it): use another key" $path $k }}}}"#
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            r#"
+{{{{- define "{chart}.{name}" -}}}}
+{{{{- $path := index . 1 }}}}
+{{{{- $problem := "" }}}}
+{{{{- range $k, $v := index . 0 | default dict }}}}
+{{{{- if $problem }}}}
+{{{{- else if ne (include "{chart}.qualifiedName" $k) "true" }}}}
+{{{{- $problem = printf "%s: the label key \"%s\" is not valid: {key_shape}" $path $k }}}}{own_check}
+{{{{- else if and (kindIs "string" $v) $v (or (gt (len $v) 63) (not (regexMatch {part} $v))) }}}}
+{{{{- $problem = printf "%s: the value of label \"%s\" is not valid: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $path $k }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $problem }}}}
+{{{{- end }}}}
+"#
+        )
+    };
+    let own_labels = labels(helper(ValuesRule::Labels { own: true }), true);
+    let plain_labels = labels(helper(ValuesRule::Labels { own: false }), false);
+    format!(
+        r#"
+{{{{/*
+The API server's rules over whole settings (kforge's rules module): each takes (list VALUE "path")
+and yields the first problem, or nothing.
+A label or annotation key: an optional DNS-1123 subdomain prefix and "/", a name of 1 to 63.
+*/}}}}
+{{{{- define "{chart}.qualifiedName" -}}}}
+{{{{- $name := regexReplaceAll "^.*/" . "" }}}}
+{{{{- $prefixOk := true }}}}
+{{{{- if contains "/" . }}}}
+{{{{- $prefix := trimSuffix (print "/" $name) . }}}}
+{{{{- $prefixOk = and (le (len $prefix) 253) (regexMatch {subdomain} $prefix) }}}}
+{{{{- end }}}}
+{{{{- and $prefixOk (le (len $name) 63) (regexMatch {part} $name) }}}}
+{{{{- end }}}}
+{own_labels}{plain_labels}
+{{{{- define "{chart}.annotationsProblem" -}}}}
+{{{{- $path := index . 1 }}}}
+{{{{- $problem := "" }}}}
+{{{{- $size := 0 }}}}
+{{{{- range $k, $v := index . 0 | default dict }}}}
+{{{{- if $problem }}}}
+{{{{- else if or (not (regexMatch "^[\\x00-\\x7f]*$" $k)) (ne (include "{chart}.qualifiedName" (lower $k)) "true") }}}}
+{{{{- $problem = printf "%s: the annotation key \"%s\" is not valid: {key_shape}" $path $k }}}}
+{{{{- else }}}}
+{{{{- $size = add $size (len $k) (ternary (len $v) 0 (kindIs "string" $v)) }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- if $problem }}}}
+{{{{- $problem }}}}
+{{{{- else if gt $size {ANNOTATIONS_VALUES_MAX} }}}}
+{{{{- printf "%s: the annotations take %d bytes, over the {ANNOTATIONS_VALUES_MAX} the chart allows (Kubernetes takes {ANNOTATIONS_TOTAL_MAX} per object, the chart's own included)" $path $size }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+
+{{{{/*
+A quantity in base units: the number before the suffix times the suffix's factor.
+*/}}}}
+{{{{- define "{chart}.quantity" -}}}}
+{{{{- $q := toString . }}}}
+{{{{- $suffix := regexFind "([numkMGTPE]|[KMGTPE]i)$" $q }}}}
+{{{{- $factors := dict "n" 0.000000001 "u" 0.000001 "m" 0.001 "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "P" 1000000000000000 "E" 1000000000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976 }}}}
+{{{{- mulf (float64 (trimSuffix $suffix $q)) (get $factors $suffix) }}}}
+{{{{- end }}}}
+
+{{{{- define "{chart}.resourcesProblem" -}}}}
+{{{{- $r := index . 0 | default dict }}}}
+{{{{- $path := index . 1 }}}}
+{{{{- $limits := get $r "limits" | default dict }}}}
+{{{{- $problem := "" }}}}
+{{{{- range $k, $request := get $r "requests" | default dict }}}}
+{{{{- if and (not $problem) (hasKey $limits $k) }}}}
+{{{{- if gt (float64 (include "{chart}.quantity" $request)) (float64 (include "{chart}.quantity" (get $limits $k))) }}}}
+{{{{- $problem = printf "%s.requests.%s is more than %s.limits.%s: Kubernetes refuses a container whose requests exceed its limits" $path $k $path $k }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $problem }}}}
+{{{{- end }}}}
+"#
+    )
+}

@@ -1,0 +1,397 @@
+//! The API server's rules that a values file can break, defined once for both renderers and the
+//! check: the shapes and lengths of object names, label keys and values, annotation keys and
+//! their total size, and resource requests against limits. The renderers turn them into
+//! validations (`fail` in the chart, an error in emit, with the same message); the check applies
+//! the same functions to rendered objects.
+//!
+//! Each rule names the Kubernetes validation function it mirrors (`k8s.io/apimachinery/pkg/util/validation`,
+//! `k8s.io/apimachinery/pkg/api/validation` and `pkg/apis/core/validation` in the Kubernetes
+//! sources). The Go template text in `render` implements the same rules; the tests hold the two
+//! to each other with real Helm.
+
+use serde_json::Value;
+
+// Hand-written rather than regular expressions: the check runs over every label of every
+// object of every environment, and a regex engine made label keys a fifth of emit's time.
+
+/// The upgrade note of the first chart version of each application that refuses what these
+/// rules refuse (`ChartMeta::upgrade_note`).
+pub const UPGRADE_NOTE: &str = "- Both renderers refuse values the Kubernetes API server would refuse, before anything is \
+installed: a release name that makes a derived object name too long for its kind (the message names the name and \
+the limit; use a shorter release name or `fullnameOverride`), resource requests above their limits, negative \
+quantities, label and annotation keys and label values Kubernetes does not take (in `podLabels`, `podAnnotations`, \
+`nodeSelector` and the other label and annotation settings), labels that replace the chart's own, and annotations \
+over 255 KiB. Values that Kubernetes accepts need no change.";
+
+/// Non-empty, every character `inner`, the first `first` and the last `last`.
+fn word(s: &str, first: fn(char) -> bool, inner: fn(char) -> bool, last: fn(char) -> bool) -> bool {
+    let (Some(a), Some(z)) = (s.chars().next(), s.chars().last()) else { return false };
+    first(a) && last(z) && s.chars().all(inner)
+}
+
+fn lower_alnum(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
+fn lower_alnum_dash(c: char) -> bool {
+    lower_alnum(c) || c == '-'
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, any length.
+pub fn dns_label_shape(s: &str) -> bool {
+    word(s, lower_alnum, lower_alnum_dash, lower_alnum)
+}
+
+/// `[a-z]([-a-z0-9]*[a-z0-9])?`, any length.
+pub fn dns_1035_shape(s: &str) -> bool {
+    word(s, |c| c.is_ascii_lowercase(), lower_alnum_dash, lower_alnum)
+}
+
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`: the name part of a label key, or a label value.
+pub fn label_part(s: &str) -> bool {
+    word(s, |c| c.is_ascii_alphanumeric(), |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'), |c| c.is_ascii_alphanumeric())
+}
+
+/// A DNS-1123 subdomain (`IsDNS1123Subdomain`): at most 253 characters, dot-separated labels.
+pub fn dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(dns_label_shape)
+}
+
+/// A DNS-1123 label (`IsDNS1123Label`): at most 63 characters.
+pub fn dns_label(s: &str) -> bool {
+    s.len() <= 63 && dns_label_shape(s)
+}
+
+/// The shape an object name must have, by kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Shape {
+    /// `IsDNS1035Label`: a lowercase letter first (Service names, CloudNativePG clusters).
+    Dns1035Label,
+    /// `IsDNS1123Label`: no dots (names that become host names).
+    Dns1123Label,
+    /// `IsDNS1123Subdomain`: dots allowed (most objects).
+    Dns1123Subdomain,
+}
+
+impl Shape {
+    /// True when `s` has this shape (lengths aside).
+    pub fn matches(self, s: &str) -> bool {
+        match self {
+            Shape::Dns1035Label => dns_1035_shape(s),
+            Shape::Dns1123Label => dns_label_shape(s),
+            Shape::Dns1123Subdomain => s.split('.').all(dns_label_shape),
+        }
+    }
+
+    /// The same test as a Go regular expression, for the chart's `regexMatch`.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Shape::Dns1035Label => "^[a-z]([-a-z0-9]*[a-z0-9])?$",
+            Shape::Dns1123Label => "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+            Shape::Dns1123Subdomain => SUBDOMAIN_PATTERN,
+        }
+    }
+
+    /// How the shape reads in a message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Shape::Dns1035Label => "a DNS-1035 label (lowercase letters, digits and '-', starting with a letter)",
+            Shape::Dns1123Label => "a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)",
+            Shape::Dns1123Subdomain => "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')",
+        }
+    }
+}
+
+/// `IsDNS1123Subdomain`'s pattern, for the chart.
+pub const SUBDOMAIN_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+/// A label key's name part or a label value, for the chart (`qualifiedNameFmt`, `labelValueFmt`).
+pub const LABEL_PART_PATTERN: &str = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+
+/// What an object name of a kind must be: its shape, its longest length and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameRule {
+    /// The shape.
+    pub shape: Shape,
+    /// The most characters (bytes: names are ASCII).
+    pub max: usize,
+    /// Where the limit comes from, for the message.
+    pub why: &'static str,
+}
+
+/// The name rule of a kind, or `None` for kinds whose names are path segments (RBAC) and are
+/// checked by `kforge check` alone.
+///
+/// - Service: `ValidateServiceName`, a DNS-1035 label of at most 63.
+/// - StatefulSet: a DNS-1123 label of at most 52: its pods are named `<name>-<ordinal>` and
+///   host names are labels, and the controller labels every pod with
+///   `controller-revision-hash: <name>-<hash of up to 10 characters>`, a label value of at most 63.
+/// - Job: the Job controller labels its pods `job-name: <name>` (`ValidateJob`), at most 63.
+/// - CronJob: `ValidateCronJob` allows 52, as the Jobs it creates add 11 characters.
+/// - Cluster (CloudNativePG): its admission webhook takes a DNS-1035 label of at most 50, from
+///   which the operator derives `<name>-rw`, `-ro`, `-r`, `-app`, `-superuser` and its pods.
+/// - Namespace: a DNS-1123 label of at most 63.
+/// - Everything else, custom resources included: a DNS-1123 subdomain of at most 253.
+pub fn name_rule(kind: &str) -> Option<NameRule> {
+    let rule = |shape, max, why| Some(NameRule { shape, max, why });
+    match kind {
+        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => None,
+        "Service" => rule(Shape::Dns1035Label, 63, "a Service name is a DNS label"),
+        "StatefulSet" => rule(Shape::Dns1123Label, 52, "its pods carry it with a revision hash in the controller-revision-hash label"),
+        "Job" => rule(Shape::Dns1123Subdomain, 63, "its pods carry it in the job-name label"),
+        "CronJob" => rule(Shape::Dns1123Subdomain, 52, "the Jobs it creates add 11 characters"),
+        "Cluster" => rule(Shape::Dns1035Label, 50, "CloudNativePG derives its Services and Secrets from it"),
+        "Namespace" => rule(Shape::Dns1123Label, 63, "a namespace name is a DNS label"),
+        _ => rule(Shape::Dns1123Subdomain, 253, "Kubernetes allows no more"),
+    }
+}
+
+/// The message for a derived name that breaks its kind's rule: the same text the chart's `fail`
+/// prints (see `render`).
+pub fn name_message(kind: &str, name: &str, rule: NameRule) -> String {
+    if name.len() > rule.max {
+        format!(
+            "the {kind} name \"{name}\" has {} characters, over the {} a {kind} name may have ({}): use a shorter release name or fullnameOverride",
+            name.len(),
+            rule.max,
+            rule.why
+        )
+    } else {
+        format!("the {kind} name \"{name}\" is not {}: use another release name or fullnameOverride", rule.shape.describe())
+    }
+}
+
+/// The labels the chart sets itself: values may not replace them (selectors match the first
+/// three; a second key of the same name would make the two renderers disagree).
+pub const CHART_LABELS: [&str; 6] =
+    ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/version", "app.kubernetes.io/managed-by", "helm.sh/chart"];
+
+/// `TotalAnnotationSizeLimitB`: the keys and values of one object's annotations together.
+pub const ANNOTATIONS_TOTAL_MAX: usize = 256 * 1024;
+/// What one annotations setting may add up to: the object's limit less room for the
+/// annotations the chart adds itself (checksums, Helm hooks; well under 1 KiB).
+pub const ANNOTATIONS_VALUES_MAX: usize = ANNOTATIONS_TOTAL_MAX - 1024;
+
+/// A label or annotation key (`IsQualifiedName`): an optional DNS-1123 subdomain prefix of at
+/// most 253 characters and `/`, then a name part of 1 to 63 characters.
+pub fn qualified_name(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    prefix.is_none_or(dns_subdomain) && name.len() <= 63 && label_part(name)
+}
+
+/// A label value (`IsValidLabelValue`): empty, or at most 63 characters of letters, digits,
+/// `-`, `_` and `.`, starting and ending with a letter or digit.
+pub fn label_value(value: &str) -> bool {
+    value.is_empty() || (value.len() <= 63 && label_part(value))
+}
+
+/// An annotation key (`ValidateAnnotations` lowercases it, then `IsQualifiedName`). Keys with
+/// other than ASCII characters are refused outright, so that Go's and Rust's lowercasing
+/// cannot disagree.
+pub fn annotation_key(key: &str) -> bool {
+    key.is_ascii() && qualified_name(&key.to_ascii_lowercase())
+}
+
+const KEY_SHAPE: &str = "an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+
+/// The first label of a values map at `path` that the API server would refuse (`ValidateLabels`),
+/// in key order, or `None`. With `own`, a key the chart sets itself ([`CHART_LABELS`]) is refused
+/// too. Values that are not strings are the schema's to refuse and are skipped here.
+pub fn labels_problem(path: &str, labels: &Value, own: bool) -> Option<String> {
+    let Value::Object(labels) = labels else { return None };
+    for (k, v) in sorted(labels) {
+        if !qualified_name(k) {
+            return Some(format!("{path}: the label key \"{k}\" is not valid: {KEY_SHAPE}"));
+        }
+        if own && CHART_LABELS.contains(&k.as_str()) {
+            return Some(format!("{path}: the label \"{k}\" is set by the chart (its selectors match it): use another key"));
+        }
+        if let Value::String(s) = v
+            && !label_value(s)
+        {
+            return Some(format!("{path}: the value of label \"{k}\" is not valid: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"));
+        }
+    }
+    None
+}
+
+/// The first annotation of a values map at `path` whose key the API server would refuse, else
+/// whether the keys and values together pass [`ANNOTATIONS_VALUES_MAX`] bytes, or `None`.
+pub fn annotations_problem(path: &str, annotations: &Value) -> Option<String> {
+    let Value::Object(annotations) = annotations else { return None };
+    let mut size = 0;
+    for (k, v) in sorted(annotations) {
+        if !annotation_key(k) {
+            return Some(format!("{path}: the annotation key \"{k}\" is not valid: {KEY_SHAPE}"));
+        }
+        size += k.len() + v.as_str().map_or(0, str::len);
+    }
+    (size > ANNOTATIONS_VALUES_MAX).then(|| {
+        format!("{path}: the annotations take {size} bytes, over the {ANNOTATIONS_VALUES_MAX} the chart allows (Kubernetes takes {ANNOTATIONS_TOTAL_MAX} per object, the chart's own included)")
+    })
+}
+
+/// The first resource of a `{requests, limits}` values map at `path` whose request is above
+/// its limit (`ValidateResourceRequirements`), in resource name order, or `None`. Quantities
+/// compare as [`quantity`] reads them.
+pub fn resources_problem(path: &str, resources: &Value) -> Option<String> {
+    let (Some(Value::Object(requests)), Some(Value::Object(limits))) = (resources.get("requests"), resources.get("limits")) else { return None };
+    for (k, request) in sorted(requests) {
+        if let Some(limit) = limits.get(k)
+            && quantity(request) > quantity(limit)
+        {
+            return Some(format!("{path}.requests.{k} is more than {path}.limits.{k}: Kubernetes refuses a container whose requests exceed its limits"));
+        }
+    }
+    None
+}
+
+/// The entries in key order, as Go templates range over a map (values keep the order of the
+/// file they came from).
+fn sorted(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
+/// A rule over the whole value of one setting, found where the setting is rendered: a map
+/// merged into `labels` or `annotations`, `nodeSelector` and `matchLabels`, `resources`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ValuesRule {
+    /// [`labels_problem`]; `own`: the chart's own labels are refused too.
+    Labels {
+        /// Refuse the keys of [`CHART_LABELS`].
+        own: bool,
+    },
+    /// [`annotations_problem`].
+    Annotations,
+    /// [`resources_problem`].
+    Resources,
+}
+
+impl ValuesRule {
+    /// The problem with `value`, the setting at `path`, or `None`.
+    pub fn problem(self, path: &str, value: &Value) -> Option<String> {
+        match self {
+            ValuesRule::Labels { own } => labels_problem(path, value, own),
+            ValuesRule::Annotations => annotations_problem(path, value),
+            ValuesRule::Resources => resources_problem(path, value),
+        }
+    }
+}
+
+/// A Kubernetes quantity (`500m`, `1Gi`, `0.5`, `1e3`, a number) in base units, as the chart
+/// computes it: the number before the suffix as a float64, multiplied by the suffix's factor
+/// with sprig's `mulf` (exact decimal product, then rounded to the nearest float64). Equal
+/// quantities written differently (`0.5`, `500m`) compare equal; quantities that differ by less
+/// than a float64 can tell apart compare equal too. Unreadable text is 0, as in the chart.
+pub fn quantity(q: &Value) -> f64 {
+    let text = match q {
+        Value::String(s) => s.as_str(),
+        Value::Number(n) => return n.as_f64().unwrap_or(0.0),
+        _ => return 0.0,
+    };
+    let (number, suffix) = split_suffix(text);
+    let n: f64 = number.parse().unwrap_or(0.0);
+    let (ten, two) = match suffix {
+        "n" => (-9, 0),
+        "u" => (-6, 0),
+        "m" => (-3, 0),
+        "" => (0, 0),
+        "k" => (3, 0),
+        "M" => (6, 0),
+        "G" => (9, 0),
+        "T" => (12, 0),
+        "P" => (15, 0),
+        "E" => (18, 0),
+        "Ki" => (0, 10),
+        "Mi" => (0, 20),
+        "Gi" => (0, 30),
+        "Ti" => (0, 40),
+        "Pi" => (0, 50),
+        _ => (0, 60),
+    };
+    // `mulf`: the shortest decimal of the float (Rust's `{:e}` and Go's 'g' -1 agree), times
+    // the factor exactly, rounded once by the parse.
+    let shortest = format!("{n:e}");
+    let Some((mantissa, exp)) = shortest.split_once('e') else { return n };
+    let negative = mantissa.starts_with('-');
+    let mantissa = mantissa.trim_start_matches('-');
+    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len()) as i64;
+    let digits: u128 = mantissa.replace('.', "").parse().unwrap_or(0);
+    let exp: i64 = exp.parse().unwrap_or(0) - decimals + ten;
+    let product = digits << two;
+    let text = format!("{}{product}e{exp}", if negative { "-" } else { "" });
+    text.parse().unwrap_or(n)
+}
+
+/// `1Gi` as `("1", "Gi")`: the suffix the chart's `regexFind "([numkMGTPE]|[KMGTPE]i)$"` finds.
+fn split_suffix(s: &str) -> (&str, &str) {
+    let b = s.as_bytes();
+    if b.len() >= 2 && b[b.len() - 1] == b'i' && b"KMGTPE".contains(&b[b.len() - 2]) {
+        return s.split_at(s.len() - 2);
+    }
+    if b.last().is_some_and(|c| b"numkMGTPE".contains(c)) {
+        return s.split_at(s.len() - 1);
+    }
+    (s, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn quantities_compare_by_value() {
+        assert_eq!(quantity(&json!("500m")), 0.5);
+        assert_eq!(quantity(&json!("0.5")), quantity(&json!("500m")));
+        assert_eq!(quantity(&json!("1Gi")), 1073741824.0);
+        assert_eq!(quantity(&json!("1024Mi")), quantity(&json!("1Gi")));
+        assert_eq!(quantity(&json!("1e3")), 1000.0);
+        assert_eq!(quantity(&json!("1k")), 1000.0);
+        assert_eq!(quantity(&json!("1E")), 1e18);
+        assert_eq!(quantity(&json!("1Ei")), 1152921504606846976.0);
+        assert_eq!(quantity(&json!("100m")), 0.1);
+        assert_eq!(quantity(&json!(2)), 2.0);
+        assert!(quantity(&json!("1Gi")) > quantity(&json!("512Mi")));
+        assert!(quantity(&json!("1001m")) > quantity(&json!("1")));
+    }
+
+    #[test]
+    fn resources_above_limits_are_found_in_key_order() {
+        let ok = json!({"requests": {"cpu": "1", "memory": "512Mi"}, "limits": {"cpu": "1000m", "memory": "0.5Gi"}});
+        assert_eq!(resources_problem("resources", &ok), None);
+        let bad = json!({"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "512Mi"}});
+        assert_eq!(
+            resources_problem("resources", &bad).as_deref(),
+            Some("resources.requests.cpu is more than resources.limits.cpu: Kubernetes refuses a container whose requests exceed its limits")
+        );
+        assert_eq!(resources_problem("r", &json!({"requests": {"memory": "1Gi"}})), None);
+    }
+
+    #[test]
+    fn labels_and_annotations_follow_the_api_server() {
+        assert!(qualified_name("app.kubernetes.io/name") && qualified_name("team") && qualified_name("a_b.c-d"));
+        assert!(!qualified_name("a b") && !qualified_name("/x") && !qualified_name("a/b/c") && !qualified_name(&"x".repeat(64)) && !qualified_name("Ex.com/x"));
+        assert!(annotation_key("Ex.com/x") && !annotation_key("é"));
+        assert!(label_value("") && label_value("v1.2_3") && !label_value(&"v".repeat(64)) && !label_value("-a"));
+        assert!(labels_problem("podLabels", &json!({"app.kubernetes.io/name": "x"}), true).is_some_and(|m| m.contains("set by the chart")));
+        assert_eq!(labels_problem("nodeSelector", &json!({"app.kubernetes.io/name": "x"}), false), None);
+        assert!(labels_problem("podLabels", &json!({"team": "a".repeat(70)}), true).is_some_and(|m| m.contains("value of label \"team\"")));
+        let big = json!({"a": "x".repeat(ANNOTATIONS_VALUES_MAX)});
+        assert!(annotations_problem("podAnnotations", &big).is_some_and(|m| m.contains(&format!("{} bytes", ANNOTATIONS_VALUES_MAX + 1))));
+        assert_eq!(annotations_problem("podAnnotations", &json!({"a": "x"})), None);
+    }
+
+    #[test]
+    fn names_by_kind() {
+        let sts = name_rule("StatefulSet").expect("rule");
+        assert_eq!(sts.max, 52);
+        assert!(name_message("StatefulSet", &"a".repeat(53), sts).contains("has 53 characters, over the 52"));
+        assert!(!Shape::Dns1035Label.matches("1abc") && Shape::Dns1123Label.matches("1abc") && !Shape::Dns1123Label.matches("a.b"));
+        assert!(name_rule("Role").is_none());
+    }
+}
