@@ -289,19 +289,37 @@ struct GitOpsArgs {
     /// The branch of that repository the engines follow
     #[arg(long, value_name = "BRANCH", env = "KFORGE_REPO_REVISION", default_value = "main")]
     repo_revision: String,
-    /// <out> as a path inside that repository
-    #[arg(long, value_name = "PATH", env = "KFORGE_REPO_PATH", default_value = "charts-out")]
-    repo_path: String,
+    /// <out> as a path inside that repository [default: --out when it is a relative path, else
+    /// charts-out]
+    #[arg(long, value_name = "PATH", env = "KFORGE_REPO_PATH")]
+    repo_path: Option<String>,
     /// The OCI repository the charts are pushed to (`helm push CHART.tgz <URL>`)
     #[arg(long, value_name = "URL", env = "KFORGE_CHART_REGISTRY", default_value = output::gitops::PLACEHOLDER_REGISTRY)]
     chart_registry: String,
 }
 
 impl GitOpsArgs {
-    fn settings(&self) -> Result<output::gitops::Settings, String> {
-        let path = self.repo_path.trim_start_matches("./").trim_end_matches('/');
-        if path.is_empty() || path.starts_with('/') || path.split('/').any(|p| p == "..") {
-            return Err(format!("--repo-path {:?}: expected a relative path inside the repository (charts-out)", self.repo_path));
+    /// The settings for output folder `out`, which is also the path in the repository unless
+    /// `--repo-path` says otherwise.
+    fn settings(&self, out: &std::path::Path) -> Result<output::gitops::Settings, String> {
+        let given = match (&self.repo_path, out.to_str()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(o)) if out.is_relative() => o.to_string(),
+            _ => "charts-out".to_string(),
+        };
+        let path = given.trim_start_matches("./").trim_end_matches('/');
+        if path.is_empty() || path == "." || path.starts_with('/') || path.split('/').any(|p| p == "..") {
+            return Err(format!("--repo-path {given:?}: expected a relative path inside the repository (charts-out)"));
+        }
+        let url = self.repo_url.trim();
+        if let Some((user_host, repo)) = url.split_once(':').filter(|(h, _)| h.contains('@') && !h.contains('/')) {
+            return Err(format!("--repo-url {url:?}: Flux takes http, https or ssh URLs; write this one as ssh://{user_host}/{}", repo.trim_start_matches('/')));
+        }
+        if !["https://", "http://", "ssh://"].iter().any(|s| url.starts_with(s)) || url.contains(char::is_whitespace) {
+            return Err(format!("--repo-url {url:?}: expected the repository's https:// or ssh:// URL, as Argo CD and Flux clone it"));
+        }
+        if self.repo_revision.trim().is_empty() || self.repo_revision.contains(char::is_whitespace) {
+            return Err(format!("--repo-revision {:?}: expected a branch name", self.repo_revision));
         }
         if !self.chart_registry.starts_with("oci://") {
             return Err(format!("--chart-registry {:?}: expected an oci:// URL", self.chart_registry));
@@ -622,7 +640,7 @@ fn emit_tree(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
     let out = &args.out;
     // A full emit also removes what applications that no longer exist left behind.
     let prune = args.apps.is_empty();
-    let settings = args.gitops.settings()?;
+    let settings = args.gitops.settings(out)?;
     if args.check {
         let (tree, owned) = output::render_all(&apps, out, prune, &settings).map_err(|e| e.to_string())?;
         let diffs = output::stale_files(out, &tree, &owned).map_err(|e| format!("{}: {e}", out.display()))?;
