@@ -174,3 +174,14 @@ fn two_charts_install_as_dependencies_of_an_umbrella_chart() {
     // The shared registry reached Aeterna's images.
     assert!(streams[0].contains("mirror.example.com/"), "global.imageRegistry was not applied");
 }
+
+#[test]
+fn extra_env_may_read_a_secret_of_the_operators_own() {
+    // An env var from an existing Secret (as the chart README documents `extraEnv`) is the
+    // operator's to provide: the check must not refuse it as a dangling reference.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("extra-env.yaml");
+    std::fs::write(&file, "extraEnv:\n  - name: API_TOKEN\n    valueFrom:\n      secretKeyRef: {name: my-team-secret, key: token}\n").expect("write");
+    let out = run(kforge().args(["check", "--app", "dbbat", "--values", "crates/apps/src/dbbat/values-production.yaml", "--values"]).arg(&file));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -497,6 +497,7 @@ fn build(v: &ValuesKnobs) -> Model {
     pod.extra_volumes = Some(v.extra_volumes.raw());
     // What extraVolumes name (a Secret with the key file, say) is the operator's to provide.
     m.external_volumes(v.extra_volumes.raw());
+    m.external_env(v.extra_env.raw());
     let deployment = m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).replicas_unless(&v.autoscaling.enabled).pod(pod).build());
 
     // ----- service.yaml, service-pg.yaml

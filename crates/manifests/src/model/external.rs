@@ -12,6 +12,9 @@ pub(crate) enum External {
     Named(&'static str, Ex),
     /// Whatever the pod volumes of a free-form list setting name (`extraVolumes`).
     Volumes(Ex),
+    /// Whatever the env vars of a free-form list setting read (`extraEnv`: `valueFrom`'s
+    /// `secretKeyRef` and `configMapKeyRef`).
+    Env(Ex),
 }
 
 /// An object the environment refers to without rendering it, declared by the model
@@ -38,6 +41,18 @@ pub fn volume_refs(volume: &Value) -> Vec<(String, String)> {
     for source in list_at(volume, "/projected/sources") {
         add("ConfigMap", str_at(source, "/configMap/name"));
         add("Secret", str_at(source, "/secret/name"));
+    }
+    out
+}
+
+/// The objects an env var reads, as (kind, name).
+pub fn env_refs(env: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(n) = str_at(env, "/valueFrom/secretKeyRef/name") {
+        out.push(("Secret".to_string(), n.to_string()));
+    }
+    if let Some(n) = str_at(env, "/valueFrom/configMapKeyRef/name") {
+        out.push(("ConfigMap".to_string(), n.to_string()));
     }
     out
 }

@@ -276,6 +276,13 @@ impl Model {
         self.externals.push(External::Volumes(volumes.ex));
     }
 
+    /// Declares that the Secrets and ConfigMaps the env vars of a free-form list setting read
+    /// (`extraEnv` with `valueFrom.secretKeyRef`) exist outside the chart: the operator who
+    /// lists them provides them.
+    pub fn external_env(&mut self, env: Expr<serde_json::Value>) {
+        self.externals.push(External::Env(env.ex));
+    }
+
     /// Names a condition that many objects test: the chart defines it once in `_helpers.tpl`
     /// (`{{ include "<chart>.<name>" . }}`) instead of spelling it out at each use. `name` is a
     /// template name part (letters and digits) and unique in the model. A literal stays a
@@ -374,7 +381,7 @@ impl Model {
         for e in &self.externals {
             match e {
                 External::Named(_, name) => reads::ex(name, &mut out),
-                External::Volumes(list) => reads::ex(list, &mut out),
+                External::Volumes(list) | External::Env(list) => reads::ex(list, &mut out),
             }
         }
         for (_, cond) in &self.conditions {

@@ -11,7 +11,7 @@ use super::error::{RenderError, RenderErrorKind};
 use super::names::Names;
 use crate::model::app::{self, Application};
 use crate::model::chart_meta::ChartMeta;
-use crate::model::external::{External, Reference, volume_refs};
+use crate::model::external::{External, Reference, env_refs, volume_refs};
 use crate::model::{Model, Object, install_rank};
 
 /// One rendered object of the plain manifests.
@@ -109,6 +109,11 @@ pub(crate) fn render_model(chart: &ChartMeta, model: &Model, values: &Value, rel
             External::Volumes(list) => {
                 for volume in eval(list, &scope)?.as_array().into_iter().flatten() {
                     external.extend(volume_refs(volume).into_iter().map(|(kind, name)| Reference { kind, name }));
+                }
+            }
+            External::Env(list) => {
+                for env in eval(list, &scope)?.as_array().into_iter().flatten() {
+                    external.extend(env_refs(env).into_iter().map(|(kind, name)| Reference { kind, name }));
                 }
             }
         }
