@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Bottom to top. Modules of the same rank do not depend on each other.
 const LAYERS: &[(&str, usize)] =
-    &[("rules", 0), ("template", 1), ("expr", 1), ("values", 2), ("model", 3), ("objects", 3), ("kit", 3), ("render", 4), ("check", 4), ("graph", 5), ("output", 5)];
+    &[("rules", 0), ("template", 1), ("expr", 1), ("values", 2), ("model", 3), ("objects", 3), ("kit", 3), ("render", 4), ("check", 4), ("graph", 5), ("output", 6)];
 
 fn rank(module: &str) -> Option<usize> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, r)| *r)

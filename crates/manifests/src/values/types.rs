@@ -16,6 +16,24 @@ use serde_json::Value;
 
 use crate::expr::{Knob, Knobbed, Leaf, Path, leaves};
 
+/// A string setting's handle (`Knob<T>`, read as an `Expr<String>`), for the types
+/// `pattern_string!` and `string_enum!` declare.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __string_leaf {
+    ($name:ident) => {
+        impl $crate::Leaf for $name {
+            type Out = String;
+        }
+        impl $crate::Knobbed for $name {
+            type Handle = $crate::Knob<$name>;
+            fn handle(path: $crate::Path) -> Self::Handle {
+                $crate::Knob::at(path)
+            }
+        }
+    };
+}
+
 /// Declares a validated string type for values.yaml: a pattern (a regular expression of the
 /// `regex-lite` dialect, which JSON Schema's ECMA-262 dialect also reads the same way for the
 /// usual classes and anchors) and a maximum length, checked by serde for `emit` and by the
@@ -77,15 +95,7 @@ macro_rules! pattern_string {
             }
         }
 
-        impl $crate::Leaf for $name {
-            type Out = String;
-        }
-        impl $crate::Knobbed for $name {
-            type Handle = $crate::Knob<$name>;
-            fn handle(path: $crate::Path) -> Self::Handle {
-                $crate::Knob::at(path)
-            }
-        }
+        $crate::__string_leaf!($name);
     };
 }
 
@@ -335,15 +345,7 @@ macro_rules! string_enum {
                 $name::$default
             }
         }
-        impl $crate::Leaf for $name {
-            type Out = String;
-        }
-        impl $crate::Knobbed for $name {
-            type Handle = $crate::Knob<$name>;
-            fn handle(path: $crate::Path) -> Self::Handle {
-                $crate::Knob::at(path)
-            }
-        }
+        $crate::__string_leaf!($name);
     };
 }
 
