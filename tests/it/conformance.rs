@@ -14,13 +14,13 @@ use crate::support::*;
 /// run compares the same cases every time; set_flags, bad_input and the API-rule tests cover
 /// the shapes the random cases draw rarely. Kept so that the whole CI run stays within ten
 /// minutes on two cores.
-const RANDOM_CASES: u64 = 48;
+const RANDOM_CASES: u64 = 40;
 /// Random cases per application with one Kubernetes-shaped setting broken, which both sides
 /// must reject.
 const BROKEN_CASES: u64 = 6;
 const BROKEN: &str = "broken Kubernetes setting, seed";
 /// Random cases per application that must render (not be rejected) on both sides.
-const MIN_RENDERED: usize = 20;
+const MIN_RENDERED: usize = 16;
 const BREAKING_CASES: u64 = 10;
 // The longest is as long as every chart's derived names allow (Aeterna's CloudNativePG Cluster); longer
 // ones are `release_names`' to test.

@@ -238,8 +238,8 @@ fn show_only_renders_the_objects_of_one_template() {
 
 // ----- the differential test ---------------------------------------------------------------
 
-/// Random cases per application (160 in all); `KFORGE_SET_CASES` for more.
-const CASES_PER_APP: u64 = 40;
+/// Random cases per application (120 in all); `KFORGE_SET_CASES` for more.
+const CASES_PER_APP: u64 = 30;
 
 #[derive(Clone, Debug)]
 enum Seg {
