@@ -1,7 +1,8 @@
 //! `emit` never loses a file it did not write, and each generated folder changes all at once:
 //! hand-kept charts beside the generated ones, foreign files inside them, emit killed (SIGKILL)
-//! at every file system operation of a run, a disk that fills up (injected at every operation,
-//! and a real full tmpfs), and output folders that are links, files or read-only.
+//! at every step of a run but the middle of staging a folder, a disk that fills up (injected
+//! at the same steps, and a real full tmpfs), and output folders that are links, files or
+//! read-only.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -149,27 +150,57 @@ fn faulted_emit(tmp: &Path, fault: &str) -> (PathBuf, Option<bool>, String) {
     (out, Some(status.success()), stderr)
 }
 
-fn operations() -> usize {
+/// The operations of a full emit into the old output, by number: `(what, path)`.
+fn operations() -> Vec<(usize, String)> {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (_, done, stderr) = faulted_emit(tmp.path(), "count");
     assert_eq!(done, Some(true), "{stderr}");
     let count = stderr.lines().find_map(|l| l.strip_prefix("kforge: test fault: ")?.strip_suffix(" operations")?.parse().ok());
     let count: usize = count.unwrap_or_else(|| panic!("no operation count in {stderr}"));
+    let ops: Vec<(usize, String)> = stderr
+        .lines()
+        .filter_map(|l| {
+            let (n, what) = l.strip_prefix("kforge: test fault: operation ")?.split_once(": ")?;
+            Some((n.parse().ok()?, what.to_string()))
+        })
+        .collect();
+    assert_eq!(ops.iter().map(|(n, _)| *n).collect::<Vec<_>>(), (1..=count).collect::<Vec<_>>(), "operations are listed in order: {stderr}");
     // Three folders written and swapped in, two removed.
     assert!(count > 20, "only {count} operations");
-    eprintln!("{count} operations, each a kill point and a failure point");
-    count
+    ops
 }
 
-/// Runs `each` for every operation number from 1 to `n` on two threads, each in its own
+/// The operations worth stopping or failing at: every one but those in the middle of staging a
+/// generated folder. Staging writes into `<staging>/new/<kind>/<app>/`, a folder not yet in
+/// place, each step like its neighbours: the first and last step of each such folder stay, and
+/// so does every step outside staging (the marker, the swaps, renames and removals).
+fn fault_points(ops: &[(usize, String)]) -> Vec<usize> {
+    let staged_folder = |i: usize| -> Option<String> {
+        let (_, what) = ops.get(i)?;
+        let (_, inside) = what.split_once(".kforge-staging-")?;
+        let (_, below) = inside.split_once("/new/")?;
+        Some(below.split('/').take(2).collect::<Vec<_>>().join("/"))
+    };
+    let points: Vec<usize> = (0..ops.len())
+        .filter(|&i| {
+            let folder = staged_folder(i);
+            folder.is_none() || i == 0 || staged_folder(i - 1) != folder || staged_folder(i + 1) != folder
+        })
+        .map(|i| ops[i].0)
+        .collect();
+    eprintln!("{} operations, {} of them fault points", ops.len(), points.len());
+    points
+}
+
+/// Runs `each` for every operation number of `points` on two threads, each in its own
 /// temporary folder.
-fn for_every_operation(n: usize, each: impl Fn(&Path, usize) + Sync) {
+fn for_every_operation(points: &[usize], each: impl Fn(&Path, usize) + Sync) {
     std::thread::scope(|s| {
         for t in 0..2 {
             let each = &each;
             s.spawn(move || {
                 let tmp = tempfile::tempdir().expect("tempdir");
-                for k in (1..=n).filter(|k| k % 2 == t) {
+                for &k in points.iter().skip(t).step_by(2) {
                     each(tmp.path(), k);
                 }
             });
@@ -189,16 +220,17 @@ fn repaired(tmp: &Path, out: &Path, new: &BTreeMap<PathBuf, Vec<u8>>, k: usize) 
 
 #[test]
 fn emit_killed_at_every_operation_leaves_each_folder_old_or_new_and_the_next_emit_repairs() {
-    let n = operations();
+    let points = fault_points(&operations());
+    let n = points.len();
     let tmp = tempfile::tempdir().expect("tempdir");
     old_output(&tmp.path().join("old"));
     let old = by_folder(&tmp.path().join("old"));
     let new = tree_digest(&root().join("charts-out"));
     let new_folders = by_folder(&root().join("charts-out"));
     let killed = std::sync::atomic::AtomicUsize::new(0);
-    for_every_operation(n, |tmp, k| {
+    for_every_operation(&points, |tmp, k| {
         let (out, done, stderr) = faulted_emit(tmp, &format!("stop@{k}"));
-        assert_eq!(done, None, "operation {k} of {n}: emit finished without reaching it: {stderr}");
+        assert_eq!(done, None, "operation {k}: emit finished without reaching it: {stderr}");
         killed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let now = by_folder(&out);
         for folder in old.keys().chain(new_folders.keys()) {
@@ -207,17 +239,17 @@ fn emit_killed_at_every_operation_leaves_each_folder_old_or_new_and_the_next_emi
         }
         repaired(tmp, &out, &new, k);
     });
-    assert_eq!(killed.into_inner(), n, "every operation is a kill point");
+    assert_eq!(killed.into_inner(), n, "every fault point is a kill point");
 }
 
 #[test]
 fn a_write_that_fails_at_any_operation_leaves_the_old_output_and_says_where() {
-    let n = operations();
+    let points = fault_points(&operations());
     let tmp = tempfile::tempdir().expect("tempdir");
     old_output(&tmp.path().join("old"));
     let old = tree_digest(&tmp.path().join("old"));
     let new = tree_digest(&root().join("charts-out"));
-    for_every_operation(n, |tmp, k| {
+    for_every_operation(&points, |tmp, k| {
         let (out, done, stderr) = faulted_emit(tmp, &format!("fail@{k}"));
         match done {
             Some(false) => {

@@ -5,7 +5,8 @@
 //!   `kforge: test fault: stopped before operation N` to standard error and wait forever, so that
 //!   a test can kill the process (SIGKILL) at exactly that point;
 //! - `KFORGE_TEST_FAULT=fail@N`: the Nth operation fails with "No space left on device";
-//! - `KFORGE_TEST_FAULT=count`: at the end, print `kforge: test fault: N operations`.
+//! - `KFORGE_TEST_FAULT=count`: print `kforge: test fault: operation N: <what> <path>` for each
+//!   operation and, at the end, `kforge: test fault: N operations`.
 //!
 //! Unset (always, outside the tests), [`op`] only counts.
 
@@ -49,6 +50,10 @@ pub fn op(what: &str, path: &Path) -> io::Result<()> {
             }
         }
         Fault::Fail(at) if at == n => Err(io::Error::new(io::ErrorKind::StorageFull, format!("No space left on device (injected at operation {n}, {what})"))),
+        Fault::Count => {
+            eprintln!("kforge: test fault: operation {n}: {what} {}", path.display());
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
