@@ -45,7 +45,13 @@ fn a_crate_of_its_own_gets_the_whole_command_line() {
 
     let production = chart.join("values-production.yaml");
     let production = production.to_str().expect("a UTF-8 path");
-    let cases: [&[&str]; 3] = [&[], &["-f", production], &["--set", "debug=true,pdb.enabled=true,existingSecret=,password=s3cret", "--set", "maxMemory=2gb"]];
+    let cases: [&[&str]; 4] = [
+        &[],
+        &["-f", production],
+        &["--set", "debug=true,pdb.enabled=true,existingSecret=,password=s3cret", "--set", "maxMemory=2gb"],
+        // The flattened pod settings, at the top level as `helm create` has them.
+        &["--set", "podAnnotations.team=cache,nodeSelector.disktype=ssd,tolerations[0].key=cache,tolerations[0].effect=NoSchedule,serviceAccount.create=false"],
+    ];
     for args in cases {
         let ours = acme(&[&["emit", "--app", "acme-valkey", "--stdout", "--release", "cache", "--namespace", "acme"][..], args].concat());
         assert!(ours.status.success(), "{args:?}: {}", text(&ours.stderr));
@@ -59,6 +65,15 @@ fn a_crate_of_its_own_gets_the_whole_command_line() {
     // The gated args and the password reach the pod as the application says.
     let ours = acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "debug=true"]);
     assert!(text(&ours.stdout).contains("- --loglevel"), "{}", text(&ours.stdout));
+
+    // A typo inside the flattened section: both renderers refuse it, emit naming the setting.
+    let typo = ["--set", "tolerations[0].key=cache,tolerations[0].efect=NoSchedule"];
+    let refused = acme(&[&["emit", "--app", "acme-valkey", "--stdout"][..], &typo].concat());
+    assert!(!refused.status.success() && text(&refused.stderr).contains("tolerations[0].efect"), "{}", text(&refused.stderr));
+    for helm in ["helm4", "helm3"] {
+        let theirs = run(Command::new(tool(helm)).args(["template", "cache"]).arg(&chart).args(typo));
+        assert!(!theirs.status.success() && text(&theirs.stderr).contains("efect"), "{helm} took a typo in tolerations: {}", text(&theirs.stderr));
+    }
 
     // A rule of the application, in its own binary: neither password nor existing Secret.
     let refused = acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "existingSecret="]);

@@ -6,11 +6,9 @@
 //! on and fall back to TCP otherwise.
 
 use manifests::SecretString;
-use manifests::kit::{Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings, k8s};
+use manifests::kit::{Image, IngressSettings, PodSettings, Resources, ServiceSettings, k8s};
 use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef, Strategy, Volume, VolumeSource};
-use manifests::{
-    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, StringMap, fullname, fullname_with, service_account_name,
-};
+use manifests::{AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, fullname, fullname_with, service_account_name};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -48,8 +46,6 @@ pub struct Values {
     pub replica_count: u8,
     /// Container image.
     pub image: Image,
-    /// Secrets for pulling the image from a private registry.
-    pub image_pull_secrets: Vec<NameRef>,
     /// Replaces the chart name in object names.
     pub name_override: DnsLabel,
     /// Replaces the full object name (release and chart name).
@@ -78,30 +74,18 @@ pub struct Values {
     pub redis: Redis,
     /// A PersistentVolumeClaim for `/data` (SQLite database and session data).
     pub persistence: Persistence,
-    /// The ServiceAccount the broker runs as.
-    pub service_account: ServiceAccountSettings,
     /// How the broker is exposed inside the cluster.
     pub service: Services,
     /// An Ingress for the HTTP API and WebSocket endpoint.
     pub ingress: IngressSettings,
-    /// Annotations of the broker pod.
-    pub pod_annotations: StringMap,
-    /// Extra labels of the broker pod.
-    pub pod_labels: StringMap,
-    /// Pod security context: the restricted Pod Security Standard, as UID and GID 1000.
-    pub pod_security_context: k8s::PodSecurityContext,
-    /// Container security context: no privilege escalation, all capabilities dropped, and a
-    /// read-only root filesystem (the broker writes to `/data`, a volume, and `/tmp`, an
-    /// emptyDir).
-    pub security_context: k8s::SecurityContext,
+    /// The pod settings `helm create` keeps at the top level: `imagePullSecrets`,
+    /// `serviceAccount`, `podAnnotations`, `podLabels`, `podSecurityContext`, `securityContext`
+    /// (the restricted Pod Security Standard, as UID and GID 1000), `nodeSelector`, `tolerations`,
+    /// `affinity`.
+    #[serde(flatten)]
+    pub pod: PodSettings,
     /// CPU and memory requests and limits.
     pub resources: Resources,
-    /// Node labels the pod must match.
-    pub node_selector: StringMap,
-    /// Tolerations of the pod.
-    pub tolerations: Vec<k8s::Toleration>,
-    /// Affinity rules of the pod.
-    pub affinity: k8s::Affinity,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -199,7 +183,6 @@ impl Default for Values {
         Values {
             replica_count: 1,
             image: Image::new("ghcr.io/backbone/backbone"),
-            image_pull_secrets: Vec::new(),
             name_override: DnsLabel::default(),
             fullname_override: DnsLabel::default(),
             config: Config { admin_token: SecretString::default(), jwt_secret: SecretString::default(), http_port: Port(8883), tcp_port: Port(1883) },
@@ -221,29 +204,12 @@ impl Default for Values {
             },
             redis: Redis { enabled: false, host: "localhost".into(), port: Port(6379), password: SecretString::default(), db: 0 },
             persistence: Persistence { enabled: false, storage_class: String::new(), size: Quantity::new("1Gi"), access_mode: AccessMode::ReadWriteOnce },
-            service_account: ServiceAccountSettings::default(),
             service: Services { http: ServiceSettings::new(8883), mqtt: ServiceSettings::new(1883) },
+            pod: PodSettings::restricted(1000),
             ingress: IngressSettings::example("backbone.example.com"),
-            pod_annotations: StringMap::new(),
-            pod_labels: StringMap::new(),
-            pod_security_context: manifests::Kube::json(json!({
-                "runAsNonRoot": true,
-                "runAsUser": 1000,
-                "runAsGroup": 1000,
-                "fsGroup": 1000,
-                "seccompProfile": {"type": "RuntimeDefault"}
-            })),
-            security_context: manifests::Kube::json(json!({
-                "allowPrivilegeEscalation": false,
-                "readOnlyRootFilesystem": true,
-                "capabilities": {"drop": ["ALL"]}
-            })),
             // Bounds for one broker with a modest number of clients; a scheduler that knows
             // nothing of the pod's needs overcommits the node.
             resources: Resources::cpu_memory(("100m", "128Mi"), ("1", "512Mi")),
-            node_selector: StringMap::new(),
-            tolerations: Vec::new(),
-            affinity: Default::default(),
         }
     }
 }
@@ -317,7 +283,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .env_from(List::new().push(EnvFrom::config_map(&config)))
         .env(env)
         .resources(v.resources.whole().raw())
-        .security_context(v.security_context.raw())
+        .security_context(v.pod.security_context.raw())
         .build();
     let http = broker.port("http", &v.config.http_port);
     let mqtt = broker.port_when(&v.tcp.enabled, "mqtt", &v.config.tcp_port);
@@ -330,7 +296,7 @@ fn build(v: &ValuesKnobs) -> Model {
     broker.liveness(check().initial_delay(10).period(10).timeout(5).failure_threshold(3));
     broker.readiness(check().initial_delay(5).period(5).timeout(3).failure_threshold(3));
 
-    v.service_account.add_to(&mut m);
+    v.pod.service_account.add_to(&mut m);
 
     // The Kubernetes integration calls the API server with the pod's token: a Role in the
     // release's namespace grants what `rbac.rules` lists.
@@ -341,9 +307,9 @@ fn build(v: &ValuesKnobs) -> Model {
     );
     m.add_when(rbac_on, RoleBinding::builder().meta(Meta::new(fullname()).template_file("rbac.yaml")).role(&role).service_account(service_account_name()).build());
 
-    let mut pod = manifests::pod_settings!(v).pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
+    let mut pod = v.pod.pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     // The integration needs the token; without it the pod mounts none unless asked to.
-    pod.automount_service_account_token = Some(v.service_account.automount_service_account_token.or(&v.k8s.enabled));
+    pod.automount_service_account_token = Some(v.pod.service_account.automount_service_account_token.or(&v.k8s.enabled));
     let deployment = m.add(
         Deployment::builder()
             .meta(Meta::new(fullname()))

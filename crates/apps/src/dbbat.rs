@@ -8,8 +8,7 @@
 
 use manifests::SecretString;
 use manifests::kit::{
-    AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, NameRef, Resources, ServiceAccountSettings, ServiceSettings,
-    StorageSettings, k8s,
+    AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, PodSettings, Resources, ServiceSettings, StorageSettings, k8s,
 };
 use manifests::objects::{Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute, Volume};
 use manifests::{
@@ -18,7 +17,6 @@ use manifests::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// The hand-written README and the table of what each image needs ([`crate::upstream`]).
 static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("dbbat", include_str!("dbbat/README.md")));
@@ -66,8 +64,6 @@ pub struct Values {
     pub replica_count: u16,
     /// Container image.
     pub image: Image,
-    /// Image pull secrets for private registries.
-    pub image_pull_secrets: Vec<NameRef>,
     /// Override the chart name.
     pub name_override: DnsLabel,
     /// Override the full resource name.
@@ -82,18 +78,12 @@ pub struct Values {
     pub service: Services,
     /// Ingress (HTTP only: API and Web UI).
     pub ingress: IngressSettings,
-    /// Service account.
-    pub service_account: ServiceAccountSettings,
-    /// Annotations of the pods (for example Prometheus scraping: `prometheus.io/scrape: "true"`,
-    /// `prometheus.io/port: "8080"`, `prometheus.io/path: /api/v1/metrics`).
-    pub pod_annotations: StringMap,
-    /// Extra labels of the pods.
-    pub pod_labels: StringMap,
-    /// Pod security context: non-root (65532, distroless nonroot), RuntimeDefault seccomp.
-    pub pod_security_context: k8s::PodSecurityContext,
-    /// Container security context: read-only root filesystem (`/tmp` is an emptyDir), no
-    /// privilege escalation, all capabilities dropped.
-    pub security_context: k8s::SecurityContext,
+    /// The pod settings `helm create` keeps at the top level: `imagePullSecrets`,
+    /// `serviceAccount`, `podAnnotations`, `podLabels`, `podSecurityContext`, `securityContext`
+    /// (the restricted Pod Security Standard, as UID and GID 65532), `nodeSelector`, `tolerations`,
+    /// `affinity`.
+    #[serde(flatten)]
+    pub pod: PodSettings,
     /// Resources.
     pub resources: Resources,
     /// Liveness probe.
@@ -104,12 +94,6 @@ pub struct Values {
     pub autoscaling: AutoscalingSettings,
     /// Pod Disruption Budget.
     pub pod_disruption_budget: DisruptionBudgetSettings,
-    /// Node labels the pods must match.
-    pub node_selector: StringMap,
-    /// Tolerations of the pods.
-    pub tolerations: Vec<k8s::Toleration>,
-    /// Affinity rules of the pods (for example a podAntiAffinity on `app.kubernetes.io/name: dbbat`).
-    pub affinity: k8s::Affinity,
     /// Network Policy.
     pub network_policy: NetworkPolicySettings,
     /// Additional environment variables (`name` and `value` or `valueFrom`).
@@ -291,7 +275,6 @@ impl Default for Values {
         Values {
             replica_count: 1,
             image: Image::new("ghcr.io/fclairamb/dbbat"),
-            image_pull_secrets: Vec::new(),
             name_override: DnsLabel::default(),
             fullname_override: DnsLabel::default(),
             postgresql: Postgresql {
@@ -322,22 +305,8 @@ impl Default for Values {
                 api: ServiceSettings::new(8080),
                 proxy: ProxyService { enabled: true, type_: ServiceType::ClusterIp, port: Port(5432), node_port: OptionalPort(None), annotations: StringMap::new() },
             },
+            pod: PodSettings::restricted(65532),
             ingress: IngressSettings::example("dbbat.example.com"),
-            service_account: ServiceAccountSettings::default(),
-            pod_annotations: StringMap::new(),
-            pod_labels: StringMap::new(),
-            pod_security_context: manifests::Kube::json(json!({
-                "runAsNonRoot": true,
-                "runAsUser": 65532,
-                "runAsGroup": 65532,
-                "fsGroup": 65532,
-                "seccompProfile": {"type": "RuntimeDefault"}
-            })),
-            security_context: manifests::Kube::json(json!({
-                "allowPrivilegeEscalation": false,
-                "readOnlyRootFilesystem": true,
-                "capabilities": {"drop": ["ALL"]}
-            })),
             resources: Resources::cpu_memory(("100m", "128Mi"), ("500m", "256Mi")),
             liveness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 10, 5, 3),
             readiness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 5, 3, 3),
@@ -347,9 +316,6 @@ impl Default for Values {
                 min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))),
                 max_unavailable: OptionalIntOrPercent(None),
             },
-            node_selector: StringMap::new(),
-            tolerations: Vec::new(),
-            affinity: Default::default(),
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new(), allowed_pod_labels: StringMap::new() },
             extra_env: Vec::new(),
             extra_volume_mounts: Vec::new(),
@@ -399,7 +365,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .storage_size(&cnpg.storage.size)
             .storage_class(&cnpg.storage.storage_class)
             .database("dbbat")
-            .image_pull_secrets(v.image_pull_secrets.raw())
+            .image_pull_secrets(v.pod.image_pull_secrets.raw())
             .backup(cnpg.backup.store())
             .service_account_annotations(cnpg.backup.service_account_annotations())
             .build(),
@@ -479,7 +445,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .env_from(List::new().push(manifests::objects::EnvFrom::config_map(&config)))
         .env(env)
         .resources(v.resources.whole().raw())
-        .security_context(v.security_context.raw())
+        .security_context(v.pod.security_context.raw())
         .build();
     let http = dbbat.port("http", v.config.listen_api.port());
     let postgres = dbbat.port("postgres", v.config.listen_pg.port());
@@ -491,9 +457,9 @@ fn build(v: &ValuesKnobs) -> Model {
     dbbat.liveness(liveness);
     dbbat.readiness(readiness);
 
-    v.service_account.add_to(&mut m);
+    v.pod.service_account.add_to(&mut m);
 
-    let mut pod = manifests::pod_settings!(v).pod(vec![dbbat], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
+    let mut pod = v.pod.pod(vec![dbbat], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     pod.extra_volumes = Some(v.extra_volumes.raw());
     // What extraVolumes name (a Secret with the key file, say) is the operator's to provide.
     m.external_volumes(v.extra_volumes.raw());

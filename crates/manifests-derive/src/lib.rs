@@ -10,7 +10,11 @@
 //! handle is a `Knob<Enum>`.
 //!
 //! Paths follow serde's naming: `#[serde(rename_all = "camelCase")]` on the struct and
-//! `#[serde(rename = "...")]` on a field are honoured.
+//! `#[serde(rename = "...")]` on a field are honoured. A `#[serde(flatten)]` field is a section
+//! whose settings sit beside the struct's own (the kit's `PodSettings`, the pod settings
+//! `helm create` keeps at the top level): its handles carry the struct's path, not a child of it,
+//! and loading reads it on its own when serde reports an error there, to name the setting
+//! (serde reads a flattened field from a buffer and loses the path inside it).
 
 #![warn(missing_docs)]
 
@@ -19,8 +23,9 @@ use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, LitStr, parse_macro_input};
 
 /// Derives `Knobbed` (and for an enum `Leaf`) for a `Values` struct or a section of one; see
-/// the crate documentation. Errors, at the item: a tuple struct, a union, `#[serde(flatten)]`,
-/// and `rename_all` other than `"camelCase"` (`tests/ui/` holds each message).
+/// the crate documentation. Errors, at the item: a tuple struct, a union, and `rename_all`
+/// other than `"camelCase"` (`tests/ui/` holds each message). `#[serde(flatten)]` on a field
+/// that is not a section (a map, a list, a leaf) fails to compile at `manifests::Section`.
 #[proc_macro_derive(Knobs)]
 pub fn derive_knobs(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -55,10 +60,31 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             let knobs = format_ident!("{}Knobs", name);
             let mut decls = Vec::new();
             let mut inits = Vec::new();
+            // Where an error reported at this struct lies, for loading's messages: in a
+            // flattened section (read on its own), or below a field (asked in turn).
+            let mut flattened = Vec::new();
+            let mut below = Vec::new();
             for field in &fields.named {
                 let ident = field.ident.as_ref().expect("named field");
+                let ty = &field.ty;
+                let fvis = &field.vis;
+                let docs: Vec<_> = field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+                decls.push(quote! {
+                    #(#docs)*
+                    #fvis #ident: <#ty as ::manifests::Knobbed>::Handle
+                });
                 if has_serde_flag(&field.attrs, "flatten")? {
-                    return Err(syn::Error::new_spanned(field, "Knobs does not support #[serde(flatten)]"));
+                    // A flattened section's settings sit beside this struct's own: its handles
+                    // share this struct's path.
+                    inits.push(quote! {
+                        #ident: <#ty as ::manifests::Knobbed>::handle(path.clone())
+                    });
+                    flattened.push(quote! {
+                        if let ::std::option::Option::Some(found) = ::manifests::values::flattened_error::<#ty>(tree) {
+                            return ::std::option::Option::Some(found);
+                        }
+                    });
+                    continue;
                 }
                 let key = match serde_attr(&field.attrs, "rename")? {
                     Some(explicit) => explicit,
@@ -74,15 +100,11 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                         }
                     }
                 };
-                let ty = &field.ty;
-                let fvis = &field.vis;
-                let docs: Vec<_> = field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-                decls.push(quote! {
-                    #(#docs)*
-                    #fvis #ident: <#ty as ::manifests::Knobbed>::Handle
-                });
                 inits.push(quote! {
                     #ident: <#ty as ::manifests::Knobbed>::handle(path.child(#key))
+                });
+                below.push(quote! {
+                    #key => <#ty as ::manifests::Knobbed>::flattened_error(inner, rest).map(|(path, message)| (::manifests::values::child_path(#key, &path), message)),
                 });
             }
             let doc = format!("Typed handles into [`{name}`]: each field knows its path in values.yaml.");
@@ -112,10 +134,27 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                     }
                 }
                 #[automatically_derived]
+                impl #impl_generics ::manifests::Section for #name #ty_generics #where_clause {}
+                #[automatically_derived]
                 impl #impl_generics ::manifests::Knobbed for #name #ty_generics #where_clause {
                     type Handle = #knobs #ty_generics;
                     fn handle(path: ::manifests::Path) -> Self::Handle {
                         #knobs { #(#inits,)* __path: path }
+                    }
+                    fn flattened_error(tree: &::manifests::__serde_json::Value, at: &[::std::string::String]) -> ::std::option::Option<(::std::string::String, ::std::string::String)> {
+                        match at.split_first() {
+                            ::std::option::Option::None => {
+                                #(#flattened)*
+                                ::std::option::Option::None
+                            }
+                            ::std::option::Option::Some((first, rest)) => {
+                                let inner = tree.get(first.as_str())?;
+                                match first.as_str() {
+                                    #(#below)*
+                                    _ => ::std::option::Option::None,
+                                }
+                            }
+                        }
                     }
                 }
             })

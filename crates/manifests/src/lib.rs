@@ -72,7 +72,9 @@ pub use model::app::{App, Application, Environment, WithChart};
 pub use model::chart_meta::{ChartMeta, Maintainer, UpgradeNote};
 pub use model::notes::Line;
 pub use model::{Build, Meta, Model, ObjectRef, Referable};
-pub use template::expr::{Expr, Knob, Knobbed, Leaf, Path, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name};
+pub use template::expr::{
+    Expr, Knob, Knobbed, Leaf, Path, Section, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name,
+};
 pub use template::tree::{List, Lower, Map, Node};
 pub use values::{
     AccessMode, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, IntOrPercent, Kube, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port, PullPolicy, Quantity,
@@ -85,3 +87,5 @@ pub use regex_lite as __regex;
 pub use schemars as __schemars;
 #[doc(hidden)]
 pub use serde as __serde;
+#[doc(hidden)]
+pub use serde_json as __serde_json;

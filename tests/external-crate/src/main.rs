@@ -3,13 +3,15 @@
 //!
 //! The objects: a StatefulSet with a claim per pod behind a headless Service, a ClusterIP
 //! Service for clients, a ConfigMap with `valkey.conf` built from the values, an optional
-//! PodDisruptionBudget, and the password from the chart's Secret or an existing one.
+//! PodDisruptionBudget, and the password from the chart's Secret or an existing one. The pod
+//! settings `helm create` keeps at the top level (`podAnnotations`, `nodeSelector`,
+//! `tolerations`, ...) are the kit's section, flattened.
 
 use std::process::ExitCode;
 
-use manifests::kit::{DisruptionBudgetSettings, Image, Resources, ServiceSettings, StorageSettings};
-use manifests::objects::{Args, ClaimTemplate, ConfigMap, Container, EnvVar, Pod, Probe, Secret, SecretRef, StatefulSet, Volume, VolumeSource};
-use manifests::{App, ChartMeta, DnsName, Knobs, Map, Meta, Model, SecretString, checksum_of, fullname, fullname_with, pattern_string, text};
+use manifests::kit::{DisruptionBudgetSettings, Image, PodSettings, Resources, ServiceSettings, StorageSettings};
+use manifests::objects::{Args, ClaimTemplate, ConfigMap, Container, EnvVar, Probe, Secret, SecretRef, StatefulSet, Volume, VolumeSource};
+use manifests::{App, ChartMeta, DnsName, Knobs, Map, Meta, Model, SecretString, fullname, fullname_with, pattern_string, text};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +47,10 @@ pub struct Values {
     pub pdb: DisruptionBudgetSettings,
     /// CPU and memory requests and limits.
     pub resources: Resources,
+    /// `imagePullSecrets`, `serviceAccount`, `podAnnotations`, `podLabels`, the security
+    /// contexts, `nodeSelector`, `tolerations` and `affinity`.
+    #[serde(flatten)]
+    pub pod: PodSettings,
 }
 
 impl Default for Values {
@@ -64,6 +70,8 @@ impl Default for Values {
                 max_unavailable: Default::default(),
             },
             resources: Resources::cpu_memory(("50m", "128Mi"), ("1", "512Mi")),
+            // The valkey user of the image.
+            pod: PodSettings::restricted(999),
         }
     }
 }
@@ -91,7 +99,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .args(Args::from(["/etc/valkey/valkey.conf", "--requirepass", "$(VALKEY_PASSWORD)"]).when(&v.debug, ["--loglevel", "debug"]))
         .env(manifests::List::new().push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
         .resources(v.resources.whole().raw())
-        .security_context(manifests::json(serde_json::json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true})))
+        .security_context(v.pod.security_context.raw())
         .build();
     let port = valkey.port("valkey", 6379);
     valkey.mount(&data.volume(), "/data");
@@ -105,14 +113,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .replicas(&v.replicas)
             .service_name(fullname_with("headless"))
             .claim_templates(vec![data])
-            .pod(
-                Pod::builder()
-                    .containers(vec![valkey])
-                    .annotations(Map::new().str("checksum/config", checksum_of("configmap.yaml")))
-                    .automount_service_account_token(false)
-                    .security_context(manifests::json(serde_json::json!({"runAsNonRoot": true, "runAsUser": 999, "fsGroup": 999, "seccompProfile": {"type": "RuntimeDefault"}})))
-                    .build(),
-            )
+            .pod(v.pod.pod(vec![valkey], &[("config", "configmap.yaml")]))
             .build(),
     );
     let (headless, _) = v.service.headless_service(Meta::new(fullname_with("headless")).template_file("service-headless.yaml"), &set, "valkey", &port);
@@ -120,6 +121,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let (service, _) = v.service.service(Meta::new(fullname()), &set, "valkey", &port);
     m.add(service);
     v.pdb.add_to(&mut m, &set);
+    v.pod.service_account.add_to(&mut m);
     m
 }
 

@@ -674,7 +674,38 @@ pub trait Knobbed {
     type Handle: Clone + fmt::Debug;
     /// The handle of the setting at `path`.
     fn handle(path: Path) -> Self::Handle;
+
+    /// Where an error serde reported at `at` (the path's keys, below this setting, whose values
+    /// are `tree`) really lies, as `(path below this setting, message)`, when it came from a
+    /// `#[serde(flatten)]` section: serde reads such a section from a buffer and loses the path inside it, so
+    /// loading asks here. `derive(Knobs)` writes it; `None` (the default) adds nothing.
+    #[doc(hidden)]
+    fn flattened_error(_tree: &Value, _at: &[String]) -> Option<(String, String)> {
+        None
+    }
 }
+
+/// A section of settings: a struct that `derive(Knobs)` gave handles, as opposed to a leaf, a
+/// list or a map. Only a section can be `#[serde(flatten)]`ed into another, so that every one of
+/// its settings has a name of its own in the schema and a handle.
+///
+/// ```compile_fail,E0277
+/// use manifests::{Knobs, StringMap};
+///
+/// #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, Knobs)]
+/// struct Values {
+///     replicas: u8,
+///     // Free-form keys beside `replicas`: refused, `StringMap` is no section.
+///     #[serde(flatten)]
+///     extra: StringMap,
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a section of settings, so it cannot be `#[serde(flatten)]`ed",
+    label = "only a struct deriving `Knobs` can be flattened into another",
+    note = "give a map or a list a key of its own instead: free-form keys beside a section's settings would be unknown settings"
+)]
+pub trait Section: Knobbed {}
 
 /// A leaf setting and the expression type it reads as.
 pub trait Leaf {

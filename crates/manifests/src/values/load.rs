@@ -7,6 +7,8 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use regex_lite::Regex;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::Values;
@@ -212,13 +214,75 @@ pub fn validate<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
     // first field's type: say what is wrong instead.
     sections_are_maps(&schema, tree, "")?;
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let (path, message) = super::kube::join_inner_path(&path, &e.into_inner().to_string());
-        let message = cleared_by_null(&schema, &path, &message).unwrap_or_else(|| in_values_terms(&message));
+        let at: Vec<String> = e.path().iter().map(segment_key).collect();
+        let (path, message) = (e.path().to_string(), e.into_inner().to_string());
+        let (path, message) = match V::flattened_error(tree, &at) {
+            Some(found) => found,
+            None => (if path == "." { String::new() } else { path }, message),
+        };
+        let (path, message) = super::kube::join_inner_path(&path, &message);
+        let message = cleared_by_null(&schema, &path, &message).or_else(|| unknown_beside_flattened(&schema, &path, &message)).unwrap_or_else(|| in_values_terms(&message));
         (path, message)
     })?;
     serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
+}
+
+/// A step of serde's path as the key a section's `flattened_error` matches: a list index as
+/// `[i]`, which no section has as a key.
+fn segment_key(segment: &serde_path_to_error::Segment) -> String {
+    match segment {
+        serde_path_to_error::Segment::Map { key } => key.clone(),
+        other => format!("[{other}]"),
+    }
+}
+
+/// `path` below the setting `key`: `tolerations[0].effect` below `server` is
+/// `server.tolerations[0].effect`; an empty `path` is `key` itself.
+#[doc(hidden)]
+pub fn child_path(key: &str, path: &str) -> String {
+    match path {
+        "" => key.to_string(),
+        p if p.starts_with('[') => format!("{key}{p}"),
+        p => format!("{key}.{p}"),
+    }
+}
+
+/// The first error in `tree` (the values of the section holding a flattened `F`) among `F`'s own
+/// settings, read on their own so that serde keeps the path inside `F`: `(path, message)`, or
+/// `None` when `F`'s settings read fine. Called by the `flattened_error` that `derive(Knobs)`
+/// writes.
+#[doc(hidden)]
+pub fn flattened_error<F: crate::expr::Section + DeserializeOwned + JsonSchema + 'static>(tree: &Value) -> Option<(String, String)> {
+    let Value::Object(all) = tree else { return None };
+    let schema = schema_of::<F>();
+    let own = schema.get("properties")?.as_object()?;
+    let mine = Value::Object(all.iter().filter(|(k, _)| own.contains_key(k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect());
+    let err = serde_path_to_error::deserialize::<_, F>(&mine).err()?;
+    let at: Vec<String> = err.path().iter().map(segment_key).collect();
+    let path = err.path().to_string();
+    let message = err.into_inner().to_string();
+    // A section flattened into `F` in turn.
+    Some(match F::flattened_error(&mine, &at) {
+        Some(found) => found,
+        None => (if path == "." { String::new() } else { path }, message),
+    })
+}
+
+/// serde's "unknown field" at a section with a flattened part names no expected settings (it
+/// cannot tell which keys the flattened part took): list them from the schema, as serde does
+/// elsewhere.
+fn unknown_beside_flattened(schema: &Value, path: &str, message: &str) -> Option<String> {
+    static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`$").expect("valid pattern"));
+    let field = UNKNOWN.captures(message)?.get(1)?.as_str();
+    let node = if path.is_empty() { Some(schema) } else { path.split('.').try_fold(schema, |s, key| s.get("properties")?.get(key)) };
+    let keys: Vec<String> = node?.get("properties")?.as_object()?.keys().map(|k| format!("`{k}`")).collect();
+    let expected = match keys.as_slice() {
+        [] => return None,
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        many => format!("one of {}", many.join(", ")),
+    };
+    Some(format!("unknown setting `{field}`: expected {expected}"))
 }
 
 fn has_whole_float(v: &Value) -> bool {
@@ -309,7 +373,7 @@ fn in_values_terms(message: &str) -> String {
 }
 
 /// The schema of `V`, generated once per type: loading checks every layer against it.
-pub(crate) fn schema_of<V: Values>() -> std::sync::Arc<Value> {
+pub(crate) fn schema_of<V: JsonSchema + 'static>() -> std::sync::Arc<Value> {
     static SCHEMAS: LazyLock<std::sync::Mutex<BTreeMap<std::any::TypeId, std::sync::Arc<Value>>>> = LazyLock::new(Default::default);
     let mut schemas = SCHEMAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     schemas
@@ -513,5 +577,114 @@ mod tests {
         assert_eq!(load(&defaults, &layers, &check).unwrap(), json!({"a": {"x": 1, "y": 3}}));
         let e = load(&defaults, &[Layer::File { name: "1.yaml", text: "a: null" }, Layer::Set { flag: SetFlag::Set, arg: "a.y=1" }], &check).unwrap_err();
         assert_eq!((e.source.as_str(), e.path.as_str()), ("--set", "a"));
+    }
+}
+
+#[cfg(test)]
+mod flattened {
+    //! Errors inside a `#[serde(flatten)]`ed section, which serde reports without their path.
+
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    use super::validate;
+    use crate::Knobs;
+    use crate::kit::PodSettings;
+
+    #[derive(Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Values {
+        replica_count: u8,
+        #[serde(flatten)]
+        pod: PodSettings,
+        server: Server,
+    }
+
+    #[derive(Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Server {
+        port: u16,
+        #[serde(flatten)]
+        pod: PodSettings,
+    }
+
+    impl Default for Values {
+        fn default() -> Self {
+            Values { replica_count: 1, pod: PodSettings::restricted(1000), server: Server { port: 80, pod: PodSettings::restricted(1000) } }
+        }
+    }
+
+    /// The defaults with `path` (dotted keys) set to `value`.
+    fn with(path: &str, value: serde_json::Value) -> serde_json::Value {
+        let mut tree = serde_json::to_value(Values::default()).expect("defaults");
+        let (parent, key) = path.rsplit_once('.').map_or(("", path), |(p, k)| (p, k));
+        let node = parent.split('.').filter(|k| !k.is_empty()).fold(&mut tree, |t, k| &mut t[k]);
+        node[key] = value;
+        tree
+    }
+
+    fn error(tree: &serde_json::Value) -> (String, String) {
+        validate::<Values>(tree).expect_err("refused")
+    }
+
+    #[test]
+    fn the_defaults_read() {
+        let tree = serde_json::to_value(Values::default()).expect("defaults");
+        assert_eq!(validate::<Values>(&tree).expect("read"), tree);
+    }
+
+    #[test]
+    fn a_flattened_sections_settings_sit_beside_the_structs_own() {
+        let tree = serde_json::to_value(Values::default()).expect("defaults");
+        for key in ["replicaCount", "podAnnotations", "tolerations", "serviceAccount", "server"] {
+            assert!(tree.get(key).is_some(), "{key} is not at the top: {tree}");
+        }
+        assert!(tree.get("pod").is_none(), "the section has a key of its own: {tree}");
+        let handles = <Values as crate::Knobbed>::handle(crate::Path::values());
+        assert_eq!(handles.pod.node_selector.path().to_string(), "nodeSelector");
+        assert_eq!(handles.server.pod.service_account.create.path().to_string(), "server.serviceAccount.create");
+    }
+
+    #[test]
+    fn an_error_inside_a_flattened_section_names_its_setting() {
+        let tree = with("tolerations", json!([{"key": "a", "efect": "NoSchedule"}]));
+        let (path, message) = error(&tree);
+        assert_eq!(path, "tolerations[0].efect", "{message}");
+        assert!(message.contains("unknown setting: a Toleration takes effect"), "{message}");
+
+        let (path, message) = error(&with("podAnnotations", json!({"a": 1})));
+        assert_eq!(path, "podAnnotations.a", "{message}");
+        assert!(message.contains("expected a string"), "{message}");
+
+        let (path, message) = error(&with("serviceAccount.create", json!("yes")));
+        assert_eq!(path, "serviceAccount.create", "{message}");
+    }
+
+    #[test]
+    fn an_error_in_a_section_flattened_below_the_top_names_its_setting() {
+        let (path, message) = error(&with("server.affinity", json!({"nodeAfinity": {}})));
+        assert_eq!(path, "server.affinity.nodeAfinity", "{message}");
+        let (path, message) = error(&with("server.podLabels", json!([])));
+        assert_eq!(path, "server.podLabels", "{message}");
+    }
+
+    #[test]
+    fn an_unknown_setting_beside_a_flattened_section_lists_what_is_known() {
+        let (path, message) = error(&with("podAnotations", json!({})));
+        assert_eq!(path, "", "{message}");
+        assert!(message.starts_with("unknown setting `podAnotations`: expected one of `replicaCount`, `imagePullSecrets`"), "{message}");
+        assert!(message.contains("`podAnnotations`") && message.contains("`server`"), "{message}");
+        let (path, message) = error(&with("server.prot", json!(1)));
+        assert_eq!(path, "server", "{message}");
+        assert!(message.contains("unknown setting `prot`: expected one of `port`, `imagePullSecrets`"), "{message}");
+    }
+
+    #[test]
+    fn a_null_in_a_flattened_section_says_how_to_clear_it() {
+        let mut tree = serde_json::to_value(Values::default()).expect("defaults");
+        tree.as_object_mut().expect("map").remove("nodeSelector");
+        let (path, message) = error(&tree);
+        assert!(message.contains("set nodeSelector to {} to clear it"), "{path}: {message}");
     }
 }

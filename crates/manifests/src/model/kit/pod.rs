@@ -1,12 +1,13 @@
-//! The pod settings `helm create` keeps at the top level of values.yaml, and [`NameRef`].
+//! [`PodSettings`]: the pod settings `helm create` keeps at the top level of values.yaml, as a
+//! section to flatten; and [`NameRef`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{ServiceAccountSettingsKnobs, k8s};
+use super::{ServiceAccountSettings, k8s};
 use crate::Knobs;
 use crate::model::objects::{Container, Pod};
-use crate::template::expr::{Knob, checksum_of, service_account_name};
+use crate::template::expr::{checksum_of, service_account_name};
 use crate::template::tree::{List, Map};
 use crate::values::{DnsName, StringMap};
 
@@ -18,63 +19,91 @@ pub struct NameRef {
     pub name: DnsName,
 }
 
-/// The pod settings `helm create` keeps at the top level of values.yaml (they cannot live in a
-/// section of their own without renaming them), gathered so every chart reads them alike.
-pub struct PodSettings<'a> {
-    /// Annotations of the pod template.
-    pub annotations: &'a Knob<StringMap>,
-    /// Extra labels of the pod template.
-    pub labels: &'a Knob<StringMap>,
-    /// The pod's `securityContext`.
-    pub security_context: &'a Knob<k8s::PodSecurityContext>,
-    /// Secrets to pull images with.
-    pub image_pull_secrets: &'a Knob<Vec<NameRef>>,
-    /// `nodeSelector`: node labels the pod must match.
-    pub node_selector: &'a Knob<StringMap>,
-    /// `tolerations`.
-    pub tolerations: &'a Knob<Vec<k8s::Toleration>>,
-    /// `affinity`.
-    pub affinity: &'a Knob<k8s::Affinity>,
-    /// Which ServiceAccount the pods run as.
-    pub service_account: &'a ServiceAccountSettingsKnobs,
+/// The pod settings `helm create` keeps at the top level of values.yaml, as one section an
+/// application flattens into its `Values` so every chart reads them alike:
+///
+/// ```ignore
+/// #[serde(flatten)]
+/// pub pod: PodSettings,
+/// ```
+///
+/// The keys stay where Helm users look for them (`podAnnotations`, `nodeSelector`, ...), in
+/// this order at the place of the field. The Kubernetes-shaped ones are checked against
+/// Kubernetes' own schema ([`k8s`]). Build the pod with [`PodSettingsKnobs::pod`].
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSettings {
+    /// Secrets to pull the images with, for private registries (`[{name: regcred}]`).
+    pub image_pull_secrets: Vec<NameRef>,
+    /// Which ServiceAccount the pods run as, and whether the chart makes it.
+    pub service_account: ServiceAccountSettings,
+    /// Annotations of the pods (for example Prometheus scraping: `prometheus.io/scrape: "true"`).
+    pub pod_annotations: StringMap,
+    /// Extra labels of the pods.
+    pub pod_labels: StringMap,
+    /// The pods' `securityContext` (for example `runAsUser`, `fsGroup`, `seccompProfile`).
+    pub pod_security_context: k8s::PodSecurityContext,
+    /// The containers' `securityContext` (for example `readOnlyRootFilesystem`,
+    /// `capabilities`).
+    pub security_context: k8s::SecurityContext,
+    /// Node labels the pods must match (`nodeSelector`).
+    pub node_selector: StringMap,
+    /// Tolerations of the pods.
+    pub tolerations: Vec<k8s::Toleration>,
+    /// Affinity rules of the pods (for example a `podAntiAffinity` to spread them over nodes).
+    pub affinity: k8s::Affinity,
 }
 
-impl PodSettings<'_> {
-    /// A pod running `containers` under the chart's ServiceAccount. It carries a
-    /// `checksum/<name>` annotation per `(name, template file)` of `rolled_by`
-    /// (`("config", "configmap.yaml")`), so a change in that file rolls the pods.
+impl PodSettings {
+    /// Settings that meet the restricted Pod Security Standard: the pods run as `uid` (user,
+    /// group and the volumes' `fsGroup`), never as root, with the runtime's default seccomp
+    /// profile; the containers cannot gain privileges, hold no capabilities and have a read-only
+    /// root filesystem. The chart makes a ServiceAccount of its own ([`ServiceAccountSettings`]'s
+    /// default); everything else is empty.
+    pub fn restricted(uid: i64) -> Self {
+        PodSettings {
+            image_pull_secrets: Vec::new(),
+            service_account: ServiceAccountSettings::default(),
+            pod_annotations: StringMap::new(),
+            pod_labels: StringMap::new(),
+            pod_security_context: k8s::PodSecurityContext::json(serde_json::json!({
+                "runAsNonRoot": true,
+                "runAsUser": uid,
+                "runAsGroup": uid,
+                "fsGroup": uid,
+                "seccompProfile": {"type": "RuntimeDefault"}
+            })),
+            security_context: k8s::SecurityContext::json(serde_json::json!({
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": true,
+                "capabilities": {"drop": ["ALL"]}
+            })),
+            node_selector: StringMap::new(),
+            tolerations: Vec::new(),
+            affinity: k8s::Affinity::default(),
+        }
+    }
+}
+
+impl PodSettingsKnobs {
+    /// A pod running `containers` under the chart's ServiceAccount, with every setting of the
+    /// section. It carries a `checksum/<name>` annotation per `(name, template file)` of
+    /// `rolled_by` (`("config", "configmap.yaml")`), so a change in that file rolls the pods.
+    /// The ServiceAccount itself is `self.service_account.add_to(&mut m)`; the containers'
+    /// `securityContext` is `self.security_context` on each container.
     pub fn pod(&self, containers: Vec<Container>, rolled_by: &[(&str, &str)]) -> Pod {
         let checksums = rolled_by.iter().fold(Map::new(), |m, (name, file)| m.str(format!("checksum/{name}"), checksum_of(file)));
         Pod::builder()
             .containers(containers)
-            .annotations(checksums.spread(self.annotations))
-            .labels(Map::new().spread(self.labels))
+            .annotations(checksums.spread(&self.pod_annotations))
+            .labels(Map::new().spread(&self.pod_labels))
             .service_account_name(service_account_name())
             .automount_service_account_token(&self.service_account.automount_service_account_token)
-            .security_context(self.security_context.raw())
+            .security_context(self.pod_security_context.raw())
             .image_pull_secrets(self.image_pull_secrets.raw())
             .node_selector(self.node_selector.raw())
             .affinity(self.affinity.raw())
-            .tolerations(List::new().extend_from(self.tolerations))
+            .tolerations(List::new().extend_from(&self.tolerations))
             .build()
     }
-}
-
-/// The [`PodSettings`] of a values handle whose top-level fields have the conventional names
-/// (`pod_annotations`, `pod_labels`, `pod_security_context`, `image_pull_secrets`,
-/// `node_selector`, `tolerations`, `affinity`, `service_account`).
-#[macro_export]
-macro_rules! pod_settings {
-    ($v:expr) => {
-        $crate::model::kit::PodSettings {
-            annotations: &$v.pod_annotations,
-            labels: &$v.pod_labels,
-            security_context: &$v.pod_security_context,
-            image_pull_secrets: &$v.image_pull_secrets,
-            node_selector: &$v.node_selector,
-            tolerations: &$v.tolerations,
-            affinity: &$v.affinity,
-            service_account: &$v.service_account,
-        }
-    };
 }
