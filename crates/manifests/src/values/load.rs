@@ -221,7 +221,10 @@ pub fn validate<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
             None => (if path == "." { String::new() } else { path }, message),
         };
         let (path, message) = super::kube::join_inner_path(&path, &message);
-        let message = cleared_by_null(&schema, &path, &message).or_else(|| unknown_beside_flattened(&schema, &path, &message)).unwrap_or_else(|| in_values_terms(&message));
+        if let Some(unknown) = unknown_beside_flattened(&schema, &path, &message) {
+            return unknown;
+        }
+        let message = cleared_by_null(&schema, &path, &message).unwrap_or_else(|| in_values_terms(&message));
         (path, message)
     })?;
     serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
@@ -269,9 +272,10 @@ pub fn flattened_error<F: crate::expr::Section + DeserializeOwned + JsonSchema +
 }
 
 /// serde's "unknown field" at a section with a flattened part names no expected settings (it
-/// cannot tell which keys the flattened part took): list them from the schema, as serde does
+/// cannot tell which keys the flattened part took), and comes at the section, not at the key:
+/// `(path of the key, message)` listing the known settings from the schema, as serde does
 /// elsewhere.
-fn unknown_beside_flattened(schema: &Value, path: &str, message: &str) -> Option<String> {
+fn unknown_beside_flattened(schema: &Value, path: &str, message: &str) -> Option<(String, String)> {
     static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`$").expect("valid pattern"));
     let field = UNKNOWN.captures(message)?.get(1)?.as_str();
     let node = if path.is_empty() { Some(schema) } else { path.split('.').try_fold(schema, |s, key| s.get("properties")?.get(key)) };
@@ -282,7 +286,8 @@ fn unknown_beside_flattened(schema: &Value, path: &str, message: &str) -> Option
         [a, b] => format!("{a} or {b}"),
         many => format!("one of {}", many.join(", ")),
     };
-    Some(format!("unknown setting `{field}`: expected {expected}"))
+    let at = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+    Some((at, format!("unknown setting `{field}`: expected {expected}")))
 }
 
 fn has_whole_float(v: &Value) -> bool {
@@ -672,11 +677,11 @@ mod flattened {
     #[test]
     fn an_unknown_setting_beside_a_flattened_section_lists_what_is_known() {
         let (path, message) = error(&with("podAnotations", json!({})));
-        assert_eq!(path, "", "{message}");
+        assert_eq!(path, "podAnotations", "{message}");
         assert!(message.starts_with("unknown setting `podAnotations`: expected one of `replicaCount`, `imagePullSecrets`"), "{message}");
         assert!(message.contains("`podAnnotations`") && message.contains("`server`"), "{message}");
         let (path, message) = error(&with("server.prot", json!(1)));
-        assert_eq!(path, "server", "{message}");
+        assert_eq!(path, "server.prot", "{message}");
         assert!(message.contains("unknown setting `prot`: expected one of `port`, `imagePullSecrets`"), "{message}");
     }
 
