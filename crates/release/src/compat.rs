@@ -1,7 +1,8 @@
 //! Values compatibility: what a values file written for the base chart finds in this one.
 //! Compares two `values.schema.json` documents (draft-07, self-contained, as emit writes them)
 //! setting by setting: a removed setting or a narrower one (type, enum, bounds, length, pattern,
-//! format, a closed map) is breaking; a new setting is a minor change. Descriptions,
+//! format, a map of the user's keys now closed to all but those it lists) is breaking; a new
+//! setting is a minor change. Descriptions,
 //! `writeOnly` and comments do not count, and neither does `required`: Helm validates the values
 //! merged over values.yaml, whose defaults give every required key. Of `anyOf`, each alternative
 //! the base took must be taken, no narrower, by one of the new alternatives.
@@ -106,8 +107,19 @@ fn walk(base: &Value, now: &Value, path: &str, out: &mut Vec<SchemaChange>) {
     let props = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
     let (pb, pn) = (props(base), props(now));
     let closed = |s: &Value| s.get("additionalProperties") == Some(&Value::Bool(false));
-    if closed(now) && !closed(base) && pn.is_empty() {
+    // A map that took keys of the user's own (free-form, or a map of some type) and is now
+    // closed refuses a values file with a key it does not list; the keys it lists are what it
+    // still takes, not new settings.
+    let closed_now = closed(now) && !closed(base);
+    if closed_now && pn.is_empty() {
         narrowed("no longer takes keys of its own".into());
+    } else if closed_now {
+        let listed: Vec<&str> = pn.keys().map(String::as_str).collect();
+        let listed = match listed.len() {
+            n if n > 6 => format!("{} and {} more", listed[..5].join(", "), n - 5),
+            _ => listed.join(", "),
+        };
+        narrowed(format!("takes only the keys {listed} where it took keys of its own: a values file with another key is refused"));
     }
     for (key, sub) in &pb {
         match pn.get(key) {
@@ -116,7 +128,7 @@ fn walk(base: &Value, now: &Value, path: &str, out: &mut Vec<SchemaChange>) {
             None => {}
         }
     }
-    for key in pn.keys().filter(|k| !pb.contains_key(*k)) {
+    for key in pn.keys().filter(|k| !pb.contains_key(*k) && !closed_now) {
         out.push(SchemaChange { path: join(path, key), bump: Bump::Minor, message: "is a new setting".into() });
     }
     if let (Some(b), Some(n)) = (base.get("additionalProperties").filter(|a| a.is_object()), now.get("additionalProperties").filter(|a| a.is_object())) {
@@ -160,5 +172,20 @@ mod tests {
             json!({"hosts": {"type": "array", "items": object(json!({"host": {"type": "string", "pattern": "^[a-z]+$"}}))}, "labels": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 63}}}),
         );
         assert_eq!(changes(base, now), [("hosts[].host".into(), Bump::Breaking), ("labels.*".into(), Bump::Breaking)]);
+    }
+
+    #[test]
+    fn a_map_of_the_users_keys_that_is_closed_now_breaks() {
+        let free = |now: Value| changes(object(json!({"affinity": {"type": "object"}})), object(json!({"affinity": now})));
+        let typed = object(json!({"nodeAffinity": {"type": "object"}, "podAffinity": {"type": "object"}}));
+        // Kubernetes' schema replaced a free-form map: one breaking change, no "new settings".
+        assert_eq!(free(typed.clone()), [("affinity".into(), Bump::Breaking)]);
+        assert_eq!(free(json!({"type": "object", "additionalProperties": false})), [("affinity".into(), Bump::Breaking)]);
+        // A map of strings closed to its listed keys breaks too.
+        let strings = object(json!({"labels": {"type": "object", "additionalProperties": {"type": "string"}}}));
+        assert_eq!(changes(strings, object(json!({"labels": typed.clone()}))), [("labels".into(), Bump::Breaking)]);
+        // Closed on both sides: keys added are new settings.
+        let wider = object(json!({"nodeAffinity": {"type": "object"}, "podAffinity": {"type": "object"}, "podAntiAffinity": {"type": "object"}}));
+        assert_eq!(changes(object(json!({"affinity": typed})), object(json!({"affinity": wider}))), [("affinity.podAntiAffinity".into(), Bump::Minor)]);
     }
 }
