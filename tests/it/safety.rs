@@ -389,6 +389,21 @@ mod dead_setting {
         manifests::output::emit_app(&app(documented)).unwrap_or_else(|e| panic!("a documented setting was refused: {e}"));
     }
 
+    /// A mark left behind once `build` reads the setting.
+    fn read_and_marked(v: &ValuesKnobs) -> Model {
+        let mut m = Model::new();
+        deployment(v, &mut m);
+        m.notes(vec![manifests::Line::when(&v.pdb_enabled, vec![manifests::Line::text("The pods have a disruption budget.")])]);
+        m.documentation_only(&v.pdb_enabled, "a later version renders the budget");
+        m
+    }
+
+    #[test]
+    fn emit_refuses_a_documentation_mark_on_a_setting_the_chart_reads() {
+        let err = manifests::output::emit_app(&app(read_and_marked)).expect_err("a stale mark passed").to_string();
+        assert!(err.contains("values pdbEnabled: is marked with `Model::documentation_only` but the chart reads it"), "{err}");
+    }
+
     /// The rule means something only where no template reads the values as a whole.
     #[test]
     fn no_application_reads_all_its_values_at_once() {

@@ -351,6 +351,21 @@ impl Model {
     /// Every setting the chart reads (objects, their gates and metadata, rules, notes, external
     /// declarations, named conditions), plus those marked [`Model::documentation_only`].
     pub fn reads(&self) -> crate::template::reads::Reads {
+        let mut out = self.chart_reads();
+        out.extend(self.documentation_only.iter().map(|(p, _)| p.keys.clone()));
+        out
+    }
+
+    /// The settings marked [`Model::documentation_only`] that the chart reads all the same
+    /// (itself, a key below or a section above): the mark is stale and would hide the setting
+    /// turning dead again. Dotted paths, in marking order.
+    pub fn stale_documentation_marks(&self) -> Vec<String> {
+        let reads = self.chart_reads();
+        self.documentation_only.iter().filter(|(p, _)| reads.iter().any(|r| r.starts_with(&p.keys) || p.keys.starts_with(r))).map(|(p, _)| p.dotted()).collect()
+    }
+
+    /// What [`Model::reads`] finds, without the marks.
+    fn chart_reads(&self) -> crate::template::reads::Reads {
         use crate::template::reads;
         let mut out = reads::Reads::new();
         for o in &self.objects {
@@ -387,7 +402,6 @@ impl Model {
         for (_, cond) in &self.conditions {
             reads::ex(cond, &mut out);
         }
-        out.extend(self.documentation_only.iter().map(|(p, _)| p.keys.clone()));
         out
     }
 }

@@ -152,6 +152,16 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
                 .into(),
         });
     }
+    for path in model.stale_documentation_marks() {
+        findings.push(Finding {
+            app: name.clone(),
+            environment: "every environment".into(),
+            subject: format!("values {path}"),
+            message: "is marked with `Model::documentation_only` but the chart reads it: remove the mark, so that the setting \
+                      is refused again should nothing read it"
+                .into(),
+        });
+    }
     let mut envs: Vec<(&str, &str, Vec<Layer>)> = Vec::new();
     if app.needs_values().is_none() {
         envs.push(("default", "the defaults", Vec::new()));
