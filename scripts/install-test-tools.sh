@@ -437,25 +437,35 @@ install_venv() {
 
 install_venv
 
+# ------------------------------------------------------------------------ Debian packages ----
+# unpack_debs DEST PACKAGE=VERSION...: downloads the packages with apt-get (no root, nothing
+# installed) and unpacks them all into DEST, replacing it whole.
+unpack_debs() {
+  local dest="$1"; shift
+  tmpdir
+  local work
+  work="$(mktemp -d "$TMP/debs.XXXXXX")"
+  # apt-get download needs the package lists; refresh them once if a version is unknown.
+  if ! (cd "$work" && apt-get download -q "$@") >"$work/apt.log" 2>&1; then
+    apt-get update -qq >>"$work/apt.log" 2>&1 || true
+    (cd "$work" && apt-get download -q "$@") >>"$work/apt.log" 2>&1 \
+      || { cat "$work/apt.log" >&2; die "apt-get download $* failed"; }
+  fi
+  rm -rf "$dest.new"
+  local deb
+  for deb in "$work"/*.deb; do
+    dpkg-deb -x "$deb" "$dest.new" || die "cannot unpack $deb"
+  done
+  rm -rf "$dest"; mv "$dest.new" "$dest"
+}
+
 # ------------------------------------------------------------------------- docker-registry ----
 install_registry() {
   local name=docker-registry dest="$TOOLS/registry" expected="$REGISTRY_DEB=$REGISTRY_VERSION"
   local t0=$SECONDS status="cached" got
   if ! stamp_matches "$name" "$expected" || [[ ! -x "$dest/usr/bin/docker-registry" ]]; then
     rm -f "$STAMPS/$name"
-    tmpdir
-    local work="$TMP/registry"
-    mkdir -p "$work"
-    # apt-get download needs the package lists; refresh them once if the version is unknown.
-    if ! (cd "$work" && apt-get download -q "$REGISTRY_DEB=$REGISTRY_VERSION") >"$work/apt.log" 2>&1; then
-      apt-get update -qq >>"$work/apt.log" 2>&1 || true
-      (cd "$work" && apt-get download -q "$REGISTRY_DEB=$REGISTRY_VERSION") >>"$work/apt.log" 2>&1 \
-        || { cat "$work/apt.log" >&2; die "apt-get download $REGISTRY_DEB=$REGISTRY_VERSION failed"; }
-    fi
-    local deb=("$work"/docker-registry_*.deb)
-    rm -rf "$dest.new"
-    dpkg-deb -x "${deb[0]}" "$dest.new" || die "cannot unpack ${deb[0]}"
-    rm -rf "$dest"; mv "$dest.new" "$dest"
+    unpack_debs "$dest" "$REGISTRY_DEB=$REGISTRY_VERSION"
     status="installed in $((SECONDS - t0))s"
   fi
   put_file "$BIN/docker-registry" 755 "#!/bin/sh
@@ -475,20 +485,7 @@ install_graphviz() {
   local t0=$SECONDS status="cached" lib="$TOOLS/graphviz/usr/lib/x86_64-linux-gnu"
   if ! stamp_matches "$name" "$expected" || [[ ! -x "$dest/usr/bin/dot" ]]; then
     rm -f "$STAMPS/$name"
-    tmpdir
-    local work="$TMP/graphviz"
-    mkdir -p "$work"
-    if ! (cd "$work" && apt-get download -q "${GRAPHVIZ_DEBS[@]}") >"$work/apt.log" 2>&1; then
-      apt-get update -qq >>"$work/apt.log" 2>&1 || true
-      (cd "$work" && apt-get download -q "${GRAPHVIZ_DEBS[@]}") >>"$work/apt.log" 2>&1 \
-        || { cat "$work/apt.log" >&2; die "apt-get download of Graphviz failed"; }
-    fi
-    rm -rf "$dest.new"
-    local deb
-    for deb in "$work"/*.deb; do
-      dpkg-deb -x "$deb" "$dest.new" || die "cannot unpack $deb"
-    done
-    rm -rf "$dest"; mv "$dest.new" "$dest"
+    unpack_debs "$dest" "${GRAPHVIZ_DEBS[@]}"
     # The plugin list (config6) names the plugins by path: written once, where they now are.
     LD_LIBRARY_PATH="$lib" GVBINDIR="$lib/graphviz" "$dest/usr/bin/dot" -c || die "dot -c failed"
     status="installed in $((SECONDS - t0))s"

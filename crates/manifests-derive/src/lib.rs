@@ -20,7 +20,7 @@
 
 use proc_macro::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Data, DeriveInput, Fields, LitStr, parse_macro_input};
+use syn::{Data, DeriveInput, Fields, parse_macro_input};
 
 /// Derives `Knobbed` (and for an enum `Leaf`) for a `Values` struct or a section of one; see
 /// the crate documentation. Errors, at the item: a tuple struct, a union, and `rename_all`
@@ -179,43 +179,38 @@ fn camel_case(snake: &str) -> String {
     out
 }
 
-/// The string value of `#[serde(NAME = "...")]`, if present.
-fn serde_attr(attrs: &[syn::Attribute], wanted: &str) -> syn::Result<Option<String>> {
-    let mut found = None;
+/// The arguments of the `#[serde(...)]` attributes: `(name, string value)`, the value `None` for
+/// a flag (`flatten`) or a value that is no string literal.
+fn serde_args(attrs: &[syn::Attribute]) -> syn::Result<Vec<(String, Option<String>)>> {
+    let mut args = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident(wanted) {
-                let lit: LitStr = meta.value()?.parse()?;
-                found = Some(lit.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: proc_macro2::TokenStream = meta.value()?.parse()?;
+            let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let mut value = None;
+            if meta.input.peek(syn::Token![=]) {
+                let expr: syn::Expr = meta.value()?.parse()?;
+                if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(lit), .. }) = expr {
+                    value = Some(lit.value());
+                }
             } else if meta.input.peek(syn::token::Paren) {
                 let _content;
                 syn::parenthesized!(_content in meta.input);
             }
+            args.push((name, value));
             Ok(())
         })?;
     }
-    Ok(found)
+    Ok(args)
 }
 
+/// The string value of `#[serde(NAME = "...")]`, if present.
+fn serde_attr(attrs: &[syn::Attribute], wanted: &str) -> syn::Result<Option<String>> {
+    Ok(serde_args(attrs)?.into_iter().find(|(name, _)| name == wanted).and_then(|(_, value)| value))
+}
+
+/// Whether `#[serde(NAME)]` is present.
 fn has_serde_flag(attrs: &[syn::Attribute], wanted: &str) -> syn::Result<bool> {
-    let mut found = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident(wanted) {
-                found = true;
-            }
-            if meta.input.peek(syn::Token![=]) {
-                let _: proc_macro2::TokenStream = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _content;
-                syn::parenthesized!(_content in meta.input);
-            }
-            Ok(())
-        })?;
-    }
-    Ok(found)
+    Ok(serde_args(attrs)?.iter().any(|(name, _)| name == wanted))
 }
 
 #[cfg(test)]
