@@ -110,11 +110,16 @@ fn check_edges(label: &str, graph: &Graph, objects: &[Value]) {
                 })
             }
             ("scrapes", Some(_)) => e.to.starts_with("Service/"),
+            ("backs", Some(b)) => e.to == format!("Cluster/{}", s(b, "/spec/cluster/name")),
             _ => false,
         };
         assert!(ok, "{label}: the objects do not make the edge {e:?}");
     }
     // Completeness: what the objects connect is drawn.
+    for b in objects.iter().filter(|o| ["ScheduledBackup", "Backup"].contains(&s(o, "/kind"))) {
+        let (id, cluster) = (format!("{}/{}", s(b, "/kind"), s(b, "/metadata/name")), format!("Cluster/{}", s(b, "/spec/cluster/name")));
+        assert!(has(&id, &cluster, "backs up"), "{label}: {id} backs up {cluster}, and the graph has no edge");
+    }
     for w in objects.iter().filter(|o| ["Deployment", "StatefulSet", "DaemonSet", "Job"].contains(&s(o, "/kind"))) {
         let id = format!("{}/{}", s(w, "/kind"), s(w, "/metadata/name"));
         let (labels, spec) = pod(w);

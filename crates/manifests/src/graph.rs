@@ -270,6 +270,10 @@ pub fn of(title: &str, app: &str, objects: &[Value], external: &[Reference], hoo
                     }
                 }
             }
+            // CloudNativePG's backups name their Cluster.
+            "ScheduledBackup" | "Backup" => {
+                b.link(&me, "Cluster", s(o, "/spec/cluster/name"), &group, "backs up");
+            }
             "HorizontalPodAutoscaler" => {
                 b.link(&me, s(o, "/spec/scaleTargetRef/kind"), s(o, "/spec/scaleTargetRef/name"), &group, "scales");
             }
@@ -443,6 +447,7 @@ mod tests {
             json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"app.kubernetes.io/component": "server"}}, "spec": {"template": pod}}),
             json!({"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": "db", "labels": {"app.kubernetes.io/component": "database"}}}),
             json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate"}, "spec": {"template": {"spec": {"containers": [{"name": "m"}]}}}}),
+            json!({"apiVersion": "postgresql.cnpg.io/v1", "kind": "ScheduledBackup", "metadata": {"name": "db-daily"}, "spec": {"cluster": {"name": "db"}}}),
         ]
     }
 
@@ -461,6 +466,7 @@ mod tests {
                 "Deployment/web mounts tls Secret/web-tls",
                 "Cluster/db makes Secret/db-app",
                 "Deployment/web reads Secret/db-app",
+                "ScheduledBackup/db-daily backs up Cluster/db",
                 "Job/migrate runs before Deployment/web",
             ]
         );
@@ -468,7 +474,7 @@ mod tests {
         assert_eq!(external, ["Secret/web-tls"]);
         let made = g.nodes.iter().find(|n| n.id == "Secret/db-app").expect("the made Secret");
         assert_eq!(made.group, "database");
-        assert!(g.mermaid().contains("subgraph g_server [\"server\"]") && g.mermaid().contains("class n7 external"), "{}", g.mermaid());
+        assert!(g.mermaid().contains("subgraph g_server [\"server\"]") && g.mermaid().contains("class n8 external"), "{}", g.mermaid());
         assert!(g.dot().starts_with("digraph \"web (default)\" {"));
     }
 }
