@@ -68,7 +68,14 @@ pub fn app() -> App<Values> {
                  - New: `postgresql.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
                  cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity).", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
             )
-            .upgrade_note("0.2.0", manifests::rules::UPGRADE_NOTE),
+            .upgrade_note("0.2.0", manifests::rules::UPGRADE_NOTE)
+            .upgrade_note(
+                "0.2.0",
+                "- The bundled Dragonfly, Valkey and Qdrant StatefulSets are governed by headless Services of their own \
+                 (`aeterna-dragonfly-headless` and so on, for a release named `aeterna`), which give their pods DNS names; the Services clients use keep their \
+                 names. A StatefulSet's `serviceName` cannot change in place: before `helm upgrade`, delete those StatefulSets \
+                 with `kubectl delete statefulset <name> --cascade=orphan` (the pods and volumes stay, and the upgrade adopts them).",
+            ),
             "crates/apps/src/aeterna.rs",
             build,
         )

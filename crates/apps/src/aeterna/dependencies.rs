@@ -457,7 +457,8 @@ struct Server<'a> {
     data: &'static str,
 }
 
-/// A standalone Redis-compatible server: a StatefulSet with one volume and its Service.
+/// A standalone Redis-compatible server: a StatefulSet with one volume, its governing headless
+/// Service (the pods' DNS names) and the Service clients use.
 fn bundled_server(m: &mut Model, v: &ValuesKnobs, s: Server) -> (ObjectRef<StatefulSet>, Vec<PortRef>) {
     let file = format!("dependencies/{}.yaml", s.name);
     let k = s.knobs;
@@ -473,11 +474,14 @@ fn bundled_server(m: &mut Model, v: &ValuesKnobs, s: Server) -> (ObjectRef<State
         StatefulSet::builder()
             .meta(Meta::new(fullname_with(s.name)).component(s.name).template_file(&file))
             .replicas(&k.replicas)
-            .service_name(fullname_with(s.name))
+            .service_name(fullname_with(&format!("{}-headless", s.name)))
             .claim_templates(vec![data])
             .pod(pod(v, vec![c]))
             .build(),
     );
+    let mut headless = Service::headless(Meta::new(fullname_with(&format!("{}-headless", s.name))).component(s.name).template_file(&file), &set);
+    headless.port(ServicePort::new(s.port.0, s.port.1, &port));
+    m.add_when(s.on.clone(), headless);
     m.add_when(
         s.on,
         Service::builder()
@@ -511,11 +515,15 @@ fn qdrant_server(m: &mut Model, v: &ValuesKnobs, on: Expr<bool>) -> (ObjectRef<S
         StatefulSet::builder()
             .meta(Meta::new(fullname_with("qdrant")).component("qdrant").template_file(file))
             .replicas(1)
-            .service_name(fullname_with("qdrant"))
+            .service_name(fullname_with("qdrant-headless"))
             .claim_templates(vec![storage])
             .pod(pod(v, vec![c]))
             .build(),
     );
+    let mut headless = Service::headless(Meta::new(fullname_with("qdrant-headless")).component("qdrant").template_file(file), &set);
+    headless.port(ServicePort::new("http", 6333, &http));
+    headless.port(ServicePort::new("grpc", 6334, &grpc));
+    m.add_when(on.clone(), headless);
     m.add_when(
         on,
         Service::builder()

@@ -237,6 +237,29 @@ mod tests {
     }
 
     #[test]
+    fn a_statefulsets_governing_service_is_a_headless_service_of_its_pods() {
+        let set = |service: &str| {
+            let mut d = objects().into_iter().find(|o| o["kind"] == "Deployment").expect("deployment");
+            d["kind"] = json!("StatefulSet");
+            d["metadata"]["name"] = json!("db");
+            d["spec"]["serviceName"] = json!(service);
+            d
+        };
+        let headless = |selector: Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": meta("web-headless"), "spec": {"clusterIP": "None", "selector": selector}});
+        let pods = json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel"});
+        let findings = |extra: Vec<Value>| -> Vec<String> {
+            let mut objs = objects();
+            objs.extend(extra);
+            run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+        };
+        assert!(findings(vec![set("web-headless"), headless(pods.clone())]).is_empty());
+        one_finding(&findings(vec![set("web-headles"), headless(pods.clone())]), "StatefulSet/db: spec.serviceName: Service \"web-headles\" is not rendered");
+        one_finding(&findings(vec![set("web")]), "Service \"web\" is not headless (clusterIP: None)");
+        let f = findings(vec![set("web-headless"), headless(json!({"app.kubernetes.io/name": "other"}))]);
+        assert!(f.iter().any(|m| m.contains("Service \"web-headless\" does not select this StatefulSet's pods")), "{f:#?}");
+    }
+
+    #[test]
     fn names_labels_and_duplicates_are_checked() {
         one_finding(&after("Gadget", |c| c["metadata"]["name"] = json!("Web_Gadget")), "is not a DNS-1123 subdomain");
         let mut objs = objects();

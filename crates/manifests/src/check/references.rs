@@ -72,7 +72,31 @@ pub(super) fn object(index: &Index, o: &Value, out: &mut Vec<String>) {
             }
         }
         ("monitoring.coreos.com", "ServiceMonitor") => service_monitor(index, o, out),
+        ("apps", "StatefulSet") => governing_service(index, o, out),
         _ => {}
+    }
+}
+
+/// A StatefulSet's `serviceName`: the headless Service that gives its pods their DNS names
+/// (`<pod>.<service>`, Kubernetes' "StatefulSet → Stable Network ID"). Kubernetes accepts any
+/// name and the pods then have none, so a typo shows only when a peer cannot find another.
+fn governing_service(index: &Index, o: &Value, out: &mut Vec<String>) {
+    let ns = namespace_of(o);
+    let Some(name) = str_at(o, "/spec/serviceName").filter(|n| !n.is_empty()) else { return };
+    let Some(svc) = index.rendered("Service", ns, name) else {
+        if !index.exists("Service", ns, name) {
+            out.push(format!("spec.serviceName: Service {name:?} is not rendered: the pods get no DNS names without their governing Service"));
+        }
+        return;
+    };
+    if str_at(svc, "/spec/clusterIP") != Some("None") {
+        out.push(format!("spec.serviceName: Service {name:?} is not headless (clusterIP: None), so the pods get no DNS names of their own"));
+    }
+    let labels: BTreeMap<&str, &str> =
+        o.pointer("/spec/template/metadata/labels").and_then(Value::as_object).map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect()).unwrap_or_default();
+    let selector = svc.pointer("/spec/selector").map(|s| serde_json::json!({ "matchLabels": s })).unwrap_or(Value::Null);
+    if !selector_matches(&selector, &labels) {
+        out.push(format!("spec.serviceName: Service {name:?} does not select this StatefulSet's pods"));
     }
 }
 
