@@ -20,8 +20,11 @@ pub const UPGRADE_NOTE: &str = "- Both renderers refuse values the Kubernetes AP
 installed: a release name that makes a derived object name too long for its kind (the message names the name and \
 the limit; use a shorter release name or `fullnameOverride`), resource requests above their limits, negative \
 quantities, label and annotation keys and label values Kubernetes does not take (in `podLabels`, `podAnnotations`, \
-`nodeSelector` and the other label and annotation settings), labels that replace the chart's own, and annotations \
-over 255 KiB. Values that Kubernetes accepts need no change.";
+`nodeSelector` and the other label and annotation settings), labels that replace the chart's own, annotations \
+over 255 KiB, `minAvailable` and `maxUnavailable` percentages over 100% (disruption budgets, rolling updates), Ingress \
+hosts and TLS hosts that are not lowercase DNS names or are IP addresses, and Ingress paths Kubernetes refuses (a \
+`Prefix` or `Exact` path starts with `/`, holds no `//`, `/./`, `/../` or `%2f` and does not end in `/.` or `/..`; \
+an `ImplementationSpecific` one is empty or starts with `/`). Values that Kubernetes accepts need no change.";
 
 /// Non-empty, every character `inner`, the first `first` and the last `last`.
 fn word(s: &str, first: fn(char) -> bool, inner: fn(char) -> bool, last: fn(char) -> bool) -> bool {
