@@ -235,9 +235,9 @@ pub fn random_values(schema: &Value, defaults: &Value, rng: &mut Rng) -> Value {
     generate(schema, defaults, rng, false)
 }
 
-/// [`random_values`] whose label, annotation and resources settings break one of the API
-/// server's rules now and then (one label or annotation map in four, one `requests` in five):
-/// values both renderers must refuse alike.
+/// [`random_values`] whose label, annotation, resources, host and path settings break one of
+/// the API server's rules now and then (one label or annotation map in four, one `requests`,
+/// host or path in five): values both renderers must refuse alike.
 pub fn random_values_breaking(schema: &Value, defaults: &Value, rng: &mut Rng) -> Value {
     generate(schema, defaults, rng, true)
 }
@@ -334,6 +334,23 @@ fn random_leaf(key: &str, schema: &Value, default: &Value, g: &mut Gen) -> Optio
     };
     let pattern = schema.get("pattern").and_then(Value::as_str).unwrap_or("");
     let max_len = schema.get("maxLength").and_then(Value::as_u64).unwrap_or(40) as usize;
+    // Hosts and paths (an Ingress's, a probe's) take what the API server takes
+    // (`validateIngressRules`, `validateHTTPIngressPath`); a breaking case puts in one it refuses
+    // now and then. Drawn on the side, after the one draw any other string takes, so the
+    // other settings' draws stay as they were.
+    if matches!(key, "host" | "path") && types.first() == Some(&"string") && pattern.is_empty() {
+        let _ = rng.pick(TRICKY);
+        let side = &mut g.side;
+        let bad = g.breaking && side.chance(20);
+        return Some(json!(match (key, bad) {
+            ("host", true) => (*side.pick(&["Todo.Example.com", "10.0.0.1", "a.*.example.com"])).to_string(),
+            ("host", false) if side.chance(10) => String::new(),
+            ("host", false) if side.chance(20) => format!("*.{}.example.com", label(side, 12)),
+            ("host", false) => format!("{}.example.com", label(side, 12)),
+            (_, true) => (*side.pick(&["api", "/api//v1", "/api/.."])).to_string(),
+            _ => format!("/{}", if side.chance(25) { String::new() } else { label(side, 12) }),
+        }));
+    }
     match types.first().copied() {
         Some("boolean") => Some(Value::Bool(rng.chance(50))),
         // Whole numbers as strings (`"7"`), where the schema takes them: now and then with a

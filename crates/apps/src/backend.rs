@@ -212,8 +212,8 @@ pub struct UpdateStrategy {
 pub struct RollingUpdate {
     /// Pods started above `replicaCount` during an update: a count or a percentage ("25%").
     pub max_surge: IntOrPercent,
-    /// Pods that may be unavailable during an update: a count or a percentage. 0 keeps full
-    /// capacity; `maxSurge` and `maxUnavailable` must not both be 0.
+    /// Pods that may be unavailable during an update: a count or a percentage up to 100%. 0
+    /// keeps full capacity; `maxSurge` and `maxUnavailable` must not both be 0.
     pub max_unavailable: IntOrPercent,
 }
 

@@ -20,8 +20,11 @@ pub const UPGRADE_NOTE: &str = "- Both renderers refuse values the Kubernetes AP
 installed: a release name that makes a derived object name too long for its kind (the message names the name and \
 the limit; use a shorter release name or `fullnameOverride`), resource requests above their limits, negative \
 quantities, label and annotation keys and label values Kubernetes does not take (in `podLabels`, `podAnnotations`, \
-`nodeSelector` and the other label and annotation settings), labels that replace the chart's own, and annotations \
-over 255 KiB. Values that Kubernetes accepts need no change.";
+`nodeSelector` and the other label and annotation settings), labels that replace the chart's own, annotations \
+over 255 KiB, `minAvailable` and `maxUnavailable` percentages over 100% (disruption budgets, rolling updates), Ingress \
+hosts and TLS hosts that are not lowercase DNS names or are IP addresses, and Ingress paths Kubernetes refuses (a \
+`Prefix` or `Exact` path starts with `/`, holds no `//`, `/./`, `/../` or `%2f` and does not end in `/.` or `/..`; \
+an `ImplementationSpecific` one is empty or starts with `/`). Values that Kubernetes accepts need no change.";
 
 /// Non-empty, every character `inner`, the first `first` and the last `last`.
 fn word(s: &str, first: fn(char) -> bool, inner: fn(char) -> bool, last: fn(char) -> bool) -> bool {
@@ -256,8 +259,121 @@ fn sorted(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
     entries
 }
 
+/// `IsNotMoreThan100Percent` (`pkg/apis/apps/validation`), which `ValidatePodDisruptionBudgetSpec`
+/// applies to `minAvailable` and `maxUnavailable` and `ValidateRollingUpdateDeployment` (and the
+/// DaemonSet and StatefulSet rolling updates) to `maxUnavailable`: what is wrong with a
+/// percentage above 100%, or `None`. Counts, and text that is not a percentage, are the
+/// types' to judge (`IntOrPercent` takes no negative count, as `ValidatePositiveIntOrPercent`
+/// wants).
+pub fn percent_problem(value: &Value) -> Option<String> {
+    let Value::String(s) = value else { return None };
+    let digits = s.strip_suffix('%')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // More digits than a u64 holds are far over 100 (the schema allows 9).
+    let over = digits.parse::<u64>().ok().is_none_or(|n| n > 100);
+    over.then(|| format!("the percentage \"{s}\" is more than 100%: Kubernetes takes a count or a percentage from 0% to 100%"))
+}
+
+/// `IsWildcardDNS1123Subdomain` after `IsDNS1123Subdomain`: `*.` and then a subdomain, at most
+/// 253 characters in all.
+pub fn wildcard_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.strip_prefix("*.").is_some_and(|rest| rest.split('.').all(dns_label_shape))
+}
+
+/// `netutils.ParseIPSloppy` taking `s` for an IPv4 address: four dot-separated decimal numbers
+/// up to 255, leading zeros allowed. (IPv6 addresses hold a `:`, which no host may have.)
+pub fn ipv4_sloppy(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            let significant = p.trim_start_matches('0');
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && significant.len() <= 3 && significant.parse::<u16>().unwrap_or(0) <= 255
+        })
+}
+
+pub(crate) const HOST_SHAPE: &str =
+    "Kubernetes takes a lowercase DNS name (letters a-z, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters), '*.' allowed only at the start";
+
+/// What is wrong with an Ingress host, or `None`. A rule's host (`validateIngressRules`): empty
+/// for every host, else not an IP address, and a DNS-1123 subdomain, or `*.` and one when it
+/// holds a `*`. A TLS host (`validateIngressTLS`): the same shapes, the empty string refused,
+/// no test for an IP address.
+pub fn host_problem(host: &str, tls: bool) -> Option<String> {
+    if !tls && host.is_empty() {
+        return None;
+    }
+    if !tls && ipv4_sloppy(host) {
+        return Some(format!("the host \"{host}\" is an IP address: Kubernetes takes a DNS name here"));
+    }
+    let valid = if host.contains('*') { wildcard_subdomain(host) } else { dns_subdomain(host) };
+    (!valid).then(|| format!("the host \"{host}\" is not valid: {HOST_SHAPE}"))
+}
+
+/// `validateHTTPIngressPath`'s `invalidPathSequences` and `invalidPathSuffixes`.
+pub const PATH_SEQUENCES: [&str; 5] = ["//", "/./", "/../", "%2f", "%2F"];
+/// See [`PATH_SEQUENCES`].
+pub const PATH_SUFFIXES: [&str; 2] = ["/..", "/."];
+
+/// What is wrong with an Ingress path of a `pathType`, or `None` (`validateHTTPIngressPath`): an
+/// `Exact` or `Prefix` path starts with `/`, holds none of [`PATH_SEQUENCES`] and ends with none
+/// of [`PATH_SUFFIXES`]; an `ImplementationSpecific` one is empty or starts with `/`. The first
+/// problem in that order. Other path types are the schema's to refuse.
+pub fn http_path_problem(path: &str, path_type: &str) -> Option<String> {
+    let absolute = path.starts_with('/');
+    match path_type {
+        "Exact" | "Prefix" if !absolute => Some(format!("the path \"{path}\" is not absolute: a path of type {path_type} must start with '/'")),
+        "Exact" | "Prefix" => PATH_SEQUENCES
+            .iter()
+            .find(|seq| path.contains(*seq))
+            .map(|seq| format!("the path \"{path}\" contains '{seq}', which Kubernetes refuses in a path of type {path_type}"))
+            .or_else(|| {
+                PATH_SUFFIXES
+                    .iter()
+                    .find(|suffix| path.ends_with(*suffix))
+                    .map(|suffix| format!("the path \"{path}\" ends with '{suffix}', which Kubernetes refuses in a path of type {path_type}"))
+            }),
+        "ImplementationSpecific" if !path.is_empty() && !absolute => Some(format!("the path \"{path}\" is not absolute: a non-empty path of type {path_type} must start with '/'")),
+        _ => None,
+    }
+}
+
+/// The first problem of a list setting at `path` of the kit's Ingress hosts (`IngressHost`: each
+/// `{host, paths: [{path, pathType}]}`), each host before its paths, named by index
+/// (`ingress.hosts[0].paths[1].path`), or `None`.
+pub fn ingress_rules_problem(path: &str, hosts: &Value) -> Option<String> {
+    for (i, rule) in hosts.as_array().into_iter().flatten().enumerate() {
+        if let Some(problem) = rule.get("host").and_then(Value::as_str).and_then(|h| host_problem(h, false)) {
+            return Some(format!("{path}[{i}].host: {problem}"));
+        }
+        for (j, p) in rule.get("paths").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let (Some(http_path), Some(path_type)) = (p.get("path").and_then(Value::as_str), p.get("pathType").and_then(Value::as_str))
+                && let Some(problem) = http_path_problem(http_path, path_type)
+            {
+                return Some(format!("{path}[{i}].paths[{j}].path: {problem}"));
+            }
+        }
+    }
+    None
+}
+
+/// The first problem of a list setting at `path` of the kit's Ingress TLS entries (`IngressTls`:
+/// each `{secretName, hosts}`), by index (`ingress.tls[0].hosts[1]`), or `None`.
+pub fn ingress_tls_problem(path: &str, tls: &Value) -> Option<String> {
+    for (i, entry) in tls.as_array().into_iter().flatten().enumerate() {
+        for (j, host) in entry.get("hosts").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(problem) = host.as_str().and_then(|h| host_problem(h, true)) {
+                return Some(format!("{path}[{i}].hosts[{j}]: {problem}"));
+            }
+        }
+    }
+    None
+}
+
 /// A rule over the whole value of one setting, found where the setting is rendered: a map
-/// merged into `labels` or `annotations`, `nodeSelector` and `matchLabels`, `resources`.
+/// merged into `labels` or `annotations`, `nodeSelector` and `matchLabels`, `resources`, a
+/// `minAvailable` or `maxUnavailable`, an Ingress's hosts and TLS entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ValuesRule {
     /// [`labels_problem`]; `own`: the chart's own labels are refused too.
@@ -269,6 +385,12 @@ pub enum ValuesRule {
     Annotations,
     /// [`resources_problem`].
     Resources,
+    /// [`percent_problem`], for a `minAvailable` or `maxUnavailable`.
+    Percent,
+    /// [`ingress_rules_problem`], for the list setting an Ingress's `rules` range over.
+    IngressRules,
+    /// [`ingress_tls_problem`], for the setting rendered as an Ingress's `tls`.
+    IngressTls,
 }
 
 impl ValuesRule {
@@ -278,6 +400,9 @@ impl ValuesRule {
             ValuesRule::Labels { own } => labels_problem(path, value, own),
             ValuesRule::Annotations => annotations_problem(path, value),
             ValuesRule::Resources => resources_problem(path, value),
+            ValuesRule::Percent => percent_problem(value).map(|p| format!("{path}: {p}")),
+            ValuesRule::IngressRules => ingress_rules_problem(path, value),
+            ValuesRule::IngressTls => ingress_tls_problem(path, value),
         }
     }
 }
@@ -384,6 +509,54 @@ mod tests {
         let big = json!({"a": "x".repeat(ANNOTATIONS_VALUES_MAX)});
         assert!(annotations_problem("podAnnotations", &big).is_some_and(|m| m.contains(&format!("{} bytes", ANNOTATIONS_VALUES_MAX + 1))));
         assert_eq!(annotations_problem("podAnnotations", &json!({"a": "x"})), None);
+    }
+
+    #[test]
+    fn percentages_over_100_are_found() {
+        assert!(percent_problem(&json!("150%")).is_some_and(|m| m.contains("\"150%\" is more than 100%")));
+        assert!(percent_problem(&json!("0101%")).is_some());
+        for fine in [json!("100%"), json!("0%"), json!("007%"), json!(150), json!(-1), json!(""), json!("%"), json!("x%")] {
+            assert_eq!(percent_problem(&fine), None, "{fine}");
+        }
+        assert!(ValuesRule::Percent.problem("pdb.minAvailable", &json!("101%")).is_some_and(|m| m.starts_with("pdb.minAvailable: the percentage")));
+    }
+
+    #[test]
+    fn ingress_hosts_follow_the_api_server() {
+        for fine in ["", "example.com", "a", "*.example.com", "*.com", "1.2.3.256", "1.2.3.4.5", "xn--bcher-kva.example", "*.1.2.3"] {
+            assert_eq!(host_problem(fine, false), None, "{fine:?}");
+        }
+        for ip in ["10.0.0.1", "010.0.0.01", "0.0.0.0", "255.255.255.255", "0000001.2.3.4"] {
+            assert!(host_problem(ip, false).is_some_and(|m| m.contains("is an IP address")), "{ip:?}");
+            assert_eq!(host_problem(ip, true), None, "a TLS host is not tested for an address: {ip:?}");
+        }
+        let long = format!("{}.com", "a".repeat(250));
+        for bad in ["Todo.Example.com", "*", "*.", "a.*.com", "*.*.com", "f*.com", "-a.com", "a..com", "a_b.com", "a.com.", "::1", &long, "é.com"] {
+            assert!(host_problem(bad, false).is_some_and(|m| m.contains("is not valid")), "{bad:?}");
+        }
+        assert!(host_problem("", true).is_some(), "a TLS host may not be empty");
+    }
+
+    #[test]
+    fn ingress_paths_follow_the_api_server() {
+        for (path, path_type) in
+            [("/", "Prefix"), ("/api", "Exact"), ("/.well-known/x", "Prefix"), ("", "ImplementationSpecific"), ("/x//y", "ImplementationSpecific"), ("/a.", "Prefix")]
+        {
+            assert_eq!(http_path_problem(path, path_type), None, "{path:?} {path_type}");
+        }
+        let problem = |p, t| http_path_problem(p, t).unwrap_or_default();
+        assert!(problem("api", "Prefix").contains("is not absolute"));
+        assert!(problem("", "Exact").contains("is not absolute"));
+        assert!(problem("api", "ImplementationSpecific").contains("non-empty path of type ImplementationSpecific"));
+        for (path, seq) in [("/a//b", "//"), ("/a/./b", "/./"), ("/a/../b", "/../"), ("/a%2fb", "%2f"), ("/a%2Fb", "%2F")] {
+            assert!(problem(path, "Exact").contains(&format!("contains '{seq}'")), "{path}");
+        }
+        assert!(problem("/a/..", "Prefix").contains("ends with '/..'"));
+        assert!(problem("/a/.", "Prefix").contains("ends with '/.'"));
+        let hosts = json!([{"host": "ok.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}, {"host": "", "paths": [{"path": "/", "pathType": "Exact"}, {"path": "x", "pathType": "Exact"}]}]);
+        assert!(ingress_rules_problem("ingress.hosts", &hosts).is_some_and(|m| m.starts_with("ingress.hosts[1].paths[1].path: the path \"x\"")));
+        let tls = json!([{"secretName": "s", "hosts": ["ok.example.com", "Bad"]}]);
+        assert!(ingress_tls_problem("ingress.tls", &tls).is_some_and(|m| m.starts_with("ingress.tls[0].hosts[1]: the host \"Bad\"")));
     }
 
     #[test]

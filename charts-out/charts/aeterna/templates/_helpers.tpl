@@ -279,3 +279,97 @@ A quantity in base units: the number before the suffix times the suffix's factor
 {{- end }}
 {{- $problem }}
 {{- end }}
+
+{{- define "aeterna.percentProblem" -}}
+{{- $v := index . 0 }}
+{{- if and (regexMatch "^[0-9]+%$" (toString $v)) (gt (atoi (trimSuffix "%" (toString $v))) 100) }}
+{{- printf "%s: the percentage \"%s\" is more than 100%%: Kubernetes takes a count or a percentage from 0%% to 100%%" (index . 1) $v }}
+{{- end }}
+{{- end }}
+
+{{/*
+An Ingress host: (list HOST TLS "path"). A rule's host may be empty and not an IP address; a
+TLS host may not be empty.
+*/}}
+{{- define "aeterna.hostProblem" -}}
+{{- $h := index . 0 }}
+{{- $tls := index . 1 }}
+{{- if and (not $tls) (not $h) }}
+{{- else if and (not $tls) (regexMatch "^(0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$" $h) }}
+{{- printf "%s: the host \"%s\" is an IP address: Kubernetes takes a DNS name here" (index . 2) $h }}
+{{- else if not (and (le (len $h) 253) (regexMatch (ternary "^\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" (contains "*" $h)) $h)) }}
+{{- printf "%s: the host \"%s\" is not valid: Kubernetes takes a lowercase DNS name (letters a-z, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters), '*.' allowed only at the start" (index . 2) $h }}
+{{- end }}
+{{- end }}
+
+{{/*
+An Ingress path: (list PATH PATHTYPE "path").
+*/}}
+{{- define "aeterna.httpPathProblem" -}}
+{{- $p := index . 0 }}
+{{- $type := index . 1 }}
+{{- $at := index . 2 }}
+{{- if or (eq $type "Exact") (eq $type "Prefix") }}
+{{- $bad := "" }}
+{{- range list "//" "/./" "/../" "%2f" "%2F" }}
+{{- if and (not $bad) (contains . $p) }}
+{{- $bad = . }}
+{{- end }}
+{{- end }}
+{{- $end := "" }}
+{{- range list "/.." "/." }}
+{{- if and (not $end) (hasSuffix . $p) }}
+{{- $end = . }}
+{{- end }}
+{{- end }}
+{{- if not (hasPrefix "/" $p) }}
+{{- printf "%s: the path \"%s\" is not absolute: a path of type %s must start with '/'" $at $p $type }}
+{{- else if $bad }}
+{{- printf "%s: the path \"%s\" contains '%s', which Kubernetes refuses in a path of type %s" $at $p $bad $type }}
+{{- else if $end }}
+{{- printf "%s: the path \"%s\" ends with '%s', which Kubernetes refuses in a path of type %s" $at $p $end $type }}
+{{- end }}
+{{- else if and (eq $type "ImplementationSpecific") $p (not (hasPrefix "/" $p)) }}
+{{- printf "%s: the path \"%s\" is not absolute: a non-empty path of type %s must start with '/'" $at $p $type }}
+{{- end }}
+{{- end }}
+
+{{/*
+The kit's Ingress hosts, each {host, paths: [{path, pathType}]}: each host before its paths.
+*/}}
+{{- define "aeterna.ingressRulesProblem" -}}
+{{- $path := index . 1 }}
+{{- $problem := "" }}
+{{- range $i, $rule := index . 0 | default list }}
+{{- if and (not $problem) (kindIs "map" $rule) }}
+{{- $host := get $rule "host" }}
+{{- if kindIs "string" $host }}
+{{- $problem = include "aeterna.hostProblem" (list $host false (printf "%s[%d].host" $path $i)) }}
+{{- end }}
+{{- range $j, $p := get $rule "paths" | default list }}
+{{- if and (not $problem) (kindIs "map" $p) (kindIs "string" (get $p "path")) (kindIs "string" (get $p "pathType")) }}
+{{- $problem = include "aeterna.httpPathProblem" (list (get $p "path") (get $p "pathType") (printf "%s[%d].paths[%d].path" $path $i $j)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+The kit's Ingress TLS entries, each {secretName, hosts}.
+*/}}
+{{- define "aeterna.ingressTlsProblem" -}}
+{{- $path := index . 1 }}
+{{- $problem := "" }}
+{{- range $i, $entry := index . 0 | default list }}
+{{- if kindIs "map" $entry }}
+{{- range $j, $h := get $entry "hosts" | default list }}
+{{- if and (not $problem) (kindIs "string" $h) }}
+{{- $problem = include "aeterna.hostProblem" (list $h true (printf "%s[%d].hosts[%d]" $path $i $j)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $problem }}
+{{- end }}

@@ -151,3 +151,10 @@ A quantity in base units: the number before the suffix times the suffix's factor
 {{- end }}
 {{- $problem }}
 {{- end }}
+
+{{- define "backend.percentProblem" -}}
+{{- $v := index . 0 }}
+{{- if and (regexMatch "^[0-9]+%$" (toString $v)) (gt (atoi (trimSuffix "%" (toString $v))) 100) }}
+{{- printf "%s: the percentage \"%s\" is more than 100%%: Kubernetes takes a count or a percentage from 0%% to 100%%" (index . 1) $v }}
+{{- end }}
+{{- end }}

@@ -16,6 +16,8 @@
 //! - `names`: object, container, port and volume names are what the API server takes;
 //! - `labels`: labels and annotations are what the API server takes;
 //! - `resources`: container requests and limits are what the API server takes;
+//! - `fields`: Ingress hosts and paths, and disruption budget and rolling update percentages,
+//!   are what the API server takes;
 //! - `pod_security`: the restricted Pod Security Standard, with declared exceptions;
 //! - `secrets`: no secret setting in what reaches `charts-out`;
 //! - `settings`: no setting that nothing reads;
@@ -23,6 +25,7 @@
 //! over `index`, the objects of one environment and what references may land on, reporting
 //! each problem as a [`Finding`] (`findings`).
 
+mod fields;
 mod findings;
 mod index;
 mod labels;
@@ -84,6 +87,7 @@ pub fn run(env: &Environment) -> Report {
         names::unique(o, i, &mut seen, &mut problems);
         names::object(o, &mut problems);
         labels::object(o, &mut problems);
+        fields::object(o, &mut problems);
         references::object(&index, o, &mut problems);
         references::own_pods(&index, i, o, &mut problems);
         if let Some(pod) = index.pods.iter().find(|p| p.object == i) {
@@ -291,6 +295,22 @@ mod tests {
             g["metadata"]["name"] = json!("s".repeat(53));
         };
         one_finding(&after("Gadget", long_set), "of at most 52 characters");
+    }
+
+    #[test]
+    fn ingress_hosts_and_paths_and_percentages_are_checked() {
+        one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["host"] = json!("Todo.Example.com")), "spec.rules[0].host: the host \"Todo.Example.com\" is not valid");
+        one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["host"] = json!("10.0.0.1")), "is an IP address");
+        one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["http"]["paths"][0]["path"] = json!("api")), "spec.rules[0].http.paths[0].path: the path \"api\" is not absolute");
+        one_finding(&after("Ingress", |i| i["spec"]["tls"] = json!([{"hosts": ["*.example.com", ""]}])), "spec.tls[0].hosts[1]: the host \"\" is not valid");
+        assert!(after("Ingress", |i| i["spec"]["rules"][0]["host"] = json!("*.example.com")).is_empty());
+        one_finding(&after("PodDisruptionBudget", |p| p["spec"]["minAvailable"] = json!("150%")), "spec.minAvailable: the percentage \"150%\" is more than 100%");
+        one_finding(&after("PodDisruptionBudget", |p| p["spec"]["minAvailable"] = json!(-1)), "spec.minAvailable: the count -1 is negative");
+        assert!(after("PodDisruptionBudget", |p| p["spec"]["minAvailable"] = json!("100%")).is_empty());
+        one_finding(
+            &after("Deployment", |d| d["spec"]["strategy"] = json!({"rollingUpdate": {"maxSurge": "200%", "maxUnavailable": "101%"}})),
+            "spec.strategy.rollingUpdate.maxUnavailable",
+        );
     }
 
     #[test]

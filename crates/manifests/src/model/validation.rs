@@ -5,7 +5,8 @@
 //!   ([`crate::rules::name_rule`]), most constrained first, so that the message names the
 //!   derived name furthest over its limit;
 //! - every setting merged into `labels`, `matchLabels` or `nodeSelector`, or into `annotations`,
-//!   and every setting rendered as `resources`, passes [`crate::rules::ValuesRule`].
+//!   every setting rendered as `resources`, `minAvailable` or `maxUnavailable`, and the settings
+//!   an Ingress's `rules` range over and its `tls` renders, pass [`crate::rules::ValuesRule`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub(crate) fn implied(objects: &[Object]) -> Vec<Validation> {
         for e in &o.body {
             walk_entry(e, &mut settings);
         }
+        if o.kind == "Ingress" {
+            ingress(&o.body, &mut settings);
+        }
     }
     for ((path, rule), value) in settings {
         out.push(Validation { test: None, message: Ex::Problem(rule, Box::new(value), Arc::from(path)) });
@@ -65,7 +69,76 @@ fn walk(node: &Node, key: &str, out: &mut BTreeMap<(String, ValuesRule), Ex>) {
             _ => {}
         },
         Node::List(items) => items.iter().for_each(|i| walk_item(i, out)),
+        // A PodDisruptionBudget's bounds and a rolling update's `maxUnavailable` alike: the API
+        // server caps both at 100% (`maxSurge` may go above).
+        Node::Scalar(ex, _) if matches!(key, "minAvailable" | "maxUnavailable") => setting(ex, ValuesRule::Percent, out),
         Node::Scalar(..) => {}
+    }
+}
+
+/// The nodes of the fields `key` among `entries`, gated ones included.
+fn fields<'n>(entries: &'n [Entry], key: &str, out: &mut Vec<&'n Node>) {
+    for e in entries {
+        match e {
+            Entry::Field(k, node) if k == key => out.push(node),
+            Entry::When(_, then, otherwise) => {
+                fields(then, key, out);
+                fields(otherwise, key, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The one node at `keys` below `node`, through maps.
+fn at<'n>(node: &'n Node, keys: &[&str]) -> Option<&'n Node> {
+    let Some((first, rest)) = keys.split_first() else { return Some(node) };
+    let Node::Map(entries) = node else { return None };
+    let mut found = Vec::new();
+    fields(entries, first, &mut found);
+    match found.as_slice() {
+        [one] => at(one, rest),
+        _ => None,
+    }
+}
+
+/// True when `node` reads the field `key` of the loop variable `var`.
+fn reads(node: Option<&Node>, var: &str, key: &str) -> bool {
+    matches!(node, Some(Node::Scalar(Ex::Get(p), _)) if matches!(p.root, Root::Var(v) if v == var) && p.keys == [key])
+}
+
+/// An Ingress's settings: the list setting its `rules` range over, when each item has the kit's
+/// shape (`host`, and `paths` of `path` and `pathType`, [`crate::kit::IngressHost`]), and the
+/// setting rendered as its `tls`. An Ingress built otherwise is `kforge check`'s to judge.
+fn ingress(body: &[Entry], out: &mut BTreeMap<(String, ValuesRule), Ex>) {
+    let mut specs = Vec::new();
+    fields(body, "spec", &mut specs);
+    for spec in specs {
+        let Node::Map(spec) = spec else { continue };
+        let mut found = Vec::new();
+        fields(spec, "tls", &mut found);
+        for node in found.drain(..) {
+            if let Node::Raw(ex) = node {
+                setting(ex, ValuesRule::IngressTls, out);
+            }
+        }
+        fields(spec, "rules", &mut found);
+        for node in found {
+            let Node::List(items) = node else { continue };
+            for item in items {
+                if let Item::Range(var, source, rule) = item
+                    && reads(at(rule, &["host"]), var, "host")
+                    && let Some(Node::List(paths)) = at(rule, &["http", "paths"])
+                    && let [Item::Range(path_var, Ex::Get(paths_source), path)] = paths.as_slice()
+                    && matches!(paths_source.root, Root::Var(v) if v == *var)
+                    && paths_source.keys == ["paths"]
+                    && reads(at(path, &["path"]), path_var, "path")
+                    && reads(at(path, &["pathType"]), path_var, "pathType")
+                {
+                    setting(source, ValuesRule::IngressRules, out);
+                }
+            }
+        }
     }
 }
 

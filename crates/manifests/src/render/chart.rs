@@ -12,6 +12,7 @@ use super::{helm, names, notes, yaml};
 use crate::model::app::{self, Application};
 use crate::model::chart_meta::ChartMeta;
 use crate::model::{Model, Object};
+use crate::template::expr::Ex;
 use crate::template::tree::Map;
 
 /// Chart.yaml of a chart, under the `header` comment.
@@ -169,7 +170,8 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
         }
     }
     if model.all_validations().any(|v| v.test.is_none()) {
-        helpers_tpl.push_str(&super::rules_tpl::helpers_tpl(name));
+        let used = model.all_validations().filter_map(|v| if let Ex::Problem(rule, ..) = &v.message { Some(*rule) } else { None }).collect();
+        helpers_tpl.push_str(&super::rules_tpl::helpers_tpl(name, &used));
     }
     files.insert("templates/_helpers.tpl".into(), helpers_tpl);
     for env in app.environments() {

@@ -2,7 +2,9 @@
 //! takes `(list VALUE "path" ...)` and yields the message the Rust function gives, or nothing.
 //! `tests/it` holds the two to each other with real Helm.
 
-use crate::rules::{ANNOTATIONS_TOTAL_MAX, ANNOTATIONS_VALUES_MAX, CHART_LABELS, LABEL_PART_PATTERN, SUBDOMAIN_PATTERN, ValuesRule};
+use std::collections::BTreeSet;
+
+use crate::rules::{ANNOTATIONS_TOTAL_MAX, ANNOTATIONS_VALUES_MAX, CHART_LABELS, LABEL_PART_PATTERN, PATH_SEQUENCES, PATH_SUFFIXES, SUBDOMAIN_PATTERN, ValuesRule};
 
 /// The helper that implements `rule`.
 pub(crate) fn helper(rule: ValuesRule) -> &'static str {
@@ -11,13 +13,144 @@ pub(crate) fn helper(rule: ValuesRule) -> &'static str {
         ValuesRule::Labels { own: false } => "labelsProblem",
         ValuesRule::Annotations => "annotationsProblem",
         ValuesRule::Resources => "resourcesProblem",
+        ValuesRule::Percent => "percentProblem",
+        ValuesRule::IngressRules => "ingressRulesProblem",
+        ValuesRule::IngressTls => "ingressTlsProblem",
     }
 }
 
 const KEY_SHAPE: &str = "an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
-/// The defines, for a chart named `chart`.
-pub(crate) fn helpers_tpl(chart: &str) -> String {
+/// `ipv4_sloppy` of the rules: four numbers up to 255, leading zeros allowed.
+const IPV4_PATTERN: &str = r"^(0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$";
+
+/// The defines, for a chart named `chart`: the rules every chart's metadata and containers
+/// need, and those of `used` that only some objects bring (Ingresses, disruption budgets).
+pub(crate) fn helpers_tpl(chart: &str, used: &BTreeSet<ValuesRule>) -> String {
+    let mut out = base(chart);
+    if used.contains(&ValuesRule::Percent) {
+        out.push_str(&percent(chart));
+    }
+    if used.contains(&ValuesRule::IngressRules) || used.contains(&ValuesRule::IngressTls) {
+        out.push_str(&ingress(chart));
+    }
+    out
+}
+
+fn percent(chart: &str) -> String {
+    format!(
+        r#"
+{{{{- define "{chart}.percentProblem" -}}}}
+{{{{- $v := index . 0 }}}}
+{{{{- if and (regexMatch "^[0-9]+%$" (toString $v)) (gt (atoi (trimSuffix "%" (toString $v))) 100) }}}}
+{{{{- printf "%s: the percentage \"%s\" is more than 100%%: Kubernetes takes a count or a percentage from 0%% to 100%%" (index . 1) $v }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+"#
+    )
+}
+
+fn ingress(chart: &str) -> String {
+    let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let ipv4 = q(IPV4_PATTERN);
+    let subdomain = q(SUBDOMAIN_PATTERN);
+    let wildcard = q(&format!(r"^\*\.{}", SUBDOMAIN_PATTERN.trim_start_matches('^')));
+    let host_shape = crate::rules::HOST_SHAPE;
+    let list = |items: &[&str]| items.iter().map(|i| q(i)).collect::<Vec<_>>().join(" ");
+    let (sequences, suffixes) = (list(&PATH_SEQUENCES), list(&PATH_SUFFIXES));
+    format!(
+        r#"
+{{{{/*
+An Ingress host: (list HOST TLS "path"). A rule's host may be empty and not an IP address; a
+TLS host may not be empty.
+*/}}}}
+{{{{- define "{chart}.hostProblem" -}}}}
+{{{{- $h := index . 0 }}}}
+{{{{- $tls := index . 1 }}}}
+{{{{- if and (not $tls) (not $h) }}}}
+{{{{- else if and (not $tls) (regexMatch {ipv4} $h) }}}}
+{{{{- printf "%s: the host \"%s\" is an IP address: Kubernetes takes a DNS name here" (index . 2) $h }}}}
+{{{{- else if not (and (le (len $h) 253) (regexMatch (ternary {wildcard} {subdomain} (contains "*" $h)) $h)) }}}}
+{{{{- printf "%s: the host \"%s\" is not valid: {host_shape}" (index . 2) $h }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+
+{{{{/*
+An Ingress path: (list PATH PATHTYPE "path").
+*/}}}}
+{{{{- define "{chart}.httpPathProblem" -}}}}
+{{{{- $p := index . 0 }}}}
+{{{{- $type := index . 1 }}}}
+{{{{- $at := index . 2 }}}}
+{{{{- if or (eq $type "Exact") (eq $type "Prefix") }}}}
+{{{{- $bad := "" }}}}
+{{{{- range list {sequences} }}}}
+{{{{- if and (not $bad) (contains . $p) }}}}
+{{{{- $bad = . }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $end := "" }}}}
+{{{{- range list {suffixes} }}}}
+{{{{- if and (not $end) (hasSuffix . $p) }}}}
+{{{{- $end = . }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- if not (hasPrefix "/" $p) }}}}
+{{{{- printf "%s: the path \"%s\" is not absolute: a path of type %s must start with '/'" $at $p $type }}}}
+{{{{- else if $bad }}}}
+{{{{- printf "%s: the path \"%s\" contains '%s', which Kubernetes refuses in a path of type %s" $at $p $bad $type }}}}
+{{{{- else if $end }}}}
+{{{{- printf "%s: the path \"%s\" ends with '%s', which Kubernetes refuses in a path of type %s" $at $p $end $type }}}}
+{{{{- end }}}}
+{{{{- else if and (eq $type "ImplementationSpecific") $p (not (hasPrefix "/" $p)) }}}}
+{{{{- printf "%s: the path \"%s\" is not absolute: a non-empty path of type %s must start with '/'" $at $p $type }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+
+{{{{/*
+The kit's Ingress hosts, each {{host, paths: [{{path, pathType}}]}}: each host before its paths.
+*/}}}}
+{{{{- define "{chart}.ingressRulesProblem" -}}}}
+{{{{- $path := index . 1 }}}}
+{{{{- $problem := "" }}}}
+{{{{- range $i, $rule := index . 0 | default list }}}}
+{{{{- if and (not $problem) (kindIs "map" $rule) }}}}
+{{{{- $host := get $rule "host" }}}}
+{{{{- if kindIs "string" $host }}}}
+{{{{- $problem = include "{chart}.hostProblem" (list $host false (printf "%s[%d].host" $path $i)) }}}}
+{{{{- end }}}}
+{{{{- range $j, $p := get $rule "paths" | default list }}}}
+{{{{- if and (not $problem) (kindIs "map" $p) (kindIs "string" (get $p "path")) (kindIs "string" (get $p "pathType")) }}}}
+{{{{- $problem = include "{chart}.httpPathProblem" (list (get $p "path") (get $p "pathType") (printf "%s[%d].paths[%d].path" $path $i $j)) }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $problem }}}}
+{{{{- end }}}}
+
+{{{{/*
+The kit's Ingress TLS entries, each {{secretName, hosts}}.
+*/}}}}
+{{{{- define "{chart}.ingressTlsProblem" -}}}}
+{{{{- $path := index . 1 }}}}
+{{{{- $problem := "" }}}}
+{{{{- range $i, $entry := index . 0 | default list }}}}
+{{{{- if kindIs "map" $entry }}}}
+{{{{- range $j, $h := get $entry "hosts" | default list }}}}
+{{{{- if and (not $problem) (kindIs "string" $h) }}}}
+{{{{- $problem = include "{chart}.hostProblem" (list $h true (printf "%s[%d].hosts[%d]" $path $i $j)) }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $problem }}}}
+{{{{- end }}}}
+"#
+    )
+}
+
+fn base(chart: &str) -> String {
     let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
     let subdomain = q(SUBDOMAIN_PATTERN);
     let part = q(LABEL_PART_PATTERN);

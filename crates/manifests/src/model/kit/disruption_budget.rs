@@ -15,11 +15,11 @@ use crate::values::OptionalIntOrPercent;
 pub struct DisruptionBudgetSettings {
     /// Render a PodDisruptionBudget.
     pub enabled: bool,
-    /// Pods that must stay available during a voluntary disruption (a count or a percentage);
-    /// "" for none.
+    /// Pods that must stay available during a voluntary disruption (a count or a percentage
+    /// up to 100%); "" for none.
     pub min_available: OptionalIntOrPercent,
-    /// Pods that may be unavailable during a voluntary disruption (a count or a percentage), as
-    /// an alternative to `minAvailable`: set `minAvailable: ""` to use it.
+    /// Pods that may be unavailable during a voluntary disruption (a count or a percentage up
+    /// to 100%), as an alternative to `minAvailable`: set `minAvailable: ""` to use it.
     pub max_unavailable: OptionalIntOrPercent,
 }
 

@@ -16,7 +16,7 @@ use crate::values::{DnsName, PathType, StringMap};
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressPathSetting {
-    /// URL path.
+    /// URL path, starting with `/` (ImplementationSpecific also takes an empty one).
     pub path: String,
     /// How the path matches.
     pub path_type: PathType,
@@ -27,7 +27,7 @@ pub struct IngressPathSetting {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressHost {
-    /// Host name.
+    /// Host name: a lowercase DNS name, `*.` allowed at the start; empty for any host.
     pub host: String,
     /// Paths routed to the service.
     pub paths: Vec<IngressPathSetting>,

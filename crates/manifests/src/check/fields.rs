@@ -1,0 +1,58 @@
+//! Fields of an object's spec that the API server judges by their text: an Ingress's hosts,
+//! paths and TLS hosts (`validateIngressRules`, `validateHTTPIngressPath`, `validateIngressTLS`
+//! in `pkg/apis/networking/validation`), and the percentages of a PodDisruptionBudget and of a
+//! rolling update (`IsNotMoreThan100Percent`, `ValidatePositiveIntOrPercent`). The rules are
+//! [`crate::rules`]'; the renderers refuse values that break them, and this finds what the
+//! chart's own code might render.
+
+use serde_json::Value;
+
+use super::index::{kind_of, list_at, str_at};
+use crate::rules::{host_problem, http_path_problem, percent_problem};
+
+/// The problems of one object, each as `field: ...`.
+pub(super) fn object(o: &Value, out: &mut Vec<String>) {
+    match kind_of(o) {
+        "Ingress" => ingress(o, out),
+        "PodDisruptionBudget" => {
+            for field in ["minAvailable", "maxUnavailable"] {
+                int_or_percent(o, &format!("spec.{field}"), out);
+            }
+        }
+        "Deployment" => int_or_percent(o, "spec.strategy.rollingUpdate.maxUnavailable", out),
+        "DaemonSet" | "StatefulSet" => int_or_percent(o, "spec.updateStrategy.rollingUpdate.maxUnavailable", out),
+        _ => {}
+    }
+}
+
+fn ingress(o: &Value, out: &mut Vec<String>) {
+    for (i, rule) in list_at(o, "/spec/rules").iter().enumerate() {
+        if let Some(problem) = str_at(rule, "/host").and_then(|h| host_problem(h, false)) {
+            out.push(format!("spec.rules[{i}].host: {problem}"));
+        }
+        for (j, path) in list_at(rule, "/http/paths").iter().enumerate() {
+            // A path left out is "" to the API server.
+            let (text, path_type) = (str_at(path, "/path").unwrap_or(""), str_at(path, "/pathType").unwrap_or(""));
+            if let Some(problem) = http_path_problem(text, path_type) {
+                out.push(format!("spec.rules[{i}].http.paths[{j}].path: {problem}"));
+            }
+        }
+    }
+    for (i, tls) in list_at(o, "/spec/tls").iter().enumerate() {
+        for (j, host) in list_at(tls, "/hosts").iter().enumerate() {
+            if let Some(problem) = host.as_str().and_then(|h| host_problem(h, true)) {
+                out.push(format!("spec.tls[{i}].hosts[{j}]: {problem}"));
+            }
+        }
+    }
+}
+
+/// A count (not negative) or a percentage (at most 100%) at the dotted `field`.
+fn int_or_percent(o: &Value, field: &str, out: &mut Vec<String>) {
+    let Some(v) = o.pointer(&format!("/{}", field.replace('.', "/"))) else { return };
+    if v.as_i64().is_some_and(|n| n < 0) {
+        out.push(format!("{field}: the count {v} is negative: Kubernetes takes a count from 0 or a percentage from 0% to 100%"));
+    } else if let Some(problem) = percent_problem(v) {
+        out.push(format!("{field}: {problem}"));
+    }
+}
