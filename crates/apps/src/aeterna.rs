@@ -163,6 +163,7 @@ pub struct Values {
 /// only the keys below are read (and typed).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase")]
+#[knobs(open)]
 pub struct Global {
     /// Storage class of every bundled volume (PostgreSQL, cache, Qdrant) unless a component sets
     /// its own; empty means the cluster's default class.

@@ -23,10 +23,13 @@ use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, parse_macro_input};
 
 /// Derives `Knobbed` (and for an enum `Leaf`) for a `Values` struct or a section of one; see
-/// the crate documentation. Errors, at the item: a tuple struct, a union, and `rename_all`
-/// other than `"camelCase"` (`tests/ui/` holds each message). `#[serde(flatten)]` on a field
+/// the crate documentation. A struct must have `#[serde(deny_unknown_fields)]` (or be marked
+/// `#[knobs(open)]`, a section that takes keys of others on purpose, such as Helm's `global`) and
+/// `#[serde(rename_all = "camelCase")]` once a field's name has an underscore. Errors, at the
+/// item: those two missing, a tuple struct, a union, and `rename_all` other than `"camelCase"`
+/// (`tests/ui/` holds each message). `#[serde(flatten)]` on a field
 /// that is not a section (a map, a list, a leaf) fails to compile at `manifests::Section`.
-#[proc_macro_derive(Knobs)]
+#[proc_macro_derive(Knobs, attributes(knobs))]
 pub fn derive_knobs(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     match expand(&input) {
@@ -57,6 +60,26 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 return Err(syn::Error::new_spanned(name, "Knobs needs a struct with named fields"));
             };
             let rename_all = serde_attr(&input.attrs, "rename_all")?;
+            // A key a section does not know is a typo that would do nothing: serde, the schema
+            // (additionalProperties: false) and so Helm must refuse it, unless the section is
+            // open on purpose (Helm's `global`).
+            if !has_serde_flag(&input.attrs, "deny_unknown_fields")? && !is_open(&input.attrs)? {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    "add `deny_unknown_fields` to this section's #[serde(...)]: without it, a key it does not know (a typo) is taken and does \
+                     nothing, in emit and in the chart's schema alike; mark the section #[knobs(open)] if it takes keys of others on \
+                     purpose (Helm's `global`)",
+                ));
+            }
+            // Values keys are camelCase (Helm's best practices, `helm create`).
+            let snake = fields.named.iter().any(|f| f.ident.as_ref().is_some_and(|i| i.to_string().trim_start_matches("r#").contains('_')));
+            if rename_all.is_none() && snake {
+                return Err(syn::Error::new_spanned(
+                    name,
+                    "add `rename_all = \"camelCase\"` to this section's #[serde(...)]: values keys are camelCase (`replicaCount`), as Helm's \
+                     best practices and `helm create` have them",
+                ));
+            }
             let knobs = format_ident!("{}Knobs", name);
             let mut decls = Vec::new();
             let mut inits = Vec::new();
@@ -206,6 +229,22 @@ fn serde_args(attrs: &[syn::Attribute]) -> syn::Result<Vec<(String, Option<Strin
 /// The string value of `#[serde(NAME = "...")]`, if present.
 fn serde_attr(attrs: &[syn::Attribute], wanted: &str) -> syn::Result<Option<String>> {
     Ok(serde_args(attrs)?.into_iter().find(|(name, _)| name == wanted).and_then(|(_, value)| value))
+}
+
+/// Whether the section is marked `#[knobs(open)]`: it takes keys it does not declare.
+fn is_open(attrs: &[syn::Attribute]) -> syn::Result<bool> {
+    let mut open = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("knobs")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("open") {
+                open = true;
+                Ok(())
+            } else {
+                Err(meta.error("Knobs knows #[knobs(open)] only"))
+            }
+        })?;
+    }
+    Ok(open)
 }
 
 /// Whether `#[serde(NAME)]` is present.

@@ -2,7 +2,7 @@ use manifests_derive::Knobs;
 use serde::Deserialize;
 
 #[derive(Deserialize, Knobs)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct Values {
     replica_count: u32,
 }

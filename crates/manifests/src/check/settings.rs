@@ -10,10 +10,14 @@ use crate::template::reads::Reads;
 /// The settings of a values schema that `reads` does not cover, as dotted paths, in schema
 /// order. A setting is a property whose schema declares no properties of its own (a scalar, a
 /// list, a free-form map); reading a setting, anything under it or any section above it covers
-/// it. `global` is left out: Helm passes it to every subchart, and a chart need not read it.
+/// it. A section nothing under it is read is named once, not setting by setting (a
+/// `securityContext` put on no container is one finding, not one per Kubernetes field). `global`
+/// is left out: Helm passes it to every subchart, and a chart need not read it.
 pub fn unread_settings(schema: &Value, reads: &Reads) -> Vec<String> {
     fn walk(schema: &Value, keys: &mut Vec<String>, reads: &Reads, out: &mut Vec<String>) {
+        let touched = reads.iter().any(|r| r.starts_with(keys) || keys.starts_with(r));
         match schema.get("properties") {
+            Some(Value::Object(_)) if !keys.is_empty() && !touched => out.push(keys.join(".")),
             Some(Value::Object(props)) if !props.is_empty() => {
                 for (k, sub) in props {
                     if keys.is_empty() && k == "global" {
@@ -25,8 +29,7 @@ pub fn unread_settings(schema: &Value, reads: &Reads) -> Vec<String> {
                 }
             }
             _ => {
-                let covered = reads.iter().any(|r| r.starts_with(keys) || keys.starts_with(r));
-                if !covered {
+                if !touched {
                     out.push(keys.join("."));
                 }
             }
@@ -58,5 +61,7 @@ mod tests {
         let read = reads(&["pdb.minAvailable", "podAnnotations.example", "ingress", "image.repository"]);
         assert_eq!(unread_settings(&schema, &read), ["pdb.enabled"]);
         assert_eq!(unread_settings(&schema, &reads(&["pdb", "podAnnotations", "ingress", "image"])), Vec::<String>::new());
+        // A section nothing reads is one finding.
+        assert_eq!(unread_settings(&schema, &reads(&["podAnnotations", "ingress"])), ["pdb", "image"]);
     }
 }
