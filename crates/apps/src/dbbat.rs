@@ -12,8 +12,8 @@ use manifests::kit::{
 };
 use manifests::objects::{Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute, Volume};
 use manifests::{
-    App, ChartMeta, ConfigKey, DnsLabel, DnsName, IntOrPercent, Knobs, Line, List, ListenAddress, Map, Meta, Model, OptionalIntOrPercent, OptionalPort, Port, ServiceType,
-    StringMap, concat, fullname, fullname_with, string_enum,
+    App, ChartMeta, ConfigKey, DnsLabel, DnsName, Knobs, Line, List, ListenAddress, Map, Meta, Model, OptionalPort, Port, ServiceType, StringMap, concat, fullname, fullname_with,
+    string_enum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -311,11 +311,7 @@ impl Default for Values {
             liveness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 10, 5, 3),
             readiness_probe: HttpProbeSettings::new("/api/v1/health", ProbePort::Http, 5, 5, 3, 3),
             autoscaling: AutoscalingSettings { enabled: false, min_replicas: 2, max_replicas: 10, target_cpu_utilization_percentage: 70, target_memory_utilization_percentage: 80 },
-            pod_disruption_budget: DisruptionBudgetSettings {
-                enabled: false,
-                min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))),
-                max_unavailable: OptionalIntOrPercent(None),
-            },
+            pod_disruption_budget: DisruptionBudgetSettings::min_available(false, 1),
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new(), allowed_pod_labels: StringMap::new() },
             extra_env: Vec::new(),
             extra_volume_mounts: Vec::new(),

@@ -64,11 +64,7 @@ impl Default for Values {
             debug: false,
             service: ServiceSettings::new(6379),
             storage: StorageSettings { size: manifests::Size::new("1Gi"), storage_class: String::new() },
-            pdb: DisruptionBudgetSettings {
-                enabled: false,
-                min_available: manifests::OptionalIntOrPercent(Some(manifests::IntOrPercent::Count(1))),
-                max_unavailable: Default::default(),
-            },
+            pdb: DisruptionBudgetSettings::min_available(false, 1),
             resources: Resources::cpu_memory(("50m", "128Mi"), ("1", "512Mi")),
             // The valkey user of the image.
             pod: PodSettings::restricted(999),

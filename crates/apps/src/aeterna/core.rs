@@ -10,8 +10,8 @@ use manifests::objects::{
     ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor, Volume, Workload,
 };
 use manifests::{
-    ConfigKey, DnsLabel, DnsName, Duration, Expr, IntOrPercent, Knobs, Line, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, StringMap, checksum_of, fullname,
-    fullname_with, release_namespace, service_account_name, string_enum,
+    ConfigKey, DnsLabel, DnsName, Duration, Expr, Knobs, Line, List, Map, Meta, Model, ObjectRef, StringMap, checksum_of, fullname, fullname_with, release_namespace,
+    service_account_name, string_enum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -200,7 +200,7 @@ impl Default for Aeterna {
             features: Features { cca: true, radkit: false, rlm: true },
             service: ServiceSettings::new(8080),
             autoscaling: AutoscalingSettings { enabled: false, min_replicas: 2, max_replicas: 10, target_cpu_utilization_percentage: 70, target_memory_utilization_percentage: 0 },
-            pdb: DisruptionBudgetSettings { enabled: false, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(1))), max_unavailable: OptionalIntOrPercent(None) },
+            pdb: DisruptionBudgetSettings::min_available(false, 1),
             migration: Migration { enabled: true, backoff_limit: 6, active_deadline_seconds: 600 },
             pod_annotations: StringMap::new(),
             node_selector: StringMap::new(),

@@ -9,7 +9,7 @@
 use manifests::SecretString;
 use manifests::kit::{DisruptionBudgetSettings, Image, Resources, k8s};
 use manifests::objects::{DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
-use manifests::{ConfigKey, DnsName, Expr, IntOrPercent, Knobs, List, Map, Meta, Model, ObjectRef, OptionalIntOrPercent, concat, fullname_with};
+use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Map, Meta, Model, ObjectRef, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -167,7 +167,7 @@ impl Default for Opal {
                     ssh_key: SshKey { existing_secret: DnsName::default(), existing_secret_key: ConfigKey::new("ssh-key") },
                 },
                 resources: Resources::cpu_memory(("100m", "256Mi"), ("500m", "512Mi")),
-                pdb: DisruptionBudgetSettings { enabled: true, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(2))), max_unavailable: OptionalIntOrPercent(None) },
+                pdb: DisruptionBudgetSettings::min_available(true, 2),
             },
             cedar_agent: CedarAgent {
                 enabled: true,

@@ -7,7 +7,7 @@ use crate::Knobs;
 use crate::model::objects::{PodDisruptionBudget, Workload};
 use crate::model::{Meta, Model, ObjectRef};
 use crate::template::expr::{Expr, fullname};
-use crate::values::OptionalIntOrPercent;
+use crate::values::{IntOrPercent, OptionalIntOrPercent};
 
 /// A PodDisruptionBudget for one workload: `minAvailable` or `maxUnavailable`, never both.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -21,6 +21,13 @@ pub struct DisruptionBudgetSettings {
     /// Pods that may be unavailable during a voluntary disruption (a count or a percentage up
     /// to 100%), as an alternative to `minAvailable`: set `minAvailable: ""` to use it.
     pub max_unavailable: OptionalIntOrPercent,
+}
+
+impl DisruptionBudgetSettings {
+    /// A budget keeping `count` pods available (`minAvailable`), rendered when `enabled`.
+    pub fn min_available(enabled: bool, count: i64) -> Self {
+        DisruptionBudgetSettings { enabled, min_available: OptionalIntOrPercent(Some(IntOrPercent::Count(count))), max_unavailable: OptionalIntOrPercent(None) }
+    }
 }
 
 impl DisruptionBudgetSettingsKnobs {
