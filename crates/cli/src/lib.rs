@@ -293,9 +293,27 @@ struct GitOpsArgs {
     /// charts-out]
     #[arg(long, value_name = "PATH", env = "KFORGE_REPO_PATH")]
     repo_path: Option<String>,
+    /// The name of the Flux GitRepository of that repository in flux-system, which every Flux
+    /// Kustomization and HelmRelease from Git refers to [default: the repository's last path
+    /// element and 8 hexadecimal digits of the SHA-256 of --repo-url, such as deploy-1a2b3c4d]
+    #[arg(long, value_name = "NAME", env = "KFORGE_REPO_SOURCE_NAME")]
+    repo_source_name: Option<String>,
     /// The OCI repository the charts are pushed to (`helm push CHART.tgz <URL>`)
     #[arg(long, value_name = "URL", env = "KFORGE_CHART_REGISTRY", default_value = output::gitops::PLACEHOLDER_REGISTRY)]
     chart_registry: String,
+}
+
+/// `name` when it is a valid name for an object in flux-system, else the error for `flag`.
+/// Kubernetes takes a DNS-1123 subdomain as the name of a custom resource; a name it refuses
+/// would fail only at `kubectl apply`, so emit refuses it first.
+fn flux_object_name(flag: &str, what: &str, name: &str) -> Result<String, String> {
+    if manifests::rules::dns_subdomain(name) {
+        return Ok(name.to_string());
+    }
+    Err(format!(
+        "{flag} {name:?}: expected the name of {what} in flux-system, a DNS-1123 subdomain: at most 253 characters, lowercase letters, digits, '-' and '.', \
+         each part between dots starting and ending with a letter or digit"
+    ))
 }
 
 impl GitOpsArgs {
@@ -324,7 +342,17 @@ impl GitOpsArgs {
         if !self.chart_registry.starts_with("oci://") {
             return Err(format!("--chart-registry {:?}: expected an oci:// URL", self.chart_registry));
         }
-        Ok(output::gitops::Settings { repo_url: self.repo_url.clone(), revision: self.repo_revision.clone(), path: path.into(), chart_registry: self.chart_registry.clone() })
+        let source_name = match &self.repo_source_name {
+            Some(name) => flux_object_name("--repo-source-name", "a GitRepository", name)?,
+            None => output::gitops::source_name(url),
+        };
+        Ok(output::gitops::Settings {
+            repo_url: url.to_string(),
+            revision: self.repo_revision.clone(),
+            path: path.into(),
+            chart_registry: self.chart_registry.clone(),
+            source_name,
+        })
     }
 }
 
