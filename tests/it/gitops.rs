@@ -299,12 +299,15 @@ fn gitops_definitions_validate_against_their_crds_and_point_at_committed_files()
         }
     }
     // One source, named after the (placeholder) repository, that every Flux object from Git
-    // refers to.
+    // refers to; no credentials unless emit is given a Secret's name.
     let labelled: Vec<(String, Value)> = docs.iter().map(|(p, d)| (format!("gitops/{} {}", p.display(), id(d)), d.clone())).collect();
     let (sources, refs) = git_sources(&labelled);
     let source = manifests::output::gitops::source_name(manifests::output::gitops::PLACEHOLDER_REPO);
     assert_eq!(sources, BTreeSet::from([source.clone()]), "the GitRepositories");
     assert!(refs.len() >= envs.len() && refs.iter().all(|r| *r == source), "{refs:?}");
+    for (label, d) in &labelled {
+        assert!(d.pointer("/spec/secretRef").is_none(), "{label}: a secretRef nobody asked for");
+    }
     for (app, env, _) in &envs {
         let file = PathBuf::from(app).join(env).join("flux-manifests.yaml");
         let chain: Vec<&Value> = docs.iter().filter(|(p, d)| *p == file && d["kind"] == "Kustomization").map(|(_, d)| d).collect();
@@ -440,6 +443,62 @@ fn the_flux_source_is_named_after_the_repository_and_every_reference_follows_it(
 }
 
 #[test]
+fn credentials_for_private_sources_are_named_for_flux_only_when_given() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (plain, private, registry_only) = (tmp.path().join("plain"), tmp.path().join("private"), tmp.path().join("registry-only"));
+    for (out, args) in [
+        (&plain, &[][..]),
+        (&private, &["--repo-secret", "git-creds", "--chart-registry-secret", "registry.creds"][..]),
+        (&registry_only, &["--chart-registry-secret", "registry.creds"][..]),
+    ] {
+        let run = emit_dbbat(out, args);
+        assert!(run.status.success(), "{args:?}: {}", text(&run.stderr));
+    }
+    // Without the flags, no secretRef anywhere.
+    for (path, bytes) in tree_digest(&plain.join("gitops")) {
+        assert!(!String::from_utf8_lossy(&bytes).contains("secretRef"), "{}: a secretRef nobody asked for", path.display());
+    }
+    // With them: on every GitRepository and OCIRepository, and nothing else changes. Argo CD's
+    // Applications have no place for credentials, so their files are the same.
+    let docs = emitted_definitions(&private);
+    let plain_docs = emitted_definitions(&plain);
+    assert_eq!(docs.len(), plain_docs.len());
+    let (mut git, mut oci) = (0, 0);
+    for ((label, doc), (plain_label, plain_doc)) in docs.iter().zip(&plain_docs) {
+        assert_eq!(label, plain_label);
+        let mut without = doc.clone();
+        match doc["kind"].as_str().unwrap_or("") {
+            "GitRepository" => {
+                assert_eq!(doc["spec"]["secretRef"], json!({"name": "git-creds"}), "{label}");
+                git += 1;
+            }
+            "OCIRepository" => {
+                assert_eq!(doc["spec"]["secretRef"], json!({"name": "registry.creds"}), "{label}");
+                oci += 1;
+            }
+            _ => {}
+        }
+        if let Some(spec) = without.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.remove("secretRef");
+        }
+        assert_eq!(without, *plain_doc, "{label}: more than the secretRef changed");
+    }
+    assert!(git >= 4 && oci >= 2, "{git} GitRepositories, {oci} OCIRepositories");
+    for (path, bytes) in tree_digest(&private.join("gitops")).into_iter().filter(|(p, _)| p.to_string_lossy().contains("argocd-")) {
+        assert_eq!(bytes, std::fs::read(plain.join("gitops").join(&path)).expect("read"), "{}", path.display());
+    }
+    // Each flag alone gives its own secretRef only.
+    for (label, doc) in emitted_definitions(&registry_only) {
+        let expected = if doc["kind"] == "OCIRepository" { json!({"name": "registry.creds"}) } else { Value::Null };
+        assert_eq!(doc.pointer("/spec/secretRef").cloned().unwrap_or(Value::Null), expected, "{label}");
+    }
+    // What the flags add is what the upstream CRDs take.
+    let custom: Vec<(String, Value)> = docs.into_iter().filter(|(_, d)| d["kind"] != "Namespace").collect();
+    let failures = validate(&custom, &crd_schemas(), tmp.path());
+    assert!(failures.is_empty(), "definitions their CRDs reject:\n{}", failures.join("\n"));
+}
+
+#[test]
 fn a_name_kubernetes_would_refuse_is_refused_by_its_flag_and_nothing_is_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");
@@ -447,22 +506,31 @@ fn a_name_kubernetes_would_refuse_is_refused_by_its_flag_and_nothing_is_written(
     let before = tree_digest(&out);
     let too_long = "a".repeat(254);
     for (flag, value) in [
+        ("--repo-secret", "Git_Creds"),
+        ("--repo-secret", "-creds"),
+        ("--repo-secret", "git..creds"),
+        ("--repo-secret", ""),
+        ("--repo-secret", too_long.as_str()),
+        ("--chart-registry-secret", "registry creds"),
+        ("--chart-registry-secret", "creds."),
         ("--repo-source-name", "Deploy"),
-        ("--repo-source-name", "-deploy"),
-        ("--repo-source-name", "deploy..prod"),
-        ("--repo-source-name", ""),
-        ("--repo-source-name", too_long.as_str()),
     ] {
         // `--flag=value`: a value starting with `-` is a value, not another flag.
         let refused = emit_dbbat(&out, &[&format!("{flag}={value}")]);
         let err = text(&refused.stderr);
         assert!(!refused.status.success(), "{flag} {value:?} was accepted");
         assert!(err.starts_with(&format!("error: {flag} {value:?}: expected the name of ")) && err.contains("a DNS-1123 subdomain"), "{flag} {value:?}: {err}");
-        assert!(err.contains("a GitRepository"), "{flag}: {err}");
+        let what = if flag == "--repo-source-name" { "a GitRepository" } else { "a Secret" };
+        assert!(err.contains(what), "{flag}: {err}");
         assert!(before == tree_digest(&out), "{flag} {value:?}: a refused emit changed the output");
     }
+    // The environment variable is checked as the flag is.
+    let mut cmd = kforge();
+    let refused = run(cmd.env("KFORGE_REPO_SECRET", "Git_Creds").args(["emit", "--app", "dbbat", "--out"]).arg(&out));
+    assert!(!refused.status.success() && text(&refused.stderr).contains("--repo-secret \"Git_Creds\""), "{}", text(&refused.stderr));
+    assert!(before == tree_digest(&out), "a refused emit changed the output");
     // The longest name Kubernetes takes is taken.
     let longest = "a".repeat(253);
-    let taken = emit_dbbat(&tmp.path().join("longest"), &["--repo-source-name", &longest]);
+    let taken = emit_dbbat(&tmp.path().join("longest"), &["--repo-secret", &longest, "--chart-registry-secret", "a.b-c"]);
     assert!(taken.status.success(), "{}", text(&taken.stderr));
 }

@@ -13,8 +13,9 @@
 //! - `flux-chart-oci.yaml`: a Flux `OCIRepository` of the published chart (`kforge package`,
 //!   `helm push`) and a `HelmRelease` of it with the environment's values.
 //!
-//! Where the repository and the registry are and the name of the Flux `GitRepository` are a
-//! [`Settings`] (emit's `--repo-*` and `--chart-registry` flags), with placeholders by default.
+//! Where the repository and the registry are, the name of the Flux `GitRepository` and the
+//! Secrets Flux logs in with are a [`Settings`] (emit's `--repo-*` and `--chart-registry*`
+//! flags), with placeholders by default.
 
 use std::path::Path;
 
@@ -40,6 +41,11 @@ pub struct Settings {
     /// The name of the Flux `GitRepository` of `repo_url` in flux-system, which every
     /// Kustomization and HelmRelease from Git refers to ([`source_name`] of the URL by default).
     pub source_name: String,
+    /// A Secret in flux-system with the credentials of `repo_url` (`GitRepository.spec.secretRef`).
+    pub repo_secret: Option<String>,
+    /// A `kubernetes.io/dockerconfigjson` Secret in flux-system with the login to
+    /// `chart_registry` (`OCIRepository.spec.secretRef`).
+    pub chart_registry_secret: Option<String>,
 }
 
 /// The placeholder repository, until `--repo-url` says where the output is committed.
@@ -55,6 +61,8 @@ impl Default for Settings {
             path: "charts-out".into(),
             chart_registry: PLACEHOLDER_REGISTRY.into(),
             source_name: source_name(PLACEHOLDER_REPO),
+            repo_secret: None,
+            chart_registry_secret: None,
         }
     }
 }
@@ -124,12 +132,16 @@ fn argocd_application(name: &str, namespace: &str, source: Value) -> Value {
 }
 
 fn git_repository(s: &Settings) -> Value {
-    json!({
+    let mut source = json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "GitRepository",
         "metadata": {"name": s.source_name, "namespace": FLUX_NAMESPACE},
         "spec": {"interval": "5m", "url": s.repo_url, "ref": {"branch": s.revision}},
-    })
+    });
+    if let Some(secret) = &s.repo_secret {
+        source["spec"]["secretRef"] = json!({"name": secret});
+    }
+    source
 }
 
 fn helm_release(name: &str, release: &str, chart: Value, values: Option<Value>) -> Value {
@@ -226,7 +238,7 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
         None => None,
     };
     let registry = settings.chart_registry.trim_end_matches('/');
-    let oci = json!({
+    let mut oci = json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "OCIRepository",
         "metadata": {"name": format!("{name}-chart"), "namespace": FLUX_NAMESPACE},
@@ -237,6 +249,9 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
             "layerSelector": {"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "operation": "copy"},
         },
     });
+    if let Some(secret) = &settings.chart_registry_secret {
+        oci["spec"]["secretRef"] = json!({"name": secret});
+    }
     let from_oci = json!({"chartRef": {"kind": "OCIRepository", "name": format!("{name}-chart"), "namespace": FLUX_NAMESPACE}});
     let about = format!("Flux: environment {:?} of {name} from its chart {} as published to {registry}: `kubectl apply -f` this file.", env.name, meta.version);
     tree.insert(dir.join("flux-chart-oci.yaml"), document(&header, &about, &[oci, helm_release(&format!("{id}-oci"), name, from_oci, values)])?);
