@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 const CONTAINER_PORT: u16 = 8080;
 
 /// A second environment: the chart gets it as `values-public.yaml`, the plain manifests as
-/// `manifests/hello/public.yaml`. It turns on the gated parts the defaults leave out.
+/// the folder `manifests/hello/public/`. It turns on the gated parts the defaults leave out.
 const PUBLIC_VALUES: &str = "\
 # On the Internet: two replicas behind an Ingress with TLS, quieter logs.
 replicaCount: 2

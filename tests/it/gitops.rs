@@ -298,6 +298,16 @@ fn gitops_definitions_validate_against_their_crds_and_point_at_committed_files()
             _ => {}
         }
     }
+    // One source, named after the (placeholder) repository, that every Flux object from Git
+    // refers to; no credentials unless emit is given a Secret's name.
+    let labelled: Vec<(String, Value)> = docs.iter().map(|(p, d)| (format!("gitops/{} {}", p.display(), id(d)), d.clone())).collect();
+    let (sources, refs) = git_sources(&labelled);
+    let source = manifests::output::gitops::source_name(manifests::output::gitops::PLACEHOLDER_REPO);
+    assert_eq!(sources, BTreeSet::from([source.clone()]), "the GitRepositories");
+    assert!(refs.len() >= envs.len() && refs.iter().all(|r| *r == source), "{refs:?}");
+    for (label, d) in &labelled {
+        assert!(d.pointer("/spec/secretRef").is_none(), "{label}: a secretRef nobody asked for");
+    }
     for (app, env, _) in &envs {
         let file = PathBuf::from(app).join(env).join("flux-manifests.yaml");
         let chain: Vec<&Value> = docs.iter().filter(|(p, d)| *p == file && d["kind"] == "Kustomization").map(|(_, d)| d).collect();
@@ -341,4 +351,186 @@ fn the_repository_the_definitions_point_at_is_a_setting() {
         let out = run(kforge().args(["emit", "--app", "dbbat", flag, value, "--out"]).arg(tmp.path().join("refused")));
         assert!(!out.status.success() && text(&out.stderr).contains(flag), "{flag} {value}: {}", text(&out.stderr));
     }
+}
+
+/// `kforge emit --app dbbat` into `out` with `args`, without the GitOps settings of the
+/// environment it runs in (a developer's `KFORGE_REPO_SECRET` would change what it writes).
+fn emit_dbbat(out: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = kforge();
+    for var in
+        ["KFORGE_REPO_URL", "KFORGE_REPO_REVISION", "KFORGE_REPO_PATH", "KFORGE_REPO_SOURCE_NAME", "KFORGE_REPO_SECRET", "KFORGE_CHART_REGISTRY", "KFORGE_CHART_REGISTRY_SECRET"]
+    {
+        cmd.env_remove(var);
+    }
+    run(cmd.args(["emit", "--app", "dbbat"]).args(args).arg("--out").arg(out))
+}
+
+/// Every document of the GitOps files under `out`, labelled with its file.
+fn emitted_definitions(out: &Path) -> Vec<(String, Value)> {
+    let dir = out.join("gitops");
+    let mut docs = Vec::new();
+    for path in tree_digest(&dir).into_keys().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+        for doc in parse_stream(&std::fs::read_to_string(dir.join(&path)).expect("read")) {
+            docs.push((format!("{} {}", path.display(), id(&doc)), doc));
+        }
+    }
+    assert!(!docs.is_empty(), "no definitions under {}", dir.display());
+    docs
+}
+
+/// The names of the GitRepositories in `docs`, and every name a Kustomization's or a
+/// HelmRelease's `sourceRef` of kind GitRepository gives.
+fn git_sources(docs: &[(String, Value)]) -> (BTreeSet<String>, Vec<String>) {
+    let names = docs.iter().filter(|(_, d)| d["kind"] == "GitRepository").map(|(_, d)| d["metadata"]["name"].as_str().expect("name").to_string()).collect();
+    let refs: Vec<String> = docs
+        .iter()
+        .filter_map(|(_, d)| d.pointer("/spec/sourceRef").or_else(|| d.pointer("/spec/chart/spec/sourceRef")))
+        .inspect(|r| assert_eq!(r["kind"], "GitRepository", "{r}"))
+        .map(|r| r["name"].as_str().expect("name").to_string())
+        .collect();
+    (names, refs)
+}
+
+fn sha256_prefix(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn the_flux_source_is_named_after_the_repository_and_every_reference_follows_it() {
+    use manifests::output::gitops::source_name;
+    // The rule: the last path element, lowercased, other characters made `-`, and 8 hex digits
+    // of the SHA-256 of the URL.
+    let url = "ssh://git@git.example.com:2222/Team/My_Deploy..Repo.git/";
+    assert_eq!(source_name(url), format!("my-deploy-repo-{}", sha256_prefix(url)));
+    // Two repositories with the same last element get two names.
+    let (a, b) = ("https://git.example.com/team-a/deploy.git", "https://git.example.com/team-b/deploy.git");
+    assert_ne!(source_name(a), source_name(b));
+    for url in
+        [a, b, "https://git.example.com/", "https://git.example.com/_.git", "https://h/a/Déploiement", "https://h/a/deploy.git?ref=x#y", &format!("https://h/{}", "x-".repeat(200))]
+    {
+        let name = source_name(url);
+        assert!(manifests::rules::dns_label(&name), "{url}: {name:?} is not a DNS-1123 label");
+    }
+    assert!(source_name("https://h/a/deploy.git?ref=x#y").starts_with("deploy-"));
+    assert!(source_name("https://git.example.com/_.git").starts_with("kforge-"));
+
+    // Through emit: each repository's definitions name their own source, and every Kustomization
+    // and HelmRelease from Git refers to it.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut seen = BTreeSet::new();
+    for (dir, url) in [("a", a), ("b", b)] {
+        let out = emit_dbbat(&tmp.path().join(dir), &["--repo-url", url]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let (names, refs) = git_sources(&emitted_definitions(&tmp.path().join(dir)));
+        assert_eq!(names, BTreeSet::from([source_name(url)]), "{url}");
+        assert!(refs.len() >= 4 && refs.iter().all(|r| *r == source_name(url)), "{url}: {refs:?}");
+        seen.extend(names);
+    }
+    assert_eq!(seen.len(), 2, "two repositories share a source: {seen:?}");
+
+    // The flag names it instead, everywhere.
+    let out = emit_dbbat(&tmp.path().join("named"), &["--repo-url", a, "--repo-source-name", "deploy.prod"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = emitted_definitions(&tmp.path().join("named"));
+    let (names, refs) = git_sources(&docs);
+    assert_eq!(names, BTreeSet::from(["deploy.prod".to_string()]));
+    assert!(!refs.is_empty() && refs.iter().all(|r| r == "deploy.prod"), "{refs:?}");
+    let derived = source_name(a);
+    for (path, bytes) in tree_digest(&tmp.path().join("named/gitops")) {
+        assert!(!String::from_utf8_lossy(&bytes).contains(&derived), "{}: still names {derived}", path.display());
+    }
+}
+
+#[test]
+fn credentials_for_private_sources_are_named_for_flux_only_when_given() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (plain, private, registry_only) = (tmp.path().join("plain"), tmp.path().join("private"), tmp.path().join("registry-only"));
+    for (out, args) in [
+        (&plain, &[][..]),
+        (&private, &["--repo-secret", "git-creds", "--chart-registry-secret", "registry.creds"][..]),
+        (&registry_only, &["--chart-registry-secret", "registry.creds"][..]),
+    ] {
+        let run = emit_dbbat(out, args);
+        assert!(run.status.success(), "{args:?}: {}", text(&run.stderr));
+    }
+    // Without the flags, no secretRef anywhere.
+    for (path, bytes) in tree_digest(&plain.join("gitops")) {
+        assert!(!String::from_utf8_lossy(&bytes).contains("secretRef"), "{}: a secretRef nobody asked for", path.display());
+    }
+    // With them: on every GitRepository and OCIRepository, and nothing else changes. Argo CD's
+    // Applications have no place for credentials, so their files are the same.
+    let docs = emitted_definitions(&private);
+    let plain_docs = emitted_definitions(&plain);
+    assert_eq!(docs.len(), plain_docs.len());
+    let (mut git, mut oci) = (0, 0);
+    for ((label, doc), (plain_label, plain_doc)) in docs.iter().zip(&plain_docs) {
+        assert_eq!(label, plain_label);
+        let mut without = doc.clone();
+        match doc["kind"].as_str().unwrap_or("") {
+            "GitRepository" => {
+                assert_eq!(doc["spec"]["secretRef"], json!({"name": "git-creds"}), "{label}");
+                git += 1;
+            }
+            "OCIRepository" => {
+                assert_eq!(doc["spec"]["secretRef"], json!({"name": "registry.creds"}), "{label}");
+                oci += 1;
+            }
+            _ => {}
+        }
+        if let Some(spec) = without.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.remove("secretRef");
+        }
+        assert_eq!(without, *plain_doc, "{label}: more than the secretRef changed");
+    }
+    assert!(git >= 4 && oci >= 2, "{git} GitRepositories, {oci} OCIRepositories");
+    for (path, bytes) in tree_digest(&private.join("gitops")).into_iter().filter(|(p, _)| p.to_string_lossy().contains("argocd-")) {
+        assert_eq!(bytes, std::fs::read(plain.join("gitops").join(&path)).expect("read"), "{}", path.display());
+    }
+    // Each flag alone gives its own secretRef only.
+    for (label, doc) in emitted_definitions(&registry_only) {
+        let expected = if doc["kind"] == "OCIRepository" { json!({"name": "registry.creds"}) } else { Value::Null };
+        assert_eq!(doc.pointer("/spec/secretRef").cloned().unwrap_or(Value::Null), expected, "{label}");
+    }
+    // What the flags add is what the upstream CRDs take.
+    let custom: Vec<(String, Value)> = docs.into_iter().filter(|(_, d)| d["kind"] != "Namespace").collect();
+    let failures = validate(&custom, &crd_schemas(), tmp.path());
+    assert!(failures.is_empty(), "definitions their CRDs reject:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn a_name_kubernetes_would_refuse_is_refused_by_its_flag_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    assert!(emit_dbbat(&out, &[]).status.success());
+    let before = tree_digest(&out);
+    let too_long = "a".repeat(254);
+    for (flag, value) in [
+        ("--repo-secret", "Git_Creds"),
+        ("--repo-secret", "-creds"),
+        ("--repo-secret", "git..creds"),
+        ("--repo-secret", ""),
+        ("--repo-secret", too_long.as_str()),
+        ("--chart-registry-secret", "registry creds"),
+        ("--chart-registry-secret", "creds."),
+        ("--repo-source-name", "Deploy"),
+    ] {
+        // `--flag=value`: a value starting with `-` is a value, not another flag.
+        let refused = emit_dbbat(&out, &[&format!("{flag}={value}")]);
+        let err = text(&refused.stderr);
+        assert!(!refused.status.success(), "{flag} {value:?} was accepted");
+        assert!(err.starts_with(&format!("error: {flag} {value:?}: expected the name of ")) && err.contains("a DNS-1123 subdomain"), "{flag} {value:?}: {err}");
+        let what = if flag == "--repo-source-name" { "a GitRepository" } else { "a Secret" };
+        assert!(err.contains(what), "{flag}: {err}");
+        assert!(before == tree_digest(&out), "{flag} {value:?}: a refused emit changed the output");
+    }
+    // The environment variable is checked as the flag is.
+    let mut cmd = kforge();
+    let refused = run(cmd.env("KFORGE_REPO_SECRET", "Git_Creds").args(["emit", "--app", "dbbat", "--out"]).arg(&out));
+    assert!(!refused.status.success() && text(&refused.stderr).contains("--repo-secret \"Git_Creds\""), "{}", text(&refused.stderr));
+    assert!(before == tree_digest(&out), "a refused emit changed the output");
+    // The longest name Kubernetes takes is taken.
+    let longest = "a".repeat(253);
+    let taken = emit_dbbat(&tmp.path().join("longest"), &["--repo-secret", &longest, "--chart-registry-secret", "a.b-c"]);
+    assert!(taken.status.success(), "{}", text(&taken.stderr));
 }

@@ -77,8 +77,9 @@ struct Cli<E: Subcommand> {
 enum Command<E: Subcommand> {
     /// Render applications: charts to <out>/charts/<app>/, manifests to <out>/manifests/<app>/<env>/,
     /// Argo CD and Flux definitions of each environment to <out>/gitops/<app>/<env>/
+    // Boxed: emit's flags make it the largest command by far.
     #[command(after_help = EXAMPLES)]
-    Emit(EmitArgs),
+    Emit(Box<EmitArgs>),
     /// Check what emit would write, and write nothing: references between objects, names and
     /// labels, the restricted Pod Security Standard, no secret in a committed environment
     /// (emit runs the same check and writes nothing when it finds a problem)
@@ -293,9 +294,37 @@ struct GitOpsArgs {
     /// charts-out]
     #[arg(long, value_name = "PATH", env = "KFORGE_REPO_PATH")]
     repo_path: Option<String>,
+    /// The name of the Flux GitRepository of that repository in flux-system, which every Flux
+    /// Kustomization and HelmRelease from Git refers to [default: the repository's last path
+    /// element and 8 hexadecimal digits of the SHA-256 of --repo-url, such as deploy-1a2b3c4d]
+    #[arg(long, value_name = "NAME", env = "KFORGE_REPO_SOURCE_NAME")]
+    repo_source_name: Option<String>,
+    /// A Secret in flux-system that Flux clones the repository with (GitRepository
+    /// spec.secretRef): username and password, or bearerToken, for https; identity and
+    /// known_hosts for ssh. Argo CD finds credentials by the URL instead (see the README)
+    #[arg(long, value_name = "NAME", env = "KFORGE_REPO_SECRET")]
+    repo_secret: Option<String>,
     /// The OCI repository the charts are pushed to (`helm push CHART.tgz <URL>`)
     #[arg(long, value_name = "URL", env = "KFORGE_CHART_REGISTRY", default_value = output::gitops::PLACEHOLDER_REGISTRY)]
     chart_registry: String,
+    /// A Secret of type kubernetes.io/dockerconfigjson in flux-system that Flux logs in to the
+    /// chart registry with (OCIRepository spec.secretRef)
+    #[arg(long, value_name = "NAME", env = "KFORGE_CHART_REGISTRY_SECRET")]
+    chart_registry_secret: Option<String>,
+}
+
+/// `name` when it is a valid name for an object in flux-system, else the error for `flag`.
+/// Kubernetes takes a DNS-1123 subdomain as the name of a Secret or a custom resource; a name it
+/// refuses would fail only at `kubectl apply`, or when Flux looks for the Secret, so emit
+/// refuses it first.
+fn flux_object_name(flag: &str, what: &str, name: &str) -> Result<String, String> {
+    if manifests::rules::dns_subdomain(name) {
+        return Ok(name.to_string());
+    }
+    Err(format!(
+        "{flag} {name:?}: expected the name of {what} in flux-system, a DNS-1123 subdomain: at most 253 characters, lowercase letters, digits, '-' and '.', \
+         each part between dots starting and ending with a letter or digit"
+    ))
 }
 
 impl GitOpsArgs {
@@ -324,7 +353,20 @@ impl GitOpsArgs {
         if !self.chart_registry.starts_with("oci://") {
             return Err(format!("--chart-registry {:?}: expected an oci:// URL", self.chart_registry));
         }
-        Ok(output::gitops::Settings { repo_url: self.repo_url.clone(), revision: self.repo_revision.clone(), path: path.into(), chart_registry: self.chart_registry.clone() })
+        let source_name = match &self.repo_source_name {
+            Some(name) => flux_object_name("--repo-source-name", "a GitRepository", name)?,
+            None => output::gitops::source_name(url),
+        };
+        let secret = |flag: &str, name: &Option<String>| name.as_deref().map(|n| flux_object_name(flag, "a Secret", n)).transpose();
+        Ok(output::gitops::Settings {
+            repo_url: url.to_string(),
+            revision: self.repo_revision.clone(),
+            path: path.into(),
+            chart_registry: self.chart_registry.clone(),
+            source_name,
+            repo_secret: secret("--repo-secret", &self.repo_secret)?,
+            chart_registry_secret: secret("--chart-registry-secret", &self.chart_registry_secret)?,
+        })
     }
 }
 

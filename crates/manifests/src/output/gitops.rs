@@ -13,12 +13,14 @@
 //! - `flux-chart-oci.yaml`: a Flux `OCIRepository` of the published chart (`kforge package`,
 //!   `helm push`) and a `HelmRelease` of it with the environment's values.
 //!
-//! Where the repository and the registry are is a [`Settings`] (emit's `--repo-url`,
-//! `--repo-revision`, `--repo-path`, `--chart-registry`), with placeholders by default.
+//! Where the repository and the registry are, the name of the Flux `GitRepository` and the
+//! Secrets Flux logs in with are a [`Settings`] (emit's `--repo-*` and `--chart-registry*`
+//! flags), with placeholders by default.
 
 use std::path::Path;
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::Tree;
 use super::layout::Stage;
@@ -36,6 +38,14 @@ pub struct Settings {
     pub path: String,
     /// The OCI repository charts are pushed to (`helm push CHART.tgz <registry>`).
     pub chart_registry: String,
+    /// The name of the Flux `GitRepository` of `repo_url` in flux-system, which every
+    /// Kustomization and HelmRelease from Git refers to ([`source_name`] of the URL by default).
+    pub source_name: String,
+    /// A Secret in flux-system with the credentials of `repo_url` (`GitRepository.spec.secretRef`).
+    pub repo_secret: Option<String>,
+    /// A `kubernetes.io/dockerconfigjson` Secret in flux-system with the login to
+    /// `chart_registry` (`OCIRepository.spec.secretRef`).
+    pub chart_registry_secret: Option<String>,
 }
 
 /// The placeholder repository, until `--repo-url` says where the output is committed.
@@ -45,16 +55,58 @@ pub const PLACEHOLDER_REGISTRY: &str = "oci://ghcr.io/OWNER/charts";
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { repo_url: PLACEHOLDER_REPO.into(), revision: "main".into(), path: "charts-out".into(), chart_registry: PLACEHOLDER_REGISTRY.into() }
+        Settings {
+            repo_url: PLACEHOLDER_REPO.into(),
+            revision: "main".into(),
+            path: "charts-out".into(),
+            chart_registry: PLACEHOLDER_REGISTRY.into(),
+            source_name: source_name(PLACEHOLDER_REPO),
+            repo_secret: None,
+            chart_registry_secret: None,
+        }
     }
+}
+
+/// The most characters of the readable part of [`source_name`], so that with `-` and the
+/// digest it stays a DNS-1123 label (63).
+const SOURCE_BASE_MAX: usize = 54;
+
+/// The default name of the Flux `GitRepository` of the repository at `url`: its last path
+/// element without `.git`, lowercased, each run of characters other than `a-z` and `0-9` made
+/// one `-`, trimmed of `-` and cut to 54 characters (`kforge` if nothing is left), then `-` and
+/// the first 8 hexadecimal digits of the SHA-256 of `url`.
+///
+/// Every repository whose definitions are applied into flux-system gets its own source, so one
+/// does not replace another's; the digest tells apart repositories with the same last element
+/// (`team-a/deploy.git`, `team-b/deploy.git`). The result is a DNS-1123 label.
+pub fn source_name(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.split(['?', '#']).next().unwrap_or("");
+    let last = path.split('/').rfind(|p| !p.is_empty()).unwrap_or("");
+    let last = last.strip_suffix(".git").unwrap_or(last).to_ascii_lowercase();
+    let mut base = String::new();
+    for c in last.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            base.push(c);
+        } else if !base.ends_with('-') {
+            base.push('-');
+        }
+    }
+    let mut base = base.trim_matches('-').to_string();
+    base.truncate(SOURCE_BASE_MAX);
+    let base = match base.trim_end_matches('-') {
+        "" => "kforge",
+        b => b,
+    };
+    let digest = Sha256::digest(url.as_bytes());
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{base}-{hex}")
 }
 
 /// The namespace Argo CD's Applications live in.
 const ARGOCD_NAMESPACE: &str = "argocd";
 /// The namespace Flux's objects live in.
 const FLUX_NAMESPACE: &str = "flux-system";
-/// The name of the Flux `GitRepository` of the output.
-const GIT_SOURCE: &str = "kforge";
 
 fn document(header: &str, about: &str, docs: &[Value]) -> Result<String, RenderError> {
     let mut text = format!("# {header}\n# {about}\n");
@@ -80,12 +132,16 @@ fn argocd_application(name: &str, namespace: &str, source: Value) -> Value {
 }
 
 fn git_repository(s: &Settings) -> Value {
-    json!({
+    let mut source = json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "GitRepository",
-        "metadata": {"name": GIT_SOURCE, "namespace": FLUX_NAMESPACE},
+        "metadata": {"name": s.source_name, "namespace": FLUX_NAMESPACE},
         "spec": {"interval": "5m", "url": s.repo_url, "ref": {"branch": s.revision}},
-    })
+    });
+    if let Some(secret) = &s.repo_secret {
+        source["spec"]["secretRef"] = json!({"name": secret});
+    }
+    source
 }
 
 fn helm_release(name: &str, release: &str, chart: Value, values: Option<Value>) -> Value {
@@ -149,7 +205,7 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
             "path": format!("./{manifests}/{}", stage.dir()),
             "prune": true,
             "wait": true,
-            "sourceRef": {"kind": "GitRepository", "name": GIT_SOURCE},
+            "sourceRef": {"kind": "GitRepository", "name": settings.source_name},
         });
         if let Some(p) = &previous {
             spec["dependsOn"] = json!([{"name": p}]);
@@ -167,7 +223,7 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
     let from_git = json!({"chart": {"spec": {
         "chart": format!("./{chart}"),
         "reconcileStrategy": "Revision",
-        "sourceRef": {"kind": "GitRepository", "name": GIT_SOURCE},
+        "sourceRef": {"kind": "GitRepository", "name": settings.source_name},
         "valuesFiles": files,
     }}});
     let about = format!("Flux: environment {:?} of {name} from its Helm chart ({chart}) in the Git repository: `kubectl apply -f` this file.", env.name);
@@ -182,7 +238,7 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
         None => None,
     };
     let registry = settings.chart_registry.trim_end_matches('/');
-    let oci = json!({
+    let mut oci = json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "OCIRepository",
         "metadata": {"name": format!("{name}-chart"), "namespace": FLUX_NAMESPACE},
@@ -193,6 +249,9 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
             "layerSelector": {"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "operation": "copy"},
         },
     });
+    if let Some(secret) = &settings.chart_registry_secret {
+        oci["spec"]["secretRef"] = json!({"name": secret});
+    }
     let from_oci = json!({"chartRef": {"kind": "OCIRepository", "name": format!("{name}-chart"), "namespace": FLUX_NAMESPACE}});
     let about = format!("Flux: environment {:?} of {name} from its chart {} as published to {registry}: `kubectl apply -f` this file.", env.name, meta.version);
     tree.insert(dir.join("flux-chart-oci.yaml"), document(&header, &about, &[oci, helm_release(&format!("{id}-oci"), name, from_oci, values)])?);

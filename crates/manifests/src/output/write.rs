@@ -2,8 +2,8 @@
 //! nothing emit did not write is replaced or removed unless the caller asks.
 //!
 //! The steps, each change on disk counted by [`fault::op`] for the fault-injection tests:
-//! 1. refuse an output directory, `charts/` or `manifests/` that is a symbolic link or a file
-//!    (writing through a link would write outside `--out`);
+//! 1. refuse an output directory, `charts/`, `manifests/` or `gitops/` that is a symbolic link
+//!    or a file (writing through a link would write outside `--out`);
 //! 2. lock the output directory (a second emit into it waits), and remove the staging
 //!    directories a killed emit left in it;
 //! 3. sort every generated directory's entries into emit's and foreign ones
@@ -197,8 +197,8 @@ struct Plan {
 ///
 /// Errors: [`WriteError::Foreign`] when a generated directory holds entries emit did not write
 /// (unless `options.delete_foreign`), [`WriteError::NotADirectory`] for an output directory,
-/// `charts/` or `manifests/` that is a link or a file, [`WriteError::Io`] with the path for
-/// anything the file system refuses. On any error the output is as it was.
+/// `charts/`, `manifests/` or `gitops/` that is a link or a file, [`WriteError::Io`] with the
+/// path for anything the file system refuses. On any error the output is as it was.
 pub fn write_atomic(out: &Path, tree: &Tree, owned: &[PathBuf], options: Options) -> Result<Report, WriteError> {
     // `link/` and `link/.` name the directory a link points to: checked as `link`, they are
     // refused as links are.

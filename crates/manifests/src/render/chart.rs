@@ -241,7 +241,16 @@ fn readme(app: &dyn Application, defaults: &Value, schema: &Value) -> String {
         (Some(what), None) => out.push_str(&format!("The defaults alone do not install: set {what}.\n")),
         (None, _) => out.push_str(&format!("```sh\nhelm install {name} charts-out/charts/{name} --namespace {name} --create-namespace\n```\n")),
     }
-    out.push_str(&format!("\nThe same objects as plain manifests: `charts-out/manifests/{name}/`.\n"));
+    // The environments emit writes manifests and GitOps definitions for, as `output` picks them.
+    let mut envs: Vec<String> = app.needs_values().is_none().then(|| "`default`".to_string()).into_iter().collect();
+    envs.extend(app.environments().iter().map(|e| format!("`{}`", e.name)));
+    out.push_str(&format!(
+        "\nThe same objects as plain manifests, one folder per environment ({}): `charts-out/manifests/{name}/<env>/` holds a file per \
+         object in numbered stage folders (`0-config/` to `4-attached/`, which Argo CD and Flux apply in order) and a `kustomization.yaml` \
+         (`kubectl apply -k`). The Argo CD and Flux definitions that deploy each environment from Git are in \
+         `charts-out/gitops/{name}/<env>/`.\n",
+        envs.join(", ")
+    ));
     if !app.environments().is_empty() {
         out.push_str("\nExample values files:\n\n");
         for env in app.environments() {
