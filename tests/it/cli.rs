@@ -23,9 +23,12 @@ fn check_reports_changed_missing_and_stale_files() {
     // Edited since emit wrote it: foreign too.
     let values = out_dir.join("charts/backbone/values.yaml");
     std::fs::write(&values, std::fs::read_to_string(&values).expect("read") + "# mine\n").expect("edit");
-    let out = run(kforge().args(["emit", "--check", "--out"]).arg(&out_dir));
+    let out = run(kforge().args(["emit", "--check", "--repo-url", "https://git.example.com/team/deploy.git", "--out"]).arg(&out_dir));
     let diff = text(&out.stdout);
     assert!(!out.status.success());
+    // The fix is this very command without --check, flags and all.
+    let fix = format!("run `kforge emit --repo-url https://git.example.com/team/deploy.git --out {}`", out_dir.display());
+    assert!(text(&out.stderr).contains(&fix), "{}", text(&out.stderr));
     assert!(diff.contains("Chart.yaml (differs)") && diff.contains("-edited"), "{diff}");
     assert!(diff.contains("default/kustomization.yaml (missing)"), "{diff}");
     assert!(diff.contains("leftover.yaml (stale)"), "{diff}");

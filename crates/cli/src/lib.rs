@@ -673,6 +673,18 @@ fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::FAILURE)
 }
 
+/// The command line that ran, without `--check`: what writes the output `emit --check` found
+/// stale, with the same application, output folder and GitOps flags. The program is named by
+/// its file name (`kforge`, or a team's own binary); arguments a shell would split are quoted.
+fn this_command_without_check() -> String {
+    let mut args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
+    let program = args.next().map(|p| std::path::Path::new(&p).file_name().map_or(p.clone(), |f| f.to_string_lossy().into_owned())).unwrap_or_else(|| "kforge".into());
+    let quoted = |a: &str| {
+        if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c)) { a.to_string() } else { format!("'{}'", a.replace('\'', r"'\''")) }
+    };
+    std::iter::once(program).chain(args.filter(|a| a != "--check").map(|a| quoted(&a))).collect::<Vec<_>>().join(" ")
+}
+
 fn emit_tree(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
     if !args.render.is_empty() {
         return Err("the value flags (--values, --set and its family), --release and --namespace go with --stdout; the committed environments are the example values files of each application".into());
@@ -693,7 +705,7 @@ fn emit_tree(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
         print(&diffs.join("\n"))?;
         let foreign = diffs.iter().any(|d| d.lines().next().is_some_and(|l| l.contains("(foreign")));
         let fix = if foreign { " after moving the foreign files out of the generated folders (or with --delete-foreign)" } else { "" };
-        note!("error: {} file(s) in {} are stale or foreign; run `kforge emit --out {}`{fix}", diffs.len(), out.display(), out.display());
+        note!("error: {} file(s) in {} are stale or foreign; run `{}`{fix}", diffs.len(), out.display(), this_command_without_check());
         return Ok(ExitCode::FAILURE);
     }
     let options = output::Options { delete_foreign: args.delete_foreign };
