@@ -68,7 +68,7 @@ fn values_the_api_server_would_refuse_are_refused_by_both_renderers_per_applicat
         };
         // Requests above the default limit they are merged with.
         let resources = find(&schema, "", &|k, s| k == "resources" && s.pointer("/properties/requests").is_some()).expect("a resources setting");
-        case(nested(&resources, json!({"requests": {"memory": "64Gi"}})), &format!("{resources}.requests.memory is more than {resources}.limits.memory"));
+        case(nested(&resources, json!({"requests": {"memory": "64Gi"}})), &format!("{resources}.requests.memory (64Gi) is more than {resources}.limits.memory"));
         // A label value of 70 characters, a key with a space, a selector label replaced.
         let labels =
             find(&schema, "", &|k, s| k == "podLabels" && string_map(s)).or_else(|| find(&schema, "", &|k, s| k == "nodeSelector" && string_map(s))).expect("a label setting");

@@ -245,7 +245,14 @@ pub fn resources_problem(path: &str, resources: &Value) -> Option<String> {
         if let Some(limit) = limits.get(k)
             && quantity(request) > quantity(limit)
         {
-            return Some(format!("{path}.requests.{k} is more than {path}.limits.{k}: Kubernetes refuses a container whose requests exceed its limits"));
+            // A quantity given as a string is shown as given; a number is not, since Helm prints
+            // a values file's numbers as floats (`1e+06`).
+            let given = |v: &Value| v.as_str().map_or(String::new(), |s| format!(" ({s})"));
+            return Some(format!(
+                "{path}.requests.{k}{} is more than {path}.limits.{k}{}: Kubernetes refuses a container whose requests exceed its limits",
+                given(request),
+                given(limit)
+            ));
         }
     }
     None
@@ -492,9 +499,14 @@ mod tests {
         let bad = json!({"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "512Mi"}});
         assert_eq!(
             resources_problem("resources", &bad).as_deref(),
-            Some("resources.requests.cpu is more than resources.limits.cpu: Kubernetes refuses a container whose requests exceed its limits")
+            Some("resources.requests.cpu (2) is more than resources.limits.cpu (1): Kubernetes refuses a container whose requests exceed its limits")
         );
         assert_eq!(resources_problem("r", &json!({"requests": {"memory": "1Gi"}})), None);
+        // A number is not shown: Helm prints a values file's numbers as floats.
+        assert_eq!(
+            resources_problem("r", &json!({"requests": {"cpu": 2}, "limits": {"cpu": "1"}})).as_deref(),
+            Some("r.requests.cpu is more than r.limits.cpu (1): Kubernetes refuses a container whose requests exceed its limits")
+        );
     }
 
     #[test]

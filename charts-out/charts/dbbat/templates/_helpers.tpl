@@ -145,7 +145,10 @@ A quantity in base units: the number before the suffix times the suffix's factor
 {{- range $k, $request := get $r "requests" | default dict }}
 {{- if and (not $problem) (hasKey $limits $k) }}
 {{- if gt (float64 (include "dbbat.quantity" $request)) (float64 (include "dbbat.quantity" (get $limits $k))) }}
-{{- $problem = printf "%s.requests.%s is more than %s.limits.%s: Kubernetes refuses a container whose requests exceed its limits" $path $k $path $k }}
+{{- $given := dict "request" "" "limit" "" }}
+{{- if kindIs "string" $request }}{{- $_ := set $given "request" (printf " (%s)" $request) }}{{- end }}
+{{- if kindIs "string" (get $limits $k) }}{{- $_ := set $given "limit" (printf " (%s)" (get $limits $k)) }}{{- end }}
+{{- $problem = printf "%s.requests.%s%s is more than %s.limits.%s%s: Kubernetes refuses a container whose requests exceed its limits" $path $k $given.request $path $k $given.limit }}
 {{- end }}
 {{- end }}
 {{- end }}
