@@ -15,6 +15,7 @@ mod graph;
 mod kubernetes_settings;
 mod output;
 mod publish;
+mod readme;
 mod release_names;
 mod safety;
 mod set_flags;

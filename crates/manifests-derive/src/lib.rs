@@ -22,8 +22,16 @@ use proc_macro::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, parse_macro_input};
 
-/// Derives `Knobbed` (and for an enum `Leaf`) for a `Values` struct or a section of one; see
-/// the crate documentation. A struct must have `#[serde(deny_unknown_fields)]` (or be marked
+/// Derives `Knobbed` (and for an enum `Leaf`) for a `Values` struct or a section of one.
+///
+/// For a struct `Foo`, it writes `FooKnobs`: the same fields, each the handle of its type
+/// (`Knob<T>` for a leaf, `BarKnobs` for a nested section), carrying its path in values.yaml
+/// (serde's names: `rename_all = "camelCase"`, `rename`). `build` receives `ValuesKnobs`, so it
+/// reads where a setting is, never its value. A `#[serde(flatten)]` field (a section such as
+/// `kit::PodSettings`) puts its settings beside the struct's own, and its handles share the
+/// struct's path. For an enum, the enum is a leaf (`Knob<Enum>`).
+///
+/// A struct must have `#[serde(deny_unknown_fields)]` (or be marked
 /// `#[knobs(open)]`, a section that takes keys of others on purpose, such as Helm's `global`) and
 /// `#[serde(rename_all = "camelCase")]` once a field's name has an underscore. Errors, at the
 /// item: those two missing, a tuple struct, a union, and `rename_all` other than `"camelCase"`

@@ -452,12 +452,15 @@ pub fn chart_name() -> Expr<String> {
 }
 
 /// The chart's fullname helper: the release name, prefixed to the chart name unless it already
-/// contains it, truncated to 63 characters, honouring `nameOverride` and `fullnameOverride`.
+/// contains it, honouring `nameOverride` and `fullnameOverride`. The helper cuts it at 63
+/// characters, as `helm create`'s does; an object's name longer than its kind allows (a
+/// Service's 63, a StatefulSet's 52, with a [`fullname_with`] suffix) is refused by both
+/// renderers, not cut, so that two names never become one.
 pub fn fullname() -> Expr<String> {
     Expr::wrap(Ex::Helper(Helper::Fullname))
 }
 
-/// `fullname` with a suffix: `<fullname>-<suffix>`.
+/// `fullname` with a suffix: `<fullname>-<suffix>` (`aeterna-qdrant-headless`).
 pub fn fullname_with(suffix: &str) -> Expr<String> {
     concat([fullname(), Expr::from(format!("-{suffix}"))])
 }
