@@ -353,16 +353,10 @@ fn the_repository_the_definitions_point_at_is_a_setting() {
     }
 }
 
-/// `kforge emit --app dbbat` into `out` with `args`, without the GitOps settings of the
-/// environment it runs in (a developer's `KFORGE_REPO_SECRET` would change what it writes).
+/// `kforge emit --app dbbat` into `out` with `args` (`kforge()` runs without the shell's
+/// `KFORGE_*` variables).
 fn emit_dbbat(out: &Path, args: &[&str]) -> std::process::Output {
-    let mut cmd = kforge();
-    for var in
-        ["KFORGE_REPO_URL", "KFORGE_REPO_REVISION", "KFORGE_REPO_PATH", "KFORGE_REPO_SOURCE_NAME", "KFORGE_REPO_SECRET", "KFORGE_CHART_REGISTRY", "KFORGE_CHART_REGISTRY_SECRET"]
-    {
-        cmd.env_remove(var);
-    }
-    run(cmd.args(["emit", "--app", "dbbat"]).args(args).arg("--out").arg(out))
+    run(kforge().args(["emit", "--app", "dbbat"]).args(args).arg("--out").arg(out))
 }
 
 /// Every document of the GitOps files under `out`, labelled with its file.

@@ -19,9 +19,16 @@ pub fn tool(name: &str) -> PathBuf {
     path
 }
 
+/// The CLI, run from the workspace root, with none of the `KFORGE_*` variables of the shell
+/// that runs the tests (a developer's `KFORGE_REPO_URL` would change the GitOps output).
 pub fn kforge() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kforge"));
     cmd.current_dir(root());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("KFORGE_") {
+            cmd.env_remove(key);
+        }
+    }
     cmd
 }
 

@@ -1,5 +1,6 @@
-//! Fields of an object's spec that the API server judges by their text: an Ingress's hosts,
-//! paths and TLS hosts (`validateIngressRules`, `validateHTTPIngressPath`, `validateIngressTLS`
+//! Fields of an object's spec that the API server judges by their text: an Ingress's rules,
+//! hosts, paths and TLS hosts (`ValidateIngressSpec`, `validateIngressRules`,
+//! `validateHTTPIngressPath`, `validateIngressTLS`
 //! in `pkg/apis/networking/validation`), and the percentages of a PodDisruptionBudget and of a
 //! rolling update (`IsNotMoreThan100Percent`, `ValidatePositiveIntOrPercent`). The rules are
 //! [`crate::rules`]'; the renderers refuse values that break them, and this finds what the
@@ -26,7 +27,14 @@ pub(super) fn object(o: &Value, out: &mut Vec<String>) {
 }
 
 fn ingress(o: &Value, out: &mut Vec<String>) {
+    // ValidateIngressSpec: rules or a default backend; ValidateHTTPIngressRuleValue: paths.
+    if list_at(o, "/spec/rules").is_empty() && o.pointer("/spec/defaultBackend").is_none() {
+        out.push("spec: neither rules nor a defaultBackend: Kubernetes refuses such an Ingress".into());
+    }
     for (i, rule) in list_at(o, "/spec/rules").iter().enumerate() {
+        if rule.get("http").is_some() && list_at(rule, "/http/paths").is_empty() {
+            out.push(format!("spec.rules[{i}].http.paths: empty: Kubernetes wants at least one path"));
+        }
         if let Some(problem) = str_at(rule, "/host").and_then(|h| host_problem(h, false)) {
             out.push(format!("spec.rules[{i}].host: {problem}"));
         }

@@ -36,7 +36,7 @@ use crate::expr::{Knob, Knobbed, Leaf, Path};
 ///
 /// Rendered as given (`toYaml` in the chart, the canonical value in emit). Errors name the path
 /// inside the object: `extraEnv[0].valeu: unknown setting: an EnvVar takes name, value,
-/// valueFrom`.
+/// valueFrom; did you mean `value`?`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Kube<T>(pub T);
 
@@ -284,7 +284,8 @@ pub(crate) fn check(schema: &Value, v: &Value, path: &str, what: &str) -> Result
                     (Some(sub), _) => check(sub, x, &at(k), k)?,
                     (None, Some(Value::Bool(false))) => {
                         let known: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-                        return Err((at(k), format!("unknown setting: {} takes {}", article(what), known.join(", "))));
+                        let hint = super::load::did_you_mean(k, known.iter().copied()).map_or(String::new(), |m| format!("; did you mean `{m}`?"));
+                        return Err((at(k), format!("unknown setting: {} takes {}{hint}", article(what), known.join(", "))));
                     }
                     (None, Some(sub @ Value::Object(_))) => check(sub, x, &at(k), k)?,
                     (None, _) => {}
@@ -371,7 +372,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_wrong_types_and_missing_names_are_refused_with_their_path() {
-        assert_eq!(err::<EnvVar>(json!({"name": "A", "valeu": "x"})), ("valeu".into(), "unknown setting: an EnvVar takes name, value, valueFrom".into()));
+        assert_eq!(err::<EnvVar>(json!({"name": "A", "valeu": "x"})), ("valeu".into(), "unknown setting: an EnvVar takes name, value, valueFrom; did you mean `value`?".into()));
         assert_eq!(err::<EnvVar>(json!({"name": "PORT", "value": 8080})), ("value".into(), "expected a string, found the number 8080".into()));
         assert_eq!(err::<EnvVar>(json!({"value": "x"})).1, "`name` is required in an EnvVar");
         let (path, message) = err::<Affinity>(json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpresions": []}]}}}));

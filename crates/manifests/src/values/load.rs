@@ -271,6 +271,26 @@ pub fn flattened_error<F: crate::expr::Section + DeserializeOwned + JsonSchema +
     })
 }
 
+/// The known setting an unknown `given` key most likely meant: the same but for case
+/// (`nodeport`, `nodePort`), or the closest by Jaro-Winkler similarity above 0.85 (`enabeld`,
+/// `enabled`); `None` when nothing is that close.
+pub(crate) fn did_you_mean<'k>(given: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    let given = given.to_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for k in known {
+        let score = if k.to_lowercase() == given { 2.0 } else { strsim::jaro_winkler(&given, &k.to_lowercase()) };
+        if score > 0.85 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, k));
+        }
+    }
+    best.map(|(_, k)| k)
+}
+
+/// ` (did you mean `x`?)` after an unknown key, or nothing.
+pub(crate) fn suggestion<'k>(given: &str, known: impl IntoIterator<Item = &'k str>) -> String {
+    did_you_mean(given, known).map_or(String::new(), |k| format!(" (did you mean `{k}`?)"))
+}
+
 /// serde's "unknown field" at a section with a flattened part names no expected settings (it
 /// cannot tell which keys the flattened part took), and comes at the section, not at the key:
 /// `(path of the key, message)` listing the known settings from the schema, as serde does
@@ -287,7 +307,8 @@ fn unknown_beside_flattened(schema: &Value, path: &str, message: &str) -> Option
         many => format!("one of {}", many.join(", ")),
     };
     let at = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
-    Some((at, format!("unknown setting `{field}`: expected {expected}")))
+    let hint = suggestion(field, node?.get("properties")?.as_object()?.keys().map(String::as_str));
+    Some((at, format!("unknown setting `{field}`{hint}: expected {expected}")))
 }
 
 fn has_whole_float(v: &Value) -> bool {
@@ -374,6 +395,12 @@ fn in_values_terms(message: &str) -> String {
             (Regex::new(r"^missing field `([^`]*)`$").expect("valid pattern"), "`$1` is required here"),
         ]
     });
+    static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`, expected (.*)$").expect("valid pattern"));
+    if let Some(c) = UNKNOWN.captures(&text) {
+        static NAMES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`]*)`").expect("valid pattern"));
+        let known: Vec<&str> = NAMES.captures_iter(&c[2]).filter_map(|n| n.get(1)).map(|n| n.as_str()).collect();
+        return format!("unknown setting `{}`{}: expected {}", &c[1], suggestion(&c[1], known), &c[2]);
+    }
     WORDS.iter().find(|(re, _)| re.is_match(&text)).map_or(text.clone(), |(re, with)| re.replace(&text, *with).into_owned())
 }
 
@@ -678,11 +705,23 @@ mod flattened {
     fn an_unknown_setting_beside_a_flattened_section_lists_what_is_known() {
         let (path, message) = error(&with("podAnotations", json!({})));
         assert_eq!(path, "podAnotations", "{message}");
-        assert!(message.starts_with("unknown setting `podAnotations`: expected one of `replicaCount`, `imagePullSecrets`"), "{message}");
+        assert!(message.starts_with("unknown setting `podAnotations` (did you mean `podAnnotations`?): expected one of `replicaCount`, `imagePullSecrets`"), "{message}");
         assert!(message.contains("`podAnnotations`") && message.contains("`server`"), "{message}");
         let (path, message) = error(&with("server.prot", json!(1)));
         assert_eq!(path, "server.prot", "{message}");
-        assert!(message.contains("unknown setting `prot`: expected one of `port`, `imagePullSecrets`"), "{message}");
+        assert!(message.contains("unknown setting `prot` (did you mean `port`?): expected one of `port`, `imagePullSecrets`"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_setting_names_the_one_it_most_likely_meant() {
+        let (_, message) = error(&with("nodeSelecter", json!({})));
+        assert!(message.starts_with("unknown setting `nodeSelecter` (did you mean `nodeSelector`?): expected one of"), "{message}");
+        let (_, message) = error(&with("server.Port", json!(1)));
+        assert!(message.starts_with("unknown setting `Port` (did you mean `port`?)"), "{message}");
+        let (_, message) = error(&with("zzz", json!(1)));
+        assert!(message.starts_with("unknown setting `zzz`: expected"), "{message}");
+        assert_eq!(super::did_you_mean("enabeld", ["enabled", "annotations"]), Some("enabled"));
+        assert_eq!(super::did_you_mean("redis", ["replicaCount", "image", "cache"]), None);
     }
 
     #[test]

@@ -76,7 +76,8 @@ impl IngressSettings {
 }
 
 impl IngressSettingsKnobs {
-    /// The Ingress, rendered when `enabled`, routing every host and path to `port`.
+    /// The Ingress, rendered when `enabled`, routing every host and path to `port`; `enabled`
+    /// with no host is refused in both renderers.
     pub fn add_to(&self, model: &mut Model, port: &ServicePortRef) -> ObjectRef<Ingress> {
         self.add(model, port, None)
     }
@@ -97,6 +98,14 @@ impl IngressSettingsKnobs {
             .rules(rules)
             .tls(self.tls.raw())
             .build();
+        // ValidateIngressSpec: an Ingress needs rules or a default backend, and this one has
+        // only the hosts' rules.
+        let hosts = self.hosts.path().dotted();
+        let enabled = self.enabled.path().dotted();
+        model.reject_when(
+            self.enabled.and(self.hosts.is_set().not()),
+            &format!("{hosts} is empty with {enabled}: Kubernetes refuses an Ingress without rules; give a host (\"\" for any) with a path"),
+        );
         model.add_when(&self.enabled, ingress)
     }
 }
