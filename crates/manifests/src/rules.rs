@@ -21,7 +21,8 @@ installed: a release name that makes a derived object name too long for its kind
 the limit; use a shorter release name or `fullnameOverride`), resource requests above their limits, negative \
 quantities, label and annotation keys and label values Kubernetes does not take (in `podLabels`, `podAnnotations`, \
 `nodeSelector` and the other label and annotation settings), labels that replace the chart's own, annotations \
-over 255 KiB, `minAvailable` and `maxUnavailable` percentages over 100% (disruption budgets, rolling updates), Ingress \
+over 255 KiB, `minAvailable` and `maxUnavailable` percentages over 100% (disruption budgets, rolling updates), a \
+rolling update whose `maxSurge` and `maxUnavailable` are both 0, an enabled Ingress without hosts, Ingress \
 hosts and TLS hosts that are not lowercase DNS names or are IP addresses, and Ingress paths Kubernetes refuses (a \
 `Prefix` or `Exact` path starts with `/`, holds no `//`, `/./`, `/../` or `%2f` and does not end in `/.` or `/..`; \
 an `ImplementationSpecific` one is empty or starts with `/`). Values that Kubernetes accepts need no change.";
@@ -283,6 +284,24 @@ pub fn percent_problem(value: &Value) -> Option<String> {
     over.then(|| format!("the percentage \"{s}\" is more than 100%: Kubernetes takes a count or a percentage from 0% to 100%"))
 }
 
+/// `ValidateRollingUpdateDeployment` (`pkg/apis/apps/validation`): `maxUnavailable` may not be 0
+/// when `maxSurge` is 0, since such an update can neither add a pod nor take one away. `value`
+/// is the settings section rendered as `rollingUpdate` (`{maxSurge, maxUnavailable}`); a count
+/// or a percentage is 0 as Kubernetes scales it (`0`, `"0%"`). Numbers count by their integer
+/// value only: Helm prints a values file's `-0` as `-0`, which is no 0 to the chart either.
+pub fn rolling_update_problem(path: &str, value: &Value) -> Option<String> {
+    let zero = |v: Option<&Value>| match v {
+        Some(Value::Number(n)) => n.as_i64() == Some(0),
+        Some(Value::String(s)) => {
+            let digits = s.strip_suffix('%').unwrap_or(s);
+            !digits.is_empty() && digits.bytes().all(|b| b == b'0')
+        }
+        _ => false,
+    };
+    (zero(value.get("maxSurge")) && zero(value.get("maxUnavailable")))
+        .then(|| format!("{path}.maxSurge and {path}.maxUnavailable are both 0: Kubernetes refuses a rolling update that can neither add a pod nor take one away"))
+}
+
 /// `IsWildcardDNS1123Subdomain` after `IsDNS1123Subdomain`: `*.` and then a subdomain, at most
 /// 253 characters in all.
 pub fn wildcard_subdomain(s: &str) -> bool {
@@ -398,6 +417,8 @@ pub enum ValuesRule {
     IngressRules,
     /// [`ingress_tls_problem`], for the setting rendered as an Ingress's `tls`.
     IngressTls,
+    /// [`rolling_update_problem`], for the settings section rendered as a `rollingUpdate`.
+    RollingUpdate,
 }
 
 impl ValuesRule {
@@ -410,6 +431,7 @@ impl ValuesRule {
             ValuesRule::Percent => percent_problem(value).map(|p| format!("{path}: {p}")),
             ValuesRule::IngressRules => ingress_rules_problem(path, value),
             ValuesRule::IngressTls => ingress_tls_problem(path, value),
+            ValuesRule::RollingUpdate => rolling_update_problem(path, value),
         }
     }
 }
@@ -531,6 +553,13 @@ mod tests {
             assert_eq!(percent_problem(&fine), None, "{fine}");
         }
         assert!(ValuesRule::Percent.problem("pdb.minAvailable", &json!("101%")).is_some_and(|m| m.starts_with("pdb.minAvailable: the percentage")));
+        let rolling = |surge: Value, unavailable: Value| rolling_update_problem("s", &json!({"maxSurge": surge, "maxUnavailable": unavailable}));
+        assert_eq!(
+            rolling(json!(0), json!("0%")).as_deref(),
+            Some("s.maxSurge and s.maxUnavailable are both 0: Kubernetes refuses a rolling update that can neither add a pod nor take one away")
+        );
+        assert!(rolling(json!("00%"), json!(0)).is_some());
+        assert!(rolling(json!(1), json!(0)).is_none() && rolling(json!(0), json!("10%")).is_none() && rolling(json!(-0.0), json!(0)).is_none());
     }
 
     #[test]

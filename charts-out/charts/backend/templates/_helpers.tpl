@@ -161,3 +161,14 @@ A quantity in base units: the number before the suffix times the suffix's factor
 {{- printf "%s: the percentage \"%s\" is more than 100%%: Kubernetes takes a count or a percentage from 0%% to 100%%" (index . 1) $v }}
 {{- end }}
 {{- end }}
+
+{{/*
+A rolling update's settings: (list {maxSurge, maxUnavailable} "path"). 0 is a count of 0 or a
+percentage of 0; a float prints as itself, so -0 is none.
+*/}}
+{{- define "backend.rollingUpdateProblem" -}}
+{{- $r := index . 0 | default dict }}
+{{- if and (regexMatch "^0+%?$" (toString (get $r "maxSurge"))) (regexMatch "^0+%?$" (toString (get $r "maxUnavailable"))) }}
+{{- printf "%s.maxSurge and %s.maxUnavailable are both 0: Kubernetes refuses a rolling update that can neither add a pod nor take one away" (index . 1) (index . 1) }}
+{{- end }}
+{{- end }}

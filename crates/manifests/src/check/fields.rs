@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::index::{kind_of, list_at, str_at};
-use crate::rules::{host_problem, http_path_problem, percent_problem};
+use crate::rules::{host_problem, http_path_problem, percent_problem, rolling_update_problem};
 
 /// The problems of one object, each as `field: ...`.
 pub(super) fn object(o: &Value, out: &mut Vec<String>) {
@@ -20,7 +20,12 @@ pub(super) fn object(o: &Value, out: &mut Vec<String>) {
                 int_or_percent(o, &format!("spec.{field}"), out);
             }
         }
-        "Deployment" => int_or_percent(o, "spec.strategy.rollingUpdate.maxUnavailable", out),
+        "Deployment" => {
+            int_or_percent(o, "spec.strategy.rollingUpdate.maxUnavailable", out);
+            if let Some(problem) = o.pointer("/spec/strategy/rollingUpdate").and_then(|r| rolling_update_problem("spec.strategy.rollingUpdate", r)) {
+                out.push(problem);
+            }
+        }
         "DaemonSet" | "StatefulSet" => int_or_percent(o, "spec.updateStrategy.rollingUpdate.maxUnavailable", out),
         _ => {}
     }

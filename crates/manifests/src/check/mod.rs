@@ -305,6 +305,10 @@ mod tests {
         one_finding(&after("Ingress", |i| i["spec"]["tls"] = json!([{"hosts": ["*.example.com", ""]}])), "spec.tls[0].hosts[1]: the host \"\" is not valid");
         assert!(after("Ingress", |i| i["spec"]["rules"][0]["host"] = json!("*.example.com")).is_empty());
         one_finding(&after("Ingress", |i| i["spec"]["rules"] = json!([])), "Ingress/web: spec: neither rules nor a defaultBackend");
+        one_finding(
+            &after("Deployment", |d| d["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": "0%"}})),
+            "spec.strategy.rollingUpdate.maxSurge and spec.strategy.rollingUpdate.maxUnavailable are both 0",
+        );
         one_finding(&after("Ingress", |i| i["spec"]["rules"][0]["http"]["paths"] = json!([])), "spec.rules[0].http.paths: empty");
         one_finding(&after("PodDisruptionBudget", |p| p["spec"]["minAvailable"] = json!("150%")), "spec.minAvailable: the percentage \"150%\" is more than 100%");
         one_finding(&after("PodDisruptionBudget", |p| p["spec"]["minAvailable"] = json!(-1)), "spec.minAvailable: the count -1 is negative");

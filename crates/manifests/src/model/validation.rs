@@ -5,7 +5,8 @@
 //!   ([`crate::rules::name_rule`]), most constrained first, so that the message names the
 //!   derived name furthest over its limit;
 //! - every setting merged into `labels`, `matchLabels` or `nodeSelector`, or into `annotations`,
-//!   every setting rendered as `resources`, `minAvailable` or `maxUnavailable`, and the settings
+//!   every setting rendered as `resources`, `minAvailable` or `maxUnavailable`, the section
+//!   whose settings are a `rollingUpdate`'s `maxSurge` and `maxUnavailable`, and the settings
 //!   an Ingress's `rules` range over and its `tls` renders, pass [`crate::rules::ValuesRule`].
 
 use std::collections::BTreeMap;
@@ -49,6 +50,10 @@ pub(crate) fn implied(objects: &[Object]) -> Vec<Validation> {
 
 fn walk(node: &Node, key: &str, out: &mut BTreeMap<(String, ValuesRule), Ex>) {
     match node {
+        Node::Map(entries) if key == "rollingUpdate" => {
+            rolling_update(entries, out);
+            entries.iter().for_each(|e| walk_entry(e, out));
+        }
         Node::Map(entries) => {
             let rule = match key {
                 "labels" => Some(ValuesRule::Labels { own: true }),
@@ -73,6 +78,26 @@ fn walk(node: &Node, key: &str, out: &mut BTreeMap<(String, ValuesRule), Ex>) {
         // server caps both at 100% (`maxSurge` may go above).
         Node::Scalar(ex, _) if matches!(key, "minAvailable" | "maxUnavailable") => setting(ex, ValuesRule::Percent, out),
         Node::Scalar(..) => {}
+    }
+}
+
+/// A `rollingUpdate` whose `maxSurge` and `maxUnavailable` are two settings of one section
+/// (`strategy.rollingUpdate.maxSurge`, `...maxUnavailable`): that section, for
+/// [`ValuesRule::RollingUpdate`].
+fn rolling_update(entries: &[Entry], out: &mut BTreeMap<(String, ValuesRule), Ex>) {
+    let get = |key: &str| {
+        let mut found = Vec::new();
+        fields(entries, key, &mut found);
+        match found.as_slice() {
+            [Node::Scalar(Ex::Get(p), _)] if p.root == Root::Values && p.keys.last().is_some_and(|k| k == key) => Some(p.clone()),
+            _ => None,
+        }
+    };
+    if let (Some(surge), Some(unavailable)) = (get("maxSurge"), get("maxUnavailable"))
+        && surge.keys[..surge.keys.len() - 1] == unavailable.keys[..unavailable.keys.len() - 1]
+    {
+        let section = crate::template::expr::Path { root: Root::Values, keys: surge.keys[..surge.keys.len() - 1].to_vec() };
+        setting(&Ex::Get(section), ValuesRule::RollingUpdate, out);
     }
 }
 

@@ -16,6 +16,7 @@ pub(crate) fn helper(rule: ValuesRule) -> &'static str {
         ValuesRule::Percent => "percentProblem",
         ValuesRule::IngressRules => "ingressRulesProblem",
         ValuesRule::IngressTls => "ingressTlsProblem",
+        ValuesRule::RollingUpdate => "rollingUpdateProblem",
     }
 }
 
@@ -34,7 +35,27 @@ pub(crate) fn helpers_tpl(chart: &str, used: &BTreeSet<ValuesRule>) -> String {
     if used.contains(&ValuesRule::IngressRules) || used.contains(&ValuesRule::IngressTls) {
         out.push_str(&ingress(chart));
     }
+    if used.contains(&ValuesRule::RollingUpdate) {
+        out.push_str(&rolling_update(chart));
+    }
     out
+}
+
+fn rolling_update(chart: &str) -> String {
+    format!(
+        r#"
+{{{{/*
+A rolling update's settings: (list {{maxSurge, maxUnavailable}} "path"). 0 is a count of 0 or a
+percentage of 0; a float prints as itself, so -0 is none.
+*/}}}}
+{{{{- define "{chart}.rollingUpdateProblem" -}}}}
+{{{{- $r := index . 0 | default dict }}}}
+{{{{- if and (regexMatch "^0+%?$" (toString (get $r "maxSurge"))) (regexMatch "^0+%?$" (toString (get $r "maxUnavailable"))) }}}}
+{{{{- printf "%s.maxSurge and %s.maxUnavailable are both 0: Kubernetes refuses a rolling update that can neither add a pod nor take one away" (index . 1) (index . 1) }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+"#
+    )
 }
 
 fn percent(chart: &str) -> String {
