@@ -123,3 +123,17 @@ fn values_yaml_equals_the_defaults() {
         }
     }
 }
+
+/// An application that needs values, given none, says which example environment to start from.
+#[test]
+fn an_application_that_needs_values_points_at_an_example() {
+    for command in [&["graph", "--app", "dbbat"][..], &["emit", "--app", "dbbat", "--stdout"][..]] {
+        let out = run(kforge().args(command));
+        assert!(!out.status.success(), "{command:?}");
+        assert!(
+            text(&out.stderr).contains("dbbat needs values of yours; start from an example environment: -f crates/apps/src/dbbat/values-minimal.yaml"),
+            "{command:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -288,6 +288,8 @@ fn gitops_definitions_validate_against_their_crds_and_point_at_committed_files()
                 assert_eq!(d["spec"]["wait"], true, "{shown}");
             }
             "HelmRelease" => {
+                // The release and its records in the application's namespace, as `helm install -n` has them.
+                assert!(d["spec"]["targetNamespace"].is_string() && d["spec"]["storageNamespace"] == d["spec"]["targetNamespace"], "{shown}");
                 if let Some(spec) = d.pointer("/spec/chart/spec") {
                     assert!(committed(spec["chart"].as_str().expect("chart")).join("Chart.yaml").is_file(), "{shown}");
                     for v in spec["valuesFiles"].as_array().expect("valuesFiles") {
@@ -346,11 +348,35 @@ fn the_repository_the_definitions_point_at_is_a_setting() {
     assert!(flux.contains("branch: release") && flux.contains("path: ./deploy/out/manifests/dbbat/production/0-config"), "{flux}");
     let oci = read("flux-chart-oci.yaml");
     assert!(oci.contains("url: oci://registry.example.com/charts/dbbat"), "{oci}");
-    // A path outside the repository or a registry that is not OCI is refused.
-    for (flag, value) in [("--repo-path", "../elsewhere"), ("--repo-path", "/abs"), ("--chart-registry", "https://registry.example.com")] {
-        let out = run(kforge().args(["emit", "--app", "dbbat", flag, value, "--out"]).arg(tmp.path().join("refused")));
-        assert!(!out.status.success() && text(&out.stderr).contains(flag), "{flag} {value}: {}", text(&out.stderr));
+    // A path outside the repository, a registry that is not OCI, a URL without a host or with
+    // credentials (they would be committed) are refused, naming the flag, and nothing is written.
+    let refused = [
+        ("--repo-path", "../elsewhere", "expected a relative path"),
+        ("--repo-path", "/abs", "expected a relative path"),
+        ("--repo-path", "a/../../b", "expected a relative path"),
+        ("--chart-registry", "https://registry.example.com", "expected an oci:// URL"),
+        ("--chart-registry", "oci://", "names no host"),
+        ("--chart-registry", "oci://Registry.example.com/Charts", "lowercase"),
+        ("--chart-registry", "oci://robot:secret@registry.example.com/charts", "credentials"),
+        ("--repo-url", "https://", "names no host"),
+        ("--repo-url", "https://user:pass@git.example.com/a.git", "credentials"),
+        ("--repo-url", "https://ghp_token@github.com/a.git", "credentials"),
+        ("--repo-url", "ssh://git:pass@git.example.com/a.git", "credentials"),
+    ];
+    for (flag, value, why) in refused {
+        let out = run(kforge().args(["emit", "--app", "dbbat", &format!("{flag}={value}"), "--out"]).arg(tmp.path().join("refused")));
+        let said = text(&out.stderr);
+        assert!(!out.status.success() && said.contains(flag) && said.contains(why), "{flag} {value}: {said}");
+        assert!(!tmp.path().join("refused").exists(), "{flag} {value}: something was written");
     }
+    // An ssh:// user is no credential; an http:// server is a server.
+    for url in ["ssh://git@git.example.com:2222/team/deploy.git", "http://git.internal/team/deploy.git"] {
+        let out = run(kforge().args(["emit", "--app", "dbbat", "--repo-url", url, "--out"]).arg(tmp.path().join("taken")));
+        assert!(out.status.success(), "{url}: {}", text(&out.stderr));
+    }
+    // Run from elsewhere, an --out that climbs out of the folder names no place in the repository.
+    let out = run(kforge().current_dir(tmp.path().join("taken")).args(["emit", "--app", "dbbat", "--out", "../elsewhere"]));
+    assert!(!out.status.success() && text(&out.stderr).contains("--out \"../elsewhere\" is not below the folder emit runs in"), "{}", text(&out.stderr));
 }
 
 /// `kforge emit --app dbbat` into `out` with `args` (`kforge()` runs without the shell's

@@ -530,3 +530,14 @@ fn random_value_flags_agree_with_helm() {
     assert!(failures.is_empty(), "seed {seed}: {} of {} cases differ:\n\n{}", failures.len(), cases.len(), failures.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("\n\n"));
     assert!(rendered * 3 >= cases.len(), "seed {seed}: only {rendered} of {} cases rendered; the cases test rejection more than rendering", cases.len());
 }
+
+/// A decimal with more digits than a float holds rounds to the float Helm's JSON reader picks
+/// (Go's `strconv.ParseFloat`, correctly rounded), from --set-json as from a values file.
+#[test]
+fn long_decimals_round_as_helm_rounds_them() {
+    for decimal in ["0.66712768426846563212", "0.10000000000000000555", "123.45678901234567890123"] {
+        let objects = rendered("backend", &["--set-json", &format!("config.temperature={decimal}")]);
+        let config = object(&objects, "ConfigMap");
+        assert!(config["data"]["TEMPERATURE"].is_string(), "{config}");
+    }
+}

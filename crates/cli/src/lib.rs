@@ -114,7 +114,7 @@ Mermaid renders in GitHub and most Git hosts' Markdown; DOT in Graphviz.
 
 Examples:
   cargo run -- graph --app aeterna -f crates/apps/src/aeterna/values-production.yaml
-  cargo run -- graph --app dbbat --set pdb.enabled=true --format dot | dot -Tsvg > dbbat.svg";
+  cargo run -- graph --app dbbat -f crates/apps/src/dbbat/values-production.yaml --format dot | dot -Tsvg > dbbat.svg";
 
 const UPGRADE_EXAMPLES: &str = "\
 Without --base each chart is compared with the commit that introduced its previous version (or,
@@ -331,21 +331,46 @@ impl GitOpsArgs {
     /// The settings for output folder `out`, which is also the path in the repository unless
     /// `--repo-path` says otherwise.
     fn settings(&self, out: &std::path::Path) -> Result<output::gitops::Settings, String> {
-        let given = match (&self.repo_path, out.to_str()) {
-            (Some(p), _) => p.clone(),
-            (None, Some(o)) if out.is_relative() => o.to_string(),
-            _ => "charts-out".to_string(),
+        let (flag, given) = match (&self.repo_path, out.to_str()) {
+            (Some(p), _) => ("--repo-path", p.clone()),
+            (None, Some(o)) if out.is_relative() => ("--out", o.to_string()),
+            _ => ("--repo-path", "charts-out".to_string()),
         };
-        let path = given.trim_start_matches("./").trim_end_matches('/');
-        if path.is_empty() || path == "." || path.starts_with('/') || path.split('/').any(|p| p == "..") {
-            return Err(format!("--repo-path {given:?}: expected a relative path inside the repository (charts-out)"));
+        // `a/./b/../c` is `a/c`; a path that climbs out of the repository has no place in it.
+        let mut parts: Vec<&str> = Vec::new();
+        let mut escapes = given.starts_with('/');
+        for part in given.split('/').filter(|p| !p.is_empty() && *p != ".") {
+            if part == ".." {
+                escapes |= parts.pop().is_none();
+            } else {
+                parts.push(part);
+            }
+        }
+        let path = parts.join("/");
+        if escapes || path.is_empty() {
+            return Err(match flag {
+                "--out" => format!(
+                    "--out {given:?} is not below the folder emit runs in, so the GitOps definitions cannot name its path in the repository: \
+                     run emit from the repository's root, or give --repo-path"
+                ),
+                _ => format!("--repo-path {given:?}: expected a relative path inside the repository (charts-out)"),
+            });
         }
         let url = self.repo_url.trim();
         if let Some((user_host, repo)) = url.split_once(':').filter(|(h, _)| h.contains('@') && !h.contains('/')) {
             return Err(format!("--repo-url {url:?}: Flux takes http, https or ssh URLs; write this one as ssh://{user_host}/{}", repo.trim_start_matches('/')));
         }
-        if !["https://", "http://", "ssh://"].iter().any(|s| url.starts_with(s)) || url.contains(char::is_whitespace) {
-            return Err(format!("--repo-url {url:?}: expected the repository's https:// or ssh:// URL, as Argo CD and Flux clone it"));
+        let Some(authority) = ["https://", "http://", "ssh://"].iter().find_map(|s| url.strip_prefix(s)).filter(|_| !url.contains(char::is_whitespace)) else {
+            return Err(format!("--repo-url {url:?}: expected the repository's http(s):// or ssh:// URL, as Argo CD and Flux clone it"));
+        };
+        url_authority("--repo-url", url, authority, "--repo-secret")?;
+        let Some(registry) = self.chart_registry.strip_prefix("oci://") else {
+            return Err(format!("--chart-registry {:?}: expected an oci:// URL", self.chart_registry));
+        };
+        url_authority("--chart-registry", &self.chart_registry, registry, "--chart-registry-secret")?;
+        // The placeholder's OWNER is in capitals on purpose: it is to be replaced.
+        if self.chart_registry != output::gitops::PLACEHOLDER_REGISTRY && self.chart_registry.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(format!("--chart-registry {:?}: OCI repository names are lowercase (the distribution spec's rule)", self.chart_registry));
         }
         if self.repo_revision.trim().is_empty() || self.repo_revision.contains(char::is_whitespace) {
             return Err(format!("--repo-revision {:?}: expected a branch name", self.repo_revision));
@@ -361,13 +386,29 @@ impl GitOpsArgs {
         Ok(output::gitops::Settings {
             repo_url: url.to_string(),
             revision: self.repo_revision.clone(),
-            path: path.into(),
+            path,
             chart_registry: self.chart_registry.clone(),
             source_name,
             repo_secret: secret("--repo-secret", &self.repo_secret)?,
             chart_registry_secret: secret("--chart-registry-secret", &self.chart_registry_secret)?,
         })
     }
+}
+
+/// The host part of a URL after its scheme (`authority` is what follows `scheme://`): there must
+/// be one, and no credentials (a password, or a token as the user of an https:// URL), since the
+/// URL is committed with the GitOps definitions; they belong in the Secret `secret_flag` names.
+fn url_authority(flag: &str, url: &str, authority: &str, secret_flag: &str) -> Result<(), String> {
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    let (userinfo, host) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
+    if host.is_empty() || host.starts_with(':') {
+        return Err(format!("{flag} {url:?}: the URL names no host"));
+    }
+    // ssh:// names a user (`git@`); elsewhere a user part is a token or a password.
+    if userinfo.contains(':') || (!userinfo.is_empty() && !url.starts_with("ssh://")) {
+        return Err(format!("{flag} {url:?}: the URL holds credentials, which would be committed with charts-out; give them in a Secret ({secret_flag})"));
+    }
+    Ok(())
 }
 
 /// Parses the command line and runs the command over `apps`: the whole `main` of a binary
@@ -452,6 +493,22 @@ struct Loaded {
     values: serde_json::Value,
     release: (String, String),
     sources: String,
+}
+
+impl Loaded {
+    /// Rendering these values failed with `e`: the application, where the values came from, and
+    /// for an application that needs values given none, the example environment to start from.
+    fn failed(&self, e: impl std::fmt::Display) -> String {
+        let name = &self.app.chart().name;
+        let mut message = format!("{name} (values from {}): {e}", self.sources);
+        if self.sources == "the defaults"
+            && self.app.needs_values().is_some()
+            && let Some(env) = self.app.environments().first()
+        {
+            message.push_str(&format!("\n{name} needs values of yours; start from an example environment: -f {}", env.path));
+        }
+        message
+    }
 }
 
 /// Reads a values file or a --set-file file as Helm does: `-` is standard input, which only the
@@ -559,7 +616,7 @@ fn emit_stdout(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
             render::objects_yaml(app, &shown).map_err(|e| e.to_string())
         })
     };
-    print(&text.map_err(|e| format!("{} (values from {}): {e}", app.chart().name, l.sources))?)
+    print(&text.map_err(|e| l.failed(e))?)
 }
 
 /// Helm's `--show-only`: for each pattern in order, the objects whose template path
@@ -634,7 +691,7 @@ fn graph(apps: Apps, args: &GraphArgs) -> Result<ExitCode, String> {
     let name = app.chart().name.clone();
     let release = Release { name: &l.release.0, namespace: &l.release.1 };
     let title = format!("{name} (values from {})", l.sources);
-    let graph = manifests::graph::of_values(app, &app.model(), &l.values, release, &title).map_err(|e| format!("{title}: {e}"))?;
+    let graph = manifests::graph::of_values(app, &app.model(), &l.values, release, &title).map_err(|e| l.failed(e))?;
     print(&match args.format {
         GraphFormat::Mermaid => graph.mermaid(),
         GraphFormat::Dot => graph.dot(),
@@ -657,7 +714,7 @@ fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
         let app = l.app.as_ref();
         let name = app.chart().name.clone();
         let release = Release { name: &l.release.0, namespace: &l.release.1 };
-        let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| format!("{name} (values from {}): {e}", l.sources))?;
+        let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| l.failed(e))?;
         let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
         let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
         (manifests::check::run(&env).findings, format!("the values from {}", l.sources))

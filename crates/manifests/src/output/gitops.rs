@@ -149,6 +149,9 @@ fn helm_release(name: &str, release: &str, chart: Value, values: Option<Value>) 
         "interval": "10m",
         "releaseName": release,
         "targetNamespace": release,
+        // Helm's release records beside the release, not in flux-system: `helm list -n <app>`
+        // and `helm history` see it, as after a `helm install -n <app>`.
+        "storageNamespace": release,
         "install": {"createNamespace": true, "remediation": {"retries": 3}},
         "upgrade": {"remediation": {"retries": 3}},
     });

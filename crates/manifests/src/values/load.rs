@@ -349,7 +349,10 @@ fn cleared_by_null(schema: &Value, path: &str, message: &str) -> Option<String> 
         return Some(format!("`{field}` is required here"));
     }
     let node = setting.split('.').try_fold(schema, |s, key| s.get("properties")?.get(key));
+    let section = node.and_then(|n| n.get("properties")).and_then(Value::as_object).is_some_and(|p| !p.is_empty());
     let clear = match node.and_then(|n| n.get("type")).and_then(Value::as_str) {
+        // `{}` merges over a section's defaults and changes nothing.
+        Some("object") if section => format!("leave {setting} out to keep its defaults, or set the settings inside it"),
         Some("object") => format!("set {setting} to {{}} to clear it"),
         Some("array") => format!("set {setting} to [] to clear it"),
         Some("string") => format!("set {setting} to \"\" to clear it"),
@@ -722,6 +725,14 @@ mod flattened {
         assert!(message.starts_with("unknown setting `zzz`: expected"), "{message}");
         assert_eq!(super::did_you_mean("enabeld", ["enabled", "annotations"]), Some("enabled"));
         assert_eq!(super::did_you_mean("redis", ["replicaCount", "image", "cache"]), None);
+    }
+
+    #[test]
+    fn a_null_over_a_section_says_to_leave_it_out() {
+        let mut tree = serde_json::to_value(Values::default()).expect("defaults");
+        tree.as_object_mut().expect("map").remove("serviceAccount");
+        let (_, message) = error(&tree);
+        assert!(message.contains("leave serviceAccount out to keep its defaults, or set the settings inside it"), "{message}");
     }
 
     #[test]
