@@ -32,7 +32,10 @@ fn check_reports_changed_missing_and_stale_files() {
     assert!(diff.contains("Chart.yaml (differs)") && diff.contains("-edited"), "{diff}");
     assert!(diff.contains("default/kustomization.yaml (missing)"), "{diff}");
     assert!(diff.contains("leftover.yaml (stale)"), "{diff}");
-    assert!(diff.contains("templates/mine.yaml (foreign") && diff.contains("values.yaml (foreign"), "{diff}");
+    assert!(diff.contains("templates/mine.yaml (foreign"), "{diff}");
+    // An edited file is the edit, once: not "missing" and "foreign".
+    assert!(diff.contains("values.yaml (edited since emit wrote it") && diff.contains("\n-# mine\n"), "{diff}");
+    assert!(!diff.contains("values.yaml (missing)") && !diff.contains("values.yaml (foreign"), "{diff}");
     // --check wrote nothing.
     assert_eq!(std::fs::read_to_string(out_dir.join("charts/backbone/Chart.yaml")).expect("read"), "edited\n");
 }

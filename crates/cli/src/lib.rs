@@ -760,8 +760,8 @@ fn emit_tree(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
             return Ok(ExitCode::SUCCESS);
         }
         print(&diffs.join("\n"))?;
-        let foreign = diffs.iter().any(|d| d.lines().next().is_some_and(|l| l.contains("(foreign")));
-        let fix = if foreign { " after moving the foreign files out of the generated folders (or with --delete-foreign)" } else { "" };
+        let foreign = diffs.iter().any(|d| d.lines().next().is_some_and(|l| l.contains("(foreign") || l.contains("(edited since")));
+        let fix = if foreign { " after moving the foreign and edited files out of the generated folders (or with --delete-foreign)" } else { "" };
         note!("error: {} file(s) in {} are stale or foreign; run `{}`{fix}", diffs.len(), out.display(), this_command_without_check());
         return Ok(ExitCode::FAILURE);
     }

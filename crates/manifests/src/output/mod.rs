@@ -321,23 +321,35 @@ pub fn stale_files(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<Vec
         }
         foreign.extend(existing.foreign);
     }
+    // A file emit writes, edited by hand since (its record no longer matches): the edit, as a
+    // diff, rather than "missing" and "foreign".
+    let mut edited = Tree::new();
+    for path in foreign.iter().filter(|p| compared.contains_key(*p)) {
+        if let Ok(text) = fs::read(out.join(path)) {
+            edited.insert(path.clone(), String::from_utf8(text).unwrap_or_else(|_| String::from("<not UTF-8>")));
+        }
+    }
     let mut diffs = Vec::new();
     let paths: std::collections::BTreeSet<&PathBuf> = compared.keys().chain(on_disk.keys()).collect();
     for path in paths {
         let want = compared.get(path).map(String::as_str).unwrap_or("");
-        let have = on_disk.get(path).map(String::as_str).unwrap_or("");
-        if want != have || compared.contains_key(path) != on_disk.contains_key(path) {
+        let have = on_disk.get(path).or_else(|| edited.get(path)).map(String::as_str).unwrap_or("");
+        let there = on_disk.contains_key(path) || edited.contains_key(path);
+        if want != have || compared.contains_key(path) != there {
             let shown = out.join(path).display().to_string();
             let diff = similar::TextDiff::from_lines(have, want);
-            let label = match (on_disk.contains_key(path), compared.contains_key(path)) {
+            let label = match (there, compared.contains_key(path)) {
+                _ if edited.contains_key(path) => "edited since emit wrote it: emit refuses to replace its folder while it is there",
                 (false, _) => "missing",
                 (_, false) => "stale",
                 _ => "differs",
             };
-            diffs.push(format!("{shown} ({label})\n{}", diff.unified_diff().header(&format!("a/{shown}"), &format!("b/{shown}"))));
+            // git's a/ and b/ prefixes, once, before a relative or an absolute path.
+            let (a, b) = if shown.starts_with('/') { (format!("a{shown}"), format!("b{shown}")) } else { (format!("a/{shown}"), format!("b/{shown}")) };
+            diffs.push(format!("{shown} ({label})\n{}", diff.unified_diff().header(&a, &b)));
         }
     }
-    for path in foreign {
+    for path in foreign.iter().filter(|p| !edited.contains_key(*p)) {
         diffs.push(format!("{} (foreign: emit did not write it, and refuses to replace its folder while it is there)\n", out.join(path).display()));
     }
     Ok(diffs)
