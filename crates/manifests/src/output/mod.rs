@@ -185,7 +185,10 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
         used.extend(report.used_exceptions);
         // The default values are checked above; an environment's file adds what it sets.
         if !layers.is_empty() {
-            findings.extend(check::secret_values(&schema, &values).into_iter().map(|(path, _)| secret(env, path)));
+            // A value the defaults gave is reported once, at values.yaml.
+            let from_defaults = check::secret_values(&schema, &defaults);
+            let own = check::secret_values(&schema, &values).into_iter().filter(|set| !from_defaults.contains(set));
+            findings.extend(own.map(|(path, _)| secret(env, path)));
         }
         layout::add_environment(&mut tree, &PathBuf::from("manifests").join(&name).join(env), &header, &name, env, &objects).map_err(render_err)?;
         let values = layers.first().map(|l| match l {
