@@ -336,7 +336,8 @@ pub fn concat(parts: impl IntoIterator<Item = Expr<String>>) -> Expr<String> {
 }
 
 /// Builds a string from a template with `{}` holes and one expression per hole, as `format!`
-/// does for strings: `text!("requirepass {}\nport {}\n", &v.password, v.port.string())`.
+/// does: `text!("requirepass {}\nport {}\n", &v.password, &v.port)`. An argument is a string, a
+/// setting or an expression ([`TextArg`]); a number or a boolean prints as `toJson` prints it.
 /// `{{` and `}}` are literal braces. The chart renders it as one Go template expression
 /// (`print "requirepass " .Values.password ...`). A template whose holes and arguments differ
 /// in number does not compile.
@@ -349,6 +350,14 @@ pub fn concat(parts: impl IntoIterator<Item = Expr<String>>) -> Expr<String> {
 /// ```compile_fail
 /// let conf = manifests::text!("port {}\nname {}\n", "6379");
 /// ```
+///
+/// A section is no text:
+///
+/// ```compile_fail,E0277
+/// use manifests::Knobbed;
+/// let image = manifests::kit::Image::handle(manifests::Path::values().child("image"));
+/// let conf = manifests::text!("image {}\n", &image);
+/// ```
 #[macro_export]
 macro_rules! text {
     ($template:literal $(, $arg:expr)* $(,)?) => {{
@@ -356,7 +365,7 @@ macro_rules! text {
             $crate::expr::text_holes($template) == <[()]>::len(&[$($crate::__unit!($arg)),*]),
             "text!: the template needs one argument per {{}} (and {{{{ or }}}} for a literal brace)"
         );
-        $crate::expr::text_parts($template, ::std::vec![$(::core::convert::Into::<$crate::Expr<String>>::into($arg)),*])
+        $crate::expr::text_parts($template, ::std::vec![$($crate::expr::TextArg::text_arg($arg)),*])
     }};
 }
 
@@ -366,6 +375,96 @@ macro_rules! __unit {
     ($x:expr) => {
         ()
     };
+}
+
+/// What [`text!`] takes for a hole: a string (`"6379"`), a setting (`&v.port`, a number or a
+/// boolean printed as `toJson` prints it) or an expression (`release_name()`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot fill a hole of text!",
+    label = "give a string, a setting (`&v.port`) or an expression",
+    note = "a section is no text: name one of its settings"
+)]
+pub trait TextArg {
+    /// The argument as text.
+    fn text_arg(self) -> Expr<String>;
+}
+
+/// The value types a setting or an expression prints from in [`text!`].
+pub trait Printable: Sized {
+    /// `e` as text.
+    fn print(e: Expr<Self>) -> Expr<String>;
+}
+
+impl Printable for String {
+    fn print(e: Expr<String>) -> Expr<String> {
+        e
+    }
+}
+
+impl Printable for i64 {
+    fn print(e: Expr<i64>) -> Expr<String> {
+        e.string()
+    }
+}
+
+impl Printable for f64 {
+    fn print(e: Expr<f64>) -> Expr<String> {
+        e.string()
+    }
+}
+
+impl Printable for bool {
+    fn print(e: Expr<bool>) -> Expr<String> {
+        e.string()
+    }
+}
+
+impl TextArg for &str {
+    fn text_arg(self) -> Expr<String> {
+        self.into()
+    }
+}
+
+impl TextArg for String {
+    fn text_arg(self) -> Expr<String> {
+        self.into()
+    }
+}
+
+impl TextArg for &String {
+    fn text_arg(self) -> Expr<String> {
+        self.into()
+    }
+}
+
+impl<O: Printable> TextArg for Expr<O> {
+    fn text_arg(self) -> Expr<String> {
+        O::print(self)
+    }
+}
+
+impl<O: Printable> TextArg for &Expr<O> {
+    fn text_arg(self) -> Expr<String> {
+        O::print(self.clone())
+    }
+}
+
+impl<T: Leaf> TextArg for &Knob<T>
+where
+    T::Out: Printable,
+{
+    fn text_arg(self) -> Expr<String> {
+        T::Out::print(self.expr())
+    }
+}
+
+impl<T: Leaf> TextArg for Knob<T>
+where
+    T::Out: Printable,
+{
+    fn text_arg(self) -> Expr<String> {
+        T::Out::print(self.expr())
+    }
 }
 
 /// The number of `{}` holes of a [`text!`] template, or `usize::MAX` (which no argument count
@@ -791,5 +890,16 @@ mod tests {
         assert_eq!(text_holes("{} and {{}} and {}"), 2);
         assert_eq!(text_holes("a { b"), usize::MAX);
         assert_eq!(text_holes("a } b"), usize::MAX);
+    }
+
+    #[test]
+    fn text_prints_numbers_and_booleans_as_to_json_does() {
+        let port = Knob::<u16>::at(Path::values().child("port"));
+        let debug = Knob::<bool>::at(Path::values().child("debug"));
+        let e = crate::text!("{} {} {}", &port, &debug, port.expr());
+        let Ex::Concat(parts) = e.ex else { panic!("{e:?}") };
+        let shown: Vec<String> = parts.iter().map(|p| format!("{p:?}")).collect();
+        let expected = [port.string().ex, Ex::Lit(" ".into()), debug.string().ex, Ex::Lit(" ".into()), port.string().ex];
+        assert_eq!(shown, expected.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>());
     }
 }
