@@ -26,6 +26,12 @@ fn a_crate_of_its_own_gets_the_whole_command_line() {
     let bin = build();
     let acme = |args: &[&str]| run(Command::new(&bin).args(args).current_dir(root().join("tests/external-crate")));
 
+    // Its own name, and examples over its own application, not kforge's.
+    let help = text(&acme(&["--help"]).stdout) + &text(&acme(&["emit", "--help"]).stdout);
+    assert!(help.contains("acme-deploy emit --app acme-valkey --stdout") && !help.contains("backbone"), "{help}");
+    let version = text(&acme(&["--version"]).stdout);
+    assert!(version.starts_with("acme-deploy (built with kforge "), "{version}");
+
     let list = acme(&["list"]);
     assert!(list.status.success(), "{}", text(&list.stderr));
     assert_eq!(text(&list.stdout), "acme-valkey\tdefault,production\tsrc/main.rs\n");

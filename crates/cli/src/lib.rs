@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use manifests::Application;
 use manifests::output;
 use manifests::render::{self, Release};
@@ -419,7 +419,10 @@ pub fn main(apps: Apps) -> ExitCode {
 
 /// [`main`] with a binary's own commands `E` beside the shared ones, run by `extra`.
 pub fn main_with<E: Subcommand>(apps: Apps, extra: impl FnOnce(E) -> Result<ExitCode, String>) -> ExitCode {
-    let cli = Cli::<E>::parse();
+    let cli = match own_command::<E>(apps) {
+        Some(command) => Cli::<E>::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit()),
+        None => Cli::<E>::parse(),
+    };
     match run(cli.command, apps, extra) {
         Ok(code) => code,
         Err(message) => {
@@ -427,6 +430,35 @@ pub fn main_with<E: Subcommand>(apps: Apps, extra: impl FnOnce(E) -> Result<Exit
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line of a team's own binary (not named `kforge`): its own name, kforge's version
+/// as what it is built with, and examples over its own first application instead of this
+/// repository's. `None` for kforge itself.
+fn own_command<E: Subcommand>(apps: Apps) -> Option<clap::Command> {
+    let bin = std::env::args_os().next().and_then(|a| std::path::Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))?;
+    if bin == "kforge" {
+        return None;
+    }
+    let app = apps().first().map_or_else(|| "APP".to_string(), |a| a.chart().name.clone());
+    let examples = format!(
+        "Examples:
+  {bin} emit                    write every chart and manifest into charts-out/
+  {bin} emit --check            fail with a diff when charts-out/ is stale (CI)
+  {bin} check                   emit's checks alone, every environment; writes nothing
+  {bin} emit --app {app} --stdout -f values.yaml --set replicaCount=2
+                                print the manifests for those values, write nothing
+  {bin} graph --app {app}       the objects and what connects them, as Mermaid
+  {bin} list                    applications and their environments"
+    );
+    // clap keeps names and versions for the whole run: one small leak, once.
+    let name: &'static str = Box::leak(bin.clone().into_boxed_str());
+    let version: &'static str = Box::leak(format!("(built with kforge {})", env!("CARGO_PKG_VERSION")).into_boxed_str());
+    let mut command = Cli::<E>::command().name(name).bin_name(name).version(version).after_help(examples.clone());
+    for sub in ["emit", "check", "graph"] {
+        command = command.mut_subcommand(sub, |c| c.after_help(examples.clone()));
+    }
+    Some(command)
 }
 
 fn select(apps: Apps, names: &[String]) -> Result<Vec<Box<dyn Application>>, String> {
