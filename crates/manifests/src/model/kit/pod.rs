@@ -22,9 +22,22 @@ pub struct NameRef {
 /// The pod settings `helm create` keeps at the top level of values.yaml, as one section an
 /// application flattens into its `Values` so every chart reads them alike:
 ///
-/// ```ignore
-/// #[serde(flatten)]
-/// pub pod: PodSettings,
+/// ```
+/// use manifests::Knobs;
+/// use manifests::kit::PodSettings;
+///
+/// #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, Knobs)]
+/// #[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// pub struct Values {
+///     /// Number of pods.
+///     pub replica_count: u8,
+///     /// The pod settings, at the top level of values.yaml.
+///     #[serde(flatten)]
+///     pub pod: PodSettings,
+/// }
+///
+/// let v = serde_json::to_value(Values { replica_count: 1, pod: PodSettings::restricted(1000) }).unwrap();
+/// assert!(v.get("nodeSelector").is_some() && v.get("pod").is_none());
 /// ```
 ///
 /// The keys stay where Helm users look for them (`podAnnotations`, `nodeSelector`, ...), in
