@@ -771,6 +771,12 @@ impl<T: Leaf> From<Knob<T>> for Expr<T::Out> {
 
 /// A type that can appear in an application's values: it knows its handle type.
 /// Leaves get a [`Knob`]; structs get the handles struct `derive(Knobs)` writes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a type of setting",
+    label = "a field of a `Values` section must be a setting type",
+    note = "settings are strings, integers, booleans, lists, string maps, the kforge value types (`Port`, `Quantity`, ...) and sections deriving `Knobs`",
+    note = "there is no `Option<T>`: an empty string, 0 or an empty list is unset (tested with `.is_set()`); `OptionalPort` and `OptionalIntOrPercent` take \"\" for none"
+)]
 pub trait Knobbed {
     /// The handle type: `Knob<Self>` for a leaf, the derived `<Name>Knobs` for a struct.
     type Handle: Clone + fmt::Debug;
