@@ -278,3 +278,24 @@ fn a_new_app_version_upgrades_without_touching_an_immutable_field() {
         }
     }
 }
+
+/// A rule of the chart's own (`reject_when`) that the base did not have may refuse the values of
+/// an installed release: breaking. A rule of the API server's (a name too long) refuses nothing
+/// that installed, and is not.
+#[test]
+fn a_new_rule_of_the_charts_own_is_breaking() {
+    let own = "{{- fail \"replicaCount: at most 1 with persistence.enabled";
+    let repo = scratch(|out| {
+        let file = out.join("charts/backbone/templates/validate.yaml");
+        let text = std::fs::read_to_string(&file).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines.iter().position(|l| l.starts_with(own)).expect("backbone's own rule");
+        // The base without that rule's if / fail / end.
+        let without: Vec<&str> = lines.iter().enumerate().filter(|(i, _)| !(at - 1..=at + 1).contains(i)).map(|(_, l)| *l).collect();
+        std::fs::write(file, without.join("\n") + "\n").expect("write");
+    });
+    let out = upgrade_check(repo.path(), &["--base", "HEAD", "--app", "backbone"]);
+    let said = text(&out.stdout) + &text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("[breaking] a rule of the chart's own may refuse values the base took: replicaCount: at most 1 with persistence.enabled"), "{said}");
+}

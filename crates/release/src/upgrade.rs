@@ -217,6 +217,15 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
         None => {}
     }
 
+    // 2b. The chart's own rules (`reject_when`): one the base did not have may refuse values an
+    //     installed release was given. (The API server's rules refuse nothing that installed.)
+    let validate = chart_dir.join("templates/validate.yaml");
+    if let (Some(Some(before)), Some(Some(after))) = (base.get(&validate).map(|t| own_rules(t)), now.get(&validate).map(|t| own_rules(t))) {
+        for (_, message) in after.iter().filter(|(test, _)| !before.iter().any(|(b, _)| b == test)) {
+            changes.push(change(Bump::Breaking, None, None, None, format!("a rule of the chart's own may refuse values the base took: {message}")));
+        }
+    }
+
     // 3. Any other change of the chart's files.
     let before: BTreeMap<&PathBuf, &String> = under(base, &chart_dir).collect();
     let after: BTreeMap<&PathBuf, &String> = now.iter().filter(|(p, _)| p.starts_with(&chart_dir) && !p.ends_with(manifests::output::ownership::RECORD)).collect();
@@ -233,6 +242,24 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
         changes.push(change(Bump::Patch, None, None, None, format!("chart files differ: {list}")));
     }
     changes
+}
+
+/// The application's own rules of a `templates/validate.yaml`: `(condition, fail message)` of
+/// each `if` block before [`manifests::render::chart::API_RULES_MARK`]. `None` for a file written
+/// before the mark, where the two kinds cannot be told apart.
+fn own_rules(text: &str) -> Option<Vec<(String, String)>> {
+    let (own, _) = text.split_once(manifests::render::chart::API_RULES_MARK)?;
+    let lines: Vec<&str> = own.lines().map(str::trim).collect();
+    Some(
+        lines
+            .windows(2)
+            .filter_map(|w| {
+                let test = w[0].strip_prefix("{{- if ")?.strip_suffix(" }}")?;
+                let message = w[1].strip_prefix("{{- fail ")?.strip_suffix(" }}")?;
+                Some((test.to_string(), message.trim_matches('"').to_string()))
+            })
+            .collect(),
+    )
 }
 
 /// The upgrade check of one chart against `base` (a revision), or, without one, against the

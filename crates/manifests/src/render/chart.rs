@@ -4,6 +4,10 @@
 
 use std::collections::BTreeMap;
 
+/// The line of `templates/validate.yaml` after the application's own rules (`reject_when`) and
+/// before the API server's, as the objects imply them.
+pub const API_RULES_MARK: &str = "{{- /* The API server's rules, as the objects imply them. */}}";
+
 use serde_json::{Value, json};
 
 use super::error::{RenderError, RenderErrorKind};
@@ -190,12 +194,23 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
         let mut text =
             format!("{{{{- /* {head} */}}}}\n{{{{- /* Rejects impossible combinations of values, and values the API server would refuse, before anything renders. */}}}}\n");
         let c = Ctx { chart: name, in_range: false };
-        for v in validations {
+        let own = model.validations.len();
+        for (i, v) in validations.enumerate() {
+            // The application's own rules (`reject_when`) come first; the upgrade check reads
+            // them apart from the API server's by this line.
+            if i == own {
+                text.push_str(API_RULES_MARK);
+                text.push('\n');
+            }
             let message = helm::op_text(&v.message, c);
             match &v.test {
                 Some(test) => text.push_str(&format!("{{{{- if {} }}}}\n{{{{- fail {message} }}}}\n{{{{- end }}}}\n", cond(test, c))),
                 None => text.push_str(&format!("{{{{- with {message} }}}}\n{{{{- fail . }}}}\n{{{{- end }}}}\n")),
             }
+        }
+        if own == model.all_validations().count() {
+            text.push_str(API_RULES_MARK);
+            text.push('\n');
         }
         templates.insert("validate.yaml".into(), text);
     }

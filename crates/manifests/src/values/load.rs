@@ -728,6 +728,14 @@ mod flattened {
     }
 
     #[test]
+    fn a_flattened_section_lends_no_description_to_the_values() {
+        // schemars gives the flattened struct's doc comment to the whole schema.
+        let schema = super::schema_of::<Values>();
+        assert!(schema.get("description").is_none(), "{}", schema["description"]);
+        assert!(schema["properties"]["nodeSelector"]["description"].is_string());
+    }
+
+    #[test]
     fn a_null_over_a_section_says_to_leave_it_out() {
         let mut tree = serde_json::to_value(Values::default()).expect("defaults");
         tree.as_object_mut().expect("map").remove("serviceAccount");

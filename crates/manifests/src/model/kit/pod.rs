@@ -1,5 +1,30 @@
 //! [`PodSettings`]: the pod settings `helm create` keeps at the top level of values.yaml, as a
 //! section to flatten; and [`NameRef`].
+//!
+//! An application flattens [`PodSettings`] into its `Values`, so every chart reads these
+//! settings alike:
+//!
+//! ```
+//! use manifests::Knobs;
+//! use manifests::kit::PodSettings;
+//!
+//! #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, Knobs)]
+//! #[serde(rename_all = "camelCase", deny_unknown_fields)]
+//! pub struct Values {
+//!     /// Number of pods.
+//!     pub replica_count: u8,
+//!     /// The pod settings, at the top level of values.yaml.
+//!     #[serde(flatten)]
+//!     pub pod: PodSettings,
+//! }
+//!
+//! let v = serde_json::to_value(Values { replica_count: 1, pod: PodSettings::restricted(1000) }).unwrap();
+//! assert!(v.get("nodeSelector").is_some() && v.get("pod").is_none());
+//! ```
+//!
+//! The keys stay where Helm users look for them (`podAnnotations`, `nodeSelector`, ...), in
+//! this order at the place of the field. The Kubernetes-shaped ones are checked against
+//! Kubernetes' own schema ([`k8s`]). Build the pod with [`PodSettingsKnobs::pod`].
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -19,30 +44,10 @@ pub struct NameRef {
     pub name: DnsName,
 }
 
-/// The pod settings `helm create` keeps at the top level of values.yaml, as one section an
-/// application flattens into its `Values` so every chart reads them alike:
-///
-/// ```
-/// use manifests::Knobs;
-/// use manifests::kit::PodSettings;
-///
-/// #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, Knobs)]
-/// #[serde(rename_all = "camelCase", deny_unknown_fields)]
-/// pub struct Values {
-///     /// Number of pods.
-///     pub replica_count: u8,
-///     /// The pod settings, at the top level of values.yaml.
-///     #[serde(flatten)]
-///     pub pod: PodSettings,
-/// }
-///
-/// let v = serde_json::to_value(Values { replica_count: 1, pod: PodSettings::restricted(1000) }).unwrap();
-/// assert!(v.get("nodeSelector").is_some() && v.get("pod").is_none());
-/// ```
-///
-/// The keys stay where Helm users look for them (`podAnnotations`, `nodeSelector`, ...), in
-/// this order at the place of the field. The Kubernetes-shaped ones are checked against
-/// Kubernetes' own schema ([`k8s`]). Build the pod with [`PodSettingsKnobs::pod`].
+// The pod settings `helm create` keeps at the top level of values.yaml, as a section to flatten
+// (the module's docs show how). No doc comment: a flattened struct's would become the
+// description of the whole values.schema.json.
+#[allow(missing_docs)]
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodSettings {
