@@ -432,11 +432,16 @@ pub fn main_with<E: Subcommand>(apps: Apps, extra: impl FnOnce(E) -> Result<Exit
     }
 }
 
+/// The file name the binary was run by (`kforge`, `acme-deploy`).
+fn program_name() -> Option<String> {
+    std::env::args_os().next().and_then(|a| std::path::Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))
+}
+
 /// The command line of a team's own binary (not named `kforge`): its own name, kforge's version
 /// as what it is built with, and examples over its own first application instead of this
 /// repository's. `None` for kforge itself.
 fn own_command<E: Subcommand>(apps: Apps) -> Option<clap::Command> {
-    let bin = std::env::args_os().next().and_then(|a| std::path::Path::new(&a).file_name().map(|f| f.to_string_lossy().into_owned()))?;
+    let bin = program_name()?;
     if bin == "kforge" {
         return None;
     }
@@ -766,8 +771,8 @@ fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
 /// stale, with the same application, output folder and GitOps flags. The program is named by
 /// its file name (`kforge`, or a team's own binary); arguments a shell would split are quoted.
 fn this_command_without_check() -> String {
-    let mut args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
-    let program = args.next().map(|p| std::path::Path::new(&p).file_name().map_or(p.clone(), |f| f.to_string_lossy().into_owned())).unwrap_or_else(|| "kforge".into());
+    let args = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
+    let program = program_name().unwrap_or_else(|| "kforge".into());
     let quoted = |a: &str| {
         if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c)) { a.to_string() } else { format!("'{}'", a.replace('\'', r"'\''")) }
     };

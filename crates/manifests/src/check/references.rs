@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::index::{Index, PodTemplate, container_ports, group_of, is_empty_selector, kind_of, list_at, namespace_of, selector_matches, selector_text, str_at};
+use super::index::{Index, PodTemplate, container_ports, group_of, is_empty_selector, kind_of, list_at, namespace_of, pod_template, selector_matches, selector_text, str_at};
 use super::labels::check_labels;
 use crate::model::external::volume_refs;
 
@@ -92,8 +92,7 @@ fn governing_service(index: &Index, o: &Value, out: &mut Vec<String>) {
     if str_at(svc, "/spec/clusterIP") != Some("None") {
         out.push(format!("spec.serviceName: Service {name:?} is not headless (clusterIP: None), so the pods get no DNS names of their own"));
     }
-    let labels: BTreeMap<&str, &str> =
-        o.pointer("/spec/template/metadata/labels").and_then(Value::as_object).map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect()).unwrap_or_default();
+    let labels = pod_template(0, o).map(|p| p.labels).unwrap_or_default();
     let selector = svc.pointer("/spec/selector").map(|s| serde_json::json!({ "matchLabels": s })).unwrap_or(Value::Null);
     if !selector_matches(&selector, &labels) {
         out.push(format!("spec.serviceName: Service {name:?} does not select this StatefulSet's pods"));

@@ -301,6 +301,11 @@ pub fn emit_apps(apps: &[Box<dyn Application>]) -> Result<Tree, EmitError> {
     Ok(out)
 }
 
+/// A file's text for a diff; `<not UTF-8>` for bytes that are no text.
+fn read_text(path: &Path) -> io::Result<String> {
+    Ok(String::from_utf8(fs::read(path)?).unwrap_or_else(|_| String::from("<not UTF-8>")))
+}
+
 /// What `emit --check` reports: a unified diff per file of the owned directories that differs,
 /// is missing, or is stale (emit wrote it and no longer does), and each foreign entry (emit
 /// did not write it and would refuse to replace its folder). Empty: `out` is what emit writes.
@@ -319,8 +324,8 @@ pub fn stale_files(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<Vec
         }
         compared.extend(wanted.map(|(p, t)| (p.clone(), t.clone())));
         for path in existing.ours {
-            let text = fs::read(out.join(&path))?;
-            on_disk.insert(path, String::from_utf8(text).unwrap_or_else(|_| String::from("<not UTF-8>")));
+            let text = read_text(&out.join(&path))?;
+            on_disk.insert(path, text);
         }
         foreign.extend(existing.foreign);
     }
@@ -328,8 +333,8 @@ pub fn stale_files(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<Vec
     // diff, rather than "missing" and "foreign".
     let mut edited = Tree::new();
     for path in foreign.iter().filter(|p| compared.contains_key(*p)) {
-        if let Ok(text) = fs::read(out.join(path)) {
-            edited.insert(path.clone(), String::from_utf8(text).unwrap_or_else(|_| String::from("<not UTF-8>")));
+        if let Ok(text) = read_text(&out.join(path)) {
+            edited.insert(path.clone(), text);
         }
     }
     let mut diffs = Vec::new();

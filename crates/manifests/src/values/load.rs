@@ -214,12 +214,7 @@ pub fn validate<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
     // first field's type: say what is wrong instead.
     sections_are_maps(&schema, tree, "")?;
     let typed: V = serde_path_to_error::deserialize(tree).map_err(|e| {
-        let at: Vec<String> = e.path().iter().map(segment_key).collect();
-        let (path, message) = (e.path().to_string(), e.into_inner().to_string());
-        let (path, message) = match V::flattened_error(tree, &at) {
-            Some(found) => found,
-            None => (if path == "." { String::new() } else { path }, message),
-        };
+        let (path, message) = located::<V>(tree, e);
         let (path, message) = super::kube::join_inner_path(&path, &message);
         if let Some(unknown) = unknown_beside_flattened(&schema, &path, &message) {
             return unknown;
@@ -228,6 +223,15 @@ pub fn validate<V: Values>(tree: &Value) -> Result<Value, (String, String)> {
         (path, message)
     })?;
     serde_json::to_value(&typed).map_err(|e| (String::new(), e.to_string()))
+}
+
+/// Where serde's error `e`, reading a `T` from `tree`, lies: `(path, message)`, looked for inside
+/// a flattened section when serde reported it at the section's parent ([`crate::expr::Knobbed::flattened_error`]).
+fn located<T: crate::expr::Knobbed>(tree: &Value, e: serde_path_to_error::Error<serde_json::Error>) -> (String, String) {
+    let at: Vec<String> = e.path().iter().map(segment_key).collect();
+    let path = e.path().to_string();
+    let message = e.into_inner().to_string();
+    T::flattened_error(tree, &at).unwrap_or_else(|| (if path == "." { String::new() } else { path }, message))
 }
 
 /// A step of serde's path as the key a section's `flattened_error` matches: a list index as
@@ -260,15 +264,8 @@ pub fn flattened_error<F: crate::expr::Section + DeserializeOwned + JsonSchema +
     let schema = schema_of::<F>();
     let own = schema.get("properties")?.as_object()?;
     let mine = Value::Object(all.iter().filter(|(k, _)| own.contains_key(k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect());
-    let err = serde_path_to_error::deserialize::<_, F>(&mine).err()?;
-    let at: Vec<String> = err.path().iter().map(segment_key).collect();
-    let path = err.path().to_string();
-    let message = err.into_inner().to_string();
-    // A section flattened into `F` in turn.
-    Some(match F::flattened_error(&mine, &at) {
-        Some(found) => found,
-        None => (if path == "." { String::new() } else { path }, message),
-    })
+    // A section flattened into `F` in turn is looked into too.
+    serde_path_to_error::deserialize::<_, F>(&mine).err().map(|e| located::<F>(&mine, e))
 }
 
 /// The known setting an unknown `given` key most likely meant: the same but for case
@@ -298,7 +295,7 @@ pub(crate) fn suggestion<'k>(given: &str, known: impl IntoIterator<Item = &'k st
 fn unknown_beside_flattened(schema: &Value, path: &str, message: &str) -> Option<(String, String)> {
     static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`$").expect("valid pattern"));
     let field = UNKNOWN.captures(message)?.get(1)?.as_str();
-    let node = if path.is_empty() { Some(schema) } else { path.split('.').try_fold(schema, |s, key| s.get("properties")?.get(key)) };
+    let node = schema_at(schema, path);
     let keys: Vec<String> = node?.get("properties")?.as_object()?.keys().map(|k| format!("`{k}`")).collect();
     let expected = match keys.as_slice() {
         [] => return None,
@@ -338,6 +335,11 @@ fn whole_floats_as_integers(v: Value) -> Value {
     }
 }
 
+/// The schema of the setting at the dotted `path` (`""`: the whole values), through sections.
+fn schema_at<'s>(schema: &'s Value, path: &str) -> Option<&'s Value> {
+    path.split('.').filter(|k| !k.is_empty()).try_fold(schema, |s, key| s.get("properties")?.get(key))
+}
+
 /// A required setting the values lack. Outside lists, every setting has a default, so it is
 /// missing only because the user set it to `null`, which Helm's coalescing turns into "remove
 /// it along with its default": says how to clear it instead.
@@ -348,7 +350,7 @@ fn cleared_by_null(schema: &Value, path: &str, message: &str) -> Option<String> 
     if path.contains('[') {
         return Some(format!("`{field}` is required here"));
     }
-    let node = setting.split('.').try_fold(schema, |s, key| s.get("properties")?.get(key));
+    let node = schema_at(schema, &setting);
     let section = node.and_then(|n| n.get("properties")).and_then(Value::as_object).is_some_and(|p| !p.is_empty());
     let clear = match node.and_then(|n| n.get("type")).and_then(Value::as_str) {
         // `{}` merges over a section's defaults and changes nothing.
