@@ -94,6 +94,13 @@ fn check(i: &ImageNeeds) {
         .map(|t| t["metadata"]["name"].as_str().unwrap_or_default().to_string())
         .collect();
     let g = given(&docs, spec, c, &claims);
+    // The default tag is the release the row was read at.
+    let reference = c["image"].as_str().unwrap_or_default();
+    let tag = reference.strip_prefix(&format!("{}:", i.image)).and_then(|t| t.split('@').next()).unwrap_or_default();
+    match &i.release {
+        Some(release) => assert_eq!(tag, release.image_tag, "{label}: the rendered tag is not the release the table was read at"),
+        None => assert_eq!(i.app, "backend", "{label}: only the Todo backend has no public upstream to pin"),
+    }
     let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
     assert_eq!(g.ports, i.ports.iter().map(|(n, p)| (n.to_string(), *p)).collect(), "{label}: ports");
     assert_eq!(g.probes, set(i.probes), "{label}: probes");
@@ -113,6 +120,22 @@ fn every_image_gets_what_its_table_row_says() {
     }
     for i in IMAGES {
         check(i);
+    }
+}
+
+#[test]
+fn each_charts_app_version_is_its_own_images_release() {
+    for app in apps::all() {
+        let chart = app.chart();
+        let own: Vec<&ImageNeeds> = IMAGES.iter().filter(|i| i.app == chart.name.as_str() && i.app_version).collect();
+        assert_eq!(own.len(), 1, "{}: one row is the application's own image", chart.name);
+        if let Some(release) = &own[0].release {
+            assert_eq!(chart.app_version, release.image_tag, "{}: appVersion is not the release of {}", chart.name, own[0].image);
+        }
+        for i in IMAGES.iter().filter(|i| i.app == chart.name.as_str()) {
+            assert!(!i.facts.is_empty(), "{} {}: no facts", i.app, i.component);
+            assert!(i.facts.iter().all(|f| !f.file.trim().is_empty()), "{} {}: a fact without its file", i.app, i.component);
+        }
     }
 }
 

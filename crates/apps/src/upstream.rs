@@ -1,7 +1,8 @@
-//! What each container image the charts render needs, by its upstream documentation, next to
-//! what the chart gives it. One list feeds both the "Images" table of each chart README and the
-//! test that checks the chart's side against the rendered objects (`tests/it/upstream.rs`), so
-//! an edit to a chart that drifts from its table fails.
+//! What each container image the charts render needs, read in its upstream source at a pinned
+//! release, next to what the chart gives it. One list feeds both the "Images" table of each chart
+//! README and the tests that check the chart's side against the rendered objects
+//! (`tests/it/upstream.rs`): the default image tag is the row's release, and the ports, probes,
+//! variables, writable paths and user are the row's, so a chart that drifts from its table fails.
 
 /// One image: what its documentation asks for, and the chart's side, which the test checks.
 #[derive(Clone, Copy)]
@@ -14,8 +15,12 @@ pub struct ImageNeeds {
     /// Where it renders: the example environment (and `--set` values) of the check, and the
     /// container's name. `None`: an operator runs the image (CloudNativePG's PostgreSQL).
     pub rendered: Option<Rendered>,
-    /// What the upstream documentation says the image needs.
-    pub upstream: &'static str,
+    /// The release the facts were read at, and the image tag upstream publishes for it. `None`
+    /// only for an image with no public upstream (the Todo backend, built by its team).
+    pub release: Option<Release>,
+    /// What the program needs to start and do its job, each fact with the upstream file it was
+    /// read in (a path in `release.repository` at `release.commit`).
+    pub facts: &'static [Fact],
     /// The chart's side, checked: container ports by name and number, probe targets (HTTP
     /// paths, or `tcp:<port name>`), variables it sets, writable mounts (emptyDir or claim), the
     /// UID it runs as.
@@ -26,8 +31,37 @@ pub struct ImageNeeds {
     pub uid: Option<u32>,
     /// Anything else the chart does for it.
     pub note: &'static str,
-    /// The documentation read.
-    pub source: &'static str,
+    /// The application's own image: the chart's appVersion is `release.image_tag`.
+    pub app_version: bool,
+}
+
+/// Where an image's facts were read: the repository, the release (a tag, or the branch of a
+/// program that tags no releases) at its commit, and the tag its registry serves for it.
+#[derive(Clone, Copy)]
+pub struct Release {
+    /// `owner/name` on GitHub.
+    pub repository: &'static str,
+    /// The git tag read (`v0.25.2`), or the branch for a program without tags (`main`).
+    pub tag: &'static str,
+    /// The commit of that tag or branch, abbreviated.
+    pub commit: &'static str,
+    /// The image tag upstream's release workflow publishes for it: the chart's default tag (and,
+    /// for an application's own image, its appVersion).
+    pub image_tag: &'static str,
+    /// The workflow (or document) that publishes the image under that tag.
+    pub published_by: &'static str,
+}
+
+/// One fact about a program, and the file it was read in.
+#[derive(Clone, Copy)]
+pub struct Fact {
+    pub fact: &'static str,
+    pub file: &'static str,
+}
+
+/// A fact read in `file`.
+pub const fn fact(fact: &'static str, file: &'static str) -> Fact {
+    Fact { fact, file }
 }
 
 #[derive(Clone, Copy)]
@@ -48,7 +82,8 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Aeterna server",
         image: "ghcr.io/kikokikok/aeterna",
         rendered: at("production", "aeterna"),
-        upstream: "Runs as a non-root user (UID 1000) with a read-only root filesystem (the design); `aeterna serve` listens on 8080 (`--port`), health on `/health`. Refuses to start without `PG_HOST` (or `AETERNA_POSTGRESQL_HOST`), `PG_DATABASE` and `RD_HOST`; reads PostgreSQL from `PG_HOST`, `PG_PORT`, `PG_DATABASE`, `PG_USERNAME`, `PG_PASSWORD`, the cache from `RD_HOST`/`RD_PORT`, Qdrant from `QD_HOST`/`QD_PORT`, tracing from `OB_TRACING_ENABLED`, the LLM from `AETERNA_LLM_PROVIDER` (`openai`, `google`, `bedrock`, `none`) with `OPENAI_API_KEY`, `AETERNA_OPENAI_MODEL`, `AETERNA_OPENAI_EMBEDDING_MODEL`; every unset one defaults to `localhost` or the loader's default.",
+        release: None,
+        facts: &[fact("Runs as a non-root user (UID 1000) with a read-only root filesystem (the design); `aeterna serve` listens on 8080 (`--port`), health on `/health`. Refuses to start without `PG_HOST` (or `AETERNA_POSTGRESQL_HOST`), `PG_DATABASE` and `RD_HOST`; reads PostgreSQL from `PG_HOST`, `PG_PORT`, `PG_DATABASE`, `PG_USERNAME`, `PG_PASSWORD`, the cache from `RD_HOST`/`RD_PORT`, Qdrant from `QD_HOST`/`QD_PORT`, tracing from `OB_TRACING_ENABLED`, the LLM from `AETERNA_LLM_PROVIDER` (`openai`, `google`, `bedrock`, `none`) with `OPENAI_API_KEY`, `AETERNA_OPENAI_MODEL`, `AETERNA_OPENAI_EMBEDDING_MODEL`; every unset one defaults to `localhost` or the loader's default.", "kikokikok/aeterna at 49df1d4 (the last commit at version 0.1.0, the chart's appVersion): `config/src/loader.rs`, `cli/src/server/bootstrap.rs`, `cli/src/commands/serve.rs`, `memory/src/llm/factory.rs`, `memory/src/embedding/factory.rs`, `Dockerfile`; `aeterna-chart-and-setup-wizard-design.md` (Security)")],
         ports: &[("http", 8080)],
         probes: &["/health", "/ready"],
         env: &[
@@ -70,14 +105,15 @@ pub const IMAGES: &[ImageNeeds] = &[
         writable: &["/tmp"],
         uid: Some(1000),
         note: "The Cedar agent through a Service with `internalTrafficPolicy: Local` (its own node's agent); the migration Job runs the same image with `aeterna migrate`.",
-        source: "kikokikok/aeterna at 49df1d4 (the last commit at version 0.1.0, the chart's appVersion): `config/src/loader.rs`, `cli/src/server/bootstrap.rs`, `cli/src/commands/serve.rs`, `memory/src/llm/factory.rs`, `memory/src/embedding/factory.rs`, `Dockerfile`; `aeterna-chart-and-setup-wizard-design.md` (Security)",
+        app_version: true,
     },
     ImageNeeds {
         app: "aeterna",
         component: "opal-server",
         image: "docker.io/permitio/opal-server",
         rendered: at("production", "opal-server"),
-        upstream: "Listens on 7002 (`UVICORN_PORT`); health on `/` and `/healthcheck`. Needs the policy repository `OPAL_POLICY_REPO_URL` (mandatory), its branch (`OPAL_POLICY_REPO_MAIN_BRANCH`, default `master`), polling (`OPAL_POLICY_REPO_POLLING_INTERVAL`) or a webhook, `OPAL_POLICY_REPO_SSH_KEY` for a private repository; `OPAL_BROADCAST_URI` (Postgres, Redis or Kafka) when more than one worker or replica runs; `OPAL_DATA_CONFIG_SOURCES` for the clients' data; for Cedar, `OPAL_FILTER_FILE_EXTENSIONS` and `OPAL_POLICY_REPO_POLICY_EXTENSIONS` set to `.cedar`. Secure mode: `OPAL_AUTH_PRIVATE_KEY`, `OPAL_AUTH_PUBLIC_KEY`, `OPAL_AUTH_MASTER_TOKEN`. Writes its clone to `regoclone` and its JWKS to `jwks_dir` in the working directory `/opal`, its leader lock and bundles to `/tmp`. Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).",
+        release: None,
+        facts: &[fact("Listens on 7002 (`UVICORN_PORT`); health on `/` and `/healthcheck`. Needs the policy repository `OPAL_POLICY_REPO_URL` (mandatory), its branch (`OPAL_POLICY_REPO_MAIN_BRANCH`, default `master`), polling (`OPAL_POLICY_REPO_POLLING_INTERVAL`) or a webhook, `OPAL_POLICY_REPO_SSH_KEY` for a private repository; `OPAL_BROADCAST_URI` (Postgres, Redis or Kafka) when more than one worker or replica runs; `OPAL_DATA_CONFIG_SOURCES` for the clients' data; for Cedar, `OPAL_FILTER_FILE_EXTENSIONS` and `OPAL_POLICY_REPO_POLICY_EXTENSIONS` set to `.cedar`. Secure mode: `OPAL_AUTH_PRIVATE_KEY`, `OPAL_AUTH_PUBLIC_KEY`, `OPAL_AUTH_MASTER_TOKEN`. Writes its clone to `regoclone` and its JWKS to `jwks_dir` in the working directory `/opal`, its leader lock and bundles to `/tmp`. Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).", "docs.opal.ac: \"Policy Repository Location\", \"Configuring the Security Parameters\", \"Monitoring OPAL\"; permitio/opal `docker/docker-compose-example-cedar.yml`, `docker/Dockerfile`, `opal_server/config.py`")],
         ports: &[("http", 7002)],
         probes: &["/healthcheck"],
         env: &[
@@ -96,91 +132,97 @@ pub const IMAGES: &[ImageNeeds] = &[
         writable: &["/tmp", "/opal/regoclone", "/opal/jwks_dir"],
         uid: Some(1000),
         note: "The broadcast channel is the cache's Redis pub/sub; one uvicorn worker per pod, 3 replicas.",
-        source: "docs.opal.ac: \"Policy Repository Location\", \"Configuring the Security Parameters\", \"Monitoring OPAL\"; permitio/opal `docker/docker-compose-example-cedar.yml`, `docker/Dockerfile`, `opal_server/config.py`",
+        app_version: false,
     },
     ImageNeeds {
         app: "aeterna",
         component: "OPAL client with Cedar (cedar-agent)",
         image: "docker.io/permitio/opal-client-cedar",
         rendered: at("production", "cedar-agent"),
-        upstream: "OPAL's client with cedar-agent inline (`OPAL_POLICY_STORE_TYPE=CEDAR`, agent on 8180); the client's API on 7000, ready on `/ready` once policy and data are loaded, live on `/healthcheck`. Needs `OPAL_SERVER_URL`, and `OPAL_CLIENT_TOKEN` when the server runs in secure mode. Declares `VOLUME /opal/backup` (offline backup). Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).",
+        release: None,
+        facts: &[fact("OPAL's client with cedar-agent inline (`OPAL_POLICY_STORE_TYPE=CEDAR`, agent on 8180); the client's API on 7000, ready on `/ready` once policy and data are loaded, live on `/healthcheck`. Needs `OPAL_SERVER_URL`, and `OPAL_CLIENT_TOKEN` when the server runs in secure mode. Declares `VOLUME /opal/backup` (offline backup). Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).", "docs.opal.ac: \"Cedar-Agent and Cedar\", \"Configure the Server URI\", \"Obtain the JWT token\", \"Monitoring OPAL\"; permitio/opal `docker/Dockerfile` (client-cedar)")],
         ports: &[("http", 8180), ("client", 7000)],
         probes: &["/healthcheck", "/ready"],
         env: &["OPAL_SERVER_URL", "OPAL_CLIENT_TOKEN", "OPAL_POLICY_STORE_TYPE"],
         writable: &["/tmp", "/opal/backup"],
         uid: Some(1000),
         note: "A DaemonSet (one per node) tolerating control-plane nodes; fetches opal-fetcher's data directly.",
-        source: "docs.opal.ac: \"Cedar-Agent and Cedar\", \"Configure the Server URI\", \"Obtain the JWT token\", \"Monitoring OPAL\"; permitio/opal `docker/Dockerfile` (client-cedar)",
+        app_version: false,
     },
     ImageNeeds {
         app: "aeterna",
         component: "opal-fetcher",
         image: "ghcr.io/kikokikok/aeterna-opal-fetcher",
         rendered: at("production", "opal-fetcher"),
-        upstream: "Does not start without `DATABASE_URL` (a PostgreSQL URL: it reads the organisation from the server's database); listens on `HOST`:`PORT` (0.0.0.0:8080); `ENABLE_LISTENER` (LISTEN/NOTIFY, default on), `MAX_CONNECTIONS` (10). Routes `/health`, `/metrics`, `/v1/hierarchy`, `/v1/users`, `/v1/agents`, `/v1/all`; the image's healthcheck is `/health` on 8080. Upstream's OPAL chart registers `/v1/all`, topic `policy_data`, `dst_path` `/aeterna`.",
+        release: None,
+        facts: &[fact("Does not start without `DATABASE_URL` (a PostgreSQL URL: it reads the organisation from the server's database); listens on `HOST`:`PORT` (0.0.0.0:8080); `ENABLE_LISTENER` (LISTEN/NOTIFY, default on), `MAX_CONNECTIONS` (10). Routes `/health`, `/metrics`, `/v1/hierarchy`, `/v1/users`, `/v1/agents`, `/v1/all`; the image's healthcheck is `/health` on 8080. Upstream's OPAL chart registers `/v1/all`, topic `policy_data`, `dst_path` `/aeterna`.", "kikokikok/aeterna at 49df1d4 (version 0.1.0): `opal-fetcher/src/state.rs`, `opal-fetcher/src/routes.rs`, `opal-fetcher/Dockerfile`, `deploy/helm/aeterna-opal/templates/configmap.yaml`")],
         ports: &[("http", 8080)],
         probes: &["/health"],
         env: &["DATABASE_URL"],
         writable: &[],
         uid: Some(1000),
         note: "`DATABASE_URL` is composed from `$(PG_USERNAME)` and `$(PG_PASSWORD)`, read from the bundled cluster's `<cluster>-app` Secret or the external database's password Secret (both must be URL-safe); registered in opal-server's `OPAL_DATA_CONFIG_SOURCES` as `http://<fullname>-opal-fetcher:8080/v1/all`, topic `policy_data`, `dst_path` `/aeterna`.",
-        source: "kikokikok/aeterna at 49df1d4 (version 0.1.0): `opal-fetcher/src/state.rs`, `opal-fetcher/src/routes.rs`, `opal-fetcher/Dockerfile`, `deploy/helm/aeterna-opal/templates/configmap.yaml`",
+        app_version: false,
     },
     ImageNeeds {
         app: "aeterna",
         component: "Dragonfly",
         image: "docker.dragonflydb.io/dragonflydb/dragonfly",
         rendered: at("production", "dragonfly"),
-        upstream: "Redis protocol (and HTTP) on 6379; snapshots in the `--dir` directory, `/data` in its compose file; the Docker guide adds `--ulimit memlock=-1`. No HTTP health path: Redis `PING` (the image's healthcheck).",
+        release: None,
+        facts: &[fact("Redis protocol (and HTTP) on 6379; snapshots in the `--dir` directory, `/data` in its compose file; the Docker guide adds `--ulimit memlock=-1`. No HTTP health path: Redis `PING` (the image's healthcheck).", "dragonflydb.io: \"Install with Docker\", \"Install with Docker Compose\" (`contrib/docker/docker-compose.yml`)")],
         ports: &[("redis", 6379)],
         probes: &["tcp:redis"],
         env: &[],
         writable: &["/data"],
         uid: Some(1000),
         note: "`--dir=/data --cache_mode=true --port=6379`; /data is a claim per pod. Kubernetes has no per-pod memlock limit: Dragonfly runs with the node's.",
-        source: "dragonflydb.io: \"Install with Docker\", \"Install with Docker Compose\" (`contrib/docker/docker-compose.yml`)",
+        app_version: false,
     },
     ImageNeeds {
         app: "aeterna",
         component: "Valkey",
         image: "docker.io/valkey/valkey",
         rendered: Some(Rendered { environment: "local", set: &["cache.type=valkey", "cache.valkey.enabled=true", "cache.dragonfly.enabled=false"], container: "valkey" }),
-        upstream: "Redis protocol on 6379; data in `/data` (the image's `VOLUME` and working directory); the entrypoint drops root to the `valkey` user, and a non-root user runs the server directly. Health: Redis `PING`.",
+        release: None,
+        facts: &[fact("Redis protocol on 6379; data in `/data` (the image's `VOLUME` and working directory); the entrypoint drops root to the `valkey` user, and a non-root user runs the server directly. Health: Redis `PING`.", "Docker Hub `valkey/valkey` (official image): \"How to use this image\"")],
         ports: &[("redis", 6379)],
         probes: &["tcp:redis"],
         env: &[],
         writable: &["/data"],
         uid: Some(1000),
         note: "`--dir /data --save \"3600 1\" --port 6379`; /data is a claim per pod.",
-        source: "Docker Hub `valkey/valkey` (official image): \"How to use this image\"",
+        app_version: false,
     },
     ImageNeeds {
         app: "aeterna",
         component: "Qdrant",
         image: "docker.io/qdrant/qdrant",
         rendered: at("production", "qdrant"),
-        upstream: "HTTP API on 6333, gRPC on 6334; `/healthz`, `/livez`, `/readyz`. Data in `/qdrant/storage`, snapshots in `/qdrant/snapshots`; writes the marker `.qdrant-initialized` to its working directory unless `QDRANT_INIT_FILE_PATH` moves it (Qdrant's Helm chart mounts `/qdrant/init` for it). Non-root: the `-unprivileged` images run as UID 1000.",
+        release: None,
+        facts: &[fact("HTTP API on 6333, gRPC on 6334; `/healthz`, `/livez`, `/readyz`. Data in `/qdrant/storage`, snapshots in `/qdrant/snapshots`; writes the marker `.qdrant-initialized` to its working directory unless `QDRANT_INIT_FILE_PATH` moves it (Qdrant's Helm chart mounts `/qdrant/init` for it). Non-root: the `-unprivileged` images run as UID 1000.", "qdrant.tech: \"Installation\", \"Monitoring\" (health endpoints), \"Security\"; qdrant/qdrant-helm `charts/qdrant`")],
         ports: &[("http", 6333), ("grpc", 6334)],
         probes: &["/healthz", "/readyz"],
         env: &["QDRANT_INIT_FILE_PATH"],
         writable: &["/qdrant/storage", "/qdrant/snapshots", "/qdrant/init", "/tmp"],
         uid: Some(1000),
         note: "The standard image as UID 1000; the claim is group-writable through `fsGroup`.",
-        source: "qdrant.tech: \"Installation\", \"Monitoring\" (health endpoints), \"Security\"; qdrant/qdrant-helm `charts/qdrant`",
+        app_version: false,
     },
     ImageNeeds {
         app: "aeterna",
         component: "PostgreSQL (CloudNativePG)",
         image: "ghcr.io/cloudnative-pg/postgresql",
         rendered: None,
-        upstream: "Run by the CloudNativePG operator, which makes the pods, their security context (UID 26), probes and PGDATA claims from a `Cluster`; the read-write Service is `<cluster>-rw`, the application credentials the Secret `<cluster>-app`. The operator must be installed.",
+        release: None,
+        facts: &[fact("Run by the CloudNativePG operator, which makes the pods, their security context (UID 26), probes and PGDATA claims from a `Cluster`; the read-write Service is `<cluster>-rw`, the application credentials the Secret `<cluster>-app`. The operator must be installed.", "cloudnative-pg.io documentation: \"Quickstart\", \"Security\", \"Service management\"")],
         ports: &[],
         probes: &[],
         env: &[],
         writable: &[],
         uid: None,
         note: "A `Cluster` with `postgresql.instances`, storage, database and owner `aeterna`, pgvector's `CREATE EXTENSION` after init; `postgresql.imageName` overrides the operator's default image.",
-        source: "cloudnative-pg.io documentation: \"Quickstart\", \"Security\", \"Service management\"",
+        app_version: false,
     },
     // ----- backbone
     ImageNeeds {
@@ -188,14 +230,15 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Backbone",
         image: "ghcr.io/backbone/backbone",
         rendered: at("production", "backbone"),
-        upstream: "HTTP (API and WebSocket) on `HTTP_PORT` 8883, MQTT on `TCP_PORT` 1883; `/health` needs `API_ENABLED`; writes SQLite and sessions to `/data`; runs as UID 1000; `K8S_ENABLED` uses the Kubernetes API from the pod.",
+        release: None,
+        facts: &[fact("HTTP (API and WebSocket) on `HTTP_PORT` 8883, MQTT on `TCP_PORT` 1883; `/health` needs `API_ENABLED`; writes SQLite and sessions to `/data`; runs as UID 1000; `K8S_ENABLED` uses the Kubernetes API from the pod.", "`backbone-chart-design.md`")],
         ports: &[("http", 8883), ("mqtt", 1883)],
         probes: &["/health"],
         env: &["HTTP_PORT", "TCP_PORT", "K8S_ENABLED", "API_ENABLED", "TCP_ENABLED", "ADMIN_TOKEN", "JWT_SECRET"],
         writable: &["/data", "/tmp"],
         uid: Some(1000),
         note: "With `k8s.enabled` the pod mounts its ServiceAccount token and `rbac.rules` go to a Role; probes fall back to TCP without the API.",
-        source: "`backbone-chart-design.md`",
+        app_version: true,
     },
     // ----- dbbat
     ImageNeeds {
@@ -203,14 +246,15 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "DBBat",
         image: "ghcr.io/fclairamb/dbbat",
         rendered: at("production", "dbbat"),
-        upstream: "PostgreSQL proxy on `DBB_LISTEN_PG` (:5432), API on `DBB_LISTEN_API` (:8080) with `/api/v1/health`; needs `DBB_KEY` (encryption key) and `DBB_DSN` (its database); distroless, UID 65532, read-only root filesystem.",
+        release: None,
+        facts: &[fact("PostgreSQL proxy on `DBB_LISTEN_PG` (:5432), API on `DBB_LISTEN_API` (:8080) with `/api/v1/health`; needs `DBB_KEY` (encryption key) and `DBB_DSN` (its database); distroless, UID 65532, read-only root filesystem.", "`dbbat-chart-design.md`")],
         ports: &[("http", 8080), ("postgres", 5432)],
         probes: &["/api/v1/health"],
         env: &["DBB_LISTEN_PG", "DBB_LISTEN_API", "DBB_KEY", "DBB_DSN"],
         writable: &["/tmp"],
         uid: Some(65532),
         note: "",
-        source: "`dbbat-chart-design.md`",
+        app_version: true,
     },
     // ----- backend
     ImageNeeds {
@@ -218,14 +262,15 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Todo backend",
         image: "todo-backend",
         rendered: at("prod", "backend"),
-        upstream: "HTTP on 8001, `/health` (liveness) and `/ready` (readiness); needs `DATABASE_URL`, `BETTER_AUTH_SECRET`, `GROQ_API_KEY`; runs as UID 1001.",
+        release: None,
+        facts: &[fact("HTTP on 8001, `/health` (liveness) and `/ready` (readiness); needs `DATABASE_URL`, `BETTER_AUTH_SECRET`, `GROQ_API_KEY`; runs as UID 1001.", "`todo-backend-chart-contract.md`")],
         ports: &[("http", 8001)],
         probes: &["/health", "/ready"],
         env: &["DATABASE_URL", "BETTER_AUTH_SECRET", "GROQ_API_KEY", "LLM_PROVIDER", "FRONTEND_URL"],
         writable: &["/tmp"],
         uid: Some(1001),
         note: "",
-        source: "`todo-backend-chart-contract.md`",
+        app_version: true,
     },
 ];
 
@@ -242,9 +287,10 @@ fn code_list(items: impl IntoIterator<Item = String>) -> String {
 /// The chart README's "Images" section of `app`.
 pub fn readme_section(app: &str) -> String {
     let mut out = String::from(
-        "## Images\n\nWhat each image's documentation says it needs to start and do its job, and what the chart gives it \
-         (`tests/it/upstream.rs` checks the chart's side against the rendered objects).\n\n\
-         | Image | Upstream documents | The chart gives | Source |\n| --- | --- | --- | --- |\n",
+        "## Images\n\nWhat each image needs to start and do its job, read in its upstream source at the release named, and \
+         what the chart gives it (`tests/it/upstream.rs` checks the chart's side and the default tag against the rendered \
+         objects).\n\n\
+         | Image | Release read | What the program needs (file) | The chart gives |\n| --- | --- | --- | --- |\n",
     );
     for i in of(app) {
         let gives = if i.rendered.is_none() {
@@ -261,7 +307,12 @@ pub fn readme_section(app: &str) -> String {
             let note = if i.note.is_empty() { String::new() } else { format!(" {}", i.note) };
             format!("Ports {ports}; probes {probes}; sets {env}; writable {writable}.{uid}{note}")
         };
-        out.push_str(&format!("| {} (`{}`) | {} | {} | {} |\n", i.component, i.image, i.upstream, gives, i.source));
+        let release = match &i.release {
+            Some(r) => format!("`{}` {} (`{}`); image tag `{}` ({})", r.repository, r.tag, r.commit, r.image_tag, r.published_by),
+            None => "no public upstream".to_string(),
+        };
+        let facts = i.facts.iter().map(|f| format!("{} (`{}`)", f.fact.trim_end_matches('.'), f.file)).collect::<Vec<_>>().join(". ");
+        out.push_str(&format!("| {} (`{}`) | {} | {}. | {} |\n", i.component, i.image, release, facts, gives));
     }
     out
 }
