@@ -23,7 +23,7 @@ const MODES: &[(&str, &str)] = &[
     ("ollama", "llm: {provider: ollama, ollama: {host: \"http://ollama:11434\"}}"),
     ("ollama with a tag that is not a version", "aeterna: {image: {tag: main}}\nllm: {provider: ollama, ollama: {host: \"http://ollama:11434\"}}"),
     ("openai with the default image", "aeterna: {image: {tag: \"\"}}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),
-    ("migration with a release that has the command", "aeterna: {image: {tag: v0.8.0-rc.6}, migration: {enabled: true}}"),
+    ("migration with a release that has the command", "aeterna: {image: {tag: v0.8.0-rc.6}, migration: {enabled: true}}\nllm: {provider: none}"),
     ("no llm", "llm: {provider: none}"),
     ("external postgres", "postgresql: {enabled: false, external: {host: pg.example, username: u, password: pw}}"),
     ("sops", "secrets: {provider: sops}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),

@@ -400,7 +400,7 @@ fn the_aeterna_server_runs_as_its_pinned_release_says() {
     let out = emit_stdout("aeterna", "aeterna", "aeterna", &[file.as_path()], &set);
     assert!(!out.status.success() && text(&out.stderr).contains("aeterna.migration.enabled: before 0.8.0-rc.6"), "{}", text(&out.stderr));
     // With a release whose command works, the Job runs the pinned command.
-    let docs = render("aeterna", "local", &["aeterna.migration.enabled=true", "aeterna.image.tag=v0.8.0-rc.6"]);
+    let docs = render("aeterna", "local", &["aeterna.migration.enabled=true", "aeterna.image.tag=v0.8.0-rc.6", "llm.provider=none"]);
     assert!(docs.iter().any(|d| d["kind"] == "Job"), "no migration Job with v0.8.0-rc.6");
     for d in docs.iter().filter(|d| d["kind"] == "Job") {
         assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["command"], serde_json::json!(pinned::MIGRATE));

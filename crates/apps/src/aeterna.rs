@@ -247,13 +247,3 @@ fn build(v: &ValuesKnobs) -> Model {
     core::add_to(&mut m, v, &deps, &opal, &credentials, &store);
     m
 }
-
-// TEMPORARY until the DSL's version gate lands on main: every gate open.
-pub(crate) trait VersionGateShim {
-    fn version_at_least(&self, min: &str) -> manifests::Expr<bool>;
-}
-impl VersionGateShim for ImageKnobs {
-    fn version_at_least(&self, _min: &str) -> manifests::Expr<bool> {
-        manifests::Expr::from(true)
-    }
-}

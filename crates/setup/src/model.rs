@@ -241,6 +241,12 @@ pub fn diff(values: &Value, defaults: &Value) -> Option<Value> {
     }
 }
 
+/// The server image the Ollama answer runs: the first release that reads `AETERNA_OPENAI_BASE_URL`,
+/// under the tag its release workflow publishes (`v` and the version in the 0.8.0-rc series).
+pub fn ollama_image_tag() -> String {
+    format!("v{}", apps::aeterna::core::READS_OPENAI_BASE_URL)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,10 +290,4 @@ mod tests {
             }))
         );
     }
-}
-
-/// The server image the Ollama answer runs: the first release that reads `AETERNA_OPENAI_BASE_URL`,
-/// under the tag its release workflow publishes (`v` and the version in the 0.8.0-rc series).
-pub fn ollama_image_tag() -> String {
-    format!("v{}", apps::aeterna::core::READS_OPENAI_BASE_URL)
 }

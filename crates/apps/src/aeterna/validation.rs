@@ -7,8 +7,6 @@
 use manifests::{Expr, Model};
 
 use super::ValuesKnobs;
-#[allow(unused_imports)]
-use super::VersionGateShim;
 use super::core::{self, LlmProvider};
 use super::dependencies::{CacheType, VectorBackendType};
 
