@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::support::*;
 
-/// Over the `local` environment (self-contained, Ollama). Each renders.
+/// Over the `local` environment (self-contained, Ollama, image v0.8.0-rc.9). Each renders.
 const MODES: &[(&str, &str)] = &[
     ("qdrant bundled", "vectorBackend: {type: qdrant}"),
     ("qdrant external with a key", "vectorBackend: {type: qdrant, qdrant: {enabled: false, external: {host: qdrant.db, apiKey: k}}}"),
@@ -20,8 +20,10 @@ const MODES: &[(&str, &str)] = &[
     ("valkey", "cache: {type: valkey, valkey: {enabled: true}}"),
     ("external cache with a password", "cache: {type: external, external: {host: redis.example, password: pw}}"),
     ("openai", "llm: {provider: openai, openai: {apiKey: sk-test}}"),
-    ("anthropic", "llm: {provider: anthropic, anthropic: {existingSecret: anthropic}}"),
     ("ollama", "llm: {provider: ollama, ollama: {host: \"http://ollama:11434\"}}"),
+    ("ollama with a tag that is not a version", "aeterna: {image: {tag: main}}\nllm: {provider: ollama, ollama: {host: \"http://ollama:11434\"}}"),
+    ("openai with the default image", "aeterna: {image: {tag: \"\"}}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),
+    ("migration with a release that has the command", "aeterna: {image: {tag: v0.8.0-rc.6}, migration: {enabled: true}}\nllm: {provider: none}"),
     ("no llm", "llm: {provider: none}"),
     ("external postgres", "postgresql: {enabled: false, external: {host: pg.example, username: u, password: pw}}"),
     ("sops", "secrets: {provider: sops}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),
@@ -54,7 +56,19 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
     ("vertex-ai without credentials", "vectorBackend: {type: vertex-ai}", "vectorBackend.vertexAi.serviceAccountJson is needed"),
     ("databricks without a token", "vectorBackend: {type: databricks}", "vectorBackend.databricks.token is needed"),
     ("openai without a key", "llm: {provider: openai}", "llm.openai.apiKey is needed"),
-    ("anthropic without a key", "llm: {provider: anthropic}", "llm.anthropic.apiKey is needed"),
+    ("anthropic", "llm: {provider: anthropic, anthropic: {existingSecret: anthropic}}", "llm.provider: anthropic is read by no Aeterna release"),
+    ("ollama with the default image", "aeterna: {image: {tag: \"\"}}", "llm.provider: ollama needs an Aeterna image that reads AETERNA_OPENAI_BASE_URL, 0.8.0-rc.9 or later"),
+    ("ollama with a release before 0.8.0-rc.9", "aeterna: {image: {tag: v0.8.0-rc.8}}", "llm.provider: ollama needs an Aeterna image"),
+    (
+        "migration with the default image",
+        "aeterna: {image: {tag: \"\"}, migration: {enabled: true}}\nllm: {provider: none}",
+        "before 0.8.0-rc.6 the image's `aeterna admin migrate up` fails",
+    ),
+    (
+        "migration with a release before 0.8.0-rc.6",
+        "aeterna: {image: {tag: v0.8.0-rc.5}, migration: {enabled: true}}\nllm: {provider: none}",
+        "aeterna.migration.enabled: before 0.8.0-rc.6",
+    ),
     ("ollama without host", "llm: {ollama: {host: \"\"}}", "llm.provider is ollama: set llm.ollama.host"),
     ("external secrets without a store", "secrets: {provider: external-secrets}", "set secrets.externalSecrets.secretStoreRef.name"),
     ("external secrets without a remote key", "secrets: {externalSecrets: {enabled: true, secretStoreRef: {name: s}, remoteKey: \"\"}}", "set secrets.externalSecrets.remoteKey"),
@@ -63,7 +77,6 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
         "secrets: {provider: external-secrets, externalSecrets: {secretStoreRef: {name: s}}}\nllm: {provider: openai, openai: {apiKey: sk-x}}",
         "llm.openai.apiKey is set but External Secrets are on",
     ),
-    ("tracing without endpoint", "observability: {tracing: {enabled: true}}", "set observability.tracing.endpoint"),
     ("opal without a policy repository", "opal: {server: {policyRepo: {url: \"\"}}}", "opal.enabled: set opal.server.policyRepo.url"),
     ("opal that never looks for commits", "opal: {server: {policyRepo: {pollingInterval: 0}}}", "set pollingInterval (seconds) or webhook.enabled"),
     ("opal secure mode without tokens", "opal: {auth: {enabled: true}}", "opal.auth.masterToken is needed: set it or opal.auth.existingSecret"),

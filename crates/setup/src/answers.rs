@@ -207,13 +207,13 @@ pub const OPAL_SECRET: &str = "aeterna-opal";
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Llm {
     pub provider: LlmProvider,
-    /// openai, anthropic.
+    /// openai.
     pub api_key: Secret,
-    /// openai, anthropic: a Kubernetes Secret with the key (instead of `apiKey`).
+    /// openai: a Kubernetes Secret with the key (instead of `apiKey`).
     pub existing_secret: DnsName,
     /// ollama: its URL.
     pub host: String,
-    /// The chat model (openai, anthropic) or the model (ollama); empty keeps the chart's.
+    /// The chat model (openai) or the model (ollama); empty keeps the chart's.
     pub model: String,
 }
 
@@ -410,7 +410,11 @@ impl Answers {
     fn check_llm(&self) -> Result<(), Problem> {
         let l = &self.llm;
         let provider = provider_name(l.provider);
-        let keyed = matches!(l.provider, LlmProvider::Openai | LlmProvider::Anthropic);
+        if l.provider == LlmProvider::Anthropic {
+            // The chart's own reason, word for word.
+            return Err(problem("llm.provider", apps::aeterna::core::ANTHROPIC_REFUSED.trim_start_matches("llm.provider: ")));
+        }
+        let keyed = l.provider == LlmProvider::Openai;
         for (key, set, applies) in [
             ("apiKey", !l.api_key.is_empty(), keyed),
             ("existingSecret", !l.existing_secret.is_empty(), keyed),
@@ -487,6 +491,8 @@ mod tests {
         assert_eq!(err("postgresql: {type: external, external: {port: 5433}}"), "a.yaml: postgresql.external.host: needed with type external");
         assert_eq!(err("vectorBackend: {type: pinecone, indexName: i}"), "a.yaml: vectorBackend.environment: needed with type pinecone");
         assert_eq!(err("vectorBackend: {type: qdrant, host: x}"), "a.yaml: vectorBackend.host: does not apply to type qdrant");
+        // The chart's reason, word for word.
+        assert_eq!(err("llm: {provider: anthropic}"), format!("a.yaml: {}", apps::aeterna::core::ANTHROPIC_REFUSED));
         assert_eq!(err("llm: {provider: ollama}"), "a.yaml: llm.host: needed with provider ollama: the Ollama URL, such as http://ollama.ollama.svc:11434");
         assert!(err("target: kubernetes\nllm: openai").starts_with("a.yaml: llm.apiKey: needed for target kubernetes"));
         assert_eq!(err("llm: {apiKey: k, existingSecret: s}"), "a.yaml: llm.apiKey: give llm.apiKey or llm.existingSecret, not both");

@@ -121,20 +121,16 @@ pub fn values_of(a: &Answers) -> Values {
                 llm.openai.chat_model = l.model.clone();
             }
         }
-        LlmProvider::Anthropic => {
-            llm.anthropic.api_key = manifests::SecretString(l.api_key.0.clone());
-            llm.anthropic.existing_secret = untyped("aeterna-anthropic", &l.api_key, &l.existing_secret);
-            if !l.model.is_empty() {
-                llm.anthropic.model = l.model.clone();
-            }
-        }
         LlmProvider::Ollama => {
             llm.ollama.host = l.host.trim().to_string();
             if !l.model.is_empty() {
                 llm.ollama.model = l.model.clone();
             }
+            // Only releases from 0.8.0-rc.9 on read the OpenAI-compatible URL Ollama is reached by.
+            v.aeterna.image.tag = ollama_image_tag();
         }
-        LlmProvider::None => {}
+        // `Answers::check` refuses anthropic: no release reads its settings.
+        LlmProvider::Anthropic | LlmProvider::None => {}
     }
 
     // ----- Q8: advanced (Kubernetes only; `Answers::check` refuses them elsewhere)
@@ -243,6 +239,12 @@ pub fn diff(values: &Value, defaults: &Value) -> Option<Value> {
         }
         _ => (values != defaults).then(|| values.clone()),
     }
+}
+
+/// The server image the Ollama answer runs: the first release that reads `AETERNA_OPENAI_BASE_URL`,
+/// under the tag its release workflow publishes (`v` and the version in the 0.8.0-rc series).
+pub fn ollama_image_tag() -> String {
+    format!("v{}", apps::aeterna::core::READS_OPENAI_BASE_URL)
 }
 
 #[cfg(test)]

@@ -235,8 +235,12 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
 
     // ----- Q6
     w.heading("Q6: LLM Provider");
-    let provider = [LlmProvider::Openai, LlmProvider::Anthropic, LlmProvider::Ollama, LlmProvider::None]
-        [w.select("LLM provider", &["OpenAI (text-embedding-3-small, gpt-4o)", "Anthropic (claude-3-haiku)", "Ollama (local, no API key)", "Skip (configure later)"], 0)?];
+    // No Anthropic: no Aeterna release reads its settings (`core::ANTHROPIC_REFUSED`).
+    let provider = [LlmProvider::Openai, LlmProvider::Ollama, LlmProvider::None][w.select(
+        "LLM provider",
+        &["OpenAI (text-embedding-3-small, gpt-4o)", "Ollama (local, no API key; needs Aeterna 0.8.0-rc.9, a prerelease)", "Skip (configure later)"],
+        0,
+    )?];
     let mut llm = Llm { provider, ..Default::default() };
     let defaults = apps::aeterna::Values::default().llm;
     match provider {
@@ -244,15 +248,16 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
             (llm.api_key, llm.existing_secret) = w.credential("OpenAI API key", "OPENAI_API_KEY", "aeterna-openai", true)?;
             llm.model = w.text("Chat model", &defaults.openai.chat_model, true)?;
         }
-        LlmProvider::Anthropic => {
+        LlmProvider::Ollama => {
             let _ = w.term.write_line(&format!(
                 "{}",
-                style("Anthropic serves chat only, no embeddings: with it the chart configures no embedding model, so Aeterna's semantic memory needs embeddings set up outside this wizard. For embeddings out of the box, pick OpenAI or Ollama.").yellow()
+                style(format!(
+                    "Aeterna reaches Ollama through its OpenAI-compatible API from 0.8.0-rc.9 on: the server runs {} instead of the chart's {}.",
+                    crate::model::ollama_image_tag(),
+                    manifests::Application::chart(&apps::aeterna::app()).app_version
+                ))
+                .yellow()
             ));
-            (llm.api_key, llm.existing_secret) = w.credential("Anthropic API key", "ANTHROPIC_API_KEY", "aeterna-anthropic", true)?;
-            llm.model = w.text("Model", &defaults.anthropic.model, true)?;
-        }
-        LlmProvider::Ollama => {
             // Where the server finds Ollama from where it runs.
             let host = match w.target {
                 Target::DockerCompose => "http://host.docker.internal:11434",
@@ -262,14 +267,13 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
             llm.host = w.text("Ollama URL", host, true)?;
             llm.model = w.text("Model", &defaults.ollama.model, true)?;
         }
-        LlmProvider::None => {}
+        LlmProvider::Anthropic | LlmProvider::None => {}
     }
     // The chart's own model is no setting worth writing down.
     let chart_model = match provider {
         LlmProvider::Openai => defaults.openai.chat_model.clone(),
-        LlmProvider::Anthropic => defaults.anthropic.model.clone(),
         LlmProvider::Ollama => defaults.ollama.model.clone(),
-        LlmProvider::None => String::new(),
+        LlmProvider::Anthropic | LlmProvider::None => String::new(),
     };
     if llm.model == chart_model {
         llm.model.clear();
