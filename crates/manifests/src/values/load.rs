@@ -99,7 +99,12 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
         // Several documents: Helm 4 merges them in order (`loader.LoadValues`); Helm 3.18 reads
         // the first only. emit follows Helm 4.
         Err(e) if e.to_string().contains("multiple YAML documents") => {
-            let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+            // As many documents as a file under the size cap can hold (`---` and a line break
+            // each): Helm takes any number, and the parser's default stopped at 1024.
+            let options = serde_saphyr::options! {
+                budget: serde_saphyr::budget! { max_documents: MAX_VALUES_BYTES / 4 },
+                duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+            };
             let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
             let mut merged = Map::new();
             for (i, doc) in docs.into_iter().enumerate() {
@@ -547,6 +552,13 @@ pub fn load_reading(defaults: &Value, layers: &[Layer], check: &Check, read_file
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn many_documents_merge_as_helm_4_merges_them() {
+        // 1025 documents once hit the parser's default limit, reported as an alias problem.
+        let text = format!("a: 0\n{}", (1..=1100).map(|i| format!("---\na: {i}\n")).collect::<String>());
+        assert_eq!(parse_yaml("many.yaml", &text).expect("loads"), json!({"a": 1100}));
+    }
 
     #[test]
     fn load_checks_the_merged_values_and_names_the_file_that_broke_them() {
