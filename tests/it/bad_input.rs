@@ -286,3 +286,16 @@ fn values_and_set_files_are_read_up_to_the_cap_only() {
         assert!(!ok && stderr.contains("file is larger than 4 MiB"), "{flag} {value}: {stderr}");
     }
 }
+
+#[test]
+fn errors_never_quote_a_secret() {
+    // A number given for a password is still the password.
+    let (ok, stderr) = bounded_emit(&["--set".into(), "config.adminToken=987654321".into()]);
+    assert!(!ok && stderr.contains("config.adminToken: invalid type: a number (not shown: a secret)") && !stderr.contains("987654321"), "{stderr}");
+    // A syntax error names its line and column, and quotes no line of the file.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("broken.yaml");
+    std::fs::write(&file, "config:\n  adminToken: s3cr3t-value\n  jwtSecret: [unclosed\nreplicaCount: 1\n").expect("write");
+    let (ok, stderr) = bounded_emit(&["-f".into(), file.display().to_string()]);
+    assert!(!ok && stderr.contains("not valid YAML: line 4 column 13") && !stderr.contains("s3cr3t-value"), "{stderr}");
+}

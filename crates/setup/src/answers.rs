@@ -245,8 +245,11 @@ pub fn parse(name: &str, text: &str) -> Result<Answers, String> {
     if text.len() > MAX_BYTES {
         return Err(format!("{name}: larger than {} KiB; an answers file is a few lines", MAX_BYTES >> 10));
     }
-    let mut tree: Value =
-        if text.trim().is_empty() { Value::Object(Default::default()) } else { serde_saphyr::from_str(text).map_err(|e| format!("{name}: not valid YAML: {e}"))? };
+    let mut tree: Value = if text.trim().is_empty() {
+        Value::Object(Default::default())
+    } else {
+        serde_saphyr::from_str(text).map_err(|e| format!("{name}: not valid YAML: {}", manifests::values::yaml_message(name, &e.to_string())))?
+    };
     if tree.is_null() {
         tree = Value::Object(Default::default());
     }
@@ -501,6 +504,9 @@ mod tests {
         assert!(err("target: opencode-only\nllm: {apiKey: sk-1}").starts_with("a.yaml: llm.apiKey: target opencode-only writes no secret file"));
         assert!(err("- a\n- b").starts_with("a.yaml: expected a map of answers"));
         assert!(err("target: [").starts_with("a.yaml: not valid YAML"));
+        // The parser's excerpt and its option names stay out of the message.
+        assert_eq!(err("target: kubernetes\ntarget: kubernetes"), "a.yaml: not valid YAML: line 2 column 1: duplicate mapping key: target (given twice)");
+        assert!(!err("llm:\n  apiKey: sk-secret\n  model: [\n").contains("sk-secret"));
     }
 
     #[test]

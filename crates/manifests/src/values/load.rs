@@ -126,15 +126,20 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     }
 }
 
-/// The YAML parser's message in a values file's terms: the file's name in the excerpt, and
-/// what its limits mean rather than the library's settings that set them.
-fn yaml_message(name: &str, message: &str) -> String {
+/// The YAML parser's message in a values file's terms: the file named, the line and column
+/// without the excerpt (which may quote secrets), and what its limits mean rather than the
+/// library's settings that set them. For any YAML file a user gives (the wizard's answers too).
+pub fn yaml_message(name: &str, message: &str) -> String {
     static DEPTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: Depth \{ depth: \d+ \}|recursion limit exceeded").expect("valid pattern"));
     static NODES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"budget breached: (\w+) \{[^}]*\}").expect("valid pattern"));
+    // The parser's excerpt quotes the lines around the error, which may hold passwords: the
+    // message keeps the line and column only.
+    let message = message.split("\n").next().unwrap_or_default();
     let text = message.replace("<input>", name).replace("error: line ", "line ");
     let text = DEPTH.replace_all(&text, format!("nested deeper than {MAX_DEPTH} levels").as_str()).into_owned();
-    let text = NODES.replace_all(&text, "too large once its aliases are expanded ($1)").into_owned();
+    let text = NODES.replace_all(&text, "too large once its aliases are expanded, or too many values ($1)").into_owned();
     text.replace("; use from_str_multiple or from_str_multiple_with_options", ": a values file holds one")
+        .replace(", set DuplicateKeyPolicy in Options if acceptable", " (given twice)")
         .replace(" rejected by the configured policy", ": values are finite numbers")
 }
 

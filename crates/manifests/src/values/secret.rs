@@ -13,9 +13,42 @@ use crate::expr::leaves;
 /// its value could reach but a Secret's `stringData` (a ConfigMap, metadata, a plain env
 /// `value`, NOTES.txt): give it to a container as an env var from the Secret. `Debug` shows
 /// its length only.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct SecretString(pub String);
+
+/// A string, or an error that names the kind of value given but never the value: a number
+/// given for a password is still a password (serde's own message quotes it).
+impl<'de> Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = SecretString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SecretString, E> {
+                Ok(SecretString(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<SecretString, E> {
+                Ok(SecretString(v))
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<SecretString, E> {
+                Err(E::custom("invalid type: a boolean (not shown: a secret), expected a string"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<SecretString, E> {
+                Err(E::custom("invalid type: a number (not shown: a secret), expected a string (quote it in a values file, or use --set-string)"))
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<SecretString, E> {
+                Err(E::custom("invalid type: a number (not shown: a secret), expected a string (quote it in a values file, or use --set-string)"))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<SecretString, E> {
+                Err(E::custom("invalid type: a number (not shown: a secret), expected a string (quote it in a values file, or use --set-string)"))
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
+}
 
 impl SecretString {
     /// True when not given.
