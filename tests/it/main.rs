@@ -14,6 +14,7 @@ mod gitops;
 mod graph;
 mod kubernetes_settings;
 mod output;
+mod percent_encoding;
 mod publish;
 mod readme;
 mod release_names;
