@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod conformance;
 mod crds;
+mod dbbat;
 mod external;
 mod fuzz;
 mod gitops;
