@@ -41,9 +41,8 @@ const DBBAT_READS: &[&str] = &[
 /// `$(DB_PASSWORD)` when the password sits in an existing Secret, and DBBat never reads it.
 const FOR_KUBERNETES: &[&str] = &["DB_PASSWORD"];
 
-/// The run modes the chart offers, of those `internal/config/config.go` names (`RunModeDefault`,
-/// `RunModeTest`, `RunModeDemo`).
-const RUN_MODES: &[&str] = &["", "test"];
+/// The run modes `internal/config/config.go` names: `RunModeDefault`, `RunModeTest`, `RunModeDemo`.
+const RUN_MODES: &[&str] = &["", "test", "demo"];
 
 /// The listeners DBBat 0.25.2 opens unless their address is empty (`defaultConfig`: `:1522`,
 /// `:3307`, `:27018`, `:1434`; `main.go`: `startOracleProxy` and the rest return when empty).
@@ -101,6 +100,7 @@ fn cases() -> Vec<(&'static str, Vec<String>)> {
         ("host with CA", vec![KEY.into(), by_host.into(), "postgresql:\n  external:\n    sslMode: verify-ca\n    sslRootCert: {existingSecret: ca}\n".into()]),
         ("key file", vec![by_host.into(), "config:\n  keyFile: /keys/dbbat\n".into()]),
         ("cloudnativepg", vec![KEY.into(), "cloudnativepg:\n  enabled: true\n".into()]),
+        ("demo", vec![environment("minimal"), "config:\n  runMode: demo\n".into()]),
         ("test", vec![environment("minimal"), "config:\n  runMode: test\n".into()]),
     ]
 }
@@ -378,6 +378,17 @@ fn a_password_in_an_existing_secret_is_expanded_into_the_dsn_and_the_ca_is_mount
     let d = docs.iter().find(|d| d["kind"] == "Deployment").expect("Deployment");
     let volume = d["spec"]["template"]["spec"]["volumes"].as_array().expect("volumes").iter().find(|v| v["name"] == mount["name"]).expect("the CA volume").clone();
     assert_eq!(volume["secret"]["secretName"], "dbbat-postgresql-ca");
+}
+
+#[test]
+fn the_notes_and_the_readme_warn_of_the_admin_account() {
+    // `main.go` creates admin/admin on an empty database; `internal/api/middleware.go` accepts
+    // it by Basic auth before the password is changed.
+    let notes = std::fs::read_to_string(chart_dir("dbbat").join("templates/NOTES.txt")).expect("NOTES.txt");
+    assert!(notes.contains("DBBat creates the account admin with the password admin"), "{notes}");
+    assert!(notes.contains("/api/v1/auth/password"), "{notes}");
+    let readme = std::fs::read_to_string(chart_dir("dbbat").join("README.md")).expect("README");
+    assert!(readme.contains("## The admin account: change its password first"));
 }
 
 #[test]

@@ -83,7 +83,9 @@ const UPGRADE_3: &str = "\
   `extraEnv` turns one on again.
 - New rule: `postgresql.external.sslRootCert.existingSecret` with `sslMode: disable` is refused (the CA \
   would verify nothing).
-- New: `postgresql.external.sslRootCert`, a private CA for `verify-ca` and `verify-full`.";
+- New: `postgresql.external.sslRootCert` (a private CA for `verify-ca` and `verify-full`) and \
+  `config.runMode: demo`. At its first start DBBat creates the account `admin` with the password \
+  `admin`: the notes `helm install` prints and the README say how to change it.";
 
 // ----- values.yaml -------------------------------------------------------------------------
 
@@ -236,7 +238,9 @@ pub struct Config {
     pub listen_api: ListenAddress,
     /// Base URL for frontend (DBB_BASE_URL, default: /app).
     pub base_url: String,
-    /// Run mode (DBB_RUN_MODE): "" (default) or "test" (for testing only!).
+    /// Run mode (DBB_RUN_MODE): "" (default), "test" or "demo". Both "test" and "demo" drop
+    /// every table of DBBat's database at each start and seed accounts with known passwords:
+    /// never point them at a database that matters.
     pub run_mode: RunMode,
     /// Path to encryption key file (DBB_KEYFILE), alternative to secrets.encryptionKey: a file of
     /// exactly 32 raw bytes (`openssl rand 32`, not base64). Mount a secret as a volume
@@ -250,8 +254,8 @@ string_enum!(
 );
 
 string_enum!(
-    /// How DBBat runs.
-    RunMode { Normal = "", Test = "test" } default Normal
+    /// How DBBat runs (`internal/config/config.go`: `RunModeDefault`, `RunModeTest`, `RunModeDemo`).
+    RunMode { Normal = "", Test = "test", Demo = "demo" } default Normal
 );
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -659,6 +663,43 @@ fn build(v: &ValuesKnobs) -> Model {
             vec![Line::text("The PostgreSQL proxy Service is off (service.proxy.enabled=false).")],
         ),
         Line::when(existing.not(), vec![Line::text(""), Line::text("Secrets are stored from values: prefer secrets.existingSecret in production.")]),
+        Line::text(""),
+        Line::choose(
+            v.config.run_mode.is(RunMode::Demo),
+            vec![
+                Line::text("runMode demo: every start drops DBBat's tables and seeds its demo data again, with the accounts admin/admin,"),
+                Line::text("viewer/viewer and connector/connector; the admin password cannot be changed in this mode. Keep it away from data that matters."),
+            ],
+            vec![Line::choose(
+                v.config.run_mode.is(RunMode::Test),
+                vec![
+                    Line::text("runMode test: every start drops DBBat's tables and creates the accounts admin/admintest, viewer/viewer,"),
+                    Line::text("connector/connector and the API keys dbb_admin_key, dbb_connector_key, dbb_viewer_key: for tests only."),
+                ],
+                vec![
+                    Line::text("WARNING: at its first start, on an empty database, DBBat creates the account admin with the password admin."),
+                    Line::text("Until that password is changed the Web UI refuses admin a session, but the REST API accepts admin:admin (HTTP Basic)."),
+                    Line::when(
+                        &v.ingress.enabled,
+                        vec![Line::text("The Ingress exposes the REST API on the hosts of ingress.hosts now: change the password before anything else.")],
+                    ),
+                    Line::text("Change it in the Web UI (log in as admin/admin: it asks for a new password), or:"),
+                    Line::of([
+                        "  kubectl port-forward -n ".into(),
+                        manifests::release_namespace(),
+                        " svc/".into(),
+                        fullname(),
+                        " ".into(),
+                        api_port.clone(),
+                        ":".into(),
+                        api_port.clone(),
+                        " &".into(),
+                    ]),
+                    Line::of(["  curl -X PUT http://127.0.0.1:".into(), api_port.clone(), "/api/v1/auth/password -H 'Content-Type: application/json' \\".into()]),
+                    Line::text("    -d '{\"username\":\"admin\",\"current_password\":\"admin\",\"new_password\":\"<8 characters or more>\"}'"),
+                ],
+            )],
+        ),
     ]);
     m
 }

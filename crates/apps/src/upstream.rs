@@ -304,7 +304,7 @@ pub const IMAGES: &[ImageNeeds] = &[
         env: &["DBB_LISTEN_PG", "DBB_LISTEN_API", "DBB_LISTEN_ORA", "DBB_LISTEN_MYSQL", "DBB_LISTEN_MONGO", "DBB_LISTEN_MSSQL", "DBB_BASE_URL", "DBB_KEY", "DBB_DSN"],
         writable: &["/tmp"],
         uid: Some(65532),
-        note: "The DSN composed from `postgresql.external.*` percent-encodes the password and names the CA of `sslRootCert` (a Secret mounted at `/etc/dbbat/postgresql-ca`) in `sslrootcert`; the Oracle, MySQL, MongoDB and SQL Server listeners are off.",
+        note: "The DSN composed from `postgresql.external.*` percent-encodes the password and names the CA of `sslRootCert` (a Secret mounted at `/etc/dbbat/postgresql-ca`) in `sslrootcert`; the Oracle, MySQL, MongoDB and SQL Server listeners are off; NOTES.txt warns of the `admin` account.",
         app_version: true,
     },
     // ----- backend
