@@ -5,15 +5,22 @@
 //! reached by `postgresql.external.dsn`, or by a DSN composed from the individual settings.
 //! Secrets go to a Secret unless `secrets.existingSecret` names one. The proxy has a Service of
 //! its own (`service-pg.yaml`) and, in phase 3 of the design, a Gateway API TCPRoute.
+//!
+//! What the program reads is DBBat 0.25.2's (`fclairamb/dbbat` at `v0.25.2`): its configuration
+//! loader (`internal/config/config.go`), `main.go`, the `Dockerfile`; see [`crate::upstream`] and
+//! `tests/it/dbbat.rs`, which pin the chart to them.
 
 use manifests::SecretString;
 use manifests::kit::{
     AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, PodSettings, Resources, ServiceSettings, StorageSettings, k8s,
 };
-use manifests::objects::{Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute, Volume};
+use manifests::objects::{
+    Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute, Volume, VolumeSource,
+};
+use manifests::text;
 use manifests::{
-    App, ChartMeta, ConfigKey, DnsLabel, DnsName, Knobs, Line, List, ListenAddress, Map, Meta, Model, OptionalPort, Port, ServiceType, StringMap, concat, fullname, fullname_with,
-    string_enum,
+    App, ChartMeta, ConfigKey, DnsLabel, DnsName, Expr, Knobs, Line, List, ListenAddress, Map, Meta, Model, OptionalPort, Port, ServiceType, StringMap, concat, fullname,
+    fullname_with, string_enum,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -28,8 +35,9 @@ pub fn app() -> App<Values> {
                 keywords: ["postgresql", "proxy", "database", "audit", "access-control"].map(String::from).to_vec(),
                 home: "https://github.com/fclairamb/dbbat".into(),
                 sources: vec!["https://github.com/fclairamb/dbbat".into()],
-                ..ChartMeta::new("dbbat", "2.0.0", "1.0.0", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
+                ..ChartMeta::new("dbbat", "3.0.0", "0.25.2", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
             }
+            .upgrade_note("3.0.0", UPGRADE_3)
             .upgrade_note(
                 "2.0.0",
                 &format!(
@@ -54,6 +62,30 @@ pub fn app() -> App<Values> {
     )
     .readme(README.as_str())
 }
+
+/// What to do before `helm upgrade` to 3.0.0, one item per change an installed release may feel.
+const UPGRADE_3: &str = "\
+- The image is DBBat's published release `ghcr.io/fclairamb/dbbat:0.25.2` (appVersion `0.25.2`): the \
+  `1.0.0` the chart named before was never published, so a release without `image.tag` could not start. A \
+  release that sets `image.tag` keeps its tag.
+- A DSN composed from `postgresql.external.host` now percent-encodes the username, the database and a \
+  password from values (`secrets.databasePassword`, `postgresql.external.password`), so that any password \
+  reaches DBBat intact: give those passwords as they are. One you had percent-encoded yourself would now \
+  be encoded twice.
+- The composed DSN goes whole into the chart's Secret (key `DBB_DSN`, no longer `DB_PASSWORD`), and the \
+  ConfigMap no longer holds `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER` and `DB_SSLMODE`, which DBBat never \
+  read. An `extraEnv` entry that expanded `$(DB_HOST)` and the like must name the values instead. With \
+  `secrets.existingSecret`, the password under `secrets.keys.databasePassword` is still inserted as it \
+  is: it must be percent-encoded, or hold the whole DSN under `secrets.keys.dsn` instead (see the README).
+- DBBat 0.25.2 also listens for Oracle (`:1522`), MySQL (`:3307`), MongoDB (`:27018`) and SQL Server \
+  (`:1434`) unless told not to; the chart declares no port, Service or NetworkPolicy rule for them and \
+  now turns them off (`DBB_LISTEN_ORA`, `DBB_LISTEN_MYSQL`, `DBB_LISTEN_MONGO`, `DBB_LISTEN_MSSQL` empty). \
+  `extraEnv` turns one on again.
+- New rule: `postgresql.external.sslRootCert.existingSecret` with `sslMode: disable` is refused (the CA \
+  would verify nothing).
+- New: `postgresql.external.sslRootCert` (a private CA for `verify-ca` and `verify-full`) and \
+  `config.runMode: demo`. At its first start DBBat creates the account `admin` with the password \
+  `admin`: the notes `helm install` prints and the README say how to change it.";
 
 // ----- values.yaml -------------------------------------------------------------------------
 
@@ -121,10 +153,14 @@ pub struct Postgresql {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExternalPostgresql {
-    /// Full DSN (takes precedence over individual settings), stored in the Secret. Example:
-    /// postgres://user:pass@host:5432/dbbat?sslmode=require
+    /// Full DSN (takes precedence over individual settings), stored in the Secret and given to
+    /// DBBat whole. Example: postgres://user:pass@host:5432/dbbat?sslmode=require. It is a URL:
+    /// percent-encode the password's characters other than letters, digits and `-._~`
+    /// (`p@ss` is `p%40ss`), or use `host` and a password from values, which the chart encodes.
     pub dsn: SecretString,
-    /// PostgreSQL host (used if dsn is empty).
+    /// PostgreSQL host (used if dsn is empty): the chart composes
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=SSLMODE, percent-encoding the username,
+    /// the database and a password from values.
     pub host: String,
     /// PostgreSQL port.
     pub port: Port,
@@ -132,11 +168,29 @@ pub struct ExternalPostgresql {
     pub database: String,
     /// Database username.
     pub username: String,
-    /// Database password (use secrets.databasePassword for production).
+    /// Database password (use secrets.databasePassword for production), as it is: the chart
+    /// percent-encodes it into the DSN.
     pub password: SecretString,
     /// SSL mode: disable, require, verify-ca, verify-full.
     pub ssl_mode: SslMode,
+    /// A CA certificate to verify the database's server certificate with (a private CA, for
+    /// `verify-ca` and `verify-full`; without one DBBat trusts the image's system CAs). Mounted
+    /// at /etc/dbbat/postgresql-ca/KEY and named by `sslrootcert` in the composed DSN; a DSN
+    /// given whole (`dsn`, or `secrets.keys.dsn`) must name that path itself.
+    pub ssl_root_cert: SslRootCert,
 }
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SslRootCert {
+    /// Secret holding the CA certificate (PEM); none when empty.
+    pub existing_secret: DnsName,
+    /// Key of the certificate in that Secret.
+    pub key: ConfigKey,
+}
+
+/// Where the CA certificate of `postgresql.external.sslRootCert` is mounted.
+pub const SSL_ROOT_CERT_DIR: &str = "/etc/dbbat/postgresql-ca";
 
 string_enum!(
     /// How DBBat's connection to its database uses TLS (libpq `sslmode`).
@@ -148,11 +202,13 @@ string_enum!(
 pub struct Secrets {
     /// AES-256 encryption key (base64-encoded, 32 bytes raw). Generate with: openssl rand -base64 32
     pub encryption_key: SecretString,
-    /// Database password (if not in DSN or external.password).
+    /// Database password (if not in DSN or external.password), as it is: the chart
+    /// percent-encodes it into the DSN.
     pub database_password: SecretString,
     /// Use existing secret instead of creating one (takes precedence). The secret must contain
     /// the keys named in secrets.keys: the encryption key, and the database password when
-    /// `postgresql.external.host` is used, or the DSN when neither dsn nor host is set.
+    /// `postgresql.external.host` is used, or the whole DSN when neither dsn nor host is set
+    /// (the way for any password: the chart cannot encode what it does not see).
     pub existing_secret: DnsName,
     /// Key names in existingSecret.
     pub keys: SecretKeys,
@@ -163,9 +219,13 @@ pub struct Secrets {
 pub struct SecretKeys {
     /// Key of the encryption key (DBB_KEY).
     pub encryption_key: ConfigKey,
-    /// Key of the database password.
+    /// Key of the database password, with `postgresql.external.host`: Kubernetes inserts it
+    /// into the DSN as it is, so it must be percent-encoded (a password of letters, digits and
+    /// `-._~` needs nothing). For any other password, put the whole DSN under `dsn` and leave
+    /// `postgresql.external.host` empty.
     pub database_password: ConfigKey,
-    /// Key of the DSN (DBB_DSN).
+    /// Key of the whole DSN (DBB_DSN), used when neither postgresql.external.dsn nor
+    /// postgresql.external.host is set.
     pub dsn: ConfigKey,
 }
 
@@ -178,10 +238,13 @@ pub struct Config {
     pub listen_api: ListenAddress,
     /// Base URL for frontend (DBB_BASE_URL, default: /app).
     pub base_url: String,
-    /// Run mode (DBB_RUN_MODE): "" (default) or "test" (for testing only!).
+    /// Run mode (DBB_RUN_MODE): "" (default), "test" or "demo". Both "test" and "demo" drop
+    /// every table of DBBat's database at each start and seed accounts with known passwords:
+    /// never point them at a database that matters.
     pub run_mode: RunMode,
-    /// Path to encryption key file (DBB_KEYFILE), alternative to secrets.encryptionKey. Mount a
-    /// secret as a volume (extraVolumes, extraVolumeMounts) and reference the path here.
+    /// Path to encryption key file (DBB_KEYFILE), alternative to secrets.encryptionKey: a file of
+    /// exactly 32 raw bytes (`openssl rand 32`, not base64). Mount a secret as a volume
+    /// (extraVolumes, extraVolumeMounts) and reference the path here.
     pub key_file: String,
 }
 
@@ -191,8 +254,8 @@ string_enum!(
 );
 
 string_enum!(
-    /// How DBBat runs.
-    RunMode { Normal = "", Test = "test" } default Normal
+    /// How DBBat runs (`internal/config/config.go`: `RunModeDefault`, `RunModeTest`, `RunModeDemo`).
+    RunMode { Normal = "", Test = "test", Demo = "demo" } default Normal
 );
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -286,6 +349,7 @@ impl Default for Values {
                     username: "dbbat".into(),
                     password: SecretString::default(),
                     ssl_mode: SslMode::Require,
+                    ssl_root_cert: SslRootCert { existing_secret: DnsName::default(), key: ConfigKey::new("ca.crt") },
                 },
             },
             secrets: Secrets {
@@ -347,6 +411,12 @@ fn build(v: &ValuesKnobs) -> Model {
         "DBBat needs its encryption key: set secrets.existingSecret (a Secret with the key under secrets.keys.encryptionKey), \
          secrets.encryptionKey (openssl rand -base64 32) or config.keyFile",
     );
+    let root_cert = &db.ssl_root_cert;
+    m.reject_when(
+        root_cert.existing_secret.is_set().and(db.ssl_mode.is(SslMode::Disable)),
+        "postgresql.external.sslRootCert verifies the database's certificate, which sslMode disable never asks for: set sslMode \
+         verify-full (or verify-ca), or leave sslRootCert.existingSecret empty",
+    );
     m.reject_when(v.gateway_api.enabled.and(v.service.proxy.enabled.not()), "gatewayAPI.enabled routes to the proxy Service: set service.proxy.enabled too");
     m.reject_when(v.gateway_api.enabled.and(v.gateway_api.parent_refs.raw().is_set().not()), "gatewayAPI.parentRefs: name at least one Gateway");
 
@@ -368,7 +438,8 @@ fn build(v: &ValuesKnobs) -> Model {
     );
     cnpg.backup.add_schedule(&mut m, meta(), &cluster, &bundled, "cloudnativepg.enabled");
 
-    // ----- configmap.yaml: plain settings, one environment variable each
+    // ----- configmap.yaml: plain settings, one environment variable each, every one a variable
+    // DBBat reads (`internal/config/config.go`, prefix DBB_)
     let config = m.add(
         ConfigMap::builder()
             .meta(Meta::new(fullname()))
@@ -376,21 +447,36 @@ fn build(v: &ValuesKnobs) -> Model {
                 Map::new()
                     .str("DBB_LISTEN_PG", &v.config.listen_pg)
                     .str("DBB_LISTEN_API", &v.config.listen_api)
+                    // The other proxies listen by default (`defaultConfig`); an empty address
+                    // turns one off (`startOracleProxy` and the rest). The chart gives them no
+                    // port, Service or NetworkPolicy rule.
+                    .str("DBB_LISTEN_ORA", "")
+                    .str("DBB_LISTEN_MYSQL", "")
+                    .str("DBB_LISTEN_MONGO", "")
+                    .str("DBB_LISTEN_MSSQL", "")
                     .str("DBB_BASE_URL", &v.config.base_url)
                     .when(v.config.run_mode.is_set(), Map::new().str("DBB_RUN_MODE", &v.config.run_mode))
-                    .when(v.config.key_file.is_set(), Map::new().str("DBB_KEYFILE", &v.config.key_file))
-                    .when(
-                        &by_host,
-                        Map::new()
-                            .str("DB_HOST", &db.host)
-                            .str("DB_PORT", db.port.string())
-                            .str("DB_NAME", &db.database)
-                            .str("DB_USER", &db.username)
-                            .str("DB_SSLMODE", &db.ssl_mode),
-                    ),
+                    .when(v.config.key_file.is_set(), Map::new().str("DBB_KEYFILE", &v.config.key_file)),
             )
             .build(),
     );
+
+    // The DSN composed from `host`: the driver (uptrace/bun's pgdriver) parses it with Go's
+    // `net/url`, so every part a setting gives is percent-encoded but the host; `sslrootcert`
+    // names the mounted CA certificate.
+    let root_cert_path = concat([format!("{SSL_ROOT_CERT_DIR}/").into(), root_cert.key.expr()]);
+    let composed = |password: Expr<String>| {
+        text!(
+            "postgres://{}:{}@{}:{}/{}?sslmode={}{}",
+            db.username.expr().percent_encoded(),
+            password,
+            &db.host,
+            &db.port,
+            db.database.expr().percent_encoded(),
+            &db.ssl_mode,
+            root_cert.existing_secret.is_set().then(concat(["&sslrootcert=".into(), root_cert_path.clone()]), "")
+        )
+    };
 
     // ----- secret.yaml: only without secrets.existingSecret, under the default key names
     let password = secrets.database_password.or_else(&db.password);
@@ -402,8 +488,7 @@ fn build(v: &ValuesKnobs) -> Model {
                 Map::new()
                     .when(secrets.encryption_key.is_set(), Map::new().str("DBB_KEY", &secrets.encryption_key))
                     .when(&by_dsn, Map::new().str("DBB_DSN", &db.dsn))
-                    // Always present with `host`: the composed DSN refers to it.
-                    .when(&by_host, Map::new().str("DB_PASSWORD", password)),
+                    .when(&by_host, Map::new().str("DBB_DSN", composed(password.percent_encoded()))),
             )
             .build(),
     );
@@ -422,14 +507,14 @@ fn build(v: &ValuesKnobs) -> Model {
     // ----- deployment.yaml
     let env = List::new()
         .when(v.config.key_file.is_set().not(), List::new().push(EnvVar::secret("DBB_KEY", &secret, key(&secrets.keys.encryption_key, "DBB_KEY"), false)))
+        // The chart's own DSN: `dsn` as given, or composed from `host` with the password encoded.
+        .when(by_dsn.or(by_host.and(existing.not())), List::new().push(EnvVar::secret("DBB_DSN", &dsn_secret, "DBB_DSN", false)))
+        // `host` with the password in the existing Secret, which the chart never sees: Kubernetes
+        // expands $(DB_PASSWORD), defined before, as it is (percent-encoded by the operator).
         .when(
-            &by_host,
-            List::new().push(EnvVar::secret("DB_PASSWORD", &secret, key(&secrets.keys.database_password, "DB_PASSWORD"), false)).push(
-                // Kubernetes expands $(VAR) from the variables defined before this one.
-                EnvVar::value("DBB_DSN", "postgres://$(DB_USER):$(DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)?sslmode=$(DB_SSLMODE)"),
-            ),
+            by_host.and(&existing),
+            List::new().push(EnvVar::secret("DB_PASSWORD", &secret, &secrets.keys.database_password, false)).push(EnvVar::value("DBB_DSN", composed("$(DB_PASSWORD)".into()))),
         )
-        .when(&by_dsn, List::new().push(EnvVar::secret("DBB_DSN", &dsn_secret, "DBB_DSN", false)))
         .when(by_dsn.or(&by_host).or(&bundled).not(), List::new().push(EnvVar::secret("DBB_DSN", &secret, &secrets.keys.dsn, false)))
         .when(&bundled, List::new().push(EnvVar::secret("DBB_DSN", &cluster.app_secret(), "uri", false)))
         .extend_from(&v.extra_env);
@@ -445,8 +530,11 @@ fn build(v: &ValuesKnobs) -> Model {
         .build();
     let http = dbbat.port("http", v.config.listen_api.port());
     let postgres = dbbat.port("postgres", v.config.listen_pg.port());
-    // The root filesystem is read-only; the server writes temporary files only.
+    // The root filesystem is read-only: with its key given, DBBat 0.25.2 writes no file (dumps,
+    // off unless DBB_DUMP_DIR is set, would need a volume of their own). /tmp stays writable.
     dbbat.mount(&Volume::empty_dir("tmp"), "/tmp");
+    dbbat.mount_when(root_cert.existing_secret.is_set(), &Volume::new("postgresql-ca", VolumeSource::Secret(root_cert.existing_secret.expr())), SSL_ROOT_CERT_DIR);
+    m.external::<Secret>(&root_cert.existing_secret);
     dbbat.mounts_from(v.extra_volume_mounts.raw());
     let liveness = v.liveness_probe.probe(&mut m, &[&http, &postgres]);
     let readiness = v.readiness_probe.probe(&mut m, &[&http, &postgres]);
@@ -575,6 +663,43 @@ fn build(v: &ValuesKnobs) -> Model {
             vec![Line::text("The PostgreSQL proxy Service is off (service.proxy.enabled=false).")],
         ),
         Line::when(existing.not(), vec![Line::text(""), Line::text("Secrets are stored from values: prefer secrets.existingSecret in production.")]),
+        Line::text(""),
+        Line::choose(
+            v.config.run_mode.is(RunMode::Demo),
+            vec![
+                Line::text("runMode demo: every start drops DBBat's tables and seeds its demo data again, with the accounts admin/admin,"),
+                Line::text("viewer/viewer and connector/connector; the admin password cannot be changed in this mode. Keep it away from data that matters."),
+            ],
+            vec![Line::choose(
+                v.config.run_mode.is(RunMode::Test),
+                vec![
+                    Line::text("runMode test: every start drops DBBat's tables and creates the accounts admin/admintest, viewer/viewer,"),
+                    Line::text("connector/connector and the API keys dbb_admin_key, dbb_connector_key, dbb_viewer_key: for tests only."),
+                ],
+                vec![
+                    Line::text("WARNING: at its first start, on an empty database, DBBat creates the account admin with the password admin."),
+                    Line::text("Until that password is changed the Web UI refuses admin a session, but the REST API accepts admin:admin (HTTP Basic)."),
+                    Line::when(
+                        &v.ingress.enabled,
+                        vec![Line::text("The Ingress exposes the REST API on the hosts of ingress.hosts now: change the password before anything else.")],
+                    ),
+                    Line::text("Change it in the Web UI (log in as admin/admin: it asks for a new password), or:"),
+                    Line::of([
+                        "  kubectl port-forward -n ".into(),
+                        manifests::release_namespace(),
+                        " svc/".into(),
+                        fullname(),
+                        " ".into(),
+                        api_port.clone(),
+                        ":".into(),
+                        api_port.clone(),
+                        " &".into(),
+                    ]),
+                    Line::of(["  curl -X PUT http://127.0.0.1:".into(), api_port.clone(), "/api/v1/auth/password -H 'Content-Type: application/json' \\".into()]),
+                    Line::text("    -d '{\"username\":\"admin\",\"current_password\":\"admin\",\"new_password\":\"<8 characters or more>\"}'"),
+                ],
+            )],
+        ),
     ]);
     m
 }

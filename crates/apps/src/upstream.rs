@@ -343,17 +343,38 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "DBBat",
         image: "ghcr.io/fclairamb/dbbat",
         rendered: at("production", "dbbat"),
-        release: None,
-        facts: &[fact(
-            "PostgreSQL proxy on `DBB_LISTEN_PG` (:5432), API on `DBB_LISTEN_API` (:8080) with `/api/v1/health`; needs `DBB_KEY` (encryption key) and `DBB_DSN` (its database); distroless, UID 65532, read-only root filesystem.",
-            "`dbbat-chart-design.md`",
-        )],
+        release: Some(Release { repository: "fclairamb/dbbat", tag: "v0.25.2", commit: "19a1c7e2", image_tag: "0.25.2", published_by: ".github/workflows/release.yml" }),
+        facts: &[
+            fact("Each `v*` tag publishes `ghcr.io/fclairamb/dbbat:<tag without v>` and `latest`; the tags end at `v0.25.2`, there is no `1.0.0`", ".github/workflows/release.yml"),
+            fact("Runs `./dbbat` in `/app` (serving is the default command) on `gcr.io/distroless/base-debian13:nonroot`, UID 65532; `EXPOSE 5432 8080`", "Dockerfile"),
+            fact(
+                "Reads `DBB_*` variables: `DBB_DSN` (required), `DBB_KEY` (base64 of 32 bytes) or `DBB_KEYFILE` (32 raw bytes), else it writes a new key to `~/.dbbat/key`; \
+                 `DBB_LISTEN_PG` (default `:5433`), `DBB_LISTEN_API` (`:4200`), and `DBB_LISTEN_ORA`, `DBB_LISTEN_MYSQL`, `DBB_LISTEN_MONGO`, `DBB_LISTEN_MSSQL` \
+                 (`:1522`, `:3307`, `:27018`, `:1434`, each off when empty); `DBB_BASE_URL` (`/app`); `DBB_RUN_MODE` (`\"\"`, `test`, `demo`)",
+                "internal/config/config.go",
+            ),
+            fact(
+                "At each start: migrates its database (dropping every table first in `test` and `demo`), creates `admin` with the password `admin` when it has no user, \
+                 then starts the API and the proxies whose address is set",
+                "main.go",
+            ),
+            fact("`GET /api/v1/health` answers 200 while the database answers a ping, 503 otherwise; no metrics route", "internal/api/server.go"),
+            fact(
+                "Hands `DBB_DSN` to uptrace/bun's `pgdriver.WithDSN` (v1.2.18, `go.mod`), which parses it with Go's `net/url`, panics when it cannot, and reads a CA file \
+                 from `sslrootcert` (`driver/pgdriver/config.go` of uptrace/bun)",
+                "internal/store/store.go",
+            ),
+            fact(
+                "The proxy's TLS certificate is made in memory: with its key given, DBBat writes no file (packet dumps only under `DBB_DUMP_DIR`, unset)",
+                "internal/proxy/postgresql/tls.go",
+            ),
+        ],
         ports: &[("http", 8080), ("postgres", 5432)],
         probes: &["/api/v1/health"],
-        env: &["DBB_LISTEN_PG", "DBB_LISTEN_API", "DBB_KEY", "DBB_DSN"],
+        env: &["DBB_LISTEN_PG", "DBB_LISTEN_API", "DBB_LISTEN_ORA", "DBB_LISTEN_MYSQL", "DBB_LISTEN_MONGO", "DBB_LISTEN_MSSQL", "DBB_BASE_URL", "DBB_KEY", "DBB_DSN"],
         writable: &["/tmp"],
         uid: Some(65532),
-        note: "",
+        note: "The DSN composed from `postgresql.external.*` percent-encodes the password and names the CA of `sslRootCert` (a Secret mounted at `/etc/dbbat/postgresql-ca`) in `sslrootcert`; the Oracle, MySQL, MongoDB and SQL Server listeners are off; NOTES.txt warns of the `admin` account.",
         app_version: true,
     },
     // ----- backend

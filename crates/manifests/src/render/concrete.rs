@@ -75,6 +75,22 @@ pub(crate) fn go_json_number(v: &Value) -> String {
     }
 }
 
+/// Every byte but RFC 3986's unreserved characters as `%XX` (upper case): what Go's
+/// `url.QueryEscape` writes (`shouldEscape` in `net/url/url.go`, mode `encodeQueryComponent`),
+/// with a space as `%20` rather than `+`.
+pub(crate) fn percent_encode(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 pub(crate) fn lookup<'v>(mut v: &'v Value, keys: &[String]) -> &'v Value {
     for key in keys {
         v = match v.get(key) {
@@ -175,6 +191,7 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, RenderError> {
         Ex::Checksum(file) => Value::String(names::sha256_hex((s.render_file)(file)?.as_bytes())),
         Ex::NumStr(a) => Value::String(go_json_number(&eval(a, s)?)),
         Ex::Digest(a) => Value::String(names::sha256_hex(as_string(&eval(a, s)?).as_bytes())[..10].to_string()),
+        Ex::PercentEncode(a) => Value::String(percent_encode(&as_string(&eval(a, s)?))),
         Ex::Named(_, a) => Value::Bool(truthy(&eval(a, s)?)),
         Ex::Len(a) => Value::from(as_string(&eval(a, s)?).len()),
         Ex::Shaped(a, shape) => Value::Bool(shape.matches(&as_string(&eval(a, s)?))),
@@ -307,5 +324,21 @@ mod tests {
             assert_eq!(go_json_number(&as_float), printed, "{yaml}");
         }
         assert_eq!(go_json_number(&Value::from(8001)), "8001");
+    }
+
+    #[test]
+    fn percent_encoding_keeps_only_the_unreserved_characters() {
+        // What `replace "+" "%20" (urlquery .)` printed for these strings with Helm 4.1.4.
+        let helm = [
+            ("p@ss:w/rd?#%", "p%40ss%3Aw%2Frd%3F%23%25"),
+            ("a b+c", "a%20b%2Bc"),
+            ("AZaz09-._~", "AZaz09-._~"),
+            ("é漢", "%C3%A9%E6%BC%A2"),
+            ("", ""),
+            ("!$&'()*,;=[]", "%21%24%26%27%28%29%2A%2C%3B%3D%5B%5D"),
+        ];
+        for (raw, encoded) in helm {
+            assert_eq!(percent_encode(raw), encoded, "{raw}");
+        }
     }
 }

@@ -115,6 +115,9 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::Checksum(file) => Op::call(format!("include (print $.Template.BasePath \"/{file}\") {} | sha256sum", c.root())),
         Ex::NumStr(a) => Op::call(format!("toJson {}", op(a, c).arg())),
         Ex::Digest(a) => Op::call(format!("trunc 10 (sha256sum (toString {}))", op(a, c).arg())),
+        // `url.QueryEscape` leaves only the unreserved characters and writes a space as `+`
+        // (a `+` of the string is `%2B` by then): every `+` left is a space.
+        Ex::PercentEncode(a) => Op::call(format!("replace \"+\" \"%20\" (urlquery {})", op(a, c).arg())),
         // The define yields "true" or nothing; where a boolean is needed (`ternary`), compare.
         Ex::Named(name, _) => Op::call(format!("eq (include \"{}.{name}\" {}) \"true\"", c.chart, c.root())),
         Ex::Len(a) => Op::call(format!("len {}", op(a, c).arg())),

@@ -142,6 +142,11 @@ pub enum Ex {
     Checksum(String),
     /// The first 10 hex digits of the SHA-256 of a string (Helm: `sha256sum | trunc 10`).
     Digest(Box<Ex>),
+    /// A string with every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`)
+    /// written `%XX`, in upper case (Helm: `urlquery`, Go's `url.QueryEscape`, then `replace "+"
+    /// "%20"`, since `url.QueryEscape` writes a space as `+`, which a URL's userinfo or path keeps
+    /// as a plus).
+    PercentEncode(Box<Ex>),
     /// A number as Go's JSON encoding prints it (Helm: `toJson`), the same text in Helm 3 and 4
     /// for numbers from values files (floats) and from `--set` (integers).
     NumStr(Box<Ex>),
@@ -591,6 +596,16 @@ impl Expr<String> {
     /// rather than updated when what they run changes (a Job's pod template is immutable).
     pub fn digest(&self) -> Expr<String> {
         Expr::wrap(Ex::Digest(Box::new(self.ex.clone())))
+    }
+
+    /// The string percent-encoded for a URL: every byte but the unreserved characters of RFC 3986
+    /// (`A-Z a-z 0-9 - . _ ~`) is written `%XX`, so that the string, whatever it holds, can be a
+    /// URL's user or password, a path segment or a query value, and reads back intact (Go's
+    /// `net/url` decodes it so). For a password in a connection URL: `text!("postgres://{}:{}@{}/",
+    /// &v.user.expr().percent_encoded(), &v.password.expr().percent_encoded(), &v.host)`. The
+    /// chart prints `replace "+" "%20" (urlquery ...)`.
+    pub fn percent_encoded(&self) -> Expr<String> {
+        Expr::wrap(Ex::PercentEncode(Box::new(self.ex.clone())))
     }
 }
 

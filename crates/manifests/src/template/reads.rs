@@ -92,6 +92,7 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
         | Ex::BoolStr(a)
         | Ex::Required(a, _)
         | Ex::Digest(a)
+        | Ex::PercentEncode(a)
         | Ex::NumStr(a)
         | Ex::Len(a)
         | Ex::Shaped(a, _)
