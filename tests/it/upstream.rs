@@ -295,6 +295,10 @@ fn backbone_runs_the_image_upstream_publishes_with_its_own_command() {
     // `.github/workflows/pipeline-default.yaml` publishes `main` only; it moves.
     assert_eq!(c["image"], "ghcr.io/morten-olsen/backbone:main");
     assert_eq!(c["imagePullPolicy"], "Always");
+    // `image.digest` pins one build of the moving tag.
+    let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    let (_, pinned) = backbone_container(&backbone(&[&format!("image.digest={digest}")]));
+    assert_eq!(pinned["image"], format!("ghcr.io/morten-olsen/backbone:main@{digest}"));
     // `Dockerfile`: `CMD ["/app/bin/start.js"]` is the program; the chart adds nothing to it.
     assert_eq!((c.get("command"), c.get("args")), (None, None));
     // The base image's `node` user; the program writes no file.
