@@ -137,10 +137,10 @@ fn a_repeated_key_means_the_last_one_as_in_helm() {
     // Helm reads the last of two equal keys; emit must not refuse what Helm takes.
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = tmp.path().join("twice.yaml");
-    std::fs::write(&file, "api:\n  enabled: true\napi:\n  enabled: false\nreplicaCount: 0\nreplicaCount: 1\n").expect("write");
+    std::fs::write(&file, "ws:\n  enabled: true\nws:\n  enabled: false\nreplicaCount: 0\nreplicaCount: 1\n").expect("write");
     let ours = emit_stdout("backbone", "backbone", "default", &[file.as_path()], &[]);
     assert!(ours.status.success(), "{}", text(&ours.stderr));
-    assert!(text(&ours.stdout).contains("API_ENABLED: \"false\""));
+    assert!(text(&ours.stdout).contains("WS_ENABLED: \"false\""));
     for helm in HELMS {
         let theirs = helm_template(helm, "backbone", "backbone", "default", &[file.as_path()], &[]);
         assert!(theirs.status.success(), "{helm}: {}", text(&theirs.stderr));

@@ -92,8 +92,10 @@ fn a_tag_with_a_leading_zero_stays_a_string() {
 fn booleans_match_in_any_case() {
     let objects = rendered("backbone", &["--set", "api.enabled=True"]);
     assert_eq!(object(&objects, "ConfigMap")["data"]["API_ENABLED"], "true");
-    let objects = rendered("backbone", &["--set", "api.enabled=fALSE"]);
+    // Backbone's WebSocket needs its API: both off.
+    let objects = rendered("backbone", &["--set", "api.enabled=fALSE,ws.enabled=False"]);
     assert_eq!(object(&objects, "ConfigMap")["data"]["API_ENABLED"], "false");
+    assert_eq!(object(&objects, "ConfigMap")["data"]["WS_ENABLED"], "false");
 }
 
 #[test]
@@ -231,7 +233,7 @@ fn show_only_renders_the_objects_of_one_template() {
     let objects = rendered("backbone", &["--show-only", "templates/service.yaml"]);
     assert!(!objects.is_empty() && objects.iter().all(|o| o["kind"] == "Service"), "{objects:?}");
     let objects = rendered("backbone", &["-s", "templates/service.yaml", "-s", "templates/configmap.yaml"]);
-    assert_eq!(objects.iter().map(|o| o["kind"].as_str().unwrap_or("")).collect::<Vec<_>>(), ["Service", "ConfigMap"]);
+    assert_eq!(objects.iter().map(|o| o["kind"].as_str().unwrap_or("")).collect::<Vec<_>>(), ["Service", "Service", "ConfigMap"]);
     let e = rejected("backbone", &["--show-only", "templates/nothing.yaml"]);
     assert!(e.contains("could not find template templates/nothing.yaml"), "{e}");
 }

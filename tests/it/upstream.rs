@@ -184,9 +184,49 @@ fn a_drifting_row_fails() {
     }
 }
 
+// ----- Backbone against its upstream (morten-olsen/backbone at 47a8dd9, `main`) ---------------
+
+/// The chart's default objects for Backbone with `set`, release `backbone` in `namespace`; the
+/// error output when the values are refused.
+fn backbone_in(namespace: &str, set: &[&str]) -> Result<Vec<Value>, String> {
+    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+    let out = emit_stdout("backbone", "backbone", namespace, &[], &set);
+    if out.status.success() { Ok(parse_stream(&text(&out.stdout))) } else { Err(text(&out.stderr)) }
+}
+
+fn backbone(set: &[&str]) -> Vec<Value> {
+    backbone_in("backbone", set).unwrap_or_else(|e| panic!("backbone {set:?}: {e}"))
+}
+
+fn backbone_container(docs: &[Value]) -> (Value, Value) {
+    let (spec, c) = find(docs, "ghcr.io/morten-olsen/backbone", "backbone").expect("the broker's container");
+    (spec.clone(), c.clone())
+}
+
+fn of_kind<'d>(docs: &'d [Value], kind: &str) -> Vec<&'d Value> {
+    docs.iter().filter(|d| d["kind"] == kind).collect()
+}
+
+/// The ClusterRole's rules, read in the source, each with the call it allows.
+fn backbone_rules() -> Value {
+    serde_json::json!([
+        // `src/services/k8s/k8s.watcher.ts`: an informer per kind lists and watches
+        // `/api/v1/secrets` (every namespace); `src/auth/auth.k8s.ts` creates `<client>-secret`.
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list", "watch", "create"]},
+        // `src/services/k8s/k8s.watcher.ts`: the informers of Client and Topic
+        // (`src/services/k8s/k8s.resources.ts`, API version `backbone.mortenolsen.pro/v1`).
+        {"apiGroups": ["backbone.mortenolsen.pro"], "resources": ["clients", "topics"], "verbs": ["list", "watch"]},
+        // `src/services/k8s/k8s.crd.ts`: `createCustomResourceDefinition`, and on 409
+        // `patchCustomResourceDefinition` by name, for Client and Topic (`src/services/k8s/k8s.ts`).
+        {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["create"]},
+        {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["patch"],
+         "resourceNames": ["clients.backbone.mortenolsen.pro", "topics.backbone.mortenolsen.pro"]},
+    ])
+}
+
 #[test]
 fn backbone_has_kubernetes_credentials_only_with_its_integration() {
-    let role_of = |docs: &[Value]| docs.iter().filter(|d| d["kind"] == "Role" || d["kind"] == "RoleBinding").count();
+    let rbac_of = |docs: &[Value]| docs.iter().filter(|d| ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"].contains(&d["kind"].as_str().unwrap_or(""))).count();
     let token = |docs: &[Value]| {
         let d = docs.iter().find(|d| d["kind"] == "Deployment").expect("deployment");
         d["spec"]["template"]["spec"]["automountServiceAccountToken"].clone()
@@ -195,15 +235,110 @@ fn backbone_has_kubernetes_credentials_only_with_its_integration() {
     let rules = tmp.path().join("rules.yaml");
     std::fs::write(&rules, "rbac:\n  rules:\n    - {apiGroups: [\"\"], resources: [configmaps], verbs: [get]}\n").expect("write");
     let on = render_with("backbone", "production", Some(&rules), &[]);
-    assert_eq!(role_of(&on), 2);
+    assert_eq!(rbac_of(&on), 2);
     assert_eq!(token(&on), true);
-    let role = on.iter().find(|d| d["kind"] == "Role").expect("role");
-    assert_eq!(role["rules"], serde_json::json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]));
+    let (role, binding) = (of_kind(&on, "ClusterRole")[0], of_kind(&on, "ClusterRoleBinding")[0]);
+    // Exactly the broker's calls, then what `rbac.rules` adds.
+    let mut expected = backbone_rules();
+    expected.as_array_mut().expect("a list").push(serde_json::json!({"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}));
+    assert_eq!(role["rules"], expected);
+    // Cluster-scoped, one name per release and namespace, bound to the broker's account.
+    for o in [role, binding] {
+        assert_eq!(o["metadata"]["name"], "backbone.backbone");
+        assert_eq!(o["metadata"].get("namespace"), None);
+    }
+    assert_eq!(binding["roleRef"], serde_json::json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "backbone.backbone"}));
+    let (spec, _) = backbone_container(&on);
+    assert_eq!(binding["subjects"], serde_json::json!([{"kind": "ServiceAccount", "name": spec["serviceAccountName"], "namespace": "backbone"}]));
+    // The defaults grant the calls and nothing more.
+    assert_eq!(of_kind(&backbone(&[]), "ClusterRole")[0]["rules"], backbone_rules());
+    // The same release in another namespace names other cluster objects.
+    let elsewhere = backbone_in("iot", &[]).expect("renders");
+    assert_eq!(of_kind(&elsewhere, "ClusterRole")[0]["metadata"]["name"], "backbone.iot");
+    assert_eq!(of_kind(&elsewhere, "ClusterRoleBinding")[0]["subjects"][0]["namespace"], "iot");
     let off = render("backbone", "production", &["k8s.enabled=false"]);
-    assert_eq!(role_of(&off), 0);
+    assert_eq!(rbac_of(&off), 0);
     assert_eq!(token(&off), false);
     let no_rbac = render("backbone", "production", &["rbac.create=false"]);
-    assert_eq!((role_of(&no_rbac), token(&no_rbac)), (0, Value::Bool(true)));
+    assert_eq!((rbac_of(&no_rbac), token(&no_rbac)), (0, Value::Bool(true)));
+}
+
+#[test]
+fn backbone_sets_only_variables_its_program_reads() {
+    // `apps::backbone::source::READS`: every `process.env` read of `src/config/config.ts`.
+    let reads = apps::backbone::source::READS;
+    let cases: [(&str, &[&str]); 5] = [
+        ("production", &[]),
+        ("oidc", &[]),
+        ("oidc", &["redis.enabled=true", "redis.password=x", "config.adminToken=a", "config.jwtSecret=j", "oidc.clientSecret=s"]),
+        ("production", &["k8s.enabled=false"]),
+        ("production", &["api.enabled=false", "ws.enabled=false"]),
+    ];
+    for (environment, set) in cases {
+        let docs = render("backbone", environment, set);
+        let (spec, c) = backbone_container(&docs);
+        let env = given(&docs, &spec, &c, &[]).env;
+        let unread: Vec<&String> = env.iter().filter(|e| !reads.contains(&e.as_str())).collect();
+        assert!(unread.is_empty(), "backbone {environment} {set:?}: the program reads no {unread:?}");
+        if environment == "oidc" {
+            assert!(env.contains("OIDC_DISCOVERY_URL"), "backbone {environment}: the discovery URL");
+        }
+    }
+    // The check can fail: a variable the program does not read.
+    assert!(!reads.contains(&"OIDC_DISCOVERY"), "config.ts reads OIDC_DISCOVERY_URL");
+}
+
+#[test]
+fn backbone_runs_the_image_upstream_publishes_with_its_own_command() {
+    let docs = backbone(&[]);
+    let (spec, c) = backbone_container(&docs);
+    // `.github/workflows/pipeline-default.yaml` publishes `main` only; it moves.
+    assert_eq!(c["image"], "ghcr.io/morten-olsen/backbone:main");
+    assert_eq!(c["imagePullPolicy"], "Always");
+    // `image.digest` pins one build of the moving tag.
+    let digest = format!("sha256:{}", "0123456789abcdef".repeat(4));
+    let (_, pinned) = backbone_container(&backbone(&[&format!("image.digest={digest}")]));
+    assert_eq!(pinned["image"], format!("ghcr.io/morten-olsen/backbone:main@{digest}"));
+    // `Dockerfile`: `CMD ["/app/bin/start.js"]` is the program; the chart adds nothing to it.
+    assert_eq!((c.get("command"), c.get("args")), (None, None));
+    // The base image's `node` user; the program writes no file.
+    assert_eq!(c["securityContext"]["runAsUser"].as_u64().or(spec["securityContext"]["runAsUser"].as_u64()), Some(1000));
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    let apps = apps::all();
+    let app = apps.iter().find(|a| a.chart().name == "backbone").expect("backbone");
+    assert_eq!(app.chart().app_version, "main");
+}
+
+#[test]
+fn backbone_listens_where_its_probes_check() {
+    let config_of = |docs: &[Value]| of_kind(docs, "ConfigMap")[0]["data"].clone();
+    let port_of = |c: &Value, name: &str| c["ports"].as_array().expect("ports").iter().find(|p| p["name"] == name).map(|p| p["containerPort"].clone());
+    // `src/backbone.ts` opens the HTTP server with API_ENABLED (or WS_ENABLED) and MQTT over TCP
+    // with TCP_ENABLED, on HTTP_PORT and TCP_PORT (`src/config/config.ts`: 8883, 1883).
+    let docs = backbone(&[]);
+    let (data, (_, c)) = (config_of(&docs), backbone_container(&docs));
+    for flag in ["API_ENABLED", "WS_ENABLED", "TCP_ENABLED"] {
+        assert_eq!(data[flag], "true", "{flag}");
+    }
+    assert_eq!((data["HTTP_PORT"].clone(), port_of(&c, "http")), (Value::from("8883"), Some(Value::from(8883))));
+    assert_eq!((data["TCP_PORT"].clone(), port_of(&c, "mqtt")), (Value::from("1883"), Some(Value::from(1883))));
+    // `src/server/server.ts`: `GET /health` on the HTTP server.
+    for probe in ["livenessProbe", "readinessProbe"] {
+        assert_eq!(c[probe]["httpGet"], serde_json::json!({"path": "/health", "port": "http"}), "{probe}");
+    }
+    // Without the API the HTTP server does not start: the probes check MQTT over TCP.
+    let (_, c) = backbone_container(&backbone(&["api.enabled=false", "ws.enabled=false"]));
+    for probe in ["livenessProbe", "readinessProbe"] {
+        assert_eq!(c[probe]["tcpSocket"], serde_json::json!({"port": "mqtt"}), "{probe}");
+    }
+    // Values with which the broker fails at start, or listens on nothing, are refused.
+    for (set, message) in [
+        (&["api.enabled=false"][..], "ws.enabled needs api.enabled"),
+        (&["api.enabled=false", "ws.enabled=false", "tcp.enabled=false"][..], "api.enabled or tcp.enabled must be on"),
+    ] {
+        let err = backbone_in("backbone", set).expect_err("refused");
+        assert!(err.contains(message), "{set:?}: {err}");
+    }
 }
 
 // ----- Aeterna against its upstream (kikokikok/aeterna at v0.5.0, 7d3e6b12, the appVersion) ----

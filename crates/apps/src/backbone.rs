@@ -1,17 +1,27 @@
-//! Backbone, the MQTT broker: the chart of `backbone-chart-design.md`.
+//! Backbone, the MQTT broker: the chart of `backbone-chart-design.md`, fitted to the program
+//! as upstream's source says it runs (`morten-olsen/backbone` at 47a8dd9, the commit CI
+//! publishes as `ghcr.io/morten-olsen/backbone:main`; see [`upstream`]).
 //!
-//! Every environment variable of the broker is a value (sections `config`, `k8s`, `ws`, `api`,
-//! `tcp`, `oidc`, `redis`); secrets go to a Secret unless `existingSecret` names one; `/data` is
-//! a PersistentVolumeClaim when `persistence.enabled`; probes check HTTP `/health` when the API is
-//! on and fall back to TCP otherwise.
+//! Every environment variable the broker reads (`src/config/config.ts`) is a value (sections
+//! `config`, `k8s`, `ws`, `api`, `tcp`, `oidc`, `redis`); secrets go to a Secret unless
+//! `existingSecret` names one; `/data` is a PersistentVolumeClaim when `persistence.enabled`
+//! (this version writes nothing there); the HTTP API, WebSocket and TCP listeners are on, and
+//! the probes check HTTP `/health`, or TCP when the API is off; the Kubernetes integration gets
+//! the ClusterRole of exactly the calls it makes.
 
 use manifests::SecretString;
 use manifests::kit::{Image, IngressSettings, PodSettings, Resources, ServiceSettings, k8s};
-use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Role, RoleBinding, Secret, SecretRef, Strategy, Volume, VolumeSource};
-use manifests::{AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, Quantity, fullname, fullname_with, service_account_name};
+use manifests::objects::{
+    ClusterRole, ClusterRoleBinding, ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Secret, SecretRef, Strategy, Volume, VolumeSource,
+};
+use manifests::{
+    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, PullPolicy, Quantity, fullname, fullname_with, service_account_name,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+pub mod source;
 
 /// The hand-written README and the table of what each image needs ([`crate::upstream`]).
 static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::upstream::readme("backbone", include_str!("backbone/README.md")));
@@ -19,7 +29,9 @@ static README: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| crate::
 pub fn app() -> App<Values> {
     environments!(
         App::new(
-            ChartMeta::new("backbone", "0.3.0", "1.0.0", "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration").upgrade_note(
+            ChartMeta::new("backbone", "0.4.0", source::TAG, "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration")
+            .upgrade_note("0.4.0", UPGRADE_0_4_0)
+            .upgrade_note(
                 "0.3.0",
                 &format!("{}\n{}", "- `serviceAccount.automount` is now `serviceAccount.automountServiceAccountToken`: rename it in your values files.\n\
                  - `service.http.nodePort` and `service.mqtt.nodePort` take a port from 1 to 65535, or `\"\"` to let Kubernetes \
@@ -36,6 +48,21 @@ pub fn app() -> App<Values> {
     )
     .readme(README.as_str())
 }
+
+/// What changes for an installed release in 0.4.0, which makes the chart start the program
+/// upstream publishes (`crates/apps/src/backbone/README.md`, "Where the program wins").
+const UPGRADE_0_4_0: &str = "\
+- The image is `ghcr.io/morten-olsen/backbone:main` (appVersion `main`), the only one upstream publishes, instead of \
+`ghcr.io/backbone/backbone:1.0.0`, which does not exist. `main` moves with every upstream push, so the pull policy is now \
+`Always`; set `image.digest` to pin one build. A values file that sets `image.repository` or `image.tag` keeps them.
+- `api.enabled`, `ws.enabled` and `tcp.enabled` default to `true`: the broker now serves the HTTP API and `/health` and \
+MQTT over WebSocket on the HTTP port, and MQTT over TCP on 1883 with the Service `<fullname>-mqtt`. Values that turn \
+every listener off, or the WebSocket on without the API, are refused: the broker then listens on nothing or fails at start.
+- With `k8s.enabled` and `rbac.create`, the Role and RoleBinding `<fullname>` are replaced by the ClusterRole and \
+ClusterRoleBinding `<fullname>.<namespace>` with the rules the broker's calls need (its CRDs; Secrets, Clients and \
+Topics in every namespace). Installing needs the right to create cluster-scoped RBAC. `rbac.rules` now add to that \
+ClusterRole and so apply in every namespace: review them.
+- `oidc.discovery` is passed as `OIDC_DISCOVERY_URL`, the variable the broker reads, instead of `OIDC_DISCOVERY`.";
 
 // ----- values.yaml -------------------------------------------------------------------------
 
@@ -56,23 +83,30 @@ pub struct Values {
     /// REDIS_PASSWORD (each optional). When set, the chart renders no Secret and ignores
     /// `config.adminToken`, `config.jwtSecret`, `oidc.clientSecret` and `redis.password`.
     pub existing_secret: DnsName,
-    /// Kubernetes integration (K8S_ENABLED). On by default: the chart runs in Kubernetes. The
-    /// broker's pod then mounts its ServiceAccount token, and `rbac` says what the token may do.
+    /// Kubernetes integration (K8S_ENABLED). On by default: the chart runs in Kubernetes. Before
+    /// it listens, the broker creates (or updates) the CRDs `clients.backbone.mortenolsen.pro` and
+    /// `topics.backbone.mortenolsen.pro`, lists and watches Secrets, Clients and Topics in every
+    /// namespace, and creates the Secret `<client>-secret` of a Client that has none. The pod
+    /// mounts its ServiceAccount token, and `rbac` grants those calls.
     pub k8s: Toggle,
-    /// Kubernetes API access of the broker, with `k8s.enabled`: a Role in the release's namespace
-    /// bound to the broker's ServiceAccount.
+    /// Kubernetes API access of the broker, with `k8s.enabled`: a ClusterRole of exactly the
+    /// calls above, bound to the broker's ServiceAccount.
     pub rbac: Rbac,
-    /// MQTT over WebSocket on the HTTP port (WS_ENABLED).
+    /// MQTT over WebSocket at `/ws` on the HTTP port (WS_ENABLED). Needs `api.enabled`: this
+    /// version's HTTP server starts only with the API.
     pub ws: Toggle,
-    /// HTTP API on the HTTP port (API_ENABLED); also turns the probes into HTTP `/health` checks.
+    /// HTTP API (`/api`, its reference at `/docs`) and `/health` on the HTTP port (API_ENABLED).
+    /// The probes check `/health`; without the API they check the MQTT TCP port.
     pub api: Toggle,
-    /// MQTT over plain TCP on `config.tcpPort` (TCP_ENABLED); adds the MQTT Service.
+    /// MQTT over plain TCP on `config.tcpPort` (TCP_ENABLED); adds the MQTT Service. With
+    /// `api.enabled` false this is the only listener, and it must be on.
     pub tcp: Toggle,
     /// OpenID Connect authentication.
     pub oidc: Oidc,
     /// Redis for shared sessions and retained messages.
     pub redis: Redis,
-    /// A PersistentVolumeClaim for `/data` (SQLite database and session data).
+    /// A PersistentVolumeClaim for `/data`. This version of the broker writes nothing there
+    /// (sessions and retained messages are in memory, or in Redis with `redis.enabled`).
     pub persistence: Persistence,
     /// How the broker is exposed inside the cluster.
     pub service: Services,
@@ -111,11 +145,11 @@ pub struct Toggle {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rbac {
-    /// Render the Role and its RoleBinding (only with `k8s.enabled`).
+    /// Render the ClusterRole and its ClusterRoleBinding (only with `k8s.enabled`). Off, grant
+    /// the calls otherwise: without them the broker exits at start.
     pub create: bool,
-    /// Rules of the Role, as in a Kubernetes Role: empty grants nothing. The design does not
-    /// list what the broker's Kubernetes client calls; grant what your broker version needs,
-    /// for example `[{apiGroups: [""], resources: [configmaps, secrets], verbs: [get, list, watch]}]`.
+    /// Rules added to the ClusterRole after the broker's own, as in a Kubernetes ClusterRole
+    /// (they apply in every namespace); empty adds nothing.
     pub rules: Vec<k8s::PolicyRule>,
 }
 
@@ -124,11 +158,12 @@ pub struct Rbac {
 pub struct Oidc {
     /// Authenticate clients with OpenID Connect (OIDC_ENABLED).
     pub enabled: bool,
-    /// Discovery URL of the provider (OIDC_DISCOVERY).
+    /// Discovery URL of the provider (OIDC_DISCOVERY_URL). This version reads it but does not
+    /// use it yet (see the README).
     pub discovery: String,
-    /// Client ID (OIDC_CLIENT_ID).
+    /// Client ID (OIDC_CLIENT_ID); read, not used yet.
     pub client_id: String,
-    /// Client secret (OIDC_CLIENT_SECRET); stored in the Secret.
+    /// Client secret (OIDC_CLIENT_SECRET); stored in the Secret; read, not used yet.
     pub client_secret: SecretString,
     /// Token claim that lists the user's groups (OIDC_GROUP_FIELD).
     pub group_field: String,
@@ -182,16 +217,19 @@ impl Default for Values {
     fn default() -> Self {
         Values {
             replica_count: 1,
-            image: Image::new("ghcr.io/backbone/backbone"),
+            // `main` is the only tag upstream publishes and it moves: pull it every time.
+            image: Image { pull_policy: PullPolicy::Always, ..Image::new(source::IMAGE) },
             name_override: DnsLabel::default(),
             fullname_override: DnsLabel::default(),
-            config: Config { admin_token: SecretString::default(), jwt_secret: SecretString::default(), http_port: Port(8883), tcp_port: Port(1883) },
+            config: Config { admin_token: SecretString::default(), jwt_secret: SecretString::default(), http_port: Port(source::HTTP_PORT), tcp_port: Port(source::TCP_PORT) },
             existing_secret: DnsName::default(),
             k8s: Toggle { enabled: true },
             rbac: Rbac { create: true, rules: Vec::new() },
-            ws: Toggle { enabled: false },
-            api: Toggle { enabled: false },
-            tcp: Toggle { enabled: false },
+            // On, unlike the design's literal values: with all three off the broker listens on
+            // nothing and no probe can pass (README, "Where the program wins").
+            ws: Toggle { enabled: true },
+            api: Toggle { enabled: true },
+            tcp: Toggle { enabled: true },
             oidc: Oidc {
                 enabled: false,
                 discovery: String::new(),
@@ -204,8 +242,8 @@ impl Default for Values {
             },
             redis: Redis { enabled: false, host: "localhost".into(), port: Port(6379), password: SecretString::default(), db: 0 },
             persistence: Persistence { enabled: false, storage_class: String::new(), size: Quantity::new("1Gi"), access_mode: AccessMode::ReadWriteOnce },
-            service: Services { http: ServiceSettings::new(8883), mqtt: ServiceSettings::new(1883) },
-            pod: PodSettings::restricted(1000),
+            service: Services { http: ServiceSettings::new(source::HTTP_PORT), mqtt: ServiceSettings::new(source::TCP_PORT) },
+            pod: PodSettings::restricted(i64::from(source::UID)),
             ingress: IngressSettings::example("backbone.example.com"),
             // Bounds for one broker with a modest number of clients; a scheduler that knows
             // nothing of the pod's needs overcommits the node.
@@ -226,7 +264,16 @@ fn build(v: &ValuesKnobs) -> Model {
         "replicaCount: at most 1 with persistence.enabled (the broker keeps its state in one process, on one claim)",
     );
 
-    // The broker's plain settings, one environment variable each.
+    // `src/backbone.ts` starts the HTTP server (API, WebSocket, /health) with API_ENABLED or
+    // WS_ENABLED, but without the API its setup calls `swagger()`, which only the API registers,
+    // and the start fails (`src/server/server.ts`); with no listener the probes cannot pass.
+    m.reject_when(
+        v.ws.enabled.and(v.api.enabled.not()),
+        "ws.enabled needs api.enabled: this version of the broker starts its HTTP server (and with it the WebSocket) only with the API",
+    );
+    m.reject_when(v.api.enabled.not().and(v.tcp.enabled.not()), "api.enabled or tcp.enabled must be on: without either the broker listens on nothing and its probes never pass");
+
+    // The broker's plain settings, one environment variable each (`src/config/config.ts`).
     let config = m.add(
         ConfigMap::builder()
             .meta(Meta::new(fullname()))
@@ -242,7 +289,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     .when(
                         &v.oidc.enabled,
                         Map::new()
-                            .str("OIDC_DISCOVERY", &v.oidc.discovery)
+                            .str("OIDC_DISCOVERY_URL", &v.oidc.discovery)
                             .str("OIDC_CLIENT_ID", &v.oidc.client_id)
                             .str("OIDC_GROUP_FIELD", &v.oidc.group_field)
                             .str("OIDC_ADMIN_GROUP", &v.oidc.admin_group)
@@ -288,24 +335,33 @@ fn build(v: &ValuesKnobs) -> Model {
     let http = broker.port("http", &v.config.http_port);
     let mqtt = broker.port_when(&v.tcp.enabled, "mqtt", &v.config.tcp_port);
     broker.mount(&data_volume, "/data");
-    // The root filesystem is read-only: SQLite's temporary files and the like go here. (/data
-    // was never on the root filesystem: it is a volume, writable either way.)
+    // The root filesystem is read-only. The broker writes no file, but Node and its libraries
+    // may want a temporary directory.
     broker.mount(&Volume::empty_dir("tmp"), "/tmp");
-    // HTTP /health needs the API; without it, the broker's open port is the best signal.
-    let check = || Probe::choose(&v.api.enabled, Probe::http("/health", &http), Probe::choose(&v.tcp.enabled, Probe::tcp(&mqtt), Probe::tcp(&http)));
+    // HTTP /health is served with the API; without it the MQTT TCP port is the one that listens
+    // (the rules above keep one of them on).
+    let check = || Probe::choose(&v.api.enabled, Probe::http(source::HEALTH, &http), Probe::tcp(&mqtt));
     broker.liveness(check().initial_delay(10).period(10).timeout(5).failure_threshold(3));
     broker.readiness(check().initial_delay(5).period(5).timeout(3).failure_threshold(3));
 
     v.pod.service_account.add_to(&mut m);
 
-    // The Kubernetes integration calls the API server with the pod's token: a Role in the
-    // release's namespace grants what `rbac.rules` lists.
+    // The Kubernetes integration calls the API server with the pod's token, for CRDs (cluster
+    // objects) and in every namespace: a ClusterRole of exactly those calls (`source::RULES`),
+    // then what `rbac.rules` adds. Its name is the cluster's: `<fullname>.<namespace>` is one
+    // per release, since neither part can hold a dot (the fullname is a Service's name).
     let rbac_on = v.k8s.enabled.and(&v.rbac.create);
+    let cluster_name = || manifests::concat([fullname(), ".".into(), manifests::release_namespace()]);
     let role = m.add_when(
         rbac_on.clone(),
-        Role::builder().meta(Meta::new(fullname()).template_file("rbac.yaml")).rules(Vec::new()).free_rules(List::new().extend_from(&v.rbac.rules)).build(),
+        ClusterRole::builder()
+            .meta(Meta::new(cluster_name()).template_file("rbac.yaml"))
+            .rules(source::RULES.to_vec())
+            .named_rules(source::NAMED_RULES.to_vec())
+            .free_rules(List::new().extend_from(&v.rbac.rules))
+            .build(),
     );
-    m.add_when(rbac_on, RoleBinding::builder().meta(Meta::new(fullname()).template_file("rbac.yaml")).role(&role).service_account(service_account_name()).build());
+    m.add_when(rbac_on, ClusterRoleBinding::builder().meta(Meta::new(cluster_name()).template_file("rbac.yaml")).role(&role).service_account(service_account_name()).build());
 
     let mut pod = v.pod.pod(vec![broker], &[("config", "configmap.yaml"), ("secret", "secret.yaml")]);
     // The integration needs the token; without it the pod mounts none unless asked to.
@@ -332,7 +388,13 @@ fn build(v: &ValuesKnobs) -> Model {
         Line::when(&v.tcp.enabled, vec![Line::port_forward("MQTT over TCP", fullname_with("mqtt"), v.service.mqtt.port.string(), v.service.mqtt.port.string())]),
         Line::when(&v.persistence.enabled, vec![Line::of(["Data is kept on the claim ".into(), fullname_with("data"), ".".into()])]),
         Line::when(v.persistence.enabled.not(), vec![Line::text("Persistence is off: /data is an emptyDir and is lost when the pod goes.")]),
-        Line::when(v.api.enabled.not(), vec![Line::text("The HTTP API is off (api.enabled=false): the probes check TCP ports instead of /health.")]),
+        Line::when(v.api.enabled.not(), vec![Line::text("The HTTP API is off (api.enabled=false): the probes check the MQTT TCP port instead of /health.")]),
+        Line::when(
+            &v.k8s.enabled,
+            vec![Line::text(
+                "The Kubernetes integration is on: the broker installs the CRDs clients.backbone.mortenolsen.pro and topics.backbone.mortenolsen.pro and watches Secrets, Clients and Topics in every namespace.",
+            )],
+        ),
     ]);
     m
 }

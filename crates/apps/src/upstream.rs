@@ -322,19 +322,60 @@ pub const IMAGES: &[ImageNeeds] = &[
     ImageNeeds {
         app: "backbone",
         component: "Backbone",
-        image: "ghcr.io/backbone/backbone",
+        image: "ghcr.io/morten-olsen/backbone",
         rendered: at("production", "backbone"),
-        release: None,
-        facts: &[fact(
-            "HTTP (API and WebSocket) on `HTTP_PORT` 8883, MQTT on `TCP_PORT` 1883; `/health` needs `API_ENABLED`; writes SQLite and sessions to `/data`; runs as UID 1000; `K8S_ENABLED` uses the Kubernetes API from the pod.",
-            "`backbone-chart-design.md`",
-        )],
+        release: Some(Release { repository: "morten-olsen/backbone", tag: "main", commit: "47a8dd9", image_tag: "main", published_by: ".github/workflows/pipeline-default.yaml" }),
+        facts: &[
+            fact(
+                "CI pushes `ghcr.io/morten-olsen/backbone` from every push to `main`, tagged by `docker/metadata-action`'s defaults: the one tag `main`, which moves; the repository has no release tags",
+                ".github/workflows/pipeline-default.yaml",
+            ),
+            fact(
+                "`FROM node:23-slim` with no `USER` (root, unless the pod sets one; UID 1000 is the base image's `node` user); `CMD [\"/app/bin/start.js\"]`, Node running `src/start.ts`",
+                "Dockerfile",
+            ),
+            fact(
+                "Reads `HTTP_PORT` (default 8883), `TCP_PORT` (1883), `API_ENABLED`, `WS_ENABLED`, `TCP_ENABLED`, `K8S_ENABLED`, `OIDC_ENABLED`, `REDIS_ENABLED` (each on only when `true`), `ADMIN_TOKEN`, `JWT_SECRET`, `OIDC_DISCOVERY_URL`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`, `OIDC_GROUP_FIELD` (`groups`), `OIDC_ADMIN_GROUP`, `OIDC_WRITER_GROUP`, `OIDC_READER_GROUP`, `REDIS_HOST`, `REDIS_PORT` (6379), `REDIS_PASSWORD`, `REDIS_DB` (0); no other variable",
+                "src/config/config.ts",
+            ),
+            fact(
+                "With `K8S_ENABLED`, sets up Kubernetes before any listener; then the HTTP server on 0.0.0.0:`HTTP_PORT` with `API_ENABLED` or `WS_ENABLED`, MQTT on `TCP_PORT` with `TCP_ENABLED`: with none of them nothing listens",
+                "src/backbone.ts",
+            ),
+            fact(
+                "The HTTP server serves `GET /health`, `/ws`, `/docs` and `/api` (no metrics); its setup calls `swagger()`, which only the API registers, so it starts only with `API_ENABLED`. Sessions and retained messages are in memory, or in Redis with `REDIS_ENABLED`; no file is written",
+                "src/server/server.ts",
+            ),
+            fact(
+                "Creates the CRDs `clients.backbone.mortenolsen.pro` and `topics.backbone.mortenolsen.pro`, and patches them by name when they exist",
+                "src/services/k8s/k8s.crd.ts",
+            ),
+            fact("Lists and watches Secrets, Clients and Topics in every namespace", "src/services/k8s/k8s.watcher.ts"),
+            fact("Creates the Secret `<client>-secret` in a Client's namespace when it has none", "src/auth/auth.k8s.ts"),
+        ],
         ports: &[("http", 8883), ("mqtt", 1883)],
         probes: &["/health"],
-        env: &["HTTP_PORT", "TCP_PORT", "K8S_ENABLED", "API_ENABLED", "TCP_ENABLED", "ADMIN_TOKEN", "JWT_SECRET"],
+        env: &[
+            "HTTP_PORT",
+            "TCP_PORT",
+            "K8S_ENABLED",
+            "WS_ENABLED",
+            "API_ENABLED",
+            "TCP_ENABLED",
+            "OIDC_ENABLED",
+            "REDIS_ENABLED",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "REDIS_DB",
+            "ADMIN_TOKEN",
+            "JWT_SECRET",
+            "OIDC_CLIENT_SECRET",
+            "REDIS_PASSWORD",
+        ],
         writable: &["/data", "/tmp"],
         uid: Some(1000),
-        note: "With `k8s.enabled` the pod mounts its ServiceAccount token and `rbac.rules` go to a Role; probes fall back to TCP without the API.",
+        note: "With `k8s.enabled`, the pod's ServiceAccount token and a ClusterRole `<fullname>.<namespace>` of exactly those Kubernetes calls; pull policy `Always` (a moving tag); \
+               `/data` is a claim for later versions (this one writes nothing there); without the API the probes check TCP on `mqtt`.",
         app_version: true,
     },
     // ----- dbbat

@@ -18,7 +18,7 @@
 //! | PodDisruptionBudget | `limits disruption of` | the workloads whose pods it selects |
 //! | NetworkPolicy | `guards` | the workloads whose pods it selects |
 //! | NetworkPolicy | `admits traffic from` | the workloads its ingress rules admit (same namespace) |
-//! | RoleBinding | `binds` | its Role and ServiceAccounts |
+//! | RoleBinding, ClusterRoleBinding | `binds` | its Role or ClusterRole and ServiceAccounts |
 //! | ExternalSecret, CloudNativePG Cluster | `makes` | a Secret or Service it makes that something uses |
 //! | Helm hook Job (`pre-*`) | `runs before` | every workload; a `post-*` hook runs after them |
 //!
@@ -295,7 +295,7 @@ pub fn of(title: &str, app: &str, objects: &[Value], external: &[Reference], hoo
                     }
                 }
             }
-            "RoleBinding" => {
+            "RoleBinding" | "ClusterRoleBinding" => {
                 b.link(&me, s(o, "/roleRef/kind"), s(o, "/roleRef/name"), &group, "binds");
                 for subject in list(o, "/subjects") {
                     if s(subject, "/kind") == "ServiceAccount" {

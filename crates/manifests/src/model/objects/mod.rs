@@ -21,7 +21,7 @@ pub use gateway::TcpRoute;
 pub use monitoring::ServiceMonitor;
 pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolicyRule, Service, ServicePort, ServicePortRef};
 pub use policy::PodDisruptionBudget;
-pub use rbac::{PolicyRule, Role, RoleBinding, ServiceAccount};
+pub use rbac::{ClusterRole, ClusterRoleBinding, NamedPolicyRule, PolicyRule, Role, RoleBinding, ServiceAccount};
 pub use storage::PersistentVolumeClaim;
 pub use workload::{Args, ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload};
 
