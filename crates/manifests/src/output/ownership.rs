@@ -63,6 +63,13 @@ struct Record {
     files: std::collections::BTreeMap<PathBuf, String>,
 }
 
+/// A record's text as read back: the folder it names and each file's SHA-256 by path. Any text
+/// reads (a line that is no entry is skipped); the fuzz target `record_reader` holds it to that.
+pub fn read_record(text: &str) -> (Option<String>, std::collections::BTreeMap<PathBuf, String>) {
+    let r = parse_record(text);
+    (r.folder, r.files)
+}
+
 fn parse_record(text: &str) -> Record {
     let folder = text.lines().find_map(|l| l.strip_prefix("# folder: ")).map(str::to_string);
     let files = text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once("  ")).map(|(hash, path)| (PathBuf::from(path), hash.to_string())).collect();
