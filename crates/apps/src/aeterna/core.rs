@@ -315,9 +315,6 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                     // openai, google, bedrock and none); the chart passes the seed's settings on.
                     .when(llm.provider.is(LlmProvider::Anthropic), Map::new().str("AETERNA_ANTHROPIC_MODEL", &llm.anthropic.model))
                     .when(llm.provider.is(LlmProvider::Ollama), Map::new().str("AETERNA_OLLAMA_HOST", &llm.ollama.host).str("AETERNA_OLLAMA_MODEL", &llm.ollama.model))
-                    .str("AETERNA_OPAL_ENABLED", bool_str(&v.opal.enabled))
-                    .when(&stack.on, Map::new().str("AETERNA_OPAL_SERVER_URL", stack.server_url.clone()))
-                    .when(&stack.agent_on, Map::new().str("AETERNA_CEDAR_AGENT_URL", stack.agent_url.clone()))
                     .str("OB_TRACING_ENABLED", bool_str(&obs.tracing.enabled))
                     .when(&obs.tracing.enabled, Map::new().str("OTEL_EXPORTER_OTLP_ENDPOINT", &obs.tracing.endpoint).str("OTEL_SERVICE_NAME", fullname())),
             )
@@ -345,6 +342,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
 
     // ----- aeterna/deployment.yaml
     let mut server = server_container("aeterna").build();
+    server.env = server.env.clone().extend(stack.server_env.clone());
     let http = server.port("http", HTTP_PORT);
     server.mount(&Volume::empty_dir("tmp"), "/tmp");
     server.liveness(Probe::http("/health", &http).initial_delay(15).period(10).timeout(5));
