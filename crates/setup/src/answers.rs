@@ -187,13 +187,35 @@ pub struct Opal {
     pub branch: String,
     /// kubernetes: the Secret with OPAL's keys and tokens; empty means `aeterna-opal`.
     pub existing_secret: DnsName,
+    /// The repository of the opal-fetcher image built from `opal-fetcher/Dockerfile` of
+    /// kikokikok/aeterna (no registry publishes one): needed for target kubernetes; elsewhere
+    /// empty means a local build, [`LOCAL_FETCHER_IMAGE`].
+    pub fetcher_image: String,
+    /// kubernetes: the ConfigMap with the Aeterna server's Cedar policy (keys `policy` and
+    /// `schema`); empty means `aeterna-cedar`. Elsewhere the server reads the two from
+    /// `AETERNA_CEDAR_POLICY_TEXT` and `AETERNA_CEDAR_SCHEMA_TEXT` where it runs.
+    pub cedar_config_map: DnsName,
 }
 
 impl Default for Opal {
     fn default() -> Self {
-        Opal { enabled: true, policy_repo: String::new(), branch: String::new(), existing_secret: DnsName::default() }
+        Opal {
+            enabled: true,
+            policy_repo: String::new(),
+            branch: String::new(),
+            existing_secret: DnsName::default(),
+            fetcher_image: String::new(),
+            cedar_config_map: DnsName::default(),
+        }
     }
 }
+
+/// The opal-fetcher image outside Kubernetes unless told otherwise: a local build
+/// (`docker build -f opal-fetcher/Dockerfile -t aeterna-opal-fetcher:<server version> .`).
+pub const LOCAL_FETCHER_IMAGE: &str = "aeterna-opal-fetcher";
+
+/// The ConfigMap the Kubernetes target names for the server's Cedar policy unless told otherwise.
+pub const CEDAR_CONFIG_MAP: &str = "aeterna-cedar";
 
 /// The policies OPAL's own Cedar example tracks (`docker/docker-compose-example-cedar.yml` of
 /// permitio/opal), on its `master` branch: a start for local development, to replace with yours.
@@ -323,7 +345,13 @@ impl Answers {
 
     fn check_opal(&self) -> Result<(), Problem> {
         let o = &self.opal;
-        let set = [("opal.policyRepo", !o.policy_repo.is_empty()), ("opal.branch", !o.branch.is_empty()), ("opal.existingSecret", !o.existing_secret.is_empty())];
+        let set = [
+            ("opal.policyRepo", !o.policy_repo.is_empty()),
+            ("opal.branch", !o.branch.is_empty()),
+            ("opal.existingSecret", !o.existing_secret.is_empty()),
+            ("opal.fetcherImage", !o.fetcher_image.is_empty()),
+            ("opal.cedarConfigMap", !o.cedar_config_map.is_empty()),
+        ];
         if let Some((path, _)) = set.iter().find(|(_, s)| *s).filter(|_| !o.enabled) {
             return Err(problem(path, "OPAL is off (opal.enabled: false): leave it out, or turn OPAL on"));
         }
@@ -331,6 +359,21 @@ impl Answers {
             return Err(problem(
                 "opal.existingSecret",
                 format!("target {} runs OPAL in development mode, without keys or tokens (OPAL's secure mode is for target kubernetes)", self.target.name()),
+            ));
+        }
+        if !o.cedar_config_map.is_empty() && self.target != Target::Kubernetes {
+            return Err(problem(
+                "opal.cedarConfigMap",
+                format!(
+                    "a ConfigMap is a Kubernetes object: with target {} the server reads its policy from AETERNA_CEDAR_POLICY_TEXT (and AETERNA_CEDAR_SCHEMA_TEXT) where it runs",
+                    self.target.name()
+                ),
+            ));
+        }
+        if o.enabled && o.fetcher_image.trim().is_empty() && self.target == Target::Kubernetes {
+            return Err(problem(
+                "opal.fetcherImage",
+                "needed for target kubernetes with OPAL on: the repository of the opal-fetcher image you built from opal-fetcher/Dockerfile of kikokikok/aeterna and pushed where the cluster pulls from (no registry publishes one)",
             ));
         }
         Ok(())
@@ -488,7 +531,9 @@ mod tests {
         assert_eq!(err("vectorBackend: {type: pinecone, indexName: i}"), "a.yaml: vectorBackend.environment: needed with type pinecone");
         assert_eq!(err("vectorBackend: {type: qdrant, host: x}"), "a.yaml: vectorBackend.host: does not apply to type qdrant");
         assert_eq!(err("llm: {provider: ollama}"), "a.yaml: llm.host: needed with provider ollama: the Ollama URL, such as http://ollama.ollama.svc:11434");
-        assert!(err("target: kubernetes\nllm: openai").starts_with("a.yaml: llm.apiKey: needed for target kubernetes"));
+        assert!(err("target: kubernetes\nllm: openai\nopal: false").starts_with("a.yaml: llm.apiKey: needed for target kubernetes"));
+        assert!(err("target: kubernetes\nllm: {existingSecret: o}").starts_with("a.yaml: opal.fetcherImage: needed for target kubernetes with OPAL on"));
+        assert!(err("opal: {cedarConfigMap: c}").starts_with("a.yaml: opal.cedarConfigMap: a ConfigMap is a Kubernetes object"));
         assert_eq!(err("llm: {apiKey: k, existingSecret: s}"), "a.yaml: llm.apiKey: give llm.apiKey or llm.existingSecret, not both");
         assert!(err("llm: {existingSecret: Not_A_Name}").starts_with("a.yaml: llm.existingSecret: invalid value"));
         assert!(err("advanced: {hpa: true}").starts_with("a.yaml: advanced: the advanced options are Kubernetes settings"));

@@ -12,7 +12,10 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
 use manifests::{DnsName, Port};
 
-use crate::answers::{Advanced, Answers, Cache, EXAMPLE_POLICY_REPO, External, Llm, OPAL_SECRET, Opal, Postgresql, PostgresqlType, Secret, Target, VectorBackend};
+use crate::answers::{
+    Advanced, Answers, CEDAR_CONFIG_MAP, Cache, EXAMPLE_POLICY_REPO, External, LOCAL_FETCHER_IMAGE, Llm, OPAL_SECRET, Opal, Postgresql, PostgresqlType, Secret, Target,
+    VectorBackend,
+};
 
 fn failed(e: dialoguer::Error) -> String {
     match e {
@@ -230,6 +233,18 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
         opal.branch = if branch == chart.branch { String::new() } else { branch };
         if w.target == Target::Kubernetes {
             opal.existing_secret = w.dns_name("Secret with OPAL's keys and tokens (the chart README says how to make it)", OPAL_SECRET, "a Secret's name")?;
+        }
+        // No registry publishes opal-fetcher: on Kubernetes the user names their build; elsewhere
+        // a local build is the default.
+        let local = if w.target == Target::Kubernetes { "" } else { LOCAL_FETCHER_IMAGE };
+        let image = w.text("Image repository of opal-fetcher, built from opal-fetcher/Dockerfile of kikokikok/aeterna (no registry publishes it)", local, true)?;
+        opal.fetcher_image = if image == LOCAL_FETCHER_IMAGE && w.target != Target::Kubernetes { String::new() } else { image };
+        if w.target == Target::Kubernetes {
+            opal.cedar_config_map = w.dns_name(
+                "ConfigMap with the Aeterna server's Cedar policy (keys policy and schema; the chart README says how to make it)",
+                CEDAR_CONFIG_MAP,
+                "a ConfigMap's name",
+            )?;
         }
     }
 
