@@ -24,3 +24,4 @@ mod snapshots;
 mod support;
 mod upgrade;
 mod upstream;
+mod version_gates;

@@ -16,7 +16,7 @@
 use manifests::SecretString;
 use manifests::kit::{DisruptionBudgetSettings, Image, Resources, k8s};
 use manifests::objects::{ConfigMap, DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
-use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Map, Meta, Model, ObjectRef, app_version, concat, fullname_with};
+use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Map, Meta, Model, ObjectRef, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -323,7 +323,9 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     // The server's tag unless the fetcher has its own: the fetcher reads the views the server's
     // migrations create.
     let fetcher_image = &o.fetcher.image;
-    let fetcher_reference = concat([fetcher_image.repository.expr(), ":".into(), fetcher_image.tag.or_else(v.aeterna.image.tag.or_else(app_version()))]);
+    let fetcher_version = fetcher_image.tag.or_else(v.aeterna.image.version());
+    let fetcher_reference =
+        concat([fetcher_image.repository.expr(), ":".into(), fetcher_version, fetcher_image.digest.is_set().then(concat(["@".into(), fetcher_image.digest.expr()]), "")]);
     let registry = &v.global.image_registry;
     fetcher.image = registry.is_set().then(concat([registry.expr(), "/".into(), fetcher_reference.clone()]), fetcher_reference);
     let cluster_secret = deps.cluster.app_secret();

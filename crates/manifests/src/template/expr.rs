@@ -153,6 +153,8 @@ pub enum Ex {
     Len(Box<Ex>),
     /// True when the string has the shape (Helm's `regexMatch`).
     Shaped(Box<Ex>, Shape),
+    /// True when the tag is release `min` or later, or not a version ([`super::version`]).
+    AtLeastVersion(Box<Ex>, String),
     /// The first problem the API server would find in the value of a setting, or the empty
     /// string: a rule of [`crate::rules`], a helper of `_helpers.tpl` in the chart. The path
     /// names the setting in the message.
@@ -576,6 +578,14 @@ pub fn checksum_of(template_file: &str) -> Expr<String> {
 }
 
 impl Expr<String> {
+    /// True when this image tag is release `min` (`0.8.0-rc.9`) or later, or is not a version
+    /// (`main`, `latest`: those count as the newest). The rule is [`super::version`]'s; Helm
+    /// tests it with `semverCompare`. Panics when `min` is not a version (a programming error).
+    pub fn version_at_least(&self, min: &str) -> Expr<bool> {
+        super::version::check_min(min);
+        Expr::wrap(Ex::AtLeastVersion(Box::new(self.ex.clone()), min.to_string()))
+    }
+
     /// The first 10 hex digits of the SHA-256 of the string (Helm: `sha256sum | trunc 10`): a
     /// name suffix that changes exactly when the string does, for objects that must be new
     /// rather than updated when what they run changes (a Job's pod template is immutable).

@@ -33,7 +33,18 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
     if values_only {
         match e {
             // Booleans: what they read decides, and does not show.
-            Ex::Eq(..) | Ex::Lt(..) | Ex::Not(_) | Ex::And(_) | Ex::Or(_) | Ex::IsSet(_) | Ex::NonZero(_) | Ex::Present(_) | Ex::Named(..) | Ex::Len(_) | Ex::Shaped(..) => return,
+            Ex::Eq(..)
+            | Ex::Lt(..)
+            | Ex::Not(_)
+            | Ex::And(_)
+            | Ex::Or(_)
+            | Ex::IsSet(_)
+            | Ex::NonZero(_)
+            | Ex::Present(_)
+            | Ex::Named(..)
+            | Ex::Len(_)
+            | Ex::Shaped(..)
+            | Ex::AtLeastVersion(..) => return,
             Ex::Ternary(_, then, otherwise) => {
                 ex(then, out);
                 ex(otherwise, out);
@@ -84,6 +95,7 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
         | Ex::NumStr(a)
         | Ex::Len(a)
         | Ex::Shaped(a, _)
+        | Ex::AtLeastVersion(a, _)
         | Ex::Problem(_, a, _) => ex(a, out),
         Ex::Named(_, inner) => ex(inner, out),
     }

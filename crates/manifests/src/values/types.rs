@@ -123,6 +123,15 @@ pattern_string!(
     "a key of a Secret or ConfigMap (letters, digits, '-', '_' and '.', at most 253 characters)"
 );
 
+pattern_string!(
+    /// An image digest (`sha256:` and 64 hex digits, or `sha512:` and 128), or empty for "not
+    /// set": pins the image whatever its tag points at now.
+    ImageDigest,
+    r"^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})?$",
+    135,
+    "an image digest such as sha256:<64 lowercase hex digits>, or empty"
+);
+
 /// The Kubernetes quantity syntax: `500m`, `1Gi`, `0.5`, `1e3`; never negative, as
 /// `ValidateResourceQuantityValue` and `ValidateNonnegativeQuantity` require of requests,
 /// limits and sizes.
