@@ -36,6 +36,8 @@ const MODES: &[(&str, &str)] = &[
     ("opal policy from a ConfigMap", "opal: {cedar: {policy: \"\", existingConfigMap: cedar}}"),
     ("opal policy and schema from values", "opal: {cedar: {policy: \"forbid(principal, action, resource);\", schema: \"namespace Aeterna {}\"}}"),
     ("opal fetcher of one tenant with its own tag", "opal: {fetcher: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a, image: {tag: \"v1\"}}}"),
+    ("opal of a fetcher that wants a tenant", "aeterna: {image: {tag: \"0.8.0-rc.12\"}}\nopal: {fetcher: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}}"),
+    ("opal with a fetcher older than its server", "aeterna: {image: {tag: \"0.8.0-rc.12\"}}\nopal: {fetcher: {image: {tag: \"0.5.0\"}}}"),
     ("opal with valkey and a password", "cache: {type: external, external: {host: redis.example, existingSecret: redis}}\nopal: {server: {replicas: 3}}"),
     ("registry mirror", "global: {imageRegistry: mirror.example, imagePullSecrets: [{name: mirror}]}\npostgresql: {imageName: \"ghcr.io/cloudnative-pg/postgresql:17\"}"),
 ];
@@ -75,6 +77,8 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
     ("opal without the server's Cedar policy", "opal: {cedar: {policy: \"\"}}", "opal.cedar.policy: with OPAL on the Aeterna server authorizes with Cedar"),
     ("opal policy twice", "opal: {cedar: {existingConfigMap: cedar}}", "not both"),
     ("opal without the fetcher image", "opal: {fetcher: {image: {repository: \"\"}}}", "build it from opal-fetcher/Dockerfile of kikokikok/aeterna"),
+    ("opal fetcher without the tenant it wants", "aeterna: {image: {tag: \"0.8.0-rc.4\"}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
+    ("opal fetcher of a branch without a tenant", "opal: {fetcher: {image: {tag: main}}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
     ("opal-server budget with both bounds", "opal: {server: {pdb: {enabled: true, maxUnavailable: 1}}}", "not both"),
 ];
 

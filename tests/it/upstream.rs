@@ -433,8 +433,25 @@ fn a_tenant_reaches_the_fetcher_from_the_server_and_the_agents() {
     assert_eq!(sent, data);
     let (_, sources) = fetcher_of(&docs);
     assert_eq!(sources["config"]["entries"][0]["url"], data.as_str());
-    // A tenant that is no UUID is refused (the fetcher's `Query<TenantQuery>` parses a UUID).
+    // Whether one is needed follows the fetcher's version (the server's unless it has its own),
+    // by `handlers.rs`: none before v0.8.0-rc.4.
     let file = chart_dir("aeterna").join("values-production.yaml");
+    for (set, needed) in [
+        (&["aeterna.image.tag=0.7.1-rc"][..], false),
+        (&["aeterna.image.tag=v0.8.0-rc.3"], false),
+        (&["aeterna.image.tag=0.8.0-rc.4"], true),
+        (&["aeterna.image.tag=v0.8.0-rc.12"], true),
+        (&["aeterna.image.tag=0.8.0"], true),
+        (&["aeterna.image.tag=latest"], true),
+        (&["aeterna.image.tag=0.8.0-rc.12", "opal.fetcher.image.tag=0.5.0"], false),
+        (&["aeterna.image.tag=0.5.0", "opal.fetcher.image.tag=0.8.0-rc.4"], true),
+    ] {
+        let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+        let out = emit_stdout("aeterna", "aeterna", "aeterna", &[file.as_path()], &set);
+        let refused = !out.status.success() && text(&out.stderr).contains(apps::aeterna::opal::TENANT_NEEDED);
+        assert_eq!(refused, needed, "{set:?}: {}", text(&out.stderr));
+    }
+    // A tenant that is no UUID is refused (the fetcher's `Query<TenantQuery>` parses a UUID).
     let out = emit_stdout("aeterna", "aeterna", "aeterna", &[file.as_path()], &["opal.fetcher.tenant=acme".to_string()]);
     assert!(!out.status.success() && text(&out.stderr).contains("opal.fetcher.tenant"), "{}", text(&out.stderr));
 }
@@ -449,7 +466,7 @@ fn the_fetcher_runs_the_servers_version_unless_told() {
     let app_version = apps::aeterna::app().chart.app_version.clone();
     assert_eq!(tag_of(&[]), app_version, "the chart's appVersion, as the server's");
     assert_eq!(tag_of(&["aeterna.image.tag=0.4.0"]), "0.4.0", "the server's tag");
-    assert_eq!(tag_of(&["aeterna.image.tag=0.4.0", "opal.fetcher.image.tag=f1"]), "f1", "its own");
+    assert_eq!(tag_of(&["aeterna.image.tag=0.4.0", "opal.fetcher.image.tag=0.4.1"]), "0.4.1", "its own");
     let docs = render("aeterna", "local", &["global.imageRegistry=mirror.example"]);
     assert!(docs.iter().any(|d| d.to_string().contains(&format!("mirror.example/ghcr.io/acme/aeterna-opal-fetcher:{app_version}"))), "behind the mirror");
 }

@@ -119,7 +119,7 @@ observability:
 opal:
   auth: {existingSecret: placeholder-opal}
   cedar: {policy: \"permit(principal, action, resource);\"}
-  fetcher: {image: {repository: registry.invalid/aeterna-opal-fetcher}}
+  fetcher: {image: {repository: registry.invalid/aeterna-opal-fetcher}, tenant: 00000000-0000-4000-8000-000000000000}
   server:
     policyRepo:
       url: \"https://git.invalid/policies.git\"

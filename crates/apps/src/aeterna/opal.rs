@@ -162,7 +162,8 @@ pub struct Fetcher {
     /// Resources.
     pub resources: Resources,
     /// The tenant (a UUID of the server's database) whose entities the server and the agents
-    /// fetch: opal-fetcher v0.8.0-rc.4 and later serve none without one.
+    /// fetch: opal-fetcher v0.8.0-rc.4 and later serve none without one, so the chart needs it
+    /// from that version on (the fetcher's tag, else the server's).
     pub tenant: TenantId,
 }
 
@@ -236,7 +237,8 @@ pub const UPGRADE_NOTE: &str = "- OPAL runs its 0.9.6 images (`permitio/opal-ser
      `AETERNA_OPAL_ENABLED`, `AETERNA_OPAL_SERVER_URL` and `AETERNA_CEDAR_AGENT_URL`, which no server version reads, are gone. \
      With OPAL off the server allows every caller, as before.\n\
      - opal-fetcher is registered with OPAL at the root of the Cedar store (`dst_path` empty; OPAL's Cedar store refused `/aeterna`). \
-     With a server and fetcher of v0.8.0-rc.4 or later, set `opal.fetcher.tenant` to the tenant's UUID.\n\
+     With a fetcher of v0.8.0-rc.4 or later (the server's version unless `opal.fetcher.image.tag` is set), the chart refuses OPAL \
+     without `opal.fetcher.tenant`, the UUID of the tenant the release authorizes.\n\
      - The agents are live while their client port answers (their `/healthcheck` failed while a data update did). With \
      `security.networkPolicy.enabled`, opal-fetcher admits the Aeterna server and the agents, opal-server only the agents.";
 
@@ -272,6 +274,15 @@ pub const SERVER_WRITABLE: [&str; 3] = ["/tmp", "/opal/regoclone", "/opal/jwks_d
 /// Where the OPAL client writes: `/tmp` (gunicorn's worker heartbeats), and its offline backup
 /// (`VOLUME /opal/backup`).
 pub const CLIENT_WRITABLE: [&str; 2] = ["/tmp", "/opal/backup"];
+
+/// The first opal-fetcher that serves no entity without `?tenant=<uuid>` (upstream
+/// `opal-fetcher/src/handlers.rs` at v0.8.0-rc.4, b8fbcb19).
+pub const FETCHER_TENANT_FROM: &str = "0.8.0-rc.4";
+
+/// The message of the rule that asks for a tenant.
+pub const TENANT_NEEDED: &str = "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later (the server's version, aeterna.image.tag, unless \
+     opal.fetcher.image.tag is set) serve no entity without a tenant: set opal.fetcher.tenant to the UUID of the tenant this release \
+     authorizes, or opal.enabled: false";
 
 /// The message of the rule that asks for the fetcher's image.
 pub const FETCHER_IMAGE_NEEDED: &str = "opal.fetcher.image.repository: no registry publishes opal-fetcher: build it from opal-fetcher/Dockerfile of \
@@ -325,7 +336,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     let fetcher_image = &o.fetcher.image;
     let fetcher_version = fetcher_image.tag.or_else(v.aeterna.image.version());
     let fetcher_reference =
-        concat([fetcher_image.repository.expr(), ":".into(), fetcher_version, fetcher_image.digest.is_set().then(concat(["@".into(), fetcher_image.digest.expr()]), "")]);
+        concat([fetcher_image.repository.expr(), ":".into(), fetcher_version.clone(), fetcher_image.digest.is_set().then(concat(["@".into(), fetcher_image.digest.expr()]), "")]);
     let registry = &v.global.image_registry;
     fetcher.image = registry.is_set().then(concat([registry.expr(), "/".into(), fetcher_reference.clone()]), fetcher_reference);
     let cluster_secret = deps.cluster.app_secret();
@@ -372,8 +383,10 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
             .build(),
     );
     // Every entity, of one tenant when one is given: from v0.8.0-rc.4 `/v1/all` answers 400
-    // without `?tenant=<uuid>` (`handlers.rs`, `TenantQuery`); earlier versions ignore it.
+    // without `?tenant=<uuid>` (`handlers.rs`, `TenantQuery`); earlier versions ignore it. The
+    // fetcher's version decides: the server's unless the fetcher has a tag of its own.
     let tenant = &o.fetcher.tenant;
+    m.reject_when(on.and(fetcher_version.version_at_least(FETCHER_TENANT_FROM)).and(tenant.is_set().not()), TENANT_NEEDED);
     let fetcher_base = manifests::text!("http://{}:{}", fetcher_service.name(), FETCHER_PORT.to_string());
     let data_url = concat([fetcher_base.clone(), FETCHER_DATA_PATH.into(), tenant.is_set().then(concat(["?tenant=".into(), tenant.expr()]), "")]);
 
