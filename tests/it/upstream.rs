@@ -357,6 +357,16 @@ fn row(component: &str) -> &'static ImageNeeds {
 }
 
 #[test]
+fn the_opal_rows_are_what_the_chart_renders() {
+    // The rows of the stack on their own, so each is checked whatever the other rows say.
+    let rows: Vec<&ImageNeeds> = ["opal-server", "OPAL client with Cedar", "opal-fetcher"].iter().map(|c| row(c)).collect();
+    for i in rows {
+        assert!(i.release.is_some() && i.facts.len() >= 3, "{}: a release and the facts read there", i.component);
+        check(i);
+    }
+}
+
+#[test]
 fn opal_server_and_cedar_client_are_one_published_release() {
     let server = row("opal-server").release.expect("opal-server release");
     let client = row("OPAL client with Cedar").release.expect("client release");
