@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::support::*;
 
-/// Over the `local` environment (self-contained, Ollama). Each renders.
+/// Over the `local` environment (self-contained, Ollama, image v0.8.0-rc.9). Each renders.
 const MODES: &[(&str, &str)] = &[
     ("qdrant bundled", "vectorBackend: {type: qdrant}"),
     ("qdrant external with a key", "vectorBackend: {type: qdrant, qdrant: {enabled: false, external: {host: qdrant.db, apiKey: k}}}"),
@@ -20,8 +20,10 @@ const MODES: &[(&str, &str)] = &[
     ("valkey", "cache: {type: valkey, valkey: {enabled: true}}"),
     ("external cache with a password", "cache: {type: external, external: {host: redis.example, password: pw}}"),
     ("openai", "llm: {provider: openai, openai: {apiKey: sk-test}}"),
-    ("anthropic", "llm: {provider: anthropic, anthropic: {existingSecret: anthropic}}"),
     ("ollama", "llm: {provider: ollama, ollama: {host: \"http://ollama:11434\"}}"),
+    ("ollama with a tag that is not a version", "aeterna: {image: {tag: main}}\nllm: {provider: ollama, ollama: {host: \"http://ollama:11434\"}}"),
+    ("openai with the default image", "aeterna: {image: {tag: \"\"}}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),
+    ("migration with a release that has the command", "aeterna: {image: {tag: v0.8.0-rc.6}, migration: {enabled: true}}\nllm: {provider: none}"),
     ("no llm", "llm: {provider: none}"),
     ("external postgres", "postgresql: {enabled: false, external: {host: pg.example, username: u, password: pw}}"),
     ("sops", "secrets: {provider: sops}\nllm: {provider: openai, openai: {apiKey: sk-test}}"),
@@ -37,7 +39,7 @@ const MODES: &[(&str, &str)] = &[
     ("opal policy and schema from values", "opal: {cedar: {policy: \"forbid(principal, action, resource);\", schema: \"namespace Aeterna {}\"}}"),
     ("opal fetcher of one tenant with its own tag", "opal: {fetcher: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a, image: {tag: \"v1\"}}}"),
     ("opal of a fetcher that wants a tenant", "aeterna: {image: {tag: \"0.8.0-rc.12\"}}\nopal: {fetcher: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}}"),
-    ("opal with a fetcher older than its server", "aeterna: {image: {tag: \"0.8.0-rc.12\"}}\nopal: {fetcher: {image: {tag: \"0.5.0\"}}}"),
+    ("opal with a fetcher older than its server", "aeterna: {image: {tag: \"0.8.0-rc.12\"}}\nopal: {fetcher: {tenant: \"\", image: {tag: \"0.5.0\"}}}"),
     ("opal with valkey and a password", "cache: {type: external, external: {host: redis.example, existingSecret: redis}}\nopal: {server: {replicas: 3}}"),
     ("registry mirror", "global: {imageRegistry: mirror.example, imagePullSecrets: [{name: mirror}]}\npostgresql: {imageName: \"ghcr.io/cloudnative-pg/postgresql:17\"}"),
 ];
@@ -59,7 +61,19 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
     ("vertex-ai without credentials", "vectorBackend: {type: vertex-ai}", "vectorBackend.vertexAi.serviceAccountJson is needed"),
     ("databricks without a token", "vectorBackend: {type: databricks}", "vectorBackend.databricks.token is needed"),
     ("openai without a key", "llm: {provider: openai}", "llm.openai.apiKey is needed"),
-    ("anthropic without a key", "llm: {provider: anthropic}", "llm.anthropic.apiKey is needed"),
+    ("anthropic", "llm: {provider: anthropic, anthropic: {existingSecret: anthropic}}", "llm.provider: anthropic is read by no Aeterna release"),
+    ("ollama with the default image", "aeterna: {image: {tag: \"\"}}", "llm.provider: ollama needs an Aeterna image that reads AETERNA_OPENAI_BASE_URL, 0.8.0-rc.9 or later"),
+    ("ollama with a release before 0.8.0-rc.9", "aeterna: {image: {tag: v0.8.0-rc.8}}", "llm.provider: ollama needs an Aeterna image"),
+    (
+        "migration with the default image",
+        "aeterna: {image: {tag: \"\"}, migration: {enabled: true}}\nllm: {provider: none}",
+        "before 0.8.0-rc.6 the image's `aeterna admin migrate up` fails",
+    ),
+    (
+        "migration with a release before 0.8.0-rc.6",
+        "aeterna: {image: {tag: v0.8.0-rc.5}, migration: {enabled: true}}\nllm: {provider: none}",
+        "aeterna.migration.enabled: before 0.8.0-rc.6",
+    ),
     ("ollama without host", "llm: {ollama: {host: \"\"}}", "llm.provider is ollama: set llm.ollama.host"),
     ("external secrets without a store", "secrets: {provider: external-secrets}", "set secrets.externalSecrets.secretStoreRef.name"),
     ("external secrets without a remote key", "secrets: {externalSecrets: {enabled: true, secretStoreRef: {name: s}, remoteKey: \"\"}}", "set secrets.externalSecrets.remoteKey"),
@@ -68,7 +82,6 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
         "secrets: {provider: external-secrets, externalSecrets: {secretStoreRef: {name: s}}}\nllm: {provider: openai, openai: {apiKey: sk-x}}",
         "llm.openai.apiKey is set but External Secrets are on",
     ),
-    ("tracing without endpoint", "observability: {tracing: {enabled: true}}", "set observability.tracing.endpoint"),
     ("opal without a policy repository", "opal: {server: {policyRepo: {url: \"\"}}}", "opal.enabled: set opal.server.policyRepo.url"),
     ("opal that never looks for commits", "opal: {server: {policyRepo: {pollingInterval: 0}}}", "set pollingInterval (seconds) or webhook.enabled"),
     ("opal secure mode without tokens", "opal: {auth: {enabled: true}}", "opal.auth.masterToken is needed: set it or opal.auth.existingSecret"),
@@ -77,8 +90,8 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
     ("opal without the server's Cedar policy", "opal: {cedar: {policy: \"\"}}", "opal.cedar.policy: with OPAL on the Aeterna server authorizes with Cedar"),
     ("opal policy twice", "opal: {cedar: {existingConfigMap: cedar}}", "not both"),
     ("opal without the fetcher image", "opal: {fetcher: {image: {repository: \"\"}}}", "build it from opal-fetcher/Dockerfile of kikokikok/aeterna"),
-    ("opal fetcher without the tenant it wants", "aeterna: {image: {tag: \"0.8.0-rc.4\"}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
-    ("opal fetcher of a branch without a tenant", "opal: {fetcher: {image: {tag: main}}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
+    ("opal fetcher without the tenant it wants", "opal: {fetcher: {tenant: \"\"}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
+    ("opal fetcher of a branch without a tenant", "opal: {fetcher: {tenant: \"\", image: {tag: main}}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
     ("opal-server budget with both bounds", "opal: {server: {pdb: {enabled: true, maxUnavailable: 1}}}", "not both"),
 ];
 

@@ -233,3 +233,56 @@ fn a_short_signing_secret_is_rejected_without_showing_it() {
         }
     }
 }
+
+/// `emit` with these arguments, under a 60 s limit: its exit status and standard error.
+fn bounded_emit(args: &[String]) -> (bool, String) {
+    let mut child =
+        kforge().args(["emit", "--app", "backbone", "--stdout"]).args(args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().expect("spawn");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().ok();
+            panic!("emit ran past 60 s with {} arguments", args.len());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    (out.status.success(), text(&out.stderr))
+}
+
+#[test]
+fn set_paths_deep_in_list_indices_are_refused_not_a_crash() {
+    // 5000 indices once overflowed the stack (the depth limit counted dots only).
+    let deep = format!("imagePullSecrets{}=x", "[0]".repeat(5000));
+    for flag in ["--set", "--set-string", "--set-json", "--set-literal", "--set-file"] {
+        let (ok, stderr) = bounded_emit(&[flag.to_string(), deep.clone()]);
+        assert!(!ok && stderr.contains("nested more than 100 levels of keys and list indices"), "{flag}: {stderr}");
+    }
+    let out = run(kforge().args(["check", "--app", "backbone", "--set"]).arg(&deep));
+    assert!(!out.status.success() && text(&out.stderr).contains("nested more than 100 levels"), "{}", text(&out.stderr));
+    // Within the limit, Helm's reading holds: the setting is a list of maps, not of lists.
+    let (ok, stderr) = bounded_emit(&["--set".into(), format!("imagePullSecrets{}=x", "[0]".repeat(90))]);
+    assert!(!ok && stderr.contains("imagePullSecrets[0]: expected a map of settings, found a list"), "{stderr}");
+}
+
+#[test]
+fn set_lists_grown_by_many_flags_stop_at_a_bound_not_at_the_memory() {
+    // 40 such flags once took 4 GB; the lists all --set flags grow share one bound.
+    let args: Vec<String> = (1..=40).flat_map(|i| ["--set".to_string(), format!("x{i}[65536]=1")]).collect();
+    let (ok, stderr) = bounded_emit(&args);
+    assert!(!ok && stderr.contains("x17[65536]: index 65536: the lists the --set arguments grow would hold more than 1048592 items together"), "{stderr}");
+    // 16 are within it: refused for the unknown setting, as Helm refuses them.
+    let (ok, stderr) = bounded_emit(&args[..32]);
+    assert!(!ok && stderr.contains("unknown setting `x1`"), "{stderr}");
+}
+
+#[test]
+fn values_and_set_files_are_read_up_to_the_cap_only() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sparse = tmp.path().join("sparse");
+    std::fs::File::create(&sparse).and_then(|f| f.set_len(1 << 30)).expect("a sparse file of 1 GiB");
+    for (flag, value) in [("--set-file", format!("image.tag={}", sparse.display())), ("--set-file", "image.tag=/dev/zero".to_string()), ("-f", "/dev/zero".to_string())] {
+        let (ok, stderr) = bounded_emit(&[flag.to_string(), value.clone()]);
+        assert!(!ok && stderr.contains("file is larger than 4 MiB"), "{flag} {value}: {stderr}");
+    }
+}

@@ -386,3 +386,53 @@ fn a_read_only_output_folder_fails_with_its_path_and_stays_as_it_was() {
     assert!(err.contains(&out.display().to_string()) && err.contains("Permission denied") && err.contains("nothing was written"), "{err}");
     assert!(tree_digest(&out) == before, "a refused emit changed the output");
 }
+
+#[cfg(unix)]
+#[test]
+fn planted_links_and_fifos_in_generated_folders_are_never_read() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    assert!(emit(&out, &["--app", "dbbat"]).status.success());
+    let secret = tmp.path().join("environ");
+    std::fs::write(&secret, "CI_TOKEN=planted-secret-value\n").expect("write");
+    // A generated file replaced by a link to a secret: emit --check lists it, never shows it.
+    let values = out.join("charts/dbbat/values.yaml");
+    std::fs::remove_file(&values).expect("remove");
+    symlink(&secret, &values).expect("symlink");
+    let check = emit(&out, &["--app", "dbbat", "--check"]);
+    let shown = format!("{}{}", text(&check.stdout), text(&check.stderr));
+    assert!(!check.status.success(), "{shown}");
+    assert!(shown.contains("charts/dbbat/values.yaml") && !shown.contains("planted-secret-value"), "the link's target was shown:\n{shown}");
+    std::fs::remove_file(&values).expect("remove");
+    // The record as a link to /dev/zero or as a FIFO: read as no record, within a time limit
+    // (a FIFO would block a plain read forever, /dev/zero fill the memory).
+    for (what, plant) in [
+        ("a link to /dev/zero", Box::new(|p: &Path| symlink("/dev/zero", p).expect("symlink")) as Box<dyn Fn(&Path)>),
+        ("a FIFO", Box::new(|p: &Path| assert!(Command::new("mkfifo").arg(p).status().expect("mkfifo").success()))),
+    ] {
+        let record = out.join("charts/dbbat/.kforge-files");
+        if std::fs::symlink_metadata(&record).is_ok() {
+            std::fs::remove_file(&record).expect("remove");
+        }
+        plant(&record);
+        let mut child = kforge().args(["emit", "--app", "dbbat", "--check", "--out"]).arg(&out).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(30) {
+                child.kill().ok();
+                panic!("emit --check hung on a record that is {what}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().expect("output");
+        let shown = text(&output.stdout);
+        assert!(!output.status.success() && shown.contains(".kforge-files"), "{what}: {shown}{}", text(&output.stderr));
+        let refused = emit(&out, &["--app", "dbbat"]);
+        assert!(!refused.status.success() && text(&refused.stderr).contains(".kforge-files"), "{what}: {}", text(&refused.stderr));
+        std::fs::remove_file(&record).expect("remove");
+    }
+    // Deleted as foreign, emit writes the folder anew.
+    assert!(emit(&out, &["--app", "dbbat", "--delete-foreign"]).status.success());
+    assert!(emit(&out, &["--app", "dbbat", "--check"]).status.success());
+}

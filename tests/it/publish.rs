@@ -176,3 +176,39 @@ fn charts_round_trip_through_an_oci_registry_and_a_chart_repository_index() {
         assert_eq!(entry["digest"].as_str(), Some(format!("{:x}", sha2::Sha256::digest(&tgz)).as_str()), "{name}'s digest");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn package_and_emit_write_nothing_through_planted_or_spelled_links() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let target = tmp.path().join("target");
+    std::fs::write(&target, "precious\n").expect("write");
+    // A link planted where a fixed temporary name once was: packages are written to new files.
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    for app in apps::all() {
+        let meta = app.chart();
+        symlink(&target, out.join(format!(".{}-{}.tgz.partial", meta.name, meta.version))).expect("symlink");
+    }
+    let made = package(&out, &[]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "precious\n", "a package was written through a planted link");
+    assert_eq!(packages(&out).len(), apps::all().len());
+    for p in packages(&out) {
+        assert!(!std::fs::symlink_metadata(&p).expect("stat").is_symlink());
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&p).expect("stat").permissions()) & 0o777, 0o644, "{}", p.display());
+    }
+    // An output folder spelled through a link (`link/.`, `link/x/..`) is the link: refused.
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("charts")).expect("mkdir");
+    let link = tmp.path().join("link");
+    symlink(&elsewhere, &link).expect("symlink");
+    for spelled in [format!("{}/.", link.display()), format!("{}/charts/..", link.display())] {
+        let refused = package(Path::new(&spelled), &[]);
+        assert!(!refused.status.success() && text(&refused.stderr).contains("not a directory"), "package {spelled}: {}", text(&refused.stderr));
+        let refused = run(kforge().args(["emit", "--app", "dbbat", "--out"]).arg(&spelled));
+        assert!(!refused.status.success() && text(&refused.stderr).contains("is a symbolic link"), "emit {spelled}: {}", text(&refused.stderr));
+    }
+    assert_eq!(tree_digest(&elsewhere).len(), 0, "written through the link");
+}

@@ -177,12 +177,12 @@ const KUBERNETES: &[(&str, &str)] = &[
         "target: kubernetes\nvectorBackend: {type: vertex-ai, projectId: p, region: europe-west1, indexEndpoint: e, existingSecret: gcp}\n\
          cache: {type: external, external: {host: redis.example, port: 6380, existingSecret: redis}}\n\
          postgresql: {type: external, external: {host: pg.example, database: mem, username: mem, existingSecret: pg}}\nopal: false\n\
-         llm: {provider: anthropic, existingSecret: anthropic, model: claude-x}",
+         llm: {provider: openai, existingSecret: openai, model: gpt-x}",
     ),
     (
         "ollama, valkey, pgvector, typed database password",
         "target: kubernetes\nvectorBackend: pgvector\ncache: valkey\npostgresql: {type: external, external: {host: pg.example, username: u, password: \"p@ss: 'x'\"}}\n\
-         llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}",
+         llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher, tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}",
     ),
     (
         "pinecone, mongodb-free, no llm",
@@ -244,6 +244,34 @@ fn opal_answers_reach_the_chart() {
     assert_eq!(config["opal"]["fetcher_url"].as_str(), Some("http://aeterna-opal-fetcher:8080"));
 }
 
+#[test]
+fn llm_answers_follow_what_the_server_reads() {
+    // Ollama is reached through its OpenAI-compatible API, which releases read from 0.8.0-rc.9
+    // on: the values and the compose file run that release, with the OpenAI-compatible settings.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let opal = "opal: {fetcherImage: registry.example/aeterna-opal-fetcher, tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}";
+    ok(&setup(tmp.path(), &format!("target: kubernetes\nllm: {{provider: ollama, host: \"http://ollama.ollama.svc:11434\"}}\n{opal}"), &[]));
+    let values = yaml(&tmp.path().join("out/values.yaml"));
+    assert_eq!(values["aeterna"]["image"]["tag"], "v0.8.0-rc.9");
+    assert_eq!(values["llm"]["provider"], "ollama");
+    // That release's opal-fetcher serves one tenant: the answers' tenant reaches it.
+    assert_eq!(values["opal"]["fetcher"]["tenant"], "0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    ok(&setup(tmp.path(), "llm: {provider: ollama, host: \"http://host.docker.internal:11434\"}\nopal: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}", &[]));
+    let compose = yaml(&tmp.path().join("out/docker-compose.yaml"));
+    let server = &compose["services"]["aeterna"];
+    assert_eq!(server["image"], "ghcr.io/kikokikok/aeterna:v0.8.0-rc.9");
+    assert_eq!(server["environment"]["AETERNA_LLM_PROVIDER"], "openai");
+    assert_eq!(server["environment"]["AETERNA_OPENAI_BASE_URL"], "http://host.docker.internal:11434/v1");
+    // Anthropic: refused with the chart's own reason, and nothing written.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = setup(tmp.path(), "llm: {provider: anthropic, apiKey: sk-ant}", &[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(apps::aeterna::core::ANTHROPIC_REFUSED.trim_start_matches("llm.provider: ")), "{stderr}");
+    assert!(!tmp.path().join("out").exists());
+}
+
 /// No setting in `values` equals its default: values.yaml holds only differences.
 fn only_differences(values: &Value, defaults: &Value, path: &str) {
     match values {
@@ -289,9 +317,9 @@ const COMPOSE: &[(&str, &str)] = &[
     ("defaults", "llm: {apiKey: sk-1}\nopal: {fetcherImage: aeterna-opal-fetcher}"),
     ("valkey, pgvector, no OPAL, ollama on the host", "vectorBackend: pgvector\ncache: valkey\nopal: false\nllm: {provider: ollama, host: \"http://host.docker.internal:11434\"}"),
     (
-        "external database and cache, weaviate, anthropic",
+        "external database and cache, weaviate, openai",
         "postgresql: {type: external, external: {host: db.example, username: u, password: pw$1}}\ncache: {type: external, external: {host: redis.example, password: rpw}}\n\
-         vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: anthropic, apiKey: sk-ant}\nopal: {fetcherImage: aeterna-opal-fetcher}",
+         vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: openai, apiKey: sk-x}\nopal: {fetcherImage: aeterna-opal-fetcher}",
     ),
     ("mongodb, no llm", "vectorBackend: {type: mongodb, uri: \"mongodb+srv://u:p@c.example/db\"}\nllm: none\nopal: {fetcherImage: aeterna-opal-fetcher}"),
 ];
@@ -420,8 +448,16 @@ fn compose_validates_and_runs_what_the_chart_runs() {
                 .any(|(n, s)| n == host || s["networks"]["default"]["aliases"].as_array().is_some_and(|a| a.iter().any(|x| x == host)));
             assert!(known || answers.contains(host), "{label}: {key}={host} resolves to nothing");
         }
-        // The server publishes on loopback only, and OpenCode is pointed at it.
-        assert_eq!(compose["services"]["aeterna"]["ports"], json!([{"target": 8080, "published": "8080", "host_ip": "127.0.0.1", "protocol": "tcp"}]), "{label}");
+        // The server publishes its Service's ports (the API, and the metrics on their own port)
+        // on loopback only, and OpenCode is pointed at it.
+        assert_eq!(
+            compose["services"]["aeterna"]["ports"],
+            json!([
+                {"target": 8080, "published": "8080", "host_ip": "127.0.0.1", "protocol": "tcp"},
+                {"target": 9090, "published": "9090", "host_ip": "127.0.0.1", "protocol": "tcp"}
+            ]),
+            "{label}"
+        );
         let oc: Value = serde_json::from_str(&read(&dir.join("opencode.json"))).expect("json");
         assert_eq!(oc["mcp"]["aeterna"]["url"], "http://localhost:8080/mcp", "{label}");
         // A literal `$` is escaped from interpolation; `.env` holds what compose interpolates.
@@ -512,6 +548,8 @@ fn bad_answers_are_rejected_naming_the_file_and_key() {
         ("target: kubernetes\nllm: {existingSecret: o}", "opal.fetcherImage: needed for target kubernetes with OPAL on"),
         ("opal: {enabled: false, fetcherImage: x}", "opal.fetcherImage: OPAL is off"),
         ("opal: {cedarConfigMap: cedar}", "opal.cedarConfigMap: a ConfigMap is a Kubernetes object"),
+        ("llm: {provider: ollama, host: \"http://h:11434\"}", "opal.tenant: needed with llm.provider ollama"),
+        ("opal: {tenant: acme}", "opal.tenant: invalid value \"acme\""),
         ("postgresql: {type: external, external: {host: h, port: 70000}}", "postgresql.external.port: invalid port 70000"),
         ("vectorBackend: {type: pinecone}", "vectorBackend.environment: needed with type pinecone"),
         ("advanced: {ingress: true}", "advanced: the advanced options are Kubernetes settings"),
@@ -564,6 +602,10 @@ impl Pty {
             self.0.send(k).expect("send");
             self.0.flush().expect("flush");
         }
+    }
+    /// What the wizard prints up to `text`, which it consumes.
+    fn until(&mut self, text: &str) -> String {
+        self.0.exp_string(text).unwrap_or_else(|e| panic!("waiting for {text:?}: {e}"))
     }
     fn finish(mut self) -> String {
         self.0.exp_eof().expect("the wizard ends")
@@ -655,16 +697,19 @@ fn wizard_kubernetes_path_in_a_terminal() {
     p.answer("Repeat it", &["redis-typed-in-pty", ENTER]);
     p.answer("PostgreSQL deployment", &[ENTER]); // CloudNativePG
     p.answer("OPAL authorization stack", &[DOWN, ENTER]); // single-tenant
-    p.answer("LLM provider", &[DOWN, ENTER]); // Anthropic
-    p.answer("serves chat only, no embeddings", &[]);
-    p.answer("Anthropic API key: where does Aeterna get it?", &[DOWN, ENTER]); // existing Secret
-    let key = apps::aeterna::Values::default().llm.anthropic.existing_secret_key.0;
-    p.answer(&format!("Name of the Secret with the Anthropic API key (under the key {key})"), &["Not_A_Name", ENTER]);
+    // No Anthropic among the providers: no Aeterna release reads its settings.
+    p.answer("LLM provider", &[]);
+    let menu = p.until("Skip (configure later)");
+    assert!(menu.contains("OpenAI") && menu.contains("Ollama") && !menu.contains("Anthropic"), "{menu}");
+    p.answer("", &[ENTER]); // OpenAI
+    p.answer("OpenAI API key: where does Aeterna get it?", &[DOWN, ENTER]); // existing Secret
+    let key = apps::aeterna::Values::default().llm.openai.existing_secret_key.0;
+    p.answer(&format!("Name of the Secret with the OpenAI API key (under the key {key})"), &["Not_A_Name", ENTER]);
     p.answer("\"Not_A_Name\" is not a Secret's name: lowercase letters", &[]);
-    p.answer("(Enter alone takes aeterna-anthropic)", &[]);
+    p.answer("(Enter alone takes aeterna-openai)", &[]);
     // The error leaves the typed text in place: erase it, then take the default.
     p.answer("Name of the Secret", &[&"\x7f".repeat(10), ENTER]);
-    p.answer("Model", &[ENTER]);
+    p.answer("Chat model", &[ENTER]);
     p.answer("OpenCode integration", &[DOWN, ENTER]); // no
     // `y` alone does not answer (no prompt takes a key without Enter).
     p.answer("Show the advanced options?", &["y"]);
@@ -685,8 +730,37 @@ fn wizard_kubernetes_path_in_a_terminal() {
             "vectorBackend": {"type": "pgvector", "qdrant": {"enabled": false}, "pgvector": {"enabled": true}},
             "cache": {"type": "external", "dragonfly": {"enabled": false}, "external": {"host": "redis.shared"}},
             "opal": {"enabled": false},
-            "llm": {"provider": "anthropic", "anthropic": {"existingSecret": "aeterna-anthropic"}},
+            "llm": {"openai": {"existingSecret": "aeterna-openai"}},
             "ingress": {"enabled": true, "hosts": [{"host": "aeterna.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}]}
         })
     );
+}
+
+#[test]
+fn wizard_asks_the_tenant_the_ollama_release_needs() {
+    // Ollama runs a release whose opal-fetcher serves one tenant: with OPAL on, the wizard asks
+    // for it, refuses what is no UUID, and the compose file's agents and server get it.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let mut p = Pty::start(dir);
+    p.answer("Deployment target", &[ENTER]);
+    p.answer("Vector database backend", &[ENTER]);
+    p.answer("Redis-compatible cache", &[ENTER]);
+    p.answer("PostgreSQL deployment", &[ENTER]);
+    p.answer("OPAL authorization stack", &[ENTER]);
+    p.answer("Git repository of the Cedar policies", &[ENTER]);
+    p.answer("Branch to track", &[ENTER]);
+    p.answer("Image repository of opal-fetcher", &[ENTER]);
+    p.answer("LLM provider", &[DOWN, ENTER]); // Ollama
+    p.answer("Ollama URL", &[ENTER]);
+    p.answer("Model", &[ENTER]);
+    p.answer("Tenant (a UUID)", &["acme", ENTER]);
+    p.answer("\"acme\" is not a UUID", &[]);
+    p.answer("Tenant (a UUID)", &[&"\x7f".repeat(4), "0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a", ENTER]);
+    p.answer("OpenCode integration", &[ENTER]);
+    let screen = p.finish();
+    assert!(screen.contains("All files generated successfully!"), "{screen}");
+    let compose = yaml(&dir.join("out/docker-compose.yaml"));
+    let url = compose["services"]["aeterna"]["environment"]["AETERNA_OPAL_FETCHER_URL"].as_str().expect("url").to_string();
+    assert_eq!(url, "http://aeterna-opal-fetcher:8080/v1/all?tenant=0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a#");
 }

@@ -206,12 +206,13 @@ fn backbone_has_kubernetes_credentials_only_with_its_integration() {
     assert_eq!((role_of(&no_rbac), token(&no_rbac)), (0, Value::Bool(true)));
 }
 
-// ----- Aeterna against its upstream (kikokikok/aeterna at 49df1d4, version 0.1.0) -------------
+// ----- Aeterna against its upstream (kikokikok/aeterna at v0.5.0, 7d3e6b12, the appVersion) ----
 
-/// Every variable the Aeterna server image reads, by upstream file: `config/src/loader.rs`
-/// (`PG_*`, `RD_*`, `QD_*`, `OB_*`), `cli/src/server/bootstrap.rs` (the features),
-/// `memory/src/llm/factory.rs` and `memory/src/embedding/factory.rs` (the LLM),
-/// `memory/src/backends/factory.rs` (the vector backends); `OTEL_*` are OpenTelemetry's own.
+/// Every variable the chart gives the Aeterna server that the 0.5.0 server reads, by upstream file
+/// at v0.5.0: `config/src/loader.rs` (`PG_*`, `RD_*`, `QD_*`, `OB_TRACING_ENABLED`),
+/// `cli/src/server/bootstrap.rs` (the features, the knowledge repository),
+/// `cli/src/commands/serve.rs` (`AETERNA_CONFIG_PATH`, clap's `env`), `memory/src/llm/factory.rs`
+/// and `memory/src/embedding/factory.rs` (the LLM).
 const SERVER_READS: &[&str] = &[
     "PG_HOST",
     "PG_PORT",
@@ -226,10 +227,23 @@ const SERVER_READS: &[&str] = &[
     "AETERNA_FEATURE_CCA",
     "AETERNA_FEATURE_RADKIT",
     "AETERNA_FEATURE_RLM",
+    "AETERNA_KNOWLEDGE_REPO_PATH",
+    "AETERNA_CONFIG_PATH",
     "AETERNA_LLM_PROVIDER",
     "OPENAI_API_KEY",
     "AETERNA_OPENAI_MODEL",
     "AETERNA_OPENAI_EMBEDDING_MODEL",
+];
+
+/// Read by later releases only, with the first: `AETERNA_OPENAI_BASE_URL` from v0.8.0-rc.9
+/// (`memory/src/llm/factory.rs`, `memory/src/embedding/factory.rs`), for `llm.provider: ollama`,
+/// which the chart refuses with older images.
+const SERVER_READS_LATER: &[&str] = &["AETERNA_OPENAI_BASE_URL"];
+
+/// Read only by the image's vector-backend factory (`memory/src/backends/factory.rs`,
+/// `BackendConfig::from_env`), which no release's `serve` calls (v0.2.0 to v0.8.0-rc.12): the
+/// design's backends, passed on under the factory's names.
+const FACTORY_ONLY: &[&str] = &[
     "VECTOR_BACKEND",
     "QDRANT_API_KEY",
     "PINECONE_API_KEY",
@@ -244,26 +258,33 @@ const SERVER_READS: &[&str] = &[
     "DATABRICKS_HOST",
     "DATABRICKS_CATALOG",
     "DATABRICKS_TOKEN",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_SERVICE_NAME",
 ];
 
-/// Settings of the seed the 0.1.0 image has no variable for; the chart passes them on under the
-/// names upstream's own chart (`charts/aeterna/templates/aeterna/deployment.yaml`) or ours use.
-const SERVER_UNREAD: &[&str] =
-    &["AETERNA_REDIS_PASSWORD", "ANTHROPIC_API_KEY", "AETERNA_ANTHROPIC_MODEL", "AETERNA_OLLAMA_HOST", "AETERNA_OLLAMA_MODEL", "AETERNA_VERTEX_AI_CREDENTIALS_JSON"];
+/// Read by no server release, each with why the chart sets it: the external cache's password,
+/// which opal-server's broadcast URI reads through this variable (no release's server sends a
+/// Redis password); the Vertex AI key, which the factory does not read either (it takes
+/// `GOOGLE_ACCESS_TOKEN`).
+const SERVER_UNREAD: &[&str] = &["AETERNA_REDIS_PASSWORD", "AETERNA_VERTEX_AI_CREDENTIALS_JSON"];
 
 /// The variables of every container running the server image (the server and its migration Job).
 fn server_env(docs: &[Value]) -> Vec<(String, BTreeSet<String>)> {
+    server_containers(docs).into_iter().map(|(label, spec, c)| (label, given(docs, &spec, &c, &[]).env)).collect()
+}
+
+/// Every container running the server image, with its pod spec.
+fn server_containers(docs: &[Value]) -> Vec<(String, Value, Value)> {
     let kinds = ["Deployment", "Job"];
     docs.iter()
         .filter(|d| kinds.contains(&d["kind"].as_str().unwrap_or("")))
         .flat_map(|d| {
             let spec = d["spec"]["template"]["spec"].clone();
             let containers = spec["containers"].as_array().cloned().unwrap_or_default();
-            containers.into_iter().filter(|c| c["image"].as_str().is_some_and(|i| i.starts_with("ghcr.io/kikokikok/aeterna:"))).map(move |c| (d.clone(), spec.clone(), c))
+            let kind = d["kind"].as_str().unwrap_or("").to_string();
+            containers
+                .into_iter()
+                .filter(|c| c["image"].as_str().is_some_and(|i| i.starts_with("ghcr.io/kikokikok/aeterna:")))
+                .map(move |c| (format!("{kind} {}", c["name"].as_str().unwrap_or("")), spec.clone(), c))
         })
-        .map(|(d, spec, c)| (format!("{} {}", d["kind"].as_str().unwrap_or(""), c["name"].as_str().unwrap_or("")), given(docs, &spec, &c, &[]).env))
         .collect()
 }
 
@@ -275,20 +296,161 @@ fn the_aeterna_server_gets_the_variables_its_image_reads() {
         ("external", &[]),
         ("hybrid", &[]),
         ("production", &["vectorBackend.type=weaviate", "vectorBackend.weaviate.external.host=https://weaviate.example"][..]),
+        ("local", &["aeterna.migration.enabled=true"][..]),
     ] {
         let docs = render("aeterna", environment, set);
         let containers = server_env(&docs);
-        assert!(containers.len() >= 2, "{environment}: the server and its migration Job");
+        assert!(!containers.is_empty(), "{environment}: the server");
         for (name, env) in containers {
             let label = format!("aeterna {environment} {set:?} {name}");
             // `bootstrap.rs` refuses to start without these.
             for required in ["PG_HOST", "PG_DATABASE", "RD_HOST"] {
                 assert!(env.contains(required), "{label}: no {required}");
             }
-            let unknown: Vec<&String> =
-                env.iter().filter(|e| !SERVER_READS.contains(&e.as_str()) && !SERVER_UNREAD.contains(&e.as_str()) && !AUTHORIZATION_READS.contains(&e.as_str())).collect();
-            assert!(unknown.is_empty(), "{label}: variables the image does not read: {unknown:?}");
+            let known = |e: &str| [SERVER_READS, SERVER_READS_LATER, FACTORY_ONLY, SERVER_UNREAD, AUTHORIZATION_READS].iter().any(|l| l.contains(&e));
+            let unknown: Vec<&String> = env.iter().filter(|e| !known(e)).collect();
+            assert!(unknown.is_empty(), "{label}: variables no Aeterna release reads: {unknown:?}");
         }
+    }
+}
+
+/// The decisive facts of the pinned release, each from the file that says it (kikokikok/aeterna
+/// at v0.5.0 unless named): the image and tag CI publishes, the command `serve` runs as, where it
+/// writes, its ports, and the migration command.
+mod pinned {
+    /// `.github/workflows/docker.yml`: `ghcr.io/${{ github.repository }}`, `type=semver,pattern={{version}}`.
+    pub const IMAGE: &str = "ghcr.io/kikokikok/aeterna:0.5.0";
+    /// `Dockerfile`: `ENV AETERNA_CONFIG_PATH=/app/config`, which `cli/src/commands/serve.rs`
+    /// requires to exist.
+    pub const CONFIG_PATH: &str = "/app/config";
+    /// `cli/src/commands/serve.rs`: `--port` 8080, `--metrics-port` 9090; `cli/src/server/metrics.rs`: `/metrics`.
+    pub const HTTP_PORT: u64 = 8080;
+    pub const METRICS_PORT: u64 = 9090;
+    /// `cli/src/commands/admin.rs` (`AdminCommand::Migrate`, direction `up`); `cli/src/commands/mod.rs` has no `migrate`.
+    pub const MIGRATE: [&str; 4] = ["aeterna", "admin", "migrate", "up"];
+    /// `Dockerfile`: `useradd -m -u 1000`, `USER aeterna`.
+    pub const UID: u64 = 1000;
+}
+
+/// Checks one render of the server against the pinned facts; an error names the first that fails.
+fn server_follows_upstream(docs: &[Value]) -> Result<(), String> {
+    let server = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "server").ok_or("no server Deployment")?;
+    let spec = &server["spec"]["template"]["spec"];
+    let c = &spec["containers"][0];
+    if c["image"] != pinned::IMAGE {
+        return Err(format!("image {}", c["image"]));
+    }
+    // The image's entrypoint and `CMD ["serve"]` run the server: no command of the chart's.
+    if c.get("command").is_some() || c.get("args").is_some() {
+        return Err("the server overrides the image's command".into());
+    }
+    let g = given(docs, spec, c, &[]);
+    if !g.ports.contains(&("http".into(), pinned::HTTP_PORT as u16)) || !g.ports.contains(&("metrics".into(), pinned::METRICS_PORT as u16)) {
+        return Err(format!("ports {:?}", g.ports));
+    }
+    if !g.writable.contains(pinned::CONFIG_PATH) {
+        return Err(format!("no writable {}", pinned::CONFIG_PATH));
+    }
+    let config = docs.iter().find(|d| d["kind"] == "ConfigMap" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "server").ok_or("no server ConfigMap")?;
+    if config["data"]["AETERNA_CONFIG_PATH"] != pinned::CONFIG_PATH {
+        return Err(format!("AETERNA_CONFIG_PATH {}", config["data"]["AETERNA_CONFIG_PATH"]));
+    }
+    let repo = config["data"]["AETERNA_KNOWLEDGE_REPO_PATH"].as_str().unwrap_or_default();
+    if !g.writable.iter().any(|w| repo.starts_with(&format!("{w}/"))) {
+        return Err(format!("the knowledge repository {repo:?} is not under a writable mount"));
+    }
+    if g.uid != Some(pinned::UID as u32) {
+        return Err(format!("user {:?}", g.uid));
+    }
+    for d in docs.iter().filter(|d| d["kind"] == "Job") {
+        let command = &d["spec"]["template"]["spec"]["containers"][0]["command"];
+        if *command != serde_json::json!(pinned::MIGRATE) {
+            return Err(format!("the migration Job runs {command}"));
+        }
+    }
+    if let Some(sm) = docs.iter().find(|d| d["kind"] == "ServiceMonitor") {
+        let endpoint = &sm["spec"]["endpoints"][0];
+        let service = docs.iter().find(|d| d["kind"] == "Service" && d["metadata"]["name"] == server["metadata"]["name"]).ok_or("no server Service")?;
+        let port = service["spec"]["ports"].as_array().into_iter().flatten().find(|p| p["name"] == endpoint["port"]).ok_or("the ServiceMonitor's port is not the Service's")?;
+        if port["targetPort"] != "metrics" || endpoint["path"] != "/metrics" {
+            return Err(format!("the ServiceMonitor scrapes {} {}", port["targetPort"], endpoint["path"]));
+        }
+    }
+    if let Some(np) = docs.iter().find(|d| d["kind"] == "NetworkPolicy" && d["metadata"]["name"] == server["metadata"]["name"]) {
+        let ports: Vec<&Value> = np["spec"]["ingress"][0]["ports"].as_array().into_iter().flatten().map(|p| &p["port"]).collect();
+        if !ports.iter().any(|p| **p == "metrics" || **p == pinned::METRICS_PORT) {
+            return Err(format!("the NetworkPolicy admits {ports:?}, not the metrics port"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_aeterna_server_runs_as_its_pinned_release_says() {
+    // production: ServiceMonitor and NetworkPolicy on; no migration Job (0.5.0 has none that works).
+    let docs = render("aeterna", "production", &[]);
+    server_follows_upstream(&docs).unwrap_or_else(|e| panic!("production: {e}"));
+    assert!(!docs.iter().any(|d| d["kind"] == "Job"), "production: a migration Job with 0.5.0");
+    // The pinned release is the row's, and the chart's appVersion.
+    let row = IMAGES.iter().find(|i| i.component == "Aeterna server").expect("row");
+    assert_eq!(format!("{}:{}", row.image, row.release.expect("release").image_tag), pinned::IMAGE);
+    // A migration Job with 0.5.0 is refused: its `admin migrate up` fails on a fresh database.
+    let file = chart_dir("aeterna").join("values-local.yaml");
+    let set = ["aeterna.migration.enabled=true", "aeterna.image.tag=0.5.0", "llm.provider=none"].map(String::from);
+    let out = emit_stdout("aeterna", "aeterna", "aeterna", &[file.as_path()], &set);
+    assert!(!out.status.success() && text(&out.stderr).contains("aeterna.migration.enabled: before 0.8.0-rc.6"), "{}", text(&out.stderr));
+    // With a release whose command works, the Job runs the pinned command.
+    let docs = render("aeterna", "local", &["aeterna.migration.enabled=true", "aeterna.image.tag=v0.8.0-rc.6", "llm.provider=none"]);
+    assert!(docs.iter().any(|d| d["kind"] == "Job"), "no migration Job with v0.8.0-rc.6");
+    for d in docs.iter().filter(|d| d["kind"] == "Job") {
+        assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["command"], serde_json::json!(pinned::MIGRATE));
+    }
+}
+
+#[test]
+fn a_server_that_drifts_from_its_release_fails() {
+    // The check can fail: each change breaks one pinned fact.
+    let docs = render("aeterna", "production", &[]);
+    let edit = |f: &dyn Fn(&mut Vec<Value>)| {
+        let mut d = docs.clone();
+        f(&mut d);
+        server_follows_upstream(&d)
+    };
+    let server =
+        |d: &mut Vec<Value>| -> usize { d.iter().position(|d| d["kind"] == "Deployment" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "server").expect("server") };
+    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<Value>)>)> = vec![
+        (
+            "image",
+            Box::new(move |d| {
+                let i = server(d);
+                d[i]["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/kikokikok/aeterna:0.1.0".into()
+            }),
+        ),
+        (
+            "command",
+            Box::new(move |d| {
+                let i = server(d);
+                d[i]["spec"]["template"]["spec"]["containers"][0]["command"] = serde_json::json!(["aeterna", "migrate"])
+            }),
+        ),
+        (
+            "metrics port",
+            Box::new(move |d| {
+                let i = server(d);
+                d[i]["spec"]["template"]["spec"]["containers"][0]["ports"][1]["containerPort"] = 9091.into()
+            }),
+        ),
+        (
+            "config volume",
+            Box::new(move |d| {
+                let i = server(d);
+                d[i]["spec"]["template"]["spec"]["volumes"] = serde_json::json!([])
+            }),
+        ),
+        ("migration command", Box::new(|d| d.push(serde_json::json!({"kind": "Job", "spec": {"template": {"spec": {"containers": [{"command": ["aeterna", "migrate"]}]}}}})))),
+    ];
+    for (label, f) in cases {
+        assert!(edit(&*f).is_err(), "{label}: a drifted server passed");
     }
 }
 
@@ -423,8 +585,9 @@ fn the_aeterna_server_authorizes_as_its_image_reads() {
     let off = render("aeterna", "hybrid", &[]);
     let env = env_of(&aeterna_server(&off));
     assert!(AUTHORIZATION_READS.iter().all(|v| !env.contains_key(*v)), "{env:?}");
-    // Only the server authorizes: the migration Job does not get them.
-    let job = docs.iter().find(|d| d["kind"] == "Job").expect("migration");
+    // Only the server authorizes: the migration Job (0.8.0-rc.6 and later) does not get them.
+    let with_job = render("aeterna", "local", &["aeterna.migration.enabled=true"]);
+    let job = with_job.iter().find(|d| d["kind"] == "Job").expect("migration");
     let job_env = env_of(&job["spec"]["template"]["spec"]["containers"][0]);
     assert!(AUTHORIZATION_READS.iter().all(|v| !job_env.contains_key(*v)), "{job_env:?}");
 }
@@ -468,16 +631,17 @@ fn a_tenant_reaches_the_fetcher_from_the_server_and_the_agents() {
 
 #[test]
 fn the_fetcher_runs_the_servers_version_unless_told() {
+    // Production pins the server's tag; an empty one is the chart's appVersion.
     let tag_of = |set: &[&str]| -> String {
-        let docs = render("aeterna", "local", set);
+        let docs = render("aeterna", "production", set);
         let (_, c) = find(&docs, "ghcr.io/acme/aeterna-opal-fetcher", "opal-fetcher").expect("opal-fetcher");
         c["image"].as_str().expect("image").rsplit_once(':').expect("a tag").1.to_string()
     };
     let app_version = apps::aeterna::app().chart.app_version.clone();
-    assert_eq!(tag_of(&[]), app_version, "the chart's appVersion, as the server's");
+    assert_eq!(tag_of(&["aeterna.image.tag="]), app_version, "the chart's appVersion, as the server's");
     assert_eq!(tag_of(&["aeterna.image.tag=0.4.0"]), "0.4.0", "the server's tag");
     assert_eq!(tag_of(&["aeterna.image.tag=0.4.0", "opal.fetcher.image.tag=0.4.1"]), "0.4.1", "its own");
-    let docs = render("aeterna", "local", &["global.imageRegistry=mirror.example"]);
+    let docs = render("aeterna", "production", &["global.imageRegistry=mirror.example", "aeterna.image.tag="]);
     assert!(docs.iter().any(|d| d.to_string().contains(&format!("mirror.example/ghcr.io/acme/aeterna-opal-fetcher:{app_version}"))), "behind the mirror");
 }
 

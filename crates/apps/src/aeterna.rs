@@ -39,7 +39,7 @@ pub fn app() -> App<Values> {
                 keywords: ["memory", "mcp", "agents", "opal", "cedar", "vector-search"].map(String::from).to_vec(),
                 home: "https://github.com/kikokikok/aeterna".into(),
                 sources: vec!["https://github.com/kikokikok/aeterna".into()],
-                ..ChartMeta::new("aeterna", "0.3.0", "0.1.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
+                ..ChartMeta::new("aeterna", "0.2.0", "0.5.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
             }
             .upgrade_note(
                 "0.2.0",
@@ -48,16 +48,28 @@ pub fn app() -> App<Values> {
                  URL is required. Secure mode is on: give the OPAL tokens in an existing Secret (`opal.auth.existingSecret`), \
                  through External Secrets, or set `opal.auth.enabled: false`. The cedar-agent DaemonSet runs OPAL's Cedar client image, \
                  which subscribes to opal-server; turning it off with OPAL on is refused.\n\
-                 - The migration Job runs after every install and upgrade (it ran before upgrades, with the previous \
-                 revision's settings), and its name ends in a digest of the image and the database, so a new version is a \
-                 new Job in the plain manifests too. Delete the old `aeterna-migrate` Job of a plain-manifests install.\n\
+                 - The default image is Aeterna 0.5.0 (`ghcr.io/kikokikok/aeterna:0.5.0`, the newest release that is not a \
+                 prerelease; 0.1.0 was never published), and the chart's appVersion with it. The server gets an emptyDir at \
+                 `/app/config` (`serve` stops without the directory `AETERNA_CONFIG_PATH` names) and keeps its knowledge \
+                 repository in `/tmp/knowledge-repo`; its metrics are scraped on their own port, 9090 (`metrics` on the \
+                 container and the Service, admitted by the NetworkPolicy): a ServiceMonitor scraping 8080 got a 404.\n\
+                 - The migration Job runs `aeterna admin migrate up` (the image has no `aeterna migrate`) and is off by \
+                 default (`aeterna.migration.enabled: false`): `serve` creates its schema itself, and before 0.8.0-rc.6 the \
+                 command fails on a fresh database, so enabling it with an older image is refused. Where it runs, it runs \
+                 after every install and upgrade, and its name ends in a digest of the image and the database, so a new \
+                 version is a new Job in the plain manifests too. Delete the old `aeterna-migrate` Job of a plain-manifests install.\n\
+                 - `llm.provider: anthropic` is refused (no Aeterna release reads Anthropic settings: the server stopped at \
+                 start), and `ollama` is rendered as the OpenAI-compatible settings (`AETERNA_OPENAI_BASE_URL` = \
+                 `llm.ollama.host` + `/v1`) and needs an image 0.8.0-rc.9 or later: choose `openai` or `none`, or set \
+                 `aeterna.image.tag`. `ANTHROPIC_API_KEY`, `AETERNA_ANTHROPIC_MODEL`, `AETERNA_OLLAMA_*` and `OTEL_*`, which no \
+                 release reads, are gone, and `observability.tracing.endpoint` is no longer required with tracing on.\n\
                  - `cache.dragonfly.replicas` and `cache.valkey.replicas` must be 1: several standalone servers behind one \
                  Service split the cache and OPAL's broadcast.\n\
                  - The plain manifests of the example environments (`charts-out/manifests/aeterna/`) are rendered into the \
                  namespace `aeterna` instead of `default`: applying them creates a new PostgreSQL Cluster, Dragonfly and Qdrant \
                  there. Back up the old ones' data (a CloudNativePG backup, a Qdrant snapshot) and restore it into the new ones \
                  before you delete the old objects. Helm releases are not affected.\n\
-                 - The Aeterna server and its migration Job get the variables the 0.1.0 image reads (its `config/src/loader.rs` \
+                 - The Aeterna server and its migration Job get the variables the image reads (its `config/src/loader.rs` \
                  and LLM and vector-backend factories): `PG_HOST`, `PG_PORT`, `PG_DATABASE`, `PG_USERNAME`, `PG_PASSWORD`, `RD_HOST`, \
                  `RD_PORT`, `QD_HOST`, `QD_PORT`, `OB_TRACING_ENABLED`, `OPENAI_API_KEY`, `AETERNA_OPENAI_MODEL`, `VECTOR_BACKEND` and \
                  the backends' own names (`PINECONE_API_KEY`, `WEAVIATE_URL`, `MONGODB_URI`, `DATABRICKS_TOKEN`...) replace the \
@@ -76,13 +88,13 @@ pub fn app() -> App<Values> {
                  names. A StatefulSet's `serviceName` cannot change in place: before `helm upgrade`, delete those StatefulSets \
                  with `kubectl delete statefulset <name> --cascade=orphan` (the pods and volumes stay, and the upgrade adopts them).",
             )
-            .upgrade_note("0.3.0", opal::UPGRADE_NOTE),
+            .upgrade_note("0.2.0", opal::UPGRADE_NOTE),
             "crates/apps/src/aeterna.rs",
             build,
         )
         .needs_values(
             "the LLM provider's credentials (`llm.openai.apiKey` or `llm.openai.existingSecret` for the default provider), \
-             or `llm.provider: ollama` with `llm.ollama.host`, or `llm.provider: none`; and, with OPAL on (the default), \
+             or `llm.provider: ollama` with `llm.ollama.host` and an image 0.8.0-rc.9 or later, or `llm.provider: none`; and, with OPAL on (the default), \
              the policy repository (`opal.server.policyRepo.url`), OPAL's tokens (`opal.auth.existingSecret`), the Aeterna server's Cedar policy \
              (`opal.cedar.policy` or `opal.cedar.existingConfigMap`) and the opal-fetcher image you built (`opal.fetcher.image.repository`), \
              or `opal.enabled: false`",

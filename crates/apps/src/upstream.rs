@@ -104,12 +104,53 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Aeterna server",
         image: "ghcr.io/kikokikok/aeterna",
         rendered: at("production", "aeterna"),
-        release: None,
-        facts: &[fact(
-            "Runs as a non-root user (UID 1000) with a read-only root filesystem (the design); `aeterna serve` listens on 8080 (`--port`), health on `/health`. Refuses to start without `PG_HOST` (or `AETERNA_POSTGRESQL_HOST`), `PG_DATABASE` and `RD_HOST`; reads PostgreSQL from `PG_HOST`, `PG_PORT`, `PG_DATABASE`, `PG_USERNAME`, `PG_PASSWORD`, the cache from `RD_HOST`/`RD_PORT`, Qdrant from `QD_HOST`/`QD_PORT`, tracing from `OB_TRACING_ENABLED`, the LLM from `AETERNA_LLM_PROVIDER` (`openai`, `google`, `bedrock`, `none`) with `OPENAI_API_KEY`, `AETERNA_OPENAI_MODEL`, `AETERNA_OPENAI_EMBEDDING_MODEL`; every unset one defaults to `localhost` or the loader's default.",
-            "kikokikok/aeterna at 49df1d4 (the last commit at version 0.1.0, the chart's appVersion): `config/src/loader.rs`, `cli/src/server/bootstrap.rs`, `cli/src/commands/serve.rs`, `memory/src/llm/factory.rs`, `memory/src/embedding/factory.rs`, `Dockerfile`; `aeterna-chart-and-setup-wizard-design.md` (Security)",
-        )],
-        ports: &[("http", 8080)],
+        release: Some(Release { repository: "kikokikok/aeterna", tag: "v0.5.0", commit: "7d3e6b12", image_tag: "0.5.0", published_by: "`.github/workflows/docker.yml`" }),
+        facts: &[
+            fact(
+                "The newest release that is not a prerelease (v0.2.0, v0.4.0, v0.5.0; then v0.7.0-rc to v0.8.0-rc.12); a `v*` tag publishes `ghcr.io/kikokikok/aeterna` as `{{version}}` of docker/metadata-action, `0.5.0` for `v0.5.0` (from v0.8.0-rc.1 `release.yml` publishes `v{version}`)",
+                ".github/workflows/docker.yml",
+            ),
+            fact(
+                "`ENTRYPOINT [\"/usr/local/bin/aeterna\"]`, `CMD [\"serve\"]`; user `aeterna`, UID 1000 (`useradd -m -u 1000`); `ENV AETERNA_CONFIG_PATH=/app/config`; exposes 8080 and 9090; health check `curl http://localhost:8080/health`",
+                "Dockerfile",
+            ),
+            fact(
+                "`serve` listens on `--port` 8080 and serves metrics on `--metrics-port` 9090; it stops with `Configuration directory not found` unless the directory `AETERNA_CONFIG_PATH` names exists",
+                "cli/src/commands/serve.rs",
+            ),
+            fact("The metrics listener's one route is `/metrics`", "cli/src/server/metrics.rs"),
+            fact("`/health` and `/live` answer 200; `/ready` checks PostgreSQL and the vector store", "cli/src/server/health.rs"),
+            fact(
+                "Refuses to start without `PG_HOST` (or `AETERNA_POSTGRESQL_HOST`), `PG_DATABASE` (or `AETERNA_POSTGRESQL_DATABASE`) and `RD_HOST` (or `AETERNA_REDIS_HOST`); creates its schema at every start (`initialize_schema`); opens the knowledge repository at `AETERNA_KNOWLEDGE_REPO_PATH`, default `./knowledge-repo` in the working directory `/app`; reads `AETERNA_FEATURE_CCA`, `AETERNA_FEATURE_RADKIT`, `AETERNA_FEATURE_RLM`; connects to no cache (from v0.7.0-rc on it does, with `RD_HOST`, `RD_PORT` and no password)",
+                "cli/src/server/bootstrap.rs",
+            ),
+            fact(
+                "The configuration from `PG_HOST`, `PG_PORT`, `PG_DATABASE`, `PG_USERNAME`, `PG_PASSWORD`, `RD_HOST`, `RD_PORT`, `QD_HOST`, `QD_PORT` and `OB_TRACING_ENABLED`; no server code reads the Qdrant part or the tracing flag, and nothing reads `OTEL_*`",
+                "config/src/loader.rs",
+            ),
+            fact(
+                "`AETERNA_LLM_PROVIDER`: `openai`, `google`, `bedrock` or `none`, any other name an error that stops the server; `openai` reads `OPENAI_API_KEY` and `AETERNA_OPENAI_MODEL`",
+                "memory/src/llm/factory.rs",
+            ),
+            fact("Embeddings: the same provider names; `openai` reads `OPENAI_API_KEY` and `AETERNA_OPENAI_EMBEDDING_MODEL`", "memory/src/embedding/factory.rs"),
+            fact(
+                "`VECTOR_BACKEND` and the managed backends' variables are read only by `BackendConfig::from_env`, which `serve` does not call (nor does any later release)",
+                "memory/src/backends/factory.rs",
+            ),
+            fact(
+                "The migration command is `aeterna admin migrate up` (there is no `aeterna migrate`); it applies migrations 003 to 016, and on a fresh database stops at 009, which needs `organizational_units` from `serve`'s schema (after `serve` ran, at 006)",
+                "cli/src/commands/admin.rs",
+            ),
+            fact(
+                "v0.8.0-rc.6 (`bd62042b`): the command, which creates `serve`'s schema first since v0.8.0-rc.5, applies every migration to a fresh database when the role may create roles (migration 025); v0.8.0-rc.10 to rc.12 stop at 009 on a fresh database",
+                "cli/src/commands/admin.rs, storage/migrations/025_add_app_roles.sql at v0.8.0-rc.6",
+            ),
+            fact(
+                "v0.8.0-rc.9 (`6537a5a1`): `AETERNA_OPENAI_BASE_URL` sends the `openai` provider's chat and embeddings to an OpenAI-compatible endpoint; upstream runs Ollama as provider `openai`, base URL `<host>/v1`, key `ollama`",
+                "memory/src/llm/factory.rs, memory/src/embedding/factory.rs, e2e/llm/ollama.sh at v0.8.0-rc.9",
+            ),
+        ],
+        ports: &[("http", 8080), ("metrics", 9090)],
         probes: &["/health", "/ready"],
         env: &[
             "PG_HOST",
@@ -121,15 +162,20 @@ pub const IMAGES: &[ImageNeeds] = &[
             "RD_PORT",
             "QD_HOST",
             "QD_PORT",
-            "VECTOR_BACKEND",
             "AETERNA_LLM_PROVIDER",
             "OPENAI_API_KEY",
             "AETERNA_OPENAI_MODEL",
+            "AETERNA_OPENAI_EMBEDDING_MODEL",
+            "AETERNA_FEATURE_CCA",
+            "AETERNA_FEATURE_RADKIT",
+            "AETERNA_FEATURE_RLM",
             "OB_TRACING_ENABLED",
+            "AETERNA_CONFIG_PATH",
+            "AETERNA_KNOWLEDGE_REPO_PATH",
         ],
-        writable: &["/tmp"],
+        writable: &["/tmp", "/app/config"],
         uid: Some(1000),
-        note: "The Cedar agent through a Service with `internalTrafficPolicy: Local` (its own node's agent); the migration Job runs the same image with `aeterna migrate`.",
+        note: "The Cedar agent through a Service with `internalTrafficPolicy: Local` (its own node's agent); the knowledge repository in `/tmp/knowledge-repo`; the migration Job (off by default; images 0.8.0-rc.6 and later) runs the same image with `aeterna admin migrate up`.",
         app_version: true,
     },
     ImageNeeds {
@@ -256,7 +302,13 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Dragonfly",
         image: "docker.dragonflydb.io/dragonflydb/dragonfly",
         rendered: at("production", "dragonfly"),
-        release: None,
+        release: Some(Release {
+            repository: "dragonflydb/dragonfly",
+            tag: "v1.30.3",
+            commit: "unverified",
+            image_tag: "v1.30.3",
+            published_by: "unverified: no copy of the repository was at hand",
+        }),
         facts: &[fact(
             "Redis protocol (and HTTP) on 6379; snapshots in the `--dir` directory, `/data` in its compose file; the Docker guide adds `--ulimit memlock=-1`. No HTTP health path: Redis `PING` (the image's healthcheck).",
             "dragonflydb.io: \"Install with Docker\", \"Install with Docker Compose\" (`contrib/docker/docker-compose.yml`)",
@@ -274,7 +326,13 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Valkey",
         image: "docker.io/valkey/valkey",
         rendered: Some(Rendered { environment: "local", set: &["cache.type=valkey", "cache.valkey.enabled=true", "cache.dragonfly.enabled=false"], container: "valkey" }),
-        release: None,
+        release: Some(Release {
+            repository: "valkey-io/valkey",
+            tag: "8.1",
+            commit: "unverified",
+            image_tag: "8.1",
+            published_by: "unverified: Docker Hub official image `valkey/valkey`, the newest 8.1.x",
+        }),
         facts: &[fact(
             "Redis protocol on 6379; data in `/data` (the image's `VOLUME` and working directory); the entrypoint drops root to the `valkey` user, and a non-root user runs the server directly. Health: Redis `PING`.",
             "Docker Hub `valkey/valkey` (official image): \"How to use this image\"",
@@ -292,7 +350,13 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Qdrant",
         image: "docker.io/qdrant/qdrant",
         rendered: at("production", "qdrant"),
-        release: None,
+        release: Some(Release {
+            repository: "qdrant/qdrant",
+            tag: "v1.13.6",
+            commit: "unverified",
+            image_tag: "v1.13.6",
+            published_by: "unverified: no copy of the repository was at hand",
+        }),
         facts: &[fact(
             "HTTP API on 6333, gRPC on 6334; `/healthz`, `/livez`, `/readyz`. Data in `/qdrant/storage`, snapshots in `/qdrant/snapshots`; writes the marker `.qdrant-initialized` to its working directory unless `QDRANT_INIT_FILE_PATH` moves it (Qdrant's Helm chart mounts `/qdrant/init` for it). Non-root: the `-unprivileged` images run as UID 1000.",
             "qdrant.tech: \"Installation\", \"Monitoring\" (health endpoints), \"Security\"; qdrant/qdrant-helm `charts/qdrant`",
@@ -310,7 +374,13 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "PostgreSQL (CloudNativePG)",
         image: "ghcr.io/cloudnative-pg/postgresql",
         rendered: None,
-        release: None,
+        release: Some(Release {
+            repository: "cloudnative-pg/postgres-containers",
+            tag: "the operator's default",
+            commit: "unverified",
+            image_tag: "the operator's default",
+            published_by: "unverified: the image is the operator's choice unless `postgresql.imageName` names one",
+        }),
         facts: &[fact(
             "Run by the CloudNativePG operator, which makes the pods, their security context (UID 26), probes and PGDATA claims from a `Cluster`; the read-write Service is `<cluster>-rw`, the application credentials the Secret `<cluster>-app`. The operator must be installed.",
             "cloudnative-pg.io documentation: \"Quickstart\", \"Security\", \"Service management\"",

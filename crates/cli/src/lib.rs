@@ -560,14 +560,12 @@ impl Files {
             if std::mem::replace(&mut self.stdin_read, true) {
                 return Ok(String::new());
             }
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
-            return Ok(text);
+            return values::read_capped(std::io::stdin().lock()).map_err(|e| format!("standard input: {e}"));
         }
         if ["http://", "https://", "oci://"].iter().any(|scheme| path.starts_with(scheme)) {
             return Err("a remote file: download it and give its local path".into());
         }
-        fs::read_to_string(path).map_err(|e| e.to_string())
+        values::read_capped(fs::File::open(path).map_err(|e| e.to_string())?)
     }
 }
 

@@ -89,17 +89,17 @@ pub fn is_ours(bytes: &[u8]) -> bool {
 /// when kforge wrote it; anything else there is left alone. Errors name the file; nothing is
 /// written when one would replace a file that is not ours. Returns the paths written.
 pub fn write(out: &Path, packages: &[Package]) -> Result<Vec<PathBuf>, String> {
+    // As spelled: `link/.` is `link`, refused below as the link it is.
+    let out = &manifests::output::no_follow::lexical(out);
     let mut foreign = Vec::new();
     for p in packages {
         let path = out.join(&p.file_name);
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_symlink() || !m.is_file() => foreign.push(path),
-            Ok(_) => {
-                let existing = std::fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-                if !is_ours(&existing) {
-                    foreign.push(path);
-                }
-            }
+            Ok(_) => match manifests::output::no_follow::read_regular(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))? {
+                Some(existing) if is_ours(&existing) => {}
+                _ => foreign.push(path),
+            },
             Err(_) => {}
         }
     }
@@ -114,10 +114,17 @@ pub fn write(out: &Path, packages: &[Package]) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for p in packages {
         let path = out.join(&p.file_name);
-        // Written beside, then renamed over: a reader never sees half a package.
-        let tmp = out.join(format!(".{}.partial", p.file_name));
-        std::fs::write(&tmp, &p.bytes).map_err(|e| format!("{}: cannot write: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        // Written beside, then renamed over: a reader never sees half a package. The temporary
+        // file is new (O_EXCL, a random name), so nothing planted there is written through.
+        let prefix = format!(".{}.", p.file_name);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".partial");
+        // Readable by all, as `helm package` writes a package (a temporary file is 0600).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let mut tmp = builder.tempfile_in(out).map_err(|e| format!("{}: cannot create a temporary file: {e}", out.display()))?;
+        std::io::Write::write_all(&mut tmp, &p.bytes).map_err(|e| format!("{}: cannot write: {e}", tmp.path().display()))?;
+        tmp.persist(&path).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
         written.push(path);
     }
     Ok(written)

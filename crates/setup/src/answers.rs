@@ -10,6 +10,7 @@ use std::fmt;
 
 use apps::aeterna::core::LlmProvider;
 use apps::aeterna::dependencies::{CacheType, VectorBackendType};
+use apps::aeterna::opal::TenantId;
 use manifests::{DnsName, Port};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -195,6 +196,9 @@ pub struct Opal {
     /// `schema`); empty means `aeterna-cedar`. Elsewhere the server reads the two from
     /// `AETERNA_CEDAR_POLICY_TEXT` and `AETERNA_CEDAR_SCHEMA_TEXT` where it runs.
     pub cedar_config_map: DnsName,
+    /// The tenant (a UUID) whose entities opal-fetcher serves: needed when the server runs
+    /// v0.8.0-rc.4 or later (with `llm.provider: ollama`), whose fetcher serves one tenant.
+    pub tenant: TenantId,
 }
 
 impl Default for Opal {
@@ -206,6 +210,7 @@ impl Default for Opal {
             existing_secret: DnsName::default(),
             fetcher_image: String::new(),
             cedar_config_map: DnsName::default(),
+            tenant: TenantId::default(),
         }
     }
 }
@@ -229,13 +234,13 @@ pub const OPAL_SECRET: &str = "aeterna-opal";
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Llm {
     pub provider: LlmProvider,
-    /// openai, anthropic.
+    /// openai.
     pub api_key: Secret,
-    /// openai, anthropic: a Kubernetes Secret with the key (instead of `apiKey`).
+    /// openai: a Kubernetes Secret with the key (instead of `apiKey`).
     pub existing_secret: DnsName,
     /// ollama: its URL.
     pub host: String,
-    /// The chat model (openai, anthropic) or the model (ollama); empty keeps the chart's.
+    /// The chat model (openai) or the model (ollama); empty keeps the chart's.
     pub model: String,
 }
 
@@ -322,7 +327,25 @@ impl Answers {
         self.check_vector_backend()?;
         self.check_external("cache", self.cache.type_ == CacheType::External, self.cache.external.as_ref(), false)?;
         self.check_external("postgresql", self.postgresql.type_ == PostgresqlType::External, self.postgresql.external.as_ref(), true)?;
-        self.check_llm()
+        self.check_llm()?;
+        self.check_tenant()
+    }
+
+    /// After the LLM: the Ollama answer decides the server's release, and with it whether its
+    /// opal-fetcher needs a tenant.
+    fn check_tenant(&self) -> Result<(), Problem> {
+        let o = &self.opal;
+        if o.enabled && o.tenant.is_empty() && self.fetcher_wants_a_tenant() {
+            return Err(problem(
+                "opal.tenant",
+                format!(
+                    "needed with llm.provider ollama: the server runs {}, whose opal-fetcher serves the entities of one tenant only (from v{} on): the UUID of yours",
+                    crate::model::ollama_image_tag(),
+                    apps::aeterna::opal::FETCHER_TENANT_FROM
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A credential: typed, an existing Secret, or (outside Kubernetes) left for the user to
@@ -351,6 +374,7 @@ impl Answers {
             ("opal.existingSecret", !o.existing_secret.is_empty()),
             ("opal.fetcherImage", !o.fetcher_image.is_empty()),
             ("opal.cedarConfigMap", !o.cedar_config_map.is_empty()),
+            ("opal.tenant", !o.tenant.is_empty()),
         ];
         if let Some((path, _)) = set.iter().find(|(_, s)| *s).filter(|_| !o.enabled) {
             return Err(problem(path, "OPAL is off (opal.enabled: false): leave it out, or turn OPAL on"));
@@ -377,6 +401,14 @@ impl Answers {
             ));
         }
         Ok(())
+    }
+
+    /// Whether the server these answers run (the chart's appVersion, or the Ollama release) has an
+    /// opal-fetcher that serves one tenant only, by the chart's own gate.
+    pub fn fetcher_wants_a_tenant(&self) -> bool {
+        let app_version = manifests::Application::chart(&apps::aeterna::app()).app_version.clone();
+        let tag = if self.llm.provider == LlmProvider::Ollama { crate::model::ollama_image_tag() } else { app_version };
+        manifests::template::version::at_least(&tag, apps::aeterna::opal::FETCHER_TENANT_FROM)
     }
 
     fn check_vector_backend(&self) -> Result<(), Problem> {
@@ -453,7 +485,11 @@ impl Answers {
     fn check_llm(&self) -> Result<(), Problem> {
         let l = &self.llm;
         let provider = provider_name(l.provider);
-        let keyed = matches!(l.provider, LlmProvider::Openai | LlmProvider::Anthropic);
+        if l.provider == LlmProvider::Anthropic {
+            // The chart's own reason, word for word.
+            return Err(problem("llm.provider", apps::aeterna::core::ANTHROPIC_REFUSED.trim_start_matches("llm.provider: ")));
+        }
+        let keyed = l.provider == LlmProvider::Openai;
         for (key, set, applies) in [
             ("apiKey", !l.api_key.is_empty(), keyed),
             ("existingSecret", !l.existing_secret.is_empty(), keyed),
@@ -530,6 +566,8 @@ mod tests {
         assert_eq!(err("postgresql: {type: external, external: {port: 5433}}"), "a.yaml: postgresql.external.host: needed with type external");
         assert_eq!(err("vectorBackend: {type: pinecone, indexName: i}"), "a.yaml: vectorBackend.environment: needed with type pinecone");
         assert_eq!(err("vectorBackend: {type: qdrant, host: x}"), "a.yaml: vectorBackend.host: does not apply to type qdrant");
+        // The chart's reason, word for word.
+        assert_eq!(err("llm: {provider: anthropic}"), format!("a.yaml: {}", apps::aeterna::core::ANTHROPIC_REFUSED));
         assert_eq!(err("llm: {provider: ollama}"), "a.yaml: llm.host: needed with provider ollama: the Ollama URL, such as http://ollama.ollama.svc:11434");
         assert!(err("target: kubernetes\nllm: openai\nopal: false").starts_with("a.yaml: llm.apiKey: needed for target kubernetes"));
         assert!(err("target: kubernetes\nllm: {existingSecret: o}").starts_with("a.yaml: opal.fetcherImage: needed for target kubernetes with OPAL on"));

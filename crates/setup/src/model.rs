@@ -106,6 +106,7 @@ pub fn values_of(a: &Answers) -> Values {
         }
         v.opal.fetcher.image.repository = if o.fetcher_image.trim().is_empty() { LOCAL_FETCHER_IMAGE.into() } else { o.fetcher_image.trim().to_string() };
         v.opal.cedar.existing_config_map = if o.cedar_config_map.is_empty() { DnsName::new(CEDAR_CONFIG_MAP) } else { o.cedar_config_map.clone() };
+        v.opal.fetcher.tenant = o.tenant.clone();
         if a.target == Target::Kubernetes {
             v.opal.auth.existing_secret = if o.existing_secret.is_empty() { DnsName::new(OPAL_SECRET) } else { o.existing_secret.clone() };
         } else {
@@ -125,20 +126,16 @@ pub fn values_of(a: &Answers) -> Values {
                 llm.openai.chat_model = l.model.clone();
             }
         }
-        LlmProvider::Anthropic => {
-            llm.anthropic.api_key = manifests::SecretString(l.api_key.0.clone());
-            llm.anthropic.existing_secret = untyped("aeterna-anthropic", &l.api_key, &l.existing_secret);
-            if !l.model.is_empty() {
-                llm.anthropic.model = l.model.clone();
-            }
-        }
         LlmProvider::Ollama => {
             llm.ollama.host = l.host.trim().to_string();
             if !l.model.is_empty() {
                 llm.ollama.model = l.model.clone();
             }
+            // Only releases from 0.8.0-rc.9 on read the OpenAI-compatible URL Ollama is reached by.
+            v.aeterna.image.tag = ollama_image_tag();
         }
-        LlmProvider::None => {}
+        // `Answers::check` refuses anthropic: no release reads its settings.
+        LlmProvider::Anthropic | LlmProvider::None => {}
     }
 
     // ----- Q8: advanced (Kubernetes only; `Answers::check` refuses them elsewhere)
@@ -247,6 +244,12 @@ pub fn diff(values: &Value, defaults: &Value) -> Option<Value> {
         }
         _ => (values != defaults).then(|| values.clone()),
     }
+}
+
+/// The server image the Ollama answer runs: the first release that reads `AETERNA_OPENAI_BASE_URL`,
+/// under the tag its release workflow publishes (`v` and the version in the 0.8.0-rc series).
+pub fn ollama_image_tag() -> String {
+    format!("v{}", apps::aeterna::core::READS_OPENAI_BASE_URL)
 }
 
 #[cfg(test)]

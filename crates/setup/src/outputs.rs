@@ -76,7 +76,7 @@ fn join(out: &Path, name: &str) -> PathBuf {
 
 fn planned(out: &Path, name: &str, text: String, secret: bool) -> Planned {
     let path = join(out, name);
-    Planned { shown: path.display().to_string(), path, text, secret, owned: true }
+    Planned { shown: path.display().to_string(), path, text, secret, owned: true, base: out.to_path_buf() }
 }
 
 /// A fresh password for the compose PostgreSQL: 24 random bytes as hex.
@@ -172,6 +172,7 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
             let doc = compose::document(&rt, "aeterna");
             files.push(planned(out, "docker-compose.yaml", stamped(NOTE, &compose::yaml(&doc)?), false));
             let env_path = join(out, ".env");
+            crate::files::no_links(out, &env_path)?;
             let existing = std::fs::read_to_string(&env_path).ok();
             files.push(planned(out, ".env", dotenv(&rt, &tree, existing.as_deref())?, true));
             if values.opal.enabled {
@@ -226,6 +227,8 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
             None => opencode::default_path()?,
         };
         let url = mcp_url(answers, &values, &rt);
+        // A dotfiles link is not written through (nor silently replaced by a file).
+        crate::files::no_links(path.parent().unwrap_or(Path::new(".")), &path)?;
         let existing = match std::fs::read_to_string(&path) {
             Ok(t) => Some(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

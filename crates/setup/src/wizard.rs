@@ -12,6 +12,8 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
 use manifests::{DnsName, Port};
 
+use apps::aeterna::opal::TenantId;
+
 use crate::answers::{
     Advanced, Answers, CEDAR_CONFIG_MAP, Cache, EXAMPLE_POLICY_REPO, External, LOCAL_FETCHER_IMAGE, Llm, OPAL_SECRET, Opal, Postgresql, PostgresqlType, Secret, Target,
     VectorBackend,
@@ -66,6 +68,20 @@ impl Wizard {
     }
 
     /// A DNS-1123 name (a Secret's, a host's); Enter alone takes `default`.
+    fn tenant(&self, prompt: &str) -> Result<TenantId, String> {
+        let text = Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .validate_with(|s: &String| -> Result<(), String> {
+                match serde_json::from_value::<TenantId>(serde_json::Value::String(s.trim().to_string())) {
+                    Ok(t) if !t.is_empty() => Ok(()),
+                    _ => Err(format!("{:?} is not a UUID such as 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a", s.trim())),
+                }
+            })
+            .interact_text_on(&self.term)
+            .map_err(failed)?;
+        Ok(TenantId::new(text.trim()))
+    }
+
     fn dns_name(&self, prompt: &str, default: &str, what: &str) -> Result<DnsName, String> {
         let expected = format!("{what}: lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit (Enter alone takes {default})");
         let name = Input::<String>::with_theme(&self.theme)
@@ -250,8 +266,12 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
 
     // ----- Q6
     w.heading("Q6: LLM Provider");
-    let provider = [LlmProvider::Openai, LlmProvider::Anthropic, LlmProvider::Ollama, LlmProvider::None]
-        [w.select("LLM provider", &["OpenAI (text-embedding-3-small, gpt-4o)", "Anthropic (claude-3-haiku)", "Ollama (local, no API key)", "Skip (configure later)"], 0)?];
+    // No Anthropic: no Aeterna release reads its settings (`core::ANTHROPIC_REFUSED`).
+    let provider = [LlmProvider::Openai, LlmProvider::Ollama, LlmProvider::None][w.select(
+        "LLM provider",
+        &["OpenAI (text-embedding-3-small, gpt-4o)", "Ollama (local, no API key; needs Aeterna 0.8.0-rc.9, a prerelease)", "Skip (configure later)"],
+        0,
+    )?];
     let mut llm = Llm { provider, ..Default::default() };
     let defaults = apps::aeterna::Values::default().llm;
     match provider {
@@ -259,15 +279,16 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
             (llm.api_key, llm.existing_secret) = w.credential("OpenAI API key", "OPENAI_API_KEY", "aeterna-openai", true)?;
             llm.model = w.text("Chat model", &defaults.openai.chat_model, true)?;
         }
-        LlmProvider::Anthropic => {
+        LlmProvider::Ollama => {
             let _ = w.term.write_line(&format!(
                 "{}",
-                style("Anthropic serves chat only, no embeddings: with it the chart configures no embedding model, so Aeterna's semantic memory needs embeddings set up outside this wizard. For embeddings out of the box, pick OpenAI or Ollama.").yellow()
+                style(format!(
+                    "Aeterna reaches Ollama through its OpenAI-compatible API from 0.8.0-rc.9 on: the server runs {} instead of the chart's {}.",
+                    crate::model::ollama_image_tag(),
+                    manifests::Application::chart(&apps::aeterna::app()).app_version
+                ))
+                .yellow()
             ));
-            (llm.api_key, llm.existing_secret) = w.credential("Anthropic API key", "ANTHROPIC_API_KEY", "aeterna-anthropic", true)?;
-            llm.model = w.text("Model", &defaults.anthropic.model, true)?;
-        }
-        LlmProvider::Ollama => {
             // Where the server finds Ollama from where it runs.
             let host = match w.target {
                 Target::DockerCompose => "http://host.docker.internal:11434",
@@ -277,17 +298,21 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
             llm.host = w.text("Ollama URL", host, true)?;
             llm.model = w.text("Model", &defaults.ollama.model, true)?;
         }
-        LlmProvider::None => {}
+        LlmProvider::Anthropic | LlmProvider::None => {}
     }
     // The chart's own model is no setting worth writing down.
     let chart_model = match provider {
         LlmProvider::Openai => defaults.openai.chat_model.clone(),
-        LlmProvider::Anthropic => defaults.anthropic.model.clone(),
         LlmProvider::Ollama => defaults.ollama.model.clone(),
-        LlmProvider::None => String::new(),
+        LlmProvider::Anthropic | LlmProvider::None => String::new(),
     };
     if llm.model == chart_model {
         llm.model.clear();
+    }
+    // The Ollama release's opal-fetcher serves one tenant's entities: OPAL needs its UUID.
+    let probe = Answers { target: w.target, llm: llm.clone(), ..Answers::default() };
+    if opal.enabled && probe.fetcher_wants_a_tenant() {
+        opal.tenant = w.tenant("Tenant (a UUID) whose entities opal-fetcher serves: that release's fetcher serves one tenant")?;
     }
 
     // ----- Q7

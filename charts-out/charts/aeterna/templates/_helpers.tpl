@@ -181,15 +181,6 @@ The name of the service account to use.
 {{- define "aeterna.openaiApiKeyInEnv" -}}
 {{- if and (eq .Values.llm.provider "openai") (or .Values.llm.openai.existingSecret (and .Values.llm.openai.apiKey (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
 {{- end }}
-{{- define "aeterna.anthropicApiKeyFromValues" -}}
-{{- if and (eq .Values.llm.provider "anthropic") (not .Values.llm.anthropic.existingSecret) (not (include "aeterna.externalSecrets" .)) .Values.llm.anthropic.apiKey -}}true{{- end -}}
-{{- end }}
-{{- define "aeterna.anthropicApiKeyFromStore" -}}
-{{- if and (eq .Values.llm.provider "anthropic") (not .Values.llm.anthropic.existingSecret) (include "aeterna.externalSecrets" .) -}}true{{- end -}}
-{{- end }}
-{{- define "aeterna.anthropicApiKeyInEnv" -}}
-{{- if and (eq .Values.llm.provider "anthropic") (or .Values.llm.anthropic.existingSecret (and .Values.llm.anthropic.apiKey (not (include "aeterna.externalSecrets" .))) (include "aeterna.externalSecrets" .)) -}}true{{- end -}}
-{{- end }}
 
 {{/*
 The API server's rules over whole settings (kforge's rules module): each takes (list VALUE "path")

@@ -7,7 +7,8 @@ use manifests::SecretString;
 use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, Image, Resources, ServiceSettings, k8s};
 use manifests::model::Hook;
 use manifests::objects::{
-    ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor, Volume, Workload,
+    ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor, ServicePort, Volume,
+    Workload,
 };
 use manifests::{
     ConfigKey, DnsLabel, DnsName, Duration, Expr, Knobs, Line, List, Map, Meta, Model, ObjectRef, StringMap, checksum_of, fullname, fullname_with, release_namespace,
@@ -41,7 +42,9 @@ pub struct Aeterna {
     pub autoscaling: AutoscalingSettings,
     /// Disruption budget of the server.
     pub pdb: DisruptionBudgetSettings,
-    /// Database migrations: a Job after every install and upgrade (a Helm hook in the chart).
+    /// Database migrations: a Job after every install and upgrade (a Helm hook in the chart),
+    /// for images whose migration command works (0.8.0-rc.6 and later); `serve` creates its
+    /// schema itself.
     pub migration: Migration,
     /// Annotations of the server's pods.
     pub pod_annotations: StringMap,
@@ -67,9 +70,11 @@ pub struct Features {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Migration {
-    /// Run `aeterna migrate` as a Job: in the chart a hook after every install and upgrade; in
-    /// plain manifests a plain Job whose name changes with the image and the database, so a
-    /// new version is a new Job.
+    /// Run `aeterna admin migrate up` as a Job: in the chart a hook after every install and
+    /// upgrade; in plain manifests a plain Job whose name changes with the image and the
+    /// database, so a new version is a new Job. Refused with images before 0.8.0-rc.6, whose
+    /// command fails on a fresh database; `aeterna serve` creates the schema it needs itself
+    /// (see the chart README's "Database migrations").
     pub enabled: bool,
     /// Retries before the Job fails.
     pub backoff_limit: u16,
@@ -80,13 +85,17 @@ pub struct Migration {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Llm {
-    /// Provider of embeddings and chat; `none` configures it later.
+    /// Provider of embeddings and chat: `openai`; `ollama`, through its OpenAI-compatible API
+    /// (images 0.8.0-rc.9 and later); `none` configures it later. `anthropic` is refused: no
+    /// Aeterna release reads Anthropic settings.
     pub provider: LlmProvider,
     /// OpenAI.
     pub openai: OpenAi,
-    /// Anthropic.
+    /// Anthropic: no Aeterna release reads these settings (`llm.provider: anthropic` is
+    /// refused); kept for the design's values.
     pub anthropic: Anthropic,
-    /// Ollama (local models, no API key).
+    /// Ollama (local models, no API key), reached through its OpenAI-compatible API at
+    /// `<host>/v1` by images 0.8.0-rc.9 and later.
     pub ollama: Ollama,
 }
 
@@ -126,9 +135,9 @@ pub struct Anthropic {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ollama {
-    /// Ollama URL (`http://ollama.ollama.svc:11434`).
+    /// Ollama URL without a trailing slash (`http://ollama.ollama.svc:11434`).
     pub host: String,
-    /// Model.
+    /// Model (the server's chat model).
     pub model: String,
 }
 
@@ -137,7 +146,8 @@ pub struct Ollama {
 pub struct Observability {
     /// Prometheus Operator ServiceMonitor for the server's metrics.
     pub service_monitor: ServiceMonitorSettings,
-    /// OpenTelemetry tracing.
+    /// Tracing: no Aeterna release exports traces (none reads `OTEL_*`); `enabled` sets the
+    /// `OB_TRACING_ENABLED` the server's configuration loader reads.
     pub tracing: Tracing,
 }
 
@@ -148,16 +158,17 @@ pub struct ServiceMonitorSettings {
     pub enabled: bool,
     /// Scrape interval.
     pub interval: Duration,
-    /// Path of the metrics.
+    /// Path of the metrics on the server's metrics port (9090).
     pub path: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Tracing {
-    /// Export traces over OTLP.
+    /// Tracing on (`OB_TRACING_ENABLED`).
     pub enabled: bool,
-    /// OTLP endpoint (`http://otel-collector.observability:4317`).
+    /// OTLP endpoint (`http://otel-collector.observability:4317`): read by no Aeterna release;
+    /// kept for the design's values.
     pub endpoint: String,
 }
 
@@ -201,7 +212,7 @@ impl Default for Aeterna {
             service: ServiceSettings::new(8080),
             autoscaling: AutoscalingSettings { enabled: false, min_replicas: 2, max_replicas: 10, target_cpu_utilization_percentage: 70, target_memory_utilization_percentage: 0 },
             pdb: DisruptionBudgetSettings::min_available(false, 1),
-            migration: Migration { enabled: true, backoff_limit: 6, active_deadline_seconds: 600 },
+            migration: Migration { enabled: false, backoff_limit: 6, active_deadline_seconds: 600 },
             pod_annotations: StringMap::new(),
             node_selector: StringMap::new(),
             tolerations: Vec::new(),
@@ -262,8 +273,42 @@ impl Default for Security {
 
 // ----- objects -----------------------------------------------------------------------------
 
-/// The image's `aeterna serve` listens on `--port`, default 8080 (upstream `cli/src/commands/serve.rs`).
+// What the server image needs, read at the chart's appVersion (kikokikok/aeterna v0.5.0) unless
+// said otherwise; `crate::upstream` cites each file.
+
+/// `aeterna serve` listens on `--port`, default 8080 (`cli/src/commands/serve.rs`).
 const HTTP_PORT: i64 = 8080;
+/// ... and serves `/metrics` on `--metrics-port`, default 9090, a listener of its own
+/// (`cli/src/commands/serve.rs`, `cli/src/server/metrics.rs`); `/metrics` on 8080 is a 404.
+pub const METRICS_PORT: i64 = 9090;
+/// `serve` stops unless the directory `AETERNA_CONFIG_PATH` names exists; the image sets it to
+/// `/app/config` (`Dockerfile`), which a read-only root cannot hold: an emptyDir.
+pub const CONFIG_PATH: &str = "/app/config";
+/// The knowledge repository is a git clone at `AETERNA_KNOWLEDGE_REPO_PATH`, default
+/// `./knowledge-repo` under the read-only `/app` (`cli/src/server/bootstrap.rs`): under the
+/// `/tmp` emptyDir instead, as upstream's own chart puts it.
+pub const KNOWLEDGE_REPO_PATH: &str = "/tmp/knowledge-repo";
+/// The first release whose LLM and embedding factories read `AETERNA_OPENAI_BASE_URL`
+/// (`memory/src/llm/factory.rs`, `memory/src/embedding/factory.rs` at v0.8.0-rc.9), how
+/// upstream runs Ollama (`e2e/llm/ollama.sh`).
+pub const READS_OPENAI_BASE_URL: &str = "0.8.0-rc.9";
+/// The first release whose `aeterna admin migrate up` applies every migration to a fresh
+/// database (v0.8.0-rc.6: it creates `serve`'s schema first, `cli/src/commands/admin.rs`).
+/// Before: 0.2.0 and 0.4.0 only print a simulated plan; 0.5.0 to 0.8.0-rc.4 stop at migration
+/// 009 on a fresh database (`organizational_units`, which only `serve` creates) and at 006 after
+/// `serve` ran; 0.8.0-rc.5 stops at 014.
+pub const MIGRATES: &str = "0.8.0-rc.6";
+/// The migration command (`cli/src/commands/admin.rs`); the image has no `aeterna migrate`.
+pub const MIGRATE_COMMAND: [&str; 4] = ["aeterna", "admin", "migrate", "up"];
+
+/// Why `llm.provider: anthropic` is refused, in the chart, emit and the setup wizard alike.
+pub const ANTHROPIC_REFUSED: &str = "llm.provider: anthropic is read by no Aeterna release: its LLM and embedding factories know openai, google, bedrock and none, and stop the server at start on any other name; choose openai, ollama (images 0.8.0-rc.9 and later) or none";
+
+/// Why `llm.provider: ollama` is refused with an older image.
+pub const OLLAMA_TOO_OLD: &str = "llm.provider: ollama needs an Aeterna image that reads AETERNA_OPENAI_BASE_URL, 0.8.0-rc.9 or later (older ones stop at start on an unknown provider): set aeterna.image.tag to v0.8.0-rc.9 or later, or choose openai or none";
+
+/// Why the migration Job is refused with an older image.
+pub const MIGRATION_TOO_OLD: &str = "aeterna.migration.enabled: before 0.8.0-rc.6 the image's `aeterna admin migrate up` fails on a fresh database (it needs tables only `aeterna serve` creates), and `serve` creates its schema itself: set aeterna.migration.enabled: false, or aeterna.image.tag to v0.8.0-rc.6 or later";
 
 pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, credentials: &Credentials, store: &Store) -> ObjectRef<Deployment> {
     let a = &v.aeterna;
@@ -272,6 +317,15 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let obs = &v.observability;
     let is_vector = |t: VectorBackendType| vb.type_.is(t);
     let bool_str = |b: &manifests::Knob<bool>| b.string();
+    // Settings of the design no Aeterna release reads (0.2.0 to 0.8.0-rc.12).
+    let unread = "no Aeterna release reads it (0.2.0 to 0.8.0-rc.12); kept for the design's values";
+    m.documentation_only(&obs.tracing.endpoint, &format!("{unread}: the server exports no traces and reads no OTEL_* variable"));
+    let anthropic = &llm.anthropic;
+    let why = format!("{unread}: llm.provider: anthropic is refused");
+    m.documentation_only(&anthropic.api_key, &why);
+    m.documentation_only(&anthropic.existing_secret, &why);
+    m.documentation_only(&anthropic.existing_secret_key, &why);
+    m.documentation_only(&anthropic.model, &why);
 
     // ----- aeterna/configmap.yaml: features, backend selection, endpoints of the dependencies
     let config = m.add(
@@ -306,17 +360,23 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                         is_vector(VectorBackendType::Databricks),
                         Map::new().str("DATABRICKS_HOST", &vb.databricks.workspace_url).str("DATABRICKS_CATALOG", &vb.databricks.catalog),
                     )
-                    .str("AETERNA_LLM_PROVIDER", &llm.provider)
+                    // Ollama is the `openai` provider pointed at Ollama's OpenAI-compatible API,
+                    // with a placeholder key (upstream `e2e/llm/ollama.sh`); `anthropic` is refused.
+                    .str("AETERNA_LLM_PROVIDER", llm.provider.is(LlmProvider::Ollama).then(Expr::from("openai"), llm.provider.expr()))
                     .when(
                         llm.provider.is(LlmProvider::Openai),
                         Map::new().str("AETERNA_OPENAI_EMBEDDING_MODEL", &llm.openai.embedding_model).str("AETERNA_OPENAI_MODEL", &llm.openai.chat_model),
                     )
-                    // The server image reads no setting of these two providers (its factories know
-                    // openai, google, bedrock and none); the chart passes the seed's settings on.
-                    .when(llm.provider.is(LlmProvider::Anthropic), Map::new().str("AETERNA_ANTHROPIC_MODEL", &llm.anthropic.model))
-                    .when(llm.provider.is(LlmProvider::Ollama), Map::new().str("AETERNA_OLLAMA_HOST", &llm.ollama.host).str("AETERNA_OLLAMA_MODEL", &llm.ollama.model))
+                    .when(
+                        llm.provider.is(LlmProvider::Ollama),
+                        Map::new()
+                            .str("AETERNA_OPENAI_BASE_URL", manifests::concat([llm.ollama.host.expr(), "/v1".into()]))
+                            .str("AETERNA_OPENAI_MODEL", &llm.ollama.model)
+                            .str("OPENAI_API_KEY", "ollama"),
+                    )
                     .str("OB_TRACING_ENABLED", bool_str(&obs.tracing.enabled))
-                    .when(&obs.tracing.enabled, Map::new().str("OTEL_EXPORTER_OTLP_ENDPOINT", &obs.tracing.endpoint).str("OTEL_SERVICE_NAME", fullname())),
+                    .str("AETERNA_CONFIG_PATH", CONFIG_PATH)
+                    .str("AETERNA_KNOWLEDGE_REPO_PATH", KNOWLEDGE_REPO_PATH),
             )
             .build(),
     );
@@ -344,7 +404,9 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let mut server = server_container("aeterna").build();
     server.env = server.env.clone().extend(stack.server_env.clone());
     let http = server.port("http", HTTP_PORT);
+    let metrics = server.port("metrics", METRICS_PORT);
     server.mount(&Volume::empty_dir("tmp"), "/tmp");
+    server.mount(&Volume::empty_dir("config"), CONFIG_PATH);
     server.liveness(Probe::http("/health", &http).initial_delay(15).period(10).timeout(5));
     server.readiness(Probe::http("/ready", &http).initial_delay(5).period(5).timeout(3));
     let checksums = Map::new().str("checksum/config", checksum_of("aeterna/configmap.yaml")).str("checksum/secret", checksum_of("aeterna/secret.yaml"));
@@ -364,7 +426,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let deployment = m.add(Deployment::builder().meta(meta("deployment.yaml")).replicas(&a.replicas).replicas_unless(&a.autoscaling.enabled).pod(pod).build());
 
     // ----- aeterna/service.yaml, ingress.yaml, hpa.yaml, pdb.yaml
-    let (service, service_http) = a.service.service(meta("service.yaml"), &deployment, "http", &http);
+    let (mut service, service_http) = a.service.service(meta("service.yaml"), &deployment, "http", &http);
+    let service_metrics = service.port(ServicePort::new("metrics", METRICS_PORT, &metrics));
     m.add(service);
     v.ingress.add_in(m, &service_http, "aeterna/ingress.yaml");
     a.autoscaling.add_as(m, meta("hpa.yaml"), &deployment);
@@ -387,10 +450,11 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
 
     // ----- aeterna/servicemonitor.yaml
     let sm = &obs.service_monitor;
-    m.add_when(&sm.enabled, ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).port(&service_http).path(&sm.path).interval(&sm.interval).build());
+    m.add_when(&sm.enabled, ServiceMonitor::builder().meta(meta("servicemonitor.yaml")).port(&service_metrics).path(&sm.path).interval(&sm.interval).build());
 
-    // ----- aeterna/job-migration.yaml: `aeterna migrate` after every install and upgrade, in
-    // both outputs.
+    // ----- aeterna/job-migration.yaml: `aeterna admin migrate up` after every install and
+    // upgrade, in both outputs, for images whose command works (`MIGRATES`; the rule in
+    // `validation.rs` refuses the Job with older ones).
     // - In the chart a hook after install and after upgrade, not before: only then do the
     //   release's ConfigMap and Secret say what this revision says, and does a bundled database
     //   exist (the Job's pod waits for the operator's `<cluster>-app` Secret, within the
@@ -402,7 +466,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     //   leaves the finished Job as it is.
     let mig = &a.migration;
     let migrates = manifests::concat([a.image.reference_in(&v.global.image_registry), "|".into(), deps.postgres_host.clone(), "|".into(), deps.postgres_database.clone()]);
-    let mut migrate = server_container("migrate").command(["aeterna", "migrate"]).build();
+    let mut migrate = server_container("migrate").command(MIGRATE_COMMAND).build();
     migrate.mount(&Volume::empty_dir("tmp"), "/tmp");
     let job_pod = Pod::builder()
         .containers(vec![migrate])
@@ -430,7 +494,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
         NetworkPolicy::builder()
             .meta(meta("networkpolicy.yaml"))
             .selects(&deployment)
-            .ingress(vec![NetworkPolicyRule::to(&[&http]).from_namespaces(&np.allowed_namespaces)])
+            .ingress(vec![NetworkPolicyRule::to(&[&http, &metrics]).from_namespaces(&np.allowed_namespaces)])
             .build(),
     );
     opal::isolate(m, v, stack, &deployment);
@@ -461,7 +525,7 @@ fn notes(m: &mut Model, v: &ValuesKnobs, opal_on: &Expr<bool>) {
                 "` (the operator must be installed).".into(),
             ])],
         ),
-        Line::when(v.aeterna.migration.enabled.expr(), vec![Line::text("Database migrations run as a Job after every install and upgrade.")]),
+        Line::when(v.aeterna.migration.enabled.expr(), vec![Line::text("Database migrations (`aeterna admin migrate up`) run as a Job after every install and upgrade.")]),
         Line::choose(
             opal_on,
             vec![Line::text("Authorization: the OPAL stack (opal-server, cedar-agent, opal-fetcher) is on.")],

@@ -225,15 +225,6 @@ impl<'a> Credentials<'a> {
                     existing: existing(&v.llm.openai.existing_secret, v.llm.openai.existing_secret_key.expr()),
                     required: true,
                 },
-                Credential {
-                    key: "anthropic-api-key",
-                    consumer: Consumer::Server,
-                    env: "ANTHROPIC_API_KEY",
-                    used: llm(LlmProvider::Anthropic),
-                    value: &v.llm.anthropic.api_key,
-                    existing: existing(&v.llm.anthropic.existing_secret, v.llm.anthropic.existing_secret_key.expr()),
-                    required: true,
-                },
             ],
         }
     }

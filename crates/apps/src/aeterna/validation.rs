@@ -7,7 +7,7 @@
 use manifests::{Expr, Model};
 
 use super::ValuesKnobs;
-use super::core::LlmProvider;
+use super::core::{self, LlmProvider};
 use super::dependencies::{CacheType, VectorBackendType};
 
 pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
@@ -69,7 +69,13 @@ pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
     );
 
     // ----- LLM provider
+    m.reject_when(v.llm.provider.is(LlmProvider::Anthropic), core::ANTHROPIC_REFUSED);
     m.reject_when(v.llm.provider.is(LlmProvider::Ollama).and(v.llm.ollama.host.is_set().not()), "llm.provider is ollama: set llm.ollama.host");
+    let image = &v.aeterna.image;
+    m.reject_when(v.llm.provider.is(LlmProvider::Ollama).and(image.version_at_least(core::READS_OPENAI_BASE_URL).not()), core::OLLAMA_TOO_OLD);
+
+    // ----- the migration Job, only where the image's command works
+    m.reject_when(v.aeterna.migration.enabled.and(image.version_at_least(core::MIGRATES).not()), core::MIGRATION_TOO_OLD);
 
     // ----- secrets and observability
     let secrets = &v.secrets;
@@ -81,5 +87,4 @@ pub fn preflight(m: &mut Model, v: &ValuesKnobs, external: &Expr<bool>) {
         external.and(secrets.external_secrets.remote_key.is_set().not()),
         "External Secrets are on (secrets.provider or secrets.externalSecrets.enabled): set secrets.externalSecrets.remoteKey",
     );
-    m.reject_when(v.observability.tracing.enabled.and(v.observability.tracing.endpoint.is_set().not()), "observability.tracing.enabled: set observability.tracing.endpoint");
 }

@@ -5,6 +5,7 @@
 //! - this module renders and checks the applications into a [`Tree`];
 //! - [`layout`]: an environment's manifests as a directory kustomize and GitOps engines take,
 //!   stage by stage; [`gitops`]: the Argo CD and Flux definitions of each environment;
+//! - [`no_follow`]: reading a generated folder's files without following links;
 //! - [`ownership`]: the record in each generated directory of the files emit wrote there;
 //! - [`write`]: swapping the changed directories in, refusing foreign files;
 //! - [`fault`]: the fault-injection hook the tests of atomicity use.
@@ -12,6 +13,7 @@
 pub mod fault;
 pub mod gitops;
 pub mod layout;
+pub mod no_follow;
 pub mod ownership;
 pub mod write;
 
@@ -301,9 +303,13 @@ pub fn emit_apps(apps: &[Box<dyn Application>]) -> Result<Tree, EmitError> {
     Ok(out)
 }
 
-/// A file's text for a diff; `<not UTF-8>` for bytes that are no text.
+/// A file's text for a diff; `<not UTF-8>` for bytes that are no text. A link or special file
+/// is never followed or read: its target is not emit's to show.
 fn read_text(path: &Path) -> io::Result<String> {
-    Ok(String::from_utf8(fs::read(path)?).unwrap_or_else(|_| String::from("<not UTF-8>")))
+    Ok(match no_follow::read_regular(path)? {
+        Some(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| String::from("<not UTF-8>")),
+        None => String::from("<not a regular file: a link or special file, not read>"),
+    })
 }
 
 /// What `emit --check` reports: a unified diff per file of the owned directories that differs,

@@ -175,7 +175,7 @@ fn read_ours(out: &Path, existing: &Existing) -> Result<Tree, WriteError> {
     for path in &existing.ours {
         let full = out.join(path);
         // Not UTF-8 text: never equal to what emit writes, so the directory is rewritten.
-        let text = fs::read(&full).map_err(io_err(&full, "read"))?;
+        let text = super::no_follow::read_regular(&full).map_err(io_err(&full, "read"))?.unwrap_or_default();
         files.insert(path.clone(), String::from_utf8(text).unwrap_or_default());
     }
     Ok(files)
@@ -202,7 +202,8 @@ struct Plan {
 pub fn write_atomic(out: &Path, tree: &Tree, owned: &[PathBuf], options: Options) -> Result<Report, WriteError> {
     // `link/` and `link/.` name the directory a link points to: checked as `link`, they are
     // refused as links are.
-    let out: PathBuf = out.components().collect();
+    // As spelled: `link/charts/..` is `link`, refused below, not the link's target.
+    let out: PathBuf = super::no_follow::lexical(out);
     let result = write(&out, tree, owned, options);
     fault::report();
     result

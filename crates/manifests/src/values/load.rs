@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::Values;
-use super::set::{ReadFile, SetFlag, apply, merge_maps};
+use super::set::{ReadFile, SetBudget, SetFlag, apply, merge_maps};
 
 /// A values error: the source (file or `--set`), the values path, and what was expected.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,8 +56,23 @@ impl Layer<'_> {
     }
 }
 
-/// Values files can be large or deep; beyond these they are refused before parsing.
-const MAX_VALUES_BYTES: usize = 4 << 20;
+/// Values files can be large or deep; beyond these they are refused before parsing. The size
+/// bounds what is read at all, of a values file and of a `--set-file` file alike
+/// ([`read_capped`]): a Secret or ConfigMap holds at most 1 MiB, and so does the Secret Helm keeps
+/// a release in, so no value larger than this could be installed.
+pub const MAX_VALUES_BYTES: usize = 4 << 20;
+
+/// The text `reader` gives, read to its end but never past [`MAX_VALUES_BYTES`]: `/dev/zero`, a
+/// sparse file of a gigabyte or an endless pipe is refused after that much, not read whole.
+pub fn read_capped(reader: impl std::io::Read) -> Result<String, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(MAX_VALUES_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() > MAX_VALUES_BYTES {
+        return Err(format!("file is larger than {} MiB: refused before reading further", MAX_VALUES_BYTES >> 20));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+}
 const MAX_DEPTH: usize = 64;
 
 fn depth(v: &Value) -> usize {
@@ -84,7 +99,12 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
         // Several documents: Helm 4 merges them in order (`loader.LoadValues`); Helm 3.18 reads
         // the first only. emit follows Helm 4.
         Err(e) if e.to_string().contains("multiple YAML documents") => {
-            let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+            // As many documents as a file under the size cap can hold (`---` and a line break
+            // each): Helm takes any number, and the parser's default stopped at 1024.
+            let options = serde_saphyr::options! {
+                budget: serde_saphyr::budget! { max_documents: MAX_VALUES_BYTES / 4 },
+                duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
+            };
             let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
             let mut merged = Map::new();
             for (i, doc) in docs.into_iter().enumerate() {
@@ -438,6 +458,19 @@ fn bound_integers(v: &mut Value) {
     }
 }
 
+/// Applies one layer to the user's values.
+fn apply_layer(layer: &Layer, user: &mut Map<String, Value>, read_file: &mut ReadFile, budget: &mut SetBudget) -> Result<(), ValuesError> {
+    match layer {
+        Layer::File { name, text } => {
+            if let Value::Object(m) = parse_yaml(name, text)? {
+                merge_maps(user, m);
+            }
+            Ok(())
+        }
+        Layer::Set { flag, arg } => apply(*flag, arg, user, read_file, budget),
+    }
+}
+
 /// Every section of settings (a struct: a schema with properties) is given as a map.
 fn sections_are_maps(schema: &Value, v: &Value, path: &str) -> Result<(), (String, String)> {
     let Some(Value::Object(props)) = schema.get("properties") else {
@@ -482,34 +515,32 @@ pub fn load(defaults: &Value, layers: &[Layer], check: &Check) -> Result<Value, 
 pub fn load_reading(defaults: &Value, layers: &[Layer], check: &Check, read_file: &mut ReadFile) -> Result<Value, ValuesError> {
     let mut ordered: Vec<&Layer> = layers.iter().collect();
     ordered.sort_by_key(|l| l.rank());
+    // A file is read once, also when the layers are applied again below (`-` is standard input).
+    let mut files: std::collections::HashMap<String, Result<String, String>> = std::collections::HashMap::new();
+    let read_file = &mut |path: &str| files.entry(path.to_string()).or_insert_with(|| read_file(path)).clone();
     let mut user = Map::new();
-    // The user's values before each layer, kept only to name the source of an error.
-    let mut before = Vec::with_capacity(ordered.len());
+    let mut budget = SetBudget::default();
     for layer in &ordered {
-        if ordered.len() > 1 {
-            before.push(user.clone());
-        }
-        match layer {
-            Layer::File { name, text } => {
-                if let Value::Object(m) = parse_yaml(name, text)? {
-                    merge_maps(&mut user, m);
-                }
-            }
-            Layer::Set { flag, arg } => apply(*flag, arg, &mut user, read_file)?,
-        }
+        apply_layer(layer, &mut user, read_file, &mut budget)?;
     }
-    let tree = coalesce(defaults, user.clone());
+    let tree = coalesce(defaults, user);
     let (path, message) = match check(&tree) {
         Ok(canonical) => return Ok(canonical),
         Err(e) => e,
     };
-    // Only to name the source: the defaults, then the values after each layer; the first that
-    // fails names it. (A check per layer on every load doubled the cost of loading values.)
+    drop(tree);
+    // Only to name the source: the defaults, then the values after each layer, built again
+    // layer by layer; the first that fails names it. (A check per layer on every load doubled
+    // the cost of loading values, and a copy kept per layer made many `--set` flags cost memory
+    // by the square of their number.)
     check(defaults).map_err(|(path, message)| ValuesError { source: "defaults".into(), path, message })?;
-    before.push(user);
-    for (i, layer) in ordered.iter().enumerate() {
-        let Some(after) = before.get(i + 1) else { break };
-        check(&coalesce(defaults, after.clone())).map_err(|(path, message)| ValuesError { source: layer.source().to_string(), path, message })?;
+    if ordered.len() > 1 {
+        let mut user = Map::new();
+        let mut budget = SetBudget::default();
+        for layer in &ordered {
+            apply_layer(layer, &mut user, read_file, &mut budget)?;
+            check(&coalesce(defaults, user.clone())).map_err(|(path, message)| ValuesError { source: layer.source().to_string(), path, message })?;
+        }
     }
     // Reached only when the values fail together and never one layer at a time (a one-layer
     // load keeps no earlier state): name every source.
@@ -521,6 +552,13 @@ pub fn load_reading(defaults: &Value, layers: &[Layer], check: &Check, read_file
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn many_documents_merge_as_helm_4_merges_them() {
+        // 1025 documents once hit the parser's default limit, reported as an alias problem.
+        let text = format!("a: 0\n{}", (1..=1100).map(|i| format!("---\na: {i}\n")).collect::<String>());
+        assert_eq!(parse_yaml("many.yaml", &text).expect("loads"), json!({"a": 1100}));
+    }
 
     #[test]
     fn load_checks_the_merged_values_and_names_the_file_that_broke_them() {

@@ -7,7 +7,12 @@
 //!   (`podAnnotations.prometheus\.io/scrape=true`, `a=x\,y`, `C:\\temp`);
 //! - an index is a decimal integer from 0 to 65536 ([`MAX_INDEX`]); setting an index past the
 //!   end grows the list with nulls, as Helm does;
-//! - at most 30 keys deep through `.` ([`MAX_NESTED_NAMES`]);
+//! - at most 30 keys deep through `.` ([`MAX_NESTED_NAMES`]), and at most [`MAX_DEPTH`] keys and
+//!   indices together (Helm's parser recurses as deep as Go's growing stacks allow; a fixed
+//!   thread stack does not, so `a[0][0]...` thousands deep is refused instead of crashing);
+//! - the lists that indices grow hold at most [`MAX_SET_ITEMS`] items together, over all
+//!   arguments of one render ([`SetBudget`]): `--set x1[65536]=1 --set x2[65536]=1 ...` stops at
+//!   that bound with an error instead of taking memory by the gigabyte;
 //! - `{a,b}` is a list (`--set`, `--set-string`, `--set-file`);
 //! - the typing of values depends on the flag, see [`SetFlag`].
 //!
@@ -27,6 +32,25 @@ use super::load::ValuesError;
 pub const MAX_INDEX: i64 = 65536;
 /// The most keys a path may nest through `.` (Helm's `strvals.MaxNestedNameLevel`).
 pub const MAX_NESTED_NAMES: usize = 30;
+/// The most keys and list indices a path may nest, counted together.
+pub const MAX_DEPTH: usize = 100;
+/// The most items the lists grown by `--set` indices may hold together in one render: 16 lists
+/// of [`MAX_INDEX`] + 1 items. Helm takes about 100 MB for 40 such lists; emit takes about as much
+/// for this many.
+pub const MAX_SET_ITEMS: usize = 16 * (MAX_INDEX as usize + 1);
+
+/// What the `--set` arguments of one render may still allocate: list items, at most
+/// [`MAX_SET_ITEMS`] in all. One budget is passed to every [`apply`] of a render.
+#[derive(Debug)]
+pub struct SetBudget {
+    items_left: usize,
+}
+
+impl Default for SetBudget {
+    fn default() -> Self {
+        SetBudget { items_left: MAX_SET_ITEMS }
+    }
+}
 
 /// The flags that set values on the command line, in Helm's order of precedence: Helm applies
 /// all `--set-json` arguments first, then `--set`, `--set-string`, `--set-file` and
@@ -75,14 +99,14 @@ pub type ReadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
 ///
 /// Errors name the flag, the path as far as it was read, and what was expected; `dest` is then
 /// partly changed and should be dropped.
-pub fn apply(flag: SetFlag, arg: &str, dest: &mut Map<String, Value>, read_file: &mut ReadFile) -> Result<(), ValuesError> {
+pub fn apply(flag: SetFlag, arg: &str, dest: &mut Map<String, Value>, read_file: &mut ReadFile, budget: &mut SetBudget) -> Result<(), ValuesError> {
     if flag == SetFlag::Json && arg.trim().starts_with('{') {
         let object: Map<String, Value> =
             serde_json::from_str(arg.trim()).map_err(|e| ValuesError { source: flag.name().into(), path: String::new(), message: format!("not a JSON object: {e}") })?;
         merge_maps(dest, go_numbers(Value::Object(object)).as_object().cloned().unwrap_or_default());
         return Ok(());
     }
-    let mut p = Parser { input: arg.chars().collect(), pos: 0, flag, read_file };
+    let mut p = Parser { input: arg.chars().collect(), pos: 0, flag, read_file, budget, depth: 0 };
     loop {
         match p.key(dest, 0, "") {
             Ok(()) => continue,
@@ -95,8 +119,9 @@ pub fn apply(flag: SetFlag, arg: &str, dest: &mut Map<String, Value>, read_file:
 /// Parses `--set` arguments into a fresh map (each applied in order), for tests and tools.
 pub fn parse_set(assignments: &[String]) -> Result<Value, ValuesError> {
     let mut out = Map::new();
+    let mut budget = SetBudget::default();
     for a in assignments {
-        apply(SetFlag::Set, a, &mut out, &mut |_| Err("no files here".into()))?;
+        apply(SetFlag::Set, a, &mut out, &mut |_| Err("no files here".into()), &mut budget)?;
     }
     Ok(Value::Object(out))
 }
@@ -199,7 +224,7 @@ fn set(data: &mut Map<String, Value>, key: &str, v: Value) {
     }
 }
 
-fn set_index(list: &mut Vec<Value>, index: i64, v: Value, path: &str) -> Step {
+fn set_index(list: &mut Vec<Value>, index: i64, v: Value, path: &str, budget: &mut SetBudget) -> Step {
     if index < 0 {
         return fail(path, format!("index {index}: expected a list index from 0 to {MAX_INDEX}"));
     }
@@ -208,6 +233,11 @@ fn set_index(list: &mut Vec<Value>, index: i64, v: Value, path: &str) -> Step {
     }
     let i = index as usize;
     if list.len() <= i {
+        let grow = i + 1 - list.len();
+        if grow > budget.items_left {
+            return fail(path, format!("index {index}: the lists the --set arguments grow would hold more than {MAX_SET_ITEMS} items together"));
+        }
+        budget.items_left -= grow;
         list.resize(i + 1, Value::Null);
     }
     list[i] = v;
@@ -219,6 +249,9 @@ struct Parser<'r, 'a> {
     pos: usize,
     flag: SetFlag,
     read_file: &'r mut ReadFile<'a>,
+    budget: &'r mut SetBudget,
+    /// Keys and indices entered so far.
+    depth: usize,
 }
 
 /// What `{`...`}` after `=` gave.
@@ -273,6 +306,23 @@ impl Parser<'_, '_> {
     }
 
     fn key(&mut self, data: &mut Map<String, Value>, level: usize, path: &str) -> Step {
+        self.deeper(path)?;
+        let r = self.key_here(data, level, path);
+        self.depth -= 1;
+        r
+    }
+
+    /// One level deeper into a path: refused past [`MAX_DEPTH`].
+    fn deeper(&mut self, path: &str) -> Step {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.depth -= 1;
+            return fail(path, format!("nested more than {MAX_DEPTH} levels of keys and list indices"));
+        }
+        Ok(())
+    }
+
+    fn key_here(&mut self, data: &mut Map<String, Value>, level: usize, path: &str) -> Step {
         let stop: &[char] = if self.literal() { &['=', '[', '.'] } else { &['=', '[', ',', '.'] };
         let (k, last) = self.until(stop);
         let here = join(path, &k);
@@ -282,9 +332,10 @@ impl Parser<'_, '_> {
             Some(',') => fail(&here, "no value before ',': expected path=value"),
             Some('[') => {
                 let i = self.index(&here)?;
-                let mut list = match data.get(&k) {
+                // Taken out and put back: a copy per argument costs the list's size each time.
+                let mut list = match data.get_mut(&k) {
                     None => Vec::new(),
-                    Some(Value::Array(a)) => a.clone(),
+                    Some(Value::Array(a)) => std::mem::take(a),
                     Some(other) => return fail(&here, format!("is {} already (from an earlier file or flag), not a list to index", kind_of(other))),
                 };
                 let r = self.list_item(&mut list, i, level, &format!("{here}[{i}]"));
@@ -308,9 +359,9 @@ impl Parser<'_, '_> {
                     return fail(&here, format!("nested more than {MAX_NESTED_NAMES} levels through '.'"));
                 }
                 let existed = data.contains_key(&k);
-                let mut inner = match data.get(&k) {
+                let mut inner = match data.get_mut(&k) {
                     None => Map::new(),
-                    Some(Value::Object(m)) => m.clone(),
+                    Some(Value::Object(m)) => std::mem::take(m),
                     Some(other) => return fail(&here, format!("is {} already (from an earlier file or flag), not a map to set a key in", kind_of(other))),
                 };
                 let r = self.key(&mut inner, level, &here);
@@ -362,6 +413,13 @@ impl Parser<'_, '_> {
     }
 
     fn list_item(&mut self, list: &mut Vec<Value>, i: i64, level: usize, path: &str) -> Step {
+        self.deeper(path)?;
+        let r = self.list_item_here(list, i, level, path);
+        self.depth -= 1;
+        r
+    }
+
+    fn list_item_here(&mut self, list: &mut Vec<Value>, i: i64, level: usize, path: &str) -> Step {
         if i < 0 {
             return fail(path, format!("index {i}: expected a list index from 0 to {MAX_INDEX}"));
         }
@@ -373,18 +431,18 @@ impl Parser<'_, '_> {
             None => Err(Stop::End),
             Some('=') => {
                 let v = self.value(path)?.unwrap_or(Value::String(String::new()));
-                set_index(list, i, v, path)
+                set_index(list, i, v, path, self.budget)
             }
             Some('[') => {
                 let next = self.index(path)?;
-                let mut inner = match list.get(i as usize) {
+                let existed = matches!(list.get(i as usize), Some(Value::Array(_)));
+                let mut inner = match list.get_mut(i as usize) {
                     None | Some(Value::Null) => Vec::new(),
-                    Some(Value::Array(a)) => a.clone(),
+                    Some(Value::Array(a)) => std::mem::take(a),
                     Some(other) => return fail(path, format!("is {} already (from an earlier file or flag), not a list to index", kind_of(other))),
                 };
-                let existed = matches!(list.get(i as usize), Some(Value::Array(_)));
                 match self.list_item(&mut inner, next, level, &format!("{path}[{next}]")) {
-                    Ok(()) => set_index(list, i, Value::Array(inner), path),
+                    Ok(()) => set_index(list, i, Value::Array(inner), path, self.budget),
                     // Helm's nested list is the same Go slice: a change made before the
                     // argument ended stays when the list was there already.
                     Err(Stop::End) if existed => {
@@ -398,14 +456,14 @@ impl Parser<'_, '_> {
                 let mut inner = Map::new();
                 if let Some(existing) = list.get_mut(i as usize) {
                     match existing {
-                        Value::Object(m) => inner = m.clone(),
+                        Value::Object(m) => inner = std::mem::take(m),
                         // Indices out of order: Helm puts an empty map there first.
                         other => *other = Value::Object(Map::new()),
                     }
                 }
                 let existed = (i as usize) < list.len();
                 match self.key(&mut inner, level, path) {
-                    Ok(()) => set_index(list, i, Value::Object(inner), path),
+                    Ok(()) => set_index(list, i, Value::Object(inner), path, self.budget),
                     // As above: Helm changed the map in place when it was in the list already.
                     Err(Stop::End) if existed => {
                         list[i as usize] = Value::Object(inner);
@@ -551,7 +609,7 @@ mod tests {
     fn with(flag: SetFlag, args: &[&str]) -> Result<Value, ValuesError> {
         let mut out = Map::new();
         for a in args {
-            apply(flag, a, &mut out, &mut |p| if p == "f.txt" { Ok("from file".into()) } else { Err("no such file".into()) })?;
+            apply(flag, a, &mut out, &mut |p| if p == "f.txt" { Ok("from file".into()) } else { Err("no such file".into()) }, &mut SetBudget::default())?;
         }
         Ok(Value::Object(out))
     }
