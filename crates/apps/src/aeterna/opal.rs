@@ -75,8 +75,9 @@ pub struct Cedar {
     /// Cedar schema text (AETERNA_CEDAR_SCHEMA_TEXT): the server needs the variable set but
     /// parses no schema from it; upstream's is `policies/cedar/aeterna.cedarschema`.
     pub schema: String,
-    /// Existing ConfigMap with the keys `policy` and `schema`, instead of the two above. The
-    /// server reads it when it starts: restart it after a change.
+    /// Existing ConfigMap with the keys `policy` and `schema`; when set, it is the source and the
+    /// two above are not read (as an `existingSecret` wins over a value). The server reads it
+    /// when it starts: restart it after a change.
     pub existing_config_map: DnsName,
 }
 
@@ -311,10 +312,6 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
         "opal.cedar.policy: with OPAL on the Aeterna server authorizes with Cedar and does not start without its policy text: set opal.cedar.policy \
          (and opal.cedar.schema) to your .cedar files (upstream's are policies/cedar/ of kikokikok/aeterna), or opal.cedar.existingConfigMap, \
          or opal.enabled: false",
-    );
-    m.reject_when(
-        cedar.existing_config_map.is_set().and(cedar.policy.is_set().or(cedar.schema.is_set())),
-        "opal.cedar: give the policy and schema in opal.cedar.policy and opal.cedar.schema or in opal.cedar.existingConfigMap, not both",
     );
     m.reject_when(on.and(o.fetcher.image.repository.is_set().not()), FETCHER_IMAGE_NEEDED);
     m.external::<Secret>(&repo.ssh_key.existing_secret);
