@@ -39,7 +39,7 @@ pub fn app() -> App<Values> {
                 keywords: ["memory", "mcp", "agents", "opal", "cedar", "vector-search"].map(String::from).to_vec(),
                 home: "https://github.com/kikokikok/aeterna".into(),
                 sources: vec!["https://github.com/kikokikok/aeterna".into()],
-                ..ChartMeta::new("aeterna", "0.2.0", "0.5.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
+                ..ChartMeta::new("aeterna", "0.3.0", "0.5.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
             }
             .upgrade_note(
                 "0.2.0",
@@ -88,7 +88,7 @@ pub fn app() -> App<Values> {
                  names. A StatefulSet's `serviceName` cannot change in place: before `helm upgrade`, delete those StatefulSets \
                  with `kubectl delete statefulset <name> --cascade=orphan` (the pods and volumes stay, and the upgrade adopts them).",
             )
-            .upgrade_note("0.2.0", opal::UPGRADE_NOTE),
+            .upgrade_note("0.3.0", opal::UPGRADE_NOTE),
             "crates/apps/src/aeterna.rs",
             build,
         )
