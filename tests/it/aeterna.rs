@@ -35,6 +35,12 @@ const MODES: &[(&str, &str)] = &[
         "opal webhook and ssh key",
         "opal: {server: {policyRepo: {url: \"git@github.com:acme/policies.git\", pollingInterval: 0, webhook: {enabled: true, existingSecret: hook}, sshKey: {existingSecret: repo-key}}}}",
     ),
+    ("opal policy from a ConfigMap", "opal: {cedar: {policy: \"\", existingConfigMap: cedar}}"),
+    ("opal policy from a ConfigMap over values", "opal: {cedar: {existingConfigMap: cedar}}"),
+    ("opal policy and schema from values", "opal: {cedar: {policy: \"forbid(principal, action, resource);\", schema: \"namespace Aeterna {}\"}}"),
+    ("opal fetcher of one tenant with its own tag", "opal: {fetcher: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a, image: {tag: \"v1\"}}}"),
+    ("opal of a fetcher that wants a tenant", "aeterna: {image: {tag: \"0.8.0-rc.12\"}}\nopal: {fetcher: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}}"),
+    ("opal with a fetcher older than its server", "aeterna: {image: {tag: \"0.8.0-rc.12\"}}\nopal: {fetcher: {tenant: \"\", image: {tag: \"0.5.0\"}}}"),
     ("opal with valkey and a password", "cache: {type: external, external: {host: redis.example, existingSecret: redis}}\nopal: {server: {replicas: 3}}"),
     ("registry mirror", "global: {imageRegistry: mirror.example, imagePullSecrets: [{name: mirror}]}\npostgresql: {imageName: \"ghcr.io/cloudnative-pg/postgresql:17\"}"),
 ];
@@ -82,6 +88,10 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
     ("opal secure mode without tokens", "opal: {auth: {enabled: true}}", "opal.auth.masterToken is needed: set it or opal.auth.existingSecret"),
     ("opal webhook without its secret", "opal: {server: {policyRepo: {webhook: {enabled: true}}}}", "opal.server.policyRepo.webhook.secret is needed"),
     ("opal without its Cedar clients", "opal: {cedarAgent: {enabled: false}}", "no OPAL client loads the policies"),
+    ("opal without the server's Cedar policy", "opal: {cedar: {policy: \"\"}}", "opal.cedar.policy: with OPAL on the Aeterna server authorizes with Cedar"),
+    ("opal without the fetcher image", "opal: {fetcher: {image: {repository: \"\"}}}", "build it from opal-fetcher/Dockerfile of kikokikok/aeterna"),
+    ("opal fetcher without the tenant it wants", "opal: {fetcher: {tenant: \"\"}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
+    ("opal fetcher of a branch without a tenant", "opal: {fetcher: {tenant: \"\", image: {tag: main}}}", "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later"),
     ("opal-server budget with both bounds", "opal: {server: {pdb: {enabled: true, maxUnavailable: 1}}}", "not both"),
 ];
 

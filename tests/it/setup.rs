@@ -74,8 +74,16 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 fn each_target_writes_its_files() {
     let cases: &[(&str, &str, &[&str])] = &[
         ("docker-compose", "target: docker-compose\nllm: {apiKey: sk-compose}\n", &["docker-compose.yaml", ".env", ".aeterna/config.toml"]),
-        ("kubernetes", "target: kubernetes\nllm: {apiKey: sk-kube}\n", &["values.yaml", "secrets.values.yaml", ".aeterna/config.toml"]),
-        ("kubernetes, existing Secret", "target: kubernetes\nllm: {existingSecret: openai}\n", &["values.yaml", ".aeterna/config.toml"]),
+        (
+            "kubernetes",
+            "target: kubernetes\nllm: {apiKey: sk-kube}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}\n",
+            &["values.yaml", "secrets.values.yaml", ".aeterna/config.toml"],
+        ),
+        (
+            "kubernetes, existing Secret",
+            "target: kubernetes\nllm: {existingSecret: openai}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}\n",
+            &["values.yaml", ".aeterna/config.toml"],
+        ),
         ("opencode-only", "target: opencode-only\n", &[".aeterna/config.toml"]),
     ];
     for (label, answers, expected) in cases {
@@ -110,7 +118,7 @@ fn each_target_writes_its_files() {
 fn secrets_go_only_to_the_files_to_keep_out_of_git() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let answers = "target: kubernetes\nllm: {apiKey: sk-typed-1}\ncache: {type: external, external: {host: redis.example, password: redis-typed-2}}\n";
+    let answers = "target: kubernetes\nllm: {apiKey: sk-typed-1}\ncache: {type: external, external: {host: redis.example, password: redis-typed-2}}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}\n";
     ok(&setup(dir, answers, &[]));
     let out = dir.join("out");
     for f in ["values.yaml", ".aeterna/config.toml"] {
@@ -124,7 +132,7 @@ fn secrets_go_only_to_the_files_to_keep_out_of_git() {
     // An existing Secret: its name in values.yaml, no secret file at all.
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    ok(&setup(dir, "target: kubernetes\nllm: {existingSecret: my-openai}\n", &[]));
+    ok(&setup(dir, "target: kubernetes\nllm: {existingSecret: my-openai}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}\n", &[]));
     assert!(!dir.join("out/secrets.values.yaml").exists());
     assert_eq!(yaml(&dir.join("out/values.yaml"))["llm"], json!({"openai": {"existingSecret": "my-openai"}}));
 
@@ -159,8 +167,11 @@ fn the_readme_example_answers_work() {
 
 /// Kubernetes answers; each must render with Helm exactly as `emit` does.
 const KUBERNETES: &[(&str, &str)] = &[
-    ("defaults, existing Secret", "target: kubernetes\nllm: {existingSecret: aeterna-openai}"),
-    ("typed key, every advanced option", "target: kubernetes\nllm: {apiKey: sk-abc}\nadvanced: {ingress: true, serviceMonitor: true, networkPolicy: true, hpa: true, pdb: true}"),
+    ("defaults, existing Secret", "target: kubernetes\nllm: {existingSecret: aeterna-openai}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}"),
+    (
+        "typed key, every advanced option",
+        "target: kubernetes\nllm: {apiKey: sk-abc}\nadvanced: {ingress: true, serviceMonitor: true, networkPolicy: true, hpa: true, pdb: true}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}",
+    ),
     (
         "external everything",
         "target: kubernetes\nvectorBackend: {type: vertex-ai, projectId: p, region: europe-west1, indexEndpoint: e, existingSecret: gcp}\n\
@@ -171,12 +182,16 @@ const KUBERNETES: &[(&str, &str)] = &[
     (
         "ollama, valkey, pgvector, typed database password",
         "target: kubernetes\nvectorBackend: pgvector\ncache: valkey\npostgresql: {type: external, external: {host: pg.example, username: u, password: \"p@ss: 'x'\"}}\n\
-         llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}",
+         llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher, tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}",
     ),
-    ("pinecone, mongodb-free, no llm", "target: kubernetes\nvectorBackend: {type: pinecone, environment: us-east-1, indexName: mem, apiKey: pc-key}\nllm: none"),
+    (
+        "pinecone, mongodb-free, no llm",
+        "target: kubernetes\nvectorBackend: {type: pinecone, environment: us-east-1, indexName: mem, apiKey: pc-key}\nllm: none\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}",
+    ),
     (
         "own policy repository and OPAL Secret",
-        "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"git@github.com:acme/policies.git\", branch: main, existingSecret: acme-opal}",
+        "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"git@github.com:acme/policies.git\", branch: main, existingSecret: acme-opal, \
+         fetcherImage: registry.example/aeterna-opal-fetcher, cedarConfigMap: acme-cedar}",
     ),
 ];
 
@@ -184,12 +199,22 @@ const KUBERNETES: &[(&str, &str)] = &[
 fn opal_answers_reach_the_chart() {
     // Kubernetes: secure mode with the named Secret, the repository and branch given.
     let tmp = tempfile::tempdir().expect("tempdir");
-    let answers = "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"https://git.example/p.git\", branch: main, existingSecret: acme-opal}";
+    let answers = "target: kubernetes\nllm: {existingSecret: openai}\nopal: {policyRepo: \"https://git.example/p.git\", branch: main, existingSecret: acme-opal, \
+                   fetcherImage: registry.example/aeterna-opal-fetcher}";
     let stderr = ok(&setup(tmp.path(), answers, &[]));
     assert!(stderr.contains("Create the Secret acme-opal"), "{stderr}");
+    assert!(stderr.contains("Create the ConfigMap aeterna-cedar with the Aeterna server's Cedar policy"), "{stderr}");
+    let version = apps::find("aeterna").expect("aeterna").chart().app_version.clone();
+    let build = format!("docker build -f opal-fetcher/Dockerfile -t registry.example/aeterna-opal-fetcher:{version} . and push it");
+    assert!(stderr.contains(&build), "{stderr}");
     assert_eq!(
         yaml(&tmp.path().join("out/values.yaml"))["opal"],
-        json!({"auth": {"existingSecret": "acme-opal"}, "server": {"policyRepo": {"url": "https://git.example/p.git", "branch": "main"}}})
+        json!({
+            "auth": {"existingSecret": "acme-opal"},
+            "cedar": {"existingConfigMap": "aeterna-cedar"},
+            "fetcher": {"image": {"repository": "registry.example/aeterna-opal-fetcher"}},
+            "server": {"policyRepo": {"url": "https://git.example/p.git", "branch": "main"}}
+        })
     );
     // Compose: OPAL's development mode (no token anywhere), OPAL's Cedar example by default.
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -201,7 +226,22 @@ fn opal_answers_reach_the_chart() {
     let client = &compose["services"]["aeterna-cedar-agent"]["environment"];
     assert_eq!(client["OPAL_SERVER_URL"], "http://aeterna-opal-server:7002");
     assert!(client.get("OPAL_CLIENT_TOKEN").is_none());
-    assert!(!read(&tmp.path().join("out/.env")).contains("OPAL"));
+    let env = read(&tmp.path().join("out/.env"));
+    assert!(!env.contains("OPAL"), "{env}");
+    // The fetcher is a local build at the server's version; the server's Cedar policy is read
+    // where compose runs, as the server's image needs it.
+    let version = apps::find("aeterna").expect("aeterna").chart().app_version.clone();
+    assert_eq!(compose["services"]["aeterna-opal-fetcher"]["image"], format!("aeterna-opal-fetcher:{version}").as_str());
+    let server = &compose["services"]["aeterna"]["environment"];
+    assert_eq!(server["AETERNA_AUTH_BACKEND"], "cedar");
+    assert_eq!(server["AETERNA_OPAL_FETCHER_URL"], "http://aeterna-opal-fetcher:8080");
+    for var in ["AETERNA_CEDAR_POLICY_TEXT", "AETERNA_CEDAR_SCHEMA_TEXT"] {
+        assert_eq!(server[var], format!("${{{var}:?set {var} in .env}}").as_str());
+        assert!(env.contains(&format!("# {var}=''")), "{env}");
+    }
+    let config: toml::Table = toml::from_str(&read(&tmp.path().join("out/.aeterna/config.toml"))).expect("config.toml");
+    assert_eq!(config["cedar"]["policy_text_env"].as_str(), Some("AETERNA_CEDAR_POLICY_TEXT"));
+    assert_eq!(config["opal"]["fetcher_url"].as_str(), Some("http://aeterna-opal-fetcher:8080"));
 }
 
 #[test]
@@ -209,12 +249,15 @@ fn llm_answers_follow_what_the_server_reads() {
     // Ollama is reached through its OpenAI-compatible API, which releases read from 0.8.0-rc.9
     // on: the values and the compose file run that release, with the OpenAI-compatible settings.
     let tmp = tempfile::tempdir().expect("tempdir");
-    ok(&setup(tmp.path(), "target: kubernetes\nllm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\"}", &[]));
+    let opal = "opal: {fetcherImage: registry.example/aeterna-opal-fetcher, tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}";
+    ok(&setup(tmp.path(), &format!("target: kubernetes\nllm: {{provider: ollama, host: \"http://ollama.ollama.svc:11434\"}}\n{opal}"), &[]));
     let values = yaml(&tmp.path().join("out/values.yaml"));
     assert_eq!(values["aeterna"]["image"]["tag"], "v0.8.0-rc.9");
     assert_eq!(values["llm"]["provider"], "ollama");
+    // That release's opal-fetcher serves one tenant: the answers' tenant reaches it.
+    assert_eq!(values["opal"]["fetcher"]["tenant"], "0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a");
     let tmp = tempfile::tempdir().expect("tempdir");
-    ok(&setup(tmp.path(), "llm: {provider: ollama, host: \"http://host.docker.internal:11434\"}", &[]));
+    ok(&setup(tmp.path(), "llm: {provider: ollama, host: \"http://host.docker.internal:11434\"}\nopal: {tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}", &[]));
     let compose = yaml(&tmp.path().join("out/docker-compose.yaml"));
     let server = &compose["services"]["aeterna"];
     assert_eq!(server["image"], "ghcr.io/kikokikok/aeterna:v0.8.0-rc.9");
@@ -268,16 +311,17 @@ fn generated_values_render_with_helm_as_emit_does() {
 
 // ----- the compose file against the schema and the chart -------------------------------------
 
-/// Compose answers, each also valid as Kubernetes answers (the twin the chart renders).
+/// Compose answers, each also valid as Kubernetes answers (the twin the chart renders, which
+/// needs the fetcher image named: the local build compose defaults to).
 const COMPOSE: &[(&str, &str)] = &[
-    ("defaults", "llm: {apiKey: sk-1}"),
+    ("defaults", "llm: {apiKey: sk-1}\nopal: {fetcherImage: aeterna-opal-fetcher}"),
     ("valkey, pgvector, no OPAL, ollama on the host", "vectorBackend: pgvector\ncache: valkey\nopal: false\nllm: {provider: ollama, host: \"http://host.docker.internal:11434\"}"),
     (
         "external database and cache, weaviate, openai",
         "postgresql: {type: external, external: {host: db.example, username: u, password: pw$1}}\ncache: {type: external, external: {host: redis.example, password: rpw}}\n\
-         vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: openai, apiKey: sk-x}",
+         vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: openai, apiKey: sk-x}\nopal: {fetcherImage: aeterna-opal-fetcher}",
     ),
-    ("mongodb, no llm", "vectorBackend: {type: mongodb, uri: \"mongodb+srv://u:p@c.example/db\"}\nllm: none"),
+    ("mongodb, no llm", "vectorBackend: {type: mongodb, uri: \"mongodb+srv://u:p@c.example/db\"}\nllm: none\nopal: {fetcherImage: aeterna-opal-fetcher}"),
 ];
 
 fn container(doc: &Value) -> &Value {
@@ -468,7 +512,7 @@ fn an_existing_opencode_json_keeps_its_other_entries() {
 fn edited_files_are_replaced_only_with_force() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let answers = "target: kubernetes\nllm: {existingSecret: openai}\n";
+    let answers = "target: kubernetes\nllm: {existingSecret: openai}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher}\n";
     ok(&setup(dir, answers, &[]));
     let out = dir.join("out");
     let values = out.join("values.yaml");
@@ -500,7 +544,12 @@ fn bad_answers_are_rejected_naming_the_file_and_key() {
         ("target: nomad", "target: unknown variant `nomad`"),
         ("llm: {provider: openai, key: x}", "llm.key: unknown field `key`"),
         ("cache: {type: external}", "cache.external: needed with type external"),
-        ("target: kubernetes\nllm: openai", "llm.apiKey: needed for target kubernetes"),
+        ("target: kubernetes\nllm: openai\nopal: false", "llm.apiKey: needed for target kubernetes"),
+        ("target: kubernetes\nllm: {existingSecret: o}", "opal.fetcherImage: needed for target kubernetes with OPAL on"),
+        ("opal: {enabled: false, fetcherImage: x}", "opal.fetcherImage: OPAL is off"),
+        ("opal: {cedarConfigMap: cedar}", "opal.cedarConfigMap: a ConfigMap is a Kubernetes object"),
+        ("llm: {provider: ollama, host: \"http://h:11434\"}", "opal.tenant: needed with llm.provider ollama"),
+        ("opal: {tenant: acme}", "opal.tenant: invalid value \"acme\""),
         ("postgresql: {type: external, external: {host: h, port: 70000}}", "postgresql.external.port: invalid port 70000"),
         ("vectorBackend: {type: pinecone}", "vectorBackend.environment: needed with type pinecone"),
         ("advanced: {ingress: true}", "advanced: the advanced options are Kubernetes settings"),
@@ -580,6 +629,7 @@ fn default_path_until_the_key(p: &mut Pty) {
     p.answer("OPAL authorization stack", &[ENTER]);
     p.answer("Git repository of the Cedar policies", &[ENTER]);
     p.answer("Branch to track", &[ENTER]);
+    p.answer("Image repository of opal-fetcher", &[ENTER]);
     p.answer("LLM provider", &[ENTER]);
 }
 
@@ -684,4 +734,33 @@ fn wizard_kubernetes_path_in_a_terminal() {
             "ingress": {"enabled": true, "hosts": [{"host": "aeterna.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}]}
         })
     );
+}
+
+#[test]
+fn wizard_asks_the_tenant_the_ollama_release_needs() {
+    // Ollama runs a release whose opal-fetcher serves one tenant: with OPAL on, the wizard asks
+    // for it, refuses what is no UUID, and the compose file's agents and server get it.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let mut p = Pty::start(dir);
+    p.answer("Deployment target", &[ENTER]);
+    p.answer("Vector database backend", &[ENTER]);
+    p.answer("Redis-compatible cache", &[ENTER]);
+    p.answer("PostgreSQL deployment", &[ENTER]);
+    p.answer("OPAL authorization stack", &[ENTER]);
+    p.answer("Git repository of the Cedar policies", &[ENTER]);
+    p.answer("Branch to track", &[ENTER]);
+    p.answer("Image repository of opal-fetcher", &[ENTER]);
+    p.answer("LLM provider", &[DOWN, ENTER]); // Ollama
+    p.answer("Ollama URL", &[ENTER]);
+    p.answer("Model", &[ENTER]);
+    p.answer("Tenant (a UUID)", &["acme", ENTER]);
+    p.answer("\"acme\" is not a UUID", &[]);
+    p.answer("Tenant (a UUID)", &[&"\x7f".repeat(4), "0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a", ENTER]);
+    p.answer("OpenCode integration", &[ENTER]);
+    let screen = p.finish();
+    assert!(screen.contains("All files generated successfully!"), "{screen}");
+    let compose = yaml(&dir.join("out/docker-compose.yaml"));
+    let url = compose["services"]["aeterna"]["environment"]["AETERNA_OPAL_FETCHER_URL"].as_str().expect("url").to_string();
+    assert_eq!(url, "http://aeterna-opal-fetcher:8080/v1/all?tenant=0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a#");
 }

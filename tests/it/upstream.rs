@@ -398,8 +398,8 @@ const FACTORY_ONLY: &[&str] = &[
 /// Read by no server release, each with why the chart sets it: the external cache's password,
 /// which opal-server's broadcast URI reads through this variable (no release's server sends a
 /// Redis password); the Vertex AI key, which the factory does not read either (it takes
-/// `GOOGLE_ACCESS_TOKEN`); and the OPAL stack's addresses.
-const SERVER_UNREAD: &[&str] = &["AETERNA_REDIS_PASSWORD", "AETERNA_VERTEX_AI_CREDENTIALS_JSON", "AETERNA_OPAL_ENABLED", "AETERNA_OPAL_SERVER_URL", "AETERNA_CEDAR_AGENT_URL"];
+/// `GOOGLE_ACCESS_TOKEN`).
+const SERVER_UNREAD: &[&str] = &["AETERNA_REDIS_PASSWORD", "AETERNA_VERTEX_AI_CREDENTIALS_JSON"];
 
 /// The variables of every container running the server image (the server and its migration Job).
 fn server_env(docs: &[Value]) -> Vec<(String, BTreeSet<String>)> {
@@ -442,7 +442,7 @@ fn the_aeterna_server_gets_the_variables_its_image_reads() {
             for required in ["PG_HOST", "PG_DATABASE", "RD_HOST"] {
                 assert!(env.contains(required), "{label}: no {required}");
             }
-            let known = |e: &str| [SERVER_READS, SERVER_READS_LATER, FACTORY_ONLY, SERVER_UNREAD].iter().any(|l| l.contains(&e));
+            let known = |e: &str| [SERVER_READS, SERVER_READS_LATER, FACTORY_ONLY, SERVER_UNREAD, AUTHORIZATION_READS].iter().any(|l| l.contains(&e));
             let unknown: Vec<&String> = env.iter().filter(|e| !known(e)).collect();
             assert!(unknown.is_empty(), "{label}: variables no Aeterna release reads: {unknown:?}");
         }
@@ -591,7 +591,7 @@ fn a_server_that_drifts_from_its_release_fails() {
 
 /// opal-fetcher's container and opal-server's data sources, in one render.
 fn fetcher_of(docs: &[Value]) -> (Value, Value) {
-    let (_, fetcher) = find(docs, "ghcr.io/kikokikok/aeterna-opal-fetcher", "opal-fetcher").expect("opal-fetcher");
+    let (_, fetcher) = find(docs, "ghcr.io/acme/aeterna-opal-fetcher", "opal-fetcher").expect("opal-fetcher");
     let (_, server) = find(docs, "docker.io/permitio/opal-server", "opal-server").expect("opal-server");
     let sources = server["env"].as_array().expect("env").iter().find(|e| e["name"] == "OPAL_DATA_CONFIG_SOURCES").expect("OPAL_DATA_CONFIG_SOURCES");
     (fetcher.clone(), serde_json::from_str(sources["value"].as_str().expect("value")).expect("JSON"))
@@ -622,6 +622,169 @@ fn opal_fetcher_gets_its_database_and_is_registered_at_its_route() {
         let entry = &sources["config"]["entries"][0];
         assert_eq!(entry["url"], "http://aeterna-opal-fetcher:8080/v1/all", "{label}");
         assert_eq!(entry["topics"], serde_json::json!(["policy_data"]), "{label}");
-        assert_eq!(entry["dst_path"], "/aeterna", "{label}");
+        // OPAL's Cedar store refuses any other path (`cedar_client.py`).
+        assert_eq!(entry["dst_path"], "", "{label}");
     }
+}
+
+// ----- The OPAL stack against its upstreams ---------------------------------------------------
+// permitio/opal at 0.9.6 (76f898ec), kikokikok/aeterna at v0.5.0 (7d3e6b12) and v0.8.0-rc.4
+// (b8fbcb19), permitio/cedar-agent at 0.2.1 (aec5db9).
+
+/// The OPAL release both images run, by `.github/workflows/on_release.yml`: it pushes
+/// `permitio/opal-client-cedar` from 0.7.8 on (the `client-cedar` entry of the
+/// `publish_docker_images` matrix appears there) and `permitio/opal-server` at every release.
+const OPAL_CEDAR_CLIENT_FROM: (u64, u64, u64) = (0, 7, 8);
+/// OPAL releases with no package on PyPI (`pip index versions opal-server` and `opal-client`
+/// list 0.9.0, then 0.9.4): a release we run must be installable from PyPI too.
+const OPAL_NOT_ON_PYPI: &[&str] = &["0.9.1", "0.9.2", "0.9.3"];
+
+/// What the Aeterna server reads to authorize (`cli/src/server/bootstrap.rs`,
+/// `build_anyhow_auth_service`, the same from v0.2.0 to v0.8.0-rc.12): the backend, and with
+/// `cedar` the policy and schema text (it refuses to start without either) and the fetcher's URL.
+const AUTHORIZATION_READS: &[&str] = &["AETERNA_AUTH_BACKEND", "AETERNA_CEDAR_POLICY_TEXT", "AETERNA_CEDAR_SCHEMA_TEXT", "AETERNA_OPAL_FETCHER_URL"];
+
+fn version(tag: &str) -> (u64, u64, u64) {
+    let mut parts = tag.split(['.', '-']).map(|p| p.parse::<u64>().expect("a numeric version"));
+    (parts.next().expect("major"), parts.next().expect("minor"), parts.next().expect("patch"))
+}
+
+fn row(component: &str) -> &'static ImageNeeds {
+    IMAGES.iter().find(|i| i.app == "aeterna" && i.component.starts_with(component)).unwrap_or_else(|| panic!("no row {component}"))
+}
+
+#[test]
+fn the_opal_rows_are_what_the_chart_renders() {
+    // The rows of the stack on their own, so each is checked whatever the other rows say.
+    let rows: Vec<&ImageNeeds> = ["opal-server", "OPAL client with Cedar", "opal-fetcher"].iter().map(|c| row(c)).collect();
+    for i in rows {
+        assert!(i.release.is_some() && i.facts.len() >= 3, "{}: a release and the facts read there", i.component);
+        check(i);
+    }
+}
+
+#[test]
+fn opal_server_and_cedar_client_are_one_published_release() {
+    let server = row("opal-server").release.expect("opal-server release");
+    let client = row("OPAL client with Cedar").release.expect("client release");
+    assert_eq!((server.repository, server.tag, server.commit), ("permitio/opal", "0.9.6", "76f898ec"));
+    assert_eq!((client.repository, client.tag, client.commit, client.image_tag), (server.repository, server.tag, server.commit, server.image_tag), "one release for both");
+    assert!(version(server.tag) >= OPAL_CEDAR_CLIENT_FROM, "no Cedar client image before 0.7.8");
+    assert!(!OPAL_NOT_ON_PYPI.contains(&server.tag), "{} is not on PyPI", server.tag);
+    assert_eq!(server.image_tag, apps::aeterna::opal::OPAL_VERSION);
+    // The images the chart renders (the rows' check compares each rendered tag to its row).
+    let docs = render("aeterna", "production", &[]);
+    for (image, container) in [("docker.io/permitio/opal-server", "opal-server"), ("docker.io/permitio/opal-client-cedar", "cedar-agent")] {
+        let (_, c) = find(&docs, image, container).unwrap_or_else(|| panic!("{container}"));
+        assert_eq!(c["image"], format!("{image}:0.9.6"));
+    }
+}
+
+/// The server container's variables by name: a plain value as `Some(text)`, another source as
+/// its `valueFrom`.
+fn env_of(c: &Value) -> std::collections::BTreeMap<String, Value> {
+    c["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| (e["name"].as_str().unwrap_or_default().to_string(), e.get("value").cloned().unwrap_or_else(|| e["valueFrom"].clone())))
+        .collect()
+}
+
+fn aeterna_server(docs: &[Value]) -> Value {
+    let d = docs.iter().find(|d| d["kind"] == "Deployment" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "server").expect("the server");
+    d["spec"]["template"]["spec"]["containers"][0].clone()
+}
+
+#[test]
+fn the_aeterna_server_authorizes_as_its_image_reads() {
+    // OPAL on, the policy from a ConfigMap (production) or values (local).
+    let docs = render("aeterna", "production", &[]);
+    let env = env_of(&aeterna_server(&docs));
+    assert_eq!(env["AETERNA_AUTH_BACKEND"], "cedar");
+    assert_eq!(env["AETERNA_CEDAR_POLICY_TEXT"]["configMapKeyRef"], serde_json::json!({"name": "aeterna-cedar", "key": "policy"}));
+    assert_eq!(env["AETERNA_CEDAR_SCHEMA_TEXT"]["configMapKeyRef"], serde_json::json!({"name": "aeterna-cedar", "key": "schema"}));
+    // `GET <url>/v1/all` (`adapters/src/auth/cedar.rs`).
+    assert_eq!(env["AETERNA_OPAL_FETCHER_URL"], "http://aeterna-opal-fetcher:8080");
+    let local = env_of(&aeterna_server(&render("aeterna", "local", &[])));
+    assert!(local["AETERNA_CEDAR_POLICY_TEXT"].as_str().is_some_and(|p| p.contains("permit(principal, action, resource);")), "{local:?}");
+    assert_eq!(local["AETERNA_CEDAR_SCHEMA_TEXT"], "");
+    // Variables no version of the server reads are not given.
+    for (name, docs) in [("production", &docs), ("local", &render("aeterna", "local", &[]))] {
+        let text = serde_json::to_string(docs).expect("json");
+        for unread in ["AETERNA_OPAL_ENABLED", "AETERNA_OPAL_SERVER_URL", "AETERNA_CEDAR_AGENT_URL", "CEDAR_AGENT_HOST"] {
+            assert!(!text.contains(unread), "{name}: {unread}");
+        }
+    }
+    // OPAL off: no authorization variable (the server allows every caller), nothing of OPAL.
+    let off = render("aeterna", "hybrid", &[]);
+    let env = env_of(&aeterna_server(&off));
+    assert!(AUTHORIZATION_READS.iter().all(|v| !env.contains_key(*v)), "{env:?}");
+    // Only the server authorizes: the migration Job (0.8.0-rc.6 and later) does not get them.
+    let with_job = render("aeterna", "local", &["aeterna.migration.enabled=true"]);
+    let job = with_job.iter().find(|d| d["kind"] == "Job").expect("migration");
+    let job_env = env_of(&job["spec"]["template"]["spec"]["containers"][0]);
+    assert!(AUTHORIZATION_READS.iter().all(|v| !job_env.contains_key(*v)), "{job_env:?}");
+}
+
+#[test]
+fn a_tenant_reaches_the_fetcher_from_the_server_and_the_agents() {
+    let tenant = "0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a";
+    let set = format!("opal.fetcher.tenant={tenant}");
+    let docs = render("aeterna", "production", &[&set]);
+    let url = env_of(&aeterna_server(&docs))["AETERNA_OPAL_FETCHER_URL"].as_str().expect("a value").to_string();
+    // The server requests `format!("{url}/v1/all")`; what follows `#` is a fragment, which an
+    // HTTP client does not send.
+    let called = format!("{url}/v1/all");
+    let sent = called.split('#').next().expect("the request");
+    let data = format!("http://aeterna-opal-fetcher:8080/v1/all?tenant={tenant}");
+    assert_eq!(sent, data);
+    let (_, sources) = fetcher_of(&docs);
+    assert_eq!(sources["config"]["entries"][0]["url"], data.as_str());
+    // Whether one is needed follows the fetcher's version (the server's unless it has its own),
+    // by `handlers.rs`: none before v0.8.0-rc.4.
+    let file = chart_dir("aeterna").join("values-production.yaml");
+    for (set, needed) in [
+        (&["aeterna.image.tag=0.7.1-rc"][..], false),
+        (&["aeterna.image.tag=v0.8.0-rc.3"], false),
+        (&["aeterna.image.tag=0.8.0-rc.4"], true),
+        (&["aeterna.image.tag=v0.8.0-rc.12"], true),
+        (&["aeterna.image.tag=0.8.0"], true),
+        (&["aeterna.image.tag=latest"], true),
+        (&["aeterna.image.tag=0.8.0-rc.12", "opal.fetcher.image.tag=0.5.0"], false),
+        (&["aeterna.image.tag=0.5.0", "opal.fetcher.image.tag=0.8.0-rc.4"], true),
+    ] {
+        let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+        let out = emit_stdout("aeterna", "aeterna", "aeterna", &[file.as_path()], &set);
+        let refused = !out.status.success() && text(&out.stderr).contains(apps::aeterna::opal::TENANT_NEEDED);
+        assert_eq!(refused, needed, "{set:?}: {}", text(&out.stderr));
+    }
+    // A tenant that is no UUID is refused (the fetcher's `Query<TenantQuery>` parses a UUID).
+    let out = emit_stdout("aeterna", "aeterna", "aeterna", &[file.as_path()], &["opal.fetcher.tenant=acme".to_string()]);
+    assert!(!out.status.success() && text(&out.stderr).contains("opal.fetcher.tenant"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_fetcher_runs_the_servers_version_unless_told() {
+    // Production pins the server's tag; an empty one is the chart's appVersion.
+    let tag_of = |set: &[&str]| -> String {
+        let docs = render("aeterna", "production", set);
+        let (_, c) = find(&docs, "ghcr.io/acme/aeterna-opal-fetcher", "opal-fetcher").expect("opal-fetcher");
+        c["image"].as_str().expect("image").rsplit_once(':').expect("a tag").1.to_string()
+    };
+    let app_version = apps::aeterna::app().chart.app_version.clone();
+    assert_eq!(tag_of(&["aeterna.image.tag="]), app_version, "the chart's appVersion, as the server's");
+    assert_eq!(tag_of(&["aeterna.image.tag=0.4.0"]), "0.4.0", "the server's tag");
+    assert_eq!(tag_of(&["aeterna.image.tag=0.4.0", "opal.fetcher.image.tag=0.4.1"]), "0.4.1", "its own");
+    let docs = render("aeterna", "production", &["global.imageRegistry=mirror.example", "aeterna.image.tag="]);
+    assert!(docs.iter().any(|d| d.to_string().contains(&format!("mirror.example/ghcr.io/acme/aeterna-opal-fetcher:{app_version}"))), "behind the mirror");
+}
+
+#[test]
+fn opal_without_a_fetcher_image_names_upstreams_dockerfile() {
+    let file = chart_dir("aeterna").join("values-production.yaml");
+    let out = emit_stdout("aeterna", "aeterna", "aeterna", &[file.as_path()], &["opal.fetcher.image.repository=".to_string()]);
+    assert!(!out.status.success(), "rendered without a fetcher image");
+    assert!(text(&out.stderr).contains(apps::aeterna::opal::FETCHER_IMAGE_NEEDED), "{}", text(&out.stderr));
+    assert!(apps::aeterna::opal::FETCHER_IMAGE_NEEDED.contains("opal-fetcher/Dockerfile of kikokikok/aeterna"));
 }

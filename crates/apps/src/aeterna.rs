@@ -39,7 +39,7 @@ pub fn app() -> App<Values> {
                 keywords: ["memory", "mcp", "agents", "opal", "cedar", "vector-search"].map(String::from).to_vec(),
                 home: "https://github.com/kikokikok/aeterna".into(),
                 sources: vec!["https://github.com/kikokikok/aeterna".into()],
-                ..ChartMeta::new("aeterna", "0.2.0", "0.5.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
+                ..ChartMeta::new("aeterna", "0.3.0", "0.5.0", "Aeterna: memory and context for coding agents, with its OPAL authorization stack and bundled dependencies")
             }
             .upgrade_note(
                 "0.2.0",
@@ -87,14 +87,17 @@ pub fn app() -> App<Values> {
                  (`aeterna-dragonfly-headless` and so on, for a release named `aeterna`), which give their pods DNS names; the Services clients use keep their \
                  names. A StatefulSet's `serviceName` cannot change in place: before `helm upgrade`, delete those StatefulSets \
                  with `kubectl delete statefulset <name> --cascade=orphan` (the pods and volumes stay, and the upgrade adopts them).",
-            ),
+            )
+            .upgrade_note("0.3.0", opal::UPGRADE_NOTE),
             "crates/apps/src/aeterna.rs",
             build,
         )
         .needs_values(
             "the LLM provider's credentials (`llm.openai.apiKey` or `llm.openai.existingSecret` for the default provider), \
              or `llm.provider: ollama` with `llm.ollama.host` and an image 0.8.0-rc.9 or later, or `llm.provider: none`; and, with OPAL on (the default), \
-             the policy repository (`opal.server.policyRepo.url`) and OPAL's tokens (`opal.auth.existingSecret`), or `opal.enabled: false`",
+             the policy repository (`opal.server.policyRepo.url`), OPAL's tokens (`opal.auth.existingSecret`), the Aeterna server's Cedar policy \
+             (`opal.cedar.policy` or `opal.cedar.existingConfigMap`) and the opal-fetcher image you built (`opal.fetcher.image.repository`), \
+             or `opal.enabled: false`",
         ),
         "aeterna": "local", "production", "external", "hybrid",
     )
@@ -127,6 +130,8 @@ observability:
   tracing: {endpoint: \"http://otel.invalid:4317\"}
 opal:
   auth: {existingSecret: placeholder-opal}
+  cedar: {policy: \"permit(principal, action, resource);\"}
+  fetcher: {image: {repository: registry.invalid/aeterna-opal-fetcher}, tenant: 00000000-0000-4000-8000-000000000000}
   server:
     policyRepo:
       url: \"https://git.invalid/policies.git\"

@@ -75,6 +75,28 @@ const fn at(environment: &'static str, container: &'static str) -> Option<Render
     Some(Rendered { environment, set: &[], container })
 }
 
+/// OPAL's release of the server and Cedar client images (`crate::aeterna::opal::OPAL_VERSION`):
+/// 0.9.6, the newest tag of permitio/opal whose release workflow publishes both images and whose
+/// packages are on PyPI (`pip index versions opal-server`: no 0.9.1, 0.9.2, 0.9.3).
+pub const OPAL_RELEASE: Release = Release {
+    repository: "permitio/opal",
+    tag: "0.9.6",
+    commit: "76f898ec",
+    image_tag: "0.9.6",
+    published_by: "`.github/workflows/on_release.yml` (job `publish_docker_images`, target `server`)",
+};
+
+/// Aeterna's opal-fetcher at the server's release: no workflow of kikokikok/aeterna builds it
+/// (`.github/workflows/docker.yml` builds the root `Dockerfile` only), so the operator does, and
+/// the chart runs it with the server's tag (`docker/metadata-action`'s `{{version}}`: `0.5.0`).
+pub const FETCHER_RELEASE: Release = Release {
+    repository: "kikokikok/aeterna",
+    tag: "v0.5.0",
+    commit: "7d3e6b12",
+    image_tag: "0.5.0",
+    published_by: "no workflow publishes it (`.github/workflows/docker.yml` builds only `ghcr.io/kikokikok/aeterna`): the operator builds `opal-fetcher/Dockerfile` and tags it like the server",
+};
+
 pub const IMAGES: &[ImageNeeds] = &[
     // ----- aeterna
     ImageNeeds {
@@ -161,11 +183,28 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "opal-server",
         image: "docker.io/permitio/opal-server",
         rendered: at("production", "opal-server"),
-        release: None,
-        facts: &[fact(
-            "Listens on 7002 (`UVICORN_PORT`); health on `/` and `/healthcheck`. Needs the policy repository `OPAL_POLICY_REPO_URL` (mandatory), its branch (`OPAL_POLICY_REPO_MAIN_BRANCH`, default `master`), polling (`OPAL_POLICY_REPO_POLLING_INTERVAL`) or a webhook, `OPAL_POLICY_REPO_SSH_KEY` for a private repository; `OPAL_BROADCAST_URI` (Postgres, Redis or Kafka) when more than one worker or replica runs; `OPAL_DATA_CONFIG_SOURCES` for the clients' data; for Cedar, `OPAL_FILTER_FILE_EXTENSIONS` and `OPAL_POLICY_REPO_POLICY_EXTENSIONS` set to `.cedar`. Secure mode: `OPAL_AUTH_PRIVATE_KEY`, `OPAL_AUTH_PUBLIC_KEY`, `OPAL_AUTH_MASTER_TOKEN`. Writes its clone to `regoclone` and its JWKS to `jwks_dir` in the working directory `/opal`, its leader lock and bundles to `/tmp`. Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).",
-            "docs.opal.ac: \"Policy Repository Location\", \"Configuring the Security Parameters\", \"Monitoring OPAL\"; permitio/opal `docker/docker-compose-example-cedar.yml`, `docker/Dockerfile`, `opal_server/config.py`",
-        )],
+        release: Some(OPAL_RELEASE),
+        facts: &[
+            fact(
+                "Target `server`: listens on 7002 (`UVICORN_PORT`); runs as the user `opal` (UID 1000, the first user `useradd` makes on `python:3.10-slim-bookworm`) with the working directory `/opal`; sets `OPAL_POLICY_REPO_REUSE_CLONE_PATH=true`",
+                "docker/Dockerfile",
+            ),
+            fact(
+                "Runs gunicorn with `UVICORN_NUM_WORKERS` uvicorn workers (gunicorn keeps its workers' heartbeat files in `/tmp`) and refuses more than one without `OPAL_BROADCAST_URI`",
+                "scripts/start.sh",
+            ),
+            fact("Health on `/healthcheck` and `/`", "packages/opal-server/opal_server/server.py"),
+            fact(
+                "Reads `OPAL_POLICY_REPO_URL` (no default), `OPAL_POLICY_REPO_MAIN_BRANCH` (`master`), `OPAL_POLICY_REPO_POLLING_INTERVAL` (0: only the webhook's `OPAL_POLICY_REPO_WEBHOOK_SECRET`), `OPAL_POLICY_REPO_SSH_KEY`, `OPAL_BROADCAST_URI`, `OPAL_BROADCAST_CHANNEL_NAME` (`EventNotifier`), `OPAL_DATA_CONFIG_SOURCES`, `OPAL_FILTER_FILE_EXTENSIONS` (`.rego`, `.json`) and, in secure mode, `OPAL_AUTH_PRIVATE_KEY` and `OPAL_AUTH_MASTER_TOKEN`; writes its clone to `OPAL_POLICY_REPO_CLONE_PATH` (`regoclone` in the working directory), its JWKS to `OPAL_AUTH_JWKS_STATIC_DIR` (`jwks_dir` there), its leader lock and bundles to `/tmp`",
+                "packages/opal-server/opal_server/config.py",
+            ),
+            fact(
+                "Reads `OPAL_POLICY_REPO_POLICY_EXTENSIONS` (`.rego`: which files are policies), `OPAL_AUTH_PUBLIC_KEY` and `OPAL_GIT_SSH_KEY_FILE` (`~/.ssh/opal_repo_ssh_key`)",
+                "packages/opal-common/opal_common/config.py",
+            ),
+            fact("Writes the SSH key to `OPAL_GIT_SSH_KEY_FILE` and runs ssh with `StrictHostKeyChecking=no`", "packages/opal-common/opal_common/git_utils/env.py"),
+            fact("OPAL's Cedar setup sets both extension lists to `.cedar` and registers its data with an empty `dst_path`", "docker/docker-compose-example-cedar.yml"),
+        ],
         ports: &[("http", 7002)],
         probes: &["/healthcheck"],
         env: &[
@@ -173,7 +212,10 @@ pub const IMAGES: &[ImageNeeds] = &[
             "OPAL_POLICY_REPO_MAIN_BRANCH",
             "OPAL_POLICY_REPO_POLLING_INTERVAL",
             "OPAL_POLICY_REPO_SSH_KEY",
+            "OPAL_GIT_SSH_KEY_FILE",
             "OPAL_BROADCAST_URI",
+            "OPAL_BROADCAST_CHANNEL_NAME",
+            "UVICORN_NUM_WORKERS",
             "OPAL_DATA_CONFIG_SOURCES",
             "OPAL_FILTER_FILE_EXTENSIONS",
             "OPAL_POLICY_REPO_POLICY_EXTENSIONS",
@@ -183,7 +225,7 @@ pub const IMAGES: &[ImageNeeds] = &[
         ],
         writable: &["/tmp", "/opal/regoclone", "/opal/jwks_dir"],
         uid: Some(1000),
-        note: "The broadcast channel is the cache's Redis pub/sub; one uvicorn worker per pod, 3 replicas.",
+        note: "The broadcast channel is the cache's Redis pub/sub, on a channel of the release's own; one uvicorn worker per pod, 3 replicas; the SSH key goes to `/tmp/opal_repo_ssh_key`.",
         app_version: false,
     },
     ImageNeeds {
@@ -191,35 +233,68 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "OPAL client with Cedar (cedar-agent)",
         image: "docker.io/permitio/opal-client-cedar",
         rendered: at("production", "cedar-agent"),
-        release: None,
-        facts: &[fact(
-            "OPAL's client with cedar-agent inline (`OPAL_POLICY_STORE_TYPE=CEDAR`, agent on 8180); the client's API on 7000, ready on `/ready` once policy and data are loaded, live on `/healthcheck`. Needs `OPAL_SERVER_URL`, and `OPAL_CLIENT_TOKEN` when the server runs in secure mode. Declares `VOLUME /opal/backup` (offline backup). Runs as the image's user `opal` (UID 1000, the first user `useradd` makes on its Debian base).",
-            "docs.opal.ac: \"Cedar-Agent and Cedar\", \"Configure the Server URI\", \"Obtain the JWT token\", \"Monitoring OPAL\"; permitio/opal `docker/Dockerfile` (client-cedar)",
-        )],
+        release: Some(Release { published_by: "`.github/workflows/on_release.yml` (job `publish_docker_images`, target `client-cedar`, pushed from 0.7.8 on)", ..OPAL_RELEASE }),
+        facts: &[
+            fact(
+                "Target `client-cedar`: the client (`UVICORN_PORT` 7000) with cedar-agent 0.2.1 (from `permitio/cedar-agent:0.2.1`) run inline: `OPAL_POLICY_STORE_TYPE=CEDAR`, `OPAL_INLINE_CEDAR_CONFIG` binds 0.0.0.0:8180, `OPAL_POLICY_STORE_URL=http://localhost:8180`; `VOLUME /opal/backup`; user `opal` (UID 1000)",
+                "docker/Dockerfile",
+            ),
+            fact(
+                "Reads `OPAL_SERVER_URL` (`http://localhost:7002`), `OPAL_CLIENT_TOKEN` (presented to a server in secure mode), `OPAL_POLICY_STORE_TYPE`, and subscribes to `OPAL_DATA_TOPICS` (`policy_data`)",
+                "packages/opal-client/opal_client/config.py",
+            ),
+            fact(
+                "`/ready` answers 200 once a policy and a data update were stored; `/healthcheck` (also `/`, `/healthy`) only while the last ones were stored and the agent answers",
+                "packages/opal-client/opal_client/client.py",
+            ),
+            fact(
+                "Cedar takes data only at the root (another `dst_path`: \"Cedar can only change the entire data structure at once\") and as a list of entities, PUT to the agent's `/v1/data`",
+                "packages/opal-client/opal_client/policy_store/cedar_client.py",
+            ),
+            fact("cedar-agent's `PUT /v1/data` takes a JSON array of entities (`Entities(Vec<Entity>)`)", "permitio/cedar-agent 0.2.1 (`aec5db9`): `src/schemas/data.rs`"),
+        ],
         ports: &[("http", 8180), ("client", 7000)],
-        probes: &["/healthcheck", "/ready"],
+        probes: &["tcp:client", "/ready"],
         env: &["OPAL_SERVER_URL", "OPAL_CLIENT_TOKEN", "OPAL_POLICY_STORE_TYPE"],
         writable: &["/tmp", "/opal/backup"],
         uid: Some(1000),
-        note: "A DaemonSet (one per node) tolerating control-plane nodes; fetches opal-fetcher's data directly.",
+        note: "A DaemonSet (one per node) tolerating control-plane nodes, behind a Service with `internalTrafficPolicy: Local`; ready on `/ready`, live while the client port answers (a `/healthcheck` liveness would restart every agent while a data source fails). Fetches opal-fetcher's data directly.",
         app_version: false,
     },
     ImageNeeds {
         app: "aeterna",
-        component: "opal-fetcher",
-        image: "ghcr.io/kikokikok/aeterna-opal-fetcher",
-        rendered: at("production", "opal-fetcher"),
-        release: None,
-        facts: &[fact(
-            "Does not start without `DATABASE_URL` (a PostgreSQL URL: it reads the organisation from the server's database); listens on `HOST`:`PORT` (0.0.0.0:8080); `ENABLE_LISTENER` (LISTEN/NOTIFY, default on), `MAX_CONNECTIONS` (10). Routes `/health`, `/metrics`, `/v1/hierarchy`, `/v1/users`, `/v1/agents`, `/v1/all`; the image's healthcheck is `/health` on 8080. Upstream's OPAL chart registers `/v1/all`, topic `policy_data`, `dst_path` `/aeterna`.",
-            "kikokikok/aeterna at 49df1d4 (version 0.1.0): `opal-fetcher/src/state.rs`, `opal-fetcher/src/routes.rs`, `opal-fetcher/Dockerfile`, `deploy/helm/aeterna-opal/templates/configmap.yaml`",
-        )],
+        component: "opal-fetcher (the operator's build; the examples' repository)",
+        image: "ghcr.io/acme/aeterna-opal-fetcher",
+        // The server's tag, which the fetcher's follows, as the release's.
+        rendered: Some(Rendered { environment: "production", set: &["aeterna.image.tag=0.5.0"], container: "opal-fetcher" }),
+        release: Some(FETCHER_RELEASE),
+        facts: &[
+            fact(
+                "Does not start without `DATABASE_URL` (a PostgreSQL URL: it reads the organisation from the server's database); reads `HOST` (0.0.0.0), `PORT` (8080), `ENABLE_LISTENER` (LISTEN/NOTIFY, on), `MAX_CONNECTIONS` (10), `OPAL_SERVER_URL` (optional)",
+                "opal-fetcher/src/state.rs",
+            ),
+            fact("Routes `/health` (200 while the database answers), `/metrics`, `/v1/hierarchy`, `/v1/users`, `/v1/agents`, `/v1/all`", "opal-fetcher/src/routes.rs"),
+            fact("`/v1/all` answers an object, `{\"entities\": [...], \"timestamp\", \"count\"}`", "opal-fetcher/src/entities.rs"),
+            fact(
+                "With `OPAL_SERVER_URL` its listener posts updates for `http://opal-fetcher:8080/v1/<type>` on the topics `hierarchy`, `users`, `agents`",
+                "opal-fetcher/src/listener.rs",
+            ),
+            fact(
+                "`debian:bookworm-slim` with the binary in `/usr/local/bin` and no `USER`; its `OPAL_FETCHER_HOST` and `OPAL_FETCHER_PORT` are read by nothing, its HEALTHCHECK calls curl, which it lacks",
+                "opal-fetcher/Dockerfile",
+            ),
+            fact(
+                "The Aeterna server fetches `GET <AETERNA_OPAL_FETCHER_URL>/v1/all` (every version from v0.2.0 to v0.8.0-rc.12) and reads its `entities`",
+                "adapters/src/auth/cedar.rs",
+            ),
+            fact("From v0.8.0-rc.4 (`b8fbcb19`) every entity route answers 400 without `?tenant=<uuid>`", "opal-fetcher/src/handlers.rs at v0.8.0-rc.4"),
+        ],
         ports: &[("http", 8080)],
         probes: &["/health"],
         env: &["DATABASE_URL"],
         writable: &[],
         uid: Some(1000),
-        note: "`DATABASE_URL` is composed from `$(PG_USERNAME)` and `$(PG_PASSWORD)`, read from the bundled cluster's `<cluster>-app` Secret or the external database's password Secret (both must be URL-safe); registered in opal-server's `OPAL_DATA_CONFIG_SOURCES` as `http://<fullname>-opal-fetcher:8080/v1/all`, topic `policy_data`, `dst_path` `/aeterna`.",
+        note: "No default repository: the chart refuses OPAL without `opal.fetcher.image.repository`; the tag is the server's unless set. `DATABASE_URL` is composed from `$(PG_USERNAME)` and `$(PG_PASSWORD)`, read from the bundled cluster's `<cluster>-app` Secret or the external database's password Secret (both must be URL-safe); registered in opal-server's `OPAL_DATA_CONFIG_SOURCES` as `http://<fullname>-opal-fetcher:8080/v1/all` (`?tenant=` with `opal.fetcher.tenant`), topic `policy_data`, `dst_path` empty; `OPAL_SERVER_URL` stays unset.",
         app_version: false,
     },
     ImageNeeds {

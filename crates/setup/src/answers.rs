@@ -10,6 +10,7 @@ use std::fmt;
 
 use apps::aeterna::core::LlmProvider;
 use apps::aeterna::dependencies::{CacheType, VectorBackendType};
+use apps::aeterna::opal::TenantId;
 use manifests::{DnsName, Port};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -187,13 +188,39 @@ pub struct Opal {
     pub branch: String,
     /// kubernetes: the Secret with OPAL's keys and tokens; empty means `aeterna-opal`.
     pub existing_secret: DnsName,
+    /// The repository of the opal-fetcher image built from `opal-fetcher/Dockerfile` of
+    /// kikokikok/aeterna (no registry publishes one): needed for target kubernetes; elsewhere
+    /// empty means a local build, [`LOCAL_FETCHER_IMAGE`].
+    pub fetcher_image: String,
+    /// kubernetes: the ConfigMap with the Aeterna server's Cedar policy (keys `policy` and
+    /// `schema`); empty means `aeterna-cedar`. Elsewhere the server reads the two from
+    /// `AETERNA_CEDAR_POLICY_TEXT` and `AETERNA_CEDAR_SCHEMA_TEXT` where it runs.
+    pub cedar_config_map: DnsName,
+    /// The tenant (a UUID) whose entities opal-fetcher serves: needed when the server runs
+    /// v0.8.0-rc.4 or later (with `llm.provider: ollama`), whose fetcher serves one tenant.
+    pub tenant: TenantId,
 }
 
 impl Default for Opal {
     fn default() -> Self {
-        Opal { enabled: true, policy_repo: String::new(), branch: String::new(), existing_secret: DnsName::default() }
+        Opal {
+            enabled: true,
+            policy_repo: String::new(),
+            branch: String::new(),
+            existing_secret: DnsName::default(),
+            fetcher_image: String::new(),
+            cedar_config_map: DnsName::default(),
+            tenant: TenantId::default(),
+        }
     }
 }
+
+/// The opal-fetcher image outside Kubernetes unless told otherwise: a local build
+/// (`docker build -f opal-fetcher/Dockerfile -t aeterna-opal-fetcher:<server version> .`).
+pub const LOCAL_FETCHER_IMAGE: &str = "aeterna-opal-fetcher";
+
+/// The ConfigMap the Kubernetes target names for the server's Cedar policy unless told otherwise.
+pub const CEDAR_CONFIG_MAP: &str = "aeterna-cedar";
 
 /// The policies OPAL's own Cedar example tracks (`docker/docker-compose-example-cedar.yml` of
 /// permitio/opal), on its `master` branch: a start for local development, to replace with yours.
@@ -303,7 +330,25 @@ impl Answers {
         self.check_vector_backend()?;
         self.check_external("cache", self.cache.type_ == CacheType::External, self.cache.external.as_ref(), false)?;
         self.check_external("postgresql", self.postgresql.type_ == PostgresqlType::External, self.postgresql.external.as_ref(), true)?;
-        self.check_llm()
+        self.check_llm()?;
+        self.check_tenant()
+    }
+
+    /// After the LLM: the Ollama answer decides the server's release, and with it whether its
+    /// opal-fetcher needs a tenant.
+    fn check_tenant(&self) -> Result<(), Problem> {
+        let o = &self.opal;
+        if o.enabled && o.tenant.is_empty() && self.fetcher_wants_a_tenant() {
+            return Err(problem(
+                "opal.tenant",
+                format!(
+                    "needed with llm.provider ollama: the server runs {}, whose opal-fetcher serves the entities of one tenant only (from v{} on): the UUID of yours",
+                    crate::model::ollama_image_tag(),
+                    apps::aeterna::opal::FETCHER_TENANT_FROM
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A credential: typed, an existing Secret, or (outside Kubernetes) left for the user to
@@ -326,7 +371,14 @@ impl Answers {
 
     fn check_opal(&self) -> Result<(), Problem> {
         let o = &self.opal;
-        let set = [("opal.policyRepo", !o.policy_repo.is_empty()), ("opal.branch", !o.branch.is_empty()), ("opal.existingSecret", !o.existing_secret.is_empty())];
+        let set = [
+            ("opal.policyRepo", !o.policy_repo.is_empty()),
+            ("opal.branch", !o.branch.is_empty()),
+            ("opal.existingSecret", !o.existing_secret.is_empty()),
+            ("opal.fetcherImage", !o.fetcher_image.is_empty()),
+            ("opal.cedarConfigMap", !o.cedar_config_map.is_empty()),
+            ("opal.tenant", !o.tenant.is_empty()),
+        ];
         if let Some((path, _)) = set.iter().find(|(_, s)| *s).filter(|_| !o.enabled) {
             return Err(problem(path, "OPAL is off (opal.enabled: false): leave it out, or turn OPAL on"));
         }
@@ -336,7 +388,30 @@ impl Answers {
                 format!("target {} runs OPAL in development mode, without keys or tokens (OPAL's secure mode is for target kubernetes)", self.target.name()),
             ));
         }
+        if !o.cedar_config_map.is_empty() && self.target != Target::Kubernetes {
+            return Err(problem(
+                "opal.cedarConfigMap",
+                format!(
+                    "a ConfigMap is a Kubernetes object: with target {} the server reads its policy from AETERNA_CEDAR_POLICY_TEXT (and AETERNA_CEDAR_SCHEMA_TEXT) where it runs",
+                    self.target.name()
+                ),
+            ));
+        }
+        if o.enabled && o.fetcher_image.trim().is_empty() && self.target == Target::Kubernetes {
+            return Err(problem(
+                "opal.fetcherImage",
+                "needed for target kubernetes with OPAL on: the repository of the opal-fetcher image you built from opal-fetcher/Dockerfile of kikokikok/aeterna and pushed where the cluster pulls from (no registry publishes one)",
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether the server these answers run (the chart's appVersion, or the Ollama release) has an
+    /// opal-fetcher that serves one tenant only, by the chart's own gate.
+    pub fn fetcher_wants_a_tenant(&self) -> bool {
+        let app_version = manifests::Application::chart(&apps::aeterna::app()).app_version.clone();
+        let tag = if self.llm.provider == LlmProvider::Ollama { crate::model::ollama_image_tag() } else { app_version };
+        manifests::template::version::at_least(&tag, apps::aeterna::opal::FETCHER_TENANT_FROM)
     }
 
     fn check_vector_backend(&self) -> Result<(), Problem> {
@@ -497,7 +572,9 @@ mod tests {
         // The chart's reason, word for word.
         assert_eq!(err("llm: {provider: anthropic}"), format!("a.yaml: {}", apps::aeterna::core::ANTHROPIC_REFUSED));
         assert_eq!(err("llm: {provider: ollama}"), "a.yaml: llm.host: needed with provider ollama: the Ollama URL, such as http://ollama.ollama.svc:11434");
-        assert!(err("target: kubernetes\nllm: openai").starts_with("a.yaml: llm.apiKey: needed for target kubernetes"));
+        assert!(err("target: kubernetes\nllm: openai\nopal: false").starts_with("a.yaml: llm.apiKey: needed for target kubernetes"));
+        assert!(err("target: kubernetes\nllm: {existingSecret: o}").starts_with("a.yaml: opal.fetcherImage: needed for target kubernetes with OPAL on"));
+        assert!(err("opal: {cedarConfigMap: c}").starts_with("a.yaml: opal.cedarConfigMap: a ConfigMap is a Kubernetes object"));
         assert_eq!(err("llm: {apiKey: k, existingSecret: s}"), "a.yaml: llm.apiKey: give llm.apiKey or llm.existingSecret, not both");
         assert!(err("llm: {existingSecret: Not_A_Name}").starts_with("a.yaml: llm.existingSecret: invalid value"));
         assert!(err("advanced: {hpa: true}").starts_with("a.yaml: advanced: the advanced options are Kubernetes settings"));

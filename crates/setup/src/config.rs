@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::runtime::{EnvValue, Service};
 
 /// Subjects named by two words (`AETERNA_VERTEX_AI_PROJECT` is `project` of `[vertex_ai]`).
-const TWO_WORD: &[&str] = &["VERTEX_AI", "CEDAR_AGENT"];
+const TWO_WORD: &[&str] = &["VERTEX_AI"];
 
 /// `PG_HOST` to (`pg`, `host`), `AETERNA_OPENAI_MODEL` to (`openai`, `model`).
 fn place(var: &str) -> (String, String) {

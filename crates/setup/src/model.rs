@@ -8,7 +8,7 @@ use apps::aeterna::secrets::Credentials;
 use manifests::{DnsName, Knobbed, Path, Port};
 use serde_json::Value;
 
-use crate::answers::{Answers, EXAMPLE_POLICY_REPO, External, OPAL_SECRET, PostgresqlType, Secret, Target};
+use crate::answers::{Answers, CEDAR_CONFIG_MAP, EXAMPLE_POLICY_REPO, External, LOCAL_FETCHER_IMAGE, OPAL_SECRET, PostgresqlType, Secret, Target};
 
 /// The chart's values for these answers. Typed secrets are in it too, at their values paths;
 /// [`secret_paths`] says which paths those are, so each output can keep them where they belong.
@@ -91,9 +91,11 @@ pub fn values_of(a: &Answers) -> Values {
         pg.external.existing_secret = existing_secret.clone();
     }
 
-    // ----- Q5: OPAL, with a policy repository (OPAL's Cedar example unless one is given). On
-    // Kubernetes in secure mode with its keys and tokens in a Secret; elsewhere in OPAL's
-    // development mode, whose clients need no token (compose publishes only the server).
+    // ----- Q5: OPAL, with a policy repository (OPAL's Cedar example unless one is given) and the
+    // opal-fetcher image the user built. On Kubernetes in secure mode with its keys and tokens
+    // in a Secret and the server's Cedar policy in a ConfigMap; elsewhere in OPAL's development
+    // mode, whose clients need no token (compose publishes only the server), with the policy
+    // read where the server runs (the ConfigMap's name is never written out).
     let o = &a.opal;
     v.opal.enabled = o.enabled;
     if o.enabled {
@@ -102,6 +104,9 @@ pub fn values_of(a: &Answers) -> Values {
         if !o.branch.is_empty() {
             repo.branch = o.branch.trim().to_string();
         }
+        v.opal.fetcher.image.repository = if o.fetcher_image.trim().is_empty() { LOCAL_FETCHER_IMAGE.into() } else { o.fetcher_image.trim().to_string() };
+        v.opal.cedar.existing_config_map = if o.cedar_config_map.is_empty() { DnsName::new(CEDAR_CONFIG_MAP) } else { o.cedar_config_map.clone() };
+        v.opal.fetcher.tenant = o.tenant.clone();
         if a.target == Target::Kubernetes {
             v.opal.auth.existing_secret = if o.existing_secret.is_empty() { DnsName::new(OPAL_SECRET) } else { o.existing_secret.clone() };
         } else {
@@ -286,7 +291,12 @@ mod tests {
             diff(&v, &d),
             Some(json!({
                 "llm": {"openai": {"existingSecret": "aeterna-openai"}},
-                "opal": {"auth": {"enabled": false}, "server": {"policyRepo": {"url": EXAMPLE_POLICY_REPO}}}
+                "opal": {
+                    "auth": {"enabled": false},
+                    "cedar": {"existingConfigMap": CEDAR_CONFIG_MAP},
+                    "fetcher": {"image": {"repository": LOCAL_FETCHER_IMAGE}},
+                    "server": {"policyRepo": {"url": EXAMPLE_POLICY_REPO}}
+                }
             }))
         );
     }

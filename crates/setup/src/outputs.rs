@@ -162,6 +162,11 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
     let server = rt.server().ok_or("the chart renders no Aeterna server")?;
     let mut files = Vec::new();
     let mut next = Vec::new();
+    // No registry publishes opal-fetcher: the user builds the image the chart names.
+    if let Some(fetcher) = rt.services.iter().find(|s| s.component == "opal-fetcher") {
+        let push = if answers.target == Target::Kubernetes { " and push it where the cluster pulls from" } else { "" };
+        next.push(format!("Build opal-fetcher in a checkout of kikokikok/aeterna at the server's version: docker build -f opal-fetcher/Dockerfile -t {} .{push}", fetcher.image));
+    }
     match answers.target {
         Target::DockerCompose => {
             let doc = compose::document(&rt, "aeterna");
@@ -170,6 +175,13 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
             crate::files::no_links(out, &env_path)?;
             let existing = std::fs::read_to_string(&env_path).ok();
             files.push(planned(out, ".env", dotenv(&rt, &tree, existing.as_deref())?, true));
+            if values.opal.enabled {
+                next.push(
+                    "Give the server its Cedar policy: set AETERNA_CEDAR_POLICY_TEXT and AETERNA_CEDAR_SCHEMA_TEXT in the shell \
+                     (export AETERNA_CEDAR_POLICY_TEXT=\"$(cat policies/cedar/*.cedar)\", and the schema of policies/cedar/aeterna.cedarschema)."
+                        .into(),
+                );
+            }
             let dir = if out == Path::new(".") { String::new() } else { format!("cd {} && ", out.display()) };
             next.push(format!("Start it: {dir}docker compose up -d   (Docker Compose 2.23.1 or later)"));
         }
@@ -190,6 +202,12 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
                 next.push(format!(
                     "Create the Secret {} with OPAL's keys and tokens (chart README, \"OPAL\"), and point opal.server.policyRepo at your Cedar policies.",
                     values.opal.auth.existing_secret.0
+                ));
+            }
+            if values.opal.enabled && !values.opal.cedar.existing_config_map.is_empty() {
+                next.push(format!(
+                    "Create the ConfigMap {} with the Aeterna server's Cedar policy, keys policy and schema (chart README, \"OPAL\").",
+                    values.opal.cedar.existing_config_map.0
                 ));
             }
             if values.ingress.enabled && answers.advanced.ingress_host.is_empty() {

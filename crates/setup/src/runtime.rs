@@ -41,8 +41,9 @@ const NOT_RUN: &[&str] = &[
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnvValue {
     Text(String),
-    /// A credential: read from the environment variable of this name where the service runs
-    /// (compose reads it from `.env`).
+    /// A credential, or another value the chart reads from an object it does not render (an
+    /// existing ConfigMap): read from the environment variable of this name where the service
+    /// runs (compose reads it from `.env` or the shell).
     Secret(String),
     /// Text with credentials in it (Kubernetes' `$(VAR)` of an earlier credential variable, as
     /// in a URI with a password): literal pieces and the credentials' variables, in order.
@@ -262,6 +263,13 @@ fn workload(o: &Rendered, config_maps: &BTreeMap<&str, &Value>, k8s_services: &[
                         rt.database_password.get_or_insert_with(|| var.clone());
                     }
                     EnvValue::Secret(var.clone())
+                }
+            } else if let Some(r) = e.pointer("/valueFrom/configMapKeyRef") {
+                // A ConfigMap the chart renders gives its value; one that exists outside the
+                // chart (the server's Cedar policy) is supplied where the service runs.
+                match config_maps.get(str_of(&r["name"]).as_str()) {
+                    Some(data) => EnvValue::Text(str_of(&data[str_of(&r["key"])])),
+                    None => EnvValue::Secret(var.clone()),
                 }
             } else {
                 return Err(format!("{what}: env {var} has a source the compose file cannot represent yet: {e}"));

@@ -12,7 +12,12 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
 use manifests::{DnsName, Port};
 
-use crate::answers::{Advanced, Answers, Cache, EXAMPLE_POLICY_REPO, External, Llm, OPAL_SECRET, Opal, Postgresql, PostgresqlType, Secret, Target, VectorBackend};
+use apps::aeterna::opal::TenantId;
+
+use crate::answers::{
+    Advanced, Answers, CEDAR_CONFIG_MAP, Cache, EXAMPLE_POLICY_REPO, External, LOCAL_FETCHER_IMAGE, Llm, OPAL_SECRET, Opal, Postgresql, PostgresqlType, Secret, Target,
+    VectorBackend,
+};
 
 fn failed(e: dialoguer::Error) -> String {
     match e {
@@ -63,6 +68,20 @@ impl Wizard {
     }
 
     /// A DNS-1123 name (a Secret's, a host's); Enter alone takes `default`.
+    fn tenant(&self, prompt: &str) -> Result<TenantId, String> {
+        let text = Input::<String>::with_theme(&self.theme)
+            .with_prompt(prompt)
+            .validate_with(|s: &String| -> Result<(), String> {
+                match serde_json::from_value::<TenantId>(serde_json::Value::String(s.trim().to_string())) {
+                    Ok(t) if !t.is_empty() => Ok(()),
+                    _ => Err(format!("{:?} is not a UUID such as 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a", s.trim())),
+                }
+            })
+            .interact_text_on(&self.term)
+            .map_err(failed)?;
+        Ok(TenantId::new(text.trim()))
+    }
+
     fn dns_name(&self, prompt: &str, default: &str, what: &str) -> Result<DnsName, String> {
         let expected = format!("{what}: lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit (Enter alone takes {default})");
         let name = Input::<String>::with_theme(&self.theme)
@@ -231,6 +250,18 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
         if w.target == Target::Kubernetes {
             opal.existing_secret = w.dns_name("Secret with OPAL's keys and tokens (the chart README says how to make it)", OPAL_SECRET, "a Secret's name")?;
         }
+        // No registry publishes opal-fetcher: on Kubernetes the user names their build; elsewhere
+        // a local build is the default.
+        let local = if w.target == Target::Kubernetes { "" } else { LOCAL_FETCHER_IMAGE };
+        let image = w.text("Image repository of opal-fetcher, built from opal-fetcher/Dockerfile of kikokikok/aeterna (no registry publishes it)", local, true)?;
+        opal.fetcher_image = if image == LOCAL_FETCHER_IMAGE && w.target != Target::Kubernetes { String::new() } else { image };
+        if w.target == Target::Kubernetes {
+            opal.cedar_config_map = w.dns_name(
+                "ConfigMap with the Aeterna server's Cedar policy (keys policy and schema; the chart README says how to make it)",
+                CEDAR_CONFIG_MAP,
+                "a ConfigMap's name",
+            )?;
+        }
     }
 
     // ----- Q6
@@ -277,6 +308,11 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
     };
     if llm.model == chart_model {
         llm.model.clear();
+    }
+    // The Ollama release's opal-fetcher serves one tenant's entities: OPAL needs its UUID.
+    let probe = Answers { target: w.target, llm: llm.clone(), ..Answers::default() };
+    if opal.enabled && probe.fetcher_wants_a_tenant() {
+        opal.tenant = w.tenant("Tenant (a UUID) whose entities opal-fetcher serves: that release's fetcher serves one tenant")?;
     }
 
     // ----- Q7

@@ -374,9 +374,6 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                             .str("AETERNA_OPENAI_MODEL", &llm.ollama.model)
                             .str("OPENAI_API_KEY", "ollama"),
                     )
-                    .str("AETERNA_OPAL_ENABLED", bool_str(&v.opal.enabled))
-                    .when(&stack.on, Map::new().str("AETERNA_OPAL_SERVER_URL", stack.server_url.clone()))
-                    .when(&stack.agent_on, Map::new().str("AETERNA_CEDAR_AGENT_URL", stack.agent_url.clone()))
                     .str("OB_TRACING_ENABLED", bool_str(&obs.tracing.enabled))
                     .str("AETERNA_CONFIG_PATH", CONFIG_PATH)
                     .str("AETERNA_KNOWLEDGE_REPO_PATH", KNOWLEDGE_REPO_PATH),
@@ -405,6 +402,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
 
     // ----- aeterna/deployment.yaml
     let mut server = server_container("aeterna").build();
+    server.env = server.env.clone().extend(stack.server_env.clone());
     let http = server.port("http", HTTP_PORT);
     let metrics = server.port("metrics", METRICS_PORT);
     server.mount(&Volume::empty_dir("tmp"), "/tmp");

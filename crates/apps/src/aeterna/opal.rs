@@ -1,14 +1,21 @@
-//! The OPAL authorization stack of the design, as OPAL documents it for Cedar: opal-server
+//! The OPAL authorization stack of the design, as OPAL 0.9.6 runs it for Cedar: opal-server
 //! (replicated, with its disruption budget) tracks the git repository of the Cedar policies and
 //! tells its clients about policy and data changes over a broadcast channel its replicas share;
 //! on every node an OPAL client with Cedar inline (OPAL's `opal-client-cedar` image: the
 //! "cedar-agent" DaemonSet) subscribes to opal-server, fetches the policies and opal-fetcher's
-//! data and loads them into its Cedar agent, which the Aeterna servers on that node ask.
-//! Off (`opal.enabled: false`) means single-tenant mode: the server runs without authorization.
+//! data and loads them into its Cedar agent, which other clients on that node ask.
+//!
+//! The Aeterna server does not ask the agents: every version read (v0.2.0 to v0.8.0-rc.12,
+//! `cli/src/server/bootstrap.rs`) authorizes in process with `AETERNA_AUTH_BACKEND=cedar`, the
+//! policy text of `AETERNA_CEDAR_POLICY_TEXT` (and `AETERNA_CEDAR_SCHEMA_TEXT`, which it must
+//! find set but does not parse) and the entities it fetches itself from opal-fetcher
+//! (`AETERNA_OPAL_FETCHER_URL`, `GET <url>/v1/all`, `adapters/src/auth/cedar.rs`): [`Stack`]
+//! hands the server those variables.
+//! Off (`opal.enabled: false`) means single-tenant mode: the server allows every caller.
 
 use manifests::SecretString;
 use manifests::kit::{DisruptionBudgetSettings, Image, Resources, k8s};
-use manifests::objects::{DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
+use manifests::objects::{ConfigMap, DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
 use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Map, Meta, Model, ObjectRef, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -25,6 +32,8 @@ pub struct Opal {
     pub enabled: bool,
     /// OPAL's secure mode: opal-server signs and verifies the JWTs its clients present.
     pub auth: OpalAuth,
+    /// The Cedar policy the Aeterna server evaluates itself (it asks no agent).
+    pub cedar: Cedar,
     /// opal-server: tracks the policy repository and publishes policy and data updates.
     pub server: OpalServer,
     /// The Cedar agents: a DaemonSet of OPAL clients with Cedar inline, one per node.
@@ -53,6 +62,23 @@ pub struct OpalAuth {
     /// The clients' JWT, issued by opal-server's `/token` with the master token (stored in the
     /// chart's Secret; prefer existingSecret).
     pub client_token: SecretString,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cedar {
+    /// Cedar policy text of the Aeterna server (AETERNA_CEDAR_POLICY_TEXT; it does not start
+    /// without one): your `.cedar` files, or upstream's `policies/cedar/*.cedar`, one after the
+    /// other (`helm --set-file opal.cedar.policy=all.cedar`). Keep it the policy of
+    /// `opal.server.policyRepo`, which the agents load.
+    pub policy: String,
+    /// Cedar schema text (AETERNA_CEDAR_SCHEMA_TEXT): the server needs the variable set but
+    /// parses no schema from it; upstream's is `policies/cedar/aeterna.cedarschema`.
+    pub schema: String,
+    /// Existing ConfigMap with the keys `policy` and `schema`; when set, it is the source and the
+    /// two above are not read (as an `existingSecret` wins over a value). The server reads it
+    /// when it starts: restart it after a change.
+    pub existing_config_map: DnsName,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
@@ -115,7 +141,7 @@ pub struct SshKey {
 pub struct CedarAgent {
     /// Deploy the DaemonSet (with `opal.enabled`).
     pub enabled: bool,
-    /// Image: OPAL's client with Cedar inline (cedar-agent on port 8180).
+    /// Image: OPAL's client with Cedar inline (cedar-agent 0.2.1 on port 8180).
     pub image: Image,
     /// Resources.
     pub resources: Resources,
@@ -129,14 +155,31 @@ pub struct CedarAgent {
 pub struct Fetcher {
     /// Pods.
     pub replicas: u16,
-    /// Image; an empty tag means the chart's appVersion.
+    /// Image. No registry publishes one: build it from `opal-fetcher/Dockerfile` of
+    /// kikokikok/aeterna at the server's version and give its repository (needed with
+    /// `opal.enabled`). An empty tag means the server's (`aeterna.image.tag`, else the chart's
+    /// appVersion): the fetcher reads the views the server's migrations create.
     pub image: Image,
     /// Resources.
     pub resources: Resources,
+    /// The tenant (a UUID of the server's database) whose entities the server and the agents
+    /// fetch: opal-fetcher v0.8.0-rc.4 and later serve none without one, so the chart needs it
+    /// from that version on (the fetcher's tag, else the server's).
+    pub tenant: TenantId,
 }
 
-/// OPAL's release, of the server and of the client images alike.
-const OPAL_VERSION: &str = "0.7.5";
+manifests::pattern_string!(
+    /// A tenant's UUID as opal-fetcher's `tenant` query parameter takes it, or empty.
+    TenantId,
+    r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$",
+    36,
+    "a UUID such as 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a, or empty"
+);
+
+/// OPAL's release, of the server and of the client images alike: the newest whose images
+/// `.github/workflows/on_release.yml` publishes (the Cedar client since 0.7.8) and whose
+/// packages are on PyPI (0.9.1 to 0.9.3 are not).
+pub const OPAL_VERSION: &str = "0.9.6";
 
 impl Default for Opal {
     fn default() -> Self {
@@ -151,6 +194,7 @@ impl Default for Opal {
                 public_key: SecretString::default(),
                 client_token: SecretString::default(),
             },
+            cedar: Cedar { policy: String::new(), schema: String::new(), existing_config_map: DnsName::default() },
             server: OpalServer {
                 replicas: 3,
                 image: Image { tag: OPAL_VERSION.into(), ..Image::new("docker.io/permitio/opal-server") },
@@ -176,23 +220,43 @@ impl Default for Opal {
                 resources: Resources::cpu_memory(("50m", "128Mi"), ("500m", "256Mi")),
                 tolerations: vec![manifests::Kube::json(toleration)],
             },
-            fetcher: Fetcher { replicas: 2, image: Image::new("ghcr.io/kikokikok/aeterna-opal-fetcher"), resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")) },
+            fetcher: Fetcher { replicas: 2, image: Image::new(""), resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")), tenant: TenantId::default() },
         }
     }
 }
 
+/// What to do before upgrading to the chart version that made the stack follow OPAL 0.9.6 and
+/// the Aeterna server's own authorization.
+pub const UPGRADE_NOTE: &str = "- OPAL runs its 0.9.6 images (`permitio/opal-server`, `permitio/opal-client-cedar`), both published by OPAL's \
+     release workflow (0.7.5 had no Cedar client image).\n\
+     - opal-fetcher has no default image any more: no registry publishes one. Build `opal-fetcher/Dockerfile` of kikokikok/aeterna at \
+     the server's version, push it, and set `opal.fetcher.image.repository`; its tag now defaults to the server's (`aeterna.image.tag`, \
+     else the appVersion). The chart refuses OPAL without it.\n\
+     - With OPAL on, the Aeterna server authorizes with Cedar (`AETERNA_AUTH_BACKEND=cedar`) and does not start without its policy: \
+     give it in `opal.cedar.policy` (and `opal.cedar.schema`) or in an existing ConfigMap (`opal.cedar.existingConfigMap`, keys \
+     `policy` and `schema`); the chart refuses OPAL without one. It fetches its entities from opal-fetcher (`AETERNA_OPAL_FETCHER_URL`). \
+     `AETERNA_OPAL_ENABLED`, `AETERNA_OPAL_SERVER_URL` and `AETERNA_CEDAR_AGENT_URL`, which no server version reads, are gone. \
+     With OPAL off the server allows every caller, as before.\n\
+     - opal-fetcher is registered with OPAL at the root of the Cedar store (`dst_path` empty; OPAL's Cedar store refused `/aeterna`). \
+     With a fetcher of v0.8.0-rc.4 or later (the server's version unless `opal.fetcher.image.tag` is set), the chart refuses OPAL \
+     without `opal.fetcher.tenant`, the UUID of the tenant the release authorizes.\n\
+     - The agents are live while their client port answers (their `/healthcheck` failed while a data update did). With \
+     `security.networkPolicy.enabled`, opal-fetcher admits the Aeterna server and the agents, opal-server only the agents.";
+
 /// What the server and the network policies need of the stack.
 pub struct Stack {
     pub server: ObjectRef<Deployment>,
-    pub server_url: Expr<String>,
-    pub agent: ObjectRef<DaemonSet>,
-    pub agent_url: Expr<String>,
-    pub agent_on: Expr<bool>,
     pub on: Expr<bool>,
+    /// The Aeterna server's authorization variables (none with OPAL off: the server then allows
+    /// every caller, and says so in its log).
+    pub server_env: List<EnvVar>,
+    agent: ObjectRef<DaemonSet>,
+    agent_on: Expr<bool>,
     fetcher: ObjectRef<Deployment>,
     ports: (PortRef, PortRef, PortRef),
 }
 
+/// opal-server's port (`UVICORN_PORT` of its image).
 pub const SERVER_PORT: i64 = 7002;
 /// cedar-agent, inline in the client image (`OPAL_INLINE_CEDAR_CONFIG` binds 0.0.0.0:8180).
 pub const AGENT_PORT: i64 = 8180;
@@ -205,15 +269,32 @@ pub const FETCHER_DATA_PATH: &str = "/v1/all";
 
 /// Where opal-server writes: its clone of the policy repository (`OPAL_POLICY_REPO_CLONE_PATH`,
 /// `regoclone` in its working directory `/opal`), the JWKS file it writes at start-up
-/// (`OPAL_AUTH_JWKS_STATIC_DIR`), and `/tmp` (leader lock, bundles, the SSH key).
+/// (`OPAL_AUTH_JWKS_STATIC_DIR`, `jwks_dir`), and `/tmp` (gunicorn's worker heartbeats, the
+/// leader lock, bundles, the SSH key).
 pub const SERVER_WRITABLE: [&str; 3] = ["/tmp", "/opal/regoclone", "/opal/jwks_dir"];
-/// Where the OPAL client writes: `/tmp`, and its offline backup (`VOLUME /opal/backup`).
+/// Where the OPAL client writes: `/tmp` (gunicorn's worker heartbeats), and its offline backup
+/// (`VOLUME /opal/backup`).
 pub const CLIENT_WRITABLE: [&str; 2] = ["/tmp", "/opal/backup"];
+
+/// The first opal-fetcher that serves no entity without `?tenant=<uuid>` (upstream
+/// `opal-fetcher/src/handlers.rs` at v0.8.0-rc.4, b8fbcb19).
+pub const FETCHER_TENANT_FROM: &str = "0.8.0-rc.4";
+
+/// The message of the rule that asks for a tenant.
+pub const TENANT_NEEDED: &str = "opal.fetcher.tenant: opal-fetcher v0.8.0-rc.4 and later (the server's version, aeterna.image.tag, unless \
+     opal.fetcher.image.tag is set) serve no entity without a tenant: set opal.fetcher.tenant to the UUID of the tenant this release \
+     authorizes, or opal.enabled: false";
+
+/// The message of the rule that asks for the fetcher's image.
+pub const FETCHER_IMAGE_NEEDED: &str = "opal.fetcher.image.repository: no registry publishes opal-fetcher: build it from opal-fetcher/Dockerfile of \
+     kikokikok/aeterna at the server's version (docker build -f opal-fetcher/Dockerfile -t REGISTRY/aeterna-opal-fetcher:TAG . in a checkout), \
+     push it where the cluster pulls from and set its repository (the tag defaults to the server's), or opal.enabled: false";
 
 pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Credentials, store: &Store) -> Stack {
     let o = &v.opal;
     let on = o.enabled.expr();
     let repo = &o.server.policy_repo;
+    let cedar = &o.cedar;
     m.reject_when(
         on.and(repo.url.is_set().not()),
         "opal.enabled: set opal.server.policyRepo.url to the git repository of the Cedar policies (opal-server serves none without one), or opal.enabled: false for single-tenant mode",
@@ -224,18 +305,37 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     );
     m.reject_when(
         on.and(o.cedar_agent.enabled.not()),
-        "opal.enabled: opal.cedarAgent.enabled is false, so no OPAL client loads the policies and nothing answers the Aeterna server; enable it, or opal.enabled: false for single-tenant mode",
+        "opal.enabled: opal.cedarAgent.enabled is false, so no OPAL client loads the policies and no node has a Cedar agent to ask; enable it, or opal.enabled: false for single-tenant mode",
     );
+    m.reject_when(
+        on.and(cedar.policy.is_set().not()).and(cedar.existing_config_map.is_set().not()),
+        "opal.cedar.policy: with OPAL on the Aeterna server authorizes with Cedar and does not start without its policy text: set opal.cedar.policy \
+         (and opal.cedar.schema) to your .cedar files (upstream's are policies/cedar/ of kikokikok/aeterna), or opal.cedar.existingConfigMap, \
+         or opal.enabled: false",
+    );
+    m.reject_when(on.and(o.fetcher.image.repository.is_set().not()), FETCHER_IMAGE_NEEDED);
     m.external::<Secret>(&repo.ssh_key.existing_secret);
+    m.external::<ConfigMap>(&cedar.existing_config_map);
 
     // ----- opal/opal-fetcher.yaml
     // opal-fetcher reads the organisation from the server's database and does not start without
     // `DATABASE_URL` (upstream `opal-fetcher/src/state.rs`, `FetcherConfig::from_env`); `HOST`,
-    // `PORT` (8080), `ENABLE_LISTENER` and `MAX_CONNECTIONS` keep their defaults. The URL is
-    // composed by Kubernetes from variables set before it (`$(VAR)`), so the password stays in
-    // its Secret: the bundled cluster's `<cluster>-app` Secret, or the external database's
-    // password as the Aeterna server reads it. The user name and password must be URL-safe.
+    // `PORT` (8080), `ENABLE_LISTENER` and `MAX_CONNECTIONS` keep their defaults, and
+    // `OPAL_SERVER_URL` stays unset: its listener would post updates for
+    // `http://opal-fetcher:8080/v1/<type>` on topics no client subscribes to (`listener.rs`).
+    // The URL is composed by Kubernetes from variables set before it (`$(VAR)`), so the password
+    // stays in its Secret: the bundled cluster's `<cluster>-app` Secret, or the external
+    // database's password as the Aeterna server reads it. The user name and password must be
+    // URL-safe.
     let mut fetcher = container(v, "opal-fetcher", &o.fetcher.image, &o.fetcher.resources);
+    // The server's tag unless the fetcher has its own: the fetcher reads the views the server's
+    // migrations create.
+    let fetcher_image = &o.fetcher.image;
+    let fetcher_version = fetcher_image.tag.or_else(v.aeterna.image.version());
+    let fetcher_reference =
+        concat([fetcher_image.repository.expr(), ":".into(), fetcher_version.clone(), fetcher_image.digest.is_set().then(concat(["@".into(), fetcher_image.digest.expr()]), "")]);
+    let registry = &v.global.image_registry;
+    fetcher.image = registry.is_set().then(concat([registry.expr(), "/".into(), fetcher_reference.clone()]), fetcher_reference);
     let cluster_secret = deps.cluster.app_secret();
     let (external_password, external_with_password, external_password_var) = credentials.shared(store, "postgres-password");
     let bundled = &deps.bundled_postgres;
@@ -258,7 +358,8 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
         .when(bundled.not(), List::new().push(EnvVar::value("PG_USERNAME", &v.postgresql.external.username)).extend(external_password))
         .push(EnvVar::value("DATABASE_URL", database_url));
     let fetcher_port = fetcher.port("http", FETCHER_PORT);
-    // Its routes: `/health`, `/metrics` and the data under `/v1` (upstream `opal-fetcher/src/routes.rs`).
+    // Its routes: `/health` (200 while the database answers), `/metrics` and the data under `/v1`
+    // (upstream `opal-fetcher/src/routes.rs`, `handlers.rs`).
     fetcher.liveness(Probe::http("/health", &fetcher_port).initial_delay(10).period(10));
     fetcher.readiness(Probe::http("/health", &fetcher_port).initial_delay(5).period(5));
     let file = "opal/opal-fetcher.yaml";
@@ -278,16 +379,42 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
             .ports(List::new().push(ServicePort::new("http", FETCHER_PORT, &fetcher_port)))
             .build(),
     );
+    // Every entity, of one tenant when one is given: from v0.8.0-rc.4 `/v1/all` answers 400
+    // without `?tenant=<uuid>` (`handlers.rs`, `TenantQuery`); earlier versions ignore it. The
+    // fetcher's version decides: the server's unless the fetcher has a tag of its own.
+    let tenant = &o.fetcher.tenant;
+    m.reject_when(on.and(fetcher_version.version_at_least(FETCHER_TENANT_FROM)).and(tenant.is_set().not()), TENANT_NEEDED);
+    let fetcher_base = manifests::text!("http://{}:{}", fetcher_service.name(), FETCHER_PORT.to_string());
+    let data_url = concat([fetcher_base.clone(), FETCHER_DATA_PATH.into(), tenant.is_set().then(concat(["?tenant=".into(), tenant.expr()]), "")]);
+
+    // ----- the Aeterna server's variables (`cli/src/server/bootstrap.rs`,
+    // `build_anyhow_auth_service`): Cedar in process, the entities from opal-fetcher. The server
+    // appends `/v1/all` to `AETERNA_OPAL_FETCHER_URL` and has no setting for a tenant: with one,
+    // the URL is the whole data URL ending in `#`, so what the server appends becomes a fragment,
+    // which HTTP clients do not send.
+    let from_config_map = cedar.existing_config_map.is_set();
+    let server_env = List::new().when(
+        &on,
+        List::new()
+            .push(EnvVar::value("AETERNA_AUTH_BACKEND", "cedar"))
+            .choose(
+                from_config_map,
+                List::new().push(EnvVar::config_map_external("AETERNA_CEDAR_POLICY_TEXT", &cedar.existing_config_map, "policy")).push(EnvVar::config_map_external(
+                    "AETERNA_CEDAR_SCHEMA_TEXT",
+                    &cedar.existing_config_map,
+                    "schema",
+                )),
+                List::new().push(EnvVar::value("AETERNA_CEDAR_POLICY_TEXT", &cedar.policy)).push(EnvVar::value("AETERNA_CEDAR_SCHEMA_TEXT", &cedar.schema)),
+            )
+            .push(EnvVar::value("AETERNA_OPAL_FETCHER_URL", tenant.is_set().then(concat([data_url.clone(), "#".into()]), fetcher_base))),
+    );
 
     // ----- opal/opal-server.yaml
     // opal-fetcher registered as the data source the clients fetch: every entity at `/v1/all`,
-    // topic `policy_data`, under `/aeterna` (upstream `deploy/helm/aeterna-opal/templates/configmap.yaml`
-    // and `docker-compose.yml`).
-    let data_sources = concat([
-        r#"{"config":{"entries":[{"url":"http://"#.into(),
-        fetcher_service.name(),
-        format!(r#":{FETCHER_PORT}{FETCHER_DATA_PATH}","topics":["policy_data"],"dst_path":"/aeterna","config":{{"fetcher":"HttpFetchProvider"}}}}]}}}}"#).into(),
-    ]);
+    // topic `policy_data` (the clients' default `OPAL_DATA_TOPICS`), at the root of the store:
+    // OPAL's Cedar store takes no other `dst_path` ("Cedar can only change the entire data
+    // structure at once", `opal_client/policy_store/cedar_client.py`).
+    let data_sources = concat([r#"{"config":{"entries":[{"url":""#.into(), data_url, r#"","topics":["policy_data"],"dst_path":""}]}}"#.into()]);
     // The replicas share updates over the cache's pub/sub; an external cache's password comes
     // from where the Aeterna server reads it, into a variable the URI refers to (Kubernetes
     // expands `$(VAR)` of a variable set before; the password must be URL-safe).
@@ -312,7 +439,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
             repo.ssh_key.existing_secret.is_set(),
             List::new()
                 .push(EnvVar::secret("OPAL_POLICY_REPO_SSH_KEY", &ssh_key, &repo.ssh_key.existing_secret_key, false))
-                // OPAL writes the key to a file; the root filesystem is read-only.
+                // OPAL writes the key to a file (`~/.ssh` by default); the root filesystem is read-only.
                 .push(EnvVar::value("OPAL_GIT_SSH_KEY_FILE", "/tmp/opal_repo_ssh_key")),
         )
         .extend(credentials.env(store, Consumer::OpalServer));
@@ -331,29 +458,29 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     let server_url = manifests::text!("http://{}:{}", server_service.name(), SERVER_PORT.to_string());
 
     // ----- opal/cedar-agent.yaml: an OPAL client with Cedar inline on every node, subscribed
-    // to opal-server; the Aeterna server's pods ask the one on their node.
+    // to opal-server; clients on a node ask the agent of that node.
     let agent_on = on.and(&o.cedar_agent.enabled);
     let mut agent = container(v, "cedar-agent", &o.cedar_agent.image, &o.cedar_agent.resources);
-    agent.env = List::new()
-        .push(EnvVar::value("OPAL_SERVER_URL", server_url.clone()))
-        .push(EnvVar::value("OPAL_POLICY_STORE_TYPE", "CEDAR"))
-        .extend(credentials.env(store, Consumer::OpalClient));
+    agent.env =
+        List::new().push(EnvVar::value("OPAL_SERVER_URL", server_url)).push(EnvVar::value("OPAL_POLICY_STORE_TYPE", "CEDAR")).extend(credentials.env(store, Consumer::OpalClient));
     let agent_port = agent.port("http", AGENT_PORT);
     let client_port = agent.port("client", CLIENT_PORT);
     for (volume, path) in [("tmp", CLIENT_WRITABLE[0]), ("backup", CLIENT_WRITABLE[1])] {
         agent.mount(&Volume::empty_dir(volume), path);
     }
-    // OPAL's client health: ready once policy and data were loaded into Cedar, live while the
-    // last loads succeeded (a few failures in a row before a restart).
-    agent.liveness(Probe::http("/healthcheck", &client_port).initial_delay(15).period(10).failure_threshold(6));
+    // Ready once a policy and a data update were stored in Cedar (`/ready`). Live while the
+    // client answers at all: its `/healthcheck` turns 503 when the last update failed to store,
+    // which a restart does not mend (a data source Cedar refuses would restart every agent in a
+    // loop).
+    agent.liveness(Probe::tcp(&client_port).initial_delay(15).period(10).failure_threshold(6));
     agent.readiness(Probe::http("/ready", &client_port).initial_delay(5).period(5));
     let file = "opal/cedar-agent.yaml";
     let meta = || Meta::new(fullname_with("cedar-agent")).component("cedar-agent").template_file(file);
     let mut agent_pod = pod(v, vec![agent]);
     agent_pod.tolerations = List::new().extend_from(&o.cedar_agent.tolerations);
-    // A new agent starts beside the old one: the node's Aeterna pods are never without one.
+    // A new agent starts beside the old one: a node's clients are never without one.
     let agent_set = m.add_when(agent_on.clone(), DaemonSet::builder().meta(meta()).pod(agent_pod).surge(true).build());
-    let agent_service = m.add_when(
+    m.add_when(
         agent_on.clone(),
         Service::builder()
             .meta(meta())
@@ -364,29 +491,21 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
             .build(),
     );
 
-    Stack {
-        server_url,
-        server: server_deployment,
-        agent_url: manifests::text!("http://{}:{}", agent_service.name(), AGENT_PORT.to_string()),
-        agent: agent_set,
-        agent_on,
-        on,
-        fetcher: fetcher_deployment,
-        ports: (server_port, agent_port, fetcher_port),
-    }
+    Stack { server: server_deployment, on, server_env, agent: agent_set, agent_on, fetcher: fetcher_deployment, ports: (server_port, agent_port, fetcher_port) }
 }
 
-/// With `security.networkPolicy.enabled`: opal-server accepts the Aeterna server and the OPAL
-/// clients, the agents accept the Aeterna server, opal-fetcher accepts the OPAL clients (which
-/// fetch the data themselves) and opal-server.
+/// With `security.networkPolicy.enabled`: opal-server accepts the OPAL clients, opal-fetcher
+/// the OPAL clients and the Aeterna server (each fetches the data itself), and the agents the
+/// Aeterna server (the design's client of theirs; other clients need a NetworkPolicy of their
+/// own).
 pub fn isolate(m: &mut Model, v: &ValuesKnobs, stack: &Stack, aeterna: &dyn Workload) {
     let enabled = v.security.network_policy.enabled.expr();
     let always = Expr::from(true);
     let (server_port, agent_port, fetcher_port) = &stack.ports;
     let policies: [(&str, &dyn Workload, &PortRef, Expr<bool>, Vec<(&dyn Workload, Expr<bool>)>); 3] = [
-        ("opal-server", &stack.server, server_port, stack.on.clone(), vec![(aeterna, always.clone()), (&stack.agent, stack.agent_on.clone())]),
+        ("opal-server", &stack.server, server_port, stack.on.clone(), vec![(&stack.agent, stack.agent_on.clone())]),
         ("cedar-agent", &stack.agent, agent_port, stack.agent_on.clone(), vec![(aeterna, always.clone())]),
-        ("opal-fetcher", &stack.fetcher, fetcher_port, stack.on.clone(), vec![(&stack.agent, stack.agent_on.clone()), (&stack.server, always.clone())]),
+        ("opal-fetcher", &stack.fetcher, fetcher_port, stack.on.clone(), vec![(&stack.agent, stack.agent_on.clone()), (aeterna, always.clone())]),
     ];
     for (name, workload, port, on, clients) in policies {
         let rule = clients.into_iter().fold(NetworkPolicyRule::to(&[port]), |r, (w, cond)| r.from_workload(w, cond));

@@ -25,7 +25,7 @@ use typed_builder::TypedBuilder;
 use crate::model::objects::config::{ConfigMap, SecretRef};
 use crate::model::objects::storage::PersistentVolumeClaim;
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
-use crate::template::expr::{Ex, Expr};
+use crate::template::expr::{Ex, Expr, Knob, Leaf};
 use crate::template::tree::{Entry, Item, LabelSet, List, Lower, Map, Node};
 
 /// A port a container declares; the only way to get one is [`Container::port`].
@@ -152,6 +152,14 @@ impl EnvVar {
     /// Variable `name` from `key` of the ConfigMap `cm`.
     pub fn config_map(name: impl Into<Cow<'static, str>>, cm: &ObjectRef<ConfigMap>, key: impl Into<Expr<String>>) -> Self {
         let selector = Map::new().str("name", cm.name()).str("key", key);
+        EnvVar(Map::new().str("name", name.into().into_owned()).field("valueFrom", Map::new().field("configMapKeyRef", selector)))
+    }
+
+    /// Variable `name` from `key` of a ConfigMap that exists outside the chart, named by a
+    /// setting (declare it with [`crate::Model::external`]), as [`SecretRef::external`] does
+    /// for Secrets.
+    pub fn config_map_external<T: Leaf<Out = String>>(name: impl Into<Cow<'static, str>>, config_map: &Knob<T>, key: impl Into<Expr<String>>) -> Self {
+        let selector = Map::new().str("name", config_map.expr()).str("key", key);
         EnvVar(Map::new().str("name", name.into().into_owned()).field("valueFrom", Map::new().field("configMapKeyRef", selector)))
     }
 
