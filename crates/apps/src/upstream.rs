@@ -322,7 +322,13 @@ pub const IMAGES: &[ImageNeeds] = &[
         component: "Qdrant",
         image: "docker.io/qdrant/qdrant",
         rendered: at("production", "qdrant"),
-        release: Some(Release { repository: "qdrant/qdrant", tag: "v1.13.6", commit: "4db98ecd", image_tag: "v1.13.6", published_by: "`.github/workflows/docker-image.yml`" }),
+        release: Some(Release {
+            repository: "qdrant/qdrant",
+            tag: "v1.13.6",
+            commit: "4db98ecd",
+            image_tag: "v1.13.6-unprivileged",
+            published_by: "`.github/workflows/docker-image.yml`",
+        }),
         facts: &[
             fact(
                 "A tag push builds `qdrant/qdrant:<tag>` (`v1.13.6`, with its `v`) and `qdrant/qdrant:<tag>-unprivileged` with `--build-arg USER_ID=1000`, and copies both to `docker.pkg.github.com/qdrant/qdrant/qdrant`",
@@ -354,7 +360,7 @@ pub const IMAGES: &[ImageNeeds] = &[
         env: &["QDRANT_INIT_FILE_PATH"],
         writable: &["/qdrant/storage", "/qdrant/snapshots", "/qdrant/init", "/tmp"],
         uid: Some(1000),
-        note: "The standard image as UID 1000; the claim is group-writable through `fsGroup`.",
+        note: "The `-unprivileged` image, whose user is UID 1000; the claim is group-writable through `fsGroup`; the marker in `/qdrant/init` (the root filesystem is read-only).",
         app_version: false,
     },
     ImageNeeds {

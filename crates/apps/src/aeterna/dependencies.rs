@@ -264,7 +264,9 @@ impl Default for VectorBackend {
             type_: VectorBackendType::Qdrant,
             qdrant: Qdrant {
                 enabled: true,
-                image: Image { tag: "v1.13.6".into(), ..Image::new("docker.io/qdrant/qdrant") },
+                // The image upstream builds with `USER_ID=1000` (its `.github/workflows/docker-image.yml`):
+                // the standard one runs as root, and the pods run as UID 1000.
+                image: Image { tag: "v1.13.6-unprivileged".into(), ..Image::new("docker.io/qdrant/qdrant") },
                 storage: StorageSettings::new("10Gi"),
                 resources: Resources::cpu_memory(("250m", "512Mi"), ("2", "2Gi")),
                 external: ExternalQdrant {
