@@ -223,8 +223,9 @@ pub struct ExternalCache {
 pub struct Postgresql {
     /// Deploy a CloudNativePG cluster (the operator must be installed); false uses `external`.
     pub enabled: bool,
-    /// PostgreSQL image of the cluster; empty leaves the operator's default. Needs the pgvector
-    /// extension for `pgvector.enabled` (CloudNativePG's images have it).
+    /// PostgreSQL image of the cluster; empty leaves the operator's default (a `system` image).
+    /// `pgvector.enabled` needs the pgvector extension (CloudNativePG's `standard` and `system`
+    /// images, not `minimal`); `backup.enabled` the Barman Cloud binaries (`system` images only).
     pub image_name: String,
     /// PostgreSQL instances (one primary, the rest replicas).
     pub instances: u16,
