@@ -288,12 +288,12 @@ pub const IMAGES: &[ImageNeeds] = &[
         }),
         facts: &[
             fact(
-                "The `8.1` directory builds Valkey 8.1.8 on `debian:trixie-slim`; its tags are the full version and each shorter one down to the directory's name (`8.1.8`, `8.1`), with their `-trixie` and `-alpine` variants",
-                "versions.json, generate-stackbrew-library.sh",
+                "The `8.1` directory builds Valkey 8.1.8 on `debian:trixie-slim` (the newest 8.1 read; the `8.1` tag follows later ones); its tags are the full version and each shorter one down to the directory's name (`8.1.8`, `8.1`), with their `-trixie` and `-alpine` variants",
+                "versions.json, generate-stackbrew-library.sh at 0586ccf8",
             ),
             fact(
                 "A push to `mainline` that changes a version's directory builds it and pushes those tags to Docker Hub (`valkey/valkey`, the README's \"Official Image\") and `ghcr.io/valkey-io/valkey`",
-                ".github/workflows/ci.yml at 08880084, README.md",
+                ".github/workflows/ci.yml at 08880084, README.md at ae6141ea",
             ),
             fact(
                 "User `valkey`, UID and GID 999; `/data` owned by it with mode 1777, the working directory (no `VOLUME`); `ENTRYPOINT [\"docker-entrypoint.sh\"]`, `CMD [\"valkey-server\"]`; exposes 6379; protected mode off (patched in the source)",
@@ -303,7 +303,7 @@ pub const IMAGES: &[ImageNeeds] = &[
                 "Arguments that begin with `-` (or name a `.conf` file) get `valkey-server` before them; as root it chowns the working directory to `valkey` and drops to it (`setpriv`), as any other user it runs the server directly (later versions first check that the working directory is writable); `$VALKEY_EXTRA_FLAGS` is appended. `apply-templates.sh` copies the script into each version's directory; its `8.1` copy was not at hand, but every version read (the script at 2a80026d, the 9.2 copy, the 8.0 copy at ae6141ea) does this",
                 "docker-entrypoint.sh at 2a80026d, 9.2/debian/docker-entrypoint.sh at aa1603cd, 8.0/debian/docker-entrypoint.sh at ae6141ea",
             ),
-            fact("CI runs the image as `--user 1000:1000` and writes a key", ".test/tests/valkey-user-flag/run.sh"),
+            fact("CI runs the image as `--user 1000:1000` and writes a key", ".test/tests/valkey-user-flag/run.sh at 1a7ef668"),
             fact(
                 "`--save \"3600 1\"`: an option of several arguments given as one is split at its spaces; `port` defaults to 6379 (read at 8.0.1: the copy of the server's repository at hand has no 8.1 tag)",
                 "valkey-io/valkey src/config.c, src/server.c at 8.0.1 (4fbab574)",
