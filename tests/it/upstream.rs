@@ -589,6 +589,193 @@ fn a_server_that_drifts_from_its_release_fails() {
     }
 }
 
+// ----- The bundled dependencies against their upstream releases (their rows in the table) ------
+
+/// The decisive facts of each bundled dependency, each from the file that says it, in the
+/// repository and at the release its row names.
+mod bundled {
+    /// The rows these facts are read for.
+    pub const COMPONENTS: [&str; 4] = ["Dragonfly", "Valkey", "Qdrant", "PostgreSQL (CloudNativePG)"];
+    /// dragonflydb/dragonfly v1.30.3: `tools/docker/entrypoint.sh` puts `dragonfly --logtostderr`
+    /// before arguments that begin with `-` (no log files on the read-only root) and runs a user
+    /// other than root directly; `src/server/server_family.cc` (`--dir`),
+    /// `src/server/engine_shard_set.cc` (`--cache_mode`), `src/server/main_service.cc` (`--port`).
+    pub const DRAGONFLY: (&str, &str, &[&str]) = ("docker.dragonflydb.io/dragonflydb/dragonfly", "dragonfly", &["--dir=/data", "--cache_mode=true", "--port=6379"]);
+    /// valkey-io/valkey-container `docker-entrypoint.sh`: `valkey-server` before arguments that
+    /// begin with `-`, a user other than root runs it directly; valkey-io/valkey `src/config.c`
+    /// splits `"3600 1"` into the two arguments of `save`.
+    pub const VALKEY: (&str, &str, &[&str]) = ("docker.io/valkey/valkey", "valkey", &["--dir", "/data", "--save", "3600 1", "--port", "6379"]);
+    /// Where both write their snapshots (`--dir`).
+    pub const CACHE_DATA: &str = "/data";
+    /// qdrant/qdrant v1.13.6 `.github/workflows/docker-image.yml`: the `-unprivileged` tag is
+    /// built with `USER_ID=1000`; `Dockerfile`: `USER "$USER_ID:$USER_ID"`, root's by default.
+    pub const QDRANT_IMAGE: &str = "docker.io/qdrant/qdrant:v1.13.6-unprivileged";
+    pub const QDRANT_UID: u32 = 1000;
+    /// `config/config.yaml`: `./storage` and `./snapshots` in the working directory `/qdrant`.
+    pub const QDRANT_PATHS: [&str; 2] = ["/qdrant/storage", "/qdrant/snapshots"];
+    /// cloudnative-pg/cloudnative-pg v1.30.0 `api/v1/cluster_types.go`: `ServiceReadWriteSuffix`,
+    /// `ApplicationUserSecretSuffix`; `pkg/specs/secrets.go`: the Secret's keys.
+    pub const READ_WRITE_SUFFIX: &str = "-rw";
+    pub const APP_SECRET_SUFFIX: &str = "-app";
+    pub const APP_SECRET_KEYS: [(&str, &str); 2] = [("PG_USERNAME", "username"), ("PG_PASSWORD", "password")];
+}
+
+/// The claim templates of the StatefulSet whose pod spec is `spec`.
+fn claims_of(docs: &[Value], spec: &Value) -> Vec<String> {
+    docs.iter()
+        .filter(|d| d["kind"] == "StatefulSet" && d["spec"]["template"]["spec"] == *spec)
+        .flat_map(|d| d["spec"]["volumeClaimTemplates"].as_array().cloned().unwrap_or_default())
+        .map(|t| t["metadata"]["name"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Checks the bundled servers of one render against the pinned facts; an error names the first
+/// that fails. Returns how many of Dragonfly, Valkey, Qdrant and the Cluster it found.
+fn dependencies_follow_upstream(docs: &[Value]) -> Result<usize, String> {
+    let mut found = 0;
+    for (image, name, args) in [bundled::DRAGONFLY, bundled::VALKEY] {
+        let Some((spec, c)) = find(docs, image, name) else { continue };
+        found += 1;
+        // The image's entrypoint starts the server: arguments only, the first an option.
+        if c.get("command").is_some() {
+            return Err(format!("{name} overrides the image's entrypoint"));
+        }
+        let given_args: Vec<&str> = c["args"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).collect();
+        if given_args != args {
+            return Err(format!("{name} runs {given_args:?}"));
+        }
+        if !given(docs, spec, c, &claims_of(docs, spec)).writable.contains(bundled::CACHE_DATA) {
+            return Err(format!("{name}: {} is not writable", bundled::CACHE_DATA));
+        }
+    }
+    if let Some((spec, c)) = find(docs, "docker.io/qdrant/qdrant", "qdrant") {
+        found += 1;
+        if c["image"] != bundled::QDRANT_IMAGE {
+            return Err(format!("qdrant runs {}", c["image"]));
+        }
+        let g = given(docs, spec, c, &claims_of(docs, spec));
+        if g.uid != Some(bundled::QDRANT_UID) {
+            return Err(format!("qdrant runs as {:?}", g.uid));
+        }
+        if let Some(path) = bundled::QDRANT_PATHS.iter().find(|p| !g.writable.contains(**p)) {
+            return Err(format!("qdrant: {path} is not writable"));
+        }
+        // `src/startup.rs`: the marker is written where QDRANT_INIT_FILE_PATH says, else in the
+        // working directory, on the read-only root.
+        let env = c["env"].as_array().into_iter().flatten();
+        let marker = env.clone().find(|e| e["name"] == "QDRANT_INIT_FILE_PATH").and_then(|e| e["value"].as_str()).ok_or("qdrant: no QDRANT_INIT_FILE_PATH")?;
+        if !g.writable.iter().any(|w| marker.starts_with(&format!("{w}/"))) {
+            return Err(format!("qdrant: the marker {marker} is not under a writable mount"));
+        }
+    }
+    if let Some(cluster) = docs.iter().find(|d| d["kind"] == "Cluster") {
+        found += 1;
+        let name = cluster["metadata"]["name"].as_str().unwrap_or_default();
+        let config = docs.iter().find(|d| d["kind"] == "ConfigMap" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "server").ok_or("no server ConfigMap")?;
+        if config["data"]["PG_HOST"] != format!("{name}{}", bundled::READ_WRITE_SUFFIX) {
+            return Err(format!("the server's PG_HOST is {}", config["data"]["PG_HOST"]));
+        }
+        for (label, _, c) in server_containers(docs) {
+            for (variable, key) in bundled::APP_SECRET_KEYS {
+                let env = c["env"].as_array().into_iter().flatten().find(|e| e["name"] == variable).ok_or(format!("{label}: no {variable}"))?;
+                let from = &env["valueFrom"]["secretKeyRef"];
+                if from["name"] != format!("{name}{}", bundled::APP_SECRET_SUFFIX) || from["key"] != key {
+                    return Err(format!("{label}: {variable} from {from}"));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The render of `environment` with Valkey as the cache.
+fn with_valkey(environment: &str) -> Vec<Value> {
+    render("aeterna", environment, &["cache.type=valkey", "cache.valkey.enabled=true", "cache.dragonfly.enabled=false"])
+}
+
+#[test]
+fn the_bundled_dependencies_run_as_their_releases_say() {
+    // Their rows, checked against the chart whatever the state of the table's other rows.
+    for component in bundled::COMPONENTS {
+        let row = IMAGES.iter().find(|i| i.app == "aeterna" && i.component == component).unwrap_or_else(|| panic!("no row {component}"));
+        let release = row.release.unwrap_or_else(|| panic!("{component}: no release"));
+        assert!(release.commit.len() >= 7 && release.commit.chars().all(|c| c.is_ascii_hexdigit()), "{component}: the commit read is {:?}", release.commit);
+        check(row);
+    }
+    let qdrant = IMAGES.iter().find(|i| i.component == "Qdrant").expect("row");
+    assert_eq!(format!("{}:{}", qdrant.image, qdrant.release.expect("release").image_tag), bundled::QDRANT_IMAGE);
+    // production: Dragonfly, Qdrant and the Cluster; local with Valkey: Valkey, Qdrant and the Cluster.
+    for (label, docs) in [("production", render("aeterna", "production", &[])), ("local with valkey", with_valkey("local"))] {
+        let found = dependencies_follow_upstream(&docs).unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(found, 3, "{label}: a cache, Qdrant and the Cluster");
+    }
+}
+
+#[test]
+fn dependencies_that_drift_from_their_releases_fail() {
+    // The check can fail: each change breaks one pinned fact.
+    let docs = render("aeterna", "production", &[]);
+    let container = |d: &mut Vec<Value>, name: &str| -> usize {
+        d.iter().position(|d| d["kind"] == "StatefulSet" && d["spec"]["template"]["spec"]["containers"][0]["name"] == name).expect("StatefulSet")
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<Value>)>)> = vec![
+        (
+            "dragonfly's command",
+            Box::new(move |d| {
+                let i = container(d, "dragonfly");
+                d[i]["spec"]["template"]["spec"]["containers"][0]["args"] = serde_json::json!(["dragonfly", "--dir=/data", "--cache_mode=true", "--port=6379"])
+            }),
+        ),
+        (
+            "dragonfly's directory",
+            Box::new(move |d| {
+                let i = container(d, "dragonfly");
+                d[i]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["mountPath"] = "/var/lib/dragonfly".into()
+            }),
+        ),
+        (
+            "qdrant's standard image",
+            Box::new(move |d| {
+                let i = container(d, "qdrant");
+                d[i]["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/qdrant/qdrant:v1.13.6".into()
+            }),
+        ),
+        (
+            "qdrant's marker",
+            Box::new(move |d| {
+                let i = container(d, "qdrant");
+                d[i]["spec"]["template"]["spec"]["containers"][0]["env"] = serde_json::json!([{"name": "QDRANT_INIT_FILE_PATH", "value": "/qdrant/.qdrant-initialized"}])
+            }),
+        ),
+        (
+            "the read-write Service",
+            Box::new(|d| {
+                let i = d.iter().position(|d| d["kind"] == "ConfigMap" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "server").expect("ConfigMap");
+                d[i]["data"]["PG_HOST"] = "aeterna-postgresql-r".into()
+            }),
+        ),
+        (
+            "the application Secret's key",
+            Box::new(|d| {
+                let i = d.iter().position(|d| d["kind"] == "Deployment" && d["metadata"]["labels"]["app.kubernetes.io/component"] == "server").expect("server");
+                let env = d[i]["spec"]["template"]["spec"]["containers"][0]["env"].as_array_mut().expect("env");
+                let e = env.iter_mut().find(|e| e["name"] == "PG_USERNAME").expect("PG_USERNAME");
+                e["valueFrom"]["secretKeyRef"]["key"] = "user".into()
+            }),
+        ),
+    ];
+    for (label, f) in cases {
+        let mut d = docs.clone();
+        f(&mut d);
+        assert!(dependencies_follow_upstream(&d).is_err(), "{label}: a drifted dependency passed");
+    }
+    // Valkey's arguments, in the render that has it.
+    let mut d = with_valkey("local");
+    let i = d.iter().position(|d| d["kind"] == "StatefulSet" && d["spec"]["template"]["spec"]["containers"][0]["name"] == "valkey").expect("valkey");
+    d[i]["spec"]["template"]["spec"]["containers"][0]["args"] = serde_json::json!(["--dir", "/data", "--save", "3600", "1", "--port", "6380"]);
+    assert!(dependencies_follow_upstream(&d).is_err(), "valkey's port: a drifted dependency passed");
+}
+
 /// opal-fetcher's container and opal-server's data sources, in one render.
 fn fetcher_of(docs: &[Value]) -> (Value, Value) {
     let (_, fetcher) = find(docs, "ghcr.io/acme/aeterna-opal-fetcher", "opal-fetcher").expect("opal-fetcher");

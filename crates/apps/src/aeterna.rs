@@ -77,6 +77,9 @@ pub fn app() -> App<Values> {
                  `AETERNA_CACHE_TYPE`, which it never read, are gone. Existing Secrets keep their keys; only a setup reading the old \
                  names (a sidecar, a `.env` of the wizard) must follow. opal-fetcher now gets `DATABASE_URL` (the server's database; \
                  the user name and password must be URL-safe), is probed on `/health` and is registered at `/v1/all`.\n\
+                 - The bundled Qdrant runs `docker.io/qdrant/qdrant:v1.13.6-unprivileged`, the image Qdrant builds for UID 1000, \
+                 the user the chart's pods run as (the standard image's user is root). A `vectorBackend.qdrant.image.tag` you set \
+                 is kept: give it the release's `-unprivileged` tag.\n\
                  - New: `postgresql.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
                  cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity).", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
             )

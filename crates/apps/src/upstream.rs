@@ -305,20 +305,48 @@ pub const IMAGES: &[ImageNeeds] = &[
         release: Some(Release {
             repository: "dragonflydb/dragonfly",
             tag: "v1.30.3",
-            commit: "unverified",
+            commit: "a8c40e34",
             image_tag: "v1.30.3",
-            published_by: "unverified: no copy of the repository was at hand",
+            published_by: "`.github/workflows/docker-release2.yml`",
         }),
-        facts: &[fact(
-            "Redis protocol (and HTTP) on 6379; snapshots in the `--dir` directory, `/data` in its compose file; the Docker guide adds `--ulimit memlock=-1`. No HTTP health path: Redis `PING` (the image's healthcheck).",
-            "dragonflydb.io: \"Install with Docker\", \"Install with Docker Compose\" (`contrib/docker/docker-compose.yml`)",
-        )],
+        facts: &[
+            fact(
+                "A published release pushes `ghcr.io/dragonflydb/dragonfly:<release tag>` (`v1.30.3`, with its `v`), built from `tools/packaging/Dockerfile.ubuntu-prod`, and the same to Google Artifact Registry; upstream's own chart pulls `docker.dragonflydb.io/dragonflydb/dragonfly` (`contrib/charts/dragonfly/values.yaml`): no workflow pushes to that name, and the source does not say how it serves ghcr.io's images",
+                ".github/workflows/docker-release2.yml",
+            ),
+            fact(
+                "Ubuntu 22.04; user `dfly`, UID and GID 999 (`groupadd -r -g 999 dfly && useradd -r -g dfly -u 999 dfly`), owner of `/data`, the `VOLUME` and working directory; `ENTRYPOINT [\"entrypoint.sh\"]`, `CMD [\"dragonfly\", \"--logtostderr\"]`; exposes 6379; `HEALTHCHECK` runs `healthcheck.sh`",
+                "tools/packaging/Dockerfile.ubuntu-prod",
+            ),
+            fact(
+                "Arguments that begin with `-` get `dragonfly --logtostderr` before them; as root it chowns the working directory to `dfly` and drops to it (`setpriv`), as any other user it runs the server directly; `ulimit -l 65000` fails silently without the privilege",
+                "tools/docker/entrypoint.sh",
+            ),
+            fact(
+                "Health is `PING` over TCP to the server's port; its comment runs the image unprivileged (`--user 999 --group-add 999 --cap-drop=ALL`)",
+                "tools/docker/healthcheck.sh",
+            ),
+            fact("`--port` defaults to 6379", "src/server/main_service.cc"),
+            fact(
+                "`--dir` is the working directory and `--dbfilename` (`dump-{timestamp}`) the snapshot's name: the newest snapshot there is loaded at start (a failed load stops the server) and one is saved at shutdown",
+                "src/server/server_family.cc",
+            ),
+            fact("`--cache_mode`: evict entries when close to `maxmemory`", "src/server/engine_shard_set.cc"),
+            fact(
+                "Threads follow the cgroup's CPU limit and `maxmemory` defaults to 80% of its memory limit; fewer than 256 MiB of `maxmemory` per thread stops the server; without enough locked memory for io_uring (the Docker guide's `--ulimit memlock=-1`) it warns and runs on epoll",
+                "src/server/dfly_main.cc",
+            ),
+            fact(
+                "Upstream's chart suggests `runAsNonRoot`, `runAsUser: 1000`, `readOnlyRootFilesystem: true` and dropping every capability",
+                "contrib/charts/dragonfly/values.yaml",
+            ),
+        ],
         ports: &[("redis", 6379)],
         probes: &["tcp:redis"],
         env: &[],
         writable: &["/data"],
         uid: Some(1000),
-        note: "`--dir=/data --cache_mode=true --port=6379`; /data is a claim per pod. Kubernetes has no per-pod memlock limit: Dragonfly runs with the node's.",
+        note: "`--dir=/data --cache_mode=true --port=6379`, after which the entrypoint puts `dragonfly --logtostderr` (no log files on the read-only root); /data is a claim per pod, group-writable through `fsGroup`. The default limits (1 CPU, 1Gi) give one thread and about 820 MiB of `maxmemory`: a higher CPU limit needs 320Mi of memory limit per CPU. Kubernetes sets no memlock limit per pod: where the node's is too small, Dragonfly runs on epoll.",
         app_version: false,
     },
     ImageNeeds {
@@ -327,22 +355,41 @@ pub const IMAGES: &[ImageNeeds] = &[
         image: "docker.io/valkey/valkey",
         rendered: Some(Rendered { environment: "local", set: &["cache.type=valkey", "cache.valkey.enabled=true", "cache.dragonfly.enabled=false"], container: "valkey" }),
         release: Some(Release {
-            repository: "valkey-io/valkey",
-            tag: "8.1",
-            commit: "unverified",
+            repository: "valkey-io/valkey-container",
+            tag: "mainline (no tags; the `8.1` directory)",
+            commit: "00a2b211",
             image_tag: "8.1",
-            published_by: "unverified: Docker Hub official image `valkey/valkey`, the newest 8.1.x",
+            published_by: "`.github/workflows/ci.yml` (at `08880084`)",
         }),
-        facts: &[fact(
-            "Redis protocol on 6379; data in `/data` (the image's `VOLUME` and working directory); the entrypoint drops root to the `valkey` user, and a non-root user runs the server directly. Health: Redis `PING`.",
-            "Docker Hub `valkey/valkey` (official image): \"How to use this image\"",
-        )],
+        facts: &[
+            fact(
+                "The `8.1` directory builds Valkey 8.1.8 on `debian:trixie-slim` (the newest 8.1 read; the `8.1` tag follows later ones); its tags are the full version and each shorter one down to the directory's name (`8.1.8`, `8.1`), with their `-trixie` and `-alpine` variants",
+                "versions.json, generate-stackbrew-library.sh at 0586ccf8",
+            ),
+            fact(
+                "A push to `mainline` that changes a version's directory builds it and pushes those tags to Docker Hub (`valkey/valkey`, the README's \"Official Image\") and `ghcr.io/valkey-io/valkey`",
+                ".github/workflows/ci.yml at 08880084, README.md at ae6141ea",
+            ),
+            fact(
+                "User `valkey`, UID and GID 999; `/data` owned by it with mode 1777, the working directory (no `VOLUME`); `ENTRYPOINT [\"docker-entrypoint.sh\"]`, `CMD [\"valkey-server\"]`; exposes 6379; protected mode off (patched in the source)",
+                "8.1/debian/Dockerfile",
+            ),
+            fact(
+                "Arguments that begin with `-` (or name a `.conf` file) get `valkey-server` before them; as root it chowns the working directory to `valkey` and drops to it (`setpriv`), as any other user it runs the server directly (later versions first check that the working directory is writable); `$VALKEY_EXTRA_FLAGS` is appended. `apply-templates.sh` copies the script into each version's directory; its `8.1` copy was not at hand, but every version read (the script at 2a80026d, the 9.2 copy, the 8.0 copy at ae6141ea) does this",
+                "docker-entrypoint.sh at 2a80026d, 9.2/debian/docker-entrypoint.sh at aa1603cd, 8.0/debian/docker-entrypoint.sh at ae6141ea",
+            ),
+            fact("CI runs the image as `--user 1000:1000` and writes a key", ".test/tests/valkey-user-flag/run.sh at 1a7ef668"),
+            fact(
+                "`--save \"3600 1\"`: an option of several arguments given as one is split at its spaces; `port` defaults to 6379 (read at 8.0.1: the copy of the server's repository at hand has no 8.1 tag)",
+                "valkey-io/valkey src/config.c, src/server.c at 8.0.1 (4fbab574)",
+            ),
+        ],
         ports: &[("redis", 6379)],
         probes: &["tcp:redis"],
         env: &[],
         writable: &["/data"],
         uid: Some(1000),
-        note: "`--dir /data --save \"3600 1\" --port 6379`; /data is a claim per pod.",
+        note: "`--dir /data --save \"3600 1\" --port 6379`, after which the entrypoint puts `valkey-server`; /data is a claim per pod, group-writable through `fsGroup`.",
         app_version: false,
     },
     ImageNeeds {
@@ -353,20 +400,42 @@ pub const IMAGES: &[ImageNeeds] = &[
         release: Some(Release {
             repository: "qdrant/qdrant",
             tag: "v1.13.6",
-            commit: "unverified",
-            image_tag: "v1.13.6",
-            published_by: "unverified: no copy of the repository was at hand",
+            commit: "4db98ecd",
+            image_tag: "v1.13.6-unprivileged",
+            published_by: "`.github/workflows/docker-image.yml`",
         }),
-        facts: &[fact(
-            "HTTP API on 6333, gRPC on 6334; `/healthz`, `/livez`, `/readyz`. Data in `/qdrant/storage`, snapshots in `/qdrant/snapshots`; writes the marker `.qdrant-initialized` to its working directory unless `QDRANT_INIT_FILE_PATH` moves it (Qdrant's Helm chart mounts `/qdrant/init` for it). Non-root: the `-unprivileged` images run as UID 1000.",
-            "qdrant.tech: \"Installation\", \"Monitoring\" (health endpoints), \"Security\"; qdrant/qdrant-helm `charts/qdrant`",
-        )],
+        facts: &[
+            fact(
+                "A tag push builds `qdrant/qdrant:<tag>` (`v1.13.6`, with its `v`) and `qdrant/qdrant:<tag>-unprivileged` with `--build-arg USER_ID=1000`, and copies both to `docker.pkg.github.com/qdrant/qdrant/qdrant`",
+                ".github/workflows/docker-image.yml",
+            ),
+            fact(
+                "`ARG USER_ID=0`, `USER \"$USER_ID:$USER_ID\"`: the standard image runs as root; with `USER_ID` set it makes user and group `qdrant` with that ID and gives them `/qdrant`, `/qdrant/storage` and `/qdrant/snapshots`. Working directory `/qdrant`; `CMD [\"./entrypoint.sh\"]`; `RUN_MODE=production`; exposes 6333 and 6334",
+                "Dockerfile",
+            ),
+            fact(
+                "Runs `./qdrant`, passing on SIGTERM; only with `QDRANT_ALLOW_RECOVERY_MODE=true` does it read `QDRANT_INIT_FILE_PATH` (default `.qdrant-initialized`), to restart a server killed while starting in recovery mode",
+                "tools/entrypoint.sh",
+            ),
+            fact(
+                "The server removes the marker at start and writes it once started, at `QDRANT_INIT_FILE_PATH`, else `.qdrant-initialized` in the working directory (a failed write is a warning)",
+                "src/startup.rs, src/main.rs",
+            ),
+            fact(
+                "`storage_path: ./storage`, `snapshots_path: ./snapshots`, temporary files in `tmp` under each unless `temp_path` is set; HTTP on `http_port` 6333, gRPC on `grpc_port` 6334, host 0.0.0.0",
+                "config/config.yaml, lib/storage/src/content_manager/toc/temp_directories.rs",
+            ),
+            fact(
+                "`/healthz` and `/livez` answer 200; `/readyz` answers 503 while shards are not ready (checked only in a distributed deployment); the three need no API key",
+                "src/actix/api/service_api.rs, src/actix/mod.rs, src/main.rs",
+            ),
+        ],
         ports: &[("http", 6333), ("grpc", 6334)],
         probes: &["/healthz", "/readyz"],
         env: &["QDRANT_INIT_FILE_PATH"],
         writable: &["/qdrant/storage", "/qdrant/snapshots", "/qdrant/init", "/tmp"],
         uid: Some(1000),
-        note: "The standard image as UID 1000; the claim is group-writable through `fsGroup`.",
+        note: "The `-unprivileged` image, whose user is UID 1000; the claim is group-writable through `fsGroup`; the marker in `/qdrant/init` (the root filesystem is read-only).",
         app_version: false,
     },
     ImageNeeds {
@@ -375,22 +444,40 @@ pub const IMAGES: &[ImageNeeds] = &[
         image: "ghcr.io/cloudnative-pg/postgresql",
         rendered: None,
         release: Some(Release {
-            repository: "cloudnative-pg/postgres-containers",
-            tag: "the operator's default",
-            commit: "unverified",
-            image_tag: "the operator's default",
-            published_by: "unverified: the image is the operator's choice unless `postgresql.imageName` names one",
+            repository: "cloudnative-pg/cloudnative-pg",
+            tag: "v1.30.0",
+            commit: "4b5e244a",
+            image_tag: "18.4-system-trixie",
+            published_by: "the operator's `DefaultImageName`; cloudnative-pg/postgres-containers `.github/workflows/bake.yml` pushes it",
         }),
-        facts: &[fact(
-            "Run by the CloudNativePG operator, which makes the pods, their security context (UID 26), probes and PGDATA claims from a `Cluster`; the read-write Service is `<cluster>-rw`, the application credentials the Secret `<cluster>-app`. The operator must be installed.",
-            "cloudnative-pg.io documentation: \"Quickstart\", \"Security\", \"Service management\"",
-        )],
+        facts: &[
+            fact(
+                "`DefaultImageName` is `ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie`, run unless the `Cluster` names an `imageName` (`18.6-system-trixie` on `main` at `a95a534`, whose CRDs `tests/crds/` holds: v1.30.0's with fields added)",
+                "pkg/versions/versions.go",
+            ),
+            fact(
+                "Pods run as UID and GID 26 (`DefaultPostgresUID`, `DefaultPostgresGID`), with `fsGroup` 26 and `runAsNonRoot`, unless the `Cluster` sets `postgresUID`, `postgresGID` or a pod security context",
+                "api/v1/cluster_types.go, pkg/specs/pods.go",
+            ),
+            fact(
+                "The read-write Service is `<cluster>-rw`; the application Secret `<cluster>-app` (unless the bootstrap names another), with `username`, `password`, `dbname`, `host`, `port` and `uri`",
+                "api/v1/cluster_types.go, api/v1/cluster_funcs.go, pkg/specs/secrets.go",
+            ),
+            fact(
+                "In-tree Barman Cloud backups (`spec.backup.barmanObjectStore`) are deprecated: the webhook warns that 1.31.0 removes them in favour of the Barman Cloud plugin",
+                "internal/webhook/v1/cluster_webhook.go",
+            ),
+            fact(
+                "Images `minimal` (PGDG's PostgreSQL, `usermod -u 26 postgres`, `USER 26`), `standard` (adds pgaudit, pgvector, pg-failover-slots, every locale) and `system` (`standard` and the Barman Cloud binaries in-tree backups run; deprecated with them), tagged `<version>-<flavour>-<debian>` on `ghcr.io/cloudnative-pg/postgresql`",
+                "cloudnative-pg/postgres-containers Dockerfile, docker-bake.hcl, README.md, .github/workflows/bake_targets.yml at a949ae58",
+            ),
+        ],
         ports: &[],
         probes: &[],
         env: &[],
         writable: &[],
         uid: None,
-        note: "A `Cluster` with `postgresql.instances`, storage, database and owner `aeterna`, pgvector's `CREATE EXTENSION` after init; `postgresql.imageName` overrides the operator's default image.",
+        note: "A `Cluster` with `postgresql.instances`, storage, database and owner `aeterna`, pgvector's `CREATE EXTENSION` after init; the server reads `<cluster>-rw` and the `username` and `password` of `<cluster>-app`. `postgresql.imageName` overrides the operator's default image: a `standard` or `system` one for pgvector, a `system` one for `postgresql.backup` (in-tree Barman Cloud, which needs an operator older than 1.31).",
         app_version: false,
     },
     // ----- backbone

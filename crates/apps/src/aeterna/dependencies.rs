@@ -223,8 +223,9 @@ pub struct ExternalCache {
 pub struct Postgresql {
     /// Deploy a CloudNativePG cluster (the operator must be installed); false uses `external`.
     pub enabled: bool,
-    /// PostgreSQL image of the cluster; empty leaves the operator's default. Needs the pgvector
-    /// extension for `pgvector.enabled` (CloudNativePG's images have it).
+    /// PostgreSQL image of the cluster; empty leaves the operator's default (a `system` image).
+    /// `pgvector.enabled` needs the pgvector extension (CloudNativePG's `standard` and `system`
+    /// images, not `minimal`); `backup.enabled` the Barman Cloud binaries (`system` images only).
     pub image_name: String,
     /// PostgreSQL instances (one primary, the rest replicas).
     pub instances: u16,
@@ -264,7 +265,9 @@ impl Default for VectorBackend {
             type_: VectorBackendType::Qdrant,
             qdrant: Qdrant {
                 enabled: true,
-                image: Image { tag: "v1.13.6".into(), ..Image::new("docker.io/qdrant/qdrant") },
+                // The image upstream builds with `USER_ID=1000` (its `.github/workflows/docker-image.yml`):
+                // the standard one runs as root, and the pods run as UID 1000.
+                image: Image { tag: "v1.13.6-unprivileged".into(), ..Image::new("docker.io/qdrant/qdrant") },
                 storage: StorageSettings::new("10Gi"),
                 resources: Resources::cpu_memory(("250m", "512Mi"), ("2", "2Gi")),
                 external: ExternalQdrant {
