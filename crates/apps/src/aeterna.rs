@@ -91,7 +91,13 @@ pub fn app() -> App<Values> {
                  names. A StatefulSet's `serviceName` cannot change in place: before `helm upgrade`, delete those StatefulSets \
                  with `kubectl delete statefulset <name> --cascade=orphan` (the pods and volumes stay, and the upgrade adopts them).",
             )
-            .upgrade_note("0.3.0", opal::UPGRADE_NOTE),
+            .upgrade_note("0.3.0", opal::UPGRADE_NOTE)
+            .upgrade_note(
+                "0.3.0",
+                "- The migration Job's name also digests the chart version (its pod template carries the chart's label, which a Job \
+                 cannot change): each chart release is a new Job in the plain manifests, where one of an earlier chart version stays \
+                 finished. Delete old `aeterna-migrate-*` Jobs of a plain-manifests install at will.",
+            ),
             "crates/apps/src/aeterna.rs",
             build,
         )

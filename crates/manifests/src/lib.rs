@@ -73,7 +73,7 @@ pub use model::chart_meta::{ChartMeta, Maintainer, UpgradeNote};
 pub use model::notes::Line;
 pub use model::{Build, Meta, Model, ObjectRef, Referable};
 pub use template::expr::{
-    Expr, Knob, Knobbed, Leaf, Path, Section, app_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name,
+    Expr, Knob, Knobbed, Leaf, Path, Section, app_version, chart_version, checksum_of, concat, fullname, fullname_with, json, release_name, release_namespace, service_account_name,
 };
 pub use template::tree::{List, Lower, Map, Node};
 pub use values::{

@@ -460,12 +460,21 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     //   exist (the Job's pod waits for the operator's `<cluster>-app` Secret, within the
     //   deadline). New server pods may start before it finishes: they must bear the old schema
     //   for that while, as during any rolling update.
-    // - Its name ends in a digest of what it migrates (the image and the database), so a new
-    //   version or another database is a new Job: re-applying the plain manifests never updates
-    //   a Job's pod template, which the API server refuses, and applying the same ones again
+    // - Its name ends in a digest of what it migrates (the image and the database) and of the
+    //   chart version (its pod template carries the chart's label), so a new version, another
+    //   database or a new chart is a new Job: re-applying the plain manifests never updates a
+    //   Job's pod template, which the API server refuses, and applying the same ones again
     //   leaves the finished Job as it is.
     let mig = &a.migration;
-    let migrates = manifests::concat([a.image.reference_in(&v.global.image_registry), "|".into(), deps.postgres_host.clone(), "|".into(), deps.postgres_database.clone()]);
+    let migrates = manifests::concat([
+        a.image.reference_in(&v.global.image_registry),
+        "|".into(),
+        deps.postgres_host.clone(),
+        "|".into(),
+        deps.postgres_database.clone(),
+        "|".into(),
+        manifests::chart_version(),
+    ]);
     let mut migrate = server_container("migrate").command(MIGRATE_COMMAND).build();
     migrate.mount(&Volume::empty_dir("tmp"), "/tmp");
     let job_pod = Pod::builder()

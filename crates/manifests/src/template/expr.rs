@@ -552,6 +552,11 @@ pub fn app_version() -> Expr<String> {
     Expr::wrap(Ex::Chart(ChartField::AppVersion))
 }
 
+/// The chart's version (`.Chart.Version`).
+pub fn chart_version() -> Expr<String> {
+    Expr::wrap(Ex::Chart(ChartField::Version))
+}
+
 /// The chart name (`.Chart.Name`).
 pub fn chart_name() -> Expr<String> {
     Expr::wrap(Ex::Chart(ChartField::Name))
