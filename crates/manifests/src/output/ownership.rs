@@ -71,8 +71,11 @@ pub fn read_record(text: &str) -> (Option<String>, std::collections::BTreeMap<Pa
 }
 
 fn parse_record(text: &str) -> Record {
-    let folder = text.lines().find_map(|l| l.strip_prefix("# folder: ")).map(str::to_string);
-    let files = text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once("  ")).map(|(hash, path)| (PathBuf::from(path), hash.to_string())).collect();
+    // Lines end at '\n' only, as `record` writes them: `str::lines` would also take a '\r' off
+    // the end of a path (found by the fuzz target `record_reader`).
+    let lines = || text.split('\n');
+    let folder = lines().find_map(|l| l.strip_prefix("# folder: ")).map(str::to_string);
+    let files = lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_once("  ")).map(|(hash, path)| (PathBuf::from(path), hash.to_string())).collect();
     Record { folder, files }
 }
 
@@ -158,6 +161,16 @@ fn walk(out: &Path, dir: &Path, rel: &Path, record: Option<&Record>, tree: &Tree
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_reads_back_paths_ending_in_a_carriage_return() {
+        let mut tree = Tree::new();
+        tree.insert(PathBuf::from("charts/app/a\r"), "x".into());
+        tree.insert(PathBuf::from("charts/app/a"), "y".into());
+        let (folder, files) = read_record(&record(&tree, Path::new("charts/app")));
+        assert_eq!(folder.as_deref(), Some("charts/app"));
+        assert_eq!(files.keys().cloned().collect::<Vec<_>>(), vec![PathBuf::from("a"), PathBuf::from("a\r")]);
+    }
 
     fn tree(files: &[(&str, &str)]) -> Tree {
         files.iter().map(|(p, t)| (PathBuf::from(p), t.to_string())).collect()
