@@ -622,6 +622,12 @@ fn default_path(p: &mut Pty) {
 }
 
 fn default_path_until_the_key(p: &mut Pty) {
+    defaults_until_the_provider(p);
+    p.answer("LLM provider", &[ENTER]);
+}
+
+/// Q1 to Q5 with every default, up to the LLM provider question.
+fn defaults_until_the_provider(p: &mut Pty) {
     p.answer("Deployment target", &[ENTER]);
     p.answer("Vector database backend", &[ENTER]);
     p.answer("Redis-compatible cache", &[ENTER]);
@@ -630,7 +636,6 @@ fn default_path_until_the_key(p: &mut Pty) {
     p.answer("Git repository of the Cedar policies", &[ENTER]);
     p.answer("Branch to track", &[ENTER]);
     p.answer("Image repository of opal-fetcher", &[ENTER]);
-    p.answer("LLM provider", &[ENTER]);
 }
 
 #[test]
@@ -743,14 +748,7 @@ fn wizard_asks_the_tenant_the_ollama_release_needs() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
     let mut p = Pty::start(dir);
-    p.answer("Deployment target", &[ENTER]);
-    p.answer("Vector database backend", &[ENTER]);
-    p.answer("Redis-compatible cache", &[ENTER]);
-    p.answer("PostgreSQL deployment", &[ENTER]);
-    p.answer("OPAL authorization stack", &[ENTER]);
-    p.answer("Git repository of the Cedar policies", &[ENTER]);
-    p.answer("Branch to track", &[ENTER]);
-    p.answer("Image repository of opal-fetcher", &[ENTER]);
+    defaults_until_the_provider(&mut p);
     p.answer("LLM provider", &[DOWN, ENTER]); // Ollama
     p.answer("Ollama URL", &[ENTER]);
     p.answer("Model", &[ENTER]);
