@@ -548,3 +548,43 @@ fn a_name_kubernetes_would_refuse_is_refused_by_its_flag_and_nothing_is_written(
     let taken = emit_dbbat(&tmp.path().join("longest"), &["--repo-secret", &longest, "--chart-registry-secret", "a.b-c"]);
     assert!(taken.status.success(), "{}", text(&taken.stderr));
 }
+
+#[test]
+fn each_chart_registry_gets_its_own_flux_source_and_a_malformed_one_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // One chart from two registries, applied into one flux-system, must not share a source.
+    let mut names = BTreeSet::new();
+    for (n, registry) in ["oci://ghcr.io/acme/charts", "oci://registry.staging.example:5000/charts", "oci://localhost:5000"].iter().enumerate() {
+        let out = tmp.path().join(format!("out-{n}"));
+        let made = emit_dbbat(&out, &["--chart-registry", registry]);
+        assert!(made.status.success(), "{registry}: {}", text(&made.stderr));
+        let docs = emitted_definitions(&out);
+        let sources: Vec<&Value> = docs.iter().map(|(_, d)| d).filter(|d| d["kind"] == "OCIRepository").collect();
+        assert!(!sources.is_empty());
+        for source in sources {
+            let name = source["metadata"]["name"].as_str().expect("name").to_string();
+            assert_eq!(name, format!("dbbat-chart-{}", sha256_prefix(registry)), "{registry}");
+            assert_eq!(source["spec"]["url"], format!("{registry}/dbbat"));
+            names.insert(name);
+        }
+        for (_, release) in docs.iter().filter(|(f, d)| f.contains("flux-chart-oci") && d["kind"] == "HelmRelease") {
+            assert_eq!(release["spec"]["chartRef"]["name"], format!("dbbat-chart-{}", sha256_prefix(registry)), "{registry}");
+        }
+    }
+    assert_eq!(names.len(), 3, "{names:?}");
+    // Hosts and repository paths by the distribution spec's grammar; nothing is written.
+    let out = tmp.path().join("out-0");
+    let before = tree_digest(&out);
+    for (registry, expected) in [
+        ("oci://exa mple.com/charts", "is not a registry host"),
+        ("oci://-bad-.example/charts", "is not a registry host"),
+        ("oci://registry.example:99999/charts", "is not a registry host"),
+        ("oci://ghcr.io/acme//charts", "is not a repository path component"),
+        ("oci://ghcr.io/acme/charts..x", "is not a repository path component"),
+    ] {
+        let refused = emit_dbbat(&out, &["--chart-registry", registry]);
+        let err = text(&refused.stderr);
+        assert!(!refused.status.success() && err.contains(expected) && err.contains(registry), "{registry}: {err}");
+        assert!(before == tree_digest(&out), "{registry}: a refused emit changed the output");
+    }
+}

@@ -368,6 +368,7 @@ impl GitOpsArgs {
             return Err(format!("--chart-registry {:?}: expected an oci:// URL", self.chart_registry));
         };
         url_authority("--chart-registry", &self.chart_registry, registry, "--chart-registry-secret")?;
+        oci_registry(&self.chart_registry, registry)?;
         // The placeholder's OWNER is in capitals on purpose: it is to be replaced.
         if self.chart_registry != output::gitops::PLACEHOLDER_REGISTRY && self.chart_registry.chars().any(|c| c.is_ascii_uppercase()) {
             return Err(format!("--chart-registry {:?}: OCI repository names are lowercase (the distribution spec's rule)", self.chart_registry));
@@ -407,6 +408,29 @@ fn url_authority(flag: &str, url: &str, authority: &str, secret_flag: &str) -> R
     // ssh:// names a user (`git@`); elsewhere a user part is a token or a password.
     if userinfo.contains(':') || (!userinfo.is_empty() && !url.starts_with("ssh://")) {
         return Err(format!("{flag} {url:?}: the URL holds credentials, which would be committed with charts-out; give them in a Secret ({secret_flag})"));
+    }
+    Ok(())
+}
+
+/// `--chart-registry oci://HOST[:PORT]/PATH` by the grammar of the distribution spec's references
+/// (`distribution/reference`): a host of DNS labels (or an IP address in brackets) with an
+/// optional port, then repository path components of lowercase letters and digits joined by
+/// `.`, `_`, `__` or dashes. Flux and Helm would refuse anything else at the cluster.
+fn oci_registry(url: &str, after_scheme: &str) -> Result<(), String> {
+    static HOST: std::sync::LazyLock<regex_lite::Regex> = std::sync::LazyLock::new(|| {
+        regex_lite::Regex::new(r"^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[0-9a-fA-F:.]+\])(:[0-9]{1,5})?$")
+            .expect("valid pattern")
+    });
+    static COMPONENT: std::sync::LazyLock<regex_lite::Regex> = std::sync::LazyLock::new(|| regex_lite::Regex::new(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$").expect("valid pattern"));
+    let (host, path) = after_scheme.trim_end_matches('/').split_once('/').unwrap_or((after_scheme.trim_end_matches('/'), ""));
+    let port_ok = HOST.captures(host).is_some_and(|c| c.get(5).is_none_or(|p| p.as_str()[1..].parse::<u16>().is_ok_and(|p| p > 0)));
+    if !port_ok {
+        return Err(format!("--chart-registry {url:?}: {host:?} is not a registry host (DNS labels or an IP address, and an optional port from 1 to 65535)"));
+    }
+    // The placeholder's OWNER is refused later, with its own message.
+    // No path is the registry's root (`oci://localhost:5000`, as `helm push` takes it).
+    if let Some(bad) = path.split('/').filter(|_| !path.is_empty()).find(|c| !COMPONENT.is_match(c) && *c != "OWNER") {
+        return Err(format!("--chart-registry {url:?}: {bad:?} is not a repository path component (lowercase letters and digits, joined by '.', '_', '__' or '-')"));
     }
     Ok(())
 }

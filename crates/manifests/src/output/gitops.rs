@@ -103,6 +103,16 @@ pub fn source_name(url: &str) -> String {
     format!("{base}-{hex}")
 }
 
+/// The name of the Flux `OCIRepository` of chart `chart` published to `registry`: `<chart>-chart-`
+/// and the first 8 hexadecimal digits of the SHA-256 of `registry`, so the sources of one chart
+/// from two registries (a staging and a release registry, applied into one flux-system) do not
+/// replace each other. A chart name is at most 53 characters: the result is a DNS-1123 label.
+pub fn oci_source_name(chart: &str, registry: &str) -> String {
+    let digest = Sha256::digest(registry.trim_end_matches('/').as_bytes());
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{chart}-chart-{hex}")
+}
+
 /// The namespace Argo CD's Applications live in.
 const ARGOCD_NAMESPACE: &str = "argocd";
 /// The namespace Flux's objects live in.
@@ -244,7 +254,7 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
     let mut oci = json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "OCIRepository",
-        "metadata": {"name": format!("{name}-chart"), "namespace": FLUX_NAMESPACE},
+        "metadata": {"name": oci_source_name(name, registry), "namespace": FLUX_NAMESPACE},
         "spec": {
             "interval": "10m",
             "url": format!("{registry}/{name}"),
@@ -255,7 +265,7 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
     if let Some(secret) = &settings.chart_registry_secret {
         oci["spec"]["secretRef"] = json!({"name": secret});
     }
-    let from_oci = json!({"chartRef": {"kind": "OCIRepository", "name": format!("{name}-chart"), "namespace": FLUX_NAMESPACE}});
+    let from_oci = json!({"chartRef": {"kind": "OCIRepository", "name": oci_source_name(name, registry), "namespace": FLUX_NAMESPACE}});
     let about = format!("Flux: environment {:?} of {name} from its chart {} as published to {registry}: `kubectl apply -f` this file.", env.name, meta.version);
     tree.insert(dir.join("flux-chart-oci.yaml"), document(&header, &about, &[oci, helm_release(&format!("{id}-oci"), name, from_oci, values)])?);
     Ok(())
