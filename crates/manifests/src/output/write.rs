@@ -164,9 +164,30 @@ fn leftovers(out: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Removes a staging directory, its marker last: killed at any point, what is left still holds
+/// the marker (or nothing), so the next emit knows it for its own and removes it.
 fn remove_all(path: &Path) -> io::Result<()> {
     fault::op("remove", path)?;
-    fs::remove_dir_all(path)
+    let marker = path.join(STAGING_MARKER);
+    for entry in fs::read_dir(path)? {
+        let entry = entry?;
+        if entry.path() == marker {
+            continue;
+        }
+        // A point of its own for the tests that kill emit at every step: killed here, the
+        // folder is half removed and still marked.
+        fault::op("remove", &entry.path())?;
+        if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    match fs::remove_file(&marker) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    fs::remove_dir(path)
 }
 
 /// Reads what emit wrote under one directory.
@@ -315,9 +336,9 @@ fn stage(out: &Path, tree: &Tree, plans: &[Plan]) -> Result<tempfile::TempDir, W
     match result {
         Ok(()) => Ok(staging),
         Err(e) => {
-            // Removing the half-written staging directory is the TempDir's drop; a kill leaves
-            // it to the next emit.
-            drop(staging);
+            // The half-written staging directory goes, its marker last; a kill leaves it to the
+            // next emit.
+            let _ = remove_all(&staging.keep());
             Err(e)
         }
     }
