@@ -63,6 +63,11 @@ const PREFLIGHT: &[(&str, &str, &str)] = &[
     ("databricks without a token", "vectorBackend: {type: databricks}", "vectorBackend.databricks.token is needed"),
     ("openai without a key", "llm: {provider: openai}", "llm.openai.apiKey is needed"),
     ("anthropic", "llm: {provider: anthropic, anthropic: {existingSecret: anthropic}}", "llm.provider: anthropic is read by no Aeterna release"),
+    (
+        "external password not URL-safe",
+        "postgresql: {enabled: false, backup: {enabled: false}, external: {host: pg, password: \"p@ss:w/rd#1 ?%\"}}",
+        "postgresql.external.password: with OPAL on, opal-fetcher reads it inside a URL",
+    ),
     ("ollama with the default image", "aeterna: {image: {tag: \"\"}}", "llm.provider: ollama needs an Aeterna image that reads AETERNA_OPENAI_BASE_URL, 0.8.0-rc.9 or later"),
     ("ollama with a release before 0.8.0-rc.9", "aeterna: {image: {tag: v0.8.0-rc.8}}", "llm.provider: ollama needs an Aeterna image"),
     (

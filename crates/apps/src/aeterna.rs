@@ -96,7 +96,11 @@ pub fn app() -> App<Values> {
                 "0.3.0",
                 "- The migration Job's name also digests the chart version (its pod template carries the chart's label, which a Job \
                  cannot change): each chart release is a new Job in the plain manifests, where one of an earlier chart version stays \
-                 finished. Delete old `aeterna-migrate-*` Jobs of a plain-manifests install at will.",
+                 finished. Delete old `aeterna-migrate-*` Jobs of a plain-manifests install at will.\n\
+                 - With OPAL on and an external database, `postgresql.external.password` given in values must be URL-safe \
+                 (letters, digits, `-`, `.`, `_`, `~`): opal-fetcher reads it inside `DATABASE_URL`, which another character \
+                 broke. Store such a password percent-encoded in an existing Secret instead. The user name is now percent-encoded \
+                 for the URL.",
             ),
             "crates/apps/src/aeterna.rs",
             build,

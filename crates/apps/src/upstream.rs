@@ -294,7 +294,7 @@ pub const IMAGES: &[ImageNeeds] = &[
         env: &["DATABASE_URL"],
         writable: &[],
         uid: Some(1000),
-        note: "No default repository: the chart refuses OPAL without `opal.fetcher.image.repository`; the tag is the server's unless set. `DATABASE_URL` is composed from `$(PG_USERNAME)` and `$(PG_PASSWORD)`, read from the bundled cluster's `<cluster>-app` Secret or the external database's password Secret (both must be URL-safe); registered in opal-server's `OPAL_DATA_CONFIG_SOURCES` as `http://<fullname>-opal-fetcher:8080/v1/all` (`?tenant=` with `opal.fetcher.tenant`), topic `policy_data`, `dst_path` empty; `OPAL_SERVER_URL` stays unset.",
+        note: "No default repository: the chart refuses OPAL without `opal.fetcher.image.repository`; the tag is the server's unless set. `DATABASE_URL` is composed from `$(PG_USERNAME)` and `$(PG_PASSWORD)`, read from the bundled cluster's `<cluster>-app` Secret or the external database's password Secret (the password must be URL-safe: one from values is refused otherwise; the external user name is percent-encoded); registered in opal-server's `OPAL_DATA_CONFIG_SOURCES` as `http://<fullname>-opal-fetcher:8080/v1/all` (`?tenant=` with `opal.fetcher.tenant`), topic `policy_data`, `dst_path` empty; `OPAL_SERVER_URL` stays unset.",
         app_version: false,
     },
     ImageNeeds {

@@ -97,7 +97,8 @@ impl fmt::Debug for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
+        // As a values file's secrets are read: a number or boolean given is named, never quoted.
+        manifests::SecretString::deserialize(d).map(|s| Secret(s.0))
     }
 }
 
@@ -584,6 +585,8 @@ mod tests {
         // The parser's excerpt and its option names stay out of the message.
         assert_eq!(err("target: kubernetes\ntarget: kubernetes"), "a.yaml: not valid YAML: line 2 column 1: duplicate mapping key: target (given twice)");
         assert!(!err("llm:\n  apiKey: sk-secret\n  model: [\n").contains("sk-secret"));
+        let number = err("llm: {provider: openai, apiKey: 1234567890}");
+        assert!(number.contains("llm.apiKey: invalid type: a number (not shown: a secret)") && !number.contains("1234567890"), "{number}");
     }
 
     #[test]

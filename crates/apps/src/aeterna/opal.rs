@@ -303,6 +303,17 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
         on.and(repo.polling_interval.is_set().not()).and(repo.webhook.enabled.not()),
         "opal.server.policyRepo: set pollingInterval (seconds) or webhook.enabled, or opal-server never sees a new commit",
     );
+    // opal-fetcher's `DATABASE_URL` carries the external database's password as Kubernetes
+    // expands `$(VAR)`, unencoded: one with a character a URL reserves would break it.
+    let external_password = &v.postgresql.external.password;
+    m.reject_when(
+        on.and(v.postgresql.enabled.not())
+            .and(v.postgresql.external.existing_secret.is_set().not())
+            .and(external_password.is_set())
+            .and(external_password.expr().percent_encoded().ne(external_password.expr())),
+        "postgresql.external.password: with OPAL on, opal-fetcher reads it inside a URL (DATABASE_URL), where only letters, digits and - . _ ~ \
+         stand for themselves: give a password of those, or store it percent-encoded in an existing Secret (postgresql.external.existingSecret)",
+    );
     m.reject_when(
         on.and(o.cedar_agent.enabled.not()),
         "opal.enabled: opal.cedarAgent.enabled is false, so no OPAL client loads the policies and no node has a Cedar agent to ask; enable it, or opal.enabled: false for single-tenant mode",
@@ -355,7 +366,9 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
             bundled,
             List::new().push(EnvVar::secret("PG_USERNAME", &cluster_secret, "username", false)).push(EnvVar::secret(external_password_var, &cluster_secret, "password", false)),
         )
-        .when(bundled.not(), List::new().push(EnvVar::value("PG_USERNAME", &v.postgresql.external.username)).extend(external_password))
+        // The user name from values, percent-encoded for the URL (the password cannot be: it is
+        // a Secret's, expanded by Kubernetes; a password from values must be URL-safe, below).
+        .when(bundled.not(), List::new().push(EnvVar::value("PG_USERNAME", v.postgresql.external.username.expr().percent_encoded())).extend(external_password))
         .push(EnvVar::value("DATABASE_URL", database_url));
     let fetcher_port = fetcher.port("http", FETCHER_PORT);
     // Its routes: `/health` (200 while the database answers), `/metrics` and the data under `/v1`

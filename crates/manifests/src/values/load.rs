@@ -83,6 +83,18 @@ fn depth(v: &Value) -> usize {
     }
 }
 
+/// The parser's limits: as many documents, nodes and events as a file under the size cap can
+/// hold without aliases (`---` and a line break a document, two bytes a node at the least, as in
+/// `[1,1]`), so a file Helm takes is taken; an alias bomb still breaks them long before it
+/// costs gigabytes. The defaults stopped at 1024 documents and 250,000 nodes.
+fn budget() -> Option<serde_saphyr::Budget> {
+    serde_saphyr::budget! {
+        max_documents: MAX_VALUES_BYTES / 4,
+        max_nodes: MAX_VALUES_BYTES / 2,
+        max_events: MAX_VALUES_BYTES * 2,
+    }
+}
+
 pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     let err = |message: String| ValuesError { source: name.to_string(), path: String::new(), message };
     if text.len() > MAX_VALUES_BYTES {
@@ -93,7 +105,7 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     }
     // A repeated key replaces the earlier one, as Helm reads values files: emit must not refuse
     // a file Helm takes (yamllint finds such keys where they matter, in rendered output).
-    let options = serde_saphyr::options! { duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
+    let options = serde_saphyr::options! { budget: budget(), duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
     let v: Value = match serde_saphyr::from_str_with_options(text, options) {
         Ok(v) => v,
         // Several documents: Helm 4 merges them in order (`loader.LoadValues`); Helm 3.18 reads
@@ -101,10 +113,7 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
         Err(e) if e.to_string().contains("multiple YAML documents") => {
             // As many documents as a file under the size cap can hold (`---` and a line break
             // each): Helm takes any number, and the parser's default stopped at 1024.
-            let options = serde_saphyr::options! {
-                budget: serde_saphyr::budget! { max_documents: MAX_VALUES_BYTES / 4 },
-                duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
-            };
+            let options = serde_saphyr::options! { budget: budget(), duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
             let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
             let mut merged = Map::new();
             for (i, doc) in docs.into_iter().enumerate() {
