@@ -322,9 +322,9 @@ fn a_composed_dsn_carries_any_password_and_helm_composes_the_same() {
         }
         // The password from either setting; `secrets.databasePassword` wins.
         let values = if i % 3 == 0 {
-            json!({"postgresql": {"external": merge(external, json!({"password": password}))}, "secrets": {"encryptionKey": "k"}})
+            json!({"postgresql": {"external": merge(external, json!({"password": password}))}, "secrets": {"encryptionKey": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}})
         } else {
-            json!({"postgresql": {"external": merge(external, json!({"password": "not this one"}))}, "secrets": {"encryptionKey": "k", "databasePassword": password}})
+            json!({"postgresql": {"external": merge(external, json!({"password": "not this one"}))}, "secrets": {"encryptionKey": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "databasePassword": password}})
         };
         let values_text = serde_json::to_string(&values).expect("json");
         let label = format!("seed {seed} case {i}: password {password:?}, user {user:?}, database {database:?}");

@@ -65,6 +65,8 @@ pub fn app() -> App<Values> {
 
 /// What to do before `helm upgrade` to 3.0.0, one item per change an installed release may feel.
 const UPGRADE_3: &str = "\
+- `secrets.encryptionKey` must be standard base64 of exactly 32 bytes (44 characters ending in `=`, as \
+  `openssl rand -base64 32` prints), which DBBat requires at start: both renderers now refuse another.
 - The image is DBBat's published release `ghcr.io/fclairamb/dbbat:0.25.2` (appVersion `0.25.2`): the \
   `1.0.0` the chart named before was never published, so a release without `image.tag` could not start. A \
   release that sets `image.tag` keeps its tag.
@@ -410,6 +412,13 @@ fn build(v: &ValuesKnobs) -> Model {
         secrets.encryption_key.is_set().or(&existing).or(v.config.key_file.is_set()).not(),
         "DBBat needs its encryption key: set secrets.existingSecret (a Secret with the key under secrets.keys.encryptionKey), \
          secrets.encryptionKey (openssl rand -base64 32) or config.keyFile",
+    );
+    // `loadEncryptionKey` (upstream internal/config/config.go) decodes standard base64 and wants
+    // exactly 32 bytes, or DBBat stops at start.
+    m.reject_when(
+        existing.not().and(secrets.encryption_key.is_set()).and(secrets.encryption_key.expr().matches(r"^[A-Za-z0-9+/]{43}=$").not()),
+        "secrets.encryptionKey: DBBat reads it as standard base64 of exactly 32 bytes and stops at start otherwise: 44 characters \
+         ending in '=', as `openssl rand -base64 32` prints",
     );
     let root_cert = &db.ssl_root_cert;
     m.reject_when(

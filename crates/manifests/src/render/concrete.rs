@@ -195,6 +195,10 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, RenderError> {
         Ex::Named(_, a) => Value::Bool(truthy(&eval(a, s)?)),
         Ex::Len(a) => Value::from(as_string(&eval(a, s)?).len()),
         Ex::Shaped(a, shape) => Value::Bool(shape.matches(&as_string(&eval(a, s)?))),
+        Ex::Matches(a, pattern) => {
+            let text = as_string(&eval(a, s)?);
+            Value::Bool(regex_lite::Regex::new(pattern).is_ok_and(|re| re.is_match(&text)))
+        }
         Ex::AtLeastVersion(a, min) => Value::Bool(crate::template::version::at_least(&as_string(&eval(a, s)?), min)),
         Ex::Problem(rule, a, path) => Value::String(rule.problem(path, &eval(a, s)?).unwrap_or_default()),
     })

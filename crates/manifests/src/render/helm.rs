@@ -122,6 +122,7 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::Named(name, _) => Op::call(format!("eq (include \"{}.{name}\" {}) \"true\"", c.chart, c.root())),
         Ex::Len(a) => Op::call(format!("len {}", op(a, c).arg())),
         Ex::Shaped(a, shape) => Op::call(format!("regexMatch {} {}", Value::String(shape.pattern().to_string()), op(a, c).arg())),
+        Ex::Matches(a, pattern) => Op::call(format!("regexMatch {} (toString {})", Value::String(pattern.to_string()), op(a, c).arg())),
         Ex::AtLeastVersion(a, min) => Op::call(crate::template::version::helm_condition(&op(a, c).arg(), min)),
         Ex::Problem(rule, a, path) => {
             Op::call(format!("include \"{}.{}\" (list {} {})", c.chart, super::rules_tpl::helper(*rule), op(a, c).arg(), Value::String(path.to_string())))

@@ -160,6 +160,9 @@ pub enum Ex {
     Shaped(Box<Ex>, Shape),
     /// True when the tag is release `min` or later, or not a version ([`super::version`]).
     AtLeastVersion(Box<Ex>, String),
+    /// True when the string matches the regular expression (Helm's `regexMatch`; a pattern both
+    /// Go's RE2 and regex-lite read alike: classes, repetition, anchors, no look-around).
+    Matches(Box<Ex>, &'static str),
     /// The first problem the API server would find in the value of a setting, or the empty
     /// string: a rule of [`crate::rules`], a helper of `_helpers.tpl` in the chart. The path
     /// names the setting in the message.
@@ -588,6 +591,15 @@ pub fn checksum_of(template_file: &str) -> Expr<String> {
 }
 
 impl Expr<String> {
+    /// True when the string matches `pattern`, a regular expression Go's RE2 and regex-lite
+    /// read alike (Helm's `regexMatch`): a shape an application's program needs of a setting,
+    /// such as DBBat's key, base64 of 32 bytes (`^[A-Za-z0-9+/]{43}=$`). Panics on a pattern
+    /// regex-lite refuses (a programming error).
+    pub fn matches(&self, pattern: &'static str) -> Expr<bool> {
+        assert!(regex_lite::Regex::new(pattern).is_ok(), "not a regular expression: {pattern}");
+        Expr::wrap(Ex::Matches(Box::new(self.ex.clone()), pattern))
+    }
+
     /// True when this image tag is release `min` (`0.8.0-rc.9`) or later, or is not a version
     /// (`main`, `latest`: those count as the newest). The rule is [`super::version`]'s; Helm
     /// tests it with `semverCompare`. Panics when `min` is not a version (a programming error).

@@ -97,6 +97,7 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
         | Ex::Len(a)
         | Ex::Shaped(a, _)
         | Ex::AtLeastVersion(a, _)
+        | Ex::Matches(a, _)
         | Ex::Problem(_, a, _) => ex(a, out),
         Ex::Named(_, inner) => ex(inner, out),
     }
