@@ -146,7 +146,8 @@ fn values_from_standard_input() {
 
 #[test]
 fn set_file_set_literal_and_set_json() {
-    let dir = root().join("target/set-cases");
+    // Not `target/set-cases`, which the seeded test removes and refills while this one runs.
+    let dir = root().join("target/set-file-case");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let file = dir.join("annotation.txt");
     std::fs::write(&file, "line one\nline two, with a comma\n").expect("write");

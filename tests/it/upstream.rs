@@ -272,7 +272,7 @@ fn backbone_sets_only_variables_its_program_reads() {
         ("oidc", &[]),
         ("oidc", &["redis.enabled=true", "redis.password=x", "config.adminToken=a", "config.jwtSecret=j", "oidc.clientSecret=s"]),
         ("production", &["k8s.enabled=false"]),
-        ("production", &["api.enabled=false", "ws.enabled=false"]),
+        ("production", &["api.enabled=false", "ws.enabled=false", "ingress.enabled=false"]),
     ];
     for (environment, set) in cases {
         let docs = render("backbone", environment, set);
@@ -327,14 +327,20 @@ fn backbone_listens_where_its_probes_check() {
         assert_eq!(c[probe]["httpGet"], serde_json::json!({"path": "/health", "port": "http"}), "{probe}");
     }
     // Without the API the HTTP server does not start: the probes check MQTT over TCP.
-    let (_, c) = backbone_container(&backbone(&["api.enabled=false", "ws.enabled=false"]));
+    let docs = backbone(&["api.enabled=false", "ws.enabled=false"]);
+    let (_, c) = backbone_container(&docs);
     for probe in ["livenessProbe", "readinessProbe"] {
         assert_eq!(c[probe]["tcpSocket"], serde_json::json!({"port": "mqtt"}), "{probe}");
     }
+    // Nor does anything point at its port: no `http` container port, no HTTP Service.
+    assert_eq!(port_of(&c, "http"), None);
+    let services: Vec<&str> = docs.iter().filter(|d| d["kind"] == "Service").filter_map(|d| d["metadata"]["name"].as_str()).collect();
+    assert_eq!(services, ["backbone-mqtt"]);
     // Values with which the broker fails at start, or listens on nothing, are refused.
     for (set, message) in [
         (&["api.enabled=false"][..], "ws.enabled needs api.enabled"),
         (&["api.enabled=false", "ws.enabled=false", "tcp.enabled=false"][..], "api.enabled or tcp.enabled must be on"),
+        (&["api.enabled=false", "ws.enabled=false", "ingress.enabled=true"][..], "ingress.enabled needs api.enabled"),
     ] {
         let err = backbone_in("backbone", set).expect_err("refused");
         assert!(err.contains(message), "{set:?}: {err}");

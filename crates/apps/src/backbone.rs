@@ -52,6 +52,8 @@ pub fn app() -> App<Values> {
 /// What changes for an installed release in 0.4.0, which makes the chart start the program
 /// upstream publishes (`crates/apps/src/backbone/README.md`, "Where the program wins").
 const UPGRADE_0_4_0: &str = "\
+- With `api.enabled: false` the chart renders no `http` container port and no HTTP Service (nothing listens there), and \
+`ingress.enabled` needs `api.enabled`: both renderers refuse an Ingress to a port nothing serves.
 - The image is `ghcr.io/morten-olsen/backbone:main` (appVersion `main`), the only one upstream publishes, instead of \
 `ghcr.io/backbone/backbone:1.0.0`, which does not exist. `main` moves with every upstream push, so the pull policy is now \
 `Always`; set `image.digest` to pin one build. A values file that sets `image.repository` or `image.tag` keeps them.
@@ -272,6 +274,7 @@ fn build(v: &ValuesKnobs) -> Model {
         "ws.enabled needs api.enabled: this version of the broker starts its HTTP server (and with it the WebSocket) only with the API",
     );
     m.reject_when(v.api.enabled.not().and(v.tcp.enabled.not()), "api.enabled or tcp.enabled must be on: without either the broker listens on nothing and its probes never pass");
+    m.reject_when(v.ingress.enabled.and(v.api.enabled.not()), "ingress.enabled needs api.enabled: the Ingress routes to the HTTP port, where the broker listens only with the API");
 
     // The broker's plain settings, one environment variable each (`src/config/config.ts`).
     let config = m.add(
@@ -332,7 +335,8 @@ fn build(v: &ValuesKnobs) -> Model {
         .resources(v.resources.whole().raw())
         .security_context(v.pod.security_context.raw())
         .build();
-    let http = broker.port("http", &v.config.http_port);
+    // The HTTP server listens only with the API (`src/backbone.ts`; WS needs the API, above).
+    let http = broker.port_when(&v.api.enabled, "http", &v.config.http_port);
     let mqtt = broker.port_when(&v.tcp.enabled, "mqtt", &v.config.tcp_port);
     broker.mount(&data_volume, "/data");
     // The root filesystem is read-only. The broker writes no file, but Node and its libraries
@@ -377,14 +381,14 @@ fn build(v: &ValuesKnobs) -> Model {
     );
 
     let (http_service, http_port) = v.service.http.service(Meta::new(fullname()), &deployment, "http", &http);
-    m.add(http_service);
+    m.add_when(&v.api.enabled, http_service);
     m.add_when(&v.tcp.enabled, v.service.mqtt.service(Meta::new(fullname_with("mqtt")), &deployment, "mqtt", &mqtt).0);
     v.ingress.add_to(&mut m, &http_port);
 
     m.notes(vec![
         Line::installed("Backbone"),
         Line::text(""),
-        Line::port_forward("HTTP (API and WebSocket)", fullname(), v.service.http.port.string(), v.service.http.port.string()),
+        Line::when(&v.api.enabled, vec![Line::port_forward("HTTP (API and WebSocket)", fullname(), v.service.http.port.string(), v.service.http.port.string())]),
         Line::when(&v.tcp.enabled, vec![Line::port_forward("MQTT over TCP", fullname_with("mqtt"), v.service.mqtt.port.string(), v.service.mqtt.port.string())]),
         Line::when(&v.persistence.enabled, vec![Line::of(["Data is kept on the claim ".into(), fullname_with("data"), ".".into()])]),
         Line::when(v.persistence.enabled.not(), vec![Line::text("Persistence is off: /data is an emptyDir and is lost when the pod goes.")]),
