@@ -180,9 +180,10 @@ const KUBERNETES: &[(&str, &str)] = &[
          llm: {provider: openai, existingSecret: openai, model: gpt-x}",
     ),
     (
+        // OPAL off: opal-fetcher takes only a URL-safe password, and this one tests quoting.
         "ollama, valkey, pgvector, typed database password",
         "target: kubernetes\nvectorBackend: pgvector\ncache: valkey\npostgresql: {type: external, external: {host: pg.example, username: u, password: \"p@ss: 'x'\"}}\n\
-         llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}\nopal: {fetcherImage: registry.example/aeterna-opal-fetcher, tenant: 0b0e5a4c-8f4e-4a53-9c2a-4f3e2b1d0c9a}",
+         llm: {provider: ollama, host: \"http://ollama.ollama.svc:11434\", model: llama3.1}\nopal: false",
     ),
     (
         "pinecone, mongodb-free, no llm",
@@ -317,9 +318,10 @@ const COMPOSE: &[(&str, &str)] = &[
     ("defaults", "llm: {apiKey: sk-1}\nopal: {fetcherImage: aeterna-opal-fetcher}"),
     ("valkey, pgvector, no OPAL, ollama on the host", "vectorBackend: pgvector\ncache: valkey\nopal: false\nllm: {provider: ollama, host: \"http://host.docker.internal:11434\"}"),
     (
+        // OPAL off: opal-fetcher takes only a URL-safe password, and `$` tests compose's escaping.
         "external database and cache, weaviate, openai",
         "postgresql: {type: external, external: {host: db.example, username: u, password: pw$1}}\ncache: {type: external, external: {host: redis.example, password: rpw}}\n\
-         vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: openai, apiKey: sk-x}\nopal: {fetcherImage: aeterna-opal-fetcher}",
+         vectorBackend: {type: weaviate, host: \"https://weaviate.example\", apiKey: wv}\nllm: {provider: openai, apiKey: sk-x}\nopal: false",
     ),
     ("mongodb, no llm", "vectorBackend: {type: mongodb, uri: \"mongodb+srv://u:p@c.example/db\"}\nllm: none\nopal: {fetcherImage: aeterna-opal-fetcher}"),
 ];
