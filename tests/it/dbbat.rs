@@ -302,10 +302,7 @@ fn secret_dsn(docs: &[Value]) -> String {
 
 #[test]
 fn a_composed_dsn_carries_any_password_and_helm_composes_the_same() {
-    let seed: u64 = std::env::var("KFORGE_DSN_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        if std::env::var("CI").is_ok_and(|v| v == "true") { 31 } else { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1) }
-    });
-    eprintln!("dbbat DSN: seed {seed} (KFORGE_DSN_SEED={seed} reruns these cases)");
+    let seed = seed("KFORGE_DSN_SEED", 31, "dbbat DSN");
     let mut rng = Rng::new(seed);
     let mut cases: Vec<(String, String, String)> =
         ["p@ss:w/rd?#%", "100%", "a b+c", "%41%", "$(DB_PASSWORD)", "é漢😀", "'\"\\", "x"].iter().map(|p| (p.to_string(), "dbbat".to_string(), "dbbat".to_string())).collect();

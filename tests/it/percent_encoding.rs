@@ -79,10 +79,7 @@ fn args_of(docs: &[Value]) -> Vec<String> {
 
 #[test]
 fn percent_encoding_agrees_with_helm_on_random_strings() {
-    let seed: u64 = std::env::var("KFORGE_PERCENT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        if std::env::var("CI").is_ok_and(|v| v == "true") { 29 } else { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1) }
-    });
-    eprintln!("percent-encoding: seed {seed} (KFORGE_PERCENT_SEED={seed} reruns these cases)");
+    let seed = seed("KFORGE_PERCENT_SEED", 29, "percent-encoding");
     let mut rng = Rng::new(seed);
     let mut texts: Vec<String> = FIXED.iter().map(|s| s.to_string()).collect();
     texts.extend((0..300).map(|_| random_text(&mut rng)));

@@ -478,11 +478,8 @@ struct Case {
 fn random_value_flags_agree_with_helm() {
     // CI runs the same cases every time, so that a red run is the change's doing; a developer's
     // run tries new ones (the clock), and a failure prints the seed that reruns it.
-    let seed: u64 = std::env::var("KFORGE_SET_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        if std::env::var("CI").is_ok_and(|v| v == "true") { 13 } else { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1) }
-    });
+    let seed = seed("KFORGE_SET_SEED", 13, "value flags");
     let per_app: u64 = std::env::var("KFORGE_SET_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(CASES_PER_APP);
-    eprintln!("value flags: seed {seed} (KFORGE_SET_SEED={seed} reruns these cases)");
     let dir: PathBuf = root().join("target/set-cases");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");

@@ -185,6 +185,16 @@ pub fn compare_streams(helm: &str, ours: &str) -> Result<usize, String> {
 
 // ----- random values from a schema ---------------------------------------------------------
 
+/// The seed of a seeded differential test: `$var` when set, `ci` under `CI=true` (so CI runs the
+/// same cases every time), else the clock; printed, so a failing run can be repeated.
+pub fn seed(var: &str, ci: u64, what: &str) -> u64 {
+    let seed = std::env::var(var).ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        if std::env::var("CI").is_ok_and(|v| v == "true") { ci } else { std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1) }
+    });
+    eprintln!("{what}: seed {seed} ({var}={seed} reruns these cases)");
+    seed
+}
+
 /// A small deterministic generator (xorshift), so every case is reproducible from its seed.
 #[derive(Clone)]
 pub struct Rng(u64);

@@ -336,17 +336,14 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     // `http://opal-fetcher:8080/v1/<type>` on topics no client subscribes to (`listener.rs`).
     // The URL is composed by Kubernetes from variables set before it (`$(VAR)`), so the password
     // stays in its Secret: the bundled cluster's `<cluster>-app` Secret, or the external
-    // database's password as the Aeterna server reads it. The user name and password must be
-    // URL-safe.
+    // database's password as the Aeterna server reads it: that password must be URL-safe (a rule
+    // below refuses one from values that is not); the external user name is percent-encoded.
     let mut fetcher = container(v, "opal-fetcher", &o.fetcher.image, &o.fetcher.resources);
     // The server's tag unless the fetcher has its own: the fetcher reads the views the server's
     // migrations create.
     let fetcher_image = &o.fetcher.image;
     let fetcher_version = fetcher_image.tag.or_else(v.aeterna.image.version());
-    let fetcher_reference =
-        concat([fetcher_image.repository.expr(), ":".into(), fetcher_version.clone(), fetcher_image.digest.is_set().then(concat(["@".into(), fetcher_image.digest.expr()]), "")]);
-    let registry = &v.global.image_registry;
-    fetcher.image = registry.is_set().then(concat([registry.expr(), "/".into(), fetcher_reference.clone()]), fetcher_reference);
+    fetcher.image = fetcher_image.reference_at_in(fetcher_version.clone(), &v.global.image_registry);
     let cluster_secret = deps.cluster.app_secret();
     let (external_password, external_with_password, external_password_var) = credentials.shared(store, "postgres-password");
     let bundled = &deps.bundled_postgres;

@@ -41,13 +41,24 @@ impl ImageKnobs {
     /// `repository:tag`, the tag defaulting to the chart's appVersion, then `@digest` when one
     /// is set.
     pub fn reference(&self) -> Expr<String> {
-        concat([self.repository.expr(), ":".into(), self.version(), self.digest.is_set().then(concat(["@".into(), self.digest.expr()]), "")])
+        self.reference_at(self.version())
+    }
+
+    /// `repository:version`, then `@digest` when one is set: for an image whose tag defaults to
+    /// another image's rather than the appVersion (Aeterna's opal-fetcher follows its server).
+    pub fn reference_at(&self, version: Expr<String>) -> Expr<String> {
+        concat([self.repository.expr(), ":".into(), version, self.digest.is_set().then(concat(["@".into(), self.digest.expr()]), "")])
     }
 
     /// [`ImageKnobs::reference`] behind a registry (a mirror or pull-through cache) when
     /// `registry` is set: `<registry>/<repository>:<tag>`.
     pub fn reference_in(&self, registry: &Knob<String>) -> Expr<String> {
-        registry.is_set().then(concat([registry.expr(), "/".into(), self.reference()]), self.reference())
+        behind(registry, self.reference())
+    }
+
+    /// [`ImageKnobs::reference_at`] behind a registry when `registry` is set.
+    pub fn reference_at_in(&self, version: Expr<String>, registry: &Knob<String>) -> Expr<String> {
+        behind(registry, self.reference_at(version))
     }
 
     /// The tag the image runs: `tag`, or the chart's appVersion when it is empty.
@@ -68,4 +79,9 @@ impl ImageKnobs {
     pub fn version_at_least(&self, min: &str) -> Expr<bool> {
         self.version().version_at_least(min)
     }
+}
+
+/// `reference` behind `registry` when it is set: `<registry>/<reference>`.
+fn behind(registry: &Knob<String>, reference: Expr<String>) -> Expr<String> {
+    registry.is_set().then(concat([registry.expr(), "/".into(), reference.clone()]), reference)
 }
