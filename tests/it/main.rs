@@ -19,6 +19,7 @@ mod percent_encoding;
 mod publish;
 mod readme;
 mod release_names;
+mod run;
 mod safety;
 mod set_flags;
 mod setup;
