@@ -23,16 +23,25 @@ pub struct ImageRun {
 enum Kind {
     OpalServer,
     OpalClientCedar,
+    Clients,
 }
 
 /// OPAL 0.9.6 (permitio/opal at tag 0.9.6), `docker/Dockerfile`: both images start from
 /// `common` (python:3.10-slim-bookworm; `useradd -m -b / opal` makes UID 1000 with home and
 /// working directory `/opal`; `CMD ["./start.sh"]`), the server with target `server`, the
 /// client with `client-cedar` (cedar-agent 0.2.1 at `/bin/cedar-agent`).
-pub const TABLE: [ImageRun; 2] = [
+///
+/// `kforge.test/clients` is the harness's own: the test tools' clients (psql, redis-cli) put in
+/// the place of a program no registry here has, to use the environment and files that program
+/// would get (`Node::client`).
+pub const TABLE: [ImageRun; 3] = [
     ImageRun { repository: "docker.io/permitio/opal-server", tag: "0.9.6", user: (1000, 1000), workdir: "/opal", kind: Kind::OpalServer },
     ImageRun { repository: "docker.io/permitio/opal-client-cedar", tag: "0.9.6", user: (1000, 1000), workdir: "/opal", kind: Kind::OpalClientCedar },
+    ImageRun { repository: CLIENTS, tag: "1", user: (65534, 65534), workdir: "/", kind: Kind::Clients },
 ];
+
+/// The harness's image of clients, by reference.
+pub const CLIENTS: &str = "kforge.test/clients";
 
 /// The image `reference` names (`repository:tag`), from the table.
 pub fn find(reference: &str) -> &'static ImageRun {
@@ -99,6 +108,10 @@ impl ImageRun {
     /// The image's `ENV`. The image installs OPAL into `/usr/local`; here it is the venv the
     /// test command installs, first on `PATH` where the image has `/usr/local/bin`.
     pub fn env(&self) -> Vec<(String, String)> {
+        if let Kind::Clients = self.kind {
+            let path = format!("{}:/usr/local/bin:/usr/bin:/bin", support::root().join(".tools/bin").display());
+            return vec![("PATH".into(), path), ("HOME".into(), "/".into())];
+        }
         let venv = opal_venv();
         assert!(venv.join("bin/gunicorn").exists(), "{} is missing: run `bash scripts/install-test-tools.sh` (the README's test command does)", venv.display());
         let path = format!("/opal:/root/.local/bin:{}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", venv.display());
@@ -120,6 +133,7 @@ impl ImageRun {
                 ("OPAL_INLINE_CEDAR_CONFIG", r#"{"addr": "0.0.0.0:8180"}"#.into()),
                 ("OPAL_POLICY_STORE_URL", "http://localhost:8180".into()),
             ]),
+            Kind::Clients => {}
         }
         env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
@@ -131,12 +145,19 @@ impl ImageRun {
 
     /// The image's `CMD`.
     pub fn cmd(&self) -> Vec<String> {
-        vec!["./start.sh".into()]
+        match self.kind {
+            Kind::Clients => Vec::new(),
+            _ => vec!["./start.sh".into()],
+        }
     }
 
     /// Writes the image's own files under `dir`, as they lie in the image: the harness copies
     /// them over the container's root.
     pub fn prepare(&self, dir: &Path) {
+        fs::create_dir_all(dir).expect("image folder");
+        if let Kind::Clients = self.kind {
+            return;
+        }
         let (uid, gid) = self.user;
         let put = |rel: &str, content: &str, mode: u32, owner: (u32, u32)| {
             let path = dir.join(rel);
@@ -177,6 +198,9 @@ impl ImageRun {
     /// root may enter on this machine: the container's copy of it lets others through (the
     /// overlay keeps the machine's `/root` as it is).
     pub fn setup(&self, r: &str) -> String {
-        format!("/usr/bin/chmod o+x {r}/root\n")
+        match self.kind {
+            Kind::Clients => String::new(),
+            _ => format!("/usr/bin/chmod o+x {r}/root\n"),
+        }
     }
 }

@@ -6,6 +6,7 @@
 mod images;
 mod node;
 mod opal;
+mod stores;
 
 use std::path::Path;
 

@@ -351,6 +351,32 @@ impl Node {
         pod
     }
 
+    /// Puts a client of the test tools (`command`, such as psql) in the place of `container` of
+    /// workload `kind`/`name`, alone in its pod (no init containers, no probes), with the
+    /// environment, volumes and user that container gets, and runs it to its end: its exit
+    /// status and its output.
+    pub fn client(&mut self, kind: &str, name: &str, container: &str, command: &[&str]) -> (bool, String) {
+        let command: Vec<Value> = command.iter().map(|s| Value::from(*s)).collect();
+        let pod = self.start_with(kind, name, |spec| {
+            let mut c = find_container(spec, container);
+            c["image"] = Value::from(format!("{}:1", images::CLIENTS));
+            c["command"] = Value::from(command);
+            c.as_object_mut().expect("container").remove("args");
+            for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+                c.as_object_mut().expect("container").remove(probe);
+            }
+            spec["containers"] = Value::from(vec![c]);
+            spec.as_object_mut().expect("pod spec").remove("initContainers");
+        });
+        let started = &pod.containers[0];
+        let process = &mut self.processes[started.process];
+        let status = wait_timeout(&mut process.child, Duration::from_secs(60));
+        let log = fs::read_to_string(&process.log).unwrap_or_default();
+        let name = process.name.clone();
+        self.stop(&name);
+        (status.is_some_and(|s| s.success()), log)
+    }
+
     fn start_container(&mut self, spec: &Value, c: &Value, pod_name: &str, address: Ipv4Addr) -> Started {
         let cname = c["name"].as_str().expect("container name");
         let image_ref = c["image"].as_str().expect("container image");
