@@ -23,3 +23,16 @@ pub fn render(app: &str, release: &str, namespace: &str, values: &Value, dir: &P
     assert!(out.status.success(), "emit failed for {app}:\n{}", support::text(&out.stderr));
     support::parse_stream(&support::text(&out.stdout))
 }
+
+/// The README's table of what runs in the tests names every image a chart renders, once.
+#[test]
+fn the_readme_says_of_every_image_whether_it_runs() {
+    let readme = std::fs::read_to_string(support::root().join("README.md")).expect("README.md");
+    let section = readme.split("### What runs in the tests").nth(1).expect("the README's section \"What runs in the tests\"");
+    let rows: Vec<&str> = section.lines().take_while(|l| !l.starts_with('#')).filter(|l| l.starts_with("| `")).collect();
+    for image in apps::upstream::IMAGES {
+        let named: Vec<_> = rows.iter().filter(|r| r.starts_with(&format!("| `{}`", image.image))).collect();
+        assert_eq!(named.len(), 1, "the README's table of what runs in the tests must have one row for {} ({}), it has {}", image.image, image.component, named.len());
+    }
+    assert_eq!(rows.len(), apps::upstream::IMAGES.len(), "the README's table has a row for an image no chart renders");
+}

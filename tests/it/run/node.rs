@@ -130,10 +130,6 @@ impl Node {
         self.objects.push(object);
     }
 
-    pub fn objects(&self) -> &[Value] {
-        &self.objects
-    }
-
     fn allocate(&mut self) -> Ipv4Addr {
         self.next_address = self.next_address.checked_add(1).expect("at most 245 addresses a node");
         Ipv4Addr::new(127, 0, 1, self.next_address)
@@ -288,16 +284,6 @@ impl Node {
 
     fn find(&self, kind: &str, name: &str) -> Option<&Value> {
         self.objects.iter().find(|o| o["kind"] == kind && o["metadata"]["name"] == name && o["metadata"]["namespace"].as_str().is_none_or(|ns| ns == self.namespace))
-    }
-
-    /// The environment the kubelet gives `container` of the pod template of workload
-    /// `kind`/`name`, without starting it (for programs no registry here has: what their
-    /// environment says must work against the real peer). The pod's address is `address`.
-    pub fn environment(&self, kind: &str, name: &str, container: &str) -> BTreeMap<String, String> {
-        let spec = self.workload(kind, name)["spec"]["template"]["spec"].clone();
-        let c = find_container(&spec, container);
-        let pod_name = format!("{name}-0");
-        self.kubelet_env(&spec, &c, &pod_name, Ipv4Addr::new(127, 0, 1, 1)).unwrap_or_else(|e| panic!("{kind} {name}, container {container}: {e}")).into_iter().collect()
     }
 
     /// Starts the pod of workload `kind`/`name` (a Deployment, StatefulSet, DaemonSet or Job):
@@ -693,13 +679,6 @@ impl Node {
                 panic!("{}/{} is ready but its liveness probe fails: {e}\n{}", pod.name, started.name, self.logs());
             }
         }
-    }
-
-    /// Whether the readiness probe of `container` of `pod` passes now.
-    pub fn ready(&self, pod: &Pod, container: &str) -> Result<(), String> {
-        let started = pod.containers.iter().find(|s| s.name == container).expect("container of the pod");
-        let c = find_container(&pod.spec, container);
-        self.probe(pod, started, &c, &c["readinessProbe"])
     }
 
     fn probe(&self, pod: &Pod, started: &Started, c: &Value, probe: &Value) -> Result<(), String> {
