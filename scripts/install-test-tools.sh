@@ -21,6 +21,7 @@
 #                          into .tools/graphviz (the graph test renders every DOT graph to SVG).
 #   python tools           a venv at .tools/venv, top-level packages pinned below, every
 #                          transitive dependency pinned by the constraints list further down.
+#   git, openssl, ssh-keygen, curl   the machine's own (the tests run `git daemon`): checked only.
 #
 # Resulting commands, all in .tools/bin:
 #   helm4, helm3           wrappers exporting HELM_{CACHE,CONFIG,DATA}_HOME under
@@ -207,6 +208,23 @@ extract_zip() { # ZIP DEST
     "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
   fi
 }
+
+# ---------------------------------------------------------------------------- system tools ----
+# Not installed here: the machine's own. The tests run `git daemon`, make keys with openssl and
+# ssh-keygen, and talk HTTP with curl (as does the cedar-agent smoke test).
+check_system_tools() {
+  local t missing=() pkg=(git openssl openssh-client curl) i=0
+  for t in git openssl ssh-keygen curl; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${pkg[$i]})")
+    i=$((i + 1))
+  done
+  [[ ${#missing[@]} -eq 0 ]] || die "missing on this machine: ${missing[*]}; install with apt-get"
+  [[ -x "$(git --exec-path)/git-daemon" ]] \
+    || die "$(command -v git) has no git-daemon in $(git --exec-path): install Debian's git package"
+  echo "system: $(git --version | cut -d' ' -f1,3) (with git daemon), $(openssl version | cut -d' ' -f1,2), ssh-keygen, curl $(curl --version | head -n1 | cut -d' ' -f2)"
+}
+
+check_system_tools
 
 # ------------------------------------------------------------------------------------ helm ----
 helm_wrapper() { # N (4|3)
