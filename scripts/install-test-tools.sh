@@ -21,6 +21,11 @@
 #                          into .tools/graphviz (the graph test renders every DOT graph to SVG).
 #   python tools           a venv at .tools/venv, top-level packages pinned below, every
 #                          transitive dependency pinned by the constraints list further down.
+#   OPAL                   opal-server and opal-client 0.9.6 from PyPI in a venv of their own,
+#                          .tools/opal-venv, every transitive dependency pinned (OPAL_CONSTRAINTS).
+#                          Built on Debian's /usr/bin/python3.11, not on the python3 in PATH: that
+#                          one lives under /root (mode 700 here), which the tests' UID 1000 cannot
+#                          enter, and a venv only links to its interpreter.
 #   git, openssl, ssh-keygen, curl   the machine's own (the tests run `git daemon`): checked only.
 #
 # Resulting commands, all in .tools/bin:
@@ -30,6 +35,8 @@
 #                          kustomize v5.6.0: `kubectl kustomize DIR` builds the manifests).
 #   kubernetes-validate, yamllint, checkov, check-jsonschema   wrappers exec'ing the venv's scripts
 #                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
+# Run in place (no wrapper):
+#   .tools/opal-venv/bin/{opal-server,opal-client,gunicorn,python}   (scripts name their venv).
 #
 # ---------------------------------------------------------------------------------------------
 # Conventions verified with the pinned versions (see the smoke tests in verify_python_tools):
@@ -88,6 +95,18 @@
 # check-jsonschema --schemafile SCHEMA.json INSTANCE.(json|yaml)... (-o json for JSON output)
 #   * 0 "ok -- validation done"; 1 "Schema validation errors were encountered." followed by
 #     "  FILE::$.path: message" lines (all errors, not just the first).
+#
+# opal-server / opal-client run|version|print-config   (.tools/opal-venv/bin)
+#   * Settings come from OPAL_<NAME> variables (`print-config` shows them). With
+#     OPAL_POLICY_STORE_TYPE=CEDAR opal-client starts the agent itself (unless
+#     OPAL_INLINE_CEDAR_ENABLED=false): set OPAL_INLINE_CEDAR_EXEC_PATH to
+#     .tools/cedar-agent/cedar-agent (else it searches PATH), OPAL_INLINE_CEDAR_CONFIG to
+#     '{"addr": "127.0.0.1:PORT"}' and OPAL_POLICY_STORE_URL to http://127.0.0.1:PORT (its default
+#     is port 8181, the agent's 8180).
+#   * opal-server's commands print click UserWarnings ("--data-config-route is used more than
+#     once") on stderr first: harmless, don't assert an empty stderr.
+#   * gunicorn 27 (opal-server's default runner) opens a control socket in $XDG_RUNTIME_DIR or
+#     $HOME/.gunicorn/; where it cannot, it only logs a warning. Give it a HOME of its own.
 # ---------------------------------------------------------------------------------------------
 set -Eeuo pipefail
 
@@ -149,6 +168,38 @@ typing-inspection==0.4.5 typing_extensions==4.16.0 unidiff==1.0.1 uritools==6.1.
 urllib3==2.8.0 wcwidth==0.9.4 xmltodict==1.0.4 yarl==1.25.1 zipp==4.1.2
 "
 
+OPAL_VERSION="0.9.6"
+OPAL_VENV="$TOOLS/opal-venv"
+# Debian's interpreter (python3.11 and python3.11-venv are on the machine image): other users
+# can run it, unlike one under /root. The wheels are the same for any CPython 3.11.
+OPAL_PYTHON="${OPAL_PYTHON:-/usr/bin/python3.11}"
+OPAL_REQUIREMENTS=("opal-server==$OPAL_VERSION" "opal-client==$OPAL_VERSION")
+# `pip freeze --all` of a venv with exactly the two pins above (Python 3.11): without these pins
+# pip backtracks for ~4 minutes. opal-common, opentelemetry-api (from ddtrace) and setuptools
+# (which the opal packages require) are pinned too: pip freeze leaves setuptools out.
+OPAL_CONSTRAINTS="
+aiofiles==0.8.0 aiohappyeyeballs==2.7.1 aiohttp==3.14.5 aiokafka==0.14.0 aiosignal==1.4.0
+annotated-doc==0.0.7 anyio==4.16.0 asgiref==3.13.0 async-timeout==5.0.1 asyncio-redis==0.16.0
+asyncpg==0.32.0 attrs==26.1.0 bytecode==0.19.1 certifi==2026.10.19.post1 cffi==2.1.1
+charset-normalizer==3.5.3 click==8.5.1 cryptography==51.0.1 datadog==0.56.0 ddtrace==3.19.9
+Deprecated==1.3.1 dnspython==2.9.2 dpath==2.2.0 email-validator==2.4.0 envier==0.6.1
+fastapi==0.125.0 fastapi-utils==0.8.0 fastapi-websocket-pubsub==1.0.1
+fastapi-websocket-rpc==0.1.29 frozenlist==1.8.0 gitdb==4.0.12 GitPython==3.2.1 gunicorn==27.0.1
+h11==0.16.0 httpcore==1.0.9 httptools==0.9.0 httpx==0.29.0 idna==3.21 jsonpatch==1.48
+jsonpointer==3.12 limits==5.8.0 loguru==0.8.0 markdown-it-py==4.3.0 mdurl==0.1.2
+multidict==7.2.1 opal-common==$OPAL_VERSION opentelemetry-api==1.45.3 packaging==26.4
+permit-broadcaster==0.2.6 propcache==0.5.4 psutil==5.9.8 pycparser==3.12 pydantic==1.10.27
+pygit2==1.14.1 Pygments==2.21.0 PyJWT==2.15.1 python-decouple==3.8 python-dotenv==1.2.4
+PyYAML==6.0.4 redis==4.6.0 requests==2.34.2 rich==15.0.0 setuptools==84.2.1 shellingham==1.5.4
+slowapi==0.1.10 smmap==5.0.3 starlette==0.50.0 tenacity==8.5.0 typer==0.28.0
+typing_extensions==4.16.0 urllib3==2.8.0 uvicorn==0.55.0 uvloop==0.23.0 watchfiles==1.3.0
+websockets==17.4 wrapt==2.5.2 yarl==1.25.1
+"
+
+# The smoke tests start programs as this user (nobody), which owns nothing here: what it can
+# run, the tests' UID 1000 can. PostgreSQL refuses to run as root anyway.
+SMOKE_UID=65534
+
 VERIFY_ALL=0
 for arg in "$@"; do
   case "$arg" in
@@ -199,6 +250,15 @@ offline_init() {
 }
 verified_label() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then echo "verified offline"; else echo "verified"; fi; }
 offline() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then "${OFFLINE[@]}" "$@"; else "$@"; fi; }
+
+# Prefix of the commands the smoke tests run as SMOKE_UID (empty when not root: then as ourselves).
+SMOKE_AS=()
+smoke_user_init() {
+  if [[ $(id -u) == 0 && ${#SMOKE_AS[@]} -eq 0 ]]; then
+    command -v setpriv >/dev/null 2>&1 || die "setpriv (Debian's util-linux) is needed to run the smoke tests as a user other than root"
+    SMOKE_AS=(setpriv "--reuid=$SMOKE_UID" "--regid=$SMOKE_UID" --clear-groups)
+  fi
+}
 
 extract_zip() { # ZIP DEST
   mkdir -p "$2"
@@ -518,6 +578,72 @@ LD_LIBRARY_PATH='$lib' GVBINDIR='$lib/graphviz' exec '$dest/usr/bin/dot' \"\$@\"
 }
 
 install_graphviz
+
+# ------------------------------------------------------------------------------------ OPAL ----
+OPAL_SCRIPTS=(gunicorn opal-server opal-client)
+
+verify_opal() {
+  offline_init
+  smoke_user_init
+  local bad t out run=("${SMOKE_AS[@]}" env -i PATH=/usr/bin:/bin HOME=/nonexistent LANG=C.UTF-8)
+  # The tests run OPAL as UID 1000: every file must be readable, every folder enterable.
+  bad="$(find "$OPAL_VENV" \( -type d ! -perm -o=rx \) -o \( ! -type d ! -type l ! -perm -o=r \) -print -quit)"
+  [[ -z $bad ]] || die "$bad is not readable by other users (the tests run OPAL as UID 1000)"
+  out="$(offline "${run[@]}" "$OPAL_VENV/bin/python" -c '
+import importlib.metadata as m, opal_server, opal_client
+print(m.version("opal-server"), m.version("opal-client"))' 2>&1)" \
+    || die "the OPAL venv does not import as UID $SMOKE_UID (is $OPAL_PYTHON reachable by other users?): $out"
+  [[ $out == "$OPAL_VERSION $OPAL_VERSION" ]] || die "the OPAL venv has opal-server/opal-client '$out', expected $OPAL_VERSION"
+  for t in "${OPAL_SCRIPTS[@]}"; do
+    [[ -x "$OPAL_VENV/bin/$t" ]] || die "$OPAL_VENV/bin/$t is missing"
+    out="$(offline "${run[@]}" "$OPAL_VENV/bin/$t" --help 2>&1)" || die "$t --help failed: $out"
+    [[ $out == *[Uu]"sage:"* ]] || die "$t --help printed no usage: $out"
+  done
+  out="$(offline "${run[@]}" "$OPAL_VENV/bin/opal-server" version 2>/dev/null)" || die "opal-server version failed"
+  [[ $out == "$OPAL_VERSION" ]] || die "opal-server version says '$out', expected $OPAL_VERSION"
+}
+
+install_opal() {
+  local name=opal-venv pyver constraints_sha expected t0=$SECONDS status="cached" ok=1 t
+  [[ -x $OPAL_PYTHON ]] || die "$OPAL_PYTHON not found (Debian's python3.11 and python3.11-venv; OPAL_PYTHON=... picks another)"
+  pyver="$("$OPAL_PYTHON" -c 'import sys; print(sys.version.split()[0])')" || die "$OPAL_PYTHON does not run"
+  [[ $pyver == 3.11.* ]] || die "$OPAL_PYTHON is Python $pyver: OPAL_CONSTRAINTS were frozen on 3.11"
+  constraints_sha="$(printf '%s' "$OPAL_CONSTRAINTS" | sha256sum | cut -d' ' -f1)"
+  # The path is in the stamp: a venv names itself in its scripts, so a moved copy re-installs.
+  expected="python=$pyver interpreter=$OPAL_PYTHON path=$OPAL_VENV ${OPAL_REQUIREMENTS[*]} constraints=${constraints_sha:0:16}"
+  stamp_matches "$name" "$expected" || ok=0
+  for t in python "${OPAL_SCRIPTS[@]}"; do [[ -x "$OPAL_VENV/bin/$t" ]] || ok=0; done
+  if [[ $ok == 0 ]]; then
+    rm -f "$STAMPS/$name"
+    rm -rf "$OPAL_VENV"
+    tmpdir
+    printf '%s\n' "${OPAL_REQUIREMENTS[@]}" >"$TMP/opal-requirements.txt"
+    # shellcheck disable=SC2086 # split on purpose: one pin per line
+    printf '%s\n' $OPAL_CONSTRAINTS >"$TMP/opal-constraints.txt"
+    # umask 022: files other users can read whatever the caller's umask. Wheels only: every pin
+    # has one for CPython 3.11 on x86_64, and nothing gets compiled.
+    if ! (umask 022
+          "$OPAL_PYTHON" -m venv "$OPAL_VENV" \
+            && "$OPAL_VENV/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
+                 --only-binary=:all: -r "$TMP/opal-requirements.txt" -c "$TMP/opal-constraints.txt") >"$TMP/opal-pip.log" 2>&1; then
+      tail -n 40 "$TMP/opal-pip.log" >&2
+      die "installing OPAL $OPAL_VERSION into $OPAL_VENV failed (last 40 lines of its output above)"
+    fi
+    "$OPAL_VENV/bin/python" -m pip check >"$TMP/opal-pipcheck.log" 2>&1 \
+      || { cat "$TMP/opal-pipcheck.log" >&2; die "pip check found broken requirements in $OPAL_VENV"; }
+    status="installed in $((SECONDS - t0))s"
+  fi
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name" # a failed smoke test leaves no stamp: the next run re-installs
+    tmpdir
+    verify_opal
+    status="$status, $(verified_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "opal: opal-server, opal-client $OPAL_VERSION in .tools/opal-venv, python $pyver ($status)"
+}
+
+install_opal
 
 echo "tools ready in .tools/bin"
 # shellcheck disable=SC2012 # our own plain file names
