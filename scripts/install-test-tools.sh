@@ -33,6 +33,8 @@
 #                          prebuilt binary (cedar-agent-x86_64-unknown-linux-gnu.tar.gz). Fetched by
 #                          `cargo info` into a throw-away CARGO_HOME; its sha256 must equal both the
 #                          cksum in cargo's copy of the index and the pin below.
+#   redis                  Debian's redis-server + redis-tools 7.0.15 with liblzf1 and libjemalloc2
+#                          (not on a fresh machine; Lua is built in), unpacked into .tools/redis.
 #   git, openssl, ssh-keygen, curl   the machine's own (the tests run `git daemon`): checked only.
 #
 # Resulting commands, all in .tools/bin:
@@ -42,6 +44,7 @@
 #                          kustomize v5.6.0: `kubectl kustomize DIR` builds the manifests).
 #   kubernetes-validate, yamllint, checkov, check-jsonschema   wrappers exec'ing the venv's scripts
 #                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
+#   redis-server, redis-cli  wrappers setting LD_LIBRARY_PATH to .tools/redis's libraries.
 # Run in place (no wrapper):
 #   .tools/opal-venv/bin/{opal-server,opal-client,gunicorn,python}   (scripts name their venv).
 #   .tools/cedar-agent/cedar-agent   (links only libc, libm and libgcc_s).
@@ -127,6 +130,16 @@
 #     GET returns a policy re-printed (new lines, `when { true }` added), not the text PUT.
 #   * -a TOKEN: the Authorization header must be exactly TOKEN (no "Bearer "), else 401;
 #     GET /health (and /) answer 200 "ok" without it. SIGTERM: graceful stop, exit 0.
+#
+# redis-server --bind 127.0.0.1 --port N --requirepass PW --save '' --appendonly no --dir D
+#   * redis-cli exits 0 on an error reply (NOAUTH, WRONGPASS): read its output, or pass -e
+#     (then exit 1). Without a password PING answers "NOAUTH Authentication required.".
+#   * -a PW prints a warning on stderr unless --no-auth-warning; REDISCLI_AUTH=PW is the quiet way.
+#   * -u redis://default:PW@host:port/0 and redis://PW@host:port/0 work (PW percent-encoded, it is
+#     decoded; a raw % fails "Illegal character in URI encoding", exit 1); redis://:PW@... does
+#     NOT: it sends AUTH with an empty user name (WRONGPASS).
+#   * The Debian redis-server is a symlink to redis-check-rdb: it picks its mode from argv[0],
+#     so run the wrapper or the symlink, never the resolved file.
 # ---------------------------------------------------------------------------------------------
 set -Eeuo pipefail
 
@@ -221,6 +234,9 @@ websockets==17.4 wrapt==2.5.2 yarl==1.25.1
 CEDAR_AGENT_VERSION="0.2.1"
 CEDAR_AGENT_CRATE_VERSION="0.2.1-x86.64-unknown-linux-gnu"
 CEDAR_AGENT_CRATE_SHA256="84f57297e24ecf4e0f46ba3a29123f77a15815a2de2c9b1a7f7c2572bb612512"
+
+REDIS_VERSION="5:7.0.15-1~deb12u10"
+REDIS_DEBS=("redis-server=$REDIS_VERSION" "redis-tools=$REDIS_VERSION" "liblzf1=3.6-3" "libjemalloc2=5.3.0-1")
 
 # The smoke tests start programs as this user (nobody), which owns nothing here: what it can
 # run, the tests' UID 1000 can. PostgreSQL refuses to run as root anyway.
@@ -608,7 +624,7 @@ unpack_debs() {
   if ! (cd "$work" && apt-get download -q "$@") >"$work/apt.log" 2>&1; then
     apt-get update -qq >>"$work/apt.log" 2>&1 || true
     (cd "$work" && apt-get download -q "$@") >>"$work/apt.log" 2>&1 \
-      || { cat "$work/apt.log" >&2; die "apt-get download $* failed"; }
+      || { cat "$work/apt.log" >&2; die "apt-get download $* failed (a pinned version Debian has since replaced must be bumped here: apt-cache policy NAME)"; }
   fi
   rm -rf "$dest.new"
   local deb
@@ -822,6 +838,68 @@ install_cedar_agent() {
 }
 
 install_cedar_agent
+
+# ----------------------------------------------------------------------------------- redis ----
+# smoke_redis WORKDIR: a password, PONG with it, NOAUTH without, a URI with it, shutdown.
+smoke_redis() {
+  local d=$1 port pid out pw='r%s#/?@:pw' enc='r%25s%23%2F%3F%40%3Apw'
+  port="$(free_port)"
+  "${SMOKE_AS[@]}" env -i "$BIN/redis-server" --bind 127.0.0.1 --port "$port" --requirepass "$pw" \
+    --save '' --appendonly no --dir "$d" --daemonize no >"$d/server.log" 2>&1 &
+  pid=$!
+  # shellcheck disable=SC2064 # expanded now on purpose: the locals are gone when it fires
+  trap "kill $pid 2>/dev/null || true" EXIT
+  wait_for 10 "$BIN/redis-cli" -h 127.0.0.1 -p "$port" PING || { cat "$d/server.log" >&2; die "redis-server did not answer"; }
+  out="$("$BIN/redis-cli" -h 127.0.0.1 -p "$port" --no-auth-warning -a "$pw" PING 2>&1)" || die "redis-cli -a failed: $out"
+  [[ $out == PONG ]] || die "redis-cli -a PW PING answered '$out'"
+  out="$("$BIN/redis-cli" -h 127.0.0.1 -p "$port" PING 2>&1)" || true
+  [[ $out == "NOAUTH Authentication required."* ]] || die "redis-cli without a password got '$out', expected NOAUTH"
+  out="$("${SMOKE_AS[@]}" env -i "$BIN/redis-cli" --no-auth-warning -u "redis://default:$enc@127.0.0.1:$port/0" PING 2>&1)" \
+    || die "redis-cli -u failed: $out"
+  [[ $out == PONG ]] || die "redis-cli -u redis://default:PW@... PING answered '$out'"
+  "$BIN/redis-cli" -h 127.0.0.1 -p "$port" --no-auth-warning -a "$pw" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
+  wait "$pid" || { cat "$d/server.log" >&2; die "redis-server exited $? after SHUTDOWN"; }
+  trap - EXIT
+}
+
+verify_redis() {
+  offline_init
+  smoke_user_init
+  local out d
+  out="$(offline "${SMOKE_AS[@]}" "$BIN/redis-server" --version 2>&1)" || die "redis-server --version failed: $out"
+  [[ $out == "Redis server v=$(redis_upstream_version) "* ]] || die "redis-server says '$out', expected $REDIS_VERSION"
+  smoke_workdir redis-smoke; d=$SMOKE_DIR
+  in_server_ns smoke_redis "$d" || die "the redis smoke test failed"
+}
+
+redis_upstream_version() { local v=${REDIS_VERSION#*:}; echo "${v%%-*}"; }
+
+install_redis() {
+  local name=redis dest="$TOOLS/redis" expected="${REDIS_DEBS[*]}" t0=$SECONDS status="cached" t
+  local lib="$TOOLS/redis/usr/lib/x86_64-linux-gnu"
+  if ! stamp_matches "$name" "$expected" || [[ ! -x "$dest/usr/bin/redis-server" || ! -x "$dest/usr/bin/redis-cli" ]]; then
+    rm -f "$STAMPS/$name"
+    unpack_debs "$dest" "${REDIS_DEBS[@]}"
+    check_libs "$lib" "$dest/usr/bin/redis-check-rdb" "$dest/usr/bin/redis-cli"
+    status="installed in $((SECONDS - t0))s"
+  fi
+  # redis-server is a symlink to redis-check-rdb, which looks at argv[0]: exec the symlink.
+  for t in redis-server redis-cli; do
+    put_file "$BIN/$t" 755 "#!/bin/sh
+# Generated by scripts/install-test-tools.sh: Debian's redis $REDIS_VERSION, unpacked.
+LD_LIBRARY_PATH='$lib' exec '$dest/usr/bin/$t' \"\$@\""
+  done
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name"
+    tmpdir
+    verify_redis
+    status="$status, $(server_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "redis: $(redis_upstream_version) ($REDIS_VERSION) ($status)"
+}
+
+install_redis
 
 echo "tools ready in .tools/bin"
 # shellcheck disable=SC2012 # our own plain file names
