@@ -35,6 +35,9 @@
 #                          cksum in cargo's copy of the index and the pin below.
 #   redis                  Debian's redis-server + redis-tools 7.0.15 with liblzf1 and libjemalloc2
 #                          (not on a fresh machine; Lua is built in), unpacked into .tools/redis.
+#   postgresql             Debian's postgresql-15, postgresql-client-15 and libpq5 (15.20), unpacked
+#                          into .tools/postgresql. Every other library they link is on every machine
+#                          image; after unpacking, `ldd` must find them all or the script dies.
 #   git, openssl, ssh-keygen, curl   the machine's own (the tests run `git daemon`): checked only.
 #
 # Resulting commands, all in .tools/bin:
@@ -45,12 +48,17 @@
 #   kubernetes-validate, yamllint, checkov, check-jsonschema   wrappers exec'ing the venv's scripts
 #                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
 #   redis-server, redis-cli  wrappers setting LD_LIBRARY_PATH to .tools/redis's libraries.
+#   pg-initdb, pg-postgres, pg-ctl, psql   wrappers for initdb, postgres, pg_ctl and psql of
+#                          .tools/postgresql/usr/lib/postgresql/15/bin, setting LD_LIBRARY_PATH (libpq
+#                          15.20). Those binaries find their share dir, extensions and each other
+#                          relative to their own path: no -L, no PATH needed.
 # Run in place (no wrapper):
 #   .tools/opal-venv/bin/{opal-server,opal-client,gunicorn,python}   (scripts name their venv).
 #   .tools/cedar-agent/cedar-agent   (links only libc, libm and libgcc_s).
 #
 # ---------------------------------------------------------------------------------------------
-# Conventions verified with the pinned versions (see the smoke tests in verify_python_tools):
+# Conventions verified with the pinned versions (see the smoke tests in verify_python_tools,
+# verify_opal, smoke_cedar_agent, smoke_redis and smoke_postgres):
 #
 # kubernetes-validate --strict -k 1.33 FILE...      (also: --quiet, --no-warn; -k may repeat)
 #   * Options MUST come before the files: file names are argparse.REMAINDER, so a trailing
@@ -140,6 +148,18 @@
 #     NOT: it sends AUTH with an empty user name (WRONGPASS).
 #   * The Debian redis-server is a symlink to redis-check-rdb: it picks its mode from argv[0],
 #     so run the wrapper or the symlink, never the resolved file.
+#
+# PostgreSQL 15.20: pg-initdb, pg-postgres (or pg-ctl -o "..." start), psql
+#   * initdb and postgres refuse root ("cannot be run as root"): run them as another user, the
+#     data dir owned by it, mode 700 (initdb creates it so).
+#   * Debian compiled in unix_socket_directories=/var/run/postgresql: a non-root server dies
+#     with 'could not create lock file "/var/run/postgresql/.s.PGSQL.N.lock"' unless given -k DIR
+#     (or -c unix_socket_directories=...); libpq's default socket is there too: pass host=DIR.
+#   * pg-initdb -D DIR -U postgres --auth-local=trust --auth-host=scram-sha-256 --no-locale
+#     -E UTF8 --no-sync takes ~1 s. Start with -c jit=off (no LLVM needed), -h 127.0.0.1 -p N.
+#   * psql -X (skip ~/.psqlrc) -At "postgresql://USER:PW@127.0.0.1:N/DB": PW must be
+#     percent-encoded ('%#/?@:' -> %25%23%2F%3F%40%3A); a raw % fails "invalid percent-encoded
+#     token", a wrong password "password authentication failed"; both exit 2.
 # ---------------------------------------------------------------------------------------------
 set -Eeuo pipefail
 
@@ -237,6 +257,10 @@ CEDAR_AGENT_CRATE_SHA256="84f57297e24ecf4e0f46ba3a29123f77a15815a2de2c9b1a7f7c25
 
 REDIS_VERSION="5:7.0.15-1~deb12u10"
 REDIS_DEBS=("redis-server=$REDIS_VERSION" "redis-tools=$REDIS_VERSION" "liblzf1=3.6-3" "libjemalloc2=5.3.0-1")
+
+POSTGRES_MAJOR="15"
+POSTGRES_VERSION="15.20-0+deb12u1"
+POSTGRES_DEBS=("postgresql-$POSTGRES_MAJOR=$POSTGRES_VERSION" "postgresql-client-$POSTGRES_MAJOR=$POSTGRES_VERSION" "libpq5=$POSTGRES_VERSION")
 
 # The smoke tests start programs as this user (nobody), which owns nothing here: what it can
 # run, the tests' UID 1000 can. PostgreSQL refuses to run as root anyway.
@@ -900,6 +924,80 @@ LD_LIBRARY_PATH='$lib' exec '$dest/usr/bin/$t' \"\$@\""
 }
 
 install_redis
+
+# ------------------------------------------------------------------------------ postgresql ----
+PG_BIN="$TOOLS/postgresql/usr/lib/postgresql/$POSTGRES_MAJOR/bin"
+
+# smoke_postgres WORKDIR: initdb and a server as SMOKE_UID, a SCRAM user whose password needs
+# percent-encoding, psql by URI, stop.
+smoke_postgres() {
+  local w=$1 port out pw='p%g#/?@:pw' enc='p%25g%23%2F%3F%40%3Apw'
+  local run=("${SMOKE_AS[@]}" env -i PATH=/usr/bin:/bin "HOME=$w" LANG=C.UTF-8)
+  port="$(free_port)"
+  "${run[@]}" mkdir "$w/sock"
+  out="$("${run[@]}" "$BIN/pg-initdb" -D "$w/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    --no-locale -E UTF8 --no-sync 2>&1)" || die "initdb failed: $out"
+  # shellcheck disable=SC2064 # expanded now on purpose: the locals are gone when it fires
+  trap "$(printf '%q ' "${run[@]}" "$BIN/pg-ctl" -D "$w/data" -m immediate stop) >/dev/null 2>&1 || true" EXIT
+  "${run[@]}" "$BIN/pg-ctl" -D "$w/data" -l "$w/server.log" -w -t 30 \
+    -o "-k '$w/sock' -h 127.0.0.1 -p $port -c password_encryption=scram-sha-256 -c jit=off" start >/dev/null \
+    || { cat "$w/server.log" >&2; die "pg_ctl start failed"; }
+  out="$("${run[@]}" "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$w/sock" -p "$port" -U postgres -d postgres \
+    -c "CREATE ROLE smoke LOGIN PASSWORD '$pw'" \
+    -c "SELECT rolpassword LIKE 'SCRAM-SHA-256\$%' FROM pg_authid WHERE rolname = 'smoke'" 2>&1)" \
+    || die "psql CREATE ROLE failed: $out"
+  [[ $out == "CREATE ROLE"$'\n't ]] || die "the new role's password is not stored as SCRAM: $out"
+  out="$("${run[@]}" "$BIN/psql" -X -At "postgresql://smoke:$enc@127.0.0.1:$port/postgres" \
+    -c "SELECT 1, current_user" 2>&1)" || die "psql by URI failed: $out"
+  [[ $out == "1|smoke" ]] || die "psql by URI answered '$out', expected 1|smoke"
+  out="$("${run[@]}" "$BIN/psql" -X -At "postgresql://smoke:wrong@127.0.0.1:$port/postgres" -c 'SELECT 1' 2>&1)" \
+    && die "psql with a wrong password got in: $out"
+  [[ $out == *"password authentication failed"* ]] || die "psql with a wrong password: '$out'"
+  "${run[@]}" "$BIN/pg-ctl" -D "$w/data" -m fast -w stop >/dev/null || { cat "$w/server.log" >&2; die "pg_ctl stop failed"; }
+  trap - EXIT
+}
+
+verify_postgres() {
+  offline_init
+  smoke_user_init
+  local out t w
+  for t in pg-postgres pg-initdb pg-ctl psql; do
+    out="$(offline "${SMOKE_AS[@]}" "$BIN/$t" --version 2>&1)" || die "$t --version failed as UID $SMOKE_UID: $out"
+    [[ $out == *" ${POSTGRES_VERSION%%-*} "* ]] || die "$t says '$out', expected $POSTGRES_VERSION"
+  done
+  smoke_workdir postgresql-smoke; w=$SMOKE_DIR
+  in_server_ns smoke_postgres "$w" || die "the PostgreSQL smoke test failed"
+}
+
+install_postgres() {
+  local name=postgresql dest="$TOOLS/postgresql" expected="${POSTGRES_DEBS[*]}" t0=$SECONDS status="cached" t
+  local lib="$TOOLS/postgresql/usr/lib/x86_64-linux-gnu" share
+  if ! stamp_matches "$name" "$expected" || [[ ! -x "$PG_BIN/postgres" || ! -x "$PG_BIN/psql" ]]; then
+    rm -f "$STAMPS/$name"
+    unpack_debs "$dest" "${POSTGRES_DEBS[@]}"
+    # lib/llvmjit.so (the JIT, linking libLLVM-14) is not checked: with jit=off it is never loaded.
+    check_libs "$lib" "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_BIN/psql"
+    share="$("$PG_BIN/pg_config" --sharedir)" || die "pg_config does not run"
+    [[ $share == "$dest/usr/share/postgresql/$POSTGRES_MAJOR" && -f "$share/postgres.bki" ]] \
+      || die "the unpacked PostgreSQL looks for its share dir in '$share'"
+    status="installed in $((SECONDS - t0))s"
+  fi
+  for t in initdb:pg-initdb postgres:pg-postgres pg_ctl:pg-ctl psql:psql; do
+    put_file "$BIN/${t#*:}" 755 "#!/bin/sh
+# Generated by scripts/install-test-tools.sh: Debian's PostgreSQL $POSTGRES_VERSION, unpacked.
+LD_LIBRARY_PATH='$lib' exec '$PG_BIN/${t%%:*}' \"\$@\""
+  done
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name"
+    tmpdir
+    verify_postgres
+    status="$status, $(server_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "postgresql: $POSTGRES_VERSION ($status)"
+}
+
+install_postgres
 
 echo "tools ready in .tools/bin"
 # shellcheck disable=SC2012 # our own plain file names
