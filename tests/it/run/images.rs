@@ -192,15 +192,4 @@ impl ImageRun {
             std::os::unix::fs::symlink(&agent, dir.join("usr/bin/cedar-agent")).expect("symlink cedar-agent");
         }
     }
-
-    /// Shell lines run as root on the container's root `r` before the program starts. The
-    /// image's Python is in `/usr/local`; the venv's interpreter is under `/root`, which only
-    /// root may enter on this machine: the container's copy of it lets others through (the
-    /// overlay keeps the machine's `/root` as it is).
-    pub fn setup(&self, r: &str) -> String {
-        match self.kind {
-            Kind::Clients => String::new(),
-            _ => format!("/usr/bin/chmod o+x {r}/root\n"),
-        }
-    }
 }

@@ -406,7 +406,6 @@ impl Node {
         let image_files = cdir.join("image");
         image.prepare(&image_files);
         let _ = writeln!(script, "/usr/bin/cp -a {}/. {r}/", q(&image_files));
-        script.push_str(&image.setup(&r));
         for m in c["volumeMounts"].as_array().into_iter().flatten() {
             let vname = m["name"].as_str().expect("volumeMount name");
             let volume = spec["volumes"]
@@ -439,7 +438,9 @@ impl Node {
         let pid_file = cdir.join("pid");
         let workdir = c["workingDir"].as_str().map_or_else(|| image.workdir.to_string(), str::to_string);
         let groups = groups.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let _ = writeln!(script, "echo $$ > {}", q(&pid_file));
+        // The process's PID on the machine (for exec probes), read before /proc is the
+        // container's: the shell opens /proc/self itself.
+        let _ = writeln!(script, "read -r pid _ < /proc/self/stat; echo \"$pid\" > {}", q(&pid_file));
         let _ = writeln!(script, "exec /usr/sbin/chroot --userspec={uid}:{gid} --groups={groups} {r} /usr/bin/env -C {} -- \"$@\"", shell_quote(&workdir));
 
         let name = format!("{pod_name}/{cname}");
@@ -447,7 +448,9 @@ impl Node {
         let out = fs::File::create(&log).expect("log");
         let mut cmd = Command::new(NSENTER);
         cmd.arg(format!("--net={}", self.netns()))
-            .args(["--", UNSHARE, "--mount", "--uts", "--propagation", "private", "--", "/bin/sh", "-c", &script, "sh"])
+            // A PID namespace of its own, as a container has: when its first process ends, the
+            // kernel ends every other (the OPAL client starts cedar-agent in a session of its own).
+            .args(["--", UNSHARE, "--mount", "--uts", "--pid", "--fork", "--kill-child", "--propagation", "private", "--", "/bin/sh", "-c", &script, "sh"])
             .args(&command)
             .env_clear()
             .envs(environment)
