@@ -188,8 +188,12 @@ fn opal_serves_the_repositorys_policy_to_the_cedar_agent_in_secure_mode() {
     patched["stringData"]["client-token"] = json!(token);
     node.add_object(patched);
     let bearer = format!("Bearer {token}");
-    let allowed = node.http("GET", server.address, 7002, "/policy", &[("Authorization", &bearer)], None).expect("opal-server answers");
-    assert_eq!(allowed.status, 200, "opal-server refused its own client token: {}", allowed.body);
+    // 503 ("policy repo is not ready") until its first clone: ready is not the same as done.
+    node.wait_for("opal-server serving its policy to the client token", Duration::from_secs(60), |n| {
+        let r = n.http("GET", server.address, 7002, "/policy", &[("Authorization", &bearer)], None).expect("opal-server answers");
+        assert!(!matches!(r.status, 401 | 403), "opal-server refused its own client token: HTTP {} {}", r.status, r.body);
+        r.status == 200
+    });
 
     let agent = node.start("DaemonSet", "aeterna-cedar-agent");
     node.wait_ready(&agent);
@@ -200,7 +204,8 @@ fn opal_serves_the_repositorys_policy_to_the_cedar_agent_in_secure_mode() {
 
     // A new commit reaches the agent within the polling interval (and the time to pass it on).
     repo.commit(second);
-    let budget = Duration::from_secs(POLLING + 15);
+    // The interval, and time to fetch, pass on and store on a machine that is busy with other tests.
+    let budget = Duration::from_secs(POLLING + 30);
     node.wait_for("the new commit reaching the Cedar agent", budget, |n| policies(n).contains("mallory"));
     let served = policies(&node);
     assert!(!served.contains("alice"), "the old policy is still served beside the new one:\n{served}");
