@@ -9,15 +9,33 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # CI builds from scratch once: incremental compilation only costs there (it pays on rebuilds).
 if [[ "${CI:-}" == true ]]; then export CARGO_INCREMENTAL=0; fi
-bash scripts/install-test-tools.sh
-cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --all-targets --locked
-cargo test --workspace --doc --locked
+# Each step says how long it took, for the test command's time budget (BENCHMARKS.md).
+step() {
+  local t0=$SECONDS
+  "$@"
+  echo "test.sh: $* took $((SECONDS - t0)) s" >&2
+}
+# The tools install (downloads, unpacking, pip) while clippy compiles: the two share little but
+# the two cores, and the installs wait on the network half the time. The tests need them.
+mkdir -p target
+tools_log=target/install-test-tools.log
+bash scripts/install-test-tools.sh >"$tools_log" 2>&1 &
+tools=$!
+trap 'kill "$tools" 2>/dev/null || true' EXIT
+step cargo fmt --all --check
+step cargo clippy --workspace --all-targets --locked -- -D warnings
+if ! wait "$tools"; then
+  cat "$tools_log" >&2
+  echo "test.sh: installing the test tools failed (its log above)" >&2
+  exit 1
+fi
+cat "$tools_log"
+step cargo test --workspace --all-targets --locked
+step cargo test --workspace --doc --locked
 # The fuzz targets (fuzz/), 10 s each from the committed corpus: a crash fails the run. Built at
 # opt-level 1, which halves the build and still runs hundreds of thousands of inputs a target;
 # `bash scripts/fuzz.sh 3600` fuzzes for real.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=1 bash scripts/fuzz.sh 10
+CARGO_PROFILE_RELEASE_OPT_LEVEL=1 step bash scripts/fuzz.sh 10
 # A chart whose content changed without the version bump (and, for a breaking change, the
 # upgrade note) it needs does not land. Needs the git history: a shallow clone fails here.
 cargo run --locked --quiet -- upgrade-check
