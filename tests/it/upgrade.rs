@@ -224,6 +224,9 @@ fn a_breaking_change_needs_a_bump_and_an_upgrade_note_and_the_readme_lists_it() 
     let same_version = check(&v2::app("0.1.0", false));
     assert!(same_version.changes.iter().any(|c| c.field.as_deref() == Some("values color") && c.bump == release::version::Bump::Breaking), "{same_version}");
     assert!(same_version.problems.iter().any(|p| p.contains("set the version to 0.2.0")), "{same_version}");
+    // Both messages name the version the check asks for, not the one the chart has.
+    assert!(same_version.problems.iter().any(|p| p.contains("upgrade_note(\"0.2.0\"")), "{same_version}");
+    assert!(!same_version.problems.iter().any(|p| p.contains("0.1.0\"")), "{same_version}");
     let no_note = check(&v2::app("0.2.0", false));
     assert_eq!(no_note.problems.len(), 1, "{no_note}");
     assert!(no_note.problems[0].contains("upgrade note for version 0.2.0"), "{no_note}");

@@ -288,7 +288,11 @@ pub fn check(repo: &Path, out_dir: &str, app: &dyn Application, now: &Tree, base
     report.changes = compare(app, &files, now, &rev[..rev.len().min(12)]);
     let needed = report.needed();
     let (from, to) = (version::parse(&base_version).map_err(|e| format!("{name} at {rev}: {e}"))?, version::parse(&meta.version).map_err(|e| format!("{name}: {e}"))?);
+    // The version the notes must be written for: the one this check asks for when the chart's
+    // own is not enough yet, so that both messages name the same version.
+    let mut wanted = meta.version.clone();
     if !version::is_enough(&from, &to, needed) {
+        wanted = version::next(&from, needed).to_string();
         report.problems.push(format!(
             "version {} does not follow {base_version} far enough: the changes need {needed}; set the version to {} (ChartMeta in {})",
             meta.version,
@@ -306,11 +310,10 @@ pub fn check(repo: &Path, out_dir: &str, app: &dyn Application, now: &Tree, base
             report.problems.push(format!("version {} was released (tag {tag}) and the chart changed since ({c}): give it a new version", meta.version));
         }
     }
-    if needed == Bump::Breaking && !meta.upgrade_notes.iter().any(|n| n.version == meta.version) {
+    if needed == Bump::Breaking && !meta.upgrade_notes.iter().any(|n| n.version == wanted) {
         report.problems.push(format!(
-            "breaking changes need an upgrade note for version {v}: what an operator must do before `helm upgrade` (ChartMeta::upgrade_note(\"{v}\", \"...\") in {})",
-            app.source(),
-            v = meta.version
+            "breaking changes need an upgrade note for version {wanted}: what an operator must do before `helm upgrade` (ChartMeta::upgrade_note(\"{wanted}\", \"...\") in {})",
+            app.source()
         ));
     }
     Ok(report)
