@@ -36,6 +36,11 @@ fn check_reports_changed_missing_and_stale_files() {
     // An edited file is the edit, once: not "missing" and "foreign".
     assert!(diff.contains("values.yaml (edited since emit wrote it") && diff.contains("\n-# mine\n"), "{diff}");
     assert!(!diff.contains("values.yaml (missing)") && !diff.contains("values.yaml (foreign"), "{diff}");
+    // Content first, records (a hash per file) after every file's diff.
+    let first_record = diff.find(".kforge-files (").expect("the record differs too");
+    for file in ["Chart.yaml (differs)", "kustomization.yaml (missing)", "leftover.yaml (stale)"] {
+        assert!(diff.find(file).is_some_and(|i| i < first_record), "{file} after the records:\n{diff}");
+    }
     // --check wrote nothing.
     assert_eq!(std::fs::read_to_string(out_dir.join("charts/backbone/Chart.yaml")).expect("read"), "edited\n");
 }

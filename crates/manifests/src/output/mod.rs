@@ -344,7 +344,10 @@ pub fn stale_files(out: &Path, tree: &Tree, owned: &[PathBuf]) -> io::Result<Vec
         }
     }
     let mut diffs = Vec::new();
-    let paths: std::collections::BTreeSet<&PathBuf> = compared.keys().chain(on_disk.keys()).collect();
+    // Content first, the records (`.kforge-files`, a hash per file) last: a reviewer reads what
+    // changed before the lines that only say that it did.
+    let mut paths: Vec<&PathBuf> = compared.keys().chain(on_disk.keys()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    paths.sort_by_key(|p| (p.file_name().is_some_and(|n| n == ownership::RECORD), *p));
     for path in paths {
         let want = compared.get(path).map(String::as_str).unwrap_or("");
         let have = on_disk.get(path).or_else(|| edited.get(path)).map(String::as_str).unwrap_or("");
