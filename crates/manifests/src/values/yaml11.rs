@@ -421,11 +421,7 @@ pub fn format_float32(f: f64) -> String {
     if x == 0.0 {
         return format!("{sign}0");
     }
-    // Rust's `{:e}` gives the same shortest digits Go's `roundShortest` does.
-    let shortest = format!("{:e}", x.abs());
-    let (mantissa, exp) = shortest.split_once('e').expect("exponent form");
-    let exp: i32 = exp.parse().expect("an exponent");
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let (digits, exp) = shortest_digits(x.abs());
     let nd = digits.len() as i32;
     if !(-4..6).contains(&exp) {
         let mut out = format!("{sign}{}", digits[0] as char);
@@ -450,6 +446,45 @@ pub fn format_float32(f: f64) -> String {
         out.extend((dp..nd).map(digit));
     }
     out
+}
+
+/// The digits (no trailing zeros) and decimal exponent of the first of them that Go's
+/// `strconv` prints for a positive float32 (`ryuFtoaShortest`): the fewest significant digits
+/// that read back as it, the nearest such number where there are two, a tie to the even one.
+/// Rust's own shortest form breaks ties the other way (`362407.125` is `362407.13` to it,
+/// `362407.12` to Go).
+fn shortest_digits(x: f32) -> (Vec<u8>, i32) {
+    let exact = f64::from(x);
+    // `m` times ten to `scale`, as digits and the exponent of the first.
+    let digits_of = |m: u64, scale: i32| {
+        let text = m.to_string();
+        let exp = scale + text.len() as i32 - 1;
+        (text.trim_end_matches('0').bytes().collect::<Vec<u8>>(), exp)
+    };
+    for n in 1..=9u32 {
+        // The nearest number of `n` significant digits, a tie to the even one (Rust's exact
+        // formatting rounds so).
+        let near = format!("{:.*e}", n as usize - 1, exact);
+        let (mantissa, exp) = near.split_once('e').expect("exponent form");
+        let exp: i32 = exp.parse().expect("an exponent");
+        let m: u64 = mantissa.replace('.', "").parse().expect("digits");
+        let scale = exp - (n as i32 - 1);
+        if near.parse::<f32>() == Ok(x) {
+            return digits_of(m, scale);
+        }
+        // The number of `n` digits on x's other side: where x is a power of two, the gap below
+        // it is half the gap above, and the shortest can lie there.
+        let below = near.parse::<f64>().is_ok_and(|v| v < exact);
+        let (other, other_scale) = match (below, m == 10u64.pow(n - 1)) {
+            (true, _) => (m + 1, scale),
+            (false, true) => (10u64.pow(n) - 1, scale - 1),
+            (false, false) => (m - 1, scale),
+        };
+        if format!("{other}e{other_scale}").parse::<f32>() == Ok(x) {
+            return digits_of(other, other_scale);
+        }
+    }
+    unreachable!("nine significant digits tell every float32 apart")
 }
 
 /// A string a writer may leave plain (unquoted) for a YAML 1.1 reader: it resolves to itself.
@@ -614,6 +649,12 @@ mod tests {
             (plain("-.inf"), "-.inf"),
             (plain(".nan"), ".nan"),
             (plain("-1.5e-7"), "-1.5e-07"),
+            // A tie between two shortest forms goes to the even digit.
+            (plain("3.6240712559833e5"), "362407.12"),
+            (plain("1.1754944e-38"), "1.1754944e-38"),
+            (plain("3.4028235e38"), "3.4028235e+38"),
+            (plain("1e-45"), "1e-45"),
+            (plain("8388608.0"), "8.388608e+06"),
             (plain("190:20:30"), "190:20:30"),
         ] {
             assert_eq!(key_string(&key).as_deref(), Ok(text), "{key:?}");
