@@ -104,6 +104,14 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     Ok(Value::Object(merged))
 }
 
+/// Every document of a YAML stream as Helm and the Kubernetes API machinery read it: YAML 1.1
+/// through sigs.k8s.io/yaml, as values files are read ([`super::compose`]); an empty document is
+/// `null`. For rendered manifests, which `kubectl` and Helm read so: compared this way, two
+/// renderings are equal where the cluster would see the same objects.
+pub fn read_documents(name: &str, text: &str) -> Result<Vec<Value>, ValuesError> {
+    super::compose::documents(text).map_err(|e| ValuesError { source: name.to_string(), path: String::new(), message: format!("not valid YAML: {e}") })
+}
+
 /// The YAML parser's message in a values file's terms: the file named, the line and column
 /// without the excerpt (which may quote secrets), and what its limits mean rather than the
 /// library's settings that set them. For any YAML file a user gives (the wizard's answers too).
