@@ -489,8 +489,8 @@ mod tests {
     fn what_helm_refuses_is_refused_with_its_place() {
         assert_eq!(error("a: 1\nb: {~: a}\n"), "line 2 column 5: a null key (`~`, `null` or nothing): Helm cannot read it (unsupported map key); quote it for a string key");
         assert!(error("b: {18446744073709551615: a}").starts_with("line 1 column 5: the key 18446744073709551615"));
-        assert!(error("b: [1, .nan]").starts_with("line 1 column 8: .nan is not a number"));
-        assert!(error("b: -.inf").starts_with("line 1 column 4: -.inf is not a number"));
+        assert!(error("b: [1, .nan]").starts_with("line 1 column 8: .nan is not a finite number"));
+        assert!(error("b: -.inf").starts_with("line 1 column 4: -.inf is not a finite number"));
         assert_eq!(error("b: !!int abc"), "line 1 column 10: cannot decode a !!str value as a !!int");
         assert!(error("o: {? [a]: b}").contains("invalid map key"));
         assert!(error("o: {? {a: 1}: b}").contains("invalid map key"));

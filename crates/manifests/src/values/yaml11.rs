@@ -400,7 +400,7 @@ pub fn json_value(scalar: Scalar) -> Result<Value, String> {
         Scalar::Str(s) => Value::String(s),
         Scalar::Float(f) => match serde_json::Number::from_f64(f) {
             Some(n) => Value::Number(n),
-            None => return Err(format!("{} is not a number JSON can hold: Helm refuses it (json: unsupported value); quote it for a string", format_float32(f))),
+            None => return Err(format!("{} is not a finite number, and JSON holds no other: Helm refuses it (json: unsupported value); quote it for a string", format_float32(f))),
         },
     })
 }
