@@ -770,7 +770,7 @@ fn dbbat_reads_its_settings_as_helm_does() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
     let base = chart_dir("dbbat").join("values-minimal.yaml");
-    // The issue's own case first, then seeded ones.
+    // The issue's own case first (read from standard input), then seeded ones.
     let mut texts = vec![
         "replicaCount: 010\nnodeSelector: {1.10: \"x\", no: \"z\"}\nextraVolumes:\n  - name: key\n    secret: {secretName: dbbat-key, defaultMode: 0400}\n  - name: conf\n    secret: {secretName: dbbat-conf, defaultMode: 0644}\n"
             .to_string(),
@@ -794,11 +794,14 @@ fn dbbat_reads_its_settings_as_helm_does() {
                     chunk
                         .iter()
                         .map(|(path, t)| {
-                            let files = [base.as_path(), path.as_path()];
-                            let ours = emit_stdout("dbbat", "rel", "ns", &files, &[]);
+                            // The issue's case comes on standard input (`-f -`).
+                            let stdin = path.ends_with("case-0.yaml").then_some(t.as_str());
+                            let file = if stdin.is_some() { "-".to_string() } else { path.display().to_string() };
+                            let args = ["-f".to_string(), base.display().to_string(), "-f".to_string(), file];
+                            let ours = emit_stdout_args("dbbat", "rel", "ns", &args, stdin);
                             let mut rendered = ours.status.success();
                             for helm in HELMS {
-                                let theirs = helm_template(helm, "dbbat", "rel", "ns", &files, &[]);
+                                let theirs = helm_template_args(helm, "dbbat", "rel", "ns", &args, stdin);
                                 match (theirs.status.success(), ours.status.success()) {
                                     (true, true) => compare_streams(&text(&theirs.stdout), &text(&ours.stdout))
                                         .map_err(|e| format!("{}: {helm} and emit render differently: {e}\n--- values\n{t}", path.display()))?,
@@ -837,6 +840,14 @@ fn dbbat_reads_its_settings_as_helm_does() {
     let rendered = outcomes.iter().filter(|o| matches!(o, Ok(true))).count();
     // The first case is the issue's, which must render: 0400 is 256, 1.10 the label key "1.1".
     assert!(matches!(outcomes[0], Ok(true)), "the issue's case does not render");
+    let issue = emit_stdout_args("dbbat", "rel", "ns", &["-f".into(), base.display().to_string(), "-f".into(), "-".into()], Some(&cases[0].1));
+    let deployment = parse_stream(&text(&issue.stdout)).into_iter().find(|o| o["kind"] == "Deployment").expect("a Deployment");
+    let pod = &deployment["spec"]["template"]["spec"];
+    assert_eq!(pod["replicas"], Value::Null);
+    assert_eq!(deployment["spec"]["replicas"], json!(8));
+    assert_eq!(pod["nodeSelector"], json!({"1.1": "x", "false": "z"}));
+    let modes: Vec<&Value> = pod["volumes"].as_array().expect("volumes").iter().filter_map(|v| v["secret"].get("defaultMode")).collect();
+    assert_eq!(modes, [&json!(256), &json!(420)]);
     assert!(rendered * 2 >= cases.len(), "seed {seed}: only {rendered} of {} DBBat cases render: the generator should mostly make valid values", cases.len());
     eprintln!("yaml11 dbbat: {} cases, {rendered} rendered alike and the rest refused by Helm 4, Helm 3 and emit, in {:.1?}", cases.len(), started.elapsed());
 }
