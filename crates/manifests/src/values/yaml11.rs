@@ -88,20 +88,13 @@ pub fn resolve(text: &str, plain: bool, tag: Option<&str>) -> Result<Scalar, Str
     let (found, value) = resolve_tagged(tag, text);
     // resolve.go's deferred check: the tag must be what the text resolves to; an integer
     // tagged `!!float` becomes a float.
-    match (tag, found) {
-        (t, f) if t == f || t == STR => Ok(value),
-        (FLOAT, INT) => Ok(match value {
-            Scalar::Int(i) => Scalar::Float(i as f64),
-            // A uint64 is not converted by go-yaml (only `int` and `int64` are) and fails.
-            other => return Err(mismatch(found, tag, &other)),
-        }),
-        _ => Err(mismatch(found, tag, &value)),
+    match (tag, found, value) {
+        (t, f, value) if t == f || t == STR => Ok(value),
+        (FLOAT, INT, Scalar::Int(i)) => Ok(Scalar::Float(i as f64)),
+        // Helm's message without the value, which may be a secret. (A uint64 tagged `!!float`
+        // lands here too: go-yaml converts only `int` and `int64`.)
+        _ => Err(format!("cannot decode a {} value as a {}", short(found), short(tag))),
     }
-}
-
-/// Helm's message for a tag its value does not fit, without the value (which may be a secret).
-fn mismatch(found: &str, tag: &str, _value: &Scalar) -> String {
-    format!("cannot decode a {} value as a {}", short(found), short(tag))
 }
 
 /// resolve.go's `resolve` for a resolvable tag (`""` for a plain scalar without one): the tag
