@@ -28,3 +28,4 @@ mod support;
 mod upgrade;
 mod upstream;
 mod version_gates;
+mod yaml11;

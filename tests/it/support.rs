@@ -103,8 +103,10 @@ pub fn emit_stdout(app: &str, release: &str, namespace: &str, files: &[&Path], s
     run(&mut cmd)
 }
 
+/// The objects of a rendered stream as the cluster reads them (YAML 1.1, as `kubectl` and Helm
+/// read manifests): `oN` is a string there, `0644` 420.
 pub fn parse_stream(yaml: &str) -> Vec<Value> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple(yaml).unwrap_or_else(|e| panic!("unparseable YAML stream: {e}\n{yaml}"));
+    let docs: Vec<Value> = manifests::values::read_documents("stream", yaml).unwrap_or_else(|e| panic!("unparseable YAML stream: {e}\n{yaml}"));
     docs.into_iter().filter(|d| !d.is_null()).collect()
 }
 

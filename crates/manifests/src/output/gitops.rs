@@ -245,7 +245,9 @@ pub fn add_environment(tree: &mut Tree, app: &dyn Application, settings: &Settin
     // ... and as published to the OCI registry, with the environment's values inline.
     let values: Option<Value> = match env.values {
         Some(text) => {
-            let v: Value = serde_saphyr::from_str(text).map_err(|e| RenderError::new(crate::render::RenderErrorKind::Print(format!("values-{}.yaml: {e}", env.name))))?;
+            // Read as Helm reads the file (YAML 1.1): Flux hands these values to Helm as they are.
+            let v: Value =
+                crate::values::parse_yaml(&format!("values-{}.yaml", env.name), text).map_err(|e| RenderError::new(crate::render::RenderErrorKind::Print(e.to_string())))?;
             Some(v).filter(|v| v.as_object().is_some_and(|m| !m.is_empty()))
         }
         None => None,

@@ -6,11 +6,15 @@ use serde_json::Value;
 /// Words that YAML 1.1 readers (Kubernetes' among them) take for booleans or null.
 const AMBIGUOUS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"];
 
-/// A string that can stand unquoted and still reads back as the same string.
+/// A string that can stand unquoted and still reads back as the same string, to Helm too
+/// (YAML 1.1, [`crate::values::yaml11`]).
 pub(crate) fn is_plain(s: &str) -> bool {
     let mut chars = s.chars();
     let Some(first) = chars.next() else { return false };
-    (first.is_ascii_alphabetic() || first == '/') && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-')) && !is_ambiguous(s)
+    (first.is_ascii_alphabetic() || first == '/')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
+        && !is_ambiguous(s)
+        && crate::values::yaml11::reads_as_itself(s)
 }
 
 /// Compared without lowercasing into a new string: every key and scalar of every chart passes
@@ -35,15 +39,11 @@ pub(crate) fn scalar(v: &Value) -> String {
     }
 }
 
+/// A map key as YAML text: plain where Helm reads it back as the same string (`1_000`, `0x1F`
+/// and `1e3` are numbers to it, and their keys `"1000"`, `"31"`, `"1000"`), quoted otherwise.
 pub(crate) fn key(k: &str) -> String {
-    if is_plain(k) || (k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() && !k.chars().all(|c| c.is_ascii_digit())) {
-        if is_ambiguous(k) {
-            return quoted(k);
-        }
-        k.to_string()
-    } else {
-        quoted(k)
-    }
+    let simple = is_plain(k) || (k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() && !k.chars().all(|c| c.is_ascii_digit()));
+    if simple && !is_ambiguous(k) && crate::values::yaml11::reads_as_itself(k) { k.to_string() } else { quoted(k) }
 }
 
 /// Writes `v` as block YAML at `indent`. `schema` is the JSON schema node that describes `v`:
@@ -146,6 +146,11 @@ mod tests {
         for s in ["on", "yes", "0755", "12:30", "1e3", "", "true", " x", "a: b", "#x"] {
             assert!(scalar(&Value::String(s.into())).starts_with('"'), "{s} must be quoted");
         }
+        for k in ["0x1F", "1_000", "1e3", "0b1", "0o7", "08", "y", "N", "1E5", "123"] {
+            assert!(key(k).starts_with('"'), "the key {k} must be quoted");
+        }
+        assert_eq!(key("2fa"), "2fa");
+        assert_eq!(key("app_1"), "app_1");
         assert_eq!(scalar(&Value::String("ClusterIP".into())), "ClusterIP");
         assert_eq!(scalar(&Value::String("/health".into())), "/health");
     }

@@ -73,28 +73,8 @@ pub fn read_capped(reader: impl std::io::Read) -> Result<String, String> {
     }
     String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
 }
-const MAX_DEPTH: usize = 64;
-
-fn depth(v: &Value) -> usize {
-    match v {
-        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
-        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
-}
-
-/// The parser's limits: as many documents, nodes and events as a file under the size cap can
-/// hold without aliases (`---` and a line break a document, two bytes a node at the least, as in
-/// `[1,1]`), so a file Helm takes is taken; an alias bomb still breaks them long before it
-/// costs gigabytes. The defaults stopped at 1024 documents and 250,000 nodes.
-fn budget() -> Option<serde_saphyr::Budget> {
-    serde_saphyr::budget! {
-        max_documents: MAX_VALUES_BYTES / 4,
-        max_nodes: MAX_VALUES_BYTES / 2,
-        max_events: MAX_VALUES_BYTES * 2,
-    }
-}
-
+/// A values file as Helm reads it: YAML 1.1 (see [`super::yaml11`] and [`super::compose`]),
+/// the documents merged in order, a map of settings at the top.
 pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     let err = |message: String| ValuesError { source: name.to_string(), path: String::new(), message };
     if text.len() > MAX_VALUES_BYTES {
@@ -103,36 +83,33 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    // A repeated key replaces the earlier one, as Helm reads values files: emit must not refuse
-    // a file Helm takes (yamllint finds such keys where they matter, in rendered output).
-    let options = serde_saphyr::options! { budget: budget(), duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
-    let v: Value = match serde_saphyr::from_str_with_options(text, options) {
-        Ok(v) => v,
-        // Several documents: Helm 4 merges them in order (`loader.LoadValues`); Helm 3.18 reads
-        // the first only. emit follows Helm 4.
-        Err(e) if e.to_string().contains("multiple YAML documents") => {
-            // As many documents as a file under the size cap can hold (`---` and a line break
-            // each): Helm takes any number, and the parser's default stopped at 1024.
-            let options = serde_saphyr::options! { budget: budget(), duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins };
-            let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options).map_err(|e| err(format!("not valid YAML: {}", yaml_message(name, &e.to_string()))))?;
-            let mut merged = Map::new();
-            for (i, doc) in docs.into_iter().enumerate() {
-                match doc {
-                    Value::Null => {}
-                    Value::Object(m) => merge_maps(&mut merged, m),
-                    other => return Err(err(format!("document {}: expected a map of settings at the top, found {}", i + 1, kind_of(&other)))),
-                }
-            }
-            Value::Object(merged)
-        }
-        Err(e) => return Err(err(format!("not valid YAML: {}", yaml_message(name, &e.to_string())))),
-    };
-    match v {
-        Value::Null => Ok(Value::Object(Default::default())),
-        Value::Object(_) if depth(&v) > MAX_DEPTH => Err(err(format!("nested deeper than {MAX_DEPTH} levels"))),
-        Value::Object(_) => Ok(v),
-        other => Err(err(format!("expected a map of settings at the top, found {}", kind_of(&other)))),
+    let mut docs = super::compose::documents(text).map_err(|e| err(format!("not valid YAML: {e}")))?;
+    if docs.len() <= 1 {
+        return match docs.pop().unwrap_or_default() {
+            Value::Null => Ok(Value::Object(Default::default())),
+            v @ Value::Object(_) => Ok(v),
+            other => Err(err(format!("expected a map of settings at the top, found {}", kind_of(&other)))),
+        };
     }
+    // Several documents: Helm 4 merges them in order (`loader.LoadValues`); Helm 3.18 reads
+    // the first only. emit follows Helm 4.
+    let mut merged = Map::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        match doc {
+            Value::Null => {}
+            Value::Object(m) => merge_maps(&mut merged, m),
+            other => return Err(err(format!("document {}: expected a map of settings at the top, found {}", i + 1, kind_of(&other)))),
+        }
+    }
+    Ok(Value::Object(merged))
+}
+
+/// Every document of a YAML stream as Helm and the Kubernetes API machinery read it: YAML 1.1
+/// through sigs.k8s.io/yaml, as values files are read ([`super::compose`]); an empty document is
+/// `null`. For rendered manifests, which `kubectl` and Helm read so: compared this way, two
+/// renderings are equal where the cluster would see the same objects.
+pub fn read_documents(name: &str, text: &str) -> Result<Vec<Value>, ValuesError> {
+    super::compose::documents(text).map_err(|e| ValuesError { source: name.to_string(), path: String::new(), message: format!("not valid YAML: {e}") })
 }
 
 /// The YAML parser's message in a values file's terms: the file named, the line and column
@@ -145,7 +122,7 @@ pub fn yaml_message(name: &str, message: &str) -> String {
     // message keeps the line and column only.
     let message = message.split("\n").next().unwrap_or_default();
     let text = message.replace("<input>", name).replace("error: line ", "line ");
-    let text = DEPTH.replace_all(&text, format!("nested deeper than {MAX_DEPTH} levels").as_str()).into_owned();
+    let text = DEPTH.replace_all(&text, format!("nested deeper than {} levels", super::compose::MAX_DEPTH).as_str()).into_owned();
     let text = NODES.replace_all(&text, "too large once its aliases are expanded, or too many values ($1)").into_owned();
     text.replace("; use from_str_multiple or from_str_multiple_with_options", ": a values file holds one")
         .replace(", set DuplicateKeyPolicy in Options if acceptable", " (given twice)")
@@ -641,8 +618,8 @@ mod tests {
 
     #[test]
     fn several_documents_merge_as_in_helm_4() {
-        let v = parse_yaml("f.yaml", "a: {x: 1}\nb: 1\n---\na: {y: 2}\n---\n").unwrap();
-        assert_eq!(v, json!({"a": {"x": 1, "y": 2}, "b": 1}));
+        let v = parse_yaml("f.yaml", "a: {x: 1}\nb: 1\n---\na: {z: 2}\n---\n").unwrap();
+        assert_eq!(v, json!({"a": {"x": 1, "z": 2}, "b": 1}));
         let e = parse_yaml("f.yaml", "a: 1\n---\n- x\n").unwrap_err();
         assert_eq!(e.to_string(), "f.yaml: document 2: expected a map of settings at the top, found a list");
     }
@@ -661,10 +638,10 @@ mod tests {
         // Helm merges the files first (a null replaces, a later map replaces the null), then
         // coalesces: the default's other keys come back under the later map.
         let check = |t: &Value| -> Result<Value, (String, String)> { Ok(t.clone()) };
-        let defaults = json!({"a": {"x": 1, "y": 2}});
-        let layers = [Layer::File { name: "1.yaml", text: "a: null" }, Layer::File { name: "2.yaml", text: "a: {y: 3}" }];
-        assert_eq!(load(&defaults, &layers, &check).unwrap(), json!({"a": {"x": 1, "y": 3}}));
-        let e = load(&defaults, &[Layer::File { name: "1.yaml", text: "a: null" }, Layer::Set { flag: SetFlag::Set, arg: "a.y=1" }], &check).unwrap_err();
+        let defaults = json!({"a": {"x": 1, "z": 2}});
+        let layers = [Layer::File { name: "1.yaml", text: "a: null" }, Layer::File { name: "2.yaml", text: "a: {z: 3}" }];
+        assert_eq!(load(&defaults, &layers, &check).unwrap(), json!({"a": {"x": 1, "z": 3}}));
+        let e = load(&defaults, &[Layer::File { name: "1.yaml", text: "a: null" }, Layer::Set { flag: SetFlag::Set, arg: "a.z=1" }], &check).unwrap_err();
         assert_eq!((e.source.as_str(), e.path.as_str()), ("--set", "a"));
     }
 }

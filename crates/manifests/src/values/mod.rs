@@ -3,17 +3,21 @@
 //!   quantities, DNS names, ...), each checking one rule in serde and in its schema;
 //! - [`load`]: values files parsed as YAML and merged over the defaults, and the merged values
 //!   validated against the application's `Values` type;
+//! - `yaml11` and `compose`: a values file read as Helm reads it, YAML 1.1 scalars (`0644` is
+//!   420, `no` is false) and keys made strings as sigs.k8s.io/yaml makes them;
 //! - [`set`]: `--set` and its family, parsed by Helm's `pkg/strvals` rules;
 //! - [`kube`]: settings that are pieces of Kubernetes objects, checked against Kubernetes' schema;
 //! - [`secret`]: [`SecretString`], the type of a password, key or token.
 //!
 //! Everything is re-exported here, so `manifests::values::Port` and `values::load` name it.
 
+pub(crate) mod compose;
 pub mod kube;
 pub mod load;
 pub mod secret;
 pub mod set;
 pub mod types;
+pub(crate) mod yaml11;
 
 pub use kube::Kube;
 pub use load::*;
