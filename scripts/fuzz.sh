@@ -7,8 +7,10 @@
 # with the input saved under fuzz/artifacts/<target>/ and a non-zero exit.
 #   bash scripts/fuzz.sh            # every target, 10 s each
 #   bash scripts/fuzz.sh 3600 set_parser
+#   bash scripts/fuzz.sh --build-only   # build them, run none (the test command builds early)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ "${1:-}" == --build-only ]]; then build_only=1; shift; else build_only=0; fi
 seconds="${1:-10}"
 shift || true
 targets=("$@")
@@ -20,6 +22,7 @@ export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-co
 -Cllvm-args=-sanitizer-coverage-trace-compares"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/fuzz"
 cargo build --locked --release --manifest-path fuzz/Cargo.toml --target "$host" --bins
+if [[ $build_only == 1 ]]; then exit 0; fi
 for t in "${targets[@]}"; do
   mkdir -p ".fuzz-corpus/$t" "fuzz/artifacts/$t"
   echo "fuzz: $t for ${seconds}s"

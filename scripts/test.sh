@@ -30,12 +30,24 @@ if ! wait "$tools"; then
   exit 1
 fi
 cat "$tools_log"
+step cargo test --workspace --all-targets --locked --no-run
+# The fuzz targets (fuzz/) build while the tests run: the tests wait on Helm and the programs
+# they start for a third of their time, which the build fills. Built at opt-level 1, which halves
+# the build and still runs hundreds of thousands of inputs a target.
+fuzz_log=target/fuzz-build.log
+CARGO_PROFILE_RELEASE_OPT_LEVEL=1 bash scripts/fuzz.sh --build-only >"$fuzz_log" 2>&1 &
+fuzz=$!
+trap 'kill "$tools" "$fuzz" 2>/dev/null || true' EXIT
 step cargo test --workspace --all-targets --locked
+if ! wait "$fuzz"; then
+  cat "$fuzz_log" >&2
+  echo "test.sh: building the fuzz targets failed (its log above)" >&2
+  exit 1
+fi
 step cargo test --workspace --doc --locked
-# The fuzz targets (fuzz/), 10 s each from the committed corpus: a crash fails the run. Built at
-# opt-level 1, which halves the build and still runs hundreds of thousands of inputs a target;
+# Each fuzz target 10 s from the committed corpus: a crash fails the run.
 # `bash scripts/fuzz.sh 3600` fuzzes for real.
 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 step bash scripts/fuzz.sh 10
 # A chart whose content changed without the version bump (and, for a breaking change, the
 # upgrade note) it needs does not land. Needs the git history: a shallow clone fails here.
-cargo run --locked --quiet -- upgrade-check
+step cargo run --locked --quiet -- upgrade-check

@@ -164,19 +164,16 @@ impl Node {
     pub fn program(&mut self, name: &str, user: (u32, u32), program: &Path, args: &[&str], env: &[(&str, &str)]) {
         let log = self.dir.path().join(format!("{name}.log"));
         let out = fs::File::create(&log).expect("log file");
-        let mut cmd = Command::new(NSENTER);
-        cmd.arg(format!("--net={}", self.netns()))
-            .args(["--", SETPRIV, &format!("--reuid={}", user.0), &format!("--regid={}", user.1), "--clear-groups", "--"])
-            .arg(program)
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
+        let (reuid, regid) = (format!("--reuid={}", user.0), format!("--regid={}", user.1));
+        let mut setpriv = vec![reuid.as_str(), &regid, "--clear-groups", "--", program.to_str().expect("a UTF-8 path")];
+        setpriv.extend_from_slice(args);
+        let child = self
+            .command(Path::new(SETPRIV), &setpriv, env)
             .stdout(out.try_clone().expect("log"))
             .stderr(out)
-            .process_group(0);
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name} ({}): {e}", program.display()));
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({}): {e}", program.display()));
         self.processes.push(Process { name: name.into(), child, log });
     }
 
@@ -198,17 +195,21 @@ impl Node {
 
     /// Runs a command in the node's network namespace to its end, with a clean environment.
     pub fn run(&self, program: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-        Command::new(NSENTER)
-            .arg(format!("--net={}", self.netns()))
+        self.command(program, args, env).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
+    }
+
+    /// `program` with `args` in the node's network namespace, with `env` and a plain `PATH` only.
+    fn command(&self, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(NSENTER);
+        cmd.arg(format!("--net={}", self.netns()))
             .arg("--")
             .arg(program)
             .args(args)
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()))
+            .stdin(Stdio::null());
+        cmd
     }
 
     /// An HTTP request from inside the node.
