@@ -370,12 +370,17 @@ pub fn http_path_problem(path: &str, path_type: &str) -> Option<String> {
 }
 
 /// The first problem of a list setting at `path` of the kit's Ingress hosts (`IngressHost`: each
-/// `{host, paths: [{path, pathType}]}`), each host before its paths, named by index
-/// (`ingress.hosts[0].paths[1].path`), or `None`.
+/// `{host, paths: [{path, pathType}]}`), each host before its paths (a host with none is refused
+/// too: `validateHTTPIngressRuleValue`), named by index (`ingress.hosts[0].paths[1].path`), or
+/// `None`.
 pub fn ingress_rules_problem(path: &str, hosts: &Value) -> Option<String> {
     for (i, rule) in hosts.as_array().into_iter().flatten().enumerate() {
         if let Some(problem) = rule.get("host").and_then(Value::as_str).and_then(|h| host_problem(h, false)) {
             return Some(format!("{path}[{i}].host: {problem}"));
+        }
+        // `validateHTTPIngressRuleValue`: the rule the host renders has an `http` with no path.
+        if rule.get("paths").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+            return Some(format!("{path}[{i}].paths: empty: Kubernetes wants at least one path for a host"));
         }
         for (j, p) in rule.get("paths").and_then(Value::as_array).into_iter().flatten().enumerate() {
             if let (Some(http_path), Some(path_type)) = (p.get("path").and_then(Value::as_str), p.get("pathType").and_then(Value::as_str))

@@ -441,6 +441,9 @@ The kit's Ingress hosts, each {{host, paths: [{{path, pathType}}]}}: each host b
 {{{{- if kindIs "string" $host }}}}
 {{{{- $problem = include "{chart}.hostProblem" (list $host false (printf "%s[%d].host" $path $i)) }}}}
 {{{{- end }}}}
+{{{{- if and (not $problem) (kindIs "slice" (get $rule "paths")) (empty (get $rule "paths")) }}}}
+{{{{- $problem = printf "%s[%d].paths: empty: Kubernetes wants at least one path for a host" $path $i }}}}
+{{{{- end }}}}
 {{{{- range $j, $p := get $rule "paths" | default list }}}}
 {{{{- if and (not $problem) (kindIs "map" $p) (kindIs "string" (get $p "path")) (kindIs "string" (get $p "pathType")) }}}}
 {{{{- $problem = include "{chart}.httpPathProblem" (list (get $p "path") (get $p "pathType") (printf "%s[%d].paths[%d].path" $path $i $j)) }}}}
