@@ -97,14 +97,18 @@ pub(crate) fn notes(objects: &[Object], budgets: &[Budget]) -> Vec<Line> {
                 ]),
             ]);
             let (min, max) = (&b.min_path, &b.max_path);
+            let text = |s: String| Ex::Lit(Value::String(s));
             Line::When(
                 blocked,
                 vec![
                     Line::text(""),
-                    Line::text(&format!(
-                        "WARNING: with these values the PodDisruptionBudget of the {} allows no voluntary eviction ({min} or {max} against its replicas): every node drain (kubectl drain, a cluster upgrade) would wait on it forever. Run more replicas, lower {min}, or set {max}: 1 with {min}: \"\".",
-                        b.workload.0
-                    )),
+                    Line::Text(vec![
+                        text(format!("WARNING: with these values the PodDisruptionBudget of {} ", b.workload.0)),
+                        b.workload.1.clone(),
+                        text(format!(
+                            " allows no voluntary eviction ({min} or {max} against its replicas): every node drain (kubectl drain, a cluster upgrade) would wait on it forever. Run more replicas, lower {min}, or set {max}: 1 with {min}: \"\"."
+                        )),
+                    ]),
                 ],
                 Vec::new(),
             )

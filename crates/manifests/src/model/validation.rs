@@ -403,6 +403,10 @@ impl Walk<'_, '_> {
     }
 
     fn unique(&mut self, unique: Unique, place: &str, mut own: Vec<Keyed>, lists: &[(Ex, Vec<Ex>)], key: String) {
+        // One key alone cannot clash.
+        if own.len() + lists.len() < 2 {
+            return;
+        }
         // The chart's own literal keys first, so that a clash names the setting.
         own.sort_by_key(|o| o.from_setting);
         let own = Ex::List(own.into_iter().map(|o| Ex::List(vec![o.key, Ex::Lit(Value::String(o.who))])).collect());
