@@ -534,8 +534,10 @@ fn run<E: Subcommand>(command: Command<E>, apps: Apps, extra: impl FnOnce(E) -> 
             print(&files["values.yaml"])
         }
         Command::Schema(a) => {
+            // The chart's own file: the schema, with what the objects say of some settings.
             let app = one(apps, &a.app)?;
-            print(&(serde_json::to_string_pretty(&app.schema()).map_err(|e| e.to_string())? + "\n"))
+            let files = render::chart_files(app.as_ref(), &app.model()).map_err(|e| e.to_string())?;
+            print(&files["values.schema.json"])
         }
         Command::Check(args) => check(apps, &args),
         Command::Graph(args) => graph(apps, &args),
