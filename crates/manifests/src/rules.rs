@@ -31,6 +31,24 @@ hosts and TLS hosts that are not lowercase DNS names or are IP addresses, and In
 `Prefix` or `Exact` path starts with `/`, holds no `//`, `/./`, `/../` or `%2f` and does not end in `/.` or `/..`; \
 an `ImplementationSpecific` one is empty or starts with `/`). Values that Kubernetes accepts need no change.";
 
+/// The upgrade note of the first chart version of each application whose renderers refuse what
+/// the rules of the parts values give whole refuse ([`parts`]), and apply every rule only where
+/// its object renders (`ChartMeta::upgrade_note`).
+pub const PARTS_UPGRADE_NOTE: &str = "- Both renderers refuse more of what the Kubernetes API server (or the container \
+runtime) would refuse, before anything is installed, with the message Kubernetes gives: tolerations (an empty `key` \
+needs `operator: Exists`, `tolerationSeconds` needs `effect: NoExecute`), extra env vars (`value` beside `valueFrom`, \
+a `valueFrom` with no source or several, field paths and resources Kubernetes does not take, an env var the chart \
+sets already), extra volumes and mounts (a mount of a volume the pod does not have, two mounts at one path, a \
+`subPath` with `..`, modes over 0777, volume types the restricted Pod Security Standard refuses), affinity terms \
+(operators, values, weights, topology keys), security contexts (ids out of range, seccomp and AppArmor profiles, \
+and the restricted Pod Security Standard: privileged, capabilities other than NET_BIND_SERVICE, \
+`allowPrivilegeEscalation` not false, root), `rbac.rules` without verbs, API groups or resources, a `nodePort` \
+outside 30000-32767, an `ingress.className` or StorageClass that is not a lowercase DNS name, a claim size of 0, an \
+Ingress host with no path, two container ports of one number (a listen address beside another on the same port), \
+and an image repository with a tag or digest in it (give them in `image.tag` and `image.digest`). These rules, and \
+the earlier ones, now apply only where their object renders: a disabled budget or Ingress is no longer judged. \
+Values that Kubernetes accepts need no change.";
+
 /// Non-empty, every character `inner`, the first `first` and the last `last`.
 fn word(s: &str, first: fn(char) -> bool, inner: fn(char) -> bool, last: fn(char) -> bool) -> bool {
     let (Some(a), Some(z)) = (s.chars().next(), s.chars().last()) else { return false };
