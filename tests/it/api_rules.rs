@@ -411,7 +411,7 @@ fn the_upstream_corpus_is_refused_alike_by_both_renderers() {
                         }
                         if case.schema {
                             // Both refuse it through the schema: emit names the setting.
-                            if ours.status.success() || !said.contains(&format!("{path}")) {
+                            if ours.status.success() || !said.contains(path.as_str()) {
                                 failures.push(format!("{label}: emit should refuse {values} through the schema at {path}, said: {said}"));
                             }
                             for helm in HELMS {

@@ -334,15 +334,20 @@ fn valid_or_replaced(schema: &Value, candidate: Value, default: &Value, rng: &mu
     if part.problem("", &merged, manifests::rules::Lifted::NONE).is_none() {
         return Some(candidate);
     }
-    let pool: Vec<&Value> = valid_parts().get(&format!("{part:?}")).into_iter().flatten().filter(|v| {
-        let mut m = default.clone();
-        if m.is_object() {
-            merge_into(&mut m, (*v).clone());
-        } else {
-            m = (*v).clone();
-        }
-        part.problem("", &m, manifests::rules::Lifted::NONE).is_none()
-    }).collect();
+    let pool: Vec<&Value> = valid_parts()
+        .get(&format!("{part:?}"))
+        .into_iter()
+        .flatten()
+        .filter(|v| {
+            let mut m = default.clone();
+            if m.is_object() {
+                merge_into(&mut m, (*v).clone());
+            } else {
+                m = (*v).clone();
+            }
+            part.problem("", &m, manifests::rules::Lifted::NONE).is_none()
+        })
+        .collect();
     if pool.is_empty() { None } else { Some((*rng.pick(&pool)).clone()) }
 }
 

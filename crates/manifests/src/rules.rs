@@ -602,7 +602,9 @@ pub fn mounts_problem(value: &Value) -> Option<String> {
             let Some(name) = mount.get("name").and_then(Value::as_str) else { continue };
             if !name.is_empty() && !names.contains(&name) {
                 let hint = if lists.is_empty() { String::new() } else { format!(": declare it in {}", lists.join(" or ")) };
-                return Some(format!("{path}[{i}].name: the pod has no volume \"{name}\" to mount, in {place}; Kubernetes refuses a mount of a volume the pod does not have (ValidateVolumeMounts){hint}"));
+                return Some(format!(
+                    "{path}[{i}].name: the pod has no volume \"{name}\" to mount, in {place}; Kubernetes refuses a mount of a volume the pod does not have (ValidateVolumeMounts){hint}"
+                ));
             }
         }
     }

@@ -198,13 +198,17 @@ impl Walk<'_, '_> {
                 "nodeSelector" => self.out.setting(ex, ValuesRule::Labels { own: false }, gate),
                 "affinity" => self.out.setting(ex, ValuesRule::Part { part: Part::Affinity, list: false, lifted: Lifted::NONE }, gate),
                 "tolerations" => self.out.setting(ex, ValuesRule::Part { part: Part::Toleration, list: true, lifted: Lifted::NONE }, gate),
-                "rules" if matches!(self.kind, "Role" | "ClusterRole") => self.out.setting(ex, ValuesRule::Part { part: role_rule(self.kind), list: true, lifted: Lifted::NONE }, gate),
+                "rules" if matches!(self.kind, "Role" | "ClusterRole") => {
+                    self.out.setting(ex, ValuesRule::Part { part: role_rule(self.kind), list: true, lifted: Lifted::NONE }, gate)
+                }
                 _ => {}
             },
             Node::List(items) => {
                 match key {
                     "tolerations" => self.spreads(items, ValuesRule::Part { part: Part::Toleration, list: true, lifted: Lifted::NONE }),
-                    "rules" if matches!(self.kind, "Role" | "ClusterRole") => self.spreads(items, ValuesRule::Part { part: role_rule(self.kind), list: true, lifted: Lifted::NONE }),
+                    "rules" if matches!(self.kind, "Role" | "ClusterRole") => {
+                        self.spreads(items, ValuesRule::Part { part: role_rule(self.kind), list: true, lifted: Lifted::NONE })
+                    }
                     _ => {}
                 }
                 items.iter().for_each(|i| self.item(i));

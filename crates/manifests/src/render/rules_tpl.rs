@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use crate::rules::parts::{Format, Rule, Test};
-use crate::rules::{ANNOTATIONS_TOTAL_MAX, ANNOTATIONS_VALUES_MAX, CHART_LABELS, LABEL_PART_PATTERN, Lifted, PATH_SEQUENCES, PATH_SUFFIXES, Part, SUBDOMAIN_PATTERN, Unique, ValuesRule};
+use crate::rules::{
+    ANNOTATIONS_TOTAL_MAX, ANNOTATIONS_VALUES_MAX, CHART_LABELS, LABEL_PART_PATTERN, Lifted, PATH_SEQUENCES, PATH_SUFFIXES, Part, SUBDOMAIN_PATTERN, Unique, ValuesRule,
+};
 
 /// The helper that implements `rule`.
 pub(crate) fn helper(rule: ValuesRule) -> String {
@@ -248,10 +250,20 @@ fn part_define(chart: &str, part: Part, list: bool, lifted: Lifted) -> String {
 
 fn unique_define(chart: &str, unique: Unique) -> String {
     let (present, key, who) = match unique {
-        Unique::Port => ("(hasKey $item \"containerPort\")", "(printf \"%v/%s\" (int64 (get $item \"containerPort\")) (default \"TCP\" (get $item \"protocol\")))", "(printf \"%s[%d]\" $path $i)"),
+        Unique::Port => (
+            "(hasKey $item \"containerPort\")",
+            "(printf \"%v/%s\" (int64 (get $item \"containerPort\")) (default \"TCP\" (get $item \"protocol\")))",
+            "(printf \"%s[%d]\" $path $i)",
+        ),
         _ => {
             let field = unique.field();
-            return unique_text(chart, unique, &format!("(kindIs \"string\" (get $item {}))", q(field)), &format!("(get $item {})", q(field)), &format!("(printf \"%s[%d].{field}\" $path $i)"));
+            return unique_text(
+                chart,
+                unique,
+                &format!("(kindIs \"string\" (get $item {}))", q(field)),
+                &format!("(get $item {})", q(field)),
+                &format!("(printf \"%s[%d].{field}\" $path $i)"),
+            );
         }
     };
     unique_text(chart, unique, present, key, who)

@@ -307,11 +307,31 @@ const SECCOMP: [Rule; 1] = [Rule::Within {
     field: "seccompProfile",
     rules: &[
         refuse("type", Test::Not(&Test::Set("type")), "type is required when seccompProfile is set", "validateSeccompProfileField"),
-        refuse("type", Test::Not(&Test::In("type", SECCOMP_TYPES)), "\"{v}\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined", "validateSeccompProfileField"),
-        refuse("localhostProfile", Test::All(&[Test::Is("type", "Localhost"), Test::Not(&Test::Has("localhostProfile"))]), "must be set when seccomp type is Localhost", "validateSeccompProfileField"),
-        refuse("localhostProfile", Test::All(&[Test::Is("type", "Localhost"), Test::Absolute("localhostProfile")]), "\"{v}\" must be a relative path", "validateLocalDescendingPath"),
+        refuse(
+            "type",
+            Test::Not(&Test::In("type", SECCOMP_TYPES)),
+            "\"{v}\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined",
+            "validateSeccompProfileField",
+        ),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Is("type", "Localhost"), Test::Not(&Test::Has("localhostProfile"))]),
+            "must be set when seccomp type is Localhost",
+            "validateSeccompProfileField",
+        ),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Is("type", "Localhost"), Test::Absolute("localhostProfile")]),
+            "\"{v}\" must be a relative path",
+            "validateLocalDescendingPath",
+        ),
         refuse("localhostProfile", Test::All(&[Test::Is("type", "Localhost"), Test::Backsteps("localhostProfile")]), "\"{v}\" must not contain '..'", "validatePathNoBacksteps"),
-        refuse("localhostProfile", Test::All(&[Test::Not(&Test::Is("type", "Localhost")), Test::Has("localhostProfile")]), "can only be set when seccomp type is Localhost", "validateSeccompProfileField"),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Not(&Test::Is("type", "Localhost")), Test::Has("localhostProfile")]),
+            "can only be set when seccomp type is Localhost",
+            "validateSeccompProfileField",
+        ),
     ],
 }];
 
@@ -320,12 +340,42 @@ const APPARMOR: [Rule; 1] = [Rule::Within {
     field: "appArmorProfile",
     rules: &[
         refuse("type", Test::Not(&Test::Set("type")), "type is required when appArmorProfile is set", "ValidateAppArmorProfileField"),
-        refuse("type", Test::Not(&Test::In("type", APPARMOR_TYPES)), "\"{v}\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined", "ValidateAppArmorProfileField"),
-        refuse("localhostProfile", Test::All(&[Test::Is("type", "Localhost"), Test::Not(&Test::Has("localhostProfile"))]), "must be set when AppArmor type is Localhost", "ValidateAppArmorProfileField"),
-        refuse("localhostProfile", Test::All(&[Test::Is("type", "Localhost"), Test::Padded("localhostProfile")]), "must not be padded with whitespace", "ValidateAppArmorProfileField"),
-        refuse("localhostProfile", Test::All(&[Test::Is("type", "Localhost"), Test::Not(&Test::Set("localhostProfile"))]), "must be set when AppArmor type is Localhost", "ValidateAppArmorProfileField"),
-        refuse("localhostProfile", Test::All(&[Test::Is("type", "Localhost"), Test::Longer("localhostProfile", 4095)]), "may not be longer than 4095", "ValidateAppArmorProfileField"),
-        refuse("localhostProfile", Test::All(&[Test::Not(&Test::Is("type", "Localhost")), Test::Has("localhostProfile")]), "can only be set when AppArmor type is Localhost", "ValidateAppArmorProfileField"),
+        refuse(
+            "type",
+            Test::Not(&Test::In("type", APPARMOR_TYPES)),
+            "\"{v}\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined",
+            "ValidateAppArmorProfileField",
+        ),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Is("type", "Localhost"), Test::Not(&Test::Has("localhostProfile"))]),
+            "must be set when AppArmor type is Localhost",
+            "ValidateAppArmorProfileField",
+        ),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Is("type", "Localhost"), Test::Padded("localhostProfile")]),
+            "must not be padded with whitespace",
+            "ValidateAppArmorProfileField",
+        ),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Is("type", "Localhost"), Test::Not(&Test::Set("localhostProfile"))]),
+            "must be set when AppArmor type is Localhost",
+            "ValidateAppArmorProfileField",
+        ),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Is("type", "Localhost"), Test::Longer("localhostProfile", 4095)]),
+            "may not be longer than 4095",
+            "ValidateAppArmorProfileField",
+        ),
+        refuse(
+            "localhostProfile",
+            Test::All(&[Test::Not(&Test::Is("type", "Localhost")), Test::Has("localhostProfile")]),
+            "can only be set when AppArmor type is Localhost",
+            "ValidateAppArmorProfileField",
+        ),
     ],
 }];
 
@@ -345,7 +395,12 @@ macro_rules! restricted_shared {
             restricted("appArmorProfile.type", Test::Is("appArmorProfile.type", "Unconfined"), "must be RuntimeDefault or Localhost", "AppArmor"),
             restricted("seccompProfile.type", Test::Is("seccompProfile.type", "Unconfined"), "must be RuntimeDefault or Localhost", "Seccomp"),
             restricted("runAsNonRoot", Test::False("runAsNonRoot"), "must not be false", "Running as Non-root"),
-            restricted("runAsUser", Test::All(&[Test::Has("runAsUser"), Test::Not(&Test::Below("runAsUser", 0)), Test::Not(&Test::Above("runAsUser", 0))]), "must not be 0", "Running as Non-root user"),
+            restricted(
+                "runAsUser",
+                Test::All(&[Test::Has("runAsUser"), Test::Not(&Test::Below("runAsUser", 0)), Test::Not(&Test::Above("runAsUser", 0))]),
+                "must not be 0",
+                "Running as Non-root user",
+            ),
         ]
     };
 }
@@ -381,9 +436,24 @@ const POD_SECURITY_CONTEXT: &[Rule] = &[
             ),
         ],
     },
-    refuse("fsGroupChangePolicy", Test::All(&[Test::Has("fsGroupChangePolicy"), Test::Not(&Test::In("fsGroupChangePolicy", &["OnRootMismatch", "Always"]))]), "\"{v}\" is not supported: Kubernetes takes OnRootMismatch or Always", "validateFSGroupChangePolicy"),
-    refuse("supplementalGroupsPolicy", Test::All(&[Test::Has("supplementalGroupsPolicy"), Test::Not(&Test::In("supplementalGroupsPolicy", &["Merge", "Strict"]))]), "\"{v}\" is not supported: Kubernetes takes Merge or Strict", "validateSupplementalGroupsPolicy"),
-    refuse("seLinuxChangePolicy", Test::All(&[Test::Has("seLinuxChangePolicy"), Test::Not(&Test::In("seLinuxChangePolicy", &["Recursive", "MountOption"]))]), "\"{v}\" is not supported: Kubernetes takes Recursive or MountOption", "validateSELinuxChangePolicy"),
+    refuse(
+        "fsGroupChangePolicy",
+        Test::All(&[Test::Has("fsGroupChangePolicy"), Test::Not(&Test::In("fsGroupChangePolicy", &["OnRootMismatch", "Always"]))]),
+        "\"{v}\" is not supported: Kubernetes takes OnRootMismatch or Always",
+        "validateFSGroupChangePolicy",
+    ),
+    refuse(
+        "supplementalGroupsPolicy",
+        Test::All(&[Test::Has("supplementalGroupsPolicy"), Test::Not(&Test::In("supplementalGroupsPolicy", &["Merge", "Strict"]))]),
+        "\"{v}\" is not supported: Kubernetes takes Merge or Strict",
+        "validateSupplementalGroupsPolicy",
+    ),
+    refuse(
+        "seLinuxChangePolicy",
+        Test::All(&[Test::Has("seLinuxChangePolicy"), Test::Not(&Test::In("seLinuxChangePolicy", &["Recursive", "MountOption"]))]),
+        "\"{v}\" is not supported: Kubernetes takes Recursive or MountOption",
+        "validateSELinuxChangePolicy",
+    ),
     SECCOMP[0],
     APPARMOR[0],
 ];
@@ -393,11 +463,26 @@ const POD_SECURITY_CONTEXT_ALL: &[Rule] = &concat_rules::<{ POD_SECURITY_CONTEXT
 const SECURITY_CONTEXT: &[Rule] = &[
     refuse("runAsUser", Test::Any(&[Test::Below("runAsUser", 0), Test::Above("runAsUser", 2147483647)]), ID_RANGE, "IsValidUserID"),
     refuse("runAsGroup", Test::Any(&[Test::Below("runAsGroup", 0), Test::Above("runAsGroup", 2147483647)]), ID_RANGE, "IsValidGroupID"),
-    refuse("procMount", Test::All(&[Test::Has("procMount"), Test::Not(&Test::In("procMount", &["Default", "Unmasked"]))]), "\"{v}\" is not supported: Kubernetes takes Default or Unmasked", "ValidateProcMountType"),
+    refuse(
+        "procMount",
+        Test::All(&[Test::Has("procMount"), Test::Not(&Test::In("procMount", &["Default", "Unmasked"]))]),
+        "\"{v}\" is not supported: Kubernetes takes Default or Unmasked",
+        "ValidateProcMountType",
+    ),
     refuse("procMount", Test::Is("procMount", "Unmasked"), "`hostUsers` must be false to use `Unmasked`", "ValidateSecurityContext"),
     SECCOMP[0],
-    refuse("", Test::All(&[Test::False("allowPrivilegeEscalation"), Test::True("privileged")]), "cannot set `allowPrivilegeEscalation` to false and `privileged` to true", "ValidateSecurityContext"),
-    refuse("", Test::All(&[Test::False("allowPrivilegeEscalation"), Test::Holds("capabilities.add", "CAP_SYS_ADMIN")]), "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN", "ValidateSecurityContext"),
+    refuse(
+        "",
+        Test::All(&[Test::False("allowPrivilegeEscalation"), Test::True("privileged")]),
+        "cannot set `allowPrivilegeEscalation` to false and `privileged` to true",
+        "ValidateSecurityContext",
+    ),
+    refuse(
+        "",
+        Test::All(&[Test::False("allowPrivilegeEscalation"), Test::Holds("capabilities.add", "CAP_SYS_ADMIN")]),
+        "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN",
+        "ValidateSecurityContext",
+    ),
     APPARMOR[0],
     restricted("privileged", Test::True("privileged"), "must not be true", "Privileged Containers"),
     restricted("procMount", Test::All(&[Test::Has("procMount"), Test::Not(&Test::Is("procMount", "Default"))]), "must be Default", "/proc Mount Type"),
@@ -447,13 +532,38 @@ const fn concat_rules<const N: usize>(rules: &[Rule], more: &[Rule]) -> [Rule; N
 }
 
 const TOLERATION: &[Rule] = &[
-    refuse("key", Test::All(&[Test::Set("key"), Test::Fails("key", Format::QualifiedName)]), "\"{v}\" is not valid: a toleration key is a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", "validateTolerations"),
-    refuse("operator", Test::All(&[Test::Not(&Test::Set("key")), Test::Not(&Test::Is("operator", "Exists"))]), "must be Exists when `key` is empty, which means \"match all values and all keys\"", "validateTolerations"),
-    refuse("effect", Test::All(&[Test::Has("tolerationSeconds"), Test::Not(&Test::Is("effect", "NoExecute"))]), "must be 'NoExecute' when `tolerationSeconds` is set", "validateTolerations"),
-    refuse("value", Test::All(&[Test::In("operator", &["", "Equal"]), Test::Fails("value", Format::LabelValue)]), "\"{v}\" is not valid: a toleration value is a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", "validateTolerations"),
+    refuse(
+        "key",
+        Test::All(&[Test::Set("key"), Test::Fails("key", Format::QualifiedName)]),
+        "\"{v}\" is not valid: a toleration key is a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+        "validateTolerations",
+    ),
+    refuse(
+        "operator",
+        Test::All(&[Test::Not(&Test::Set("key")), Test::Not(&Test::Is("operator", "Exists"))]),
+        "must be Exists when `key` is empty, which means \"match all values and all keys\"",
+        "validateTolerations",
+    ),
+    refuse(
+        "effect",
+        Test::All(&[Test::Has("tolerationSeconds"), Test::Not(&Test::Is("effect", "NoExecute"))]),
+        "must be 'NoExecute' when `tolerationSeconds` is set",
+        "validateTolerations",
+    ),
+    refuse(
+        "value",
+        Test::All(&[Test::In("operator", &["", "Equal"]), Test::Fails("value", Format::LabelValue)]),
+        "\"{v}\" is not valid: a toleration value is a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+        "validateTolerations",
+    ),
     refuse("value", Test::All(&[Test::Is("operator", "Exists"), Test::Set("value")]), "value must be empty when `operator` is 'Exists'", "validateTolerations"),
     refuse("operator", Test::Not(&Test::In("operator", &["", "Equal", "Exists"])), "\"{v}\" is not supported: Kubernetes takes Equal or Exists", "validateTolerations"),
-    refuse("effect", Test::All(&[Test::Set("effect"), Test::Not(&Test::In("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"]))]), "\"{v}\" is not supported: Kubernetes takes NoSchedule, PreferNoSchedule or NoExecute", "validateTaintEffect"),
+    refuse(
+        "effect",
+        Test::All(&[Test::Set("effect"), Test::Not(&Test::In("effect", &["NoSchedule", "PreferNoSchedule", "NoExecute"]))]),
+        "\"{v}\" is not supported: Kubernetes takes NoSchedule, PreferNoSchedule or NoExecute",
+        "validateTaintEffect",
+    ),
 ];
 
 /// `validateConfigMapKeySelector` and `validateSecretKeySelector`, the same rules.
@@ -462,9 +572,19 @@ macro_rules! key_selector {
         Rule::Within {
             field: $field,
             rules: &[
-                refuse("name", Test::Fails("name", Format::DnsSubdomain), "\"{v}\" is not valid: a name is a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)", $by),
+                refuse(
+                    "name",
+                    Test::Fails("name", Format::DnsSubdomain),
+                    "\"{v}\" is not valid: a name is a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)",
+                    $by,
+                ),
                 refuse("key", Test::Not(&Test::Set("key")), "key is required", $by),
-                refuse("key", Test::Fails("key", Format::ConfigKey), "\"{v}\" is not valid: a key has letters, digits, '-', '_' and '.' (at most 253), and is neither '.' nor starts with '..'", $by),
+                refuse(
+                    "key",
+                    Test::Fails("key", Format::ConfigKey),
+                    "\"{v}\" is not valid: a key has letters, digits, '-', '_' and '.' (at most 253), and is neither '.' nor starts with '..'",
+                    $by,
+                ),
             ],
         }
     };
@@ -474,10 +594,23 @@ const ENV_SOURCES: &[&str] = &["valueFrom.fieldRef", "valueFrom.resourceFieldRef
 
 const ENV_VAR: &[Rule] = &[
     refuse("name", Test::Not(&Test::Set("name")), "name is required", "ValidateEnv"),
-    refuse("name", Test::Fails("name", Format::EnvVarName), "\"{v}\" is not valid: a valid environment variable name must consist only of printable ASCII characters other than '='", "IsRelaxedEnvVarName"),
+    refuse(
+        "name",
+        Test::Fails("name", Format::EnvVarName),
+        "\"{v}\" is not valid: a valid environment variable name must consist only of printable ASCII characters other than '='",
+        "IsRelaxedEnvVarName",
+    ),
     refuse(
         "valueFrom",
-        Test::All(&[Test::Has("valueFrom"), Test::Not(&Test::Any(&[Test::Has("valueFrom.fieldRef"), Test::Has("valueFrom.resourceFieldRef"), Test::Has("valueFrom.configMapKeyRef"), Test::Has("valueFrom.secretKeyRef")]))]),
+        Test::All(&[
+            Test::Has("valueFrom"),
+            Test::Not(&Test::Any(&[
+                Test::Has("valueFrom.fieldRef"),
+                Test::Has("valueFrom.resourceFieldRef"),
+                Test::Has("valueFrom.configMapKeyRef"),
+                Test::Has("valueFrom.secretKeyRef"),
+            ])),
+        ]),
         "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
         "validateEnvVarValueFrom",
     ),
@@ -489,16 +622,31 @@ const ENV_VAR: &[Rule] = &[
             Rule::Within {
                 field: "fieldRef",
                 rules: &[
-                    refuse("apiVersion", Test::All(&[Test::Has("apiVersion"), Test::Not(&Test::Is("apiVersion", "v1"))]), "\"{v}\" is not supported: the downward API takes v1", "validateObjectFieldSelector"),
+                    refuse(
+                        "apiVersion",
+                        Test::All(&[Test::Has("apiVersion"), Test::Not(&Test::Is("apiVersion", "v1"))]),
+                        "\"{v}\" is not supported: the downward API takes v1",
+                        "validateObjectFieldSelector",
+                    ),
                     refuse("fieldPath", Test::Not(&Test::Set("fieldPath")), "fieldPath is required", "validateObjectFieldSelector"),
-                    refuse("fieldPath", Test::Fails("fieldPath", Format::EnvFieldPath), "\"{v}\" is not supported: Kubernetes takes metadata.name, metadata.namespace, metadata.uid, spec.nodeName, spec.serviceAccountName, status.hostIP, status.hostIPs, status.podIP, status.podIPs, or metadata.labels['<key>'] or metadata.annotations['<key>'] with a valid key", "validateObjectFieldSelector"),
+                    refuse(
+                        "fieldPath",
+                        Test::Fails("fieldPath", Format::EnvFieldPath),
+                        "\"{v}\" is not supported: Kubernetes takes metadata.name, metadata.namespace, metadata.uid, spec.nodeName, spec.serviceAccountName, status.hostIP, status.hostIPs, status.podIP, status.podIPs, or metadata.labels['<key>'] or metadata.annotations['<key>'] with a valid key",
+                        "validateObjectFieldSelector",
+                    ),
                 ],
             },
             Rule::Within {
                 field: "resourceFieldRef",
                 rules: &[
                     refuse("resource", Test::Not(&Test::Set("resource")), "resource is required", "validateContainerResourceFieldSelector"),
-                    refuse("resource", Test::Not(&Test::Any(&[Test::In("resource", &RESOURCE_FIELD_PATHS), Test::Prefix("resource", &RESOURCE_FIELD_PREFIXES)])), "\"{v}\" is not supported: Kubernetes takes limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory, requests.ephemeral-storage, or a hugepages resource", "validateContainerResourceFieldSelector"),
+                    refuse(
+                        "resource",
+                        Test::Not(&Test::Any(&[Test::In("resource", &RESOURCE_FIELD_PATHS), Test::Prefix("resource", &RESOURCE_FIELD_PREFIXES)])),
+                        "\"{v}\" is not supported: Kubernetes takes limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory, requests.ephemeral-storage, or a hugepages resource",
+                        "validateContainerResourceFieldSelector",
+                    ),
                 ],
             },
             key_selector!("configMapKeyRef", "validateConfigMapKeySelector"),
@@ -515,10 +663,30 @@ const VOLUME_MOUNT: &[Rule] = &[
     refuse("subPathExpr", Test::All(&[Test::Set("subPathExpr"), Test::Set("subPath")]), "subPathExpr and subPath are mutually exclusive", "ValidateVolumeMounts"),
     refuse("subPathExpr", Test::Absolute("subPathExpr"), "\"{v}\" must be a relative path", "validateLocalDescendingPath"),
     refuse("subPathExpr", Test::Backsteps("subPathExpr"), "\"{v}\" must not contain '..'", "validatePathNoBacksteps"),
-    refuse("mountPropagation", Test::All(&[Test::Has("mountPropagation"), Test::Not(&Test::In("mountPropagation", &["Bidirectional", "HostToContainer", "None"]))]), "\"{v}\" is not supported: Kubernetes takes Bidirectional, HostToContainer or None", "validateMountPropagation"),
-    refuse("mountPropagation", Test::Is("mountPropagation", "Bidirectional"), "Bidirectional mount propagation is available only to privileged containers", "validateMountPropagation"),
-    refuse("recursiveReadOnly", Test::All(&[Test::Has("recursiveReadOnly"), Test::Not(&Test::In("recursiveReadOnly", &["Disabled", "IfPossible", "Enabled"]))]), "\"{v}\" is not supported: Kubernetes takes Disabled, IfPossible or Enabled", "validateMountRecursiveReadOnly"),
-    refuse("recursiveReadOnly", Test::All(&[Test::In("recursiveReadOnly", &["IfPossible", "Enabled"]), Test::Not(&Test::True("readOnly"))]), "may only be specified when readOnly is true", "validateMountRecursiveReadOnly"),
+    refuse(
+        "mountPropagation",
+        Test::All(&[Test::Has("mountPropagation"), Test::Not(&Test::In("mountPropagation", &["Bidirectional", "HostToContainer", "None"]))]),
+        "\"{v}\" is not supported: Kubernetes takes Bidirectional, HostToContainer or None",
+        "validateMountPropagation",
+    ),
+    refuse(
+        "mountPropagation",
+        Test::Is("mountPropagation", "Bidirectional"),
+        "Bidirectional mount propagation is available only to privileged containers",
+        "validateMountPropagation",
+    ),
+    refuse(
+        "recursiveReadOnly",
+        Test::All(&[Test::Has("recursiveReadOnly"), Test::Not(&Test::In("recursiveReadOnly", &["Disabled", "IfPossible", "Enabled"]))]),
+        "\"{v}\" is not supported: Kubernetes takes Disabled, IfPossible or Enabled",
+        "validateMountRecursiveReadOnly",
+    ),
+    refuse(
+        "recursiveReadOnly",
+        Test::All(&[Test::In("recursiveReadOnly", &["IfPossible", "Enabled"]), Test::Not(&Test::True("readOnly"))]),
+        "may only be specified when readOnly is true",
+        "validateMountRecursiveReadOnly",
+    ),
     refuse(
         "recursiveReadOnly",
         Test::All(&[Test::In("recursiveReadOnly", &["IfPossible", "Enabled"]), Test::Has("mountPropagation"), Test::Not(&Test::Is("mountPropagation", "None"))]),
@@ -608,21 +776,46 @@ const DOWNWARD_API_ITEMS: Rule = Rule::Each {
         refuse("path", Test::Absolute("path"), "\"{v}\" must be a relative path", "validateLocalDescendingPath"),
         refuse("path", Test::Backsteps("path"), "\"{v}\" must not contain '..'", "validatePathNoBacksteps"),
         refuse("path", Test::Prefix("path", &[".."]), "\"{v}\" must not start with '..'", "ValidateLocalNonReservedPath"),
-        refuse("", Test::All(&[Test::Has("fieldRef"), Test::Has("resourceFieldRef")]), "fieldRef and resourceFieldRef can not be specified simultaneously", "validateDownwardAPIVolumeFile"),
-        refuse("", Test::Not(&Test::Any(&[Test::Has("fieldRef"), Test::Has("resourceFieldRef")])), "one of fieldRef and resourceFieldRef is required", "validateDownwardAPIVolumeFile"),
+        refuse(
+            "",
+            Test::All(&[Test::Has("fieldRef"), Test::Has("resourceFieldRef")]),
+            "fieldRef and resourceFieldRef can not be specified simultaneously",
+            "validateDownwardAPIVolumeFile",
+        ),
+        refuse(
+            "",
+            Test::Not(&Test::Any(&[Test::Has("fieldRef"), Test::Has("resourceFieldRef")])),
+            "one of fieldRef and resourceFieldRef is required",
+            "validateDownwardAPIVolumeFile",
+        ),
         Rule::Within {
             field: "fieldRef",
             rules: &[
-                refuse("apiVersion", Test::All(&[Test::Has("apiVersion"), Test::Not(&Test::Is("apiVersion", "v1"))]), "\"{v}\" is not supported: the downward API takes v1", "validateObjectFieldSelector"),
+                refuse(
+                    "apiVersion",
+                    Test::All(&[Test::Has("apiVersion"), Test::Not(&Test::Is("apiVersion", "v1"))]),
+                    "\"{v}\" is not supported: the downward API takes v1",
+                    "validateObjectFieldSelector",
+                ),
                 refuse("fieldPath", Test::Not(&Test::Set("fieldPath")), "fieldPath is required", "validateObjectFieldSelector"),
-                refuse("fieldPath", Test::Fails("fieldPath", Format::VolumeFieldPath), "\"{v}\" is not supported: Kubernetes takes metadata.name, metadata.namespace, metadata.labels, metadata.annotations, metadata.uid, or metadata.labels['<key>'] or metadata.annotations['<key>'] with a valid key", "validateObjectFieldSelector"),
+                refuse(
+                    "fieldPath",
+                    Test::Fails("fieldPath", Format::VolumeFieldPath),
+                    "\"{v}\" is not supported: Kubernetes takes metadata.name, metadata.namespace, metadata.labels, metadata.annotations, metadata.uid, or metadata.labels['<key>'] or metadata.annotations['<key>'] with a valid key",
+                    "validateObjectFieldSelector",
+                ),
             ],
         },
         Rule::Within {
             field: "resourceFieldRef",
             rules: &[
                 refuse("containerName", Test::Not(&Test::Set("containerName")), "containerName is required", "validateContainerResourceFieldSelector"),
-                refuse("resource", Test::Not(&Test::Any(&[Test::In("resource", &RESOURCE_FIELD_PATHS), Test::Prefix("resource", &RESOURCE_FIELD_PREFIXES)])), "\"{v}\" is not supported: Kubernetes takes limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory, requests.ephemeral-storage, or a hugepages resource", "validateContainerResourceFieldSelector"),
+                refuse(
+                    "resource",
+                    Test::Not(&Test::Any(&[Test::In("resource", &RESOURCE_FIELD_PATHS), Test::Prefix("resource", &RESOURCE_FIELD_PREFIXES)])),
+                    "\"{v}\" is not supported: Kubernetes takes limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory, requests.ephemeral-storage, or a hugepages resource",
+                    "validateContainerResourceFieldSelector",
+                ),
             ],
         },
         refuse("mode", Test::Any(&[Test::Below("mode", 0), Test::Above("mode", 0o777)]), FILE_MODE, "validateDownwardAPIVolumeFile"),
@@ -633,17 +826,30 @@ const PROJECTION_SOURCES: &[&str] = &["secret", "configMap", "downwardAPI", "ser
 
 const VOLUME: &[Rule] = &[
     refuse("name", Test::Not(&Test::Set("name")), "name is required", "ValidateVolumes"),
-    refuse("name", Test::Fails("name", Format::DnsLabel), "\"{v}\" is not valid: a volume name is a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)", "ValidateVolumes"),
+    refuse(
+        "name",
+        Test::Fails("name", Format::DnsLabel),
+        "\"{v}\" is not valid: a volume name is a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)",
+        "ValidateVolumes",
+    ),
     refuse("", Test::MoreThan(1, VOLUME_SOURCES), "may not specify more than 1 volume type", "validateVolumeSource"),
     refuse("", Test::Not(&Test::MoreThan(0, VOLUME_SOURCES)), "must specify a volume type", "validateVolumeSource"),
     restricted("hostPath", Test::Has("hostPath"), "is a hostPath volume", "HostPath Volumes"),
-    restricted("", Test::Any(RESTRICTED_VOLUMES), "is a volume of a type the standard refuses: only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret", "Volume Types"),
+    restricted(
+        "",
+        Test::Any(RESTRICTED_VOLUMES),
+        "is a volume of a type the standard refuses: only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected and secret",
+        "Volume Types",
+    ),
     Rule::Within {
         field: "secret",
         rules: &[refuse("secretName", Test::Not(&Test::Set("secretName")), "secretName is required", "validateSecretVolumeSource"), DEFAULT_MODE, KEY_TO_PATH],
     },
     Rule::Within { field: "configMap", rules: &[refuse("name", Test::Not(&Test::Set("name")), "name is required", "validateConfigMapVolumeSource"), DEFAULT_MODE, KEY_TO_PATH] },
-    Rule::Within { field: "persistentVolumeClaim", rules: &[refuse("claimName", Test::Not(&Test::Set("claimName")), "claimName is required", "validatePersistentClaimVolumeSource")] },
+    Rule::Within {
+        field: "persistentVolumeClaim",
+        rules: &[refuse("claimName", Test::Not(&Test::Set("claimName")), "claimName is required", "validatePersistentClaimVolumeSource")],
+    },
     Rule::Within { field: "downwardAPI", rules: &[DEFAULT_MODE, DOWNWARD_API_ITEMS] },
     Rule::Within {
         field: "projected",
@@ -660,7 +866,12 @@ const VOLUME: &[Rule] = &[
                         field: "serviceAccountToken",
                         rules: &[
                             refuse("expirationSeconds", Test::Below("expirationSeconds", 600), "may not specify a duration less than 10 minutes", "validateProjectionSources"),
-                            refuse("expirationSeconds", Test::Above("expirationSeconds", 4294967296), "may not specify a duration larger than 2^32 seconds", "validateProjectionSources"),
+                            refuse(
+                                "expirationSeconds",
+                                Test::Above("expirationSeconds", 4294967296),
+                                "may not specify a duration larger than 2^32 seconds",
+                                "validateProjectionSources",
+                            ),
                             refuse("path", Test::Not(&Test::Set("path")), "path is required", "validateProjectionSources"),
                             refuse("path", Test::Absolute("path"), "\"{v}\" must be a relative path", "validateLocalDescendingPath"),
                             refuse("path", Test::Backsteps("path"), "\"{v}\" must not contain '..'", "validatePathNoBacksteps"),
@@ -675,10 +886,18 @@ const VOLUME: &[Rule] = &[
         field: "csi",
         rules: &[
             refuse("driver", Test::Not(&Test::Set("driver")), "driver is required", "validateCSIDriverName"),
-            refuse("driver", Test::Fails("driver", Format::CsiDriver), "\"{v}\" is not valid: a CSI driver name has at most 63 characters and is a DNS-1123 subdomain once lowercased", "validateCSIDriverName"),
+            refuse(
+                "driver",
+                Test::Fails("driver", Format::CsiDriver),
+                "\"{v}\" is not valid: a CSI driver name has at most 63 characters and is a DNS-1123 subdomain once lowercased",
+                "validateCSIDriverName",
+            ),
         ],
     },
-    Rule::Within { field: "ephemeral", rules: &[refuse("volumeClaimTemplate", Test::Not(&Test::Has("volumeClaimTemplate")), "volumeClaimTemplate is required", "validateEphemeralVolumeSource")] },
+    Rule::Within {
+        field: "ephemeral",
+        rules: &[refuse("volumeClaimTemplate", Test::Not(&Test::Has("volumeClaimTemplate")), "volumeClaimTemplate is required", "validateEphemeralVolumeSource")],
+    },
 ];
 
 /// `ValidateLabelSelector`'s rules over a requirement (`matchExpressions` items).
@@ -687,11 +906,39 @@ const LABEL_SELECTOR: &[Rule] = &[
     Rule::Each {
         list: "matchExpressions",
         rules: &[
-            refuse("values", Test::All(&[Test::In("operator", &["In", "NotIn"]), Test::Len("values", 0)]), "must be specified when `operator` is 'In' or 'NotIn'", "ValidateLabelSelectorRequirement"),
-            refuse("values", Test::All(&[Test::In("operator", &["Exists", "DoesNotExist"]), Test::Not(&Test::Len("values", 0))]), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'", "ValidateLabelSelectorRequirement"),
-            refuse("operator", Test::Not(&Test::In("operator", &["In", "NotIn", "Exists", "DoesNotExist"])), "\"{v}\" is not a valid label selector operator", "ValidateLabelSelectorRequirement"),
-            refuse("key", Test::Fails("key", Format::QualifiedName), "\"{v}\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", "ValidateLabelName"),
-            Rule::Each { list: "values", rules: &[refuse("", Test::Fails("", Format::LabelValue), "\"{v}\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", "ValidateLabelSelectorRequirement")] },
+            refuse(
+                "values",
+                Test::All(&[Test::In("operator", &["In", "NotIn"]), Test::Len("values", 0)]),
+                "must be specified when `operator` is 'In' or 'NotIn'",
+                "ValidateLabelSelectorRequirement",
+            ),
+            refuse(
+                "values",
+                Test::All(&[Test::In("operator", &["Exists", "DoesNotExist"]), Test::Not(&Test::Len("values", 0))]),
+                "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                "ValidateLabelSelectorRequirement",
+            ),
+            refuse(
+                "operator",
+                Test::Not(&Test::In("operator", &["In", "NotIn", "Exists", "DoesNotExist"])),
+                "\"{v}\" is not a valid label selector operator",
+                "ValidateLabelSelectorRequirement",
+            ),
+            refuse(
+                "key",
+                Test::Fails("key", Format::QualifiedName),
+                "\"{v}\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+                "ValidateLabelName",
+            ),
+            Rule::Each {
+                list: "values",
+                rules: &[refuse(
+                    "",
+                    Test::Fails("", Format::LabelValue),
+                    "\"{v}\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+                    "ValidateLabelSelectorRequirement",
+                )],
+            },
         ],
     },
 ];
@@ -701,20 +948,53 @@ const NODE_SELECTOR_TERM: &[Rule] = &[
     Rule::Each {
         list: "matchExpressions",
         rules: &[
-            refuse("values", Test::All(&[Test::In("operator", &["In", "NotIn"]), Test::Len("values", 0)]), "must be specified when `operator` is 'In' or 'NotIn'", "ValidateNodeSelectorRequirement"),
-            refuse("values", Test::All(&[Test::In("operator", &["Exists", "DoesNotExist"]), Test::Not(&Test::Len("values", 0))]), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'", "ValidateNodeSelectorRequirement"),
-            refuse("values", Test::All(&[Test::In("operator", &["Gt", "Lt"]), Test::Not(&Test::Len("values", 1))]), "must be specified single value when `operator` is 'Lt' or 'Gt'", "ValidateNodeSelectorRequirement"),
-            refuse("operator", Test::Not(&Test::In("operator", &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"])), "\"{v}\" is not a valid selector operator", "ValidateNodeSelectorRequirement"),
-            refuse("key", Test::Fails("key", Format::QualifiedName), "\"{v}\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", "ValidateNodeSelectorRequirement"),
+            refuse(
+                "values",
+                Test::All(&[Test::In("operator", &["In", "NotIn"]), Test::Len("values", 0)]),
+                "must be specified when `operator` is 'In' or 'NotIn'",
+                "ValidateNodeSelectorRequirement",
+            ),
+            refuse(
+                "values",
+                Test::All(&[Test::In("operator", &["Exists", "DoesNotExist"]), Test::Not(&Test::Len("values", 0))]),
+                "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                "ValidateNodeSelectorRequirement",
+            ),
+            refuse(
+                "values",
+                Test::All(&[Test::In("operator", &["Gt", "Lt"]), Test::Not(&Test::Len("values", 1))]),
+                "must be specified single value when `operator` is 'Lt' or 'Gt'",
+                "ValidateNodeSelectorRequirement",
+            ),
+            refuse(
+                "operator",
+                Test::Not(&Test::In("operator", &["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"])),
+                "\"{v}\" is not a valid selector operator",
+                "ValidateNodeSelectorRequirement",
+            ),
+            refuse(
+                "key",
+                Test::Fails("key", Format::QualifiedName),
+                "\"{v}\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+                "ValidateNodeSelectorRequirement",
+            ),
         ],
     },
     Rule::Each {
         list: "matchFields",
         rules: &[
-            refuse("values", Test::All(&[Test::In("operator", &["In", "NotIn"]), Test::Not(&Test::Len("values", 1))]), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector", "ValidateNodeFieldSelectorRequirement"),
+            refuse(
+                "values",
+                Test::All(&[Test::In("operator", &["In", "NotIn"]), Test::Not(&Test::Len("values", 1))]),
+                "must be only one value when `operator` is 'In' or 'NotIn' for node field selector",
+                "ValidateNodeFieldSelectorRequirement",
+            ),
             refuse("operator", Test::Not(&Test::In("operator", &["In", "NotIn"])), "\"{v}\" is not a valid selector operator", "ValidateNodeFieldSelectorRequirement"),
             refuse("key", Test::Not(&Test::Is("key", "metadata.name")), "\"{v}\" is not a valid field selector key", "ValidateNodeFieldSelectorRequirement"),
-            Rule::Each { list: "values", rules: &[refuse("", Test::Fails("", Format::DnsSubdomain), "\"{v}\" is not a valid node name (a DNS-1123 subdomain)", "ValidateNodeFieldSelectorRequirement")] },
+            Rule::Each {
+                list: "values",
+                rules: &[refuse("", Test::Fails("", Format::DnsSubdomain), "\"{v}\" is not a valid node name (a DNS-1123 subdomain)", "ValidateNodeFieldSelectorRequirement")],
+            },
         ],
     },
 ];
@@ -723,13 +1003,37 @@ const NODE_SELECTOR_TERM: &[Rule] = &[
 const POD_AFFINITY_TERM: &[Rule] = &[
     Rule::Within { field: "labelSelector", rules: LABEL_SELECTOR },
     Rule::Within { field: "namespaceSelector", rules: LABEL_SELECTOR },
-    Rule::Each { list: "namespaces", rules: &[refuse("", Test::Fails("", Format::DnsLabel), "\"{v}\" is not a valid namespace name (a DNS-1123 label)", "validatePodAffinityTerm")] },
-    refuse("matchLabelKeys", Test::All(&[Test::Set("matchLabelKeys"), Test::Not(&Test::Has("labelSelector"))]), "must not be specified when labelSelector is not set", "validateMatchLabelKeysAndMismatchLabelKeys"),
-    refuse("mismatchLabelKeys", Test::All(&[Test::Set("mismatchLabelKeys"), Test::Not(&Test::Has("labelSelector"))]), "must not be specified when labelSelector is not set", "validateMatchLabelKeysAndMismatchLabelKeys"),
-    Rule::Each { list: "matchLabelKeys", rules: &[refuse("", Test::Fails("", Format::QualifiedName), "\"{v}\" is not a valid label key", "validateMatchLabelKeysAndMismatchLabelKeys")] },
-    Rule::Each { list: "mismatchLabelKeys", rules: &[refuse("", Test::Fails("", Format::QualifiedName), "\"{v}\" is not a valid label key", "validateMatchLabelKeysAndMismatchLabelKeys")] },
+    Rule::Each {
+        list: "namespaces",
+        rules: &[refuse("", Test::Fails("", Format::DnsLabel), "\"{v}\" is not a valid namespace name (a DNS-1123 label)", "validatePodAffinityTerm")],
+    },
+    refuse(
+        "matchLabelKeys",
+        Test::All(&[Test::Set("matchLabelKeys"), Test::Not(&Test::Has("labelSelector"))]),
+        "must not be specified when labelSelector is not set",
+        "validateMatchLabelKeysAndMismatchLabelKeys",
+    ),
+    refuse(
+        "mismatchLabelKeys",
+        Test::All(&[Test::Set("mismatchLabelKeys"), Test::Not(&Test::Has("labelSelector"))]),
+        "must not be specified when labelSelector is not set",
+        "validateMatchLabelKeysAndMismatchLabelKeys",
+    ),
+    Rule::Each {
+        list: "matchLabelKeys",
+        rules: &[refuse("", Test::Fails("", Format::QualifiedName), "\"{v}\" is not a valid label key", "validateMatchLabelKeysAndMismatchLabelKeys")],
+    },
+    Rule::Each {
+        list: "mismatchLabelKeys",
+        rules: &[refuse("", Test::Fails("", Format::QualifiedName), "\"{v}\" is not a valid label key", "validateMatchLabelKeysAndMismatchLabelKeys")],
+    },
     refuse("topologyKey", Test::Not(&Test::Set("topologyKey")), "can not be empty", "validatePodAffinityTerm"),
-    refuse("topologyKey", Test::Fails("topologyKey", Format::QualifiedName), "\"{v}\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", "validatePodAffinityTerm"),
+    refuse(
+        "topologyKey",
+        Test::Fails("topologyKey", Format::QualifiedName),
+        "\"{v}\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)",
+        "validatePodAffinityTerm",
+    ),
 ];
 
 const WEIGHT: Rule = refuse("weight", Test::Any(&[Test::Below("weight", 1), Test::Above("weight", 100)]), "must be in the range 1-100", "validateWeightedPodAffinityTerms");
@@ -778,8 +1082,18 @@ const CLUSTER_ROLE_RULE: &[Rule] = &[
         "rules cannot apply to both regular resources and non-resource URLs",
         "ValidatePolicyRule",
     ),
-    refuse("apiGroups", Test::All(&[Test::Not(&Test::Set("nonResourceURLs")), Test::Len("apiGroups", 0)]), "resource rules must supply at least one api group", "ValidatePolicyRule"),
-    refuse("resources", Test::All(&[Test::Not(&Test::Set("nonResourceURLs")), Test::Len("resources", 0)]), "resource rules must supply at least one resource", "ValidatePolicyRule"),
+    refuse(
+        "apiGroups",
+        Test::All(&[Test::Not(&Test::Set("nonResourceURLs")), Test::Len("apiGroups", 0)]),
+        "resource rules must supply at least one api group",
+        "ValidatePolicyRule",
+    ),
+    refuse(
+        "resources",
+        Test::All(&[Test::Not(&Test::Set("nonResourceURLs")), Test::Len("resources", 0)]),
+        "resource rules must supply at least one resource",
+        "ValidatePolicyRule",
+    ),
 ];
 
 /// The default `--service-node-port-range`.
