@@ -446,3 +446,66 @@ fn the_upstream_corpus_is_refused_alike_by_both_renderers() {
     eprintln!("corpus: {} of {} cases run through emit, Helm 4 and Helm 3", runs.len(), corpus.cases.len());
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The examples that started these rules, each refused by emit, Helm 4 and Helm 3 with the same
+/// message: a list setting that repeats a key the chart sets, two settings that give one key, a
+/// mount of a volume nobody declares.
+#[test]
+fn keys_the_chart_sets_and_mounts_of_undeclared_volumes_are_refused_alike() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    let base = base_values(apps::find("dbbat").expect("dbbat").as_ref());
+    let cases = [
+        (
+            json!({"extraEnv": [{"name": "DBB_DSN", "value": "postgres://elsewhere/db"}]}),
+            "extraEnv[0].name: the environment variable DBB_DSN is given by the chart already, in container dbbat",
+        ),
+        (json!({"extraEnv": [{"name": "A", "value": "1"}, {"name": "A", "value": "2"}]}), "extraEnv[1].name: the environment variable A is given by extraEnv[0].name already"),
+        (json!({"config": {"listenApi": ":5432"}}), "config.listenPg: the container port 5432/TCP is given by config.listenApi already, in container dbbat"),
+        (json!({"extraVolumeMounts": [{"name": "keys", "mountPath": "/keys"}]}), "extraVolumeMounts[0].name: the pod has no volume \"keys\" to mount"),
+        (
+            json!({"extraVolumes": [{"name": "keys", "emptyDir": {}}], "extraVolumeMounts": [{"name": "keys", "mountPath": "/tmp"}]}),
+            "extraVolumeMounts[0].mountPath: the mount path /tmp is given by the chart already",
+        ),
+        (json!({"extraVolumes": [{"name": "tmp", "emptyDir": {}}]}), "extraVolumes[0].name: the volume tmp is given by the chart already"),
+    ];
+    for (values, expected) in cases {
+        refused_alike("dbbat", &base, "dbbat", &values, expected, dir.path(), &mut failures);
+    }
+    // Valid neighbours render: the mount of a declared volume, another port, another name.
+    for values in [
+        json!({"extraVolumes": [{"name": "keys", "emptyDir": {}}], "extraVolumeMounts": [{"name": "keys", "mountPath": "/keys"}]}),
+        json!({"config": {"listenApi": ":8081"}}),
+        json!({"extraEnv": [{"name": "DBB_EXTRA", "value": "1"}]}),
+    ] {
+        accepted_alike("dbbat", &base, &values, dir.path(), &mut failures);
+    }
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// emit --stdout runs the check: a budget that allows no eviction is rendered, with the check's
+/// warning on standard error, and NOTES.txt says the same in Helm's output.
+#[test]
+fn a_budget_that_allows_no_eviction_is_warned_of_by_emit_stdout_and_in_the_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = base_values(apps::find("dbbat").expect("dbbat").as_ref());
+    let warned = |values: Value| {
+        let file = dir.path().join("budget.yaml");
+        std::fs::write(&file, serde_json::to_string(&values).expect("json")).expect("write values");
+        let files: Vec<&Path> = base.iter().map(PathBuf::as_path).chain([file.as_path()]).collect();
+        let ours = emit_stdout("dbbat", "dbbat", "ns", &files, &[]);
+        assert!(ours.status.success(), "{}", text(&ours.stderr));
+        let mut helm = std::process::Command::new(crate::support::tool("helm4"));
+        helm.args(["install", "dbbat", "--dry-run=client", "-n", "ns"]).arg(chart_dir("dbbat"));
+        for f in &files {
+            helm.arg("-f").arg(f);
+        }
+        let out = crate::support::run(&mut helm);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        (text(&ours.stderr).contains("warning: ") && text(&ours.stderr).contains("allows no voluntary eviction"), text(&out.stdout).contains("allows no voluntary eviction"))
+    };
+    assert_eq!(warned(json!({"podDisruptionBudget": {"enabled": true}})), (true, true), "replicas 1, minAvailable 1");
+    assert_eq!(warned(json!({"podDisruptionBudget": {"enabled": true, "minAvailable": "", "maxUnavailable": 0}, "replicaCount": 3})), (true, true), "maxUnavailable 0");
+    assert_eq!(warned(json!({"podDisruptionBudget": {"enabled": true}, "replicaCount": 2})), (false, false), "one of two pods may go");
+    assert_eq!(warned(json!({"podDisruptionBudget": {"enabled": false}})), (false, false), "no budget");
+}
