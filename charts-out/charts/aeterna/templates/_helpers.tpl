@@ -1254,6 +1254,20 @@ Kubernetes' rules over ingressClassName (kforge's rules::parts, ValidateIngressS
 {{- end }}
 
 {{/*
+Kubernetes' rules over storageClassName (kforge's rules::parts, ValidatePersistentVolumeClaimSpec).
+*/}}
+{{- define "aeterna.storageClassNameProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (and (not (empty $o0)) (not (and (le (len (toString $o0)) 253) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" (toString $o0))))) }}
+{{- $problem = printf "%s: the StorageClass name \"%s\" is not valid: a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)" $p0 (toString $o0) }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
 Kubernetes' rules over storageRequest (kforge's rules::parts, ValidatePersistentVolumeClaimSpec).
 */}}
 {{- define "aeterna.storageRequestProblem" -}}

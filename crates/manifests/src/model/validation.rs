@@ -68,11 +68,22 @@ impl Settings {
     }
 
     /// A setting of values.yaml (not a loop variable, which has no path of its own).
+    /// A setting with a fallback (`default b a`, a component's storage class over
+    /// `global.storageClass`) is two: the first where it renders, the fallback where the first
+    /// is empty.
     fn setting(&mut self, ex: &Ex, rule: ValuesRule, gate: Option<Ex>) {
-        if let Ex::Get(path) = ex
-            && path.root == Root::Values
-        {
-            self.add(path.dotted(), rule, ex.clone(), gate);
+        match ex {
+            Ex::Get(path) if path.root == Root::Values => self.add(path.dotted(), rule, ex.clone(), gate),
+            Ex::Default(first, fallback) => {
+                self.setting(first, rule, gate.clone());
+                let unset = Ex::Not(Box::new(Ex::IsSet(first.clone())));
+                let gate = Some(match gate {
+                    Some(g) => Ex::And(vec![g, unset]),
+                    None => unset,
+                });
+                self.setting(fallback, rule, gate);
+            }
+            _ => {}
         }
     }
 }
