@@ -275,7 +275,128 @@ fn generate(schema: &Value, defaults: &Value, rng: &mut Rng, breaking: bool) -> 
     // every case of a large chart breaks some rule across settings and tests nothing else.
     let chance = (25 * 100 / leaves(schema).max(1)).clamp(10, 45) as u64;
     let side = Rng::new(rng.clone().next());
-    random_map(schema, defaults, &mut Gen { rng, side, breaking }, chance)
+    let mut values = random_map(schema, defaults, &mut Gen { rng, side, breaking }, chance);
+    distinct_keys(schema, &mut values);
+    values
+}
+
+/// The Kubernetes type a setting's schema names (`Toleration`), or a list's items'.
+fn kubernetes_type(schema: &Value) -> Option<&str> {
+    let comment = schema.get("$comment").or_else(|| schema.pointer("/items/$comment"))?.as_str()?;
+    comment.strip_prefix("Kubernetes ").map(|name| name.rsplit('.').next().unwrap_or(name))
+}
+
+/// The rules (`rules::parts`) of a Kubernetes type a setting can be.
+fn part_of_type(name: &str) -> Option<manifests::rules::Part> {
+    use manifests::rules::Part;
+    Some(match name {
+        "Toleration" => Part::Toleration,
+        "EnvVar" => Part::EnvVar,
+        "Volume" => Part::Volume,
+        "VolumeMount" => Part::VolumeMount,
+        "Affinity" => Part::Affinity,
+        "PodSecurityContext" => Part::PodSecurityContext,
+        "SecurityContext" => Part::SecurityContext,
+        // The stricter of a Role's and a ClusterRole's.
+        "PolicyRule" => Part::RoleRule,
+        _ => return None,
+    })
+}
+
+/// The valid values of each part in the upstream corpus (tests/api-rules/corpus.yaml) that
+/// the restricted standard takes too.
+fn valid_parts() -> &'static BTreeMap<String, Vec<Value>> {
+    static PARTS: std::sync::LazyLock<BTreeMap<String, Vec<Value>>> = std::sync::LazyLock::new(|| {
+        let text = std::fs::read_to_string(root().join("tests/api-rules/corpus.yaml")).expect("the corpus");
+        let corpus: Value = serde_saphyr::from_str(&text).expect("the corpus parses");
+        let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for case in corpus["cases"].as_array().into_iter().flatten() {
+            let (Some(part), Some(true)) = (case["part"].as_str(), case["valid"].as_bool()) else { continue };
+            let Some(p) = manifests::rules::Part::ALL.into_iter().find(|p| format!("{p:?}") == part) else { continue };
+            if p.problem("", &case["value"], manifests::rules::Lifted::NONE).is_none() {
+                out.entry(part.to_string()).or_default().push(case["value"].clone());
+            }
+        }
+        out
+    });
+    &PARTS
+}
+
+/// `candidate`, or when the part's rules refuse it (merged over `default`, as Helm merges a
+/// map setting), a valid value of the corpus or the default: random Kubernetes objects are
+/// rarely what the API server takes, and the contract's cases are to render mostly.
+fn valid_or_replaced(schema: &Value, candidate: Value, default: &Value, rng: &mut Rng) -> Option<Value> {
+    let Some(part) = kubernetes_type(schema).and_then(part_of_type) else { return Some(candidate) };
+    let mut merged = default.clone();
+    if merged.is_object() && candidate.is_object() {
+        merge_into(&mut merged, candidate.clone());
+    } else {
+        merged = candidate.clone();
+    }
+    if part.problem("", &merged, manifests::rules::Lifted::NONE).is_none() {
+        return Some(candidate);
+    }
+    let pool: Vec<&Value> = valid_parts()
+        .get(&format!("{part:?}"))
+        .into_iter()
+        .flatten()
+        .filter(|v| {
+            let mut m = default.clone();
+            if m.is_object() {
+                merge_into(&mut m, (*v).clone());
+            } else {
+                m = (*v).clone();
+            }
+            part.problem("", &m, manifests::rules::Lifted::NONE).is_none()
+        })
+        .collect();
+    if pool.is_empty() { None } else { Some((*rng.pick(&pool)).clone()) }
+}
+
+/// The items of list settings Kubernetes keys (env var names, volume names, mount paths) made
+/// distinct, and the mounts of a list setting pointed at the volumes of its sibling list
+/// setting (dropped when it has none): random items break those rules at once.
+fn distinct_keys(schema: &Value, values: &mut Value) {
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else { return };
+    let Some(map) = values.as_object_mut() else { return };
+    let mut volumes: Option<Vec<String>> = None;
+    let mut mounts_key = None;
+    for (k, sub) in props {
+        let key_field = match kubernetes_type(sub) {
+            Some("EnvVar") | Some("Volume") if sub.get("items").is_some() => "name",
+            Some("VolumeMount") if sub.get("items").is_some() => "mountPath",
+            _ => {
+                if let Some(v) = map.get_mut(k) {
+                    distinct_keys(sub, v);
+                }
+                continue;
+            }
+        };
+        let Some(Value::Array(items)) = map.get_mut(k) else { continue };
+        let mut seen = Vec::new();
+        for (i, item) in items.iter_mut().enumerate() {
+            if let Some(key) = item.get(key_field).and_then(Value::as_str).map(str::to_string) {
+                let key = if seen.contains(&key) { format!("{key}{i}") } else { key };
+                item[key_field] = json!(key);
+                seen.push(key);
+            }
+        }
+        match kubernetes_type(sub) {
+            Some("Volume") => volumes = Some(seen),
+            Some("VolumeMount") => mounts_key = Some(k.clone()),
+            _ => {}
+        }
+    }
+    if let Some(k) = mounts_key {
+        let names = volumes.unwrap_or_default();
+        if names.is_empty() {
+            map.remove(&k);
+        } else if let Some(Value::Array(items)) = map.get_mut(&k) {
+            for (i, item) in items.iter_mut().enumerate() {
+                item["name"] = json!(names[i % names.len()]);
+            }
+        }
+    }
 }
 
 fn leaves(schema: &Value) -> usize {
@@ -317,7 +438,9 @@ fn random_map(schema: &Value, defaults: &Value, g: &mut Gen, chance: u64) -> Val
 /// A random value for the setting `key` (its last path segment) of this schema.
 fn random_leaf(key: &str, schema: &Value, default: &Value, g: &mut Gen) -> Option<Value> {
     if is_kubernetes(schema) {
-        return Some(random_kubernetes(schema, schema, &mut g.rng.side(0x6b75_6265)));
+        let mut side = g.rng.side(0x6b75_6265);
+        let candidate = random_kubernetes(schema, schema, &mut side);
+        return valid_or_replaced(schema, candidate, default, &mut side);
     }
     let rng = &mut *g.rng;
     if let Some(options) = schema.get("enum").and_then(Value::as_array) {
@@ -369,6 +492,29 @@ fn random_leaf(key: &str, schema: &Value, default: &Value, g: &mut Gen) -> Optio
             (_, true) => (*side.pick(&["api", "/api//v1", "/api/.."])).to_string(),
             _ => format!("/{}", if side.chance(25) { String::new() } else { label(side, 12) }),
         }));
+    }
+    // Image references, class names and node ports take what the API server and the container
+    // runtime take (`rules::parts`); a breaking case puts in one they refuse now and then.
+    // Drawn on the side, after the one draw any other setting takes.
+    if matches!(key, "repository" | "tag" | "imageRegistry" | "registry" | "className" | "storageClass" | "nodePort") {
+        let _ = rng.pick(TRICKY);
+        let side = &mut g.side;
+        let bad = g.breaking && side.chance(20);
+        return Some(match (key, bad) {
+            ("nodePort", true) => json!(80),
+            ("nodePort", false) if side.chance(30) => json!(""),
+            ("nodePort", false) => json!(30000 + side.below(2768)),
+            ("repository", true) => json!("x/y:1.0"),
+            ("repository", false) => json!(format!("registry.example.com/{}/{}", label(side, 12), label(side, 12))),
+            ("tag", true) => json!("1.0:1"),
+            ("tag", false) if side.chance(30) => json!(""),
+            ("tag", false) => json!(format!("{}.{}", side.below(10), label(side, 12))),
+            ("className", true) => json!("Nginx"),
+            (_, true) => json!("-invalid-"),
+            (_, false) if side.chance(30) => json!(""),
+            ("imageRegistry" | "registry", false) => json!(format!("{}.example.com:5000", label(side, 12))),
+            _ => json!(label(side, 12)),
+        });
     }
     match types.first().copied() {
         Some("boolean") => Some(Value::Bool(rng.chance(50))),
@@ -451,11 +597,19 @@ fn random_leaf(key: &str, schema: &Value, default: &Value, g: &mut Gen) -> Optio
             let items = schema.get("items")?;
             if is_kubernetes(items) {
                 let mut side = rng.side(0x6c69_7374);
-                Some(Value::Array((0..side.below(3)).map(|_| random_kubernetes(items, items, &mut side)).collect()))
+                let mut list = Vec::new();
+                for _ in 0..side.below(3) {
+                    let candidate = random_kubernetes(items, items, &mut side);
+                    list.extend(valid_or_replaced(items, candidate, &Value::Null, &mut side));
+                }
+                Some(Value::Array(list))
             } else if items.get("properties").is_some() {
                 let mut list = Vec::new();
                 let template = default.get(0).cloned().unwrap_or(json!({}));
-                for _ in 0..rng.below(3) {
+                // An Ingress host's paths: at least one, as Kubernetes wants
+                // (`validateHTTPIngressRuleValue`), but now and then in a breaking case.
+                let at_least = usize::from(key == "paths" && !(g.breaking && g.side.chance(20)));
+                for _ in 0..(g.rng.below(3) as usize).max(at_least) {
                     let mut item = template.clone();
                     super::support::merge_into(&mut item, random_item(items, &template, g));
                     list.push(item);

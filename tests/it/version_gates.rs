@@ -76,8 +76,10 @@ fn random_tag(rng: &mut Rng) -> String {
         tag.push('-');
         tag.push_str(&ids.join("."));
     }
+    // Build metadata (`+build.7`) is no part of an image tag: the container runtime refuses a
+    // tag with `+`, and both renderers refuse it first. Written the way image tags carry it.
     if rng.below(4) == 0 {
-        tag.push('+');
+        tag.push('_');
         tag.push_str(&pick(rng, &["build.7", "001", "sha.5114f85"]));
     }
     tag

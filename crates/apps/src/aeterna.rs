@@ -92,6 +92,7 @@ pub fn app() -> App<Values> {
                  with `kubectl delete statefulset <name> --cascade=orphan` (the pods and volumes stay, and the upgrade adopts them).",
             )
             .upgrade_note("0.3.0", opal::UPGRADE_NOTE)
+            .upgrade_note("0.3.0", manifests::rules::PARTS_UPGRADE_NOTE)
             .upgrade_note(
                 "0.3.0",
                 "- The migration Job's name also digests the chart version (its pod template carries the chart's label, which a Job \

@@ -31,6 +31,7 @@ pub fn app() -> App<Values> {
         App::new(
             ChartMeta::new("backbone", "0.4.0", source::TAG, "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration")
             .upgrade_note("0.4.0", UPGRADE_0_4_0)
+            .upgrade_note("0.4.0", manifests::rules::PARTS_UPGRADE_NOTE)
             .upgrade_note(
                 "0.3.0",
                 &format!("{}\n{}", "- `serviceAccount.automount` is now `serviceAccount.automountServiceAccountToken`: rename it in your values files.\n\

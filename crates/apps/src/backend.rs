@@ -57,7 +57,8 @@ pub fn app() -> App<Values> {
             manifests::kit::k8s::CHECKED_SETTINGS_NOTE
         ),
     )
-    .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE);
+    .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE)
+    .upgrade_note("2.0.0", manifests::rules::PARTS_UPGRADE_NOTE);
     environments!(
         App::new(chart, "crates/apps/src/backend.rs", build)
             .needs_values(NEEDS)

@@ -38,6 +38,7 @@ pub fn app() -> App<Values> {
                 ..ChartMeta::new("dbbat", "3.0.0", "0.25.2", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
             }
             .upgrade_note("3.0.0", UPGRADE_3)
+            .upgrade_note("3.0.0", manifests::rules::PARTS_UPGRADE_NOTE)
             .upgrade_note(
                 "2.0.0",
                 &format!(

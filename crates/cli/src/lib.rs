@@ -534,8 +534,10 @@ fn run<E: Subcommand>(command: Command<E>, apps: Apps, extra: impl FnOnce(E) -> 
             print(&files["values.yaml"])
         }
         Command::Schema(a) => {
+            // The chart's own file: the schema, with what the objects say of some settings.
             let app = one(apps, &a.app)?;
-            print(&(serde_json::to_string_pretty(&app.schema()).map_err(|e| e.to_string())? + "\n"))
+            let files = render::chart_files(app.as_ref(), &app.model()).map_err(|e| e.to_string())?;
+            print(&files["values.schema.json"])
         }
         Command::Check(args) => check(apps, &args),
         Command::Graph(args) => graph(apps, &args),
@@ -666,14 +668,27 @@ fn package(apps: Apps, args: &PackageArgs) -> Result<ExitCode, String> {
 fn emit_stdout(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
     let l = load(apps, &args.apps, &args.render, "--stdout")?;
     let (app, release) = (l.app.as_ref(), Release { name: &l.release.0, namespace: &l.release.1 });
-    // No check here: `helm template` renders these values without one, and the two must agree.
+    let name = app.chart().name.clone();
+    let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| l.failed(e))?;
+    // The check `emit` runs before it writes, over every object these values render (not only
+    // those --show-only prints): what it refuses is printed nowhere.
+    let values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
+    let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &values, external: &external, exceptions: app.pss_exceptions() };
+    let report = manifests::check::run(&env);
+    for w in &report.warnings {
+        note!("warning: {w}");
+    }
+    if !report.findings.is_empty() {
+        for f in &report.findings {
+            note!("error: {f}");
+        }
+        note!("error: the check found {} problem(s) in what the values from {} render; nothing printed", report.findings.len(), l.sources);
+        return Ok(ExitCode::FAILURE);
+    }
     let text = if args.show_only.is_empty() {
-        render::manifests_yaml(app, &app.model(), &l.values, release).map_err(|e| e.to_string())
+        render::objects_yaml(app, &objects).map_err(|e| e.to_string())
     } else {
-        render::render_objects(app, &app.model(), &l.values, release).map_err(|e| e.to_string()).and_then(|objects| {
-            let shown = show_only(objects, &args.show_only)?;
-            render::objects_yaml(app, &shown).map_err(|e| e.to_string())
-        })
+        show_only(objects, &args.show_only).and_then(|shown| render::objects_yaml(app, &shown).map_err(|e| e.to_string()))
     };
     print(&text.map_err(|e| l.failed(e))?)
 }
@@ -758,16 +773,18 @@ fn graph(apps: Apps, args: &GraphArgs) -> Result<ExitCode, String> {
 }
 
 fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
-    let (findings, what) = if args.render.is_empty() {
+    let (findings, warnings, what) = if args.render.is_empty() {
         let apps = select(apps, &args.apps)?;
         let mut findings = Vec::new();
+        let mut warnings = Vec::new();
         let mut environments = 0;
         for app in &apps {
             let rendered = output::render_app(app.as_ref()).map_err(|e| e.to_string())?;
             findings.extend(rendered.findings);
+            warnings.extend(rendered.warnings);
             environments += rendered.environments;
         }
-        (findings, format!("{environments} environments of {} application(s)", apps.len()))
+        (findings, warnings, format!("{environments} environments of {} application(s)", apps.len()))
     } else {
         let l = load(apps, &args.apps, &args.render, "check with --values or --set")?;
         let app = l.app.as_ref();
@@ -776,8 +793,12 @@ fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
         let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| l.failed(e))?;
         let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
         let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
-        (manifests::check::run(&env).findings, format!("the values from {}", l.sources))
+        let report = manifests::check::run(&env);
+        (report.findings, report.warnings, format!("the values from {}", l.sources))
     };
+    for w in &warnings {
+        note!("warning: {w}");
+    }
     if findings.is_empty() {
         note!("checked {what}: no problems");
         return Ok(ExitCode::SUCCESS);

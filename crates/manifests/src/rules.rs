@@ -11,6 +11,10 @@
 
 use serde_json::Value;
 
+pub mod parts;
+
+pub use parts::{Lifted, Part};
+
 // Hand-written rather than regular expressions: the check runs over every label of every
 // object of every environment, and a regex engine made label keys a fifth of emit's time.
 
@@ -26,6 +30,24 @@ rolling update whose `maxSurge` and `maxUnavailable` are both 0, an enabled Ingr
 hosts and TLS hosts that are not lowercase DNS names or are IP addresses, and Ingress paths Kubernetes refuses (a \
 `Prefix` or `Exact` path starts with `/`, holds no `//`, `/./`, `/../` or `%2f` and does not end in `/.` or `/..`; \
 an `ImplementationSpecific` one is empty or starts with `/`). Values that Kubernetes accepts need no change.";
+
+/// The upgrade note of the first chart version of each application whose renderers refuse what
+/// the rules of the parts values give whole refuse ([`parts`]), and apply every rule only where
+/// its object renders (`ChartMeta::upgrade_note`).
+pub const PARTS_UPGRADE_NOTE: &str = "- Both renderers refuse more of what the Kubernetes API server (or the container \
+runtime) would refuse, before anything is installed, with the message Kubernetes gives: tolerations (an empty `key` \
+needs `operator: Exists`, `tolerationSeconds` needs `effect: NoExecute`), extra env vars (`value` beside `valueFrom`, \
+a `valueFrom` with no source or several, field paths and resources Kubernetes does not take, an env var the chart \
+sets already), extra volumes and mounts (a mount of a volume the pod does not have, two mounts at one path, a \
+`subPath` with `..`, modes over 0777, volume types the restricted Pod Security Standard refuses), affinity terms \
+(operators, values, weights, topology keys), security contexts (ids out of range, seccomp and AppArmor profiles, \
+and the restricted Pod Security Standard: privileged, capabilities other than NET_BIND_SERVICE, \
+`allowPrivilegeEscalation` not false, root), `rbac.rules` without verbs, API groups or resources, a `nodePort` \
+outside 30000-32767, an `ingress.className` or StorageClass that is not a lowercase DNS name, a claim size of 0, an \
+Ingress host with no path, two container ports of one number (a listen address beside another on the same port), \
+and an image repository with a tag or digest in it (give them in `image.tag` and `image.digest`). These rules, and \
+the earlier ones, now apply only where their object renders: a disabled budget or Ingress is no longer judged. \
+Values that Kubernetes accepts need no change.";
 
 /// Non-empty, every character `inner`, the first `first` and the last `last`.
 fn word(s: &str, first: fn(char) -> bool, inner: fn(char) -> bool, last: fn(char) -> bool) -> bool {
@@ -198,7 +220,7 @@ pub fn annotation_key(key: &str) -> bool {
     key.is_ascii() && qualified_name(&key.to_ascii_lowercase())
 }
 
-const KEY_SHAPE: &str = "an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+pub(crate) const KEY_SHAPE: &str = "an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
 
 /// The first label of a values map at `path` that the API server would refuse (`ValidateLabels`),
 /// in key order, or `None`. With `own`, a key the chart sets itself ([`CHART_LABELS`]) is refused
@@ -366,12 +388,17 @@ pub fn http_path_problem(path: &str, path_type: &str) -> Option<String> {
 }
 
 /// The first problem of a list setting at `path` of the kit's Ingress hosts (`IngressHost`: each
-/// `{host, paths: [{path, pathType}]}`), each host before its paths, named by index
-/// (`ingress.hosts[0].paths[1].path`), or `None`.
+/// `{host, paths: [{path, pathType}]}`), each host before its paths (a host with none is refused
+/// too: `validateHTTPIngressRuleValue`), named by index (`ingress.hosts[0].paths[1].path`), or
+/// `None`.
 pub fn ingress_rules_problem(path: &str, hosts: &Value) -> Option<String> {
     for (i, rule) in hosts.as_array().into_iter().flatten().enumerate() {
         if let Some(problem) = rule.get("host").and_then(Value::as_str).and_then(|h| host_problem(h, false)) {
             return Some(format!("{path}[{i}].host: {problem}"));
+        }
+        // `validateHTTPIngressRuleValue`: the rule the host renders has an `http` with no path.
+        if rule.get("paths").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+            return Some(format!("{path}[{i}].paths: empty: Kubernetes wants at least one path for a host"));
         }
         for (j, p) in rule.get("paths").and_then(Value::as_array).into_iter().flatten().enumerate() {
             if let (Some(http_path), Some(path_type)) = (p.get("path").and_then(Value::as_str), p.get("pathType").and_then(Value::as_str))
@@ -419,6 +446,22 @@ pub enum ValuesRule {
     IngressTls,
     /// [`rolling_update_problem`], for the settings section rendered as a `rollingUpdate`.
     RollingUpdate,
+    /// [`Part::problem`], for a setting rendered whole as one part of an object (`affinity`),
+    /// or as a list of them (`tolerations`, `extraEnv`), with the restricted standard's
+    /// controls the application lifts for it.
+    Part {
+        /// The part.
+        part: Part,
+        /// The setting is a list of parts.
+        list: bool,
+        /// The controls of the restricted standard lifted.
+        lifted: Lifted,
+    },
+    /// [`unique_problem`]: the keys of one list of an object (env var names, container ports,
+    /// volume names, mount paths) unique across the chart's own items and list settings.
+    Unique(Unique),
+    /// [`mounts_problem`]: the mounts of list settings name volumes of the pod.
+    Mounts,
 }
 
 impl ValuesRule {
@@ -432,8 +475,140 @@ impl ValuesRule {
             ValuesRule::IngressRules => ingress_rules_problem(path, value),
             ValuesRule::IngressTls => ingress_tls_problem(path, value),
             ValuesRule::RollingUpdate => rolling_update_problem(path, value),
+            ValuesRule::Part { part, list: true, lifted } => part.problem_in_list(path, value, lifted),
+            ValuesRule::Part { part, list: false, lifted } => part.problem(path, value, lifted),
+            ValuesRule::Unique(unique) => unique_problem(unique, value),
+            ValuesRule::Mounts => mounts_problem(value),
         }
     }
+}
+
+/// A list of an object whose items Kubernetes keys by a field, so that two items of one key are
+/// refused: by validation (volume names, mount paths), or by server-side apply, which Helm 4
+/// installs with and which refuses two items of one key of a list it merges by key (env var
+/// names, container ports by port and protocol).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Unique {
+    /// A container's `env`, keyed by `name`.
+    EnvName,
+    /// A container's `ports`, keyed by `containerPort` and `protocol` (`TCP` when left out).
+    Port,
+    /// A pod's `volumes`, keyed by `name` (`ValidateVolumes`).
+    VolumeName,
+    /// A container's `volumeMounts`, keyed by `mountPath` (`ValidateVolumeMounts`).
+    MountPath,
+}
+
+impl Unique {
+    /// The field of a list item that is its key (a port's is two: see [`Unique::key_of`]).
+    pub fn field(self) -> &'static str {
+        match self {
+            Unique::EnvName | Unique::VolumeName => "name",
+            Unique::Port => "containerPort",
+            Unique::MountPath => "mountPath",
+        }
+    }
+
+    /// What a key names, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Unique::EnvName => "the environment variable",
+            Unique::Port => "the container port",
+            Unique::VolumeName => "the volume",
+            Unique::MountPath => "the mount path",
+        }
+    }
+
+    /// Why Kubernetes refuses a second item of one key, and the function whose rule it is.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unique::EnvName => "Kubernetes refuses two env entries of one name with server-side apply, which Helm 4 installs with (env is a list keyed by name)",
+            Unique::Port => "Kubernetes refuses two ports of one containerPort and protocol with server-side apply, which Helm 4 installs with (ports are a list keyed by both)",
+            Unique::VolumeName => "Kubernetes refuses two volumes of one name (ValidateVolumes)",
+            Unique::MountPath => "Kubernetes refuses two mounts at one path (ValidateVolumeMounts: must be unique)",
+        }
+    }
+
+    /// The key of a list item, or `None` when it has none to compare (the schema's to refuse).
+    pub fn key_of(self, item: &Value) -> Option<String> {
+        match self {
+            Unique::Port => {
+                let port = item.get("containerPort")?.as_f64()?;
+                let protocol = item.get("protocol").and_then(Value::as_str).filter(|p| !p.is_empty()).unwrap_or("TCP");
+                Some(format!("{port}/{protocol}"))
+            }
+            _ => item.get(self.field()).and_then(Value::as_str).map(str::to_string),
+        }
+    }
+}
+
+fn str_of(v: Option<&Value>) -> &str {
+    v.and_then(Value::as_str).unwrap_or("")
+}
+
+fn items(v: Option<&Value>) -> &[Value] {
+    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// The first key given twice in one list of an object. `value` is `[where, own, lists]`: where
+/// the list is (`container dbbat`), the chart's own items as `[key, who]` pairs in order (a key
+/// of `""` is an item its condition leaves out; `who` names where it comes from: `the chart`, or
+/// the setting that gives its key), and the list settings appended to it as `[path, items]`
+/// pairs. The message names the later item, by its setting.
+pub fn unique_problem(unique: Unique, value: &Value) -> Option<String> {
+    let place = str_of(value.get(0));
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for own in items(value.get(1)) {
+        entries.push((str_of(own.get(0)).to_string(), str_of(own.get(1)).to_string()));
+    }
+    for setting in items(value.get(2)) {
+        let path = str_of(setting.get(0));
+        for (i, item) in items(setting.get(1)).iter().enumerate() {
+            if let Some(key) = unique.key_of(item) {
+                let who = if unique == Unique::Port { format!("{path}[{i}]") } else { format!("{path}[{i}].{}", unique.field()) };
+                entries.push((key, who));
+            }
+        }
+    }
+    for (key, who) in entries {
+        if key.is_empty() {
+            continue;
+        }
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            return Some(format!("{who}: {} {key} is given by {first} already, in {place}: {}", unique.noun(), unique.reason()));
+        }
+        seen.push((key, who));
+    }
+    None
+}
+
+/// The first mount of a list setting that names a volume the pod does not have
+/// (`ValidateVolumeMounts`). `value` is `[where, own, volumes, mounts]`: where the mounts are
+/// (`container dbbat`), the names of the pod's own volumes (`""` for one its condition leaves
+/// out), the list settings of volumes as `[path, items]` pairs, and the list settings of mounts
+/// likewise.
+pub fn mounts_problem(value: &Value) -> Option<String> {
+    let place = str_of(value.get(0));
+    let mut names: Vec<&str> = items(value.get(1)).iter().filter_map(Value::as_str).filter(|n| !n.is_empty()).collect();
+    let mut lists: Vec<&str> = Vec::new();
+    for setting in items(value.get(2)) {
+        lists.push(str_of(setting.get(0)));
+        names.extend(items(setting.get(1)).iter().filter_map(|v| v.get("name").and_then(Value::as_str)));
+    }
+    for setting in items(value.get(3)) {
+        let path = str_of(setting.get(0));
+        for (i, mount) in items(setting.get(1)).iter().enumerate() {
+            let Some(name) = mount.get("name").and_then(Value::as_str) else { continue };
+            if !name.is_empty() && !names.contains(&name) {
+                let hint = if lists.is_empty() { String::new() } else { format!(": declare it in {}", lists.join(" or ")) };
+                return Some(format!(
+                    "{path}[{i}].name: the pod has no volume \"{name}\" to mount, in {place}; Kubernetes refuses a mount of a volume the pod does not have (ValidateVolumeMounts){hint}"
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// A Kubernetes quantity (`500m`, `1Gi`, `0.5`, `1e3`, a number) in base units, as the chart

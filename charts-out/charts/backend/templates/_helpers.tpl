@@ -172,3 +172,899 @@ percentage of 0; a float prints as itself, so -0 is none.
 {{- printf "%s.maxSurge and %s.maxUnavailable are both 0: Kubernetes refuses a rolling update that can neither add a pod nor take one away" (index . 1) (index . 1) }}
 {{- end }}
 {{- end }}
+
+{{/*
+Kubernetes' rules over toleration (kforge's rules::parts, validateTolerations, validateTaintEffect).
+*/}}
+{{- define "backend.tolerationListProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- range $i0, $o0 := index . 0 | default list }}
+{{- $p0 := printf "%s[%d]" $path $i0 }}
+{{- if and (not $problem) (and (not (empty (dig "key" "" $o0))) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o0))) "true"))) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a toleration key is a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p0 (toString (dig "key" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (and (not (not (empty (dig "key" "" $o0)))) (not (eq (toString (dig "operator" "" $o0)) "Exists"))) }}
+{{- $problem = printf "%s.operator: must be Exists when `key` is empty, which means \"match all values and all keys\"" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "tolerationSeconds") (not (eq (toString (dig "effect" "" $o0)) "NoExecute"))) }}
+{{- $problem = printf "%s.effect: must be 'NoExecute' when `tolerationSeconds` is set" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o0)) (list "" "Equal")) (not (or (eq (toString (dig "value" "" $o0)) "") (and (le (len (toString (dig "value" "" $o0))) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString (dig "value" "" $o0))))))) }}
+{{- $problem = printf "%s.value: \"%s\" is not valid: a toleration value is a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p0 (toString (dig "value" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "operator" "" $o0)) "Exists") (not (empty (dig "value" "" $o0)))) }}
+{{- $problem = printf "%s.value: value must be empty when `operator` is 'Exists'" $p0 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o0)) (list "" "Equal" "Exists"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not supported: Kubernetes takes Equal or Exists" $p0 (toString (dig "operator" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "effect" "" $o0))) (not (has (toString (dig "effect" "" $o0)) (list "NoSchedule" "PreferNoSchedule" "NoExecute")))) }}
+{{- $problem = printf "%s.effect: \"%s\" is not supported: Kubernetes takes NoSchedule, PreferNoSchedule or NoExecute" $p0 (toString (dig "effect" "" $o0)) }}
+{{- end }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+Kubernetes' rules over affinity (kforge's rules::parts, ValidateNodeSelector, ValidateNodeSelectorRequirement, ValidateNodeFieldSelectorRequirement, ValidatePreferredSchedulingTerms, ValidateLabels, ValidateLabelSelectorRequirement, ValidateLabelName, validatePodAffinityTerm, validateMatchLabelKeysAndMismatchLabelKeys, validateWeightedPodAffinityTerms).
+*/}}
+{{- define "backend.affinityProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 | default dict }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (hasKey $o0 "nodeAffinity") }}
+{{- $o1 := (dig "nodeAffinity" (dict) $o0) }}
+{{- $p1 := printf "%s.nodeAffinity" $p0 }}
+{{- if and (not $problem) (hasKey $o1 "requiredDuringSchedulingIgnoredDuringExecution") }}
+{{- $o2 := (dig "requiredDuringSchedulingIgnoredDuringExecution" (dict) $o1) }}
+{{- $p2 := printf "%s.requiredDuringSchedulingIgnoredDuringExecution" $p1 }}
+{{- if and (not $problem) (eq (len (dig "nodeSelectorTerms" (list) $o2)) 0) }}
+{{- $problem = printf "%s.nodeSelectorTerms: must have at least one node selector term" $p2 }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i3, $o3 := (dig "nodeSelectorTerms" (list) $o2) }}
+{{- $p3 := printf "%s.nodeSelectorTerms[%d]" $p2 $i3 }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchExpressions" (list) $o3) }}
+{{- $p4 := printf "%s.matchExpressions[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o4)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o4)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Gt" "Lt")) (not (eq (len (dig "values" (list) $o4)) 1))) }}
+{{- $problem = printf "%s.values: must be specified single value when `operator` is 'Lt' or 'Gt'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn" "Exists" "DoesNotExist" "Gt" "Lt"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o4))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchFields" (list) $o3) }}
+{{- $p4 := printf "%s.matchFields[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (not (eq (len (dig "values" (list) $o4)) 1))) }}
+{{- $problem = printf "%s.values: must be only one value when `operator` is 'In' or 'NotIn' for node field selector" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (toString (dig "key" "" $o4)) "metadata.name")) }}
+{{- $problem = printf "%s.key: \"%s\" is not a valid field selector key" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "values" (list) $o4) }}
+{{- $p5 := printf "%s.values[%d]" $p4 $i5 }}
+{{- if and (not $problem) (not (and (le (len (toString $o5)) 253) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" (toString $o5)))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid node name (a DNS-1123 subdomain)" $p5 (toString $o5) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i2, $o2 := (dig "preferredDuringSchedulingIgnoredDuringExecution" (list) $o1) }}
+{{- $p2 := printf "%s.preferredDuringSchedulingIgnoredDuringExecution[%d]" $p1 $i2 }}
+{{- if and (not $problem) (or (and (hasKey $o2 "weight") (lt (float64 (dig "weight" 0 $o2)) (float64 1))) (and (hasKey $o2 "weight") (gt (float64 (dig "weight" 0 $o2)) (float64 100)))) }}
+{{- $problem = printf "%s.weight: must be in the range 1-100" $p2 }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o2 "preference") }}
+{{- $o3 := (dig "preference" (dict) $o2) }}
+{{- $p3 := printf "%s.preference" $p2 }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchExpressions" (list) $o3) }}
+{{- $p4 := printf "%s.matchExpressions[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o4)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o4)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Gt" "Lt")) (not (eq (len (dig "values" (list) $o4)) 1))) }}
+{{- $problem = printf "%s.values: must be specified single value when `operator` is 'Lt' or 'Gt'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn" "Exists" "DoesNotExist" "Gt" "Lt"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o4))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchFields" (list) $o3) }}
+{{- $p4 := printf "%s.matchFields[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (not (eq (len (dig "values" (list) $o4)) 1))) }}
+{{- $problem = printf "%s.values: must be only one value when `operator` is 'In' or 'NotIn' for node field selector" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (toString (dig "key" "" $o4)) "metadata.name")) }}
+{{- $problem = printf "%s.key: \"%s\" is not a valid field selector key" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "values" (list) $o4) }}
+{{- $p5 := printf "%s.values[%d]" $p4 $i5 }}
+{{- if and (not $problem) (not (and (le (len (toString $o5)) 253) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" (toString $o5)))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid node name (a DNS-1123 subdomain)" $p5 (toString $o5) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o0 "podAffinity") }}
+{{- $o1 := (dig "podAffinity" (dict) $o0) }}
+{{- $p1 := printf "%s.podAffinity" $p0 }}
+{{- if not $problem }}
+{{- range $i2, $o2 := (dig "requiredDuringSchedulingIgnoredDuringExecution" (list) $o1) }}
+{{- $p2 := printf "%s.requiredDuringSchedulingIgnoredDuringExecution[%d]" $p1 $i2 }}
+{{- if and (not $problem) (hasKey $o2 "labelSelector") }}
+{{- $o3 := (dig "labelSelector" (dict) $o2) }}
+{{- $p3 := printf "%s.labelSelector" $p2 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o3) (printf "%s.matchLabels" $p3)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchExpressions" (list) $o3) }}
+{{- $p4 := printf "%s.matchExpressions[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o4)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o4)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o4))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "values" (list) $o4) }}
+{{- $p5 := printf "%s.values[%d]" $p4 $i5 }}
+{{- if and (not $problem) (not (or (eq (toString $o5) "") (and (le (len (toString $o5)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o5))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p5 (toString $o5) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o2 "namespaceSelector") }}
+{{- $o3 := (dig "namespaceSelector" (dict) $o2) }}
+{{- $p3 := printf "%s.namespaceSelector" $p2 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o3) (printf "%s.matchLabels" $p3)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchExpressions" (list) $o3) }}
+{{- $p4 := printf "%s.matchExpressions[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o4)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o4)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o4))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "values" (list) $o4) }}
+{{- $p5 := printf "%s.values[%d]" $p4 $i5 }}
+{{- if and (not $problem) (not (or (eq (toString $o5) "") (and (le (len (toString $o5)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o5))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p5 (toString $o5) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i3, $o3 := (dig "namespaces" (list) $o2) }}
+{{- $p3 := printf "%s.namespaces[%d]" $p2 $i3 }}
+{{- if and (not $problem) (not (and (le (len (toString $o3)) 63) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString $o3)))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid namespace name (a DNS-1123 label)" $p3 (toString $o3) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "matchLabelKeys" "" $o2))) (not (hasKey $o2 "labelSelector"))) }}
+{{- $problem = printf "%s.matchLabelKeys: must not be specified when labelSelector is not set" $p2 }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "mismatchLabelKeys" "" $o2))) (not (hasKey $o2 "labelSelector"))) }}
+{{- $problem = printf "%s.mismatchLabelKeys: must not be specified when labelSelector is not set" $p2 }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i3, $o3 := (dig "matchLabelKeys" (list) $o2) }}
+{{- $p3 := printf "%s.matchLabelKeys[%d]" $p2 $i3 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o3)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p3 (toString $o3) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i3, $o3 := (dig "mismatchLabelKeys" (list) $o2) }}
+{{- $p3 := printf "%s.mismatchLabelKeys[%d]" $p2 $i3 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o3)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p3 (toString $o3) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (not (not (empty (dig "topologyKey" "" $o2)))) }}
+{{- $problem = printf "%s.topologyKey: can not be empty" $p2 }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "topologyKey" "" $o2))) "true")) }}
+{{- $problem = printf "%s.topologyKey: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p2 (toString (dig "topologyKey" "" $o2)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i2, $o2 := (dig "preferredDuringSchedulingIgnoredDuringExecution" (list) $o1) }}
+{{- $p2 := printf "%s.preferredDuringSchedulingIgnoredDuringExecution[%d]" $p1 $i2 }}
+{{- if and (not $problem) (or (and (hasKey $o2 "weight") (lt (float64 (dig "weight" 0 $o2)) (float64 1))) (and (hasKey $o2 "weight") (gt (float64 (dig "weight" 0 $o2)) (float64 100)))) }}
+{{- $problem = printf "%s.weight: must be in the range 1-100" $p2 }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o2 "podAffinityTerm") }}
+{{- $o3 := (dig "podAffinityTerm" (dict) $o2) }}
+{{- $p3 := printf "%s.podAffinityTerm" $p2 }}
+{{- if and (not $problem) (hasKey $o3 "labelSelector") }}
+{{- $o4 := (dig "labelSelector" (dict) $o3) }}
+{{- $p4 := printf "%s.labelSelector" $p3 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o4) (printf "%s.matchLabels" $p4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "matchExpressions" (list) $o4) }}
+{{- $p5 := printf "%s.matchExpressions[%d]" $p4 $i5 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o5)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o5)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o5)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p5 (toString (dig "operator" "" $o5)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o5))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p5 (toString (dig "key" "" $o5)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i6, $o6 := (dig "values" (list) $o5) }}
+{{- $p6 := printf "%s.values[%d]" $p5 $i6 }}
+{{- if and (not $problem) (not (or (eq (toString $o6) "") (and (le (len (toString $o6)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o6))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p6 (toString $o6) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o3 "namespaceSelector") }}
+{{- $o4 := (dig "namespaceSelector" (dict) $o3) }}
+{{- $p4 := printf "%s.namespaceSelector" $p3 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o4) (printf "%s.matchLabels" $p4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "matchExpressions" (list) $o4) }}
+{{- $p5 := printf "%s.matchExpressions[%d]" $p4 $i5 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o5)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o5)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o5)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p5 (toString (dig "operator" "" $o5)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o5))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p5 (toString (dig "key" "" $o5)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i6, $o6 := (dig "values" (list) $o5) }}
+{{- $p6 := printf "%s.values[%d]" $p5 $i6 }}
+{{- if and (not $problem) (not (or (eq (toString $o6) "") (and (le (len (toString $o6)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o6))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p6 (toString $o6) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "namespaces" (list) $o3) }}
+{{- $p4 := printf "%s.namespaces[%d]" $p3 $i4 }}
+{{- if and (not $problem) (not (and (le (len (toString $o4)) 63) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString $o4)))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid namespace name (a DNS-1123 label)" $p4 (toString $o4) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "matchLabelKeys" "" $o3))) (not (hasKey $o3 "labelSelector"))) }}
+{{- $problem = printf "%s.matchLabelKeys: must not be specified when labelSelector is not set" $p3 }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "mismatchLabelKeys" "" $o3))) (not (hasKey $o3 "labelSelector"))) }}
+{{- $problem = printf "%s.mismatchLabelKeys: must not be specified when labelSelector is not set" $p3 }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchLabelKeys" (list) $o3) }}
+{{- $p4 := printf "%s.matchLabelKeys[%d]" $p3 $i4 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o4)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p4 (toString $o4) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "mismatchLabelKeys" (list) $o3) }}
+{{- $p4 := printf "%s.mismatchLabelKeys[%d]" $p3 $i4 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o4)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p4 (toString $o4) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (not (not (empty (dig "topologyKey" "" $o3)))) }}
+{{- $problem = printf "%s.topologyKey: can not be empty" $p3 }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "topologyKey" "" $o3))) "true")) }}
+{{- $problem = printf "%s.topologyKey: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p3 (toString (dig "topologyKey" "" $o3)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o0 "podAntiAffinity") }}
+{{- $o1 := (dig "podAntiAffinity" (dict) $o0) }}
+{{- $p1 := printf "%s.podAntiAffinity" $p0 }}
+{{- if not $problem }}
+{{- range $i2, $o2 := (dig "requiredDuringSchedulingIgnoredDuringExecution" (list) $o1) }}
+{{- $p2 := printf "%s.requiredDuringSchedulingIgnoredDuringExecution[%d]" $p1 $i2 }}
+{{- if and (not $problem) (hasKey $o2 "labelSelector") }}
+{{- $o3 := (dig "labelSelector" (dict) $o2) }}
+{{- $p3 := printf "%s.labelSelector" $p2 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o3) (printf "%s.matchLabels" $p3)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchExpressions" (list) $o3) }}
+{{- $p4 := printf "%s.matchExpressions[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o4)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o4)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o4))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "values" (list) $o4) }}
+{{- $p5 := printf "%s.values[%d]" $p4 $i5 }}
+{{- if and (not $problem) (not (or (eq (toString $o5) "") (and (le (len (toString $o5)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o5))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p5 (toString $o5) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o2 "namespaceSelector") }}
+{{- $o3 := (dig "namespaceSelector" (dict) $o2) }}
+{{- $p3 := printf "%s.namespaceSelector" $p2 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o3) (printf "%s.matchLabels" $p3)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchExpressions" (list) $o3) }}
+{{- $p4 := printf "%s.matchExpressions[%d]" $p3 $i4 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o4)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o4)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o4)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p4 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o4)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p4 (toString (dig "operator" "" $o4)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o4))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p4 (toString (dig "key" "" $o4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "values" (list) $o4) }}
+{{- $p5 := printf "%s.values[%d]" $p4 $i5 }}
+{{- if and (not $problem) (not (or (eq (toString $o5) "") (and (le (len (toString $o5)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o5))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p5 (toString $o5) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i3, $o3 := (dig "namespaces" (list) $o2) }}
+{{- $p3 := printf "%s.namespaces[%d]" $p2 $i3 }}
+{{- if and (not $problem) (not (and (le (len (toString $o3)) 63) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString $o3)))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid namespace name (a DNS-1123 label)" $p3 (toString $o3) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "matchLabelKeys" "" $o2))) (not (hasKey $o2 "labelSelector"))) }}
+{{- $problem = printf "%s.matchLabelKeys: must not be specified when labelSelector is not set" $p2 }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "mismatchLabelKeys" "" $o2))) (not (hasKey $o2 "labelSelector"))) }}
+{{- $problem = printf "%s.mismatchLabelKeys: must not be specified when labelSelector is not set" $p2 }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i3, $o3 := (dig "matchLabelKeys" (list) $o2) }}
+{{- $p3 := printf "%s.matchLabelKeys[%d]" $p2 $i3 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o3)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p3 (toString $o3) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i3, $o3 := (dig "mismatchLabelKeys" (list) $o2) }}
+{{- $p3 := printf "%s.mismatchLabelKeys[%d]" $p2 $i3 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o3)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p3 (toString $o3) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (not (not (empty (dig "topologyKey" "" $o2)))) }}
+{{- $problem = printf "%s.topologyKey: can not be empty" $p2 }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "topologyKey" "" $o2))) "true")) }}
+{{- $problem = printf "%s.topologyKey: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p2 (toString (dig "topologyKey" "" $o2)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i2, $o2 := (dig "preferredDuringSchedulingIgnoredDuringExecution" (list) $o1) }}
+{{- $p2 := printf "%s.preferredDuringSchedulingIgnoredDuringExecution[%d]" $p1 $i2 }}
+{{- if and (not $problem) (or (and (hasKey $o2 "weight") (lt (float64 (dig "weight" 0 $o2)) (float64 1))) (and (hasKey $o2 "weight") (gt (float64 (dig "weight" 0 $o2)) (float64 100)))) }}
+{{- $problem = printf "%s.weight: must be in the range 1-100" $p2 }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o2 "podAffinityTerm") }}
+{{- $o3 := (dig "podAffinityTerm" (dict) $o2) }}
+{{- $p3 := printf "%s.podAffinityTerm" $p2 }}
+{{- if and (not $problem) (hasKey $o3 "labelSelector") }}
+{{- $o4 := (dig "labelSelector" (dict) $o3) }}
+{{- $p4 := printf "%s.labelSelector" $p3 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o4) (printf "%s.matchLabels" $p4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "matchExpressions" (list) $o4) }}
+{{- $p5 := printf "%s.matchExpressions[%d]" $p4 $i5 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o5)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o5)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o5)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p5 (toString (dig "operator" "" $o5)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o5))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p5 (toString (dig "key" "" $o5)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i6, $o6 := (dig "values" (list) $o5) }}
+{{- $p6 := printf "%s.values[%d]" $p5 $i6 }}
+{{- if and (not $problem) (not (or (eq (toString $o6) "") (and (le (len (toString $o6)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o6))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p6 (toString $o6) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o3 "namespaceSelector") }}
+{{- $o4 := (dig "namespaceSelector" (dict) $o3) }}
+{{- $p4 := printf "%s.namespaceSelector" $p3 }}
+{{- if not $problem }}
+{{- $problem = include "backend.labelsProblem" (list (dig "matchLabels" (dict) $o4) (printf "%s.matchLabels" $p4)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i5, $o5 := (dig "matchExpressions" (list) $o4) }}
+{{- $p5 := printf "%s.matchExpressions[%d]" $p4 $i5 }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "In" "NotIn")) (eq (len (dig "values" (list) $o5)) 0)) }}
+{{- $problem = printf "%s.values: must be specified when `operator` is 'In' or 'NotIn'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (and (has (toString (dig "operator" "" $o5)) (list "Exists" "DoesNotExist")) (not (eq (len (dig "values" (list) $o5)) 0))) }}
+{{- $problem = printf "%s.values: may not be specified when `operator` is 'Exists' or 'DoesNotExist'" $p5 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "operator" "" $o5)) (list "In" "NotIn" "Exists" "DoesNotExist"))) }}
+{{- $problem = printf "%s.operator: \"%s\" is not a valid label selector operator" $p5 (toString (dig "operator" "" $o5)) }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "key" "" $o5))) "true")) }}
+{{- $problem = printf "%s.key: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p5 (toString (dig "key" "" $o5)) }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i6, $o6 := (dig "values" (list) $o5) }}
+{{- $p6 := printf "%s.values[%d]" $p5 $i6 }}
+{{- if and (not $problem) (not (or (eq (toString $o6) "") (and (le (len (toString $o6)) 63) (regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" (toString $o6))))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" $p6 (toString $o6) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "namespaces" (list) $o3) }}
+{{- $p4 := printf "%s.namespaces[%d]" $p3 $i4 }}
+{{- if and (not $problem) (not (and (le (len (toString $o4)) 63) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" (toString $o4)))) }}
+{{- $problem = printf "%s: \"%s\" is not a valid namespace name (a DNS-1123 label)" $p4 (toString $o4) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "matchLabelKeys" "" $o3))) (not (hasKey $o3 "labelSelector"))) }}
+{{- $problem = printf "%s.matchLabelKeys: must not be specified when labelSelector is not set" $p3 }}
+{{- end }}
+{{- if and (not $problem) (and (not (empty (dig "mismatchLabelKeys" "" $o3))) (not (hasKey $o3 "labelSelector"))) }}
+{{- $problem = printf "%s.mismatchLabelKeys: must not be specified when labelSelector is not set" $p3 }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "matchLabelKeys" (list) $o3) }}
+{{- $p4 := printf "%s.matchLabelKeys[%d]" $p3 $i4 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o4)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p4 (toString $o4) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i4, $o4 := (dig "mismatchLabelKeys" (list) $o3) }}
+{{- $p4 := printf "%s.mismatchLabelKeys[%d]" $p3 $i4 }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString $o4)) "true")) }}
+{{- $problem = printf "%s: \"%s\" is not a valid label key" $p4 (toString $o4) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (not (not (empty (dig "topologyKey" "" $o3)))) }}
+{{- $problem = printf "%s.topologyKey: can not be empty" $p3 }}
+{{- end }}
+{{- if and (not $problem) (not (eq (include "backend.qualifiedName" (toString (dig "topologyKey" "" $o3))) "true")) }}
+{{- $problem = printf "%s.topologyKey: \"%s\" is not valid: a label key (an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)" $p3 (toString (dig "topologyKey" "" $o3)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+Kubernetes' rules over podSecurityContext (kforge's rules::parts, IsValidGroupID, IsValidUserID, validateSysctls, Pod Security Standard restricted, validateFSGroupChangePolicy, validateSupplementalGroupsPolicy, validateSELinuxChangePolicy, validateSeccompProfileField, validateLocalDescendingPath, validatePathNoBacksteps, ValidateAppArmorProfileField).
+*/}}
+{{- define "backend.podSecurityContextProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 | default dict }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (or (and (hasKey $o0 "fsGroup") (lt (float64 (dig "fsGroup" 0 $o0)) (float64 0))) (and (hasKey $o0 "fsGroup") (gt (float64 (dig "fsGroup" 0 $o0)) (float64 2147483647)))) }}
+{{- $problem = printf "%s.fsGroup: must be between 0 and 2147483647, inclusive" $p0 }}
+{{- end }}
+{{- if and (not $problem) (or (and (hasKey $o0 "runAsUser") (lt (float64 (dig "runAsUser" 0 $o0)) (float64 0))) (and (hasKey $o0 "runAsUser") (gt (float64 (dig "runAsUser" 0 $o0)) (float64 2147483647)))) }}
+{{- $problem = printf "%s.runAsUser: must be between 0 and 2147483647, inclusive" $p0 }}
+{{- end }}
+{{- if and (not $problem) (or (and (hasKey $o0 "runAsGroup") (lt (float64 (dig "runAsGroup" 0 $o0)) (float64 0))) (and (hasKey $o0 "runAsGroup") (gt (float64 (dig "runAsGroup" 0 $o0)) (float64 2147483647)))) }}
+{{- $problem = printf "%s.runAsGroup: must be between 0 and 2147483647, inclusive" $p0 }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i1, $o1 := (dig "supplementalGroups" (list) $o0) }}
+{{- $p1 := printf "%s.supplementalGroups[%d]" $p0 $i1 }}
+{{- if and (not $problem) (or (and (ne (toString $o1) "") (lt (float64 $o1) (float64 0))) (and (ne (toString $o1) "") (gt (float64 $o1) (float64 2147483647)))) }}
+{{- $problem = printf "%s: must be between 0 and 2147483647, inclusive" $p1 }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i1, $o1 := (dig "sysctls" (list) $o0) }}
+{{- $p1 := printf "%s.sysctls[%d]" $p0 $i1 }}
+{{- if and (not $problem) (not (not (empty (dig "name" "" $o1)))) }}
+{{- $problem = printf "%s.name: name is required" $p1 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "name" "" $o1)) (list "kernel.shm_rmid_forced" "net.ipv4.ip_local_port_range" "net.ipv4.ip_unprivileged_port_start" "net.ipv4.tcp_syncookies" "net.ipv4.ping_group_range" "net.ipv4.ip_local_reserved_ports" "net.ipv4.tcp_keepalive_time" "net.ipv4.tcp_fin_timeout" "net.ipv4.tcp_keepalive_intvl" "net.ipv4.tcp_keepalive_probes"))) }}
+{{- $problem = printf "%s.name: \"%s\" is not a safe sysctl (Pod Security Standard restricted: Sysctls)" $p1 (toString (dig "name" "" $o1)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "fsGroupChangePolicy") (not (has (toString (dig "fsGroupChangePolicy" "" $o0)) (list "OnRootMismatch" "Always")))) }}
+{{- $problem = printf "%s.fsGroupChangePolicy: \"%s\" is not supported: Kubernetes takes OnRootMismatch or Always" $p0 (toString (dig "fsGroupChangePolicy" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "supplementalGroupsPolicy") (not (has (toString (dig "supplementalGroupsPolicy" "" $o0)) (list "Merge" "Strict")))) }}
+{{- $problem = printf "%s.supplementalGroupsPolicy: \"%s\" is not supported: Kubernetes takes Merge or Strict" $p0 (toString (dig "supplementalGroupsPolicy" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "seLinuxChangePolicy") (not (has (toString (dig "seLinuxChangePolicy" "" $o0)) (list "Recursive" "MountOption")))) }}
+{{- $problem = printf "%s.seLinuxChangePolicy: \"%s\" is not supported: Kubernetes takes Recursive or MountOption" $p0 (toString (dig "seLinuxChangePolicy" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o0 "seccompProfile") }}
+{{- $o1 := (dig "seccompProfile" (dict) $o0) }}
+{{- $p1 := printf "%s.seccompProfile" $p0 }}
+{{- if and (not $problem) (not (not (empty (dig "type" "" $o1)))) }}
+{{- $problem = printf "%s.type: type is required when seccompProfile is set" $p1 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "type" "" $o1)) (list "Localhost" "RuntimeDefault" "Unconfined"))) }}
+{{- $problem = printf "%s.type: \"%s\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined" $p1 (toString (dig "type" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (not (hasKey $o1 "localhostProfile"))) }}
+{{- $problem = printf "%s.localhostProfile: must be set when seccomp type is Localhost" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (hasPrefix "/" (toString (dig "localhostProfile" "" $o1)))) }}
+{{- $problem = printf "%s.localhostProfile: \"%s\" must be a relative path" $p1 (toString (dig "localhostProfile" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (has ".." (splitList "/" (toString (dig "localhostProfile" "" $o1))))) }}
+{{- $problem = printf "%s.localhostProfile: \"%s\" must not contain '..'" $p1 (toString (dig "localhostProfile" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (not (eq (toString (dig "type" "" $o1)) "Localhost")) (hasKey $o1 "localhostProfile")) }}
+{{- $problem = printf "%s.localhostProfile: can only be set when seccomp type is Localhost" $p1 }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o0 "appArmorProfile") }}
+{{- $o1 := (dig "appArmorProfile" (dict) $o0) }}
+{{- $p1 := printf "%s.appArmorProfile" $p0 }}
+{{- if and (not $problem) (not (not (empty (dig "type" "" $o1)))) }}
+{{- $problem = printf "%s.type: type is required when appArmorProfile is set" $p1 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "type" "" $o1)) (list "Localhost" "RuntimeDefault" "Unconfined"))) }}
+{{- $problem = printf "%s.type: \"%s\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined" $p1 (toString (dig "type" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (not (hasKey $o1 "localhostProfile"))) }}
+{{- $problem = printf "%s.localhostProfile: must be set when AppArmor type is Localhost" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (ne (trim (toString (dig "localhostProfile" "" $o1))) (toString (dig "localhostProfile" "" $o1)))) }}
+{{- $problem = printf "%s.localhostProfile: must not be padded with whitespace" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (not (not (empty (dig "localhostProfile" "" $o1))))) }}
+{{- $problem = printf "%s.localhostProfile: must be set when AppArmor type is Localhost" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (gt (len (toString (dig "localhostProfile" "" $o1))) 4095)) }}
+{{- $problem = printf "%s.localhostProfile: may not be longer than 4095" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (not (eq (toString (dig "type" "" $o1)) "Localhost")) (hasKey $o1 "localhostProfile")) }}
+{{- $problem = printf "%s.localhostProfile: can only be set when AppArmor type is Localhost" $p1 }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "windowsOptions" "hostProcess" "" $o0)) "true") }}
+{{- $problem = printf "%s.windowsOptions.hostProcess: must not be true (Pod Security Standard restricted: HostProcess)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "seLinuxOptions" "type" "" $o0)) (list "" "container_t" "container_init_t" "container_kvm_t" "container_engine_t"))) }}
+{{- $problem = printf "%s.seLinuxOptions.type: \"%s\" is not one of container_t, container_init_t, container_kvm_t, container_engine_t (Pod Security Standard restricted: SELinux)" $p0 (toString (dig "seLinuxOptions" "type" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (not (empty (dig "seLinuxOptions" "user" "" $o0))) }}
+{{- $problem = printf "%s.seLinuxOptions.user: must not be set (Pod Security Standard restricted: SELinux)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (not (empty (dig "seLinuxOptions" "role" "" $o0))) }}
+{{- $problem = printf "%s.seLinuxOptions.role: must not be set (Pod Security Standard restricted: SELinux)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "appArmorProfile" "type" "" $o0)) "Unconfined") }}
+{{- $problem = printf "%s.appArmorProfile.type: must be RuntimeDefault or Localhost (Pod Security Standard restricted: AppArmor)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "seccompProfile" "type" "" $o0)) "Unconfined") }}
+{{- $problem = printf "%s.seccompProfile.type: must be RuntimeDefault or Localhost (Pod Security Standard restricted: Seccomp)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "runAsNonRoot") (eq (toString (dig "runAsNonRoot" "" $o0)) "false")) }}
+{{- $problem = printf "%s.runAsNonRoot: must not be false (Pod Security Standard restricted: Running as Non-root)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "runAsUser") (not (and (hasKey $o0 "runAsUser") (lt (float64 (dig "runAsUser" 0 $o0)) (float64 0)))) (not (and (hasKey $o0 "runAsUser") (gt (float64 (dig "runAsUser" 0 $o0)) (float64 0))))) }}
+{{- $problem = printf "%s.runAsUser: must not be 0 (Pod Security Standard restricted: Running as Non-root user)" $p0 }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+Kubernetes' rules over securityContext (kforge's rules::parts, IsValidUserID, IsValidGroupID, ValidateProcMountType, ValidateSecurityContext, validateSeccompProfileField, validateLocalDescendingPath, validatePathNoBacksteps, ValidateAppArmorProfileField, Pod Security Standard restricted).
+*/}}
+{{- define "backend.securityContextProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 | default dict }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (or (and (hasKey $o0 "runAsUser") (lt (float64 (dig "runAsUser" 0 $o0)) (float64 0))) (and (hasKey $o0 "runAsUser") (gt (float64 (dig "runAsUser" 0 $o0)) (float64 2147483647)))) }}
+{{- $problem = printf "%s.runAsUser: must be between 0 and 2147483647, inclusive" $p0 }}
+{{- end }}
+{{- if and (not $problem) (or (and (hasKey $o0 "runAsGroup") (lt (float64 (dig "runAsGroup" 0 $o0)) (float64 0))) (and (hasKey $o0 "runAsGroup") (gt (float64 (dig "runAsGroup" 0 $o0)) (float64 2147483647)))) }}
+{{- $problem = printf "%s.runAsGroup: must be between 0 and 2147483647, inclusive" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "procMount") (not (has (toString (dig "procMount" "" $o0)) (list "Default" "Unmasked")))) }}
+{{- $problem = printf "%s.procMount: \"%s\" is not supported: Kubernetes takes Default or Unmasked" $p0 (toString (dig "procMount" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "procMount" "" $o0)) "Unmasked") }}
+{{- $problem = printf "%s.procMount: `hostUsers` must be false to use `Unmasked`" $p0 }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o0 "seccompProfile") }}
+{{- $o1 := (dig "seccompProfile" (dict) $o0) }}
+{{- $p1 := printf "%s.seccompProfile" $p0 }}
+{{- if and (not $problem) (not (not (empty (dig "type" "" $o1)))) }}
+{{- $problem = printf "%s.type: type is required when seccompProfile is set" $p1 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "type" "" $o1)) (list "Localhost" "RuntimeDefault" "Unconfined"))) }}
+{{- $problem = printf "%s.type: \"%s\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined" $p1 (toString (dig "type" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (not (hasKey $o1 "localhostProfile"))) }}
+{{- $problem = printf "%s.localhostProfile: must be set when seccomp type is Localhost" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (hasPrefix "/" (toString (dig "localhostProfile" "" $o1)))) }}
+{{- $problem = printf "%s.localhostProfile: \"%s\" must be a relative path" $p1 (toString (dig "localhostProfile" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (has ".." (splitList "/" (toString (dig "localhostProfile" "" $o1))))) }}
+{{- $problem = printf "%s.localhostProfile: \"%s\" must not contain '..'" $p1 (toString (dig "localhostProfile" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (not (eq (toString (dig "type" "" $o1)) "Localhost")) (hasKey $o1 "localhostProfile")) }}
+{{- $problem = printf "%s.localhostProfile: can only be set when seccomp type is Localhost" $p1 }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (and (and (hasKey $o0 "allowPrivilegeEscalation") (eq (toString (dig "allowPrivilegeEscalation" "" $o0)) "false")) (eq (toString (dig "privileged" "" $o0)) "true")) }}
+{{- $problem = printf "%s: cannot set `allowPrivilegeEscalation` to false and `privileged` to true" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (and (hasKey $o0 "allowPrivilegeEscalation") (eq (toString (dig "allowPrivilegeEscalation" "" $o0)) "false")) (has "CAP_SYS_ADMIN" (dig "capabilities" "add" (list) $o0))) }}
+{{- $problem = printf "%s: cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN" $p0 }}
+{{- end }}
+{{- if and (not $problem) (hasKey $o0 "appArmorProfile") }}
+{{- $o1 := (dig "appArmorProfile" (dict) $o0) }}
+{{- $p1 := printf "%s.appArmorProfile" $p0 }}
+{{- if and (not $problem) (not (not (empty (dig "type" "" $o1)))) }}
+{{- $problem = printf "%s.type: type is required when appArmorProfile is set" $p1 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "type" "" $o1)) (list "Localhost" "RuntimeDefault" "Unconfined"))) }}
+{{- $problem = printf "%s.type: \"%s\" is not supported: Kubernetes takes Localhost, RuntimeDefault or Unconfined" $p1 (toString (dig "type" "" $o1)) }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (not (hasKey $o1 "localhostProfile"))) }}
+{{- $problem = printf "%s.localhostProfile: must be set when AppArmor type is Localhost" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (ne (trim (toString (dig "localhostProfile" "" $o1))) (toString (dig "localhostProfile" "" $o1)))) }}
+{{- $problem = printf "%s.localhostProfile: must not be padded with whitespace" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (not (not (empty (dig "localhostProfile" "" $o1))))) }}
+{{- $problem = printf "%s.localhostProfile: must be set when AppArmor type is Localhost" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (eq (toString (dig "type" "" $o1)) "Localhost") (gt (len (toString (dig "localhostProfile" "" $o1))) 4095)) }}
+{{- $problem = printf "%s.localhostProfile: may not be longer than 4095" $p1 }}
+{{- end }}
+{{- if and (not $problem) (and (not (eq (toString (dig "type" "" $o1)) "Localhost")) (hasKey $o1 "localhostProfile")) }}
+{{- $problem = printf "%s.localhostProfile: can only be set when AppArmor type is Localhost" $p1 }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "privileged" "" $o0)) "true") }}
+{{- $problem = printf "%s.privileged: must not be true (Pod Security Standard restricted: Privileged Containers)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "procMount") (not (eq (toString (dig "procMount" "" $o0)) "Default"))) }}
+{{- $problem = printf "%s.procMount: must be Default (Pod Security Standard restricted: /proc Mount Type)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (not (and (hasKey $o0 "allowPrivilegeEscalation") (eq (toString (dig "allowPrivilegeEscalation" "" $o0)) "false"))) }}
+{{- $problem = printf "%s.allowPrivilegeEscalation: must be false (Pod Security Standard restricted: Privilege Escalation)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (not (has "ALL" (dig "capabilities" "drop" (list) $o0))) }}
+{{- $problem = printf "%s.capabilities.drop: must include ALL (Pod Security Standard restricted: Capabilities)" $p0 }}
+{{- end }}
+{{- if not $problem }}
+{{- range $i1, $o1 := (dig "capabilities" "add" (list) $o0) }}
+{{- $p1 := printf "%s.capabilities.add[%d]" $p0 $i1 }}
+{{- if and (not $problem) (not (eq (toString $o1) "NET_BIND_SERVICE")) }}
+{{- $problem = printf "%s: \"%s\": only NET_BIND_SERVICE may be added (Pod Security Standard restricted: Capabilities)" $p1 (toString $o1) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "windowsOptions" "hostProcess" "" $o0)) "true") }}
+{{- $problem = printf "%s.windowsOptions.hostProcess: must not be true (Pod Security Standard restricted: HostProcess)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (not (has (toString (dig "seLinuxOptions" "type" "" $o0)) (list "" "container_t" "container_init_t" "container_kvm_t" "container_engine_t"))) }}
+{{- $problem = printf "%s.seLinuxOptions.type: \"%s\" is not one of container_t, container_init_t, container_kvm_t, container_engine_t (Pod Security Standard restricted: SELinux)" $p0 (toString (dig "seLinuxOptions" "type" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (not (empty (dig "seLinuxOptions" "user" "" $o0))) }}
+{{- $problem = printf "%s.seLinuxOptions.user: must not be set (Pod Security Standard restricted: SELinux)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (not (empty (dig "seLinuxOptions" "role" "" $o0))) }}
+{{- $problem = printf "%s.seLinuxOptions.role: must not be set (Pod Security Standard restricted: SELinux)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "appArmorProfile" "type" "" $o0)) "Unconfined") }}
+{{- $problem = printf "%s.appArmorProfile.type: must be RuntimeDefault or Localhost (Pod Security Standard restricted: AppArmor)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (eq (toString (dig "seccompProfile" "type" "" $o0)) "Unconfined") }}
+{{- $problem = printf "%s.seccompProfile.type: must be RuntimeDefault or Localhost (Pod Security Standard restricted: Seccomp)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "runAsNonRoot") (eq (toString (dig "runAsNonRoot" "" $o0)) "false")) }}
+{{- $problem = printf "%s.runAsNonRoot: must not be false (Pod Security Standard restricted: Running as Non-root)" $p0 }}
+{{- end }}
+{{- if and (not $problem) (and (hasKey $o0 "runAsUser") (not (and (hasKey $o0 "runAsUser") (lt (float64 (dig "runAsUser" 0 $o0)) (float64 0)))) (not (and (hasKey $o0 "runAsUser") (gt (float64 (dig "runAsUser" 0 $o0)) (float64 0))))) }}
+{{- $problem = printf "%s.runAsUser: must not be 0 (Pod Security Standard restricted: Running as Non-root user)" $p0 }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+Kubernetes' rules over securityContexts (kforge's rules::parts, Pod Security Standard restricted).
+*/}}
+{{- define "backend.securityContextsProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 | default dict }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (not (or (eq (toString (dig "container" "runAsNonRoot" "" $o0)) "true") (and (eq (toString (dig "pod" "runAsNonRoot" "" $o0)) "true") (not (hasKey (dig "container" (dict) $o0) "runAsNonRoot"))))) }}
+{{- $problem = printf "%s: runAsNonRoot must be true, here or in %s (Pod Security Standard restricted: Running as Non-root)" $p0 (toString (dig "podPath" "" $o0)) }}
+{{- end }}
+{{- if and (not $problem) (not (or (has (toString (dig "container" "seccompProfile" "type" "" $o0)) (list "RuntimeDefault" "Localhost")) (and (has (toString (dig "pod" "seccompProfile" "type" "" $o0)) (list "RuntimeDefault" "Localhost")) (not (hasKey (dig "container" (dict) $o0) "seccompProfile"))))) }}
+{{- $problem = printf "%s: seccompProfile.type must be RuntimeDefault or Localhost, here or in %s (Pod Security Standard restricted: Seccomp)" $p0 (toString (dig "podPath" "" $o0)) }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+Kubernetes' rules over nodePort (kforge's rules::parts, PortAllocator.Allocate).
+*/}}
+{{- define "backend.nodePortProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (or (and (ne (toString $o0) "") (lt (float64 $o0) (float64 30000))) (and (ne (toString $o0) "") (gt (float64 $o0) (float64 32767)))) }}
+{{- $problem = printf "%s: must be in the range of node ports, 30000-32767 (the API server's default --service-node-port-range): Kubernetes refuses another with \"provided port is not in the valid range\"" $p0 }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+Kubernetes' rules over imageRepository (kforge's rules::parts, reference.ParseNormalizedNamed).
+*/}}
+{{- define "backend.imageRepositoryProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (not (and (le (len (toString $o0)) 255) (regexMatch "^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$" (toString $o0)))) }}
+{{- $problem = printf "%s: \"%s\" is not an image repository (an optional registry host and port, then lowercase path components separated by '/'), so the container runtime would refuse the image: give the tag and the digest in their own settings, not here" $p0 (toString $o0) }}
+{{- end }}
+{{- $problem }}
+{{- end }}
+
+{{/*
+Kubernetes' rules over imageTag (kforge's rules::parts, reference.ParseNormalizedNamed).
+*/}}
+{{- define "backend.imageTagProblem" -}}
+{{- $problem := "" }}
+{{- $path := index . 1 }}
+{{- $o0 := index . 0 }}
+{{- $p0 := $path }}
+{{- if and (not $problem) (and (not (empty $o0)) (not (regexMatch "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$" (toString $o0)))) }}
+{{- $problem = printf "%s: \"%s\" is not an image tag (a letter, digit or '_', then up to 127 letters, digits, '_', '.' and '-'), so the container runtime would refuse the image" $p0 (toString $o0) }}
+{{- end }}
+{{- $problem }}
+{{- end }}

@@ -18,18 +18,24 @@
 //! - `resources`: container requests and limits are what the API server takes;
 //! - `fields`: Ingress hosts and paths, and disruption budget and rolling update percentages,
 //!   are what the API server takes;
+//! - `parts`: the parts values give whole (tolerations, env vars, volumes and mounts, affinity,
+//!   security contexts, node ports, class names, claim sizes, Role rules, images) and the keys
+//!   of the lists Kubernetes merges by key, by the renderers' own rules;
 //! - `pod_security`: the restricted Pod Security Standard, with declared exceptions;
 //! - `secrets`: no secret setting in what reaches `charts-out`;
 //! - `settings`: no setting that nothing reads;
+//! - `budgets`: a PodDisruptionBudget that allows no eviction (a warning, not a finding);
 //!
 //! over `index`, the objects of one environment and what references may land on, reporting
 //! each problem as a [`Finding`] (`findings`).
 
+mod budgets;
 mod fields;
 mod findings;
 mod index;
 mod labels;
 mod names;
+mod parts;
 mod pod_security;
 mod references;
 mod resources;
@@ -59,6 +65,9 @@ pub fn made_by(object: &Value) -> Vec<(String, String)> {
 pub struct Report {
     /// Every problem found, in object order.
     pub findings: Vec<Finding>,
+    /// What the API server accepts but hurts the operator (a PodDisruptionBudget that allows no
+    /// eviction), in object order: said, never refused.
+    pub warnings: Vec<Finding>,
     /// Indexes into [`Environment::exceptions`] of the exceptions some pod needed.
     pub used_exceptions: BTreeSet<usize>,
 }
@@ -88,6 +97,7 @@ pub fn run(env: &Environment) -> Report {
         names::object(o, &mut problems);
         labels::object(o, &mut problems);
         fields::object(o, &mut problems);
+        parts::object(o, &mut problems);
         references::object(&index, o, &mut problems);
         references::own_pods(&index, i, o, &mut problems);
         if let Some(pod) = index.pods.iter().find(|p| p.object == i) {
@@ -95,6 +105,9 @@ pub fn run(env: &Environment) -> Report {
         }
         for message in problems {
             report.findings.push(Finding { app: env.app.to_string(), environment: env.environment.to_string(), subject: subject(o), message });
+        }
+        if let Some(message) = budgets::no_eviction(&index, o) {
+            report.warnings.push(Finding { app: env.app.to_string(), environment: env.environment.to_string(), subject: subject(o), message });
         }
     }
     report
@@ -113,6 +126,7 @@ fn pod_problems(index: &Index, pod: &PodTemplate, exceptions: &[PssException], o
         references::volume(index, pod, i, v, out);
     }
     references::service_account(index, pod, out);
+    parts::pod(pod, out);
     // A StatefulSet's claim templates are volumes its pods mount by name.
     let object = &index.objects[pod.object];
     let mut mountable = volume_names;
@@ -326,7 +340,14 @@ mod tests {
         }
         let cases: Vec<(Box<dyn FnOnce(&mut Value)>, &str)> = vec![
             (Box::new(|d| pod(d)["hostNetwork"] = json!(true)), "Host Namespaces"),
-            (Box::new(|d| container(d)["securityContext"]["privileged"] = json!(true)), "Privileged Containers"),
+            // With allowPrivilegeEscalation false, Kubernetes refuses privileged outright.
+            (
+                Box::new(|d| {
+                    container(d)["securityContext"]["privileged"] = json!(true);
+                    container(d)["securityContext"].as_object_mut().map(|sc| sc.remove("allowPrivilegeEscalation"));
+                }),
+                "Privileged Containers",
+            ),
             (Box::new(|d| container(d)["securityContext"]["capabilities"]["drop"] = json!(["NET_RAW"])), "capabilities.drop must include ALL"),
             (Box::new(|d| container(d)["securityContext"]["capabilities"]["add"] = json!(["SYS_ADMIN"])), "only NET_BIND_SERVICE"),
             (Box::new(|d| pod(d)["volumes"][0] = json!({"name": "config", "hostPath": {"path": "/"}})), "HostPath Volumes"),
@@ -334,7 +355,13 @@ mod tests {
             (Box::new(|d| container(d)["ports"][0]["hostPort"] = json!(80)), "Host Ports"),
             (Box::new(|d| container(d)["securityContext"]["appArmorProfile"] = json!({"type": "Unconfined"})), "AppArmor"),
             (Box::new(|d| pod(d)["securityContext"]["seLinuxOptions"] = json!({"type": "spc_t"})), "SELinux"),
-            (Box::new(|d| container(d)["securityContext"]["procMount"] = json!("Unmasked")), "/proc Mount Type"),
+            (
+                Box::new(|d| {
+                    container(d)["securityContext"]["procMount"] = json!("Unmasked");
+                    pod(d)["hostUsers"] = json!(false);
+                }),
+                "/proc Mount Type",
+            ),
             (Box::new(|d| pod(d)["securityContext"]["seccompProfile"]["type"] = json!("Unconfined")), "Seccomp"),
             (Box::new(|d| pod(d)["securityContext"]["sysctls"] = json!([{"name": "kernel.msgmax", "value": "1"}])), "Sysctls"),
             (Box::new(|d| container(d)["securityContext"]["allowPrivilegeEscalation"] = json!(true)), "Privilege Escalation"),

@@ -54,12 +54,10 @@ pub(super) fn object(o: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// A pod volume's name: a DNS-1123 label, once per pod (`names` holds those before it).
+/// A pod volume's name, once per pod (`names` holds those before it); its shape is the volume
+/// rules' (`parts`).
 pub(super) fn volume<'v>(at: &str, i: usize, v: &'v Value, names: &mut BTreeSet<&'v str>, out: &mut Vec<String>) {
     let name = str_at(v, "/name").unwrap_or("");
-    if !dns_label(name) {
-        out.push(format!("{at}spec.volumes[{i}]: name {name:?} is not a DNS-1123 label"));
-    }
     if !names.insert(name) {
         out.push(format!("{at}spec.volumes[{i}]: volume {name:?} is listed twice"));
     }

@@ -9,29 +9,6 @@ use serde_json::Value;
 use super::index::{PodTemplate, containers, list_at, str_at};
 pub use crate::model::pod_security::{Control, PssException};
 
-impl Control {
-    /// The control's name as the standard writes it (`Host Namespaces`).
-    pub fn title(self) -> &'static str {
-        match self {
-            Control::HostProcess => "HostProcess",
-            Control::HostNamespaces => "Host Namespaces",
-            Control::PrivilegedContainers => "Privileged Containers",
-            Control::Capabilities => "Capabilities",
-            Control::HostPathVolumes => "HostPath Volumes",
-            Control::HostPorts => "Host Ports",
-            Control::AppArmor => "AppArmor",
-            Control::SeLinux => "SELinux",
-            Control::ProcMountType => "/proc Mount Type",
-            Control::Seccomp => "Seccomp",
-            Control::Sysctls => "Sysctls",
-            Control::VolumeTypes => "Volume Types",
-            Control::PrivilegeEscalation => "Privilege Escalation",
-            Control::RunningAsNonRoot => "Running as Non-root",
-            Control::RunningAsNonRootUser => "Running as Non-root user",
-        }
-    }
-}
-
 /// Volume sources the restricted standard allows.
 const ALLOWED_VOLUMES: &[&str] = &["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 /// Sysctls the baseline (and so the restricted) standard allows.

@@ -173,7 +173,9 @@ impl<V: Values> Application for App<V> {
         values::validate::<V>(tree)
     }
     fn model(&self) -> Model {
-        (self.build)(&V::handle(Path::values()))
+        let mut model = (self.build)(&V::handle(Path::values()));
+        model.pss_exceptions = self.pss_exceptions.clone();
+        model
     }
 }
 

@@ -9,6 +9,7 @@
 //!   and [`pod_security`] exceptions).
 
 pub mod app;
+pub(crate) mod budgets;
 pub mod chart_meta;
 pub mod external;
 pub mod kit;
@@ -212,6 +213,11 @@ pub struct Model {
     pub(crate) externals: Vec<External>,
     pub(crate) conditions: Vec<(String, Ex)>,
     pub(crate) documentation_only: Vec<(crate::template::expr::Path, String)>,
+    /// The application's declared Pod Security exceptions: the rules of the controls they lift
+    /// are not the renderers' to apply.
+    pub(crate) pss_exceptions: Vec<crate::model::pod_security::PssException>,
+    /// The disruption budgets the kit added, for their NOTES.txt warning ([`budgets`]).
+    pub(crate) budgets: Vec<budgets::Budget>,
 }
 
 /// A kind a model may refer to without rendering it (see [`Model::external`]).
@@ -252,13 +258,13 @@ impl Model {
     /// Rejects values where `cond` holds, with `message`, in both renderers (the chart checks it
     /// in `templates/validate.yaml` with `fail`).
     pub fn reject_when(&mut self, cond: impl Into<Expr<bool>>, message: &str) {
-        self.validations.push(validation::Validation { test: Some(cond.into().ex), message: Ex::Lit(Value::String(message.to_string())) });
+        self.validations.push(validation::Validation { test: Some(cond.into().ex), gate: None, message: Ex::Lit(Value::String(message.to_string())) });
     }
 
     /// Every validation both renderers apply, in order: the model's own ([`Model::reject_when`]),
     /// then the API server's rules its objects imply ([`validation`]).
     pub(crate) fn all_validations(&self) -> impl Iterator<Item = &validation::Validation> {
-        self.validations.iter().chain(self.implied.get_or_init(|| validation::implied(&self.objects)))
+        self.validations.iter().chain(self.implied.get_or_init(|| validation::implied(&self.objects, &self.pss_exceptions)))
     }
 
     /// Declares that the object of kind `K` named `name` exists outside the chart (a Secret the
@@ -304,6 +310,64 @@ impl Model {
         self.notes.extend(lines);
     }
 
+    /// The settings whose value lands in a field Kubernetes refuses to change once the object
+    /// exists, with what the values documentation says of them: a StatefulSet's claim templates
+    /// (their size and class), a claim's class and access modes, and a claim's size, which
+    /// only grows. In object order, each setting once.
+    pub fn fixed_settings(&self) -> Vec<(Vec<String>, &'static str)> {
+        use crate::template::reads;
+        const CLAIM_TEMPLATE: &str = "Fixed once the StatefulSet exists: Kubernetes refuses any change to a StatefulSet's \
+            volumeClaimTemplates, so `helm upgrade` with another value fails. To resize, grow each claim by hand (where its \
+            StorageClass allows expansion), then delete the StatefulSet with `--cascade=orphan` and upgrade.";
+        const CLAIM_FIXED: &str = "Fixed once the claim exists: Kubernetes refuses to change a claim's class or access modes.";
+        const CLAIM_SIZE: &str = "A claim only grows, and only where its StorageClass allows expansion: Kubernetes refuses a smaller size.";
+        let mut out: Vec<(Vec<String>, &'static str)> = Vec::new();
+        let add = |node: &Node, note: &'static str, out: &mut Vec<(Vec<String>, &'static str)>| {
+            let mut found = reads::Reads::new();
+            reads::node_values(node, &mut found);
+            for path in found {
+                if !out.iter().any(|(p, _)| *p == path) {
+                    out.push((path, note));
+                }
+            }
+        };
+        for o in &self.objects {
+            for e in &o.body {
+                let Entry::Field(k, Node::Map(spec)) = e else { continue };
+                if k != "spec" {
+                    continue;
+                }
+                for field in spec {
+                    let Entry::Field(key, node) = field else {
+                        if let Entry::When(_, then, otherwise) = field {
+                            for f in then.iter().chain(otherwise) {
+                                if let (Entry::Field(key, node), "PersistentVolumeClaim") = (f, o.kind) {
+                                    add(node, if key == "resources" { CLAIM_SIZE } else { CLAIM_FIXED }, &mut out);
+                                }
+                            }
+                        }
+                        continue;
+                    };
+                    match (o.kind, key.as_ref()) {
+                        ("StatefulSet", "volumeClaimTemplates") => add(node, CLAIM_TEMPLATE, &mut out),
+                        ("PersistentVolumeClaim", "resources") => add(node, CLAIM_SIZE, &mut out),
+                        ("PersistentVolumeClaim", _) => add(node, CLAIM_FIXED, &mut out),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The lines of NOTES.txt: the application's, then the warnings its objects imply (a
+    /// disruption budget that allows no eviction).
+    pub(crate) fn all_notes(&self) -> Vec<crate::model::notes::Line> {
+        let mut lines = self.notes.clone();
+        lines.extend(budgets::notes(&self.objects, &self.budgets));
+        lines
+    }
+
     /// Marks a setting that no object, rule or note reads on purpose (it documents something,
     /// or a tool beside the chart reads it), with the reason: without the mark, `emit` refuses
     /// a setting the chart never reads, since changing it would change nothing.
@@ -343,7 +407,7 @@ impl Model {
             }
         }
         let mut notes = reads::Reads::new();
-        self.notes.iter().for_each(|l| line(l, &mut notes));
+        self.all_notes().iter().for_each(|l| line(l, &mut notes));
         places.push(("NOTES.txt".to_string(), notes));
         places
     }
@@ -386,10 +450,10 @@ impl Model {
                 }
             }
         }
-        self.notes.iter().for_each(|l| line(l, &mut out));
+        self.all_notes().iter().for_each(|l| line(l, &mut out));
         for v in self.all_validations() {
-            if let Some(test) = &v.test {
-                reads::ex(test, &mut out);
+            for e in v.test.iter().chain(&v.gate) {
+                reads::ex(e, &mut out);
             }
             reads::ex(&v.message, &mut out);
         }

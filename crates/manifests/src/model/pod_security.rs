@@ -50,3 +50,26 @@ pub struct PssException {
     /// Why, for the chart README.
     pub reason: &'static str,
 }
+
+impl Control {
+    /// The control's name as the standard writes it (`Host Namespaces`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Control::HostProcess => "HostProcess",
+            Control::HostNamespaces => "Host Namespaces",
+            Control::PrivilegedContainers => "Privileged Containers",
+            Control::Capabilities => "Capabilities",
+            Control::HostPathVolumes => "HostPath Volumes",
+            Control::HostPorts => "Host Ports",
+            Control::AppArmor => "AppArmor",
+            Control::SeLinux => "SELinux",
+            Control::ProcMountType => "/proc Mount Type",
+            Control::Seccomp => "Seccomp",
+            Control::Sysctls => "Sysctls",
+            Control::VolumeTypes => "Volume Types",
+            Control::PrivilegeEscalation => "Privilege Escalation",
+            Control::RunningAsNonRoot => "Running as Non-root",
+            Control::RunningAsNonRootUser => "Running as Non-root user",
+        }
+    }
+}

@@ -87,6 +87,8 @@ pub const TOPS: [&str; 3] = ["charts", "manifests", "gitops"];
 pub struct RenderedApp {
     pub tree: Tree,
     pub findings: Vec<Finding>,
+    /// What the check says without refusing it (a PodDisruptionBudget that allows no eviction).
+    pub warnings: Vec<Finding>,
     /// How many environments were rendered and checked.
     pub environments: usize,
 }
@@ -121,6 +123,7 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
     let defaults = app.defaults();
     let schema = app.schema();
     let mut findings = Vec::new();
+    let mut warnings = Vec::new();
     let secret = |environment: &str, path: String| Finding {
         app: name.clone(),
         environment: environment.to_string(),
@@ -184,6 +187,7 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
         pictures.push_str(&format!("\n### {env}\n\n```mermaid\n{}```\n", picture.mermaid()));
         let report = check::run(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
         findings.extend(report.findings);
+        warnings.extend(report.warnings);
         used.extend(report.used_exceptions);
         // The default values are checked above; an environment's file adds what it sets.
         if !layers.is_empty() {
@@ -214,7 +218,7 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
         readme.push_str(&format!("\n## Objects\n\nWhat each example environment renders, grouped by component, and how the objects connect\n(`kforge graph --app {name}` draws other values; dashed: made outside the chart).\n{pictures}"));
     }
     ownership::add_records(&mut tree, &owned_dirs(app));
-    Ok(RenderedApp { tree, findings, environments })
+    Ok(RenderedApp { tree, findings, warnings, environments })
 }
 
 /// Every file one application emits, or the findings of the check that stop it.

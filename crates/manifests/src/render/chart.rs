@@ -152,13 +152,28 @@ pub(crate) fn helmignore(header: &str) -> String {
     )
 }
 
+/// The schema with what [`Model::fixed_settings`] says of a setting added to its description,
+/// so that values.yaml, values.schema.json and the README's values table say it alike.
+fn fixed_noted(mut schema: Value, fixed: &[(Vec<String>, &str)]) -> Value {
+    for (path, note) in fixed {
+        let Some(node) = path.iter().try_fold(&mut schema, |s, k| s.get_mut("properties").and_then(|p| p.get_mut(k))) else { continue };
+        let Some(map) = node.as_object_mut() else { continue };
+        let description = map.get("description").and_then(Value::as_str).unwrap_or("").trim_end().to_string();
+        if !description.contains(note) {
+            let joined = if description.is_empty() { note.to_string() } else { format!("{description}\n{note}") };
+            map.insert("description".into(), Value::String(joined));
+        }
+    }
+    schema
+}
+
 /// Every file of the chart, by path inside the chart directory.
 pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<String, String>, RenderError> {
     let meta = app.chart();
     let name = meta.name.as_str();
     let head = app::header(app.source());
     let defaults = app.defaults();
-    let schema = app.schema();
+    let schema = fixed_noted(app.schema(), &model.fixed_settings());
     let mut files = BTreeMap::new();
 
     files.insert("Chart.yaml".into(), chart_yaml(meta, &head));
@@ -203,9 +218,15 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
                 text.push('\n');
             }
             let message = helm::op_text(&v.message, c);
+            if let Some(gate) = &v.gate {
+                text.push_str(&format!("{{{{- if {} }}}}\n", cond(gate, c)));
+            }
             match &v.test {
                 Some(test) => text.push_str(&format!("{{{{- if {} }}}}\n{{{{- fail {message} }}}}\n{{{{- end }}}}\n", cond(test, c))),
                 None => text.push_str(&format!("{{{{- with {message} }}}}\n{{{{- fail . }}}}\n{{{{- end }}}}\n")),
+            }
+            if v.gate.is_some() {
+                text.push_str("{{- end }}\n");
             }
         }
         if own == model.all_validations().count() {
@@ -218,7 +239,7 @@ pub fn chart_files(app: &dyn Application, model: &Model) -> Result<BTreeMap<Stri
         files.insert(format!("templates/{file}"), text);
     }
     let mut notes = format!("{{{{- /* {head} */}}}}\n");
-    notes::render(&model.notes, name, &mut notes);
+    notes::render(&model.all_notes(), name, &mut notes);
     files.insert("templates/NOTES.txt".into(), notes);
     files.insert("README.md".into(), readme(app, &defaults, &schema));
     Ok(files)

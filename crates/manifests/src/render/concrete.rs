@@ -201,6 +201,8 @@ pub(crate) fn eval(ex: &Ex, s: &Scope) -> Result<Value, RenderError> {
         }
         Ex::AtLeastVersion(a, min) => Value::Bool(crate::template::version::at_least(&as_string(&eval(a, s)?), min)),
         Ex::Problem(rule, a, path) => Value::String(rule.problem(path, &eval(a, s)?).unwrap_or_default()),
+        Ex::Dict(entries) => Value::Object(entries.iter().map(|(k, v)| Ok((k.clone(), eval(v, s)?))).collect::<Result<_, RenderError>>()?),
+        Ex::List(items) => Value::Array(items.iter().map(|i| eval(i, s)).collect::<Result<_, _>>()?),
     })
 }
 

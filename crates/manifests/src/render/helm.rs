@@ -124,6 +124,9 @@ fn op(ex: &Ex, c: Ctx) -> Op {
         Ex::Shaped(a, shape) => Op::call(format!("regexMatch {} {}", Value::String(shape.pattern().to_string()), op(a, c).arg())),
         Ex::Matches(a, pattern) => Op::call(format!("regexMatch {} (toString {})", Value::String(pattern.to_string()), op(a, c).arg())),
         Ex::AtLeastVersion(a, min) => Op::call(crate::template::version::helm_condition(&op(a, c).arg(), min)),
+        Ex::Dict(entries) => Op::call(format!("dict {}", entries.iter().map(|(k, v)| format!("{} {}", Value::String(k.clone()), op(v, c).arg())).collect::<Vec<_>>().join(" "))),
+        Ex::List(items) if items.is_empty() => Op::call("list".into()),
+        Ex::List(items) => Op::call(format!("list {}", args(items, c))),
         Ex::Problem(rule, a, path) => {
             Op::call(format!("include \"{}.{}\" (list {} {})", c.chart, super::rules_tpl::helper(*rule), op(a, c).arg(), Value::String(path.to_string())))
         }

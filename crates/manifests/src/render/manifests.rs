@@ -79,6 +79,9 @@ pub(crate) fn render_model(chart: &ChartMeta, model: &Model, values: &Value, rel
     let mut scope = Scope::new(&names, &render_file);
 
     for v in model.all_validations() {
+        if !v.gate.as_ref().map_or(Ok(true), |g| eval(g, &scope).map(|g| truthy(&g)))? {
+            continue;
+        }
         if v.test.as_ref().map_or(Ok(true), |t| eval(t, &scope).map(|t| truthy(&t)))? {
             let message = eval(&v.message, &scope)?;
             if let Value::String(m) = message

@@ -4,19 +4,28 @@
 
 use std::collections::BTreeSet;
 
-use crate::rules::{ANNOTATIONS_TOTAL_MAX, ANNOTATIONS_VALUES_MAX, CHART_LABELS, LABEL_PART_PATTERN, PATH_SEQUENCES, PATH_SUFFIXES, SUBDOMAIN_PATTERN, ValuesRule};
+use crate::rules::parts::{Format, Rule, Test};
+use crate::rules::{
+    ANNOTATIONS_TOTAL_MAX, ANNOTATIONS_VALUES_MAX, CHART_LABELS, LABEL_PART_PATTERN, Lifted, PATH_SEQUENCES, PATH_SUFFIXES, Part, SUBDOMAIN_PATTERN, Unique, ValuesRule,
+};
 
 /// The helper that implements `rule`.
-pub(crate) fn helper(rule: ValuesRule) -> &'static str {
+pub(crate) fn helper(rule: ValuesRule) -> String {
     match rule {
-        ValuesRule::Labels { own: true } => "ownLabelsProblem",
-        ValuesRule::Labels { own: false } => "labelsProblem",
-        ValuesRule::Annotations => "annotationsProblem",
-        ValuesRule::Resources => "resourcesProblem",
-        ValuesRule::Percent => "percentProblem",
-        ValuesRule::IngressRules => "ingressRulesProblem",
-        ValuesRule::IngressTls => "ingressTlsProblem",
-        ValuesRule::RollingUpdate => "rollingUpdateProblem",
+        ValuesRule::Labels { own: true } => "ownLabelsProblem".into(),
+        ValuesRule::Labels { own: false } => "labelsProblem".into(),
+        ValuesRule::Annotations => "annotationsProblem".into(),
+        ValuesRule::Resources => "resourcesProblem".into(),
+        ValuesRule::Percent => "percentProblem".into(),
+        ValuesRule::IngressRules => "ingressRulesProblem".into(),
+        ValuesRule::IngressTls => "ingressTlsProblem".into(),
+        ValuesRule::RollingUpdate => "rollingUpdateProblem".into(),
+        ValuesRule::Part { part, list, lifted } => {
+            let lifting = if lifted == Lifted::NONE { String::new() } else { format!("Lifting{}", lifted.0) };
+            format!("{}{}Problem{lifting}", part.name(), if list { "List" } else { "" })
+        }
+        ValuesRule::Unique(unique) => format!("unique{unique:?}Problem"),
+        ValuesRule::Mounts => "mountsProblem".into(),
     }
 }
 
@@ -38,7 +47,311 @@ pub(crate) fn helpers_tpl(chart: &str, used: &BTreeSet<ValuesRule>) -> String {
     if used.contains(&ValuesRule::RollingUpdate) {
         out.push_str(&rolling_update(chart));
     }
+    for rule in used {
+        match *rule {
+            ValuesRule::Part { part, list, lifted } => out.push_str(&part_define(chart, part, list, lifted)),
+            ValuesRule::Unique(unique) => out.push_str(&unique_define(chart, unique)),
+            ValuesRule::Mounts => out.push_str(&mounts_define(chart)),
+            _ => {}
+        }
+    }
     out
+}
+
+fn q(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// The Go template text of one part's rules ([`crate::rules::parts`]): the same rules, in the
+/// same order, with the same messages as [`Part::problem`].
+struct Gen<'a> {
+    chart: &'a str,
+    lifted: Lifted,
+    out: String,
+}
+
+impl Gen<'_> {
+    fn line(&mut self, text: &str) {
+        self.out.push_str("{{- ");
+        self.out.push_str(text);
+        self.out.push_str(" }}\n");
+    }
+
+    /// The value at `field` of `obj`, or `default` when it is left out.
+    fn val(obj: &str, field: &str, default: &str) -> String {
+        if field.is_empty() {
+            return obj.to_string();
+        }
+        let keys: Vec<String> = field.split('.').map(q).collect();
+        format!("(dig {} {default} {obj})", keys.join(" "))
+    }
+
+    /// True when `field` of `obj` is present.
+    fn has(obj: &str, field: &str) -> String {
+        match field.rsplit_once('.') {
+            _ if field.is_empty() => "true".into(),
+            None => format!("(hasKey {obj} {})", q(field)),
+            Some((parent, last)) => format!("(hasKey {} {})", Self::val(obj, parent, "(dict)"), q(last)),
+        }
+    }
+
+    fn text(obj: &str, field: &str) -> String {
+        format!("(toString {})", Self::val(obj, field, "\"\""))
+    }
+
+    fn format_ok(&self, format: Format, s: &str) -> String {
+        let chart = self.chart;
+        let qualified = |x: &str| format!("(eq (include \"{chart}.qualifiedName\" {x}) \"true\")");
+        let subscripted = |field: &str, plain: &[&str]| {
+            let pattern = |capture: bool| q(&format!(r"^metadata\.{field}\['{}'\]$", if capture { "(.*)" } else { ".*" }));
+            let list = plain.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ");
+            let labels = format!("(and (regexMatch {} {s}) {})", pattern(false), qualified(&format!("(regexReplaceAll {} {s} \"${{1}}\")", pattern(true))));
+            let _ = field;
+            (list, labels)
+        };
+        match format {
+            Format::QualifiedName => qualified(s),
+            Format::LabelValue => format!("(or (eq {s} \"\") (and (le (len {s}) 63) (regexMatch {} {s})))", q(LABEL_PART_PATTERN)),
+            Format::DnsLabel => format!("(and (le (len {s}) 63) (regexMatch {} {s}))", q(crate::rules::Shape::Dns1123Label.pattern())),
+            Format::DnsSubdomain => format!("(and (le (len {s}) 253) (regexMatch {} {s}))", q(SUBDOMAIN_PATTERN)),
+            Format::ConfigKey => format!("(and (le (len {s}) 253) (regexMatch {} {s}) (ne {s} \".\") (not (hasPrefix \"..\" {s})))", q("^[-._a-zA-Z0-9]+$")),
+            Format::EnvVarName => format!("(regexMatch {} {s})", q("^[ -<>-~]+$")),
+            Format::EnvFieldPath | Format::VolumeFieldPath => {
+                let plain: &[&str] = if format == Format::EnvFieldPath { &crate::rules::parts::ENV_FIELD_PATHS } else { &crate::rules::parts::VOLUME_FIELD_PATHS };
+                let (list, labels) = subscripted("labels", plain);
+                let pattern = |capture: bool| q(&format!(r"^metadata\.annotations\['{}'\]$", if capture { "(.*)" } else { ".*" }));
+                let annotations = format!(
+                    "(and (regexMatch {} {s}) (regexMatch {} {s}) {})",
+                    pattern(false),
+                    q(r"^[\x00-\x7f]*$"),
+                    qualified(&format!("(lower (regexReplaceAll {} {s} \"${{1}}\"))", pattern(true)))
+                );
+                format!("(or (has {s} (list {list})) {labels} {annotations})")
+            }
+            Format::ImageRepository => format!("(and (le (len {s}) 255) (regexMatch {} {s}))", q(&crate::rules::parts::image_repository_pattern())),
+            Format::ImageTag => format!("(regexMatch {} {s})", q(crate::rules::parts::IMAGE_TAG_PATTERN)),
+            Format::ImageRegistry => format!("(regexMatch {} {s})", q(&crate::rules::parts::image_registry_pattern())),
+            Format::CsiDriver => format!("(and (le (len {s}) 63) (regexMatch {} {s}) (regexMatch {} (lower {s})))", q(r"^[\x00-\x7f]*$"), q(SUBDOMAIN_PATTERN)),
+        }
+    }
+
+    fn test(&self, t: &Test, obj: &str) -> String {
+        let number = |f: &str, op: &str, n: i64| {
+            let present = if f.is_empty() { format!("(ne (toString {obj}) \"\")") } else { Self::has(obj, f) };
+            format!("(and {present} ({op} (float64 {}) (float64 {n})))", Self::val(obj, f, "0"))
+        };
+        match *t {
+            Test::Has(f) => Self::has(obj, f),
+            Test::Set(f) => format!("(not (empty {}))", Self::val(obj, f, "\"\"")),
+            Test::Is(f, lit) => format!("(eq {} {})", Self::text(obj, f), q(lit)),
+            Test::In(f, set) => format!("(has {} (list {}))", Self::text(obj, f), set.iter().map(|x| q(x)).collect::<Vec<_>>().join(" ")),
+            Test::Prefix(f, set) => format!("(or {})", set.iter().map(|p| format!("(hasPrefix {} {})", q(p), Self::text(obj, f))).collect::<Vec<_>>().join(" ")),
+            Test::Fails(f, format) => format!("(not {})", self.format_ok(format, &Self::text(obj, f))),
+            Test::Absolute(f) => format!("(hasPrefix \"/\" {})", Self::text(obj, f)),
+            Test::Backsteps(f) => format!("(has \"..\" (splitList \"/\" {}))", Self::text(obj, f)),
+            Test::Padded(f) => format!("(ne (trim {0}) {0})", Self::text(obj, f)),
+            Test::Longer(f, n) => format!("(gt (len {}) {n})", Self::text(obj, f)),
+            Test::Below(f, n) => number(f, "lt", n),
+            Test::Above(f, n) => number(f, "gt", n),
+            Test::NotPositive(f) => {
+                let present = if f.is_empty() { "true".to_string() } else { Self::has(obj, f) };
+                format!("(and {present} (le (float64 (include \"{}.quantity\" {})) 0.0))", self.chart, Self::val(obj, f, "0"))
+            }
+            Test::True(f) => format!("(eq {} \"true\")", Self::text(obj, f)),
+            Test::False(f) => format!("(and {} (eq {} \"false\"))", Self::has(obj, f), Self::text(obj, f)),
+            Test::Len(f, n) => format!("(eq (len {}) {n})", Self::val(obj, f, "(list)")),
+            Test::Holds(f, lit) => format!("(has {} {})", q(lit), Self::val(obj, f, "(list)")),
+            Test::MoreThan(n, fields) => format!("(gt (add {}) {n})", fields.iter().map(|f| format!("(ternary 1 0 {})", Self::has(obj, f))).collect::<Vec<_>>().join(" ")),
+            Test::Not(inner) => format!("(not {})", self.test(inner, obj)),
+            Test::All(ts) => format!("(and {})", ts.iter().map(|t| self.test(t, obj)).collect::<Vec<_>>().join(" ")),
+            Test::Any(ts) => format!("(or {})", ts.iter().map(|t| self.test(t, obj)).collect::<Vec<_>>().join(" ")),
+        }
+    }
+
+    /// `rules` over the object `$o{depth}` at the path `$p{depth}`.
+    fn rules(&mut self, rules: &[Rule], depth: usize) {
+        let (obj, path) = (format!("$o{depth}"), format!("$p{depth}"));
+        for rule in rules {
+            if !self.lifted.keeps(rule) {
+                continue;
+            }
+            match *rule {
+                Rule::Refuse { at, when, says, show, pss, .. } => {
+                    let mut message = if at.is_empty() { format!("%s: {}", says.replace('%', "%%")) } else { format!("%s.{}: {}", at.replace('%', "%%"), says.replace('%', "%%")) };
+                    if let Some(control) = pss {
+                        message.push_str(&format!(" (Pod Security Standard restricted: {control})"));
+                    }
+                    let mut args = vec![path.clone()];
+                    if message.contains("{v}") {
+                        message = message.replace("{v}", "%s");
+                        args.push(Self::text(&obj, if show.is_empty() { at } else { show }));
+                    }
+                    let test = self.test(&when, &obj);
+                    self.line(&format!("if and (not $problem) {test}"));
+                    self.line(&format!("$problem = printf {} {}", q(&message), args.join(" ")));
+                    self.line("end");
+                }
+                Rule::Each { list, rules } => {
+                    let d = depth + 1;
+                    self.line("if not $problem");
+                    self.line(&format!("range $i{d}, $o{d} := {}", Self::val(&obj, list, "(list)")));
+                    self.line(&format!("$p{d} := printf {} {path} $i{d}", q(&format!("%s.{list}[%d]"))));
+                    self.rules(rules, d);
+                    self.line("end");
+                    self.line("end");
+                }
+                Rule::Within { field, rules } => {
+                    let d = depth + 1;
+                    self.line(&format!("if and (not $problem) {}", Self::has(&obj, field)));
+                    self.line(&format!("$o{d} := {}", Self::val(&obj, field, "(dict)")));
+                    self.line(&format!("$p{d} := printf {} {path}", q(&format!("%s.{field}"))));
+                    self.rules(rules, d);
+                    self.line("end");
+                }
+                Rule::Labels { map } => {
+                    self.line("if not $problem");
+                    self.line(&format!(
+                        "$problem = include \"{}.labelsProblem\" (list {} (printf {} {path}))",
+                        self.chart,
+                        Self::val(&obj, map, "(dict)"),
+                        q(&format!("%s.{map}"))
+                    ));
+                    self.line("end");
+                }
+            }
+        }
+    }
+}
+
+/// The helper of one part: `(list VALUE "path")`, a list of parts when `list`.
+fn part_define(chart: &str, part: Part, list: bool, lifted: Lifted) -> String {
+    let name = helper(ValuesRule::Part { part, list, lifted });
+    let mut g = Gen { chart, lifted, out: String::new() };
+    g.out.push_str(&format!("\n{{{{/*\nKubernetes' rules over {} (kforge's rules::parts, {}).\n*/}}}}\n", part.name(), part.functions().join(", ")));
+    g.out.push_str(&format!("{{{{- define \"{chart}.{name}\" -}}}}\n"));
+    g.line("$problem := \"\"");
+    g.line("$path := index . 1");
+    let scalar = part.scalar();
+    let item = if scalar { "index . 0" } else { "index . 0 | default dict" };
+    if list {
+        g.line("range $i0, $o0 := index . 0 | default list");
+        g.line("$p0 := printf \"%s[%d]\" $path $i0");
+        g.rules(part.rules(), 0);
+        g.line("end");
+    } else {
+        g.line(&format!("$o0 := {item}"));
+        g.line("$p0 := $path");
+        g.rules(part.rules(), 0);
+    }
+    g.line("$problem");
+    g.out.push_str("{{- end }}\n");
+    g.out
+}
+
+fn unique_define(chart: &str, unique: Unique) -> String {
+    let (present, key, who) = match unique {
+        Unique::Port => (
+            "(hasKey $item \"containerPort\")",
+            "(printf \"%v/%s\" (int64 (get $item \"containerPort\")) (default \"TCP\" (get $item \"protocol\")))",
+            "(printf \"%s[%d]\" $path $i)",
+        ),
+        _ => {
+            let field = unique.field();
+            return unique_text(
+                chart,
+                unique,
+                &format!("(kindIs \"string\" (get $item {}))", q(field)),
+                &format!("(get $item {})", q(field)),
+                &format!("(printf \"%s[%d].{field}\" $path $i)"),
+            );
+        }
+    };
+    unique_text(chart, unique, present, key, who)
+}
+
+fn unique_text(chart: &str, unique: Unique, present: &str, key: &str, who: &str) -> String {
+    let name = helper(ValuesRule::Unique(unique));
+    let reason = unique.reason().replace('%', "%%");
+    format!(
+        r#"
+{{{{/*
+One list of an object whose items Kubernetes keys: (list (list WHERE OWN LISTS) ""), OWN the chart's items as
+(list KEY WHO), LISTS the list settings as (list PATH ITEMS) (kforge's rules::unique_problem).
+*/}}}}
+{{{{- define "{chart}.{name}" -}}}}
+{{{{- $args := index . 0 }}}}
+{{{{- $place := index $args 0 }}}}
+{{{{- $entries := list }}}}
+{{{{- range $own := index $args 1 }}}}
+{{{{- $entries = append $entries (list (toString (index $own 0)) (index $own 1)) }}}}
+{{{{- end }}}}
+{{{{- range $setting := index $args 2 }}}}
+{{{{- $path := index $setting 0 }}}}
+{{{{- range $i, $item := index $setting 1 | default list }}}}
+{{{{- if {present} }}}}
+{{{{- $entries = append $entries (list {key} {who}) }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $seen := dict }}}}
+{{{{- $problem := "" }}}}
+{{{{- range $e := $entries }}}}
+{{{{- $key := index $e 0 }}}}
+{{{{- if and (not $problem) $key }}}}
+{{{{- if hasKey $seen $key }}}}
+{{{{- $problem = printf "%s: {noun} %s is given by %s already, in %s: {reason}" (index $e 1) $key (get $seen $key) $place }}}}
+{{{{- else }}}}
+{{{{- $_ := set $seen $key (index $e 1) }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $problem }}}}
+{{{{- end }}}}
+"#,
+        noun = unique.noun(),
+    )
+}
+
+fn mounts_define(chart: &str) -> String {
+    format!(
+        r#"
+{{{{/*
+The mounts of list settings name volumes of the pod: (list (list WHERE OWN VOLUMES MOUNTS) ""), OWN the pod's
+own volume names, VOLUMES and MOUNTS list settings as (list PATH ITEMS) (kforge's rules::mounts_problem).
+*/}}}}
+{{{{- define "{chart}.mountsProblem" -}}}}
+{{{{- $args := index . 0 }}}}
+{{{{- $place := index $args 0 }}}}
+{{{{- $names := list }}}}
+{{{{- range $n := index $args 1 }}}}
+{{{{- if $n }}}}
+{{{{- $names = append $names $n }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $lists := list }}}}
+{{{{- range $setting := index $args 2 }}}}
+{{{{- $lists = append $lists (index $setting 0) }}}}
+{{{{- range $v := index $setting 1 | default list }}}}
+{{{{- if kindIs "string" (get $v "name") }}}}
+{{{{- $names = append $names (get $v "name") }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $problem := "" }}}}
+{{{{- range $setting := index $args 3 }}}}
+{{{{- $path := index $setting 0 }}}}
+{{{{- range $i, $m := index $setting 1 | default list }}}}
+{{{{- $name := get $m "name" }}}}
+{{{{- if and (not $problem) (kindIs "string" $name) (ne $name "") (not (has $name $names)) }}}}
+{{{{- $hint := ternary "" (printf ": declare it in %s" (join " or " $lists)) (empty $lists) }}}}
+{{{{- $problem = printf "%s[%d].name: the pod has no volume \"%s\" to mount, in %s; Kubernetes refuses a mount of a volume the pod does not have (ValidateVolumeMounts)%s" $path $i $name $place $hint }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- end }}}}
+{{{{- $problem }}}}
+{{{{- end }}}}
+"#
+    )
 }
 
 fn rolling_update(chart: &str) -> String {
@@ -140,6 +453,9 @@ The kit's Ingress hosts, each {{host, paths: [{{path, pathType}}]}}: each host b
 {{{{- if kindIs "string" $host }}}}
 {{{{- $problem = include "{chart}.hostProblem" (list $host false (printf "%s[%d].host" $path $i)) }}}}
 {{{{- end }}}}
+{{{{- if and (not $problem) (kindIs "slice" (get $rule "paths")) (empty (get $rule "paths")) }}}}
+{{{{- $problem = printf "%s[%d].paths: empty: Kubernetes wants at least one path for a host" $path $i }}}}
+{{{{- end }}}}
 {{{{- range $j, $p := get $rule "paths" | default list }}}}
 {{{{- if and (not $problem) (kindIs "map" $p) (kindIs "string" (get $p "path")) (kindIs "string" (get $p "pathType")) }}}}
 {{{{- $problem = include "{chart}.httpPathProblem" (list (get $p "path") (get $p "pathType") (printf "%s[%d].paths[%d].path" $path $i $j)) }}}}
@@ -205,8 +521,8 @@ fn base(chart: &str) -> String {
 "#
         )
     };
-    let own_labels = labels(helper(ValuesRule::Labels { own: true }), true);
-    let plain_labels = labels(helper(ValuesRule::Labels { own: false }), false);
+    let own_labels = labels(&helper(ValuesRule::Labels { own: true }), true);
+    let plain_labels = labels(&helper(ValuesRule::Labels { own: false }), false);
     format!(
         r#"
 {{{{/*

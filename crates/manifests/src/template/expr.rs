@@ -167,6 +167,10 @@ pub enum Ex {
     /// string: a rule of [`crate::rules`], a helper of `_helpers.tpl` in the chart. The path
     /// names the setting in the message.
     Problem(ValuesRule, Box<Ex>, std::sync::Arc<str>),
+    /// A list of the values (Helm's `list`): the arguments of a rule over several settings.
+    List(Vec<Ex>),
+    /// A map of the values (Helm's `dict`).
+    Dict(Vec<(String, Ex)>),
 }
 
 /// A typed expression: `Expr<String>`, `Expr<i64>`, `Expr<bool>` or `Expr<Value>` (free-form).

@@ -73,7 +73,7 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
             }
             Helper::Chart => {}
         },
-        Ex::Concat(items) | Ex::And(items) | Ex::Or(items) => items.iter().for_each(|i| ex(i, out)),
+        Ex::Concat(items) | Ex::And(items) | Ex::Or(items) | Ex::List(items) => items.iter().for_each(|i| ex(i, out)),
         Ex::Default(a, b) | Ex::Eq(a, b) | Ex::Lt(a, b) => {
             ex(a, out);
             ex(b, out);
@@ -100,6 +100,7 @@ fn walk(e: &Ex, values_only: bool, out: &mut Reads) {
         | Ex::Matches(a, _)
         | Ex::Problem(_, a, _) => ex(a, out),
         Ex::Named(_, inner) => ex(inner, out),
+        Ex::Dict(entries) => entries.iter().for_each(|(_, v)| ex(v, out)),
     }
 }
 
@@ -117,6 +118,12 @@ pub fn entries(list: &[Entry], out: &mut Reads) {
 /// [`values_of`]): gates are left out.
 pub fn values_in_entries(list: &[Entry], out: &mut Reads) {
     entries_in(list, true, out)
+}
+
+/// Adds the settings whose value a tree node can carry into what it renders (see
+/// [`values_of`]): gates are left out.
+pub fn node_values(n: &Node, out: &mut Reads) {
+    node_in(n, true, out)
 }
 
 fn node_in(n: &Node, v: bool, out: &mut Reads) {

@@ -45,6 +45,18 @@ impl DisruptionBudgetSettingsKnobs {
         model.reject_when(enabled.and(min.and(&max)), &format!("set {min_path} or {max_path}, not both: Kubernetes accepts only one (set the other to \"\")"));
         model.reject_when(enabled.and(min.or(&max).not()), &format!("set {min_path} or {max_path}: a PodDisruptionBudget needs one of them"));
         let pdb = PodDisruptionBudget::builder().meta(meta).selects(workload).min_available(self.min_available.raw()).max_unavailable(self.max_unavailable.raw()).build();
+        let (kind, name) = {
+            let (_, kind, name) = workload.target();
+            (kind, name)
+        };
+        model.budgets.push(crate::model::budgets::Budget {
+            gate: enabled.clone().ex,
+            min: self.min_available.expr().ex,
+            max: self.max_unavailable.expr().ex,
+            min_path: min_path.dotted(),
+            max_path: max_path.dotted(),
+            workload: (kind, name.ex),
+        });
         model.add_when(enabled, pdb)
     }
 }
