@@ -158,6 +158,13 @@ impl Node {
         address
     }
 
+    /// Makes `name` resolve to the address `existing` resolves to (a second name of a host).
+    pub fn alias(&mut self, name: &str, existing: &str) {
+        let address = self.hosts.iter().find(|(_, n)| n == existing).map(|(a, _)| *a).unwrap_or_else(|| panic!("no host {existing} on the node"));
+        self.hosts.push((address, name.into()));
+        self.write_hosts();
+    }
+
     /// Starts a program that is not part of the release (a database, a git server) on the node
     /// as `user`, with `names` resolving to `address`. Its output goes to a log the failure
     /// messages show.
@@ -251,11 +258,24 @@ impl Node {
     }
 
     /// The last lines of every log of the node.
+    /// The last lines of every log, each after the lines of it that report an error (a cause
+    /// scrolls out of the tail while a program retries). `KFORGE_KEEP_NODE=1` keeps the node's
+    /// folder, logs and all, after a failed test.
     pub fn logs(&self) -> String {
         let mut text = String::new();
         for p in &self.processes {
+            let log = fs::read_to_string(&p.log).unwrap_or_default();
+            let errors: Vec<&str> = log.lines().filter(|l| ["error", "Error", "ERROR", "Traceback", "refused", "failure", "Failure"].iter().any(|w| l.contains(w))).collect();
             let _ = writeln!(text, "----- log of {} ({})", p.name, p.log.display());
-            text.push_str(&tail(&fs::read_to_string(&p.log).unwrap_or_default(), 60));
+            if !errors.is_empty() {
+                let _ = writeln!(text, "  {} lines report an error; the first and last five:", errors.len());
+                let shown: Vec<&str> = if errors.len() > 10 { errors[..5].iter().chain(&errors[errors.len() - 5..]).copied().collect() } else { errors };
+                for line in shown {
+                    let _ = writeln!(text, "  ! {line}");
+                }
+                let _ = writeln!(text, "  the last lines:");
+            }
+            text.push_str(&tail(&log, 40));
         }
         text
     }
@@ -302,8 +322,8 @@ impl Node {
         edit(&mut spec);
         let labels = template["metadata"]["labels"].as_object().cloned().unwrap_or_default();
         let n = self.pods.entry(name.to_string()).or_default();
-        *n += 1;
         let pod_name = format!("{name}-{n}");
+        *n += 1;
         let address = self.allocate();
         self.hosts.push((address, pod_name.clone()));
         let services: Vec<Value> = self.objects.iter().filter(|o| o["kind"] == "Service").cloned().collect();
@@ -370,7 +390,8 @@ impl Node {
         let image = images::find(image_ref);
         let env = self.kubelet_env(spec, c, pod_name, address).unwrap_or_else(|e| panic!("{pod_name}/{cname}: CreateContainerConfigError: {e}"));
         // The runtime: the image's variables, overridden by the container's.
-        let mut environment: Vec<(String, String)> = image.env().into_iter().filter(|(k, _)| !env.iter().any(|(n, _)| n == k)).collect();
+        let mut environment: Vec<(String, String)> =
+            image.env().into_iter().chain([("HOSTNAME".to_string(), pod_name.to_string())]).filter(|(k, _)| !env.iter().any(|(n, _)| n == k)).collect();
         environment.extend(env.iter().cloned());
         let lookup = |name: &str| env.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
         let expand_all = |list: &Value| -> Option<Vec<String>> { list.as_array().map(|a| a.iter().map(|s| expand(s.as_str().expect("string"), &lookup)).collect()) };
@@ -464,7 +485,9 @@ impl Node {
         Started { name: cname.into(), process: self.processes.len() - 1, pid_file, user: (uid, gid) }
     }
 
-    /// A volume's folder, made as the kubelet makes it.
+    /// A volume's folder, made as the kubelet makes it; with an fsGroup, owned by that group as
+    /// `SetVolumeOwnership` leaves it (`pkg/volume/volume_linux.go`): folders setgid, files of
+    /// ConfigMap and Secret volumes (read-only) group-readable, others group-writable.
     fn volume(&self, volume: &Value, dir: &Path, fs_group: Option<u32>) -> Result<PathBuf, String> {
         let name = volume["name"].as_str().ok_or("no name")?;
         let path = dir.join(name);
@@ -477,13 +500,14 @@ impl Node {
             std::os::unix::fs::chown(p, Some(0), Some(group)).expect("chown");
             fs::set_permissions(p, fs::Permissions::from_mode(mode)).expect("chmod");
         };
+        let (dir_bits, read_only_bits) = if fs_group.is_some() { (0o2000, 0o440) } else { (0, 0) };
         if volume.get("emptyDir").is_some() {
-            chown(&path, 0o777);
+            chown(&path, 0o777 | dir_bits);
         } else if volume.get("persistentVolumeClaim").is_some() {
-            // A fresh volume: the kubelet gives it to fsGroup, group-writable, when there is one.
-            chown(&path, if fs_group.is_some() { 0o2775 } else { 0o755 });
+            // A fresh volume: group-writable for the fsGroup when there is one.
+            chown(&path, if fs_group.is_some() { 0o775 | dir_bits } else { 0o755 });
         } else if let Some((source, data, default_mode)) = self.projected(volume)? {
-            chown(&path, 0o755);
+            chown(&path, 0o755 | dir_bits);
             let items: Vec<(String, String, Option<u32>)> = match source["items"].as_array() {
                 Some(items) => items
                     .iter()
@@ -506,7 +530,7 @@ impl Node {
                     fs::create_dir_all(parent).map_err(|e| e.to_string())?;
                 }
                 fs::write(&file, content).map_err(|e| e.to_string())?;
-                chown(&file, mode.unwrap_or(default_mode));
+                chown(&file, mode.unwrap_or(default_mode) | read_only_bits);
             }
         } else {
             return Err(format!("the harness mounts emptyDir, persistentVolumeClaim, configMap and secret volumes, not {volume}"));
@@ -521,7 +545,7 @@ impl Node {
                 let name = source[name_key].as_str().unwrap_or_default();
                 let mode = source["defaultMode"].as_u64().map_or(0o644, |m| m as u32);
                 let data = match self.find(kind, name) {
-                    Some(object) => data_of(object),
+                    Some(object) => data_of(object, true),
                     None if source["optional"].as_bool() == Some(true) => BTreeMap::new(),
                     None => return Err(format!("{kind} {name} does not exist")),
                 };
@@ -533,7 +557,23 @@ impl Node {
 
     /// The variables the kubelet sets (`kubelet_pods.go`, `makeEnvironmentVariables`).
     fn kubelet_env(&self, spec: &Value, c: &Value, pod_name: &str, address: Ipv4Addr) -> Result<Vec<(String, String)>, String> {
-        let service_env = if spec["enableServiceLinks"].as_bool() == Some(false) { Vec::new() } else { self.service_links() };
+        // The `kubernetes` Service's variables always (`getServiceEnvVarMap`: the master
+        // services), every other Service's unless enableServiceLinks is false.
+        let mut service_env: Vec<(String, String)> = [
+            ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+            ("KUBERNETES_SERVICE_PORT", "443"),
+            ("KUBERNETES_SERVICE_PORT_HTTPS", "443"),
+            ("KUBERNETES_PORT", "tcp://10.96.0.1:443"),
+            ("KUBERNETES_PORT_443_TCP", "tcp://10.96.0.1:443"),
+            ("KUBERNETES_PORT_443_TCP_PROTO", "tcp"),
+            ("KUBERNETES_PORT_443_TCP_PORT", "443"),
+            ("KUBERNETES_PORT_443_TCP_ADDR", "10.96.0.1"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
+        if spec["enableServiceLinks"].as_bool() != Some(false) {
+            service_env.extend(self.service_links());
+        }
         let mut env: Vec<(String, String)> = Vec::new();
         let set = |env: &mut Vec<(String, String)>, name: String, value: String| {
             env.retain(|(n, _)| *n != name);
@@ -545,7 +585,7 @@ impl Node {
             let name = source["name"].as_str().unwrap_or_default();
             match self.find(kind, name) {
                 Some(object) => {
-                    for (k, v) in data_of(object) {
+                    for (k, v) in data_of(object, false) {
                         set(&mut env, format!("{prefix}{k}"), String::from_utf8_lossy(&v).into_owned());
                     }
                 }
@@ -555,7 +595,8 @@ impl Node {
         }
         for var in c["env"].as_array().into_iter().flatten() {
             let name = var["name"].as_str().ok_or("env var without a name")?.to_string();
-            let value = if let Some(v) = var.get("value") {
+            // The kubelet's order: a value that is not empty, else valueFrom, else "".
+            let value = if let Some(v) = var.get("value").filter(|v| v.as_str() != Some("") || var.get("valueFrom").is_none()) {
                 let lookup = |n: &str| env.iter().rev().find(|(k, _)| k == n).map(|(_, v)| v.clone()).or_else(|| service_env.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()));
                 expand(v.as_str().unwrap_or_default(), &lookup)
             } else if let Some(from) = var.get("valueFrom") {
@@ -584,7 +625,7 @@ impl Node {
                 let key = r["key"].as_str().unwrap_or_default();
                 let optional = r["optional"].as_bool() == Some(true);
                 return match self.find(kind, name) {
-                    Some(object) => match data_of(object).get(key) {
+                    Some(object) => match data_of(object, false).get(key) {
                         Some(v) => Ok(Some(String::from_utf8_lossy(v).into_owned())),
                         None if optional => Ok(None),
                         None => Err(format!("couldn't find key {key} in {kind} {}/{name}", self.namespace)),
@@ -611,9 +652,10 @@ impl Node {
     /// The Service links of every Service of the namespace (`envvars.FromServices`).
     fn service_links(&self) -> Vec<(String, String)> {
         let mut env = Vec::new();
-        for service in self.objects.iter().filter(|o| o["kind"] == "Service") {
+        let services = self.objects.iter().filter(|o| o["kind"] == "Service" && o["metadata"]["namespace"].as_str().is_none_or(|ns| ns == self.namespace));
+        for service in services {
             let Some(name) = service["metadata"]["name"].as_str() else { continue };
-            if service["spec"]["clusterIP"] == "None" {
+            if service["spec"]["clusterIP"] == "None" || service["spec"]["type"] == "ExternalName" {
                 continue;
             }
             let address = self.hosts.iter().find(|(_, n)| n == name).map_or_else(|| "10.96.0.1".to_string(), |(a, _)| a.to_string());
@@ -660,7 +702,9 @@ impl Node {
             if !readiness.is_null() {
                 std::thread::sleep(Duration::from_secs(readiness["initialDelaySeconds"].as_u64().unwrap_or(0)).saturating_sub(start.elapsed()));
             }
-            let period = Duration::from_millis(250);
+            // Every second, a probe's shortest period (more often would fill the program's log
+            // with the probe's requests); the budget stays the probe's own.
+            let period = Duration::from_secs(1);
             let mut last;
             loop {
                 self.assert_running();
@@ -729,6 +773,10 @@ impl Drop for Node {
             kill(&mut p.child);
         }
         kill(&mut self.pause);
+        if std::thread::panicking() && std::env::var_os("KFORGE_KEEP_NODE").is_some() {
+            let keep = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("a folder"));
+            eprintln!("the node's folder is kept (KFORGE_KEEP_NODE): {}", keep.keep().display());
+        }
     }
 }
 
@@ -801,7 +849,9 @@ fn port_number(c: &Value, port: &Value) -> Result<u16, String> {
 
 /// The data of a ConfigMap or Secret as the API server stores it (`stringData` merged into
 /// `data`).
-fn data_of(object: &Value) -> BTreeMap<String, Vec<u8>> {
+/// `binary`: with a ConfigMap's `binaryData`, which volumes carry and variables do not (the
+/// kubelet reads `ConfigMap.Data` for them).
+fn data_of(object: &Value, binary: bool) -> BTreeMap<String, Vec<u8>> {
     use base64::Engine;
     let mut data = BTreeMap::new();
     let secret = object["kind"] == "Secret";
@@ -811,7 +861,7 @@ fn data_of(object: &Value) -> BTreeMap<String, Vec<u8>> {
             if secret { base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_else(|e| panic!("Secret data {k} is not base64: {e}")) } else { text.as_bytes().to_vec() };
         data.insert(k.clone(), bytes);
     }
-    for (k, v) in object["binaryData"].as_object().into_iter().flatten() {
+    for (k, v) in object["binaryData"].as_object().into_iter().flatten().filter(|_| binary) {
         data.insert(k.clone(), base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default()).expect("binaryData is base64"));
     }
     for (k, v) in object["stringData"].as_object().into_iter().flatten() {

@@ -124,6 +124,13 @@ fn dbbat_logs_in_to_postgresql_with_the_dsn_it_composes_in_every_ssl_mode() {
         let who = login(&mut node, "Deployment", "dbbat", "dbbat", &["$(DBB_DSN)"]);
         assert_eq!(who, format!("dbbat dbbat {ssl}"), "sslMode {mode}");
     }
+    // verify-full checks the name too: the same server by a name its certificate does not carry
+    // is refused (a DSN that said `require` or `verify-ca` would log in).
+    node.alias("postgres-alias.test", HOST);
+    let external = json!({"host": "postgres-alias.test", "database": "dbbat", "username": "dbbat", "password": HARD_PASSWORD, "sslMode": "verify-full", "sslRootCert": {"existingSecret": "pg-ca"}});
+    apply(&mut node, "dbbat", "dbbat", "db", &json!({"postgresql": {"external": external}, "secrets": {"encryptionKey": key}}));
+    let (ok, log) = node.client("Deployment", "dbbat", "dbbat", &["psql", "-X", "-tA", "$(DBB_DSN)", "-c", "SELECT 1"]);
+    assert!(!ok && log.contains("does not match host name"), "sslMode verify-full logged in to a server by a name its certificate does not carry:\n{log}");
     // The password kept in an existing Secret, percent-encoded as the chart README says: the
     // kubelet puts it into the DSN as it is.
     node.add_object(json!({
