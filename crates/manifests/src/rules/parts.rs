@@ -414,26 +414,7 @@ const POD_SECURITY_CONTEXT: &[Rule] = &[
         list: "sysctls",
         rules: &[
             refuse("name", Test::Not(&Test::Set("name")), "name is required", "validateSysctls"),
-            restricted(
-                "name",
-                Test::Not(&Test::In(
-                    "name",
-                    &[
-                        "kernel.shm_rmid_forced",
-                        "net.ipv4.ip_local_port_range",
-                        "net.ipv4.ip_unprivileged_port_start",
-                        "net.ipv4.tcp_syncookies",
-                        "net.ipv4.ping_group_range",
-                        "net.ipv4.ip_local_reserved_ports",
-                        "net.ipv4.tcp_keepalive_time",
-                        "net.ipv4.tcp_fin_timeout",
-                        "net.ipv4.tcp_keepalive_intvl",
-                        "net.ipv4.tcp_keepalive_probes",
-                    ],
-                )),
-                "\"{v}\" is not a safe sysctl",
-                "Sysctls",
-            ),
+            restricted("name", Test::Not(&Test::In("name", SAFE_SYSCTLS)), "\"{v}\" is not a safe sysctl", "Sysctls"),
         ],
     },
     refuse(
@@ -1094,6 +1075,21 @@ const CLUSTER_ROLE_RULE: &[Rule] = &[
         "resource rules must supply at least one resource",
         "ValidatePolicyRule",
     ),
+];
+
+/// Sysctls the baseline (and so the restricted) standard allows: the values rules here and the
+/// check's pod security (`check::pod_security`) read this one list.
+pub const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
 ];
 
 /// The default `--service-node-port-range`.
