@@ -1,6 +1,6 @@
 //! Every custom resource the applications emit (CloudNativePG Cluster and ScheduledBackup,
 //! ServiceMonitor, ExternalSecret, Gateway API TCPRoute) validates against the upstream CRD
-//! kept in `tests/crds/`, with unknown fields rejected as the API server does for structural
+//! kept in `crates/crd/crds/`, with unknown fields rejected as the API server does for structural
 //! schemas. `gitops.rs` validates the Argo CD and Flux definitions the same way.
 
 use std::collections::BTreeMap;
@@ -28,10 +28,10 @@ fn structural(schema: &Value) -> Value {
     }
 }
 
-/// `apiVersion/kind` -> JSON Schema, from every CRD in `tests/crds/`.
+/// `apiVersion/kind` -> JSON Schema, from every CRD in `crates/crd/crds/`.
 pub fn crd_schemas() -> BTreeMap<String, Value> {
     let mut schemas = BTreeMap::new();
-    for entry in std::fs::read_dir(root().join("tests/crds")).expect("tests/crds") {
+    for entry in std::fs::read_dir(root().join("crates/crd/crds")).expect("crates/crd/crds") {
         let path = entry.expect("entry").path();
         if path.extension().is_none_or(|e| e != "yaml") {
             continue;
@@ -89,7 +89,7 @@ const AETERNA_CASES: &[(&str, &str)] = &[
 #[test]
 fn custom_resources_validate_against_their_crds() {
     let schemas = crd_schemas();
-    assert!(schemas.len() >= 4, "CRDs missing from tests/crds: {:?}", schemas.keys().collect::<Vec<_>>());
+    assert!(schemas.len() >= 4, "CRDs missing from crates/crd/crds: {:?}", schemas.keys().collect::<Vec<_>>());
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut docs: Vec<(String, Value)> = Vec::new();
     let mut collect = |label: &str, stream: &str| {

@@ -16,7 +16,7 @@ use crate::template::tree::{List, Map, Node};
 type ObjectMeta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The `Cluster` custom resource as the CloudNativePG CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterResource {
@@ -27,7 +27,7 @@ pub struct ClusterResource {
 }
 
 /// `ClusterSpec` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSpec {
@@ -45,7 +45,7 @@ pub struct ClusterSpec {
 }
 
 /// `ServiceAccountTemplate` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceAccountTemplate {
@@ -53,7 +53,7 @@ pub struct ServiceAccountTemplate {
 }
 
 /// The `metadata` of a CloudNativePG template: annotations and labels only.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TemplateMetadata {
@@ -62,7 +62,7 @@ pub struct TemplateMetadata {
 }
 
 /// `LocalObjectReference` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LocalObjectReference {
@@ -70,7 +70,7 @@ pub struct LocalObjectReference {
 }
 
 /// `StorageConfiguration` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StorageConfiguration {
@@ -80,7 +80,7 @@ pub struct StorageConfiguration {
 }
 
 /// `Bootstrap` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Bootstrap {
@@ -88,7 +88,7 @@ pub struct Bootstrap {
 }
 
 /// `InitDb` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InitDb {
@@ -99,7 +99,7 @@ pub struct InitDb {
 }
 
 /// `BackupConfiguration` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BackupConfiguration {
@@ -109,7 +109,7 @@ pub struct BackupConfiguration {
 }
 
 /// `BarmanObjectStore` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BarmanObjectStore {
@@ -123,7 +123,7 @@ pub struct BarmanObjectStore {
 }
 
 /// `SecretKeySelector` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretKeySelector {
@@ -132,7 +132,7 @@ pub struct SecretKeySelector {
 }
 
 /// `S3Credentials` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct S3Credentials {
@@ -145,7 +145,7 @@ pub struct S3Credentials {
 }
 
 /// `GoogleCredentials` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GoogleCredentials {
@@ -156,7 +156,7 @@ pub struct GoogleCredentials {
 }
 
 /// `AzureCredentials` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AzureCredentials {
@@ -167,7 +167,7 @@ pub struct AzureCredentials {
 }
 
 /// The `ScheduledBackup` custom resource as the CloudNativePG CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScheduledBackupResource {
@@ -178,7 +178,7 @@ pub struct ScheduledBackupResource {
 }
 
 /// `ScheduledBackupSpec` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScheduledBackupSpec {

@@ -13,7 +13,7 @@ use crate::template::expr::Expr;
 use crate::template::tree::{List, Lower, Map, Node};
 
 /// The `ExternalSecret` custom resource as the External Secrets CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExternalSecretResource {
@@ -24,7 +24,7 @@ pub struct ExternalSecretResource {
 }
 
 /// `ExternalSecretSpec` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExternalSecretSpec {
@@ -35,7 +35,7 @@ pub struct ExternalSecretSpec {
 }
 
 /// `SecretStoreRef` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretStoreRef {
@@ -44,7 +44,7 @@ pub struct SecretStoreRef {
 }
 
 /// `Target` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Target {
@@ -53,7 +53,7 @@ pub struct Target {
 }
 
 /// `Data` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Data {
@@ -62,7 +62,7 @@ pub struct Data {
 }
 
 /// `RemoteRef` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemoteRef {

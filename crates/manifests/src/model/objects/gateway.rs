@@ -12,7 +12,7 @@ use crate::template::expr::Expr;
 use crate::template::tree::{List, Map, Node};
 
 /// A `TCPRoute` (`gateway.networking.k8s.io/v1alpha2`) as its CRD defines it.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TcpRouteResource {
@@ -23,7 +23,7 @@ pub struct TcpRouteResource {
 }
 
 /// `TcpRouteSpec` of the Gateway API CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TcpRouteSpec {
@@ -33,7 +33,7 @@ pub struct TcpRouteSpec {
 }
 
 /// A Gateway (or listener of one) the route attaches to.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParentReference {
@@ -51,7 +51,7 @@ pub struct ParentReference {
 }
 
 /// `TcpRouteRule` of the Gateway API CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TcpRouteRule {
@@ -61,7 +61,7 @@ pub struct TcpRouteRule {
 }
 
 /// `BackendRef` of the Gateway API CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BackendRef {

@@ -14,7 +14,7 @@ use crate::template::expr::Expr;
 use crate::template::tree::{List, Map, Node};
 
 /// The `ServiceMonitor` custom resource as the Prometheus Operator CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceMonitorResource {
@@ -25,7 +25,7 @@ pub struct ServiceMonitorResource {
 }
 
 /// `ServiceMonitorSpec` of the Prometheus Operator CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceMonitorSpec {
@@ -34,7 +34,7 @@ pub struct ServiceMonitorSpec {
 }
 
 /// `LabelSelector` of the Prometheus Operator CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelSelector {
@@ -42,7 +42,7 @@ pub struct LabelSelector {
 }
 
 /// `Endpoint` of the Prometheus Operator CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (tests/crds/) documents each.
+#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoint {

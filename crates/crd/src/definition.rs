@@ -1,0 +1,167 @@
+//! Reading CustomResourceDefinitions (`apiextensions.k8s.io/v1`).
+//!
+//! A file may hold several YAML documents, each a CRD (other documents are an error: a file given
+//! as CRDs that holds something else is a mistake worth naming). The fields read are those of
+//! `CustomResourceDefinitionSpec` in k8s.io/apiextensions-apiserver
+//! (`pkg/apis/apiextensions/v1/types.go`): `group`, `names.kind`, `names.plural`, `scope` and
+//! `versions[]` with `name`, `served`, `storage` and `schema.openAPIV3Schema`.
+
+use serde_json::Value;
+
+/// Whether the kind's objects live in a namespace (`scope: Namespaced`) or not (`Cluster`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// `scope: Namespaced`.
+    Namespaced,
+    /// `scope: Cluster`.
+    Cluster,
+}
+
+/// One version of a CRD.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Version {
+    /// The version's name (`v1`, `v1alpha2`).
+    pub name: String,
+    /// Whether the API server serves it: only served versions can be written.
+    pub served: bool,
+    /// Whether objects are stored in it (exactly one version is).
+    pub storage: bool,
+    /// `schema.openAPIV3Schema`: the structural schema of the whole object, `Value::Null` when
+    /// the version has none.
+    pub schema: Value,
+}
+
+/// One CustomResourceDefinition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Crd {
+    /// The file it was read from, as given, for messages.
+    pub file: String,
+    /// `spec.group` (`cert-manager.io`).
+    pub group: String,
+    /// `spec.names.kind` (`Certificate`).
+    pub kind: String,
+    /// `spec.names.plural` (`certificates`).
+    pub plural: String,
+    /// `spec.scope`.
+    pub scope: Scope,
+    /// `spec.versions`, in the file's order.
+    pub versions: Vec<Version>,
+}
+
+/// Why a file does not hold CRDs: the file, the document (from 0) and what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrdError {
+    /// The file, as given.
+    pub file: String,
+    /// The YAML document, counted from 0, when the fault is in one.
+    pub document: Option<usize>,
+    /// What is wrong, with the field's path (`spec.versions[1].name: expected a string`).
+    pub message: String,
+}
+
+impl std::fmt::Display for CrdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.document {
+            Some(d) => write!(f, "{} (document {d}): {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for CrdError {}
+
+impl Crd {
+    /// Every CRD in `text`, read from `file` (named in errors). Empty documents are skipped.
+    pub fn parse(file: &str, text: &str) -> Result<Vec<Crd>, CrdError> {
+        let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| CrdError { file: file.into(), document: None, message: format!("not YAML: {e}") })?;
+        let mut out = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            if doc.is_null() {
+                continue;
+            }
+            out.push(Crd::from_value(file, doc).map_err(|message| CrdError { file: file.into(), document: Some(i), message })?);
+        }
+        if out.is_empty() {
+            return Err(CrdError { file: file.into(), document: None, message: "holds no CustomResourceDefinition".into() });
+        }
+        Ok(out)
+    }
+
+    /// One CRD from its JSON form.
+    pub fn from_value(file: &str, doc: &Value) -> Result<Crd, String> {
+        let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        if (api_version, kind) != ("apiextensions.k8s.io/v1", "CustomResourceDefinition") {
+            return Err(format!("expected apiVersion apiextensions.k8s.io/v1 and kind CustomResourceDefinition, found {api_version:?} and {kind:?}"));
+        }
+        let spec = doc.get("spec").ok_or("spec: missing")?;
+        let string = |path: &str| -> Result<String, String> {
+            spec.pointer(path)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| format!("spec{}: expected a non-empty string", path.replace('/', ".")))
+        };
+        let scope = match string("/scope")?.as_str() {
+            "Namespaced" => Scope::Namespaced,
+            "Cluster" => Scope::Cluster,
+            other => return Err(format!("spec.scope: expected Namespaced or Cluster, found {other:?}")),
+        };
+        let versions = spec.get("versions").and_then(Value::as_array).filter(|v| !v.is_empty()).ok_or("spec.versions: expected a non-empty list")?;
+        let versions = versions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let name = v.get("name").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or(format!("spec.versions[{i}].name: expected a non-empty string"))?;
+                let flag =
+                    |key: &str| -> Result<bool, String> { v.get(key).map(|b| b.as_bool().ok_or(format!("spec.versions[{i}].{key}: expected true or false"))).unwrap_or(Ok(false)) };
+                Ok(Version {
+                    name: name.to_string(),
+                    served: flag("served")?,
+                    storage: flag("storage")?,
+                    schema: v.pointer("/schema/openAPIV3Schema").cloned().unwrap_or(Value::Null),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Crd { file: file.to_string(), group: string("/group")?, kind: string("/names/kind")?, plural: string("/names/plural")?, scope, versions })
+    }
+
+    /// The `apiVersion` of objects of `version` (`cert-manager.io/v1`).
+    pub fn api_version(&self, version: &Version) -> String {
+        format!("{}/{}", self.group, version.name)
+    }
+
+    /// The served versions, in the file's order.
+    pub fn served(&self) -> impl Iterator<Item = &Version> {
+        self.versions.iter().filter(|v| v.served)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TCP_ROUTES: &str = include_str!("../crds/gateway.networking.k8s.io_tcproutes.yaml");
+
+    #[test]
+    fn an_upstream_crd_reads_with_its_versions_and_schemas() {
+        let crds = Crd::parse("tcproutes.yaml", TCP_ROUTES).expect("reads");
+        assert_eq!(crds.len(), 1);
+        let crd = &crds[0];
+        assert_eq!((crd.group.as_str(), crd.kind.as_str(), crd.plural.as_str(), crd.scope), ("gateway.networking.k8s.io", "TCPRoute", "tcproutes", Scope::Namespaced));
+        let served: Vec<(&str, bool)> = crd.served().map(|v| (v.name.as_str(), v.storage)).collect();
+        assert_eq!(served, [("v1", true), ("v1alpha2", false)]);
+        assert_eq!(crd.versions[0].schema["type"], "object");
+        assert_eq!(crd.api_version(&crd.versions[1]), "gateway.networking.k8s.io/v1alpha2");
+    }
+
+    #[test]
+    fn what_is_not_a_crd_is_named_with_its_document_and_field() {
+        let err = Crd::parse("x.yaml", "---\napiVersion: v1\nkind: ConfigMap\n").unwrap_err();
+        assert_eq!(err.to_string(), r#"x.yaml (document 0): expected apiVersion apiextensions.k8s.io/v1 and kind CustomResourceDefinition, found "v1" and "ConfigMap""#);
+        let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: g\n  names: {kind: K, plural: ks}\n  scope: Namespaced\n  versions:\n  - {name: v1, served: \"yes\"}\n";
+        assert_eq!(Crd::parse("y.yaml", text).unwrap_err().message, "spec.versions[0].served: expected true or false");
+        assert_eq!(Crd::parse("z.yaml", "").unwrap_err().message, "holds no CustomResourceDefinition");
+        assert!(Crd::parse("w.yaml", "a: [").unwrap_err().message.starts_with("not YAML: "));
+    }
+}
