@@ -79,9 +79,79 @@ pub struct Object {
     pub(crate) body: Vec<Entry>,
     pub(crate) check: TypeCheck,
     pub(crate) hook: Option<Hook>,
+    /// What the object makes once applied (an operator's Secret), as (kind, name): references
+    /// to them land in the check.
+    pub(crate) makes: Vec<(&'static str, Expr<String>)>,
+    /// The CRD (YAML) of a custom resource's kind: the check validates the rendered object
+    /// against its schema and CEL rules.
+    pub(crate) crd: Option<&'static str>,
+}
+
+/// The typed check of an object whose kind has no Rust type: the object as rendered.
+fn untyped(v: Value, _locate: bool) -> Result<Value, LoweringError> {
+    Ok(v)
+}
+
+/// The [`TypeCheck`] that lowers an object through the serde type `K` and back: what
+/// [`Object::checked_as`] installs. `K` should refuse unknown fields
+/// (`#[serde(deny_unknown_fields)]`), as the API server's structural schemas do.
+pub fn type_check<K>() -> TypeCheck
+where
+    K: serde::de::DeserializeOwned + serde::Serialize,
+{
+    typed::<K>
 }
 
 impl Object {
+    /// An object of any kind, for a [`Build`] implementation outside this crate: namespaced,
+    /// not gated, not a hook, rendered as built (no typed check until [`Object::checked_as`]).
+    ///
+    /// `body` holds every top-level field but `apiVersion`, `kind` and `metadata` (`spec`,
+    /// `data`, ...); its values may read settings as the built-in kinds' do, and both renderers
+    /// render them alike.
+    pub fn new(api_version: &'static str, kind: &'static str, meta: Meta, body: Map) -> Self {
+        Object { api_version, kind, namespaced: true, gate: None, meta, body: body.entries, check: untyped, hook: None, makes: Vec::new(), crd: None }
+    }
+
+    /// Lowers the rendered object through the serde type `K` (the whole object, `apiVersion`
+    /// to `status`): a field of the wrong type or unknown to `K` fails `emit` with the field's
+    /// path, as for the built-in kinds.
+    pub fn checked_as<K>(mut self) -> Self
+    where
+        K: serde::de::DeserializeOwned + serde::Serialize,
+    {
+        self.check = typed::<K>;
+        self
+    }
+
+    /// A cluster-scoped kind (`scope: Cluster`): no `metadata.namespace`.
+    pub fn cluster_scoped(mut self) -> Self {
+        self.namespaced = false;
+        self
+    }
+
+    /// Runs the object as a Helm hook in the chart (a plain object in the manifests).
+    pub fn hook(mut self, hook: Hook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// Declares an object this one makes once applied: a cert-manager `Certificate` makes the
+    /// Secret named by its `spec.secretName`. References to it (a volume, an env var, through
+    /// [`objects::SecretRef::made_by`]) then land in the check, as they do on a rendered one.
+    pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {
+        self.makes.push((K::KIND, name.into()));
+        self
+    }
+
+    /// The CustomResourceDefinition of the object's kind, as YAML (what `kforge crd import`
+    /// keeps beside the types it writes): the check validates the rendered object against the
+    /// schema and `x-kubernetes-validations` rules of its version.
+    pub fn crd(mut self, crd: &'static str) -> Self {
+        self.crd = Some(crd);
+        self
+    }
+
     /// The object's kind (`Deployment`).
     pub fn kind(&self) -> &'static str {
         self.kind
@@ -200,6 +270,13 @@ impl<K> ObjectRef<K> {
 pub trait Build {
     /// Lowers the builder to the model's object.
     fn object(self) -> Object;
+}
+
+/// An object built by hand ([`Object::new`]) is added as it is.
+impl Build for Object {
+    fn object(self) -> Object {
+        self
+    }
 }
 
 /// Everything one application renders, in declaration order (renderers sort).
@@ -512,4 +589,104 @@ pub(crate) fn install_rank(kind: &str) -> usize {
         "ValidatingWebhookConfiguration",
     ];
     ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::objects::{Container, Deployment, Pod, Secret, SecretRef, Volume, VolumeSource};
+    use crate::render::testing;
+
+    /// A kind as a team's crate would write it, through the public API alone (not cert-manager's
+    /// Certificate: the check knows that one makes its Secret).
+    struct KeyPair {
+        meta: Meta,
+        secret_name: Expr<String>,
+        declares: bool,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct KeyPairResource {
+        api_version: String,
+        kind: String,
+        metadata: serde_json::Value,
+        spec: KeyPairSpec,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct KeyPairSpec {
+        secret_name: String,
+    }
+
+    impl Build for KeyPair {
+        fn object(self) -> Object {
+            let object = Object::new("tls.example.com/v1", "KeyPair", self.meta, Map::new().field("spec", Map::new().str("secretName", self.secret_name.clone())));
+            let object = object.checked_as::<KeyPairResource>();
+            if self.declares { object.makes::<Secret>(self.secret_name) } else { object }
+        }
+    }
+
+    fn model(declares: bool) -> Model {
+        let mut m = Model::new();
+        let secret_name: Expr<String> = Knob::<String>::at(crate::Path::values().child("tls").child("secretName")).expr();
+        let cert =
+            m.add_when(Knob::<bool>::at(crate::Path::values().child("tls").child("enabled")), KeyPair { meta: Meta::new("api-tls"), secret_name: secret_name.clone(), declares });
+        let tls = Volume::new("tls", VolumeSource::secret(&SecretRef::made_by(&cert, secret_name)));
+        let mut web = Container::builder().name("web").image("web:1").build();
+        web.mount_read_only(&tls, "/etc/tls");
+        m.add(Deployment::builder().meta(Meta::new("web").component("web")).pod(Pod::builder().containers(vec![web]).build()).build());
+        m
+    }
+
+    #[test]
+    fn a_kind_from_outside_renders_with_settings_in_its_fields_and_its_type_check() {
+        let values = json!({"tls": {"enabled": true, "secretName": "api-tls-keys"}});
+        let objects = testing::objects(&model(true), values).expect("renders");
+        let cert = objects.iter().find(|o| o["kind"] == "KeyPair").expect("the certificate renders");
+        assert_eq!(cert["apiVersion"], "tls.example.com/v1");
+        assert_eq!(cert["metadata"]["namespace"], "ns");
+        assert_eq!(cert["metadata"]["labels"]["app.kubernetes.io/instance"], "rel");
+        assert_eq!(cert["spec"], json!({"secretName": "api-tls-keys"}));
+        // The gate holds for it as for a built-in kind.
+        let off = testing::objects(&model(true), json!({"tls": {"enabled": false, "secretName": "x"}})).expect("renders");
+        assert!(off.iter().all(|o| o["kind"] != "KeyPair"));
+        // Its type check refuses what the type does not have, with the field's path.
+        let mut m = Model::new();
+        m.add(
+            Object::new("tls.example.com/v1", "KeyPair", Meta::new("c"), Map::new().field("spec", Map::new().str("secretName", "s").str("secretNme", "t")))
+                .checked_as::<KeyPairResource>(),
+        );
+        let err = testing::objects(&m, json!({})).unwrap_err();
+        assert!(err.to_string().contains("unknown field `secretNme`"), "{err}");
+        assert_eq!(err.path, "spec.secretNme");
+    }
+
+    /// The findings on references (the test's pod does not meet Pod Security, on purpose short).
+    fn reference_findings(m: &Model, values: serde_json::Value) -> Vec<String> {
+        testing::findings(m, values).into_iter().filter(|f| !f.contains("Pod Security Standard")).collect()
+    }
+
+    #[test]
+    fn a_secret_the_kind_declares_it_makes_is_one_a_pod_may_mount() {
+        let values = json!({"tls": {"enabled": true, "secretName": "api-tls-keys"}});
+        assert_eq!(reference_findings(&model(true), values.clone()), Vec::<String>::new());
+        let undeclared = reference_findings(&model(false), values);
+        assert!(undeclared.len() == 1 && undeclared[0].contains("Secret \"api-tls-keys\" is neither rendered nor declared external"), "{undeclared:?}");
+        // Gated off, it makes nothing: the mount lands nowhere.
+        let off = reference_findings(&model(true), json!({"tls": {"enabled": false, "secretName": "api-tls-keys"}}));
+        assert!(off.len() == 1 && off[0].contains("Secret \"api-tls-keys\" is neither rendered nor declared external"), "{off:?}");
+    }
+
+    #[test]
+    fn a_cluster_scoped_kind_has_no_namespace() {
+        let mut m = Model::new();
+        m.add(Object::new("example.com/v1", "Thing", Meta::new("t"), Map::new()).cluster_scoped());
+        let thing = testing::object(&m, json!({}));
+        assert_eq!(thing["metadata"].get("namespace"), None);
+    }
 }

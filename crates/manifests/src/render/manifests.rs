@@ -92,14 +92,22 @@ pub(crate) fn render_model(chart: &ChartMeta, model: &Model, values: &Value, rel
         }
     }
     let mut out = Vec::new();
+    let mut external = Vec::new();
     for object in &model.objects {
         if let Some(value) = eval_object(object, &mut scope)? {
+            // What it makes once applied exists for the check, as a declared external does.
+            for (kind, name) in &object.makes {
+                if let Value::String(name) = eval(&name.ex, &scope)?
+                    && !name.is_empty()
+                {
+                    external.push(Reference { kind: kind.to_string(), name });
+                }
+            }
             let name = value["metadata"]["name"].as_str().unwrap_or_default().to_string();
             out.push(Rendered { file: object.file(), kind: object.kind.to_string(), name, value, hook: object.hook.is_some() });
         }
     }
     out.sort_by(|a, b| (install_rank(&a.kind), &a.name).cmp(&(install_rank(&b.kind), &b.name)));
-    let mut external = Vec::new();
     for declared in &model.externals {
         match declared {
             External::Named(kind, name) => {

@@ -75,6 +75,14 @@ pub(crate) mod testing {
         Ok(objects.into_iter().map(|o| o.value).collect())
     }
 
+    /// The check's findings on what `model` renders for `values`, as `Kind/name: message`.
+    pub(crate) fn findings(model: &Model, values: Value) -> Vec<String> {
+        let (objects, external) = render_model(&chart(), model, &values, Release { name: "rel", namespace: "ns" }).unwrap_or_else(|e| panic!("the model renders: {e}"));
+        let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
+        let env = crate::check::Environment { app: "test", environment: "test", objects: &objects, external: &external, exceptions: &[] };
+        crate::check::run(&env).findings.iter().map(|f| format!("{}: {}", f.subject, f.message)).collect()
+    }
+
     /// The one object `model` renders for `values`.
     pub(crate) fn object(model: &Model, values: Value) -> Value {
         let mut objects = objects(model, values).unwrap_or_else(|e| panic!("the model renders: {e}"));

@@ -58,6 +58,15 @@ impl SecretRef {
         SecretRef { name }
     }
 
+    /// The Secret that `maker`, an object of the model, makes once applied (a cert-manager
+    /// `Certificate`'s `spec.secretName`). The maker's kind declares it with
+    /// [`Object::makes`](crate::model::Object::makes); the check refuses a reference to a Secret
+    /// that no rendered object makes.
+    pub fn made_by<K>(maker: &ObjectRef<K>, name: impl Into<Expr<String>>) -> Self {
+        let _ = maker;
+        SecretRef { name: name.into() }
+    }
+
     /// A Secret that exists outside the chart, named by a setting (declared external).
     pub fn external<T: Leaf<Out = String>>(name: &Knob<T>) -> Self {
         SecretRef { name: name.expr() }

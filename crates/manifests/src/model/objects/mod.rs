@@ -23,7 +23,9 @@ pub use network::{Ingress, IngressPath, IngressRule, NetworkPolicy, NetworkPolic
 pub use policy::PodDisruptionBudget;
 pub use rbac::{ClusterRole, ClusterRoleBinding, NamedPolicyRule, PolicyRule, Role, RoleBinding, ServiceAccount};
 pub use storage::PersistentVolumeClaim;
-pub use workload::{Args, ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload};
+pub use workload::{
+    Args, ClaimTemplate, Container, DaemonSet, Deployment, EnvFrom, EnvVar, Job, Pod, PortRef, Probe, StatefulSet, Strategy, Volume, VolumeSource, Workload, selector,
+};
 
 pub(crate) fn object(
     api_version: &'static str,
@@ -32,7 +34,7 @@ pub(crate) fn object(
     body: crate::template::tree::Map,
     check: crate::model::TypeCheck,
 ) -> crate::model::Object {
-    crate::model::Object { api_version, kind, namespaced: true, gate: None, meta, body: body.entries, check, hook: None }
+    crate::model::Object { check, ..crate::model::Object::new(api_version, kind, meta, body) }
 }
 
 /// What the builders' unit tests build on.

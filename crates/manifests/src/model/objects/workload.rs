@@ -628,6 +628,14 @@ impl Workload for ObjectRef<Deployment> {
     }
 }
 
+/// The labels that select a workload's pods (`app.kubernetes.io/name`, `instance`, and
+/// `component` when the workload has one), as a map for a selector field: what a kind outside
+/// this crate that selects pods (a `PodMonitor`'s `selector.matchLabels`) puts in its body. The
+/// chart renders them through its `selectorLabels` helper.
+pub fn selector(workload: &dyn Workload) -> Map {
+    selector_labels(workload.component())
+}
+
 pub(crate) fn selector_labels(component: Option<&'static str>) -> Map {
     Map::new().labels(LabelSet::Selector(component))
 }
@@ -670,16 +678,7 @@ impl Build for Deployment {
             spec = spec.field("strategy", Node::Map(s.0.clone()));
         }
         spec = spec.field("selector", Map::new().field("matchLabels", selector_labels(self.meta.component))).field("template", self.pod.lower_with(self.meta.component));
-        Object {
-            api_version: "apps/v1",
-            kind: "Deployment",
-            namespaced: true,
-            gate: None,
-            meta: self.meta,
-            body: Map::new().field("spec", spec).entries,
-            check: typed::<k8s_openapi::api::apps::v1::Deployment>,
-            hook: None,
-        }
+        Object::new("apps/v1", "Deployment", self.meta, Map::new().field("spec", spec)).checked_as::<k8s_openapi::api::apps::v1::Deployment>()
     }
 }
 
@@ -810,7 +809,7 @@ impl Build for Job {
 }
 
 fn workload_object(kind: &'static str, meta: Meta, spec: Map, check: crate::model::TypeCheck) -> Object {
-    Object { api_version: "apps/v1", kind, namespaced: true, gate: None, meta, body: Map::new().field("spec", spec).entries, check, hook: None }
+    Object { check, ..Object::new("apps/v1", kind, meta, Map::new().field("spec", spec)) }
 }
 
 macro_rules! workloads {
