@@ -1,6 +1,6 @@
 //! Every custom resource the applications emit (CloudNativePG Cluster and ScheduledBackup,
 //! ServiceMonitor, ExternalSecret, Gateway API TCPRoute) validates against the upstream CRD
-//! kept in `crates/crd/crds/`, with unknown fields rejected as the API server does for structural
+//! kept in the folders of [`CRD_DIRS`], with unknown fields rejected as the API server does for structural
 //! schemas. `gitops.rs` validates the Argo CD and Flux definitions the same way.
 
 use std::collections::BTreeMap;
@@ -28,10 +28,15 @@ fn structural(schema: &Value) -> Value {
     }
 }
 
-/// `apiVersion/kind` -> JSON Schema, from every CRD in `crates/crd/crds/`.
+/// Where the upstream CRDs are: those of the built-in custom resources beside the types
+/// `kforge crd import` generated from them, the GitOps kinds' and cert-manager's in the crd crate.
+pub const CRD_DIRS: [&str; 2] = ["crates/manifests/src/model/objects/crds", "crates/crd/crds"];
+
+/// `apiVersion/kind` -> JSON Schema, from every CRD in [`CRD_DIRS`].
 pub fn crd_schemas() -> BTreeMap<String, Value> {
     let mut schemas = BTreeMap::new();
-    for entry in std::fs::read_dir(root().join("crates/crd/crds")).expect("crates/crd/crds") {
+    let entries = CRD_DIRS.iter().flat_map(|d| std::fs::read_dir(root().join(d)).unwrap_or_else(|e| panic!("{d}: {e}")));
+    for entry in entries {
         let path = entry.expect("entry").path();
         if path.extension().is_none_or(|e| e != "yaml") {
             continue;
@@ -89,7 +94,7 @@ const AETERNA_CASES: &[(&str, &str)] = &[
 #[test]
 fn custom_resources_validate_against_their_crds() {
     let schemas = crd_schemas();
-    assert!(schemas.len() >= 4, "CRDs missing from crates/crd/crds: {:?}", schemas.keys().collect::<Vec<_>>());
+    assert!(schemas.len() >= 4, "CRDs missing from {CRD_DIRS:?}: {:?}", schemas.keys().collect::<Vec<_>>());
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut docs: Vec<(String, Value)> = Vec::new();
     let mut collect = |label: &str, stream: &str| {

@@ -240,7 +240,7 @@ fn gitops_definitions_validate_against_their_crds_and_point_at_committed_files()
     let tmp = tempfile::tempdir().expect("tempdir");
     let custom: Vec<(String, Value)> = docs.iter().filter(|(_, d)| d["kind"] != "Namespace").map(|(p, d)| (format!("{} {}", p.display(), id(d)), d.clone())).collect();
     for (label, doc) in &custom {
-        assert!(schemas.contains_key(&key(doc)), "{label}: no CRD in crates/crd/crds for {}", key(doc));
+        assert!(schemas.contains_key(&key(doc)), "{label}: no CRD in {:?} for {}", crate::crds::CRD_DIRS, key(doc));
     }
     let kinds: BTreeSet<String> = custom.iter().map(|(_, d)| key(d)).collect();
     let expected = [

@@ -7,6 +7,7 @@ mod api_rules;
 mod bad_input;
 mod cli;
 mod conformance;
+mod crd_import;
 mod crds;
 mod dbbat;
 mod external;

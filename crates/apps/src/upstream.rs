@@ -452,7 +452,7 @@ pub const IMAGES: &[ImageNeeds] = &[
         }),
         facts: &[
             fact(
-                "`DefaultImageName` is `ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie`, run unless the `Cluster` names an `imageName` (`18.6-system-trixie` on `main` at `a95a534`, whose CRDs `crates/crd/crds/` holds: v1.30.0's with fields added)",
+                "`DefaultImageName` is `ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie`, run unless the `Cluster` names an `imageName` (`18.6-system-trixie` on `main` at `a95a534`, whose CRDs `crates/manifests/src/model/objects/crds/` holds: v1.30.0's with fields added)",
                 "pkg/versions/versions.go",
             ),
             fact(

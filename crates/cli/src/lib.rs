@@ -18,6 +18,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod crd_import;
+
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use manifests::Application;
 use manifests::output;
@@ -104,9 +106,50 @@ enum Command<E: Subcommand> {
     /// same bytes on every run
     #[command(after_help = PACKAGE_EXAMPLES)]
     Package(PackageArgs),
+    /// Custom resource definitions: `crd import` writes Rust types and a builder for each
+    /// CRD's kind, to use in an application like a built-in kind
+    #[command(subcommand)]
+    Crd(CrdCommand),
     #[command(flatten)]
     Extra(E),
 }
+
+#[derive(Subcommand)]
+enum CrdCommand {
+    /// Write a Rust module per CRD into --out: serde types of every served version (the
+    /// renderer lowers each rendered object through them, so a field of the wrong type or
+    /// unknown to the CRD fails emit), a builder implementing Build, the CRD kept beside them
+    /// (the check validates rendered objects against its schema and CEL rules), and a mod.rs
+    #[command(after_help = CRD_EXAMPLES)]
+    Import(CrdImportArgs),
+}
+
+#[derive(Args)]
+struct CrdImportArgs {
+    /// CRD files (YAML, one or more CustomResourceDefinitions each, apiextensions.k8s.io/v1)
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The folder of the team's crate to write into (src/crds, then `mod crds;` in main.rs)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Import only this version (repeat for more); default: every served version
+    #[arg(long = "version", value_name = "VERSION")]
+    versions: Vec<String>,
+    /// Write nothing; fail when a file in --out differs from what the import would write (CI)
+    #[arg(long)]
+    check: bool,
+    /// The path of the kforge DSL crate in the generated code, as the team's Cargo.toml names it
+    #[arg(long, value_name = "CRATE", default_value = "manifests")]
+    dsl_crate: String,
+}
+
+const CRD_EXAMPLES: &str = "\
+Examples:
+  cargo run -- crd import crds/certificates.yaml --out src/crds
+                                  then `mod crds;` and crds::certificate::v1::Certificate
+  cargo run -- crd import crds/*.yaml --out src/crds --check
+                                  fail when the generated files are stale (CI)
+  cargo run -- crd import tcproutes.yaml --version v1 --out src/crds";
 
 const GRAPH_EXAMPLES: &str = "\
 Objects referenced but made outside the chart (a Secret the operator creates) are drawn dashed.
@@ -544,6 +587,7 @@ fn run<E: Subcommand>(command: Command<E>, apps: Apps, extra: impl FnOnce(E) -> 
         Command::Extra(e) => extra(e),
         Command::UpgradeCheck(args) => upgrade_check(apps, &args),
         Command::Package(args) => package(apps, &args),
+        Command::Crd(CrdCommand::Import(args)) => crd_import(&args),
         Command::Emit(args) if args.stdout => emit_stdout(apps, &args),
         Command::Emit(args) => emit_tree(apps, &args),
     }
@@ -649,6 +693,29 @@ fn upgrade_check(apps: Apps, args: &UpgradeArgs) -> Result<ExitCode, String> {
     if failed > 0 {
         note!("error: {failed} chart(s) would not upgrade cleanly or need another version; see above");
         return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn crd_import(args: &CrdImportArgs) -> Result<ExitCode, String> {
+    let planned = crd_import::plan(&args.files, &args.out, &args.versions, &args.dsl_crate)?;
+    if args.check {
+        let stale = crd_import::stale(&args.out, &planned);
+        for s in &stale {
+            note!("{s}");
+        }
+        if !stale.is_empty() {
+            note!("error: {} file(s) in {} are not what `kforge crd import` writes; run it again without --check", stale.len(), args.out.display());
+            return Ok(ExitCode::FAILURE);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let written = crd_import::write(&args.out, &planned)?;
+    for path in &written {
+        note!("wrote {}", path.display());
+    }
+    if written.is_empty() {
+        note!("{} is up to date", args.out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

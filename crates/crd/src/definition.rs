@@ -141,18 +141,34 @@ impl Crd {
 mod tests {
     use super::*;
 
-    const TCP_ROUTES: &str = include_str!("../crds/gateway.networking.k8s.io_tcproutes.yaml");
+    const CERTIFICATES: &str = include_str!("../crds/cert-manager.io_certificates.yaml");
 
     #[test]
     fn an_upstream_crd_reads_with_its_versions_and_schemas() {
-        let crds = Crd::parse("tcproutes.yaml", TCP_ROUTES).expect("reads");
+        let crds = Crd::parse("certificates.yaml", CERTIFICATES).expect("reads");
         assert_eq!(crds.len(), 1);
         let crd = &crds[0];
-        assert_eq!((crd.group.as_str(), crd.kind.as_str(), crd.plural.as_str(), crd.scope), ("gateway.networking.k8s.io", "TCPRoute", "tcproutes", Scope::Namespaced));
-        let served: Vec<(&str, bool)> = crd.served().map(|v| (v.name.as_str(), v.storage)).collect();
-        assert_eq!(served, [("v1", true), ("v1alpha2", false)]);
-        assert_eq!(crd.versions[0].schema["type"], "object");
-        assert_eq!(crd.api_version(&crd.versions[1]), "gateway.networking.k8s.io/v1alpha2");
+        assert_eq!((crd.group.as_str(), crd.kind.as_str(), crd.plural.as_str(), crd.scope), ("cert-manager.io", "Certificate", "certificates", Scope::Namespaced));
+        assert_eq!(crd.versions.len(), 1);
+        assert_eq!((crd.versions[0].name.as_str(), crd.versions[0].served, crd.versions[0].storage), ("v1", true, true));
+        assert_eq!(crd.versions[0].schema["properties"]["spec"]["required"], serde_json::json!(["issuerRef", "secretName"]));
+        assert_eq!(crd.api_version(&crd.versions[0]), "cert-manager.io/v1");
+    }
+
+    #[test]
+    fn only_served_versions_are_served_and_documents_are_read_in_order() {
+        let one = |kind: &str, versions: &str| {
+            format!(
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  names: {{kind: {kind}, plural: x}}\n  scope: Cluster\n  versions: {versions}\n"
+            )
+        };
+        let text = format!("{}---\n{}", one("A", "[{name: v2, served: true, storage: true}, {name: v1, served: false}]"), one("B", "[{name: v1, served: true}]"));
+        let crds = Crd::parse("two.yaml", &text).expect("reads");
+        let kinds: Vec<&str> = crds.iter().map(|c| c.kind.as_str()).collect();
+        assert_eq!(kinds, ["A", "B"]);
+        assert_eq!(crds[0].scope, Scope::Cluster);
+        assert_eq!(crds[0].served().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["v2"]);
+        assert_eq!(crds[0].versions[1].schema, Value::Null);
     }
 
     #[test]

@@ -1,192 +1,16 @@
 //! CloudNativePG (postgresql.cnpg.io/v1): a PostgreSQL `Cluster` the operator runs, and its
 //! `ScheduledBackup`. The operator must be installed in the cluster; the chart only declares
-//! the resources. The structs below are the subset of the upstream CRDs the builders emit; they
-//! reject unknown fields, and the tests validate emitted resources against the CRDs themselves.
+//! the resources. The renderer lowers them through the types generated from
+//! the upstream CRDs ([`crds::cluster`], [`crds::scheduled_backup`]), which reject unknown fields.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
 use crate::model::objects::config::SecretRef;
-use crate::model::objects::object;
+use crate::model::objects::{crds, object};
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
 use crate::template::expr::{Expr, concat};
 use crate::template::tree::{List, Map, Node};
-
-type ObjectMeta = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-
-/// The `Cluster` custom resource as the CloudNativePG CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClusterResource {
-    pub api_version: String,
-    pub kind: String,
-    pub metadata: ObjectMeta,
-    pub spec: ClusterSpec,
-}
-
-/// `ClusterSpec` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClusterSpec {
-    pub instances: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
-    pub storage: StorageConfiguration,
-    pub bootstrap: Bootstrap,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backup: Option<BackupConfiguration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_account_template: Option<ServiceAccountTemplate>,
-}
-
-/// `ServiceAccountTemplate` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServiceAccountTemplate {
-    pub metadata: TemplateMetadata,
-}
-
-/// The `metadata` of a CloudNativePG template: annotations and labels only.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TemplateMetadata {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<std::collections::BTreeMap<String, String>>,
-}
-
-/// `LocalObjectReference` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LocalObjectReference {
-    pub name: String,
-}
-
-/// `StorageConfiguration` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StorageConfiguration {
-    pub size: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<String>,
-}
-
-/// `Bootstrap` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Bootstrap {
-    pub initdb: InitDb,
-}
-
-/// `InitDb` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct InitDb {
-    pub database: String,
-    pub owner: String,
-    #[serde(default, rename = "postInitApplicationSQL", skip_serializing_if = "Vec::is_empty")]
-    pub post_init_application_sql: Vec<String>,
-}
-
-/// `BackupConfiguration` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BackupConfiguration {
-    pub barman_object_store: BarmanObjectStore,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retention_policy: Option<String>,
-}
-
-/// `BarmanObjectStore` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BarmanObjectStore {
-    pub destination_path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub s3_credentials: Option<S3Credentials>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub google_credentials: Option<GoogleCredentials>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub azure_credentials: Option<AzureCredentials>,
-}
-
-/// `SecretKeySelector` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretKeySelector {
-    pub name: String,
-    pub key: String,
-}
-
-/// `S3Credentials` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct S3Credentials {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_key_id: Option<SecretKeySelector>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_access_key: Option<SecretKeySelector>,
-    #[serde(default, rename = "inheritFromIAMRole", skip_serializing_if = "Option::is_none")]
-    pub inherit_from_iam_role: Option<bool>,
-}
-
-/// `GoogleCredentials` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct GoogleCredentials {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub application_credentials: Option<SecretKeySelector>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gke_environment: Option<bool>,
-}
-
-/// `AzureCredentials` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AzureCredentials {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_string: Option<SecretKeySelector>,
-    #[serde(default, rename = "inheritFromAzureAD", skip_serializing_if = "Option::is_none")]
-    pub inherit_from_azure_ad: Option<bool>,
-}
-
-/// The `ScheduledBackup` custom resource as the CloudNativePG CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ScheduledBackupResource {
-    pub api_version: String,
-    pub kind: String,
-    pub metadata: ObjectMeta,
-    pub spec: ScheduledBackupSpec,
-}
-
-/// `ScheduledBackupSpec` of the CloudNativePG CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ScheduledBackupSpec {
-    pub schedule: String,
-    pub cluster: LocalObjectReference,
-    pub backup_owner_reference: String,
-    pub method: String,
-}
 
 /// Where a cluster's base backups and WAL go (`barmanObjectStore`), and with which credentials:
 /// keys of an existing Secret, or the workload identity of the cloud (IAM role, GKE, Azure AD).
@@ -286,7 +110,7 @@ impl Build for Cluster {
         if let Some((cond, annotations)) = self.service_account_annotations {
             spec = spec.when(cond, Map::new().field("serviceAccountTemplate", Map::new().field("metadata", Map::new().field("annotations", annotations))));
         }
-        object("postgresql.cnpg.io/v1", "Cluster", self.meta, Map::new().field("spec", spec), typed::<ClusterResource>)
+        object("postgresql.cnpg.io/v1", "Cluster", self.meta, Map::new().field("spec", spec), typed::<crds::cluster::v1::ClusterResource>).crd(crds::cluster::CRD)
     }
 }
 
@@ -319,6 +143,7 @@ impl Build for ScheduledBackup {
     fn object(self) -> Object {
         let spec =
             Map::new().str("schedule", self.schedule).field("cluster", Map::new().str("name", self.cluster)).str("backupOwnerReference", "self").str("method", "barmanObjectStore");
-        object("postgresql.cnpg.io/v1", "ScheduledBackup", self.meta, Map::new().field("spec", spec), typed::<ScheduledBackupResource>)
+        object("postgresql.cnpg.io/v1", "ScheduledBackup", self.meta, Map::new().field("spec", spec), typed::<crds::scheduled_backup::v1::ScheduledBackupResource>)
+            .crd(crds::scheduled_backup::CRD)
     }
 }

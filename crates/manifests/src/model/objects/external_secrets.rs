@@ -1,75 +1,14 @@
 //! External Secrets Operator `ExternalSecret` (external-secrets.io/v1): the operator reads keys
 //! from a secret store (Vault, a cloud secret manager, ...) and writes them into a Secret, so no
-//! secret value passes through the chart. The struct below is the subset of the upstream CRD
-//! the builder emits; it rejects unknown fields, and the tests validate emitted resources
-//! against the CRD itself.
+//! secret value passes through the chart. The renderer lowers it through the types
+//! generated from the upstream CRD ([`crds::external_secret`]), which reject unknown fields.
 
-use serde::{Deserialize, Serialize};
 use typed_builder::TypedBuilder;
 
-use crate::model::objects::object;
+use crate::model::objects::{crds, object};
 use crate::model::{Build, Meta, Object, typed};
 use crate::template::expr::Expr;
 use crate::template::tree::{List, Lower, Map, Node};
-
-/// The `ExternalSecret` custom resource as the External Secrets CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExternalSecretResource {
-    pub api_version: String,
-    pub kind: String,
-    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    pub spec: ExternalSecretSpec,
-}
-
-/// `ExternalSecretSpec` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ExternalSecretSpec {
-    pub refresh_interval: String,
-    pub secret_store_ref: SecretStoreRef,
-    pub target: Target,
-    pub data: Vec<Data>,
-}
-
-/// `SecretStoreRef` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SecretStoreRef {
-    pub name: String,
-    pub kind: String,
-}
-
-/// `Target` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Target {
-    pub name: String,
-    pub creation_policy: String,
-}
-
-/// `Data` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Data {
-    pub secret_key: String,
-    pub remote_ref: RemoteRef,
-}
-
-/// `RemoteRef` of the External Secrets CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RemoteRef {
-    pub key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub property: Option<String>,
-}
 
 /// One key of the target Secret, read from `key` (and its `property`) in the store.
 #[derive(Clone, Debug)]
@@ -118,6 +57,7 @@ impl Build for ExternalSecret {
             .field("secretStoreRef", Map::new().str("name", self.store_name).str("kind", self.store_kind))
             .field("target", Map::new().str("name", self.target).str("creationPolicy", "Owner"))
             .field("data", self.data.node());
-        object("external-secrets.io/v1", "ExternalSecret", self.meta, Map::new().field("spec", spec), typed::<ExternalSecretResource>)
+        object("external-secrets.io/v1", "ExternalSecret", self.meta, Map::new().field("spec", spec), typed::<crds::external_secret::v1::ExternalSecretResource>)
+            .crd(crds::external_secret::CRD)
     }
 }

@@ -1,57 +1,15 @@
 //! Prometheus Operator `ServiceMonitor` (monitoring.coreos.com/v1): scrape a port of a Service
-//! the model declares. The struct below is the subset of the upstream CRD the builder emits; it
-//! rejects unknown fields, and the tests validate emitted resources against the CRD itself.
+//! the model declares. The renderer lowers it through the types generated from
+//! the upstream CRD ([`crds::service_monitor`]), which reject unknown fields.
 
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use typed_builder::TypedBuilder;
 
 use crate::model::objects::network::ServicePortRef;
-use crate::model::objects::object;
 use crate::model::objects::workload::selector_labels;
+use crate::model::objects::{crds, object};
 use crate::model::{Build, Meta, Object, typed};
 use crate::template::expr::Expr;
 use crate::template::tree::{List, Map, Node};
-
-/// The `ServiceMonitor` custom resource as the Prometheus Operator CRD defines it: the part the builder emits.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServiceMonitorResource {
-    pub api_version: String,
-    pub kind: String,
-    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    pub spec: ServiceMonitorSpec,
-}
-
-/// `ServiceMonitorSpec` of the Prometheus Operator CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServiceMonitorSpec {
-    pub selector: LabelSelector,
-    pub endpoints: Vec<Endpoint>,
-}
-
-/// `LabelSelector` of the Prometheus Operator CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LabelSelector {
-    pub match_labels: BTreeMap<String, String>,
-}
-
-/// `Endpoint` of the Prometheus Operator CRD.
-#[allow(missing_docs)] // Fields as the CRD names them; its schema (crates/crd/crds/) documents each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Endpoint {
-    pub port: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<String>,
-}
 
 /// Scrapes `path` on a port of a Service every `interval` (a duration such as `30s`).
 /// The Service must carry the selector labels of its workload, as every Service here does.
@@ -76,7 +34,8 @@ impl Build for ServiceMonitor {
         let (service, port) = self.port;
         let endpoint = Map::new().str("port", port).str("path", self.path).str("interval", self.interval);
         let spec = Map::new().field("selector", Map::new().field("matchLabels", selector_labels(service))).field("endpoints", List::of([Node::from(endpoint)]).node());
-        object("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, Map::new().field("spec", spec), typed::<ServiceMonitorResource>)
+        object("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, Map::new().field("spec", spec), typed::<crds::service_monitor::v1::ServiceMonitorResource>)
+            .crd(crds::service_monitor::CRD)
     }
 }
 
