@@ -40,7 +40,7 @@ struct SetupArgs {
     /// The OpenCode configuration to merge the MCP entry into (default: $XDG_CONFIG_HOME/opencode/opencode.json, else ~/.config/opencode/opencode.json)
     #[arg(long, value_name = "PATH")]
     opencode_config: Option<PathBuf>,
-    /// With --answers: replace files edited since setup wrote them (each kept as <name>.bak)
+    /// With --answers: replace files edited since setup wrote them (each kept as NAME.bak)
     #[arg(long, requires = "answers")]
     force: bool,
 }

@@ -299,13 +299,55 @@ fn flag(schema: &Value, key: &str) -> bool {
     schema.get(key) == Some(&Value::Bool(true))
 }
 
-/// The first paragraph of the schema's description, as doc lines.
+/// The first paragraph of the schema's description, as doc lines rustdoc reads as plain text.
 fn description(schema: &Value) -> String {
     let text = schema.get("description").and_then(Value::as_str).unwrap_or("");
     let first = text.split("\n\n").next().unwrap_or("").trim();
-    // Doc comments end at a line; a `*/` or a stray backslash-r would not matter, but keep
-    // lines short of control characters.
-    first.lines().map(|l| l.trim_end().replace(|c: char| c.is_control(), " ")).collect::<Vec<_>>().join("\n")
+    first.lines().map(doc_line).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n")
+}
+
+/// One line of upstream prose as Markdown that says the same: no indented or fenced block
+/// (rustdoc would compile it as a doctest), no link or HTML tag made of brackets, and URLs as
+/// autolinks.
+fn doc_line(line: &str) -> String {
+    let line = line.trim().replace(|c: char| c.is_control(), " ");
+    let mut out = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let start = word.find("https://").or_else(|| word.find("http://"));
+        match start {
+            Some(k) => {
+                let rest = &word[k..];
+                let end = rest.find([')', '"', '\'', ',', '<', '>', '`', '[', ']']).unwrap_or(rest.len());
+                let url = rest[..end].trim_end_matches(['.', ';', ':']);
+                escape_into(&word[..k], &mut out);
+                out.push('<');
+                out.push_str(url);
+                out.push('>');
+                escape_into(&rest[url.len()..], &mut out);
+            }
+            None => escape_into(word, &mut out),
+        }
+    }
+    out
+}
+
+/// `text` with what Markdown would read as markup escaped.
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '\\' | '[' | ']' | '*' | '_' | '`' | '#' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// `snake_case` of a camelCase or kebab name: `secretName` -> `secret_name`, `TCPRoute` ->
@@ -419,6 +461,16 @@ mod tests {
             assert!(m.contains(expected), "missing {expected:?} in\n{m}");
         }
         assert!(!m.contains("More text."));
+    }
+
+    #[test]
+    fn upstream_prose_stays_prose_in_rustdoc() {
+        assert_eq!(doc_line("    indented code"), "indented code");
+        assert_eq!(doc_line("```yaml"), "\\`\\`\\`yaml");
+        assert_eq!(doc_line("see [RFC 1123] <namespace>/<name> a*b"), "see \\[RFC 1123\\] &lt;namespace&gt;/&lt;name&gt; a\\*b");
+        assert_eq!(doc_line("More: https://example.com/x."), "More: <https://example.com/x>.");
+        assert_eq!(doc_line("pod_name"), "pod\\_name");
+        assert_eq!(doc_line("[Service](https://k8s.io/svc/#x) (https://tools.ietf.org/rfc1123)."), "\\[Service\\](<https://k8s.io/svc/#x>) (<https://tools.ietf.org/rfc1123>).");
     }
 
     #[test]

@@ -90,59 +90,60 @@ pub use serde as __serde;
 #[doc(hidden)]
 pub use serde_json as __serde_json;
 
-/// Adding a kind: what a team's crate implements to build an object kforge does not know, with
-/// no change to kforge.
-///
-/// A kind is a builder that implements [`Build`]: it lowers to an [`Object`] made with
-/// [`Object::new`] (apiVersion, kind, [`Meta`], and a body [`Map`] whose values may read
-/// settings), and gets what the built-in kinds get:
-///
-/// - metadata and the common labels from [`Meta`], gating with [`Model::add_when`], and values
-///   in any field, rendered alike by both renderers;
-/// - a typed check of the rendered object with [`Object::checked_as`] (a serde type of the
-///   whole object, `deny_unknown_fields`), and the CRD's schema and CEL rules with
-///   [`Object::crd`]; `kforge crd import` writes both from a CRD;
-/// - typed references: [`Object::makes`] declares an object it makes once applied, which
-///   [`objects::SecretRef::made_by`] names for a volume or env var; [`objects::selector`] gives
-///   the labels that select a workload's pods; [`Referable`] lets [`Model::external`] declare
-///   one that exists already; [`Object::cluster_scoped`] and [`Object::hook`] as their names say.
-///
-/// A cert-manager `Certificate` whose Secret a Deployment mounts:
-///
-/// ```
-/// use manifests::extend::{Build, Object, Referable};
-/// use manifests::objects::{Container, Deployment, Pod, Secret, SecretRef, Volume, VolumeSource};
-/// use manifests::{Expr, List, Map, Meta, Model, Node, fullname_with};
-///
-/// struct Certificate {
-///     meta: Meta,
-///     secret_name: Expr<String>,
-///     dns_name: String,
-/// }
-///
-/// impl Build for Certificate {
-///     fn object(self) -> Object {
-///         let spec = Map::new()
-///             .str("secretName", self.secret_name.clone())
-///             .field("dnsNames", List::of([Node::str(self.dns_name)]).node())
-///             .field("issuerRef", Map::new().str("name", "letsencrypt").str("kind", "ClusterIssuer"));
-///         Object::new("cert-manager.io/v1", "Certificate", self.meta, Map::new().field("spec", spec)).makes::<Secret>(self.secret_name)
-///     }
-/// }
-///
-/// impl Referable for Certificate {
-///     const KIND: &'static str = "Certificate";
-/// }
-///
-/// let mut m = Model::new();
-/// let secret_name = fullname_with("tls");
-/// let cert = m.add(Certificate { meta: Meta::new(fullname_with("tls")), secret_name: secret_name.clone(), dns_name: "api.example.com".into() });
-/// let tls = Volume::new("tls", VolumeSource::secret(&SecretRef::made_by(&cert, secret_name)));
-/// let mut web = Container::builder().name("web").image("web:1").build();
-/// web.mount_read_only(&tls, "/etc/tls");
-/// m.add(Deployment::builder().meta(Meta::new(fullname_with("web")).component("web")).pod(Pod::builder().containers(vec![web]).build()).build());
-/// ```
 pub mod extend {
+    //! Adding a kind: what a team's crate implements to build an object kforge does not know, with
+    //! no change to kforge.
+    //!
+    //! A kind is a builder that implements [`Build`]: it lowers to an [`Object`] made with
+    //! [`Object::new`] (apiVersion, kind, [`Meta`](crate::Meta), and a body [`Map`](crate::Map) whose values may read
+    //! settings), and gets what the built-in kinds get:
+    //!
+    //! - metadata and the common labels from [`Meta`](crate::Meta), gating with [`Model::add_when`](crate::Model::add_when), and values
+    //!   in any field, rendered alike by both renderers;
+    //! - a typed check of the rendered object with [`Object::checked_as`] (a serde type of the
+    //!   whole object, `deny_unknown_fields`), and the CRD's schema and CEL rules with
+    //!   [`Object::crd`]; `kforge crd import` writes both from a CRD;
+    //! - typed references: [`Object::makes`] declares an object it makes once applied, which
+    //!   [`SecretRef::made_by`](crate::objects::SecretRef::made_by) names for a volume or env var; [`selector`] gives
+    //!   the labels that select a workload's pods; [`Referable`] lets [`Model::external`](crate::Model::external) declare
+    //!   one that exists already; [`Object::cluster_scoped`] and [`Object::hook`] as their names say.
+    //!
+    //! A cert-manager `Certificate` whose Secret a Deployment mounts:
+    //!
+    //! ```
+    //! use manifests::extend::{Build, Object, Referable};
+    //! use manifests::objects::{Container, Deployment, Pod, Secret, SecretRef, Volume, VolumeSource};
+    //! use manifests::{Expr, List, Map, Meta, Model, Node, fullname_with};
+    //!
+    //! struct Certificate {
+    //!     meta: Meta,
+    //!     secret_name: Expr<String>,
+    //!     dns_name: String,
+    //! }
+    //!
+    //! impl Build for Certificate {
+    //!     fn object(self) -> Object {
+    //!         let spec = Map::new()
+    //!             .str("secretName", self.secret_name.clone())
+    //!             .field("dnsNames", List::of([Node::str(self.dns_name)]).node())
+    //!             .field("issuerRef", Map::new().str("name", "letsencrypt").str("kind", "ClusterIssuer"));
+    //!         Object::new("cert-manager.io/v1", "Certificate", self.meta, Map::new().field("spec", spec)).makes::<Secret>(self.secret_name)
+    //!     }
+    //! }
+    //!
+    //! impl Referable for Certificate {
+    //!     const KIND: &'static str = "Certificate";
+    //! }
+    //!
+    //! let mut m = Model::new();
+    //! let secret_name = fullname_with("tls");
+    //! let cert = m.add(Certificate { meta: Meta::new(fullname_with("tls")), secret_name: secret_name.clone(), dns_name: "api.example.com".into() });
+    //! let tls = Volume::new("tls", VolumeSource::secret(&SecretRef::made_by(&cert, secret_name)));
+    //! let mut web = Container::builder().name("web").image("web:1").build();
+    //! web.mount_read_only(&tls, "/etc/tls");
+    //! m.add(Deployment::builder().meta(Meta::new(fullname_with("web")).component("web")).pod(Pod::builder().containers(vec![web]).build()).build());
+    //! ```
+
     pub use crate::model::objects::selector;
     pub use crate::model::{Build, Hook, LoweringError, Object, ObjectRef, Referable, TypeCheck, type_check};
 

@@ -22,12 +22,12 @@ impl Line {
         Line::of([Expr::from(s)])
     }
 
-    /// "<what> is installed as <fullname> in namespace <namespace>."
+    /// `"<what> is installed as <fullname> in namespace <namespace>."`
     pub fn installed(what: &str) -> Line {
         Line::of([format!("{what} is installed as ").into(), crate::template::expr::fullname(), " in namespace ".into(), crate::template::expr::release_namespace(), ".".into()])
     }
 
-    /// "<label>: kubectl port-forward -n <namespace> svc/<service> <local>:<port>".
+    /// `"<label>: kubectl port-forward -n <namespace> svc/<service> <local>:<port>"`.
     pub fn port_forward(label: &str, service: Expr<String>, local: Expr<String>, port: Expr<String>) -> Line {
         Line::of([format!("{label}: kubectl port-forward -n ").into(), crate::template::expr::release_namespace(), " svc/".into(), service, " ".into(), local, ":".into(), port])
     }

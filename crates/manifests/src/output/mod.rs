@@ -7,7 +7,7 @@
 //!   stage by stage; [`gitops`]: the Argo CD and Flux definitions of each environment;
 //! - [`no_follow`]: reading a generated folder's files without following links;
 //! - [`ownership`]: the record in each generated directory of the files emit wrote there;
-//! - [`write`]: swapping the changed directories in, refusing foreign files;
+//! - [`write`](mod@write): swapping the changed directories in, refusing foreign files;
 //! - [`fault`]: the fault-injection hook the tests of atomicity use.
 
 pub mod fault;

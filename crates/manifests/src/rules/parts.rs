@@ -5,7 +5,7 @@
 //! a claim's size).
 //!
 //! Each part's rules are data ([`Rule`] over [`Test`]), in the order Kubernetes' validation
-//! function checks them, each naming that function. Three things read the same data: [`problem`]
+//! function checks them, each naming that function. Three things read the same data: [`problem_of`]
 //! here (emit's refusal, and `kforge check` on rendered objects), and the chart's helper that
 //! `render` generates from it (Helm's `fail`), so the message is the same text on both sides and
 //! the two cannot drift apart. The rules of the restricted Pod Security Standard are tagged with

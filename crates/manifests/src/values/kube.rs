@@ -13,7 +13,7 @@
 //! - descriptions are left out: the setting's own description says what it is, and Kubernetes'
 //!   texts repeated in every chart would multiply the schema's size.
 //!
-//! emit checks a value against that same schema ([`check`]) before reading it into `T`, so a
+//! emit checks a value against that same schema (`check`) before reading it into `T`, so a
 //! typo such as `extraEnv: [{name: A, valeu: x}]` fails in both renderers with the values path.
 
 use std::any::TypeId;

@@ -73,7 +73,7 @@ pub fn read_capped(reader: impl std::io::Read) -> Result<String, String> {
     }
     String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
 }
-/// A values file as Helm reads it: YAML 1.1 (see [`super::yaml11`] and [`super::compose`]),
+/// A values file as Helm reads it: YAML 1.1 (see `values::yaml11` and `values::compose`),
 /// the documents merged in order, a map of settings at the top.
 pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
     let err = |message: String| ValuesError { source: name.to_string(), path: String::new(), message };
@@ -105,7 +105,7 @@ pub fn parse_yaml(name: &str, text: &str) -> Result<Value, ValuesError> {
 }
 
 /// Every document of a YAML stream as Helm and the Kubernetes API machinery read it: YAML 1.1
-/// through sigs.k8s.io/yaml, as values files are read ([`super::compose`]); an empty document is
+/// through sigs.k8s.io/yaml, as values files are read (`values::compose`); an empty document is
 /// `null`. For rendered manifests, which `kubectl` and Helm read so: compared this way, two
 /// renderings are equal where the cluster would see the same objects.
 pub fn read_documents(name: &str, text: &str) -> Result<Vec<Value>, ValuesError> {

@@ -1,7 +1,7 @@
 //! Settings, in three parts:
 //! - [`types`]: the validated value types applications build their `Values` from (ports,
 //!   quantities, DNS names, ...), each checking one rule in serde and in its schema;
-//! - [`load`]: values files parsed as YAML and merged over the defaults, and the merged values
+//! - [`load`](mod@load): values files parsed as YAML and merged over the defaults, and the merged values
 //!   validated against the application's `Values` type;
 //! - `yaml11` and `compose`: a values file read as Helm reads it, YAML 1.1 scalars (`0644` is
 //!   420, `no` is false) and keys made strings as sigs.k8s.io/yaml makes them;

@@ -74,7 +74,7 @@ pub struct Cluster {
     #[builder(setter(into))]
     pub storage_class: Expr<String>,
     /// The application database and its owner; the operator stores the owner's credentials in
-    /// the Secret [`ClusterRef::app_secret`] names.
+    /// the Secret [`ObjectRef::app_secret`](crate::model::ObjectRef::app_secret) names.
     pub database: &'static str,
     /// SQL run in the application database once, after it is created (`CREATE EXTENSION ...`).
     #[builder(default)]

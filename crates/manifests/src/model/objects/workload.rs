@@ -772,7 +772,7 @@ impl Build for DaemonSet {
     }
 }
 
-/// A Job. With a [`Hook`] it runs as a Helm hook in the chart; plain manifests carry it as a
+/// A Job. With a [`Hook`](crate::model::Hook) it runs as a Helm hook in the chart; plain manifests carry it as a
 /// plain Job (hook annotations belong to Helm alone).
 #[derive(Clone, Debug, TypedBuilder)]
 pub struct Job {

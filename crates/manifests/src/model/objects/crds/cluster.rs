@@ -49,30 +49,30 @@ pub mod v1 {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
         /// may reject unrecognized values.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
         pub api_version: Option<String>,
         /// Kind is a string value representing the REST resource this object represents.
         /// Servers may infer this from the endpoint the client submits requests to.
         /// Cannot be updated.
         /// In CamelCase.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// Specification of the desired behavior of the cluster.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "spec")]
         pub spec: ClusterSpec,
         /// Most recently observed status of the cluster. This data may not be up
         /// to date. Populated by the system. Read-only.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
         pub status: Option<ClusterStatus>,
     }
 
     /// Specification of the desired behavior of the cluster.
-    /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+    /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpec {
@@ -91,22 +91,22 @@ pub mod v1 {
         /// Description of this PostgreSQL cluster
         #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
-        /// Manage the `PodDisruptionBudget` resources within the cluster. When
-        /// configured as `true` (default setting), the pod disruption budgets
+        /// Manage the \`PodDisruptionBudget\` resources within the cluster. When
+        /// configured as \`true\` (default setting), the pod disruption budgets
         /// will safeguard the primary node from being terminated. Conversely,
-        /// setting it to `false` will result in the absence of any
-        /// `PodDisruptionBudget` resource, permitting the shutdown of all nodes
+        /// setting it to \`false\` will result in the absence of any
+        /// \`PodDisruptionBudget\` resource, permitting the shutdown of all nodes
         /// hosting the PostgreSQL cluster. This latter configuration is
         /// advisable for any PostgreSQL cluster employed for
         /// development/staging purposes.
         #[serde(rename = "enablePDB", default, skip_serializing_if = "Option::is_none")]
         pub enable_pdb: Option<bool>,
-        /// When this option is enabled, the operator will use the `SuperuserSecret`
-        /// to update the `postgres` user password (if the secret is
+        /// When this option is enabled, the operator will use the \`SuperuserSecret\`
+        /// to update the \`postgres\` user password (if the secret is
         /// not present, the operator will automatically create one). When this
-        /// option is disabled, the operator will ignore the `SuperuserSecret` content, delete
-        /// it when automatically created, and then blank the password of the `postgres`
-        /// user by setting it to `NULL`. Disabled by default.
+        /// option is disabled, the operator will ignore the \`SuperuserSecret\` content, delete
+        /// it when automatically created, and then blank the password of the \`postgres\`
+        /// user by setting it to \`NULL\`. Disabled by default.
         #[serde(rename = "enableSuperuserAccess", default, skip_serializing_if = "Option::is_none")]
         pub enable_superuser_access: Option<bool>,
         /// Env follows the Env format to pass environment variables
@@ -135,16 +135,16 @@ pub mod v1 {
         /// Defines the major PostgreSQL version we want to use within an ImageCatalog
         #[serde(rename = "imageCatalogRef", default, skip_serializing_if = "Option::is_none")]
         pub image_catalog_ref: Option<ClusterSpecImageCatalogRef>,
-        /// Name of the container image, supporting both tags (`<image>:<tag>`)
+        /// Name of the container image, supporting both tags (\`&lt;image&gt;:&lt;tag&gt;\`)
         /// and digests for deterministic and repeatable deployments
-        /// (`<image>:<tag>@sha256:<digestValue>`)
+        /// (\`&lt;image&gt;:&lt;tag&gt;@sha256:&lt;digestValue&gt;\`)
         #[serde(rename = "imageName", default, skip_serializing_if = "Option::is_none")]
         pub image_name: Option<String>,
         /// Image pull policy.
-        /// One of `Always`, `Never` or `IfNotPresent`.
-        /// If not defined, it defaults to `IfNotPresent`.
+        /// One of \`Always\`, \`Never\` or \`IfNotPresent\`.
+        /// If not defined, it defaults to \`IfNotPresent\`.
         /// Cannot be updated.
-        /// More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
+        /// More info: <https://kubernetes.io/docs/concepts/containers/images#updating-images>
         #[serde(rename = "imagePullPolicy", default, skip_serializing_if = "Option::is_none")]
         pub image_pull_policy: Option<String>,
         /// The list of pull secrets to be used to pull the images
@@ -195,21 +195,21 @@ pub mod v1 {
         #[serde(rename = "podSecurityContext", default, skip_serializing_if = "Option::is_none")]
         pub pod_security_context: Option<ClusterSpecPodSecurityContext>,
         /// PodSelectorRefs defines named pod label selectors that can be referenced
-        /// in pg_hba rules using the ${podselector:NAME} syntax in the address field.
+        /// in pg\_hba rules using the ${podselector:NAME} syntax in the address field.
         /// The operator resolves matching pod IPs and the instance manager expands
-        /// pg_hba lines accordingly. Only pods in the Cluster's own namespace are considered.
+        /// pg\_hba lines accordingly. Only pods in the Cluster's own namespace are considered.
         #[serde(rename = "podSelectorRefs", default, skip_serializing_if = "Option::is_none")]
         pub pod_selector_refs: Option<Vec<ClusterSpecPodSelectorRefs>>,
-        /// The GID of the `postgres` user inside the image, defaults to `26`
+        /// The GID of the \`postgres\` user inside the image, defaults to \`26\`
         #[serde(rename = "postgresGID", default, skip_serializing_if = "Option::is_none")]
         pub postgres_gid: Option<i64>,
-        /// The UID of the `postgres` user inside the image, defaults to `26`
+        /// The UID of the \`postgres\` user inside the image, defaults to \`26\`
         #[serde(rename = "postgresUID", default, skip_serializing_if = "Option::is_none")]
         pub postgres_uid: Option<i64>,
         /// Configuration of the PostgreSQL server
         #[serde(rename = "postgresql", default, skip_serializing_if = "Option::is_none")]
         pub postgresql: Option<ClusterSpecPostgresql>,
-        /// Configuration of the Kubernetes `Lease` used to coordinate safe primary
+        /// Configuration of the Kubernetes \`Lease\` used to coordinate safe primary
         /// election within the cluster. When omitted, the operator applies built-in
         /// defaults; tune these values only if you understand the consequences for
         /// failover timing.
@@ -217,20 +217,20 @@ pub mod v1 {
         pub primary_lease: Option<ClusterSpecPrimaryLease>,
         /// Method to follow to upgrade the primary server during a rolling
         /// update procedure, after all replicas have been successfully updated:
-        /// it can be with a switchover (`switchover`) or in-place (`restart` - default).
-        /// Note: when using `switchover`, the operator will reject updates that change both
+        /// it can be with a switchover (\`switchover\`) or in-place (\`restart\` - default).
+        /// Note: when using \`switchover\`, the operator will reject updates that change both
         /// the image name and PostgreSQL configuration parameters simultaneously to avoid
         /// configuration mismatches during the switchover process.
         #[serde(rename = "primaryUpdateMethod", default, skip_serializing_if = "Option::is_none")]
         pub primary_update_method: Option<String>,
         /// Deployment strategy to follow to upgrade the primary server during a rolling
         /// update procedure, after all replicas have been successfully updated:
-        /// it can be automated (`unsupervised` - default) or manual (`supervised`)
+        /// it can be automated (\`unsupervised\` - default) or manual (\`supervised\`)
         #[serde(rename = "primaryUpdateStrategy", default, skip_serializing_if = "Option::is_none")]
         pub primary_update_strategy: Option<String>,
         /// Name of the priority class which will be used in every generated Pod, if the PriorityClass
         /// specified does not exist, the pod will not be able to schedule.  Please refer to
-        /// https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/#priorityclass
+        /// <https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/#priorityclass>
         /// for more information
         #[serde(rename = "priorityClassName", default, skip_serializing_if = "Option::is_none")]
         pub priority_class_name: Option<String>,
@@ -239,7 +239,7 @@ pub mod v1 {
         #[serde(rename = "probes", default, skip_serializing_if = "Option::is_none")]
         pub probes: Option<ClusterSpecProbes>,
         /// Template to be used to define projected volumes, projected volumes will be mounted
-        /// under `/projected` base folder
+        /// under \`/projected\` base folder
         #[serde(rename = "projectedVolumeTemplate", default, skip_serializing_if = "Option::is_none")]
         pub projected_volume_template: Option<ClusterSpecProjectedVolumeTemplate>,
         /// Replica cluster configuration
@@ -249,18 +249,18 @@ pub mod v1 {
         #[serde(rename = "replicationSlots", default, skip_serializing_if = "Option::is_none")]
         pub replication_slots: Option<ClusterSpecReplicationSlots>,
         /// Resources requirements of every generated Pod. Please refer to
-        /// https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         /// for more information.
         #[serde(rename = "resources", default, skip_serializing_if = "Option::is_none")]
         pub resources: Option<ClusterSpecResources>,
         /// If specified, the pod will be dispatched by specified Kubernetes
         /// scheduler. If not specified, the pod will be dispatched by the default
         /// scheduler. More info:
-        /// https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/
+        /// <https://kubernetes.io/docs/concepts/scheduling-eviction/kube-scheduler/>
         #[serde(rename = "schedulerName", default, skip_serializing_if = "Option::is_none")]
         pub scheduler_name: Option<String>,
         /// The SeccompProfile applied to every Pod and Container.
-        /// Defaults to: `RuntimeDefault`
+        /// Defaults to: \`RuntimeDefault\`
         #[serde(rename = "seccompProfile", default, skip_serializing_if = "Option::is_none")]
         pub seccomp_profile: Option<ClusterSpecSeccompProfile>,
         /// Override the SecurityContext applied to every Container in the Pod of the cluster.
@@ -281,7 +281,7 @@ pub mod v1 {
         pub service_account_template: Option<ClusterSpecServiceAccountTemplate>,
         /// The time in seconds that controls the window of time reserved for the smart shutdown of Postgres to complete.
         /// Make sure you reserve enough time for the operator to request a fast shutdown of Postgres
-        /// (that is: `stopDelay` - `smartShutdownTimeout`). Default is 180 seconds.
+        /// (that is: \`stopDelay\` - \`smartShutdownTimeout\`). Default is 180 seconds.
         #[serde(rename = "smartShutdownTimeout", default, skip_serializing_if = "Option::is_none")]
         pub smart_shutdown_timeout: Option<i32>,
         /// The time in seconds that is allowed for a PostgreSQL instance to
@@ -311,7 +311,7 @@ pub mod v1 {
         pub tablespaces: Option<Vec<ClusterSpecTablespaces>>,
         /// TopologySpreadConstraints specifies how to spread matching pods among the given topology.
         /// More info:
-        /// https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+        /// <https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/>
         #[serde(rename = "topologySpreadConstraints", default, skip_serializing_if = "Option::is_none")]
         pub topology_spread_constraints: Option<Vec<ClusterSpecTopologySpreadConstraints>>,
         /// Configuration of the storage for PostgreSQL WAL (Write-Ahead Log)
@@ -335,12 +335,12 @@ pub mod v1 {
         #[serde(rename = "enablePodAntiAffinity", default, skip_serializing_if = "Option::is_none")]
         pub enable_pod_anti_affinity: Option<bool>,
         /// NodeAffinity describes node affinity scheduling rules for the pod.
-        /// More info: https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#node-affinity
+        /// More info: <https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#node-affinity>
         #[serde(rename = "nodeAffinity", default, skip_serializing_if = "Option::is_none")]
         pub node_affinity: Option<ClusterSpecAffinityNodeAffinity>,
         /// NodeSelector is map of key-value pairs used to define the nodes on which
         /// the pods can run.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/assign-pod-node/>
         #[serde(rename = "nodeSelector", default, skip_serializing_if = "Option::is_none")]
         pub node_selector: Option<std::collections::BTreeMap<String, String>>,
         /// PodAntiAffinityType allows the user to decide whether pod anti-affinity between cluster instance has to be
@@ -348,12 +348,12 @@ pub mod v1 {
         /// "required". Setting it to "required", could lead to instances remaining pending until new kubernetes nodes are
         /// added if all the existing nodes don't match the required pod anti-affinity rule.
         /// More info:
-        /// https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
+        /// <https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity>
         #[serde(rename = "podAntiAffinityType", default, skip_serializing_if = "Option::is_none")]
         pub pod_anti_affinity_type: Option<String>,
         /// Tolerations is a list of Tolerations that should be set for all the pods, in order to allow them to run
         /// on tainted nodes.
-        /// More info: https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/
+        /// More info: <https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/>
         #[serde(rename = "tolerations", default, skip_serializing_if = "Option::is_none")]
         pub tolerations: Option<Vec<ClusterSpecAffinityTolerations>>,
         /// TopologyKey to use for anti-affinity configuration. See k8s documentation
@@ -419,7 +419,7 @@ pub mod v1 {
         pub label_selector: Option<ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>,
         /// MatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key in (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -429,7 +429,7 @@ pub mod v1 {
         pub match_label_keys: Option<Vec<String>>,
         /// MismatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key notin (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -546,7 +546,7 @@ pub mod v1 {
         pub label_selector: Option<ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector>,
         /// MatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key in (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -556,7 +556,7 @@ pub mod v1 {
         pub match_label_keys: Option<Vec<String>>,
         /// MismatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key notin (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -715,7 +715,7 @@ pub mod v1 {
         pub label_selector: Option<ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector>,
         /// MatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key in (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -725,7 +725,7 @@ pub mod v1 {
         pub match_label_keys: Option<Vec<String>>,
         /// MismatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key notin (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -843,7 +843,7 @@ pub mod v1 {
         pub label_selector: Option<ClusterSpecAffinityAdditionalPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector>,
         /// MatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key in (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -853,7 +853,7 @@ pub mod v1 {
         pub match_label_keys: Option<Vec<String>>,
         /// MismatchLabelKeys is a set of pod label keys to select which pods will
         /// be taken into consideration. The keys are used to lookup values from the
-        /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)`
+        /// incoming pod labels, those key-value labels are merged with \`labelSelector\` as \`key notin (value)\`
         /// to select the group of existing pods which pods will be taken into consideration
         /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
         /// pod labels will be ignored. The default value is empty.
@@ -955,7 +955,7 @@ pub mod v1 {
     }
 
     /// NodeAffinity describes node affinity scheduling rules for the pod.
-    /// More info: https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#node-affinity
+    /// More info: <https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#node-affinity>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinity {
@@ -1118,7 +1118,7 @@ pub mod v1 {
 
     /// Tolerations is a list of Tolerations that should be set for all the pods, in order to allow them to run
     /// on tainted nodes.
-    /// More info: https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/
+    /// More info: <https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityTolerations {
@@ -1158,14 +1158,14 @@ pub mod v1 {
         pub barman_object_store: Option<ClusterSpecBackupBarmanObjectStore>,
         /// RetentionPolicy is the retention policy to be used for backups
         /// and WALs (i.e. '60d'). The retention policy is expressed in the form
-        /// of `XXu` where `XX` is a positive integer and `u` is in `[dwm]` -
+        /// of \`XXu\` where \`XX\` is a positive integer and \`u\` is in \`\[dwm\]\` -
         /// days, weeks, months.
         /// It's currently only applicable when using the BarmanObjectStore method.
         #[serde(rename = "retentionPolicy", default, skip_serializing_if = "Option::is_none")]
         pub retention_policy: Option<String>,
         /// The policy to decide which instance should perform backups. Available
-        /// options are empty string, which will default to `prefer-standby` policy,
-        /// `primary` to have backups run always on primary instances, `prefer-standby`
+        /// options are empty string, which will default to \`prefer-standby\` policy,
+        /// \`primary\` to have backups run always on primary instances, \`prefer-standby\`
         /// to have backups run preferably on the most updated standby, if available.
         #[serde(rename = "target", default, skip_serializing_if = "Option::is_none")]
         pub target: Option<String>,
@@ -1318,20 +1318,20 @@ pub mod v1 {
         pub additional_command_args: Option<Vec<String>>,
         /// Compress a backup file (a tar file per tablespace) while streaming it
         /// to the object store. Available options are empty string (no
-        /// compression, default), `gzip`, `bzip2`, `lz4`, and `snappy`.
+        /// compression, default), \`gzip\`, \`bzip2\`, \`lz4\`, and \`snappy\`.
         #[serde(rename = "compression", default, skip_serializing_if = "Option::is_none")]
         pub compression: Option<String>,
         /// Whenever to force the encryption of files (if the bucket is
         /// not already configured for that).
         /// Allowed options are empty string (use the bucket policy, default),
-        /// `AES256` and `aws:kms`
+        /// \`AES256\` and \`aws:kms\`
         #[serde(rename = "encryption", default, skip_serializing_if = "Option::is_none")]
         pub encryption: Option<String>,
         /// Control whether the I/O workload for the backup initial checkpoint will
-        /// be limited, according to the `checkpoint_completion_target` setting on
+        /// be limited, according to the \`checkpoint\_completion\_target\` setting on
         /// the PostgreSQL server. If set to true, an immediate checkpoint will be
         /// used, meaning PostgreSQL will complete the checkpoint as soon as
-        /// possible. `false` by default.
+        /// possible. \`false\` by default.
         #[serde(rename = "immediateCheckpoint", default, skip_serializing_if = "Option::is_none")]
         pub immediate_checkpoint: Option<bool>,
         /// The number of parallel jobs to be used to upload the backup, defaults
@@ -1466,14 +1466,14 @@ pub mod v1 {
         #[serde(rename = "archiveAdditionalCommandArgs", default, skip_serializing_if = "Option::is_none")]
         pub archive_additional_command_args: Option<Vec<String>>,
         /// Compress a WAL file before sending it to the object store. Available
-        /// options are empty string (no compression, default), `gzip`, `bzip2`,
-        /// `lz4`, `snappy`, `xz`, and `zstd`.
+        /// options are empty string (no compression, default), \`gzip\`, \`bzip2\`,
+        /// \`lz4\`, \`snappy\`, \`xz\`, and \`zstd\`.
         #[serde(rename = "compression", default, skip_serializing_if = "Option::is_none")]
         pub compression: Option<String>,
         /// Whenever to force the encryption of files (if the bucket is
         /// not already configured for that).
         /// Allowed options are empty string (use the bucket policy, default),
-        /// `AES256` and `aws:kms`
+        /// \`AES256\` and \`aws:kms\`
         #[serde(rename = "encryption", default, skip_serializing_if = "Option::is_none")]
         pub encryption: Option<String>,
         /// Number of WAL files to be either archived in parallel (when the
@@ -1498,7 +1498,7 @@ pub mod v1 {
         /// Annotations key-value pairs that will be added to .metadata.annotations snapshot resources.
         #[serde(rename = "annotations", default, skip_serializing_if = "Option::is_none")]
         pub annotations: Option<std::collections::BTreeMap<String, String>>,
-        /// ClassName specifies the Snapshot Class to be used for PG_DATA PersistentVolumeClaim.
+        /// ClassName specifies the Snapshot Class to be used for PG\_DATA PersistentVolumeClaim.
         /// It is the default class for the other types if no specific class is present
         #[serde(rename = "className", default, skip_serializing_if = "Option::is_none")]
         pub class_name: Option<String>,
@@ -1506,7 +1506,7 @@ pub mod v1 {
         #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
         pub labels: Option<std::collections::BTreeMap<String, String>>,
         /// Whether the default type of backup with volume snapshots is
-        /// online/hot (`true`, default) or offline/cold (`false`)
+        /// online/hot (\`true\`, default) or offline/cold (\`false\`)
         #[serde(rename = "online", default, skip_serializing_if = "Option::is_none")]
         pub online: Option<bool>,
         /// Configuration parameters to control the online/hot backup with volume snapshots
@@ -1519,7 +1519,7 @@ pub mod v1 {
         /// defaults to the PGDATA Snapshot Class, if set
         #[serde(rename = "tablespaceClassName", default, skip_serializing_if = "Option::is_none")]
         pub tablespace_class_name: Option<std::collections::BTreeMap<String, String>>,
-        /// WalClassName specifies the Snapshot Class to be used for the PG_WAL PersistentVolumeClaim.
+        /// WalClassName specifies the Snapshot Class to be used for the PG\_WAL PersistentVolumeClaim.
         #[serde(rename = "walClassName", default, skip_serializing_if = "Option::is_none")]
         pub wal_class_name: Option<String>,
     }
@@ -1529,20 +1529,20 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupVolumeSnapshotOnlineConfiguration {
         /// Control whether the I/O workload for the backup initial checkpoint will
-        /// be limited, according to the `checkpoint_completion_target` setting on
+        /// be limited, according to the \`checkpoint\_completion\_target\` setting on
         /// the PostgreSQL server. If set to true, an immediate checkpoint will be
         /// used, meaning PostgreSQL will complete the checkpoint as soon as
-        /// possible. `false` by default.
+        /// possible. \`false\` by default.
         #[serde(rename = "immediateCheckpoint", default, skip_serializing_if = "Option::is_none")]
         pub immediate_checkpoint: Option<bool>,
         /// If false, the function will return immediately after the backup is completed,
         /// without waiting for WAL to be archived.
         /// This behavior is only useful with backup software that independently monitors WAL archiving.
         /// Otherwise, WAL required to make the backup consistent might be missing and make the backup useless.
-        /// By default, or when this parameter is true, pg_backup_stop will wait for WAL to be archived when archiving is
+        /// By default, or when this parameter is true, pg\_backup\_stop will wait for WAL to be archived when archiving is
         /// enabled.
-        /// On a standby, this means that it will wait only when archive_mode = always.
-        /// If write activity on the primary is low, it may be useful to run pg_switch_wal on the primary in order to trigger
+        /// On a standby, this means that it will wait only when archive\_mode = always.
+        /// If write activity on the primary is low, it may be useful to run pg\_switch\_wal on the primary in order to trigger
         /// an immediate segment switch.
         #[serde(rename = "waitForArchive", default, skip_serializing_if = "Option::is_none")]
         pub wait_for_archive: Option<bool>,
@@ -1569,41 +1569,41 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdb {
         /// Specifies the locale name when the builtin provider is used.
-        /// This option requires `localeProvider` to be set to `builtin`.
+        /// This option requires \`localeProvider\` to be set to \`builtin\`.
         /// Available from PostgreSQL 17.
         #[serde(rename = "builtinLocale", default, skip_serializing_if = "Option::is_none")]
         pub builtin_locale: Option<String>,
-        /// Whether the `-k` option should be passed to initdb,
-        /// enabling checksums on data pages (default: `false`)
+        /// Whether the \`-k\` option should be passed to initdb,
+        /// enabling checksums on data pages (default: \`false\`)
         #[serde(rename = "dataChecksums", default, skip_serializing_if = "Option::is_none")]
         pub data_checksums: Option<bool>,
-        /// Name of the database used by the application. Default: `app`.
+        /// Name of the database used by the application. Default: \`app\`.
         #[serde(rename = "database", default, skip_serializing_if = "Option::is_none")]
         pub database: Option<String>,
-        /// The value to be passed as option `--encoding` for initdb (default:`UTF8`)
+        /// The value to be passed as option \`--encoding\` for initdb (default:\`UTF8\`)
         #[serde(rename = "encoding", default, skip_serializing_if = "Option::is_none")]
         pub encoding: Option<String>,
         /// Specifies the ICU locale when the ICU provider is used.
-        /// This option requires `localeProvider` to be set to `icu`.
+        /// This option requires \`localeProvider\` to be set to \`icu\`.
         /// Available from PostgreSQL 15.
         #[serde(rename = "icuLocale", default, skip_serializing_if = "Option::is_none")]
         pub icu_locale: Option<String>,
         /// Specifies additional collation rules to customize the behavior of the default collation.
-        /// This option requires `localeProvider` to be set to `icu`.
+        /// This option requires \`localeProvider\` to be set to \`icu\`.
         /// Available from PostgreSQL 16.
         #[serde(rename = "icuRules", default, skip_serializing_if = "Option::is_none")]
         pub icu_rules: Option<String>,
         /// Bootstraps the new cluster by importing data from an existing PostgreSQL
-        /// instance using logical backup (`pg_dump` and `pg_restore`)
+        /// instance using logical backup (\`pg\_dump\` and \`pg\_restore\`)
         #[serde(rename = "import", default, skip_serializing_if = "Option::is_none")]
         pub import: Option<ClusterSpecBootstrapInitdbImport>,
         /// Sets the default collation order and character classification in the new database.
         #[serde(rename = "locale", default, skip_serializing_if = "Option::is_none")]
         pub locale: Option<String>,
-        /// The value to be passed as option `--lc-ctype` for initdb (default:`C`)
+        /// The value to be passed as option \`--lc-ctype\` for initdb (default:\`C\`)
         #[serde(rename = "localeCType", default, skip_serializing_if = "Option::is_none")]
         pub locale_c_type: Option<String>,
-        /// The value to be passed as option `--lc-collate` for initdb (default:`C`)
+        /// The value to be passed as option \`--lc-collate\` for initdb (default:\`C\`)
         #[serde(rename = "localeCollate", default, skip_serializing_if = "Option::is_none")]
         pub locale_collate: Option<String>,
         /// This option sets the locale provider for databases created in the new cluster.
@@ -1614,7 +1614,7 @@ pub mod v1 {
         #[serde(rename = "options", default, skip_serializing_if = "Option::is_none")]
         pub options: Option<Vec<String>>,
         /// Name of the owner of the database in the instance to be used
-        /// by applications. Defaults to the value of the `database` key.
+        /// by applications. Defaults to the value of the \`database\` key.
         #[serde(rename = "owner", default, skip_serializing_if = "Option::is_none")]
         pub owner: Option<String>,
         /// List of SQL queries to be executed as a superuser in the application
@@ -1631,13 +1631,13 @@ pub mod v1 {
         /// (by default empty)
         #[serde(rename = "postInitApplicationSQLRefs", default, skip_serializing_if = "Option::is_none")]
         pub post_init_application_sql_refs: Option<ClusterSpecBootstrapInitdbPostInitApplicationSqlRefs>,
-        /// List of SQL queries to be executed as a superuser in the `postgres`
+        /// List of SQL queries to be executed as a superuser in the \`postgres\`
         /// database right after the cluster has been created - to be used with extreme care
         /// (by default empty)
         #[serde(rename = "postInitSQL", default, skip_serializing_if = "Option::is_none")]
         pub post_init_sql: Option<Vec<String>>,
         /// List of references to ConfigMaps or Secrets containing SQL files
-        /// to be executed as a superuser in the `postgres` database right after
+        /// to be executed as a superuser in the \`postgres\` database right after
         /// the cluster has been created. The references are processed in a specific order:
         /// first, all Secrets are processed, followed by all ConfigMaps.
         /// Within each group, the processing order follows the sequence specified
@@ -1645,13 +1645,13 @@ pub mod v1 {
         /// (by default empty)
         #[serde(rename = "postInitSQLRefs", default, skip_serializing_if = "Option::is_none")]
         pub post_init_sql_refs: Option<ClusterSpecBootstrapInitdbPostInitSqlRefs>,
-        /// List of SQL queries to be executed as a superuser in the `template1`
+        /// List of SQL queries to be executed as a superuser in the \`template1\`
         /// database right after the cluster has been created - to be used with extreme care
         /// (by default empty)
         #[serde(rename = "postInitTemplateSQL", default, skip_serializing_if = "Option::is_none")]
         pub post_init_template_sql: Option<Vec<String>>,
         /// List of references to ConfigMaps or Secrets containing SQL files
-        /// to be executed as a superuser in the `template1` database right after
+        /// to be executed as a superuser in the \`template1\` database right after
         /// the cluster has been created. The references are processed in a specific order:
         /// first, all Secrets are processed, followed by all ConfigMaps.
         /// Within each group, the processing order follows the sequence specified
@@ -1664,36 +1664,36 @@ pub mod v1 {
         /// created from scratch
         #[serde(rename = "secret", default, skip_serializing_if = "Option::is_none")]
         pub secret: Option<ClusterSpecBootstrapInitdbSecret>,
-        /// The value in megabytes (1 to 1024) to be passed to the `--wal-segsize`
+        /// The value in megabytes (1 to 1024) to be passed to the \`--wal-segsize\`
         /// option for initdb (default: empty, resulting in PostgreSQL default: 16MB)
         #[serde(rename = "walSegmentSize", default, skip_serializing_if = "Option::is_none")]
         pub wal_segment_size: Option<i64>,
     }
 
     /// Bootstraps the new cluster by importing data from an existing PostgreSQL
-    /// instance using logical backup (`pg_dump` and `pg_restore`)
+    /// instance using logical backup (\`pg\_dump\` and \`pg\_restore\`)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbImport {
         /// The databases to import
         #[serde(rename = "databases")]
         pub databases: Vec<String>,
-        /// List of custom options to pass to the `pg_dump` command.
+        /// List of custom options to pass to the \`pg\_dump\` command.
         #[serde(rename = "pgDumpExtraOptions", default, skip_serializing_if = "Option::is_none")]
         pub pg_dump_extra_options: Option<Vec<String>>,
-        /// Custom options to pass to the `pg_restore` command during the `data`
-        /// section. This setting overrides the generic `pgRestoreExtraOptions` value.
+        /// Custom options to pass to the \`pg\_restore\` command during the \`data\`
+        /// section. This setting overrides the generic \`pgRestoreExtraOptions\` value.
         #[serde(rename = "pgRestoreDataOptions", default, skip_serializing_if = "Option::is_none")]
         pub pg_restore_data_options: Option<Vec<String>>,
-        /// List of custom options to pass to the `pg_restore` command.
+        /// List of custom options to pass to the \`pg\_restore\` command.
         #[serde(rename = "pgRestoreExtraOptions", default, skip_serializing_if = "Option::is_none")]
         pub pg_restore_extra_options: Option<Vec<String>>,
-        /// Custom options to pass to the `pg_restore` command during the `post-data`
-        /// section. This setting overrides the generic `pgRestoreExtraOptions` value.
+        /// Custom options to pass to the \`pg\_restore\` command during the \`post-data\`
+        /// section. This setting overrides the generic \`pgRestoreExtraOptions\` value.
         #[serde(rename = "pgRestorePostdataOptions", default, skip_serializing_if = "Option::is_none")]
         pub pg_restore_postdata_options: Option<Vec<String>>,
-        /// Custom options to pass to the `pg_restore` command during the `pre-data`
-        /// section. This setting overrides the generic `pgRestoreExtraOptions` value.
+        /// Custom options to pass to the \`pg\_restore\` command during the \`pre-data\`
+        /// section. This setting overrides the generic \`pgRestoreExtraOptions\` value.
         #[serde(rename = "pgRestorePredataOptions", default, skip_serializing_if = "Option::is_none")]
         pub pg_restore_predata_options: Option<Vec<String>>,
         /// List of SQL queries to be executed as a superuser in the application
@@ -1704,14 +1704,14 @@ pub mod v1 {
         /// The roles to import
         #[serde(rename = "roles", default, skip_serializing_if = "Option::is_none")]
         pub roles: Option<Vec<String>>,
-        /// When set to true, only the `pre-data` and `post-data` sections of
-        /// `pg_restore` are invoked, avoiding data import. Default: `false`.
+        /// When set to true, only the \`pre-data\` and \`post-data\` sections of
+        /// \`pg\_restore\` are invoked, avoiding data import. Default: \`false\`.
         #[serde(rename = "schemaOnly", default, skip_serializing_if = "Option::is_none")]
         pub schema_only: Option<bool>,
         /// The source of the import
         #[serde(rename = "source")]
         pub source: ClusterSpecBootstrapInitdbImportSource,
-        /// The import type. Can be `microservice` or `monolith`.
+        /// The import type. Can be \`microservice\` or \`monolith\`.
         #[serde(rename = "type")]
         pub r#type: String,
     }
@@ -1768,7 +1768,7 @@ pub mod v1 {
     }
 
     /// List of references to ConfigMaps or Secrets containing SQL files
-    /// to be executed as a superuser in the `postgres` database right after
+    /// to be executed as a superuser in the \`postgres\` database right after
     /// the cluster has been created. The references are processed in a specific order:
     /// first, all Secrets are processed, followed by all ConfigMaps.
     /// Within each group, the processing order follows the sequence specified
@@ -1810,7 +1810,7 @@ pub mod v1 {
     }
 
     /// List of references to ConfigMaps or Secrets containing SQL files
-    /// to be executed as a superuser in the `template1` database right after
+    /// to be executed as a superuser in the \`template1\` database right after
     /// the cluster has been created. The references are processed in a specific order:
     /// first, all Secrets are processed, followed by all ConfigMaps.
     /// Within each group, the processing order follows the sequence specified
@@ -1867,11 +1867,11 @@ pub mod v1 {
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapPgBasebackup {
-        /// Name of the database used by the application. Default: `app`.
+        /// Name of the database used by the application. Default: \`app\`.
         #[serde(rename = "database", default, skip_serializing_if = "Option::is_none")]
         pub database: Option<String>,
         /// Name of the owner of the database in the instance to be used
-        /// by applications. Defaults to the value of the `database` key.
+        /// by applications. Defaults to the value of the \`database\` key.
         #[serde(rename = "owner", default, skip_serializing_if = "Option::is_none")]
         pub owner: Option<String>,
         /// Name of the secret containing the initial credentials for the
@@ -1901,22 +1901,22 @@ pub mod v1 {
     pub struct ClusterSpecBootstrapRecovery {
         /// The backup object containing the physical base backup from which to
         /// initiate the recovery procedure.
-        /// Mutually exclusive with `source` and `volumeSnapshots`.
+        /// Mutually exclusive with \`source\` and \`volumeSnapshots\`.
         #[serde(rename = "backup", default, skip_serializing_if = "Option::is_none")]
         pub backup: Option<ClusterSpecBootstrapRecoveryBackup>,
-        /// Name of the database used by the application. Default: `app`.
+        /// Name of the database used by the application. Default: \`app\`.
         #[serde(rename = "database", default, skip_serializing_if = "Option::is_none")]
         pub database: Option<String>,
         /// Name of the owner of the database in the instance to be used
-        /// by applications. Defaults to the value of the `database` key.
+        /// by applications. Defaults to the value of the \`database\` key.
         #[serde(rename = "owner", default, skip_serializing_if = "Option::is_none")]
         pub owner: Option<String>,
         /// By default, the recovery process applies all the available
         /// WAL files in the archive (full recovery). However, you can also
         /// end the recovery as soon as a consistent state is reached or
-        /// recover to a point-in-time (PITR) by specifying a `RecoveryTarget` object,
+        /// recover to a point-in-time (PITR) by specifying a \`RecoveryTarget\` object,
         /// as expected by PostgreSQL (i.e., timestamp, transaction Id, LSN, ...).
-        /// More info: https://www.postgresql.org/docs/current/runtime-config-wal.html#RUNTIME-CONFIG-WAL-RECOVERY-TARGET
+        /// More info: <https://www.postgresql.org/docs/current/runtime-config-wal.html#RUNTIME-CONFIG-WAL-RECOVERY-TARGET>
         #[serde(rename = "recoveryTarget", default, skip_serializing_if = "Option::is_none")]
         pub recovery_target: Option<ClusterSpecBootstrapRecoveryRecoveryTarget>,
         /// Name of the secret containing the initial credentials for the
@@ -1927,24 +1927,24 @@ pub mod v1 {
         /// The external cluster whose backup we will restore. This is also
         /// used as the name of the folder under which the backup is stored,
         /// so it must be set to the name of the source cluster
-        /// Mutually exclusive with `backup`.
+        /// Mutually exclusive with \`backup\`.
         #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
         pub source: Option<String>,
         /// The static PVC data source(s) from which to initiate the
-        /// recovery procedure. Currently supporting `VolumeSnapshot`
-        /// and `PersistentVolumeClaim` resources that map an existing
+        /// recovery procedure. Currently supporting \`VolumeSnapshot\`
+        /// and \`PersistentVolumeClaim\` resources that map an existing
         /// PVC group, compatible with CloudNativePG, and taken with
         /// a cold backup copy on a fenced Postgres instance (limitation
         /// which will be removed in the future when online backup
         /// will be implemented).
-        /// Mutually exclusive with `backup`.
+        /// Mutually exclusive with \`backup\`.
         #[serde(rename = "volumeSnapshots", default, skip_serializing_if = "Option::is_none")]
         pub volume_snapshots: Option<ClusterSpecBootstrapRecoveryVolumeSnapshots>,
     }
 
     /// The backup object containing the physical base backup from which to
     /// initiate the recovery procedure.
-    /// Mutually exclusive with `source` and `volumeSnapshots`.
+    /// Mutually exclusive with \`source\` and \`volumeSnapshots\`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryBackup {
@@ -1975,9 +1975,9 @@ pub mod v1 {
     /// By default, the recovery process applies all the available
     /// WAL files in the archive (full recovery). However, you can also
     /// end the recovery as soon as a consistent state is reached or
-    /// recover to a point-in-time (PITR) by specifying a `RecoveryTarget` object,
+    /// recover to a point-in-time (PITR) by specifying a \`RecoveryTarget\` object,
     /// as expected by PostgreSQL (i.e., timestamp, transaction Id, LSN, ...).
-    /// More info: https://www.postgresql.org/docs/current/runtime-config-wal.html#RUNTIME-CONFIG-WAL-RECOVERY-TARGET
+    /// More info: <https://www.postgresql.org/docs/current/runtime-config-wal.html#RUNTIME-CONFIG-WAL-RECOVERY-TARGET>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryRecoveryTarget {
@@ -1988,7 +1988,7 @@ pub mod v1 {
         #[serde(rename = "backupID", default, skip_serializing_if = "Option::is_none")]
         pub backup_id: Option<String>,
         /// Set the target to be exclusive. If omitted, defaults to false, so that
-        /// in Postgres, `recovery_target_inclusive` will be true
+        /// in Postgres, \`recovery\_target\_inclusive\` will be true
         #[serde(rename = "exclusive", default, skip_serializing_if = "Option::is_none")]
         pub exclusive: Option<bool>,
         /// End recovery as soon as a consistent state is reached
@@ -1998,7 +1998,7 @@ pub mod v1 {
         #[serde(rename = "targetLSN", default, skip_serializing_if = "Option::is_none")]
         pub target_lsn: Option<String>,
         /// The target name (to be previously created
-        /// with `pg_create_restore_point`)
+        /// with \`pg\_create\_restore\_point\`)
         #[serde(rename = "targetName", default, skip_serializing_if = "Option::is_none")]
         pub target_name: Option<String>,
         /// The target timeline ("latest" or a positive integer)
@@ -2025,13 +2025,13 @@ pub mod v1 {
     }
 
     /// The static PVC data source(s) from which to initiate the
-    /// recovery procedure. Currently supporting `VolumeSnapshot`
-    /// and `PersistentVolumeClaim` resources that map an existing
+    /// recovery procedure. Currently supporting \`VolumeSnapshot\`
+    /// and \`PersistentVolumeClaim\` resources that map an existing
     /// PVC group, compatible with CloudNativePG, and taken with
     /// a cold backup copy on a fenced Postgres instance (limitation
     /// which will be removed in the future when online backup
     /// will be implemented).
-    /// Mutually exclusive with `backup`.
+    /// Mutually exclusive with \`backup\`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryVolumeSnapshots {
@@ -2102,19 +2102,19 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecCertificates {
         /// The secret containing the Client CA certificate. If not defined, a new secret will be created
-        /// with a self-signed CA and will be used to generate all the client certificates.<br />
-        /// <br />
-        /// Contains:<br />
-        /// <br />
-        /// - `ca.crt`: CA that should be used to validate the client certificates,
-        /// used as `ssl_ca_file` of all the instances.<br />
-        /// - `ca.key`: key used to generate client certificates, if ReplicationTLSSecret is provided,
-        /// this can be omitted.<br />
+        /// with a self-signed CA and will be used to generate all the client certificates.&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// Contains:&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// - \`ca.crt\`: CA that should be used to validate the client certificates,
+        /// used as \`ssl\_ca\_file\` of all the instances.&lt;br /&gt;
+        /// - \`ca.key\`: key used to generate client certificates, if ReplicationTLSSecret is provided,
+        /// this can be omitted.&lt;br /&gt;
         #[serde(rename = "clientCASecret", default, skip_serializing_if = "Option::is_none")]
         pub client_ca_secret: Option<String>,
         /// The secret of type kubernetes.io/tls containing the client certificate to authenticate as
-        /// the `streaming_replica` user.
-        /// If not defined, ClientCASecret must provide also `ca.key`, and a new secret will be
+        /// the \`streaming\_replica\` user.
+        /// If not defined, ClientCASecret must provide also \`ca.key\`, and a new secret will be
         /// created using the provided CA.
         #[serde(rename = "replicationTLSSecret", default, skip_serializing_if = "Option::is_none")]
         pub replication_tls_secret: Option<String>,
@@ -2122,19 +2122,19 @@ pub mod v1 {
         #[serde(rename = "serverAltDNSNames", default, skip_serializing_if = "Option::is_none")]
         pub server_alt_dns_names: Option<Vec<String>>,
         /// The secret containing the Server CA certificate. If not defined, a new secret will be created
-        /// with a self-signed CA and will be used to generate the TLS certificate ServerTLSSecret.<br />
-        /// <br />
-        /// Contains:<br />
-        /// <br />
-        /// - `ca.crt`: CA that should be used to validate the server certificate,
-        /// used as `sslrootcert` in client connection strings.<br />
-        /// - `ca.key`: key used to generate Server SSL certs, if ServerTLSSecret is provided,
-        /// this can be omitted.<br />
+        /// with a self-signed CA and will be used to generate the TLS certificate ServerTLSSecret.&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// Contains:&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// - \`ca.crt\`: CA that should be used to validate the server certificate,
+        /// used as \`sslrootcert\` in client connection strings.&lt;br /&gt;
+        /// - \`ca.key\`: key used to generate Server SSL certs, if ServerTLSSecret is provided,
+        /// this can be omitted.&lt;br /&gt;
         #[serde(rename = "serverCASecret", default, skip_serializing_if = "Option::is_none")]
         pub server_ca_secret: Option<String>,
         /// The secret of type kubernetes.io/tls containing the server TLS certificate and key that will be set as
-        /// `ssl_cert_file` and `ssl_key_file` so that clients can connect to postgres securely.
-        /// If not defined, ServerCASecret must provide also `ca.key` and a new secret will be
+        /// \`ssl\_cert\_file\` and \`ssl\_key\_file\` so that clients can connect to postgres securely.
+        /// If not defined, ServerCASecret must provide also \`ca.key\` and a new secret will be
         /// created using the provided CA.
         #[serde(rename = "serverTLSSecret", default, skip_serializing_if = "Option::is_none")]
         pub server_tls_secret: Option<String>,
@@ -2149,12 +2149,12 @@ pub mod v1 {
         /// May consist of any printable ASCII characters except '='.
         #[serde(rename = "name")]
         pub name: String,
-        /// Variable references $(VAR_NAME) are expanded
+        /// Variable references $(VAR\_NAME) are expanded
         /// using the previously defined environment variables in the container and
         /// any service environment variables. If a variable cannot be resolved,
         /// the reference in the input string will be unchanged. Double $$ are reduced
-        /// to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e.
-        /// "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)".
+        /// to a single $, which allows for escaping the $(VAR\_NAME) syntax: i.e.
+        /// "$$(VAR\_NAME)" will produce the string literal "$(VAR\_NAME)".
         /// Escaped references will never be expanded, regardless of whether the variable
         /// exists or not.
         /// Defaults to "".
@@ -2172,7 +2172,7 @@ pub mod v1 {
         /// Selects a key of a ConfigMap.
         #[serde(rename = "configMapKeyRef", default, skip_serializing_if = "Option::is_none")]
         pub config_map_key_ref: Option<ClusterSpecEnvValueFromConfigMapKeyRef>,
-        /// Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`,
+        /// Selects a field of the pod: supports metadata.name, metadata.namespace, \`metadata.labels\['&lt;KEY&gt;'\]\`, \`metadata.annotations\['&lt;KEY&gt;'\]\`,
         /// spec.nodeName, spec.serviceAccountName, status.hostIP, status.podIP, status.podIPs.
         #[serde(rename = "fieldRef", default, skip_serializing_if = "Option::is_none")]
         pub field_ref: Option<ClusterSpecEnvValueFromFieldRef>,
@@ -2200,7 +2200,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the ConfigMap or its key must be defined
@@ -2208,7 +2208,7 @@ pub mod v1 {
         pub optional: Option<bool>,
     }
 
-    /// Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`,
+    /// Selects a field of the pod: supports metadata.name, metadata.namespace, \`metadata.labels\['&lt;KEY&gt;'\]\`, \`metadata.annotations\['&lt;KEY&gt;'\]\`,
     /// spec.nodeName, spec.serviceAccountName, status.hostIP, status.podIP, status.podIPs.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
@@ -2273,7 +2273,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -2306,7 +2306,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the ConfigMap must be defined
@@ -2322,7 +2322,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret must be defined
@@ -2337,8 +2337,8 @@ pub mod v1 {
         /// Will be used to create a stand-alone PVC to provision the volume.
         /// The pod in which this EphemeralVolumeSource is embedded will be the
         /// owner of the PVC, i.e. the PVC will be deleted together with the
-        /// pod.  The name of the PVC will be `<pod name>-<volume name>` where
-        /// `<volume name>` is the name from the `PodSpec.Volumes` array
+        /// pod.  The name of the PVC will be \`&lt;pod name&gt;-&lt;volume name&gt;\` where
+        /// \`&lt;volume name&gt;\` is the name from the \`PodSpec.Volumes\` array
         /// entry. Pod validation will reject the pod if the concatenated name
         /// is not valid for a PVC (for example, too long).
         #[serde(rename = "volumeClaimTemplate", default, skip_serializing_if = "Option::is_none")]
@@ -2348,8 +2348,8 @@ pub mod v1 {
     /// Will be used to create a stand-alone PVC to provision the volume.
     /// The pod in which this EphemeralVolumeSource is embedded will be the
     /// owner of the PVC, i.e. the PVC will be deleted together with the
-    /// pod.  The name of the PVC will be `<pod name>-<volume name>` where
-    /// `<volume name>` is the name from the `PodSpec.Volumes` array
+    /// pod.  The name of the PVC will be \`&lt;pod name&gt;-&lt;volume name&gt;\` where
+    /// \`&lt;volume name&gt;\` is the name from the \`PodSpec.Volumes\` array
     /// entry. Pod validation will reject the pod if the concatenated name
     /// is not valid for a PVC (for example, too long).
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2376,12 +2376,12 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpec {
         /// accessModes contains the desired access modes the volume should have.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
         #[serde(rename = "accessModes", default, skip_serializing_if = "Option::is_none")]
         pub access_modes: Option<Vec<String>>,
         /// dataSource field can be used to specify either:
-        /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-        /// * An existing PVC (PersistentVolumeClaim)
+        /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+        /// \* An existing PVC (PersistentVolumeClaim)
         /// If the provisioner or an external controller can support the specified data source,
         /// it will create a new volume based on the contents of the specified data source.
         /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -2403,13 +2403,13 @@ pub mod v1 {
         /// When namespace is specified in dataSourceRef,
         /// dataSource isn't set to the same value and must be empty.
         /// There are three important differences between dataSource and dataSourceRef:
-        /// * While dataSource only allows two specific types of objects, dataSourceRef
-        ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-        /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-        ///   preserves all values, and generates an error if a disallowed value is
-        ///   specified.
-        /// * While dataSource only allows local objects, dataSourceRef allows objects
-        ///   in any namespaces.
+        /// \* While dataSource only allows two specific types of objects, dataSourceRef
+        /// allows any non-core object, as well as PersistentVolumeClaim objects.
+        /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+        /// preserves all values, and generates an error if a disallowed value is
+        /// specified.
+        /// \* While dataSource only allows local objects, dataSourceRef allows objects
+        /// in any namespaces.
         /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
         /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
         #[serde(rename = "dataSourceRef", default, skip_serializing_if = "Option::is_none")]
@@ -2418,14 +2418,14 @@ pub mod v1 {
         /// Users are allowed to specify resource requirements
         /// that are lower than previous value but must still be higher than capacity recorded in the
         /// status field of the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
         #[serde(rename = "resources", default, skip_serializing_if = "Option::is_none")]
         pub resources: Option<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecResources>,
         /// selector is a label query over volumes to consider for binding.
         #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
         pub selector: Option<ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecSelector>,
         /// storageClassName is the name of the StorageClass required by the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1>
         #[serde(rename = "storageClassName", default, skip_serializing_if = "Option::is_none")]
         pub storage_class_name: Option<String>,
         /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.
@@ -2437,7 +2437,7 @@ pub mod v1 {
         /// If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be
         /// set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource
         /// exists.
-        /// More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
+        /// More info: <https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/>
         #[serde(rename = "volumeAttributesClassName", default, skip_serializing_if = "Option::is_none")]
         pub volume_attributes_class_name: Option<String>,
         /// volumeMode defines what type of volume is required by the claim.
@@ -2450,8 +2450,8 @@ pub mod v1 {
     }
 
     /// dataSource field can be used to specify either:
-    /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-    /// * An existing PVC (PersistentVolumeClaim)
+    /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+    /// \* An existing PVC (PersistentVolumeClaim)
     /// If the provisioner or an external controller can support the specified data source,
     /// it will create a new volume based on the contents of the specified data source.
     /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -2487,13 +2487,13 @@ pub mod v1 {
     /// When namespace is specified in dataSourceRef,
     /// dataSource isn't set to the same value and must be empty.
     /// There are three important differences between dataSource and dataSourceRef:
-    /// * While dataSource only allows two specific types of objects, dataSourceRef
-    ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-    /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-    ///   preserves all values, and generates an error if a disallowed value is
-    ///   specified.
-    /// * While dataSource only allows local objects, dataSourceRef allows objects
-    ///   in any namespaces.
+    /// \* While dataSource only allows two specific types of objects, dataSourceRef
+    /// allows any non-core object, as well as PersistentVolumeClaim objects.
+    /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+    /// preserves all values, and generates an error if a disallowed value is
+    /// specified.
+    /// \* While dataSource only allows local objects, dataSourceRef allows objects
+    /// in any namespaces.
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -2521,18 +2521,18 @@ pub mod v1 {
     /// Users are allowed to specify resource requirements
     /// that are lower than previous value but must still be higher than capacity recorded in the
     /// status field of the claim.
-    /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+    /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecResources {
         /// Limits describes the maximum amount of compute resources allowed.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
         pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
         pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
@@ -2598,10 +2598,10 @@ pub mod v1 {
         pub name: String,
         /// The reference to the password to be used to connect to the server.
         /// If a password is provided, CloudNativePG creates a PostgreSQL
-        /// passfile at `/controller/external/NAME/pass` (where "NAME" is the
+        /// passfile at \`/controller/external/NAME/pass\` (where "NAME" is the
         /// cluster's name). This passfile is automatically referenced in the
         /// connection string when establishing a connection to the remote
-        /// PostgreSQL server from the current PostgreSQL `Cluster`. This ensures
+        /// PostgreSQL server from the current PostgreSQL \`Cluster\`. This ensures
         /// secure and efficient password management for external clusters.
         #[serde(rename = "password", default, skip_serializing_if = "Option::is_none")]
         pub password: Option<ClusterSpecExternalClustersPassword>,
@@ -2767,20 +2767,20 @@ pub mod v1 {
         pub additional_command_args: Option<Vec<String>>,
         /// Compress a backup file (a tar file per tablespace) while streaming it
         /// to the object store. Available options are empty string (no
-        /// compression, default), `gzip`, `bzip2`, `lz4`, and `snappy`.
+        /// compression, default), \`gzip\`, \`bzip2\`, \`lz4\`, and \`snappy\`.
         #[serde(rename = "compression", default, skip_serializing_if = "Option::is_none")]
         pub compression: Option<String>,
         /// Whenever to force the encryption of files (if the bucket is
         /// not already configured for that).
         /// Allowed options are empty string (use the bucket policy, default),
-        /// `AES256` and `aws:kms`
+        /// \`AES256\` and \`aws:kms\`
         #[serde(rename = "encryption", default, skip_serializing_if = "Option::is_none")]
         pub encryption: Option<String>,
         /// Control whether the I/O workload for the backup initial checkpoint will
-        /// be limited, according to the `checkpoint_completion_target` setting on
+        /// be limited, according to the \`checkpoint\_completion\_target\` setting on
         /// the PostgreSQL server. If set to true, an immediate checkpoint will be
         /// used, meaning PostgreSQL will complete the checkpoint as soon as
-        /// possible. `false` by default.
+        /// possible. \`false\` by default.
         #[serde(rename = "immediateCheckpoint", default, skip_serializing_if = "Option::is_none")]
         pub immediate_checkpoint: Option<bool>,
         /// The number of parallel jobs to be used to upload the backup, defaults
@@ -2915,14 +2915,14 @@ pub mod v1 {
         #[serde(rename = "archiveAdditionalCommandArgs", default, skip_serializing_if = "Option::is_none")]
         pub archive_additional_command_args: Option<Vec<String>>,
         /// Compress a WAL file before sending it to the object store. Available
-        /// options are empty string (no compression, default), `gzip`, `bzip2`,
-        /// `lz4`, `snappy`, `xz`, and `zstd`.
+        /// options are empty string (no compression, default), \`gzip\`, \`bzip2\`,
+        /// \`lz4\`, \`snappy\`, \`xz\`, and \`zstd\`.
         #[serde(rename = "compression", default, skip_serializing_if = "Option::is_none")]
         pub compression: Option<String>,
         /// Whenever to force the encryption of files (if the bucket is
         /// not already configured for that).
         /// Allowed options are empty string (use the bucket policy, default),
-        /// `AES256` and `aws:kms`
+        /// \`AES256\` and \`aws:kms\`
         #[serde(rename = "encryption", default, skip_serializing_if = "Option::is_none")]
         pub encryption: Option<String>,
         /// Number of WAL files to be either archived in parallel (when the
@@ -2942,10 +2942,10 @@ pub mod v1 {
 
     /// The reference to the password to be used to connect to the server.
     /// If a password is provided, CloudNativePG creates a PostgreSQL
-    /// passfile at `/controller/external/NAME/pass` (where "NAME" is the
+    /// passfile at \`/controller/external/NAME/pass\` (where "NAME" is the
     /// cluster's name). This passfile is automatically referenced in the
     /// connection string when establishing a connection to the remote
-    /// PostgreSQL server from the current PostgreSQL `Cluster`. This ensures
+    /// PostgreSQL server from the current PostgreSQL \`Cluster\`. This ensures
     /// secure and efficient password management for external clusters.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
@@ -2957,7 +2957,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -2975,7 +2975,7 @@ pub mod v1 {
         pub enabled: Option<bool>,
         /// Marks the plugin as the WAL archiver. At most one plugin can be
         /// designated as a WAL archiver. This cannot be enabled if the
-        /// `.spec.backup.barmanObjectStore` configuration is present.
+        /// \`.spec.backup.barmanObjectStore\` configuration is present.
         #[serde(rename = "isWALArchiver", default, skip_serializing_if = "Option::is_none")]
         pub is_wal_archiver: Option<bool>,
         /// Name is the plugin name
@@ -2998,7 +2998,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -3018,7 +3018,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -3038,7 +3038,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -3089,59 +3089,59 @@ pub mod v1 {
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManaged {
-        /// Database roles managed by the `Cluster`
+        /// Database roles managed by the \`Cluster\`
         #[serde(rename = "roles", default, skip_serializing_if = "Option::is_none")]
         pub roles: Option<Vec<ClusterSpecManagedRoles>>,
-        /// Services roles managed by the `Cluster`
+        /// Services roles managed by the \`Cluster\`
         #[serde(rename = "services", default, skip_serializing_if = "Option::is_none")]
         pub services: Option<ClusterSpecManagedServices>,
     }
 
-    /// Database roles managed by the `Cluster`
+    /// Database roles managed by the \`Cluster\`
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedRoles {
         /// Whether a role bypasses every row-level security (RLS) policy.
-        /// Default is `false`.
+        /// Default is \`false\`.
         #[serde(rename = "bypassrls", default, skip_serializing_if = "Option::is_none")]
         pub bypassrls: Option<bool>,
         /// Description of the role
         #[serde(rename = "comment", default, skip_serializing_if = "Option::is_none")]
         pub comment: Option<String>,
         /// If the role can log in, this specifies how many concurrent
-        /// connections the role can make. `-1` (the default) means no limit.
+        /// connections the role can make. \`-1\` (the default) means no limit.
         #[serde(rename = "connectionLimit", default, skip_serializing_if = "Option::is_none")]
         pub connection_limit: Option<i64>,
-        /// When set to `true`, the role being defined will be allowed to create
-        /// new databases. Specifying `false` (default) will deny a role the
+        /// When set to \`true\`, the role being defined will be allowed to create
+        /// new databases. Specifying \`false\` (default) will deny a role the
         /// ability to create databases.
         #[serde(rename = "createdb", default, skip_serializing_if = "Option::is_none")]
         pub createdb: Option<bool>,
         /// Whether the role will be permitted to create, alter, drop, comment
         /// on, change the security label for, and grant or revoke membership in
-        /// other roles. Default is `false`.
+        /// other roles. Default is \`false\`.
         #[serde(rename = "createrole", default, skip_serializing_if = "Option::is_none")]
         pub createrole: Option<bool>,
         /// DisablePassword indicates that a role's password should be set to NULL in Postgres
         #[serde(rename = "disablePassword", default, skip_serializing_if = "Option::is_none")]
         pub disable_password: Option<bool>,
-        /// Ensure the role is `present` or `absent` - defaults to "present"
+        /// Ensure the role is \`present\` or \`absent\` - defaults to "present"
         #[serde(rename = "ensure", default, skip_serializing_if = "Option::is_none")]
         pub ensure: Option<String>,
         /// List of one or more existing roles to which this role will be
         /// immediately added as a new member. Default empty.
         /// Changes to the list are applied to an existing role through
-        /// `GRANT` and `REVOKE` statements, not only at role creation.
+        /// \`GRANT\` and \`REVOKE\` statements, not only at role creation.
         #[serde(rename = "inRoles", default, skip_serializing_if = "Option::is_none")]
         pub in_roles: Option<Vec<String>>,
         /// Whether a role "inherits" the privileges of roles it is a member of.
-        /// Default is `true`.
+        /// Default is \`true\`.
         #[serde(rename = "inherit", default, skip_serializing_if = "Option::is_none")]
         pub inherit: Option<bool>,
-        /// Whether the role is allowed to log in. A role having the `login`
+        /// Whether the role is allowed to log in. A role having the \`login\`
         /// attribute can be thought of as a user. Roles without this attribute
         /// are useful for managing database privileges, but are not users in
-        /// the usual sense of the word. Default is `false`.
+        /// the usual sense of the word. Default is \`false\`.
         #[serde(rename = "login", default, skip_serializing_if = "Option::is_none")]
         pub login: Option<bool>,
         /// Name of the role
@@ -3149,23 +3149,23 @@ pub mod v1 {
         pub name: String,
         /// Secret containing the password of the role (if present).
         /// If null, the password will be ignored unless DisablePassword is set.
-        /// When set, the secret must follow the `kubernetes.io/basic-auth` format
-        /// and contain both a `username` and a `password` field.
+        /// When set, the secret must follow the \`kubernetes.io/basic-auth\` format
+        /// and contain both a \`username\` and a \`password\` field.
         #[serde(rename = "passwordSecret", default, skip_serializing_if = "Option::is_none")]
         pub password_secret: Option<ClusterSpecManagedRolesPasswordSecret>,
         /// Whether a role is a replication role. A role must have this
         /// attribute (or be a superuser) in order to be able to connect to the
         /// server in replication mode (physical or logical replication) and in
         /// order to be able to create or drop replication slots. A role having
-        /// the `replication` attribute is a very highly privileged role, and
+        /// the \`replication\` attribute is a very highly privileged role, and
         /// should only be used on roles actually used for replication. Default
-        /// is `false`.
+        /// is \`false\`.
         #[serde(rename = "replication", default, skip_serializing_if = "Option::is_none")]
         pub replication: Option<bool>,
-        /// Whether the role is a `superuser` who can override all access
+        /// Whether the role is a \`superuser\` who can override all access
         /// restrictions within the database - superuser status is dangerous and
         /// should be used only when really needed. You must yourself be a
-        /// superuser to create a new superuser. Defaults is `false`.
+        /// superuser to create a new superuser. Defaults is \`false\`.
         #[serde(rename = "superuser", default, skip_serializing_if = "Option::is_none")]
         pub superuser: Option<bool>,
         /// Date and time after which the role's password is no longer valid.
@@ -3176,8 +3176,8 @@ pub mod v1 {
 
     /// Secret containing the password of the role (if present).
     /// If null, the password will be ignored unless DisablePassword is set.
-    /// When set, the secret must follow the `kubernetes.io/basic-auth` format
-    /// and contain both a `username` and a `password` field.
+    /// When set, the secret must follow the \`kubernetes.io/basic-auth\` format
+    /// and contain both a \`username\` and a \`password\` field.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedRolesPasswordSecret {
@@ -3186,7 +3186,7 @@ pub mod v1 {
         pub name: String,
     }
 
-    /// Services roles managed by the `Cluster`
+    /// Services roles managed by the \`Cluster\`
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServices {
@@ -3220,30 +3220,30 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplate {
         /// Standard object's metadata.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
         #[serde(rename = "metadata", default, skip_serializing_if = "Option::is_none")]
         pub metadata: Option<ClusterSpecManagedServicesAdditionalServiceTemplateMetadata>,
         /// Specification of the desired behavior of the service.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "spec", default, skip_serializing_if = "Option::is_none")]
         pub spec: Option<ClusterSpecManagedServicesAdditionalServiceTemplateSpec>,
     }
 
     /// Standard object's metadata.
-    /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
+    /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateMetadata {
         /// Annotations is an unstructured key value map stored with a resource that may be
         /// set by external tools to store and retrieve arbitrary metadata. They are not
         /// queryable and should be preserved when modifying objects.
-        /// More info: http://kubernetes.io/docs/user-guide/annotations
+        /// More info: <http://kubernetes.io/docs/user-guide/annotations>
         #[serde(rename = "annotations", default, skip_serializing_if = "Option::is_none")]
         pub annotations: Option<std::collections::BTreeMap<String, String>>,
         /// Map of string keys and values that can be used to organize and categorize
         /// (scope and select) objects. May match selectors of replication controllers
         /// and services.
-        /// More info: http://kubernetes.io/docs/user-guide/labels
+        /// More info: <http://kubernetes.io/docs/user-guide/labels>
         #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
         pub labels: Option<std::collections::BTreeMap<String, String>>,
         /// The name of the resource. Only supported for certain types
@@ -3252,7 +3252,7 @@ pub mod v1 {
     }
 
     /// Specification of the desired behavior of the service.
-    /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+    /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateSpec {
@@ -3279,7 +3279,7 @@ pub mod v1 {
         /// types ClusterIP, NodePort, and LoadBalancer. If this field is specified
         /// when creating a Service of type ExternalName, creation will fail. This
         /// field will be wiped when updating a Service to type ExternalName.
-        /// More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
+        /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
         #[serde(rename = "clusterIP", default, skip_serializing_if = "Option::is_none")]
         pub cluster_ip: Option<String>,
         /// ClusterIPs is a list of IP addresses assigned to this service, and are
@@ -3298,7 +3298,7 @@ pub mod v1 {
         /// ExternalName, creation will fail. This field will be wiped when updating
         /// a Service to type ExternalName.  If this field is not specified, it will
         /// be initialized from the clusterIP field.  If this field is specified,
-        /// clients must ensure that clusterIPs[0] and clusterIP have the same
+        /// clients must ensure that clusterIPs\[0\] and clusterIP have the same
         /// value.
         #[serde(rename = "clusterIPs", default, skip_serializing_if = "Option::is_none")]
         pub cluster_ips: Option<Vec<String>>,
@@ -3312,7 +3312,7 @@ pub mod v1 {
         /// externalName is the external reference that discovery mechanisms will
         /// return as an alias for this service (e.g. a DNS CNAME record). No
         /// proxying will be involved.  Must be a lowercase RFC-1123 hostname
-        /// (https://tools.ietf.org/html/rfc1123) and requires `type` to be "ExternalName".
+        /// (<https://tools.ietf.org/html/rfc1123>) and requires \`type\` to be "ExternalName".
         #[serde(rename = "externalName", default, skip_serializing_if = "Option::is_none")]
         pub external_name: Option<String>,
         /// externalTrafficPolicy describes how nodes distribute service traffic they
@@ -3397,11 +3397,11 @@ pub mod v1 {
         /// If specified and supported by the platform, this will restrict traffic through the cloud-provider
         /// load-balancer will be restricted to the specified client IPs. This field will be ignored if the
         /// cloud-provider does not support the feature."
-        /// More info: https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/
+        /// More info: <https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/>
         #[serde(rename = "loadBalancerSourceRanges", default, skip_serializing_if = "Option::is_none")]
         pub load_balancer_source_ranges: Option<Vec<String>>,
         /// The list of ports that are exposed by this service.
-        /// More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
+        /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
         #[serde(rename = "ports", default, skip_serializing_if = "Option::is_none")]
         pub ports: Option<Vec<ClusterSpecManagedServicesAdditionalServiceTemplateSpecPorts>>,
         /// publishNotReadyAddresses indicates that any agent which deals with endpoints for this
@@ -3419,14 +3419,14 @@ pub mod v1 {
         /// external process managing its endpoints, which Kubernetes will not
         /// modify. Only applies to types ClusterIP, NodePort, and LoadBalancer.
         /// Ignored if type is ExternalName.
-        /// More info: https://kubernetes.io/docs/concepts/services-networking/service/
+        /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/>
         #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
         pub selector: Option<std::collections::BTreeMap<String, String>>,
         /// Supports "ClientIP" and "None". Used to maintain session affinity.
         /// Enable client IP based session affinity.
         /// Must be ClientIP or None.
         /// Defaults to None.
-        /// More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
+        /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
         #[serde(rename = "sessionAffinity", default, skip_serializing_if = "Option::is_none")]
         pub session_affinity: Option<String>,
         /// sessionAffinityConfig contains the configurations of session affinity.
@@ -3455,13 +3455,13 @@ pub mod v1 {
         /// as the clusterIP.
         /// "ExternalName" aliases this service to the specified externalName.
         /// Several other fields do not apply to ExternalName services.
-        /// More info: https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
+        /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types>
         #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
         pub r#type: Option<String>,
     }
 
     /// The list of ports that are exposed by this service.
-    /// More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
+    /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateSpecPorts {
@@ -3471,7 +3471,7 @@ pub mod v1 {
         /// Valid values are either:
         #[serde(rename = "appProtocol", default, skip_serializing_if = "Option::is_none")]
         pub app_protocol: Option<String>,
-        /// The name of this port within the service. This must be a DNS_LABEL.
+        /// The name of this port within the service. This must be a DNS\_LABEL.
         /// All ports within a ServiceSpec must have unique names. When considering
         /// the endpoints for a Service, this must match the 'name' field in the
         /// EndpointPort.
@@ -3486,7 +3486,7 @@ pub mod v1 {
         /// Service which does not need it, creation will fail. This field will be
         /// wiped when updating a Service to no longer need it (e.g. changing type
         /// from NodePort to ClusterIP).
-        /// More info: https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
+        /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport>
         #[serde(rename = "nodePort", default, skip_serializing_if = "Option::is_none")]
         pub node_port: Option<i32>,
         /// The port that will be exposed by this service.
@@ -3497,13 +3497,13 @@ pub mod v1 {
         #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
         pub protocol: Option<String>,
         /// Number or name of the port to access on the pods targeted by the service.
-        /// Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
+        /// Number must be in the range 1 to 65535. Name must be an IANA\_SVC\_NAME.
         /// If this is a string, it will be looked up as a named port in the
         /// target Pod's container ports. If this is not specified, the value
         /// of the 'port' field is used (an identity map).
         /// This field is ignored for services with clusterIP=None, and should be
         /// omitted or set equal to the 'port' field.
-        /// More info: https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service
+        /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service>
         #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
         pub target_port: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
     }
@@ -3522,7 +3522,7 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateSpecSessionAffinityConfigClientIp {
         /// timeoutSeconds specifies the seconds of ClientIP type session sticky time.
-        /// The value must be >0 && <=86400(for 1 day) if ServiceAffinity == "ClientIP".
+        /// The value must be &gt;0 &amp;&amp; &lt;=86400(for 1 day) if ServiceAffinity == "ClientIP".
         /// Default value is 10800(for 3 hours).
         #[serde(rename = "timeoutSeconds", default, skip_serializing_if = "Option::is_none")]
         pub timeout_seconds: Option<i32>,
@@ -3539,11 +3539,11 @@ pub mod v1 {
         #[serde(rename = "customQueriesSecret", default, skip_serializing_if = "Option::is_none")]
         pub custom_queries_secret: Option<Vec<ClusterSpecMonitoringCustomQueriesSecret>>,
         /// Whether the default queries should be injected.
-        /// Set it to `true` if you don't want to inject default queries into the cluster.
+        /// Set it to \`true\` if you don't want to inject default queries into the cluster.
         /// Default: false.
         #[serde(rename = "disableDefaultQueries", default, skip_serializing_if = "Option::is_none")]
         pub disable_default_queries: Option<bool>,
-        /// Enable or disable the `PodMonitor`
+        /// Enable or disable the \`PodMonitor\`
         #[serde(rename = "enablePodMonitor", default, skip_serializing_if = "Option::is_none")]
         pub enable_pod_monitor: Option<bool>,
         /// The interval during which metrics computed from queries are considered current.
@@ -3553,10 +3553,10 @@ pub mod v1 {
         /// Setting this to zero disables the caching mechanism and can cause heavy load on the PostgreSQL server.
         #[serde(rename = "metricsQueriesTTL", default, skip_serializing_if = "Option::is_none")]
         pub metrics_queries_ttl: Option<String>,
-        /// The list of metric relabelings for the `PodMonitor`. Applied to samples before ingestion.
+        /// The list of metric relabelings for the \`PodMonitor\`. Applied to samples before ingestion.
         #[serde(rename = "podMonitorMetricRelabelings", default, skip_serializing_if = "Option::is_none")]
         pub pod_monitor_metric_relabelings: Option<Vec<ClusterSpecMonitoringPodMonitorMetricRelabelings>>,
-        /// The list of relabelings for the `PodMonitor`. Applied to samples before scraping.
+        /// The list of relabelings for the \`PodMonitor\`. Applied to samples before scraping.
         #[serde(rename = "podMonitorRelabelings", default, skip_serializing_if = "Option::is_none")]
         pub pod_monitor_relabelings: Option<Vec<ClusterSpecMonitoringPodMonitorRelabelings>>,
         /// Configure TLS communication for the metrics endpoint.
@@ -3589,7 +3589,7 @@ pub mod v1 {
         pub name: String,
     }
 
-    /// The list of metric relabelings for the `PodMonitor`. Applied to samples before ingestion.
+    /// The list of metric relabelings for the \`PodMonitor\`. Applied to samples before ingestion.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoringPodMonitorMetricRelabelings {
@@ -3619,7 +3619,7 @@ pub mod v1 {
         pub target_label: Option<String>,
     }
 
-    /// The list of relabelings for the `PodMonitor`. Applied to samples before scraping.
+    /// The list of relabelings for the \`PodMonitor\`. Applied to samples before scraping.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoringPodMonitorRelabelings {
@@ -3668,7 +3668,7 @@ pub mod v1 {
         #[serde(rename = "inProgress", default, skip_serializing_if = "Option::is_none")]
         pub in_progress: Option<bool>,
         /// Reuse the existing PVC (wait for the node to come
-        /// up again) or not (recreate it elsewhere - when `instances` >1)
+        /// up again) or not (recreate it elsewhere - when \`instances\` &gt;1)
         #[serde(rename = "reusePVC", default, skip_serializing_if = "Option::is_none")]
         pub reuse_pvc: Option<bool>,
     }
@@ -3683,7 +3683,7 @@ pub mod v1 {
         pub enabled: Option<bool>,
         /// Marks the plugin as the WAL archiver. At most one plugin can be
         /// designated as a WAL archiver. This cannot be enabled if the
-        /// `.spec.backup.barmanObjectStore` configuration is present.
+        /// \`.spec.backup.barmanObjectStore\` configuration is present.
         #[serde(rename = "isWALArchiver", default, skip_serializing_if = "Option::is_none")]
         pub is_wal_archiver: Option<bool>,
         /// Name is the plugin name
@@ -3804,9 +3804,9 @@ pub mod v1 {
         pub localhost_profile: Option<String>,
         /// type indicates which kind of AppArmor profile will be applied.
         /// Valid options are:
-        ///   Localhost - a profile pre-loaded on the node.
-        ///   RuntimeDefault - the container runtime's default profile.
-        ///   Unconfined - no AppArmor enforcement.
+        /// Localhost - a profile pre-loaded on the node.
+        /// RuntimeDefault - the container runtime's default profile.
+        /// Unconfined - no AppArmor enforcement.
         #[serde(rename = "type")]
         pub r#type: String,
     }
@@ -3873,7 +3873,7 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSecurityContextWindowsOptions {
         /// GMSACredentialSpec is where the GMSA admission webhook
-        /// (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the
+        /// (<https://github.com/kubernetes-sigs/windows-gmsa>) inlines the contents of the
         /// GMSA credential spec named by the GMSACredentialSpecName field.
         #[serde(rename = "gmsaCredentialSpec", default, skip_serializing_if = "Option::is_none")]
         pub gmsa_credential_spec: Option<String>,
@@ -3895,13 +3895,13 @@ pub mod v1 {
     }
 
     /// PodSelectorRefs defines named pod label selectors that can be referenced
-    /// in pg_hba rules using the ${podselector:NAME} syntax in the address field.
+    /// in pg\_hba rules using the ${podselector:NAME} syntax in the address field.
     /// The operator resolves matching pod IPs and the instance manager expands
-    /// pg_hba lines accordingly. Only pods in the Cluster's own namespace are considered.
+    /// pg\_hba lines accordingly. Only pods in the Cluster's own namespace are considered.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSelectorRefs {
-        /// Name is the identifier used to reference this selector in pg_hba rules
+        /// Name is the identifier used to reference this selector in pg\_hba rules
         /// via the ${podselector:NAME} syntax in the address field.
         #[serde(rename = "name")]
         pub name: String,
@@ -3949,7 +3949,7 @@ pub mod v1 {
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresql {
-        /// If this parameter is true, the user will be able to invoke `ALTER SYSTEM`
+        /// If this parameter is true, the user will be able to invoke \`ALTER SYSTEM\`
         /// on this CloudNativePG Cluster.
         /// This should only be used for debugging and troubleshooting.
         /// Defaults to false.
@@ -3965,13 +3965,13 @@ pub mod v1 {
         #[serde(rename = "parameters", default, skip_serializing_if = "Option::is_none")]
         pub parameters: Option<std::collections::BTreeMap<String, String>>,
         /// PostgreSQL Host Based Authentication rules (lines to be appended
-        /// to the pg_hba.conf file).
+        /// to the pg\_hba.conf file).
         /// Use the ${podselector:NAME} syntax to reference a pod selector;
         /// the rule will be expanded for each Pod IP matching that selector.
         #[serde(rename = "pg_hba", default, skip_serializing_if = "Option::is_none")]
         pub pg_hba: Option<Vec<String>>,
         /// PostgreSQL User Name Maps rules (lines to be appended
-        /// to the pg_ident.conf file)
+        /// to the pg\_ident.conf file)
         #[serde(rename = "pg_ident", default, skip_serializing_if = "Option::is_none")]
         pub pg_ident: Option<Vec<String>>,
         /// Specifies the maximum number of seconds to wait when promoting an instance to primary.
@@ -3982,7 +3982,7 @@ pub mod v1 {
         /// Lists of shared preload libraries to add to the default ones
         #[serde(rename = "shared_preload_libraries", default, skip_serializing_if = "Option::is_none")]
         pub shared_preload_libraries: Option<Vec<String>>,
-        /// Requirements to be met by sync replicas. This will affect how the "synchronous_standby_names" parameter will be
+        /// Requirements to be met by sync replicas. This will affect how the "synchronous\_standby\_names" parameter will be
         /// set up.
         #[serde(rename = "syncReplicaElectionConstraint", default, skip_serializing_if = "Option::is_none")]
         pub sync_replica_election_constraint: Option<ClusterSpecPostgresqlSyncReplicaElectionConstraint>,
@@ -3996,10 +3996,10 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlExtensions {
         /// A list of directories within the image to be appended to the
-        /// PostgreSQL process's `PATH` environment variable.
+        /// PostgreSQL process's \`PATH\` environment variable.
         #[serde(rename = "bin_path", default, skip_serializing_if = "Option::is_none")]
         pub bin_path: Option<Vec<String>>,
-        /// The list of directories inside the image which should be added to dynamic_library_path.
+        /// The list of directories inside the image which should be added to dynamic\_library\_path.
         /// If not defined, defaults to "/lib".
         #[serde(rename = "dynamic_library_path", default, skip_serializing_if = "Option::is_none")]
         pub dynamic_library_path: Option<Vec<String>>,
@@ -4010,14 +4010,14 @@ pub mod v1 {
         /// a manual cluster restart to take effect.
         #[serde(rename = "env", default, skip_serializing_if = "Option::is_none")]
         pub env: Option<Vec<ClusterSpecPostgresqlExtensionsEnv>>,
-        /// The list of directories inside the image which should be added to extension_control_path.
+        /// The list of directories inside the image which should be added to extension\_control\_path.
         /// If not defined, defaults to "/share".
         #[serde(rename = "extension_control_path", default, skip_serializing_if = "Option::is_none")]
         pub extension_control_path: Option<Vec<String>>,
         /// The image containing the extension.
         #[serde(rename = "image", default, skip_serializing_if = "Option::is_none")]
         pub image: Option<ClusterSpecPostgresqlExtensionsImage>,
-        /// The list of directories inside the image which should be added to ld_library_path.
+        /// The list of directories inside the image which should be added to ld\_library\_path.
         #[serde(rename = "ld_library_path", default, skip_serializing_if = "Option::is_none")]
         pub ld_library_path: Option<Vec<String>>,
         /// The name of the extension, required. The limit of 59 characters
@@ -4041,8 +4041,8 @@ pub mod v1 {
         pub name: String,
         /// Value of the environment variable. CloudNativePG performs a direct
         /// replacement of this value, with support for placeholder expansion.
-        /// The ${`image_root`} placeholder resolves to the absolute mount path
-        /// of the extension's volume (e.g., `/extensions/my-extension`). This
+        /// The ${\`image\_root\`} placeholder resolves to the absolute mount path
+        /// of the extension's volume (e.g., \`/extensions/my-extension\`). This
         /// is particularly useful for allowing applications or libraries to
         /// locate specific directories within the mounted image.
         /// Unrecognized placeholders are rejected. To include a literal ${...}
@@ -4063,9 +4063,9 @@ pub mod v1 {
         #[serde(rename = "pullPolicy", default, skip_serializing_if = "Option::is_none")]
         pub pull_policy: Option<String>,
         /// Required: Image or artifact reference to be used.
-        /// Behaves in the same way as pod.spec.containers[*].image.
+        /// Behaves in the same way as pod.spec.containers\[\*\].image.
         /// Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets.
-        /// More info: https://kubernetes.io/docs/concepts/containers/images
+        /// More info: <https://kubernetes.io/docs/concepts/containers/images>
         /// This field is optional to allow higher level config management to default or override
         /// container images in workload controllers like Deployments and StatefulSets.
         #[serde(rename = "reference", default, skip_serializing_if = "Option::is_none")]
@@ -4085,7 +4085,7 @@ pub mod v1 {
         /// LDAP server port
         #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
         pub port: Option<i64>,
-        /// LDAP schema to be used, possible options are `ldap` and `ldaps`
+        /// LDAP schema to be used, possible options are \`ldap\` and \`ldaps\`
         #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
         pub scheme: Option<String>,
         /// LDAP hostname or IP address
@@ -4140,7 +4140,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -4148,7 +4148,7 @@ pub mod v1 {
         pub optional: Option<bool>,
     }
 
-    /// Requirements to be met by sync replicas. This will affect how the "synchronous_standby_names" parameter will be
+    /// Requirements to be met by sync replicas. This will affect how the "synchronous\_standby\_names" parameter will be
     /// set up.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
@@ -4166,13 +4166,13 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlSynchronous {
         /// If set to "required", data durability is strictly enforced. Write operations
-        /// with synchronous commit settings (`on`, `remote_write`, or `remote_apply`) will
+        /// with synchronous commit settings (\`on\`, \`remote\_write\`, or \`remote\_apply\`) will
         /// block if there are insufficient healthy replicas, ensuring data persistence.
         /// If set to "preferred", data durability is maintained when healthy replicas
         /// are available, but the required number of instances will adjust dynamically
         /// if replicas become unavailable. This setting relaxes strict durability enforcement
         /// to allow for operational continuity. This setting is only applicable if both
-        /// `standbyNamesPre` and `standbyNamesPost` are unset (empty).
+        /// \`standbyNamesPre\` and \`standbyNamesPost\` are unset (empty).
         #[serde(rename = "dataDurability", default, skip_serializing_if = "Option::is_none")]
         pub data_durability: Option<String>,
         /// FailoverQuorum enables a quorum-based check before failover, improving
@@ -4181,7 +4181,7 @@ pub mod v1 {
         #[serde(rename = "failoverQuorum", default, skip_serializing_if = "Option::is_none")]
         pub failover_quorum: Option<bool>,
         /// Specifies the maximum number of local cluster pods that can be
-        /// automatically included in the `synchronous_standby_names` option in
+        /// automatically included in the \`synchronous\_standby\_names\` option in
         /// PostgreSQL.
         #[serde(rename = "maxStandbyNamesFromCluster", default, skip_serializing_if = "Option::is_none")]
         pub max_standby_names_from_cluster: Option<i64>,
@@ -4203,7 +4203,7 @@ pub mod v1 {
         /// not enough to satisfy the configured number of synchronous standbys,
         /// the constraint is not applied and synchronous replicas are selected as
         /// if this field were not set.
-        /// Mutually exclusive with `podFailureDomainKeys`.
+        /// Mutually exclusive with \`podFailureDomainKeys\`.
         #[serde(rename = "nodeFailureDomainKeys", default, skip_serializing_if = "Option::is_none")]
         pub node_failure_domain_keys: Option<Vec<String>>,
         /// Specifies the number of synchronous standby servers that
@@ -4219,29 +4219,29 @@ pub mod v1 {
         /// label values differ from the primary's for all the specified keys, so
         /// that synchronous replication spans failure domains such as availability
         /// zones or regions. Starting from Kubernetes 1.35, the
-        /// `topology.kubernetes.io/zone` and `topology.kubernetes.io/region`
+        /// \`topology.kubernetes.io/zone\` and \`topology.kubernetes.io/region\`
         /// labels are automatically copied from the Node onto each Pod at
         /// scheduling time.
         /// When the replicas in failure domains different from the primary's are
         /// not enough to satisfy the configured number of synchronous standbys,
         /// the constraint is not applied and synchronous replicas are selected as
         /// if this field were not set.
-        /// Mutually exclusive with `nodeFailureDomainKeys`.
+        /// Mutually exclusive with \`nodeFailureDomainKeys\`.
         #[serde(rename = "podFailureDomainKeys", default, skip_serializing_if = "Option::is_none")]
         pub pod_failure_domain_keys: Option<Vec<String>>,
         /// A user-defined list of application names to be added to
-        /// `synchronous_standby_names` after local cluster pods (the order is
+        /// \`synchronous\_standby\_names\` after local cluster pods (the order is
         /// only useful for priority-based synchronous replication).
         #[serde(rename = "standbyNamesPost", default, skip_serializing_if = "Option::is_none")]
         pub standby_names_post: Option<Vec<String>>,
         /// A user-defined list of application names to be added to
-        /// `synchronous_standby_names` before local cluster pods (the order is
+        /// \`synchronous\_standby\_names\` before local cluster pods (the order is
         /// only useful for priority-based synchronous replication).
         #[serde(rename = "standbyNamesPre", default, skip_serializing_if = "Option::is_none")]
         pub standby_names_pre: Option<Vec<String>>,
     }
 
-    /// Configuration of the Kubernetes `Lease` used to coordinate safe primary
+    /// Configuration of the Kubernetes \`Lease\` used to coordinate safe primary
     /// election within the cluster. When omitted, the operator applies built-in
     /// defaults; tune these values only if you understand the consequences for
     /// failover timing.
@@ -4250,7 +4250,7 @@ pub mod v1 {
     pub struct ClusterSpecPrimaryLease {
         /// How long, in seconds, the primary lease is considered valid before it
         /// expires and another instance may acquire it. It must be greater than
-        /// `renewDeadlineSeconds`.
+        /// \`renewDeadlineSeconds\`.
         /// Defaults to 15.
         #[serde(rename = "leaseDurationSeconds", default, skip_serializing_if = "Option::is_none")]
         pub lease_duration_seconds: Option<i32>,
@@ -4262,7 +4262,7 @@ pub mod v1 {
         pub released_lease_duration_seconds: Option<i32>,
         /// How long, in seconds, the current primary keeps retrying to renew the
         /// lease before giving up and stopping. It must be smaller than
-        /// `leaseDurationSeconds`.
+        /// \`leaseDurationSeconds\`.
         /// Defaults to 10.
         #[serde(rename = "renewDeadlineSeconds", default, skip_serializing_if = "Option::is_none")]
         pub renew_deadline_seconds: Option<i32>,
@@ -4298,7 +4298,7 @@ pub mod v1 {
         #[serde(rename = "failureThreshold", default, skip_serializing_if = "Option::is_none")]
         pub failure_threshold: Option<i32>,
         /// Number of seconds after the container has started before liveness probes are initiated.
-        /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
+        /// More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes>
         #[serde(rename = "initialDelaySeconds", default, skip_serializing_if = "Option::is_none")]
         pub initial_delay_seconds: Option<i32>,
         /// Configure the feature that extends the liveness probe for a primary
@@ -4330,7 +4330,7 @@ pub mod v1 {
         pub termination_grace_period_seconds: Option<i64>,
         /// Number of seconds after which the probe times out.
         /// Defaults to 1 second. Minimum value is 1.
-        /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
+        /// More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes>
         #[serde(rename = "timeoutSeconds", default, skip_serializing_if = "Option::is_none")]
         pub timeout_seconds: Option<i32>,
     }
@@ -4363,10 +4363,10 @@ pub mod v1 {
         #[serde(rename = "failureThreshold", default, skip_serializing_if = "Option::is_none")]
         pub failure_threshold: Option<i32>,
         /// Number of seconds after the container has started before liveness probes are initiated.
-        /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
+        /// More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes>
         #[serde(rename = "initialDelaySeconds", default, skip_serializing_if = "Option::is_none")]
         pub initial_delay_seconds: Option<i32>,
-        /// Lag limit. Used only for `streaming` strategy
+        /// Lag limit. Used only for \`streaming\` strategy
         #[serde(rename = "maximumLag", default, skip_serializing_if = "Option::is_none")]
         pub maximum_lag: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// How often (in seconds) to perform the probe.
@@ -4391,7 +4391,7 @@ pub mod v1 {
         pub termination_grace_period_seconds: Option<i64>,
         /// Number of seconds after which the probe times out.
         /// Defaults to 1 second. Minimum value is 1.
-        /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
+        /// More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes>
         #[serde(rename = "timeoutSeconds", default, skip_serializing_if = "Option::is_none")]
         pub timeout_seconds: Option<i32>,
         /// The probe strategy
@@ -4408,10 +4408,10 @@ pub mod v1 {
         #[serde(rename = "failureThreshold", default, skip_serializing_if = "Option::is_none")]
         pub failure_threshold: Option<i32>,
         /// Number of seconds after the container has started before liveness probes are initiated.
-        /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
+        /// More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes>
         #[serde(rename = "initialDelaySeconds", default, skip_serializing_if = "Option::is_none")]
         pub initial_delay_seconds: Option<i32>,
-        /// Lag limit. Used only for `streaming` strategy
+        /// Lag limit. Used only for \`streaming\` strategy
         #[serde(rename = "maximumLag", default, skip_serializing_if = "Option::is_none")]
         pub maximum_lag: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// How often (in seconds) to perform the probe.
@@ -4436,7 +4436,7 @@ pub mod v1 {
         pub termination_grace_period_seconds: Option<i64>,
         /// Number of seconds after which the probe times out.
         /// Defaults to 1 second. Minimum value is 1.
-        /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
+        /// More info: <https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes>
         #[serde(rename = "timeoutSeconds", default, skip_serializing_if = "Option::is_none")]
         pub timeout_seconds: Option<i32>,
         /// The probe strategy
@@ -4445,7 +4445,7 @@ pub mod v1 {
     }
 
     /// Template to be used to define projected volumes, projected volumes will be mounted
-    /// under `/projected` base folder
+    /// under \`/projected\` base folder
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplate {
@@ -4468,7 +4468,7 @@ pub mod v1 {
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSources {
-        /// ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field
+        /// ClusterTrustBundle allows a pod to access the \`.spec.trustBundle\` field
         /// of ClusterTrustBundle objects in an auto-updating file.
         #[serde(rename = "clusterTrustBundle", default, skip_serializing_if = "Option::is_none")]
         pub cluster_trust_bundle: Option<ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle>,
@@ -4490,7 +4490,7 @@ pub mod v1 {
         pub service_account_token: Option<ClusterSpecProjectedVolumeTemplateSourcesServiceAccountToken>,
     }
 
-    /// ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field
+    /// ClusterTrustBundle allows a pod to access the \`.spec.trustBundle\` field
     /// of ClusterTrustBundle objects in an auto-updating file.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
@@ -4575,7 +4575,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// optional specify whether the ConfigMap or its keys must be defined
@@ -4721,7 +4721,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// optional field specify whether the Secret or its key must be defined
@@ -4788,7 +4788,7 @@ pub mod v1 {
     pub struct ClusterSpecReplica {
         /// If replica mode is enabled, this cluster will be a replica of an
         /// existing cluster. Replica cluster can be created from a recovery
-        /// object store or via streaming through pg_basebackup.
+        /// object store or via streaming through pg\_basebackup.
         /// Refer to the Replica clusters page of the documentation for more information.
         #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
         pub enabled: Option<bool>,
@@ -4808,7 +4808,7 @@ pub mod v1 {
         #[serde(rename = "promotionToken", default, skip_serializing_if = "Option::is_none")]
         pub promotion_token: Option<String>,
         /// Self defines the name of this cluster. It is used to determine if this is a primary
-        /// or a replica cluster, comparing it with `primary`
+        /// or a replica cluster, comparing it with \`primary\`
         #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
         pub self_: Option<String>,
         /// The name of the external cluster which is the replication origin
@@ -4827,7 +4827,7 @@ pub mod v1 {
         #[serde(rename = "synchronizeReplicas", default, skip_serializing_if = "Option::is_none")]
         pub synchronize_replicas: Option<ClusterSpecReplicationSlotsSynchronizeReplicas>,
         /// Standby will update the status of the local replication slots
-        /// every `updateInterval` seconds (default 30).
+        /// every \`updateInterval\` seconds (default 30).
         #[serde(rename = "updateInterval", default, skip_serializing_if = "Option::is_none")]
         pub update_interval: Option<i64>,
     }
@@ -4847,7 +4847,7 @@ pub mod v1 {
         pub enabled: Option<bool>,
         /// Prefix for replication slots managed by the operator for HA.
         /// It may only contain lower case letters, numbers, and the underscore character.
-        /// This can only be set at creation time. By default set to `_cnpg_`.
+        /// This can only be set at creation time. By default set to \`\_cnpg\_\`.
         #[serde(rename = "slotPrefix", default, skip_serializing_if = "Option::is_none")]
         pub slot_prefix: Option<String>,
         /// When enabled, the operator automatically manages synchronization of logical
@@ -4869,7 +4869,7 @@ pub mod v1 {
     }
 
     /// Resources requirements of every generated Pod. Please refer to
-    /// https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+    /// <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
     /// for more information.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
@@ -4879,13 +4879,13 @@ pub mod v1 {
         #[serde(rename = "claims", default, skip_serializing_if = "Option::is_none")]
         pub claims: Option<Vec<ClusterSpecResourcesClaims>>,
         /// Limits describes the maximum amount of compute resources allowed.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
         pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
         pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
@@ -4908,7 +4908,7 @@ pub mod v1 {
     }
 
     /// The SeccompProfile applied to every Pod and Container.
-    /// Defaults to: `RuntimeDefault`
+    /// Defaults to: \`RuntimeDefault\`
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSeccompProfile {
@@ -4932,10 +4932,10 @@ pub mod v1 {
     pub struct ClusterSpecSecurityContext {
         /// AllowPrivilegeEscalation controls whether a process can gain more
         /// privileges than its parent process. This bool directly controls if
-        /// the no_new_privs flag will be set on the container process.
+        /// the no\_new\_privs flag will be set on the container process.
         /// AllowPrivilegeEscalation is true always when the container is:
         /// 1) run as Privileged
-        /// 2) has CAP_SYS_ADMIN
+        /// 2) has CAP\_SYS\_ADMIN
         /// Note that this field cannot be set when spec.os.name is windows.
         #[serde(rename = "allowPrivilegeEscalation", default, skip_serializing_if = "Option::is_none")]
         pub allow_privilege_escalation: Option<bool>,
@@ -4996,7 +4996,7 @@ pub mod v1 {
         #[serde(rename = "seLinuxOptions", default, skip_serializing_if = "Option::is_none")]
         pub se_linux_options: Option<ClusterSpecSecurityContextSeLinuxOptions>,
         /// The seccomp options to use by this container. If seccomp options are
-        /// provided at both the pod & container level, the container options
+        /// provided at both the pod &amp; container level, the container options
         /// override the pod options.
         /// Note that this field cannot be set when spec.os.name is windows.
         #[serde(rename = "seccompProfile", default, skip_serializing_if = "Option::is_none")]
@@ -5023,9 +5023,9 @@ pub mod v1 {
         pub localhost_profile: Option<String>,
         /// type indicates which kind of AppArmor profile will be applied.
         /// Valid options are:
-        ///   Localhost - a profile pre-loaded on the node.
-        ///   RuntimeDefault - the container runtime's default profile.
-        ///   Unconfined - no AppArmor enforcement.
+        /// Localhost - a profile pre-loaded on the node.
+        /// RuntimeDefault - the container runtime's default profile.
+        /// Unconfined - no AppArmor enforcement.
         #[serde(rename = "type")]
         pub r#type: String,
     }
@@ -5067,7 +5067,7 @@ pub mod v1 {
     }
 
     /// The seccomp options to use by this container. If seccomp options are
-    /// provided at both the pod & container level, the container options
+    /// provided at both the pod &amp; container level, the container options
     /// override the pod options.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -5093,7 +5093,7 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSecurityContextWindowsOptions {
         /// GMSACredentialSpec is where the GMSA admission webhook
-        /// (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the
+        /// (<https://github.com/kubernetes-sigs/windows-gmsa>) inlines the contents of the
         /// GMSA credential spec named by the GMSACredentialSpecName field.
         #[serde(rename = "gmsaCredentialSpec", default, skip_serializing_if = "Option::is_none")]
         pub gmsa_credential_spec: Option<String>,
@@ -5132,13 +5132,13 @@ pub mod v1 {
         /// Annotations is an unstructured key value map stored with a resource that may be
         /// set by external tools to store and retrieve arbitrary metadata. They are not
         /// queryable and should be preserved when modifying objects.
-        /// More info: http://kubernetes.io/docs/user-guide/annotations
+        /// More info: <http://kubernetes.io/docs/user-guide/annotations>
         #[serde(rename = "annotations", default, skip_serializing_if = "Option::is_none")]
         pub annotations: Option<std::collections::BTreeMap<String, String>>,
         /// Map of string keys and values that can be used to organize and categorize
         /// (scope and select) objects. May match selectors of replication controllers
         /// and services.
-        /// More info: http://kubernetes.io/docs/user-guide/labels
+        /// More info: <http://kubernetes.io/docs/user-guide/labels>
         #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
         pub labels: Option<std::collections::BTreeMap<String, String>>,
         /// The name of the resource. Only supported for certain types
@@ -5174,12 +5174,12 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplate {
         /// accessModes contains the desired access modes the volume should have.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
         #[serde(rename = "accessModes", default, skip_serializing_if = "Option::is_none")]
         pub access_modes: Option<Vec<String>>,
         /// dataSource field can be used to specify either:
-        /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-        /// * An existing PVC (PersistentVolumeClaim)
+        /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+        /// \* An existing PVC (PersistentVolumeClaim)
         /// If the provisioner or an external controller can support the specified data source,
         /// it will create a new volume based on the contents of the specified data source.
         /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -5201,13 +5201,13 @@ pub mod v1 {
         /// When namespace is specified in dataSourceRef,
         /// dataSource isn't set to the same value and must be empty.
         /// There are three important differences between dataSource and dataSourceRef:
-        /// * While dataSource only allows two specific types of objects, dataSourceRef
-        ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-        /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-        ///   preserves all values, and generates an error if a disallowed value is
-        ///   specified.
-        /// * While dataSource only allows local objects, dataSourceRef allows objects
-        ///   in any namespaces.
+        /// \* While dataSource only allows two specific types of objects, dataSourceRef
+        /// allows any non-core object, as well as PersistentVolumeClaim objects.
+        /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+        /// preserves all values, and generates an error if a disallowed value is
+        /// specified.
+        /// \* While dataSource only allows local objects, dataSourceRef allows objects
+        /// in any namespaces.
         /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
         /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
         #[serde(rename = "dataSourceRef", default, skip_serializing_if = "Option::is_none")]
@@ -5216,14 +5216,14 @@ pub mod v1 {
         /// Users are allowed to specify resource requirements
         /// that are lower than previous value but must still be higher than capacity recorded in the
         /// status field of the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
         #[serde(rename = "resources", default, skip_serializing_if = "Option::is_none")]
         pub resources: Option<ClusterSpecStoragePvcTemplateResources>,
         /// selector is a label query over volumes to consider for binding.
         #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
         pub selector: Option<ClusterSpecStoragePvcTemplateSelector>,
         /// storageClassName is the name of the StorageClass required by the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1>
         #[serde(rename = "storageClassName", default, skip_serializing_if = "Option::is_none")]
         pub storage_class_name: Option<String>,
         /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.
@@ -5235,7 +5235,7 @@ pub mod v1 {
         /// If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be
         /// set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource
         /// exists.
-        /// More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
+        /// More info: <https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/>
         #[serde(rename = "volumeAttributesClassName", default, skip_serializing_if = "Option::is_none")]
         pub volume_attributes_class_name: Option<String>,
         /// volumeMode defines what type of volume is required by the claim.
@@ -5248,8 +5248,8 @@ pub mod v1 {
     }
 
     /// dataSource field can be used to specify either:
-    /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-    /// * An existing PVC (PersistentVolumeClaim)
+    /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+    /// \* An existing PVC (PersistentVolumeClaim)
     /// If the provisioner or an external controller can support the specified data source,
     /// it will create a new volume based on the contents of the specified data source.
     /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -5285,13 +5285,13 @@ pub mod v1 {
     /// When namespace is specified in dataSourceRef,
     /// dataSource isn't set to the same value and must be empty.
     /// There are three important differences between dataSource and dataSourceRef:
-    /// * While dataSource only allows two specific types of objects, dataSourceRef
-    ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-    /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-    ///   preserves all values, and generates an error if a disallowed value is
-    ///   specified.
-    /// * While dataSource only allows local objects, dataSourceRef allows objects
-    ///   in any namespaces.
+    /// \* While dataSource only allows two specific types of objects, dataSourceRef
+    /// allows any non-core object, as well as PersistentVolumeClaim objects.
+    /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+    /// preserves all values, and generates an error if a disallowed value is
+    /// specified.
+    /// \* While dataSource only allows local objects, dataSourceRef allows objects
+    /// in any namespaces.
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -5319,18 +5319,18 @@ pub mod v1 {
     /// Users are allowed to specify resource requirements
     /// that are lower than previous value but must still be higher than capacity recorded in the
     /// status field of the claim.
-    /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+    /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplateResources {
         /// Limits describes the maximum amount of compute resources allowed.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
         pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
         pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
@@ -5391,10 +5391,10 @@ pub mod v1 {
         /// The storage configuration for the tablespace
         #[serde(rename = "storage")]
         pub storage: ClusterSpecTablespacesStorage,
-        /// When set to true, the tablespace will be added as a `temp_tablespaces`
+        /// When set to true, the tablespace will be added as a \`temp\_tablespaces\`
         /// entry in PostgreSQL, and will be available to automatically house temp
         /// database objects, or other temporary files. Please refer to PostgreSQL
-        /// documentation for more information on the `temp_tablespaces` GUC.
+        /// documentation for more information on the \`temp\_tablespaces\` GUC.
         #[serde(rename = "temporary", default, skip_serializing_if = "Option::is_none")]
         pub temporary: Option<bool>,
     }
@@ -5435,12 +5435,12 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplate {
         /// accessModes contains the desired access modes the volume should have.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
         #[serde(rename = "accessModes", default, skip_serializing_if = "Option::is_none")]
         pub access_modes: Option<Vec<String>>,
         /// dataSource field can be used to specify either:
-        /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-        /// * An existing PVC (PersistentVolumeClaim)
+        /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+        /// \* An existing PVC (PersistentVolumeClaim)
         /// If the provisioner or an external controller can support the specified data source,
         /// it will create a new volume based on the contents of the specified data source.
         /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -5462,13 +5462,13 @@ pub mod v1 {
         /// When namespace is specified in dataSourceRef,
         /// dataSource isn't set to the same value and must be empty.
         /// There are three important differences between dataSource and dataSourceRef:
-        /// * While dataSource only allows two specific types of objects, dataSourceRef
-        ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-        /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-        ///   preserves all values, and generates an error if a disallowed value is
-        ///   specified.
-        /// * While dataSource only allows local objects, dataSourceRef allows objects
-        ///   in any namespaces.
+        /// \* While dataSource only allows two specific types of objects, dataSourceRef
+        /// allows any non-core object, as well as PersistentVolumeClaim objects.
+        /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+        /// preserves all values, and generates an error if a disallowed value is
+        /// specified.
+        /// \* While dataSource only allows local objects, dataSourceRef allows objects
+        /// in any namespaces.
         /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
         /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
         #[serde(rename = "dataSourceRef", default, skip_serializing_if = "Option::is_none")]
@@ -5477,14 +5477,14 @@ pub mod v1 {
         /// Users are allowed to specify resource requirements
         /// that are lower than previous value but must still be higher than capacity recorded in the
         /// status field of the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
         #[serde(rename = "resources", default, skip_serializing_if = "Option::is_none")]
         pub resources: Option<ClusterSpecTablespacesStoragePvcTemplateResources>,
         /// selector is a label query over volumes to consider for binding.
         #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
         pub selector: Option<ClusterSpecTablespacesStoragePvcTemplateSelector>,
         /// storageClassName is the name of the StorageClass required by the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1>
         #[serde(rename = "storageClassName", default, skip_serializing_if = "Option::is_none")]
         pub storage_class_name: Option<String>,
         /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.
@@ -5496,7 +5496,7 @@ pub mod v1 {
         /// If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be
         /// set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource
         /// exists.
-        /// More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
+        /// More info: <https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/>
         #[serde(rename = "volumeAttributesClassName", default, skip_serializing_if = "Option::is_none")]
         pub volume_attributes_class_name: Option<String>,
         /// volumeMode defines what type of volume is required by the claim.
@@ -5509,8 +5509,8 @@ pub mod v1 {
     }
 
     /// dataSource field can be used to specify either:
-    /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-    /// * An existing PVC (PersistentVolumeClaim)
+    /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+    /// \* An existing PVC (PersistentVolumeClaim)
     /// If the provisioner or an external controller can support the specified data source,
     /// it will create a new volume based on the contents of the specified data source.
     /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -5546,13 +5546,13 @@ pub mod v1 {
     /// When namespace is specified in dataSourceRef,
     /// dataSource isn't set to the same value and must be empty.
     /// There are three important differences between dataSource and dataSourceRef:
-    /// * While dataSource only allows two specific types of objects, dataSourceRef
-    ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-    /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-    ///   preserves all values, and generates an error if a disallowed value is
-    ///   specified.
-    /// * While dataSource only allows local objects, dataSourceRef allows objects
-    ///   in any namespaces.
+    /// \* While dataSource only allows two specific types of objects, dataSourceRef
+    /// allows any non-core object, as well as PersistentVolumeClaim objects.
+    /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+    /// preserves all values, and generates an error if a disallowed value is
+    /// specified.
+    /// \* While dataSource only allows local objects, dataSourceRef allows objects
+    /// in any namespaces.
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -5580,18 +5580,18 @@ pub mod v1 {
     /// Users are allowed to specify resource requirements
     /// that are lower than previous value but must still be higher than capacity recorded in the
     /// status field of the claim.
-    /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+    /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplateResources {
         /// Limits describes the maximum amount of compute resources allowed.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
         pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
         pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
@@ -5631,7 +5631,7 @@ pub mod v1 {
 
     /// TopologySpreadConstraints specifies how to spread matching pods among the given topology.
     /// More info:
-    /// https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+    /// <https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTopologySpreadConstraints {
@@ -5651,20 +5651,20 @@ pub mod v1 {
         #[serde(rename = "matchLabelKeys", default, skip_serializing_if = "Option::is_none")]
         pub match_label_keys: Option<Vec<String>>,
         /// MaxSkew describes the degree to which pods may be unevenly distributed.
-        /// When `whenUnsatisfiable=DoNotSchedule`, it is the maximum permitted difference
+        /// When \`whenUnsatisfiable=DoNotSchedule\`, it is the maximum permitted difference
         /// between the number of matching pods in the target topology and the global minimum.
         /// The global minimum is the minimum number of matching pods in an eligible domain
         /// or zero if the number of eligible domains is less than MinDomains.
         /// For example, in a 3-zone cluster, MaxSkew is set to 1, and pods with the same
         /// labelSelector spread as 2/2/1:
         /// In this case, the global minimum is 1.
-        /// | zone1 | zone2 | zone3 |
-        /// |  P P  |  P P  |   P   |
+        /// \| zone1 \| zone2 \| zone3 \|
+        /// \|  P P  \|  P P  \|   P   \|
         /// - if MaxSkew is 1, incoming pod can only be scheduled to zone3 to become 2/2/2;
         /// scheduling it onto zone1(zone2) would make the ActualSkew(3-1) on zone1(zone2)
         /// violate MaxSkew(1).
         /// - if MaxSkew is 2, incoming pod can be scheduled onto any zone.
-        /// When `whenUnsatisfiable=ScheduleAnyway`, it is used to give higher precedence
+        /// When \`whenUnsatisfiable=ScheduleAnyway\`, it is used to give higher precedence
         /// to topologies that satisfy it.
         /// It's a required field. Default value is 1 and 0 is not allowed.
         #[serde(rename = "maxSkew")]
@@ -5696,7 +5696,7 @@ pub mod v1 {
         pub node_taints_policy: Option<String>,
         /// TopologyKey is the key of node labels. Nodes that have a label with this key
         /// and identical values are considered to be in the same topology.
-        /// We consider each <key, value> as a "bucket", and try to put balanced number
+        /// We consider each &lt;key, value&gt; as a "bucket", and try to put balanced number
         /// of pods into each bucket.
         /// We define a domain as a particular instance of a topology.
         /// Also, we define an eligible domain as a domain whose nodes meet the requirements of
@@ -5710,19 +5710,19 @@ pub mod v1 {
         /// the spread constraint.
         /// - DoNotSchedule (default) tells the scheduler not to schedule it.
         /// - ScheduleAnyway tells the scheduler to schedule the pod in any location,
-        ///   but giving higher precedence to topologies that would help reduce the
-        ///   skew.
+        /// but giving higher precedence to topologies that would help reduce the
+        /// skew.
         /// A constraint is considered "Unsatisfiable" for an incoming pod
         /// if and only if every possible node assignment for that pod would violate
         /// "MaxSkew" on some topology.
         /// For example, in a 3-zone cluster, MaxSkew is set to 1, and pods with the same
         /// labelSelector spread as 3/1/1:
-        /// | zone1 | zone2 | zone3 |
-        /// | P P P |   P   |   P   |
+        /// \| zone1 \| zone2 \| zone3 \|
+        /// \| P P P \|   P   \|   P   \|
         /// If WhenUnsatisfiable is set to DoNotSchedule, incoming pod can only be scheduled
         /// to zone2(zone3) to become 3/2/1(3/1/2) as ActualSkew(2-1) on zone2(zone3) satisfies
         /// MaxSkew(1). In other words, the cluster can still be imbalanced, but scheduler
-        /// won't make it *more* imbalanced.
+        /// won't make it \*more\* imbalanced.
         /// It's a required field.
         #[serde(rename = "whenUnsatisfiable")]
         pub when_unsatisfiable: String,
@@ -5791,12 +5791,12 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplate {
         /// accessModes contains the desired access modes the volume should have.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
         #[serde(rename = "accessModes", default, skip_serializing_if = "Option::is_none")]
         pub access_modes: Option<Vec<String>>,
         /// dataSource field can be used to specify either:
-        /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-        /// * An existing PVC (PersistentVolumeClaim)
+        /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+        /// \* An existing PVC (PersistentVolumeClaim)
         /// If the provisioner or an external controller can support the specified data source,
         /// it will create a new volume based on the contents of the specified data source.
         /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -5818,13 +5818,13 @@ pub mod v1 {
         /// When namespace is specified in dataSourceRef,
         /// dataSource isn't set to the same value and must be empty.
         /// There are three important differences between dataSource and dataSourceRef:
-        /// * While dataSource only allows two specific types of objects, dataSourceRef
-        ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-        /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-        ///   preserves all values, and generates an error if a disallowed value is
-        ///   specified.
-        /// * While dataSource only allows local objects, dataSourceRef allows objects
-        ///   in any namespaces.
+        /// \* While dataSource only allows two specific types of objects, dataSourceRef
+        /// allows any non-core object, as well as PersistentVolumeClaim objects.
+        /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+        /// preserves all values, and generates an error if a disallowed value is
+        /// specified.
+        /// \* While dataSource only allows local objects, dataSourceRef allows objects
+        /// in any namespaces.
         /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
         /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
         #[serde(rename = "dataSourceRef", default, skip_serializing_if = "Option::is_none")]
@@ -5833,14 +5833,14 @@ pub mod v1 {
         /// Users are allowed to specify resource requirements
         /// that are lower than previous value but must still be higher than capacity recorded in the
         /// status field of the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
         #[serde(rename = "resources", default, skip_serializing_if = "Option::is_none")]
         pub resources: Option<ClusterSpecWalStoragePvcTemplateResources>,
         /// selector is a label query over volumes to consider for binding.
         #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
         pub selector: Option<ClusterSpecWalStoragePvcTemplateSelector>,
         /// storageClassName is the name of the StorageClass required by the claim.
-        /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
+        /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1>
         #[serde(rename = "storageClassName", default, skip_serializing_if = "Option::is_none")]
         pub storage_class_name: Option<String>,
         /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.
@@ -5852,7 +5852,7 @@ pub mod v1 {
         /// If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be
         /// set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource
         /// exists.
-        /// More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
+        /// More info: <https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/>
         #[serde(rename = "volumeAttributesClassName", default, skip_serializing_if = "Option::is_none")]
         pub volume_attributes_class_name: Option<String>,
         /// volumeMode defines what type of volume is required by the claim.
@@ -5865,8 +5865,8 @@ pub mod v1 {
     }
 
     /// dataSource field can be used to specify either:
-    /// * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
-    /// * An existing PVC (PersistentVolumeClaim)
+    /// \* An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot)
+    /// \* An existing PVC (PersistentVolumeClaim)
     /// If the provisioner or an external controller can support the specified data source,
     /// it will create a new volume based on the contents of the specified data source.
     /// When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef,
@@ -5902,13 +5902,13 @@ pub mod v1 {
     /// When namespace is specified in dataSourceRef,
     /// dataSource isn't set to the same value and must be empty.
     /// There are three important differences between dataSource and dataSourceRef:
-    /// * While dataSource only allows two specific types of objects, dataSourceRef
-    ///   allows any non-core object, as well as PersistentVolumeClaim objects.
-    /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
-    ///   preserves all values, and generates an error if a disallowed value is
-    ///   specified.
-    /// * While dataSource only allows local objects, dataSourceRef allows objects
-    ///   in any namespaces.
+    /// \* While dataSource only allows two specific types of objects, dataSourceRef
+    /// allows any non-core object, as well as PersistentVolumeClaim objects.
+    /// \* While dataSource ignores disallowed values (dropping them), dataSourceRef
+    /// preserves all values, and generates an error if a disallowed value is
+    /// specified.
+    /// \* While dataSource only allows local objects, dataSourceRef allows objects
+    /// in any namespaces.
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -5936,18 +5936,18 @@ pub mod v1 {
     /// Users are allowed to specify resource requirements
     /// that are lower than previous value but must still be higher than capacity recorded in the
     /// status field of the claim.
-    /// More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
+    /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplateResources {
         /// Limits describes the maximum amount of compute resources allowed.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
         pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
-        /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+        /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
         pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
@@ -5987,7 +5987,7 @@ pub mod v1 {
 
     /// Most recently observed status of the cluster. This data may not be up
     /// to date. Populated by the system. Read-only.
-    /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+    /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatus {
@@ -6016,7 +6016,7 @@ pub mod v1 {
         #[serde(rename = "currentPrimary", default, skip_serializing_if = "Option::is_none")]
         pub current_primary: Option<String>,
         /// The timestamp when the primary was detected to be unhealthy
-        /// This field is reported when `.spec.failoverDelay` is populated or during online upgrades
+        /// This field is reported when \`.spec.failoverDelay\` is populated or during online upgrades
         #[serde(rename = "currentPrimaryFailingSinceTimestamp", default, skip_serializing_if = "Option::is_none")]
         pub current_primary_failing_since_timestamp: Option<String>,
         /// The timestamp when the last actual promotion to primary has occurred
@@ -6027,7 +6027,7 @@ pub mod v1 {
         #[serde(rename = "danglingPVC", default, skip_serializing_if = "Option::is_none")]
         pub dangling_pvc: Option<Vec<String>>,
         /// DemotionToken is a JSON token containing the information
-        /// from pg_controldata such as Database system identifier, Latest checkpoint's
+        /// from pg\_controldata such as Database system identifier, Latest checkpoint's
         /// TimeLineID, Latest checkpoint's REDO location, Latest checkpoint's REDO
         /// WAL file, and Time of latest checkpoint
         #[serde(rename = "demotionToken", default, skip_serializing_if = "Option::is_none")]
@@ -6186,22 +6186,22 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusCertificates {
         /// The secret containing the Client CA certificate. If not defined, a new secret will be created
-        /// with a self-signed CA and will be used to generate all the client certificates.<br />
-        /// <br />
-        /// Contains:<br />
-        /// <br />
-        /// - `ca.crt`: CA that should be used to validate the client certificates,
-        /// used as `ssl_ca_file` of all the instances.<br />
-        /// - `ca.key`: key used to generate client certificates, if ReplicationTLSSecret is provided,
-        /// this can be omitted.<br />
+        /// with a self-signed CA and will be used to generate all the client certificates.&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// Contains:&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// - \`ca.crt\`: CA that should be used to validate the client certificates,
+        /// used as \`ssl\_ca\_file\` of all the instances.&lt;br /&gt;
+        /// - \`ca.key\`: key used to generate client certificates, if ReplicationTLSSecret is provided,
+        /// this can be omitted.&lt;br /&gt;
         #[serde(rename = "clientCASecret", default, skip_serializing_if = "Option::is_none")]
         pub client_ca_secret: Option<String>,
         /// Expiration dates for all certificates.
         #[serde(rename = "expirations", default, skip_serializing_if = "Option::is_none")]
         pub expirations: Option<std::collections::BTreeMap<String, String>>,
         /// The secret of type kubernetes.io/tls containing the client certificate to authenticate as
-        /// the `streaming_replica` user.
-        /// If not defined, ClientCASecret must provide also `ca.key`, and a new secret will be
+        /// the \`streaming\_replica\` user.
+        /// If not defined, ClientCASecret must provide also \`ca.key\`, and a new secret will be
         /// created using the provided CA.
         #[serde(rename = "replicationTLSSecret", default, skip_serializing_if = "Option::is_none")]
         pub replication_tls_secret: Option<String>,
@@ -6209,19 +6209,19 @@ pub mod v1 {
         #[serde(rename = "serverAltDNSNames", default, skip_serializing_if = "Option::is_none")]
         pub server_alt_dns_names: Option<Vec<String>>,
         /// The secret containing the Server CA certificate. If not defined, a new secret will be created
-        /// with a self-signed CA and will be used to generate the TLS certificate ServerTLSSecret.<br />
-        /// <br />
-        /// Contains:<br />
-        /// <br />
-        /// - `ca.crt`: CA that should be used to validate the server certificate,
-        /// used as `sslrootcert` in client connection strings.<br />
-        /// - `ca.key`: key used to generate Server SSL certs, if ServerTLSSecret is provided,
-        /// this can be omitted.<br />
+        /// with a self-signed CA and will be used to generate the TLS certificate ServerTLSSecret.&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// Contains:&lt;br /&gt;
+        /// &lt;br /&gt;
+        /// - \`ca.crt\`: CA that should be used to validate the server certificate,
+        /// used as \`sslrootcert\` in client connection strings.&lt;br /&gt;
+        /// - \`ca.key\`: key used to generate Server SSL certs, if ServerTLSSecret is provided,
+        /// this can be omitted.&lt;br /&gt;
         #[serde(rename = "serverCASecret", default, skip_serializing_if = "Option::is_none")]
         pub server_ca_secret: Option<String>,
         /// The secret of type kubernetes.io/tls containing the server TLS certificate and key that will be set as
-        /// `ssl_cert_file` and `ssl_key_file` so that clients can connect to postgres securely.
-        /// If not defined, ServerCASecret must provide also `ca.key` and a new secret will be
+        /// \`ssl\_cert\_file\` and \`ssl\_key\_file\` so that clients can connect to postgres securely.
+        /// If not defined, ServerCASecret must provide also \`ca.key\` and a new secret will be
         /// created using the provided CA.
         #[serde(rename = "serverTLSSecret", default, skip_serializing_if = "Option::is_none")]
         pub server_tls_secret: Option<String>,
@@ -6240,7 +6240,7 @@ pub mod v1 {
         #[serde(rename = "message")]
         pub message: String,
         /// observedGeneration represents the .metadata.generation that the condition was set based upon.
-        /// For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date
+        /// For instance, if .metadata.generation is currently 12, but the .status.conditions\[x\].observedGeneration is 9, the condition is out of date
         /// with respect to the current state of the instance.
         #[serde(rename = "observedGeneration", default, skip_serializing_if = "Option::is_none")]
         pub observed_generation: Option<i64>,
@@ -6337,10 +6337,10 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPgDataImageInfoExtensions {
         /// A list of directories within the image to be appended to the
-        /// PostgreSQL process's `PATH` environment variable.
+        /// PostgreSQL process's \`PATH\` environment variable.
         #[serde(rename = "bin_path", default, skip_serializing_if = "Option::is_none")]
         pub bin_path: Option<Vec<String>>,
-        /// The list of directories inside the image which should be added to dynamic_library_path.
+        /// The list of directories inside the image which should be added to dynamic\_library\_path.
         /// If not defined, defaults to "/lib".
         #[serde(rename = "dynamic_library_path", default, skip_serializing_if = "Option::is_none")]
         pub dynamic_library_path: Option<Vec<String>>,
@@ -6351,14 +6351,14 @@ pub mod v1 {
         /// a manual cluster restart to take effect.
         #[serde(rename = "env", default, skip_serializing_if = "Option::is_none")]
         pub env: Option<Vec<ClusterStatusPgDataImageInfoExtensionsEnv>>,
-        /// The list of directories inside the image which should be added to extension_control_path.
+        /// The list of directories inside the image which should be added to extension\_control\_path.
         /// If not defined, defaults to "/share".
         #[serde(rename = "extension_control_path", default, skip_serializing_if = "Option::is_none")]
         pub extension_control_path: Option<Vec<String>>,
         /// The image containing the extension.
         #[serde(rename = "image", default, skip_serializing_if = "Option::is_none")]
         pub image: Option<ClusterStatusPgDataImageInfoExtensionsImage>,
-        /// The list of directories inside the image which should be added to ld_library_path.
+        /// The list of directories inside the image which should be added to ld\_library\_path.
         #[serde(rename = "ld_library_path", default, skip_serializing_if = "Option::is_none")]
         pub ld_library_path: Option<Vec<String>>,
         /// The name of the extension, required. The limit of 59 characters
@@ -6382,8 +6382,8 @@ pub mod v1 {
         pub name: String,
         /// Value of the environment variable. CloudNativePG performs a direct
         /// replacement of this value, with support for placeholder expansion.
-        /// The ${`image_root`} placeholder resolves to the absolute mount path
-        /// of the extension's volume (e.g., `/extensions/my-extension`). This
+        /// The ${\`image\_root\`} placeholder resolves to the absolute mount path
+        /// of the extension's volume (e.g., \`/extensions/my-extension\`). This
         /// is particularly useful for allowing applications or libraries to
         /// locate specific directories within the mounted image.
         /// Unrecognized placeholders are rejected. To include a literal ${...}
@@ -6404,9 +6404,9 @@ pub mod v1 {
         #[serde(rename = "pullPolicy", default, skip_serializing_if = "Option::is_none")]
         pub pull_policy: Option<String>,
         /// Required: Image or artifact reference to be used.
-        /// Behaves in the same way as pod.spec.containers[*].image.
+        /// Behaves in the same way as pod.spec.containers\[\*\].image.
         /// Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets.
-        /// More info: https://kubernetes.io/docs/concepts/containers/images
+        /// More info: <https://kubernetes.io/docs/concepts/containers/images>
         /// This field is optional to allow higher level config management to default or override
         /// container images in workload controllers like Deployments and StatefulSets.
         #[serde(rename = "reference", default, skip_serializing_if = "Option::is_none")]
@@ -6509,7 +6509,7 @@ pub mod v1 {
         /// Map keys are the secret names, map values are the versions
         #[serde(rename = "metrics", default, skip_serializing_if = "Option::is_none")]
         pub metrics: Option<std::collections::BTreeMap<String, String>>,
-        /// The resource version of the "streaming_replica" user secret
+        /// The resource version of the "streaming\_replica" user secret
         #[serde(rename = "replicationSecretVersion", default, skip_serializing_if = "Option::is_none")]
         pub replication_secret_version: Option<String>,
         /// The resource version of the PostgreSQL server-side CA secret version
@@ -6572,10 +6572,10 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusTargetPgDataImageInfoExtensions {
         /// A list of directories within the image to be appended to the
-        /// PostgreSQL process's `PATH` environment variable.
+        /// PostgreSQL process's \`PATH\` environment variable.
         #[serde(rename = "bin_path", default, skip_serializing_if = "Option::is_none")]
         pub bin_path: Option<Vec<String>>,
-        /// The list of directories inside the image which should be added to dynamic_library_path.
+        /// The list of directories inside the image which should be added to dynamic\_library\_path.
         /// If not defined, defaults to "/lib".
         #[serde(rename = "dynamic_library_path", default, skip_serializing_if = "Option::is_none")]
         pub dynamic_library_path: Option<Vec<String>>,
@@ -6586,14 +6586,14 @@ pub mod v1 {
         /// a manual cluster restart to take effect.
         #[serde(rename = "env", default, skip_serializing_if = "Option::is_none")]
         pub env: Option<Vec<ClusterStatusTargetPgDataImageInfoExtensionsEnv>>,
-        /// The list of directories inside the image which should be added to extension_control_path.
+        /// The list of directories inside the image which should be added to extension\_control\_path.
         /// If not defined, defaults to "/share".
         #[serde(rename = "extension_control_path", default, skip_serializing_if = "Option::is_none")]
         pub extension_control_path: Option<Vec<String>>,
         /// The image containing the extension.
         #[serde(rename = "image", default, skip_serializing_if = "Option::is_none")]
         pub image: Option<ClusterStatusTargetPgDataImageInfoExtensionsImage>,
-        /// The list of directories inside the image which should be added to ld_library_path.
+        /// The list of directories inside the image which should be added to ld\_library\_path.
         #[serde(rename = "ld_library_path", default, skip_serializing_if = "Option::is_none")]
         pub ld_library_path: Option<Vec<String>>,
         /// The name of the extension, required. The limit of 59 characters
@@ -6617,8 +6617,8 @@ pub mod v1 {
         pub name: String,
         /// Value of the environment variable. CloudNativePG performs a direct
         /// replacement of this value, with support for placeholder expansion.
-        /// The ${`image_root`} placeholder resolves to the absolute mount path
-        /// of the extension's volume (e.g., `/extensions/my-extension`). This
+        /// The ${\`image\_root\`} placeholder resolves to the absolute mount path
+        /// of the extension's volume (e.g., \`/extensions/my-extension\`). This
         /// is particularly useful for allowing applications or libraries to
         /// locate specific directories within the mounted image.
         /// Unrecognized placeholders are rejected. To include a literal ${...}
@@ -6639,9 +6639,9 @@ pub mod v1 {
         #[serde(rename = "pullPolicy", default, skip_serializing_if = "Option::is_none")]
         pub pull_policy: Option<String>,
         /// Required: Image or artifact reference to be used.
-        /// Behaves in the same way as pod.spec.containers[*].image.
+        /// Behaves in the same way as pod.spec.containers\[\*\].image.
         /// Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets.
-        /// More info: https://kubernetes.io/docs/concepts/containers/images
+        /// More info: <https://kubernetes.io/docs/concepts/containers/images>
         /// This field is optional to allow higher level config management to default or override
         /// container images in workload controllers like Deployments and StatefulSets.
         #[serde(rename = "reference", default, skip_serializing_if = "Option::is_none")]

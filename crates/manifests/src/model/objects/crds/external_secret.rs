@@ -49,14 +49,14 @@ pub mod v1 {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
         /// may reject unrecognized values.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
         pub api_version: Option<String>,
         /// Kind is a string value representing the REST resource this object represents.
         /// Servers may infer this from the endpoint the client submits requests to.
         /// Cannot be updated.
         /// In CamelCase.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
@@ -89,7 +89,7 @@ pub mod v1 {
         /// RefreshPolicy determines how the ExternalSecret should be refreshed:
         /// - CreatedOnce: Creates the Secret only if it does not exist and does not update it thereafter
         /// - Periodic: Synchronizes the Secret from the external source at regular intervals specified by refreshInterval.
-        ///   No periodic updates occur if refreshInterval is 0.
+        /// No periodic updates occur if refreshInterval is 0.
         /// - OnChange: Only synchronizes the Secret when the ExternalSecret's metadata or specification changes
         #[serde(rename = "refreshPolicy", default, skip_serializing_if = "Option::is_none")]
         pub refresh_policy: Option<String>,
@@ -184,7 +184,7 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataSourceRefStoreRef {
         /// Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
-        /// Defaults to `SecretStore`
+        /// Defaults to \`SecretStore\`
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         /// Name of the SecretStore resource
@@ -342,7 +342,7 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromRewriteTransform {
         /// Used to define the template to apply on the secret name.
-        /// `.value ` will specify the secret name in the template.
+        /// \`.value \` will specify the secret name in the template.
         #[serde(rename = "template")]
         pub template: String,
     }
@@ -384,7 +384,7 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromSourceRefStoreRef {
         /// Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
-        /// Defaults to `SecretStore`
+        /// Defaults to \`SecretStore\`
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         /// Name of the SecretStore resource
@@ -397,7 +397,7 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecSecretStoreRef {
         /// Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
-        /// Defaults to `SecretStore`
+        /// Defaults to \`SecretStore\`
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         /// Name of the SecretStore resource
@@ -412,9 +412,9 @@ pub mod v1 {
     pub struct ExternalSecretSpecSyncWindows {
         /// Kind applies to every window in the list.
         /// "allow" -- syncs are permitted only while at least one window is active;
-        ///            all other times are blocked.
+        /// all other times are blocked.
         /// "deny"  -- syncs are blocked while any window is active;
-        ///            all other times are permitted.
+        /// all other times are permitted.
         #[serde(rename = "kind")]
         pub kind: String,
         /// Windows is the list of schedule+duration pairs.
@@ -433,7 +433,7 @@ pub mod v1 {
         /// Schedule is a standard 5-field cron expression evaluated in UTC, or a
         /// named shorthand such as @daily or @every 1h. It marks the start time of
         /// each window occurrence.
-        /// Example: "0 22 * * 1-5" opens a window every weekday at 22:00 UTC.
+        /// Example: "0 22 \* \* 1-5" opens a window every weekday at 22:00 UTC.
         #[serde(rename = "schedule")]
         pub schedule: String,
     }
@@ -492,7 +492,7 @@ pub mod v1 {
         pub data: Option<std::collections::BTreeMap<String, String>>,
         /// EngineVersion specifies the template engine version
         /// that should be used to compile/execute the
-        /// template specified in .data and .templateFrom[].
+        /// template specified in .data and .templateFrom\[\].
         #[serde(rename = "engineVersion", default, skip_serializing_if = "Option::is_none")]
         pub engine_version: Option<String>,
         /// TemplateMergePolicy defines how the rendered template should be merged with the existing Secret data.
@@ -618,7 +618,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
     }

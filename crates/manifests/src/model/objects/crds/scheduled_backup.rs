@@ -49,37 +49,37 @@ pub mod v1 {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
         /// may reject unrecognized values.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
         pub api_version: Option<String>,
         /// Kind is a string value representing the REST resource this object represents.
         /// Servers may infer this from the endpoint the client submits requests to.
         /// Cannot be updated.
         /// In CamelCase.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// Specification of the desired behavior of the ScheduledBackup.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "spec")]
         pub spec: ScheduledBackupSpec,
         /// Most recently observed status of the ScheduledBackup. This data may not be up
         /// to date. Populated by the system. Read-only.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
         pub status: Option<ScheduledBackupStatus>,
     }
 
     /// Specification of the desired behavior of the ScheduledBackup.
-    /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+    /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupSpec {
-        /// Indicates which ownerReference should be put inside the created backup resources.<br />
-        /// - none: no owner reference for created backup objects (same behavior as before the field was introduced)<br />
-        /// - self: sets the Scheduled backup object as owner of the backup<br />
-        /// - cluster: set the cluster as owner of the backup<br />
+        /// Indicates which ownerReference should be put inside the created backup resources.&lt;br /&gt;
+        /// - none: no owner reference for created backup objects (same behavior as before the field was introduced)&lt;br /&gt;
+        /// - self: sets the Scheduled backup object as owner of the backup&lt;br /&gt;
+        /// - cluster: set the cluster as owner of the backup&lt;br /&gt;
         #[serde(rename = "backupOwnerReference", default, skip_serializing_if = "Option::is_none")]
         pub backup_owner_reference: Option<String>,
         /// The cluster to backup
@@ -88,12 +88,12 @@ pub mod v1 {
         /// If the first backup has to be immediately start after creation or not
         #[serde(rename = "immediate", default, skip_serializing_if = "Option::is_none")]
         pub immediate: Option<bool>,
-        /// The backup method to be used, possible options are `barmanObjectStore`,
-        /// `volumeSnapshot` or `plugin`. Defaults to: `barmanObjectStore`.
+        /// The backup method to be used, possible options are \`barmanObjectStore\`,
+        /// \`volumeSnapshot\` or \`plugin\`. Defaults to: \`barmanObjectStore\`.
         #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
         pub method: Option<String>,
         /// Whether the default type of backup with volume snapshots is
-        /// online/hot (`true`, default) or offline/cold (`false`)
+        /// online/hot (\`true\`, default) or offline/cold (\`false\`)
         /// Overrides the default setting specified in the cluster field '.spec.backup.volumeSnapshot.online'
         #[serde(rename = "online", default, skip_serializing_if = "Option::is_none")]
         pub online: Option<bool>,
@@ -106,17 +106,17 @@ pub mod v1 {
         pub plugin_configuration: Option<ScheduledBackupSpecPluginConfiguration>,
         /// The schedule does not follow the same format used in Kubernetes CronJobs
         /// as it includes an additional seconds specifier,
-        /// see https://pkg.go.dev/github.com/robfig/cron#hdr-CRON_Expression_Format
+        /// see <https://pkg.go.dev/github.com/robfig/cron#hdr-CRON_Expression_Format>
         #[serde(rename = "schedule")]
         pub schedule: String,
         /// If this backup is suspended or not
         #[serde(rename = "suspend", default, skip_serializing_if = "Option::is_none")]
         pub suspend: Option<bool>,
         /// The policy to decide which instance should perform this backup. If empty,
-        /// it defaults to `cluster.spec.backup.target`.
-        /// Available options are empty string, `primary` and `prefer-standby`.
-        /// `primary` to have backups run always on primary instances,
-        /// `prefer-standby` to have backups run preferably on the most updated
+        /// it defaults to \`cluster.spec.backup.target\`.
+        /// Available options are empty string, \`primary\` and \`prefer-standby\`.
+        /// \`primary\` to have backups run always on primary instances,
+        /// \`prefer-standby\` to have backups run preferably on the most updated
         /// standby, if available.
         #[serde(rename = "target", default, skip_serializing_if = "Option::is_none")]
         pub target: Option<String>,
@@ -137,20 +137,20 @@ pub mod v1 {
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupSpecOnlineConfiguration {
         /// Control whether the I/O workload for the backup initial checkpoint will
-        /// be limited, according to the `checkpoint_completion_target` setting on
+        /// be limited, according to the \`checkpoint\_completion\_target\` setting on
         /// the PostgreSQL server. If set to true, an immediate checkpoint will be
         /// used, meaning PostgreSQL will complete the checkpoint as soon as
-        /// possible. `false` by default.
+        /// possible. \`false\` by default.
         #[serde(rename = "immediateCheckpoint", default, skip_serializing_if = "Option::is_none")]
         pub immediate_checkpoint: Option<bool>,
         /// If false, the function will return immediately after the backup is completed,
         /// without waiting for WAL to be archived.
         /// This behavior is only useful with backup software that independently monitors WAL archiving.
         /// Otherwise, WAL required to make the backup consistent might be missing and make the backup useless.
-        /// By default, or when this parameter is true, pg_backup_stop will wait for WAL to be archived when archiving is
+        /// By default, or when this parameter is true, pg\_backup\_stop will wait for WAL to be archived when archiving is
         /// enabled.
-        /// On a standby, this means that it will wait only when archive_mode = always.
-        /// If write activity on the primary is low, it may be useful to run pg_switch_wal on the primary in order to trigger
+        /// On a standby, this means that it will wait only when archive\_mode = always.
+        /// If write activity on the primary is low, it may be useful to run pg\_switch\_wal on the primary in order to trigger
         /// an immediate segment switch.
         #[serde(rename = "waitForArchive", default, skip_serializing_if = "Option::is_none")]
         pub wait_for_archive: Option<bool>,
@@ -171,7 +171,7 @@ pub mod v1 {
 
     /// Most recently observed status of the ScheduledBackup. This data may not be up
     /// to date. Populated by the system. Read-only.
-    /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
+    /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupStatus {

@@ -49,14 +49,14 @@ pub mod v1 {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
         /// may reject unrecognized values.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
         pub api_version: Option<String>,
         /// Kind is a string value representing the REST resource this object represents.
         /// Servers may infer this from the endpoint the client submits requests to.
         /// Cannot be updated.
         /// In CamelCase.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
@@ -84,19 +84,19 @@ pub mod v1 {
         #[serde(rename = "bodySizeLimit", default, skip_serializing_if = "Option::is_none")]
         pub body_size_limit: Option<String>,
         /// convertClassicHistogramsToNHCB defines whether to convert all scraped classic histograms into a native histogram with custom buckets.
-        /// It requires Prometheus >= v3.0.0.
+        /// It requires Prometheus &gt;= v3.0.0.
         #[serde(rename = "convertClassicHistogramsToNHCB", default, skip_serializing_if = "Option::is_none")]
         pub convert_classic_histograms_to_nhcb: Option<bool>,
         /// endpoints defines the list of endpoints part of this ServiceMonitor.
-        /// Defines how to scrape metrics from Kubernetes [Endpoints](https://kubernetes.io/docs/concepts/services-networking/service/#endpoints) objects.
-        /// In most cases, an Endpoints object is backed by a Kubernetes [Service](https://kubernetes.io/docs/concepts/services-networking/service/) object with the same name and labels.
+        /// Defines how to scrape metrics from Kubernetes \[Endpoints\](<https://kubernetes.io/docs/concepts/services-networking/service/#endpoints>) objects.
+        /// In most cases, an Endpoints object is backed by a Kubernetes \[Service\](<https://kubernetes.io/docs/concepts/services-networking/service/>) object with the same name and labels.
         #[serde(rename = "endpoints")]
         pub endpoints: Vec<ServiceMonitorSpecEndpoints>,
         /// fallbackScrapeProtocol defines the protocol to use if a scrape returns blank, unparseable, or otherwise invalid Content-Type.
         #[serde(rename = "fallbackScrapeProtocol", default, skip_serializing_if = "Option::is_none")]
         pub fallback_scrape_protocol: Option<String>,
-        /// jobLabel selects the label from the associated Kubernetes `Service`
-        /// object which will be used as the `job` label for all metrics.
+        /// jobLabel selects the label from the associated Kubernetes \`Service\`
+        /// object which will be used as the \`job\` label for all metrics.
         #[serde(rename = "jobLabel", default, skip_serializing_if = "Option::is_none")]
         pub job_label: Option<String>,
         /// keepDroppedTargets defines the per-scrape limit on the number of targets dropped by relabeling
@@ -113,21 +113,21 @@ pub mod v1 {
         #[serde(rename = "labelValueLengthLimit", default, skip_serializing_if = "Option::is_none")]
         pub label_value_length_limit: Option<i64>,
         /// namespaceSelector defines in which namespace(s) Prometheus should discover the services.
-        /// By default, the services are discovered in the same namespace as the `ServiceMonitor` object but it is possible to select pods across different/all namespaces.
+        /// By default, the services are discovered in the same namespace as the \`ServiceMonitor\` object but it is possible to select pods across different/all namespaces.
         #[serde(rename = "namespaceSelector", default, skip_serializing_if = "Option::is_none")]
         pub namespace_selector: Option<ServiceMonitorSpecNamespaceSelector>,
         /// nativeHistogramBucketLimit defines ff there are more than this many buckets in a native histogram,
         /// buckets will be merged to stay within the limit.
-        /// It requires Prometheus >= v2.45.0.
+        /// It requires Prometheus &gt;= v2.45.0.
         #[serde(rename = "nativeHistogramBucketLimit", default, skip_serializing_if = "Option::is_none")]
         pub native_histogram_bucket_limit: Option<i64>,
         /// nativeHistogramMinBucketFactor defines if the growth factor of one bucket to the next is smaller than this,
         /// buckets will be merged to increase the factor sufficiently.
-        /// It requires Prometheus >= v2.50.0.
+        /// It requires Prometheus &gt;= v2.50.0.
         #[serde(rename = "nativeHistogramMinBucketFactor", default, skip_serializing_if = "Option::is_none")]
         pub native_histogram_min_bucket_factor: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// podTargetLabels defines the labels which are transferred from the
-        /// associated Kubernetes `Pod` object onto the ingested metrics.
+        /// associated Kubernetes \`Pod\` object onto the ingested metrics.
         #[serde(rename = "podTargetLabels", default, skip_serializing_if = "Option::is_none")]
         pub pod_target_labels: Option<Vec<String>>,
         /// sampleLimit defines a per-scrape limit on the number of scraped samples
@@ -138,18 +138,18 @@ pub mod v1 {
         #[serde(rename = "scrapeClass", default, skip_serializing_if = "Option::is_none")]
         pub scrape_class: Option<String>,
         /// scrapeClassicHistograms defines whether to scrape a classic histogram that is also exposed as a native histogram.
-        /// It requires Prometheus >= v2.45.0.
+        /// It requires Prometheus &gt;= v2.45.0.
         #[serde(rename = "scrapeClassicHistograms", default, skip_serializing_if = "Option::is_none")]
         pub scrape_classic_histograms: Option<bool>,
         /// scrapeNativeHistograms defines whether to enable scraping of native histograms.
-        /// It requires Prometheus >= v3.8.0.
+        /// It requires Prometheus &gt;= v3.8.0.
         #[serde(rename = "scrapeNativeHistograms", default, skip_serializing_if = "Option::is_none")]
         pub scrape_native_histograms: Option<bool>,
         /// scrapeProtocols defines the protocols to negotiate during a scrape. It tells clients the
         /// protocols supported by Prometheus in order of preference (from most to least preferred).
         #[serde(rename = "scrapeProtocols", default, skip_serializing_if = "Option::is_none")]
         pub scrape_protocols: Option<Vec<String>>,
-        /// selector defines the label selector to select the Kubernetes `Endpoints` objects to scrape metrics from.
+        /// selector defines the label selector to select the Kubernetes \`Endpoints\` objects to scrape metrics from.
         #[serde(rename = "selector")]
         pub selector: ServiceMonitorSpecSelector,
         /// selectorMechanism defines the mechanism used to select the endpoints to scrape.
@@ -162,7 +162,7 @@ pub mod v1 {
         #[serde(rename = "serviceDiscoveryRole", default, skip_serializing_if = "Option::is_none")]
         pub service_discovery_role: Option<String>,
         /// targetLabels defines the labels which are transferred from the
-        /// associated Kubernetes `Service` object onto the ingested metrics.
+        /// associated Kubernetes \`Service\` object onto the ingested metrics.
         #[serde(rename = "targetLabels", default, skip_serializing_if = "Option::is_none")]
         pub target_labels: Option<Vec<String>>,
         /// targetLimit defines a limit on the number of scraped targets that will
@@ -183,8 +183,8 @@ pub mod v1 {
     }
 
     /// endpoints defines the list of endpoints part of this ServiceMonitor.
-    /// Defines how to scrape metrics from Kubernetes [Endpoints](https://kubernetes.io/docs/concepts/services-networking/service/#endpoints) objects.
-    /// In most cases, an Endpoints object is backed by a Kubernetes [Service](https://kubernetes.io/docs/concepts/services-networking/service/) object with the same name and labels.
+    /// Defines how to scrape metrics from Kubernetes \[Endpoints\](<https://kubernetes.io/docs/concepts/services-networking/service/#endpoints>) objects.
+    /// In most cases, an Endpoints object is backed by a Kubernetes \[Service\](<https://kubernetes.io/docs/concepts/services-networking/service/>) object with the same name and labels.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpoints {
@@ -246,14 +246,14 @@ pub mod v1 {
         #[serde(rename = "path", default, skip_serializing_if = "Option::is_none")]
         pub path: Option<String>,
         /// port defines the name of the Service port which this endpoint refers to
-        /// (e.g. `.spec.ports[].name`).
+        /// (e.g. \`.spec.ports\[\].name\`).
         #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
         pub port: Option<String>,
         /// proxyConnectHeader optionally specifies headers to send to
         /// proxies during CONNECT requests.
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
         pub proxy_connect_header: Option<std::collections::BTreeMap<String, Vec<ServiceMonitorSpecEndpointsProxyConnectHeader>>>,
-        /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
+        /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP\_PROXY, HTTPS\_PROXY, and NO\_PROXY).
         #[serde(rename = "proxyFromEnvironment", default, skip_serializing_if = "Option::is_none")]
         pub proxy_from_environment: Option<bool>,
         /// proxyUrl defines the HTTP proxy server to use.
@@ -271,8 +271,8 @@ pub mod v1 {
         pub scrape_timeout: Option<String>,
         /// targetPort defines the name or number of a container port on Pods selected
         /// by the Service.
-        /// If a name, it matches against `.spec.containers[].ports[].name` of the Pods.
-        /// If a number, it matches against `.spec.containers[].ports[].containerPort` of the Pods.
+        /// If a name, it matches against \`.spec.containers\[\].ports\[\].name\` of the Pods.
+        /// If a number, it matches against \`.spec.containers\[\].ports\[\].containerPort\` of the Pods.
         #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
         pub target_port: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// tlsConfig defines TLS configuration used by the client.
@@ -280,7 +280,7 @@ pub mod v1 {
         pub tls_config: Option<ServiceMonitorSpecEndpointsTlsConfig>,
         /// trackTimestampsStaleness defines whether Prometheus tracks staleness of
         /// the metrics that have an explicit timestamp present in scraped data.
-        /// Has no effect if `honorTimestamps` is false.
+        /// Has no effect if \`honorTimestamps\` is false.
         #[serde(rename = "trackTimestampsStaleness", default, skip_serializing_if = "Option::is_none")]
         pub track_timestamps_staleness: Option<bool>,
     }
@@ -309,7 +309,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -344,7 +344,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -364,7 +364,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -386,7 +386,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -450,7 +450,7 @@ pub mod v1 {
         /// proxies during CONNECT requests.
         #[serde(rename = "proxyConnectHeader", default, skip_serializing_if = "Option::is_none")]
         pub proxy_connect_header: Option<std::collections::BTreeMap<String, Vec<ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader>>>,
-        /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP_PROXY, HTTPS_PROXY, and NO_PROXY).
+        /// proxyFromEnvironment defines whether to use the proxy configuration defined by environment variables (HTTP\_PROXY, HTTPS\_PROXY, and NO\_PROXY).
         #[serde(rename = "proxyFromEnvironment", default, skip_serializing_if = "Option::is_none")]
         pub proxy_from_environment: Option<bool>,
         /// proxyUrl defines the HTTP proxy server to use.
@@ -460,7 +460,7 @@ pub mod v1 {
         #[serde(rename = "scopes", default, skip_serializing_if = "Option::is_none")]
         pub scopes: Option<Vec<String>>,
         /// tlsConfig defines the TLS configuration to use when connecting to the OAuth2 server.
-        /// It requires Prometheus >= v2.43.0.
+        /// It requires Prometheus &gt;= v2.43.0.
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
         pub tls_config: Option<ServiceMonitorSpecEndpointsOauth2TlsConfig>,
         /// tokenUrl defines the URL to fetch the token from.
@@ -492,7 +492,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the ConfigMap or its key must be defined
@@ -511,7 +511,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -531,7 +531,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -551,7 +551,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -560,7 +560,7 @@ pub mod v1 {
     }
 
     /// tlsConfig defines the TLS configuration to use when connecting to the OAuth2 server.
-    /// It requires Prometheus >= v2.43.0.
+    /// It requires Prometheus &gt;= v2.43.0.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfig {
@@ -610,7 +610,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the ConfigMap or its key must be defined
@@ -629,7 +629,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -660,7 +660,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the ConfigMap or its key must be defined
@@ -679,7 +679,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -698,7 +698,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -718,7 +718,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -816,7 +816,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the ConfigMap or its key must be defined
@@ -835,7 +835,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -866,7 +866,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the ConfigMap or its key must be defined
@@ -885,7 +885,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -904,7 +904,7 @@ pub mod v1 {
         /// This field is effectively required, but due to backwards compatibility is
         /// allowed to be empty. Instances of this type with an empty value here are
         /// almost certainly wrong.
-        /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+        /// More info: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names>
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
         /// Specify whether the Secret or its key must be defined
@@ -913,7 +913,7 @@ pub mod v1 {
     }
 
     /// namespaceSelector defines in which namespace(s) Prometheus should discover the services.
-    /// By default, the services are discovered in the same namespace as the `ServiceMonitor` object but it is possible to select pods across different/all namespaces.
+    /// By default, the services are discovered in the same namespace as the \`ServiceMonitor\` object but it is possible to select pods across different/all namespaces.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecNamespaceSelector {
@@ -926,7 +926,7 @@ pub mod v1 {
         pub match_names: Option<Vec<String>>,
     }
 
-    /// selector defines the label selector to select the Kubernetes `Endpoints` objects to scrape metrics from.
+    /// selector defines the label selector to select the Kubernetes \`Endpoints\` objects to scrape metrics from.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecSelector {
@@ -1001,8 +1001,8 @@ pub mod v1 {
         #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
         pub message: Option<String>,
         /// observedGeneration defines the .metadata.generation that the
-        /// condition was set based upon. For instance, if `.metadata.generation` is
-        /// currently 12, but the `.status.conditions[].observedGeneration` is 9, the
+        /// condition was set based upon. For instance, if \`.metadata.generation\` is
+        /// currently 12, but the \`.status.conditions\[\].observedGeneration\` is 9, the
         /// condition is out of date with respect to the current state of the object.
         #[serde(rename = "observedGeneration", default, skip_serializing_if = "Option::is_none")]
         pub observed_generation: Option<i64>,

@@ -49,14 +49,14 @@ pub mod v1alpha2 {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
         /// may reject unrecognized values.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources>
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
         pub api_version: Option<String>,
         /// Kind is a string value representing the REST resource this object represents.
         /// Servers may infer this from the endpoint the client submits requests to.
         /// Cannot be updated.
         /// In CamelCase.
-        /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+        /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
         pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
@@ -247,7 +247,7 @@ pub mod v1alpha2 {
         #[serde(rename = "message")]
         pub message: String,
         /// observedGeneration represents the .metadata.generation that the condition was set based upon.
-        /// For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date
+        /// For instance, if .metadata.generation is currently 12, but the .status.conditions\[x\].observedGeneration is 9, the condition is out of date
         /// with respect to the current state of the instance.
         #[serde(rename = "observedGeneration", default, skip_serializing_if = "Option::is_none")]
         pub observed_generation: Option<i64>,
