@@ -5,7 +5,7 @@
 //!   version's structural schema, with unknown fields refused as the API server's structural
 //!   schemas refuse them. The renderer lowers every rendered object through them, so a field of
 //!   the wrong type or unknown to the CRD fails `emit` with its path.
-//! - `<Kind>`: the builder, a [`Meta`] and the body's fields as a template map (so any field may
+//! - `<Kind>`: the builder, a `Meta` and the body's fields as a template map (so any field may
 //!   read a setting, and both renderers render it alike), implementing `Build` and `Referable`.
 //!
 //! The file starts with a "generated, do not edit" header naming its source, and refers to the
@@ -28,7 +28,6 @@
 //! | `x-kubernetes-int-or-string` | k8s-openapi's `IntOrString` |
 //!
 //! A field the schema does not list in `required` is an `Option`, left out when `None`.
-//! [`Meta`]: https://docs.rs/kforge/latest/manifests/struct.Meta.html
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
