@@ -1,0 +1,68 @@
+//! Custom resources against their CRD (`kforge_crd::Schemas::builtin`: the upstream CRDs of the
+//! kinds the applications emit): the structural schema (types, unknown fields, enums, formats,
+//! bounds, list keys) and the `x-kubernetes-validations` CEL rules, each problem with the API
+//! server's field path and the rule's own message. What the API server would refuse, emit
+//! refuses first; an unknown field, which the API server would drop silently, is refused too.
+//!
+//! Rules kforge cannot evaluate (a function it does not know, a cost over the API server's
+//! limit) are said as warnings, never passed in silence; transition rules (`oldSelf`) are left
+//! out, as the API server evaluates them only on updates and kforge renders new objects.
+
+use serde_json::Value;
+
+/// The problems of `o`, and the rules that could not be evaluated on it, when its kind has a
+/// known CRD.
+pub(super) fn object(o: &Value, out: &mut Vec<String>, warnings: &mut Vec<String>) {
+    let Some(report) = kforge_crd::Schemas::builtin().validate(o) else { return };
+    for v in &report.violations {
+        out.push(format!("{v} (refused by the CRD's schema)"));
+    }
+    for n in &report.not_evaluated {
+        warnings.push(format!("{n}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::check::{Environment, run};
+
+    fn findings(objects: &[Value]) -> (Vec<String>, Vec<String>) {
+        let report = run(&Environment { app: "app", environment: "env", objects, external: &[], exceptions: &[] });
+        (report.findings.iter().map(ToString::to_string).collect(), report.warnings.iter().map(ToString::to_string).collect())
+    }
+
+    use super::Value;
+
+    fn route(parent_refs: Value) -> Value {
+        json!({"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "TCPRoute",
+               "metadata": {"name": "db", "namespace": "ns", "labels": {"app.kubernetes.io/name": "db"}},
+               "spec": {"parentRefs": parent_refs, "rules": [{"backendRefs": [{"name": "db", "port": 5432}]}]}})
+    }
+
+    fn service() -> Value {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": "ns"}, "spec": {"ports": [{"name": "pg", "port": 5432}]}})
+    }
+
+    #[test]
+    fn a_rule_of_the_crd_is_a_finding_with_its_message_and_path() {
+        let (found, _) = findings(&[service(), route(json!([{"name": "gw"}, {"name": "gw"}]))]);
+        assert_eq!(
+            found,
+            ["app (env): TCPRoute/db: spec.parentRefs: Invalid value: sectionName or port must be unique when parentRefs includes 2 or more references to the same parent (refused by the CRD's schema)"]
+        );
+        let (found, _) = findings(&[service(), route(json!([{"name": "gw", "sectionName": "a"}, {"name": "gw", "sectionName": "b"}]))]);
+        assert!(found.is_empty(), "{found:#?}");
+    }
+
+    #[test]
+    fn an_unknown_field_and_a_bound_are_findings() {
+        let mut r = route(json!([{"name": "gw", "port": 70000, "sectionNam": "a"}]));
+        r["spec"]["parentRefs"][0]["port"] = json!(70000);
+        let (found, _) = findings(&[service(), r]);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].contains("spec.parentRefs[0].port: Invalid value: 70000: spec.parentRefs[0].port in body should be less than or equal to 65535"), "{found:#?}");
+        assert!(found[1].contains("spec.parentRefs[0].sectionNam: Unknown field"), "{found:#?}");
+    }
+}
