@@ -165,7 +165,7 @@ pub struct Node {
 
 /// Schemas nest as deep as the objects they describe; a deeper one is hostile or broken, and
 /// refusing it keeps the recursion of reading and validating bounded.
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = 64;
 
 impl Node {
     /// Reads `openAPIV3Schema`.
