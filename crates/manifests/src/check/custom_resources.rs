@@ -50,7 +50,9 @@ mod tests {
         let (found, _) = findings(&[service(), route(json!([{"name": "gw"}, {"name": "gw"}]))]);
         assert_eq!(
             found,
-            ["app (env): TCPRoute/db: spec.parentRefs: Invalid value: sectionName or port must be unique when parentRefs includes 2 or more references to the same parent (refused by the CRD's schema)"]
+            [
+                "app (env): TCPRoute/db: spec.parentRefs: Invalid value: sectionName or port must be unique when parentRefs includes 2 or more references to the same parent (refused by the CRD's schema)"
+            ]
         );
         let (found, _) = findings(&[service(), route(json!([{"name": "gw", "sectionName": "a"}, {"name": "gw", "sectionName": "b"}]))]);
         assert!(found.is_empty(), "{found:#?}");
