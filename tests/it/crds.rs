@@ -319,7 +319,7 @@ fn the_native_validator_agrees_with_check_jsonschema_on_mutated_custom_resources
         let violations: Vec<_> =
             kforge_crd::validate::validate_structure(schema, doc).into_iter().filter(|v| !matches!(v.kind, kforge_crd::ViolationKind::Format { .. })).collect();
         let oracle = refused_by_oracle.contains(&tmp.path().join(format!("{i}.json")).display().to_string());
-        if oracle != !violations.is_empty() {
+        if oracle == violations.is_empty() {
             disagree.push(format!("{label}: check-jsonschema refuses: {oracle}; native: {:?}", violations.iter().map(ToString::to_string).collect::<Vec<_>>()));
         }
         if oracle { refused += 1 } else { accepted += 1 }

@@ -154,7 +154,7 @@ fn uuid(s: &str, version: Option<char>) -> bool {
 
 /// strfmt's `byte`: standard base64 (Go's `base64.StdEncoding.DecodeString`).
 fn base64(s: &str) -> bool {
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return false;
     }
     let body = s.trim_end_matches('=');
