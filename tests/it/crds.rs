@@ -200,3 +200,137 @@ fn backup_identity_annotates_the_cluster_service_account_in_both_renderers() {
         assert!(c["spec"].get("serviceAccountTemplate").is_none(), "no annotations, no template: {}", c["spec"]);
     }
 }
+
+/// The node of `schema` at `path` (property names and `*` for list items), if the schema declares
+/// one there.
+fn node_at<'a>(schema: &'a kforge_crd::Node, path: &[String]) -> Option<&'a kforge_crd::Node> {
+    let mut node = schema;
+    for seg in path {
+        node = if seg == "*" { node.items.as_deref()? } else { node.properties.get(seg)? };
+    }
+    Some(node)
+}
+
+/// Every value under `spec`, as (path for `node_at`, JSON pointer).
+fn leaves(v: &Value, path: &mut Vec<String>, pointer: String, out: &mut Vec<(Vec<String>, String)>) {
+    out.push((path.clone(), pointer.clone()));
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m {
+                path.push(k.clone());
+                leaves(val, path, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, val) in items.iter().enumerate() {
+                path.push("*".into());
+                leaves(val, path, format!("{pointer}/{i}"), out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_native_validator_agrees_with_check_jsonschema_on_mutated_custom_resources() {
+    // The native validator (kforge-crd, which `emit` runs) and check-jsonschema over the CRDs as
+    // JSON Schema are independent implementations; on custom resources mutated at random (a
+    // fixed seed: the same cases on every run) they must accept and refuse the same ones. Formats
+    // are left out of both (the API server's formats are Go's, check-jsonschema's are the JSON
+    // Schema RFCs'), as are CEL rules, which JSON Schema has not.
+    let schemas = crd_schemas();
+    let crds: Vec<kforge_crd::Crd> = CRD_DIRS.iter().flat_map(|d| kforge_crd::Crd::read_dir(&root().join(d)).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let native = &kforge_crd::Schemas::new(&crds).expect("schemas");
+    let mut bases: Vec<Value> = Vec::new();
+    for app in apps::all() {
+        for env in app.environments() {
+            for doc in parse_stream(&committed_environment(&root().join("charts-out"), &app.chart().name, env.name)) {
+                if schemas.contains_key(&key(&doc)) && doc.get("spec").is_some() && !bases.iter().any(|b| key(b) == key(&doc)) {
+                    bases.push(doc);
+                }
+            }
+        }
+    }
+    assert!(bases.len() >= 4, "too few kinds to mutate: {:?}", bases.iter().map(key).collect::<Vec<_>>());
+    let mut seed: u64 = 0x5eed_c0de;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let mut cases: Vec<(String, Value)> = Vec::new();
+    for i in 0..240 {
+        let mut doc = bases[next(bases.len())].clone();
+        let schema = native.get(doc["apiVersion"].as_str().unwrap_or(""), doc["kind"].as_str().unwrap_or("")).expect("known kind");
+        let mut all = Vec::new();
+        leaves(&doc["spec"], &mut vec!["spec".to_string()], "/spec".into(), &mut all);
+        let (path, pointer) = all[next(all.len())].clone();
+        let Some(node) = node_at(schema, &path) else { continue };
+        let target = doc.pointer_mut(&pointer).expect("pointer");
+        let what = match (next(4), &*target) {
+            // An unknown field where the schema lists properties (elsewhere the JSON Schema
+            // conversion keeps objects open, as it does for preserved fields).
+            (0, Value::Object(_)) if !node.properties.is_empty() && !node.preserve_unknown_fields && matches!(node.additional, kforge_crd::schema::Additional::Unset) => {
+                target["unknownField"] = json!(1);
+                "unknown field"
+            }
+            (1, Value::String(_)) => {
+                *target = json!("NOT-in-ENUM-or-pattern!");
+                "string changed"
+            }
+            (2, Value::Number(_)) => {
+                *target = json!(if next(2) == 0 { 1_000_000_000 } else { -1 });
+                "bound crossed"
+            }
+            (_, Value::String(_)) => {
+                *target = json!(12345);
+                "type flipped"
+            }
+            (_, Value::Number(_) | Value::Bool(_)) => {
+                *target = json!("text");
+                "type flipped"
+            }
+            (_, Value::Object(_) | Value::Array(_)) => {
+                *target = json!(true);
+                "type flipped"
+            }
+            _ => continue,
+        };
+        cases.push((format!("{i}: {} {pointer} {what}", key(&doc)), doc));
+    }
+    assert!(cases.len() >= 150, "only {} cases", cases.len());
+    // The oracle: one check-jsonschema run per kind, JSON output naming each failing file.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut by_kind: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for (i, (_, doc)) in cases.iter().enumerate() {
+        let file = tmp.path().join(format!("{i}.json"));
+        std::fs::write(&file, serde_json::to_string(doc).expect("json")).expect("write");
+        by_kind.entry(key(doc)).or_default().push(file);
+    }
+    let mut refused_by_oracle = std::collections::BTreeSet::new();
+    for (kind, files) in &by_kind {
+        let schema_file = tmp.path().join(format!("{}.schema.json", kind.replace('/', "_")));
+        std::fs::write(&schema_file, serde_json::to_string(&schemas[kind]).expect("json")).expect("write schema");
+        let out = run(Command::new(tool("check-jsonschema")).args(["--disable-formats", "*", "-o", "json", "--schemafile"]).arg(&schema_file).args(files));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("check-jsonschema output: {e}: {}", text(&out.stderr)));
+        for e in report["errors"].as_array().expect("errors") {
+            refused_by_oracle.insert(e["filename"].as_str().expect("filename").to_string());
+        }
+    }
+    let mut disagree = Vec::new();
+    let (mut refused, mut accepted) = (0, 0);
+    for (i, (label, doc)) in cases.iter().enumerate() {
+        let schema = native.get(doc["apiVersion"].as_str().unwrap_or(""), doc["kind"].as_str().unwrap_or("")).expect("known");
+        let violations: Vec<_> =
+            kforge_crd::validate::validate_structure(schema, doc).into_iter().filter(|v| !matches!(v.kind, kforge_crd::ViolationKind::Format { .. })).collect();
+        let oracle = refused_by_oracle.contains(&tmp.path().join(format!("{i}.json")).display().to_string());
+        if oracle == violations.is_empty() {
+            disagree.push(format!("{label}: check-jsonschema refuses: {oracle}; native: {:?}", violations.iter().map(ToString::to_string).collect::<Vec<_>>()));
+        }
+        if oracle { refused += 1 } else { accepted += 1 }
+    }
+    assert!(disagree.is_empty(), "{} of {} cases disagree:\n{}", disagree.len(), cases.len(), disagree.join("\n"));
+    // Both verdicts occur: the agreement is not that of two validators that refuse everything.
+    assert!(refused >= 50 && accepted >= 10, "{refused} refused, {accepted} accepted");
+}

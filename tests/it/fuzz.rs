@@ -135,7 +135,8 @@ fn load_render_check(app: &dyn manifests::Application, name: &str, text: &str) -
             let model = app.model();
             if let Ok((objects, external)) = manifests::render::render_environment(app, &model, &values, release) {
                 let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
-                let env = manifests::check::Environment { app: &chart, environment: name, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
+                let env =
+                    manifests::check::Environment { app: &chart, environment: name, objects: &objects, external: &external, exceptions: app.pss_exceptions(), crds: &model.crds() };
                 let _ = manifests::check::run(&env);
             }
             Ok(true)

@@ -491,7 +491,14 @@ fn values_both_renderers_accept_pass_the_check() {
             let Ok((objects, external)) = manifests::render::render_environment(app.as_ref(), &model, &loaded, release) else { continue };
             let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
             let environment = format!("random seed {seed}");
-            let env = manifests::check::Environment { app: &name, environment: &environment, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
+            let env = manifests::check::Environment {
+                app: &name,
+                environment: &environment,
+                objects: &objects,
+                external: &external,
+                exceptions: app.pss_exceptions(),
+                crds: &model.crds(),
+            };
             let findings = manifests::check::run(&env).findings;
             let found: Vec<String> = findings.iter().map(ToString::to_string).collect();
             assert!(found.is_empty(), "the check found, in values both renderers accept:\n{}\nvalues: {random}", found.join("\n"));

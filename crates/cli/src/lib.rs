@@ -736,11 +736,13 @@ fn emit_stdout(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
     let l = load(apps, &args.apps, &args.render, "--stdout")?;
     let (app, release) = (l.app.as_ref(), Release { name: &l.release.0, namespace: &l.release.1 });
     let name = app.chart().name.clone();
-    let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| l.failed(e))?;
+    let model = app.model();
+    let (objects, external) = render::render_environment(app, &model, &l.values, release).map_err(|e| l.failed(e))?;
     // The check `emit` runs before it writes, over every object these values render (not only
     // those --show-only prints): what it refuses is printed nowhere.
     let values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
-    let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &values, external: &external, exceptions: app.pss_exceptions() };
+    let crds = model.crds();
+    let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &values, external: &external, exceptions: app.pss_exceptions(), crds: &crds };
     let report = manifests::check::run(&env);
     for w in &report.warnings {
         note!("warning: {w}");
@@ -857,9 +859,11 @@ fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
         let app = l.app.as_ref();
         let name = app.chart().name.clone();
         let release = Release { name: &l.release.0, namespace: &l.release.1 };
-        let (objects, external) = render::render_environment(app, &app.model(), &l.values, release).map_err(|e| l.failed(e))?;
+        let model = app.model();
+        let (objects, external) = render::render_environment(app, &model, &l.values, release).map_err(|e| l.failed(e))?;
         let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
-        let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions() };
+        let crds = model.crds();
+        let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions(), crds: &crds };
         let report = manifests::check::run(&env);
         (report.findings, report.warnings, format!("the values from {}", l.sources))
     };

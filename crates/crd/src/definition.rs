@@ -87,6 +87,21 @@ impl Crd {
         Ok(out)
     }
 
+    /// Every CRD of the `.yaml` files in `dir`, the files in name order: a folder of upstream
+    /// CRDs, or the one `kforge crd import` writes (`<kind>.crd.yaml` beside each module).
+    pub fn read_dir(dir: &std::path::Path) -> Result<Vec<Crd>, CrdError> {
+        let io = |e: std::io::Error| CrdError { file: dir.display().to_string(), document: None, message: e.to_string() };
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir).map_err(io)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>().map_err(io)?;
+        files.retain(|p| p.extension().is_some_and(|e| e == "yaml") && p.is_file());
+        files.sort();
+        let mut out = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).map_err(|e| CrdError { file: file.display().to_string(), document: None, message: e.to_string() })?;
+            out.extend(Crd::parse(&file.display().to_string(), &text)?);
+        }
+        Ok(out)
+    }
+
     /// One CRD from its JSON form.
     pub fn from_value(file: &str, doc: &Value) -> Result<Crd, String> {
         let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");

@@ -25,11 +25,14 @@
 //! - `secrets`: no secret setting in what reaches `charts-out`;
 //! - `settings`: no setting that nothing reads;
 //! - `budgets`: a PodDisruptionBudget that allows no eviction (a warning, not a finding);
+//! - `custom_resources`: custom resources against their CRD's structural schema and CEL rules
+//!   (rules that cannot be evaluated are warnings);
 //!
 //! over `index`, the objects of one environment and what references may land on, reporting
 //! each problem as a [`Finding`] (`findings`).
 
 mod budgets;
+mod custom_resources;
 mod fields;
 mod findings;
 mod index;
@@ -84,6 +87,9 @@ pub struct Environment<'a> {
     pub external: &'a [Reference],
     /// The application's declared Pod Security exceptions.
     pub exceptions: &'a [PssException],
+    /// The CRDs (YAML) the model's objects carry ([`Model::crds`](crate::Model::crds)): custom
+    /// resources of their kinds are checked against their schema and CEL rules.
+    pub crds: &'a [&'static str],
 }
 
 /// Checks one environment. Findings come in object order, each object's in a fixed order.
@@ -103,10 +109,15 @@ pub fn run(env: &Environment) -> Report {
         if let Some(pod) = index.pods.iter().find(|p| p.object == i) {
             pod_problems(&index, pod, env.exceptions, &mut problems, &mut report.used_exceptions);
         }
+        let mut unevaluated = Vec::new();
+        custom_resources::object(o, env.crds, &mut problems, &mut unevaluated);
         for message in problems {
             report.findings.push(Finding { app: env.app.to_string(), environment: env.environment.to_string(), subject: subject(o), message });
         }
         if let Some(message) = budgets::no_eviction(&index, o) {
+            report.warnings.push(Finding { app: env.app.to_string(), environment: env.environment.to_string(), subject: subject(o), message });
+        }
+        for message in unevaluated {
             report.warnings.push(Finding { app: env.app.to_string(), environment: env.environment.to_string(), subject: subject(o), message });
         }
     }
@@ -199,7 +210,7 @@ mod tests {
 
     fn run(objects: &[Value], exceptions: &[PssException]) -> Report {
         let external = external();
-        super::run(&Environment { app: "app", environment: "env", objects, external: &external, exceptions })
+        super::run(&Environment { app: "app", environment: "env", objects, external: &external, exceptions, crds: &[] })
     }
 
     /// The findings after `change` to the object of `kind`, as text.

@@ -309,6 +309,18 @@ impl Model {
         Model::default()
     }
 
+    /// The CRDs (YAML) the objects carry ([`Object::crd`]), each once, in object order: what
+    /// the check validates custom resources against.
+    pub fn crds(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for text in self.objects.iter().filter_map(|o| o.crd) {
+            if !out.iter().any(|t| std::ptr::eq(*t, text)) {
+                out.push(text);
+            }
+        }
+        out
+    }
+
     /// Adds an object and returns the typed reference others use to point at it.
     pub fn add<K: Build>(&mut self, object: K) -> ObjectRef<K> {
         let object = object.object();

@@ -185,7 +185,8 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
         let values_only: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
         let picture = crate::graph::of_rendered(&format!("{name} ({env})"), app, &model, &objects, &external);
         pictures.push_str(&format!("\n### {env}\n\n```mermaid\n{}```\n", picture.mermaid()));
-        let report = check::run(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions() });
+        let report =
+            check::run(&check::Environment { app: &name, environment: env, objects: &values_only, external: &external, exceptions: app.pss_exceptions(), crds: &model.crds() });
         findings.extend(report.findings);
         warnings.extend(report.warnings);
         used.extend(report.used_exceptions);

@@ -79,7 +79,7 @@ pub(crate) mod testing {
     pub(crate) fn findings(model: &Model, values: Value) -> Vec<String> {
         let (objects, external) = render_model(&chart(), model, &values, Release { name: "rel", namespace: "ns" }).unwrap_or_else(|e| panic!("the model renders: {e}"));
         let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
-        let env = crate::check::Environment { app: "test", environment: "test", objects: &objects, external: &external, exceptions: &[] };
+        let env = crate::check::Environment { app: "test", environment: "test", objects: &objects, external: &external, exceptions: &[], crds: &model.crds() };
         crate::check::run(&env).findings.iter().map(|f| format!("{}: {}", f.subject, f.message)).collect()
     }
 

@@ -799,8 +799,7 @@ pub mod v1 {
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
-        pub match_expressions:
-            Option<Vec<ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions>>,
+        pub match_expressions: Option<Vec<ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions>>,
         /// matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
         /// map is equivalent to an element of matchExpressions, whose key field is "key", the
         /// operator is "In", and the values array contains only "value". The requirements are ANDed.

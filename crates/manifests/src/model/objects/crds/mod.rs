@@ -2,8 +2,13 @@
 
 //! Custom resource kinds imported from their CRDs.
 
+#[rustfmt::skip]
 pub mod cluster;
+#[rustfmt::skip]
 pub mod external_secret;
+#[rustfmt::skip]
 pub mod scheduled_backup;
+#[rustfmt::skip]
 pub mod service_monitor;
+#[rustfmt::skip]
 pub mod tcp_route;
