@@ -77,8 +77,8 @@ pub use template::expr::{
 };
 pub use template::tree::{List, Lower, Map, Node};
 pub use values::{
-    AccessMode, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, ImageDigest, IntOrPercent, Kube, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port,
-    PullPolicy, Quantity, SecretString, ServiceType, Size, StringMap, Values,
+    AccessMode, ConcurrencyPolicy, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, ImageDigest, IntOrPercent, Kube, ListenAddress, OptionalIntOrPercent, OptionalPort,
+    PathType, Port, PullPolicy, Quantity, SecretString, ServiceType, Size, StringMap, TimeZone, Values,
 };
 
 #[doc(hidden)]

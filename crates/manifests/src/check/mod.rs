@@ -277,6 +277,45 @@ mod tests {
         assert!(f.iter().any(|m| m.contains("Service \"web-headless\" does not select this StatefulSet's pods")), "{f:#?}");
     }
 
+    /// A CronJob whose pods are the fixture Deployment's, relabelled: `labels` are its pod labels.
+    fn cron_job(labels: Value) -> Value {
+        let d = objects().into_iter().find(|o| o["kind"] == "Deployment").expect("deployment");
+        let mut template = d["spec"]["template"].clone();
+        template["metadata"]["labels"] = labels;
+        template["spec"]["restartPolicy"] = json!("OnFailure");
+        json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta("nightly"), "spec": {
+            "schedule": "0 3 * * *", "timeZone": "Europe/Paris", "jobTemplate": {"spec": {"template": template}}}})
+    }
+
+    #[test]
+    fn a_cronjobs_schedule_time_zone_counts_and_restart_policy_are_checked() {
+        let findings = |change: &dyn Fn(&mut Value)| -> Vec<String> {
+            let mut cron = cron_job(json!({"app.kubernetes.io/name": "batch", "app.kubernetes.io/component": "nightly"}));
+            change(&mut cron);
+            let mut objs = objects();
+            objs.push(cron);
+            run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+        };
+        assert!(findings(&|_| {}).is_empty(), "{:#?}", findings(&|_| {}));
+        assert!(findings(&|c| c["spec"]["schedule"] = json!("@weekly")).is_empty());
+        one_finding(&findings(&|c| c["spec"]["schedule"] = json!("0 3 * *")), "CronJob/nightly: spec.schedule: the schedule \"0 3 * *\" has 4 fields");
+        one_finding(&findings(&|c| c["spec"]["schedule"] = json!("0 25 * * *")), "the hour field");
+        one_finding(&findings(&|c| c["spec"]["schedule"] = json!("CRON_TZ=Europe/Paris 0 3 * * *")), "use the CronJob's timeZone field");
+        one_finding(&findings(&|c| c["spec"]["timeZone"] = json!("Local")), "spec.timeZone: the time zone \"Local\" is not allowed");
+        one_finding(&findings(&|c| c["spec"]["timeZone"] = json!("")), "spec.timeZone: the time zone \"\" is empty");
+        one_finding(&findings(&|c| c["spec"]["timeZone"] = json!("Europe/Paris Summer")), "is not an IANA time zone name");
+        one_finding(&findings(&|c| c["spec"]["failedJobsHistoryLimit"] = json!(-1)), "spec.failedJobsHistoryLimit: -1 is negative");
+        let no_restart = |c: &mut Value| {
+            c["spec"]["jobTemplate"]["spec"]["template"]["spec"].as_object_mut().map(|s| s.remove("restartPolicy"));
+        };
+        one_finding(&findings(&no_restart), "spec.jobTemplate.spec.template.spec.restartPolicy: left out, so Always");
+        // Its pod is held to the restricted standard like any other.
+        let f = findings(&|c| c["spec"]["jobTemplate"]["spec"]["template"]["spec"]["hostNetwork"] = json!(true));
+        assert!(f.len() == 1 && f[0].contains("CronJob/nightly") && f[0].contains("Host Namespaces"), "{f:#?}");
+        // The 52 characters of a CronJob name.
+        one_finding(&findings(&|c| c["metadata"]["name"] = json!("n".repeat(53))), "of at most 52 characters");
+    }
+
     #[test]
     fn names_labels_and_duplicates_are_checked() {
         one_finding(&after("Gadget", |c| c["metadata"]["name"] = json!("Web_Gadget")), "is not a DNS-1123 subdomain");

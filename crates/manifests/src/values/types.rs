@@ -154,6 +154,50 @@ pattern_string!(
     "a cron schedule of five fields such as \"0 2 * * *\""
 );
 
+/// An IANA time zone name for a CronJob's `timeZone` (`Europe/Paris`, `Etc/UTC`), or empty for
+/// "not set" (the CronJob runs on the controller's local time). The same shape in serde and in
+/// the schema: [`crate::rules::cron::TIME_ZONE_PATTERN`], and not `Local` in any case, which the
+/// API server refuses (`validateTimeZone` in kubernetes' `pkg/apis/batch/validation`). Whether
+/// the name is in the cluster's time zone database cannot be known here.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TimeZone(pub String);
+
+impl TimeZone {
+    /// The time zone `s`, unchecked (for defaults).
+    pub fn new(s: &str) -> Self {
+        TimeZone(s.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Ok(TimeZone(s));
+        }
+        match crate::rules::cron::time_zone_problem(&s) {
+            Some(problem) => Err(serde::de::Error::custom(format!("{problem}; or empty to leave timeZone out"))),
+            None => Ok(TimeZone(s)),
+        }
+    }
+}
+
+impl JsonSchema for TimeZone {
+    fn schema_name() -> Cow<'static, str> {
+        "TimeZone".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let pattern = format!("^$|{}", crate::rules::cron::TIME_ZONE_PATTERN);
+        json_schema!({"type": "string", "pattern": pattern, "not": {"pattern": "^[Ll][Oo][Cc][Aa][Ll]$"}})
+    }
+}
+
+__string_leaf!(TimeZone);
+
 pattern_string!(
     /// A duration as Prometheus and Go write it: `30s`, `5m`, `1h30m`.
     Duration,
@@ -379,6 +423,12 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a CronJob does when a run is due while the previous one still runs
+    /// (`spec.concurrencyPolicy`; `validateConcurrencyPolicy` takes these three).
+    ConcurrencyPolicy { Allow = "Allow", Forbid = "Forbid", Replace = "Replace" } default Allow
+);
+
+string_enum!(
     /// How an Ingress path matches.
     PathType { Prefix = "Prefix", Exact = "Exact", ImplementationSpecific = "ImplementationSpecific" } default Prefix
 );
@@ -548,6 +598,19 @@ mod tests {
     use super::*;
     use serde::de::DeserializeOwned;
     use serde_json::json;
+
+    #[test]
+    fn time_zones_refuse_what_the_api_server_refuses_in_serde_and_schema() {
+        let schema = serde_json::to_value(schemars::schema_for!(TimeZone)).expect("schema");
+        let pattern = regex_lite::Regex::new(schema["pattern"].as_str().expect("pattern")).expect("valid");
+        let local = regex_lite::Regex::new(schema["not"]["pattern"].as_str().expect("not Local")).expect("valid");
+        for (zone, ok) in [("", true), ("Europe/Paris", true), ("Etc/GMT+5", true), ("Local", false), ("LOCAL", false), (" ", false), ("Europe//Paris", false), ("-x", false)] {
+            assert_eq!(serde_json::from_value::<TimeZone>(json!(zone)).is_ok(), ok, "serde: {zone:?}");
+            assert_eq!(pattern.is_match(zone) && !local.is_match(zone), ok, "schema: {zone:?}");
+        }
+        let e = serde_json::from_value::<TimeZone>(json!("Local")).expect_err("Local");
+        assert!(e.to_string().contains("explicit IANA time zone"), "{e}");
+    }
 
     #[test]
     fn quantities_and_names_are_checked() {

@@ -2,6 +2,7 @@
 //! checked through its k8s-openapi type by the concrete renderer.
 
 pub mod autoscaling;
+pub mod batch;
 pub mod cnpg;
 pub mod config;
 pub mod external_secrets;
@@ -14,6 +15,7 @@ pub mod storage;
 pub mod workload;
 
 pub use autoscaling::{HorizontalPodAutoscaler, Metric, ScaleTarget};
+pub use batch::CronJob;
 pub use cnpg::{Cluster, ObjectStore, ScheduledBackup};
 pub use config::{ConfigMap, Secret, SecretRef};
 pub use external_secrets::{ExternalKey, ExternalSecret};

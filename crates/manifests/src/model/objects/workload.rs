@@ -527,7 +527,7 @@ pub struct Pod {
 }
 
 impl Pod {
-    fn lower_with(&self, component: Option<&'static str>) -> Node {
+    pub(crate) fn lower_with(&self, component: Option<&'static str>) -> Node {
         let labels = Map::new().labels(LabelSet::All(component)).extend(self.labels.clone());
         let mut metadata = Map::new();
         if !self.annotations.is_empty() {
