@@ -25,16 +25,21 @@
 //! - `secrets`: no secret setting in what reaches `charts-out`;
 //! - `settings`: no setting that nothing reads;
 //! - `budgets`: a PodDisruptionBudget that allows no eviction (a warning, not a finding);
+//! - `overlap`: a Service or PodDisruptionBudget whose selector matches the pods of more than
+//!   one workload (a CronJob's pods behind an API's Service);
+//! - `autoscaling`: a HorizontalPodAutoscaler whose target also sets a fixed `spec.replicas`;
 //!
 //! over `index`, the objects of one environment and what references may land on, reporting
 //! each problem as a [`Finding`] (`findings`).
 
+mod autoscaling;
 mod budgets;
 mod fields;
 mod findings;
 mod index;
 mod labels;
 mod names;
+mod overlap;
 mod parts;
 mod pod_security;
 mod references;
@@ -100,6 +105,8 @@ pub fn run(env: &Environment) -> Report {
         parts::object(o, &mut problems);
         references::object(&index, o, &mut problems);
         references::own_pods(&index, i, o, &mut problems);
+        overlap::object(&index, o, &mut problems);
+        autoscaling::object(&index, o, &mut problems);
         if let Some(pod) = index.pods.iter().find(|p| p.object == i) {
             pod_problems(&index, pod, env.exceptions, &mut problems, &mut report.used_exceptions);
         }
@@ -261,10 +268,14 @@ mod tests {
             d["kind"] = json!("StatefulSet");
             d["metadata"]["name"] = json!("db");
             d["spec"]["serviceName"] = json!(service);
+            // Pods of its own: the fixture's Service and budget select the Deployment's alone.
+            let own = json!({"app.kubernetes.io/name": "db", "app.kubernetes.io/instance": "rel"});
+            d["spec"]["selector"]["matchLabels"] = own.clone();
+            d["spec"]["template"]["metadata"]["labels"] = own;
             d
         };
         let headless = |selector: Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": meta("web-headless"), "spec": {"clusterIP": "None", "selector": selector}});
-        let pods = json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel"});
+        let pods = json!({"app.kubernetes.io/name": "db", "app.kubernetes.io/instance": "rel"});
         let findings = |extra: Vec<Value>| -> Vec<String> {
             let mut objs = objects();
             objs.extend(extra);
@@ -272,7 +283,8 @@ mod tests {
         };
         assert!(findings(vec![set("web-headless"), headless(pods.clone())]).is_empty());
         one_finding(&findings(vec![set("web-headles"), headless(pods.clone())]), "StatefulSet/db: spec.serviceName: Service \"web-headles\" is not rendered");
-        one_finding(&findings(vec![set("web")]), "Service \"web\" is not headless (clusterIP: None)");
+        let f = findings(vec![set("web")]);
+        assert!(f.iter().any(|m| m.contains("Service \"web\" is not headless (clusterIP: None)")), "{f:#?}");
         let f = findings(vec![set("web-headless"), headless(json!({"app.kubernetes.io/name": "other"}))]);
         assert!(f.iter().any(|m| m.contains("Service \"web-headless\" does not select this StatefulSet's pods")), "{f:#?}");
     }
@@ -314,6 +326,80 @@ mod tests {
         assert!(f.len() == 1 && f[0].contains("CronJob/nightly") && f[0].contains("Host Namespaces"), "{f:#?}");
         // The 52 characters of a CronJob name.
         one_finding(&findings(&|c| c["metadata"]["name"] = json!("n".repeat(53))), "of at most 52 characters");
+    }
+
+    #[test]
+    fn a_service_or_budget_over_the_pods_of_two_workloads_is_found() {
+        let with = |extra: Value| -> Vec<String> {
+            let mut objs = objects();
+            objs.push(extra);
+            run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+        };
+        // The nightly job's pods have the common labels and no component: the API's Service and
+        // budget select them too.
+        let f = with(cron_job(json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel"})));
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f[0].contains("Service/web: spec.selector") && f[0].contains("matches the pods of Deployment/web and CronJob/nightly: it would send traffic"), "{f:#?}");
+        assert!(f[1].contains("PodDisruptionBudget/web") && f[1].contains("Deployment/web and CronJob/nightly: it would count"), "{f:#?}");
+        // Each workload with a component of its own, selected by it: nothing to say.
+        let mut objs = objects();
+        for o in objs.iter_mut() {
+            let at = match o["kind"].as_str() {
+                Some("Deployment") => vec!["/spec/selector/matchLabels", "/spec/template/metadata/labels"],
+                Some("Service") => vec!["/spec/selector"],
+                Some("PodDisruptionBudget") => vec!["/spec/selector/matchLabels"],
+                _ => vec![],
+            };
+            for p in at {
+                o.pointer_mut(p).expect("labels")["app.kubernetes.io/component"] = json!("server");
+            }
+        }
+        objs.push(cron_job(json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "nightly"})));
+        let f = run(&objs, &[]).findings;
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn an_autoscaler_over_a_fixed_replica_count_is_found() {
+        one_finding(&after("Deployment", |d| d["spec"]["replicas"] = json!(2)), "HorizontalPodAutoscaler/web: spec.scaleTargetRef: Deployment \"web\" also sets spec.replicas (2)");
+        assert!(after("Deployment", |d| d["spec"]["replicas"] = json!(2)).iter().all(|m| m.contains("replicas_unless")));
+    }
+
+    #[test]
+    fn keys_a_pod_reads_from_the_charts_own_secrets_and_config_maps_exist() {
+        // The fixture's ConfigMap `web` is rendered with no keys; a Secret `web-app` with one.
+        let env = |d: &mut Value, reference: Value| container(d)["env"] = json!([{"name": "X", "valueFrom": reference}]);
+        let add_secret = |objs: &mut Vec<Value>| {
+            objs.push(json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta("web-app"), "stringData": {"password": "p"}, "data": {"user": "dQ=="}}))
+        };
+        let findings = |change: &dyn Fn(&mut Value)| -> Vec<String> {
+            let mut objs = objects();
+            add_secret(&mut objs);
+            change(objs.iter_mut().find(|o| o["kind"] == "Deployment").expect("deployment"));
+            run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+        };
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "password"}}))).is_empty());
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "user"}}))).is_empty());
+        one_finding(
+            &findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "pasword"}}))),
+            "spec.template.spec.containers[web] (env X): Secret \"web-app\" has no key \"pasword\" (its keys: user, password)",
+        );
+        one_finding(&findings(&|d| env(d, json!({"configMapKeyRef": {"name": "web", "key": "mode"}}))), "ConfigMap \"web\" has no key \"mode\" (its keys: none)");
+        // Optional, external, or made by another object: not the chart's to know.
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "pasword", "optional": true}}))).is_empty());
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "operator-secret", "key": "anything"}}))).is_empty());
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-creds", "key": "anything"}}))).is_empty());
+        // A volume's items, and a projected volume's.
+        let volume = |d: &mut Value, v: Value| d["spec"]["template"]["spec"]["volumes"][1] = v;
+        one_finding(
+            &findings(&|d| volume(d, json!({"name": "creds", "secret": {"secretName": "web-app", "items": [{"key": "password", "path": "p"}, {"key": "token", "path": "t"}]}}))),
+            "spec.template.spec.volumes[1] (creds).secret.items[1]: Secret \"web-app\" has no key \"token\"",
+        );
+        one_finding(
+            &findings(&|d| volume(d, json!({"name": "creds", "projected": {"sources": [{"configMap": {"name": "web", "items": [{"key": "app.yaml", "path": "a"}]}}]}}))),
+            "(creds).projected.sources[0].configMap.items[0]: ConfigMap \"web\" has no key \"app.yaml\"",
+        );
+        assert!(findings(&|d| volume(d, json!({"name": "creds", "secret": {"secretName": "web-app", "optional": true, "items": [{"key": "token", "path": "t"}]}}))).is_empty());
     }
 
     #[test]
