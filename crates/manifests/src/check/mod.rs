@@ -22,7 +22,8 @@
 //!   security contexts, node ports, class names, claim sizes, Role rules, images) and the keys
 //!   of the lists Kubernetes merges by key, by the renderers' own rules;
 //! - `pod_security`: the restricted Pod Security Standard, with declared exceptions;
-//! - `secrets`: no secret setting in what reaches `charts-out`;
+//! - `secrets`: no secret setting in what reaches `charts-out`, and no plain string setting
+//!   named as a secret (`adminPassword`, `apiToken`) in a ConfigMap;
 //! - `settings`: no setting that nothing reads;
 //! - `budgets`: a PodDisruptionBudget that allows no eviction (a warning, not a finding);
 //! - `overlap`: a Service or PodDisruptionBudget whose selector matches the pods of more than
@@ -55,7 +56,7 @@ pub use crate::model::external::Reference;
 pub use findings::Finding;
 use index::{Index, PodTemplate, containers, list_at, str_at, subject};
 pub use pod_security::{Control, PssException};
-pub use secrets::{secret_leaks, secret_settings, secret_values};
+pub use secrets::{secret_leaks, secret_named_leaks, secret_named_settings, secret_settings, secret_values};
 pub use settings::unread_settings;
 
 /// The objects `object` makes once applied (an ExternalSecret its Secret, a CloudNativePG
@@ -543,6 +544,35 @@ mod tests {
         ];
         let report = run(&odd, &[]);
         assert!(!report.findings.is_empty());
+    }
+
+    #[test]
+    fn plain_settings_named_as_secrets_are_found_in_config_maps() {
+        let schema = json!({"properties": {
+            "adminPassword": {"type": "string"},
+            "existingSecret": {"type": "string"},
+            "passwordKey": {"type": "string"},
+            "apiToken": {"type": "string", "writeOnly": true},
+            "oidc": {"properties": {"client_secret": {"type": "string"}, "issuer": {"type": "string"}}},
+            "tokens": {"type": "array", "items": {"type": "string"}},
+            "retries": {"type": "integer"}
+        }});
+        assert_eq!(secret_named_settings(&schema), ["adminPassword", "oidc.client_secret"]);
+        let reads = |paths: &[&[&str]]| paths.iter().map(|p| p.iter().map(|k| k.to_string()).collect()).collect();
+        let places = vec![
+            ("ConfigMap in templates/configmap.yaml".to_string(), reads(&[&["adminPassword"], &["passwordKey"], &["existingSecret"]])),
+            ("Deployment in templates/deployment.yaml".to_string(), reads(&[&["oidc", "client_secret"]])),
+            // Reading the whole section shows the secret in it.
+            ("ConfigMap in templates/configmap-oidc.yaml".to_string(), reads(&[&["oidc"]])),
+        ];
+        let found = secret_named_leaks(&schema, &places);
+        assert_eq!(
+            found,
+            [
+                ("adminPassword".to_string(), "ConfigMap in templates/configmap.yaml".to_string()),
+                ("oidc.client_secret".to_string(), "ConfigMap in templates/configmap-oidc.yaml".to_string())
+            ]
+        );
     }
 
     #[test]
