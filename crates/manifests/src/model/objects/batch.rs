@@ -216,7 +216,7 @@ mod tests {
                 .starting_deadline_seconds(&knob::<u32>("startingDeadlineSeconds"))
                 .successful_jobs_history_limit(&knob::<u8>("keep"))
                 .failed_jobs_history_limit(1u8)
-                .suspend(&knob::<bool>("suspend"))
+                .suspend(knob::<bool>("suspend"))
                 .backoff_limit(2u8)
                 .pod(pod())
                 .build(),
