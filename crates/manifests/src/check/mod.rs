@@ -12,12 +12,14 @@
 //! the check fail by being unknown.
 //!
 //! One module per kind of rule, as Helm's lint rules are laid out:
-//! - `references`: references between objects land;
+//! - `references`: references between objects land, keys of the chart's own Secrets and
+//!   ConfigMaps included;
 //! - `names`: object, container, port and volume names are what the API server takes;
 //! - `labels`: labels and annotations are what the API server takes;
 //! - `resources`: container requests and limits are what the API server takes;
-//! - `fields`: Ingress hosts and paths, and disruption budget and rolling update percentages,
-//!   are what the API server takes;
+//! - `fields`: Ingress hosts and paths, disruption budget and rolling update percentages, a
+//!   CronJob's schedule, time zone and counts, and a Job's restart policy are what the API
+//!   server takes;
 //! - `parts`: the parts values give whole (tolerations, env vars, volumes and mounts, affinity,
 //!   security contexts, node ports, class names, claim sizes, Role rules, images) and the keys
 //!   of the lists Kubernetes merges by key, by the renderers' own rules;
