@@ -147,11 +147,28 @@ pattern_string!(
 
 pattern_string!(
     /// A cron schedule of five fields (minute, hour, day of month, month, day of week), as in a
-    /// Kubernetes CronJob: `0 2 * * *`.
+    /// Kubernetes CronJob: `0 2 * * *`. Each field is a list of `*`, `?`, a value or a range,
+    /// with an optional step, each value within its field's bounds, as robfig/cron v3's
+    /// standard parser (which the API server's `validateScheduleFormat` calls) reads them; a
+    /// range whose start is after its end and a misspelled month or day name pass this type
+    /// and are the check's to find ([`crate::rules::cron`]). No descriptor (`@daily`): the
+    /// CloudNativePG kit puts a seconds field before the schedule; a CronJob takes a literal
+    /// descriptor.
     CronSchedule,
-    r"^[-0-9*/,A-Za-z?]+( [-0-9*/,A-Za-z?]+){4}$",
-    100,
-    "a cron schedule of five fields such as \"0 2 * * *\""
+    concat!(
+        // minute, 0-59
+        r"^(\*|\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // hour, 0-23
+        r" (\*|\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // day of month, 1-31
+        r" (\*|\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // month, 1-12 or a name
+        r" (\*|\?|(0?[1-9]|1[0-2]|[A-Za-z]{3})(-(0?[1-9]|1[0-2]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|(0?[1-9]|1[0-2]|[A-Za-z]{3})(-(0?[1-9]|1[0-2]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // day of week, 0-6 or a name
+        r" (\*|\?|(0?[0-6]|[A-Za-z]{3})(-(0?[0-6]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|(0?[0-6]|[A-Za-z]{3})(-(0?[0-6]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?)*$",
+    ),
+    400,
+    "a cron schedule of five fields such as \"0 2 * * *\", each value within its field's bounds (minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6)"
 );
 
 /// An IANA time zone name for a CronJob's `timeZone` (`Europe/Paris`, `Etc/UTC`), or empty for
@@ -598,6 +615,20 @@ mod tests {
     use super::*;
     use serde::de::DeserializeOwned;
     use serde_json::json;
+
+    #[test]
+    fn a_cron_schedule_is_refused_out_of_its_fields_bounds_as_the_rules_refuse_it() {
+        for ok in ["0 2 * * *", "*/15 * * * *", "0 0 1 jan,JUL *", "30 3 * * mon-fri", "0 0 ? * SUN", "5/10 1-5/2 1,15 * 0", "59 23 31 12 6"] {
+            assert!(serde_json::from_value::<CronSchedule>(json!(ok)).is_ok(), "{ok}");
+            assert_eq!(crate::rules::cron::cron_schedule_problem(ok), None, "{ok}");
+        }
+        for bad in ["61 * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *", "0 0 * * 7", "*/0 * * * *", "0 2 * *", "0 0 2 * * *", "x * * * *", "@daily", "CRON_TZ=UTC 0 2 * * *"] {
+            assert!(serde_json::from_value::<CronSchedule>(json!(bad)).is_err(), "{bad}");
+        }
+        // What the type takes and the API server refuses: the check's to find.
+        assert!(serde_json::from_value::<CronSchedule>(json!("0 0 * * fri-mon")).is_ok());
+        assert!(crate::rules::cron::cron_schedule_problem("0 0 * * fri-mon").is_some());
+    }
 
     #[test]
     fn time_zones_refuse_what_the_api_server_refuses_in_serde_and_schema() {
