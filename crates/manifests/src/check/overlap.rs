@@ -1,7 +1,9 @@
 //! A Service or PodDisruptionBudget whose selector matches the pods of more than one workload.
 //! Kubernetes takes it: a Service's endpoints are every ready pod its selector matches, whoever
-//! made it (`pkg/controller/endpointslice` in kubernetes/kubernetes), and the disruption
-//! controller counts every pod a budget selects (`pkg/controller/disruption`). So a Service
+//! made it (`syncService` in `pkg/controller/endpointslice/endpointslice_controller.go` in
+//! kubernetes/kubernetes lists the pods by the selector alone), and the disruption controller
+//! counts every pod a budget selects (`getPodsForPdb` in `pkg/controller/disruption/disruption.go`).
+//! So a Service
 //! meant for an API also sends traffic to a CronJob's pods, and a budget counts them, when the
 //! workloads share their selector labels: the common labels without a component.
 
