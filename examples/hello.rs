@@ -157,7 +157,8 @@ fn build(v: &ValuesKnobs) -> Model {
 
     let deployment = m.add(
         Deployment::builder()
-            .meta(Meta::new(fullname()))
+            // A component in the selector labels: no other workload's pods match them.
+            .meta(Meta::new(fullname()).component("web"))
             .replicas(&v.replica_count)
             .pod(
                 Pod::builder()

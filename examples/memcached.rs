@@ -53,7 +53,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .build();
     let port = c.port("memcached", 11211);
     c.readiness(Probe::tcp(&port).period(5));
-    let deployment = m.add(Deployment::builder().meta(Meta::new(fullname())).replicas(&v.replica_count).pod(v.pod.pod(vec![c], &[])).build());
+    let deployment = m.add(Deployment::builder().meta(Meta::new(fullname()).component("memcached")).replicas(&v.replica_count).pod(v.pod.pod(vec![c], &[])).build());
     let (service, _) = v.service.service(Meta::new(fullname()), &deployment, "memcached", &port);
     m.add(service);
     v.pdb.add_to(&mut m, &deployment);

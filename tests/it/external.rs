@@ -81,6 +81,29 @@ fn a_crate_of_its_own_gets_the_whole_command_line() {
         assert!(!theirs.status.success() && text(&theirs.stderr).contains("efect"), "{helm} took a typo in tolerations: {}", text(&theirs.stderr));
     }
 
+    // The nightly CronJob: its pod is the application's, labelled with its own component.
+    let ours = text(&acme(&["emit", "--app", "acme-valkey", "--stdout", "-f", production]).stdout);
+    assert!(ours.contains("kind: CronJob") && ours.contains("timeZone: Europe/Paris") && ours.contains("app.kubernetes.io/component: bgsave"), "{ours}");
+    // What the API server refuses of a CronJob, both renderers refuse: a time zone of `Local`
+    // and a minute out of range (the types' schema and serde), a name over 52 characters (a
+    // long release name).
+    for (set, setting) in [("nightly.timeZone=Local", "timeZone"), ("nightly.schedule=61 2 * * *", "schedule")] {
+        let refused = acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", set]);
+        assert!(!refused.status.success() && text(&refused.stderr).contains(&format!("nightly.{setting}")), "{set}: {}", text(&refused.stderr));
+        for helm in ["helm4", "helm3"] {
+            let theirs = run(Command::new(tool(helm)).args(["template", "cache"]).arg(&chart).args(["--set", set]));
+            assert!(!theirs.status.success() && text(&theirs.stderr).contains(setting), "{helm} took {set}: {}", text(&theirs.stderr));
+        }
+    }
+    let long = "c".repeat(40);
+    let refused = acme(&["emit", "--app", "acme-valkey", "--stdout", "--release", &long]);
+    let message = "over the 52 a CronJob name may have";
+    assert!(!refused.status.success() && text(&refused.stderr).contains(message), "{}", text(&refused.stderr));
+    for helm in ["helm4", "helm3"] {
+        let theirs = run(Command::new(tool(helm)).args(["template", &long]).arg(&chart));
+        assert!(!theirs.status.success() && text(&theirs.stderr).contains(message), "{helm} took a CronJob name over 52: {}", text(&theirs.stderr));
+    }
+
     // A rule of the application, in its own binary: neither password nor existing Secret.
     let refused = acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "existingSecret="]);
     assert!(!refused.status.success() && text(&refused.stderr).contains("set password (at install time) or existingSecret"), "{}", text(&refused.stderr));

@@ -127,7 +127,8 @@ fn strip_checksums(annotations: Option<&mut Value>) {
 /// `checksum/*` annotations (on objects and pod templates), and `helm.sh/hook*` annotations (a
 /// hook of the chart is a plain object of the manifests).
 pub fn normalize(mut doc: Value) -> Value {
-    for pointer in ["/metadata", "/spec/template/metadata"] {
+    // A CronJob keeps the labels of its Jobs and of their pods deeper.
+    for pointer in ["/metadata", "/spec/template/metadata", "/spec/jobTemplate/metadata", "/spec/jobTemplate/spec/template/metadata"] {
         let Some(meta) = doc.pointer_mut(pointer) else { continue };
         strip_helm_bookkeeping(meta.get_mut("labels"));
         strip_checksums(meta.get_mut("annotations"));

@@ -32,6 +32,8 @@
 //!   shared settings sections ([`kit`]), NOTES.txt lines ([`model::notes`]) and the
 //!   [`Application`] that ties a `Values` type, chart metadata and a build function together
 //!   ([`model::app`]).
+//!   [`extend`] is what a team's crate implements to add a kind of its own (a builder that
+//!   lowers to [`model::Object`]), and what the types `kforge crd import` writes name.
 //! - **The renderers** ([`render`]): the concrete side evaluates the tree for one values
 //!   instance and lowers each object through k8s-openapi; the Helm side prints the same tree as
 //!   Go templates. Both share names and labels ([`render::names`]); the chart's static files
@@ -77,8 +79,8 @@ pub use template::expr::{
 };
 pub use template::tree::{List, Lower, Map, Node};
 pub use values::{
-    AccessMode, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, ImageDigest, IntOrPercent, Kube, ListenAddress, OptionalIntOrPercent, OptionalPort, PathType, Port,
-    PullPolicy, Quantity, SecretString, ServiceType, Size, StringMap, Values,
+    AccessMode, ConcurrencyPolicy, ConfigKey, CronSchedule, DnsLabel, DnsName, Duration, ImageDigest, IntOrPercent, Kube, ListenAddress, OptionalIntOrPercent, OptionalPort,
+    PathType, Port, PullPolicy, Quantity, SecretString, ServiceType, Size, StringMap, TimeZone, Values,
 };
 
 #[doc(hidden)]

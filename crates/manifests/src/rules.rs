@@ -11,6 +11,7 @@
 
 use serde_json::Value;
 
+pub mod cron;
 pub mod parts;
 
 pub use parts::{Lifted, Part};

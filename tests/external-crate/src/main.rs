@@ -3,15 +3,16 @@
 //!
 //! The objects: a StatefulSet with a claim per pod behind a headless Service, a ClusterIP
 //! Service for clients, a ConfigMap with `valkey.conf` built from the values, an optional
-//! PodDisruptionBudget, and the password from the chart's Secret or an existing one. The pod
+//! PodDisruptionBudget, a nightly CronJob that has Valkey save its data set, and the password
+//! from the chart's Secret or an existing one. The pod
 //! settings `helm create` keeps at the top level (`podAnnotations`, `nodeSelector`,
 //! `tolerations`, ...) are the kit's section, flattened.
 
 use std::process::ExitCode;
 
 use manifests::kit::{DisruptionBudgetSettings, Image, PodSettings, Resources, ServiceSettings, StorageSettings};
-use manifests::objects::{Args, ClaimTemplate, ConfigMap, Container, EnvVar, Probe, Secret, SecretRef, StatefulSet, Volume, VolumeSource};
-use manifests::{App, ChartMeta, DnsName, Knobs, Map, Meta, Model, SecretString, fullname, fullname_with, pattern_string, text};
+use manifests::objects::{Args, ClaimTemplate, ConfigMap, Container, CronJob, EnvVar, Probe, Secret, SecretRef, ServicePort, StatefulSet, Volume, VolumeSource};
+use manifests::{App, ChartMeta, ConcurrencyPolicy, CronSchedule, DnsName, Knobs, Map, Meta, Model, SecretString, TimeZone, fullname, fullname_with, pattern_string, text};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -45,12 +46,25 @@ pub struct Values {
     pub storage: StorageSettings,
     /// A PodDisruptionBudget for the pods.
     pub pdb: DisruptionBudgetSettings,
+    /// The nightly snapshot of the data set to disk (a CronJob running `BGSAVE`).
+    pub nightly: Nightly,
     /// CPU and memory requests and limits.
     pub resources: Resources,
     /// `imagePullSecrets`, `serviceAccount`, `podAnnotations`, `podLabels`, the security
     /// contexts, `nodeSelector`, `tolerations` and `affinity`.
     #[serde(flatten)]
     pub pod: PodSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Nightly {
+    /// When it runs, in cron's five fields.
+    pub schedule: CronSchedule,
+    /// The IANA time zone of the schedule (`Europe/Paris`); empty for the cluster's.
+    pub time_zone: TimeZone,
+    /// No new runs while true.
+    pub suspend: bool,
 }
 
 impl Default for Values {
@@ -65,6 +79,7 @@ impl Default for Values {
             service: ServiceSettings::new(6379),
             storage: StorageSettings { size: manifests::Size::new("1Gi"), storage_class: String::new() },
             pdb: DisruptionBudgetSettings::min_available(false, 1),
+            nightly: Nightly { schedule: CronSchedule::new("30 2 * * *"), time_zone: TimeZone::new("Etc/UTC"), suspend: false },
             resources: Resources::cpu_memory(("50m", "128Mi"), ("1", "512Mi")),
             // The valkey user of the image.
             pod: PodSettings::restricted(999),
@@ -103,21 +118,44 @@ fn build(v: &ValuesKnobs) -> Model {
     valkey.liveness(Probe::tcp(&port).period(10));
     valkey.readiness(Probe::tcp(&port).period(5));
 
-    let set = m.add(
+    let headless = Meta::new(fullname_with("headless")).component("valkey").template_file("service-headless.yaml");
+    let (set, _) = m.add_governed(headless, vec![ServicePort::new("valkey", &v.service.port, &port)], |headless| {
         StatefulSet::builder()
-            .meta(Meta::new(fullname()))
+            .meta(Meta::new(fullname()).component("valkey"))
             .replicas(&v.replicas)
-            .service_name(fullname_with("headless"))
+            .service_name(headless)
             .claim_templates(vec![data])
             .pod(v.pod.pod(vec![valkey], &[("config", "configmap.yaml")]))
-            .build(),
-    );
-    let (headless, _) = v.service.headless_service(Meta::new(fullname_with("headless")).template_file("service-headless.yaml"), &set, "valkey", &port);
-    m.add(headless);
+            .build()
+    });
     let (service, _) = v.service.service(Meta::new(fullname()), &set, "valkey", &port);
     m.add(service);
     v.pdb.add_to(&mut m, &set);
     v.pod.service_account.add_to(&mut m);
+
+    // Every night, a snapshot of the data set to disk (BGSAVE), through the client Service.
+    let save = Container::builder()
+        .name("bgsave")
+        .image(v.image.reference())
+        .image_pull_policy(&v.image.pull_policy)
+        .command(["valkey-cli"])
+        .args(["-h", "$(VALKEY_HOST)", "--no-auth-warning", "-a", "$(VALKEY_PASSWORD)", "BGSAVE"])
+        .env(manifests::List::new().push(EnvVar::value("VALKEY_HOST", fullname())).push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
+        .security_context(v.pod.security_context.raw())
+        .build();
+    let mut pod = v.pod.pod(vec![save], &[]);
+    pod.restart_policy = Some("OnFailure");
+    m.add(
+        CronJob::builder()
+            .meta(Meta::new(fullname_with("bgsave")).component("bgsave"))
+            .schedule(&v.nightly.schedule)
+            .time_zone(&v.nightly.time_zone)
+            .concurrency_policy(ConcurrencyPolicy::Forbid)
+            .successful_jobs_history_limit(1u8)
+            .suspend(&v.nightly.suspend)
+            .pod(pod)
+            .build(),
+    );
     m
 }
 

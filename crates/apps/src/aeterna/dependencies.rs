@@ -472,19 +472,16 @@ fn bundled_server(m: &mut Model, v: &ValuesKnobs, s: Server) -> (ObjectRef<State
     c.mount(&data.volume(), s.data);
     c.liveness(Probe::tcp(&port).initial_delay(10).period(10));
     c.readiness(Probe::tcp(&port).initial_delay(5).period(5));
-    let set = m.add_when(
-        s.on.clone(),
+    let headless = Meta::new(fullname_with(&format!("{}-headless", s.name))).component(s.name).template_file(&file);
+    let (set, _) = m.add_governed_when(s.on.clone(), headless, vec![ServicePort::new(s.port.0, s.port.1, &port)], |headless| {
         StatefulSet::builder()
             .meta(Meta::new(fullname_with(s.name)).component(s.name).template_file(&file))
             .replicas(&k.replicas)
-            .service_name(fullname_with(&format!("{}-headless", s.name)))
+            .service_name(headless)
             .claim_templates(vec![data])
             .pod(pod(v, vec![c]))
-            .build(),
-    );
-    let mut headless = Service::headless(Meta::new(fullname_with(&format!("{}-headless", s.name))).component(s.name).template_file(&file), &set);
-    headless.port(ServicePort::new(s.port.0, s.port.1, &port));
-    m.add_when(s.on.clone(), headless);
+            .build()
+    });
     m.add_when(
         s.on,
         Service::builder()
@@ -513,20 +510,17 @@ fn qdrant_server(m: &mut Model, v: &ValuesKnobs, on: Expr<bool>) -> (ObjectRef<S
     c.mount(&Volume::empty_dir("tmp"), "/tmp");
     c.liveness(Probe::http("/healthz", &http).initial_delay(10).period(10));
     c.readiness(Probe::http("/readyz", &http).initial_delay(5).period(5));
-    let set = m.add_when(
-        on.clone(),
+    let headless = Meta::new(fullname_with("qdrant-headless")).component("qdrant").template_file(file);
+    let ports = vec![ServicePort::new("http", 6333, &http), ServicePort::new("grpc", 6334, &grpc)];
+    let (set, _) = m.add_governed_when(on.clone(), headless, ports, |headless| {
         StatefulSet::builder()
             .meta(Meta::new(fullname_with("qdrant")).component("qdrant").template_file(file))
             .replicas(1)
-            .service_name(fullname_with("qdrant-headless"))
+            .service_name(headless)
             .claim_templates(vec![storage])
             .pod(pod(v, vec![c]))
-            .build(),
-    );
-    let mut headless = Service::headless(Meta::new(fullname_with("qdrant-headless")).component("qdrant").template_file(file), &set);
-    headless.port(ServicePort::new("http", 6333, &http));
-    headless.port(ServicePort::new("grpc", 6334, &grpc));
-    m.add_when(on.clone(), headless);
+            .build()
+    });
     m.add_when(
         on,
         Service::builder()

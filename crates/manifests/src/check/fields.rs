@@ -4,11 +4,16 @@
 //! in `pkg/apis/networking/validation`), and the percentages of a PodDisruptionBudget and of a
 //! rolling update (`IsNotMoreThan100Percent`, `ValidatePositiveIntOrPercent`). The rules are
 //! [`crate::rules`]'; the renderers refuse values that break them, and this finds what the
-//! chart's own code might render.
+//! chart's own code might render. A CronJob's schedule and time zone
+//! ([`crate::rules::cron`]: `validateScheduleFormat`, `validateTimeZone`), its counts
+//! (`ValidateNonnegativeField`) and a Job's or CronJob's pod restart policy (`validateJobSpec`:
+//! `Never` or `OnFailure`, and a pod left without one gets `Always`) are judged the same way,
+//! in `pkg/apis/batch/validation/validation.go`.
 
 use serde_json::Value;
 
 use super::index::{kind_of, list_at, str_at};
+use crate::rules::cron::{cron_schedule_problem, time_zone_problem};
 use crate::rules::{host_problem, http_path_problem, percent_problem, rolling_update_problem};
 
 /// The problems of one object, each as `field: ...`.
@@ -27,7 +32,41 @@ pub(super) fn object(o: &Value, out: &mut Vec<String>) {
             }
         }
         "DaemonSet" | "StatefulSet" => int_or_percent(o, "spec.updateStrategy.rollingUpdate.maxUnavailable", out),
+        "Job" => restart_policy(o.pointer("/spec/template/spec"), "spec.template.spec.restartPolicy", out),
+        "CronJob" => cron_job(o, out),
         _ => {}
+    }
+}
+
+fn cron_job(o: &Value, out: &mut Vec<String>) {
+    match o.pointer("/spec/schedule") {
+        Some(Value::String(schedule)) => {
+            if let Some(problem) = cron_schedule_problem(schedule) {
+                out.push(format!("spec.schedule: {problem}"));
+            }
+        }
+        _ => out.push("spec.schedule: missing: Kubernetes wants a schedule".into()),
+    }
+    if let Some(zone) = o.pointer("/spec/timeZone")
+        && let Some(problem) = time_zone_problem(zone.as_str().unwrap_or(""))
+    {
+        out.push(format!("spec.timeZone: {problem}"));
+    }
+    for field in ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] {
+        if let Some(n) = o.pointer(&format!("/spec/{field}")).and_then(Value::as_i64).filter(|n| *n < 0) {
+            out.push(format!("spec.{field}: {n} is negative: Kubernetes wants 0 or more"));
+        }
+    }
+    restart_policy(o.pointer("/spec/jobTemplate/spec/template/spec"), "spec.jobTemplate.spec.template.spec.restartPolicy", out);
+}
+
+/// A Job's pods run to completion: `Never` or `OnFailure`, never the default `Always`.
+fn restart_policy(pod: Option<&Value>, at: &str, out: &mut Vec<String>) {
+    let Some(pod) = pod else { return };
+    match str_at(pod, "/restartPolicy") {
+        Some("Never" | "OnFailure") => {}
+        Some(other) => out.push(format!("{at}: {other:?}: a Job's pod must restart Never or OnFailure")),
+        None => out.push(format!("{at}: left out, so Always, which Kubernetes refuses for a Job's pod: set Never or OnFailure")),
     }
 }
 

@@ -158,6 +158,14 @@ impl<'v> Index<'v> {
         self.objects.iter().find(|o| kind_of(o) == kind && namespace_of(o) == namespace && name_of(o) == name)
     }
 
+    /// The object the chart itself renders, when nothing else may provide it: not declared
+    /// external, not made by another object (whose keys the chart cannot know).
+    pub(super) fn chart_owned(&self, kind: &str, namespace: &str, name: &str) -> Option<&'v Value> {
+        let provided = self.external.contains(&(kind.to_string(), name.to_string()))
+            || self.objects.iter().any(|o| namespace_of(o) == namespace && made_by(o).iter().any(|(k, n)| k == kind && n == name));
+        if provided { None } else { self.rendered(kind, namespace, name) }
+    }
+
     pub(super) fn pods_matching<'s>(&'s self, namespace: &'s str, selector: &'s Value) -> impl Iterator<Item = &'s PodTemplate<'v>> + 's {
         self.pods.iter().filter(move |p| p.namespace == namespace && selector_matches(selector, &p.labels))
     }

@@ -12,25 +12,32 @@
 //! the check fail by being unknown.
 //!
 //! One module per kind of rule, as Helm's lint rules are laid out:
-//! - `references`: references between objects land;
+//! - `references`: references between objects land, keys of the chart's own Secrets and
+//!   ConfigMaps included;
 //! - `names`: object, container, port and volume names are what the API server takes;
 //! - `labels`: labels and annotations are what the API server takes;
 //! - `resources`: container requests and limits are what the API server takes;
-//! - `fields`: Ingress hosts and paths, and disruption budget and rolling update percentages,
-//!   are what the API server takes;
+//! - `fields`: Ingress hosts and paths, disruption budget and rolling update percentages, a
+//!   CronJob's schedule, time zone and counts, and a Job's restart policy are what the API
+//!   server takes;
 //! - `parts`: the parts values give whole (tolerations, env vars, volumes and mounts, affinity,
 //!   security contexts, node ports, class names, claim sizes, Role rules, images) and the keys
 //!   of the lists Kubernetes merges by key, by the renderers' own rules;
 //! - `pod_security`: the restricted Pod Security Standard, with declared exceptions;
-//! - `secrets`: no secret setting in what reaches `charts-out`;
+//! - `secrets`: no secret setting in what reaches `charts-out`, and no plain string setting
+//!   named as a secret (`adminPassword`, `apiToken`) in a ConfigMap;
 //! - `settings`: no setting that nothing reads;
 //! - `budgets`: a PodDisruptionBudget that allows no eviction (a warning, not a finding);
 //! - `custom_resources`: custom resources against their CRD's structural schema and CEL rules
 //!   (rules that cannot be evaluated are warnings);
+//! - `overlap`: a Service or PodDisruptionBudget whose selector matches the pods of more than
+//!   one workload (a CronJob's pods behind an API's Service);
+//! - `autoscaling`: a HorizontalPodAutoscaler whose target also sets a fixed `spec.replicas`;
 //!
 //! over `index`, the objects of one environment and what references may land on, reporting
 //! each problem as a [`Finding`] (`findings`).
 
+mod autoscaling;
 mod budgets;
 mod custom_resources;
 mod fields;
@@ -38,6 +45,7 @@ mod findings;
 mod index;
 mod labels;
 mod names;
+mod overlap;
 mod parts;
 mod pod_security;
 mod references;
@@ -53,7 +61,7 @@ pub use crate::model::external::Reference;
 pub use findings::Finding;
 use index::{Index, PodTemplate, containers, list_at, str_at, subject};
 pub use pod_security::{Control, PssException};
-pub use secrets::{secret_leaks, secret_settings, secret_values};
+pub use secrets::{secret_leaks, secret_named_leaks, secret_named_settings, secret_settings, secret_values};
 pub use settings::unread_settings;
 
 /// The objects `object` makes once applied (an ExternalSecret its Secret, a CloudNativePG
@@ -106,6 +114,8 @@ pub fn run(env: &Environment) -> Report {
         parts::object(o, &mut problems);
         references::object(&index, o, &mut problems);
         references::own_pods(&index, i, o, &mut problems);
+        overlap::object(&index, o, &mut problems);
+        autoscaling::object(&index, o, &mut problems);
         if let Some(pod) = index.pods.iter().find(|p| p.object == i) {
             pod_problems(&index, pod, env.exceptions, &mut problems, &mut report.used_exceptions);
         }
@@ -272,10 +282,14 @@ mod tests {
             d["kind"] = json!("StatefulSet");
             d["metadata"]["name"] = json!("db");
             d["spec"]["serviceName"] = json!(service);
+            // Pods of its own: the fixture's Service and budget select the Deployment's alone.
+            let own = json!({"app.kubernetes.io/name": "db", "app.kubernetes.io/instance": "rel"});
+            d["spec"]["selector"]["matchLabels"] = own.clone();
+            d["spec"]["template"]["metadata"]["labels"] = own;
             d
         };
         let headless = |selector: Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": meta("web-headless"), "spec": {"clusterIP": "None", "selector": selector}});
-        let pods = json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel"});
+        let pods = json!({"app.kubernetes.io/name": "db", "app.kubernetes.io/instance": "rel"});
         let findings = |extra: Vec<Value>| -> Vec<String> {
             let mut objs = objects();
             objs.extend(extra);
@@ -283,9 +297,123 @@ mod tests {
         };
         assert!(findings(vec![set("web-headless"), headless(pods.clone())]).is_empty());
         one_finding(&findings(vec![set("web-headles"), headless(pods.clone())]), "StatefulSet/db: spec.serviceName: Service \"web-headles\" is not rendered");
-        one_finding(&findings(vec![set("web")]), "Service \"web\" is not headless (clusterIP: None)");
+        let f = findings(vec![set("web")]);
+        assert!(f.iter().any(|m| m.contains("Service \"web\" is not headless (clusterIP: None)")), "{f:#?}");
         let f = findings(vec![set("web-headless"), headless(json!({"app.kubernetes.io/name": "other"}))]);
         assert!(f.iter().any(|m| m.contains("Service \"web-headless\" does not select this StatefulSet's pods")), "{f:#?}");
+    }
+
+    /// A CronJob whose pods are the fixture Deployment's, relabelled: `labels` are its pod labels.
+    fn cron_job(labels: Value) -> Value {
+        let d = objects().into_iter().find(|o| o["kind"] == "Deployment").expect("deployment");
+        let mut template = d["spec"]["template"].clone();
+        template["metadata"]["labels"] = labels;
+        template["spec"]["restartPolicy"] = json!("OnFailure");
+        json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta("nightly"), "spec": {
+            "schedule": "0 3 * * *", "timeZone": "Europe/Paris", "jobTemplate": {"spec": {"template": template}}}})
+    }
+
+    #[test]
+    fn a_cronjobs_schedule_time_zone_counts_and_restart_policy_are_checked() {
+        let findings = |change: &dyn Fn(&mut Value)| -> Vec<String> {
+            let mut cron = cron_job(json!({"app.kubernetes.io/name": "batch", "app.kubernetes.io/component": "nightly"}));
+            change(&mut cron);
+            let mut objs = objects();
+            objs.push(cron);
+            run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+        };
+        assert!(findings(&|_| {}).is_empty(), "{:#?}", findings(&|_| {}));
+        assert!(findings(&|c| c["spec"]["schedule"] = json!("@weekly")).is_empty());
+        one_finding(&findings(&|c| c["spec"]["schedule"] = json!("0 3 * *")), "CronJob/nightly: spec.schedule: the schedule \"0 3 * *\" has 4 fields");
+        one_finding(&findings(&|c| c["spec"]["schedule"] = json!("0 25 * * *")), "the hour field");
+        one_finding(&findings(&|c| c["spec"]["schedule"] = json!("CRON_TZ=Europe/Paris 0 3 * * *")), "use the CronJob's timeZone field");
+        one_finding(&findings(&|c| c["spec"]["timeZone"] = json!("Local")), "spec.timeZone: the time zone \"Local\" is not allowed");
+        one_finding(&findings(&|c| c["spec"]["timeZone"] = json!("")), "spec.timeZone: the time zone \"\" is empty");
+        one_finding(&findings(&|c| c["spec"]["timeZone"] = json!("Europe/Paris Summer")), "is not an IANA time zone name");
+        one_finding(&findings(&|c| c["spec"]["failedJobsHistoryLimit"] = json!(-1)), "spec.failedJobsHistoryLimit: -1 is negative");
+        let no_restart = |c: &mut Value| {
+            c["spec"]["jobTemplate"]["spec"]["template"]["spec"].as_object_mut().map(|s| s.remove("restartPolicy"));
+        };
+        one_finding(&findings(&no_restart), "spec.jobTemplate.spec.template.spec.restartPolicy: left out, so Always");
+        // Its pod is held to the restricted standard like any other.
+        let f = findings(&|c| c["spec"]["jobTemplate"]["spec"]["template"]["spec"]["hostNetwork"] = json!(true));
+        assert!(f.len() == 1 && f[0].contains("CronJob/nightly") && f[0].contains("Host Namespaces"), "{f:#?}");
+        // The 52 characters of a CronJob name.
+        one_finding(&findings(&|c| c["metadata"]["name"] = json!("n".repeat(53))), "of at most 52 characters");
+    }
+
+    #[test]
+    fn a_service_or_budget_over_the_pods_of_two_workloads_is_found() {
+        let with = |extra: Value| -> Vec<String> {
+            let mut objs = objects();
+            objs.push(extra);
+            run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+        };
+        // The nightly job's pods have the common labels and no component: the API's Service and
+        // budget select them too.
+        let f = with(cron_job(json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel"})));
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert!(f[0].contains("Service/web: spec.selector") && f[0].contains("matches the pods of Deployment/web and CronJob/nightly: it would send traffic"), "{f:#?}");
+        assert!(f[1].contains("PodDisruptionBudget/web") && f[1].contains("Deployment/web and CronJob/nightly: it would count"), "{f:#?}");
+        // Each workload with a component of its own, selected by it: nothing to say.
+        let mut objs = objects();
+        for o in objs.iter_mut() {
+            let at = match o["kind"].as_str() {
+                Some("Deployment") => vec!["/spec/selector/matchLabels", "/spec/template/metadata/labels"],
+                Some("Service") => vec!["/spec/selector"],
+                Some("PodDisruptionBudget") => vec!["/spec/selector/matchLabels"],
+                _ => vec![],
+            };
+            for p in at {
+                o.pointer_mut(p).expect("labels")["app.kubernetes.io/component"] = json!("server");
+            }
+        }
+        objs.push(cron_job(json!({"app.kubernetes.io/name": "web", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "nightly"})));
+        let f = run(&objs, &[]).findings;
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn an_autoscaler_over_a_fixed_replica_count_is_found() {
+        one_finding(&after("Deployment", |d| d["spec"]["replicas"] = json!(2)), "HorizontalPodAutoscaler/web: spec.scaleTargetRef: Deployment \"web\" also sets spec.replicas (2)");
+        assert!(after("Deployment", |d| d["spec"]["replicas"] = json!(2)).iter().all(|m| m.contains("replicas_unless")));
+    }
+
+    #[test]
+    fn keys_a_pod_reads_from_the_charts_own_secrets_and_config_maps_exist() {
+        // The fixture's ConfigMap `web` is rendered with no keys; a Secret `web-app` with one.
+        let env = |d: &mut Value, reference: Value| container(d)["env"] = json!([{"name": "X", "valueFrom": reference}]);
+        let add_secret = |objs: &mut Vec<Value>| {
+            objs.push(json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta("web-app"), "stringData": {"password": "p"}, "data": {"user": "dQ=="}}))
+        };
+        let findings = |change: &dyn Fn(&mut Value)| -> Vec<String> {
+            let mut objs = objects();
+            add_secret(&mut objs);
+            change(objs.iter_mut().find(|o| o["kind"] == "Deployment").expect("deployment"));
+            run(&objs, &[]).findings.iter().map(ToString::to_string).collect()
+        };
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "password"}}))).is_empty());
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "user"}}))).is_empty());
+        one_finding(
+            &findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "pasword"}}))),
+            "spec.template.spec.containers[web] (env X): Secret \"web-app\" has no key \"pasword\" (its keys: user, password)",
+        );
+        one_finding(&findings(&|d| env(d, json!({"configMapKeyRef": {"name": "web", "key": "mode"}}))), "ConfigMap \"web\" has no key \"mode\" (its keys: none)");
+        // Optional, external, or made by another object: not the chart's to know.
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-app", "key": "pasword", "optional": true}}))).is_empty());
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "operator-secret", "key": "anything"}}))).is_empty());
+        assert!(findings(&|d| env(d, json!({"secretKeyRef": {"name": "web-creds", "key": "anything"}}))).is_empty());
+        // A volume's items, and a projected volume's.
+        let volume = |d: &mut Value, v: Value| d["spec"]["template"]["spec"]["volumes"][1] = v;
+        one_finding(
+            &findings(&|d| volume(d, json!({"name": "creds", "secret": {"secretName": "web-app", "items": [{"key": "password", "path": "p"}, {"key": "token", "path": "t"}]}}))),
+            "spec.template.spec.volumes[1] (creds).secret.items[1]: Secret \"web-app\" has no key \"token\"",
+        );
+        one_finding(
+            &findings(&|d| volume(d, json!({"name": "creds", "projected": {"sources": [{"configMap": {"name": "web", "items": [{"key": "app.yaml", "path": "a"}]}}]}}))),
+            "(creds).projected.sources[0].configMap.items[0]: ConfigMap \"web\" has no key \"app.yaml\"",
+        );
+        assert!(findings(&|d| volume(d, json!({"name": "creds", "secret": {"secretName": "web-app", "optional": true, "items": [{"key": "token", "path": "t"}]}}))).is_empty());
     }
 
     #[test]
@@ -429,6 +557,35 @@ mod tests {
         ];
         let report = run(&odd, &[]);
         assert!(!report.findings.is_empty());
+    }
+
+    #[test]
+    fn plain_settings_named_as_secrets_are_found_in_config_maps() {
+        let schema = json!({"properties": {
+            "adminPassword": {"type": "string"},
+            "existingSecret": {"type": "string"},
+            "passwordKey": {"type": "string"},
+            "apiToken": {"type": "string", "writeOnly": true},
+            "oidc": {"properties": {"client_secret": {"type": "string"}, "issuer": {"type": "string"}}},
+            "tokens": {"type": "array", "items": {"type": "string"}},
+            "retries": {"type": "integer"}
+        }});
+        assert_eq!(secret_named_settings(&schema), ["adminPassword", "oidc.client_secret"]);
+        let reads = |paths: &[&[&str]]| paths.iter().map(|p| p.iter().map(|k| k.to_string()).collect()).collect();
+        let places = vec![
+            ("ConfigMap in templates/configmap.yaml".to_string(), reads(&[&["adminPassword"], &["passwordKey"], &["existingSecret"]])),
+            ("Deployment in templates/deployment.yaml".to_string(), reads(&[&["oidc", "client_secret"]])),
+            // Reading the whole section shows the secret in it.
+            ("ConfigMap in templates/configmap-oidc.yaml".to_string(), reads(&[&["oidc"]])),
+        ];
+        let found = secret_named_leaks(&schema, &places);
+        assert_eq!(
+            found,
+            [
+                ("adminPassword".to_string(), "ConfigMap in templates/configmap.yaml".to_string()),
+                ("oidc.client_secret".to_string(), "ConfigMap in templates/configmap-oidc.yaml".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! References land: selectors on pods, target ports on container ports, backends on Service
 //! ports, scale targets on workloads, and volumes, `env`, `envFrom` and service accounts on
-//! objects that are rendered, made by a rendered object or declared external.
+//! objects that are rendered, made by a rendered object or declared external. A key named in a
+//! `secretKeyRef` or `configMapKeyRef`, or in a volume's `items`, must be a key of the Secret or
+//! ConfigMap when the chart renders it (and nothing else provides it), unless the reference is
+//! `optional`: the kubelet refuses to start the container otherwise
+//! (`CreateContainerConfigError`, "couldn't find key ... in Secret"; `pkg/kubelet/kubelet_pods.go`
+//! in kubernetes/kubernetes), and a volume's missing item keeps the pod from starting.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -189,7 +194,7 @@ pub(super) fn own_pods(index: &Index, i: usize, o: &Value, out: &mut Vec<String>
     }
 }
 
-/// A pod volume's ConfigMap, Secret or claim.
+/// A pod volume's ConfigMap, Secret or claim, and the keys its `items` name.
 pub(super) fn volume(index: &Index, pod: &PodTemplate, i: usize, v: &Value, out: &mut Vec<String>) {
     let (at, name) = (pod.at, str_at(v, "/name").unwrap_or(""));
     for (kind, target) in volume_refs(v) {
@@ -197,6 +202,50 @@ pub(super) fn volume(index: &Index, pod: &PodTemplate, i: usize, v: &Value, out:
             out.push(format!("{at}spec.volumes[{i}] ({name}): {kind} {target:?} is neither rendered nor declared external"));
         }
     }
+    // The sources that list items: a configMap or secret volume, or one of a projected volume.
+    let mut sources: Vec<(&str, &Value, &str, String)> = Vec::new();
+    if let Some(s) = v.get("configMap") {
+        sources.push(("ConfigMap", s, "/name", "configMap".into()));
+    }
+    if let Some(s) = v.get("secret") {
+        sources.push(("Secret", s, "/secretName", "secret".into()));
+    }
+    for (j, s) in list_at(v, "/projected/sources").iter().enumerate() {
+        if let Some(cm) = s.get("configMap") {
+            sources.push(("ConfigMap", cm, "/name", format!("projected.sources[{j}].configMap")));
+        }
+        if let Some(secret) = s.get("secret") {
+            sources.push(("Secret", secret, "/name", format!("projected.sources[{j}].secret")));
+        }
+    }
+    for (kind, source, name_at, field) in sources {
+        let Some(target) = str_at(source, name_at) else { continue };
+        for (j, item) in list_at(source, "/items").iter().enumerate() {
+            if let Some(problem) = key_problem(index, pod.namespace, kind, target, source, str_at(item, "/key")) {
+                out.push(format!("{at}spec.volumes[{i}] ({name}).{field}.items[{j}]: {problem}"));
+            }
+        }
+    }
+}
+
+/// The keys of a rendered Secret or ConfigMap: `data`, `stringData` and `binaryData`.
+fn keys_of(o: &Value) -> Vec<&str> {
+    ["data", "stringData", "binaryData"].iter().filter_map(|f| o.get(*f).and_then(Value::as_object)).flat_map(|m| m.keys().map(String::as_str)).collect()
+}
+
+/// What is wrong with a reference to `key` of the `kind` named `target`, made through
+/// `reference` (which may say `optional: true`), or `None`.
+fn key_problem(index: &Index, ns: &str, kind: &str, target: &str, reference: &Value, key: Option<&str>) -> Option<String> {
+    let key = key?;
+    if reference.get("optional") == Some(&Value::Bool(true)) {
+        return None;
+    }
+    let object = index.chart_owned(kind, ns, target)?;
+    let keys = keys_of(object);
+    (!keys.contains(&key)).then(|| {
+        let has = if keys.is_empty() { "none".to_string() } else { keys.join(", ") };
+        format!("{kind} {target:?} has no key {key:?} (its keys: {has}): the container would not start; name one of its keys, or mark the reference optional")
+    })
 }
 
 /// The pod's ServiceAccount (`default` is always there).
@@ -237,6 +286,17 @@ pub(super) fn container(index: &Index, pod: &PodTemplate, here: &str, c: &Value,
                 && !index.exists(kind, ns, target)
             {
                 missing.entry((kind, target)).or_default().push(format!("env {var}"));
+            }
+        }
+    }
+    for e in list_at(c, "/env") {
+        let var = str_at(e, "/name").unwrap_or("");
+        for (kind, pointer) in [("Secret", "/valueFrom/secretKeyRef"), ("ConfigMap", "/valueFrom/configMapKeyRef")] {
+            if let Some(reference) = e.pointer(pointer)
+                && let Some(target) = str_at(reference, "/name")
+                && let Some(problem) = key_problem(index, ns, kind, target, reference, str_at(reference, "/key"))
+            {
+                out.push(format!("{here} (env {var}): {problem}"));
             }
         }
     }

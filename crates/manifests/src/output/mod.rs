@@ -146,6 +146,18 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
             ),
         });
     }
+    for (path, place) in check::secret_named_leaks(&schema, &model.value_reads()) {
+        findings.push(Finding {
+            app: name.clone(),
+            environment: "every environment".into(),
+            subject: format!("values {path}"),
+            message: format!(
+                "is named as a secret but is a plain string, and its value reaches {place}, which anyone who may read the namespace's \
+                 configuration reads: make it a SecretString, put it in a Secret's stringData and give it to the container from there \
+                 (secretKeyRef), or reference an existing Secret"
+            ),
+        });
+    }
     for path in check::unread_settings(&schema, &model.reads()) {
         findings.push(Finding {
             app: name.clone(),

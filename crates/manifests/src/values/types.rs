@@ -147,12 +147,73 @@ pattern_string!(
 
 pattern_string!(
     /// A cron schedule of five fields (minute, hour, day of month, month, day of week), as in a
-    /// Kubernetes CronJob: `0 2 * * *`.
+    /// Kubernetes CronJob: `0 2 * * *`. Each field is a list of `*`, `?`, a value or a range,
+    /// with an optional step, each value within its field's bounds, as robfig/cron v3's
+    /// standard parser (which the API server's `validateScheduleFormat` calls) reads them; a
+    /// range whose start is after its end and a misspelled month or day name pass this type
+    /// and are the check's to find ([`crate::rules::cron`]). No descriptor (`@daily`): the
+    /// CloudNativePG kit puts a seconds field before the schedule; a CronJob takes a literal
+    /// descriptor.
     CronSchedule,
-    r"^[-0-9*/,A-Za-z?]+( [-0-9*/,A-Za-z?]+){4}$",
-    100,
-    "a cron schedule of five fields such as \"0 2 * * *\""
+    concat!(
+        // minute, 0-59
+        r"^(\*|\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|([0-5]?[0-9])(-([0-5]?[0-9]))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // hour, 0-23
+        r" (\*|\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3]))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // day of month, 1-31
+        r" (\*|\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01]))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // month, 1-12 or a name
+        r" (\*|\?|(0?[1-9]|1[0-2]|[A-Za-z]{3})(-(0?[1-9]|1[0-2]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|(0?[1-9]|1[0-2]|[A-Za-z]{3})(-(0?[1-9]|1[0-2]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?)*",
+        // day of week, 0-6 or a name
+        r" (\*|\?|(0?[0-6]|[A-Za-z]{3})(-(0?[0-6]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?(,(\*|\?|(0?[0-6]|[A-Za-z]{3})(-(0?[0-6]|[A-Za-z]{3}))?)(/[0-9]*[1-9][0-9]*)?)*$",
+    ),
+    400,
+    "a cron schedule of five fields such as \"0 2 * * *\", each value within its field's bounds (minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6)"
 );
+
+/// An IANA time zone name for a CronJob's `timeZone` (`Europe/Paris`, `Etc/UTC`), or empty for
+/// "not set" (the CronJob runs on the controller's local time). The same shape in serde and in
+/// the schema: [`crate::rules::cron::TIME_ZONE_PATTERN`], and not `Local` in any case, which the
+/// API server refuses (`validateTimeZone` in kubernetes' `pkg/apis/batch/validation`). Whether
+/// the name is in the cluster's time zone database cannot be known here.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct TimeZone(pub String);
+
+impl TimeZone {
+    /// The time zone `s`, unchecked (for defaults).
+    pub fn new(s: &str) -> Self {
+        TimeZone(s.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty() {
+            return Ok(TimeZone(s));
+        }
+        match crate::rules::cron::time_zone_problem(&s) {
+            Some(problem) => Err(serde::de::Error::custom(format!("{problem}; or empty to leave timeZone out"))),
+            None => Ok(TimeZone(s)),
+        }
+    }
+}
+
+impl JsonSchema for TimeZone {
+    fn schema_name() -> Cow<'static, str> {
+        "TimeZone".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let pattern = format!("^$|{}", crate::rules::cron::TIME_ZONE_PATTERN);
+        json_schema!({"type": "string", "pattern": pattern, "not": {"pattern": "^[Ll][Oo][Cc][Aa][Ll]$"}})
+    }
+}
+
+__string_leaf!(TimeZone);
 
 pattern_string!(
     /// A duration as Prometheus and Go write it: `30s`, `5m`, `1h30m`.
@@ -379,6 +440,12 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a CronJob does when a run is due while the previous one still runs
+    /// (`spec.concurrencyPolicy`; `validateConcurrencyPolicy` takes these three).
+    ConcurrencyPolicy { Allow = "Allow", Forbid = "Forbid", Replace = "Replace" } default Allow
+);
+
+string_enum!(
     /// How an Ingress path matches.
     PathType { Prefix = "Prefix", Exact = "Exact", ImplementationSpecific = "ImplementationSpecific" } default Prefix
 );
@@ -548,6 +615,33 @@ mod tests {
     use super::*;
     use serde::de::DeserializeOwned;
     use serde_json::json;
+
+    #[test]
+    fn a_cron_schedule_is_refused_out_of_its_fields_bounds_as_the_rules_refuse_it() {
+        for ok in ["0 2 * * *", "*/15 * * * *", "0 0 1 jan,JUL *", "30 3 * * mon-fri", "0 0 ? * SUN", "5/10 1-5/2 1,15 * 0", "59 23 31 12 6"] {
+            assert!(serde_json::from_value::<CronSchedule>(json!(ok)).is_ok(), "{ok}");
+            assert_eq!(crate::rules::cron::cron_schedule_problem(ok), None, "{ok}");
+        }
+        for bad in ["61 * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *", "0 0 * * 7", "*/0 * * * *", "0 2 * *", "0 0 2 * * *", "x * * * *", "@daily", "CRON_TZ=UTC 0 2 * * *"] {
+            assert!(serde_json::from_value::<CronSchedule>(json!(bad)).is_err(), "{bad}");
+        }
+        // What the type takes and the API server refuses: the check's to find.
+        assert!(serde_json::from_value::<CronSchedule>(json!("0 0 * * fri-mon")).is_ok());
+        assert!(crate::rules::cron::cron_schedule_problem("0 0 * * fri-mon").is_some());
+    }
+
+    #[test]
+    fn time_zones_refuse_what_the_api_server_refuses_in_serde_and_schema() {
+        let schema = serde_json::to_value(schemars::schema_for!(TimeZone)).expect("schema");
+        let pattern = regex_lite::Regex::new(schema["pattern"].as_str().expect("pattern")).expect("valid");
+        let local = regex_lite::Regex::new(schema["not"]["pattern"].as_str().expect("not Local")).expect("valid");
+        for (zone, ok) in [("", true), ("Europe/Paris", true), ("Etc/GMT+5", true), ("Local", false), ("LOCAL", false), (" ", false), ("Europe//Paris", false), ("-x", false)] {
+            assert_eq!(serde_json::from_value::<TimeZone>(json!(zone)).is_ok(), ok, "serde: {zone:?}");
+            assert_eq!(pattern.is_match(zone) && !local.is_match(zone), ok, "schema: {zone:?}");
+        }
+        let e = serde_json::from_value::<TimeZone>(json!("Local")).expect_err("Local");
+        assert!(e.to_string().contains("explicit IANA time zone"), "{e}");
+    }
 
     #[test]
     fn quantities_and_names_are_checked() {

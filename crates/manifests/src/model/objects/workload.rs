@@ -16,13 +16,21 @@
 //! // Nor does a probe take a bare port name.
 //! let probe = Probe::http("/health", "http");
 //! ```
+//!
+//! ```compile_fail
+//! use manifests::objects::*;
+//! // A StatefulSet names its governing Service by reference, never by a name that could miss it.
+//! let set = StatefulSet::builder().service_name(manifests::fullname_with("db-headless"));
+//! ```
 
 use std::borrow::Cow;
 
 use serde_json::Value;
 use typed_builder::TypedBuilder;
 
+use crate::model::Model;
 use crate::model::objects::config::{ConfigMap, SecretRef};
+use crate::model::objects::network::{Service, ServicePort};
 use crate::model::objects::storage::PersistentVolumeClaim;
 use crate::model::{Build, Meta, Object, ObjectRef, typed};
 use crate::template::expr::{Ex, Expr, Knob, Leaf};
@@ -527,7 +535,7 @@ pub struct Pod {
 }
 
 impl Pod {
-    fn lower_with(&self, component: Option<&'static str>) -> Node {
+    pub(crate) fn lower_with(&self, component: Option<&'static str>) -> Node {
         let labels = Map::new().labels(LabelSet::All(component)).extend(self.labels.clone());
         let mut metadata = Map::new();
         if !self.annotations.is_empty() {
@@ -722,8 +730,10 @@ pub struct StatefulSet {
     /// The number of pods.
     #[builder(setter(into))]
     pub replicas: Expr<i64>,
-    /// The headless Service that gives the pods their DNS names.
-    #[builder(setter(into))]
+    /// The headless Service that gives the pods their DNS names, by its reference: a name could
+    /// miss it, and Kubernetes would take the miss and leave the pods without DNS names.
+    /// [`Model::add_governed`] adds a StatefulSet with its governing Service.
+    #[builder(setter(transform = |service: &ObjectRef<Service>| service.name()))]
     pub service_name: Expr<String>,
     /// Claims made per pod, mounted by name.
     #[builder(default)]
@@ -743,6 +753,53 @@ impl Build for StatefulSet {
             spec = spec.field("volumeClaimTemplates", List::of(self.claim_templates.iter().cloned()).node());
         }
         workload_object("StatefulSet", self.meta, spec, typed::<k8s_openapi::api::apps::v1::StatefulSet>)
+    }
+}
+
+impl Model {
+    /// Adds the StatefulSet `set` makes and, after it, its governing headless Service, named
+    /// and labelled by `headless`, selecting the set's pods, with `ports`. `set` gets the
+    /// Service's reference for [`StatefulSet::service_name`]: the Service is declared by this
+    /// call, so the name cannot miss it. Returns both references.
+    pub fn add_governed(&mut self, headless: Meta, ports: Vec<ServicePort>, set: impl FnOnce(&ObjectRef<Service>) -> StatefulSet) -> (ObjectRef<StatefulSet>, ObjectRef<Service>) {
+        self.governed(None, headless, ports, set)
+    }
+
+    /// [`Model::add_governed`], both objects rendered only when `cond` holds.
+    pub fn add_governed_when(
+        &mut self,
+        cond: impl Into<Expr<bool>>,
+        headless: Meta,
+        ports: Vec<ServicePort>,
+        set: impl FnOnce(&ObjectRef<Service>) -> StatefulSet,
+    ) -> (ObjectRef<StatefulSet>, ObjectRef<Service>) {
+        self.governed(Some(cond.into()), headless, ports, set)
+    }
+
+    fn governed(
+        &mut self,
+        cond: Option<Expr<bool>>,
+        headless: Meta,
+        ports: Vec<ServicePort>,
+        set: impl FnOnce(&ObjectRef<Service>) -> StatefulSet,
+    ) -> (ObjectRef<StatefulSet>, ObjectRef<Service>) {
+        // The Service's reference before the Service: this function adds it below, whatever
+        // `set` does.
+        let service_ref = ObjectRef::new(headless.name.clone(), headless.component);
+        let set = set(&service_ref);
+        let set_ref = match &cond {
+            Some(c) => self.add_when(c.clone(), set),
+            None => self.add(set),
+        };
+        let mut service = Service::headless(headless, &set_ref);
+        for port in ports {
+            service.port(port);
+        }
+        match cond {
+            Some(c) => self.add_when(c, service),
+            None => self.add(service),
+        };
+        (set_ref, service_ref)
     }
 }
 
@@ -847,6 +904,27 @@ mod tests {
         let pod = Pod::builder().containers(vec![c]).build();
         m.add(Deployment::builder().meta(Meta::new("web").component("server")).replicas(replicas).replicas_unless(autoscaled).pod(pod).build());
         m
+    }
+
+    #[test]
+    fn a_governed_statefulset_names_the_headless_service_declared_with_it() {
+        let mut c = Container::builder().name("db").image("db:1").build();
+        let port = c.port("db", 5432);
+        let mut m = Model::new();
+        let headless = Meta::new("db-headless").component("db");
+        let (_, service) = m.add_governed(headless, vec![ServicePort::new("db", 5432, &port)], |headless| {
+            StatefulSet::builder().meta(Meta::new("db").component("db")).replicas(1).service_name(headless).pod(Pod::builder().containers(vec![c]).build()).build()
+        });
+        assert_eq!(format!("{:?}", service.name()), format!("{:?}", crate::template::expr::Expr::<String>::from("db-headless")));
+        // The StatefulSet first, then its Service, as applications declared them before.
+        assert_eq!(m.objects.iter().map(|o| o.kind).collect::<Vec<_>>(), ["StatefulSet", "Service"]);
+        let objects = testing::objects(&m, json!({})).expect("renders");
+        let of = |kind: &str| objects.iter().find(|o| o["kind"] == kind).expect("rendered");
+        let (set, svc) = (of("StatefulSet"), of("Service"));
+        assert_eq!(set["spec"]["serviceName"], svc["metadata"]["name"]);
+        assert_eq!(svc["spec"]["clusterIP"], "None");
+        assert_eq!(svc["spec"]["selector"], set["spec"]["selector"]["matchLabels"]);
+        assert_eq!(svc["spec"]["ports"][0]["targetPort"], "db");
     }
 
     #[test]
