@@ -36,7 +36,7 @@ fn the_built_in_custom_resources_are_generated_by_crd_import() {
 #[test]
 fn check_mode_finds_a_stale_file_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let crd = root().join("crates/crd/crds/cert-manager.io_certificates.yaml");
+    let crd = root().join("tests/external-crate/src/crds/certificate.crd.yaml");
     let out = import(&[crd.to_str().expect("utf-8"), "--out", "gen"], dir.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let generated = dir.path().join("gen");
@@ -59,7 +59,7 @@ fn check_mode_finds_a_stale_file_and_writes_nothing() {
 #[test]
 fn bad_input_and_planted_links_leave_the_folder_as_it_was() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let good = root().join("crates/crd/crds/cert-manager.io_certificates.yaml");
+    let good = root().join("tests/external-crate/src/crds/certificate.crd.yaml");
     let good = good.to_str().expect("utf-8");
     assert!(import(&[good, "--out", "gen"], dir.path()).status.success());
     let generated = dir.path().join("gen");

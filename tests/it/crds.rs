@@ -334,3 +334,32 @@ fn the_native_validator_agrees_with_check_jsonschema_on_mutated_custom_resources
     // Both verdicts occur: the agreement is not that of two validators that refuse everything.
     assert!(refused >= 50 && accepted >= 10, "{refused} refused, {accepted} accepted");
 }
+
+#[test]
+fn a_cel_rule_a_values_file_breaks_is_refused_by_emit_and_the_check_and_helm_leaves_it_to_the_api_server() {
+    // DBBat's TCPRoute with two parentRefs to the same Gateway and neither sectionName nor port:
+    // the Gateway API CRD's rule refuses it. Helm's templates cannot evaluate CEL, so Helm
+    // renders it and the API server refuses it at install (README, "The contract").
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("routes.yaml");
+    std::fs::write(&file, "gatewayAPI:\n  enabled: true\n  parentRefs:\n    - name: tcp-gateway\n    - name: tcp-gateway\n").expect("write");
+    let minimal = chart_dir("dbbat").join("values-minimal.yaml");
+    let message = "TCPRoute/dbbat-pg: spec.parentRefs: Invalid value: sectionName or port must be unique when parentRefs includes 2 or more references to the same parent";
+    let ours = emit_stdout("dbbat", "dbbat", "db", &[minimal.as_path(), file.as_path()], &[]);
+    assert!(!ours.status.success() && text(&ours.stderr).contains(message), "emit --stdout: {}", text(&ours.stderr));
+    let check = run(kforge().args(["check", "--app", "dbbat", "-f"]).arg(&minimal).arg("-f").arg(&file));
+    assert!(!check.status.success() && text(&check.stderr).contains(message), "check: {}{}", text(&check.stdout), text(&check.stderr));
+    // Helm renders it: the difference the README's contract section names.
+    for helm in HELMS {
+        let theirs = helm_template(helm, "dbbat", "dbbat", "db", &[minimal.as_path(), file.as_path()], &[]);
+        assert!(theirs.status.success() && text(&theirs.stdout).contains("kind: TCPRoute"), "{helm}: {}", text(&theirs.stderr));
+    }
+    // With a sectionName each, both accept it.
+    std::fs::write(&file, "gatewayAPI:\n  enabled: true\n  parentRefs:\n    - {name: tcp-gateway, sectionName: a}\n    - {name: tcp-gateway, sectionName: b}\n").expect("write");
+    let ours = emit_stdout("dbbat", "dbbat", "db", &[minimal.as_path(), file.as_path()], &[]);
+    assert!(ours.status.success(), "{}", text(&ours.stderr));
+    for helm in HELMS {
+        let theirs = helm_template(helm, "dbbat", "dbbat", "db", &[minimal.as_path(), file.as_path()], &[]);
+        assert!(theirs.status.success(), "{helm}: {}", text(&theirs.stderr));
+    }
+}

@@ -51,12 +51,14 @@ fn a_crate_of_its_own_gets_the_whole_command_line() {
 
     let production = chart.join("values-production.yaml");
     let production = production.to_str().expect("a UTF-8 path");
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 5] = [
         &[],
         &["-f", production],
         &["--set", "debug=true,pdb.enabled=true,existingSecret=,password=s3cret", "--set", "maxMemory=2gb"],
         // The flattened pod settings, at the top level as `helm create` has them.
         &["--set", "podAnnotations.team=cache,nodeSelector.disktype=ssd,tolerations[0].key=cache,tolerations[0].effect=NoSchedule,serviceAccount.create=false"],
+        // The cert-manager Certificate of the kind `kforge crd import` wrote, and its Secret mounted.
+        &["--set", "tls.enabled=true,tls.issuerKind=Issuer,password=s3cret"],
     ];
     for args in cases {
         let ours = acme(&[&["emit", "--app", "acme-valkey", "--stdout", "--release", "cache", "--namespace", "acme"][..], args].concat());
@@ -68,6 +70,15 @@ fn a_crate_of_its_own_gets_the_whole_command_line() {
             assert!(n >= 4, "{helm} {args:?}: only {n} objects");
         }
     }
+    // The team's imported kind: what `kforge crd import` writes from the CRD kept beside it is
+    // what the crate holds, and its object renders, with the Secret it makes mounted (the check
+    // lets the mount land because the Certificate declares it makes that Secret).
+    let import = run(kforge().current_dir(root().join("tests/external-crate")).args(["crd", "import", "src/crds/certificate.crd.yaml", "--out", "src/crds", "--check"]));
+    assert!(import.status.success(), "the crate's imported types are stale: {}", text(&import.stderr));
+    let ours = text(&acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "tls.enabled=true,password=x"]).stdout);
+    assert!(ours.contains("kind: Certificate") && ours.contains("secretName: acme-valkey-tls") && ours.contains("- --tls-port"), "{ours}");
+    assert!(ours.contains("secretName: acme-valkey-tls\n") && ours.contains("mountPath: /tls"), "{ours}");
+
     // The gated args and the password reach the pod as the application says.
     let ours = acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "debug=true"]);
     assert!(text(&ours.stdout).contains("- --loglevel"), "{}", text(&ours.stdout));

@@ -136,7 +136,7 @@ fn version_module(crd: &Crd, version: &Version, krate: &str) -> Result<String, S
     let _ = writeln!(out, "pub mod {} {{", ident(&version.name));
     let _ = writeln!(out, "    use {krate}::extend::serde::{{Deserialize, Serialize}};");
     let _ = writeln!(out, "    use {krate}::extend::{{Build, Object, Referable}};");
-    let _ = writeln!(out, "    use {krate}::{{Map, Meta}};");
+    let _ = writeln!(out, "    use {krate}::{{Expr, Map, Meta}};");
     let _ = writeln!(out);
     let _ = writeln!(out, "    /// A `{kind}` of `{}`: its name and labels, and its fields (`spec` and the rest but", crd.api_version(version));
     let _ = writeln!(out, "    /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.");
@@ -146,18 +146,28 @@ fn version_module(crd: &Crd, version: &Version, krate: &str) -> Result<String, S
     let _ = writeln!(out, "        pub meta: Meta,");
     let _ = writeln!(out, "        /// The top-level fields but `apiVersion`, `kind` and `metadata`.");
     let _ = writeln!(out, "        pub body: Map,");
+    let _ = writeln!(out, "        /// What it makes once applied, as (kind, name): see [`{kind}::makes`].");
+    let _ = writeln!(out, "        pub makes: Vec<(&'static str, Expr<String>)>,");
     let _ = writeln!(out, "    }}");
     let _ = writeln!(out);
     let _ = writeln!(out, "    impl {kind} {{");
     let _ = writeln!(out, "        /// A `{kind}` whose `spec` is `spec`.");
     let _ = writeln!(out, "        pub fn new(meta: Meta, spec: Map) -> Self {{");
-    let _ = writeln!(out, "            {kind} {{ meta, body: Map::new().field(\"spec\", spec) }}");
+    let _ = writeln!(out, "            {kind} {{ meta, body: Map::new().field(\"spec\", spec), makes: Vec::new() }}");
+    let _ = writeln!(out, "        }}");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "        /// Declares an object it makes once applied (the Secret an operator writes), which");
+    let _ = writeln!(out, "        /// `SecretRef::made_by` then names for a pod: the check lets references to it land.");
+    let _ = writeln!(out, "        pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {{");
+    let _ = writeln!(out, "            self.makes.push((K::KIND, name.into()));");
+    let _ = writeln!(out, "            self");
     let _ = writeln!(out, "        }}");
     let _ = writeln!(out, "    }}");
     let _ = writeln!(out);
     let _ = writeln!(out, "    impl Build for {kind} {{");
     let _ = writeln!(out, "        fn object(self) -> Object {{");
-    let _ = writeln!(out, "            Object::new({:?}, {kind:?}, self.meta, self.body).checked_as::<{root}>().crd(super::CRD){cluster}", crd.api_version(version));
+    let _ = writeln!(out, "            let object = Object::new({:?}, {kind:?}, self.meta, self.body).checked_as::<{root}>().crd(super::CRD){cluster};", crd.api_version(version));
+    let _ = writeln!(out, "            self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))");
     let _ = writeln!(out, "        }}");
     let _ = writeln!(out, "    }}");
     let _ = writeln!(out);
@@ -454,7 +464,8 @@ mod tests {
             "pub items: Option<Vec<WidgetSpecItems>>,",
             "pub struct WidgetSpecItems {",
             "pub raw: Option<manifests::extend::serde_json::Value>,",
-            "Object::new(\"example.com/v1\", \"Widget\", self.meta, self.body).checked_as::<WidgetResource>().crd(super::CRD)",
+            "Object::new(\"example.com/v1\", \"Widget\", self.meta, self.body).checked_as::<WidgetResource>().crd(super::CRD);",
+            "self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))",
             "#[serde(crate = \"manifests::extend::serde\", deny_unknown_fields)]",
         ] {
             assert!(m.contains(expected), "missing {expected:?} in\n{m}");

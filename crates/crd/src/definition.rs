@@ -156,18 +156,18 @@ impl Crd {
 mod tests {
     use super::*;
 
-    const CERTIFICATES: &str = include_str!("../crds/cert-manager.io_certificates.yaml");
+    const APPLICATIONS: &str = include_str!("../crds/application-crd.yaml");
 
     #[test]
     fn an_upstream_crd_reads_with_its_versions_and_schemas() {
-        let crds = Crd::parse("certificates.yaml", CERTIFICATES).expect("reads");
+        let crds = Crd::parse("application-crd.yaml", APPLICATIONS).expect("reads");
         assert_eq!(crds.len(), 1);
         let crd = &crds[0];
-        assert_eq!((crd.group.as_str(), crd.kind.as_str(), crd.plural.as_str(), crd.scope), ("cert-manager.io", "Certificate", "certificates", Scope::Namespaced));
+        assert_eq!((crd.group.as_str(), crd.kind.as_str(), crd.plural.as_str(), crd.scope), ("argoproj.io", "Application", "applications", Scope::Namespaced));
         assert_eq!(crd.versions.len(), 1);
-        assert_eq!((crd.versions[0].name.as_str(), crd.versions[0].served, crd.versions[0].storage), ("v1", true, true));
-        assert_eq!(crd.versions[0].schema["properties"]["spec"]["required"], serde_json::json!(["issuerRef", "secretName"]));
-        assert_eq!(crd.api_version(&crd.versions[0]), "cert-manager.io/v1");
+        assert_eq!((crd.versions[0].name.as_str(), crd.versions[0].served, crd.versions[0].storage), ("v1alpha1", true, true));
+        assert_eq!(crd.versions[0].schema["required"], serde_json::json!(["metadata", "spec"]));
+        assert_eq!(crd.api_version(&crd.versions[0]), "argoproj.io/v1alpha1");
     }
 
     #[test]

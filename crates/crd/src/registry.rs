@@ -11,11 +11,10 @@ use crate::schema::Node;
 use crate::validate::{Report, validate};
 
 /// The upstream CRDs in `crates/crd/crds/` (see the README there): the Argo CD and Flux objects
-/// of the GitOps definitions, and cert-manager's Certificate. The custom resources the
-/// applications emit carry their own (`Object::crd` in the DSL).
+/// of the GitOps definitions. The custom resources the applications emit carry their own
+/// (`Object::crd` in the DSL), as do the kinds `kforge crd import` writes.
 const BUILTIN: &[(&str, &str)] = &[
     ("application-crd.yaml", include_str!("../crds/application-crd.yaml")),
-    ("cert-manager.io_certificates.yaml", include_str!("../crds/cert-manager.io_certificates.yaml")),
     ("helm.toolkit.fluxcd.io_helmreleases.yaml", include_str!("../crds/helm.toolkit.fluxcd.io_helmreleases.yaml")),
     ("kustomize.toolkit.fluxcd.io_kustomizations.yaml", include_str!("../crds/kustomize.toolkit.fluxcd.io_kustomizations.yaml")),
     ("source.toolkit.fluxcd.io_gitrepositories.yaml", include_str!("../crds/source.toolkit.fluxcd.io_gitrepositories.yaml")),
@@ -118,7 +117,7 @@ mod tests {
     #[test]
     fn builtin_crds_read_and_every_rule_is_evaluated() {
         let schemas = &known();
-        assert_eq!(schemas.kinds().count(), 12, "{:?}", schemas.kinds().collect::<Vec<_>>());
+        assert_eq!(schemas.kinds().count(), 11, "{:?}", schemas.kinds().collect::<Vec<_>>());
         let mut rules = 0;
         let mut skipped = Vec::new();
         for gvk in schemas.kinds() {

@@ -3,16 +3,24 @@
 //!
 //! The objects: a StatefulSet with a claim per pod behind a headless Service, a ClusterIP
 //! Service for clients, a ConfigMap with `valkey.conf` built from the values, an optional
-//! PodDisruptionBudget, a nightly CronJob that has Valkey save its data set, and the password
-//! from the chart's Secret or an existing one. The pod
+//! PodDisruptionBudget, a nightly CronJob that has Valkey save its data set, the password
+//! from the chart's Secret or an existing one, and, with `tls.enabled`, a TLS port whose key pair
+//! a cert-manager `Certificate` makes (its types imported with `kforge crd import` into
+//! `src/crds/`). The pod
 //! settings `helm create` keeps at the top level (`podAnnotations`, `nodeSelector`,
 //! `tolerations`, ...) are the kit's section, flattened.
 
+mod crds;
+
 use std::process::ExitCode;
+
+use crds::certificate::v1::Certificate;
 
 use manifests::kit::{DisruptionBudgetSettings, Image, PodSettings, Resources, ServiceSettings, StorageSettings};
 use manifests::objects::{Args, ClaimTemplate, ConfigMap, Container, CronJob, EnvVar, Probe, Secret, SecretRef, ServicePort, StatefulSet, Volume, VolumeSource};
-use manifests::{App, ChartMeta, ConcurrencyPolicy, CronSchedule, DnsName, Knobs, Map, Meta, Model, SecretString, TimeZone, fullname, fullname_with, pattern_string, text};
+use manifests::{
+    App, ChartMeta, ConcurrencyPolicy, CronSchedule, DnsName, Knobs, List, Map, Meta, Model, Node, SecretString, TimeZone, concat, fullname, fullname_with, pattern_string, release_namespace, text,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +56,8 @@ pub struct Values {
     pub pdb: DisruptionBudgetSettings,
     /// The nightly snapshot of the data set to disk (a CronJob running `BGSAVE`).
     pub nightly: Nightly,
+    /// A TLS port beside the plain one, with a certificate from cert-manager.
+    pub tls: Tls,
     /// CPU and memory requests and limits.
     pub resources: Resources,
     /// `imagePullSecrets`, `serviceAccount`, `podAnnotations`, `podLabels`, the security
@@ -67,6 +77,28 @@ pub struct Nightly {
     pub suspend: bool,
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tls {
+    /// Serve TLS on port 6380 with a key pair a cert-manager `Certificate` makes (cert-manager
+    /// must be installed).
+    pub enabled: bool,
+    /// The issuer that signs it.
+    pub issuer: DnsName,
+    /// Its kind: `Issuer` (in the release's namespace) or `ClusterIssuer`.
+    pub issuer_kind: IssuerKind,
+}
+
+manifests::string_enum!(
+    /// The kinds of cert-manager issuer a `Certificate` names.
+    IssuerKind {
+        /// An issuer in the release's namespace.
+        Issuer = "Issuer",
+        /// An issuer of the whole cluster.
+        ClusterIssuer = "ClusterIssuer"
+    } default ClusterIssuer
+);
+
 impl Default for Values {
     fn default() -> Self {
         Values {
@@ -80,6 +112,7 @@ impl Default for Values {
             storage: StorageSettings { size: manifests::Size::new("1Gi"), storage_class: String::new() },
             pdb: DisruptionBudgetSettings::min_available(false, 1),
             nightly: Nightly { schedule: CronSchedule::new("30 2 * * *"), time_zone: TimeZone::new("Etc/UTC"), suspend: false },
+            tls: Tls { enabled: false, issuer: DnsName::new("acme-ca"), issuer_kind: IssuerKind::ClusterIssuer },
             resources: Resources::cpu_memory(("50m", "128Mi"), ("1", "512Mi")),
             // The valkey user of the image.
             pod: PodSettings::restricted(999),
@@ -100,6 +133,16 @@ fn build(v: &ValuesKnobs) -> Model {
     m.reject_when(v.existing_secret.is_set().not().and(v.password.is_set().not()), "set password (at install time) or existingSecret");
     let secret = SecretRef::existing_or(&v.existing_secret, &rendered);
 
+    // The key pair cert-manager writes into the Secret `<fullname>-tls`, for the service's names.
+    let tls_secret = fullname_with("tls");
+    let dns_names = List::of([Node::str(fullname()), Node::str(concat([fullname(), ".".into(), release_namespace(), ".svc".into()]))]);
+    let spec = Map::new()
+        .str("secretName", tls_secret.clone())
+        .field("dnsNames", dns_names.node())
+        .field("issuerRef", Map::new().str("name", &v.tls.issuer).str("kind", &v.tls.issuer_kind).str("group", "cert-manager.io"));
+    let certificate = m.add_when(&v.tls.enabled, Certificate::new(Meta::new(fullname_with("tls")).component("valkey"), spec).makes::<Secret>(tls_secret.clone()));
+    let tls = Volume::new("tls", VolumeSource::secret(&SecretRef::made_by(&certificate, tls_secret)));
+
     let data = ClaimTemplate::new("data", &v.storage.size, &v.storage.storage_class);
     let conf = Volume::new("config", VolumeSource::config_map(&config));
     let mut valkey = Container::builder()
@@ -107,7 +150,9 @@ fn build(v: &ValuesKnobs) -> Model {
         .image(v.image.reference())
         .image_pull_policy(&v.image.pull_policy)
         .command(["valkey-server"])
-        .args(Args::from(["/etc/valkey/valkey.conf", "--requirepass", "$(VALKEY_PASSWORD)"]).when(&v.debug, ["--loglevel", "debug"]))
+        .args(Args::from(["/etc/valkey/valkey.conf", "--requirepass", "$(VALKEY_PASSWORD)"]).when(&v.debug, ["--loglevel", "debug"])
+                .when(&v.tls.enabled, ["--tls-port", "6380", "--tls-cert-file", "/tls/tls.crt", "--tls-key-file", "/tls/tls.key", "--tls-ca-cert-file", "/tls/ca.crt"]),
+        )
         .env(manifests::List::new().push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
         .resources(v.resources.whole().raw())
         .security_context(v.pod.security_context.raw())
@@ -115,6 +160,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let port = valkey.port("valkey", 6379);
     valkey.mount(&data.volume(), "/data");
     valkey.mount(&conf, "/etc/valkey");
+    valkey.mount_when(&v.tls.enabled, &tls, "/tls");
     valkey.liveness(Probe::tcp(&port).period(10));
     valkey.readiness(Probe::tcp(&port).period(5));
 

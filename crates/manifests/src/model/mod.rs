@@ -139,8 +139,14 @@ impl Object {
     /// Declares an object this one makes once applied: a cert-manager `Certificate` makes the
     /// Secret named by its `spec.secretName`. References to it (a volume, an env var, through
     /// [`objects::SecretRef::made_by`]) then land in the check, as they do on a rendered one.
-    pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {
-        self.makes.push((K::KIND, name.into()));
+    pub fn makes<K: Referable>(self, name: impl Into<Expr<String>>) -> Self {
+        self.makes_kind(K::KIND, name)
+    }
+
+    /// [`Object::makes`] by the kind's name, for builders that keep what they make as data
+    /// (those `kforge crd import` writes).
+    pub fn makes_kind(mut self, kind: &'static str, name: impl Into<Expr<String>>) -> Self {
+        self.makes.push((kind, name.into()));
         self
     }
 

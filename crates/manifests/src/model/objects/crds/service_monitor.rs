@@ -13,7 +13,7 @@ pub const CRD: &str = include_str!("service_monitor.crd.yaml");
 pub mod v1 {
     use manifests::extend::serde::{Deserialize, Serialize};
     use manifests::extend::{Build, Object, Referable};
-    use manifests::{Map, Meta};
+    use manifests::{Expr, Map, Meta};
 
     /// A `ServiceMonitor` of `monitoring.coreos.com/v1`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -23,18 +23,28 @@ pub mod v1 {
         pub meta: Meta,
         /// The top-level fields but `apiVersion`, `kind` and `metadata`.
         pub body: Map,
+        /// What it makes once applied, as (kind, name): see [`ServiceMonitor::makes`].
+        pub makes: Vec<(&'static str, Expr<String>)>,
     }
 
     impl ServiceMonitor {
         /// A `ServiceMonitor` whose `spec` is `spec`.
         pub fn new(meta: Meta, spec: Map) -> Self {
-            ServiceMonitor { meta, body: Map::new().field("spec", spec) }
+            ServiceMonitor { meta, body: Map::new().field("spec", spec), makes: Vec::new() }
+        }
+
+        /// Declares an object it makes once applied (the Secret an operator writes), which
+        /// `SecretRef::made_by` then names for a pod: the check lets references to it land.
+        pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {
+            self.makes.push((K::KIND, name.into()));
+            self
         }
     }
 
     impl Build for ServiceMonitor {
         fn object(self) -> Object {
-            Object::new("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, self.body).checked_as::<ServiceMonitorResource>().crd(super::CRD)
+            let object = Object::new("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, self.body).checked_as::<ServiceMonitorResource>().crd(super::CRD);
+            self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))
         }
     }
 

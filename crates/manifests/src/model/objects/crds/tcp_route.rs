@@ -13,7 +13,7 @@ pub const CRD: &str = include_str!("tcp_route.crd.yaml");
 pub mod v1alpha2 {
     use manifests::extend::serde::{Deserialize, Serialize};
     use manifests::extend::{Build, Object, Referable};
-    use manifests::{Map, Meta};
+    use manifests::{Expr, Map, Meta};
 
     /// A `TCPRoute` of `gateway.networking.k8s.io/v1alpha2`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -23,18 +23,28 @@ pub mod v1alpha2 {
         pub meta: Meta,
         /// The top-level fields but `apiVersion`, `kind` and `metadata`.
         pub body: Map,
+        /// What it makes once applied, as (kind, name): see [`TCPRoute::makes`].
+        pub makes: Vec<(&'static str, Expr<String>)>,
     }
 
     impl TCPRoute {
         /// A `TCPRoute` whose `spec` is `spec`.
         pub fn new(meta: Meta, spec: Map) -> Self {
-            TCPRoute { meta, body: Map::new().field("spec", spec) }
+            TCPRoute { meta, body: Map::new().field("spec", spec), makes: Vec::new() }
+        }
+
+        /// Declares an object it makes once applied (the Secret an operator writes), which
+        /// `SecretRef::made_by` then names for a pod: the check lets references to it land.
+        pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {
+            self.makes.push((K::KIND, name.into()));
+            self
         }
     }
 
     impl Build for TCPRoute {
         fn object(self) -> Object {
-            Object::new("gateway.networking.k8s.io/v1alpha2", "TCPRoute", self.meta, self.body).checked_as::<TCPRouteResource>().crd(super::CRD)
+            let object = Object::new("gateway.networking.k8s.io/v1alpha2", "TCPRoute", self.meta, self.body).checked_as::<TCPRouteResource>().crd(super::CRD);
+            self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))
         }
     }
 
