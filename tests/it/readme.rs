@@ -47,3 +47,16 @@ fn the_own_crate_example_is_the_example_that_builds() {
         assert!(lint.status.success(), "{helm} lint --strict: {}{}", text(&lint.stdout), text(&lint.stderr));
     }
 }
+
+#[test]
+fn the_custom_resource_walk_through_is_the_external_crates_code() {
+    let shown = blocks("## Your own crate", "rust");
+    let shown = shown.iter().find(|b| b.contains("Certificate::new")).expect("the README shows the Certificate");
+    let crate_main = std::fs::read_to_string(root().join("tests/external-crate/src/main.rs")).expect("read the external crate");
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words(&crate_main).contains(&words(shown)), "the README's Certificate code is not tests/external-crate/src/main.rs's:\n{shown}");
+    // And the import command it shows is the one whose output the crate holds.
+    let sh = blocks("## Your own crate", "sh");
+    assert!(sh.iter().any(|b| b.contains("crd import") && b.contains("--out src/crds")), "{sh:?}");
+    assert!(root().join("tests/external-crate/src/crds/certificate.rs").is_file());
+}
