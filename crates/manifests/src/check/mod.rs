@@ -276,6 +276,30 @@ mod tests {
     }
 
     #[test]
+    fn an_optional_reference_to_a_missing_object_is_no_finding() {
+        // The kubelet starts the container without it (an empty variable or volume).
+        let gone_env = |optional: bool| {
+            after("Deployment", |d| {
+                container(d)["env"][0]["valueFrom"]["secretKeyRef"]["name"] = json!("gone");
+                container(d)["env"][0]["valueFrom"]["secretKeyRef"]["optional"] = json!(optional);
+            })
+        };
+        one_finding(&gone_env(false), "Secret \"gone\"");
+        assert_eq!(gone_env(true), Vec::<String>::new());
+        let gone_volume = |optional: bool| {
+            after("Deployment", |d| {
+                d["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] = json!("gone");
+                d["spec"]["template"]["spec"]["volumes"][0]["configMap"]["optional"] = json!(optional);
+            })
+        };
+        one_finding(&gone_volume(false), "ConfigMap \"gone\"");
+        assert_eq!(gone_volume(true), Vec::<String>::new());
+        let gone_env_from = |optional: bool| after("Deployment", |d| container(d)["envFrom"] = json!([{"secretRef": {"name": "gone", "optional": optional}}]));
+        one_finding(&gone_env_from(false), "(envFrom[0]): Secret \"gone\"");
+        assert_eq!(gone_env_from(true), Vec::<String>::new());
+    }
+
+    #[test]
     fn a_statefulsets_governing_service_is_a_headless_service_of_its_pods() {
         let set = |service: &str| {
             let mut d = objects().into_iter().find(|o| o["kind"] == "Deployment").expect("deployment");

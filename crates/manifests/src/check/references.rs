@@ -194,11 +194,29 @@ pub(super) fn own_pods(index: &Index, i: usize, o: &Value, out: &mut Vec<String>
     }
 }
 
+/// `optional: true` on a reference: the kubelet starts the container without the object (an
+/// env var or volume left empty), so its absence is no problem (`pkg/kubelet/kubelet_pods.go`,
+/// `pkg/volume/secret/secret.go`).
+fn optional(reference: &Value) -> bool {
+    reference.get("optional") == Some(&Value::Bool(true))
+}
+
+/// Whether the source of `v` that names `kind` `target` says `optional: true`.
+fn optional_source(v: &Value, kind: &str, target: &str) -> bool {
+    let direct = match kind {
+        "Secret" => v.get("secret").filter(|s| str_at(s, "/secretName") == Some(target)),
+        "ConfigMap" => v.get("configMap").filter(|s| str_at(s, "/name") == Some(target)),
+        _ => None,
+    };
+    let key = if kind == "Secret" { "secret" } else { "configMap" };
+    direct.is_some_and(optional) || list_at(v, "/projected/sources").iter().filter_map(|s| s.get(key)).any(|s| str_at(s, "/name") == Some(target) && optional(s))
+}
+
 /// A pod volume's ConfigMap, Secret or claim, and the keys its `items` name.
 pub(super) fn volume(index: &Index, pod: &PodTemplate, i: usize, v: &Value, out: &mut Vec<String>) {
     let (at, name) = (pod.at, str_at(v, "/name").unwrap_or(""));
     for (kind, target) in volume_refs(v) {
-        if !index.exists(&kind, pod.namespace, &target) {
+        if !index.exists(&kind, pod.namespace, &target) && !optional_source(v, &kind, &target) {
             out.push(format!("{at}spec.volumes[{i}] ({name}): {kind} {target:?} is neither rendered nor declared external"));
         }
     }
@@ -237,7 +255,7 @@ fn keys_of(o: &Value) -> Vec<&str> {
 /// `reference` (which may say `optional: true`), or `None`.
 fn key_problem(index: &Index, ns: &str, kind: &str, target: &str, reference: &Value, key: Option<&str>) -> Option<String> {
     let key = key?;
-    if reference.get("optional") == Some(&Value::Bool(true)) {
+    if optional(reference) {
         return None;
     }
     let object = index.chart_owned(kind, ns, target)?;
@@ -281,8 +299,10 @@ pub(super) fn container(index: &Index, pod: &PodTemplate, here: &str, c: &Value,
     let mut missing: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for e in list_at(c, "/env") {
         let var = str_at(e, "/name").unwrap_or("");
-        for (kind, pointer) in [("Secret", "/valueFrom/secretKeyRef/name"), ("ConfigMap", "/valueFrom/configMapKeyRef/name")] {
-            if let Some(target) = str_at(e, pointer)
+        for (kind, pointer) in [("Secret", "/valueFrom/secretKeyRef"), ("ConfigMap", "/valueFrom/configMapKeyRef")] {
+            if let Some(reference) = e.pointer(pointer)
+                && !optional(reference)
+                && let Some(target) = str_at(reference, "/name")
                 && !index.exists(kind, ns, target)
             {
                 missing.entry((kind, target)).or_default().push(format!("env {var}"));
@@ -301,8 +321,10 @@ pub(super) fn container(index: &Index, pod: &PodTemplate, here: &str, c: &Value,
         }
     }
     for (i, e) in list_at(c, "/envFrom").iter().enumerate() {
-        for (kind, pointer) in [("Secret", "/secretRef/name"), ("ConfigMap", "/configMapRef/name")] {
-            if let Some(target) = str_at(e, pointer)
+        for (kind, pointer) in [("Secret", "/secretRef"), ("ConfigMap", "/configMapRef")] {
+            if let Some(reference) = e.pointer(pointer)
+                && !optional(reference)
+                && let Some(target) = str_at(reference, "/name")
                 && !index.exists(kind, ns, target)
             {
                 missing.entry((kind, target)).or_default().push(format!("envFrom[{i}]"));
