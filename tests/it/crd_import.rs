@@ -53,6 +53,7 @@ fn check_mode_finds_a_stale_file_and_writes_nothing() {
     let check = import(&[crd.to_str().expect("utf-8"), "--out", "gen", "--check"], dir.path());
     assert_eq!(check.status.code(), Some(1));
     assert!(text(&check.stderr).contains("gen/certificate.rs: differs from what the import writes"), "{}", text(&check.stderr));
+    assert!(text(&check.stderr).contains("-    struct ") && text(&check.stderr).contains("+    pub struct "), "no diff: {}", text(&check.stderr));
     assert_eq!(tree_digest(&generated), before, "--check wrote");
 }
 
@@ -89,7 +90,18 @@ fn bad_input_and_planted_links_leave_the_folder_as_it_was() {
     let own = tempfile::tempdir().expect("tempdir");
     fs::write(own.path().join("mod.rs"), "pub mod mine;\n").expect("write");
     let out = import(&[good, "--out", own.path().to_str().expect("utf-8")], dir.path());
-    assert!(text(&out.stderr).contains("was not written by `kforge crd import`: add `pub mod certificate;` to it by hand"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("was not written by `kforge crd import`: import with --no-mod"), "{}", text(&out.stderr));
     assert_eq!(fs::read_to_string(own.path().join("mod.rs")).expect("read"), "pub mod mine;\n");
     assert!(!own.path().join("certificate.rs").exists());
+    // With --no-mod the module is written and mod.rs left alone.
+    let out = import(&[good, "--no-mod", "--out", own.path().to_str().expect("utf-8")], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fs::read_to_string(own.path().join("mod.rs")).expect("read"), "pub mod mine;\n");
+    assert!(own.path().join("certificate.rs").is_file());
+    // A module of the team's own by the name the import writes is never replaced.
+    let theirs = tempfile::tempdir().expect("tempdir");
+    fs::write(theirs.path().join("certificate.rs"), "// ours\n").expect("write");
+    let out = import(&[good, "--out", theirs.path().to_str().expect("utf-8")], dir.path());
+    assert!(text(&out.stderr).contains("certificate.rs exists and was not written by `kforge crd import`"), "{}", text(&out.stderr));
+    assert_eq!(fs::read_to_string(theirs.path().join("certificate.rs")).expect("read"), "// ours\n");
 }

@@ -138,6 +138,10 @@ struct CrdImportArgs {
     /// Write nothing; fail when a file in --out differs from what the import would write (CI)
     #[arg(long)]
     check: bool,
+    /// Leave DIR/mod.rs alone (a folder whose mod.rs is the team's own: add `pub mod <kind>;`
+    /// lines to it by hand)
+    #[arg(long)]
+    no_mod: bool,
     /// The path of the kforge DSL crate in the generated code, as the team's Cargo.toml names it
     #[arg(long, value_name = "CRATE", default_value = "manifests")]
     dsl_crate: String,
@@ -698,16 +702,17 @@ fn upgrade_check(apps: Apps, args: &UpgradeArgs) -> Result<ExitCode, String> {
 }
 
 fn crd_import(args: &CrdImportArgs) -> Result<ExitCode, String> {
-    let planned = crd_import::plan(&args.files, &args.out, &args.versions, &args.dsl_crate)?;
+    let planned = crd_import::plan(&args.files, &args.out, &args.versions, &args.dsl_crate, args.no_mod)?;
     if args.check {
         let stale = crd_import::stale(&args.out, &planned);
         for s in &stale {
             note!("{s}");
         }
         if !stale.is_empty() {
-            note!("error: {} file(s) in {} are not what `kforge crd import` writes; run it again without --check", stale.len(), args.out.display());
+            note!("error: {} file(s) in {} are not what `crd import` writes; run the same command without --check", stale.len(), args.out.display());
             return Ok(ExitCode::FAILURE);
         }
+        note!("{} is up to date", args.out.display());
         return Ok(ExitCode::SUCCESS);
     }
     let written = crd_import::write(&args.out, &planned)?;
