@@ -1,6 +1,6 @@
-//! The application of the README's "Your own crate", as a team would write it in its own
-//! crate's `src/main.rs`: `tests/it/readme.rs` checks that the README shows this very code, and
-//! emits and lints its chart. From the workspace root:
+//! The application of the book's chapter "Your own crate" (`docs/src/own-crate.md`), as a team
+//! would write it in its own crate's `src/main.rs`: `tests/it/readme.rs` checks that the chapter
+//! shows this very code, and emits and lints its chart. From the workspace root:
 //!
 //! ```sh
 //! cargo run --example memcached -- emit --out /tmp/memcached

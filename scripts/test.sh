@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs the external tools (Helm 4 and 3, kubernetes-validate, yamllint,
-# checkov, docker-registry, Graphviz, OPAL, cedar-agent, Redis, PostgreSQL; see
-# scripts/install-test-tools.sh) into .tools/ once, checks formatting and lints, then runs every test
-# of the workspace, the fuzz targets for a few seconds each, and the upgrade check of every chart
-# against its previous release. `.ci/run`
+# checkov, docker-registry, Graphviz, OPAL, cedar-agent, Redis, PostgreSQL, mdBook; see
+# scripts/install-test-tools.sh) into .tools/ once, checks formatting and lints, builds the book
+# (docs/), then runs every test of the workspace, the fuzz targets for a few seconds each, and the
+# upgrade check of every chart against its previous release. `.ci/run`
 # runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,13 @@ if ! wait "$tools"; then
   exit 1
 fi
 cat "$tools_log"
+# The book (docs/) into target/book: a SUMMARY.md naming a missing chapter or a broken
+# {{#include}} fails here. Its Rust blocks are compiled by the doctests (crates/book) below.
+if [[ ! -x .tools/bin/mdbook ]]; then
+  echo "test.sh: .tools/bin/mdbook is missing (scripts/install-test-tools.sh installs it)" >&2
+  exit 1
+fi
+step .tools/bin/mdbook build docs
 step cargo test --workspace --all-targets --locked --no-run
 # The fuzz targets (fuzz/) build while the tests run: the tests wait on Helm and the programs
 # they start for a third of their time, which the build fills. Built at opt-level 1, which halves

@@ -31,7 +31,7 @@ Examples:
 
 #[derive(Args)]
 struct SetupArgs {
-    /// Read the answers from this YAML file instead of asking (keys: target, vectorBackend, cache, postgresql, opal, llm, opencode, advanced; see README)
+    /// Read the answers from this YAML file instead of asking (keys: target, vectorBackend, cache, postgresql, opal, llm, opencode, advanced; see docs/src/wizard.md)
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
     /// Directory for the generated files

@@ -90,7 +90,7 @@ fn the_bad_input_corpus_is_rejected_by_both_renderers() {
     let before = tree_digest(&root().join("charts-out"));
     let cases = corpus();
     let per_app = |app: &str| cases.iter().filter(|c| c.app == app).count();
-    // What the README asks of a new application: a corpus directory with at least one case.
+    // What the book asks of a new application (docs/src/repository.md): a corpus directory with at least one case.
     // The generated oversized cases come on top.
     for app in apps::all() {
         let name = app.chart().name.clone();

@@ -339,7 +339,7 @@ fn the_native_validator_agrees_with_check_jsonschema_on_mutated_custom_resources
 fn a_cel_rule_a_values_file_breaks_is_refused_by_emit_and_the_check_and_helm_leaves_it_to_the_api_server() {
     // DBBat's TCPRoute with two parentRefs to the same Gateway and neither sectionName nor port:
     // the Gateway API CRD's rule refuses it. Helm's templates cannot evaluate CEL, so Helm
-    // renders it and the API server refuses it at install (README, "The contract").
+    // renders it and the API server refuses it at install (the book, docs/src/contract.md).
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = tmp.path().join("routes.yaml");
     std::fs::write(&file, "gatewayAPI:\n  enabled: true\n  parentRefs:\n    - name: tcp-gateway\n    - name: tcp-gateway\n").expect("write");
@@ -349,7 +349,7 @@ fn a_cel_rule_a_values_file_breaks_is_refused_by_emit_and_the_check_and_helm_lea
     assert!(!ours.status.success() && text(&ours.stderr).contains(message), "emit --stdout: {}", text(&ours.stderr));
     let check = run(kforge().args(["check", "--app", "dbbat", "-f"]).arg(&minimal).arg("-f").arg(&file));
     assert!(!check.status.success() && text(&check.stderr).contains(message), "check: {}{}", text(&check.stdout), text(&check.stderr));
-    // Helm renders it: the difference the README's contract section names.
+    // Helm renders it: the difference the book's chapter "The contract" (docs/src/contract.md) names.
     for helm in HELMS {
         let theirs = helm_template(helm, "dbbat", "dbbat", "db", &[minimal.as_path(), file.as_path()], &[]);
         assert!(theirs.status.success() && text(&theirs.stdout).contains("kind: TCPRoute"), "{helm}: {}", text(&theirs.stderr));

@@ -1,24 +1,37 @@
-//! The README's code: the "Your own crate" application is `examples/memcached.rs`, word for
-//! word but for its paths, and it emits a chart Helm 4 and 3 lint.
+//! The book's code: the application of its chapter "Your own crate" (`docs/src/own-crate.md`) is
+//! `examples/memcached.rs`, word for word but for its paths, and it emits a chart Helm 4 and 3
+//! lint. (The doctests of `crates/book` compile every Rust block of the book.)
 
 use std::process::Command;
 
 use crate::support::*;
 
-/// The code blocks of `lang` in the README section `heading` (up to the next `## `).
-fn blocks(heading: &str, lang: &str) -> Vec<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("read README.md");
-    let start = readme.find(&format!("\n{heading}\n")).unwrap_or_else(|| panic!("README.md has no section {heading:?}"));
-    let section = &readme[start + 1..];
-    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
-    let fence = format!("```{lang}\n");
-    section.split(&fence).skip(1).map(|b| b.split("```").next().unwrap_or_default().to_string()).collect()
+/// The code blocks of `lang` (its fence's info string up to the first comma: `rust,no_run` is
+/// `rust`) in the book's chapter `chapter` (`docs/src/<chapter>`), without the lines rustdoc
+/// hides (`# ` and a lone `#`), which the page does not show.
+fn blocks(chapter: &str, lang: &str) -> Vec<String> {
+    let path = root().join("docs/src").join(chapter);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match (&mut current, line.strip_prefix("```")) {
+            (None, Some(info)) if info.split(',').next() == Some(lang) => current = Some(String::new()),
+            (Some(_), Some("")) => blocks.push(current.take().unwrap_or_default()),
+            (Some(block), _) if !(lang == "rust" && (line.starts_with("# ") || line == "#")) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
 }
 
 #[test]
 fn the_own_crate_example_is_the_example_that_builds() {
-    let shown = blocks("## Your own crate", "rust");
-    let shown = shown.iter().find(|b| b.contains("struct Values")).expect("the README shows an application");
+    let shown = blocks("own-crate.md", "rust");
+    let shown = shown.iter().find(|b| b.contains("struct Values")).expect("the chapter shows an application");
     let example = std::fs::read_to_string(root().join("examples/memcached.rs")).expect("read the example");
     // The file's own doc comment, then the code; its paths are the repository's.
     let code: String = example.lines().skip_while(|l| l.starts_with("//!") || l.is_empty()).map(|l| format!("{l}\n")).collect();
@@ -28,7 +41,7 @@ fn the_own_crate_example_is_the_example_that_builds() {
         .replace("include_str!(\"memcached/values-production.yaml\")", "include_str!(\"values-production.yaml\")");
     // rustfmt lays the file out for its longer paths: compare the code, not its layout.
     let code_of = |s: &str| s.split_whitespace().collect::<String>().replace(",)", ")");
-    assert_eq!(code_of(shown), code_of(&as_in_a_crate), "the README's application and examples/memcached.rs differ:\n{shown}\n---\n{as_in_a_crate}");
+    assert_eq!(code_of(shown), code_of(&as_in_a_crate), "the application of docs/src/own-crate.md and examples/memcached.rs differ:\n{shown}\n---\n{as_in_a_crate}");
 
     // `cargo test` builds the examples, `cargo test --test integration` does not: a no-op then.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -50,13 +63,13 @@ fn the_own_crate_example_is_the_example_that_builds() {
 
 #[test]
 fn the_custom_resource_walk_through_is_the_external_crates_code() {
-    let shown = blocks("## Your own crate", "rust");
-    let shown = shown.iter().find(|b| b.contains("Certificate::new")).expect("the README shows the Certificate");
+    let shown = blocks("own-crate.md", "rust");
+    let shown = shown.iter().find(|b| b.contains("Certificate::new")).expect("the chapter shows the Certificate");
     let crate_main = std::fs::read_to_string(root().join("tests/external-crate/src/main.rs")).expect("read the external crate");
     let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(words(&crate_main).contains(&words(shown)), "the README's Certificate code is not tests/external-crate/src/main.rs's:\n{shown}");
+    assert!(words(&crate_main).contains(&words(shown)), "the Certificate code of docs/src/own-crate.md is not tests/external-crate/src/main.rs's:\n{shown}");
     // And the import command it shows is the one whose output the crate holds.
-    let sh = blocks("## Your own crate", "sh");
+    let sh = blocks("own-crate.md", "sh");
     assert!(sh.iter().any(|b| b.contains("crd import") && b.contains("--out src/crds")), "{sh:?}");
     assert!(root().join("tests/external-crate/src/crds/certificate.rs").is_file());
 }

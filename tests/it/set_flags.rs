@@ -186,7 +186,7 @@ fn a_whole_json_object_in_set_json_follows_helm_4() {
     assert!(ours.status.success() && helm4.status.success(), "{}{}", text(&ours.stderr), text(&helm4.stderr));
     compare_streams(&text(&helm4.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{e}"));
     assert!(image(&parse_stream(&text(&ours.stdout))).ends_with(":from-json"));
-    assert!(!helm3.status.success(), "Helm 3 took a JSON object: the README's note on Helm 3 is stale");
+    assert!(!helm3.status.success(), "Helm 3 took a JSON object: the note on Helm 3 in docs/src/value-flags.md is stale");
 }
 
 /// A values file of several YAML documents: Helm 4 merges them in order, Helm 3.18 reads the
@@ -201,7 +201,7 @@ fn several_documents_in_a_values_file_follow_helm_4() {
     assert!(ours.status.success() && helm4.status.success() && helm3.status.success(), "{}{}", text(&ours.stderr), text(&helm4.stderr));
     compare_streams(&text(&helm4.stdout), &text(&ours.stdout)).unwrap_or_else(|e| panic!("{e}"));
     assert!(image(&parse_stream(&text(&ours.stdout))).ends_with(":second"));
-    assert!(image(&parse_stream(&text(&helm3.stdout))).ends_with(":first"), "Helm 3 merged the documents: the README's note on Helm 3 is stale");
+    assert!(image(&parse_stream(&text(&helm3.stdout))).ends_with(":first"), "Helm 3 merged the documents: the note on Helm 3 in docs/src/value-flags.md is stale");
 }
 
 #[test]

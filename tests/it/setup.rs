@@ -150,10 +150,10 @@ fn secrets_go_only_to_the_files_to_keep_out_of_git() {
 }
 
 #[test]
-fn the_readme_example_answers_work() {
-    let readme = read(&root().join("README.md"));
-    let start = readme.find("```yaml\n# answers.yaml").expect("the README's answers example") + "```yaml\n".len();
-    let example = &readme[start..start + readme[start..].find("```").expect("end of the example")];
+fn the_books_example_answers_work() {
+    let chapter = read(&root().join("docs/src/wizard.md"));
+    let start = chapter.find("```yaml\n# answers.yaml").expect("the answers example of docs/src/wizard.md") + "```yaml\n".len();
+    let example = &chapter[start..start + chapter[start..].find("```").expect("end of the example")];
     let tmp = tempfile::tempdir().expect("tempdir");
     let stderr = ok(&setup(tmp.path(), example, &[]));
     // The example names its Ingress host, so the hint to set one is not given.

@@ -4,7 +4,7 @@
 //! 1. every object of every committed environment against the same object now: a field the API
 //!    server will not change ([`crate::immutable`]) is breaking, and so is an object that holds
 //!    data and disappears, and an environment no longer emitted. The manifests are the chart
-//!    rendered with each environment's values (the contract of the README), so this covers the
+//!    rendered with each environment's values (the contract, docs/src/contract.md), so this covers the
 //!    chart too;
 //! 2. values: the base's default values and every base environment file must still load, and
 //!    the schemas are compared setting by setting ([`crate::compat`]);
@@ -300,7 +300,7 @@ pub fn check(repo: &Path, out_dir: &str, app: &dyn Application, now: &Tree, base
             app.source()
         ));
     }
-    // A version that was released (tagged `<name>-<version>`, as chart-releaser and the README's
+    // A version that was released (tagged `<name>-<version>`, as chart-releaser and the book's
     // release workflow tag it) must not change any more.
     let tag = format!("{name}-{}", meta.version);
     if git::resolve(repo, &format!("refs/tags/{tag}")).is_ok() {

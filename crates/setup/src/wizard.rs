@@ -167,7 +167,7 @@ impl Wizard {
 pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
     let term = Term::stderr();
     if !term.is_term() || !console::user_attended() {
-        return Err("setup asks its questions in a terminal; without one, give the answers in a file: kforge setup --answers FILE (README, \"Setup wizard\")".into());
+        return Err("setup asks its questions in a terminal; without one, give the answers in a file: kforge setup --answers FILE (docs/src/wizard.md)".into());
     }
     let mut w = Wizard { term, theme: ColorfulTheme::default(), target: Target::DockerCompose };
     let _ = w.term.write_line(&format!("{}\n{}", style("aeterna setup").bold().cyan(), style("Eight questions; Enter takes the highlighted default, arrow keys move.").dim()));

@@ -6,7 +6,7 @@
 //!
 //! opal-fetcher is in no registry: a stand-in answers on its Service with an empty Cedar entity
 //! list. (Upstream's `GET /v1/all` answers an object, `{"entities": [...]}`, which OPAL's Cedar
-//! store puts to cedar-agent's `/v1/data` as it is and cedar-agent refuses: the README's table
+//! store puts to cedar-agent's `/v1/data` as it is and cedar-agent refuses: the book's table
 //! says so.)
 
 use std::fs;
