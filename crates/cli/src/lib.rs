@@ -166,7 +166,7 @@ Examples:
 const UPGRADE_EXAMPLES: &str = "\
 Without --base each chart is compared with the commit that introduced its previous version (or,
 for a chart whose version never changed, the commit that added it), so that everything since the
-last release must fit the new version. The rules: README, \"Upgrades, versions and releases\".
+last release must fit the new version. The rules: the book, docs/src/upgrades.md.
 
 Examples:
   cargo run -- upgrade-check                       every chart against its previous release
@@ -348,7 +348,7 @@ struct GitOpsArgs {
     repo_source_name: Option<String>,
     /// A Secret in flux-system that Flux clones the repository with (GitRepository
     /// spec.secretRef): username and password, or bearerToken, for https; identity and
-    /// known_hosts for ssh. Argo CD finds credentials by the URL instead (see the README)
+    /// known_hosts for ssh. Argo CD finds credentials by the URL instead (see the book, docs/src/gitops.md)
     #[arg(long, value_name = "NAME", env = "KFORGE_REPO_SECRET")]
     repo_secret: Option<String>,
     /// The OCI repository the charts are pushed to (`helm push CHART.tgz <URL>`)

@@ -66,7 +66,9 @@ fn restart_policy(pod: Option<&Value>, at: &str, out: &mut Vec<String>) {
     match str_at(pod, "/restartPolicy") {
         Some("Never" | "OnFailure") => {}
         Some(other) => out.push(format!("{at}: {other:?}: a Job's pod must restart Never or OnFailure")),
-        None => out.push(format!("{at}: left out, so Always, which Kubernetes refuses for a Job's pod: set Never or OnFailure (`pod.restart_policy = Some(\"OnFailure\")` in the builder)")),
+        None => out.push(format!(
+            "{at}: left out, so Always, which Kubernetes refuses for a Job's pod: set Never or OnFailure (`pod.restart_policy = Some(\"OnFailure\")` in the builder)"
+        )),
     }
 }
 

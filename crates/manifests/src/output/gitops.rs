@@ -50,7 +50,7 @@ pub struct Settings {
 
 /// The placeholder repository, until `--repo-url` says where the output is committed.
 pub const PLACEHOLDER_REPO: &str = "https://github.com/OWNER/REPOSITORY.git";
-/// The placeholder registry, as in the README's release workflow.
+/// The placeholder registry, as in the book's release workflow (docs/src/upgrades.md).
 pub const PLACEHOLDER_REGISTRY: &str = "oci://ghcr.io/OWNER/charts";
 
 impl Default for Settings {
