@@ -1,6 +1,6 @@
 //! Backbone, the MQTT broker: the chart of `backbone-chart-design.md`, fitted to the program
 //! as upstream's source says it runs (`morten-olsen/backbone` at 47a8dd9, the commit CI
-//! publishes as `ghcr.io/morten-olsen/backbone:main`; see [`upstream`]).
+//! publishes as `ghcr.io/morten-olsen/backbone:main`; see [`upstream`](crate::upstream)).
 //!
 //! Every environment variable the broker reads (`src/config/config.ts`) is a value (sections
 //! `config`, `k8s`, `ws`, `api`, `tcp`, `oidc`, `redis`); secrets go to a Secret unless
