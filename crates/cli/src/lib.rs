@@ -18,6 +18,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub mod compare;
 mod crd_import;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
