@@ -271,8 +271,9 @@ mod tests {
 
     #[test]
     fn a_difference_is_named_by_object_and_field_with_both_values() {
-        let helm = "kind: Service\nmetadata: {name: s, namespace: ns, labels: {app.kubernetes.io/name: x}}\nspec:\n  ports: [{port: 80}]\n---\nkind: ConfigMap\nmetadata: {name: c}\n";
-        let emit = "kind: Service\nmetadata: {name: s, namespace: ns, labels: {app.kubernetes.io/name: y}}\nspec:\n  ports: [{port: 80}, {port: 81}]\n  type: ClusterIP\n";
+        let helm =
+            "kind: Service\nmetadata: {name: s, namespace: ns, labels: {app.kubernetes.io/name: x}}\nspec:\n  ports: [{port: 80}]\n---\nkind: ConfigMap\nmetadata: {name: c}\n";
+        let emit = "kind: Service\nmetadata: {name: s, namespace: ns, labels: {app.kubernetes.io/name: z}}\nspec:\n  ports: [{port: 80}, {port: 81}]\n  type: ClusterIP\n";
         let c = compare_streams(helm, emit).expect("compares");
         assert!(!c.agrees());
         assert_eq!(c.only_helm().iter().map(|k| k.to_string()).collect::<Vec<_>>(), ["ConfigMap//c"]);
@@ -280,14 +281,14 @@ mod tests {
         assert_eq!(
             fields,
             [
-                (r#"metadata.labels["app.kubernetes.io/name"]"#, Some(json!("x")), Some(json!("y"))),
+                (r#"metadata.labels["app.kubernetes.io/name"]"#, Some(json!("x")), Some(json!("z"))),
                 ("spec.ports[1]", None, Some(json!({"port": 81}))),
                 ("spec.type", None, Some(json!("ClusterIP"))),
             ]
         );
         let report = c.report();
         assert!(report.contains("ConfigMap/c: only helm template renders it\n"), "{report}");
-        assert!(report.contains("Service/s in namespace ns: 3 field(s) differ\n  metadata.labels[\"app.kubernetes.io/name\"]\n    helm: \"x\"\n    emit: \"y\"\n"), "{report}");
+        assert!(report.contains("Service/s in namespace ns: 3 field(s) differ\n  metadata.labels[\"app.kubernetes.io/name\"]\n    helm: \"x\"\n    emit: \"z\"\n"), "{report}");
         assert!(report.contains("  spec.type\n    helm: (absent)\n    emit: \"ClusterIP\"\n"), "{report}");
     }
 

@@ -1,6 +1,6 @@
 //! The `kforge` command line as a library. A team's own crate lists its applications and gets
 //! every command (`emit` with `--check` and `--stdout` and Helm's value flags, `check`, `graph`,
-//! `list`, `values`, `schema`, `upgrade-check`, `package`):
+//! `list`, `values`, `schema`, `upgrade-check`, `package`, `compare`, `new`):
 //!
 //! ```no_run
 //! # fn my_apps() -> Vec<Box<dyn manifests::Application>> { Vec::new() }
@@ -20,6 +20,7 @@ use std::process::ExitCode;
 
 pub mod compare;
 mod crd_import;
+mod scaffold;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use manifests::Application;
@@ -112,6 +113,10 @@ enum Command<E: Subcommand> {
     /// on a difference, 2 when Helm or the flags fail)
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Start a team's own crate: Cargo.toml, an application in src/main.rs with a Deployment, a
+    /// Service and typed values, a values file per environment, and a test
+    #[command(after_help = NEW_EXAMPLES)]
+    New(NewArgs),
     /// Custom resource definitions: `crd import` writes Rust types and a builder for each
     /// CRD's kind, to use in an application like a built-in kind
     #[command(subcommand)]
@@ -196,6 +201,17 @@ Examples:
       --release db --namespace prod --helm .tools/bin/helm3
   cargo run -- compare --app backbone --chart charts-out/charts/backbone --set api.enabled=true";
 
+const NEW_EXAMPLES: &str = "\
+Run from a kforge checkout, the crate depends on this checkout's crates by path (its Cargo.toml
+shows the registry form for a release) and shares kforge's compiled dependencies when built with
+CARGO_TARGET_DIR=<checkout>/target. Nothing is written when NAME is not a valid name or DIR/NAME
+exists and is not empty.
+
+Examples:
+  cargo run -- new payments --out ..       then: cd ../payments && cargo run -- emit
+  kforge new web-shop                      ./web-shop
+  (in the crate) cargo run -- compare --app web-shop -f src/values-production.yaml";
+
 #[derive(Args)]
 struct CompareArgs {
     /// The application
@@ -210,6 +226,17 @@ struct CompareArgs {
     helm: Option<PathBuf>,
     #[command(flatten, next_help_heading = "The values and release both render (as helm template and emit --stdout take them)")]
     render: ValuesArgs,
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// The crate's name, also its binary's, application's and chart's: a DNS-1123 label of at most
+    /// 53 characters (lowercase letters, digits and '-', starting with a letter)
+    #[arg(value_name = "NAME")]
+    name: String,
+    /// The existing folder to create the crate in, as DIR/NAME
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -626,6 +653,11 @@ fn run<E: Subcommand>(command: Command<E>, apps: Apps, extra: impl FnOnce(E) -> 
         Command::Package(args) => package(apps, &args),
         Command::Crd(CrdCommand::Import(args)) => crd_import(&args),
         Command::Compare(args) => compare_command(apps, &args),
+        Command::New(args) => {
+            let dir = scaffold::new(&args.name, &args.out)?;
+            note!("created {}; build it with: cd {} && cargo run -- emit", dir.display(), dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Emit(args) if args.stdout => emit_stdout(apps, &args),
         Command::Emit(args) => emit_tree(apps, &args),
     }
@@ -755,9 +787,10 @@ fn find_helm(given: Option<&std::path::Path>) -> Result<PathBuf, String> {
         return if path.is_file() { Ok(path.to_path_buf()) } else { Err(format!("--helm {}: no such file; give the path of a helm binary (Helm 3 or 4)", path.display())) };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).map(|dir| dir.join("helm")).find(|p| is_executable(p)).ok_or_else(|| {
-        "helm is not on PATH: install Helm 3 or 4 (https://helm.sh/docs/intro/install/), or give its path with --helm".to_string()
-    })
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("helm"))
+        .find(|p| is_executable(p))
+        .ok_or_else(|| "helm is not on PATH: install Helm 3 or 4 (https://helm.sh/docs/intro/install/), or give its path with --helm".to_string())
 }
 
 fn is_executable(path: &std::path::Path) -> bool {
