@@ -61,7 +61,10 @@ Examples:
   cargo run -- values --app backbone         the default values.yaml
   cargo run -- schema --app backbone         values.schema.json
   cargo run -- upgrade-check                 will installed releases upgrade? are versions bumped?
-  cargo run -- package --out dist            reproducible .tgz charts for helm push";
+  cargo run -- package --out dist            reproducible .tgz charts for helm push
+  cargo run -- compare --app backbone -f prod.yaml
+                                             helm template against emit, object by object
+  cargo run -- new payments --out ..         a team's own crate to start from";
 
 /// The applications a binary is built with, in the order `emit` and `list` show them.
 pub type Apps = fn() -> Vec<Box<dyn Application>>;
@@ -191,7 +194,8 @@ By default the chart is the one this binary emits for --app, written to a tempor
 the comparison does not depend on where it runs or on a stale charts-out); --chart renders
 another folder, such as the committed charts-out/charts/<app> or a copy you edited. Helm's
 bookkeeping labels, checksum/* and helm.sh/hook* annotations are left out, and a number equals
-its decimal string (README, \"The contract\"). Values both renderers refuse are agreement.
+its decimal string (README, \"The contract\"). Values that both refuse, Helm's own check with
+emit's message, agree.
 Exit 0: they agree; 1: a difference (listed by object and field, both values shown); 2: a flag,
 file or Helm error.
 
@@ -585,6 +589,8 @@ fn own_command<E: Subcommand>(apps: Apps) -> Option<clap::Command> {
   {bin} emit --app {app} --stdout -f values.yaml --set replicaCount=2
                                 print the manifests for those values, write nothing
   {bin} graph --app {app}       the objects and what connects them, as Mermaid
+  {bin} compare --app {app} -f values.yaml
+                                helm template against emit, object by object
   {bin} list                    applications and their environments"
     );
     // clap keeps names and versions for the whole run: one small leak, once.
@@ -594,6 +600,12 @@ fn own_command<E: Subcommand>(apps: Apps) -> Option<clap::Command> {
     for sub in ["emit", "check", "graph"] {
         command = command.mut_subcommand(sub, |c| c.after_help(examples.clone()));
     }
+    // compare's notes stay; its examples are over this binary's application.
+    let notes = COMPARE_EXAMPLES.split("\n\nExamples:").next().unwrap_or_default();
+    let compare = format!(
+        "{notes}\n\nExamples:\n  {bin} compare --app {app}              the defaults, with the helm on PATH\n  {bin} compare --app {app} -f values.yaml --helm /usr/local/bin/helm3"
+    );
+    command = command.mut_subcommand("compare", |c| c.after_help(compare));
     Some(command)
 }
 
