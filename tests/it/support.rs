@@ -104,86 +104,29 @@ pub fn emit_stdout(app: &str, release: &str, namespace: &str, files: &[&Path], s
 }
 
 /// The objects of a rendered stream as the cluster reads them (YAML 1.1, as `kubectl` and Helm
-/// read manifests): `oN` is a string there, `0644` 420.
+/// read manifests): `oN` is a string there, `0644` 420. An unparseable stream fails the test.
 pub fn parse_stream(yaml: &str) -> Vec<Value> {
-    let docs: Vec<Value> = manifests::values::read_documents("stream", yaml).unwrap_or_else(|e| panic!("unparseable YAML stream: {e}\n{yaml}"));
-    docs.into_iter().filter(|d| !d.is_null()).collect()
+    kforge_cli::compare::parse_stream("stream", yaml).unwrap_or_else(|e| panic!("unparseable YAML stream: {e}\n{yaml}"))
 }
 
-fn strip_helm_bookkeeping(labels: Option<&mut Value>) {
-    if let Some(Value::Object(l)) = labels {
-        l.remove("helm.sh/chart");
-        l.remove("app.kubernetes.io/managed-by");
-    }
-}
-
-fn strip_checksums(annotations: Option<&mut Value>) {
-    if let Some(Value::Object(a)) = annotations {
-        a.retain(|k, _| !k.starts_with("checksum/") && !k.starts_with("helm.sh/hook"));
-    }
-}
-
-/// Removes exactly what DESIGN.md lets the renderers differ in: Helm's bookkeeping labels,
-/// `checksum/*` annotations (on objects and pod templates), and `helm.sh/hook*` annotations (a
-/// hook of the chart is a plain object of the manifests).
-pub fn normalize(mut doc: Value) -> Value {
-    // A CronJob keeps the labels of its Jobs and of their pods deeper.
-    for pointer in ["/metadata", "/spec/template/metadata", "/spec/jobTemplate/metadata", "/spec/jobTemplate/spec/template/metadata"] {
-        let Some(meta) = doc.pointer_mut(pointer) else { continue };
-        strip_helm_bookkeeping(meta.get_mut("labels"));
-        strip_checksums(meta.get_mut("annotations"));
-        if meta.get("annotations").is_some_and(|a| a.as_object().is_some_and(Map::is_empty)) {
-            meta.as_object_mut().expect("metadata is a map").remove("annotations");
-        }
-    }
-    doc
-}
-
-/// Equal as Kubernetes reads them: a quantity or int-or-string may be a number on one side and
-/// its decimal string on the other.
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
-        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => n.to_string() == *s,
-        _ => a == b,
-    }
-}
-
-fn key(doc: &Value) -> String {
-    format!("{}/{}/{}", doc["kind"].as_str().unwrap_or("?"), doc["metadata"]["namespace"].as_str().unwrap_or(""), doc["metadata"]["name"].as_str().unwrap_or("?"))
-}
-
-/// Compares two rendered streams object by object; `Err` describes the first difference.
+/// Compares two rendered streams object by object as the contract does, with the comparison
+/// `kforge compare` makes (`kforge_cli::compare`); `Err` describes the first difference.
 pub fn compare_streams(helm: &str, ours: &str) -> Result<usize, String> {
-    let index = |docs: Vec<Value>| -> Result<std::collections::BTreeMap<String, Value>, String> {
-        let mut m = std::collections::BTreeMap::new();
-        for d in docs {
-            let d = normalize(d);
-            if m.insert(key(&d), d.clone()).is_some() {
-                return Err(format!("duplicate object {}", key(&d)));
-            }
-        }
-        Ok(m)
-    };
-    let h = index(parse_stream(helm))?;
-    let o = index(parse_stream(ours))?;
-    let hk: Vec<&String> = h.keys().collect();
-    let ok: Vec<&String> = o.keys().collect();
-    if hk != ok {
-        return Err(format!("different objects:\n  helm: {hk:?}\n  emit: {ok:?}"));
+    let c = kforge_cli::compare::compare_objects(parse_stream(helm), parse_stream(ours))?;
+    if c.helm_keys != c.emit_keys {
+        let names = |keys: &[kforge_cli::compare::ObjectKey]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        return Err(format!("different objects:\n  helm: {:?}\n  emit: {:?}", names(&c.helm_keys), names(&c.emit_keys)));
     }
-    for (k, hv) in &h {
-        let ov = &o[k];
-        if !same(hv, ov) {
-            return Err(format!(
-                "{k} differs\n--- helm\n{}\n--- emit\n{}",
-                serde_json::to_string_pretty(hv).unwrap_or_default(),
-                serde_json::to_string_pretty(ov).unwrap_or_default()
-            ));
-        }
+    if let Some(d) = c.differing.first() {
+        let fields: String = d.fields.iter().map(|f| format!("  {}: helm {:?}, emit {:?}\n", f.path, f.helm, f.emit)).collect();
+        return Err(format!(
+            "{} differs\n{fields}--- helm\n{}\n--- emit\n{}",
+            d.key,
+            serde_json::to_string_pretty(&d.helm).unwrap_or_default(),
+            serde_json::to_string_pretty(&d.emit).unwrap_or_default()
+        ));
     }
-    Ok(h.len())
+    Ok(c.agreeing)
 }
 
 // ----- random values from a schema ---------------------------------------------------------

@@ -1,6 +1,6 @@
 //! The `kforge` command line as a library. A team's own crate lists its applications and gets
 //! every command (`emit` with `--check` and `--stdout` and Helm's value flags, `check`, `graph`,
-//! `list`, `values`, `schema`, `upgrade-check`, `package`):
+//! `list`, `values`, `schema`, `upgrade-check`, `package`, `compare`, `new`):
 //!
 //! ```no_run
 //! # fn my_apps() -> Vec<Box<dyn manifests::Application>> { Vec::new() }
@@ -18,7 +18,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub mod compare;
 mod crd_import;
+mod scaffold;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use manifests::Application;
@@ -59,7 +61,10 @@ Examples:
   cargo run -- values --app backbone         the default values.yaml
   cargo run -- schema --app backbone         values.schema.json
   cargo run -- upgrade-check                 will installed releases upgrade? are versions bumped?
-  cargo run -- package --out dist            reproducible .tgz charts for helm push";
+  cargo run -- package --out dist            reproducible .tgz charts for helm push
+  cargo run -- compare --app backbone -f prod.yaml
+                                             helm template against emit, object by object
+  cargo run -- new payments --out ..         a team's own crate to start from";
 
 /// The applications a binary is built with, in the order `emit` and `list` show them.
 pub type Apps = fn() -> Vec<Box<dyn Application>>;
@@ -106,6 +111,15 @@ enum Command<E: Subcommand> {
     /// same bytes on every run
     #[command(after_help = PACKAGE_EXAMPLES)]
     Package(PackageArgs),
+    /// Render an application's chart with `helm template` and its manifests with emit, for the
+    /// same values and release, and compare them object by object as the contract does (exit 1
+    /// on a difference, 2 when Helm or the flags fail)
+    #[command(after_help = COMPARE_EXAMPLES)]
+    Compare(CompareArgs),
+    /// Start a team's own crate: Cargo.toml, an application in src/main.rs with a Deployment, a
+    /// Service and typed values, a values file per environment, and a test
+    #[command(after_help = NEW_EXAMPLES)]
+    New(NewArgs),
     /// Custom resource definitions: `crd import` writes Rust types and a builder for each
     /// CRD's kind, to use in an application like a built-in kind
     #[command(subcommand)]
@@ -178,6 +192,60 @@ Examples:
   cargo run -- package --out dist                              every chart, as committed
   cargo run -- package --app dbbat --out dist --version 1.2.0 --app-version 1.2.0
   helm push dist/dbbat-1.2.0.tgz oci://ghcr.io/OWNER/charts";
+
+const COMPARE_EXAMPLES: &str = "\
+By default the chart is the one this binary emits for --app, written to a temporary folder (so
+the comparison does not depend on where it runs or on a stale charts-out); --chart renders
+another folder, such as the committed charts-out/charts/<app> or a copy you edited. Helm's
+bookkeeping labels, checksum/* and helm.sh/hook* annotations are left out, and a number equals
+its decimal string (README, \"The contract\"). Values that both refuse, Helm's own check with
+emit's message, agree.
+Exit 0: they agree; 1: a difference (listed by object and field, both values shown); 2: a flag,
+file or Helm error.
+
+Examples:
+  cargo run -- compare --app backbone                      the defaults, with the helm on PATH
+  cargo run -- compare --app dbbat -f crates/apps/src/dbbat/values-production.yaml \\
+      --release db --namespace prod --helm .tools/bin/helm3
+  cargo run -- compare --app backbone --chart charts-out/charts/backbone --set api.enabled=true";
+
+const NEW_EXAMPLES: &str = "\
+Run from a kforge checkout, the crate depends on this checkout's crates by path (its Cargo.toml
+shows the registry form for a release) and shares kforge's compiled dependencies when built with
+CARGO_TARGET_DIR=<checkout>/target. Nothing is written when NAME is not a valid name or DIR/NAME
+exists and is not empty.
+
+Examples:
+  cargo run -- new payments --out ..       then: cd ../payments && cargo run -- emit
+  kforge new web-shop                      ./web-shop
+  (in the crate) cargo run -- compare --app web-shop -f src/values-production.yaml";
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The application
+    #[arg(long, value_name = "NAME")]
+    app: String,
+    /// The chart folder Helm renders [default: the chart this binary emits for --app, in a
+    /// temporary folder]
+    #[arg(long, value_name = "DIR")]
+    chart: Option<PathBuf>,
+    /// The helm binary (Helm 3 or 4) [default: helm on PATH]
+    #[arg(long, value_name = "PATH")]
+    helm: Option<PathBuf>,
+    #[command(flatten, next_help_heading = "The values and release both render (as helm template and emit --stdout take them)")]
+    render: ValuesArgs,
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// The crate's name, also its binary's, application's and chart's: a DNS-1123 label of at most
+    /// 53 characters (lowercase letters, digits and '-', starting with a letter)
+    #[arg(value_name = "NAME")]
+    name: String,
+    /// The existing folder to create the crate in, as DIR/NAME
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    out: PathBuf,
+}
 
 #[derive(Args)]
 struct UpgradeArgs {
@@ -525,6 +593,8 @@ fn own_command<E: Subcommand>(apps: Apps) -> Option<clap::Command> {
   {bin} emit --app {app} --stdout -f values.yaml --set replicaCount=2
                                 print the manifests for those values, write nothing
   {bin} graph --app {app}       the objects and what connects them, as Mermaid
+  {bin} compare --app {app} -f values.yaml
+                                helm template against emit, object by object
   {bin} list                    applications and their environments"
     );
     // clap keeps names and versions for the whole run: one small leak, once.
@@ -534,6 +604,12 @@ fn own_command<E: Subcommand>(apps: Apps) -> Option<clap::Command> {
     for sub in ["emit", "check", "graph"] {
         command = command.mut_subcommand(sub, |c| c.after_help(examples.clone()));
     }
+    // compare's notes stay; its examples are over this binary's application.
+    let notes = COMPARE_EXAMPLES.split("\n\nExamples:").next().unwrap_or_default();
+    let compare = format!(
+        "{notes}\n\nExamples:\n  {bin} compare --app {app}              the defaults, with the helm on PATH\n  {bin} compare --app {app} -f values.yaml --helm /usr/local/bin/helm3"
+    );
+    command = command.mut_subcommand("compare", |c| c.after_help(compare));
     Some(command)
 }
 
@@ -592,6 +668,12 @@ fn run<E: Subcommand>(command: Command<E>, apps: Apps, extra: impl FnOnce(E) -> 
         Command::UpgradeCheck(args) => upgrade_check(apps, &args),
         Command::Package(args) => package(apps, &args),
         Command::Crd(CrdCommand::Import(args)) => crd_import(&args),
+        Command::Compare(args) => compare_command(apps, &args),
+        Command::New(args) => {
+            let dir = scaffold::new(&args.name, &args.out)?;
+            note!("created {}; build it with: cd {} && cargo run -- emit", dir.display(), dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Emit(args) if args.stdout => emit_stdout(apps, &args),
         Command::Emit(args) => emit_tree(apps, &args),
     }
@@ -623,18 +705,22 @@ impl Loaded {
 }
 
 /// Reads a values file or a --set-file file as Helm does: `-` is standard input, which only the
-/// first reader gets (Helm reads it to the end; a second `-` reads nothing).
+/// first reader gets (Helm reads it to the end; a second `-` reads nothing). What it read there
+/// is kept, for `compare` to give Helm the same.
+#[derive(Default)]
 struct Files {
-    stdin_read: bool,
+    stdin: Option<String>,
 }
 
 impl Files {
     fn read(&mut self, path: &str) -> Result<String, String> {
         if path.trim() == "-" {
-            if std::mem::replace(&mut self.stdin_read, true) {
+            if self.stdin.is_some() {
                 return Ok(String::new());
             }
-            return values::read_capped(std::io::stdin().lock()).map_err(|e| format!("standard input: {e}"));
+            let text = values::read_capped(std::io::stdin().lock()).map_err(|e| format!("standard input: {e}"))?;
+            self.stdin = Some(text.clone());
+            return Ok(text);
         }
         if ["http://", "https://", "oci://"].iter().any(|scheme| path.starts_with(scheme)) {
             return Err("a remote file: download it and give its local path".into());
@@ -643,14 +729,22 @@ impl Files {
     }
 }
 
-fn load(registry: Apps, apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
-    let (files, release, namespace) = (&r.values, r.release.as_deref(), r.namespace.as_deref());
+/// The application, the values files' texts and the release of one rendering, before the values
+/// are merged and checked: what fails here is the command line's fault (no such application or
+/// file, a release name Helm refuses), not the values'.
+struct Prepared {
+    app: Box<dyn Application>,
+    texts: Vec<(String, String)>,
+    release: (String, String),
+}
+
+fn prepare(registry: Apps, apps: &[String], r: &ValuesArgs, what: &str, reader: &mut Files) -> Result<Prepared, String> {
     let [name] = apps else {
         return Err(format!("{what} renders one application: give exactly one --app"));
     };
     let app = one(registry, name)?;
-    let mut reader = Files { stdin_read: false };
-    let texts: Vec<(String, String)> = files
+    let texts: Vec<(String, String)> = r
+        .values
         .iter()
         .map(|p| {
             let path = p.display().to_string();
@@ -658,12 +752,18 @@ fn load(registry: Apps, apps: &[String], r: &ValuesArgs, what: &str) -> Result<L
             reader.read(&path).map(|t| (shown.clone(), t)).map_err(|e| format!("{shown}: cannot read: {e}"))
         })
         .collect::<Result<_, _>>()?;
+    let release_name = r.release.clone().unwrap_or_else(|| app.chart().name.clone());
+    let namespace = r.namespace.clone().unwrap_or_else(|| "default".to_string());
+    Release { name: &release_name, namespace: &namespace }.validate()?;
+    Ok(Prepared { app, texts, release: (release_name, namespace) })
+}
+
+/// The values of `p` with the --set flags of `r`, merged and checked as Helm does.
+fn values_of(p: Prepared, r: &ValuesArgs, reader: &mut Files) -> Result<Loaded, String> {
+    let Prepared { app, texts, release } = p;
     let set = r.set_args();
     let mut layers: Vec<Layer> = texts.iter().map(|(name, text)| Layer::File { name, text }).collect();
     layers.extend(set.iter().map(|&(flag, arg)| Layer::Set { flag, arg }));
-    let release_name = release.unwrap_or(&app.chart().name).to_string();
-    let namespace = namespace.unwrap_or("default").to_string();
-    Release { name: &release_name, namespace: &namespace }.validate()?;
     let values = values::load_reading(&app.defaults(), &layers, &|t| app.validate(t), &mut |p| reader.read(p)).map_err(|e| e.to_string())?;
     // A rule across settings cannot point at one file: name them all, in merge order.
     let mut sources: Vec<&str> = texts.iter().map(|(name, _)| name.as_str()).collect();
@@ -673,7 +773,169 @@ fn load(registry: Apps, apps: &[String], r: &ValuesArgs, what: &str) -> Result<L
         }
     }
     let sources = if sources.is_empty() { "the defaults".to_string() } else { sources.join(", ") };
-    Ok(Loaded { app, values, release: (release_name, namespace), sources })
+    Ok(Loaded { app, values, release, sources })
+}
+
+fn load(registry: Apps, apps: &[String], r: &ValuesArgs, what: &str) -> Result<Loaded, String> {
+    let mut reader = Files::default();
+    let prepared = prepare(registry, apps, r, what, &mut reader)?;
+    values_of(prepared, r, &mut reader)
+}
+
+/// Exit code 2: the flags, a file or Helm failed, so nothing was compared.
+const USAGE: u8 = 2;
+
+/// `kforge compare`: exit 0 when the renderers agree (or both refuse the values alike), 1 on a
+/// difference, 2 when nothing could be compared.
+fn compare_command(apps: Apps, args: &CompareArgs) -> Result<ExitCode, String> {
+    match compare_run(apps, args) {
+        Ok(agree) => Ok(if agree { ExitCode::SUCCESS } else { ExitCode::FAILURE }),
+        Err(message) => {
+            note!("error: {message}");
+            Ok(ExitCode::from(USAGE))
+        }
+    }
+}
+
+/// The helm binary: `--helm`, else `helm` in a folder of PATH.
+fn find_helm(given: Option<&std::path::Path>) -> Result<PathBuf, String> {
+    if let Some(path) = given {
+        return if path.is_file() { Ok(path.to_path_buf()) } else { Err(format!("--helm {}: no such file; give the path of a helm binary (Helm 3 or 4)", path.display())) };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("helm"))
+        .find(|p| is_executable(p))
+        .ok_or_else(|| "helm is not on PATH: install Helm 3 or 4 (https://helm.sh/docs/intro/install/), or give its path with --helm".to_string())
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// Runs `helm` with `args`, `stdin` on its standard input (what `-f -` or `--set-file k=-` read).
+fn run_helm(helm: &std::path::Path, args: &[std::ffi::OsString], stdin: Option<&str>) -> Result<std::process::Output, String> {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(helm);
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run {}: {e}", helm.display()))?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        // Helm may stop reading early (an error before it reads): a closed pipe is its answer.
+        let _ = pipe.write_all(text.as_bytes());
+    }
+    child.wait_with_output().map_err(|e| format!("cannot run {}: {e}", helm.display()))
+}
+
+/// Both sides of `compare`; `Ok(true)` when they agree, `Ok(false)` on a difference (reported),
+/// `Err` when nothing could be compared.
+fn compare_run(apps: Apps, args: &CompareArgs) -> Result<bool, String> {
+    let helm = find_helm(args.helm.as_deref())?;
+    let version = run_helm(&helm, &["version".into(), "--short".into()], None)?;
+    if !version.status.success() {
+        return Err(format!("{} version failed: {}", helm.display(), String::from_utf8_lossy(&version.stderr).trim()));
+    }
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    let mut reader = Files::default();
+    let prepared = prepare(apps, std::slice::from_ref(&args.app), &args.render, "compare", &mut reader)?;
+    let (release, namespace) = prepared.release.clone();
+    let chart_name = prepared.app.chart().name.clone();
+
+    // The chart: a folder given, or the one emit writes, in a temporary folder.
+    let tmp;
+    let chart = match &args.chart {
+        Some(dir) => {
+            if !dir.join("Chart.yaml").is_file() {
+                return Err(format!("--chart {}: no Chart.yaml there; give a chart folder such as charts-out/charts/{chart_name}", dir.display()));
+            }
+            dir.clone()
+        }
+        None => {
+            let app = prepared.app.as_ref();
+            let files = render::chart_files(app, &app.model()).map_err(|e| format!("{chart_name}: the chart does not render: {e}"))?;
+            tmp = tempfile::tempdir().map_err(|e| format!("cannot make a temporary folder for the chart: {e}"))?;
+            let dir = tmp.path().join(&chart_name);
+            for (path, text) in &files {
+                let file = dir.join(path);
+                let parent = file.parent().unwrap_or(&dir);
+                fs::create_dir_all(parent).and_then(|()| fs::write(&file, text)).map_err(|e| format!("{}: {e}", file.display()))?;
+            }
+            dir
+        }
+    };
+
+    // emit's side: what `emit --stdout` prints, or why it refuses.
+    let ours = values_of(prepared, &args.render, &mut reader).and_then(|l| emit_objects(&l).map(|objects| (objects, l.sources)));
+
+    // Helm's side, with the same flags in Helm's order of kinds (it applies them so anyway).
+    // `--flag=value`, so that a value starting with '-' stays a value; a relative chart path as
+    // `./path`, never an option.
+    let chart = if chart.is_relative() { std::path::Path::new(".").join(&chart) } else { chart };
+    let mut helm_args: Vec<std::ffi::OsString> = vec!["template".into(), release.clone().into(), chart.into_os_string(), format!("--namespace={namespace}").into()];
+    for f in &args.render.values {
+        let mut arg = std::ffi::OsString::from("--values=");
+        arg.push(f);
+        helm_args.push(arg);
+    }
+    for (flag, arg) in args.render.set_args() {
+        helm_args.push(format!("{}={arg}", flag.name()).into());
+    }
+    let theirs = run_helm(&helm, &helm_args, reader.stdin.as_deref())?;
+    let helm_stderr = String::from_utf8_lossy(&theirs.stderr).trim().to_string();
+    // A refusal of the chart: its own `fail` (the rules emit checks too), or its values.schema.json.
+    let refused = |stderr: &str| stderr.contains("execution error at") || stderr.contains("values don't meet the specifications of the schema");
+    let what = format!("{chart_name}, release {release} in namespace {namespace}, {} ({version})", helm.display());
+    // Messages of several lines, indented under their `helm:` or `emit:`.
+    let helm_stderr = helm_stderr.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n        ");
+    let indent = |m: &str| m.replace('\n', "\n        ");
+    match (theirs.status.success(), ours) {
+        (true, Ok((objects, sources))) => {
+            let stream = String::from_utf8_lossy(&theirs.stdout);
+            let helm_objects = compare::parse_stream("helm template's output", &stream)?;
+            let emit_objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
+            let c = compare::compare_objects(helm_objects, emit_objects)?;
+            if c.agrees() {
+                print(&format!("helm template and emit agree on {} object(s): {what}, values from {sources}\n", c.agreeing))?;
+                return Ok(true);
+            }
+            print(&c.report())?;
+            let differing = c.only_helm().len() + c.only_emit().len() + c.differing.len();
+            note!("error: {differing} object(s) differ between helm template and emit ({what}, values from {sources}); {} agree", c.agreeing);
+            Ok(false)
+        }
+        (false, Err(emit_error)) if refused(&helm_stderr) => {
+            // The contract: a refusal of the chart's `fail` carries emit's message.
+            let first = emit_error.lines().next().unwrap_or_default();
+            let message = first.split_once(": ").map_or(first, |(_, m)| m);
+            if helm_stderr.contains("execution error") && !helm_stderr.contains(message) {
+                print(&format!("both refuse these values, with different messages:\n  helm: {helm_stderr}\n  emit: {}\n", indent(&emit_error)))?;
+                note!("error: helm template and emit refuse the values with different messages ({what})");
+                return Ok(false);
+            }
+            print(&format!("helm template and emit both refuse these values ({what}):\n  helm: {helm_stderr}\n  emit: {}\n", indent(&emit_error)))?;
+            Ok(true)
+        }
+        (false, ours) if refused(&helm_stderr) => {
+            let n = ours.map(|(o, _)| o.len()).unwrap_or_default();
+            print(&format!("helm template refuses these values, emit renders {n} object(s):\n  helm: {helm_stderr}\n"))?;
+            note!("error: helm template refuses what emit renders ({what})");
+            Ok(false)
+        }
+        (false, _) => Err(format!("{} template failed ({what}):\n{helm_stderr}", helm.display())),
+        (true, Err(emit_error)) => {
+            let n = compare::parse_stream("helm template's output", &String::from_utf8_lossy(&theirs.stdout)).map(|o| o.len()).unwrap_or_default();
+            print(&format!("emit refuses these values, helm template renders {n} object(s):\n  emit: {}\n", indent(&emit_error)))?;
+            note!("error: emit refuses what helm template renders ({what})");
+            Ok(false)
+        }
+    }
 }
 
 fn upgrade_check(apps: Apps, args: &UpgradeArgs) -> Result<ExitCode, String> {
@@ -739,12 +1001,25 @@ fn package(apps: Apps, args: &PackageArgs) -> Result<ExitCode, String> {
 
 fn emit_stdout(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
     let l = load(apps, &args.apps, &args.render, "--stdout")?;
+    let objects = emit_objects(&l)?;
+    let app = l.app.as_ref();
+    let text = if args.show_only.is_empty() {
+        render::objects_yaml(app, &objects).map_err(|e| e.to_string())
+    } else {
+        show_only(objects, &args.show_only).and_then(|shown| render::objects_yaml(app, &shown).map_err(|e| e.to_string()))
+    };
+    print(&text.map_err(|e| l.failed(e))?)
+}
+
+/// What `emit --stdout` prints for these values: the rendered objects, once the check `emit` runs
+/// before it writes has passed over every one of them (not only those --show-only prints), its
+/// warnings printed. `Err` when rendering fails or the check finds a problem (every finding, one
+/// per line after the first, each line but the first starting `error: `).
+fn emit_objects(l: &Loaded) -> Result<Vec<render::Rendered>, String> {
     let (app, release) = (l.app.as_ref(), Release { name: &l.release.0, namespace: &l.release.1 });
     let name = app.chart().name.clone();
     let model = app.model();
     let (objects, external) = render::render_environment(app, &model, &l.values, release).map_err(|e| l.failed(e))?;
-    // The check `emit` runs before it writes, over every object these values render (not only
-    // those --show-only prints): what it refuses is printed nowhere.
     let values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
     let crds = model.crds();
     let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &values, external: &external, exceptions: app.pss_exceptions(), crds: &crds };
@@ -753,18 +1028,11 @@ fn emit_stdout(apps: Apps, args: &EmitArgs) -> Result<ExitCode, String> {
         note!("warning: {w}");
     }
     if !report.findings.is_empty() {
-        for f in &report.findings {
-            note!("error: {f}");
-        }
-        note!("error: the check found {} problem(s) in what the values from {} render; nothing printed", report.findings.len(), l.sources);
-        return Ok(ExitCode::FAILURE);
+        let mut lines: Vec<String> = report.findings.iter().map(|f| f.to_string()).collect();
+        lines.push(format!("the check found {} problem(s) in what the values from {} render; nothing printed", report.findings.len(), l.sources));
+        return Err(lines.join("\nerror: "));
     }
-    let text = if args.show_only.is_empty() {
-        render::objects_yaml(app, &objects).map_err(|e| e.to_string())
-    } else {
-        show_only(objects, &args.show_only).and_then(|shown| render::objects_yaml(app, &shown).map_err(|e| e.to_string()))
-    };
-    print(&text.map_err(|e| l.failed(e))?)
+    Ok(objects)
 }
 
 /// Helm's `--show-only`: for each pattern in order, the objects whose template path
