@@ -26,6 +26,7 @@ chapters! {
     introduction = "../../../docs/src/introduction.md",
     test_command = "../../../docs/src/test-command.md",
     own_crate = "../../../docs/src/own-crate.md",
+    commands = "../../../docs/src/commands.md",
     dsl_tasks = "../../../docs/src/dsl-tasks.md",
     dsl = "../../../docs/src/dsl.md",
     emit = "../../../docs/src/emit.md",
