@@ -10,9 +10,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use manifests::output;
-use manifests::render::{self, Release};
-use manifests::values::{self, Layer};
+use kforge::output;
+use kforge::render::{self, Release};
+use kforge::values::{self, Layer};
 
 fn applications(c: &mut Criterion) {
     for app in apps::all() {

@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use manifests::render::{self, Release};
-use manifests::values::{self, Layer, SetFlag};
-use manifests::{Application, ChartMeta, WithChart};
+use kforge::render::{self, Release};
+use kforge::values::{self, Layer, SetFlag};
+use kforge::{Application, ChartMeta, WithChart};
 
 /// Instance `i`: which module, under which names, with which values.
 struct Instance {

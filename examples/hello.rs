@@ -25,9 +25,9 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use manifests::kit::{Image, IngressSettings, Resources, ServiceAccountSettings, ServiceSettings};
-use manifests::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Volume, VolumeSource};
-use manifests::{App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Quantity, checksum_of, fullname, service_account_name};
+use kforge::kit::{Image, IngressSettings, Resources, ServiceAccountSettings, ServiceSettings};
+use kforge::objects::{ConfigMap, Container, Deployment, EnvVar, Pod, Probe, Volume, VolumeSource};
+use kforge::{App, ChartMeta, DnsLabel, Knobs, Line, List, Map, Meta, Model, Quantity, checksum_of, fullname, service_account_name};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +145,7 @@ fn build(v: &ValuesKnobs) -> Model {
         )
         .resources(v.resources.whole().raw())
         // The restricted Pod Security Standard, which `emit` checks for every pod.
-        .security_context(manifests::json(serde_json::json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}})))
+        .security_context(kforge::json(serde_json::json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}})))
         .build();
     // `http` is a handle: the probes and the Service can only target a port declared here.
     let http = web.port("http", CONTAINER_PORT);
@@ -168,7 +168,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     .service_account_name(service_account_name())
                     .automount_service_account_token(&v.service_account.automount_service_account_token)
                     // nginx-unprivileged runs as its user nginx, UID 101.
-                    .security_context(manifests::json(serde_json::json!({
+                    .security_context(kforge::json(serde_json::json!({
                         "runAsNonRoot": true,
                         "runAsUser": 101,
                         "runAsGroup": 101,

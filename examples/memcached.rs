@@ -6,9 +6,9 @@
 //! cargo run --example memcached -- emit --out /tmp/memcached
 //! ```
 
-use manifests::kit::{DisruptionBudgetSettings, Image, PodSettings, Resources, ServiceSettings};
-use manifests::objects::{Container, Deployment, Probe};
-use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+use kforge::kit::{DisruptionBudgetSettings, Image, PodSettings, Resources, ServiceSettings};
+use kforge::objects::{Container, Deployment, Probe};
+use kforge::{App, ChartMeta, Knobs, Meta, Model, fullname};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema, Knobs)]

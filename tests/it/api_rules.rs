@@ -115,7 +115,7 @@ fn accepted_alike(app: &str, base: &[PathBuf], values: &Value, dir: &Path, failu
 }
 
 /// The values an application's first environment needs to render, if any.
-fn base_values(app: &dyn manifests::Application) -> Vec<PathBuf> {
+fn base_values(app: &dyn kforge::Application) -> Vec<PathBuf> {
     match (app.needs_values(), app.environments().first()) {
         (Some(_), Some(env)) => vec![chart_dir(&app.chart().name).join(format!("values-{}.yaml", env.name))],
         _ => Vec::new(),
@@ -291,8 +291,8 @@ fn corpus() -> Corpus {
     serde_saphyr::from_str(&text).expect("the corpus parses")
 }
 
-fn part_of(name: &str) -> manifests::rules::Part {
-    manifests::rules::Part::ALL.into_iter().find(|p| format!("{p:?}") == name).unwrap_or_else(|| panic!("no part {name}"))
+fn part_of(name: &str) -> kforge::rules::Part {
+    kforge::rules::Part::ALL.into_iter().find(|p| format!("{p:?}") == name).unwrap_or_else(|| panic!("no part {name}"))
 }
 
 /// Every case of the corpus, judged by the rules the check applies to rendered objects (the
@@ -300,7 +300,7 @@ fn part_of(name: &str) -> manifests::rules::Part {
 /// an invalid one is refused with its message.
 #[test]
 fn the_upstream_corpus_is_judged_as_kubernetes_judges_it() {
-    use manifests::rules::Lifted;
+    use kforge::rules::Lifted;
     let corpus = corpus();
     let mut failures = Vec::new();
     for case in &corpus.cases {

@@ -33,7 +33,7 @@ struct Case {
     namespace: String,
 }
 
-fn cases(app: &dyn manifests::Application, dir: &Path) -> Vec<Case> {
+fn cases(app: &dyn kforge::Application, dir: &Path) -> Vec<Case> {
     let name = &app.chart().name;
     let mut cases = vec![Case { name: "defaults".into(), files: vec![], release: name.clone(), namespace: "default".into() }];
     for env in app.environments() {
@@ -98,12 +98,12 @@ fn cases(app: &dyn manifests::Application, dir: &Path) -> Vec<Case> {
     cases
 }
 
-fn random_base(app: &dyn manifests::Application) -> Value {
+fn random_base(app: &dyn kforge::Application) -> Value {
     let defaults = app.defaults();
     match (app.needs_values(), app.environments().first()) {
         (Some(_), Some(env)) => {
-            let layers = [manifests::values::Layer::File { name: env.path, text: env.text }];
-            manifests::values::load(&defaults, &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("{e}"))
+            let layers = [kforge::values::Layer::File { name: env.path, text: env.text }];
+            kforge::values::load(&defaults, &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("{e}"))
         }
         _ => defaults,
     }
@@ -213,7 +213,7 @@ fn helm_and_emit_agree() {
     for file in &files {
         for doc in parse_stream(&std::fs::read_to_string(file).expect("rendered")) {
             if doc["kind"] == "TCPRoute" {
-                let route: Result<manifests::objects::crds::tcp_route::v1alpha2::TCPRouteResource, _> = serde_json::from_value(doc.clone());
+                let route: Result<kforge::objects::crds::tcp_route::v1alpha2::TCPRouteResource, _> = serde_json::from_value(doc.clone());
                 assert!(route.is_ok(), "{}: invalid TCPRoute: {:?}\n{doc:#}", file.display(), route.err());
                 routes += 1;
             }
@@ -247,7 +247,7 @@ fn tcp_routes_render_alike_and_match_their_resource() {
     }
     let routes: Vec<Value> = parse_stream(&text(&ours.stdout)).into_iter().filter(|d| d["kind"] == "TCPRoute").collect();
     assert_eq!(routes.len(), 1);
-    let route: manifests::objects::crds::tcp_route::v1alpha2::TCPRouteResource = serde_json::from_value(routes[0].clone()).expect("a valid TCPRoute");
+    let route: kforge::objects::crds::tcp_route::v1alpha2::TCPRouteResource = serde_json::from_value(routes[0].clone()).expect("a valid TCPRoute");
     assert_eq!(route.spec.parent_refs.as_ref().map(Vec::len), Some(2));
 }
 

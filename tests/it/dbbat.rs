@@ -56,12 +56,12 @@ const NONROOT: u64 = 65532;
 /// What emit renders for these values files (YAML or JSON texts, in order) over the defaults.
 fn rendered(layers: &[&str]) -> Vec<Value> {
     let app = apps::dbbat::app();
-    let app: &dyn manifests::Application = &app;
+    let app: &dyn kforge::Application = &app;
     let names: Vec<String> = (0..layers.len()).map(|i| format!("layer{i}")).collect();
-    let layers: Vec<manifests::values::Layer> = layers.iter().zip(&names).map(|(text, name)| manifests::values::Layer::File { name, text }).collect();
-    let values = manifests::values::load(&app.defaults(), &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("values load: {e:?}"));
-    let release = manifests::render::Release { name: "dbbat", namespace: "dbbat" };
-    manifests::render::render_objects(app, &app.model(), &values, release).expect("renders").into_iter().map(|o| o.value).collect()
+    let layers: Vec<kforge::values::Layer> = layers.iter().zip(&names).map(|(text, name)| kforge::values::Layer::File { name, text }).collect();
+    let values = kforge::values::load(&app.defaults(), &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("values load: {e:?}"));
+    let release = kforge::render::Release { name: "dbbat", namespace: "dbbat" };
+    kforge::render::render_objects(app, &app.model(), &values, release).expect("renders").into_iter().map(|o| o.value).collect()
 }
 
 fn environment(name: &str) -> String {

@@ -120,10 +120,10 @@ fn tree(names: Vec<String>) -> impl Strategy<Value = Value> {
 
 /// Loads `text` as the file `name` over the application's base, and when it loads, renders and
 /// checks it. Panics are the failures proptest reports; errors must name the file.
-fn load_render_check(app: &dyn manifests::Application, name: &str, text: &str) -> Result<bool, TestCaseError> {
+fn load_render_check(app: &dyn kforge::Application, name: &str, text: &str) -> Result<bool, TestCaseError> {
     let defaults = app.defaults();
-    let layers = [manifests::values::Layer::File { name, text }];
-    match manifests::values::load(&defaults, &layers, &|t| app.validate(t)) {
+    let layers = [kforge::values::Layer::File { name, text }];
+    match kforge::values::load(&defaults, &layers, &|t| app.validate(t)) {
         Err(e) => {
             let message = e.to_string();
             prop_assert!(message.starts_with(name), "the error does not name the file: {message}");
@@ -131,13 +131,13 @@ fn load_render_check(app: &dyn manifests::Application, name: &str, text: &str) -
         }
         Ok(values) => {
             let chart = app.chart().name.clone();
-            let release = manifests::render::Release { name: &chart, namespace: "fuzz" };
+            let release = kforge::render::Release { name: &chart, namespace: "fuzz" };
             let model = app.model();
-            if let Ok((objects, external)) = manifests::render::render_environment(app, &model, &values, release) {
+            if let Ok((objects, external)) = kforge::render::render_environment(app, &model, &values, release) {
                 let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
                 let env =
-                    manifests::check::Environment { app: &chart, environment: name, objects: &objects, external: &external, exceptions: app.pss_exceptions(), crds: &model.crds() };
-                let _ = manifests::check::run(&env);
+                    kforge::check::Environment { app: &chart, environment: name, objects: &objects, external: &external, exceptions: app.pss_exceptions(), crds: &model.crds() };
+                let _ = kforge::check::run(&env);
             }
             Ok(true)
         }

@@ -37,10 +37,10 @@ fn environments() -> Vec<(String, String, Option<&'static str>)> {
 /// The objects emit renders for one environment, as JSON.
 fn rendered(app_name: &str, values_text: Option<&str>) -> Vec<Value> {
     let app = apps::all().into_iter().find(|a| a.chart().name == app_name).expect("app");
-    let layers: Vec<manifests::values::Layer> = values_text.map(|text| manifests::values::Layer::File { name: "env", text }).into_iter().collect();
-    let values = manifests::values::load(&app.defaults(), &layers, &|t| app.validate(t)).expect("environment loads");
-    let release = manifests::render::Release { name: app_name, namespace: app_name };
-    manifests::render::render_objects(app.as_ref(), &app.model(), &values, release).expect("renders").into_iter().map(|o| o.value).collect()
+    let layers: Vec<kforge::values::Layer> = values_text.map(|text| kforge::values::Layer::File { name: "env", text }).into_iter().collect();
+    let values = kforge::values::load(&app.defaults(), &layers, &|t| app.validate(t)).expect("environment loads");
+    let release = kforge::render::Release { name: app_name, namespace: app_name };
+    kforge::render::render_objects(app.as_ref(), &app.model(), &values, release).expect("renders").into_iter().map(|o| o.value).collect()
 }
 
 fn wave(o: &Value) -> i64 {
@@ -181,7 +181,7 @@ fn stages_put_what_pods_read_and_migrations_before_the_workloads() {
         let objects = parse_stream(&committed_environment(&out(), &app, &env));
         let pods: Vec<&Value> = objects.iter().filter(|o| o.pointer("/spec/template/spec/containers").is_some()).collect();
         for maker in &objects {
-            for (kind, name) in manifests::check::made_by(maker) {
+            for (kind, name) in kforge::check::made_by(maker) {
                 for pod in &pods {
                     let mut read = BTreeSet::new();
                     reads(pod, &mut read);
@@ -274,7 +274,7 @@ fn gitops_definitions_validate_against_their_crds_and_point_at_committed_files()
                 for v in source.pointer("/helm/valueFiles").and_then(Value::as_array).into_iter().flatten() {
                     assert!(committed(path).join(v.as_str().expect("file")).is_file(), "{shown}: {v}");
                 }
-                assert_eq!(source["repoURL"], manifests::output::gitops::PLACEHOLDER_REPO, "{shown}");
+                assert_eq!(source["repoURL"], kforge::output::gitops::PLACEHOLDER_REPO, "{shown}");
             }
             "Kustomization" => {
                 let path = d["spec"]["path"].as_str().expect("path");
@@ -298,7 +298,7 @@ fn gitops_definitions_validate_against_their_crds_and_point_at_committed_files()
     // refers to; no credentials unless emit is given a Secret's name.
     let labelled: Vec<(String, Value)> = docs.iter().map(|(p, d)| (format!("gitops/{} {}", p.display(), id(d)), d.clone())).collect();
     let (sources, refs) = git_sources(&labelled);
-    let source = manifests::output::gitops::source_name(manifests::output::gitops::PLACEHOLDER_REPO);
+    let source = kforge::output::gitops::source_name(kforge::output::gitops::PLACEHOLDER_REPO);
     assert_eq!(sources, BTreeSet::from([source.clone()]), "the GitRepositories");
     assert!(refs.len() >= envs.len() && refs.iter().all(|r| *r == source), "{refs:?}");
     for (label, d) in &labelled {
@@ -412,7 +412,7 @@ fn sha256_prefix(text: &str) -> String {
 
 #[test]
 fn the_flux_source_is_named_after_the_repository_and_every_reference_follows_it() {
-    use manifests::output::gitops::source_name;
+    use kforge::output::gitops::source_name;
     // The rule: the last path element, lowercased, other characters made `-`, and 8 hex digits
     // of the SHA-256 of the URL.
     let url = "ssh://git@git.example.com:2222/Team/My_Deploy..Repo.git/";
@@ -424,7 +424,7 @@ fn the_flux_source_is_named_after_the_repository_and_every_reference_follows_it(
         [a, b, "https://git.example.com/", "https://git.example.com/_.git", "https://h/a/Déploiement", "https://h/a/deploy.git?ref=x#y", &format!("https://h/{}", "x-".repeat(200))]
     {
         let name = source_name(url);
-        assert!(manifests::rules::dns_label(&name), "{url}: {name:?} is not a DNS-1123 label");
+        assert!(kforge::rules::dns_label(&name), "{url}: {name:?} is not a DNS-1123 label");
     }
     assert!(source_name("https://h/a/deploy.git?ref=x#y").starts_with("deploy-"));
     assert!(source_name("https://git.example.com/_.git").starts_with("kforge-"));

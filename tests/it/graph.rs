@@ -6,9 +6,9 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use manifests::graph::Graph;
-use manifests::render::{self, Release};
-use manifests::values::Layer;
+use kforge::graph::Graph;
+use kforge::render::{self, Release};
+use kforge::values::Layer;
 use serde_json::Value;
 
 use crate::support::*;
@@ -164,9 +164,9 @@ fn every_environment_draws_what_its_objects_connect() {
         envs.extend(app.environments().iter().map(|e| (e.name, vec![Layer::File { name: e.path, text: e.text }])));
         for (env, layers) in envs {
             let label = format!("{name} ({env})");
-            let values = manifests::values::load(&app.defaults(), &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("{label}: {e}"));
+            let values = kforge::values::load(&app.defaults(), &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("{label}: {e}"));
             let release = Release { name, namespace: name };
-            let graph = manifests::graph::of_values(app, &model, &values, release, &label).unwrap_or_else(|e| panic!("{label}: {e}"));
+            let graph = kforge::graph::of_values(app, &model, &values, release, &label).unwrap_or_else(|e| panic!("{label}: {e}"));
             let (rendered, _) = render::render_environment(app, &model, &values, Release { name, namespace: name }).expect("renders");
             let objects: Vec<Value> = rendered.into_iter().map(|r| r.value).collect();
             assert!(!graph.edges.is_empty(), "{label}: no edges at all");

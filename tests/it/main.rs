@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod compare;
 mod conformance;
+mod crate_packages;
 mod crd_import;
 mod crds;
 mod dbbat;

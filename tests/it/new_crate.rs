@@ -74,7 +74,7 @@ fn a_new_crate_builds_emits_lints_and_tests_out_of_the_box() {
 fn a_bad_name_or_a_folder_in_the_way_is_refused_and_nothing_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let listing = || tree_digest(tmp.path());
-    for name in ["Demo", "my_app", "1app", "app-", "fn", "manifests", &"a".repeat(54)] {
+    for name in ["Demo", "my_app", "1app", "app-", "fn", "kforge", &"a".repeat(54)] {
         let out = run(kforge().args(["new", name, "--out"]).arg(tmp.path()));
         assert_eq!(out.status.code(), Some(1), "{name}");
         let stderr = text(&out.stderr);

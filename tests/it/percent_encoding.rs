@@ -10,8 +10,8 @@ use crate::support::*;
 /// The smallest application that encodes: one container whose arguments are `texts`, each
 /// percent-encoded.
 mod encoder {
-    use manifests::objects::{Args, Container, Deployment, Pod};
-    use manifests::{App, ChartMeta, Knob, Knobs, Meta, Model, fullname};
+    use kforge::objects::{Args, Container, Deployment, Pod};
+    use kforge::{App, ChartMeta, Knob, Knobs, Meta, Model, fullname};
     use serde::{Deserialize, Serialize};
 
     #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
@@ -86,7 +86,7 @@ fn percent_encoding_agrees_with_helm_on_random_strings() {
 
     let app = encoder::app();
     let tmp = tempfile::tempdir().expect("tempdir");
-    for (path, text) in manifests::output::render_app(&app).expect("renders").tree {
+    for (path, text) in kforge::output::render_app(&app).expect("renders").tree {
         let full = tmp.path().join(path);
         std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
         std::fs::write(full, text).expect("write");
@@ -95,14 +95,14 @@ fn percent_encoding_agrees_with_helm_on_random_strings() {
     let values = json!({ "texts": texts });
     let file = tmp.path().join("values.json");
     let values_text = serde_json::to_string(&values).expect("json");
-    let loaded = manifests::values::load(&manifests::Application::defaults(&app), &[manifests::values::Layer::File { name: "values.json", text: &values_text }], &|t| {
-        manifests::Application::validate(&app, t)
+    let loaded = kforge::values::load(&kforge::Application::defaults(&app), &[kforge::values::Layer::File { name: "values.json", text: &values_text }], &|t| {
+        kforge::Application::validate(&app, t)
     })
     .expect("the values load");
     std::fs::write(&file, &values_text).expect("write");
-    let release = manifests::render::Release { name: "rel", namespace: "ns" };
-    let model = manifests::Application::model(&app);
-    let ours: Vec<Value> = manifests::render::render_objects(&app, &model, &loaded, release).expect("renders").into_iter().map(|o| o.value).collect();
+    let release = kforge::render::Release { name: "rel", namespace: "ns" };
+    let model = kforge::Application::model(&app);
+    let ours: Vec<Value> = kforge::render::render_objects(&app, &model, &loaded, release).expect("renders").into_iter().map(|o| o.value).collect();
     let ours = args_of(&ours);
     assert_eq!(ours.len(), texts.len());
     for (raw, encoded) in texts.iter().zip(&ours) {

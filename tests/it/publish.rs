@@ -23,7 +23,7 @@ fn packages(dir: &Path) -> Vec<PathBuf> {
 
 /// `helm template` of the chart `source` (a folder, a .tgz or an oci:// reference) with the
 /// application's first example values file, when it needs values.
-fn render(helm: &str, app: &dyn manifests::Application, source: &str, extra: &[&str]) -> String {
+fn render(helm: &str, app: &dyn kforge::Application, source: &str, extra: &[&str]) -> String {
     let name = &app.chart().name;
     let mut cmd = Command::new(tool(helm));
     cmd.args(["template", name, source, "-n", name]).args(extra);

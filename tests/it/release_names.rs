@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use manifests::render::{Release, RenderErrorKind, render_environment};
-use manifests::rules::{Shape, name_rule};
+use kforge::render::{Release, RenderErrorKind, render_environment};
+use kforge::rules::{Shape, name_rule};
 use serde_json::Value;
 
 use crate::support::{HELMS, chart_dir, compare_streams, helm_template, text};
@@ -32,7 +32,7 @@ struct Setup {
     files: Vec<PathBuf>,
 }
 
-fn setups(app: &dyn manifests::Application) -> Vec<Setup> {
+fn setups(app: &dyn kforge::Application) -> Vec<Setup> {
     let name = &app.chart().name;
     let defaults = app.defaults();
     let mut out = Vec::new();
@@ -40,8 +40,8 @@ fn setups(app: &dyn manifests::Application) -> Vec<Setup> {
         out.push(Setup { label: "defaults".into(), values: defaults.clone(), files: Vec::new() });
     }
     for env in app.environments() {
-        let layers = [manifests::values::Layer::File { name: env.path, text: env.text }];
-        let values = manifests::values::load(&defaults, &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("{e}"));
+        let layers = [kforge::values::Layer::File { name: env.path, text: env.text }];
+        let values = kforge::values::load(&defaults, &layers, &|t| app.validate(t)).unwrap_or_else(|e| panic!("{e}"));
         out.push(Setup { label: format!("environment {}", env.name), values, files: vec![chart_dir(name).join(format!("values-{}.yaml", env.name))] });
     }
     out
@@ -95,7 +95,7 @@ fn every_release_name_renders_valid_names_or_is_refused_alike() {
                     let label = format!("{name}, {}, {helm}, release of {len} characters", setup.label);
                     match (&ours, theirs.status.success()) {
                         (Ok((objects, _)), true) => {
-                            let emitted = manifests::render::objects_yaml(app, objects).unwrap_or_else(|e| panic!("{e}"));
+                            let emitted = kforge::render::objects_yaml(app, objects).unwrap_or_else(|e| panic!("{e}"));
                             if let Err(e) = compare_streams(&text(&theirs.stdout), &emitted) {
                                 failures.push(format!("{label}: {e}"));
                             }

@@ -154,17 +154,17 @@ fn secret_values_reach_only_secrets_and_never_charts_out() {
     for app in apps::all() {
         let name = app.chart().name.clone();
         let schema = app.schema();
-        let secrets = manifests::check::secret_settings(&schema);
+        let secrets = kforge::check::secret_settings(&schema);
         let defaults = app.defaults();
         let model = app.model();
 
         // The committed environments and the defaults set no secret at all (emit refuses them).
         for env in app.environments() {
-            let values = manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads");
-            let set = manifests::check::secret_values(&schema, &values);
+            let values = kforge::values::load(&defaults, &[kforge::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads");
+            let set = kforge::check::secret_values(&schema, &values);
             assert!(set.is_empty(), "{name} {}: sets the secret settings {:?}", env.name, set.iter().map(|(p, _)| p).collect::<Vec<_>>());
         }
-        assert!(manifests::check::secret_values(&schema, &defaults).is_empty(), "{name}: a default holds a secret");
+        assert!(kforge::check::secret_values(&schema, &defaults).is_empty(), "{name}: a default holds a secret");
 
         // Random values with a canary in each secret setting: rendered (what --stdout prints), a
         // canary may be in a Secret, nowhere else.
@@ -186,11 +186,11 @@ fn secret_values_reach_only_secrets_and_never_charts_out() {
                 canaries.push(canary);
             }
             let random = serde_json::to_string(&values).expect("json");
-            let mut layers: Vec<manifests::values::Layer> = base.iter().map(|(n, t)| manifests::values::Layer::File { name: n, text: t }).collect();
-            layers.push(manifests::values::Layer::File { name: "random", text: &random });
-            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.validate(t)) else { continue };
-            let release = manifests::render::Release { name: &name, namespace: "ns" };
-            let Ok(objects) = manifests::render::render_objects(app.as_ref(), &model, &loaded, release) else { continue };
+            let mut layers: Vec<kforge::values::Layer> = base.iter().map(|(n, t)| kforge::values::Layer::File { name: n, text: t }).collect();
+            layers.push(kforge::values::Layer::File { name: "random", text: &random });
+            let Ok(loaded) = kforge::values::load(&defaults, &layers, &|t| app.validate(t)) else { continue };
+            let release = kforge::render::Release { name: &name, namespace: "ns" };
+            let Ok(objects) = kforge::render::render_objects(app.as_ref(), &model, &loaded, release) else { continue };
             rendered += 1;
             for o in &objects {
                 let text = serde_json::to_string(&o.value).expect("json");
@@ -255,8 +255,8 @@ fn check_command_checks_every_environment_and_writes_nothing() {
 /// check's test application.
 pub(crate) mod careless {
     use super::*;
-    use manifests::objects::{Container, Deployment, Pod};
-    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+    use kforge::objects::{Container, Deployment, Pod};
+    use kforge::{App, ChartMeta, Knobs, Meta, Model, fullname};
 
     #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -297,11 +297,11 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
     let real = apps::all();
     let careless = careless::app();
     let bad_env = careless::with_bad_environment();
-    for (broken, expect) in [(&careless as &dyn manifests::Application, "Pod Security Standard restricted"), (&bad_env, "values-bad.yaml: replicaCount")] {
+    for (broken, expect) in [(&careless as &dyn kforge::Application, "Pod Security Standard restricted"), (&bad_env, "values-bad.yaml: replicaCount")] {
         // The broken application comes last: the others have rendered when it fails.
-        let mut apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
+        let mut apps: Vec<&dyn kforge::Application> = real.iter().map(|a| a.as_ref()).collect();
         apps.push(broken);
-        let err = manifests::output::emit(&apps, &out, true, &Default::default(), Default::default()).expect_err("emit accepted a broken application").to_string();
+        let err = kforge::output::emit(&apps, &out, true, &Default::default(), Default::default()).expect_err("emit accepted a broken application").to_string();
         assert!(err.contains(expect) && err.contains(&broken.chart().name), "{err}");
         assert!(before == tree_digest(&out), "a failed emit changed {}", out.display());
         let leftovers: Vec<String> =
@@ -309,8 +309,8 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
         assert!(leftovers.is_empty(), "a failed emit left {leftovers:?} beside the output");
     }
     // The same applications without the broken one write, and remove the stale file.
-    let apps: Vec<&dyn manifests::Application> = real.iter().map(|a| a.as_ref()).collect();
-    manifests::output::emit(&apps, &out, true, &Default::default(), Default::default()).expect("emit");
+    let apps: Vec<&dyn kforge::Application> = real.iter().map(|a| a.as_ref()).collect();
+    kforge::output::emit(&apps, &out, true, &Default::default(), Default::default()).expect("emit");
     assert!(!out.join("manifests/backbone/old.yaml").exists());
     assert_eq!(tree_digest(&out), tree_digest(&root().join("charts-out")));
 }
@@ -318,22 +318,22 @@ fn a_failing_emit_leaves_charts_out_byte_identical() {
 #[test]
 fn emit_refuses_what_the_check_finds_with_every_finding() {
     let careless = careless::app();
-    let err = manifests::output::emit_app(&careless).expect_err("emitted a pod without a security context").to_string();
+    let err = kforge::output::emit_app(&careless).expect_err("emitted a pod without a security context").to_string();
     for needle in
         ["careless (default): Deployment/careless", "allowPrivilegeEscalation must be false", "runAsNonRoot must be true", "capabilities.drop must include ALL", "seccompProfile"]
     {
         assert!(err.contains(needle), "lacks {needle:?}:\n{err}");
     }
     // With an exception for each control it breaks, it passes; an exception nothing needs is stale.
-    use manifests::check::Control;
+    use kforge::check::Control;
     let excused = careless::app()
         .pss_exception("app", Control::PrivilegeEscalation, "test")
         .pss_exception("app", Control::RunningAsNonRoot, "test")
         .pss_exception("app", Control::Capabilities, "test")
         .pss_exception("app", Control::Seccomp, "test");
-    manifests::output::emit_app(&excused).unwrap_or_else(|e| panic!("{e}"));
+    kforge::output::emit_app(&excused).unwrap_or_else(|e| panic!("{e}"));
     let stale = careless::app().pss_exception("app", Control::HostPorts, "test");
-    let err = manifests::output::emit_app(&stale).expect_err("a stale exception passed").to_string();
+    let err = kforge::output::emit_app(&stale).expect_err("a stale exception passed").to_string();
     assert!(err.contains("no environment needs this exception"), "{err}");
 }
 
@@ -341,9 +341,9 @@ fn emit_refuses_what_the_check_finds_with_every_finding() {
 /// reads it and it does nothing.
 mod dead_setting {
     use super::*;
-    use manifests::check::Control;
-    use manifests::objects::{Container, Deployment, Pod};
-    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+    use kforge::check::Control;
+    use kforge::objects::{Container, Deployment, Pod};
+    use kforge::{App, ChartMeta, Knobs, Meta, Model, fullname};
 
     #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -363,7 +363,7 @@ mod dead_setting {
         let mut m = Model::new();
         deployment(v, &mut m);
         if Values::default().pdb_enabled {
-            m.notes(vec![manifests::Line::text("The pods have a disruption budget.")]);
+            m.notes(vec![kforge::Line::text("The pods have a disruption budget.")]);
         }
         m
     }
@@ -384,24 +384,24 @@ mod dead_setting {
 
     #[test]
     fn emit_refuses_a_setting_nothing_reads() {
-        let err = manifests::output::emit_app(&app(baked_in)).expect_err("a dead setting passed").to_string();
+        let err = kforge::output::emit_app(&app(baked_in)).expect_err("a dead setting passed").to_string();
         assert!(err.contains("values pdbEnabled: is read by no object, rule or note"), "{err}");
         assert!(!err.contains("replicaCount"), "{err}");
-        manifests::output::emit_app(&app(documented)).unwrap_or_else(|e| panic!("a documented setting was refused: {e}"));
+        kforge::output::emit_app(&app(documented)).unwrap_or_else(|e| panic!("a documented setting was refused: {e}"));
     }
 
     /// A mark left behind once `build` reads the setting.
     fn read_and_marked(v: &ValuesKnobs) -> Model {
         let mut m = Model::new();
         deployment(v, &mut m);
-        m.notes(vec![manifests::Line::when(&v.pdb_enabled, vec![manifests::Line::text("The pods have a disruption budget.")])]);
+        m.notes(vec![kforge::Line::when(&v.pdb_enabled, vec![kforge::Line::text("The pods have a disruption budget.")])]);
         m.documentation_only(&v.pdb_enabled, "a later version renders the budget");
         m
     }
 
     #[test]
     fn emit_refuses_a_documentation_mark_on_a_setting_the_chart_reads() {
-        let err = manifests::output::emit_app(&app(read_and_marked)).expect_err("a stale mark passed").to_string();
+        let err = kforge::output::emit_app(&app(read_and_marked)).expect_err("a stale mark passed").to_string();
         assert!(err.contains("values pdbEnabled: is marked with `Model::documentation_only` but the chart reads it"), "{err}");
     }
 
@@ -417,8 +417,8 @@ mod dead_setting {
 /// A newcomer's mistake: a password put where anyone who may read the object reads it.
 mod secret_outside_a_secret {
     use super::*;
-    use manifests::objects::{ConfigMap, Secret};
-    use manifests::{App, ChartMeta, Knobs, Map, Meta, Model, fullname};
+    use kforge::objects::{ConfigMap, Secret};
+    use kforge::{App, ChartMeta, Knobs, Map, Meta, Model, fullname};
 
     #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -430,7 +430,7 @@ mod secret_outside_a_secret {
 
     fn in_config_map(v: &ValuesKnobs) -> Model {
         let mut m = Model::new();
-        let conf = manifests::concat(["requirepass ".into(), v.requirepass.expr()]);
+        let conf = kforge::concat(["requirepass ".into(), v.requirepass.expr()]);
         m.add(ConfigMap::builder().meta(Meta::new(fullname())).data(Map::new().str("valkey.conf", conf)).build());
         m
     }
@@ -455,10 +455,10 @@ mod secret_outside_a_secret {
     #[test]
     fn emit_refuses_a_secret_setting_outside_a_secrets_data() {
         for (build, place) in [(in_config_map as fn(&ValuesKnobs) -> Model, "ConfigMap in templates/configmap.yaml"), (in_an_annotation, "Secret in templates/secret.yaml")] {
-            let err = manifests::output::emit_app(&app(build)).expect_err("a leaked secret passed").to_string();
+            let err = kforge::output::emit_app(&app(build)).expect_err("a leaked secret passed").to_string();
             assert!(err.contains(&format!("values requirepass: is a secret setting (writeOnly) and its value reaches {place}")), "{err}");
         }
-        manifests::output::emit_app(&app(in_a_secret)).unwrap_or_else(|e| panic!("a secret in a Secret's data was refused: {e}"));
+        kforge::output::emit_app(&app(in_a_secret)).unwrap_or_else(|e| panic!("a secret in a Secret's data was refused: {e}"));
     }
 }
 
@@ -484,22 +484,16 @@ fn values_both_renderers_accept_pass_the_check() {
             // Kubernetes objects (a security context) may break the Pod Security Standard as
             // Kubernetes allows them to: the check is there to flag that, so they keep their defaults.
             let random = serde_json::to_string(&without_kubernetes(&schema, random_values(&schema, &defaults, &mut rng))).expect("json");
-            let mut layers: Vec<manifests::values::Layer> = base.iter().map(|(n, t)| manifests::values::Layer::File { name: n, text: t }).collect();
-            layers.push(manifests::values::Layer::File { name: "random", text: &random });
-            let Ok(loaded) = manifests::values::load(&defaults, &layers, &|t| app.validate(t)) else { continue };
-            let release = manifests::render::Release { name: &name, namespace: "ns" };
-            let Ok((objects, external)) = manifests::render::render_environment(app.as_ref(), &model, &loaded, release) else { continue };
+            let mut layers: Vec<kforge::values::Layer> = base.iter().map(|(n, t)| kforge::values::Layer::File { name: n, text: t }).collect();
+            layers.push(kforge::values::Layer::File { name: "random", text: &random });
+            let Ok(loaded) = kforge::values::load(&defaults, &layers, &|t| app.validate(t)) else { continue };
+            let release = kforge::render::Release { name: &name, namespace: "ns" };
+            let Ok((objects, external)) = kforge::render::render_environment(app.as_ref(), &model, &loaded, release) else { continue };
             let objects: Vec<Value> = objects.into_iter().map(|o| o.value).collect();
             let environment = format!("random seed {seed}");
-            let env = manifests::check::Environment {
-                app: &name,
-                environment: &environment,
-                objects: &objects,
-                external: &external,
-                exceptions: app.pss_exceptions(),
-                crds: &model.crds(),
-            };
-            let findings = manifests::check::run(&env).findings;
+            let env =
+                kforge::check::Environment { app: &name, environment: &environment, objects: &objects, external: &external, exceptions: app.pss_exceptions(), crds: &model.crds() };
+            let findings = kforge::check::run(&env).findings;
             let found: Vec<String> = findings.iter().map(ToString::to_string).collect();
             assert!(found.is_empty(), "the check found, in values both renderers accept:\n{}\nvalues: {random}", found.join("\n"));
             checked += 1;

@@ -363,7 +363,7 @@ fn valid_text(v: &Value, kind: Kind, rng: &mut Rng) -> Option<String> {
         (Kind::Set, Value::Number(n)) if n.is_i64() => Some(if rng.chance(20) && n.as_i64().is_some_and(|i| i >= 0) { format!("+{n}") } else { n.to_string() }),
         (Kind::Set | Kind::String, Value::String(s)) => {
             let text = escaped(s);
-            let typed = manifests::values::typed_value(s, false);
+            let typed = kforge::values::typed_value(s, false);
             (kind == Kind::String || typed.is_string()).then_some(if s.starts_with('{') { format!("\\{}", &text) } else { text })
         }
         (Kind::Literal | Kind::File, Value::String(s)) => Some(s.clone()),
@@ -489,7 +489,7 @@ fn random_value_flags_agree_with_helm() {
         let defaults = app.defaults();
         let base = match (app.needs_values(), app.environments().first()) {
             (Some(_), Some(env)) => {
-                manifests::values::load(&defaults, &[manifests::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads")
+                kforge::values::load(&defaults, &[kforge::values::Layer::File { name: env.path, text: env.text }], &|t| app.validate(t)).expect("environment loads")
             }
             _ => defaults,
         };

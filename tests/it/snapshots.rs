@@ -10,7 +10,7 @@ fn every_emitted_file_is_snapshotted() {
     // changed file and one review takes them all.
     let mut differ = Vec::new();
     for app in apps::all() {
-        let tree = manifests::output::emit_app(app.as_ref()).unwrap_or_else(|e| panic!("{e}"));
+        let tree = kforge::output::emit_app(app.as_ref()).unwrap_or_else(|e| panic!("{e}"));
         assert!(tree.len() > 10, "{} emitted only {} files", app.chart().name, tree.len());
         for (path, text) in tree {
             let name = path.display().to_string().replace(['/', '\\'], "__");

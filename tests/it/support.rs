@@ -231,8 +231,8 @@ fn kubernetes_type(schema: &Value) -> Option<&str> {
 }
 
 /// The rules (`rules::parts`) of a Kubernetes type a setting can be.
-fn part_of_type(name: &str) -> Option<manifests::rules::Part> {
-    use manifests::rules::Part;
+fn part_of_type(name: &str) -> Option<kforge::rules::Part> {
+    use kforge::rules::Part;
     Some(match name {
         "Toleration" => Part::Toleration,
         "EnvVar" => Part::EnvVar,
@@ -256,8 +256,8 @@ fn valid_parts() -> &'static BTreeMap<String, Vec<Value>> {
         let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for case in corpus["cases"].as_array().into_iter().flatten() {
             let (Some(part), Some(true)) = (case["part"].as_str(), case["valid"].as_bool()) else { continue };
-            let Some(p) = manifests::rules::Part::ALL.into_iter().find(|p| format!("{p:?}") == part) else { continue };
-            if p.problem("", &case["value"], manifests::rules::Lifted::NONE).is_none() {
+            let Some(p) = kforge::rules::Part::ALL.into_iter().find(|p| format!("{p:?}") == part) else { continue };
+            if p.problem("", &case["value"], kforge::rules::Lifted::NONE).is_none() {
                 out.entry(part.to_string()).or_default().push(case["value"].clone());
             }
         }
@@ -277,7 +277,7 @@ fn valid_or_replaced(schema: &Value, candidate: Value, default: &Value, rng: &mu
     } else {
         merged = candidate.clone();
     }
-    if part.problem("", &merged, manifests::rules::Lifted::NONE).is_none() {
+    if part.problem("", &merged, kforge::rules::Lifted::NONE).is_none() {
         return Some(candidate);
     }
     let pool: Vec<&Value> = valid_parts()
@@ -291,7 +291,7 @@ fn valid_or_replaced(schema: &Value, candidate: Value, default: &Value, rng: &mu
             } else {
                 m = (*v).clone();
             }
-            part.problem("", &m, manifests::rules::Lifted::NONE).is_none()
+            part.problem("", &m, kforge::rules::Lifted::NONE).is_none()
         })
         .collect();
     if pool.is_empty() { None } else { Some((*rng.pick(&pool)).clone()) }
@@ -728,7 +728,7 @@ fn bad_label(rng: &mut Rng) -> (String, String) {
 /// share of the 256 KiB an object's annotations may have (one case in five of these).
 fn bad_annotation(rng: &mut Rng) -> (String, String) {
     match rng.below(5) {
-        0 => ("example.com/big".into(), "x".repeat(manifests::rules::ANNOTATIONS_VALUES_MAX)),
+        0 => ("example.com/big".into(), "x".repeat(kforge::rules::ANNOTATIONS_VALUES_MAX)),
         1 => ("Not A Key".into(), "x".into()),
         2 => (format!("{}/x", "a".repeat(254)), "x".into()),
         3 => ("example.com/".into(), "x".into()),

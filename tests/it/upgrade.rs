@@ -165,8 +165,8 @@ fn a_base_that_is_not_a_commit_is_a_clear_error() {
 
 mod v1 {
     use super::*;
-    use manifests::objects::{Container, Deployment, Pod};
-    use manifests::{App, ChartMeta, Knobs, Meta, Model, fullname};
+    use kforge::objects::{Container, Deployment, Pod};
+    use kforge::{App, ChartMeta, Knobs, Meta, Model, fullname};
 
     #[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -192,7 +192,7 @@ mod v1 {
 /// Version two: v1 without `color`, which is the smallest application of the safety tests.
 mod v2 {
     use crate::safety::careless::{Values, build};
-    use manifests::{App, ChartMeta};
+    use kforge::{App, ChartMeta};
 
     pub fn app(version: &str, note: bool) -> App<Values> {
         let mut chart = ChartMeta::new("evolving", version, "1.0.0", "Version two");
@@ -208,7 +208,7 @@ fn a_breaking_change_needs_a_bump_and_an_upgrade_note_and_the_readme_lists_it() 
     let repo = tempfile::tempdir().expect("tempdir");
     git(repo.path(), &["init", "-q"]);
     let v1 = v1::app();
-    for (path, text) in manifests::output::render_app(&v1).expect("renders").tree {
+    for (path, text) in kforge::output::render_app(&v1).expect("renders").tree {
         let full = repo.path().join("out").join(path);
         std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
         std::fs::write(full, text).expect("write");
@@ -216,8 +216,8 @@ fn a_breaking_change_needs_a_bump_and_an_upgrade_note_and_the_readme_lists_it() 
     git(repo.path(), &["add", "-A"]);
     git(repo.path(), &["commit", "-qm", "0.1.0"]);
 
-    let check = |app: &dyn manifests::Application| {
-        let tree = manifests::output::render_app(app).expect("renders").tree;
+    let check = |app: &dyn kforge::Application| {
+        let tree = kforge::output::render_app(app).expect("renders").tree;
         release::upgrade::check(repo.path(), "out", app, &tree, None).expect("check runs")
     };
     // Without --base: compared with the commit that introduced 0.1.0.
@@ -233,7 +233,7 @@ fn a_breaking_change_needs_a_bump_and_an_upgrade_note_and_the_readme_lists_it() 
     let v2 = v2::app("0.2.0", true);
     let good = check(&v2);
     assert!(good.problems.is_empty(), "{good}");
-    let readme = &manifests::output::render_app(&v2).expect("renders").tree[&std::path::PathBuf::from("charts/evolving/README.md")];
+    let readme = &kforge::output::render_app(&v2).expect("renders").tree[&std::path::PathBuf::from("charts/evolving/README.md")];
     assert!(readme.contains("## Upgrading") && readme.contains("### To 0.2.0") && readme.contains("`color` is gone"), "{readme}");
 }
 

@@ -1,4 +1,4 @@
-//! Version gates (`ImageKnobs::version_at_least`, `manifests::template::version`) decide alike
+//! Version gates (`ImageKnobs::version_at_least`, `kforge::template::version`) decide alike
 //! in both renderers: a small chart gates ConfigMap keys on its images' versions, and seeded tags
 //! (versions with and without `v`, prereleases, build metadata, numbers at the 18-digit edge, and
 //! tags that are not versions) render through Helm 4, Helm 3 and emit's own renderer.
@@ -12,9 +12,9 @@ use crate::support::*;
 
 mod gated {
     use super::*;
-    use manifests::kit::Image;
-    use manifests::objects::ConfigMap;
-    use manifests::{App, ChartMeta, Knobs, Map, Meta, Model, fullname_with};
+    use kforge::kit::Image;
+    use kforge::objects::ConfigMap;
+    use kforge::{App, ChartMeta, Knobs, Map, Meta, Model, fullname_with};
 
     /// Eight images, so one render tests eight tags.
     #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema, Knobs)]
@@ -92,10 +92,10 @@ fn data_of(stream: &str) -> BTreeMap<String, Value> {
 #[test]
 fn helm_and_emit_gate_on_the_same_versions() {
     let app = gated::app();
-    let model = manifests::Application::model(&app);
+    let model = kforge::Application::model(&app);
     let tmp = tempfile::tempdir().expect("tempdir");
     let chart = tmp.path().join("gated");
-    for (file, content) in manifests::render::chart_files(&app, &model).expect("chart") {
+    for (file, content) in kforge::render::chart_files(&app, &model).expect("chart") {
         let path = chart.join(file);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, content).expect("write");
@@ -107,10 +107,10 @@ fn helm_and_emit_gate_on_the_same_versions() {
         // The first round leaves every tag empty: the chart's appVersion, a prerelease, decides.
         let tags: Vec<String> = names.iter().map(|_| if round == 0 { String::new() } else { random_tag(&mut rng) }).collect();
         let overlay: serde_json::Map<String, Value> = names.iter().zip(&tags).map(|(n, t)| (n.to_string(), json!({"tag": t}))).collect();
-        let mut values = manifests::Application::defaults(&app);
+        let mut values = kforge::Application::defaults(&app);
         merge_into(&mut values, Value::Object(overlay.clone()));
-        let release = manifests::render::Release { name: "rel", namespace: "ns" };
-        let ours = manifests::render::manifests_yaml(&app, &model, &values, release).unwrap_or_else(|e| panic!("{tags:?}: {e}"));
+        let release = kforge::render::Release { name: "rel", namespace: "ns" };
+        let ours = kforge::render::manifests_yaml(&app, &model, &values, release).unwrap_or_else(|e| panic!("{tags:?}: {e}"));
         let ours = data_of(&ours);
         let file = tmp.path().join(format!("tags-{round}.json"));
         std::fs::write(&file, serde_json::to_string(&Value::Object(overlay)).expect("json")).expect("write");
@@ -125,7 +125,7 @@ fn helm_and_emit_gate_on_the_same_versions() {
             for (n, min) in gated::MINIMUMS.iter().enumerate() {
                 let version = if tag.is_empty() { "0.8.0-rc.9" } else { tag.as_str() };
                 let open = data.get(format!("atLeast{n}")).is_some();
-                assert_eq!(open, manifests::template::version::at_least(version, min), "{tag} >= {min}");
+                assert_eq!(open, kforge::template::version::at_least(version, min), "{tag} >= {min}");
                 decided[usize::from(open)] += 1;
             }
         }

@@ -457,7 +457,7 @@ fn unbase64(text: &str) -> Vec<u8> {
 /// `.Values` as emit reads `text` (values files are read, then coalesced over the chart's
 /// defaults, here none).
 fn emit_reads(name: &str, text: &str) -> Result<Value, String> {
-    manifests::values::load(&json!({}), &[manifests::values::Layer::File { name, text }], &|t| Ok(t.clone())).map_err(|e| e.to_string())
+    kforge::values::load(&json!({}), &[kforge::values::Layer::File { name, text }], &|t| Ok(t.clone())).map_err(|e| e.to_string())
 }
 
 /// The first place where `a` and `b` differ, numbers compared as the float64 Helm holds.

@@ -23,9 +23,9 @@ pub mod opal;
 pub mod secrets;
 pub mod validation;
 
-use manifests::kit::{ImageKnobs, IngressSettings, NameRef, ResourcesKnobs, ServiceAccountSettings};
-use manifests::objects::{Container, Pod};
-use manifests::{App, ChartMeta, DnsLabel, Knobs, Model};
+use kforge::kit::{ImageKnobs, IngressSettings, NameRef, ResourcesKnobs, ServiceAccountSettings};
+use kforge::objects::{Container, Pod};
+use kforge::{App, ChartMeta, DnsLabel, Knobs, Model};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -81,9 +81,9 @@ pub fn app() -> App<Values> {
                  the user the chart's pods run as (the standard image's user is root). A `vectorBackend.qdrant.image.tag` you set \
                  is kept: give it the release's `-unprivileged` tag.\n\
                  - New: `postgresql.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
-                 cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity).", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
+                 cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity).", kforge::kit::k8s::CHECKED_SETTINGS_NOTE),
             )
-            .upgrade_note("0.2.0", manifests::rules::UPGRADE_NOTE)
+            .upgrade_note("0.2.0", kforge::rules::UPGRADE_NOTE)
             .upgrade_note(
                 "0.2.0",
                 "- The bundled Dragonfly, Valkey and Qdrant StatefulSets are governed by headless Services of their own \
@@ -92,7 +92,12 @@ pub fn app() -> App<Values> {
                  with `kubectl delete statefulset <name> --cascade=orphan` (the pods and volumes stay, and the upgrade adopts them).",
             )
             .upgrade_note("0.3.0", opal::UPGRADE_NOTE)
-            .upgrade_note("0.3.0", manifests::rules::PARTS_UPGRADE_NOTE)
+            .upgrade_note("0.3.0", kforge::rules::PARTS_UPGRADE_NOTE)
+            .upgrade_note(
+                "0.3.0",
+                "- `postgresql.instances` must be at least 1: CloudNativePG's Cluster CRD refuses 0, so such an install failed at the \
+                 API server; emit and the chart's schema now refuse it first.",
+            )
             .upgrade_note(
                 "0.3.0",
                 "- The migration Job's name also digests the chart version (its pod template carries the chart's label, which a Job \

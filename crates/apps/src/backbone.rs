@@ -9,14 +9,12 @@
 //! the probes check HTTP `/health`, or TCP when the API is off; the Kubernetes integration gets
 //! the ClusterRole of exactly the calls it makes.
 
-use manifests::SecretString;
-use manifests::kit::{Image, IngressSettings, PodSettings, Resources, ServiceSettings, k8s};
-use manifests::objects::{
+use kforge::SecretString;
+use kforge::kit::{Image, IngressSettings, PodSettings, Resources, ServiceSettings, k8s};
+use kforge::objects::{
     ClusterRole, ClusterRoleBinding, ConfigMap, Container, Deployment, EnvFrom, EnvVar, PersistentVolumeClaim, Probe, Secret, SecretRef, Strategy, Volume, VolumeSource,
 };
-use manifests::{
-    AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, PullPolicy, Quantity, fullname, fullname_with, service_account_name,
-};
+use kforge::{AccessMode, App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Map, Meta, Model, Node, Port, PullPolicy, Quantity, fullname, fullname_with, service_account_name};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -31,7 +29,7 @@ pub fn app() -> App<Values> {
         App::new(
             ChartMeta::new("backbone", "0.4.0", source::TAG, "Backbone MQTT broker with WebSocket, HTTP API and Kubernetes integration")
             .upgrade_note("0.4.0", UPGRADE_0_4_0)
-            .upgrade_note("0.4.0", manifests::rules::PARTS_UPGRADE_NOTE)
+            .upgrade_note("0.4.0", kforge::rules::PARTS_UPGRADE_NOTE)
             .upgrade_note(
                 "0.3.0",
                 &format!("{}\n{}", "- `serviceAccount.automount` is now `serviceAccount.automountServiceAccountToken`: rename it in your values files.\n\
@@ -39,9 +37,9 @@ pub fn app() -> App<Values> {
                  choose, instead of `0`.\n\
                  - The plain manifests of the example environments (`charts-out/manifests/backbone/`) are rendered into the \
                  namespace `backbone` instead of `default`: applying them creates new objects there. Copy the data of the claim \
-                 `backbone-data` before you delete the old objects. Helm releases are not affected.", manifests::kit::k8s::CHECKED_SETTINGS_NOTE),
+                 `backbone-data` before you delete the old objects. Helm releases are not affected.", kforge::kit::k8s::CHECKED_SETTINGS_NOTE),
             )
-            .upgrade_note("0.3.0", manifests::rules::UPGRADE_NOTE),
+            .upgrade_note("0.3.0", kforge::rules::UPGRADE_NOTE),
             "crates/apps/src/backbone.rs",
             build,
         ),
@@ -263,7 +261,7 @@ fn build(v: &ValuesKnobs) -> Model {
     // Two brokers would each keep their own state, and a ReadWriteOnce claim cannot follow
     // both (the Recreate strategy below assumes one pod).
     m.reject_when(
-        v.persistence.enabled.and(manifests::Expr::from(1).lt(&v.replica_count)),
+        v.persistence.enabled.and(kforge::Expr::from(1).lt(&v.replica_count)),
         "replicaCount: at most 1 with persistence.enabled (the broker keeps its state in one process, on one claim)",
     );
 
@@ -356,7 +354,7 @@ fn build(v: &ValuesKnobs) -> Model {
     // then what `rbac.rules` adds. Its name is the cluster's: `<fullname>.<namespace>` is one
     // per release, since neither part can hold a dot (the fullname is a Service's name).
     let rbac_on = v.k8s.enabled.and(&v.rbac.create);
-    let cluster_name = || manifests::concat([fullname(), ".".into(), manifests::release_namespace()]);
+    let cluster_name = || kforge::concat([fullname(), ".".into(), kforge::release_namespace()]);
     let role = m.add_when(
         rbac_on.clone(),
         ClusterRole::builder()
@@ -376,7 +374,7 @@ fn build(v: &ValuesKnobs) -> Model {
             .meta(Meta::new(fullname()))
             .replicas(&v.replica_count)
             // A ReadWriteOnce claim cannot follow a rolling update onto another node.
-            .strategy(Strategy::choose(&v.persistence.enabled, Strategy::recreate(), Strategy::rolling(manifests::json(json!("25%")), manifests::json(json!("25%")))))
+            .strategy(Strategy::choose(&v.persistence.enabled, Strategy::recreate(), Strategy::rolling(kforge::json(json!("25%")), kforge::json(json!("25%")))))
             .pod(pod)
             .build(),
     );

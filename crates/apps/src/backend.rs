@@ -7,12 +7,12 @@
 //! the committed environments keep every credential out of the repository. The container port
 //! `http` is `service.port`; the probes name it while their `httpGet.port` is that port.
 
-use manifests::SecretString;
-use manifests::expr::chart_name;
-use manifests::kit::{Image, Resources, ServiceAccountSettings, ServiceSettings, k8s};
-use manifests::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Strategy};
-use manifests::values::{IntOrPercent, MinLength, WholeNumber};
-use manifests::{
+use kforge::SecretString;
+use kforge::expr::chart_name;
+use kforge::kit::{Image, Resources, ServiceAccountSettings, ServiceSettings, k8s};
+use kforge::objects::{ConfigMap, Container, Deployment, EnvFrom, EnvVar, Pod, PortRef, Probe, Secret, SecretRef, Strategy};
+use kforge::values::{IntOrPercent, MinLength, WholeNumber};
+use kforge::{
     App, ChartMeta, DnsLabel, DnsName, Knobs, Line, List, Maintainer, Map, Meta, Model, Port, ServiceType, StringMap, checksum_of, fullname, release_name, release_namespace,
     service_account_name,
 };
@@ -54,11 +54,11 @@ pub fn app() -> App<Values> {
             "{}\n{}",
             "- `secrets.jwtExpirationDays` given as a string takes no leading zero: the chart read `\"010\"` as the octal 8, \
              emit as 10; write `10`. `config.maxTokens` is at most 4294967295, as the backend reads it.",
-            manifests::kit::k8s::CHECKED_SETTINGS_NOTE
+            kforge::kit::k8s::CHECKED_SETTINGS_NOTE
         ),
     )
-    .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE)
-    .upgrade_note("2.0.0", manifests::rules::PARTS_UPGRADE_NOTE);
+    .upgrade_note("2.0.0", kforge::rules::UPGRADE_NOTE)
+    .upgrade_note("2.0.0", kforge::rules::PARTS_UPGRADE_NOTE);
     environments!(
         App::new(chart, "crates/apps/src/backend.rs", build)
             .needs_values(NEEDS)
@@ -187,12 +187,12 @@ pub struct Secrets {
     pub existing_secret: DnsName,
 }
 
-manifests::string_enum!(
+kforge::string_enum!(
     /// A JWT signing algorithm that works with a shared secret.
     JwtAlgorithm { Hs256 = "HS256", Hs384 = "HS384", Hs512 = "HS512" } default Hs256
 );
 
-manifests::string_enum!(
+kforge::string_enum!(
     /// How a Deployment replaces its pods.
     StrategyType { RollingUpdate = "RollingUpdate", Recreate = "Recreate" } default RollingUpdate
 );
@@ -254,7 +254,7 @@ impl Default for Values {
                 jwt_expiration_days: WholeNumber::digits("7"),
                 existing_secret: DnsName::default(),
             },
-            security_context: manifests::Kube::json(json!({
+            security_context: kforge::Kube::json(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1001,
                 "runAsGroup": 1001,
@@ -263,7 +263,7 @@ impl Default for Values {
                 "capabilities": {"drop": ["ALL"]},
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            pod_security_context: manifests::Kube::json(json!({
+            pod_security_context: kforge::Kube::json(json!({
                 "runAsNonRoot": true,
                 "fsGroup": 1001,
                 "seccompProfile": {"type": "RuntimeDefault"}
@@ -287,7 +287,7 @@ impl Default for Values {
 
 /// A probe from its settings: on the container port `http` when `httpGet.port` is the service
 /// port (the default), on the number given otherwise.
-fn probe(p: &HttpProbeKnobs, service_port: &manifests::Knob<Port>, http: &PortRef) -> Probe {
+fn probe(p: &HttpProbeKnobs, service_port: &kforge::Knob<Port>, http: &PortRef) -> Probe {
     let on_http = p.http_get.port.string().eq(service_port.string());
     Probe::choose(on_http, Probe::http(&p.http_get.path, http), Probe::http_number(&p.http_get.path, &p.http_get.port))
         .initial_delay(&p.initial_delay_seconds)
@@ -350,7 +350,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .build();
     let http = backend.port("http", &v.service.port);
     // The root filesystem is read-only; temporary files go here.
-    backend.mount(&manifests::objects::Volume::empty_dir("tmp"), "/tmp");
+    backend.mount(&kforge::objects::Volume::empty_dir("tmp"), "/tmp");
     backend.liveness(probe(&v.liveness_probe, &v.service.port, &http));
     backend.readiness(probe(&v.readiness_probe, &v.service.port, &http));
 

@@ -10,15 +10,15 @@
 //! loader (`internal/config/config.go`), `main.go`, the `Dockerfile`; see [`crate::upstream`] and
 //! `tests/it/dbbat.rs`, which pin the chart to them.
 
-use manifests::SecretString;
-use manifests::kit::{
+use kforge::SecretString;
+use kforge::kit::{
     AutoscalingSettings, ClusterBackupSettings, DisruptionBudgetSettings, HttpProbeSettings, Image, IngressSettings, PodSettings, Resources, ServiceSettings, StorageSettings, k8s,
 };
-use manifests::objects::{
+use kforge::objects::{
     Cluster, ConfigMap, Container, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, Secret, SecretRef, Service, ServicePort, TcpRoute, Volume, VolumeSource,
 };
-use manifests::text;
-use manifests::{
+use kforge::text;
+use kforge::{
     App, ChartMeta, ConfigKey, DnsLabel, DnsName, Expr, Knobs, Line, List, ListenAddress, Map, Meta, Model, OptionalPort, Port, ServiceType, StringMap, concat, fullname,
     fullname_with, string_enum,
 };
@@ -38,7 +38,12 @@ pub fn app() -> App<Values> {
                 ..ChartMeta::new("dbbat", "3.0.0", "0.25.2", "DBBat: a PostgreSQL proxy that grants, audits and records database access")
             }
             .upgrade_note("3.0.0", UPGRADE_3)
-            .upgrade_note("3.0.0", manifests::rules::PARTS_UPGRADE_NOTE)
+            .upgrade_note("3.0.0", kforge::rules::PARTS_UPGRADE_NOTE)
+            .upgrade_note(
+                "3.0.0",
+                "- `gatewayAPI.parentRefs[].name` may no longer be empty: the Gateway API CRD refuses a TCPRoute whose parent has \
+                 no name, so an install with one failed at the API server; emit and the chart's schema now refuse it first.",
+            )
             .upgrade_note(
                 "2.0.0",
                 &format!(
@@ -48,10 +53,10 @@ pub fn app() -> App<Values> {
                      - New: `cloudnativepg.backup.serviceAccountAnnotations` annotates the ServiceAccount CloudNativePG makes for the \
                      cluster's pods, for backups through the cloud's identity (an IAM role, GKE or Azure AD workload identity) \
                      instead of a credentials Secret. Nothing changes without it.",
-                    manifests::kit::k8s::CHECKED_SETTINGS_NOTE
+                    kforge::kit::k8s::CHECKED_SETTINGS_NOTE
                 ),
             )
-            .upgrade_note("2.0.0", manifests::rules::UPGRADE_NOTE),
+            .upgrade_note("2.0.0", kforge::rules::UPGRADE_NOTE),
             "crates/apps/src/dbbat.rs",
             build,
         )
@@ -323,11 +328,20 @@ pub struct GatewayApi {
     pub parent_refs: Vec<ParentRef>,
 }
 
+kforge::pattern_string!(
+    /// The name of a Gateway: a DNS-1123 subdomain, never empty (the Gateway API CRD's
+    /// `ObjectName` has `minLength: 1`; the API server refuses a TCPRoute with an empty one).
+    GatewayName,
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    253,
+    "the name of a Gateway: a DNS-1123 name (lowercase letters, digits, '-' and '.', at most 253 characters), not empty"
+);
+
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, Knobs)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParentRef {
     /// Name of the Gateway.
-    pub name: DnsName,
+    pub name: GatewayName,
     /// Namespace of the Gateway; the release's namespace when left out.
     #[serde(default, skip_serializing_if = "DnsLabel::is_empty")]
     pub namespace: DnsLabel,
@@ -512,7 +526,7 @@ fn build(v: &ValuesKnobs) -> Model {
     let secret = SecretRef::existing_or(&secrets.existing_secret, &rendered);
     m.external::<Secret>(&secrets.existing_secret);
     // Key names: the operator's in an existing Secret, the chart's own otherwise.
-    let key = |custom: &manifests::Knob<ConfigKey>, own: &str| existing.then(custom, own);
+    let key = |custom: &kforge::Knob<ConfigKey>, own: &str| existing.then(custom, own);
 
     // ----- deployment.yaml
     let env = List::new()
@@ -533,7 +547,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .name("dbbat")
         .image(v.image.reference())
         .image_pull_policy(&v.image.pull_policy)
-        .env_from(List::new().push(manifests::objects::EnvFrom::config_map(&config)))
+        .env_from(List::new().push(kforge::objects::EnvFrom::config_map(&config)))
         .env(env)
         .resources(v.resources.whole().raw())
         .security_context(v.pod.security_context.raw())
@@ -619,7 +633,7 @@ fn build(v: &ValuesKnobs) -> Model {
                         "REST API and Web UI: http://<EXTERNAL-IP>:".into(),
                         api_port.clone(),
                         " once `kubectl get svc -n ".into(),
-                        manifests::release_namespace(),
+                        kforge::release_namespace(),
                         " ".into(),
                         fullname(),
                         "` shows the load balancer's address.".into(),
@@ -630,7 +644,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     v.service.api.type_.is(ServiceType::NodePort),
                     vec![Line::of([
                         "  or on any node: kubectl get svc -n ".into(),
-                        manifests::release_namespace(),
+                        kforge::release_namespace(),
                         " ".into(),
                         fullname(),
                         " -o jsonpath='{.spec.ports[0].nodePort}'".into(),
@@ -647,7 +661,7 @@ fn build(v: &ValuesKnobs) -> Model {
                         "PostgreSQL proxy: psql -h <EXTERNAL-IP> -p ".into(),
                         pg_port.clone(),
                         " once `kubectl get svc -n ".into(),
-                        manifests::release_namespace(),
+                        kforge::release_namespace(),
                         " ".into(),
                         fullname_with("pg"),
                         "` shows the load balancer's address.".into(),
@@ -661,14 +675,14 @@ fn build(v: &ValuesKnobs) -> Model {
                     proxy.type_.is(ServiceType::NodePort),
                     vec![Line::of([
                         "  or on any node: kubectl get svc -n ".into(),
-                        manifests::release_namespace(),
+                        kforge::release_namespace(),
                         " ".into(),
                         fullname_with("pg"),
                         " -o jsonpath='{.spec.ports[0].nodePort}'".into(),
                     ])],
                 ),
                 Line::when(&v.gateway_api.enabled, vec![Line::text("  The proxy is also routed through the Gateways of gatewayAPI.parentRefs (TCPRoute).")]),
-                Line::of(["  Inside the cluster: ".into(), concat([fullname_with("pg"), ".".into(), manifests::release_namespace(), ".svc:".into(), pg_port.clone()])]),
+                Line::of(["  Inside the cluster: ".into(), concat([fullname_with("pg"), ".".into(), kforge::release_namespace(), ".svc:".into(), pg_port.clone()])]),
             ],
             vec![Line::text("The PostgreSQL proxy Service is off (service.proxy.enabled=false).")],
         ),
@@ -696,7 +710,7 @@ fn build(v: &ValuesKnobs) -> Model {
                     Line::text("Change it in the Web UI (log in as admin/admin: it asks for a new password), or:"),
                     Line::of([
                         "  kubectl port-forward -n ".into(),
-                        manifests::release_namespace(),
+                        kforge::release_namespace(),
                         " svc/".into(),
                         fullname(),
                         " ".into(),

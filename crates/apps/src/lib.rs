@@ -17,7 +17,7 @@ pub mod backend;
 pub mod dbbat;
 pub mod upstream;
 
-use manifests::Application;
+use kforge::Application;
 
 /// Every application, in the order `list` shows them.
 pub fn all() -> Vec<Box<dyn Application>> {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 /// read manifests: `on` is a string there, `0644` 420), empty documents left out. `name` names
 /// the stream in the error.
 pub fn parse_stream(name: &str, yaml: &str) -> Result<Vec<Value>, String> {
-    let docs = manifests::values::read_documents(name, yaml).map_err(|e| e.to_string())?;
+    let docs = kforge::values::read_documents(name, yaml).map_err(|e| e.to_string())?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 

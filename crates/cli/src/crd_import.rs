@@ -142,7 +142,7 @@ pub(crate) fn stale(out: &Path, planned: &[(String, String)]) -> Vec<String> {
 /// the bound emit reads, so that `/dev/zero` is refused rather than read forever.
 fn read_input(path: &Path) -> Result<String, String> {
     use std::io::Read;
-    let bound = manifests::output::no_follow::MAX_FILE_BYTES;
+    let bound = kforge::output::no_follow::MAX_FILE_BYTES;
     let file = fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let meta = file.metadata().map_err(|e| format!("{}: {e}", path.display()))?;
     if !meta.is_file() {
@@ -158,7 +158,7 @@ fn read_input(path: &Path) -> Result<String, String> {
 
 /// A regular file's text; a link, a folder or a device is refused by name.
 fn read_regular(path: &Path) -> Result<String, String> {
-    match manifests::output::no_follow::read_regular(path) {
+    match kforge::output::no_follow::read_regular(path) {
         Ok(Some(bytes)) => String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display())),
         Ok(None) => Err(format!("{}: not a regular file (a symbolic link, a folder or a device), or larger than kforge reads", path.display())),
         Err(e) => Err(format!("{}: {e}", path.display())),

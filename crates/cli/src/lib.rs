@@ -3,7 +3,7 @@
 //! `list`, `values`, `schema`, `upgrade-check`, `package`, `compare`, `new`):
 //!
 //! ```no_run
-//! # fn my_apps() -> Vec<Box<dyn manifests::Application>> { Vec::new() }
+//! # fn my_apps() -> Vec<Box<dyn kforge::Application>> { Vec::new() }
 //! fn main() -> std::process::ExitCode {
 //!     kforge_cli::main(my_apps)
 //! }
@@ -23,10 +23,10 @@ mod crd_import;
 mod scaffold;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use manifests::Application;
-use manifests::output;
-use manifests::render::{self, Release};
-use manifests::values::{self, Layer, SetFlag};
+use kforge::Application;
+use kforge::output;
+use kforge::render::{self, Release};
+use kforge::values::{self, Layer, SetFlag};
 
 /// `eprintln!` that never panics: a closed standard error (`2>&1 | head`) is not worth a crash.
 macro_rules! note {
@@ -157,7 +157,7 @@ struct CrdImportArgs {
     #[arg(long)]
     no_mod: bool,
     /// The path of the kforge DSL crate in the generated code, as the team's Cargo.toml names it
-    #[arg(long, value_name = "CRATE", default_value = "manifests")]
+    #[arg(long, value_name = "CRATE", default_value = "kforge")]
     dsl_crate: String,
 }
 
@@ -433,7 +433,7 @@ struct GitOpsArgs {
 /// refuses would fail only at `kubectl apply`, or when Flux looks for the Secret, so emit
 /// refuses it first.
 fn flux_object_name(flag: &str, what: &str, name: &str) -> Result<String, String> {
-    if manifests::rules::dns_subdomain(name) {
+    if kforge::rules::dns_subdomain(name) {
         return Ok(name.to_string());
     }
     Err(format!(
@@ -1022,8 +1022,8 @@ fn emit_objects(l: &Loaded) -> Result<Vec<render::Rendered>, String> {
     let (objects, external) = render::render_environment(app, &model, &l.values, release).map_err(|e| l.failed(e))?;
     let values: Vec<serde_json::Value> = objects.iter().map(|o| o.value.clone()).collect();
     let crds = model.crds();
-    let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &values, external: &external, exceptions: app.pss_exceptions(), crds: &crds };
-    let report = manifests::check::run(&env);
+    let env = kforge::check::Environment { app: &name, environment: &l.sources, objects: &values, external: &external, exceptions: app.pss_exceptions(), crds: &crds };
+    let report = kforge::check::run(&env);
     for w in &report.warnings {
         note!("warning: {w}");
     }
@@ -1039,7 +1039,7 @@ fn emit_objects(l: &Loaded) -> Result<Vec<render::Rendered>, String> {
 /// (`templates/<file>`) it matches, as Go's `filepath.Match` matches; a pattern that matches no
 /// rendered object is an error, as in `helm template` (a template that renders nothing with these
 /// values counts as missing there too).
-fn show_only(objects: Vec<manifests::render::Rendered>, patterns: &[String]) -> Result<Vec<manifests::render::Rendered>, String> {
+fn show_only(objects: Vec<kforge::render::Rendered>, patterns: &[String]) -> Result<Vec<kforge::render::Rendered>, String> {
     let mut out = Vec::new();
     for pattern in patterns {
         let before = out.len();
@@ -1107,7 +1107,7 @@ fn graph(apps: Apps, args: &GraphArgs) -> Result<ExitCode, String> {
     let name = app.chart().name.clone();
     let release = Release { name: &l.release.0, namespace: &l.release.1 };
     let title = format!("{name} (values from {})", l.sources);
-    let graph = manifests::graph::of_values(app, &app.model(), &l.values, release, &title).map_err(|e| l.failed(e))?;
+    let graph = kforge::graph::of_values(app, &app.model(), &l.values, release, &title).map_err(|e| l.failed(e))?;
     print(&match args.format {
         GraphFormat::Mermaid => graph.mermaid(),
         GraphFormat::Dot => graph.dot(),
@@ -1136,8 +1136,8 @@ fn check(apps: Apps, args: &CheckArgs) -> Result<ExitCode, String> {
         let (objects, external) = render::render_environment(app, &model, &l.values, release).map_err(|e| l.failed(e))?;
         let objects: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
         let crds = model.crds();
-        let env = manifests::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions(), crds: &crds };
-        let report = manifests::check::run(&env);
+        let env = kforge::check::Environment { app: &name, environment: &l.sources, objects: &objects, external: &external, exceptions: app.pss_exceptions(), crds: &crds };
+        let report = kforge::check::run(&env);
         (report.findings, report.warnings, format!("the values from {}", l.sources))
     };
     for w in &warnings {

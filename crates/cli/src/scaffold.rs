@@ -71,11 +71,11 @@ const RESERVED: &[&str] = &[
     "proc-macro",
     "std",
     "test",
-    "manifests",
-    "manifests-derive",
+    "kforge",
+    "kforge-derive",
     "kforge-cli",
     "kforge-crd",
-    "release",
+    "kforge-release",
     "k8s-openapi",
     "schemars",
     "serde",
@@ -120,7 +120,7 @@ fn toml_string(s: &str) -> String {
 /// tested with, and what its target folder has compiled).
 pub(crate) fn files(name: &str, checkout: Option<&Path>) -> Result<Vec<(&'static str, String)>, String> {
     let version = env!("CARGO_PKG_VERSION");
-    let registry = format!("kforge-cli = \"{version}\"\nmanifests = \"{version}\"");
+    let registry = format!("kforge-cli = \"{version}\"\nkforge = \"{version}\"");
     let kforge = match checkout {
         Some(root) => {
             let path = |sub: &str| {
@@ -129,7 +129,7 @@ pub(crate) fn files(name: &str, checkout: Option<&Path>) -> Result<Vec<(&'static
             };
             let commented: String = registry.lines().map(|l| format!("#   {l}\n")).collect();
             format!(
-                "# kforge from the checkout this crate was made with; from a published release instead:\n{commented}kforge-cli = {{ path = {} }}\nmanifests = {{ path = {} }}",
+                "# kforge from the checkout this crate was made with; from a published release instead:\n{commented}kforge-cli = {{ path = {} }}\nkforge = {{ path = {} }}",
                 path("crates/cli")?,
                 path("crates/manifests")?
             )
@@ -213,7 +213,7 @@ mod tests {
             let e = check_name(bad).expect_err(bad);
             assert!(e.contains("expected a DNS-1123 label"), "{e}");
         }
-        for reserved in ["fn", "test", "manifests", "serde"] {
+        for reserved in ["fn", "test", "kforge", "serde"] {
             assert!(check_name(reserved).is_err_and(|e| e.contains("choose another name")), "{reserved}");
         }
     }

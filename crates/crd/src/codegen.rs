@@ -71,7 +71,7 @@ impl std::error::Error for CodegenError {}
 pub struct Options {
     /// Import only these versions (by name); every served version when empty.
     pub versions: Vec<String>,
-    /// The path to the DSL crate in the generated code: `manifests` in a team's crate.
+    /// The path to the DSL crate in the generated code: `kforge` in a team's crate.
     pub krate: String,
     /// How the source is named in the header (`crds/certificates.yaml`).
     pub source: String,
@@ -91,7 +91,7 @@ pub fn generate(crd: &Crd, crd_text: &str, options: &Options) -> Result<Generate
         return Err(err(format!("{} serves no version", crd.kind)));
     }
     let base = snake(&crd.kind);
-    let krate = if options.krate.is_empty() { "manifests" } else { options.krate.as_str() };
+    let krate = if options.krate.is_empty() { "kforge" } else { options.krate.as_str() };
     let crd_file = format!("{base}.crd.yaml");
     let mut out = String::new();
     let only = if options.versions.is_empty() { String::new() } else { format!(" (version {})", options.versions.join(", ")) };
@@ -454,19 +454,19 @@ mod tests {
             "pub const CRD: &str = include_str!(\"widget.crd.yaml\");",
             "pub mod v1 {",
             "pub struct WidgetResource {",
-            "pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,",
+            "pub metadata: kforge::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,",
             "pub spec: Option<WidgetSpec>,",
             "/// How big.\n        #[serde(rename = \"size\")]\n        pub size: i32,",
-            "pub ratio: Option<manifests::extend::serde_json::Number>,",
-            "pub port: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,",
+            "pub ratio: Option<kforge::extend::serde_json::Number>,",
+            "pub port: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,",
             "pub labels: Option<std::collections::BTreeMap<String, String>>,",
             "pub r#type: Option<String>,",
             "pub items: Option<Vec<WidgetSpecItems>>,",
             "pub struct WidgetSpecItems {",
-            "pub raw: Option<manifests::extend::serde_json::Value>,",
+            "pub raw: Option<kforge::extend::serde_json::Value>,",
             "Object::new(\"example.com/v1\", \"Widget\", self.meta, self.body).checked_as::<WidgetResource>().crd(super::CRD);",
             "self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))",
-            "#[serde(crate = \"manifests::extend::serde\", deny_unknown_fields)]",
+            "#[serde(crate = \"kforge::extend::serde\", deny_unknown_fields)]",
         ] {
             assert!(m.contains(expected), "missing {expected:?} in\n{m}");
         }

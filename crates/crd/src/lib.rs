@@ -11,7 +11,7 @@
 //! - [`formats`]: the string formats the API server checks.
 //! - [`registry`]: [`Schemas`], by `(group, version, kind)`, with the built-in CRDs.
 //!
-//! The crate knows no application and no renderer; the DSL (`manifests`) and the command line
+//! The crate knows no application and no renderer; the DSL (`kforge`) and the command line
 //! (`kforge crd import`) build on it.
 
 #![warn(missing_docs)]

@@ -36,7 +36,7 @@ use syn::{Data, DeriveInput, Fields, parse_macro_input};
 /// `#[serde(rename_all = "camelCase")]` once a field's name has an underscore. Errors, at the
 /// item: those two missing, a tuple struct, a union, and `rename_all` other than `"camelCase"`
 /// (`tests/ui/` holds each message). `#[serde(flatten)]` on a field
-/// that is not a section (a map, a list, a leaf) fails to compile at `manifests::Section`.
+/// that is not a section (a map, a list, a leaf) fails to compile at `kforge::Section`.
 #[proc_macro_derive(Knobs, attributes(knobs))]
 pub fn derive_knobs(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -52,14 +52,14 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     match &input.data {
         Data::Enum(_) => Ok(quote! {
             #[automatically_derived]
-            impl ::manifests::Knobbed for #name {
-                type Handle = ::manifests::Knob<#name>;
-                fn handle(path: ::manifests::Path) -> Self::Handle {
-                    ::manifests::Knob::at(path)
+            impl ::kforge::Knobbed for #name {
+                type Handle = ::kforge::Knob<#name>;
+                fn handle(path: ::kforge::Path) -> Self::Handle {
+                    ::kforge::Knob::at(path)
                 }
             }
             #[automatically_derived]
-            impl ::manifests::Leaf for #name {
+            impl ::kforge::Leaf for #name {
                 type Out = ::std::string::String;
             }
         }),
@@ -102,16 +102,16 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 let docs: Vec<_> = field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
                 decls.push(quote! {
                     #(#docs)*
-                    #fvis #ident: <#ty as ::manifests::Knobbed>::Handle
+                    #fvis #ident: <#ty as ::kforge::Knobbed>::Handle
                 });
                 if has_serde_flag(&field.attrs, "flatten")? {
                     // A flattened section's settings sit beside this struct's own: its handles
                     // share this struct's path.
                     inits.push(quote! {
-                        #ident: <#ty as ::manifests::Knobbed>::handle(path.clone())
+                        #ident: <#ty as ::kforge::Knobbed>::handle(path.clone())
                     });
                     flattened.push(quote! {
-                        if let ::std::option::Option::Some(found) = ::manifests::values::flattened_error::<#ty>(tree) {
+                        if let ::std::option::Option::Some(found) = ::kforge::values::flattened_error::<#ty>(tree) {
                             return ::std::option::Option::Some(found);
                         }
                     });
@@ -132,10 +132,10 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                     }
                 };
                 inits.push(quote! {
-                    #ident: <#ty as ::manifests::Knobbed>::handle(path.child(#key))
+                    #ident: <#ty as ::kforge::Knobbed>::handle(path.child(#key))
                 });
                 below.push(quote! {
-                    #key => <#ty as ::manifests::Knobbed>::flattened_error(inner, rest).map(|(path, message)| (::manifests::values::child_path(#key, &path), message)),
+                    #key => <#ty as ::kforge::Knobbed>::flattened_error(inner, rest).map(|(path, message)| (::kforge::values::child_path(#key, &path), message)),
                 });
             }
             let doc = format!("Typed handles into [`{name}`]: each field knows its path in values.yaml.");
@@ -143,7 +143,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             // settings themselves.
             let mut generics = input.generics.clone();
             for param in generics.type_params_mut() {
-                param.bounds.push(syn::parse_quote!(::manifests::Knobbed));
+                param.bounds.push(syn::parse_quote!(::kforge::Knobbed));
                 param.bounds.push(syn::parse_quote!(::std::clone::Clone));
                 param.bounds.push(syn::parse_quote!(::std::fmt::Debug));
                 param.default = None;
@@ -155,24 +155,24 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 #vis struct #knobs #impl_generics #where_clause {
                     #(#decls,)*
                     #[doc(hidden)]
-                    pub __path: ::manifests::Path,
+                    pub __path: ::kforge::Path,
                 }
                 #[automatically_derived]
                 impl #impl_generics #knobs #ty_generics #where_clause {
                     /// The handle of this whole section, for pass-through rendering.
-                    pub fn whole(&self) -> ::manifests::Knob<#name #ty_generics> {
-                        ::manifests::Knob::at(self.__path.clone())
+                    pub fn whole(&self) -> ::kforge::Knob<#name #ty_generics> {
+                        ::kforge::Knob::at(self.__path.clone())
                     }
                 }
                 #[automatically_derived]
-                impl #impl_generics ::manifests::Section for #name #ty_generics #where_clause {}
+                impl #impl_generics ::kforge::Section for #name #ty_generics #where_clause {}
                 #[automatically_derived]
-                impl #impl_generics ::manifests::Knobbed for #name #ty_generics #where_clause {
+                impl #impl_generics ::kforge::Knobbed for #name #ty_generics #where_clause {
                     type Handle = #knobs #ty_generics;
-                    fn handle(path: ::manifests::Path) -> Self::Handle {
+                    fn handle(path: ::kforge::Path) -> Self::Handle {
                         #knobs { #(#inits,)* __path: path }
                     }
-                    fn flattened_error(tree: &::manifests::__serde_json::Value, at: &[::std::string::String]) -> ::std::option::Option<(::std::string::String, ::std::string::String)> {
+                    fn flattened_error(tree: &::kforge::__serde_json::Value, at: &[::std::string::String]) -> ::std::option::Option<(::std::string::String, ::std::string::String)> {
                         match at.split_first() {
                             ::std::option::Option::None => {
                                 #(#flattened)*

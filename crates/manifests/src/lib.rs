@@ -25,7 +25,7 @@
 //!   settings, and the handles `Knob<T>`) and [`template::tree`] (maps, lists, gated parts and
 //!   ranges that objects lower to). Branching on a setting goes through these, never through a
 //!   plain Rust `if`, so the chart cannot bake in a default.
-//! - **Values** ([`values`], `derive(Knobs)` from `manifests-derive`): the settings types, their
+//! - **Values** ([`values`], `derive(Knobs)` from `kforge-derive`): the settings types, their
 //!   schema, loading and merging values files and `--set`.
 //! - **The model and builders** ([`model`]): [`Model`] and [`model::Object`], the typed
 //!   builders of Kubernetes kinds ([`objects`], with typed references between objects), the
@@ -50,7 +50,7 @@
 
 #![warn(missing_docs)]
 
-extern crate self as manifests;
+extern crate self as kforge;
 
 pub mod check;
 pub mod graph;
@@ -69,7 +69,7 @@ pub mod values;
 pub use model::{kit, objects};
 pub use template::expr;
 
-pub use manifests_derive::Knobs;
+pub use kforge_derive::Knobs;
 pub use model::app::{App, Application, Environment, WithChart};
 pub use model::chart_meta::{ChartMeta, Maintainer, UpgradeNote};
 pub use model::notes::Line;
@@ -113,9 +113,9 @@ pub mod extend {
     //! A cert-manager `Certificate` whose Secret a Deployment mounts:
     //!
     //! ```
-    //! use manifests::extend::{Build, Object, Referable};
-    //! use manifests::objects::{Container, Deployment, Pod, Secret, SecretRef, Volume, VolumeSource};
-    //! use manifests::{Expr, List, Map, Meta, Model, Node, fullname_with};
+    //! use kforge::extend::{Build, Object, Referable};
+    //! use kforge::objects::{Container, Deployment, Pod, Secret, SecretRef, Volume, VolumeSource};
+    //! use kforge::{Expr, List, Map, Meta, Model, Node, fullname_with};
     //!
     //! struct Certificate {
     //!     meta: Meta,

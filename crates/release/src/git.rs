@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Files by path relative to the output directory, as in [`manifests::output::Tree`].
+/// Files by path relative to the output directory, as in [`kforge::output::Tree`].
 pub type Files = BTreeMap<PathBuf, String>;
 
 fn git(repo: &Path, args: &[&str]) -> Result<String, String> {

@@ -8,7 +8,7 @@
 //! - [`package`]: `kforge package`, reproducible `.tgz` charts for `helm push` and chart
 //!   repositories.
 //!
-//! Like `manifests`, this crate knows no application and picks no Kubernetes version.
+//! Like `kforge` (the DSL), this crate knows no application and picks no Kubernetes version.
 
 pub mod compat;
 pub mod git;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use manifests::{Application, WithChart, render};
+use kforge::{Application, WithChart, render};
 
 /// The comment in the gzip header of every package kforge writes.
 const GZIP_COMMENT: &str = "kforge";
@@ -62,7 +62,7 @@ fn archive(name: &str, files: &BTreeMap<String, String>) -> std::io::Result<Vec<
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     for (path, text) in files {
-        if path.ends_with(manifests::output::ownership::RECORD) {
+        if path.ends_with(kforge::output::ownership::RECORD) {
             continue;
         }
         let mut header = tar::Header::new_gnu();
@@ -90,13 +90,13 @@ pub fn is_ours(bytes: &[u8]) -> bool {
 /// written when one would replace a file that is not ours. Returns the paths written.
 pub fn write(out: &Path, packages: &[Package]) -> Result<Vec<PathBuf>, String> {
     // As spelled: `link/.` is `link`, refused below as the link it is.
-    let out = &manifests::output::no_follow::lexical(out);
+    let out = &kforge::output::no_follow::lexical(out);
     let mut foreign = Vec::new();
     for p in packages {
         let path = out.join(&p.file_name);
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_symlink() || !m.is_file() => foreign.push(path),
-            Ok(_) => match manifests::output::no_follow::read_regular(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))? {
+            Ok(_) => match kforge::output::no_follow::read_regular(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))? {
                 Some(existing) if is_ours(&existing) => {}
                 _ => foreign.push(path),
             },

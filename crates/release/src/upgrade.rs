@@ -12,15 +12,15 @@
 //!
 //! The chart's version must then have grown at least as much as the weightiest change needs
 //! ([`crate::version`]), and a breaking change needs an upgrade note for the new version
-//! ([`manifests::ChartMeta::upgrade_note`]), which the chart README lists.
+//! ([`kforge::ChartMeta::upgrade_note`]), which the chart README lists.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use manifests::Application;
-use manifests::output::Tree;
-use manifests::values::{self, Layer};
+use kforge::Application;
+use kforge::output::Tree;
+use kforge::values::{self, Layer};
 use serde_json::Value;
 
 use crate::compat;
@@ -125,7 +125,7 @@ fn identity(o: &Value) -> (String, String) {
 }
 
 fn under<'a>(files: &'a Files, dir: &'a Path) -> impl Iterator<Item = (&'a PathBuf, &'a String)> + 'a {
-    files.iter().filter(move |(p, _)| p.starts_with(dir) && !p.ends_with(manifests::output::ownership::RECORD))
+    files.iter().filter(move |(p, _)| p.starts_with(dir) && !p.ends_with(kforge::output::ownership::RECORD))
 }
 
 /// Compares `app` as emitted now (`now`, the tree emit writes) with `base`, the files `rev`
@@ -145,8 +145,8 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
 
     // 1. Objects, environment by environment: `<env>/<stage>/<object>.yaml` now, `<env>.yaml`
     //    in output committed before environment directories.
-    let before_envs = manifests::output::layout::environment_files(under(base, &manifests_dir), &manifests_dir);
-    let now_envs = manifests::output::layout::environment_files(now.iter(), &manifests_dir);
+    let before_envs = kforge::output::layout::environment_files(under(base, &manifests_dir), &manifests_dir);
+    let now_envs = kforge::output::layout::environment_files(now.iter(), &manifests_dir);
     for (env, base_files) in &before_envs {
         let env = env.as_str();
         let Some(now_files) = now_envs.get(env) else {
@@ -228,7 +228,7 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
 
     // 3. Any other change of the chart's files.
     let before: BTreeMap<&PathBuf, &String> = under(base, &chart_dir).collect();
-    let after: BTreeMap<&PathBuf, &String> = now.iter().filter(|(p, _)| p.starts_with(&chart_dir) && !p.ends_with(manifests::output::ownership::RECORD)).collect();
+    let after: BTreeMap<&PathBuf, &String> = now.iter().filter(|(p, _)| p.starts_with(&chart_dir) && !p.ends_with(kforge::output::ownership::RECORD)).collect();
     let mut differ: Vec<String> =
         before.keys().chain(after.keys()).filter(|p| before.get(*p) != after.get(*p)).map(|p| p.strip_prefix(&chart_dir).unwrap_or(p).display().to_string()).collect();
     differ.sort();
@@ -245,10 +245,10 @@ pub fn compare(app: &dyn Application, base: &Files, now: &Tree, rev: &str) -> Ve
 }
 
 /// The application's own rules of a `templates/validate.yaml`: `(condition, fail message)` of
-/// each `if` block before [`manifests::render::chart::API_RULES_MARK`]. `None` for a file written
+/// each `if` block before [`kforge::render::chart::API_RULES_MARK`]. `None` for a file written
 /// before the mark, where the two kinds cannot be told apart.
 fn own_rules(text: &str) -> Option<Vec<(String, String)>> {
-    let (own, _) = text.split_once(manifests::render::chart::API_RULES_MARK)?;
+    let (own, _) = text.split_once(kforge::render::chart::API_RULES_MARK)?;
     let lines: Vec<&str> = own.lines().map(str::trim).collect();
     Some(
         lines

@@ -11,7 +11,7 @@ use std::fmt;
 use apps::aeterna::core::LlmProvider;
 use apps::aeterna::dependencies::{CacheType, VectorBackendType};
 use apps::aeterna::opal::TenantId;
-use manifests::{DnsName, Port};
+use kforge::{DnsName, Port};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -98,7 +98,7 @@ impl fmt::Debug for Secret {
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // As a values file's secrets are read: a number or boolean given is named, never quoted.
-        manifests::SecretString::deserialize(d).map(|s| Secret(s.0))
+        kforge::SecretString::deserialize(d).map(|s| Secret(s.0))
     }
 }
 
@@ -276,7 +276,7 @@ pub fn parse(name: &str, text: &str) -> Result<Answers, String> {
     let mut tree: Value = if text.trim().is_empty() {
         Value::Object(Default::default())
     } else {
-        serde_saphyr::from_str(text).map_err(|e| format!("{name}: not valid YAML: {}", manifests::values::yaml_message(name, &e.to_string())))?
+        serde_saphyr::from_str(text).map_err(|e| format!("{name}: not valid YAML: {}", kforge::values::yaml_message(name, &e.to_string())))?
     };
     if tree.is_null() {
         tree = Value::Object(Default::default());
@@ -410,9 +410,9 @@ impl Answers {
     /// Whether the server these answers run (the chart's appVersion, or the Ollama release) has an
     /// opal-fetcher that serves one tenant only, by the chart's own gate.
     pub fn fetcher_wants_a_tenant(&self) -> bool {
-        let app_version = manifests::Application::chart(&apps::aeterna::app()).app_version.clone();
+        let app_version = kforge::Application::chart(&apps::aeterna::app()).app_version.clone();
         let tag = if self.llm.provider == LlmProvider::Ollama { crate::model::ollama_image_tag() } else { app_version };
-        manifests::template::version::at_least(&tag, apps::aeterna::opal::FETCHER_TENANT_FROM)
+        kforge::template::version::at_least(&tag, apps::aeterna::opal::FETCHER_TENANT_FROM)
     }
 
     fn check_vector_backend(&self) -> Result<(), Problem> {

@@ -47,7 +47,7 @@ pub fn run(o: &Options) -> Result<(), String> {
     match &o.answers {
         Some(file) => {
             let shown = file.display().to_string();
-            let text = std::fs::File::open(file).map_err(|e| e.to_string()).and_then(manifests::values::read_capped).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+            let text = std::fs::File::open(file).map_err(|e| e.to_string()).and_then(kforge::values::read_capped).map_err(|e| format!("{shown}: cannot read: {e}"))?;
             let answers = answers::parse(&shown, &text)?;
             let plan = outputs::plan(&answers, &o.out, o.opencode_config.as_deref())?;
             if !o.force {

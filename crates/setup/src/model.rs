@@ -5,7 +5,7 @@ use apps::aeterna::Values;
 use apps::aeterna::core::LlmProvider;
 use apps::aeterna::dependencies::{CacheType, VectorBackendType};
 use apps::aeterna::secrets::Credentials;
-use manifests::{DnsName, Knobbed, Path, Port};
+use kforge::{DnsName, Knobbed, Path, Port};
 use serde_json::Value;
 
 use crate::answers::{Answers, CEDAR_CONFIG_MAP, EXAMPLE_POLICY_REPO, External, LOCAL_FETCHER_IMAGE, OPAL_SECRET, PostgresqlType, Secret, Target};
@@ -35,17 +35,17 @@ pub fn values_of(a: &Answers) -> Values {
             out.pinecone.enabled = true;
             out.pinecone.environment = vb.environment.clone();
             out.pinecone.index_name = vb.index_name.clone();
-            out.pinecone.api_key = manifests::SecretString(vb.api_key.0.clone());
+            out.pinecone.api_key = kforge::SecretString(vb.api_key.0.clone());
             out.pinecone.existing_secret = untyped("aeterna-pinecone", &vb.api_key, &vb.existing_secret);
         }
         VectorBackendType::Weaviate => {
             out.weaviate.enabled = true;
             out.weaviate.external.host = vb.host.clone();
-            out.weaviate.external.api_key = manifests::SecretString(vb.api_key.0.clone());
+            out.weaviate.external.api_key = kforge::SecretString(vb.api_key.0.clone());
         }
         VectorBackendType::Mongodb => {
             out.mongodb.enabled = true;
-            out.mongodb.uri = manifests::SecretString(vb.uri.0.clone());
+            out.mongodb.uri = kforge::SecretString(vb.uri.0.clone());
             out.mongodb.existing_secret = untyped("aeterna-mongodb", &vb.uri, &vb.existing_secret);
         }
         VectorBackendType::VertexAi => {
@@ -53,14 +53,14 @@ pub fn values_of(a: &Answers) -> Values {
             out.vertex_ai.project_id = vb.project_id.clone();
             out.vertex_ai.region = vb.region.clone();
             out.vertex_ai.index_endpoint = vb.index_endpoint.clone();
-            out.vertex_ai.service_account_json = manifests::SecretString(vb.service_account_json.0.clone());
+            out.vertex_ai.service_account_json = kforge::SecretString(vb.service_account_json.0.clone());
             out.vertex_ai.existing_secret = untyped("aeterna-vertex-ai", &vb.service_account_json, &vb.existing_secret);
         }
         VectorBackendType::Databricks => {
             out.databricks.enabled = true;
             out.databricks.workspace_url = vb.workspace_url.clone();
             out.databricks.catalog = vb.catalog.clone();
-            out.databricks.token = manifests::SecretString(vb.token.0.clone());
+            out.databricks.token = kforge::SecretString(vb.token.0.clone());
             out.databricks.existing_secret = untyped("aeterna-databricks", &vb.token, &vb.existing_secret);
         }
     }
@@ -73,7 +73,7 @@ pub fn values_of(a: &Answers) -> Values {
     if let Some(e) = &a.cache.external {
         cache.external.host = e.host.trim().to_string();
         cache.external.port = e.port.unwrap_or(cache.external.port);
-        cache.external.password = manifests::SecretString(e.password.0.clone());
+        cache.external.password = kforge::SecretString(e.password.0.clone());
         cache.external.existing_secret = e.existing_secret.clone();
     }
 
@@ -87,7 +87,7 @@ pub fn values_of(a: &Answers) -> Values {
             pg.external.database = database.clone();
         }
         pg.external.username = username.clone();
-        pg.external.password = manifests::SecretString(password.0.clone());
+        pg.external.password = kforge::SecretString(password.0.clone());
         pg.external.existing_secret = existing_secret.clone();
     }
 
@@ -120,7 +120,7 @@ pub fn values_of(a: &Answers) -> Values {
     llm.provider = l.provider;
     match l.provider {
         LlmProvider::Openai => {
-            llm.openai.api_key = manifests::SecretString(l.api_key.0.clone());
+            llm.openai.api_key = kforge::SecretString(l.api_key.0.clone());
             llm.openai.existing_secret = untyped("aeterna-openai", &l.api_key, &l.existing_secret);
             if !l.model.is_empty() {
                 llm.openai.chat_model = l.model.clone();

@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use apps::aeterna::Values;
-use manifests::Application;
-use manifests::render::{self, Release};
+use kforge::Application;
+use kforge::render::{self, Release};
 use serde_json::Value;
 
 use crate::answers::{Answers, Target};
@@ -189,10 +189,10 @@ pub fn plan(answers: &Answers, out: &Path, opencode_path: Option<&Path>) -> Resu
             let (overlay, secrets) = split_values(&tree);
             let schema = apps::aeterna::app().schema();
             let head = "# The Aeterna chart's values for your answers: only what differs from the chart's defaults\n# (charts-out/charts/aeterna/values.yaml describes every setting).\n\n";
-            files.push(planned(out, "values.yaml", stamped(NOTE, &format!("{head}{}", manifests::render::chart::commented_yaml(&overlay, &schema))), false));
+            files.push(planned(out, "values.yaml", stamped(NOTE, &format!("{head}{}", kforge::render::chart::commented_yaml(&overlay, &schema))), false));
             let mut install = format!("helm install aeterna charts-out/charts/aeterna -n aeterna --create-namespace -f {}", join(out, "values.yaml").display());
             if secrets.as_object().is_some_and(|m| !m.is_empty()) {
-                files.push(planned(out, "secrets.values.yaml", stamped(SECRET_NOTE, &manifests::render::chart::commented_yaml(&secrets, &schema)), true));
+                files.push(planned(out, "secrets.values.yaml", stamped(SECRET_NOTE, &kforge::render::chart::commented_yaml(&secrets, &schema)), true));
                 install.push_str(&format!(" -f {}", join(out, "secrets.values.yaml").display()));
             }
             if values.postgresql.enabled {

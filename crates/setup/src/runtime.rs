@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use manifests::render::Rendered;
+use kforge::render::Rendered;
 use serde_json::Value;
 
 /// The PostgreSQL image of the compose file. The chart leaves the image of its CloudNativePG

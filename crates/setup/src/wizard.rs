@@ -10,7 +10,7 @@ use apps::aeterna::dependencies::{CacheType, VectorBackendType};
 use console::{Term, style};
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
-use manifests::{DnsName, Port};
+use kforge::{DnsName, Port};
 
 use apps::aeterna::opal::TenantId;
 
@@ -285,7 +285,7 @@ pub fn ask(opencode_path: Option<&Path>) -> Result<Answers, String> {
                 style(format!(
                     "Aeterna reaches Ollama through its OpenAI-compatible API from 0.8.0-rc.9 on: the server runs {} instead of the chart's {}.",
                     crate::model::ollama_image_tag(),
-                    manifests::Application::chart(&apps::aeterna::app()).app_version
+                    kforge::Application::chart(&apps::aeterna::app()).app_version
                 ))
                 .yellow()
             ));

@@ -16,9 +16,9 @@ use std::process::ExitCode;
 
 use crds::certificate::v1::Certificate;
 
-use manifests::kit::{DisruptionBudgetSettings, Image, PodSettings, Resources, ServiceSettings, StorageSettings};
-use manifests::objects::{Args, ClaimTemplate, ConfigMap, Container, CronJob, EnvVar, Probe, Secret, SecretRef, ServicePort, StatefulSet, Volume, VolumeSource};
-use manifests::{
+use kforge::kit::{DisruptionBudgetSettings, Image, PodSettings, Resources, ServiceSettings, StorageSettings};
+use kforge::objects::{Args, ClaimTemplate, ConfigMap, Container, CronJob, EnvVar, Probe, Secret, SecretRef, ServicePort, StatefulSet, Volume, VolumeSource};
+use kforge::{
     App, ChartMeta, ConcurrencyPolicy, CronSchedule, DnsName, Knobs, List, Map, Meta, Model, Node, SecretString, TimeZone, concat, fullname, fullname_with, pattern_string, release_namespace, text,
 };
 use schemars::JsonSchema;
@@ -89,7 +89,7 @@ pub struct Tls {
     pub issuer_kind: IssuerKind,
 }
 
-manifests::string_enum!(
+kforge::string_enum!(
     /// The kinds of cert-manager issuer a `Certificate` names.
     IssuerKind {
         /// An issuer in the release's namespace.
@@ -109,7 +109,7 @@ impl Default for Values {
             existing_secret: DnsName::new("acme-valkey"),
             debug: false,
             service: ServiceSettings::new(6379),
-            storage: StorageSettings { size: manifests::Size::new("1Gi"), storage_class: String::new() },
+            storage: StorageSettings { size: kforge::Size::new("1Gi"), storage_class: String::new() },
             pdb: DisruptionBudgetSettings::min_available(false, 1),
             nightly: Nightly { schedule: CronSchedule::new("30 2 * * *"), time_zone: TimeZone::new("Etc/UTC"), suspend: false },
             tls: Tls { enabled: false, issuer: DnsName::new("acme-ca"), issuer_kind: IssuerKind::ClusterIssuer },
@@ -153,7 +153,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .args(Args::from(["/etc/valkey/valkey.conf", "--requirepass", "$(VALKEY_PASSWORD)"]).when(&v.debug, ["--loglevel", "debug"])
                 .when(&v.tls.enabled, ["--tls-port", "6380", "--tls-cert-file", "/tls/tls.crt", "--tls-key-file", "/tls/tls.key", "--tls-ca-cert-file", "/tls/ca.crt"]),
         )
-        .env(manifests::List::new().push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
+        .env(kforge::List::new().push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
         .resources(v.resources.whole().raw())
         .security_context(v.pod.security_context.raw())
         .build();
@@ -186,7 +186,7 @@ fn build(v: &ValuesKnobs) -> Model {
         .image_pull_policy(&v.image.pull_policy)
         .command(["valkey-cli"])
         .args(["-h", "$(VALKEY_HOST)", "--no-auth-warning", "-a", "$(VALKEY_PASSWORD)", "BGSAVE"])
-        .env(manifests::List::new().push(EnvVar::value("VALKEY_HOST", fullname())).push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
+        .env(kforge::List::new().push(EnvVar::value("VALKEY_HOST", fullname())).push(EnvVar::secret("VALKEY_PASSWORD", &secret, "password", false)))
         .security_context(v.pod.security_context.raw())
         .build();
     let mut pod = v.pod.pod(vec![save], &[]);

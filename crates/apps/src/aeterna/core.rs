@@ -3,14 +3,14 @@
 //! RBAC, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy, ServiceMonitor
 //! and the database migration Job.
 
-use manifests::SecretString;
-use manifests::kit::{AutoscalingSettings, DisruptionBudgetSettings, Image, Resources, ServiceSettings, k8s};
-use manifests::model::Hook;
-use manifests::objects::{
+use kforge::SecretString;
+use kforge::kit::{AutoscalingSettings, DisruptionBudgetSettings, Image, Resources, ServiceSettings, k8s};
+use kforge::model::Hook;
+use kforge::objects::{
     ConfigMap, Container, Deployment, EnvFrom, EnvVar, Job, NetworkPolicy, NetworkPolicyRule, Pod, PolicyRule, Probe, Role, RoleBinding, ServiceMonitor, ServicePort, Volume,
     Workload,
 };
-use manifests::{
+use kforge::{
     ConfigKey, DnsLabel, DnsName, Duration, Expr, Knobs, Line, List, Map, Meta, Model, ObjectRef, StringMap, checksum_of, fullname, fullname_with, release_namespace,
     service_account_name, string_enum,
 };
@@ -256,13 +256,13 @@ impl Default for Security {
     fn default() -> Self {
         Security {
             network_policy: NetworkPolicySettings { enabled: false, allowed_namespaces: Vec::new() },
-            pod_security_context: manifests::Kube::json(json!({
+            pod_security_context: kforge::Kube::json(json!({
                 "runAsNonRoot": true,
                 "runAsUser": 1000,
                 "fsGroup": 1000,
                 "seccompProfile": {"type": "RuntimeDefault"}
             })),
-            container_security_context: manifests::Kube::json(json!({
+            container_security_context: kforge::Kube::json(json!({
                 "allowPrivilegeEscalation": false,
                 "readOnlyRootFilesystem": true,
                 "capabilities": {"drop": ["ALL"]}
@@ -316,7 +316,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     let llm = &v.llm;
     let obs = &v.observability;
     let is_vector = |t: VectorBackendType| vb.type_.is(t);
-    let bool_str = |b: &manifests::Knob<bool>| b.string();
+    let bool_str = |b: &kforge::Knob<bool>| b.string();
     // Settings of the design no Aeterna release reads (0.2.0 to 0.8.0-rc.12).
     let unread = "no Aeterna release reads it (0.2.0 to 0.8.0-rc.12); kept for the design's values";
     m.documentation_only(&obs.tracing.endpoint, &format!("{unread}: the server exports no traces and reads no OTEL_* variable"));
@@ -370,7 +370,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
                     .when(
                         llm.provider.is(LlmProvider::Ollama),
                         Map::new()
-                            .str("AETERNA_OPENAI_BASE_URL", manifests::concat([llm.ollama.host.expr(), "/v1".into()]))
+                            .str("AETERNA_OPENAI_BASE_URL", kforge::concat([llm.ollama.host.expr(), "/v1".into()]))
                             .str("AETERNA_OPENAI_MODEL", &llm.ollama.model)
                             .str("OPENAI_API_KEY", "ollama"),
                     )
@@ -466,14 +466,14 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     //   Job's pod template, which the API server refuses, and applying the same ones again
     //   leaves the finished Job as it is.
     let mig = &a.migration;
-    let migrates = manifests::concat([
+    let migrates = kforge::concat([
         a.image.reference_in(&v.global.image_registry),
         "|".into(),
         deps.postgres_host.clone(),
         "|".into(),
         deps.postgres_database.clone(),
         "|".into(),
-        manifests::chart_version(),
+        kforge::chart_version(),
     ]);
     let mut migrate = server_container("migrate").command(MIGRATE_COMMAND).build();
     migrate.mount(&Volume::empty_dir("tmp"), "/tmp");
@@ -488,7 +488,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, stack: &Stack, c
     m.add_when(
         &mig.enabled,
         Job::builder()
-            .meta(Meta::new(manifests::concat([fullname_with("migrate"), "-".into(), migrates.digest()])).component("migration").template_file("aeterna/job-migration.yaml"))
+            .meta(Meta::new(kforge::concat([fullname_with("migrate"), "-".into(), migrates.digest()])).component("migration").template_file("aeterna/job-migration.yaml"))
             .backoff_limit(&mig.backoff_limit)
             .active_deadline_seconds(&mig.active_deadline_seconds)
             .hook(Hook { events: "post-install,post-upgrade", weight: 0, delete_policy: "before-hook-creation,hook-succeeded" })

@@ -3,10 +3,10 @@
 //! objects, so nothing is downloaded at install time) or external, and the server reaches
 //! either through the same connection settings ([`Endpoints`]).
 
-use manifests::SecretString;
-use manifests::kit::{ClusterBackupSettings, Image, Resources, StorageSettings, StorageSettingsKnobs};
-use manifests::objects::{ClaimTemplate, Cluster, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet, Volume, Workload};
-use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, concat, fullname_with, string_enum};
+use kforge::SecretString;
+use kforge::kit::{ClusterBackupSettings, Image, Resources, StorageSettings, StorageSettingsKnobs};
+use kforge::objects::{ClaimTemplate, Cluster, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Service, ServicePort, StatefulSet, Volume, Workload};
+use kforge::{ConfigKey, DnsName, Expr, Knobs, List, Meta, Model, Node, ObjectRef, Port, concat, fullname_with, string_enum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -227,8 +227,8 @@ pub struct Postgresql {
     /// `pgvector.enabled` needs the pgvector extension (CloudNativePG's `standard` and `system`
     /// images, not `minimal`); `backup.enabled` the Barman Cloud binaries (`system` images only).
     pub image_name: String,
-    /// PostgreSQL instances (one primary, the rest replicas).
-    pub instances: u16,
+    /// PostgreSQL instances (one primary, the rest replicas); at least 1, as the Cluster CRD asks.
+    pub instances: std::num::NonZeroU16,
     /// Volume of each instance.
     pub storage: StorageSettings,
     /// The pgvector extension in the application database.
@@ -329,7 +329,7 @@ impl Default for Postgresql {
         Postgresql {
             enabled: true,
             image_name: String::new(),
-            instances: 3,
+            instances: std::num::NonZeroU16::new(3).unwrap_or(std::num::NonZeroU16::MIN),
             storage: StorageSettings::new("10Gi"),
             pgvector: Toggle { enabled: true },
             backup: ClusterBackupSettings::new("0 2 * * *"),
@@ -446,7 +446,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs) -> Endpoints {
 }
 
 /// An image reference behind `global.imageRegistry` when both are set.
-fn with_registry(v: &ValuesKnobs, image: &manifests::Knob<String>) -> Expr<String> {
+fn with_registry(v: &ValuesKnobs, image: &kforge::Knob<String>) -> Expr<String> {
     let registry = &v.global.image_registry;
     registry.is_set().and(image.is_set()).then(concat([registry.expr(), "/".into(), image.expr()]), image.expr())
 }

@@ -13,10 +13,10 @@
 //! hands the server those variables.
 //! Off (`opal.enabled: false`) means single-tenant mode: the server allows every caller.
 
-use manifests::SecretString;
-use manifests::kit::{DisruptionBudgetSettings, Image, Resources, k8s};
-use manifests::objects::{ConfigMap, DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
-use manifests::{ConfigKey, DnsName, Expr, Knobs, List, Map, Meta, Model, ObjectRef, concat, fullname_with};
+use kforge::SecretString;
+use kforge::kit::{DisruptionBudgetSettings, Image, Resources, k8s};
+use kforge::objects::{ConfigMap, DaemonSet, Deployment, EnvVar, NetworkPolicy, NetworkPolicyRule, PortRef, Probe, Secret, SecretRef, Service, ServicePort, Volume, Workload};
+use kforge::{ConfigKey, DnsName, Expr, Knobs, List, Map, Meta, Model, ObjectRef, concat, fullname_with};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -168,7 +168,7 @@ pub struct Fetcher {
     pub tenant: TenantId,
 }
 
-manifests::pattern_string!(
+kforge::pattern_string!(
     /// A tenant's UUID as opal-fetcher's `tenant` query parameter takes it, or empty.
     TenantId,
     r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$",
@@ -218,7 +218,7 @@ impl Default for Opal {
                 image: Image { tag: OPAL_VERSION.into(), ..Image::new("docker.io/permitio/opal-client-cedar") },
                 // The OPAL client (Python) and the Cedar agent in one container.
                 resources: Resources::cpu_memory(("50m", "128Mi"), ("500m", "256Mi")),
-                tolerations: vec![manifests::Kube::json(toleration)],
+                tolerations: vec![kforge::Kube::json(toleration)],
             },
             fetcher: Fetcher { replicas: 2, image: Image::new(""), resources: Resources::cpu_memory(("50m", "64Mi"), ("200m", "128Mi")), tenant: TenantId::default() },
         }
@@ -394,7 +394,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     // fetcher's version decides: the server's unless the fetcher has a tag of its own.
     let tenant = &o.fetcher.tenant;
     m.reject_when(on.and(fetcher_version.version_at_least(FETCHER_TENANT_FROM)).and(tenant.is_set().not()), TENANT_NEEDED);
-    let fetcher_base = manifests::text!("http://{}:{}", fetcher_service.name(), FETCHER_PORT.to_string());
+    let fetcher_base = kforge::text!("http://{}:{}", fetcher_service.name(), FETCHER_PORT.to_string());
     let data_url = concat([fetcher_base.clone(), FETCHER_DATA_PATH.into(), tenant.is_set().then(concat(["?tenant=".into(), tenant.expr()]), "")]);
 
     // ----- the Aeterna server's variables (`cli/src/server/bootstrap.rs`,
@@ -465,7 +465,7 @@ pub fn add_to(m: &mut Model, v: &ValuesKnobs, deps: &Endpoints, credentials: &Cr
     let server_service =
         m.add_when(&on, Service::builder().meta(meta()).selects(&server_deployment).ports(List::new().push(ServicePort::new("http", SERVER_PORT, &server_port))).build());
     o.server.pdb.add_as(m, meta(), &server_deployment, &on);
-    let server_url = manifests::text!("http://{}:{}", server_service.name(), SERVER_PORT.to_string());
+    let server_url = kforge::text!("http://{}:{}", server_service.name(), SERVER_PORT.to_string());
 
     // ----- opal/cedar-agent.yaml: an OPAL client with Cedar inline on every node, subscribed
     // to opal-server; clients on a node ask the agent of that node.

@@ -9,8 +9,8 @@
 //!    Operator write that same Secret from the store of `externalSecrets.secretStoreRef`, so
 //!    no secret value passes through the chart.
 
-use manifests::objects::{EnvVar, ExternalKey, ExternalSecret, Secret, SecretRef};
-use manifests::{DnsName, Duration, Expr, Knob, Knobs, List, Map, Meta, Model, ObjectRef, SecretString, fullname, string_enum};
+use kforge::objects::{EnvVar, ExternalKey, ExternalSecret, Secret, SecretRef};
+use kforge::{DnsName, Duration, Expr, Knob, Knobs, List, Map, Meta, Model, ObjectRef, SecretString, fullname, string_enum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

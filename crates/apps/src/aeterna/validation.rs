@@ -4,7 +4,7 @@
 //! values schema and the Rust types reject them. Missing credentials are checked with the
 //! credentials themselves (`secrets::Credentials::add_to`).
 
-use manifests::{Expr, Model};
+use kforge::{Expr, Model};
 
 use super::ValuesKnobs;
 use super::core::{self, LlmProvider};

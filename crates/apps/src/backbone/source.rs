@@ -4,7 +4,7 @@
 //! these constants and `tests/it/upstream.rs` pins what it renders to them, each with the file
 //! it was read in.
 
-use manifests::objects::{NamedPolicyRule, PolicyRule};
+use kforge::objects::{NamedPolicyRule, PolicyRule};
 
 /// The repository on GitHub.
 pub const REPOSITORY: &str = "morten-olsen/backbone";

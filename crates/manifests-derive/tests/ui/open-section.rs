@@ -1,4 +1,4 @@
-use manifests_derive::Knobs;
+use kforge_derive::Knobs;
 use serde::Deserialize;
 
 // A typo in a values file would be taken and do nothing.

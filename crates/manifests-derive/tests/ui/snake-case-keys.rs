@@ -1,4 +1,4 @@
-use manifests_derive::Knobs;
+use kforge_derive::Knobs;
 use serde::Deserialize;
 
 // `replica_count` would be the key in values.yaml.

@@ -1,4 +1,4 @@
-use manifests_derive::Knobs;
+use kforge_derive::Knobs;
 
 #[derive(Knobs)]
 struct Values(u16, String);

@@ -357,20 +357,20 @@ pub fn concat(parts: impl IntoIterator<Item = Expr<String>>) -> Expr<String> {
 /// in number does not compile.
 ///
 /// ```
-/// let conf = manifests::text!("port {}\nname {{{}}}\n", "6379", manifests::release_name());
+/// let conf = kforge::text!("port {}\nname {{{}}}\n", "6379", kforge::release_name());
 /// # let _ = conf;
 /// ```
 ///
 /// ```compile_fail
-/// let conf = manifests::text!("port {}\nname {}\n", "6379");
+/// let conf = kforge::text!("port {}\nname {}\n", "6379");
 /// ```
 ///
 /// A section is no text:
 ///
 /// ```compile_fail,E0277
-/// use manifests::Knobbed;
-/// let image = manifests::kit::Image::handle(manifests::Path::values().child("image"));
-/// let conf = manifests::text!("image {}\n", &image);
+/// use kforge::Knobbed;
+/// let image = kforge::kit::Image::handle(kforge::Path::values().child("image"));
+/// let conf = kforge::text!("image {}\n", &image);
 /// ```
 #[macro_export]
 macro_rules! text {
@@ -844,7 +844,7 @@ pub trait Knobbed {
 /// its settings has a name of its own in the schema and a handle.
 ///
 /// ```compile_fail,E0277
-/// use manifests::{Knobs, StringMap};
+/// use kforge::{Knobs, StringMap};
 ///
 /// #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, Knobs)]
 /// struct Values {
@@ -881,6 +881,8 @@ pub(crate) use leaves;
 leaves!(String: String);
 leaves!(bool: bool);
 leaves!(i64: i64, i32, u32, u16, u8);
+// Counts that may not be 0 (a CloudNativePG cluster's instances): `minimum: 1` in the schema.
+leaves!(i64: std::num::NonZeroU32, std::num::NonZeroU16, std::num::NonZeroU8);
 leaves!(Value: Value);
 // Fractions (a model's temperature); rendered as text with `string`.
 leaves!(f64: f64);

@@ -9,7 +9,7 @@
 //! - [`kube`]: settings that are pieces of Kubernetes objects, checked against Kubernetes' schema;
 //! - [`secret`]: [`SecretString`], the type of a password, key or token.
 //!
-//! Everything is re-exported here, so `manifests::values::Port` and `values::load` name it.
+//! Everything is re-exported here, so `kforge::values::Port` and `values::load` name it.
 
 pub(crate) mod compose;
 pub mod kube;

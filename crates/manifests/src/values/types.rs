@@ -41,7 +41,7 @@ macro_rules! __string_leaf {
 /// pattern accepts it. An application's own unit, such as Valkey's `256mb`:
 ///
 /// ```
-/// manifests::pattern_string!(
+/// kforge::pattern_string!(
 ///     /// A memory size as Valkey writes it: `256mb`, `1gb`.
 ///     ValkeyMemory, r"^[0-9]+(kb|mb|gb)$", 32, "a size such as 256mb or 1gb"
 /// );
@@ -53,7 +53,7 @@ macro_rules! pattern_string {
     ($(#[$doc:meta])* $name:ident, $pattern:expr, $max:expr, $expected:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug, Default, PartialEq, Eq, $crate::__serde::Serialize)]
-        #[serde(crate = "manifests::__serde", transparent)]
+        #[serde(crate = "kforge::__serde", transparent)]
         pub struct $name(pub String);
 
         impl $name {

@@ -11,9 +11,9 @@ pub const CRD: &str = include_str!("certificate.crd.yaml");
 /// `cert-manager.io/v1`.
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1 {
-    use manifests::extend::serde::{Deserialize, Serialize};
-    use manifests::extend::{Build, Object, Referable};
-    use manifests::{Expr, Map, Meta};
+    use kforge::extend::serde::{Deserialize, Serialize};
+    use kforge::extend::{Build, Object, Referable};
+    use kforge::{Expr, Map, Meta};
 
     /// A `Certificate` of `cert-manager.io/v1`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -54,7 +54,7 @@ pub mod v1 {
 
     /// A whole `Certificate` object of `cert-manager.io/v1`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateResource {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
@@ -69,7 +69,7 @@ pub mod v1 {
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
-        pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        pub metadata: kforge::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// Specification of the desired state of the Certificate resource.
         /// <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "spec", default, skip_serializing_if = "Option::is_none")]
@@ -85,7 +85,7 @@ pub mod v1 {
     /// Specification of the desired state of the Certificate resource.
     /// <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpec {
         /// Defines extra output formats of the private key and signed certificate chain
         /// to be written to this Certificate's target Secret.
@@ -215,7 +215,7 @@ pub mod v1 {
     /// Defines extra output formats of the private key and signed certificate chain
     /// to be written to this Certificate's target Secret.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecAdditionalOutputFormats {
         /// Type is the name of the format type that should be written to the
         /// Certificate's target Secret.
@@ -228,7 +228,7 @@ pub mod v1 {
     /// as the Certificate. If the issuer is cluster-scoped, it can be used
     /// from any namespace.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecIssuerRef {
         /// Group of the issuer being referred to.
         /// Defaults to 'cert-manager.io'.
@@ -245,7 +245,7 @@ pub mod v1 {
 
     /// Additional keystore output formats to be stored in the Certificate's Secret.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecKeystores {
         /// JKS configures options for storing a JKS keystore in the
         /// \`spec.secretName\` Secret resource.
@@ -260,7 +260,7 @@ pub mod v1 {
     /// JKS configures options for storing a JKS keystore in the
     /// \`spec.secretName\` Secret resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecKeystoresJks {
         /// Alias specifies the alias of the key in the keystore, required by the JKS format.
         /// If not provided, the default alias \`certificate\` will be used.
@@ -295,7 +295,7 @@ pub mod v1 {
     /// Mutually exclusive with password.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecKeystoresJksPasswordSecretRef {
         /// The key of the entry in the Secret resource's \`data\` field to be used.
         /// Some instances of this field may be defaulted, in others it may be
@@ -311,7 +311,7 @@ pub mod v1 {
     /// PKCS12 configures options for storing a PKCS12 keystore in the
     /// \`spec.secretName\` Secret resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecKeystoresPkcs12 {
         /// Create enables PKCS12 keystore creation for the Certificate.
         /// If true, a file named \`keystore.p12\` will be created in the target
@@ -346,7 +346,7 @@ pub mod v1 {
     /// Mutually exclusive with password.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecKeystoresPkcs12PasswordSecretRef {
         /// The key of the entry in the Secret resource's \`data\` field to be used.
         /// Some instances of this field may be defaulted, in others it may be
@@ -362,7 +362,7 @@ pub mod v1 {
     /// x.509 certificate NameConstraint extension which MUST NOT be used in a non-CA certificate.
     /// More Info: <https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.10>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecNameConstraints {
         /// if true then the name constraints are marked critical.
         #[serde(rename = "critical", default, skip_serializing_if = "Option::is_none")]
@@ -381,7 +381,7 @@ pub mod v1 {
     /// restriction in the excluded field is invalid regardless
     /// of information appearing in the permitted
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecNameConstraintsExcluded {
         /// DNSDomains is a list of DNS domains that are permitted or excluded.
         #[serde(rename = "dnsDomains", default, skip_serializing_if = "Option::is_none")]
@@ -400,7 +400,7 @@ pub mod v1 {
 
     /// Permitted contains the constraints in which the names must be located.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecNameConstraintsPermitted {
         /// DNSDomains is a list of DNS domains that are permitted or excluded.
         #[serde(rename = "dnsDomains", default, skip_serializing_if = "Option::is_none")]
@@ -422,7 +422,7 @@ pub mod v1 {
     /// Most commonly this would be UPN set with oid: 1.3.6.1.4.1.311.20.2.3
     /// You should ensure that any OID passed is valid for the UTF8String type as we do not explicitly validate this.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecOtherNames {
         /// OID is the object identifier for the otherName SAN.
         /// The object identifier must be expressed as a dotted string, for
@@ -438,7 +438,7 @@ pub mod v1 {
     /// Private key options. These include the key algorithm and size, the used
     /// encoding and the rotation policy.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecPrivateKey {
         /// Algorithm is the private key algorithm of the corresponding private key
         /// for this certificate.
@@ -460,7 +460,7 @@ pub mod v1 {
     /// \`renewal\` allows configuration of how your certificate is renewed. If the policy mentioned is
     /// \`RenewBefore\` then the controller respects \`renewBefore\` and \`renewBeforePercentage\`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecRenewal {
         /// \`policy\` must be one of \`Disabled\`, \`RenewBefore\`.
         #[serde(rename = "policy", default, skip_serializing_if = "Option::is_none")]
@@ -472,7 +472,7 @@ pub mod v1 {
 
     /// \`windows\` mentions the behavior of when the renewal must happen.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecRenewalWindows {
         /// \`cron\` is a cron compliant string to allow when the renewal should be allowed. Format is as shown below:
         /// \* \* \* \* \*
@@ -500,7 +500,7 @@ pub mod v1 {
     /// in conjunction with, and cannot overwrite, the base set of annotations
     /// cert-manager sets on the Certificate's Secret.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecSecretTemplate {
         /// Annotations is a key value map to be copied to the target Kubernetes Secret.
         #[serde(rename = "annotations", default, skip_serializing_if = "Option::is_none")]
@@ -513,7 +513,7 @@ pub mod v1 {
     /// Requested set of X509 certificate subject attributes.
     /// More info: <https://datatracker.ietf.org/doc/html/rfc5280#section-4.1.2.6>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateSpecSubject {
         /// Countries to be used on the Certificate.
         #[serde(rename = "countries", default, skip_serializing_if = "Option::is_none")]
@@ -546,7 +546,7 @@ pub mod v1 {
     /// Read-only.
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateStatus {
         /// ACME stores information that is fetched from the ACME CA server.
         #[serde(rename = "acme", default, skip_serializing_if = "Option::is_none")]
@@ -597,7 +597,7 @@ pub mod v1 {
 
     /// ACME stores information that is fetched from the ACME CA server.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateStatusAcme {
         /// ARI stores the ACME Renewal Information that is fetched from the ACME server
         /// in accordance with RFC 9773. This is only populated if the ARI feature gate is enabled.
@@ -608,7 +608,7 @@ pub mod v1 {
     /// ARI stores the ACME Renewal Information that is fetched from the ACME server
     /// in accordance with RFC 9773. This is only populated if the ARI feature gate is enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateStatusAcmeAri {
         /// ExplanationURL is a human-readable URL that may explain why the suggested window
         /// has its current value.
@@ -630,7 +630,7 @@ pub mod v1 {
 
     /// SuggestedWindow is the suggested renewal window as returned by the ACME server in accordance with RFC 9773.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateStatusAcmeAriSuggestedWindow {
         /// End is the end of the suggested renewal window.
         #[serde(rename = "end")]
@@ -643,7 +643,7 @@ pub mod v1 {
     /// List of status conditions to indicate the status of certificates.
     /// Known condition types are \`Ready\` and \`Issuing\`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct CertificateStatusConditions {
         /// LastTransitionTime is the timestamp corresponding to the last status
         /// change of this condition.

@@ -71,7 +71,7 @@ impl ImageKnobs {
     /// Helm rendering (`semverCompare`) are [`crate::template::version`]'s.
     ///
     /// ```
-    /// # use manifests::{Knobbed, Path, kit::Image};
+    /// # use kforge::{Knobbed, Path, kit::Image};
     /// let image = Image::handle(Path::values().child("image"));
     /// let reads_base_url = image.version_at_least("0.8.0-rc.9");
     /// # let _ = reads_base_url;

@@ -5,8 +5,8 @@
 //! settings alike:
 //!
 //! ```
-//! use manifests::Knobs;
-//! use manifests::kit::PodSettings;
+//! use kforge::Knobs;
+//! use kforge::kit::PodSettings;
 //!
 //! #[derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema, Knobs)]
 //! #[serde(rename_all = "camelCase", deny_unknown_fields)]

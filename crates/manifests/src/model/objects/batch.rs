@@ -7,7 +7,7 @@
 //! references apply to it as to any other pod.
 //!
 //! ```compile_fail
-//! use manifests::objects::batch::Count;
+//! use kforge::objects::batch::Count;
 //! // A history limit cannot be negative: there is no count from a signed number.
 //! let limit: Count = (-1i64).into();
 //! ```

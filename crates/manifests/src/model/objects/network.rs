@@ -5,24 +5,24 @@
 //! the Service and its port together:
 //!
 //! ```
-//! use manifests::objects::*;
+//! use kforge::objects::*;
 //! fn path(port: &ServicePortRef) -> IngressPath {
 //!     IngressPath::new("/", "Prefix", port)
 //! }
 //! ```
 //!
 //! ```compile_fail,E0061
-//! use manifests::objects::*;
+//! use kforge::objects::*;
 //! // A backend does not take a Service and a port name: only the handle a Service gave.
-//! fn path(web: &manifests::ObjectRef<Service>) -> IngressPath {
+//! fn path(web: &kforge::ObjectRef<Service>) -> IngressPath {
 //!     IngressPath::new("/", "Prefix", web, "http")
 //! }
 //! ```
 //!
 //! ```compile_fail,E0451
-//! use manifests::objects::*;
+//! use kforge::objects::*;
 //! // Nor can a handle be made up, joining one Service's name with another's port.
-//! fn port_of_other(web: &manifests::ObjectRef<Service>, other: &ServicePortRef) -> ServicePortRef {
+//! fn port_of_other(web: &kforge::ObjectRef<Service>, other: &ServicePortRef) -> ServicePortRef {
 //!     ServicePortRef { service: web.name(), component: None, name: "http".into(), port: other.port() }
 //! }
 //! ```

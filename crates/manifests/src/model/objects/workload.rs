@@ -6,21 +6,21 @@
 //! pod's volume list is built from the mounts, so a mount cannot name a volume the pod lacks:
 //!
 //! ```compile_fail
-//! use manifests::objects::*;
+//! use kforge::objects::*;
 //! // A port handle cannot be made up from a name: there is no such constructor.
 //! let ghost = PortRef { name: "http" };
 //! ```
 //!
 //! ```compile_fail
-//! use manifests::objects::*;
+//! use kforge::objects::*;
 //! // Nor does a probe take a bare port name.
 //! let probe = Probe::http("/health", "http");
 //! ```
 //!
 //! ```compile_fail
-//! use manifests::objects::*;
+//! use kforge::objects::*;
 //! // A StatefulSet names its governing Service by reference, never by a name that could miss it.
-//! let set = StatefulSet::builder().service_name(manifests::fullname_with("db-headless"));
+//! let set = StatefulSet::builder().service_name(kforge::fullname_with("db-headless"));
 //! ```
 
 use std::borrow::Cow;

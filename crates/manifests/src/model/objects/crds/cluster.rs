@@ -11,9 +11,9 @@ pub const CRD: &str = include_str!("cluster.crd.yaml");
 /// `postgresql.cnpg.io/v1`.
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1 {
-    use manifests::extend::serde::{Deserialize, Serialize};
-    use manifests::extend::{Build, Object, Referable};
-    use manifests::{Expr, Map, Meta};
+    use kforge::extend::serde::{Deserialize, Serialize};
+    use kforge::extend::{Build, Object, Referable};
+    use kforge::{Expr, Map, Meta};
 
     /// A `Cluster` of `postgresql.cnpg.io/v1`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -54,7 +54,7 @@ pub mod v1 {
 
     /// A whole `Cluster` object of `postgresql.cnpg.io/v1`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterResource {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
@@ -69,7 +69,7 @@ pub mod v1 {
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
-        pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        pub metadata: kforge::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// Specification of the desired behavior of the cluster.
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "spec")]
@@ -84,7 +84,7 @@ pub mod v1 {
     /// Specification of the desired behavior of the cluster.
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpec {
         /// Affinity/Anti-affinity rules for Pods
         #[serde(rename = "affinity", default, skip_serializing_if = "Option::is_none")]
@@ -331,7 +331,7 @@ pub mod v1 {
 
     /// Affinity/Anti-affinity rules for Pods
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinity {
         /// AdditionalPodAffinity allows to specify pod affinity terms to be passed to all the cluster's pods.
         #[serde(rename = "additionalPodAffinity", default, skip_serializing_if = "Option::is_none")]
@@ -374,7 +374,7 @@ pub mod v1 {
 
     /// AdditionalPodAffinity allows to specify pod affinity terms to be passed to all the cluster's pods.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinity {
         /// The scheduler will prefer to schedule pods to nodes that satisfy
         /// the affinity expressions specified by this field, but it may choose
@@ -408,7 +408,7 @@ pub mod v1 {
     /// "weight" to the sum if the node has pods which matches the corresponding podAffinityTerm; the
     /// node(s) with the highest sum are the most preferred.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
         /// Required. A pod affinity term, associated with the corresponding weight.
         #[serde(rename = "podAffinityTerm")]
@@ -421,7 +421,7 @@ pub mod v1 {
 
     /// Required. A pod affinity term, associated with the corresponding weight.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
         /// A label query over a set of resources, in this case pods.
         /// If it's null, this PodAffinityTerm matches with no Pods.
@@ -472,7 +472,7 @@ pub mod v1 {
     /// A label query over a set of resources, in this case pods.
     /// If it's null, this PodAffinityTerm matches with no Pods.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -486,7 +486,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -509,7 +509,7 @@ pub mod v1 {
     /// null selector and null or empty namespaces list means "this pod's namespace".
     /// An empty selector ({}) matches all namespaces.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -523,7 +523,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -548,7 +548,7 @@ pub mod v1 {
     /// When there are multiple elements, the lists of nodes corresponding to each
     /// podAffinityTerm are intersected, i.e. all terms must be satisfied.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
         /// A label query over a set of resources, in this case pods.
         /// If it's null, this PodAffinityTerm matches with no Pods.
@@ -599,7 +599,7 @@ pub mod v1 {
     /// A label query over a set of resources, in this case pods.
     /// If it's null, this PodAffinityTerm matches with no Pods.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -613,7 +613,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -636,7 +636,7 @@ pub mod v1 {
     /// null selector and null or empty namespaces list means "this pod's namespace".
     /// An empty selector ({}) matches all namespaces.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -650,7 +650,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -670,7 +670,7 @@ pub mod v1 {
     /// AdditionalPodAntiAffinity allows to specify pod anti-affinity terms to be added to the ones generated
     /// by the operator if EnablePodAntiAffinity is set to true (default) or to be used exclusively if set to false.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinity {
         /// The scheduler will prefer to schedule pods to nodes that satisfy
         /// the anti-affinity expressions specified by this field, but it may choose
@@ -704,7 +704,7 @@ pub mod v1 {
     /// "weight" from the sum if the node has pods which matches the corresponding podAffinityTerm; the
     /// node(s) with the highest sum are the most preferred.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecution {
         /// Required. A pod affinity term, associated with the corresponding weight.
         #[serde(rename = "podAffinityTerm")]
@@ -717,7 +717,7 @@ pub mod v1 {
 
     /// Required. A pod affinity term, associated with the corresponding weight.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTerm {
         /// A label query over a set of resources, in this case pods.
         /// If it's null, this PodAffinityTerm matches with no Pods.
@@ -768,7 +768,7 @@ pub mod v1 {
     /// A label query over a set of resources, in this case pods.
     /// If it's null, this PodAffinityTerm matches with no Pods.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -782,7 +782,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermLabelSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -805,7 +805,7 @@ pub mod v1 {
     /// null selector and null or empty namespaces list means "this pod's namespace".
     /// An empty selector ({}) matches all namespaces.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -819,7 +819,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityPreferredDuringSchedulingIgnoredDuringExecutionPodAffinityTermNamespaceSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -844,7 +844,7 @@ pub mod v1 {
     /// When there are multiple elements, the lists of nodes corresponding to each
     /// podAffinityTerm are intersected, i.e. all terms must be satisfied.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecution {
         /// A label query over a set of resources, in this case pods.
         /// If it's null, this PodAffinityTerm matches with no Pods.
@@ -895,7 +895,7 @@ pub mod v1 {
     /// A label query over a set of resources, in this case pods.
     /// If it's null, this PodAffinityTerm matches with no Pods.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -909,7 +909,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -932,7 +932,7 @@ pub mod v1 {
     /// null selector and null or empty namespaces list means "this pod's namespace".
     /// An empty selector ({}) matches all namespaces.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -946,7 +946,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityAdditionalPodAntiAffinityRequiredDuringSchedulingIgnoredDuringExecutionNamespaceSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -966,7 +966,7 @@ pub mod v1 {
     /// NodeAffinity describes node affinity scheduling rules for the pod.
     /// More info: <https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#node-affinity>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinity {
         /// The scheduler will prefer to schedule pods to nodes that satisfy
         /// the affinity expressions specified by this field, but it may choose
@@ -998,7 +998,7 @@ pub mod v1 {
     /// "weight" to the sum if the node matches the corresponding matchExpressions; the
     /// node(s) with the highest sum are the most preferred.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
         /// A node selector term, associated with the corresponding weight.
         #[serde(rename = "preference")]
@@ -1010,7 +1010,7 @@ pub mod v1 {
 
     /// A node selector term, associated with the corresponding weight.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
         /// A list of node selector requirements by node's labels.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -1022,7 +1022,7 @@ pub mod v1 {
 
     /// A list of node selector requirements by node's labels.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressions {
         /// The label key that the selector applies to.
         #[serde(rename = "key")]
@@ -1042,7 +1042,7 @@ pub mod v1 {
 
     /// A list of node selector requirements by node's fields.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchFields {
         /// The label key that the selector applies to.
         #[serde(rename = "key")]
@@ -1066,7 +1066,7 @@ pub mod v1 {
     /// at some point during pod execution (e.g. due to an update), the system
     /// may or may not try to eventually evict the pod from its node.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
         /// Required. A list of node selector terms. The terms are ORed.
         #[serde(rename = "nodeSelectorTerms")]
@@ -1075,7 +1075,7 @@ pub mod v1 {
 
     /// Required. A list of node selector terms. The terms are ORed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTerms {
         /// A list of node selector requirements by node's labels.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -1087,7 +1087,7 @@ pub mod v1 {
 
     /// A list of node selector requirements by node's labels.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchExpressions {
         /// The label key that the selector applies to.
         #[serde(rename = "key")]
@@ -1107,7 +1107,7 @@ pub mod v1 {
 
     /// A list of node selector requirements by node's fields.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionNodeSelectorTermsMatchFields {
         /// The label key that the selector applies to.
         #[serde(rename = "key")]
@@ -1129,7 +1129,7 @@ pub mod v1 {
     /// on tainted nodes.
     /// More info: <https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecAffinityTolerations {
         /// Effect indicates the taint effect to match. Empty means match all taint effects.
         /// When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute.
@@ -1160,7 +1160,7 @@ pub mod v1 {
 
     /// The configuration to be used for backups
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackup {
         /// The configuration for the barman-cloud tool suite
         #[serde(rename = "barmanObjectStore", default, skip_serializing_if = "Option::is_none")]
@@ -1185,7 +1185,7 @@ pub mod v1 {
 
     /// The configuration for the barman-cloud tool suite
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStore {
         /// The credentials to use to upload data to Azure Blob Storage
         #[serde(rename = "azureCredentials", default, skip_serializing_if = "Option::is_none")]
@@ -1237,7 +1237,7 @@ pub mod v1 {
 
     /// The credentials to use to upload data to Azure Blob Storage
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreAzureCredentials {
         /// The connection string to be used
         #[serde(rename = "connectionString", default, skip_serializing_if = "Option::is_none")]
@@ -1264,7 +1264,7 @@ pub mod v1 {
 
     /// The connection string to be used
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreAzureCredentialsConnectionString {
         /// The key to select
         #[serde(rename = "key")]
@@ -1276,7 +1276,7 @@ pub mod v1 {
 
     /// The storage account where to upload data
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreAzureCredentialsStorageAccount {
         /// The key to select
         #[serde(rename = "key")]
@@ -1289,7 +1289,7 @@ pub mod v1 {
     /// The storage account key to be used in conjunction
     /// with the storage account name
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreAzureCredentialsStorageKey {
         /// The key to select
         #[serde(rename = "key")]
@@ -1302,7 +1302,7 @@ pub mod v1 {
     /// A shared-access-signature to be used in conjunction with
     /// the storage account name
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreAzureCredentialsStorageSasToken {
         /// The key to select
         #[serde(rename = "key")]
@@ -1317,7 +1317,7 @@ pub mod v1 {
     /// be unencrypted in the object store, according to the bucket default
     /// policy.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreData {
         /// AdditionalCommandArgs represents additional arguments that can be appended
         /// to the 'barman-cloud-backup' command-line invocation. These arguments
@@ -1359,7 +1359,7 @@ pub mod v1 {
     /// Useful when using self-signed certificates to avoid
     /// errors with certificate issuer and barman-cloud-wal-archive
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreEndpointCa {
         /// The key to select
         #[serde(rename = "key")]
@@ -1371,7 +1371,7 @@ pub mod v1 {
 
     /// The credentials to use to upload data to Google Cloud Storage
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreGoogleCredentials {
         /// The secret containing the Google Cloud Storage JSON file with the credentials
         #[serde(rename = "applicationCredentials", default, skip_serializing_if = "Option::is_none")]
@@ -1384,7 +1384,7 @@ pub mod v1 {
 
     /// The secret containing the Google Cloud Storage JSON file with the credentials
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreGoogleCredentialsApplicationCredentials {
         /// The key to select
         #[serde(rename = "key")]
@@ -1396,7 +1396,7 @@ pub mod v1 {
 
     /// The credentials to use to upload data to S3
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreS3Credentials {
         /// The reference to the access key id
         #[serde(rename = "accessKeyId", default, skip_serializing_if = "Option::is_none")]
@@ -1417,7 +1417,7 @@ pub mod v1 {
 
     /// The reference to the access key id
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreS3CredentialsAccessKeyId {
         /// The key to select
         #[serde(rename = "key")]
@@ -1429,7 +1429,7 @@ pub mod v1 {
 
     /// The reference to the secret containing the region name
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreS3CredentialsRegion {
         /// The key to select
         #[serde(rename = "key")]
@@ -1441,7 +1441,7 @@ pub mod v1 {
 
     /// The reference to the secret access key
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreS3CredentialsSecretAccessKey {
         /// The key to select
         #[serde(rename = "key")]
@@ -1453,7 +1453,7 @@ pub mod v1 {
 
     /// The references to the session key
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreS3CredentialsSessionToken {
         /// The key to select
         #[serde(rename = "key")]
@@ -1467,7 +1467,7 @@ pub mod v1 {
     /// When not defined, WAL files will be stored uncompressed and may be
     /// unencrypted in the object store, according to the bucket default policy.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupBarmanObjectStoreWal {
         /// Additional arguments that can be appended to the 'barman-cloud-wal-archive'
         /// command-line invocation. These arguments provide flexibility to customize
@@ -1502,7 +1502,7 @@ pub mod v1 {
 
     /// VolumeSnapshot provides the configuration for the execution of volume snapshot backups.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupVolumeSnapshot {
         /// Annotations key-value pairs that will be added to .metadata.annotations snapshot resources.
         #[serde(rename = "annotations", default, skip_serializing_if = "Option::is_none")]
@@ -1535,7 +1535,7 @@ pub mod v1 {
 
     /// Configuration parameters to control the online/hot backup with volume snapshots
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBackupVolumeSnapshotOnlineConfiguration {
         /// Control whether the I/O workload for the backup initial checkpoint will
         /// be limited, according to the \`checkpoint\_completion\_target\` setting on
@@ -1559,7 +1559,7 @@ pub mod v1 {
 
     /// Instructions to bootstrap this cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrap {
         /// Bootstrap the cluster via initdb
         #[serde(rename = "initdb", default, skip_serializing_if = "Option::is_none")]
@@ -1575,7 +1575,7 @@ pub mod v1 {
 
     /// Bootstrap the cluster via initdb
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdb {
         /// Specifies the locale name when the builtin provider is used.
         /// This option requires \`localeProvider\` to be set to \`builtin\`.
@@ -1682,7 +1682,7 @@ pub mod v1 {
     /// Bootstraps the new cluster by importing data from an existing PostgreSQL
     /// instance using logical backup (\`pg\_dump\` and \`pg\_restore\`)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbImport {
         /// The databases to import
         #[serde(rename = "databases")]
@@ -1727,7 +1727,7 @@ pub mod v1 {
 
     /// The source of the import
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbImportSource {
         /// The name of the externalCluster used for import
         #[serde(rename = "externalCluster")]
@@ -1742,7 +1742,7 @@ pub mod v1 {
     /// in their respective arrays.
     /// (by default empty)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitApplicationSqlRefs {
         /// ConfigMapRefs holds a list of references to ConfigMaps
         #[serde(rename = "configMapRefs", default, skip_serializing_if = "Option::is_none")]
@@ -1754,7 +1754,7 @@ pub mod v1 {
 
     /// ConfigMapRefs holds a list of references to ConfigMaps
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitApplicationSqlRefsConfigMapRefs {
         /// The key to select
         #[serde(rename = "key")]
@@ -1766,7 +1766,7 @@ pub mod v1 {
 
     /// SecretRefs holds a list of references to Secrets
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitApplicationSqlRefsSecretRefs {
         /// The key to select
         #[serde(rename = "key")]
@@ -1784,7 +1784,7 @@ pub mod v1 {
     /// in their respective arrays.
     /// (by default empty)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitSqlRefs {
         /// ConfigMapRefs holds a list of references to ConfigMaps
         #[serde(rename = "configMapRefs", default, skip_serializing_if = "Option::is_none")]
@@ -1796,7 +1796,7 @@ pub mod v1 {
 
     /// ConfigMapRefs holds a list of references to ConfigMaps
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitSqlRefsConfigMapRefs {
         /// The key to select
         #[serde(rename = "key")]
@@ -1808,7 +1808,7 @@ pub mod v1 {
 
     /// SecretRefs holds a list of references to Secrets
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitSqlRefsSecretRefs {
         /// The key to select
         #[serde(rename = "key")]
@@ -1826,7 +1826,7 @@ pub mod v1 {
     /// in their respective arrays.
     /// (by default empty)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitTemplateSqlRefs {
         /// ConfigMapRefs holds a list of references to ConfigMaps
         #[serde(rename = "configMapRefs", default, skip_serializing_if = "Option::is_none")]
@@ -1838,7 +1838,7 @@ pub mod v1 {
 
     /// ConfigMapRefs holds a list of references to ConfigMaps
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitTemplateSqlRefsConfigMapRefs {
         /// The key to select
         #[serde(rename = "key")]
@@ -1850,7 +1850,7 @@ pub mod v1 {
 
     /// SecretRefs holds a list of references to Secrets
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbPostInitTemplateSqlRefsSecretRefs {
         /// The key to select
         #[serde(rename = "key")]
@@ -1864,7 +1864,7 @@ pub mod v1 {
     /// owner of the user database. If empty a new secret will be
     /// created from scratch
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapInitdbSecret {
         /// Name of the referent.
         #[serde(rename = "name")]
@@ -1874,7 +1874,7 @@ pub mod v1 {
     /// Bootstrap the cluster taking a physical backup of another compatible
     /// PostgreSQL instance
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapPgBasebackup {
         /// Name of the database used by the application. Default: \`app\`.
         #[serde(rename = "database", default, skip_serializing_if = "Option::is_none")]
@@ -1897,7 +1897,7 @@ pub mod v1 {
     /// owner of the user database. If empty a new secret will be
     /// created from scratch
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapPgBasebackupSecret {
         /// Name of the referent.
         #[serde(rename = "name")]
@@ -1906,7 +1906,7 @@ pub mod v1 {
 
     /// Bootstrap the cluster from a backup
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecovery {
         /// The backup object containing the physical base backup from which to
         /// initiate the recovery procedure.
@@ -1955,7 +1955,7 @@ pub mod v1 {
     /// initiate the recovery procedure.
     /// Mutually exclusive with \`source\` and \`volumeSnapshots\`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryBackup {
         /// EndpointCA store the CA bundle of the barman endpoint.
         /// Useful when using self-signed certificates to avoid
@@ -1971,7 +1971,7 @@ pub mod v1 {
     /// Useful when using self-signed certificates to avoid
     /// errors with certificate issuer and barman-cloud-wal-archive.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryBackupEndpointCa {
         /// The key to select
         #[serde(rename = "key")]
@@ -1988,7 +1988,7 @@ pub mod v1 {
     /// as expected by PostgreSQL (i.e., timestamp, transaction Id, LSN, ...).
     /// More info: <https://www.postgresql.org/docs/current/runtime-config-wal.html#RUNTIME-CONFIG-WAL-RECOVERY-TARGET>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryRecoveryTarget {
         /// The ID of the backup from which to start the recovery process.
         /// If empty (default) the operator will automatically detect the backup
@@ -2026,7 +2026,7 @@ pub mod v1 {
     /// owner of the user database. If empty a new secret will be
     /// created from scratch
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoverySecret {
         /// Name of the referent.
         #[serde(rename = "name")]
@@ -2042,7 +2042,7 @@ pub mod v1 {
     /// will be implemented).
     /// Mutually exclusive with \`backup\`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryVolumeSnapshots {
         /// Configuration of the storage of the instances
         #[serde(rename = "storage")]
@@ -2057,7 +2057,7 @@ pub mod v1 {
 
     /// Configuration of the storage of the instances
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryVolumeSnapshotsStorage {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -2074,7 +2074,7 @@ pub mod v1 {
 
     /// Configuration of the storage for PostgreSQL tablespaces
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryVolumeSnapshotsTablespaceStorage {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -2091,7 +2091,7 @@ pub mod v1 {
 
     /// Configuration of the storage for PostgreSQL WAL (Write-Ahead Log)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecBootstrapRecoveryVolumeSnapshotsWalStorage {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -2108,7 +2108,7 @@ pub mod v1 {
 
     /// The configuration for the CA and related certificates
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecCertificates {
         /// The secret containing the Client CA certificate. If not defined, a new secret will be created
         /// with a self-signed CA and will be used to generate all the client certificates.&lt;br /&gt;
@@ -2152,7 +2152,7 @@ pub mod v1 {
     /// Env follows the Env format to pass environment variables
     /// to the pods created in the cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnv {
         /// Name of the environment variable.
         /// May consist of any printable ASCII characters except '='.
@@ -2176,7 +2176,7 @@ pub mod v1 {
 
     /// Source for the environment variable's value. Cannot be used if value is not empty.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvValueFrom {
         /// Selects a key of a ConfigMap.
         #[serde(rename = "configMapKeyRef", default, skip_serializing_if = "Option::is_none")]
@@ -2200,7 +2200,7 @@ pub mod v1 {
 
     /// Selects a key of a ConfigMap.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvValueFromConfigMapKeyRef {
         /// The key to select.
         #[serde(rename = "key")]
@@ -2220,7 +2220,7 @@ pub mod v1 {
     /// Selects a field of the pod: supports metadata.name, metadata.namespace, \`metadata.labels\['&lt;KEY&gt;'\]\`, \`metadata.annotations\['&lt;KEY&gt;'\]\`,
     /// spec.nodeName, spec.serviceAccountName, status.hostIP, status.podIP, status.podIPs.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvValueFromFieldRef {
         /// Version of the schema the FieldPath is written in terms of, defaults to "v1".
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
@@ -2233,7 +2233,7 @@ pub mod v1 {
     /// FileKeyRef selects a key of the env file.
     /// Requires the EnvFiles feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvValueFromFileKeyRef {
         /// The key within the env file. An invalid key will prevent the pod from starting.
         /// The keys defined within a source may consist of any printable ASCII characters except '='.
@@ -2258,14 +2258,14 @@ pub mod v1 {
     /// Selects a resource of the container: only resources limits and requests
     /// (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are currently supported.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvValueFromResourceFieldRef {
         /// Container name: required for volumes, optional for env vars
         #[serde(rename = "containerName", default, skip_serializing_if = "Option::is_none")]
         pub container_name: Option<String>,
         /// Specifies the output format of the exposed resources, defaults to "1"
         #[serde(rename = "divisor", default, skip_serializing_if = "Option::is_none")]
-        pub divisor: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub divisor: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// Required: resource to select
         #[serde(rename = "resource")]
         pub resource: String,
@@ -2273,7 +2273,7 @@ pub mod v1 {
 
     /// Selects a key of a secret in the pod's namespace
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvValueFromSecretKeyRef {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -2293,7 +2293,7 @@ pub mod v1 {
     /// EnvFrom follows the EnvFrom format to pass environment variables
     /// sources to the pods to be used by Env
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvFrom {
         /// The ConfigMap to select from
         #[serde(rename = "configMapRef", default, skip_serializing_if = "Option::is_none")]
@@ -2309,7 +2309,7 @@ pub mod v1 {
 
     /// The ConfigMap to select from
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvFromConfigMapRef {
         /// Name of the referent.
         /// This field is effectively required, but due to backwards compatibility is
@@ -2325,7 +2325,7 @@ pub mod v1 {
 
     /// The Secret to select from
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEnvFromSecretRef {
         /// Name of the referent.
         /// This field is effectively required, but due to backwards compatibility is
@@ -2341,7 +2341,7 @@ pub mod v1 {
 
     /// EphemeralVolumeSource allows the user to configure the source of ephemeral volumes.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSource {
         /// Will be used to create a stand-alone PVC to provision the volume.
         /// The pod in which this EphemeralVolumeSource is embedded will be the
@@ -2362,13 +2362,13 @@ pub mod v1 {
     /// entry. Pod validation will reject the pod if the concatenated name
     /// is not valid for a PVC (for example, too long).
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplate {
         /// May contain labels and annotations that will be copied into the PVC
         /// when creating it. No other fields are allowed and will be rejected during
         /// validation.
         #[serde(rename = "metadata", default, skip_serializing_if = "Option::is_none")]
-        pub metadata: Option<manifests::extend::serde_json::Value>,
+        pub metadata: Option<kforge::extend::serde_json::Value>,
         /// The specification for the PersistentVolumeClaim. The entire content is
         /// copied unchanged into the PVC that gets created from this
         /// template. The same fields as in a PersistentVolumeClaim
@@ -2382,7 +2382,7 @@ pub mod v1 {
     /// template. The same fields as in a PersistentVolumeClaim
     /// are also valid here.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpec {
         /// accessModes contains the desired access modes the volume should have.
         /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
@@ -2467,7 +2467,7 @@ pub mod v1 {
     /// and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified.
     /// If the namespace is specified, then dataSourceRef will not be copied to dataSource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecDataSource {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -2506,7 +2506,7 @@ pub mod v1 {
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecDataSourceRef {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -2532,23 +2532,23 @@ pub mod v1 {
     /// status field of the claim.
     /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecResources {
         /// Limits describes the maximum amount of compute resources allowed.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
-        pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub limits: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
-        pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub requests: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
 
     /// selector is a label query over volumes to consider for binding.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -2562,7 +2562,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumeSourceVolumeClaimTemplateSpecSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -2582,19 +2582,19 @@ pub mod v1 {
     /// EphemeralVolumesSizeLimit allows the user to set the limits for the ephemeral
     /// volumes
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecEphemeralVolumesSizeLimit {
         /// Shm is the size limit of the shared memory volume
         #[serde(rename = "shm", default, skip_serializing_if = "Option::is_none")]
-        pub shm: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub shm: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// TemporaryData is the size limit of the temporary data volume
         #[serde(rename = "temporaryData", default, skip_serializing_if = "Option::is_none")]
-        pub temporary_data: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub temporary_data: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
     }
 
     /// The list of external clusters which are used in the configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClusters {
         /// The configuration for the barman-cloud tool suite
         #[serde(rename = "barmanObjectStore", default, skip_serializing_if = "Option::is_none")]
@@ -2634,7 +2634,7 @@ pub mod v1 {
 
     /// The configuration for the barman-cloud tool suite
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStore {
         /// The credentials to use to upload data to Azure Blob Storage
         #[serde(rename = "azureCredentials", default, skip_serializing_if = "Option::is_none")]
@@ -2686,7 +2686,7 @@ pub mod v1 {
 
     /// The credentials to use to upload data to Azure Blob Storage
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreAzureCredentials {
         /// The connection string to be used
         #[serde(rename = "connectionString", default, skip_serializing_if = "Option::is_none")]
@@ -2713,7 +2713,7 @@ pub mod v1 {
 
     /// The connection string to be used
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreAzureCredentialsConnectionString {
         /// The key to select
         #[serde(rename = "key")]
@@ -2725,7 +2725,7 @@ pub mod v1 {
 
     /// The storage account where to upload data
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreAzureCredentialsStorageAccount {
         /// The key to select
         #[serde(rename = "key")]
@@ -2738,7 +2738,7 @@ pub mod v1 {
     /// The storage account key to be used in conjunction
     /// with the storage account name
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreAzureCredentialsStorageKey {
         /// The key to select
         #[serde(rename = "key")]
@@ -2751,7 +2751,7 @@ pub mod v1 {
     /// A shared-access-signature to be used in conjunction with
     /// the storage account name
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreAzureCredentialsStorageSasToken {
         /// The key to select
         #[serde(rename = "key")]
@@ -2766,7 +2766,7 @@ pub mod v1 {
     /// be unencrypted in the object store, according to the bucket default
     /// policy.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreData {
         /// AdditionalCommandArgs represents additional arguments that can be appended
         /// to the 'barman-cloud-backup' command-line invocation. These arguments
@@ -2808,7 +2808,7 @@ pub mod v1 {
     /// Useful when using self-signed certificates to avoid
     /// errors with certificate issuer and barman-cloud-wal-archive
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreEndpointCa {
         /// The key to select
         #[serde(rename = "key")]
@@ -2820,7 +2820,7 @@ pub mod v1 {
 
     /// The credentials to use to upload data to Google Cloud Storage
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreGoogleCredentials {
         /// The secret containing the Google Cloud Storage JSON file with the credentials
         #[serde(rename = "applicationCredentials", default, skip_serializing_if = "Option::is_none")]
@@ -2833,7 +2833,7 @@ pub mod v1 {
 
     /// The secret containing the Google Cloud Storage JSON file with the credentials
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreGoogleCredentialsApplicationCredentials {
         /// The key to select
         #[serde(rename = "key")]
@@ -2845,7 +2845,7 @@ pub mod v1 {
 
     /// The credentials to use to upload data to S3
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreS3Credentials {
         /// The reference to the access key id
         #[serde(rename = "accessKeyId", default, skip_serializing_if = "Option::is_none")]
@@ -2866,7 +2866,7 @@ pub mod v1 {
 
     /// The reference to the access key id
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreS3CredentialsAccessKeyId {
         /// The key to select
         #[serde(rename = "key")]
@@ -2878,7 +2878,7 @@ pub mod v1 {
 
     /// The reference to the secret containing the region name
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreS3CredentialsRegion {
         /// The key to select
         #[serde(rename = "key")]
@@ -2890,7 +2890,7 @@ pub mod v1 {
 
     /// The reference to the secret access key
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreS3CredentialsSecretAccessKey {
         /// The key to select
         #[serde(rename = "key")]
@@ -2902,7 +2902,7 @@ pub mod v1 {
 
     /// The references to the session key
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreS3CredentialsSessionToken {
         /// The key to select
         #[serde(rename = "key")]
@@ -2916,7 +2916,7 @@ pub mod v1 {
     /// When not defined, WAL files will be stored uncompressed and may be
     /// unencrypted in the object store, according to the bucket default policy.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersBarmanObjectStoreWal {
         /// Additional arguments that can be appended to the 'barman-cloud-wal-archive'
         /// command-line invocation. These arguments provide flexibility to customize
@@ -2957,7 +2957,7 @@ pub mod v1 {
     /// PostgreSQL server from the current PostgreSQL \`Cluster\`. This ensures
     /// secure and efficient password management for external clusters.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersPassword {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -2977,7 +2977,7 @@ pub mod v1 {
     /// The configuration of the plugin that is taking care
     /// of WAL archiving and backups for this external cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersPlugin {
         /// Enabled is true if this plugin will be used
         #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
@@ -2998,7 +2998,7 @@ pub mod v1 {
     /// The reference to an SSL certificate to be used to connect to this
     /// instance
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersSslCert {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -3018,7 +3018,7 @@ pub mod v1 {
     /// The reference to an SSL private key to be used to connect to this
     /// instance
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersSslKey {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -3038,7 +3038,7 @@ pub mod v1 {
     /// The reference to an SSL CA public key to be used to connect to this
     /// instance
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecExternalClustersSslRootCert {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -3057,7 +3057,7 @@ pub mod v1 {
 
     /// Defines the major PostgreSQL version we want to use within an ImageCatalog
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecImageCatalogRef {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -3077,7 +3077,7 @@ pub mod v1 {
 
     /// The list of pull secrets to be used to pull the images
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecImagePullSecrets {
         /// Name of the referent.
         #[serde(rename = "name")]
@@ -3086,7 +3086,7 @@ pub mod v1 {
 
     /// Metadata that will be inherited by all objects related to the Cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecInheritedMetadata {
         #[serde(rename = "annotations", default, skip_serializing_if = "Option::is_none")]
         pub annotations: Option<std::collections::BTreeMap<String, String>>,
@@ -3096,7 +3096,7 @@ pub mod v1 {
 
     /// The configuration that is used by the portions of PostgreSQL that are managed by the instance manager
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManaged {
         /// Database roles managed by the \`Cluster\`
         #[serde(rename = "roles", default, skip_serializing_if = "Option::is_none")]
@@ -3108,7 +3108,7 @@ pub mod v1 {
 
     /// Database roles managed by the \`Cluster\`
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedRoles {
         /// Whether a role bypasses every row-level security (RLS) policy.
         /// Default is \`false\`.
@@ -3188,7 +3188,7 @@ pub mod v1 {
     /// When set, the secret must follow the \`kubernetes.io/basic-auth\` format
     /// and contain both a \`username\` and a \`password\` field.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedRolesPasswordSecret {
         /// Name of the referent.
         #[serde(rename = "name")]
@@ -3197,7 +3197,7 @@ pub mod v1 {
 
     /// Services roles managed by the \`Cluster\`
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServices {
         /// Additional is a list of additional managed services specified by the user.
         #[serde(rename = "additional", default, skip_serializing_if = "Option::is_none")]
@@ -3210,7 +3210,7 @@ pub mod v1 {
 
     /// Additional is a list of additional managed services specified by the user.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditional {
         /// SelectorType specifies the type of selectors that the service will have.
         /// Valid values are "rw", "r", and "ro", representing read-write, read, and read-only services.
@@ -3226,7 +3226,7 @@ pub mod v1 {
 
     /// ServiceTemplate is the template specification for the service.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplate {
         /// Standard object's metadata.
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
@@ -3241,7 +3241,7 @@ pub mod v1 {
     /// Standard object's metadata.
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateMetadata {
         /// Annotations is an unstructured key value map stored with a resource that may be
         /// set by external tools to store and retrieve arbitrary metadata. They are not
@@ -3263,7 +3263,7 @@ pub mod v1 {
     /// Specification of the desired behavior of the service.
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateSpec {
         /// allocateLoadBalancerNodePorts defines if NodePorts will be automatically
         /// allocated for services with type LoadBalancer.  Default is "true". It
@@ -3472,7 +3472,7 @@ pub mod v1 {
     /// The list of ports that are exposed by this service.
     /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateSpecPorts {
         /// The application protocol for this port.
         /// This is used as a hint for implementations to offer richer behavior for protocols that they understand.
@@ -3514,12 +3514,12 @@ pub mod v1 {
         /// omitted or set equal to the 'port' field.
         /// More info: <https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service>
         #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
-        pub target_port: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub target_port: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
     }
 
     /// sessionAffinityConfig contains the configurations of session affinity.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateSpecSessionAffinityConfig {
         /// clientIP contains the configurations of Client IP based session affinity.
         #[serde(rename = "clientIP", default, skip_serializing_if = "Option::is_none")]
@@ -3528,7 +3528,7 @@ pub mod v1 {
 
     /// clientIP contains the configurations of Client IP based session affinity.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecManagedServicesAdditionalServiceTemplateSpecSessionAffinityConfigClientIp {
         /// timeoutSeconds specifies the seconds of ClientIP type session sticky time.
         /// The value must be &gt;0 &amp;&amp; &lt;=86400(for 1 day) if ServiceAffinity == "ClientIP".
@@ -3539,7 +3539,7 @@ pub mod v1 {
 
     /// The configuration of the monitoring infrastructure of this cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoring {
         /// The list of config maps containing the custom queries
         #[serde(rename = "customQueriesConfigMap", default, skip_serializing_if = "Option::is_none")]
@@ -3576,7 +3576,7 @@ pub mod v1 {
 
     /// The list of config maps containing the custom queries
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoringCustomQueriesConfigMap {
         /// The key to select
         #[serde(rename = "key")]
@@ -3588,7 +3588,7 @@ pub mod v1 {
 
     /// The list of secrets containing the custom queries
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoringCustomQueriesSecret {
         /// The key to select
         #[serde(rename = "key")]
@@ -3600,7 +3600,7 @@ pub mod v1 {
 
     /// The list of metric relabelings for the \`PodMonitor\`. Applied to samples before ingestion.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoringPodMonitorMetricRelabelings {
         /// action to perform based on the regex matching.
         #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
@@ -3630,7 +3630,7 @@ pub mod v1 {
 
     /// The list of relabelings for the \`PodMonitor\`. Applied to samples before scraping.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoringPodMonitorRelabelings {
         /// action to perform based on the regex matching.
         #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
@@ -3661,7 +3661,7 @@ pub mod v1 {
     /// Configure TLS communication for the metrics endpoint.
     /// Changing tls.enabled option will force a rollout of all instances.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecMonitoringTls {
         /// Enable TLS for the monitoring endpoint.
         /// Changing this option will force a rollout of all instances.
@@ -3671,7 +3671,7 @@ pub mod v1 {
 
     /// Define a maintenance window for the Kubernetes nodes
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecNodeMaintenanceWindow {
         /// Is there a node maintenance activity in progress?
         #[serde(rename = "inProgress", default, skip_serializing_if = "Option::is_none")]
@@ -3685,7 +3685,7 @@ pub mod v1 {
     /// The plugins configuration, containing
     /// any plugin to be loaded with the corresponding configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPlugins {
         /// Enabled is true if this plugin will be used
         #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
@@ -3708,7 +3708,7 @@ pub mod v1 {
     /// If omitted, the operator defaults are used.
     /// This field doesn't have any effect if SecurityContextConstraints are present.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSecurityContext {
         /// appArmorProfile is the AppArmor options to use by the containers in this pod.
         /// Note that this field cannot be set when spec.os.name is windows.
@@ -3803,7 +3803,7 @@ pub mod v1 {
     /// appArmorProfile is the AppArmor options to use by the containers in this pod.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSecurityContextAppArmorProfile {
         /// localhostProfile indicates a profile loaded on the node that should be used.
         /// The profile must be preconfigured on the node to work.
@@ -3827,7 +3827,7 @@ pub mod v1 {
     /// takes precedence for that container.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSecurityContextSeLinuxOptions {
         /// Level is SELinux level label that applies to the container.
         #[serde(rename = "level", default, skip_serializing_if = "Option::is_none")]
@@ -3846,7 +3846,7 @@ pub mod v1 {
     /// The seccomp options to use by the containers in this pod.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSecurityContextSeccompProfile {
         /// localhostProfile indicates a profile defined in a file on the node should be used.
         /// The profile must be preconfigured on the node to work.
@@ -3864,7 +3864,7 @@ pub mod v1 {
     /// sysctls (by the container runtime) might fail to launch.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSecurityContextSysctls {
         /// Name of a property to set
         #[serde(rename = "name")]
@@ -3879,7 +3879,7 @@ pub mod v1 {
     /// If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
     /// Note that this field cannot be set when spec.os.name is linux.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSecurityContextWindowsOptions {
         /// GMSACredentialSpec is where the GMSA admission webhook
         /// (<https://github.com/kubernetes-sigs/windows-gmsa>) inlines the contents of the
@@ -3908,7 +3908,7 @@ pub mod v1 {
     /// The operator resolves matching pod IPs and the instance manager expands
     /// pg\_hba lines accordingly. Only pods in the Cluster's own namespace are considered.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSelectorRefs {
         /// Name is the identifier used to reference this selector in pg\_hba rules
         /// via the ${podselector:NAME} syntax in the address field.
@@ -3923,7 +3923,7 @@ pub mod v1 {
     /// Selector is a label selector that identifies the pods whose IPs
     /// should be resolved. Only pods in the Cluster's namespace are considered.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSelectorRefsSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -3937,7 +3937,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPodSelectorRefsSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -3956,7 +3956,7 @@ pub mod v1 {
 
     /// Configuration of the PostgreSQL server
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresql {
         /// If this parameter is true, the user will be able to invoke \`ALTER SYSTEM\`
         /// on this CloudNativePG Cluster.
@@ -4002,7 +4002,7 @@ pub mod v1 {
 
     /// The configuration of the extensions to be added
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlExtensions {
         /// A list of directories within the image to be appended to the
         /// PostgreSQL process's \`PATH\` environment variable.
@@ -4042,7 +4042,7 @@ pub mod v1 {
     /// specific extension. Note that changes to these variables require
     /// a manual cluster restart to take effect.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlExtensionsEnv {
         /// Name of the environment variable to be injected into the
         /// PostgreSQL process.
@@ -4062,7 +4062,7 @@ pub mod v1 {
 
     /// The image containing the extension.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlExtensionsImage {
         /// Policy for pulling OCI objects. Possible values are:
         /// Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails.
@@ -4083,7 +4083,7 @@ pub mod v1 {
 
     /// Options to specify LDAP configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlLdap {
         /// Bind as authentication configuration
         #[serde(rename = "bindAsAuth", default, skip_serializing_if = "Option::is_none")]
@@ -4107,7 +4107,7 @@ pub mod v1 {
 
     /// Bind as authentication configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlLdapBindAsAuth {
         /// Prefix for the bind authentication option
         #[serde(rename = "prefix", default, skip_serializing_if = "Option::is_none")]
@@ -4119,7 +4119,7 @@ pub mod v1 {
 
     /// Bind+Search authentication configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlLdapBindSearchAuth {
         /// Root DN to begin the user search
         #[serde(rename = "baseDN", default, skip_serializing_if = "Option::is_none")]
@@ -4140,7 +4140,7 @@ pub mod v1 {
 
     /// Secret with the password for the user to bind to the directory
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlLdapBindSearchAuthBindPassword {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -4160,7 +4160,7 @@ pub mod v1 {
     /// Requirements to be met by sync replicas. This will affect how the "synchronous\_standby\_names" parameter will be
     /// set up.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlSyncReplicaElectionConstraint {
         /// This flag enables the constraints for sync replicas
         #[serde(rename = "enabled")]
@@ -4172,7 +4172,7 @@ pub mod v1 {
 
     /// Configuration of the PostgreSQL synchronous replication feature
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPostgresqlSynchronous {
         /// If set to "required", data durability is strictly enforced. Write operations
         /// with synchronous commit settings (\`on\`, \`remote\_write\`, or \`remote\_apply\`) will
@@ -4255,7 +4255,7 @@ pub mod v1 {
     /// defaults; tune these values only if you understand the consequences for
     /// failover timing.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecPrimaryLease {
         /// How long, in seconds, the primary lease is considered valid before it
         /// expires and another instance may acquire it. It must be greater than
@@ -4285,7 +4285,7 @@ pub mod v1 {
     /// The configuration of the probes to be injected
     /// in the PostgreSQL Pods.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProbes {
         /// The liveness probe configuration
         #[serde(rename = "liveness", default, skip_serializing_if = "Option::is_none")]
@@ -4300,7 +4300,7 @@ pub mod v1 {
 
     /// The liveness probe configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProbesLiveness {
         /// Minimum consecutive failures for the probe to be considered failed after having succeeded.
         /// Defaults to 3. Minimum value is 1.
@@ -4350,7 +4350,7 @@ pub mod v1 {
     /// replicas, ensuring that it can be safely shut down if network
     /// partition or API unavailability is detected. Enabled by default.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProbesLivenessIsolationCheck {
         /// Timeout in milliseconds for connections during the primary isolation check
         #[serde(rename = "connectionTimeout", default, skip_serializing_if = "Option::is_none")]
@@ -4365,7 +4365,7 @@ pub mod v1 {
 
     /// The readiness probe configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProbesReadiness {
         /// Minimum consecutive failures for the probe to be considered failed after having succeeded.
         /// Defaults to 3. Minimum value is 1.
@@ -4377,7 +4377,7 @@ pub mod v1 {
         pub initial_delay_seconds: Option<i32>,
         /// Lag limit. Used only for \`streaming\` strategy
         #[serde(rename = "maximumLag", default, skip_serializing_if = "Option::is_none")]
-        pub maximum_lag: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub maximum_lag: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// How often (in seconds) to perform the probe.
         /// Default to 10 seconds. Minimum value is 1.
         #[serde(rename = "periodSeconds", default, skip_serializing_if = "Option::is_none")]
@@ -4410,7 +4410,7 @@ pub mod v1 {
 
     /// The startup probe configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProbesStartup {
         /// Minimum consecutive failures for the probe to be considered failed after having succeeded.
         /// Defaults to 3. Minimum value is 1.
@@ -4422,7 +4422,7 @@ pub mod v1 {
         pub initial_delay_seconds: Option<i32>,
         /// Lag limit. Used only for \`streaming\` strategy
         #[serde(rename = "maximumLag", default, skip_serializing_if = "Option::is_none")]
-        pub maximum_lag: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub maximum_lag: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// How often (in seconds) to perform the probe.
         /// Default to 10 seconds. Minimum value is 1.
         #[serde(rename = "periodSeconds", default, skip_serializing_if = "Option::is_none")]
@@ -4456,7 +4456,7 @@ pub mod v1 {
     /// Template to be used to define projected volumes, projected volumes will be mounted
     /// under \`/projected\` base folder
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplate {
         /// defaultMode are the mode bits used to set permissions on created files by default.
         /// Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511.
@@ -4475,7 +4475,7 @@ pub mod v1 {
     /// sources is the list of volume projections. Each entry in this list
     /// handles one source.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSources {
         /// ClusterTrustBundle allows a pod to access the \`.spec.trustBundle\` field
         /// of ClusterTrustBundle objects in an auto-updating file.
@@ -4502,7 +4502,7 @@ pub mod v1 {
     /// ClusterTrustBundle allows a pod to access the \`.spec.trustBundle\` field
     /// of ClusterTrustBundle objects in an auto-updating file.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundle {
         /// Select all ClusterTrustBundles that match this label selector.  Only has
         /// effect if signerName is set.  Mutually-exclusive with name.  If unset,
@@ -4536,7 +4536,7 @@ pub mod v1 {
     /// interpreted as "match nothing".  If set but empty, interpreted as "match
     /// everything".
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundleLabelSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -4550,7 +4550,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesClusterTrustBundleLabelSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -4569,7 +4569,7 @@ pub mod v1 {
 
     /// configMap information about the configMap data to project
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesConfigMap {
         /// items if unspecified, each key-value pair in the Data field of the referenced
         /// ConfigMap will be projected into the volume as a file whose name is the
@@ -4600,7 +4600,7 @@ pub mod v1 {
     /// the volume setup will error unless it is marked optional. Paths must be
     /// relative and may not contain the '..' path or start with '..'.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesConfigMapItems {
         /// key is the key to project.
         #[serde(rename = "key")]
@@ -4623,7 +4623,7 @@ pub mod v1 {
 
     /// downwardAPI information about the downwardAPI data to project
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesDownwardApi {
         /// Items is a list of DownwardAPIVolume file
         #[serde(rename = "items", default, skip_serializing_if = "Option::is_none")]
@@ -4632,7 +4632,7 @@ pub mod v1 {
 
     /// Items is a list of DownwardAPIVolume file
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesDownwardApiItems {
         /// Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
         #[serde(rename = "fieldRef", default, skip_serializing_if = "Option::is_none")]
@@ -4656,7 +4656,7 @@ pub mod v1 {
 
     /// Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesDownwardApiItemsFieldRef {
         /// Version of the schema the FieldPath is written in terms of, defaults to "v1".
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
@@ -4669,14 +4669,14 @@ pub mod v1 {
     /// Selects a resource of the container: only resources limits and requests
     /// (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesDownwardApiItemsResourceFieldRef {
         /// Container name: required for volumes, optional for env vars
         #[serde(rename = "containerName", default, skip_serializing_if = "Option::is_none")]
         pub container_name: Option<String>,
         /// Specifies the output format of the exposed resources, defaults to "1"
         #[serde(rename = "divisor", default, skip_serializing_if = "Option::is_none")]
-        pub divisor: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub divisor: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// Required: resource to select
         #[serde(rename = "resource")]
         pub resource: String,
@@ -4685,7 +4685,7 @@ pub mod v1 {
     /// Projects an auto-rotating credential bundle (private key and certificate
     /// chain) that the pod can use either as a TLS client or server.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesPodCertificate {
         /// Write the certificate chain at this path in the projected volume.
         #[serde(rename = "certificateChainPath", default, skip_serializing_if = "Option::is_none")]
@@ -4715,7 +4715,7 @@ pub mod v1 {
 
     /// secret information about the secret data to project
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesSecret {
         /// items if unspecified, each key-value pair in the Data field of the referenced
         /// Secret will be projected into the volume as a file whose name is the
@@ -4746,7 +4746,7 @@ pub mod v1 {
     /// the volume setup will error unless it is marked optional. Paths must be
     /// relative and may not contain the '..' path or start with '..'.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesSecretItems {
         /// key is the key to project.
         #[serde(rename = "key")]
@@ -4769,7 +4769,7 @@ pub mod v1 {
 
     /// serviceAccountToken is information about the serviceAccountToken data to project
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecProjectedVolumeTemplateSourcesServiceAccountToken {
         /// audience is the intended audience of the token. A recipient of a token
         /// must identify itself with an identifier specified in the audience of the
@@ -4793,7 +4793,7 @@ pub mod v1 {
 
     /// Replica cluster configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecReplica {
         /// If replica mode is enabled, this cluster will be a replica of an
         /// existing cluster. Replica cluster can be created from a recovery
@@ -4827,7 +4827,7 @@ pub mod v1 {
 
     /// Replication slots management configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecReplicationSlots {
         /// Replication slots for high availability configuration
         #[serde(rename = "highAvailability", default, skip_serializing_if = "Option::is_none")]
@@ -4843,7 +4843,7 @@ pub mod v1 {
 
     /// Replication slots for high availability configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecReplicationSlotsHighAvailability {
         /// If enabled (default), the operator will automatically manage replication slots
         /// on the primary instance and use them in streaming replication
@@ -4867,7 +4867,7 @@ pub mod v1 {
 
     /// Configures the synchronization of the user defined physical replication slots
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecReplicationSlotsSynchronizeReplicas {
         /// When set to true, every replication slot that is on the primary is synchronized on each standby
         #[serde(rename = "enabled")]
@@ -4881,7 +4881,7 @@ pub mod v1 {
     /// <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
     /// for more information.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecResources {
         /// Claims lists the names of resources, defined in spec.resourceClaims,
         /// that are used by this container.
@@ -4890,19 +4890,19 @@ pub mod v1 {
         /// Limits describes the maximum amount of compute resources allowed.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
-        pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub limits: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
-        pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub requests: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
 
     /// Claims lists the names of resources, defined in spec.resourceClaims,
     /// that are used by this container.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecResourcesClaims {
         /// Name must match the name of one entry in pod.spec.resourceClaims of
         /// the Pod where this field is used. It makes that resource available
@@ -4919,7 +4919,7 @@ pub mod v1 {
     /// The SeccompProfile applied to every Pod and Container.
     /// Defaults to: \`RuntimeDefault\`
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSeccompProfile {
         /// localhostProfile indicates a profile defined in a file on the node should be used.
         /// The profile must be preconfigured on the node to work.
@@ -4937,7 +4937,7 @@ pub mod v1 {
     /// When set, this overrides the operator's default Container SecurityContext.
     /// If omitted, the operator defaults are used.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSecurityContext {
         /// AllowPrivilegeEscalation controls whether a process can gain more
         /// privileges than its parent process. This bool directly controls if
@@ -5022,7 +5022,7 @@ pub mod v1 {
     /// overrides the pod's appArmorProfile.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSecurityContextAppArmorProfile {
         /// localhostProfile indicates a profile loaded on the node that should be used.
         /// The profile must be preconfigured on the node to work.
@@ -5043,7 +5043,7 @@ pub mod v1 {
     /// Defaults to the default set of capabilities granted by the container runtime.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSecurityContextCapabilities {
         /// Added capabilities
         #[serde(rename = "add", default, skip_serializing_if = "Option::is_none")]
@@ -5059,7 +5059,7 @@ pub mod v1 {
     /// PodSecurityContext, the value specified in SecurityContext takes precedence.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSecurityContextSeLinuxOptions {
         /// Level is SELinux level label that applies to the container.
         #[serde(rename = "level", default, skip_serializing_if = "Option::is_none")]
@@ -5080,7 +5080,7 @@ pub mod v1 {
     /// override the pod options.
     /// Note that this field cannot be set when spec.os.name is windows.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSecurityContextSeccompProfile {
         /// localhostProfile indicates a profile defined in a file on the node should be used.
         /// The profile must be preconfigured on the node to work.
@@ -5099,7 +5099,7 @@ pub mod v1 {
     /// If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
     /// Note that this field cannot be set when spec.os.name is linux.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSecurityContextWindowsOptions {
         /// GMSACredentialSpec is where the GMSA admission webhook
         /// (<https://github.com/kubernetes-sigs/windows-gmsa>) inlines the contents of the
@@ -5125,7 +5125,7 @@ pub mod v1 {
 
     /// Configure the generation of the service account
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecServiceAccountTemplate {
         /// Metadata are the metadata to be used for the generated
         /// service account
@@ -5136,7 +5136,7 @@ pub mod v1 {
     /// Metadata are the metadata to be used for the generated
     /// service account
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecServiceAccountTemplateMetadata {
         /// Annotations is an unstructured key value map stored with a resource that may be
         /// set by external tools to store and retrieve arbitrary metadata. They are not
@@ -5157,7 +5157,7 @@ pub mod v1 {
 
     /// Configuration of the storage of the instances
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStorage {
         /// Template to be used to generate the Persistent Volume Claim
         #[serde(rename = "pvcTemplate", default, skip_serializing_if = "Option::is_none")]
@@ -5180,7 +5180,7 @@ pub mod v1 {
 
     /// Template to be used to generate the Persistent Volume Claim
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplate {
         /// accessModes contains the desired access modes the volume should have.
         /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
@@ -5265,7 +5265,7 @@ pub mod v1 {
     /// and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified.
     /// If the namespace is specified, then dataSourceRef will not be copied to dataSource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplateDataSource {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -5304,7 +5304,7 @@ pub mod v1 {
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplateDataSourceRef {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -5330,23 +5330,23 @@ pub mod v1 {
     /// status field of the claim.
     /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplateResources {
         /// Limits describes the maximum amount of compute resources allowed.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
-        pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub limits: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
-        pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub requests: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
 
     /// selector is a label query over volumes to consider for binding.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplateSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -5360,7 +5360,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecStoragePvcTemplateSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -5380,7 +5380,7 @@ pub mod v1 {
     /// The secret containing the superuser password. If not defined a new
     /// secret will be created with a randomly generated password
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecSuperuserSecret {
         /// Name of the referent.
         #[serde(rename = "name")]
@@ -5389,7 +5389,7 @@ pub mod v1 {
 
     /// The tablespaces configuration
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespaces {
         /// The name of the tablespace
         #[serde(rename = "name")]
@@ -5410,7 +5410,7 @@ pub mod v1 {
 
     /// Owner is the PostgreSQL user owning the tablespace
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesOwner {
         #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
@@ -5418,7 +5418,7 @@ pub mod v1 {
 
     /// The storage configuration for the tablespace
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStorage {
         /// Template to be used to generate the Persistent Volume Claim
         #[serde(rename = "pvcTemplate", default, skip_serializing_if = "Option::is_none")]
@@ -5441,7 +5441,7 @@ pub mod v1 {
 
     /// Template to be used to generate the Persistent Volume Claim
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplate {
         /// accessModes contains the desired access modes the volume should have.
         /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
@@ -5526,7 +5526,7 @@ pub mod v1 {
     /// and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified.
     /// If the namespace is specified, then dataSourceRef will not be copied to dataSource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplateDataSource {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -5565,7 +5565,7 @@ pub mod v1 {
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplateDataSourceRef {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -5591,23 +5591,23 @@ pub mod v1 {
     /// status field of the claim.
     /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplateResources {
         /// Limits describes the maximum amount of compute resources allowed.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
-        pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub limits: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
-        pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub requests: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
 
     /// selector is a label query over volumes to consider for binding.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplateSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -5621,7 +5621,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTablespacesStoragePvcTemplateSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -5642,7 +5642,7 @@ pub mod v1 {
     /// More info:
     /// <https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTopologySpreadConstraints {
         /// LabelSelector is used to find matching pods.
         /// Pods that match this label selector are counted to determine the number of pods
@@ -5741,7 +5741,7 @@ pub mod v1 {
     /// Pods that match this label selector are counted to determine the number of pods
     /// in their corresponding topology domain.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTopologySpreadConstraintsLabelSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -5755,7 +5755,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecTopologySpreadConstraintsLabelSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -5774,7 +5774,7 @@ pub mod v1 {
 
     /// Configuration of the storage for PostgreSQL WAL (Write-Ahead Log)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStorage {
         /// Template to be used to generate the Persistent Volume Claim
         #[serde(rename = "pvcTemplate", default, skip_serializing_if = "Option::is_none")]
@@ -5797,7 +5797,7 @@ pub mod v1 {
 
     /// Template to be used to generate the Persistent Volume Claim
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplate {
         /// accessModes contains the desired access modes the volume should have.
         /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1>
@@ -5882,7 +5882,7 @@ pub mod v1 {
     /// and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified.
     /// If the namespace is specified, then dataSourceRef will not be copied to dataSource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplateDataSource {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -5921,7 +5921,7 @@ pub mod v1 {
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled.
     /// (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplateDataSourceRef {
         /// APIGroup is the group for the resource being referenced.
         /// If APIGroup is not specified, the specified Kind must be in the core API group.
@@ -5947,23 +5947,23 @@ pub mod v1 {
     /// status field of the claim.
     /// More info: <https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplateResources {
         /// Limits describes the maximum amount of compute resources allowed.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "limits", default, skip_serializing_if = "Option::is_none")]
-        pub limits: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub limits: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
         /// Requests describes the minimum amount of compute resources required.
         /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
         /// otherwise to an implementation-defined value. Requests cannot exceed Limits.
         /// More info: <https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/>
         #[serde(rename = "requests", default, skip_serializing_if = "Option::is_none")]
-        pub requests: Option<std::collections::BTreeMap<String, manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
+        pub requests: Option<std::collections::BTreeMap<String, kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>>,
     }
 
     /// selector is a label query over volumes to consider for binding.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplateSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -5977,7 +5977,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterSpecWalStoragePvcTemplateSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -5998,7 +5998,7 @@ pub mod v1 {
     /// to date. Populated by the system. Read-only.
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatus {
         /// AvailableArchitectures reports the available architectures of a cluster
         #[serde(rename = "availableArchitectures", default, skip_serializing_if = "Option::is_none")]
@@ -6180,7 +6180,7 @@ pub mod v1 {
 
     /// AvailableArchitectures reports the available architectures of a cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusAvailableArchitectures {
         /// GoArch is the name of the executable architecture
         #[serde(rename = "goArch")]
@@ -6192,7 +6192,7 @@ pub mod v1 {
 
     /// The configuration for the CA and related certificates, initialized with defaults.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusCertificates {
         /// The secret containing the Client CA certificate. If not defined, a new secret will be created
         /// with a self-signed CA and will be used to generate all the client certificates.&lt;br /&gt;
@@ -6238,7 +6238,7 @@ pub mod v1 {
 
     /// Conditions for cluster object
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusConditions {
         /// lastTransitionTime is the last time the condition transitioned from one status to another.
         /// This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
@@ -6273,7 +6273,7 @@ pub mod v1 {
     /// interest of the instance manager, which will refresh the
     /// configmap data
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusConfigMapResourceVersion {
         /// A map with the versions of all the config maps used to pass metrics.
         /// Map keys are the config map names, map values are the versions
@@ -6283,7 +6283,7 @@ pub mod v1 {
 
     /// The reported state of the instances during the last reconciliation loop
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusInstancesReportedState {
         /// IP address of the instance
         #[serde(rename = "ip", default, skip_serializing_if = "Option::is_none")]
@@ -6298,7 +6298,7 @@ pub mod v1 {
 
     /// ManagedRolesStatus reports the state of the managed roles in the cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusManagedRolesStatus {
         /// ByStatus gives the list of roles in each state
         #[serde(rename = "byStatus", default, skip_serializing_if = "Option::is_none")]
@@ -6316,7 +6316,7 @@ pub mod v1 {
 
     /// PasswordStatus gives the last transaction id and password secret version for each managed role
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusManagedRolesStatusPasswordStatus {
         /// the resource version of the password secret
         #[serde(rename = "resourceVersion", default, skip_serializing_if = "Option::is_none")]
@@ -6328,7 +6328,7 @@ pub mod v1 {
 
     /// PGDataImageInfo contains the details of the latest image that has run on the current data directory.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPgDataImageInfo {
         /// Extensions contains the container image extensions available for the current Image
         #[serde(rename = "extensions", default, skip_serializing_if = "Option::is_none")]
@@ -6343,7 +6343,7 @@ pub mod v1 {
 
     /// Extensions contains the container image extensions available for the current Image
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPgDataImageInfoExtensions {
         /// A list of directories within the image to be appended to the
         /// PostgreSQL process's \`PATH\` environment variable.
@@ -6383,7 +6383,7 @@ pub mod v1 {
     /// specific extension. Note that changes to these variables require
     /// a manual cluster restart to take effect.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPgDataImageInfoExtensionsEnv {
         /// Name of the environment variable to be injected into the
         /// PostgreSQL process.
@@ -6403,7 +6403,7 @@ pub mod v1 {
 
     /// The image containing the extension.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPgDataImageInfoExtensionsImage {
         /// Policy for pulling OCI objects. Possible values are:
         /// Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails.
@@ -6424,7 +6424,7 @@ pub mod v1 {
 
     /// PluginStatus is the status of the loaded plugins
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPluginStatus {
         /// BackupCapabilities are the list of capabilities of the
         /// plugin regarding the Backup management
@@ -6461,7 +6461,7 @@ pub mod v1 {
     /// PodSelectorRefs contains the resolved pod IPs for each named selector
     /// defined in spec.podSelectorRefs.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPodSelectorRefs {
         /// IPs is the list of pod IPs matching the selector.
         /// Each IP is a single address (no CIDR notation).
@@ -6474,7 +6474,7 @@ pub mod v1 {
 
     /// The integration needed by poolers referencing the cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPoolerIntegrations {
         /// PgBouncerIntegrationStatus encapsulates the needed integration for the pgbouncer poolers referencing the cluster
         #[serde(rename = "pgBouncerIntegration", default, skip_serializing_if = "Option::is_none")]
@@ -6483,7 +6483,7 @@ pub mod v1 {
 
     /// PgBouncerIntegrationStatus encapsulates the needed integration for the pgbouncer poolers referencing the cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusPoolerIntegrationsPgBouncerIntegration {
         #[serde(rename = "secrets", default, skip_serializing_if = "Option::is_none")]
         pub secrets: Option<Vec<String>>,
@@ -6494,7 +6494,7 @@ pub mod v1 {
     /// interest of the instance manager, which will refresh the
     /// secret data
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusSecretsResourceVersion {
         /// The resource version of the "app" user secret
         #[serde(rename = "applicationSecretVersion", default, skip_serializing_if = "Option::is_none")]
@@ -6534,7 +6534,7 @@ pub mod v1 {
 
     /// SwitchReplicaClusterStatus is the status of the switch to replica cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusSwitchReplicaClusterStatus {
         /// InProgress indicates if there is an ongoing procedure of switching a cluster to a replica cluster.
         #[serde(rename = "inProgress", default, skip_serializing_if = "Option::is_none")]
@@ -6543,7 +6543,7 @@ pub mod v1 {
 
     /// TablespacesStatus reports the state of the declarative tablespaces in the cluster
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusTablespacesStatus {
         /// Error is the reconciliation error, if any
         #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]
@@ -6563,7 +6563,7 @@ pub mod v1 {
     /// in-progress major upgrade. It is set before the upgrade Job is created,
     /// and cleared on successful completion or when the upgrade is rolled back.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusTargetPgDataImageInfo {
         /// Extensions contains the container image extensions available for the current Image
         #[serde(rename = "extensions", default, skip_serializing_if = "Option::is_none")]
@@ -6578,7 +6578,7 @@ pub mod v1 {
 
     /// Extensions contains the container image extensions available for the current Image
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusTargetPgDataImageInfoExtensions {
         /// A list of directories within the image to be appended to the
         /// PostgreSQL process's \`PATH\` environment variable.
@@ -6618,7 +6618,7 @@ pub mod v1 {
     /// specific extension. Note that changes to these variables require
     /// a manual cluster restart to take effect.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusTargetPgDataImageInfoExtensionsEnv {
         /// Name of the environment variable to be injected into the
         /// PostgreSQL process.
@@ -6638,7 +6638,7 @@ pub mod v1 {
 
     /// The image containing the extension.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusTargetPgDataImageInfoExtensionsImage {
         /// Policy for pulling OCI objects. Possible values are:
         /// Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails.
@@ -6659,7 +6659,7 @@ pub mod v1 {
 
     /// Instances topology.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ClusterStatusTopology {
         /// Instances contains the pod topology of the instances
         #[serde(rename = "instances", default, skip_serializing_if = "Option::is_none")]

@@ -11,9 +11,9 @@ pub const CRD: &str = include_str!("external_secret.crd.yaml");
 /// `external-secrets.io/v1`.
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1 {
-    use manifests::extend::serde::{Deserialize, Serialize};
-    use manifests::extend::{Build, Object, Referable};
-    use manifests::{Expr, Map, Meta};
+    use kforge::extend::serde::{Deserialize, Serialize};
+    use kforge::extend::{Build, Object, Referable};
+    use kforge::{Expr, Map, Meta};
 
     /// A `ExternalSecret` of `external-secrets.io/v1`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -54,7 +54,7 @@ pub mod v1 {
 
     /// A whole `ExternalSecret` object of `external-secrets.io/v1`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretResource {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
@@ -69,7 +69,7 @@ pub mod v1 {
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
-        pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        pub metadata: kforge::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// ExternalSecretSpec defines the desired state of ExternalSecret.
         #[serde(rename = "spec", default, skip_serializing_if = "Option::is_none")]
         pub spec: Option<ExternalSecretSpec>,
@@ -80,7 +80,7 @@ pub mod v1 {
 
     /// ExternalSecretSpec defines the desired state of ExternalSecret.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpec {
         /// Data defines the connection between the Kubernetes Secret keys and the Provider data
         #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
@@ -118,7 +118,7 @@ pub mod v1 {
 
     /// Data defines the connection between the Kubernetes Secret keys and the Provider data
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecData {
         /// RemoteRef points to the remote secret and defines
         /// which secret (version/property/..) to fetch.
@@ -136,7 +136,7 @@ pub mod v1 {
     /// RemoteRef points to the remote secret and defines
     /// which secret (version/property/..) to fetch.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataRemoteRef {
         /// Used to define a conversion Strategy. Defaults to Default when omitted.
         #[serde(rename = "conversionStrategy", default, skip_serializing_if = "Option::is_none")]
@@ -164,7 +164,7 @@ pub mod v1 {
     /// SourceRef allows you to override the source
     /// from which the value will be pulled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataSourceRef {
         /// GeneratorRef points to a generator custom resource.
         #[serde(rename = "generatorRef", default, skip_serializing_if = "Option::is_none")]
@@ -176,7 +176,7 @@ pub mod v1 {
 
     /// GeneratorRef points to a generator custom resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataSourceRefGeneratorRef {
         /// Specify the apiVersion of the generator resource
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
@@ -191,7 +191,7 @@ pub mod v1 {
 
     /// SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataSourceRefStoreRef {
         /// Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
         /// Defaults to \`SecretStore\`
@@ -205,7 +205,7 @@ pub mod v1 {
     /// DataFrom is used to fetch all properties from a specific Provider data
     /// If multiple entries are specified, the Secret keys are merged in the specified order
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFrom {
         /// Used to extract multiple key/value pairs from one secret
         /// Note: Extract does not support sourceRef.Generator or sourceRef.GeneratorRef.
@@ -232,7 +232,7 @@ pub mod v1 {
     /// Used to extract multiple key/value pairs from one secret
     /// Note: Extract does not support sourceRef.Generator or sourceRef.GeneratorRef.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromExtract {
         /// Used to define a conversion Strategy. Defaults to Default when omitted.
         #[serde(rename = "conversionStrategy", default, skip_serializing_if = "Option::is_none")]
@@ -260,7 +260,7 @@ pub mod v1 {
     /// Used to find secrets based on tags or regular expressions
     /// Note: Find does not support sourceRef.Generator or sourceRef.GeneratorRef.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromFind {
         /// Used to define a conversion Strategy. Defaults to Default when omitted.
         #[serde(rename = "conversionStrategy", default, skip_serializing_if = "Option::is_none")]
@@ -284,7 +284,7 @@ pub mod v1 {
 
     /// Finds secrets based on the name.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromFindName {
         /// Finds secrets base
         #[serde(rename = "regexp", default, skip_serializing_if = "Option::is_none")]
@@ -294,7 +294,7 @@ pub mod v1 {
     /// Used to rewrite secret Keys after getting them from the secret Provider
     /// Multiple Rewrite operations can be provided. They are applied in a layered order (first to last)
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromRewrite {
         /// Used to merge key/values in one single Secret
         /// The resulting key will contain all values from the specified secrets
@@ -313,7 +313,7 @@ pub mod v1 {
     /// Used to merge key/values in one single Secret
     /// The resulting key will contain all values from the specified secrets
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromRewriteMerge {
         /// Used to define the policy to use in conflict resolution.
         #[serde(rename = "conflictPolicy", default, skip_serializing_if = "Option::is_none")]
@@ -336,7 +336,7 @@ pub mod v1 {
     /// Used to rewrite with regular expressions.
     /// The resulting key will be the output of a regexp.ReplaceAll operation.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromRewriteRegexp {
         /// Used to define the regular expression of a re.Compiler.
         #[serde(rename = "source")]
@@ -349,7 +349,7 @@ pub mod v1 {
     /// Used to apply string transformation on the secrets.
     /// The resulting key will be the output of the template applied by the operation.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromRewriteTransform {
         /// Used to define the template to apply on the secret name.
         /// \`.value \` will specify the secret name in the template.
@@ -364,7 +364,7 @@ pub mod v1 {
     /// When sourceRef points to a generator Extract or Find is not supported.
     /// The generator returns a static map of values
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromSourceRef {
         /// GeneratorRef points to a generator custom resource.
         #[serde(rename = "generatorRef", default, skip_serializing_if = "Option::is_none")]
@@ -376,7 +376,7 @@ pub mod v1 {
 
     /// GeneratorRef points to a generator custom resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromSourceRefGeneratorRef {
         /// Specify the apiVersion of the generator resource
         #[serde(rename = "apiVersion", default, skip_serializing_if = "Option::is_none")]
@@ -391,7 +391,7 @@ pub mod v1 {
 
     /// SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecDataFromSourceRefStoreRef {
         /// Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
         /// Defaults to \`SecretStore\`
@@ -404,7 +404,7 @@ pub mod v1 {
 
     /// SecretStoreRef defines which SecretStore to fetch the ExternalSecret data.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecSecretStoreRef {
         /// Kind of the SecretStore resource (SecretStore or ClusterSecretStore)
         /// Defaults to \`SecretStore\`
@@ -418,7 +418,7 @@ pub mod v1 {
     /// SyncWindows optionally restricts when periodic refreshes may occur.
     /// Evaluated in UTC, only for Periodic refresh policy (or when refreshPolicy is unset).
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecSyncWindows {
         /// Kind applies to every window in the list.
         /// "allow" -- syncs are permitted only while at least one window is active;
@@ -434,7 +434,7 @@ pub mod v1 {
 
     /// Windows is the list of schedule+duration pairs.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecSyncWindowsWindows {
         /// Duration specifies how long the window stays open after each Schedule
         /// firing. Example: "8h".
@@ -451,7 +451,7 @@ pub mod v1 {
     /// ExternalSecretTarget defines the Kubernetes Secret to be created,
     /// there can be only one target per ExternalSecret.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTarget {
         /// CreationPolicy defines rules on how to create the resulting Secret.
         /// Defaults to "Owner"
@@ -484,7 +484,7 @@ pub mod v1 {
     /// (e.g., ConfigMap, Custom Resource) instead of a Secret.
     /// Warning: Using Generic target. Make sure access policies and encryption are properly configured.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetManifest {
         /// APIVersion of the target resource (e.g., "v1" for ConfigMap, "argoproj.io/v1alpha1" for ArgoCD Application)
         #[serde(rename = "apiVersion")]
@@ -496,7 +496,7 @@ pub mod v1 {
 
     /// Template defines a blueprint for the created Secret resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetTemplate {
         #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
         pub data: Option<std::collections::BTreeMap<String, String>>,
@@ -519,7 +519,7 @@ pub mod v1 {
 
     /// ExternalSecretTemplateMetadata defines metadata fields for the Secret blueprint.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetTemplateMetadata {
         #[serde(rename = "annotations", default, skip_serializing_if = "Option::is_none")]
         pub annotations: Option<std::collections::BTreeMap<String, String>>,
@@ -531,7 +531,7 @@ pub mod v1 {
 
     /// `ExternalSecretSpecTargetTemplateTemplateFrom`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetTemplateTemplateFrom {
         /// TemplateRef specifies a reference to either a ConfigMap or a Secret resource.
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
@@ -556,7 +556,7 @@ pub mod v1 {
 
     /// TemplateRef specifies a reference to either a ConfigMap or a Secret resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetTemplateTemplateFromConfigMap {
         /// A list of keys in the ConfigMap/Secret to use as templates for Secret data
         #[serde(rename = "items")]
@@ -568,7 +568,7 @@ pub mod v1 {
 
     /// A list of keys in the ConfigMap/Secret to use as templates for Secret data
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetTemplateTemplateFromConfigMapItems {
         /// A key in the ConfigMap/Secret
         #[serde(rename = "key")]
@@ -580,7 +580,7 @@ pub mod v1 {
 
     /// TemplateRef specifies a reference to either a ConfigMap or a Secret resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetTemplateTemplateFromSecret {
         /// A list of keys in the ConfigMap/Secret to use as templates for Secret data
         #[serde(rename = "items")]
@@ -592,7 +592,7 @@ pub mod v1 {
 
     /// A list of keys in the ConfigMap/Secret to use as templates for Secret data
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretSpecTargetTemplateTemplateFromSecretItems {
         /// A key in the ConfigMap/Secret
         #[serde(rename = "key")]
@@ -604,7 +604,7 @@ pub mod v1 {
 
     /// ExternalSecretStatus defines the observed state of ExternalSecret.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretStatus {
         /// Binding represents a servicebinding.io Provisioned Service reference to the secret
         #[serde(rename = "binding", default, skip_serializing_if = "Option::is_none")]
@@ -622,7 +622,7 @@ pub mod v1 {
 
     /// Binding represents a servicebinding.io Provisioned Service reference to the secret
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretStatusBinding {
         /// Name of the referent.
         /// This field is effectively required, but due to backwards compatibility is
@@ -635,7 +635,7 @@ pub mod v1 {
 
     /// `ExternalSecretStatusConditions`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ExternalSecretStatusConditions {
         #[serde(rename = "lastTransitionTime", default, skip_serializing_if = "Option::is_none")]
         pub last_transition_time: Option<String>,

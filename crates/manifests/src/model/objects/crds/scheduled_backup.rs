@@ -11,9 +11,9 @@ pub const CRD: &str = include_str!("scheduled_backup.crd.yaml");
 /// `postgresql.cnpg.io/v1`.
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1 {
-    use manifests::extend::serde::{Deserialize, Serialize};
-    use manifests::extend::{Build, Object, Referable};
-    use manifests::{Expr, Map, Meta};
+    use kforge::extend::serde::{Deserialize, Serialize};
+    use kforge::extend::{Build, Object, Referable};
+    use kforge::{Expr, Map, Meta};
 
     /// A `ScheduledBackup` of `postgresql.cnpg.io/v1`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -54,7 +54,7 @@ pub mod v1 {
 
     /// A whole `ScheduledBackup` object of `postgresql.cnpg.io/v1`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupResource {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
@@ -69,7 +69,7 @@ pub mod v1 {
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
-        pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        pub metadata: kforge::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// Specification of the desired behavior of the ScheduledBackup.
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
         #[serde(rename = "spec")]
@@ -84,7 +84,7 @@ pub mod v1 {
     /// Specification of the desired behavior of the ScheduledBackup.
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupSpec {
         /// Indicates which ownerReference should be put inside the created backup resources.&lt;br /&gt;
         /// - none: no owner reference for created backup objects (same behavior as before the field was introduced)&lt;br /&gt;
@@ -134,7 +134,7 @@ pub mod v1 {
 
     /// The cluster to backup
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupSpecCluster {
         /// Name of the referent.
         #[serde(rename = "name")]
@@ -144,7 +144,7 @@ pub mod v1 {
     /// Configuration parameters to control the online/hot backup with volume snapshots
     /// Overrides the default settings specified in the cluster '.backup.volumeSnapshot.onlineConfiguration' stanza
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupSpecOnlineConfiguration {
         /// Control whether the I/O workload for the backup initial checkpoint will
         /// be limited, according to the \`checkpoint\_completion\_target\` setting on
@@ -168,7 +168,7 @@ pub mod v1 {
 
     /// Configuration parameters passed to the plugin managing this backup
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupSpecPluginConfiguration {
         /// Name is the name of the plugin managing this backup
         #[serde(rename = "name")]
@@ -183,7 +183,7 @@ pub mod v1 {
     /// to date. Populated by the system. Read-only.
     /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status>
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ScheduledBackupStatus {
         /// Error is the latest admission validation error
         #[serde(rename = "error", default, skip_serializing_if = "Option::is_none")]

@@ -11,9 +11,9 @@ pub const CRD: &str = include_str!("service_monitor.crd.yaml");
 /// `monitoring.coreos.com/v1`.
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1 {
-    use manifests::extend::serde::{Deserialize, Serialize};
-    use manifests::extend::{Build, Object, Referable};
-    use manifests::{Expr, Map, Meta};
+    use kforge::extend::serde::{Deserialize, Serialize};
+    use kforge::extend::{Build, Object, Referable};
+    use kforge::{Expr, Map, Meta};
 
     /// A `ServiceMonitor` of `monitoring.coreos.com/v1`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -54,7 +54,7 @@ pub mod v1 {
 
     /// A whole `ServiceMonitor` object of `monitoring.coreos.com/v1`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorResource {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
@@ -69,7 +69,7 @@ pub mod v1 {
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
-        pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        pub metadata: kforge::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// spec defines the specification of desired Service selection for target discovery by
         /// Prometheus.
         #[serde(rename = "spec")]
@@ -83,7 +83,7 @@ pub mod v1 {
     /// spec defines the specification of desired Service selection for target discovery by
     /// Prometheus.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpec {
         /// attachMetadata defines additional metadata which is added to the
         /// discovered targets.
@@ -135,7 +135,7 @@ pub mod v1 {
         /// buckets will be merged to increase the factor sufficiently.
         /// It requires Prometheus &gt;= v2.50.0.
         #[serde(rename = "nativeHistogramMinBucketFactor", default, skip_serializing_if = "Option::is_none")]
-        pub native_histogram_min_bucket_factor: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub native_histogram_min_bucket_factor: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// podTargetLabels defines the labels which are transferred from the
         /// associated Kubernetes \`Pod\` object onto the ingested metrics.
         #[serde(rename = "podTargetLabels", default, skip_serializing_if = "Option::is_none")]
@@ -184,7 +184,7 @@ pub mod v1 {
     /// attachMetadata defines additional metadata which is added to the
     /// discovered targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecAttachMetadata {
         /// node when set to true, Prometheus attaches node metadata to the discovered
         /// targets.
@@ -196,7 +196,7 @@ pub mod v1 {
     /// Defines how to scrape metrics from Kubernetes \[Endpoints\](<https://kubernetes.io/docs/concepts/services-networking/service/#endpoints>) objects.
     /// In most cases, an Endpoints object is backed by a Kubernetes \[Service\](<https://kubernetes.io/docs/concepts/services-networking/service/>) object with the same name and labels.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpoints {
         /// authorization configures the Authorization header credentials used by
         /// the client.
@@ -284,7 +284,7 @@ pub mod v1 {
         /// If a name, it matches against \`.spec.containers\[\].ports\[\].name\` of the Pods.
         /// If a number, it matches against \`.spec.containers\[\].ports\[\].containerPort\` of the Pods.
         #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
-        pub target_port: Option<manifests::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+        pub target_port: Option<kforge::extend::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
         /// tlsConfig defines TLS configuration used by the client.
         #[serde(rename = "tlsConfig", default, skip_serializing_if = "Option::is_none")]
         pub tls_config: Option<ServiceMonitorSpecEndpointsTlsConfig>,
@@ -298,7 +298,7 @@ pub mod v1 {
     /// authorization configures the Authorization header credentials used by
     /// the client.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsAuthorization {
         /// credentials defines a key of a Secret in the namespace that contains the credentials for authentication.
         #[serde(rename = "credentials", default, skip_serializing_if = "Option::is_none")]
@@ -310,7 +310,7 @@ pub mod v1 {
 
     /// credentials defines a key of a Secret in the namespace that contains the credentials for authentication.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsAuthorizationCredentials {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -330,7 +330,7 @@ pub mod v1 {
     /// basicAuth defines the Basic Authentication credentials used by the
     /// client.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsBasicAuth {
         /// password defines a key of a Secret containing the password for
         /// authentication.
@@ -345,7 +345,7 @@ pub mod v1 {
     /// password defines a key of a Secret containing the password for
     /// authentication.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsBasicAuthPassword {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -365,7 +365,7 @@ pub mod v1 {
     /// username defines a key of a Secret containing the username for
     /// authentication.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsBasicAuthUsername {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -387,7 +387,7 @@ pub mod v1 {
     /// same namespace as the custom resource and readable by the Prometheus
     /// Operator.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsBearerTokenSecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -407,7 +407,7 @@ pub mod v1 {
     /// metricRelabelings defines the relabeling rules to apply to the
     /// samples before ingestion.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsMetricRelabelings {
         /// action to perform based on the regex matching.
         #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
@@ -437,7 +437,7 @@ pub mod v1 {
 
     /// oauth2 defines the OAuth2 settings used by the client.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2 {
         /// clientId defines a key of a Secret or ConfigMap containing the
         /// OAuth2 client's ID.
@@ -481,7 +481,7 @@ pub mod v1 {
     /// clientId defines a key of a Secret or ConfigMap containing the
     /// OAuth2 client's ID.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2ClientId {
         /// configMap defines the ConfigMap containing data to use for the targets.
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
@@ -493,7 +493,7 @@ pub mod v1 {
 
     /// configMap defines the ConfigMap containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2ClientIdConfigMap {
         /// The key to select.
         #[serde(rename = "key")]
@@ -512,7 +512,7 @@ pub mod v1 {
 
     /// secret defines the Secret containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2ClientIdSecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -532,7 +532,7 @@ pub mod v1 {
     /// clientSecret defines a key of a Secret containing the OAuth2
     /// client's secret.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2ClientSecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -552,7 +552,7 @@ pub mod v1 {
     /// proxyConnectHeader optionally specifies headers to send to
     /// proxies during CONNECT requests.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2ProxyConnectHeader {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -572,7 +572,7 @@ pub mod v1 {
     /// tlsConfig defines the TLS configuration to use when connecting to the OAuth2 server.
     /// It requires Prometheus &gt;= v2.43.0.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfig {
         /// ca defines the Certificate authority used when verifying server certificates.
         #[serde(rename = "ca", default, skip_serializing_if = "Option::is_none")]
@@ -599,7 +599,7 @@ pub mod v1 {
 
     /// ca defines the Certificate authority used when verifying server certificates.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfigCa {
         /// configMap defines the ConfigMap containing data to use for the targets.
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
@@ -611,7 +611,7 @@ pub mod v1 {
 
     /// configMap defines the ConfigMap containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfigCaConfigMap {
         /// The key to select.
         #[serde(rename = "key")]
@@ -630,7 +630,7 @@ pub mod v1 {
 
     /// secret defines the Secret containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfigCaSecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -649,7 +649,7 @@ pub mod v1 {
 
     /// cert defines the Client certificate to present when doing client-authentication.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfigCert {
         /// configMap defines the ConfigMap containing data to use for the targets.
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
@@ -661,7 +661,7 @@ pub mod v1 {
 
     /// configMap defines the ConfigMap containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfigCertConfigMap {
         /// The key to select.
         #[serde(rename = "key")]
@@ -680,7 +680,7 @@ pub mod v1 {
 
     /// secret defines the Secret containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfigCertSecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -699,7 +699,7 @@ pub mod v1 {
 
     /// keySecret defines the Secret containing the client key file for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsOauth2TlsConfigKeySecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -719,7 +719,7 @@ pub mod v1 {
     /// proxyConnectHeader optionally specifies headers to send to
     /// proxies during CONNECT requests.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsProxyConnectHeader {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -739,7 +739,7 @@ pub mod v1 {
     /// relabelings defines the relabeling rules to apply the target's
     /// metadata labels.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsRelabelings {
         /// action to perform based on the regex matching.
         #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
@@ -769,7 +769,7 @@ pub mod v1 {
 
     /// tlsConfig defines TLS configuration used by the client.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfig {
         /// ca defines the Certificate authority used when verifying server certificates.
         #[serde(rename = "ca", default, skip_serializing_if = "Option::is_none")]
@@ -805,7 +805,7 @@ pub mod v1 {
 
     /// ca defines the Certificate authority used when verifying server certificates.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfigCa {
         /// configMap defines the ConfigMap containing data to use for the targets.
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
@@ -817,7 +817,7 @@ pub mod v1 {
 
     /// configMap defines the ConfigMap containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfigCaConfigMap {
         /// The key to select.
         #[serde(rename = "key")]
@@ -836,7 +836,7 @@ pub mod v1 {
 
     /// secret defines the Secret containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfigCaSecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -855,7 +855,7 @@ pub mod v1 {
 
     /// cert defines the Client certificate to present when doing client-authentication.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfigCert {
         /// configMap defines the ConfigMap containing data to use for the targets.
         #[serde(rename = "configMap", default, skip_serializing_if = "Option::is_none")]
@@ -867,7 +867,7 @@ pub mod v1 {
 
     /// configMap defines the ConfigMap containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfigCertConfigMap {
         /// The key to select.
         #[serde(rename = "key")]
@@ -886,7 +886,7 @@ pub mod v1 {
 
     /// secret defines the Secret containing data to use for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfigCertSecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -905,7 +905,7 @@ pub mod v1 {
 
     /// keySecret defines the Secret containing the client key file for the targets.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecEndpointsTlsConfigKeySecret {
         /// The key of the secret to select from.  Must be a valid secret key.
         #[serde(rename = "key")]
@@ -925,7 +925,7 @@ pub mod v1 {
     /// namespaceSelector defines in which namespace(s) Prometheus should discover the services.
     /// By default, the services are discovered in the same namespace as the \`ServiceMonitor\` object but it is possible to select pods across different/all namespaces.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecNamespaceSelector {
         /// any defines the boolean describing whether all namespaces are selected in contrast to a
         /// list restricting them.
@@ -938,7 +938,7 @@ pub mod v1 {
 
     /// selector defines the label selector to select the Kubernetes \`Endpoints\` objects to scrape metrics from.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecSelector {
         /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
         #[serde(rename = "matchExpressions", default, skip_serializing_if = "Option::is_none")]
@@ -952,7 +952,7 @@ pub mod v1 {
 
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorSpecSelectorMatchExpressions {
         /// key is the label key that the selector applies to.
         #[serde(rename = "key")]
@@ -972,7 +972,7 @@ pub mod v1 {
     /// status defines the status subresource. It is under active development and is updated only when the
     /// "StatusForConfigurationResources" feature gate is enabled.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorStatus {
         /// bindings defines the list of workload resources (Prometheus, PrometheusAgent, ThanosRuler or Alertmanager) which select the configuration resource.
         #[serde(rename = "bindings", default, skip_serializing_if = "Option::is_none")]
@@ -981,7 +981,7 @@ pub mod v1 {
 
     /// bindings defines the list of workload resources (Prometheus, PrometheusAgent, ThanosRuler or Alertmanager) which select the configuration resource.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorStatusBindings {
         /// conditions defines the current state of the configuration resource when bound to the referenced Workload object.
         #[serde(rename = "conditions", default, skip_serializing_if = "Option::is_none")]
@@ -1002,7 +1002,7 @@ pub mod v1 {
 
     /// conditions defines the current state of the configuration resource when bound to the referenced Workload object.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct ServiceMonitorStatusBindingsConditions {
         /// lastTransitionTime defines the time of the last update to the current status property.
         #[serde(rename = "lastTransitionTime")]

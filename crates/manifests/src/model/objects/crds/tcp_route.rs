@@ -11,9 +11,9 @@ pub const CRD: &str = include_str!("tcp_route.crd.yaml");
 /// `gateway.networking.k8s.io/v1alpha2`.
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1alpha2 {
-    use manifests::extend::serde::{Deserialize, Serialize};
-    use manifests::extend::{Build, Object, Referable};
-    use manifests::{Expr, Map, Meta};
+    use kforge::extend::serde::{Deserialize, Serialize};
+    use kforge::extend::{Build, Object, Referable};
+    use kforge::{Expr, Map, Meta};
 
     /// A `TCPRoute` of `gateway.networking.k8s.io/v1alpha2`: its name and labels, and its fields (`spec` and the rest but
     /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
@@ -54,7 +54,7 @@ pub mod v1alpha2 {
 
     /// A whole `TCPRoute` object of `gateway.networking.k8s.io/v1alpha2`.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteResource {
         /// APIVersion defines the versioned schema of this representation of an object.
         /// Servers should convert recognized schemas to the latest internal value, and
@@ -69,7 +69,7 @@ pub mod v1alpha2 {
         /// More info: <https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds>
         #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
         pub kind: Option<String>,
-        pub metadata: manifests::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+        pub metadata: kforge::extend::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
         /// Spec defines the desired state of TCPRoute.
         #[serde(rename = "spec")]
         pub spec: TCPRouteSpec,
@@ -80,7 +80,7 @@ pub mod v1alpha2 {
 
     /// Spec defines the desired state of TCPRoute.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteSpec {
         /// ParentRefs references the resources (usually Gateways) that a Route wants
         /// to be attached to. Note that the referenced parent resource needs to
@@ -117,7 +117,7 @@ pub mod v1alpha2 {
     /// create a "producer" route for a Service in a different namespace from the
     /// Route.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteSpecParentRefs {
         /// Group is the group of the referent.
         /// When unspecified, "gateway.networking.k8s.io" is inferred.
@@ -147,7 +147,7 @@ pub mod v1alpha2 {
 
     /// Rules are a list of TCP matchers and actions.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteSpecRules {
         /// BackendRefs defines the backend(s) where matching requests should be
         /// sent. If unspecified or invalid (refers to a nonexistent resource or a
@@ -169,7 +169,7 @@ pub mod v1alpha2 {
     /// respect weight; if an invalid backend is requested to have 80% of
     /// connections, then 80% of connections must be rejected instead.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteSpecRulesBackendRefs {
         /// Group is the group of the referent. For example, "gateway.networking.k8s.io".
         /// When unspecified or empty string, core API group is inferred.
@@ -205,7 +205,7 @@ pub mod v1alpha2 {
 
     /// Status defines the current state of TCPRoute.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteStatus {
         /// Parents is a list of parent resources (usually Gateways) that are
         /// associated with the route, and the status of the route with respect to
@@ -224,7 +224,7 @@ pub mod v1alpha2 {
     /// first sees the route and should update the entry as appropriate when the
     /// route or gateway is modified.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteStatusParents {
         /// Conditions describes the status of the route with respect to the Gateway.
         /// Note that the route's availability is also subject to the Gateway's own
@@ -246,7 +246,7 @@ pub mod v1alpha2 {
     /// Note that the route's availability is also subject to the Gateway's own
     /// status conditions and listener status.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteStatusParentsConditions {
         /// lastTransitionTime is the last time the condition transitioned from one status to another.
         /// This should be when the underlying condition changed.  If that is not known, then using the time when the API field changed is acceptable.
@@ -279,7 +279,7 @@ pub mod v1alpha2 {
     /// ParentRef corresponds with a ParentRef in the spec that this
     /// RouteParentStatus struct describes the status of.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(crate = "manifests::extend::serde", deny_unknown_fields)]
+    #[serde(crate = "kforge::extend::serde", deny_unknown_fields)]
     pub struct TCPRouteStatusParentsParentRef {
         /// Group is the group of the referent.
         /// When unspecified, "gateway.networking.k8s.io" is inferred.
