@@ -5,8 +5,9 @@
 //!   version's structural schema, with unknown fields refused as the API server's structural
 //!   schemas refuse them. The renderer lowers every rendered object through them, so a field of
 //!   the wrong type or unknown to the CRD fails `emit` with its path.
-//! - `<Kind>`: the builder, a `Meta` and the body's fields as a template map (so any field may
-//!   read a setting, and both renderers render it alike), implementing `Build` and `Referable`.
+//! - `<Kind>`: the builder, `kforge::extend::Custom<<Kind>Kind>` (a `Meta` and the body's fields
+//!   as a template map, so any field may read a setting and both renderers render it alike);
+//!   `<Kind>Kind` says what it renders as.
 //!
 //! The file starts with a "generated, do not edit" header naming its source, and refers to the
 //! CRD kept beside it (`<module>.crd.yaml`), which the check validates rendered objects
@@ -128,51 +129,28 @@ fn version_module(crd: &Crd, version: &Version, krate: &str) -> Result<String, S
     let root = format!("{kind}Resource");
     types.names.insert(root.clone());
     types.names.insert(kind.clone());
+    types.names.insert(format!("{kind}Kind"));
     types.structure(&root, &version.schema, true, &format!("A whole `{kind}` object of `{}`.", crd.api_version(version)))?;
-    let cluster = if crd.scope == crate::definition::Scope::Cluster { ".cluster_scoped()" } else { "" };
     let mut out = String::new();
     let _ = writeln!(out, "/// `{}`.", crd.api_version(version));
     let _ = writeln!(out, "#[allow(clippy::all, missing_docs, dead_code)]");
     let _ = writeln!(out, "pub mod {} {{", ident(&version.name));
     let _ = writeln!(out, "    use {krate}::extend::serde::{{Deserialize, Serialize}};");
-    let _ = writeln!(out, "    use {krate}::extend::{{Build, Object, Referable}};");
-    let _ = writeln!(out, "    use {krate}::{{Expr, Map, Meta}};");
+    let _ = writeln!(out, "    use {krate}::extend::{{Custom, CustomKind}};");
     let _ = writeln!(out);
-    let _ = writeln!(out, "    /// A `{kind}` of `{}`: its name and labels, and its fields (`spec` and the rest but", crd.api_version(version));
-    let _ = writeln!(out, "    /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.");
-    let _ = writeln!(out, "    #[derive(Clone, Debug)]");
-    let _ = writeln!(out, "    pub struct {kind} {{");
-    let _ = writeln!(out, "        /// Name and labels.");
-    let _ = writeln!(out, "        pub meta: Meta,");
-    let _ = writeln!(out, "        /// The top-level fields but `apiVersion`, `kind` and `metadata`.");
-    let _ = writeln!(out, "        pub body: Map,");
-    let _ = writeln!(out, "        /// What it makes once applied, as (kind, name): see [`{kind}::makes`].");
-    let _ = writeln!(out, "        pub makes: Vec<(&'static str, Expr<String>)>,");
-    let _ = writeln!(out, "    }}");
+    let _ = writeln!(out, "    /// A `{kind}` of `{}`: `{kind}::new(meta, spec)`, with `.makes::<K>(name)` for what it", crd.api_version(version));
+    let _ = writeln!(out, "    /// makes once applied; its fields are a template map whose values may read settings.");
+    let _ = writeln!(out, "    pub type {kind} = Custom<{kind}Kind>;");
     let _ = writeln!(out);
-    let _ = writeln!(out, "    impl {kind} {{");
-    let _ = writeln!(out, "        /// A `{kind}` whose `spec` is `spec`.");
-    let _ = writeln!(out, "        pub fn new(meta: Meta, spec: Map) -> Self {{");
-    let _ = writeln!(out, "            {kind} {{ meta, body: Map::new().field(\"spec\", spec), makes: Vec::new() }}");
-    let _ = writeln!(out, "        }}");
+    let _ = writeln!(out, "    /// What `{kind}` renders as, and the type every rendered object is lowered through.");
+    let _ = writeln!(out, "    pub enum {kind}Kind {{}}");
     let _ = writeln!(out);
-    let _ = writeln!(out, "        /// Declares an object it makes once applied (the Secret an operator writes), which");
-    let _ = writeln!(out, "        /// `SecretRef::made_by` then names for a pod: the check lets references to it land.");
-    let _ = writeln!(out, "        pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {{");
-    let _ = writeln!(out, "            self.makes.push((K::KIND, name.into()));");
-    let _ = writeln!(out, "            self");
-    let _ = writeln!(out, "        }}");
-    let _ = writeln!(out, "    }}");
-    let _ = writeln!(out);
-    let _ = writeln!(out, "    impl Build for {kind} {{");
-    let _ = writeln!(out, "        fn object(self) -> Object {{");
-    let _ = writeln!(out, "            let object = Object::new({:?}, {kind:?}, self.meta, self.body).checked_as::<{root}>().crd(super::CRD){cluster};", crd.api_version(version));
-    let _ = writeln!(out, "            self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))");
-    let _ = writeln!(out, "        }}");
-    let _ = writeln!(out, "    }}");
-    let _ = writeln!(out);
-    let _ = writeln!(out, "    impl Referable for {kind} {{");
+    let _ = writeln!(out, "    impl CustomKind for {kind}Kind {{");
+    let _ = writeln!(out, "        const API_VERSION: &'static str = {:?};", crd.api_version(version));
     let _ = writeln!(out, "        const KIND: &'static str = {kind:?};");
+    let _ = writeln!(out, "        const CRD: &'static str = super::CRD;");
+    let _ = writeln!(out, "        const CLUSTER_SCOPED: bool = {};", crd.scope == crate::definition::Scope::Cluster);
+    let _ = writeln!(out, "        type Resource = {root};");
     let _ = writeln!(out, "    }}");
     for line in types.out.lines() {
         if line.is_empty() {
@@ -464,8 +442,10 @@ mod tests {
             "pub items: Option<Vec<WidgetSpecItems>>,",
             "pub struct WidgetSpecItems {",
             "pub raw: Option<kforge::extend::serde_json::Value>,",
-            "Object::new(\"example.com/v1\", \"Widget\", self.meta, self.body).checked_as::<WidgetResource>().crd(super::CRD);",
-            "self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))",
+            "pub type Widget = Custom<WidgetKind>;",
+            "const API_VERSION: &'static str = \"example.com/v1\";",
+            "const CLUSTER_SCOPED: bool = false;",
+            "type Resource = WidgetResource;",
             "#[serde(crate = \"kforge::extend::serde\", deny_unknown_fields)]",
         ] {
             assert!(m.contains(expected), "missing {expected:?} in\n{m}");

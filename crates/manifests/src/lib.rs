@@ -104,7 +104,8 @@ pub mod extend {
     //!   in any field, rendered alike by both renderers;
     //! - a typed check of the rendered object with [`Object::checked_as`] (a serde type of the
     //!   whole object, `deny_unknown_fields`), and the CRD's schema and CEL rules with
-    //!   [`Object::crd`]; `kforge crd import` writes both from a CRD;
+    //!   [`Object::crd`]; `kforge crd import` writes both from a CRD, as a [`CustomKind`] whose
+    //!   builder is [`Custom`] (`pub type Certificate = Custom<CertificateKind>`);
     //! - typed references: [`Object::makes`] declares an object it makes once applied, which
     //!   [`SecretRef::made_by`](crate::objects::SecretRef::made_by) names for a volume or env var; [`selector`] gives
     //!   the labels that select a workload's pods; [`Referable`] lets [`Model::external`](crate::Model::external) declare
@@ -146,6 +147,7 @@ pub mod extend {
     //! m.add(Deployment::builder().meta(Meta::new(fullname_with("web")).component("web")).pod(Pod::builder().containers(vec![web]).build()).build());
     //! ```
 
+    pub use crate::model::custom::{Custom, CustomKind};
     pub use crate::model::objects::selector;
     pub use crate::model::{Build, Hook, LoweringError, Object, ObjectRef, Referable, TypeCheck, type_check};
 

@@ -194,6 +194,12 @@ pub(super) fn own_pods(index: &Index, i: usize, o: &Value, out: &mut Vec<String>
     }
 }
 
+/// How a model declares an object that exists outside the chart, for the finding that names
+/// one that is neither rendered nor declared.
+fn declare_hint(kind: &str) -> String {
+    format!(" (one made outside the chart: `m.external::<{kind}>(&setting)` in the build function)")
+}
+
 /// `optional: true` on a reference: the kubelet starts the container without the object (an
 /// env var or volume left empty), so its absence is no problem (`pkg/kubelet/kubelet_pods.go`,
 /// `pkg/volume/secret/secret.go`).
@@ -217,7 +223,7 @@ pub(super) fn volume(index: &Index, pod: &PodTemplate, i: usize, v: &Value, out:
     let (at, name) = (pod.at, str_at(v, "/name").unwrap_or(""));
     for (kind, target) in volume_refs(v) {
         if !index.exists(&kind, pod.namespace, &target) && !optional_source(v, &kind, &target) {
-            out.push(format!("{at}spec.volumes[{i}] ({name}): {kind} {target:?} is neither rendered nor declared external"));
+            out.push(format!("{at}spec.volumes[{i}] ({name}): {kind} {target:?} is neither rendered nor declared external{}", declare_hint(&kind)));
         }
     }
     // The sources that list items: a configMap or secret volume, or one of a projected volume.
@@ -272,7 +278,7 @@ pub(super) fn service_account(index: &Index, pod: &PodTemplate, out: &mut Vec<St
         && sa != "default"
         && !index.exists("ServiceAccount", pod.namespace, sa)
     {
-        out.push(format!("{}spec.serviceAccountName: ServiceAccount {sa:?} is neither rendered nor declared external", pod.at));
+        out.push(format!("{}spec.serviceAccountName: ServiceAccount {sa:?} is neither rendered nor declared external{}", pod.at, declare_hint("ServiceAccount")));
     }
 }
 
@@ -332,6 +338,6 @@ pub(super) fn container(index: &Index, pod: &PodTemplate, here: &str, c: &Value,
         }
     }
     for ((kind, target), uses) in missing {
-        out.push(format!("{here} ({}): {kind} {target:?} is neither rendered nor declared external", uses.join(", ")));
+        out.push(format!("{here} ({}): {kind} {target:?} is neither rendered nor declared external{}", uses.join(", "), declare_hint(kind)));
     }
 }

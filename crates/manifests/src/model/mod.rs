@@ -5,12 +5,14 @@
 //! - [`objects`]: one typed builder per Kubernetes kind, with typed references between objects;
 //! - [`kit`]: settings sections many charts share, each with the builder call that uses it;
 //! - [`notes`]: NOTES.txt lines; [`external`]: objects referred to but not rendered;
+//! - [`custom`]: the builder of a custom resource's kind that `kforge crd import` declares;
 //! - [`app`]: an application (its `Values` type, [`chart_meta`], environments, build function
 //!   and [`pod_security`] exceptions).
 
 pub mod app;
 pub(crate) mod budgets;
 pub mod chart_meta;
+pub mod custom;
 pub mod external;
 pub mod kit;
 pub mod notes;
@@ -698,6 +700,35 @@ mod tests {
         // Gated off, it makes nothing: the mount lands nowhere.
         let off = reference_findings(&model(true), json!({"tls": {"enabled": false, "secretName": "api-tls-keys"}}));
         assert!(off.len() == 1 && off[0].contains("Secret \"api-tls-keys\" is neither rendered nor declared external"), "{off:?}");
+    }
+
+    /// A kind as `kforge crd import` declares one.
+    enum KeyPairKind {}
+
+    impl crate::model::custom::CustomKind for KeyPairKind {
+        const API_VERSION: &'static str = "tls.example.com/v1";
+        const KIND: &'static str = "KeyPair";
+        const CRD: &'static str = "not read unless a KeyPair renders and is checked";
+        const CLUSTER_SCOPED: bool = true;
+        type Resource = KeyPairResource;
+    }
+
+    #[test]
+    fn a_declared_custom_kind_builds_with_its_type_check_scope_and_what_it_makes() {
+        use crate::model::custom::{Custom, CustomKind};
+        let mut m = Model::new();
+        let pair: Custom<KeyPairKind> = Custom::new(Meta::new("k"), Map::new().str("secretName", "keys")).makes::<Secret>("keys");
+        let reference = m.add(pair.clone());
+        assert_eq!(format!("{:?}", reference.name()), format!("{:?}", Expr::<String>::from("k")));
+        let object = testing::object(&m, json!({}));
+        assert_eq!((object["apiVersion"].as_str(), object["kind"].as_str()), (Some("tls.example.com/v1"), Some("KeyPair")));
+        assert_eq!(object["metadata"].get("namespace"), None, "cluster-scoped");
+        assert_eq!(m.objects[0].makes.len(), 1);
+        assert_eq!(m.crds(), [KeyPairKind::CRD]);
+        // The type check is the kind's Resource: an unknown field fails.
+        let mut bad = Model::new();
+        bad.add(Custom::<KeyPairKind>::new(Meta::new("k"), Map::new().str("secretName", "keys").str("extra", "x")));
+        assert!(testing::objects(&bad, json!({})).unwrap_err().to_string().contains("unknown field `extra`"));
     }
 
     #[test]

@@ -29,6 +29,21 @@ pub struct AutoscalingSettings {
     pub target_memory_utilization_percentage: u16,
 }
 
+/// `helm create`'s defaults: off, 1 to 100 pods, 80% of the CPU request, memory left out.
+impl Default for AutoscalingSettings {
+    fn default() -> Self {
+        AutoscalingSettings::cpu(false, 1, 100, 80)
+    }
+}
+
+impl AutoscalingSettings {
+    /// An autoscaler on CPU alone: `enabled`, between `min` and `max` pods, keeping the average
+    /// CPU utilization at `percent` of the request.
+    pub fn cpu(enabled: bool, min: u16, max: u16, percent: u16) -> Self {
+        AutoscalingSettings { enabled, min_replicas: min, max_replicas: max, target_cpu_utilization_percentage: percent, target_memory_utilization_percentage: 0 }
+    }
+}
+
 impl AutoscalingSettingsKnobs {
     /// The autoscaler of `workload`, rendered when `enabled`; rejects replica bounds Kubernetes
     /// would refuse.

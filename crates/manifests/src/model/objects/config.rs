@@ -67,7 +67,10 @@ impl SecretRef {
         SecretRef { name: name.into() }
     }
 
-    /// A Secret that exists outside the chart, named by a setting (declared external).
+    /// A Secret that exists outside the chart, named by a setting. Declare it to the check as
+    /// well, with `m.external::<Secret>(&setting)` ([`Model::external`](crate::Model::external)):
+    /// otherwise a pod's reference to it is a finding. Its keys are not known to kforge, so a
+    /// key a pod reads from it is not checked.
     pub fn external<T: Leaf<Out = String>>(name: &Knob<T>) -> Self {
         SecretRef { name: name.expr() }
     }

@@ -12,44 +12,21 @@ pub const CRD: &str = include_str!("service_monitor.crd.yaml");
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1 {
     use kforge::extend::serde::{Deserialize, Serialize};
-    use kforge::extend::{Build, Object, Referable};
-    use kforge::{Expr, Map, Meta};
+    use kforge::extend::{Custom, CustomKind};
 
-    /// A `ServiceMonitor` of `monitoring.coreos.com/v1`: its name and labels, and its fields (`spec` and the rest but
-    /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
-    #[derive(Clone, Debug)]
-    pub struct ServiceMonitor {
-        /// Name and labels.
-        pub meta: Meta,
-        /// The top-level fields but `apiVersion`, `kind` and `metadata`.
-        pub body: Map,
-        /// What it makes once applied, as (kind, name): see [`ServiceMonitor::makes`].
-        pub makes: Vec<(&'static str, Expr<String>)>,
-    }
+    /// A `ServiceMonitor` of `monitoring.coreos.com/v1`: `ServiceMonitor::new(meta, spec)`, with `.makes::<K>(name)` for what it
+    /// makes once applied; its fields are a template map whose values may read settings.
+    pub type ServiceMonitor = Custom<ServiceMonitorKind>;
 
-    impl ServiceMonitor {
-        /// A `ServiceMonitor` whose `spec` is `spec`.
-        pub fn new(meta: Meta, spec: Map) -> Self {
-            ServiceMonitor { meta, body: Map::new().field("spec", spec), makes: Vec::new() }
-        }
+    /// What `ServiceMonitor` renders as, and the type every rendered object is lowered through.
+    pub enum ServiceMonitorKind {}
 
-        /// Declares an object it makes once applied (the Secret an operator writes), which
-        /// `SecretRef::made_by` then names for a pod: the check lets references to it land.
-        pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {
-            self.makes.push((K::KIND, name.into()));
-            self
-        }
-    }
-
-    impl Build for ServiceMonitor {
-        fn object(self) -> Object {
-            let object = Object::new("monitoring.coreos.com/v1", "ServiceMonitor", self.meta, self.body).checked_as::<ServiceMonitorResource>().crd(super::CRD);
-            self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))
-        }
-    }
-
-    impl Referable for ServiceMonitor {
+    impl CustomKind for ServiceMonitorKind {
+        const API_VERSION: &'static str = "monitoring.coreos.com/v1";
         const KIND: &'static str = "ServiceMonitor";
+        const CRD: &'static str = super::CRD;
+        const CLUSTER_SCOPED: bool = false;
+        type Resource = ServiceMonitorResource;
     }
 
     /// A whole `ServiceMonitor` object of `monitoring.coreos.com/v1`.

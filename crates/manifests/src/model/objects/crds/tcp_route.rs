@@ -12,44 +12,21 @@ pub const CRD: &str = include_str!("tcp_route.crd.yaml");
 #[allow(clippy::all, missing_docs, dead_code)]
 pub mod v1alpha2 {
     use kforge::extend::serde::{Deserialize, Serialize};
-    use kforge::extend::{Build, Object, Referable};
-    use kforge::{Expr, Map, Meta};
+    use kforge::extend::{Custom, CustomKind};
 
-    /// A `TCPRoute` of `gateway.networking.k8s.io/v1alpha2`: its name and labels, and its fields (`spec` and the rest but
-    /// `apiVersion`, `kind` and `metadata`) as a template map, whose values may read settings.
-    #[derive(Clone, Debug)]
-    pub struct TCPRoute {
-        /// Name and labels.
-        pub meta: Meta,
-        /// The top-level fields but `apiVersion`, `kind` and `metadata`.
-        pub body: Map,
-        /// What it makes once applied, as (kind, name): see [`TCPRoute::makes`].
-        pub makes: Vec<(&'static str, Expr<String>)>,
-    }
+    /// A `TCPRoute` of `gateway.networking.k8s.io/v1alpha2`: `TCPRoute::new(meta, spec)`, with `.makes::<K>(name)` for what it
+    /// makes once applied; its fields are a template map whose values may read settings.
+    pub type TCPRoute = Custom<TCPRouteKind>;
 
-    impl TCPRoute {
-        /// A `TCPRoute` whose `spec` is `spec`.
-        pub fn new(meta: Meta, spec: Map) -> Self {
-            TCPRoute { meta, body: Map::new().field("spec", spec), makes: Vec::new() }
-        }
+    /// What `TCPRoute` renders as, and the type every rendered object is lowered through.
+    pub enum TCPRouteKind {}
 
-        /// Declares an object it makes once applied (the Secret an operator writes), which
-        /// `SecretRef::made_by` then names for a pod: the check lets references to it land.
-        pub fn makes<K: Referable>(mut self, name: impl Into<Expr<String>>) -> Self {
-            self.makes.push((K::KIND, name.into()));
-            self
-        }
-    }
-
-    impl Build for TCPRoute {
-        fn object(self) -> Object {
-            let object = Object::new("gateway.networking.k8s.io/v1alpha2", "TCPRoute", self.meta, self.body).checked_as::<TCPRouteResource>().crd(super::CRD);
-            self.makes.into_iter().fold(object, |o, (kind, name)| o.makes_kind(kind, name))
-        }
-    }
-
-    impl Referable for TCPRoute {
+    impl CustomKind for TCPRouteKind {
+        const API_VERSION: &'static str = "gateway.networking.k8s.io/v1alpha2";
         const KIND: &'static str = "TCPRoute";
+        const CRD: &'static str = super::CRD;
+        const CLUSTER_SCOPED: bool = false;
+        type Resource = TCPRouteResource;
     }
 
     /// A whole `TCPRoute` object of `gateway.networking.k8s.io/v1alpha2`.
