@@ -73,13 +73,25 @@ impl std::error::Error for CrdError {}
 impl Crd {
     /// Every CRD in `text`, read from `file` (named in errors). Empty documents are skipped.
     pub fn parse(file: &str, text: &str) -> Result<Vec<Crd>, CrdError> {
-        let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| CrdError { file: file.into(), document: None, message: format!("not YAML: {e}") })?;
+        let mut docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| CrdError { file: file.into(), document: None, message: format!("not YAML: {e}") })?;
         let mut out = Vec::new();
-        for (i, doc) in docs.iter().enumerate() {
+        for (i, doc) in docs.iter_mut().enumerate() {
             if doc.is_null() {
                 continue;
             }
-            out.push(Crd::from_value(file, doc).map_err(|message| CrdError { file: file.into(), document: Some(i), message })?);
+            // The schemas are moved out, not copied: the largest CRDs are hundreds of kilobytes.
+            let schemas: Vec<Value> = doc
+                .pointer_mut("/spec/versions")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+                .map(|v| v.pointer_mut("/schema/openAPIV3Schema").map(Value::take).unwrap_or(Value::Null))
+                .collect();
+            let mut crd = Crd::from_value(file, doc).map_err(|message| CrdError { file: file.into(), document: Some(i), message })?;
+            for (version, schema) in crd.versions.iter_mut().zip(schemas) {
+                version.schema = schema;
+            }
+            out.push(crd);
         }
         if out.is_empty() {
             return Err(CrdError { file: file.into(), document: None, message: "holds no CustomResourceDefinition".into() });

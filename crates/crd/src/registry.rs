@@ -21,6 +21,17 @@ const BUILTIN: &[(&str, &str)] = &[
     ("source.toolkit.fluxcd.io_ocirepositories.yaml", include_str!("../crds/source.toolkit.fluxcd.io_ocirepositories.yaml")),
 ];
 
+/// The `(group, kind)` of each CRD in [`BUILTIN`]: whether an object is one of them is known
+/// without reading the CRDs (hundreds of kilobytes of YAML), which only an object of these kinds
+/// needs. A test holds the list to the files.
+const BUILTIN_KINDS: &[(&str, &str)] = &[
+    ("argoproj.io", "Application"),
+    ("helm.toolkit.fluxcd.io", "HelmRelease"),
+    ("kustomize.toolkit.fluxcd.io", "Kustomization"),
+    ("source.toolkit.fluxcd.io", "GitRepository"),
+    ("source.toolkit.fluxcd.io", "OCIRepository"),
+];
+
 /// `(group, version, kind)`.
 pub type Gvk = (String, String, String);
 
@@ -70,6 +81,13 @@ impl Schemas {
         })
     }
 
+    /// Whether objects of `api_version` and `kind` have a CRD among [`Schemas::builtin`]'s,
+    /// without reading them.
+    pub fn is_builtin(api_version: &str, kind: &str) -> bool {
+        let group = api_version.split_once('/').map_or("", |(g, _)| g);
+        BUILTIN_KINDS.contains(&(group, kind))
+    }
+
     /// Every `(group, version, kind)` known.
     pub fn kinds(&self) -> impl Iterator<Item = &Gvk> {
         self.by_kind.keys()
@@ -112,6 +130,16 @@ mod tests {
         }
         crds.extend(Crd::read_dir(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../manifests/src/model/objects/crds"))).expect("the emitted kinds' CRDs"));
         Schemas::new(&crds).expect("schemas")
+    }
+
+    #[test]
+    fn the_builtin_kinds_are_those_of_the_builtin_crds() {
+        let mut read: Vec<(&str, &str)> = Schemas::builtin().kinds().map(|(g, _, k)| (g.as_str(), k.as_str())).collect();
+        read.dedup();
+        let mut listed = BUILTIN_KINDS.to_vec();
+        listed.sort();
+        assert_eq!(read, listed);
+        assert!(Schemas::is_builtin("argoproj.io/v1alpha1", "Application") && !Schemas::is_builtin("v1", "Application"));
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub(super) fn object(o: &Value, crds: &[&'static str], out: &mut Vec<String>, wa
     let (api_version, kind) = (o.get("apiVersion").and_then(Value::as_str).unwrap_or(""), o.get("kind").and_then(Value::as_str).unwrap_or(""));
     let mut report = None;
     for text in crds {
+        // A CRD names its kind (`kind: Cluster`); reading one that does not is wasted work.
+        if !text.contains(&format!("kind: {kind}")) {
+            continue;
+        }
         match &*compiled(text) {
             Ok(schemas) if schemas.get(api_version, kind).is_some() => {
                 report = schemas.validate(o);
@@ -45,7 +49,8 @@ pub(super) fn object(o: &Value, crds: &[&'static str], out: &mut Vec<String>, wa
             Err(_) => {}
         }
     }
-    let Some(report) = report.or_else(|| Schemas::builtin().validate(o)) else { return };
+    // The built-in CRDs are read (once) only for an object of their kinds.
+    let Some(report) = report.or_else(|| if Schemas::is_builtin(api_version, kind) { Schemas::builtin().validate(o) } else { None }) else { return };
     for v in &report.violations {
         out.push(format!("{v} (refused by the CRD's schema)"));
     }

@@ -61,7 +61,7 @@ pub use crate::model::external::Reference;
 pub use findings::Finding;
 use index::{Index, PodTemplate, containers, list_at, str_at, subject};
 pub use pod_security::{Control, PssException};
-pub use secrets::{secret_leaks, secret_named_leaks, secret_named_settings, secret_settings, secret_values};
+pub use secrets::{secret_leaks, secret_named_leaks, secret_named_settings, secret_settings, secret_values, secret_values_at};
 pub use settings::unread_settings;
 
 /// The objects `object` makes once applied (an ExternalSecret its Secret, a CloudNativePG

@@ -32,6 +32,12 @@ pub fn secret_settings(schema: &Value) -> Vec<String> {
 /// The secret settings that `values` sets (to anything but an empty string, `null`, or an
 /// empty list or map), with what they are set to. Items of lists are named by index.
 pub fn secret_values<'v>(schema: &Value, values: &'v Value) -> Vec<(String, &'v Value)> {
+    secret_values_at(&secret_settings(schema), values)
+}
+
+/// [`secret_values`] for the paths [`secret_settings`] gave: an application's schema is walked
+/// once, not once per environment (its Kubernetes sections are large).
+pub fn secret_values_at<'v>(paths: &[String], values: &'v Value) -> Vec<(String, &'v Value)> {
     fn at<'v>(v: &'v Value, path: &str, shown: String, out: &mut Vec<(String, &'v Value)>) {
         if path.is_empty() {
             let set = match v {
@@ -63,8 +69,8 @@ pub fn secret_values<'v>(schema: &Value, values: &'v Value) -> Vec<(String, &'v 
         }
     }
     let mut out = Vec::new();
-    for path in secret_settings(schema) {
-        at(values, &path, String::new(), &mut out);
+    for path in paths {
+        at(values, path, String::new(), &mut out);
     }
     out
 }

@@ -132,7 +132,8 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
                   Secret instead, and give inline secrets at install time (--set, or a values file kept out of git)"
             .into(),
     };
-    for (path, _) in check::secret_values(&schema, &defaults) {
+    let secret_paths = check::secret_settings(&schema);
+    for (path, _) in check::secret_values_at(&secret_paths, &defaults) {
         findings.push(secret("values.yaml", path));
     }
     for (path, place) in check::secret_leaks(&schema, &model.value_reads()) {
@@ -205,8 +206,8 @@ pub fn render_app_with(app: &dyn Application, settings: &gitops::Settings) -> Re
         // The default values are checked above; an environment's file adds what it sets.
         if !layers.is_empty() {
             // A value the defaults gave is reported once, at values.yaml.
-            let from_defaults = check::secret_values(&schema, &defaults);
-            let own = check::secret_values(&schema, &values).into_iter().filter(|set| !from_defaults.contains(set));
+            let from_defaults = check::secret_values_at(&secret_paths, &defaults);
+            let own = check::secret_values_at(&secret_paths, &values).into_iter().filter(|set| !from_defaults.contains(set));
             findings.extend(own.map(|(path, _)| secret(env, path)));
         }
         layout::add_environment(&mut tree, &PathBuf::from("manifests").join(&name).join(env), &header, &name, env, &objects).map_err(render_err)?;
