@@ -1,8 +1,8 @@
-//! `--set` and its family (`kforge::values::apply`): any argument, under any flag, over values
+//! `--set` and its family (`kforge_values::apply`): any argument, under any flag, over values
 //! read so far, ends in values or an error, within the depth and item bounds; never a panic.
 #![no_main]
 
-use kforge::values::{SetBudget, SetFlag, apply};
+use kforge_values::{SetBudget, SetFlag, apply};
 use serde_json::{Map, Value};
 
 const FLAGS: [SetFlag; 5] = [SetFlag::Set, SetFlag::String, SetFlag::Json, SetFlag::Literal, SetFlag::File];

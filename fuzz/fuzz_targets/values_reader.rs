@@ -1,8 +1,8 @@
-//! The values reader (`kforge::values::parse_yaml` and `coalesce`): any text under the size
+//! The values reader (`kforge_values::parse_yaml` and `coalesce`): any text under the size
 //! cap parses to a map of values or an error naming the file; never a panic.
 #![no_main]
 
-use kforge::values::{coalesce, parse_yaml};
+use kforge_values::{coalesce, parse_yaml};
 use serde_json::{Value, json};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::support::*;
 
 /// What a team depends on, and what those depend on.
-const LIBRARIES: [&str; 5] = ["kforge", "kforge-derive", "kforge-crd", "kforge-cli", "kforge-release"];
+const LIBRARIES: [&str; 7] = ["kforge", "kforge-derive", "kforge-values", "kforge-record", "kforge-crd", "kforge-cli", "kforge-release"];
 
 #[test]
 fn every_library_crate_packages_with_registry_metadata() {

@@ -27,9 +27,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
-use super::load::kind_of;
 use super::types::QUANTITY_PATTERN;
 use crate::expr::{Knob, Knobbed, Leaf, Path};
+use kforge_values::kind_of;
 
 /// A setting that is a Kubernetes object of type `T` (a k8s-openapi type such as
 /// `api::core::v1::Toleration`), checked against Kubernetes' own schema of `T`.

@@ -26,7 +26,7 @@
 //!   infinities as values.
 //!
 //! The composition of a whole file (maps, lists, anchors, merge keys, limits) is in
-//! [`super::compose`]; this module knows one scalar at a time.
+//! [`crate::compose`]; this module knows one scalar at a time.
 
 use std::sync::LazyLock;
 

@@ -21,12 +21,12 @@
 //! value sets nothing (but `a[0]` turns `a` into a list), and a path through an existing value
 //! that is not a map (or not a list, for an index) is an error.
 //!
-//! The arguments build the user's values map, over the values files; [`super::coalesce`] then
+//! The arguments build the user's values map, over the values files; [`crate::coalesce`] then
 //! puts it over the chart's defaults, where a `null` deletes a default.
 
 use serde_json::{Map, Value};
 
-use super::load::ValuesError;
+use crate::read::ValuesError;
 
 /// The largest list index a path may use (Helm's `strvals.MaxIndex`).
 pub const MAX_INDEX: i64 = 65536;
@@ -209,7 +209,7 @@ fn fail<T>(path: &str, message: impl Into<String>) -> Result<T, Stop> {
     Err(Stop::Error { path: path.to_string(), message: message.into() })
 }
 
-use super::load::kind_of;
+use crate::read::kind_of;
 
 /// A key appended to a path as the user would type it (dots in a key escaped).
 fn join(path: &str, key: &str) -> String {

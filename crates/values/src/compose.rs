@@ -3,7 +3,7 @@
 //! The events come from the YAML parser under serde-saphyr (`granit-parser`, which it
 //! re-exports), the one parser of the project; what they mean follows Helm: each document is
 //! composed as go-yaml v2's decoder composes it into `interface{}` (`decode.go`) and turned into
-//! JSON as sigs.k8s.io/yaml turns it (`yaml.go`), with the scalars of [`super::yaml11`]:
+//! JSON as sigs.k8s.io/yaml turns it (`yaml.go`), with the scalars of [`crate::yaml11`]:
 //!
 //! - a map's later key replaces an earlier equal one, equal as Go compares the keys (`1` and
 //!   `0x1` are one key, `1` and `"1"` two, `0.0` and `-0.0` one, two NaN keys never one);
@@ -15,8 +15,8 @@
 //! - aliases count as go-yaml counts them: a document is refused once more than 100 nodes came
 //!   from aliases, over 1000 were decoded, and the share from aliases is above what
 //!   `allowedAliasRatio` allows (99% up to 400,000 nodes, falling to 10% at 4,000,000);
-//! - keys become strings and values JSON as [`super::yaml11::key_string`] and
-//!   [`super::yaml11::json_value`] say, after the whole document is decoded, so that a key or
+//! - keys become strings and values JSON as [`crate::yaml11::key_string`] and
+//!   [`crate::yaml11::json_value`] say, after the whole document is decoded, so that a key or
 //!   value a later one replaced is never judged.
 //!
 //! Where Go leaves a choice to chance, emit takes the last: two keys that differ in Go but not
@@ -33,8 +33,8 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, Span, Tag};
 
-use super::MAX_VALUES_BYTES;
-use super::yaml11::{self, Scalar};
+use crate::read::MAX_VALUES_BYTES;
+use crate::yaml11::{self, Scalar};
 
 /// How deep values may nest (maps and lists, the top-level map counted).
 pub const MAX_DEPTH: usize = 64;
@@ -49,8 +49,11 @@ const MAX_DOCUMENTS: usize = MAX_VALUES_BYTES / 4;
 /// A YAML error at a line (from 1) and column (from 1) of the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YamlError {
+    /// The line, from 1.
     pub line: usize,
+    /// The column, from 1.
     pub column: usize,
+    /// What is wrong there.
     pub message: String,
 }
 
