@@ -73,7 +73,8 @@ fn a_crate_of_its_own_gets_the_whole_command_line() {
     // The team's imported kind: what `kforge crd import` writes from the CRD kept beside it is
     // what the crate holds, and its object renders, with the Secret it makes mounted (the check
     // lets the mount land because the Certificate declares it makes that Secret).
-    let import = run(kforge().current_dir(root().join("tests/external-crate")).args(["crd", "import", "src/crds/certificate.crd.yaml", "--out", "src/crds", "--check"]));
+    let import =
+        run(kforge().current_dir(root().join("tests/external-crate")).args(["crd", "import", "../crds/cert-manager.io_certificates.yaml", "--out", "src/crds", "--check"]));
     assert!(import.status.success(), "the crate's imported types are stale: {}", text(&import.stderr));
     let ours = text(&acme(&["emit", "--app", "acme-valkey", "--stdout", "--set", "tls.enabled=true,password=x"]).stdout);
     assert!(ours.contains("kind: Certificate") && ours.contains("secretName: acme-valkey-tls") && ours.contains("- --tls-port"), "{ours}");

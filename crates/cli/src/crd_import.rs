@@ -25,8 +25,8 @@ pub(crate) fn plan(files: &[PathBuf], out: &Path, versions: &[String], krate: &s
         let shown = file.display().to_string();
         let crds = Crd::parse(&shown, &text).map_err(|e| e.to_string())?;
         for crd in &crds {
-            // One CRD per kept file: the original text when the file holds only this one.
-            let crd_text = if crds.len() == 1 { text.clone() } else { yaml_of(crd, &text)? };
+            // One CRD per kept file, as JSON.
+            let crd_text = json_of(crd, &text)?;
             let options = Options { versions: versions.to_vec(), krate: krate.to_string(), source: source_name(file) };
             let g = codegen::generate(crd, &crd_text, &options).map_err(|e| e.to_string())?;
             for (name, content) in [(g.module_file, g.module), (g.crd_file, g.crd_text)] {
@@ -170,14 +170,14 @@ fn source_name(file: &Path) -> String {
     file.to_string_lossy().replace('\\', "/")
 }
 
-/// One CRD of a multi-document file, as YAML of its own.
-fn yaml_of(crd: &Crd, text: &str) -> Result<String, String> {
-    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(text).map_err(|e| format!("{}: {e}", crd.file))?;
+/// The document of `crd` in `text`, as the JSON kept beside its module.
+fn json_of(crd: &Crd, text: &str) -> Result<String, String> {
+    let docs = kforge_crd::definition::documents(&crd.file, text).map_err(|e| e.to_string())?;
     let doc = docs
         .iter()
         .find(|d| {
             d.pointer("/spec/names/kind").and_then(serde_json::Value::as_str) == Some(&crd.kind) && d.pointer("/spec/group").and_then(serde_json::Value::as_str) == Some(&crd.group)
         })
         .ok_or_else(|| format!("{}: {} not found again", crd.file, crd.kind))?;
-    serde_saphyr::to_string(doc).map_err(|e| format!("{}: {e}", crd.file))
+    Ok(codegen::json_text(doc))
 }

@@ -10,7 +10,7 @@
 //! limit) are said as warnings, never passed in silence; transition rules (`oldSelf`) are left
 //! out, as the API server evaluates them only on updates and kforge renders new objects.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use kforge_crd::{Crd, Schemas};
@@ -25,14 +25,35 @@ fn compiled(text: &'static str) -> Arc<Result<Schemas, String>> {
     cache.entry(key).or_insert_with(|| Arc::new(Crd::parse("the CRD given with Object::crd", text).and_then(|crds| Schemas::new(&crds)).map_err(|e| e.to_string()))).clone()
 }
 
+/// The kinds a CRD text may declare, found once per process without reading it: the values
+/// after `kind: ` (YAML) and `"kind": "` (the JSON `kforge crd import` keeps). Reading a CRD
+/// that declares another kind is wasted work; scanning every CRD's text for every object cost
+/// more than the check itself (the largest CRD is 480 kB, and a chart has dozens of objects).
+fn kinds_named(text: &'static str) -> Arc<BTreeSet<&'static str>> {
+    static CACHE: OnceLock<Mutex<HashMap<(usize, usize), Arc<BTreeSet<&'static str>>>>> = OnceLock::new();
+    let key = (text.as_ptr() as usize, text.len());
+    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            let after = |marker: &'static str, end: &'static [char]| {
+                text.match_indices(marker).map(move |(i, _)| {
+                    let rest = &text[i + marker.len()..];
+                    rest[..rest.find(end).unwrap_or(rest.len())].trim_matches(['"', '\''])
+                })
+            };
+            Arc::new(after("kind: ", &['\n', '\r', ' ']).chain(after("\"kind\": \"", &['"'])).collect())
+        })
+        .clone()
+}
+
 /// The problems of `o`, and the rules that could not be evaluated on it, when its kind has a
 /// known CRD: one of `crds` (the model's), else a built-in one.
 pub(super) fn object(o: &Value, crds: &[&'static str], out: &mut Vec<String>, warnings: &mut Vec<String>) {
     let (api_version, kind) = (o.get("apiVersion").and_then(Value::as_str).unwrap_or(""), o.get("kind").and_then(Value::as_str).unwrap_or(""));
     let mut report = None;
     for text in crds {
-        // A CRD names its kind (`kind: Cluster`); reading one that does not is wasted work.
-        if !text.contains(&format!("kind: {kind}")) {
+        if !kinds_named(text).contains(kind) {
             continue;
         }
         match &*compiled(text) {
@@ -42,11 +63,10 @@ pub(super) fn object(o: &Value, crds: &[&'static str], out: &mut Vec<String>, wa
             }
             Ok(_) => {}
             // Only the objects that carry it are refused for it.
-            Err(e) if text.contains(&format!("kind: {kind}")) => {
+            Err(e) => {
                 out.push(format!("its CRD does not read: {e}"));
                 return;
             }
-            Err(_) => {}
         }
     }
     // The built-in CRDs are read (once) only for an object of their kinds.
@@ -66,7 +86,7 @@ mod tests {
     use crate::check::{Environment, run};
 
     fn findings(objects: &[Value]) -> (Vec<String>, Vec<String>) {
-        let crds = [include_str!("../model/objects/crds/tcp_route.crd.yaml")];
+        let crds = [include_str!("../model/objects/crds/tcp_route.crd.json")];
         let report = run(&Environment { app: "app", environment: "env", objects, external: &[], exceptions: &[], crds: &crds });
         (report.findings.iter().map(ToString::to_string).collect(), report.warnings.iter().map(ToString::to_string).collect())
     }

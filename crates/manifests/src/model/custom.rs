@@ -14,7 +14,8 @@ pub trait CustomKind {
     const API_VERSION: &'static str;
     /// The kind (`Certificate`).
     const KIND: &'static str;
-    /// The CRD as YAML: the check validates rendered objects against its schema and rules.
+    /// The CRD as JSON or YAML (`kforge crd import` keeps it as JSON): the check validates
+    /// rendered objects against its schema and rules.
     const CRD: &'static str;
     /// `scope: Cluster`: no namespace.
     const CLUSTER_SCOPED: bool;

@@ -152,8 +152,8 @@ impl Object {
         self
     }
 
-    /// The CustomResourceDefinition of the object's kind, as YAML (what `kforge crd import`
-    /// keeps beside the types it writes): the check validates the rendered object against the
+    /// The CustomResourceDefinition of the object's kind, as JSON (what `kforge crd import`
+    /// keeps beside the types it writes) or YAML: the check validates the rendered object against the
     /// schema and `x-kubernetes-validations` rules of its version.
     pub fn crd(mut self, crd: &'static str) -> Self {
         self.crd = Some(crd);
@@ -317,7 +317,7 @@ impl Model {
         Model::default()
     }
 
-    /// The CRDs (YAML) the objects carry ([`Object::crd`]), each once, in object order: what
+    /// The CRDs (JSON or YAML text) the objects carry ([`Object::crd`]), each once, in object order: what
     /// the check validates custom resources against.
     pub fn crds(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = Vec::new();
