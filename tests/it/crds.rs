@@ -38,7 +38,8 @@ pub fn crd_schemas() -> BTreeMap<String, Value> {
     let entries = CRD_DIRS.iter().flat_map(|d| std::fs::read_dir(root().join(d)).unwrap_or_else(|e| panic!("{d}: {e}")));
     for entry in entries {
         let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "yaml") {
+        // Upstream YAML, or the JSON `kforge crd import` keeps.
+        if path.extension().is_none_or(|e| e != "yaml" && e != "json") {
             continue;
         }
         let crd: Value = serde_saphyr::from_str(&std::fs::read_to_string(&path).expect("crd")).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
