@@ -55,6 +55,13 @@ fn check_mode_finds_a_stale_file_and_writes_nothing() {
     assert!(text(&check.stderr).contains("gen/certificate.rs: differs from what the import writes"), "{}", text(&check.stderr));
     assert!(text(&check.stderr).contains("-    struct ") && text(&check.stderr).contains("+    pub struct "), "no diff: {}", text(&check.stderr));
     assert_eq!(tree_digest(&generated), before, "--check wrote");
+    // A kept CRD deleted is said to be missing, and a folder that is not there too.
+    fs::remove_file(generated.join("certificate.crd.json")).expect("rm");
+    let check = import(&[crd.to_str().expect("utf-8"), "--out", "gen", "--check"], dir.path());
+    assert_eq!(check.status.code(), Some(1));
+    assert!(text(&check.stderr).contains("gen/certificate.crd.json: missing; the import writes it"), "{}", text(&check.stderr));
+    let check = import(&[crd.to_str().expect("utf-8"), "--out", "nowhere", "--check"], dir.path());
+    assert!(text(&check.stderr).contains("nowhere: missing; the import writes this folder and its files"), "{}", text(&check.stderr));
 }
 
 #[test]

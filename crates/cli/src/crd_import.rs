@@ -83,11 +83,7 @@ pub(crate) fn plan(files: &[PathBuf], out: &Path, versions: &[String], krate: &s
 
 /// Writes the plan into `out` (created when missing).
 pub(crate) fn write(out: &Path, planned: &[(String, String)]) -> Result<Vec<PathBuf>, String> {
-    if let Ok(m) = fs::symlink_metadata(out)
-        && !m.is_dir()
-    {
-        return Err(format!("{}: not a directory (a symbolic link or a file); give the folder itself", out.display()));
-    }
+    not_a_folder(out)?;
     fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     // Refuse every bad target before writing any.
     for (name, _) in planned {
@@ -118,9 +114,24 @@ pub(crate) fn write(out: &Path, planned: &[(String, String)]) -> Result<Vec<Path
     Ok(written)
 }
 
+/// Refuses an `--out` that is there but is not a folder (a link to one included: kforge writes
+/// nothing through a link).
+fn not_a_folder(out: &Path) -> Result<(), String> {
+    match fs::symlink_metadata(out) {
+        Ok(m) if !m.is_dir() => Err(format!("{}: not a directory (a symbolic link or a file); give the folder itself", out.display())),
+        _ => Ok(()),
+    }
+}
+
 /// The files of the plan that differ from what `out` holds, each with why and, for a file that
 /// is there, a unified diff from what it holds to what the import writes.
 pub(crate) fn stale(out: &Path, planned: &[(String, String)]) -> Vec<String> {
+    if let Err(e) = not_a_folder(out) {
+        return vec![e];
+    }
+    if !out.exists() {
+        return vec![format!("{}: missing; the import writes this folder and its files", out.display())];
+    }
     planned
         .iter()
         .filter_map(|(name, content)| {
@@ -146,7 +157,7 @@ fn read_input(path: &Path) -> Result<String, String> {
     let file = fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let meta = file.metadata().map_err(|e| format!("{}: {e}", path.display()))?;
     if !meta.is_file() {
-        return Err(format!("{}: not a regular file; give the CRD's YAML file", path.display()));
+        return Err(format!("{}: not a regular file; give the CRD's YAML or JSON file", path.display()));
     }
     let mut bytes = Vec::new();
     file.take(bound + 1).read_to_end(&mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -160,6 +171,7 @@ fn read_input(path: &Path) -> Result<String, String> {
 fn read_regular(path: &Path) -> Result<String, String> {
     match kforge::output::no_follow::read_regular(path) {
         Ok(Some(bytes)) => String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display())),
+        Ok(None) if fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) => Err(format!("{}: missing; the import writes it", path.display())),
         Ok(None) => Err(format!("{}: not a regular file (a symbolic link, a folder or a device), or larger than kforge reads", path.display())),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }

@@ -163,7 +163,7 @@ struct CrdImportArgs {
 
 const CRD_EXAMPLES: &str = "\
 Examples:
-  cargo run -- crd import crds/certificates.yaml --out src/crds
+  cargo run -- crd import crds/cert-manager.io_certificates.yaml --out src/crds
                                   then `mod crds;` and crds::certificate::v1::Certificate
   cargo run -- crd import crds/*.yaml --out src/crds --check
                                   fail when the generated files are stale (CI)

@@ -75,7 +75,7 @@ pub struct Options {
     pub versions: Vec<String>,
     /// The path to the DSL crate in the generated code: `kforge` in a team's crate.
     pub krate: String,
-    /// How the source is named in the header (`crds/certificates.yaml`).
+    /// How the source is named in the header (`crds/cert-manager.io_certificates.yaml`).
     pub source: String,
 }
 
